@@ -1,0 +1,86 @@
+//! Who is acting, for which request, at what time: passed to every service call, recorded in the
+//! audit log, and the only source of the caller's tenant (DESIGN §3.4).
+
+use pc_domain::party::Role;
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The vendor's channel team.
+    Operator { user_id: String },
+    /// A partner, through the console (a user) or an access key.
+    Partner {
+        partner_id: String,
+        root_id: String,
+        user_id: Option<String>,
+        role: Role,
+    },
+    /// A customer, through the console or its own access key.
+    Customer {
+        customer_id: String,
+        user_id: Option<String>,
+    },
+    /// The command line or a background job (the person running it is the operator of the box).
+    System { name: String },
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Operator { .. } => "operator",
+            Actor::Partner { .. } => "partner",
+            Actor::Customer { .. } => "customer",
+            Actor::System { .. } => "system",
+        }
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            Actor::Operator { user_id } => user_id.clone(),
+            Actor::Partner {
+                partner_id,
+                user_id,
+                ..
+            } => match user_id {
+                Some(u) => format!("{partner_id}/{u}"),
+                None => partner_id.clone(),
+            },
+            Actor::Customer { customer_id, .. } => customer_id.clone(),
+            Actor::System { name } => name.clone(),
+        }
+    }
+
+    pub fn role(&self) -> &'static str {
+        match self {
+            Actor::Operator { .. } => Role::Operator.as_str(),
+            Actor::Partner { role, .. } => role.as_str(),
+            Actor::Customer { .. } => Role::Customer.as_str(),
+            Actor::System { .. } => "system",
+        }
+    }
+
+    /// The tenant (root partner id) the actor is confined to, if any.
+    pub fn root_id(&self) -> Option<&str> {
+        match self {
+            Actor::Partner { root_id, .. } => Some(root_id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub request_id: String,
+    pub now_ms: i64,
+}
+
+impl Ctx {
+    pub fn new(actor: Actor, request_id: impl Into<String>, now_ms: i64) -> Self {
+        Ctx {
+            actor,
+            request_id: request_id.into(),
+            now_ms,
+        }
+    }
+}

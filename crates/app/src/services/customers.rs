@@ -1,0 +1,475 @@
+//! Customers and their association with a partner.
+//!
+//! A customer is associated with at most one partner at a time (a partial unique index enforces
+//! it); the association records its type (1 consulting sales, 2 resale), label and times.
+
+use pc_domain::ids::random_hex;
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{AssociationType, PartnerType, Role};
+use pc_domain::{timefmt, CustomerId};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::crypto::{self, MasterKey};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::identity::{self, KeyOwner};
+use crate::services::partners;
+use crate::store::{audit, ledger, Db};
+
+/// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
+pub async fn insert_customer(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    domain_name: &str,
+    real_name: Option<&str>,
+    mobile: Option<&str>,
+    xaccount: Option<(&str, &str)>,
+) -> AppResult<String> {
+    let id = format!("{}{}", CustomerId::PREFIX, random_hex(15));
+    let r = sqlx::query(
+        "INSERT INTO customers (id, domain_name, real_name, mobile, country_code, xaccount_id, xaccount_type, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(domain_name)
+    .bind(real_name.map(str::to_string))
+    .bind(mobile.map(str::to_string))
+    .bind(mobile.map(|_| "0086".to_string()))
+    .bind(xaccount.map(|x| x.0.to_string()))
+    .bind(xaccount.map(|x| x.1.to_string()))
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await;
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            return Err(AppError::with(
+                Code::AlreadyExists,
+                format!("account name {domain_name:?} is taken"),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    ledger::ensure_account(c, AccountKind::CustomerCash, &id, None, ctx.now_ms).await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "customer.create",
+            target_kind: "customer",
+            target_id: &id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"domain_name": domain_name}),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Associates a customer with a partner. Fails when the customer already has an active association.
+pub async fn associate(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner: &partners::Partner,
+    customer_id: &str,
+    kind: AssociationType,
+    label: Option<&str>,
+) -> AppResult<()> {
+    let id = format!("as{}", random_hex(12));
+    let r = sqlx::query(
+        "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, label, associated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(&partner.root_id)
+    .bind(&partner.id)
+    .bind(customer_id)
+    .bind(kind.code())
+    .bind(label.map(str::to_string))
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await;
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            return Err(AppError::with(
+                Code::AlreadyExists,
+                "the customer is already associated with a partner",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "association.create",
+            target_kind: "customer",
+            target_id: customer_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"partner_id": partner.id, "association_type": kind.code(), "label": label}),
+        },
+    )
+    .await
+}
+
+/// What `admin create-customer --json` prints.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CreatedCustomer {
+    pub customer_id: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    pub login: String,
+    pub password: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+pub struct NewCustomer {
+    pub partner_id: String,
+    pub association: AssociationType,
+    pub domain_name: Option<String>,
+    pub real_name: Option<String>,
+    pub label: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Creates a customer associated with a partner, with a console login and an access key.
+pub async fn create_associated(
+    db: &Db,
+    ctx: Ctx,
+    mk: MasterKey,
+    input: NewCustomer,
+) -> AppResult<CreatedCustomer> {
+    let domain_name = input
+        .domain_name
+        .unwrap_or_else(|| format!("cust-{}", random_hex(4)));
+    validate_domain_name(&domain_name)?;
+    let password = input.password.unwrap_or_else(crypto::random_password);
+    identity::validate_password(&password)?;
+    let hash = crypto::hash_password(&password)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let partner = partners::get(&mut *c, &input.partner_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid(format!("partner {} does not exist", input.partner_id))
+                })?;
+            let id = insert_customer(
+                c,
+                &ctx,
+                &domain_name,
+                input.real_name.as_deref(),
+                None,
+                None,
+            )
+            .await?;
+            associate(
+                c,
+                &ctx,
+                &partner,
+                &id,
+                input.association,
+                input.label.as_deref(),
+            )
+            .await?;
+            identity::insert_user(
+                c,
+                &ctx,
+                &domain_name,
+                &hash,
+                Role::Customer,
+                None,
+                Some(&id),
+            )
+            .await?;
+            let key = identity::insert_access_key(
+                c,
+                &ctx,
+                &mk,
+                &KeyOwner::Customer {
+                    customer_id: id.clone(),
+                },
+                None,
+                "initial key",
+            )
+            .await?;
+            Ok(CreatedCustomer {
+                customer_id: id.clone(),
+                domain_id: id,
+                domain_name: domain_name.clone(),
+                login: domain_name,
+                password,
+                access_key: key.access_key,
+                secret_key: key.secret_key,
+            })
+        })
+    })
+    .await
+}
+
+/// The vendor's account-name rule: 5–32 characters of `[a-zA-Z0-9_-]`, starting with a letter,
+/// `_` or `-`; not starting with `op_` or `shadow_`; not all digits.
+pub fn validate_domain_name(s: &str) -> AppResult<()> {
+    let first_ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '-');
+    let ok = (5..=32).contains(&s.len())
+        && first_ok
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && !s.starts_with("op_")
+        && !s.starts_with("shadow_");
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "an account name has 5 to 32 letters, digits, _ or -, starts with a letter, _ or -, and does not start with op_ or shadow_",
+        ))
+    }
+}
+
+/// A customer as a partner sees it in its list.
+#[derive(Debug, Clone)]
+pub struct SubCustomer {
+    pub customer_id: String,
+    pub account_name: String,
+    pub real_name: Option<String>,
+    pub associated_at: i64,
+    pub association_type: i64,
+    pub label: Option<String>,
+    pub mobile: Option<String>,
+    pub country_code: Option<String>,
+    pub email: Option<String>,
+    pub verified_status: String,
+    pub customer_type: i64,
+    pub is_frozen: i64,
+    pub customer_level: Option<String>,
+    pub xaccount_id: Option<String>,
+    pub xaccount_type: Option<String>,
+}
+
+/// Filters of `list_sub_customers` (bss-api-spec §2.3). Empty strings mean "not a filter".
+#[derive(Debug, Clone, Default)]
+pub struct SubCustomerQuery {
+    pub account_name: Option<String>,
+    pub customer: Option<String>,
+    pub label: Option<String>,
+    pub association_type: Option<i64>,
+    pub associated_from: Option<i64>,
+    pub associated_to: Option<i64>,
+    pub customer_id: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+pub const MAX_PAGE: i64 = 100;
+
+impl SubCustomerQuery {
+    /// Parses the raw wire values; every error names its field.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        account_name: Option<String>,
+        customer: Option<String>,
+        label: Option<String>,
+        association_type: Option<String>,
+        associated_on_begin: Option<String>,
+        associated_on_end: Option<String>,
+        customer_id: Option<String>,
+        indirect_partner_id: Option<String>,
+        offset: Option<i64>,
+        limit: Option<i64>,
+    ) -> AppResult<SubCustomerQuery> {
+        let nz = |s: Option<String>| s.filter(|v| !v.is_empty());
+        let association_type = match nz(association_type).as_deref() {
+            None => None,
+            Some("1") => Some(1),
+            Some("2") => Some(2),
+            Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
+        };
+        let time = |field: &str, v: Option<String>| -> AppResult<Option<i64>> {
+            match v {
+                None => Ok(None),
+                Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
+                    AppError::invalid(format!(
+                        "{field} must be a UTC time like 2019-05-06T08:05:01Z"
+                    ))
+                }),
+            }
+        };
+        let offset = offset.unwrap_or(0);
+        let limit = limit.unwrap_or(10);
+        if offset < 0 {
+            return Err(AppError::invalid("offset must be 0 or more"));
+        }
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::invalid(format!(
+                "limit must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        Ok(SubCustomerQuery {
+            account_name: nz(account_name),
+            customer: nz(customer),
+            label: nz(label),
+            association_type,
+            associated_from: time("associated_on_begin", associated_on_begin)?,
+            associated_to: time("associated_on_end", associated_on_end)?,
+            customer_id: nz(customer_id),
+            indirect_partner_id: nz(indirect_partner_id),
+            offset,
+            limit,
+        })
+    }
+}
+
+/// `%term%` with LIKE's wildcards escaped, for a substring match.
+fn like_pattern(term: &str) -> String {
+    let mut s = String::with_capacity(term.len() + 2);
+    s.push('%');
+    for ch in term.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+/// Lists the customers associated with `partner_id`, or, when `indirect_partner_id` is set, with
+/// that reseller, which must sit beneath the calling distributor. The partner comes from the
+/// authenticated identity, never from the request.
+pub async fn list_sub_customers(
+    pool: &AnyPool,
+    partner_id: &str,
+    q: &SubCustomerQuery,
+) -> AppResult<(i64, Vec<SubCustomer>)> {
+    let owner = match &q.indirect_partner_id {
+        Some(reseller) => {
+            let me = partners::get(pool, partner_id)
+                .await?
+                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+            if me.partner_type != PartnerType::Distributor {
+                return Err(AppError::new(Code::NoResellerPermission));
+            }
+            partners::ensure_child(pool, partner_id, reseller).await?.id
+        }
+        None => partner_id.to_string(),
+    };
+    const WHERE: &str = "FROM associations a JOIN customers c ON c.id = a.customer_id \
+        WHERE a.partner_id = $1 AND a.ended_at IS NULL \
+        AND ($2 IS NULL OR c.domain_name LIKE $2 ESCAPE '\\') \
+        AND ($3 IS NULL OR c.real_name LIKE $3 ESCAPE '\\') \
+        AND ($4 IS NULL OR a.label LIKE $4 ESCAPE '\\') \
+        AND ($5 IS NULL OR a.association_type = $5) \
+        AND ($6 IS NULL OR a.associated_at >= $6) \
+        AND ($7 IS NULL OR a.associated_at <= $7) \
+        AND ($8 IS NULL OR c.id = $8)";
+    macro_rules! bind_filters {
+        ($q:expr) => {
+            $q.bind(&owner)
+                .bind(q.account_name.as_deref().map(like_pattern))
+                .bind(q.customer.as_deref().map(like_pattern))
+                .bind(q.label.as_deref().map(like_pattern))
+                .bind(q.association_type)
+                .bind(q.associated_from)
+                .bind(q.associated_to)
+                .bind(q.customer_id.clone())
+        };
+    }
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {WHERE}")))
+        .fetch_one(pool)
+        .await?;
+    let rows = bind_filters!(sqlx::query(&format!(
+        "SELECT c.id, c.domain_name, c.real_name, a.associated_at, a.association_type, a.label, c.mobile, c.country_code, \
+         c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type \
+         {WHERE} ORDER BY a.associated_at DESC, c.id LIMIT $9 OFFSET $10"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    let list = rows
+        .into_iter()
+        .map(|r| SubCustomer {
+            customer_id: r.get(0),
+            account_name: r.get(1),
+            real_name: r.get(2),
+            associated_at: r.get(3),
+            association_type: r.get(4),
+            label: r.get(5),
+            mobile: r.get(6),
+            country_code: r.get(7),
+            email: r.get(8),
+            verified_status: r.get(9),
+            customer_type: r.get(10),
+            is_frozen: r.get(11),
+            customer_level: r.get(12),
+            xaccount_id: r.get(13),
+            xaccount_type: r.get(14),
+        })
+        .collect();
+    Ok((total, list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_name_rule() {
+        assert!(validate_domain_name("abc_de").is_ok());
+        assert!(validate_domain_name("-abcde").is_ok());
+        assert!(validate_domain_name("12345").is_err());
+        assert!(validate_domain_name("op_abcde").is_err());
+        assert!(validate_domain_name("abc").is_err());
+        assert!(validate_domain_name("abc def").is_err());
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+
+    #[test]
+    fn query_validation() {
+        let p = |limit: Option<i64>, at: Option<&str>| {
+            SubCustomerQuery::parse(
+                None,
+                None,
+                None,
+                at.map(str::to_string),
+                None,
+                None,
+                None,
+                None,
+                None,
+                limit,
+            )
+        };
+        assert_eq!(p(None, None).unwrap().limit, 10);
+        assert!(p(Some(0), None).is_err());
+        assert!(p(Some(101), None).is_err());
+        assert!(p(None, Some("3")).is_err());
+        assert_eq!(p(None, Some("")).unwrap().association_type, None);
+        let bad_time = SubCustomerQuery::parse(
+            None,
+            None,
+            None,
+            None,
+            Some("yesterday".into()),
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
+        assert!(bad_time
+            .unwrap_err()
+            .detail
+            .unwrap()
+            .contains("associated_on_begin"));
+    }
+}

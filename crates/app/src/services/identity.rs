@@ -1,0 +1,530 @@
+//! Identity and access: console users (operators, partner admins and staff, customers), sessions
+//! with CSRF tokens, and access keys for the vendor API (secret shown once, stored encrypted).
+
+use pc_domain::ids::random_hex;
+use pc_domain::party::{PartnerType, Role};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::crypto::{self, MasterKey};
+use crate::error::{AppError, AppResult, Code};
+use crate::store::{audit, outbox, Db};
+
+/// How long a console session lives without being renewed.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+pub fn validate_login(login: &str) -> AppResult<()> {
+    let ok = (3..=64).contains(&login.len())
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "a login is 3 to 64 characters: letters, digits, _ - . @",
+        ))
+    }
+}
+
+pub fn validate_password(pw: &str) -> AppResult<()> {
+    let classes = [
+        pw.bytes().any(|b| b.is_ascii_uppercase()),
+        pw.bytes().any(|b| b.is_ascii_lowercase()),
+        pw.bytes().any(|b| b.is_ascii_digit()),
+        pw.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if pw.chars().count() < 8 || pw.len() > 128 || classes < 2 {
+        return Err(AppError::invalid(
+            "a password has 8 to 128 characters and at least two of: upper case, lower case, digits, symbols",
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts a console user. `password_hash` is argon2 (hash before entering the write job: it is slow).
+pub async fn insert_user(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    login: &str,
+    password_hash: &str,
+    role: Role,
+    partner_id: Option<&str>,
+    customer_id: Option<&str>,
+) -> AppResult<String> {
+    let id = pc_domain::UserId::generate().into_string();
+    let r = sqlx::query(
+        "INSERT INTO users (id, login, password_hash, role, partner_id, customer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(login)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(partner_id.map(str::to_string))
+    .bind(customer_id.map(str::to_string))
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await;
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            return Err(AppError::with(
+                Code::AlreadyExists,
+                format!("login {login:?} is taken"),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "user.create",
+            target_kind: "user",
+            target_id: &id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"login": login, "role": role.as_str()}),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn create_operator(
+    db: &Db,
+    ctx: Ctx,
+    login: String,
+    password: String,
+) -> AppResult<String> {
+    validate_login(&login)?;
+    validate_password(&password)?;
+    let hash = crypto::hash_password(&password)?;
+    db.write(move |c| {
+        Box::pin(
+            async move { insert_user(c, &ctx, &login, &hash, Role::Operator, None, None).await },
+        )
+    })
+    .await
+}
+
+/// A logged-in user, as the console sees it.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub login: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub root_id: Option<String>,
+    pub partner_type: Option<PartnerType>,
+    pub partner_name: Option<String>,
+    pub customer_id: Option<String>,
+    pub lang: String,
+    pub csrf: String,
+}
+
+/// Checks a login and password; on success opens a session and returns its token (for the
+/// cookie). Failures take the same path whether the login exists or not.
+pub async fn login(db: &Db, ctx: Ctx, login: String, password: String) -> AppResult<String> {
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE login = $1 AND disabled_at IS NULL")
+            .bind(&login)
+            .fetch_optional(db.read())
+            .await?;
+    // A dummy hash keeps timing similar for unknown logins.
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2b0yMgq2JVB0l+Yl3ByBq5J2Z0UqUeN2ZG0mJ0HtE1M";
+    let (user_id, hash) = match &row {
+        Some(r) => (Some(r.get::<String, _>(0)), r.get::<String, _>(1)),
+        None => (None, DUMMY.to_string()),
+    };
+    let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let user_id = match (ok, user_id) {
+        (true, Some(u)) => u,
+        _ => return Err(AppError::new(Code::LoginFailed)),
+    };
+    let token = random_hex(32);
+    let token_hash = crypto::sha256_hex(token.as_bytes());
+    let csrf = random_hex(16);
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&token_hash)
+                .bind(&user_id)
+                .bind(&csrf)
+                .bind(ctx.now_ms)
+                .bind(ctx.now_ms + SESSION_TTL_MS)
+                .execute(&mut *c)
+                .await?;
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "session.login",
+                    target_kind: "user",
+                    target_id: &user_id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({}),
+                },
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(token)
+}
+
+pub async fn session_user(
+    pool: &AnyPool,
+    token: &str,
+    now_ms: i64,
+) -> AppResult<Option<SessionUser>> {
+    let token_hash = crypto::sha256_hex(token.as_bytes());
+    let row = sqlx::query(
+        "SELECT u.id, u.login, u.role, u.partner_id, u.customer_id, u.lang, s.csrf_token, p.root_id, p.partner_type, p.name \
+         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN partners p ON p.id = u.partner_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(SessionUser {
+            user_id: r.get(0),
+            login: r.get(1),
+            role: Role::parse(&r.get::<String, _>(2))?,
+            partner_id: r.get(3),
+            customer_id: r.get(4),
+            lang: r.get(5),
+            csrf: r.get(6),
+            root_id: r.get(7),
+            partner_type: r
+                .get::<Option<String>, _>(8)
+                .and_then(|t| PartnerType::parse(&t)),
+            partner_name: r.get(9),
+        })
+    }))
+}
+
+pub async fn logout(db: &Db, token: String) -> AppResult<()> {
+    let token_hash = crypto::sha256_hex(token.as_bytes());
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(&token_hash)
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub const LANGS: [&str; 2] = ["zh-CN", "en-US"];
+
+pub async fn set_language(db: &Db, ctx: Ctx, user_id: String, lang: String) -> AppResult<()> {
+    if !LANGS.contains(&lang.as_str()) {
+        return Err(AppError::invalid("language must be zh-CN or en-US"));
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+                .bind(&lang)
+                .bind(&user_id)
+                .execute(&mut *c)
+                .await?;
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "user.set_language",
+                    target_kind: "user",
+                    target_id: &user_id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"lang": lang}),
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access keys
+
+/// Whose key it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOwner {
+    Partner { partner_id: String },
+    Customer { customer_id: String },
+}
+
+/// A key's secret and its owner, for the signature verifier.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub secret: String,
+    pub principal: Principal,
+}
+
+/// The identity an access key authenticates as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Partner {
+        partner_id: String,
+        root_id: String,
+        domain_id: String,
+        partner_type: PartnerType,
+    },
+    Customer {
+        customer_id: String,
+    },
+}
+
+impl Principal {
+    /// The value the SDK sends as `X-Domain-Id` for this principal.
+    pub fn domain_id(&self) -> &str {
+        match self {
+            Principal::Partner { domain_id, .. } => domain_id,
+            Principal::Customer { customer_id } => customer_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewKey {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+pub fn generate_key_pair() -> NewKey {
+    NewKey {
+        access_key: crypto::random_token(20, crypto::UPPER_ALNUM),
+        secret_key: crypto::random_token(40, crypto::MIXED_ALNUM),
+    }
+}
+
+/// Inserts a key inside the caller's transaction and records it in the audit log. A notice goes to
+/// the outbox for the owner's administrators.
+pub async fn insert_access_key(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    mk: &MasterKey,
+    owner: &KeyOwner,
+    root_id: Option<&str>,
+    description: &str,
+) -> AppResult<NewKey> {
+    let key = generate_key_pair();
+    let (kind, pid, cid) = match owner {
+        KeyOwner::Partner { partner_id } => ("partner", Some(partner_id.clone()), None),
+        KeyOwner::Customer { customer_id } => ("customer", None, Some(customer_id.clone())),
+    };
+    sqlx::query(
+        "INSERT INTO access_keys (access_key, owner_kind, partner_id, customer_id, root_id, secret_enc, description, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&key.access_key)
+    .bind(kind)
+    .bind(pid.clone())
+    .bind(cid.clone())
+    .bind(root_id.map(str::to_string))
+    .bind(mk.seal(&key.secret_key))
+    .bind(description)
+    .bind(ctx.actor.id())
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "access_key.create",
+            target_kind: "access_key",
+            target_id: &key.access_key,
+            transfer_ids: &[],
+            detail: serde_json::json!({"owner_kind": kind, "partner_id": pid, "customer_id": cid}),
+        },
+    )
+    .await?;
+    let recipient = pid.or(cid).unwrap_or_default();
+    outbox::enqueue(
+        c,
+        ctx,
+        root_id,
+        "email",
+        &recipient,
+        "New access key / 新的访问密钥",
+        &format!(
+            "Access key {} was created by {}. / 访问密钥 {} 已由 {} 创建。",
+            key.access_key,
+            ctx.actor.id(),
+            key.access_key,
+            ctx.actor.id()
+        ),
+    )
+    .await?;
+    Ok(key)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyRow {
+    pub access_key: String,
+    pub description: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn list_partner_keys(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
+    let rows = sqlx::query(
+        "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys WHERE partner_id = $1 ORDER BY created_at DESC, access_key",
+    )
+    .bind(partner_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| KeyRow {
+            access_key: r.get(0),
+            description: r.get(1),
+            created_at: r.get(2),
+            revoked_at: r.get(3),
+        })
+        .collect())
+}
+
+/// Most keys one partner may hold unrevoked.
+pub const MAX_ACTIVE_KEYS: i64 = 5;
+
+pub async fn create_partner_key(
+    db: &Db,
+    ctx: Ctx,
+    mk: MasterKey,
+    partner_id: String,
+    description: String,
+) -> AppResult<NewKey> {
+    if description.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "a description has at most 100 characters",
+        ));
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let root: Option<String> =
+                sqlx::query_scalar("SELECT root_id FROM partners WHERE id = $1")
+                    .bind(&partner_id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            let root = root.ok_or_else(|| AppError::new(Code::NotFound))?;
+            let active: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM access_keys WHERE partner_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(&partner_id)
+            .fetch_one(&mut *c)
+            .await?;
+            if active >= MAX_ACTIVE_KEYS {
+                return Err(AppError::invalid(format!(
+                    "at most {MAX_ACTIVE_KEYS} active access keys; revoke one first"
+                )));
+            }
+            insert_access_key(
+                c,
+                &ctx,
+                &mk,
+                &KeyOwner::Partner { partner_id },
+                Some(&root),
+                &description,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// Revokes one of the partner's own keys. A key of another partner is "not found".
+pub async fn revoke_partner_key(
+    db: &Db,
+    ctx: Ctx,
+    partner_id: String,
+    access_key: String,
+) -> AppResult<()> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let r = sqlx::query("UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND partner_id = $3 AND revoked_at IS NULL")
+                .bind(ctx.now_ms)
+                .bind(&access_key)
+                .bind(&partner_id)
+                .execute(&mut *c)
+                .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::new(Code::NotFound));
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "access_key.revoke",
+                    target_kind: "access_key",
+                    target_id: &access_key,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"partner_id": partner_id}),
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// Finds an unrevoked key and decrypts its secret.
+pub async fn lookup_key(
+    pool: &AnyPool,
+    mk: &MasterKey,
+    access_key: &str,
+) -> AppResult<Option<KeyInfo>> {
+    let row = sqlx::query(
+        "SELECT k.secret_enc, k.owner_kind, k.partner_id, k.customer_id, p.root_id, p.domain_id, p.partner_type \
+         FROM access_keys k LEFT JOIN partners p ON p.id = k.partner_id \
+         WHERE k.access_key = $1 AND k.revoked_at IS NULL",
+    )
+    .bind(access_key)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let secret = mk.open(&r.get::<String, _>(0))?;
+    let kind: String = r.get(1);
+    let principal = if kind == "partner" {
+        Principal::Partner {
+            partner_id: r.get::<Option<String>, _>(2).unwrap_or_default(),
+            root_id: r.get::<Option<String>, _>(4).unwrap_or_default(),
+            domain_id: r.get::<Option<String>, _>(5).unwrap_or_default(),
+            partner_type: r
+                .get::<Option<String>, _>(6)
+                .and_then(|t| PartnerType::parse(&t))
+                .ok_or_else(|| AppError::internal("access key of an unknown partner"))?,
+        }
+    } else {
+        Principal::Customer {
+            customer_id: r.get::<Option<String>, _>(3).unwrap_or_default(),
+        }
+    };
+    Ok(Some(KeyInfo { secret, principal }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_and_login_rules() {
+        assert!(validate_password("abcdefgh").is_err());
+        assert!(validate_password("abcdefg1").is_ok());
+        assert!(validate_password("Ab1").is_err());
+        assert!(validate_login("ok_login").is_ok());
+        assert!(validate_login("no spaces").is_err());
+        assert!(validate_login("ab").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! Use cases. Each function checks the caller's rights against its tenant, applies domain rules,
+//! posts ledger transfers and writes its audit row, inside one transaction. Every surface (vendor
+//! API, native API, console, CLI) calls these same functions.
+
+pub mod customers;
+pub mod demo;
+pub mod funds;
+pub mod identity;
+pub mod partners;

@@ -1,0 +1,196 @@
+//! Partners and the distributor → reseller tree.
+//!
+//! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
+//! other partner is its own root. All tenant-owned rows carry the same `root_id` (DESIGN §4).
+
+use pc_domain::ids::random_hex;
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{PartnerType, Role};
+use pc_domain::PartnerId;
+use sqlx::{AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::crypto::{self, MasterKey};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::identity::{self, KeyOwner};
+use crate::store::{audit, ledger, Db};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Partner {
+    pub id: String,
+    pub root_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub partner_type: PartnerType,
+    pub domain_id: String,
+    pub xaccount_type: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const PARTNER_COLS: &str =
+    "id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, status, created_at";
+
+fn row_to_partner(r: &sqlx::any::AnyRow) -> AppResult<Partner> {
+    Ok(Partner {
+        id: r.get(0),
+        root_id: r.get(1),
+        parent_id: r.get(2),
+        name: r.get(3),
+        partner_type: PartnerType::parse(&r.get::<String, _>(4))
+            .ok_or_else(|| AppError::internal("bad partner_type"))?,
+        domain_id: r.get(5),
+        xaccount_type: r.get(6),
+        status: r.get(7),
+        created_at: r.get(8),
+    })
+}
+
+pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    id: &str,
+) -> AppResult<Option<Partner>> {
+    let row = sqlx::query(&format!(
+        "SELECT {PARTNER_COLS} FROM partners WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(row_to_partner).transpose()
+}
+
+/// All partners, newest first (operators only; the caller checks the role).
+pub async fn list_all(pool: &AnyPool, offset: i64, limit: i64) -> AppResult<(i64, Vec<Partner>)> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners")
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {PARTNER_COLS} FROM partners ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.iter().map(row_to_partner).collect::<AppResult<_>>()?,
+    ))
+}
+
+/// What `admin create-partner --json` prints.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CreatedPartner {
+    pub partner_id: String,
+    pub domain_id: String,
+    pub login: String,
+    pub password: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub xaccount_type: String,
+}
+
+pub struct NewPartner {
+    pub name: String,
+    pub partner_type: PartnerType,
+    pub parent_id: Option<String>,
+    /// Console admin login; generated when `None`.
+    pub login: Option<String>,
+    /// Console admin password; generated when `None`.
+    pub password: Option<String>,
+}
+
+/// Creates a partner with its console admin, one access key and its cash account, in one
+/// transaction.
+pub async fn create(
+    db: &Db,
+    ctx: Ctx,
+    mk: MasterKey,
+    input: NewPartner,
+) -> AppResult<CreatedPartner> {
+    let name = input.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("a partner name has 1 to 100 characters"));
+    }
+    let short = random_hex(4);
+    let login = input.login.unwrap_or_else(|| format!("partner-{short}"));
+    identity::validate_login(&login)?;
+    let password = input.password.unwrap_or_else(crypto::random_password);
+    identity::validate_password(&password)?;
+    let hash = crypto::hash_password(&password)?;
+    let ptype = input.partner_type;
+    db.write(move |c| {
+        Box::pin(async move {
+            let parent = match &input.parent_id {
+                Some(pid) => Some(get(&mut *c, pid).await?.ok_or_else(|| AppError::invalid(format!("parent partner {pid} does not exist")))?),
+                None => None,
+            };
+            ptype.check_parent(parent.as_ref().map(|p| p.partner_type)).map_err(|e| AppError::invalid(e.to_string()))?;
+            let id = PartnerId::generate().into_string();
+            let root_id = parent.as_ref().map(|p| p.root_id.clone()).unwrap_or_else(|| id.clone());
+            let domain_id = random_hex(16);
+            let xaccount_type = format!("pc_{}", random_hex(5));
+            sqlx::query(
+                "INSERT INTO partners (id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&id)
+            .bind(&root_id)
+            .bind(input.parent_id.clone())
+            .bind(&name)
+            .bind(ptype.as_str())
+            .bind(&domain_id)
+            .bind(&xaccount_type)
+            .bind(ctx.now_ms)
+            .execute(&mut *c)
+            .await?;
+            ledger::ensure_account(c, AccountKind::PartnerCash, &id, Some(&root_id), ctx.now_ms).await?;
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "partner.create",
+                    target_kind: "partner",
+                    target_id: &id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"name": name, "type": ptype.as_str(), "parent_id": input.parent_id}),
+                },
+            )
+            .await?;
+            identity::insert_user(c, &ctx, &login, &hash, Role::PartnerAdmin, Some(&id), None).await?;
+            let key = identity::insert_access_key(c, &ctx, &mk, &KeyOwner::Partner { partner_id: id.clone() }, Some(&root_id), "initial key").await?;
+            Ok(CreatedPartner {
+                partner_id: id,
+                domain_id,
+                login,
+                password,
+                access_key: key.access_key,
+                secret_key: key.secret_key,
+                xaccount_type,
+            })
+        })
+    })
+    .await
+}
+
+/// The resellers beneath a distributor.
+pub async fn resellers(pool: &AnyPool, distributor_id: &str) -> AppResult<Vec<Partner>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PARTNER_COLS} FROM partners WHERE parent_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(distributor_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(row_to_partner).collect()
+}
+
+/// Checks that `reseller_id` is a reseller directly beneath `distributor_id`.
+pub async fn ensure_child<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    distributor_id: &str,
+    reseller_id: &str,
+) -> AppResult<Partner> {
+    match get(exec, reseller_id).await? {
+        Some(p) if p.parent_id.as_deref() == Some(distributor_id) => Ok(p),
+        _ => Err(AppError::new(Code::NoResellerPermission)),
+    }
+}

@@ -1,0 +1,82 @@
+//! The audit log: every write records actor, role, action, target, request id, time and the
+//! ledger transfers it made (DESIGN §3.5). Rows are append-only (database triggers enforce it).
+
+use sqlx::AnyConnection;
+
+use crate::context::Ctx;
+use crate::error::AppResult;
+
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub target_kind: &'a str,
+    pub target_id: &'a str,
+    pub transfer_ids: &'a [String],
+    pub detail: serde_json::Value,
+}
+
+pub async fn record(c: &mut AnyConnection, ctx: &Ctx, e: Entry<'_>) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_kind, actor_id, role, root_id, action, target_kind, target_id, request_id, transfer_ids, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(ctx.now_ms)
+    .bind(ctx.actor.kind())
+    .bind(ctx.actor.id())
+    .bind(ctx.actor.role())
+    .bind(ctx.actor.root_id().map(str::to_string))
+    .bind(e.action)
+    .bind(e.target_kind)
+    .bind(e.target_id)
+    .bind(&ctx.request_id)
+    .bind(e.transfer_ids.join(","))
+    .bind(e.detail.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub role: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub request_id: String,
+    pub transfer_ids: String,
+}
+
+/// The newest audit rows, optionally confined to one tenant.
+pub async fn recent(
+    pool: &sqlx::AnyPool,
+    root_id: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<AuditRow>> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids \
+         FROM audit_log WHERE ($1 IS NULL OR root_id = $1) ORDER BY seq DESC LIMIT $2",
+    )
+    .bind(root_id.map(str::to_string))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditRow {
+            seq: r.get(0),
+            at: r.get(1),
+            actor_kind: r.get(2),
+            actor_id: r.get(3),
+            role: r.get(4),
+            action: r.get(5),
+            target_kind: r.get(6),
+            target_id: r.get(7),
+            request_id: r.get(8),
+            transfer_ids: r.get(9),
+        })
+        .collect())
+}

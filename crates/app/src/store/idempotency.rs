@@ -1,0 +1,69 @@
+//! Idempotency keys (DESIGN §3.3): same key and same request → the first response again; same
+//! key, other request → `PC.0409`. The key row is written in the same transaction as the business
+//! writes and the saved response, so a retry after a crash either finds both or neither.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{AppError, AppResult, Code};
+
+/// A saved response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Looks the key up inside the write transaction.
+pub async fn find(
+    c: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Option<Saved>> {
+    let row = sqlx::query("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(c)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => {
+            let hash: String = r.get(0);
+            if hash != request_hash {
+                return Err(AppError::new(Code::IdempotencyConflict));
+            }
+            let status: i64 = r.get(1);
+            Ok(Some(Saved {
+                status: status as u16,
+                body: r.get(2),
+            }))
+        }
+    }
+}
+
+pub async fn save(
+    c: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    saved: &Saved,
+    now_ms: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(request_hash)
+    .bind(saved.status as i64)
+    .bind(&saved.body)
+    .bind(now_ms)
+    .execute(c)
+    .await
+    .map_err(|e| match &e {
+        // Another process committed the same key first (PostgreSQL): the caller retries the lookup.
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::new(Code::IdempotencyInFlight),
+        _ => AppError::from(e),
+    })?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The ledger in the database: accounts with a cached balance and an append-only list of transfers.
+//!
+//! A transfer is posted with two guarded `UPDATE … RETURNING balance` statements and one `INSERT`,
+//! inside the caller's transaction. The debit's `WHERE` clause carries the account's floor, so the
+//! check and the change are one atomic statement on both engines (no read-then-write race). The
+//! two accounts are always updated in id order so concurrent transfers on PostgreSQL cannot
+//! deadlock. `verify` re-derives every balance from the transfers.
+
+use std::collections::{HashMap, HashSet};
+
+use pc_domain::ledger::{check_transfer, AccountKind};
+use pc_domain::{Money, TransferId};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult, Code};
+
+/// The id of the account of `kind` owned by `owner` (a partner id, a customer id, `world`).
+pub fn account_id(kind: AccountKind, owner: &str) -> String {
+    format!("{}:{owner}", kind.as_str())
+}
+
+pub const EXTERNAL_OWNER: &str = "world";
+
+/// Creates the account if it does not exist; returns its id.
+pub async fn ensure_account(
+    c: &mut AnyConnection,
+    kind: AccountKind,
+    owner: &str,
+    root_id: Option<&str>,
+    now_ms: i64,
+) -> AppResult<String> {
+    let id = account_id(kind, owner);
+    sqlx::query(
+        "INSERT INTO ledger_accounts (id, root_id, kind, owner_id, balance, lower_limit, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(root_id.map(str::to_string))
+    .bind(kind.as_str())
+    .bind(owner)
+    .bind(kind.floor().map(|m| m.cents()))
+    .bind(now_ms)
+    .execute(c)
+    .await?;
+    Ok(id)
+}
+
+pub struct Posting<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub amount: Money,
+    /// What the transfer is for, e.g. `operator_credit`, `allocate_customer`.
+    pub kind: &'a str,
+    pub root_id: Option<&'a str>,
+    pub memo: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub id: TransferId,
+    pub from_balance_after: Money,
+    pub to_balance_after: Money,
+}
+
+/// Posts one transfer. Fails with `InsufficientBalance` when the debit would cross the source's
+/// floor, `NotFound` when an account does not exist; either way nothing is written.
+pub async fn transfer(c: &mut AnyConnection, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Posted> {
+    check_transfer(p.from, p.to, p.amount)?;
+    let (from_after, to_after) = if p.from < p.to {
+        let f = debit(c, p.from, p.amount).await?;
+        let t = credit(c, p.to, p.amount).await?;
+        (f, t)
+    } else {
+        let t = credit(c, p.to, p.amount).await?;
+        let f = debit(c, p.from, p.amount).await?;
+        (f, t)
+    };
+    let id = TransferId::generate();
+    sqlx::query(
+        "INSERT INTO ledger_transfers (id, root_id, from_account, to_account, amount, from_balance_after, to_balance_after, kind, memo, request_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.as_str())
+    .bind(p.root_id.map(str::to_string))
+    .bind(p.from)
+    .bind(p.to)
+    .bind(p.amount.cents())
+    .bind(from_after.cents())
+    .bind(to_after.cents())
+    .bind(p.kind)
+    .bind(p.memo.map(str::to_string))
+    .bind(&ctx.request_id)
+    .bind(ctx.now_ms)
+    .execute(c)
+    .await?;
+    Ok(Posted {
+        id,
+        from_balance_after: from_after,
+        to_balance_after: to_after,
+    })
+}
+
+async fn debit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult<Money> {
+    let row = sqlx::query(
+        "UPDATE ledger_accounts SET balance = balance - $1 \
+         WHERE id = $2 AND (lower_limit IS NULL OR balance - $1 >= lower_limit) RETURNING balance",
+    )
+    .bind(amount.cents())
+    .bind(account)
+    .fetch_optional(&mut *c)
+    .await?;
+    match row {
+        Some(r) => Ok(Money::from_cents(r.get(0))),
+        None => {
+            let exists = sqlx::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+                .bind(account)
+                .fetch_optional(&mut *c)
+                .await?;
+            Err(if exists.is_some() {
+                AppError::new(Code::InsufficientBalance)
+            } else {
+                AppError::internal(format!("ledger account {account} does not exist"))
+            })
+        }
+    }
+}
+
+async fn credit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult<Money> {
+    let row = sqlx::query(
+        "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance",
+    )
+    .bind(amount.cents())
+    .bind(account)
+    .fetch_optional(c)
+    .await?;
+    match row {
+        Some(r) => Ok(Money::from_cents(r.get(0))),
+        None => Err(AppError::internal(format!(
+            "ledger account {account} does not exist"
+        ))),
+    }
+}
+
+/// The balance of an account; zero when it was never opened.
+pub async fn balance<'e, E>(exec: E, account: &str) -> AppResult<Money>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let v: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
+        .bind(account)
+        .fetch_optional(exec)
+        .await?;
+    Ok(Money::from_cents(v.unwrap_or(0)))
+}
+
+/// What `verify` found.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub accounts: usize,
+    pub transfers: usize,
+    pub audited_transfers: usize,
+    pub total: i64,
+    pub violations: Vec<String>,
+}
+
+/// Re-derives every balance from the transfers and checks the ledger invariants of DESIGN §3:
+/// each cached balance equals the sum of its entries, each transfer's recorded running balances
+/// match a replay in order, the total over all accounts is zero, no bounded account is below its
+/// floor, and every transfer is named by an audit row.
+pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
+    let mut report = Report::default();
+    let accounts = sqlx::query("SELECT id, kind, balance, lower_limit FROM ledger_accounts")
+        .fetch_all(pool)
+        .await?;
+    let mut cached: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+    for r in &accounts {
+        let id: String = r.get(0);
+        let kind: String = r.get(1);
+        let bal: i64 = r.get(2);
+        let floor: Option<i64> = r.get(3);
+        match AccountKind::parse(&kind) {
+            Some(k) if k.floor().map(|m| m.cents()) != floor => report.violations.push(format!(
+                "account {id}: floor {floor:?} differs from its kind's {:?}",
+                k.floor()
+            )),
+            None => report
+                .violations
+                .push(format!("account {id}: unknown kind {kind}")),
+            _ => {}
+        }
+        cached.insert(id, (bal, floor));
+    }
+    report.accounts = cached.len();
+
+    let audited: HashSet<String> = sqlx::query_scalar::<_, String>(
+        "SELECT transfer_ids FROM audit_log WHERE transfer_ids <> ''",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
+    .collect();
+
+    let mut running: HashMap<String, i64> = HashMap::new();
+    let transfers = sqlx::query(
+        "SELECT id, from_account, to_account, amount, from_balance_after, to_balance_after FROM ledger_transfers ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in &transfers {
+        let id: String = r.get(0);
+        let from: String = r.get(1);
+        let to: String = r.get(2);
+        let amount: i64 = r.get(3);
+        let fa: i64 = r.get(4);
+        let ta: i64 = r.get(5);
+        if amount <= 0 || from == to {
+            report.violations.push(format!(
+                "transfer {id}: malformed (amount {amount}, {from} → {to})"
+            ));
+        }
+        let f = running.entry(from.clone()).or_insert(0);
+        *f -= amount;
+        if *f != fa {
+            report.violations.push(format!(
+                "transfer {id}: {from} replays to {} but recorded {fa}",
+                *f
+            ));
+        }
+        let t = running.entry(to.clone()).or_insert(0);
+        *t += amount;
+        if *t != ta {
+            report.violations.push(format!(
+                "transfer {id}: {to} replays to {} but recorded {ta}",
+                *t
+            ));
+        }
+        if audited.contains(&id) {
+            report.audited_transfers += 1;
+        } else {
+            report
+                .violations
+                .push(format!("transfer {id}: no audit row names it"));
+        }
+    }
+    report.transfers = transfers.len();
+
+    for (id, (bal, floor)) in &cached {
+        let derived = running.get(id).copied().unwrap_or(0);
+        if derived != *bal {
+            report.violations.push(format!(
+                "account {id}: balance {bal} but its entries sum to {derived}"
+            ));
+        }
+        if let Some(f) = floor {
+            if bal < f {
+                report
+                    .violations
+                    .push(format!("account {id}: balance {bal} below its floor {f}"));
+            }
+        }
+        report.total += bal;
+    }
+    for id in running.keys() {
+        if !cached.contains_key(id) {
+            report
+                .violations
+                .push(format!("transfers name account {id}, which does not exist"));
+        }
+    }
+    if report.total != 0 {
+        report
+            .violations
+            .push(format!("the balances sum to {} instead of 0", report.total));
+    }
+    Ok(report)
+}

@@ -1,0 +1,78 @@
+//! Schema migrations, embedded in the binary. Each engine has its own folder with the same
+//! versions and the same meaning; `tests/schema.rs` checks that both produce the same columns.
+
+use sqlx::{Connection, Executor};
+
+use super::db::{Db, Engine};
+use crate::error::{AppError, AppResult};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies every migration not yet applied, each in its own transaction. Safe to run from several
+/// processes at once on PostgreSQL (an advisory lock serialises them) and on SQLite (the write
+/// lock does). Returns the versions it applied.
+pub async fn run(db: &Db) -> AppResult<Vec<i64>> {
+    let mut conn = db.read().acquire().await?.detach();
+    if db.engine() == Engine::Sqlite {
+        // The read pool is query-only; this detached connection migrates.
+        conn.execute("PRAGMA query_only = OFF").await?;
+    } else {
+        conn.execute("SELECT pg_advisory_lock(740155)").await?;
+    }
+    let result = apply(db.engine(), &mut conn).await;
+    if db.engine() == Engine::Postgres {
+        let _ = conn.execute("SELECT pg_advisory_unlock(740155)").await;
+    }
+    let _ = conn.close().await;
+    result
+}
+
+async fn apply(engine: Engine, conn: &mut sqlx::AnyConnection) -> AppResult<Vec<i64>> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let mut tx = conn.begin().await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        let sql = match engine {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
+            AppError::internal(format!("migration {} {} failed: {e}", m.version, m.name))
+        })?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        applied.push(m.version);
+    }
+    Ok(applied)
+}

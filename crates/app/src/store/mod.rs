@@ -1,0 +1,12 @@
+//! Persistence: the database handle, migrations, and the cross-cutting tables every capability
+//! writes in its own transaction (ledger, idempotency, audit, outbox).
+
+pub mod audit;
+pub mod db;
+pub mod idempotency;
+pub mod ledger;
+pub mod migrate;
+pub mod outbox;
+pub mod testing;
+
+pub use db::{BoxFut, Db, Engine};

@@ -1,0 +1,69 @@
+//! The notification outbox (DESIGN §6): messages are written in the business transaction. The
+//! default transport is this table itself, which `partner-center outbox` and the operator
+//! console show, so a demo or a test can read a verification code.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::context::Ctx;
+use crate::error::AppResult;
+
+pub async fn enqueue(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    root_id: Option<&str>,
+    channel: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (created_at, root_id, channel, recipient, subject, body) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(ctx.now_ms)
+    .bind(root_id.map(str::to_string))
+    .bind(channel)
+    .bind(recipient)
+    .bind(subject)
+    .bind(body)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Message {
+    pub seq: i64,
+    pub created_at: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+}
+
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    recipient: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Message>> {
+    let rows = sqlx::query(
+        "SELECT seq, created_at, channel, recipient, subject, body, status FROM outbox \
+         WHERE ($1 IS NULL OR recipient = $1) ORDER BY seq DESC LIMIT $2",
+    )
+    .bind(recipient.map(str::to_string))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Message {
+            seq: r.get(0),
+            created_at: r.get(1),
+            channel: r.get(2),
+            recipient: r.get(3),
+            subject: r.get(4),
+            body: r.get(5),
+            status: r.get(6),
+        })
+        .collect())
+}

@@ -1,0 +1,262 @@
+//! Store conformance for the ledger, run on SQLite and (when configured) PostgreSQL: transfers,
+//! floors, concurrency, verify, append-only tables, idempotency rows.
+
+use std::sync::Arc;
+
+use pc_app::services::{customers, funds, partners};
+use pc_app::store::{idempotency, ledger, testing, Db};
+use pc_app::{crypto::MasterKey, Actor, AppError, Code, Ctx};
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{AssociationType, PartnerType};
+use pc_domain::Money;
+use proptest::prelude::*;
+
+fn ctx() -> Ctx {
+    Ctx::new(
+        Actor::System {
+            name: "test".into(),
+        },
+        "req-test",
+        1_700_000_000_000,
+    )
+}
+
+async fn partner(db: &Db, t: PartnerType, parent: Option<String>) -> partners::CreatedPartner {
+    partners::create(
+        db,
+        ctx(),
+        MasterKey::generate(),
+        partners::NewPartner {
+            name: "P".into(),
+            partner_type: t,
+            parent_id: parent,
+            login: None,
+            password: Some("Passw0rd!".into()),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn credit(db: &Db, partner_id: &str, cents: i64) {
+    let pid = partner_id.to_string();
+    db.write(move |c| {
+        Box::pin(async move {
+            funds::credit_partner(c, &ctx(), &pid, Money::from_cents(cents), None).await
+        })
+    })
+    .await
+    .unwrap();
+}
+
+async fn verify_clean(db: &Db) -> ledger::Report {
+    let r = ledger::verify(db.read()).await.unwrap();
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    r
+}
+
+#[tokio::test]
+async fn transfers_respect_floors_and_verify() {
+    for (engine, db) in testing::engines("ledger").await {
+        let p = partner(&db, PartnerType::Distributor, None).await;
+        credit(&db, &p.partner_id, 1000).await;
+        let acct = ledger::account_id(AccountKind::PartnerCash, &p.partner_id);
+        assert_eq!(
+            ledger::balance(db.read(), &acct).await.unwrap(),
+            Money::from_cents(1000),
+            "{engine}"
+        );
+        // A customer, and an overdraw attempt that must write nothing.
+        let c = customers::create_associated(
+            &db,
+            ctx(),
+            MasterKey::generate(),
+            customers::NewCustomer {
+                partner_id: p.partner_id.clone(),
+                association: AssociationType::Resale,
+                domain_name: None,
+                real_name: None,
+                label: None,
+                password: Some("Passw0rd!".into()),
+            },
+        )
+        .await
+        .unwrap();
+        let (pid, cid) = (p.partner_id.clone(), c.customer_id.clone());
+        let err = db
+            .write(move |x| {
+                Box::pin(async move {
+                    funds::allocate_to_customer(
+                        x,
+                        &ctx(),
+                        &pid,
+                        None,
+                        &cid,
+                        Money::from_cents(1001),
+                    )
+                    .await
+                })
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, Code::InsufficientBalance, "{engine}");
+        let report = verify_clean(&db).await;
+        assert_eq!(
+            report.transfers, 1,
+            "{engine}: the failed allocation left no transfer"
+        );
+        // Append-only: the database refuses to edit a transfer.
+        let edit = db
+            .write(|x| {
+                Box::pin(async move {
+                    Ok(sqlx::query("UPDATE ledger_transfers SET amount = 1")
+                        .execute(x)
+                        .await?)
+                })
+            })
+            .await;
+        assert!(
+            edit.is_err(),
+            "{engine}: ledger_transfers must be append-only"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_allocations_never_overdraw() {
+    for (engine, db) in testing::engines("ledger_conc").await {
+        let p = partner(&db, PartnerType::Distributor, None).await;
+        credit(&db, &p.partner_id, 10_000).await; // 100.00
+        let c = customers::create_associated(
+            &db,
+            ctx(),
+            MasterKey::generate(),
+            customers::NewCustomer {
+                partner_id: p.partner_id.clone(),
+                association: AssociationType::Resale,
+                domain_name: None,
+                real_name: None,
+                label: None,
+                password: Some("Passw0rd!".into()),
+            },
+        )
+        .await
+        .unwrap();
+        // 200 concurrent allocations of 1.00 against 100.00: exactly 100 succeed.
+        let db = Arc::new(db);
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let (db, pid, cid) = (db.clone(), p.partner_id.clone(), c.customer_id.clone());
+            tasks.push(tokio::spawn(async move {
+                db.write(move |x| {
+                    Box::pin(async move {
+                        funds::allocate_to_customer(
+                            x,
+                            &ctx(),
+                            &pid,
+                            None,
+                            &cid,
+                            Money::from_cents(100),
+                        )
+                        .await
+                    })
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(AppError {
+                    code: Code::InsufficientBalance,
+                    ..
+                }) => {}
+                Err(e) => panic!("{engine}: unexpected {e}"),
+            }
+        }
+        assert_eq!(ok, 100, "{engine}");
+        let acct = ledger::account_id(AccountKind::PartnerCash, &p.partner_id);
+        assert_eq!(
+            ledger::balance(db.read(), &acct).await.unwrap(),
+            Money::ZERO,
+            "{engine}"
+        );
+        verify_clean(&db).await;
+    }
+}
+
+#[tokio::test]
+async fn idempotency_rows() {
+    for (engine, db) in testing::engines("idem").await {
+        let saved = idempotency::Saved {
+            status: 200,
+            body: "{\"x\":1}".into(),
+        };
+        let s2 = saved.clone();
+        db.write(move |c| {
+            Box::pin(async move { idempotency::save(c, "p1", "k1", "h1", &s2, 1).await })
+        })
+        .await
+        .unwrap();
+        let found = db
+            .write(|c| Box::pin(async move { idempotency::find(c, "p1", "k1", "h1").await }))
+            .await
+            .unwrap();
+        assert_eq!(found, Some(saved), "{engine}");
+        let other = db
+            .write(|c| Box::pin(async move { idempotency::find(c, "p1", "k1", "h2").await }))
+            .await
+            .unwrap_err();
+        assert_eq!(other.code, Code::IdempotencyConflict, "{engine}");
+        let none = db
+            .write(|c| Box::pin(async move { idempotency::find(c, "p2", "k1", "h1").await }))
+            .await
+            .unwrap();
+        assert_eq!(none, None, "{engine}: keys are scoped per caller");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    /// Random sequences of credits, allocations and reclaims against the real database: whatever
+    /// is accepted, `verify` finds the ledger balanced and within its floors, and the balances
+    /// equal a model's.
+    #[test]
+    fn random_money_sequences_keep_the_invariants(ops in proptest::collection::vec((0u8..3, 1i64..5000), 1..40)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            for (engine, db) in testing::engines("prop").await {
+                let p = partner(&db, PartnerType::Distributor, None).await;
+                let c = customers::create_associated(&db, ctx(), MasterKey::generate(), customers::NewCustomer {
+                    partner_id: p.partner_id.clone(), association: AssociationType::Resale, domain_name: None,
+                    real_name: None, label: None, password: Some("Passw0rd!".into()) }).await.unwrap();
+                let (mut pm, mut cm) = (0i64, 0i64);
+                for (op, cents) in &ops {
+                    let (op, cents) = (*op, *cents);
+                    let (pid, cid) = (p.partner_id.clone(), c.customer_id.clone());
+                    let r = db.write(move |x| Box::pin(async move {
+                        let m = Money::from_cents(cents);
+                        match op {
+                            0 => funds::credit_partner(x, &ctx(), &pid, m, None).await,
+                            1 => funds::allocate_to_customer(x, &ctx(), &pid, None, &cid, m).await,
+                            _ => funds::reclaim_from_customer(x, &ctx(), &pid, None, &cid, m).await,
+                        }
+                    })).await;
+                    match (op, r) {
+                        (0, Ok(_)) => pm += cents,
+                        (1, Ok(_)) => { pm -= cents; cm += cents }
+                        (_, Ok(_)) => { cm -= cents; pm += cents }
+                        (_, Err(e)) => assert_eq!(e.code, Code::InsufficientBalance, "{engine}"),
+                    }
+                    assert!(pm >= 0 && cm >= 0);
+                }
+                let pa = ledger::account_id(AccountKind::PartnerCash, &p.partner_id);
+                let ca = ledger::account_id(AccountKind::CustomerCash, &c.customer_id);
+                assert_eq!(ledger::balance(db.read(), &pa).await.unwrap().cents(), pm, "{engine}");
+                assert_eq!(ledger::balance(db.read(), &ca).await.unwrap().cents(), cm, "{engine}");
+                verify_clean(&db).await;
+            }
+        });
+    }
+}

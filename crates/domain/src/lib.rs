@@ -1,0 +1,14 @@
+//! Partner Center's domain: pure rules and types, no I/O, no async.
+//!
+//! Everything here is deterministic and unit/property tested. Services (`pc-app`) call these
+//! functions inside their transactions; adapters never reach past the services.
+
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod party;
+pub mod signing;
+pub mod timefmt;
+
+pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};
+pub use money::Money;
