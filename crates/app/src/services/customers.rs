@@ -473,3 +473,42 @@ mod tests {
             .contains("associated_on_begin"));
     }
 }
+
+/// A customer's current association, as the customer sees it.
+#[derive(Debug, Clone)]
+pub struct MyAssociation {
+    pub partner_name: String,
+    pub association_type: i64,
+    pub label: Option<String>,
+    pub associated_at: i64,
+}
+
+pub async fn current_association(
+    pool: &AnyPool,
+    customer_id: &str,
+) -> AppResult<Option<MyAssociation>> {
+    let row = sqlx::query(
+        "SELECT p.name, a.association_type, a.label, a.associated_at FROM associations a JOIN partners p ON p.id = a.partner_id \
+         WHERE a.customer_id = $1 AND a.ended_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| MyAssociation {
+        partner_name: r.get(0),
+        association_type: r.get(1),
+        label: r.get(2),
+        associated_at: r.get(3),
+    }))
+}
+
+/// Counts for the operator's home page.
+pub async fn count_all(pool: &AnyPool) -> AppResult<(i64, i64)> {
+    let p: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners")
+        .fetch_one(pool)
+        .await?;
+    let c: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
+        .fetch_one(pool)
+        .await?;
+    Ok((p, c))
+}

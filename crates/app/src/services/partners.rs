@@ -194,3 +194,31 @@ pub async fn ensure_child<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         _ => Err(AppError::new(Code::NoResellerPermission)),
     }
 }
+
+/// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
+/// parent's root; every association carries its partner's root.
+pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
+    let mut v = Vec::new();
+    let bad_roots: Vec<String> = sqlx::query_scalar(
+        "SELECT p.id FROM partners p LEFT JOIN partners q ON q.id = p.parent_id \
+         WHERE (p.parent_id IS NULL AND p.root_id <> p.id) OR (p.parent_id IS NOT NULL AND (q.id IS NULL OR p.root_id <> q.root_id))",
+    )
+    .fetch_all(pool)
+    .await?;
+    v.extend(
+        bad_roots
+            .into_iter()
+            .map(|id| format!("partner {id}: root_id does not follow its parent")),
+    );
+    let bad_assoc: Vec<String> = sqlx::query_scalar(
+        "SELECT a.id FROM associations a JOIN partners p ON p.id = a.partner_id WHERE a.root_id <> p.root_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    v.extend(
+        bad_assoc
+            .into_iter()
+            .map(|id| format!("association {id}: root_id differs from its partner's")),
+    );
+    Ok(v)
+}

@@ -67,3 +67,15 @@ pub async fn save(
     })?;
     Ok(())
 }
+
+/// Looks a key up outside any transaction, after a concurrent request with the same key won the
+/// race to commit (PostgreSQL). `Ok(None)` means it has not committed yet.
+pub async fn find_committed(
+    pool: &sqlx::AnyPool,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Option<Saved>> {
+    let mut c = pool.acquire().await?;
+    find(&mut c, scope, key, request_hash).await
+}

@@ -10,3 +10,4 @@ pub mod outbox;
 pub mod testing;
 
 pub use db::{BoxFut, Db, Engine};
+pub use sqlx::AnyConnection;

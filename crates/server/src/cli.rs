@@ -1,0 +1,507 @@
+//! The `partner-center` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use pc_app::clock::SystemClock;
+use pc_app::crypto::MasterKey;
+use pc_app::services::{customers, demo, funds, identity, partners};
+use pc_app::store::{db::redact, ledger, migrate, outbox};
+use pc_app::{Actor, AppError, Ctx, Db};
+use pc_domain::party::{AssociationType, PartnerType};
+use pc_domain::Money;
+
+use crate::config::{self, FileConfig, Settings};
+use crate::state::AppState;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "partner-center",
+    version,
+    about = "Partner Center: a self-hostable partner centre with a BSS-compatible API"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Database URL: sqlite://PATH (default sqlite://./data/partner-center.db) or postgres://…
+    #[arg(long, global = true, env = "PC_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Optional TOML configuration file.
+    #[arg(long, global = true, env = "PC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Master key (64 hex digits) that encrypts access-key secrets. Required to share a PostgreSQL
+    /// database between instances; otherwise a key file is created on first use.
+    #[arg(long, global = true, env = "PC_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// Where the generated master key is kept (default: beside the SQLite file, else ./data/master.key).
+    #[arg(long, global = true, env = "PC_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Log as JSON lines.
+    #[arg(long, global = true, env = "PC_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, then serve the API, the console, /healthz, /readyz, /metrics and /openapi.json.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Re-derive every balance from the ledger and check the invariants; exits non-zero on a violation.
+    Verify,
+    /// Show the newest messages of the notification outbox.
+    Outbox {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Only messages to this recipient.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
+    /// Administration.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PC_LISTEN")]
+    pub listen: Option<String>,
+    /// Load the demo data set (once) and print the demo logins and the demo partner's access key.
+    #[arg(long)]
+    pub demo: bool,
+    /// Allowed clock skew of X-Sdk-Date, in seconds.
+    #[arg(long, env = "PC_SIGNATURE_WINDOW_SECS")]
+    pub signature_window_secs: Option<i64>,
+    /// Mark session cookies Secure (behind HTTPS).
+    #[arg(long, env = "PC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Admin {
+    /// Create an operator (the vendor's channel team) console login.
+    CreateOperator {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Create a partner with its console admin login and one access key.
+    CreatePartner {
+        #[arg(long)]
+        name: String,
+        /// distributor | reseller | consulting | solution | marketplace
+        #[arg(long = "type")]
+        partner_type: String,
+        /// The master distributor of a reseller.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Console admin login (generated if absent).
+        #[arg(long)]
+        login: Option<String>,
+        /// Console admin password (generated if absent).
+        #[arg(long)]
+        password: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a customer associated with a partner, with a console login and an access key.
+    CreateCustomer {
+        #[arg(long)]
+        partner: String,
+        /// resale | consulting
+        #[arg(long)]
+        association: String,
+        /// The account name (domain name); generated if absent.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Credit a partner's account from outside (the source of money in a deployment).
+    CreditPartner {
+        partner_id: String,
+        /// Amount in yuan with at most 2 decimals, e.g. 1000.00
+        amount: String,
+        #[arg(long)]
+        memo: Option<String>,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+struct Resolved {
+    database: String,
+    master_key: Result<MasterKey, AppError>,
+    file: FileConfig,
+}
+
+fn resolve(g: &Global) -> Result<Resolved, String> {
+    let file = FileConfig::load(g.config.as_ref())?;
+    let database = g
+        .database
+        .clone()
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| config::DEFAULT_DATABASE.to_string());
+    let master_key = match g.master_key.clone().or_else(|| file.master_key.clone()) {
+        Some(hex) => MasterKey::from_hex(&hex),
+        None => {
+            let path = g
+                .master_key_file
+                .clone()
+                .or_else(|| file.master_key_file.clone())
+                .unwrap_or_else(|| config::default_master_key_file(&database));
+            MasterKey::load_or_create(&path)
+        }
+    };
+    Ok(Resolved {
+        database,
+        master_key,
+        file,
+    })
+}
+
+async fn open(database: &str) -> Result<Db, AppError> {
+    let db = Db::connect(database).await?;
+    migrate::run(&db).await?;
+    Ok(db)
+}
+
+fn cli_ctx() -> Ctx {
+    let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    Ctx::new(
+        Actor::System {
+            name: format!("cli:{who}"),
+        },
+        format!("cli-{}", pc_domain::ids::random_hex(8)),
+        pc_app::clock::Clock::now_ms(&SystemClock),
+    )
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.global.log_json);
+    let r = match resolve(&cli.global) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    match cli.command {
+        Command::Serve(args) => serve(r, args).await,
+        Command::Migrate => match Db::connect(&r.database).await {
+            Ok(db) => match migrate::run(&db).await {
+                Ok(v) => {
+                    println!(
+                        "migrated {} ({} new migration(s) applied)",
+                        redact(&r.database),
+                        v.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        },
+        Command::Verify => verify(&r.database).await,
+        Command::Outbox { limit, recipient } => {
+            let db = match open(&r.database).await {
+                Ok(d) => d,
+                Err(e) => return fail(e),
+            };
+            match outbox::list(db.read(), recipient.as_deref(), limit).await {
+                Ok(msgs) => {
+                    for m in msgs.iter().rev() {
+                        println!(
+                            "#{} {} {} → {} | {} | {}",
+                            m.seq,
+                            pc_domain::timefmt::format_utc(m.created_at),
+                            m.channel,
+                            m.recipient,
+                            m.subject,
+                            m.body
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Admin(a) => admin(r, a).await,
+    }
+}
+
+async fn admin(r: Resolved, a: Admin) -> ExitCode {
+    let db = match open(&r.database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let mk = || r.master_key.clone();
+    match a {
+        Admin::CreateOperator { login, password } => {
+            match identity::create_operator(&db, cli_ctx(), login.clone(), password).await {
+                Ok(id) => {
+                    println!("operator {login} created ({id})");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::CreatePartner {
+            name,
+            partner_type,
+            parent,
+            login,
+            password,
+            json,
+        } => {
+            let Some(t) = PartnerType::parse(&partner_type) else {
+                return fail("--type must be one of distributor, reseller, consulting, solution, marketplace");
+            };
+            let mk = match mk() {
+                Ok(k) => k,
+                Err(e) => return fail(e),
+            };
+            match partners::create(
+                &db,
+                cli_ctx(),
+                mk,
+                partners::NewPartner {
+                    name,
+                    partner_type: t,
+                    parent_id: parent,
+                    login,
+                    password,
+                },
+            )
+            .await
+            {
+                Ok(p) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&p).unwrap_or_default());
+                    } else {
+                        println!("partner_id:    {}\ndomain_id:     {}\nxaccount_type: {}\nlogin:         {}\npassword:      {}\naccess_key:    {}\nsecret_key:    {}  (shown once)",
+                            p.partner_id, p.domain_id, p.xaccount_type, p.login, p.password, p.access_key, p.secret_key);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::CreateCustomer {
+            partner,
+            association,
+            name,
+            label,
+            json,
+        } => {
+            let Some(at) = AssociationType::parse(&association) else {
+                return fail("--association must be resale or consulting");
+            };
+            let mk = match mk() {
+                Ok(k) => k,
+                Err(e) => return fail(e),
+            };
+            let input = customers::NewCustomer {
+                partner_id: partner,
+                association: at,
+                domain_name: name,
+                real_name: None,
+                label,
+                password: None,
+            };
+            match customers::create_associated(&db, cli_ctx(), mk, input).await {
+                Ok(c) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&c).unwrap_or_default());
+                    } else {
+                        println!("customer_id: {}\ndomain_name: {}\nlogin:       {}\npassword:    {}\naccess_key:  {}\nsecret_key:  {}  (shown once)",
+                            c.customer_id, c.domain_name, c.login, c.password, c.access_key, c.secret_key);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::CreditPartner {
+            partner_id,
+            amount,
+            memo,
+        } => {
+            let amount = match Money::parse(&amount) {
+                Ok(m) => m,
+                Err(e) => return fail(e),
+            };
+            let ctx = cli_ctx();
+            let pid = partner_id.clone();
+            let res = db
+                .write(move |c| {
+                    Box::pin(async move {
+                        funds::credit_partner(c, &ctx, &pid, amount, memo.as_deref()).await
+                    })
+                })
+                .await;
+            match res {
+                Ok(t) => {
+                    println!("credited {amount} to {partner_id} (transfer {t})");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+async fn verify(database: &str) -> ExitCode {
+    let db = match open(database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let report = match ledger::verify(db.read()).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let tree = match partners::verify_tree(db.read()).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    println!("database: {}", redact(database));
+    println!(
+        "checked {} ledger accounts and {} transfers:",
+        report.accounts, report.transfers
+    );
+    println!("  - each cached balance equals the sum of its entries");
+    println!("  - each transfer's recorded running balances match a replay in order");
+    println!(
+        "  - the balances of all accounts sum to zero (sum = {})",
+        report.total
+    );
+    println!("  - no bounded account is below its floor");
+    println!(
+        "  - every transfer is named by an audit row ({} of {})",
+        report.audited_transfers, report.transfers
+    );
+    println!("  - partner tree roots and association tenants are consistent");
+    let violations: Vec<String> = report.violations.into_iter().chain(tree).collect();
+    if violations.is_empty() {
+        println!("OK: no violations");
+        ExitCode::SUCCESS
+    } else {
+        for v in &violations {
+            println!("VIOLATION: {v}");
+        }
+        println!("FAILED: {} violation(s)", violations.len());
+        ExitCode::FAILURE
+    }
+}
+
+async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
+    let listen = args
+        .listen
+        .or(r.file.listen.clone())
+        .unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
+    let addr: SocketAddr = match listen.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            return fail(format!(
+                "--listen {listen:?} is not an address like 127.0.0.1:8080"
+            ))
+        }
+    };
+    let mk = match r.master_key.clone() {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let db = match open(&r.database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let settings = Settings {
+        signature_window_secs: args
+            .signature_window_secs
+            .or(r.file.signature_window_secs)
+            .unwrap_or(900),
+        secure_cookies: args.secure_cookies || r.file.secure_cookies.unwrap_or(false),
+        ..Settings::default()
+    };
+    if args.demo {
+        match demo::load_once(&db, cli_ctx(), mk.clone()).await {
+            Ok(Some(info)) => {
+                println!(
+                    "Demo data loaded. Console logins (password for all: {}):",
+                    demo::DEMO_PASSWORD
+                );
+                for (role, login, _) in &info.logins {
+                    println!("  {role:<26} {login}");
+                }
+                let d = &info.distributor;
+                println!("Demo master distributor API credentials (GlobalCredentials):");
+                println!(
+                    "  access_key: {}\n  secret_key: {}\n  domain_id:  {}",
+                    d.access_key, d.secret_key, d.domain_id
+                );
+            }
+            Ok(None) => println!(
+                "Demo data already loaded (logins as printed on first start; password {}).",
+                demo::DEMO_PASSWORD
+            ),
+            Err(e) => return fail(e),
+        }
+    }
+    let state = AppState::new(db, mk, Arc::new(SystemClock), settings);
+    let app = crate::http::app(state);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
+    };
+    println!(
+        "Partner Center listening on http://{addr} (console: http://{addr}/console, database {})",
+        redact(&r.database)
+    );
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,242 @@
+//! SDK-HMAC-SHA256 authentication for the vendor API (bss-api-spec §1.4, DESIGN §7).
+//!
+//! The middleware buffers the body (size-limited), looks the access key up, rebuilds the
+//! canonical request from the request exactly as received, compares signatures in constant time
+//! and checks the clock window. On success the handler finds the [`Caller`] and the raw body in
+//! the request extensions. Every failure is a 401/413 with the vendor envelope.
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use pc_app::services::identity::Principal;
+use pc_app::{Actor, AppError, Code, Ctx};
+use pc_domain::party::Role;
+use pc_domain::signing::{self, RequestParts, SignError};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::middleware::RequestId;
+use crate::state::AppState;
+
+/// The authenticated API caller and what it needs to act.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub request_id: String,
+    pub idempotency_key: Option<String>,
+    /// SHA-256 over method, path, query and body: what "the same request" means for idempotency.
+    pub request_hash: String,
+    pub now_ms: i64,
+}
+
+impl Caller {
+    pub fn ctx(&self) -> Ctx {
+        let actor = match &self.principal {
+            Principal::Partner {
+                partner_id,
+                root_id,
+                ..
+            } => Actor::Partner {
+                partner_id: partner_id.clone(),
+                root_id: root_id.clone(),
+                user_id: None,
+                role: Role::PartnerAdmin,
+            },
+            Principal::Customer { customer_id } => Actor::Customer {
+                customer_id: customer_id.clone(),
+                user_id: None,
+            },
+        };
+        Ctx::new(actor, self.request_id.clone(), self.now_ms)
+    }
+
+    /// The partner id, or `CBC.0155` for a customer's key on a partner-only operation.
+    pub fn partner_id(&self) -> Result<&str, ApiError> {
+        match &self.principal {
+            Principal::Partner { partner_id, .. } => Ok(partner_id),
+            Principal::Customer { .. } => Err(ApiError::from(AppError::with(
+                Code::NotAllowed,
+                "This operation is for partners.",
+            ))),
+        }
+    }
+
+    /// The idempotency scope: one key space per caller identity.
+    pub fn scope(&self) -> String {
+        match &self.principal {
+            Principal::Partner { partner_id, .. } => format!("partner:{partner_id}"),
+            Principal::Customer { customer_id } => format!("customer:{customer_id}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct RawBody(Bytes);
+
+fn sign_error(e: SignError) -> ApiError {
+    let code = if e == SignError::Expired {
+        Code::SignatureExpired
+    } else {
+        Code::AuthFailed
+    };
+    ApiError(AppError::with(code, e.to_string()))
+}
+
+pub async fn sdk_auth(
+    State(st): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let bytes = to_bytes(body, st.settings.body_limit)
+        .await
+        .map_err(|_| ApiError::from(Code::PayloadTooLarge))?;
+    let authz = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| sign_error(SignError::Missing))?
+        .to_str()
+        .map_err(|_| sign_error(SignError::Malformed))?;
+    let auth = signing::parse_authorization(authz).map_err(sign_error)?;
+    let info = st
+        .keys
+        .get(&st.db, &st.master_key, &auth.access)
+        .await?
+        .ok_or_else(|| {
+            ApiError(AppError::with(
+                Code::AuthFailed,
+                "The access key does not exist or was revoked.",
+            ))
+        })?;
+    let now_ms = st.now_ms();
+    {
+        let headers = &parts.headers;
+        let lookup = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let rp = RequestParts {
+            method: parts.method.as_str(),
+            raw_path: parts.uri.path(),
+            raw_query: parts.uri.query().unwrap_or(""),
+            header: &lookup,
+            body: &bytes,
+        };
+        signing::verify(
+            &rp,
+            &auth,
+            &info.secret,
+            now_ms.div_euclid(1000),
+            st.settings.signature_window_secs,
+        )
+        .map_err(sign_error)?;
+        if let Some(d) = lookup("x-domain-id") {
+            if d.trim() != info.principal.domain_id() {
+                return Err(ApiError(AppError::with(
+                    Code::AuthFailed,
+                    "X-Domain-Id does not match the access key's account.",
+                )));
+            }
+        }
+    }
+    let request_hash = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(parts.method.as_str());
+        h.update(b"\n");
+        h.update(parts.uri.path());
+        h.update(b"\n");
+        h.update(parts.uri.query().unwrap_or(""));
+        h.update(b"\n");
+        h.update(&bytes);
+        hex::encode(h.finalize())
+    };
+    let idempotency_key = match parts.headers.get("x-idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v
+                .to_str()
+                .map_err(|_| AppError::invalid("X-Idempotency-Key must be printable ASCII"))?
+                .trim()
+                .to_string();
+            if k.is_empty() || k.len() > 128 {
+                return Err(
+                    AppError::invalid("X-Idempotency-Key must have 1 to 128 characters").into(),
+                );
+            }
+            Some(k)
+        }
+    };
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    parts.extensions.insert(Caller {
+        principal: info.principal,
+        request_id,
+        idempotency_key,
+        request_hash,
+        now_ms,
+    });
+    parts.extensions.insert(RawBody(bytes.clone()));
+    Ok(next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError(AppError::internal("route without sdk_auth")))
+    }
+}
+
+/// A JSON body parsed the vendor's way: an empty body is `{}`; anything unparsable is `CBC.0100`
+/// naming the problem.
+pub struct VendorJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VendorJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = match req.extensions().get::<RawBody>() {
+            Some(b) => b.0.clone(),
+            None => to_bytes(req.into_body(), 1 << 20)
+                .await
+                .map_err(|_| ApiError::from(Code::PayloadTooLarge))?,
+        };
+        let slice: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(slice)
+            .map(VendorJson)
+            .map_err(|e| ApiError(AppError::with(Code::MalformedBody, e.to_string())))
+    }
+}
+
+/// Query parameters parsed the vendor's way (`CBC.0100` naming the problem).
+pub struct VendorQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for VendorQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_compat(q).map(VendorQuery)
+    }
+}
+
+fn serde_urlencoded_compat<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|_| AppError::invalid("bad query string"))?,
+    )
+    .map(|axum::extract::Query(v)| v)
+    .map_err(|e| ApiError(AppError::invalid(e.body_text())))
+}

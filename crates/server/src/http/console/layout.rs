@@ -1,0 +1,119 @@
+//! The console's frame: head, header with the user, role-aware navigation, language switch and
+//! logout, and the stylesheet (embedded in the binary).
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+use pc_domain::party::Role;
+
+use super::i18n::{t, Lang};
+use super::Console;
+
+/// Navigation per role: (data-nav id, path, label key). Only capabilities that exist appear.
+fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
+    match role {
+        Role::Operator => &[
+            ("home", "/console", "home"),
+            ("partners", "/console/partners", "partners"),
+            ("outbox", "/console/outbox", "outbox"),
+            ("audit", "/console/audit", "audit"),
+        ],
+        Role::PartnerAdmin => &[
+            ("home", "/console", "home"),
+            ("customers", "/console/customers", "customers"),
+            ("access-keys", "/console/access-keys", "access_keys"),
+        ],
+        Role::PartnerStaff => &[
+            ("home", "/console", "home"),
+            ("customers", "/console/customers", "customers"),
+        ],
+        Role::Customer => &[("home", "/console", "home")],
+    }
+}
+
+pub fn lang_form(lang: Lang, csrf: Option<&str>) -> Markup {
+    html! {
+        form #lang-form method="post" action="/console/lang" {
+            @if let Some(c) = csrf { input type="hidden" name="csrf" value=(c); }
+            button type="submit" name="lang" value="zh-CN" class={ @if lang == Lang::Zh { "on" } } { "中文" }
+            button type="submit" name="lang" value="en-US" class={ @if lang == Lang::En { "on" } } { "English" }
+        }
+    }
+}
+
+pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Html<String> {
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (t(lang, "app")) }
+                link rel="stylesheet" href="/console/static/console.css";
+            }
+            body {
+                header {
+                    a.brand href="/console" { (t(lang, "app")) }
+                    @if let Some(c) = user {
+                        nav #main-nav {
+                            @for (id, path, key) in nav_entries(c.user.role) {
+                                a data-nav=(id) href=(path) { (t(lang, key)) }
+                            }
+                        }
+                        span #whoami {
+                            (c.user.login) " · " (t(lang, &format!("role_{}", c.user.role.as_str())))
+                            @if let Some(n) = &c.user.partner_name { " · " (n) }
+                        }
+                        (lang_form(lang, Some(&c.user.csrf)))
+                        form #logout-form method="post" action="/console/logout" {
+                            input type="hidden" name="csrf" value=(c.user.csrf);
+                            button #logout type="submit" { (t(lang, "logout")) }
+                        }
+                    } @else {
+                        (lang_form(lang, None))
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+pub fn message_page(lang: Lang, user: Option<&Console>, title: &str, msg: &str) -> Html<String> {
+    page(lang, user, title, html! { p.flash.error { (msg) } })
+}
+
+pub fn forbidden(c: &Console) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        message_page(c.lang, Some(c), "403", t(c.lang, "forbidden")),
+    )
+        .into_response()
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#1f2329;background:#f5f6f7}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6rem 1rem;background:#fff;border-bottom:1px solid #e5e6eb}
+.brand{font-weight:600;color:#c7000b;text-decoration:none}nav{display:flex;flex-wrap:wrap;gap:.8rem}nav a{color:#1f2329;text-decoration:none}nav a:hover{color:#c7000b}
+#whoami{color:#646a73;font-size:.9em;margin-left:auto}form{margin:0}#lang-form button,#logout{border:1px solid #d0d3d6;background:#fff;padding:.2rem .6rem;border-radius:4px;cursor:pointer}
+#lang-form button.on{border-color:#c7000b;color:#c7000b}main{max-width:1100px;margin:0 auto;padding:1rem}h1{font-size:1.3rem}
+table{width:100%;border-collapse:collapse;background:#fff;font-size:.92em}th,td{padding:.45rem .6rem;border-bottom:1px solid #eef0f1;text-align:left;vertical-align:top}
+th{background:#fafbfc;font-weight:600}.scroll{overflow-x:auto}.card{background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:1rem;margin:0 0 1rem}
+.flash{padding:.6rem .8rem;border-radius:4px;margin:.6rem 0}.flash.error{background:#fdecee;color:#a8071a}.flash.ok{background:#e8f7ee;color:#0a6b3a}
+label{display:block;margin:.4rem 0}input,select{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
+button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
+.login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.muted{color:#8f959e}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
+"#;
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}

@@ -1,0 +1,180 @@
+//! The console: server-rendered HTML in Simplified Chinese and English, no JavaScript build step.
+//! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
+//! CSRF token. Handlers are thin: they call the same services as the API.
+
+pub mod i18n;
+mod layout;
+mod pages;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use pc_app::services::identity::{self, SessionUser};
+use pc_app::{Actor, Ctx};
+use pc_domain::party::Role;
+
+use self::i18n::Lang;
+use super::middleware::RequestId;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "pc_session";
+pub const LANG_COOKIE: &str = "pc_lang";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(pages::home))
+        .route("/console/", get(pages::home))
+        .route(
+            "/console/login",
+            get(pages::login_form).post(pages::login_submit),
+        )
+        .route("/console/logout", post(pages::logout))
+        .route("/console/lang", post(pages::set_lang))
+        .route("/console/partners", get(pages::partners))
+        .route("/console/customers", get(pages::customers))
+        .route("/console/outbox", get(pages::outbox))
+        .route("/console/audit", get(pages::audit))
+        .route(
+            "/console/access-keys",
+            get(pages::access_keys).post(pages::create_access_key),
+        )
+        .route(
+            "/console/access-keys/{ak}/revoke",
+            post(pages::revoke_access_key),
+        )
+        .route("/console/static/console.css", get(layout::stylesheet))
+}
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+/// A logged-in console user plus what handlers need to act for them.
+pub struct Console {
+    pub user: SessionUser,
+    pub token: String,
+    pub lang: Lang,
+    pub request_id: String,
+    pub now_ms: i64,
+}
+
+impl Console {
+    pub fn ctx(&self) -> Ctx {
+        let u = &self.user;
+        let actor = match u.role {
+            Role::Operator => Actor::Operator {
+                user_id: u.user_id.clone(),
+            },
+            Role::PartnerAdmin | Role::PartnerStaff => Actor::Partner {
+                partner_id: u.partner_id.clone().unwrap_or_default(),
+                root_id: u.root_id.clone().unwrap_or_default(),
+                user_id: Some(u.user_id.clone()),
+                role: u.role,
+            },
+            Role::Customer => Actor::Customer {
+                customer_id: u.customer_id.clone().unwrap_or_default(),
+                user_id: Some(u.user_id.clone()),
+            },
+        };
+        Ctx::new(actor, self.request_id.clone(), self.now_ms)
+    }
+
+    /// Refuses unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), Response> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(layout::forbidden(self))
+        }
+    }
+
+    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        // Constant-time enough for a 32-hex-digit token compared once per form post.
+        if !token.is_empty()
+            && token.len() == self.user.csrf.len()
+            && token
+                .bytes()
+                .zip(self.user.csrf.bytes())
+                .all(|(a, b)| a == b)
+        {
+            Ok(())
+        } else {
+            Err((StatusCode::FORBIDDEN, layout::message_page(self.lang, Some(self), "CSRF", "The form expired; reload the page and try again. 表单已过期，请刷新页面后重试。"))
+                .into_response())
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        match <Console as OptionalFromRequestParts<AppState>>::from_request_parts(parts, st).await?
+        {
+            Some(c) => Ok(c),
+            None => Err(Redirect::to("/console/login").into_response()),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Console {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let Some(token) = cookie(parts, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let now_ms = st.now_ms();
+        let user = identity::session_user(st.db.read(), &token, now_ms)
+            .await
+            .map_err(|e| super::error::envelope(&e))?;
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        Ok(user.map(|user| Console {
+            lang: Lang::parse(&user.lang),
+            user,
+            token,
+            request_id,
+            now_ms,
+        }))
+    }
+}
+
+/// An urlencoded form. A body that does not parse (another content type, garbage) yields the
+/// default value: the handler then refuses it on its missing CSRF token or fields, with a 4xx page.
+pub struct ConsoleForm<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> axum::extract::FromRequest<S>
+    for ConsoleForm<T>
+{
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, st: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, st).await {
+            Ok(axum::Form(v)) => Ok(ConsoleForm(v)),
+            Err(_) => Ok(ConsoleForm(T::default())),
+        }
+    }
+}
+
+/// The language for a visitor who is not logged in: the `pc_lang` cookie, else Chinese.
+pub fn anonymous_lang(parts: &Parts) -> Lang {
+    cookie(parts, LANG_COOKIE)
+        .map(|v| Lang::parse(&v))
+        .unwrap_or(Lang::Zh)
+}

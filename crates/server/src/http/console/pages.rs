@@ -1,0 +1,531 @@
+//! Console pages. Each handler parses the form or query, calls a service, renders.
+
+use std::collections::HashMap;
+
+use super::ConsoleForm as Form;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use pc_app::services::customers::{self, SubCustomerQuery};
+use pc_app::services::{identity, partners};
+use pc_app::store::{audit, ledger, outbox};
+use pc_app::{Actor, Code, Ctx};
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::Role;
+use pc_domain::timefmt::format_utc;
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::layout::{message_page, page};
+use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
+use crate::http::middleware::RequestId;
+use crate::state::AppState;
+
+type Page = Result<Response, Response>;
+
+fn internal(lang: Lang, e: pc_app::AppError) -> Response {
+    (
+        StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
+    )
+        .into_response()
+}
+
+fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
+    let secure = if st.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+// ----------------------------------------------------------------------------------------------
+// Login, logout, language
+
+fn login_page(lang: Lang, error: Option<&str>) -> Markup {
+    html! {
+        div.login.card {
+            @if let Some(e) = error { p.flash.error { (e) } }
+            form #login-form method="post" action="/console/login" {
+                label { (t(lang, "login_name")) input name="login" autocomplete="username" required; }
+                label { (t(lang, "password")) input name="password" type="password" autocomplete="current-password" required; }
+                p { button #login-submit type="submit" { (t(lang, "login")) } }
+            }
+        }
+    }
+}
+
+pub async fn login_form(parts: Parts, console: Option<Console>) -> Response {
+    if console.is_some() {
+        return Redirect::to("/console").into_response();
+    }
+    let lang = anonymous_lang(&parts);
+    page(lang, None, t(lang, "login"), login_page(lang, None)).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_submit(
+    State(st): State<AppState>,
+    parts: Parts,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = anonymous_lang(&parts);
+    let limiter_key = f.login.to_ascii_lowercase();
+    if !st.login_limiter.allowed(&limiter_key) {
+        let e = pc_app::AppError::new(Code::Throttled);
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                lang,
+                None,
+                t(lang, "login"),
+                login_page(lang, Some(&e.message(lang == Lang::Zh))),
+            ),
+        )
+            .into_response();
+    }
+    let rid = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let ctx = Ctx::new(
+        Actor::System {
+            name: format!("login:{}", f.login),
+        },
+        rid,
+        st.now_ms(),
+    );
+    match identity::login(&st.db, ctx, f.login.clone(), f.password).await {
+        Ok(token) => {
+            st.login_limiter.reset(&limiter_key);
+            let max_age = identity::SESSION_TTL_MS / 1000;
+            (
+                [(header::SET_COOKIE, session_cookie(&st, &token, max_age))],
+                Redirect::to("/console"),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            st.login_limiter.record(&limiter_key);
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            (
+                status,
+                page(
+                    lang,
+                    None,
+                    t(lang, "login"),
+                    login_page(lang, Some(&e.message(lang == Lang::Zh))),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
+    c.check_csrf(&f.csrf)?;
+    identity::logout(&st.db, c.token.clone())
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&st, "", 0))],
+        Redirect::to("/console/login"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// Back to the page the form was on (same-origin paths under /console only).
+fn back(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/console").map(|i| r[i..].to_string()))
+        .filter(|p| !p.contains("//") && !p.starts_with("/console/login"))
+        .unwrap_or_else(|| "/console".into())
+}
+
+pub async fn set_lang(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    c: Option<Console>,
+    Form(f): Form<LangForm>,
+) -> Page {
+    let lang = Lang::parse(&f.lang).tag().to_string();
+    let cookie = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
+    match c {
+        Some(c) => {
+            c.check_csrf(&f.csrf)?;
+            identity::set_language(&st.db, c.ctx(), c.user.user_id.clone(), lang)
+                .await
+                .map_err(|e| internal(c.lang, e))?;
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&back(&headers)),
+            )
+                .into_response())
+        }
+        None => Ok((
+            [(header::SET_COOKIE, cookie)],
+            Redirect::to("/console/login"),
+        )
+            .into_response()),
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Home
+
+pub async fn home(State(st): State<AppState>, c: Console) -> Page {
+    let lang = c.lang;
+    let body = match c.user.role {
+        Role::Operator => {
+            let (np, nc) = customers::count_all(st.db.read())
+                .await
+                .map_err(|e| internal(lang, e))?;
+            html! {
+                div.card { dl {
+                    dt { (t(lang, "partner_count")) } dd #partner-count { (np) }
+                    dt { (t(lang, "customer_count")) } dd #customer-count { (nc) }
+                } }
+            }
+        }
+        Role::PartnerAdmin | Role::PartnerStaff => {
+            let pid = c.user.partner_id.clone().unwrap_or_default();
+            let p = partners::get(st.db.read(), &pid)
+                .await
+                .map_err(|e| internal(lang, e))?;
+            let bal = ledger::balance(
+                st.db.read(),
+                &ledger::account_id(AccountKind::PartnerCash, &pid),
+            )
+            .await
+            .map_err(|e| internal(lang, e))?;
+            html! {
+                @if let Some(p) = p {
+                    div.card { dl {
+                        dt { (t(lang, "name")) } dd { (p.name) }
+                        dt { (t(lang, "type")) } dd { (t(lang, &format!("type_{}", p.partner_type.as_str()))) }
+                        dt { (t(lang, "id")) } dd { code { (p.id) } }
+                        dt { (t(lang, "domain_id")) } dd { code #domain-id { (p.domain_id) } }
+                        dt { (t(lang, "xaccount_type")) } dd { code #xaccount-type { (p.xaccount_type) } }
+                        dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) }
+                    } }
+                    p.muted { (t(lang, "api_hint")) }
+                }
+            }
+        }
+        Role::Customer => {
+            let cid = c.user.customer_id.clone().unwrap_or_default();
+            let a = customers::current_association(st.db.read(), &cid)
+                .await
+                .map_err(|e| internal(lang, e))?;
+            let bal = ledger::balance(
+                st.db.read(),
+                &ledger::account_id(AccountKind::CustomerCash, &cid),
+            )
+            .await
+            .map_err(|e| internal(lang, e))?;
+            html! {
+                div.card #association {
+                    h2 { (t(lang, "my_partner")) }
+                    @match a {
+                        Some(a) => dl {
+                            dt { (t(lang, "name")) } dd { (a.partner_name) }
+                            dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
+                            dt { (t(lang, "since")) } dd { (format_utc(a.associated_at)) }
+                        },
+                        None => p { (t(lang, "not_associated")) },
+                    }
+                }
+                div.card { dl { dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) } } }
+            }
+        }
+    };
+    Ok(page(
+        lang,
+        Some(&c),
+        &format!("{}, {}", t(lang, "welcome"), c.user.login),
+        body,
+    )
+    .into_response())
+}
+
+// ----------------------------------------------------------------------------------------------
+// Operator pages
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    offset: Option<i64>,
+}
+
+pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<PageQuery>) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let offset = q.offset.unwrap_or(0).max(0);
+    let (total, list) = partners::list_all(st.db.read(), offset, 50)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        p.muted { (t(lang, "total")) " " (total) }
+        div.scroll { table #partners {
+            thead { tr { th { (t(lang, "name")) } th { (t(lang, "type")) } th { (t(lang, "id")) } th { (t(lang, "parent")) } th { (t(lang, "created_at")) } } }
+            tbody { @for p in &list {
+                tr data-partner=(p.id) {
+                    td { (p.name) } td { (t(lang, &format!("type_{}", p.partner_type.as_str()))) } td { code { (p.id) } }
+                    td { (p.parent_id.clone().unwrap_or_default()) } td { (format_utc(p.created_at)) }
+                }
+            } }
+        } }
+        (pager(offset, 50, total, "/console/partners?", lang))
+    };
+    Ok(page(lang, Some(&c), t(lang, "partners"), body).into_response())
+}
+
+fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
+    html! {
+        p.pager {
+            @if offset > 0 { a href=(format!("{base}offset={}", (offset - limit).max(0))) { (t(lang, "prev")) } " " }
+            @if offset + limit < total { a href=(format!("{base}offset={}", offset + limit)) { (t(lang, "next")) } }
+        }
+    }
+}
+
+pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let msgs = outbox::list(st.db.read(), None, 200)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        div.scroll { table #outbox {
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "channel")) } th { (t(lang, "recipient")) } th { (t(lang, "subject")) } th { (t(lang, "body")) } } }
+            tbody { @for m in &msgs { tr { td { (format_utc(m.created_at)) } td { (m.channel) } td { (m.recipient) } td { (m.subject) } td { (m.body) } } } }
+        } }
+    };
+    Ok(page(lang, Some(&c), t(lang, "outbox"), body).into_response())
+}
+
+pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let rows = audit::recent(st.db.read(), None, 200)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        div.scroll { table #audit {
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "actor")) } th { (t(lang, "action")) } th { (t(lang, "target")) } th { (t(lang, "request_id")) } th { (t(lang, "transfers")) } } }
+            tbody { @for r in &rows {
+                tr { td { (format_utc(r.at)) } td { (r.actor_kind) ":" (r.actor_id) " (" (r.role) ")" } td { (r.action) }
+                     td { (r.target_kind) ":" (r.target_id) } td { code { (r.request_id) } } td { (r.transfer_ids) } }
+            } }
+        } }
+    };
+    Ok(page(lang, Some(&c), t(lang, "audit"), body).into_response())
+}
+
+// ----------------------------------------------------------------------------------------------
+// Partner pages
+
+pub async fn customers(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin, Role::PartnerStaff])?;
+    let lang = c.lang;
+    let get = |k: &str| q.get(k).cloned().filter(|v| !v.is_empty());
+    let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let query = SubCustomerQuery::parse(
+        get("account_name"),
+        None,
+        get("label"),
+        get("association_type"),
+        None,
+        None,
+        None,
+        None,
+        Some(offset),
+        Some(20),
+    )
+    .map_err(|e| internal(lang, e))?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let (total, list) = customers::list_sub_customers(st.db.read(), &pid, &query)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let base = format!(
+        "/console/customers?account_name={}&label={}&association_type={}&",
+        enc(&get("account_name").unwrap_or_default()),
+        enc(&get("label").unwrap_or_default()),
+        enc(&get("association_type").unwrap_or_default())
+    );
+    let at = get("association_type").unwrap_or_default();
+    let body = html! {
+        form.filters #customer-filters method="get" action="/console/customers" {
+            label { (t(lang, "account_name")) input name="account_name" value=(get("account_name").unwrap_or_default()); }
+            label { (t(lang, "label")) input name="label" value=(get("label").unwrap_or_default()); }
+            label { (t(lang, "association_type"))
+                select name="association_type" {
+                    option value="" selected[at.is_empty()] { (t(lang, "all")) }
+                    option value="1" selected[at == "1"] { (t(lang, "assoc_1")) }
+                    option value="2" selected[at == "2"] { (t(lang, "assoc_2")) }
+                }
+            }
+            button.primary type="submit" { (t(lang, "filter")) }
+        }
+        p.muted { (t(lang, "total")) " " span #customer-total { (total) } }
+        div.scroll { table #customers {
+            thead { tr { th { (t(lang, "account_name")) } th { (t(lang, "real_name")) } th { (t(lang, "id")) } th { (t(lang, "association_type")) } th { (t(lang, "label")) } th { (t(lang, "associated_on")) } } }
+            tbody {
+                @for x in &list {
+                    tr data-customer=(x.customer_id) {
+                        td { (x.account_name) } td { (x.real_name.clone().unwrap_or_default()) } td { code { (x.customer_id) } }
+                        td { (t(lang, &format!("assoc_{}", x.association_type))) } td { (x.label.clone().unwrap_or_default()) } td { (format_utc(x.associated_at)) }
+                    }
+                }
+                @if list.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+        (pager(offset, 20, total, &base, lang))
+    };
+    Ok(page(lang, Some(&c), t(lang, "customers"), body).into_response())
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
+    out
+}
+
+pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    let lang = c.lang;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let keys = identity::list_partner_keys(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let flash_key = pc_app::crypto::sha256_hex(c.token.as_bytes());
+    let fresh = st
+        .key_flash
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(&flash_key));
+    let body = html! {
+        @if let Some(k) = &fresh {
+            div.flash.ok #new-key {
+                p { (t(lang, "new_key_notice")) }
+                dl {
+                    dt { (t(lang, "access_key")) } dd { code #new-access-key { (k.access_key) } }
+                    dt { (t(lang, "secret_key")) } dd { code #new-secret { (k.secret_key) } }
+                }
+            }
+        }
+        div.card {
+            form #create-key-form method="post" action="/console/access-keys" {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                label { (t(lang, "description")) input name="description" maxlength="100"; }
+                button #create-key type="submit" { (t(lang, "create_key")) }
+            }
+        }
+        div.scroll { table #keys {
+            thead { tr { th { (t(lang, "access_key")) } th { (t(lang, "description")) } th { (t(lang, "created_at")) } th { (t(lang, "status")) } th {} } }
+            tbody { @for k in &keys {
+                @let revoked = k.revoked_at.is_some();
+                tr data-ak=(k.access_key) data-status=(if revoked { "revoked" } else { "active" }) {
+                    td { code { (k.access_key) } } td { (k.description) } td { (format_utc(k.created_at)) }
+                    td { (if revoked { t(lang, "revoked") } else { t(lang, "active") }) }
+                    td { @if !revoked {
+                        form.revoke-form method="post" action=(format!("/console/access-keys/{}/revoke", k.access_key))
+                            onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "revoke_confirm")))) {
+                            input type="hidden" name="csrf" value=(c.user.csrf);
+                            button.revoke type="submit" { (t(lang, "revoke")) }
+                        }
+                    } }
+                }
+            } }
+        } }
+    };
+    Ok(page(lang, Some(&c), t(lang, "access_keys"), body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreateKeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create_access_key(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<CreateKeyForm>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    c.check_csrf(&f.csrf)?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let key = identity::create_partner_key(
+        &st.db,
+        c.ctx(),
+        st.master_key.clone(),
+        pid,
+        f.description.trim().to_string(),
+    )
+    .await
+    .map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            message_page(
+                c.lang,
+                Some(&c),
+                t(c.lang, "access_keys"),
+                &e.message(c.lang == Lang::Zh),
+            ),
+        )
+            .into_response()
+    })?;
+    if let Ok(mut m) = st.key_flash.lock() {
+        m.insert(pc_app::crypto::sha256_hex(c.token.as_bytes()), key);
+    }
+    Ok(Redirect::to("/console/access-keys").into_response())
+}
+
+pub async fn revoke_access_key(
+    State(st): State<AppState>,
+    c: Console,
+    Path(ak): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    c.check_csrf(&f.csrf)?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    identity::revoke_partner_key(&st.db, c.ctx(), pid, ak.clone())
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    st.keys.evict(&ak);
+    Ok(Redirect::to("/console/access-keys").into_response())
+}

@@ -1,0 +1,69 @@
+//! HTTP adapters: the vendor API, the console, health, metrics and the OpenAPI document.
+
+pub mod auth;
+pub mod console;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod ratelimit;
+pub mod vendor;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let vendor = vendor::router().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::sdk_auth,
+    ));
+    Router::new()
+        .merge(vendor)
+        .merge(console::router())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi_json))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/console") }),
+        )
+        .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .fallback(error::no_such_api)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_envelope,
+        ))
+        .with_state(state)
+}
+
+async fn healthz() -> Response {
+    vendor::json_response(200, r#"{"status":"ok"}"#.into())
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match st.db.ping().await {
+        Ok(()) => vendor::json_response(200, r#"{"status":"ready"}"#.into()),
+        Err(e) => error::envelope(&e),
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let mut r = (StatusCode::OK, st.metrics.render()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
+async fn openapi_json() -> Response {
+    vendor::json_response(200, openapi::document().to_string())
+}

@@ -1,0 +1,134 @@
+//! The vendor-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
+//! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
+
+pub mod customers;
+pub mod funds;
+
+use std::collections::BTreeMap;
+
+use axum::http::{header, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use pc_app::store::{idempotency, AnyConnection, BoxFut};
+use pc_app::{AppError, AppResult, Code, Ctx};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// One vendor operation: how it is routed and how it is documented.
+pub struct Operation {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Who may call it.
+    pub callers: &'static str,
+    pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
+    pub response: fn(&mut SchemaGenerator) -> Schema,
+    pub route: fn() -> MethodRouter<AppState>,
+}
+
+pub fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+pub const OPERATIONS: &[Operation] = &[
+    customers::LIST_SUB_CUSTOMERS,
+    funds::UPDATE_CUSTOMER_ACCOUNT_AMOUNT,
+    funds::RECLAIM_TO_PARTNER_ACCOUNT,
+];
+
+/// The vendor router: operations sharing a path are merged into one method router.
+pub fn router() -> axum::Router<AppState> {
+    let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
+    for op in OPERATIONS {
+        let r = (op.route)();
+        let merged = match by_path.remove(op.path) {
+            Some(existing) => existing.merge(r),
+            None => r,
+        };
+        by_path.insert(op.path, merged);
+    }
+    by_path
+        .into_iter()
+        .fold(axum::Router::new(), |router, (path, mr)| {
+            router.route(path, mr)
+        })
+}
+
+/// A JSON success response with the vendor's content type.
+pub fn json_response(status: u16, body: String) -> Response {
+    let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Runs a vendor write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
+/// the key, the business writes and the response commit together; a retry gets the saved
+/// response, a different request under the same key gets `PC.0409`.
+pub async fn idempotent_write<T, F>(
+    st: &AppState,
+    caller: &Caller,
+    f: F,
+) -> Result<Response, ApiError>
+where
+    T: Serialize + Send + 'static,
+    F: for<'c> FnOnce(&'c mut AnyConnection, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
+{
+    let ctx = caller.ctx();
+    let scope = caller.scope();
+    let key = caller.idempotency_key.clone();
+    let hash = caller.request_hash.clone();
+    let (scope2, key2, hash2) = (scope.clone(), key.clone(), hash.clone());
+    let result = st
+        .db
+        .write(move |c| {
+            Box::pin(async move {
+                if let Some(k) = &key2 {
+                    if let Some(saved) = idempotency::find(c, &scope2, k, &hash2).await? {
+                        return Ok(saved);
+                    }
+                }
+                let now = ctx.now_ms;
+                let out = f(c, ctx).await?;
+                let saved = idempotency::Saved {
+                    status: 200,
+                    body: serde_json::to_string(&out).map_err(AppError::internal)?,
+                };
+                if let Some(k) = &key2 {
+                    idempotency::save(c, &scope2, k, &hash2, &saved, now).await?;
+                }
+                Ok(saved)
+            })
+        })
+        .await;
+    let saved = match (result, key) {
+        (Ok(s), _) => s,
+        // PostgreSQL: a concurrent request with the same key committed first; answer with its response.
+        (
+            Err(AppError {
+                code: Code::IdempotencyInFlight,
+                ..
+            }),
+            Some(k),
+        ) => match idempotency::find_committed(st.db.read(), &scope, &k, &hash).await? {
+            Some(saved) => saved,
+            None => return Err(AppError::new(Code::IdempotencyInFlight).into()),
+        },
+        (Err(e), _) => return Err(e.into()),
+    };
+    Ok(json_response(saved.status, saved.body))
+}
+
+/// Reads: serialise a value as the response body.
+pub fn ok_json<T: Serialize>(v: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_string(v).map_err(AppError::internal)?;
+    Ok(json_response(200, body))
+}
