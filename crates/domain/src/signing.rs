@@ -146,17 +146,17 @@ pub fn canonical_query(raw_query: &str) -> String {
 }
 
 /// A request as received, enough to rebuild the canonical form.
-pub struct RequestParts<'a> {
+pub struct RequestParts<'a, 'h> {
     pub method: &'a str,
     pub raw_path: &'a str,
     pub raw_query: &'a str,
     /// Looks a header value up by its lower-case name (first value if repeated).
-    pub header: &'a dyn Fn(&str) -> Option<&'a str>,
+    pub header: &'h dyn Fn(&str) -> Option<&'h str>,
     pub body: &'a [u8],
 }
 
 pub fn canonical_request(
-    req: &RequestParts<'_>,
+    req: &RequestParts<'_, '_>,
     signed_headers: &[String],
 ) -> Result<String, SignError> {
     let mut s = String::with_capacity(512);
@@ -209,7 +209,7 @@ pub fn parse_sdk_date(v: &str) -> Result<i64, SignError> {
 /// Verifies a request against the secret key. `now` and `window_secs` bound the clock skew.
 /// The comparison is constant-time (HMAC `verify_slice`).
 pub fn verify(
-    req: &RequestParts<'_>,
+    req: &RequestParts<'_, '_>,
     auth: &Authorization,
     secret: &str,
     now_unix: i64,
