@@ -110,6 +110,9 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Your sales platform calls the BSS API with an access key.",
         ),
         "empty" => ("暂无数据", "Nothing yet"),
+        // -- funds keys --
+        // -- invite and association keys --
+        // -- reseller tree and delegation keys --
         _ => return "??",
     };
     match lang {

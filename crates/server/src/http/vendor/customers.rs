@@ -121,7 +121,9 @@ async fn list_sub_customers(
     })
 }
 
-pub const LIST_SUB_CUSTOMERS: Operation = Operation {
+pub const OPERATIONS: &[Operation] = &[LIST_SUB_CUSTOMERS];
+
+const LIST_SUB_CUSTOMERS: Operation = Operation {
     name: "list_sub_customers",
     method: Method::POST,
     path: "/v2/partners/sub-customers/query",

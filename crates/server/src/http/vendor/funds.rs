@@ -52,7 +52,9 @@ async fn update_customer_account_amount(
     .await
 }
 
-pub const UPDATE_CUSTOMER_ACCOUNT_AMOUNT: Operation = Operation {
+pub const OPERATIONS: &[Operation] = &[UPDATE_CUSTOMER_ACCOUNT_AMOUNT, RECLAIM_TO_PARTNER_ACCOUNT];
+
+const UPDATE_CUSTOMER_ACCOUNT_AMOUNT: Operation = Operation {
     name: "update_customer_account_amount",
     method: Method::POST,
     path: "/v2/accounts/partner-accounts/adjust-amount",
@@ -101,7 +103,7 @@ async fn reclaim_to_partner_account(
     .await
 }
 
-pub const RECLAIM_TO_PARTNER_ACCOUNT: Operation = Operation {
+const RECLAIM_TO_PARTNER_ACCOUNT: Operation = Operation {
     name: "reclaim_to_partner_account",
     method: Method::POST,
     path: "/v2/accounts/partner-accounts/reclaim",

@@ -35,16 +35,18 @@ pub fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
 }
 
-pub const OPERATIONS: &[Operation] = &[
-    customers::LIST_SUB_CUSTOMERS,
-    funds::UPDATE_CUSTOMER_ACCOUNT_AMOUNT,
-    funds::RECLAIM_TO_PARTNER_ACCOUNT,
-];
+/// Every vendor operation, one slice per capability module.
+pub const OPERATIONS: &[&[Operation]] = &[customers::OPERATIONS, funds::OPERATIONS];
+
+/// All operations, flattened.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS.iter().flat_map(|m| m.iter())
+}
 
 /// The vendor router: operations sharing a path are merged into one method router.
 pub fn router() -> axum::Router<AppState> {
     let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
-    for op in OPERATIONS {
+    for op in operations() {
         let r = (op.route)();
         let merged = match by_path.remove(op.path) {
             Some(existing) => existing.merge(r),
