@@ -27,6 +27,8 @@ pub enum SignError {
     Expired,
     #[error("the signature does not match")]
     Mismatch,
+    #[error("unsigned payloads are not accepted: the body must be signed")]
+    UnsignedPayload,
 }
 
 /// The parts of `Authorization: SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`.
@@ -225,6 +227,14 @@ pub fn verify(
     if (t - now_unix).abs() > window_secs {
         return Err(SignError::Expired);
     }
+    // The SDK only sends `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for non-JSON content, which BSS never
+    // uses. Accepting it would let anyone on the path swap the body of a money write, so the header, when
+    // present, must be the body's real hash.
+    if let Some(declared) = (req.header)("x-sdk-content-sha256") {
+        if !declared.trim().eq_ignore_ascii_case(&hex::encode(Sha256::digest(req.body))) {
+            return Err(SignError::UnsignedPayload);
+        }
+    }
     let canonical = canonical_request(req, &auth.signed_headers)?;
     let sts = string_to_sign(date.trim(), &canonical);
     let given = hex::decode(&auth.signature).map_err(|_| SignError::Mismatch)?;
@@ -382,6 +392,22 @@ mod tests {
             verify(&req, &auth, "k", 0, 900),
             Err(SignError::HeaderNotSigned("x-sdk-date"))
         );
+    }
+
+    #[test]
+    fn unsigned_payload_is_refused_even_with_a_valid_signature() {
+        fn h(name: &str) -> Option<&'static str> {
+            match name {
+                "x-sdk-content-sha256" => Some("UNSIGNED-PAYLOAD"),
+                other => headers(other),
+            }
+        }
+        let signed: Vec<String> = ["host", "x-sdk-content-sha256", "x-sdk-date"].iter().map(|s| s.to_string()).collect();
+        let req = RequestParts { method: "POST", raw_path: "/x", raw_query: "", header: &h, body: b"{}" };
+        let sig = sign("k", &string_to_sign("20240101T000000Z", &canonical_request(&req, &signed).unwrap()));
+        let auth = Authorization { access: "A".into(), signed_headers: signed, signature: sig };
+        let now = parse_sdk_date("20240101T000000Z").unwrap();
+        assert_eq!(verify(&req, &auth, "k", now, 900), Err(SignError::UnsignedPayload));
     }
 
     #[test]

@@ -1,0 +1,249 @@
+"""Spawns `partner-center serve` once per database engine and hands the tests a way to make data.
+
+Engines: always SQLite; PostgreSQL too when PC_TEST_POSTGRES_URL names an admin URL (a fresh
+database `pc_sdk_<random>` is created on that server for the session and dropped afterwards).
+The binary comes from PC_BIN (default: <repo>/target/debug/partner-center); it is never built here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sdk_support import Creds, sdk_client  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+PC_BIN = os.environ.get("PC_BIN") or str(REPO / "target" / "debug" / "partner-center")
+POSTGRES_ADMIN_URL = os.environ.get("PC_TEST_POSTGRES_URL", "")
+# Fixed so that secrets written by the CLI can be read by the server (and across reruns).
+MASTER_KEY = "5d1e0c7a9b3f48e2a6c4d8f01b2e3c4d5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d"
+ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_ADMIN_URL else [])
+SKIP_LINE = "!!! PC_TEST_POSTGRES_URL is not set: the SDK suite did NOT run against PostgreSQL !!!"
+
+
+def pytest_report_header(config):
+    lines = [f"partner-center binary: {PC_BIN}", f"engines: {', '.join(ENGINES)}"]
+    if not POSTGRES_ADMIN_URL:
+        lines.append(SKIP_LINE)
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not POSTGRES_ADMIN_URL:
+        terminalreporter.write_line(SKIP_LINE, red=True, bold=True)
+
+
+class CliError(AssertionError):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_url_with_db(admin_url: str, dbname: str) -> str:
+    parts = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def _psql(admin_url: str, sql: str) -> None:
+    psql = shutil.which("psql")
+    if not psql:
+        raise RuntimeError("PC_TEST_POSTGRES_URL is set but `psql` is not installed")
+    out = subprocess.run([psql, admin_url, "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed ({sql}): {out.stderr}")
+
+
+@dataclass
+class Engine:
+    """One running server and the CLI pointed at the same database."""
+
+    name: str
+    database_url: str
+    port: int
+    workdir: Path
+    env: dict
+    proc: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+    _seq: int = field(default=0)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- CLI -------------------------------------------------------------------------------
+    def cli(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+        argv = [PC_BIN, *args, "--database", self.database_url]
+        out = subprocess.run(argv, capture_output=True, text=True, env=self.env, cwd=self.workdir, timeout=timeout)
+        if check and out.returncode != 0:
+            raise CliError(f"CLI failed (exit {out.returncode}): {argv}\nstdout: {out.stdout}\nstderr: {out.stderr}")
+        return out
+
+    def cli_json(self, *args: str) -> dict:
+        out = self.cli(*args, "--json")
+        try:
+            doc = json.loads(out.stdout)
+        except ValueError:
+            raise CliError(f"CLI --json did not print one JSON object: {args}\nstdout: {out.stdout!r}\nstderr: {out.stderr}")
+        if not isinstance(doc, dict):
+            raise CliError(f"CLI --json printed {type(doc).__name__}, not an object: {out.stdout!r}")
+        return doc
+
+    def unique(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}{secrets.token_hex(4)}{self._seq}"
+
+    def create_partner(self, type_: str = "distributor", parent: Optional[str] = None, name: Optional[str] = None) -> dict:
+        args = ["admin", "create-partner", "--name", name or self.unique("sdkp"), "--type", type_]
+        if parent:
+            args += ["--parent", parent]
+        doc = self.cli_json(*args)
+        for k in ("partner_id", "domain_id", "login", "password", "access_key", "secret_key", "xaccount_type"):
+            assert k in doc, f"create-partner --json lacks {k!r}: {doc}"
+        return doc
+
+    def create_customer(self, partner_id: str, association: str = "resale", name: Optional[str] = None,
+                        label: Optional[str] = None) -> dict:
+        args = ["admin", "create-customer", "--partner", partner_id, "--association", association]
+        if name:
+            args += ["--name", name]
+        if label:
+            args += ["--label", label]
+        doc = self.cli_json(*args)
+        for k in ("customer_id", "domain_id", "domain_name", "login", "password", "access_key", "secret_key"):
+            assert k in doc, f"create-customer --json lacks {k!r}: {doc}"
+        return doc
+
+    def credit_partner(self, partner_id: str, amount: str) -> None:
+        self.cli("admin", "credit-partner", partner_id, amount)
+
+    def verify(self) -> subprocess.CompletedProcess:
+        return self.cli("verify", check=False)
+
+    # --- clients ---------------------------------------------------------------------------
+    def client(self, record_or_creds):
+        creds = record_or_creds if isinstance(record_or_creds, Creds) else Creds.of(record_or_creds)
+        return sdk_client(self.port, creds)
+
+    # --- server ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.cli("migrate")
+        self.log_path = self.workdir / "server.log"
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [PC_BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--database", self.database_url],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.workdir,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode} during start-up:\n{self.log_tail()}")
+            try:
+                r = requests.get(f"{self.endpoint}/healthz", timeout=2)
+                if r.status_code == 200:
+                    return
+                last = f"HTTP {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"GET /healthz did not answer 200 within 30 s (last: {last}):\n{self.log_tail()}")
+
+    def stop(self) -> Optional[int]:
+        """Stops the server; returns the exit code it had if it had already died by itself."""
+        if self.proc is None:
+            return None
+        died = self.proc.poll()
+        if died is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        self.proc = None
+        return died
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except Exception:
+            return "<no server log>"
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request, tmp_path_factory):
+    name = request.param
+    if not os.path.isfile(PC_BIN) or not os.access(PC_BIN, os.X_OK):
+        pytest.exit(f"partner-center binary not found at {PC_BIN} (set PC_BIN; this suite never builds it)", returncode=2)
+    workdir = tmp_path_factory.mktemp(f"pc-{name}")
+    env = dict(os.environ)
+    env["PC_MASTER_KEY"] = MASTER_KEY
+    dbname = None
+    if name == "sqlite":
+        url = f"sqlite://{workdir}/pc.db"
+    else:
+        dbname = f"pc_sdk_{secrets.token_hex(6)}"
+        _psql(POSTGRES_ADMIN_URL, f"CREATE DATABASE {dbname}")
+        url = _postgres_url_with_db(POSTGRES_ADMIN_URL, dbname)
+    eng = Engine(name=name, database_url=url, port=_free_port(), workdir=workdir, env=env)
+    try:
+        eng.start()
+        yield eng
+        died = eng.stop()
+        assert died is None, f"[{name}] the server died during the session (exit {died}):\n{eng.log_tail()}"
+        out = eng.verify()
+        assert out.returncode == 0, (
+            f"[{name}] `partner-center verify` failed (exit {out.returncode}) after the SDK suite:\n"
+            f"stdout: {out.stdout}\nstderr: {out.stderr}"
+        )
+    finally:
+        eng.stop()
+        if dbname:
+            try:
+                _psql(POSTGRES_ADMIN_URL, f"DROP DATABASE IF EXISTS {dbname}")
+            except Exception as e:  # best effort; a leftover database is harmless
+                print(f"warning: could not drop {dbname}: {e}", file=sys.stderr)
+
+
+# --- per-test data helpers (fresh partners for every test) ---------------------------------
+
+@pytest.fixture
+def make_partner(engine):
+    return engine.create_partner
+
+
+@pytest.fixture
+def make_customer(engine):
+    return engine.create_customer
+
+
+@pytest.fixture
+def credit_partner(engine):
+    return engine.credit_partner
+
+
+@pytest.fixture
+def distributor(engine):
+    """A fresh distributor partner (CLI record)."""
+    return engine.create_partner("distributor")
