@@ -630,6 +630,59 @@ async fn concurrent_allocations_through_http_never_overdraw() {
     }
 }
 
+/// Two server instances sharing one database (DESIGN §4): concurrent allocations and reclaims through
+/// both never overdraw the partner or the customer, on PostgreSQL (row locks) and SQLite (file lock).
+#[tokio::test]
+async fn two_instances_on_one_database_never_overdraw() {
+    for app in apps("two_inst").await {
+        let second = app.second_instance().await;
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let c = app
+            .customer(&d.partner_id, AssociationType::Resale, "shared-cust", "x")
+            .await;
+        app.credit(&d.partner_id, 3_000).await; // 30.00
+        let creds = Creds::from(&d);
+        let give = format!(r#"{{"customer_id": "{}", "amount": 1}}"#, c.customer_id);
+        let take = format!(r#"{{"customer_id": "{}", "amount": 2}}"#, c.customer_id);
+        let mut tasks = Vec::new();
+        for i in 0..80 {
+            let router = if i % 2 == 0 {
+                app.router.clone()
+            } else {
+                second.clone()
+            };
+            let (path, body) = if i % 3 == 2 {
+                (RECLAIM, &take)
+            } else {
+                (ADJUST, &give)
+            };
+            let req = signed(&creds, "POST", path, body, NOW_MS, &[]);
+            tasks.push(tokio::spawn(async move {
+                tower::ServiceExt::oneshot(router, req)
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 400),
+            "{}: {statuses:?}",
+            app.engine
+        );
+        assert!(
+            statuses.iter().filter(|s| **s == 200).count() >= 30,
+            "{}: {statuses:?}",
+            app.engine
+        );
+        app.assert_ledger_clean().await;
+    }
+}
+
 #[tokio::test]
 async fn health_metrics_and_openapi() {
     let app = apps("ops").await.remove(0);

@@ -97,6 +97,19 @@ impl TestApp {
         }
     }
 
+    /// Another server instance on the same database: its own connection pool (and, on SQLite, its own
+    /// writer), its own key cache, the same master key and clock.
+    pub async fn second_instance(&self) -> Router {
+        let db = Db::connect(self.db.url()).await.unwrap();
+        let state = AppState::new(
+            db,
+            self.mk.clone(),
+            Arc::new(self.clock.clone()),
+            Settings::default(),
+        );
+        partner_center::http::app(state)
+    }
+
     pub async fn partner(&self, t: PartnerType, parent: Option<&str>) -> partners::CreatedPartner {
         partners::create(
             &self.db,
