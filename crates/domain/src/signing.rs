@@ -231,7 +231,10 @@ pub fn verify(
     // uses. Accepting it would let anyone on the path swap the body of a money write, so the header, when
     // present, must be the body's real hash.
     if let Some(declared) = (req.header)("x-sdk-content-sha256") {
-        if !declared.trim().eq_ignore_ascii_case(&hex::encode(Sha256::digest(req.body))) {
+        if !declared
+            .trim()
+            .eq_ignore_ascii_case(&hex::encode(Sha256::digest(req.body)))
+        {
             return Err(SignError::UnsignedPayload);
         }
     }
@@ -402,12 +405,34 @@ mod tests {
                 other => headers(other),
             }
         }
-        let signed: Vec<String> = ["host", "x-sdk-content-sha256", "x-sdk-date"].iter().map(|s| s.to_string()).collect();
-        let req = RequestParts { method: "POST", raw_path: "/x", raw_query: "", header: &h, body: b"{}" };
-        let sig = sign("k", &string_to_sign("20240101T000000Z", &canonical_request(&req, &signed).unwrap()));
-        let auth = Authorization { access: "A".into(), signed_headers: signed, signature: sig };
+        let signed: Vec<String> = ["host", "x-sdk-content-sha256", "x-sdk-date"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let req = RequestParts {
+            method: "POST",
+            raw_path: "/x",
+            raw_query: "",
+            header: &h,
+            body: b"{}",
+        };
+        let sig = sign(
+            "k",
+            &string_to_sign(
+                "20240101T000000Z",
+                &canonical_request(&req, &signed).unwrap(),
+            ),
+        );
+        let auth = Authorization {
+            access: "A".into(),
+            signed_headers: signed,
+            signature: sig,
+        };
         let now = parse_sdk_date("20240101T000000Z").unwrap();
-        assert_eq!(verify(&req, &auth, "k", now, 900), Err(SignError::UnsignedPayload));
+        assert_eq!(
+            verify(&req, &auth, "k", now, 900),
+            Err(SignError::UnsignedPayload)
+        );
     }
 
     #[test]
