@@ -336,6 +336,16 @@ async fn distributor_sees_reseller_contacts_only_while_delegated() {
             .await;
         assert_eq!(no.status, 400);
         assert!(no.body.contains("delegation-error"));
+        // Another distributor (a forged hidden field): refused.
+        let foreign = app
+            .console_post(
+                &rs,
+                "/console/delegation",
+                &[("distributor_id", &d2.partner_id), ("consent", "yes")],
+            )
+            .await;
+        assert_eq!(foreign.status, 400);
+        assert!(foreign.body.contains(Code::NotOwnDistributor.message_zh()));
         // No CSRF token: refused.
         let forged = app
             .send(
