@@ -41,6 +41,11 @@ codes! {
     NoResellerPermission => (400, "CBC.99000037", "You have no permission to operate on this cloud reseller.", "您没有操作该云经销商的权限。"),
     AssociationTypeNotAllowed => (400, "CBC.5024", "The customer's association type does not allow this operation (resale customers only).", "客户的关联类型不允许调用该接口（仅限代售客户）。"),
     InsufficientBalance => (400, "CBC.99005003", "Insufficient balance.", "余额不足。"),
+    // Distributor → reseller delegation (domain.md §12).
+    DelegationActive => (400, "PC.1201", "Your customers' continuous operation is already delegated to your master distributor.", "已委托总经销商持续运营，无需重复委托。"),
+    NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),
+    DelegationConsentRequired => (400, "PC.1203", "Read and agree to the sales-expansion task delegation notice first.", "请先阅读并同意《销售拓展任务委托须知》。"),
+    NotOwnDistributor => (400, "PC.1204", "A cloud reseller can delegate only to the master distributor it belongs to.", "云经销商只能委托其所属的总经销商。"),
     NotFound => (404, "PC.0404", "Not found.", "未找到。"),
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),

@@ -13,7 +13,7 @@ use crate::context::Ctx;
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
-use crate::services::partners;
+use crate::services::{delegation, partners};
 use crate::store::{audit, ledger, Db};
 
 /// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
@@ -248,6 +248,11 @@ pub struct SubCustomer {
     pub customer_level: Option<String>,
     pub xaccount_id: Option<String>,
     pub xaccount_type: Option<String>,
+    /// The partner of the active association. `None` only in the operators' list
+    /// ([`list_all`]), for a customer without one; `associated_at` and `association_type` are
+    /// then 0.
+    pub partner_id: Option<String>,
+    pub partner_name: Option<String>,
 }
 
 /// Filters of `list_sub_customers` (bss-api-spec §2.3). Empty strings mean "not a filter".
@@ -338,38 +343,61 @@ fn like_pattern(term: &str) -> String {
     s
 }
 
-/// Lists the customers associated with `partner_id`, or, when `indirect_partner_id` is set, with
-/// that reseller, which must sit beneath the calling distributor. The partner comes from the
-/// authenticated identity, never from the request.
-pub async fn list_sub_customers(
+/// Whose customers a listing covers.
+#[derive(Debug, Clone, Copy)]
+pub enum ListScope<'a> {
+    /// The customers currently associated with one partner.
+    Partner(&'a str),
+    /// Every customer, associated or not (operators). The optional term matches the partner's
+    /// name or id as a substring.
+    All { partner: Option<&'a str> },
+}
+
+/// One page of a customer listing.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub total: i64,
+    pub rows: Vec<SubCustomer>,
+    /// For a distributor's view of a reseller's customers (`indirect_partner_id`): whether the
+    /// reseller has delegated to it. `None` for every other listing.
+    pub reseller_delegated: Option<bool>,
+}
+
+/// The customers of one scope with the filters of `q` (its `indirect_partner_id` is not used
+/// here). One SQL text per scope, sharing the filters and the columns.
+async fn query_customers(
     pool: &AnyPool,
-    partner_id: &str,
+    scope: ListScope<'_>,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
-    let owner = match &q.indirect_partner_id {
-        Some(reseller) => {
-            let me = partners::get(pool, partner_id)
-                .await?
-                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
-            if me.partner_type != PartnerType::Distributor {
-                return Err(AppError::new(Code::NoResellerPermission));
-            }
-            partners::ensure_child(pool, partner_id, reseller).await?.id
-        }
-        None => partner_id.to_string(),
+    let (from, first, order) = match scope {
+        ListScope::Partner(id) => (
+            "FROM associations a JOIN customers c ON c.id = a.customer_id JOIN partners p ON p.id = a.partner_id \
+             WHERE a.partner_id = $1 AND a.ended_at IS NULL",
+            Some(id.to_string()),
+            "a.associated_at DESC, c.id",
+        ),
+        ListScope::All { partner } => (
+            "FROM customers c LEFT JOIN associations a ON a.customer_id = c.id AND a.ended_at IS NULL \
+             LEFT JOIN partners p ON p.id = a.partner_id \
+             WHERE ($1 IS NULL OR p.name LIKE $1 ESCAPE '\\' OR p.id LIKE $1 ESCAPE '\\')",
+            partner.filter(|s| !s.is_empty()).map(like_pattern),
+            "c.created_at DESC, c.id",
+        ),
     };
-    const WHERE: &str = "FROM associations a JOIN customers c ON c.id = a.customer_id \
-        WHERE a.partner_id = $1 AND a.ended_at IS NULL \
+    let filters = format!(
+        "{from} \
         AND ($2 IS NULL OR c.domain_name LIKE $2 ESCAPE '\\') \
         AND ($3 IS NULL OR c.real_name LIKE $3 ESCAPE '\\') \
         AND ($4 IS NULL OR a.label LIKE $4 ESCAPE '\\') \
         AND ($5 IS NULL OR a.association_type = $5) \
         AND ($6 IS NULL OR a.associated_at >= $6) \
         AND ($7 IS NULL OR a.associated_at <= $7) \
-        AND ($8 IS NULL OR c.id = $8)";
+        AND ($8 IS NULL OR c.id = $8)"
+    );
     macro_rules! bind_filters {
         ($q:expr) => {
-            $q.bind(&owner)
+            $q.bind(first.clone())
                 .bind(q.account_name.as_deref().map(like_pattern))
                 .bind(q.customer.as_deref().map(like_pattern))
                 .bind(q.label.as_deref().map(like_pattern))
@@ -379,13 +407,13 @@ pub async fn list_sub_customers(
                 .bind(q.customer_id.clone())
         };
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {WHERE}")))
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {filters}")))
         .fetch_one(pool)
         .await?;
     let rows = bind_filters!(sqlx::query(&format!(
-        "SELECT c.id, c.domain_name, c.real_name, a.associated_at, a.association_type, a.label, c.mobile, c.country_code, \
-         c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type \
-         {WHERE} ORDER BY a.associated_at DESC, c.id LIMIT $9 OFFSET $10"
+        "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
+         c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
+         p.id, p.name {filters} ORDER BY {order} LIMIT $9 OFFSET $10"
     )))
     .bind(q.limit)
     .bind(q.offset)
@@ -409,9 +437,93 @@ pub async fn list_sub_customers(
             customer_level: r.get(12),
             xaccount_id: r.get(13),
             xaccount_type: r.get(14),
+            partner_id: r.get(15),
+            partner_name: r.get(16),
         })
         .collect();
     Ok((total, list))
+}
+
+/// The listing behind `list_sub_customers` and the partner console: the customers associated
+/// with `partner_id`, or, when `indirect_partner_id` is set, with that reseller, which must sit
+/// beneath the calling distributor. The partner comes from the authenticated identity, never
+/// from the request.
+///
+/// The delegation rule (domain.md R12.1, decided here for the vendor API): a distributor may
+/// list its reseller's customers at any time, as the vendor documents `indirect_partner_id`, but
+/// their contact details (`mobile` → `telephone`, `email`) are cleared unless the reseller has
+/// delegated continuous operation to it. The caller of a delegated listing must record the view:
+/// [`list_and_record`] does both.
+async fn list_scoped(pool: &AnyPool, partner_id: &str, q: &SubCustomerQuery) -> AppResult<Listing> {
+    let (owner, reseller_delegated) = match &q.indirect_partner_id {
+        Some(reseller) => {
+            let me = partners::get(pool, partner_id)
+                .await?
+                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+            if me.partner_type != PartnerType::Distributor {
+                return Err(AppError::new(Code::NoResellerPermission));
+            }
+            let r = partners::ensure_child(pool, partner_id, reseller).await?;
+            let delegated = delegation::is_delegated(pool, &r.id, partner_id).await?;
+            (r.id, Some(delegated))
+        }
+        None => (partner_id.to_string(), None),
+    };
+    let (total, mut rows) = query_customers(pool, ListScope::Partner(&owner), q).await?;
+    if reseller_delegated == Some(false) {
+        for r in &mut rows {
+            r.mobile = None;
+            r.email = None;
+        }
+    }
+    Ok(Listing {
+        total,
+        rows,
+        reseller_delegated,
+    })
+}
+
+/// [`list_scoped`] without recording anything: contact details of a reseller's customers are
+/// still cleared without delegation. Callers that show a delegated listing to a distributor use
+/// [`list_and_record`] instead.
+pub async fn list_sub_customers(
+    pool: &AnyPool,
+    partner_id: &str,
+    q: &SubCustomerQuery,
+) -> AppResult<(i64, Vec<SubCustomer>)> {
+    let l = list_scoped(pool, partner_id, q).await?;
+    Ok((l.total, l.rows))
+}
+
+/// Lists as [`list_sub_customers`] and, when the list is a delegated reseller's, records the
+/// distributor's view (`delegation.view_customers`) before returning it.
+pub async fn list_and_record(
+    db: &Db,
+    ctx: &Ctx,
+    partner_id: &str,
+    q: &SubCustomerQuery,
+) -> AppResult<Listing> {
+    let l = list_scoped(db.read(), partner_id, q).await?;
+    if let (Some(true), Some(reseller)) = (l.reseller_delegated, &q.indirect_partner_id) {
+        let ids: Vec<&str> = l.rows.iter().map(|r| r.customer_id.as_str()).collect();
+        delegation::record_view(
+            db,
+            ctx,
+            reseller,
+            serde_json::json!({"customers": ids, "count": l.total}),
+        )
+        .await?;
+    }
+    Ok(l)
+}
+
+/// Every customer for operators (the caller checks the role), with its current partner.
+pub async fn list_all(
+    pool: &AnyPool,
+    partner: Option<&str>,
+    q: &SubCustomerQuery,
+) -> AppResult<(i64, Vec<SubCustomer>)> {
+    query_customers(pool, ListScope::All { partner }, q).await
 }
 
 #[cfg(test)]
@@ -511,4 +623,214 @@ pub async fn count_all(pool: &AnyPool) -> AppResult<(i64, i64)> {
         .fetch_one(pool)
         .await?;
     Ok((p, c))
+}
+
+/// The customers currently associated with a partner.
+pub async fn count_for_partner(pool: &AnyPool, partner_id: &str) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM associations WHERE partner_id = $1 AND ended_at IS NULL",
+    )
+    .bind(partner_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// One association of a customer with a partner, current (`ended_at` is `None`) or ended.
+#[derive(Debug, Clone)]
+pub struct AssociationRecord {
+    pub id: String,
+    pub partner_id: String,
+    pub partner_name: String,
+    pub association_type: i64,
+    pub label: Option<String>,
+    pub associated_at: i64,
+    pub ended_at: Option<i64>,
+    pub end_reason: Option<String>,
+}
+
+/// A customer's associations, newest first; with `partner_id`, only those with that partner.
+pub async fn association_history(
+    pool: &AnyPool,
+    customer_id: &str,
+    partner_id: Option<&str>,
+) -> AppResult<Vec<AssociationRecord>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.partner_id, p.name, a.association_type, a.label, a.associated_at, a.ended_at, a.end_reason \
+         FROM associations a JOIN partners p ON p.id = a.partner_id \
+         WHERE a.customer_id = $1 AND ($2 IS NULL OR a.partner_id = $2) ORDER BY a.associated_at DESC, a.id DESC",
+    )
+    .bind(customer_id)
+    .bind(partner_id.map(str::to_string))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AssociationRecord {
+            id: r.get(0),
+            partner_id: r.get(1),
+            partner_name: r.get(2),
+            association_type: r.get(3),
+            label: r.get(4),
+            associated_at: r.get(5),
+            ended_at: r.get(6),
+            end_reason: r.get(7),
+        })
+        .collect())
+}
+
+/// One customer as its partner (or an operator) sees it.
+#[derive(Debug, Clone)]
+pub struct CustomerDetail {
+    pub customer: SubCustomer,
+    /// Associations the viewer may see: an operator or the customer all of them; a partner only
+    /// those with the partner whose customer it is (another tenant's past association is not
+    /// its business).
+    pub history: Vec<AssociationRecord>,
+    pub balance: pc_domain::Money,
+    /// Seen by a master distributor under its reseller's delegation (and recorded as such).
+    pub via_delegation: bool,
+}
+
+/// One customer's detail for the acting user. A partner sees its own customers, and, as a
+/// master distributor, the customers of a reseller that has delegated to it (the view is
+/// recorded as `delegation.view_customers`); any other id (another tenant's, unknown) is
+/// `CBC.99000035`, so the answer does not tell whether the customer exists.
+pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<CustomerDetail> {
+    use crate::context::Actor;
+    let pool = db.read();
+    let q = SubCustomerQuery {
+        customer_id: Some(customer_id.to_string()),
+        limit: 1,
+        ..SubCustomerQuery::default()
+    };
+    let not_yours = || AppError::new(Code::NotSubCustomer);
+    let (customer, history_of, reseller) = match &ctx.actor {
+        Actor::Operator { .. } => {
+            let (_, mut rows) = list_all(pool, None, &q).await?;
+            let c = rows.pop().ok_or_else(|| AppError::new(Code::NotFound))?;
+            (c, None, None)
+        }
+        Actor::Customer {
+            customer_id: me, ..
+        } if me == customer_id => {
+            let (_, mut rows) = list_all(pool, None, &q).await?;
+            (rows.pop().ok_or_else(not_yours)?, None, None)
+        }
+        Actor::Partner { partner_id, .. } => {
+            let (_, mut rows) = query_customers(pool, ListScope::Partner(partner_id), &q).await?;
+            match rows.pop() {
+                Some(c) => (c, Some(partner_id.clone()), None),
+                None => {
+                    // A customer of one of my resellers, delegated to me?
+                    let owner: Option<String> = sqlx::query_scalar(
+                        "SELECT a.partner_id FROM associations a JOIN partners p ON p.id = a.partner_id \
+                         WHERE a.customer_id = $1 AND a.ended_at IS NULL AND p.parent_id = $2",
+                    )
+                    .bind(customer_id)
+                    .bind(partner_id)
+                    .fetch_optional(pool)
+                    .await?;
+                    let Some(r) = owner else {
+                        return Err(not_yours());
+                    };
+                    if !delegation::is_delegated(pool, &r, partner_id).await? {
+                        return Err(not_yours());
+                    }
+                    let (_, mut rows) = query_customers(pool, ListScope::Partner(&r), &q).await?;
+                    (rows.pop().ok_or_else(not_yours)?, Some(r.clone()), Some(r))
+                }
+            }
+        }
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    };
+    let history = association_history(pool, customer_id, history_of.as_deref()).await?;
+    let balance = ledger::balance(
+        pool,
+        &ledger::account_id(AccountKind::CustomerCash, customer_id),
+    )
+    .await?;
+    if let Some(r) = &reseller {
+        delegation::record_view(
+            db,
+            ctx,
+            r,
+            serde_json::json!({"customers": [customer_id], "count": 1}),
+        )
+        .await?;
+    }
+    Ok(CustomerDetail {
+        customer,
+        history,
+        balance,
+        via_delegation: reseller.is_some(),
+    })
+}
+
+/// Sets a customer's contact details (mobile number, e-mail), as the customer's own profile
+/// holds them. Operators, the command line (demo data) and the customer itself may.
+pub async fn set_contact(
+    db: &Db,
+    ctx: Ctx,
+    customer_id: String,
+    mobile: Option<String>,
+    email: Option<String>,
+) -> AppResult<()> {
+    use crate::context::Actor;
+    let allowed = match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => true,
+        Actor::Customer {
+            customer_id: me, ..
+        } => *me == customer_id,
+        Actor::Partner { .. } => false,
+    };
+    if !allowed {
+        return Err(AppError::new(Code::AccessDenied));
+    }
+    let mobile = mobile.filter(|m| !m.is_empty());
+    let email = email.filter(|e| !e.is_empty());
+    if let Some(m) = &mobile {
+        if !(5..=20).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::invalid("a mobile number has 5 to 20 digits"));
+        }
+    }
+    if let Some(e) = &email {
+        let ok = e.len() <= 100
+            && e.split_once('@')
+                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
+        if !ok || e.chars().any(char::is_whitespace) {
+            return Err(AppError::invalid(
+                "an e-mail address looks like name@example.com",
+            ));
+        }
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let n = sqlx::query(
+                "UPDATE customers SET mobile = $1, country_code = $2, email = $3 WHERE id = $4",
+            )
+            .bind(mobile.clone())
+            .bind(mobile.as_ref().map(|_| "0086".to_string()))
+            .bind(email.clone())
+            .bind(&customer_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(AppError::with(Code::NotFound, format!("customer {customer_id}")));
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "customer.set_contact",
+                    target_kind: "customer",
+                    target_id: &customer_id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"mobile": mobile.is_some(), "email": email.is_some()}),
+                },
+            )
+            .await
+        })
+    })
+    .await
 }

@@ -141,7 +141,7 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         ),
     )
     .await?;
-    customers::create_associated(
+    let tea = customers::create_associated(
         db,
         ctx.clone(),
         mk.clone(),
@@ -167,6 +167,20 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         ),
     )
     .await?;
+    // Contact details, so the reseller's delegation visibly opens them to the distributor.
+    for (id, mobile, email) in [
+        (&c1.customer_id, "13900001111", "it@acme-retail.example"),
+        (&tea.customer_id, "13800002222", "ops@west-lake-tea.example"),
+    ] {
+        customers::set_contact(
+            db,
+            ctx.clone(),
+            id.clone(),
+            Some(mobile.into()),
+            Some(email.into()),
+        )
+        .await?;
+    }
 
     let (dist_id, c1_id) = (dist.partner_id.clone(), c1.customer_id.clone());
     let ctx2 = ctx.clone();

@@ -196,7 +196,8 @@ pub async fn ensure_child<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
-/// parent's root; every association carries its partner's root.
+/// parent's root; every association carries its partner's root; a delegation in effect is to the
+/// reseller's own distributor.
 pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
     let mut v = Vec::new();
     let bad_roots: Vec<String> = sqlx::query_scalar(
@@ -220,5 +221,6 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
             .into_iter()
             .map(|id| format!("association {id}: root_id differs from its partner's")),
     );
+    v.extend(crate::services::delegation::verify(pool).await?);
     Ok(v)
 }

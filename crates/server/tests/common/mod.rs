@@ -267,3 +267,85 @@ pub fn signed(
     .body(Body::from(body.to_string()))
     .unwrap()
 }
+
+/// A console session opened through `POST /console/login`: the cookie to send back and the
+/// session's CSRF token (read from the page, as a browser would).
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// `application/x-www-form-urlencoded` for a few fields.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, NON_ALPHANUMERIC),
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl TestApp {
+    /// Logs in through the console's login form; panics unless it succeeds.
+    pub async fn console_login(&self, login: &str, password: &str) -> Session {
+        let r = self
+            .send(
+                Request::post("/console/login")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(form_body(&[
+                        ("login", login),
+                        ("password", password),
+                    ])))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}: login {login}: {}", self.engine, r.body);
+        let set = r.headers["set-cookie"].to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_string();
+        let mut s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let home = self.console_get(&s, "/console").await;
+        assert_eq!(home.status, 200, "{}", home.body);
+        let marker = "name=\"csrf\" value=\"";
+        let at = home
+            .body
+            .find(marker)
+            .expect("a csrf field on the home page")
+            + marker.len();
+        s.csrf = home.body[at..].split('"').next().unwrap().to_string();
+        s
+    }
+
+    pub async fn console_get(&self, s: &Session, path: &str) -> Resp {
+        self.send(
+            Request::get(path)
+                .header("cookie", &s.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a console form with the session's CSRF token added.
+    pub async fn console_post(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all = vec![("csrf", s.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.send(
+            Request::post(path)
+                .header("cookie", &s.cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form_body(&all)))
+                .unwrap(),
+        )
+        .await
+    }
+}

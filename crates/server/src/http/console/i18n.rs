@@ -113,6 +113,58 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         // -- funds keys --
         // -- invite and association keys --
         // -- reseller tree and delegation keys --
+        "resellers" => ("云经销商", "Cloud resellers"),
+        "resellers_hint" => (
+            "云经销商委托您持续运营后，您可以查看其客户及联系方式；未委托时仅显示客户数量。",
+            "Once a reseller delegates continuous operation to you, you can see its customers and their contact details; otherwise only how many it has.",
+        ),
+        "delegation" => ("委托授权", "Delegation"),
+        "delegation_status" => ("委托状态", "Delegation status"),
+        "delegated" => ("已委托", "Delegated"),
+        "not_delegated" => ("未委托", "Not delegated"),
+        "delegated_since" => ("委托时间", "Delegated on"),
+        "cancelled_at" => ("取消时间", "Cancelled on"),
+        "delegation_history" => ("委托记录", "Delegation history"),
+        "distributor" => ("所属总经销商", "Master distributor"),
+        "delegation_notice_title" => (
+            "《销售拓展任务委托须知》",
+            "Sales-expansion task delegation notice (《销售拓展任务委托须知》)",
+        ),
+        "delegation_notice_body" => (
+            "同意委托后，您自愿向所属总经销商开放您的客户的联系方式（电话、邮箱），并委托其为您的客户提供持续运营支持（包括但不限于引导客户购买更高阶的服务、续费提醒）。您可以随时取消委托授权，取消后总经销商将无法再查看您的客户的联系方式。因您与总经销商之间的持续运营合作产生的纠纷，平台不承担责任。",
+            "By delegating, you voluntarily open your customers' contact details (telephone, e-mail) to your master distributor and entrust it with continuous-operation support for your customers (including but not limited to guiding them to higher-tier services and renewal reminders). You may cancel the delegation at any time; after that the distributor can no longer see your customers' contact details. The platform is not liable for disputes arising from the continuous-operation cooperation between you and your distributor.",
+        ),
+        "delegation_consent" => (
+            "我已阅读并同意《销售拓展任务委托须知》",
+            "I have read and agree to the sales-expansion task delegation notice",
+        ),
+        "delegate" => ("委托总经销商持续运营", "Delegate to my distributor"),
+        "cancel_delegation" => ("取消委托授权", "Cancel the delegation"),
+        "cancel_delegation_confirm" => (
+            "取消后总经销商将无法再查看您的客户的联系方式，确定取消委托授权？",
+            "Your distributor will no longer see your customers' contact details. Cancel the delegation?",
+        ),
+        "view_customers" => ("查看客户", "View customers"),
+        "reseller_customers_hidden" => (
+            "该云经销商未委托您持续运营：您只能看到其客户数量，看不到客户及其联系方式。",
+            "This reseller has not delegated continuous operation to you: you see only how many customers it has, not the customers or their contact details.",
+        ),
+        "delegated_view_notice" => (
+            "这些客户由云经销商委托您持续运营；每次查看都会记入审计日志。",
+            "These customers are delegated to you by their reseller; every view is recorded in the audit log.",
+        ),
+        "telephone" => ("电话", "Telephone"),
+        "email" => ("邮箱", "E-mail"),
+        "partner" => ("合作伙伴", "Partner"),
+        "partner_filter" => ("伙伴（名称或 ID）", "Partner (name or ID)"),
+        "customer_detail" => ("客户详情", "Customer details"),
+        "partner_detail" => ("伙伴详情", "Partner details"),
+        "association_history" => ("关联记录", "Association history"),
+        "ended_at" => ("结束时间", "Ended"),
+        "current" => ("当前", "Current"),
+        "export_csv" => ("导出 CSV", "Export CSV"),
+        "not_associated_short" => ("未关联", "Not associated"),
+        "none" => ("无", "None"),
         _ => return "??",
     };
     match lang {

@@ -4,7 +4,7 @@
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
-use pc_domain::party::Role;
+use pc_domain::party::{PartnerType, Role};
 
 use super::i18n::{t, Lang};
 use super::Console;
@@ -15,6 +15,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::Operator => &[
             ("home", "/console", "home"),
             ("partners", "/console/partners", "partners"),
+            ("customers", "/console/customers", "customers"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
@@ -28,6 +29,22 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("customers", "/console/customers", "customers"),
         ],
         Role::Customer => &[("home", "/console", "home")],
+    }
+}
+
+/// Entries that depend on the partner's type, after the role's own.
+fn type_entries(
+    role: Role,
+    ptype: Option<PartnerType>,
+) -> &'static [(&'static str, &'static str, &'static str)] {
+    match (role, ptype) {
+        (Role::PartnerAdmin, Some(PartnerType::Distributor)) => {
+            &[("resellers", "/console/resellers", "resellers")]
+        }
+        (Role::PartnerAdmin, Some(PartnerType::Reseller)) => {
+            &[("delegation", "/console/delegation", "delegation")]
+        }
+        _ => &[],
     }
 }
 
@@ -56,7 +73,7 @@ pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Ht
                     a.brand href="/console" { (t(lang, "app")) }
                     @if let Some(c) = user {
                         nav #main-nav {
-                            @for (id, path, key) in nav_entries(c.user.role) {
+                            @for (id, path, key) in nav_entries(c.user.role).iter().chain(type_entries(c.user.role, c.user.partner_type)) {
                                 a data-nav=(id) href=(path) { (t(lang, key)) }
                             }
                         }

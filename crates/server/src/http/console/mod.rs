@@ -2,9 +2,11 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod customers;
 pub mod i18n;
 mod layout;
 mod pages;
+mod tree;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -34,7 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/logout", post(pages::logout))
         .route("/console/lang", post(pages::set_lang))
         .route("/console/partners", get(pages::partners))
-        .route("/console/customers", get(pages::customers))
         .route("/console/outbox", get(pages::outbox))
         .route("/console/audit", get(pages::audit))
         .route(
@@ -46,6 +47,8 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
+        .merge(customers::router())
+        .merge(tree::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -1,14 +1,12 @@
 //! Console pages. Each handler parses the form or query, calls a service, renders.
 
-use std::collections::HashMap;
-
 use super::ConsoleForm as Form;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use pc_app::services::customers::{self, SubCustomerQuery};
+use pc_app::services::customers;
 use pc_app::services::{identity, partners};
 use pc_app::store::{audit, ledger, outbox};
 use pc_app::{Actor, Code, Ctx};
@@ -23,9 +21,9 @@ use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
-type Page = Result<Response, Response>;
+pub(super) type Page = Result<Response, Response>;
 
-fn internal(lang: Lang, e: pc_app::AppError) -> Response {
+pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
     (
         StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
@@ -250,6 +248,9 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
             )
             .await
             .map_err(|e| internal(lang, e))?;
+            let history = customers::association_history(st.db.read(), &cid, None)
+                .await
+                .map_err(|e| internal(lang, e))?;
             html! {
                 div.card #association {
                     h2 { (t(lang, "my_partner")) }
@@ -263,6 +264,8 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                     }
                 }
                 div.card { dl { dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) } } }
+                h2 { (t(lang, "association_history")) }
+                (super::customers::history_table(lang, &history))
             }
         }
     };
@@ -296,7 +299,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
             thead { tr { th { (t(lang, "name")) } th { (t(lang, "type")) } th { (t(lang, "id")) } th { (t(lang, "parent")) } th { (t(lang, "created_at")) } } }
             tbody { @for p in &list {
                 tr data-partner=(p.id) {
-                    td { (p.name) } td { (t(lang, &format!("type_{}", p.partner_type.as_str()))) } td { code { (p.id) } }
+                    td { a href=(format!("/console/partners/{}", p.id)) { (p.name) } } td { (t(lang, &format!("type_{}", p.partner_type.as_str()))) } td { code { (p.id) } }
                     td { (p.parent_id.clone().unwrap_or_default()) } td { (format_utc(p.created_at)) }
                 }
             } }
@@ -306,7 +309,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
     Ok(page(lang, Some(&c), t(lang, "partners"), body).into_response())
 }
 
-fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
+pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
     html! {
         p.pager {
             @if offset > 0 { a href=(format!("{base}offset={}", (offset - limit).max(0))) { (t(lang, "prev")) } " " }
@@ -351,71 +354,8 @@ pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
 // ----------------------------------------------------------------------------------------------
 // Partner pages
 
-pub async fn customers(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
-    c.require(&[Role::PartnerAdmin, Role::PartnerStaff])?;
-    let lang = c.lang;
-    let get = |k: &str| q.get(k).cloned().filter(|v| !v.is_empty());
-    let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let query = SubCustomerQuery::parse(
-        get("account_name"),
-        None,
-        get("label"),
-        get("association_type"),
-        None,
-        None,
-        None,
-        None,
-        Some(offset),
-        Some(20),
-    )
-    .map_err(|e| internal(lang, e))?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let (total, list) = customers::list_sub_customers(st.db.read(), &pid, &query)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let base = format!(
-        "/console/customers?account_name={}&label={}&association_type={}&",
-        enc(&get("account_name").unwrap_or_default()),
-        enc(&get("label").unwrap_or_default()),
-        enc(&get("association_type").unwrap_or_default())
-    );
-    let at = get("association_type").unwrap_or_default();
-    let body = html! {
-        form.filters #customer-filters method="get" action="/console/customers" {
-            label { (t(lang, "account_name")) input name="account_name" value=(get("account_name").unwrap_or_default()); }
-            label { (t(lang, "label")) input name="label" value=(get("label").unwrap_or_default()); }
-            label { (t(lang, "association_type"))
-                select name="association_type" {
-                    option value="" selected[at.is_empty()] { (t(lang, "all")) }
-                    option value="1" selected[at == "1"] { (t(lang, "assoc_1")) }
-                    option value="2" selected[at == "2"] { (t(lang, "assoc_2")) }
-                }
-            }
-            button.primary type="submit" { (t(lang, "filter")) }
-        }
-        p.muted { (t(lang, "total")) " " span #customer-total { (total) } }
-        div.scroll { table #customers {
-            thead { tr { th { (t(lang, "account_name")) } th { (t(lang, "real_name")) } th { (t(lang, "id")) } th { (t(lang, "association_type")) } th { (t(lang, "label")) } th { (t(lang, "associated_on")) } } }
-            tbody {
-                @for x in &list {
-                    tr data-customer=(x.customer_id) {
-                        td { (x.account_name) } td { (x.real_name.clone().unwrap_or_default()) } td { code { (x.customer_id) } }
-                        td { (t(lang, &format!("assoc_{}", x.association_type))) } td { (x.label.clone().unwrap_or_default()) } td { (format_utc(x.associated_at)) }
-                    }
-                }
-                @if list.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
-            }
-        } }
-        (pager(offset, 20, total, &base, lang))
-    };
-    Ok(page(lang, Some(&c), t(lang, "customers"), body).into_response())
-}
-
-fn enc(s: &str) -> String {
+/// Percent-encodes a query-string value.
+pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();
     pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
     out

@@ -93,8 +93,12 @@ async fn list_sub_customers(
         req.offset,
         req.limit,
     )?;
-    let (count, rows) = customers::list_sub_customers(st.db.read(), partner_id, &q).await?;
-    let customer_infos = rows
+    // A distributor listing a reseller's customers gets their contact details only under the
+    // reseller's delegation, and such a view is audited (services::delegation).
+    let listing = customers::list_and_record(&st.db, &caller.ctx(), partner_id, &q).await?;
+    let count = listing.total;
+    let customer_infos = listing
+        .rows
         .into_iter()
         .map(|c| CustomerInformation {
             customer: c.real_name,

@@ -1,0 +1,322 @@
+//! Continuous-operation delegation (持续运营委托授权, domain.md §12): a cloud reseller opens its
+//! customers' contact details to its master distributor and entrusts it with their continuous
+//! operation (R12.1), and may cancel at any time (R12.2).
+//!
+//! Decisions where the domain has gaps (§12.2 publishes no field list):
+//! - A delegation row holds reseller, distributor, who consented and when, who cancelled and
+//!   when. Consent to 《销售拓展任务委托须知》 is a precondition of creating the row, so a row
+//!   is the record of consent; nothing is ever deleted, so the rows are the history.
+//! - Only an administrator of the reseller (console role `partner_admin`) may delegate or cancel,
+//!   and only to the distributor the reseller belongs to (its `parent_id`). Delegating while a
+//!   delegation is in effect is refused with `PC.1201` rather than silently accepted, so the
+//!   consent time shown is always the one the reseller actually gave; cancelling with none in
+//!   effect is refused with `PC.1202`. A partial unique index keeps one delegation in effect
+//!   per reseller, also under concurrent requests.
+//! - What the distributor sees (the visibility rule, DESIGN §3.4): while delegated, the
+//!   reseller's customers with their contact details (telephone, e-mail), and every such view is
+//!   audited as `delegation.view_customers`; without delegation, the console shows only how many
+//!   customers the reseller has, and the vendor API's `list_sub_customers` with
+//!   `indirect_partner_id` (which the vendor documents for distributors) still lists them but
+//!   without `telephone` and `email` (see [`crate::services::customers::list_sub_customers`]).
+
+use pc_domain::ids::random_hex;
+use pc_domain::party::{PartnerType, Role};
+use sqlx::{AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::partners;
+use crate::store::{audit, Db};
+
+/// One delegation, in effect (`cancelled_at` is `None`) or ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delegation {
+    pub id: String,
+    pub reseller_id: String,
+    pub distributor_id: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub cancelled_by: Option<String>,
+    pub cancelled_at: Option<i64>,
+}
+
+impl Delegation {
+    pub fn is_active(&self) -> bool {
+        self.cancelled_at.is_none()
+    }
+}
+
+const COLS: &str =
+    "id, reseller_id, distributor_id, created_by, created_at, cancelled_by, cancelled_at";
+
+fn row_to_delegation(r: &sqlx::any::AnyRow) -> Delegation {
+    Delegation {
+        id: r.get(0),
+        reseller_id: r.get(1),
+        distributor_id: r.get(2),
+        created_by: r.get(3),
+        created_at: r.get(4),
+        cancelled_by: r.get(5),
+        cancelled_at: r.get(6),
+    }
+}
+
+/// Checks that the caller is an administrator of `reseller_id` and that it is a reseller.
+async fn reseller_admin(
+    c: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    reseller_id: &str,
+) -> AppResult<partners::Partner> {
+    let is_admin = matches!(
+        &ctx.actor,
+        Actor::Partner { partner_id, role: Role::PartnerAdmin, .. } if partner_id == reseller_id
+    );
+    if !is_admin {
+        return Err(AppError::with(
+            Code::AccessDenied,
+            "only an administrator of the cloud reseller may change its delegation",
+        ));
+    }
+    let p = partners::get(&mut *c, reseller_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    if p.partner_type != PartnerType::Reseller {
+        return Err(AppError::with(
+            Code::AccessDenied,
+            "only a cloud reseller can delegate to a master distributor",
+        ));
+    }
+    Ok(p)
+}
+
+/// The reseller delegates the continuous operation of its customers to `distributor_id`, which
+/// must be the distributor it belongs to. `consent` is the reseller's agreement to the notice.
+pub async fn delegate(
+    db: &Db,
+    ctx: Ctx,
+    reseller_id: String,
+    distributor_id: String,
+    consent: bool,
+) -> AppResult<Delegation> {
+    if !consent {
+        return Err(AppError::new(Code::DelegationConsentRequired));
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let r = reseller_admin(c, &ctx, &reseller_id).await?;
+            if r.parent_id.as_deref() != Some(distributor_id.as_str()) {
+                return Err(AppError::new(Code::NotOwnDistributor));
+            }
+            let d = Delegation {
+                id: format!("dg{}", random_hex(12)),
+                reseller_id: r.id.clone(),
+                distributor_id,
+                created_by: ctx.actor.id(),
+                created_at: ctx.now_ms,
+                cancelled_by: None,
+                cancelled_at: None,
+            };
+            let ins = sqlx::query(
+                "INSERT INTO delegations (id, root_id, reseller_id, distributor_id, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&d.id)
+            .bind(&r.root_id)
+            .bind(&d.reseller_id)
+            .bind(&d.distributor_id)
+            .bind(&d.created_by)
+            .bind(d.created_at)
+            .execute(&mut *c)
+            .await;
+            match ins {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    return Err(AppError::new(Code::DelegationActive))
+                }
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "delegation.create",
+                    target_kind: "partner",
+                    target_id: &d.reseller_id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"delegation_id": d.id, "distributor_id": d.distributor_id, "consent": true}),
+                },
+            )
+            .await?;
+            Ok(d)
+        })
+    })
+    .await
+}
+
+/// The reseller cancels the delegation in effect ("取消委托授权", R12.2).
+pub async fn cancel(db: &Db, ctx: Ctx, reseller_id: String) -> AppResult<Delegation> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let r = reseller_admin(c, &ctx, &reseller_id).await?;
+            let found = current(&mut *c, &r.id)
+                .await?
+                .ok_or_else(|| AppError::new(Code::NoActiveDelegation))?;
+            let by = ctx.actor.id();
+            // Guarded: of two concurrent cancels, one updates the row and the other finds none.
+            let n = sqlx::query(
+                "UPDATE delegations SET cancelled_by = $1, cancelled_at = $2 WHERE id = $3 AND cancelled_at IS NULL",
+            )
+            .bind(&by)
+            .bind(ctx.now_ms)
+            .bind(&found.id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(AppError::new(Code::NoActiveDelegation));
+            }
+            let d = Delegation {
+                cancelled_by: Some(by),
+                cancelled_at: Some(ctx.now_ms),
+                ..found
+            };
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "delegation.cancel",
+                    target_kind: "partner",
+                    target_id: &d.reseller_id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"delegation_id": d.id, "distributor_id": d.distributor_id}),
+                },
+            )
+            .await?;
+            Ok(d)
+        })
+    })
+    .await
+}
+
+/// The delegation in effect for a reseller, if any.
+pub async fn current<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    reseller_id: &str,
+) -> AppResult<Option<Delegation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLS} FROM delegations WHERE reseller_id = $1 AND cancelled_at IS NULL"
+    ))
+    .bind(reseller_id)
+    .fetch_optional(exec)
+    .await?;
+    Ok(row.as_ref().map(row_to_delegation))
+}
+
+/// Every delegation a reseller ever gave, newest first.
+pub async fn history(pool: &AnyPool, reseller_id: &str) -> AppResult<Vec<Delegation>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLS} FROM delegations WHERE reseller_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(reseller_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(row_to_delegation).collect())
+}
+
+/// Whether `reseller_id` has delegated to `distributor_id` right now: the one condition under
+/// which the distributor sees the reseller's customers' contact details.
+pub async fn is_delegated<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    reseller_id: &str,
+    distributor_id: &str,
+) -> AppResult<bool> {
+    Ok(current(exec, reseller_id)
+        .await?
+        .is_some_and(|d| d.distributor_id == distributor_id))
+}
+
+/// Records that the distributor acting in `ctx` saw delegated data of `reseller_id` (a list of
+/// its customers, or one customer's detail). Called before the data is returned, so a view that
+/// cannot be audited is not shown.
+pub async fn record_view(
+    db: &Db,
+    ctx: &Ctx,
+    reseller_id: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    let (ctx, reseller_id) = (ctx.clone(), reseller_id.to_string());
+    db.write(move |c| {
+        Box::pin(async move {
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "delegation.view_customers",
+                    target_kind: "partner",
+                    target_id: &reseller_id,
+                    transfer_ids: &[],
+                    detail,
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// A distributor's reseller with what the distributor may know of it without delegation.
+#[derive(Debug, Clone)]
+pub struct ResellerOverview {
+    pub partner: partners::Partner,
+    pub customer_count: i64,
+    /// When the delegation in effect was given; `None` when not delegated.
+    pub delegated_since: Option<i64>,
+}
+
+/// The resellers beneath a distributor, each with its customer count and delegation status.
+pub async fn resellers_overview(
+    pool: &AnyPool,
+    distributor_id: &str,
+) -> AppResult<Vec<ResellerOverview>> {
+    let list = partners::resellers(pool, distributor_id).await?;
+    let rows = sqlx::query(
+        "SELECT p.id, \
+           (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL), \
+           (SELECT d.created_at FROM delegations d WHERE d.reseller_id = p.id AND d.distributor_id = $1 AND d.cancelled_at IS NULL) \
+         FROM partners p WHERE p.parent_id = $1",
+    )
+    .bind(distributor_id)
+    .fetch_all(pool)
+    .await?;
+    let facts: std::collections::HashMap<String, (i64, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), (r.get(1), r.get(2))))
+        .collect();
+    Ok(list
+        .into_iter()
+        .map(|partner| {
+            let (customer_count, delegated_since) =
+                facts.get(&partner.id).cloned().unwrap_or((0, None));
+            ResellerOverview {
+                partner,
+                customer_count,
+                delegated_since,
+            }
+        })
+        .collect())
+}
+
+/// Tree invariant for `verify`: a delegation in effect names the reseller's own distributor and
+/// carries its tenant.
+pub async fn verify(pool: &AnyPool) -> AppResult<Vec<String>> {
+    let bad: Vec<String> = sqlx::query_scalar(
+        "SELECT d.id FROM delegations d JOIN partners r ON r.id = d.reseller_id \
+         WHERE d.cancelled_at IS NULL AND (r.parent_id IS NULL OR r.parent_id <> d.distributor_id OR d.root_id <> r.root_id)",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(bad
+        .into_iter()
+        .map(|id| format!("delegation {id}: not to the reseller's own distributor"))
+        .collect())
+}

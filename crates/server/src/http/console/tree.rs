@@ -1,0 +1,275 @@
+//! The distributor → reseller tree in the console: a distributor's resellers, a reseller's
+//! delegation of continuous operation to its distributor (《销售拓展任务委托须知》, domain.md §12),
+//! and the operators' partner detail.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::delegation::{self, ResellerOverview};
+use pc_app::services::{customers, partners};
+use pc_app::store::ledger;
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{PartnerType, Role};
+use pc_domain::timefmt::format_utc;
+use serde::Deserialize;
+
+use super::customers::refused;
+use super::i18n::{t, Lang};
+use super::layout::{forbidden, page};
+use super::pages::{enc, internal, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/resellers", get(resellers))
+        .route("/console/delegation", get(delegation_page).post(delegate))
+        .route("/console/delegation/cancel", post(cancel))
+        .route("/console/partners/{id}", get(partner_detail))
+}
+
+/// Refuses unless the user is an administrator of a partner of type `ptype`.
+#[allow(clippy::result_large_err)]
+fn require_admin_of(c: &Console, ptype: PartnerType) -> Result<String, Response> {
+    c.require(&[Role::PartnerAdmin])?;
+    match (&c.user.partner_id, c.user.partner_type) {
+        (Some(pid), Some(t)) if t == ptype => Ok(pid.clone()),
+        _ => Err(forbidden(c)),
+    }
+}
+
+fn type_name(lang: Lang, p: &partners::Partner) -> &'static str {
+    t(lang, &format!("type_{}", p.partner_type.as_str()))
+}
+
+/// Resellers with their customer count and delegation status. `link` gives each name's target.
+fn resellers_table(
+    lang: Lang,
+    rows: &[ResellerOverview],
+    link: impl Fn(&ResellerOverview) -> Option<String>,
+) -> Markup {
+    html! {
+        div.scroll { table #resellers {
+            thead { tr {
+                th { (t(lang, "name")) } th { (t(lang, "id")) } th { (t(lang, "customer_count")) }
+                th { (t(lang, "delegation_status")) } th {}
+            } }
+            tbody {
+                @for r in rows {
+                    tr data-reseller=(r.partner.id) data-delegated=(if r.delegated_since.is_some() { "yes" } else { "no" }) {
+                        td { (r.partner.name) } td { code { (r.partner.id) } }
+                        td.customer-count { (r.customer_count) }
+                        td.delegation { @match r.delegated_since {
+                            Some(at) => { (t(lang, "delegated")) " · " (format_utc(at)) },
+                            None => span.muted { (t(lang, "not_delegated")) },
+                        } }
+                        td { @if let Some(href) = link(r) { a.view-customers href=(href) { (t(lang, "view_customers")) } } }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="5" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    }
+}
+
+/// `GET /console/resellers` (distributor admins): its resellers; a delegated reseller's
+/// customers are one click away.
+pub async fn resellers(State(st): State<AppState>, c: Console) -> Page {
+    let pid = require_admin_of(&c, PartnerType::Distributor)?;
+    let lang = c.lang;
+    let rows = delegation::resellers_overview(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        p.muted { (t(lang, "resellers_hint")) }
+        (resellers_table(lang, &rows, |r| r.delegated_since
+            .map(|_| format!("/console/customers?reseller={}", enc(&r.partner.id)))))
+    };
+    Ok(page(lang, Some(&c), t(lang, "resellers"), body).into_response())
+}
+
+/// The reseller's delegation page, with an optional error from a refused form.
+async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) -> Page {
+    let pid = require_admin_of(c, PartnerType::Reseller)?;
+    let lang = c.lang;
+    let me = partners::get(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .ok_or_else(|| forbidden(c))?;
+    let dist = match &me.parent_id {
+        Some(d) => partners::get(st.db.read(), d)
+            .await
+            .map_err(|e| internal(lang, e))?,
+        None => None,
+    };
+    let history = delegation::history(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let current = history.iter().find(|d| d.is_active());
+    let confirm = serde_json::Value::from(t(lang, "cancel_delegation_confirm")).to_string();
+    let body = html! {
+        @if let Some(e) = &error { p.flash.error #delegation-error { (e) } }
+        div.card #delegation-status data-status=(if current.is_some() { "delegated" } else { "not_delegated" }) {
+            dl {
+                dt { (t(lang, "distributor")) } dd #distributor { (dist.as_ref().map(|d| d.name.as_str()).unwrap_or("")) }
+                dt { (t(lang, "delegation_status")) }
+                dd #status { @match current {
+                    Some(d) => { (t(lang, "delegated")) " · " (t(lang, "delegated_since")) " " (format_utc(d.created_at)) },
+                    None => (t(lang, "not_delegated")),
+                } }
+            }
+            @if current.is_some() {
+                form #cancel-delegation-form method="post" action="/console/delegation/cancel"
+                    onsubmit=(format!("return confirm({confirm})")) {
+                    input type="hidden" name="csrf" value=(c.user.csrf);
+                    button #cancel-delegation type="submit" { (t(lang, "cancel_delegation")) }
+                }
+            }
+        }
+        @if let (None, Some(d)) = (current, &dist) {
+            div.card #delegation-notice {
+                h2 { (t(lang, "delegation_notice_title")) }
+                p { (t(lang, "delegation_notice_body")) }
+                form #delegate-form method="post" action="/console/delegation" {
+                    input type="hidden" name="csrf" value=(c.user.csrf);
+                    input type="hidden" name="distributor_id" value=(d.id);
+                    label { input #consent type="checkbox" name="consent" value="yes" required; " " (t(lang, "delegation_consent")) }
+                    p { button.primary #delegate type="submit" { (t(lang, "delegate")) } }
+                }
+            }
+        }
+        h2 { (t(lang, "delegation_history")) }
+        div.scroll { table #delegation-history {
+            thead { tr {
+                th { (t(lang, "delegated_since")) } th { (t(lang, "actor")) }
+                th { (t(lang, "cancelled_at")) } th { (t(lang, "actor")) }
+            } }
+            tbody {
+                @for d in &history {
+                    tr data-delegation=(d.id) data-status=(if d.is_active() { "active" } else { "cancelled" }) {
+                        td { (format_utc(d.created_at)) } td { (d.created_by) }
+                        td { @match d.cancelled_at { Some(at) => (format_utc(at)), None => span.muted { (t(lang, "current")) } } }
+                        td { (d.cancelled_by.clone().unwrap_or_default()) }
+                    }
+                }
+                @if history.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page(lang, Some(c), t(lang, "delegation"), body)).into_response())
+}
+
+/// `GET /console/delegation` (reseller admins): status, the notice with its consent checkbox,
+/// cancel, history.
+pub async fn delegation_page(State(st): State<AppState>, c: Console) -> Page {
+    render_delegation(&st, &c, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct DelegateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    distributor_id: String,
+    #[serde(default)]
+    consent: String,
+}
+
+/// `POST /console/delegation`: delegate (the consent checkbox must be ticked).
+pub async fn delegate(State(st): State<AppState>, c: Console, Form(f): Form<DelegateForm>) -> Page {
+    let pid = require_admin_of(&c, PartnerType::Reseller)?;
+    c.check_csrf(&f.csrf)?;
+    let consent = matches!(f.consent.as_str(), "yes" | "on" | "true");
+    match delegation::delegate(&st.db, c.ctx(), pid, f.distributor_id, consent).await {
+        Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
+        Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CancelForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/delegation/cancel`: cancel the delegation in effect.
+pub async fn cancel(State(st): State<AppState>, c: Console, Form(f): Form<CancelForm>) -> Page {
+    let pid = require_admin_of(&c, PartnerType::Reseller)?;
+    c.check_csrf(&f.csrf)?;
+    match delegation::cancel(&st.db, c.ctx(), pid).await {
+        Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
+        Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
+    }
+}
+
+/// `GET /console/partners/{id}` (operators): type, parent, resellers, customers, balance.
+pub async fn partner_detail(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let db = st.db.read();
+    let p = partners::get(db, &id)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .ok_or_else(|| refused(&c, pc_app::AppError::new(pc_app::Code::NotFound)))?;
+    let parent = match &p.parent_id {
+        Some(pid) => partners::get(db, pid)
+            .await
+            .map_err(|e| internal(lang, e))?,
+        None => None,
+    };
+    let count = customers::count_for_partner(db, &p.id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let balance = ledger::balance(db, &ledger::account_id(AccountKind::PartnerCash, &p.id))
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let resellers = delegation::resellers_overview(db, &p.id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let delegated = match p.partner_type {
+        PartnerType::Reseller => delegation::current(db, &p.id)
+            .await
+            .map_err(|e| internal(lang, e))?,
+        _ => None,
+    };
+    let body = html! {
+        div.card #partner { dl {
+            dt { (t(lang, "name")) } dd #partner-name { (p.name) }
+            dt { (t(lang, "type")) } dd #partner-type { (type_name(lang, &p)) }
+            dt { (t(lang, "id")) } dd { code { (p.id) } }
+            dt { (t(lang, "domain_id")) } dd { code { (p.domain_id) } }
+            dt { (t(lang, "parent")) } dd #parent { @match &parent {
+                Some(q) => a href=(format!("/console/partners/{}", q.id)) { (q.name) },
+                None => span.muted { (t(lang, "none")) },
+            } }
+            @if p.partner_type == PartnerType::Reseller {
+                dt { (t(lang, "delegation_status")) } dd #delegation { @match &delegated {
+                    Some(d) => { (t(lang, "delegated")) " · " (format_utc(d.created_at)) },
+                    None => (t(lang, "not_delegated")),
+                } }
+            }
+            dt { (t(lang, "customer_count")) } dd #customer-count {
+                a href=(format!("/console/customers?partner={}", enc(&p.id))) { (count) }
+            }
+            dt { (t(lang, "balance")) } dd #balance { "¥ " (balance) }
+            dt { (t(lang, "created_at")) } dd { (format_utc(p.created_at)) }
+        } }
+        @if p.partner_type == PartnerType::Distributor {
+            h2 { (t(lang, "resellers")) }
+            (resellers_table(lang, &resellers, |r| Some(format!("/console/customers?partner={}", enc(&r.partner.id)))))
+        }
+    };
+    Ok(page(lang, Some(&c), t(lang, "partner_detail"), body).into_response())
+}
