@@ -15,12 +15,14 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::Operator => &[
             ("home", "/console", "home"),
             ("partners", "/console/partners", "partners"),
+            ("funds", "/console/funds", "funds"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
         Role::PartnerAdmin => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
+            ("funds", "/console/funds", "funds"),
             ("access-keys", "/console/access-keys", "access_keys"),
         ],
         Role::PartnerStaff => &[

@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod funds;
 pub mod i18n;
 mod layout;
 mod pages;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
+        .merge(funds::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

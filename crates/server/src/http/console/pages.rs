@@ -23,9 +23,9 @@ use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
-type Page = Result<Response, Response>;
+pub(super) type Page = Result<Response, Response>;
 
-fn internal(lang: Lang, e: pc_app::AppError) -> Response {
+pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
     (
         StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
@@ -306,7 +306,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
     Ok(page(lang, Some(&c), t(lang, "partners"), body).into_response())
 }
 
-fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
+pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
     html! {
         p.pager {
             @if offset > 0 { a href=(format!("{base}offset={}", (offset - limit).max(0))) { (t(lang, "prev")) } " " }
@@ -415,7 +415,7 @@ pub async fn customers(
     Ok(page(lang, Some(&c), t(lang, "customers"), body).into_response())
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();
     pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
     out
