@@ -111,6 +111,11 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::Database(d) if is_busy(d.code().as_deref()) => {
                 AppError::new(Code::Unavailable)
             }
+            // PostgreSQL refuses NUL characters in text (SQLSTATE 22021, also 22P05); they can
+            // only come from client input such as a JSON "\u0000", so the client hears about it.
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("22021" | "22P05")) => {
+                AppError::invalid("text must not contain NUL characters")
+            }
             _ => AppError::internal(e),
         }
     }
