@@ -1144,6 +1144,27 @@ async fn console_funds_pages() {
         let dist = session(&app, &d.login, "Passw0rd!").await;
         let fp = page(&app, &dist, "/console/funds").await;
         assert_eq!(fp.status, 200);
+        // Every label is translated, in both languages.
+        assert!(!fp.body.contains("??") && !overview.body.contains("??"));
+        let switched = form(
+            &app,
+            &dist,
+            "/console/lang",
+            &format!("csrf={}&lang=en-US", csrf_of(&fp.body)),
+        )
+        .await;
+        assert_eq!(switched.status, 303);
+        let en = page(&app, &dist, "/console/funds?from=yesterday").await;
+        assert!(en.body.contains("<h1>Funds</h1>") && en.body.contains("Income and expense"));
+        assert!(en.body.contains("Invalid filter: dates are YYYY-MM-DD"));
+        assert!(!en.body.contains("??"), "{}", en.body);
+        form(
+            &app,
+            &dist,
+            "/console/lang",
+            &format!("csrf={}&lang=zh-CN", csrf_of(&fp.body)),
+        )
+        .await;
         assert_eq!(text_of(&fp.body, "funds-balance"), "¥ 250.50");
         assert_eq!(text_of(&fp.body, "records-total"), "1");
         assert!(fp.body.contains(&format!(r#"data-transfer="{tid}""#)));

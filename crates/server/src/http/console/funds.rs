@@ -314,8 +314,8 @@ async fn partner_page(
     };
     let query = match parse(get("from"), get("to"), get("trade_type")) {
         Ok(q) => q,
-        Err(e) => {
-            flash = flash.or(Some(error_flash(lang, &e)));
+        Err(_) => {
+            flash = flash.or(Some(Flash::Error(t(lang, "funds_bad_filter").into())));
             parse(None, None, None).map_err(|e| internal(lang, e))?
         }
     };

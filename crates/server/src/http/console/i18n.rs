@@ -124,6 +124,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "The amount must be greater than 0 with at most 2 decimals.",
         ),
         "funds_done" => ("操作成功", "Done"),
+        "funds_bad_filter" => (
+            "筛选条件无效：日期格式为 YYYY-MM-DD，且开始日期不能晚于结束日期。",
+            "Invalid filter: dates are YYYY-MM-DD and the start may not be after the end.",
+        ),
         "funds_transfer_id" => ("流水号", "Transfer"),
         "funds_balance_after" => ("变更后余额", "Balance after"),
         "funds_income" => ("收入", "Income"),
