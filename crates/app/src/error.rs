@@ -46,6 +46,7 @@ codes! {
     NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),
     DelegationConsentRequired => (400, "PC.1203", "Read and agree to the sales-expansion task delegation notice first.", "请先阅读并同意《销售拓展任务委托须知》。"),
     NotOwnDistributor => (400, "PC.1204", "A cloud reseller can delegate only to the master distributor it belongs to.", "云经销商只能委托其所属的总经销商。"),
+    ResaleCustomerNoRecords => (400, "CBC.99000084", "Resale customers cannot query income and expense records.", "代售类客户不能查询收支明细。"),
     NotFound => (404, "PC.0404", "Not found.", "未找到。"),
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),
@@ -114,6 +115,11 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::PoolTimedOut => AppError::new(Code::Unavailable),
             sqlx::Error::Database(d) if is_busy(d.code().as_deref()) => {
                 AppError::new(Code::Unavailable)
+            }
+            // PostgreSQL refuses NUL characters in text (SQLSTATE 22021, also 22P05); they can
+            // only come from client input such as a JSON "\u0000", so the client hears about it.
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("22021" | "22P05")) => {
+                AppError::invalid("text must not contain NUL characters")
             }
             _ => AppError::internal(e),
         }

@@ -20,6 +20,42 @@ pub fn parse_utc(s: &str) -> Option<i64> {
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
+/// UTC+8 (东八区): the vendor's zone for date-only filters such as `trade_time_begin`.
+const CN_OFFSET: time::UtcOffset = time::macros::offset!(+8);
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_date(d: time::Date) -> String {
+    d.format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// The UTC+8 calendar date at `ms`.
+pub fn cn_date(ms: i64) -> time::Date {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(CN_OFFSET)
+        .date()
+}
+
+/// The instant (UTC Unix ms) a UTC+8 calendar date begins.
+pub fn cn_day_start_ms(d: time::Date) -> i64 {
+    let t = d.midnight().assume_offset(CN_OFFSET);
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The same day one year earlier (29 February becomes 28 February).
+pub fn one_year_before(d: time::Date) -> time::Date {
+    let y = d.year() - 1;
+    time::Date::from_calendar_date(y, d.month(), d.day())
+        .or_else(|_| time::Date::from_calendar_date(y, d.month(), d.day() - 1))
+        .unwrap_or(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +66,24 @@ mod tests {
         assert_eq!(format_utc(ms), "2019-05-06T08:05:01Z");
         assert!(parse_utc("2019-05-06").is_none());
         assert!(parse_utc("2019-05-06T08:05:01+08:00").is_some());
+    }
+
+    #[test]
+    fn cn_dates() {
+        let d = parse_date("2017-10-21").unwrap();
+        assert_eq!(format_date(d), "2017-10-21");
+        assert!(parse_date("2017-10-32").is_none() && parse_date("2017-10-21T00:00:00Z").is_none());
+        // 2017-10-21 00:00 in UTC+8 is 2017-10-20 16:00 UTC.
+        assert_eq!(format_utc(cn_day_start_ms(d)), "2017-10-20T16:00:00Z");
+        assert_eq!(cn_date(parse_utc("2017-10-20T16:00:00Z").unwrap()), d);
+        assert_eq!(
+            format_date(cn_date(parse_utc("2017-10-20T15:59:59Z").unwrap())),
+            "2017-10-20"
+        );
+        assert_eq!(
+            format_date(one_year_before(parse_date("2024-02-29").unwrap())),
+            "2023-02-28"
+        );
+        assert_eq!(format_date(one_year_before(d)), "2016-10-21");
     }
 }

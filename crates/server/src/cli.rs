@@ -139,6 +139,16 @@ pub enum Admin {
         #[arg(long)]
         memo: Option<String>,
     },
+    /// List every partner's cash balance (newest partners first) and their total.
+    PartnerBalances {
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -364,17 +374,62 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             let res = db
                 .write(move |c| {
                     Box::pin(async move {
-                        funds::credit_partner(c, &ctx, &pid, amount, memo.as_deref()).await
+                        funds::credit_partner_detailed(c, &ctx, &pid, amount, memo.as_deref()).await
                     })
                 })
                 .await;
             match res {
                 Ok(t) => {
-                    println!("credited {amount} to {partner_id} (transfer {t})");
+                    println!(
+                        "credited {amount} to {partner_id} (transfer {}); balance now {}",
+                        t.transfer_id, t.balance_after
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
             }
+        }
+        Admin::PartnerBalances {
+            offset,
+            limit,
+            json,
+        } => {
+            if offset < 0 || !(1..=10_000).contains(&limit) {
+                return fail("--offset must be 0 or more and --limit between 1 and 10000");
+            }
+            let (count, total, list) =
+                match funds::all_partner_balances(db.read(), offset, limit).await {
+                    Ok(v) => v,
+                    Err(e) => return fail(e),
+                };
+            if json {
+                let partners: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|b| {
+                        serde_json::json!({
+                            "partner_id": b.partner.id,
+                            "name": b.partner.name,
+                            "partner_type": b.partner.partner_type.as_str(),
+                            "parent_id": b.partner.parent_id,
+                            "balance": b.balance,
+                        })
+                    })
+                    .collect();
+                let doc = serde_json::json!({"count": count, "total_balance": total, "partners": partners});
+                println!("{doc}");
+            } else {
+                for b in &list {
+                    println!(
+                        "{:<28} {:>16}  {:<12} {}",
+                        b.partner.id,
+                        b.balance.to_string(),
+                        b.partner.partner_type.as_str(),
+                        b.partner.name
+                    );
+                }
+                println!("{count} partner(s); all partners hold {total}");
+            }
+            ExitCode::SUCCESS
         }
     }
 }

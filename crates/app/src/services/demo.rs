@@ -183,6 +183,7 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
     }
 
     let (dist_id, c1_id) = (dist.partner_id.clone(), c1.customer_id.clone());
+    let (res_id, tea_id) = (res.partner_id.clone(), tea.customer_id.clone());
     let ctx2 = ctx.clone();
     db.write(move |c| {
         Box::pin(async move {
@@ -201,6 +202,24 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
                 None,
                 &c1_id,
                 Money::from_cents(50_000),
+            )
+            .await?;
+            funds::move_reseller_funds(
+                c,
+                &ctx2,
+                funds::Way::Allocate,
+                &dist_id,
+                &res_id,
+                Money::from_cents(2_000_000),
+            )
+            .await?;
+            funds::allocate_to_customer(
+                c,
+                &ctx2,
+                &res_id,
+                None,
+                &tea_id,
+                Money::from_cents(30_000),
             )
             .await?;
             sqlx::query("INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')")

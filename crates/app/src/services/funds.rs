@@ -1,11 +1,24 @@
-//! Funds: partner cash accounts, operator credits (the source of money in a deployment), and
-//! allocation to / reclaim from resale customers. Every movement is one ledger transfer in the
-//! same transaction as its audit row.
+//! Funds: partner cash accounts, operator credits (the source of money in a deployment),
+//! allocation to / reclaim from resale customers, a master distributor's allocation to / reclaim
+//! from its cloud resellers, and the reads over them (balances, income/expense records, customer
+//! balances). Every movement is one ledger transfer in the same transaction as its audit row.
+//!
+//! Who may act on whom (bss-api-spec §2.14–2.20, domain.md §12):
+//! - every partner acts on its own cash and on its own resale (代售) customers;
+//! - a master distributor also acts on its direct resellers (`indirect_partner_id`) and on their
+//!   resale customers; a partner that is not a distributor naming an `indirect_partner_id`, or a
+//!   distributor naming a reseller that is not its own (or no partner at all), gets
+//!   `CBC.99000037`. (Decision: the spec says the parameter "is not processed" for other callers;
+//!   refusing is safer than silently answering about someone else, and matches
+//!   `list_sub_customers`.)
+//! - consulting-sales customers have no partner-funded account: `CBC.5024` on writes, filtered
+//!   out of balance reads (§2.20).
 
+use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType};
-use pc_domain::Money;
-use sqlx::AnyConnection;
+use pc_domain::{timefmt, Money};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -13,12 +26,58 @@ use crate::services::partners;
 use crate::store::{audit, ledger};
 
 fn check_amount(amount: Money) -> AppResult<()> {
-    if !amount.is_positive() {
-        return Err(AppError::invalid(
-            "amount must be greater than 0 with at most 2 decimals",
-        ));
-    }
-    Ok(())
+    rules::check_amount(amount).map_err(|e| AppError::invalid(e.to_string()))
+}
+
+/// One audited ledger movement.
+struct Movement<'a> {
+    from: &'a str,
+    to: &'a str,
+    amount: Money,
+    kind: &'a str,
+    root_id: &'a str,
+    memo: Option<&'a str>,
+    action: &'a str,
+    target_kind: &'a str,
+    target_id: &'a str,
+    /// The partner whose money moves (recorded in the audit detail).
+    partner_id: &'a str,
+}
+
+async fn post(c: &mut AnyConnection, ctx: &Ctx, m: Movement<'_>) -> AppResult<ledger::Posted> {
+    let t = ledger::transfer(
+        c,
+        ctx,
+        &ledger::Posting {
+            from: m.from,
+            to: m.to,
+            amount: m.amount,
+            kind: m.kind,
+            root_id: Some(m.root_id),
+            memo: m.memo,
+        },
+    )
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: m.action,
+            target_kind: m.target_kind,
+            target_id: m.target_id,
+            transfer_ids: std::slice::from_ref(&t.id.as_str().to_string()),
+            detail: serde_json::json!({"amount": m.amount.to_string(), "partner_id": m.partner_id, "memo": m.memo}),
+        },
+    )
+    .await?;
+    Ok(t)
+}
+
+/// What an operator credit did, for the console and the CLI.
+#[derive(Debug, Clone)]
+pub struct Credited {
+    pub transfer_id: String,
+    pub balance_after: Money,
 }
 
 /// An operator credits a partner's cash account from outside (a bank transfer received, a grant).
@@ -29,7 +88,24 @@ pub async fn credit_partner(
     amount: Money,
     memo: Option<&str>,
 ) -> AppResult<String> {
+    Ok(credit_partner_detailed(c, ctx, partner_id, amount, memo)
+        .await?
+        .transfer_id)
+}
+
+/// [`credit_partner`], also returning the partner's balance after the credit.
+pub async fn credit_partner_detailed(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner_id: &str,
+    amount: Money,
+    memo: Option<&str>,
+) -> AppResult<Credited> {
     check_amount(amount)?;
+    let memo = memo.map(str::trim).filter(|m| !m.is_empty());
+    if memo.is_some_and(|m| m.chars().count() > 200) {
+        return Err(AppError::invalid("a memo has at most 200 characters"));
+    }
     let p = partners::get(&mut *c, partner_id)
         .await?
         .ok_or_else(|| AppError::with(Code::NotFound, format!("partner {partner_id}")))?;
@@ -49,52 +125,62 @@ pub async fn credit_partner(
         ctx.now_ms,
     )
     .await?;
-    let t = ledger::transfer(
+    let t = post(
         c,
         ctx,
-        &ledger::Posting {
+        Movement {
             from: &world,
             to: &to,
             amount,
-            kind: "operator_credit",
-            root_id: Some(&p.root_id),
+            kind: kind::OPERATOR_CREDIT,
+            root_id: &p.root_id,
             memo,
-        },
-    )
-    .await?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
             action: "funds.credit_partner",
             target_kind: "partner",
             target_id: &p.id,
-            transfer_ids: std::slice::from_ref(&t.id.clone().into_string()),
-            detail: serde_json::json!({"amount": amount.to_string(), "memo": memo}),
+            partner_id: &p.id,
         },
     )
     .await?;
-    Ok(t.id.into_string())
+    Ok(Credited {
+        transfer_id: t.id.into_string(),
+        balance_after: t.to_balance_after,
+    })
 }
 
-/// The partner whose money an allocation moves: the caller, or with `indirect_partner_id` the
-/// caller's reseller (only a master distributor may name one).
+/// The caller itself, which must exist.
+async fn me(c: &mut AnyConnection, caller_id: &str) -> AppResult<partners::Partner> {
+    partners::get(&mut *c, caller_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))
+}
+
+/// One of the caller's direct resellers; only a master distributor has any.
+async fn my_reseller(
+    c: &mut AnyConnection,
+    me: &partners::Partner,
+    reseller_id: &str,
+) -> AppResult<partners::Partner> {
+    if me.partner_type != PartnerType::Distributor {
+        return Err(AppError::new(Code::NoResellerPermission));
+    }
+    if reseller_id.is_empty() {
+        return Err(AppError::invalid("indirect_partner_id is required"));
+    }
+    partners::ensure_child(&mut *c, &me.id, reseller_id).await
+}
+
+/// The partner an operation is about: the caller, or with `indirect_partner_id` the caller's
+/// reseller (only a master distributor may name one).
 async fn acting_partner(
     c: &mut AnyConnection,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
 ) -> AppResult<partners::Partner> {
-    let me = partners::get(&mut *c, caller_id)
-        .await?
-        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    let me = me(c, caller_id).await?;
     match indirect_partner_id.filter(|s| !s.is_empty()) {
         None => Ok(me),
-        Some(r) => {
-            if me.partner_type != PartnerType::Distributor {
-                return Err(AppError::new(Code::NoResellerPermission));
-            }
-            partners::ensure_child(&mut *c, &me.id, r).await
-        }
+        Some(r) => my_reseller(c, &me, r).await,
     }
 }
 
@@ -118,10 +204,22 @@ async fn resale_customer(
     }
 }
 
-/// `update_customer_account_amount`: partner cash → a resale customer's cash.
-pub async fn allocate_to_customer(
+/// Which way money moves between a partner and a customer or reseller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// Partner → customer / distributor → reseller.
+    Allocate,
+    /// Customer → partner / reseller → distributor.
+    Reclaim,
+}
+
+/// Allocation to (`update_customer_account_amount`) or reclaim from
+/// (`reclaim_to_partner_account`) a resale customer of the caller, or with `indirect_partner_id`
+/// of the caller's reseller. Never more than the paying side holds.
+pub async fn move_customer_funds(
     c: &mut AnyConnection,
     ctx: &Ctx,
+    way: Way,
     caller_partner_id: &str,
     indirect_partner_id: Option<&str>,
     customer_id: &str,
@@ -130,36 +228,63 @@ pub async fn allocate_to_customer(
     check_amount(amount)?;
     let p = acting_partner(c, caller_partner_id, indirect_partner_id).await?;
     resale_customer(c, &p, customer_id).await?;
-    let from = ledger::account_id(AccountKind::PartnerCash, &p.id);
-    let to =
+    let partner_acct = ledger::account_id(AccountKind::PartnerCash, &p.id);
+    let customer_acct =
         ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
-    let t = ledger::transfer(
+    let (from, to, kind, action) = match way {
+        Way::Allocate => (
+            &partner_acct,
+            &customer_acct,
+            kind::ALLOCATE_CUSTOMER,
+            "funds.allocate_customer",
+        ),
+        Way::Reclaim => (
+            &customer_acct,
+            &partner_acct,
+            kind::RECLAIM_CUSTOMER,
+            "funds.reclaim_customer",
+        ),
+    };
+    let t = post(
         c,
         ctx,
-        &ledger::Posting {
-            from: &from,
-            to: &to,
+        Movement {
+            from,
+            to,
             amount,
-            kind: "allocate_customer",
-            root_id: Some(&p.root_id),
+            kind,
+            root_id: &p.root_id,
             memo: None,
-        },
-    )
-    .await?;
-    let tid = t.id.into_string();
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "funds.allocate_customer",
+            action,
             target_kind: "customer",
             target_id: customer_id,
-            transfer_ids: std::slice::from_ref(&tid),
-            detail: serde_json::json!({"amount": amount.to_string(), "partner_id": p.id}),
+            partner_id: &p.id,
         },
     )
     .await?;
-    Ok(tid)
+    Ok(t.id.into_string())
+}
+
+/// `update_customer_account_amount`: partner cash → a resale customer's cash; never more than the
+/// partner (or, with `indirect_partner_id`, the reseller) holds.
+pub async fn allocate_to_customer(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    caller_partner_id: &str,
+    indirect_partner_id: Option<&str>,
+    customer_id: &str,
+    amount: Money,
+) -> AppResult<String> {
+    move_customer_funds(
+        c,
+        ctx,
+        Way::Allocate,
+        caller_partner_id,
+        indirect_partner_id,
+        customer_id,
+        amount,
+    )
+    .await
 }
 
 /// `reclaim_to_partner_account`: a resale customer's cash → its partner's cash; never more than
@@ -172,37 +297,624 @@ pub async fn reclaim_from_customer(
     customer_id: &str,
     amount: Money,
 ) -> AppResult<String> {
+    move_customer_funds(
+        c,
+        ctx,
+        Way::Reclaim,
+        caller_partner_id,
+        indirect_partner_id,
+        customer_id,
+        amount,
+    )
+    .await
+}
+
+/// A master distributor's allocation to (`update_indirect_partner_account`) or reclaim from
+/// (`reclaim_indirect_partner_account`) one of its resellers. Never more than the paying side
+/// holds: a reclaim cannot take more than the reseller's balance.
+pub async fn move_reseller_funds(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    way: Way,
+    distributor_id: &str,
+    reseller_id: &str,
+    amount: Money,
+) -> AppResult<String> {
     check_amount(amount)?;
-    let p = acting_partner(c, caller_partner_id, indirect_partner_id).await?;
-    resale_customer(c, &p, customer_id).await?;
-    let from =
-        ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
-    let to = ledger::account_id(AccountKind::PartnerCash, &p.id);
-    let t = ledger::transfer(
+    let me = me(c, distributor_id).await?;
+    let r = my_reseller(c, &me, reseller_id).await?;
+    let mine = ledger::account_id(AccountKind::PartnerCash, &me.id);
+    let theirs = ledger::account_id(AccountKind::PartnerCash, &r.id);
+    let (from, to, kind, action) = match way {
+        Way::Allocate => (
+            &mine,
+            &theirs,
+            kind::ALLOCATE_RESELLER,
+            "funds.allocate_reseller",
+        ),
+        Way::Reclaim => (
+            &theirs,
+            &mine,
+            kind::RECLAIM_RESELLER,
+            "funds.reclaim_reseller",
+        ),
+    };
+    let t = post(
         c,
         ctx,
-        &ledger::Posting {
-            from: &from,
-            to: &to,
+        Movement {
+            from,
+            to,
             amount,
-            kind: "reclaim_customer",
-            root_id: Some(&p.root_id),
+            kind,
+            root_id: &me.root_id,
             memo: None,
+            action,
+            target_kind: "partner",
+            target_id: &r.id,
+            partner_id: &me.id,
         },
     )
     .await?;
-    let tid = t.id.into_string();
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "funds.reclaim_customer",
-            target_kind: "customer",
-            target_id: customer_id,
-            transfer_ids: std::slice::from_ref(&tid),
-            detail: serde_json::json!({"amount": amount.to_string(), "partner_id": p.id}),
-        },
+    Ok(t.id.into_string())
+}
+
+// ----------------------------------------------------------------------------------------------
+// Reads
+
+/// A partner's cash account as `list_partner_balances` reports it.
+#[derive(Debug, Clone)]
+pub struct PartnerBalance {
+    pub partner_id: String,
+    pub account_id: String,
+    pub amount: Money,
+}
+
+/// `list_partner_balances`: the caller's own cash account, or with `indirect_partner_id` (master
+/// distributors only) that reseller's.
+pub async fn partner_balances(
+    pool: &AnyPool,
+    caller_id: &str,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<Vec<PartnerBalance>> {
+    let mut conn = pool.acquire().await?;
+    let p = acting_partner(&mut conn, caller_id, indirect_partner_id).await?;
+    let account_id = ledger::account_id(AccountKind::PartnerCash, &p.id);
+    let amount = ledger::balance(&mut *conn, &account_id).await?;
+    Ok(vec![PartnerBalance {
+        partner_id: p.id,
+        account_id,
+        amount,
+    }])
+}
+
+/// A partner's cash balance (zero for an unknown id).
+pub async fn partner_balance(pool: &AnyPool, partner_id: &str) -> AppResult<Money> {
+    ledger::balance(
+        pool,
+        &ledger::account_id(AccountKind::PartnerCash, partner_id),
     )
+    .await
+}
+
+/// The filters of `list_partner_account_change_records` (bss-api-spec §2.17), parsed.
+#[derive(Debug, Clone)]
+pub struct ChangeRecordQuery {
+    pub balance_type: BalanceType,
+    pub trade_type: Option<TradeType>,
+    /// First UTC+8 day, inclusive.
+    pub begin: time::Date,
+    /// Last UTC+8 day, inclusive.
+    pub end: time::Date,
+    pub indirect_partner_id: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Largest page of income/expense records.
+pub const MAX_RECORDS_PAGE: i64 = 100;
+
+impl ChangeRecordQuery {
+    /// Parses the raw wire values; every error names its field. Dates are `YYYY-MM-DD` in UTC+8;
+    /// the defaults are the vendor's: from the same day a year ago to today.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        balance_type: Option<String>,
+        trade_type: Option<String>,
+        trade_time_begin: Option<String>,
+        trade_time_end: Option<String>,
+        offset: Option<i64>,
+        limit: Option<i64>,
+        indirect_partner_id: Option<String>,
+        now_ms: i64,
+    ) -> AppResult<ChangeRecordQuery> {
+        let nz = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        let balance_type = match nz(balance_type) {
+            None => return Err(AppError::invalid("balance_type is required")),
+            Some(s) => BalanceType::parse(&s).ok_or_else(|| {
+                AppError::invalid("balance_type must be BALANCE_TYPE_DEBIT or BALANCE_TYPE_CREDIT")
+            })?,
+        };
+        let trade_type = match nz(trade_type) {
+            None => None,
+            Some(s) => Some(TradeType::parse(&s).ok_or_else(|| {
+                AppError::invalid(format!("trade_type {s:?} is not a known trade type"))
+            })?),
+        };
+        let date = |field: &str, v: Option<String>| -> AppResult<Option<time::Date>> {
+            match nz(v) {
+                None => Ok(None),
+                Some(s) => timefmt::parse_date(&s).map(Some).ok_or_else(|| {
+                    AppError::invalid(format!("{field} must be a date like 2017-10-21"))
+                }),
+            }
+        };
+        let today = timefmt::cn_date(now_ms);
+        let end = date("trade_time_end", trade_time_end)?.unwrap_or(today);
+        let begin = date("trade_time_begin", trade_time_begin)?
+            .unwrap_or_else(|| timefmt::one_year_before(today));
+        if begin > end {
+            return Err(AppError::invalid(
+                "trade_time_begin must not be after trade_time_end",
+            ));
+        }
+        let offset = offset.unwrap_or(0);
+        let limit = limit.unwrap_or(10);
+        if offset < 0 {
+            return Err(AppError::invalid("offset must be 0 or more"));
+        }
+        if !(1..=MAX_RECORDS_PAGE).contains(&limit) {
+            return Err(AppError::invalid(format!(
+                "limit must be between 1 and {MAX_RECORDS_PAGE}"
+            )));
+        }
+        Ok(ChangeRecordQuery {
+            balance_type,
+            trade_type,
+            begin,
+            end,
+            indirect_partner_id: nz(indirect_partner_id),
+            offset,
+            limit,
+        })
+    }
+}
+
+/// One income/expense record of a partner's cash account: one ledger transfer seen from it.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    pub transfer_id: String,
+    pub kind: String,
+    pub at_ms: i64,
+    pub direction: Direction,
+    /// Signed: income positive, expense negative.
+    pub change: Money,
+    pub balance_after: Money,
+    /// The customer or partner on the other side (none for operator credits).
+    pub counterparty_id: Option<String>,
+    /// Its account name (customer) or name (partner).
+    pub counterparty_name: Option<String>,
+    pub memo: Option<String>,
+}
+
+impl ChangeRecord {
+    pub fn trade_type(&self) -> TradeType {
+        rules::classify(&self.kind).0
+    }
+    pub fn trade_detail_type(&self) -> &'static str {
+        rules::classify(&self.kind).1
+    }
+}
+
+/// `list_partner_account_change_records`: the caller's (or its reseller's) income and expense,
+/// newest first, with the total count. A credit account has no records (none is ever granted).
+pub async fn change_records(
+    pool: &AnyPool,
+    caller_id: &str,
+    q: &ChangeRecordQuery,
+) -> AppResult<(i64, Vec<ChangeRecord>)> {
+    let mut conn = pool.acquire().await?;
+    let p = acting_partner(&mut conn, caller_id, q.indirect_partner_id.as_deref()).await?;
+    if q.balance_type == BalanceType::Credit {
+        return Ok((0, Vec::new()));
+    }
+    let account = ledger::account_id(AccountKind::PartnerCash, &p.id);
+    let from_ms = timefmt::cn_day_start_ms(q.begin);
+    let to_ms = timefmt::cn_day_start_ms(q.end.next_day().unwrap_or(q.end));
+    let (kinds, negate) = match q.trade_type.map(rules::kinds_of) {
+        None => (Vec::new(), None),
+        Some(KindFilter::Only(v)) if v.is_empty() => return Ok((0, Vec::new())),
+        Some(KindFilter::Only(v)) => (v, Some("")),
+        Some(KindFilter::AllBut(v)) => (v, Some("NOT ")),
+    };
+    let kind_clause = match negate {
+        None => String::new(),
+        Some(not) => {
+            let ph: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
+            format!(" AND t.kind {not}IN ({})", ph.join(", "))
+        }
+    };
+    let where_ = format!(
+        "FROM ledger_transfers t WHERE (t.from_account = $1 OR t.to_account = $1) \
+         AND t.created_at >= $2 AND t.created_at < $3{kind_clause}"
+    );
+    let n = kinds.len();
+    let count_sql = format!("SELECT COUNT(*) {where_}");
+    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql)
+        .bind(&account)
+        .bind(from_ms)
+        .bind(to_ms);
+    for k in &kinds {
+        count_q = count_q.bind(*k);
+    }
+    let total = count_q.fetch_one(&mut *conn).await?;
+    let sql = format!(
+        "SELECT t.id, t.kind, t.created_at, t.amount, t.from_account, t.from_balance_after, t.to_balance_after, t.memo, \
+         o.kind, o.owner_id, c.domain_name, p.name \
+         FROM ({sel} {where_} ORDER BY t.seq DESC LIMIT ${l} OFFSET ${o}) t \
+         JOIN ledger_accounts o ON o.id = CASE WHEN t.from_account = $1 THEN t.to_account ELSE t.from_account END \
+         LEFT JOIN customers c ON o.kind = 'customer_cash' AND c.id = o.owner_id \
+         LEFT JOIN partners p ON o.kind = 'partner_cash' AND p.id = o.owner_id \
+         ORDER BY t.seq DESC",
+        sel = "SELECT t.seq, t.id, t.kind, t.created_at, t.amount, t.from_account, t.to_account, \
+               t.from_balance_after, t.to_balance_after, t.memo",
+        l = n + 4,
+        o = n + 5,
+    );
+    let mut rows_q = sqlx::query(&sql).bind(&account).bind(from_ms).bind(to_ms);
+    for k in &kinds {
+        rows_q = rows_q.bind(*k);
+    }
+    let rows = rows_q
+        .bind(q.limit)
+        .bind(q.offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let list = rows
+        .into_iter()
+        .map(|r| {
+            let from: String = r.get(4);
+            let amount = Money::from_cents(r.get(3));
+            let (direction, after) = if from == account {
+                (Direction::Expense, r.get::<i64, _>(5))
+            } else {
+                (Direction::Income, r.get::<i64, _>(6))
+            };
+            let other_kind: String = r.get(8);
+            let other_owner: String = r.get(9);
+            let (counterparty_id, counterparty_name) = match AccountKind::parse(&other_kind) {
+                Some(AccountKind::CustomerCash) => (Some(other_owner), r.get(10)),
+                Some(AccountKind::PartnerCash) => (Some(other_owner), r.get(11)),
+                _ => (None, None),
+            };
+            ChangeRecord {
+                transfer_id: r.get(0),
+                kind: r.get(1),
+                at_ms: r.get(2),
+                direction,
+                change: direction.signed(amount),
+                balance_after: Money::from_cents(after),
+                counterparty_id,
+                counterparty_name,
+                memo: r.get(7),
+            }
+        })
+        .collect();
+    Ok((total, list))
+}
+
+/// A resale customer's balance as `list_customers_balances_detail` reports it.
+#[derive(Debug, Clone)]
+pub struct CustomerBalance {
+    pub customer_id: String,
+    pub account_name: String,
+    pub amount: Money,
+}
+
+/// Most customer ids one balance query may name.
+pub const MAX_BALANCE_QUERY: usize = 100;
+
+/// `list_customers_balances_detail`: the balances of the named customers that are resale
+/// customers of the caller (or, with `indirect_partner_id`, of the caller's reseller), in the
+/// order asked, each once. Other ids (consulting customers, other partners' customers, unknown
+/// ids) are left out, as the vendor filters non-resale customers: nothing about them leaks.
+pub async fn customer_balances(
+    pool: &AnyPool,
+    caller_id: &str,
+    indirect_partner_id: Option<&str>,
+    customer_ids: &[String],
+) -> AppResult<Vec<CustomerBalance>> {
+    if customer_ids.is_empty() {
+        return Err(AppError::invalid(
+            "customer_infos must name at least one customer",
+        ));
+    }
+    if customer_ids.len() > MAX_BALANCE_QUERY {
+        return Err(AppError::invalid(format!(
+            "customer_infos may name at most {MAX_BALANCE_QUERY} customers"
+        )));
+    }
+    if customer_ids.iter().any(|id| id.trim().is_empty()) {
+        return Err(AppError::invalid(
+            "every customer_infos item needs a customer_id",
+        ));
+    }
+    let mut conn = pool.acquire().await?;
+    let p = acting_partner(&mut conn, caller_id, indirect_partner_id).await?;
+    let mut ids: Vec<&str> = Vec::with_capacity(customer_ids.len());
+    for id in customer_ids {
+        if !ids.contains(&id.as_str()) {
+            ids.push(id);
+        }
+    }
+    let ph: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT a.customer_id, c.domain_name, l.balance FROM associations a \
+         JOIN customers c ON c.id = a.customer_id \
+         JOIN ledger_accounts l ON l.kind = 'customer_cash' AND l.owner_id = a.customer_id \
+         WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2 AND a.customer_id IN ({})",
+        ph.join(", ")
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(&p.id)
+        .bind(AssociationType::Resale.code());
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let mut found: Vec<CustomerBalance> = rows
+        .into_iter()
+        .map(|r| CustomerBalance {
+            customer_id: r.get(0),
+            account_name: r.get(1),
+            amount: Money::from_cents(r.get(2)),
+        })
+        .collect();
+    found.sort_by_key(|b| ids.iter().position(|id| *id == b.customer_id));
+    Ok(found)
+}
+
+/// A partner and its cash balance, for lists (operator overview, a distributor's resellers).
+#[derive(Debug, Clone)]
+pub struct PartnerWithBalance {
+    pub partner: partners::Partner,
+    pub balance: Money,
+}
+
+const PARTNER_BALANCE_SELECT: &str =
+    "SELECT p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at, \
+     COALESCE(l.balance, 0) FROM partners p \
+     LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id";
+
+fn row_to_partner_balance(r: &sqlx::any::AnyRow) -> AppResult<PartnerWithBalance> {
+    Ok(PartnerWithBalance {
+        partner: partners::row_to_partner(r)?,
+        balance: Money::from_cents(r.get(9)),
+    })
+}
+
+/// Every partner with its balance, newest first, and the total over all partners (operators
+/// only; the caller checks the role).
+pub async fn all_partner_balances(
+    pool: &AnyPool,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Money, Vec<PartnerWithBalance>)> {
+    let (count, sum): (i64, i64) = {
+        let r = sqlx::query(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(l.balance), 0) AS BIGINT) FROM partners p \
+             LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id",
+        )
+        .fetch_one(pool)
+        .await?;
+        (r.get(0), r.get(1))
+    };
+    let rows = sqlx::query(&format!(
+        "{PARTNER_BALANCE_SELECT} ORDER BY p.created_at DESC, p.id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
     .await?;
-    Ok(tid)
+    let list = rows
+        .iter()
+        .map(row_to_partner_balance)
+        .collect::<AppResult<_>>()?;
+    Ok((count, Money::from_cents(sum), list))
+}
+
+/// A master distributor's resellers with their balances, oldest first.
+pub async fn reseller_balances(
+    pool: &AnyPool,
+    distributor_id: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<PartnerWithBalance>)> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_id = $1")
+        .bind(distributor_id)
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "{PARTNER_BALANCE_SELECT} WHERE p.parent_id = $1 ORDER BY p.created_at, p.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(distributor_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let list = rows
+        .iter()
+        .map(row_to_partner_balance)
+        .collect::<AppResult<_>>()?;
+    Ok((total, list))
+}
+
+/// A partner's resale customers with their balances (for the console's forms), by account name;
+/// at most `limit`.
+pub async fn resale_customers_with_balances(
+    pool: &AnyPool,
+    partner_id: &str,
+    limit: i64,
+) -> AppResult<Vec<CustomerBalance>> {
+    let rows = sqlx::query(
+        "SELECT a.customer_id, c.domain_name, COALESCE(l.balance, 0) FROM associations a \
+         JOIN customers c ON c.id = a.customer_id \
+         LEFT JOIN ledger_accounts l ON l.kind = 'customer_cash' AND l.owner_id = a.customer_id \
+         WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2 \
+         ORDER BY c.domain_name, a.customer_id LIMIT $3",
+    )
+    .bind(partner_id)
+    .bind(AssociationType::Resale.code())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CustomerBalance {
+            customer_id: r.get(0),
+            account_name: r.get(1),
+            amount: Money::from_cents(r.get(2)),
+        })
+        .collect())
+}
+
+/// One transfer seen from a partner's cash account, for the console's confirmations.
+#[derive(Debug, Clone)]
+pub struct TransferView {
+    pub id: String,
+    pub kind: String,
+    pub direction: Direction,
+    pub amount: Money,
+    /// The partner's balance right after this transfer.
+    pub balance_after: Money,
+    pub memo: Option<String>,
+    pub at_ms: i64,
+}
+
+/// A transfer that moved `partner_id`'s cash, by id (`None` when it did not, or does not exist).
+pub async fn find_transfer(
+    pool: &AnyPool,
+    partner_id: &str,
+    transfer_id: &str,
+) -> AppResult<Option<TransferView>> {
+    let account = ledger::account_id(AccountKind::PartnerCash, partner_id);
+    let row = sqlx::query(
+        "SELECT id, kind, from_account, amount, from_balance_after, to_balance_after, memo, created_at \
+         FROM ledger_transfers WHERE id = $1 AND (from_account = $2 OR to_account = $2)",
+    )
+    .bind(transfer_id)
+    .bind(&account)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| {
+        let expense = r.get::<String, _>(2) == account;
+        TransferView {
+            id: r.get(0),
+            kind: r.get(1),
+            direction: if expense {
+                Direction::Expense
+            } else {
+                Direction::Income
+            },
+            amount: Money::from_cents(r.get(3)),
+            balance_after: Money::from_cents(if expense { r.get(4) } else { r.get(5) }),
+            memo: r.get(6),
+            at_ms: r.get(7),
+        }
+    }))
+}
+
+/// The error a customer's own key gets on `list_partner_account_change_records`: resale
+/// customers get the vendor's `CBC.99000084`; any other customer is simply not a partner.
+pub async fn customer_records_refusal(pool: &AnyPool, customer_id: &str) -> AppError {
+    let t: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+        "SELECT association_type FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_optional(pool)
+    .await;
+    match t {
+        Ok(Some(code)) if AssociationType::from_code(code) == Some(AssociationType::Resale) => {
+            AppError::new(Code::ResaleCustomerNoRecords)
+        }
+        Ok(_) => AppError::with(Code::NotAllowed, "This operation is for partners."),
+        Err(e) => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000_000; // 2026-11-18T09:46:40Z
+
+    fn parse(
+        bt: Option<&str>,
+        tt: Option<&str>,
+        b: Option<&str>,
+        e: Option<&str>,
+        limit: Option<i64>,
+    ) -> AppResult<ChangeRecordQuery> {
+        ChangeRecordQuery::parse(
+            bt.map(str::to_string),
+            tt.map(str::to_string),
+            b.map(str::to_string),
+            e.map(str::to_string),
+            None,
+            limit,
+            None,
+            NOW,
+        )
+    }
+
+    #[test]
+    fn change_record_query_rules() {
+        let q = parse(Some("BALANCE_TYPE_DEBIT"), None, None, None, None).unwrap();
+        assert_eq!(timefmt::format_date(q.end), "2026-11-18");
+        assert_eq!(timefmt::format_date(q.begin), "2025-11-18");
+        assert_eq!((q.offset, q.limit, q.trade_type), (0, 10, None));
+        assert!(parse(None, None, None, None, None)
+            .unwrap_err()
+            .detail
+            .unwrap()
+            .contains("balance_type"));
+        assert!(parse(Some("CASH"), None, None, None, None).is_err());
+        assert_eq!(
+            parse(
+                Some("BALANCE_TYPE_DEBIT"),
+                Some("BEADJUST"),
+                None,
+                None,
+                None
+            )
+            .unwrap()
+            .trade_type,
+            Some(TradeType::BeAdjust)
+        );
+        assert_eq!(
+            parse(Some("BALANCE_TYPE_DEBIT"), Some(""), None, None, None)
+                .unwrap()
+                .trade_type,
+            None
+        );
+        assert!(parse(Some("BALANCE_TYPE_DEBIT"), Some("GIFT"), None, None, None).is_err());
+        assert!(parse(
+            Some("BALANCE_TYPE_DEBIT"),
+            None,
+            Some("2026-02-30"),
+            None,
+            None
+        )
+        .is_err());
+        assert!(parse(
+            Some("BALANCE_TYPE_DEBIT"),
+            None,
+            Some("2026-11-02"),
+            Some("2026-11-01"),
+            None
+        )
+        .is_err());
+        assert!(parse(Some("BALANCE_TYPE_DEBIT"), None, None, None, Some(0)).is_err());
+        assert!(parse(Some("BALANCE_TYPE_DEBIT"), None, None, None, Some(101)).is_err());
+    }
 }

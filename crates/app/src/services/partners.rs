@@ -31,7 +31,8 @@ pub struct Partner {
 const PARTNER_COLS: &str =
     "id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, status, created_at";
 
-fn row_to_partner(r: &sqlx::any::AnyRow) -> AppResult<Partner> {
+/// Maps a row whose first columns are [`PARTNER_COLS`], in order.
+pub fn row_to_partner(r: &sqlx::any::AnyRow) -> AppResult<Partner> {
     Ok(Partner {
         id: r.get(0),
         root_id: r.get(1),

@@ -16,12 +16,14 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("partners", "/console/partners", "partners"),
             ("customers", "/console/customers", "customers"),
+            ("funds", "/console/funds", "funds"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
         Role::PartnerAdmin => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
+            ("funds", "/console/funds", "funds"),
             ("access-keys", "/console/access-keys", "access_keys"),
         ],
         Role::PartnerStaff => &[

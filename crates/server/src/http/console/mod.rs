@@ -3,6 +3,7 @@
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
 mod customers;
+mod funds;
 pub mod i18n;
 mod layout;
 mod pages;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/static/console.css", get(layout::stylesheet))
         .merge(customers::router())
         .merge(tree::router())
+        .merge(funds::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -1,16 +1,21 @@
-//! Fund operations of the vendor API (bss-api-spec §2.14–2.20).
+//! Fund operations of the vendor API (bss-api-spec §2.14–2.20): allocation to and reclaim from
+//! resale customers and cloud resellers, balances, and the income/expense records. Who may act on
+//! whom is decided in `pc_app::services::funds`; the transfer kinds' trade types are documented in
+//! `pc_domain::funds`.
 
 use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
-use axum::routing::post;
-use pc_app::services::funds;
-use pc_domain::Money;
+use axum::routing::{get, post};
+use pc_app::services::funds::{self, ChangeRecordQuery, Way};
+use pc_app::services::identity::Principal;
+use pc_domain::funds::{ACCOUNT_TYPE_CASH, CURRENCY, MEASURE_YUAN};
+use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{idempotent_write, schema, Operation};
-use crate::http::auth::{Caller, VendorJson};
+use super::{idempotent_write, ok_json, schema, Operation};
+use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -52,7 +57,15 @@ async fn update_customer_account_amount(
     .await
 }
 
-pub const OPERATIONS: &[Operation] = &[UPDATE_CUSTOMER_ACCOUNT_AMOUNT, RECLAIM_TO_PARTNER_ACCOUNT];
+pub const OPERATIONS: &[Operation] = &[
+    UPDATE_CUSTOMER_ACCOUNT_AMOUNT,
+    RECLAIM_TO_PARTNER_ACCOUNT,
+    LIST_PARTNER_BALANCES,
+    LIST_PARTNER_ACCOUNT_CHANGE_RECORDS,
+    UPDATE_INDIRECT_PARTNER_ACCOUNT,
+    RECLAIM_INDIRECT_PARTNER_ACCOUNT,
+    LIST_CUSTOMERS_BALANCES_DETAIL,
+];
 
 const UPDATE_CUSTOMER_ACCOUNT_AMOUNT: Operation = Operation {
     name: "update_customer_account_amount",
@@ -112,4 +125,349 @@ const RECLAIM_TO_PARTNER_ACCOUNT: Operation = Operation {
     request: Some(schema::<ReclaimToPartnerAccountBalancesReq>),
     response: schema::<ReclaimToPartnerAccountResponse>,
     route: || post(reclaim_to_partner_account),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.16 list_partner_balances
+
+/// Query of `list_partner_balances`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListPartnerBalancesQuery {
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `AccountBalanceV2`. Partner Center keeps one cash account per partner (`account_type` 1);
+/// nothing in it is earmarked, so `designated_amount` is 0 and all of `amount` can be allocated.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccountBalanceV2 {
+    pub account_id: String,
+    pub account_type: i64,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    pub currency: String,
+    #[schemars(with = "f64")]
+    pub designated_amount: Money,
+    /// Only meaningful for credit accounts (type 2), which Partner Center does not grant.
+    #[schemars(with = "Option<f64>")]
+    pub credit_amount: Option<Money>,
+    pub measure_id: i64,
+    pub memo: Option<String>,
+}
+
+/// `ListPartnerBalancesResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListPartnerBalancesResponse {
+    pub account_balances: Vec<AccountBalanceV2>,
+}
+
+async fn list_partner_balances(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorQuery(q): VendorQuery<ListPartnerBalancesQuery>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?;
+    let list =
+        funds::partner_balances(st.db.read(), partner_id, q.indirect_partner_id.as_deref()).await?;
+    ok_json(&ListPartnerBalancesResponse {
+        account_balances: list
+            .into_iter()
+            .map(|b| AccountBalanceV2 {
+                account_id: b.account_id,
+                account_type: ACCOUNT_TYPE_CASH,
+                amount: b.amount,
+                currency: CURRENCY.into(),
+                designated_amount: Money::ZERO,
+                credit_amount: None,
+                measure_id: MEASURE_YUAN,
+                memo: None,
+            })
+            .collect(),
+    })
+}
+
+const LIST_PARTNER_BALANCES: Operation = Operation {
+    name: "list_partner_balances",
+    method: Method::GET,
+    path: "/v2/accounts/partner-accounts/balances",
+    summary: "查询云经销商账户余额 — the caller's cash balance, or (master distributors, indirect_partner_id) one of its resellers'",
+    callers: "partner",
+    request: None,
+    response: schema::<ListPartnerBalancesResponse>,
+    route: || get(list_partner_balances),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.17 list_partner_account_change_records
+
+/// Query of `list_partner_account_change_records`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListPartnerAccountChangeRecordsQuery {
+    pub balance_type: Option<String>,
+    pub trade_type: Option<String>,
+    pub trade_time_begin: Option<String>,
+    pub trade_time_end: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `AccountChangeRecord`. Amounts are strings on this model (bss-api-spec §5.5);
+/// `change_amount` is signed (income positive, expense negative).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccountChangeRecord {
+    pub account_change_id: String,
+    pub trade_detail_type: String,
+    pub trade_time: String,
+    /// The ledger transfer id: the `transfer_id` / `trans_id` the allocation calls returned.
+    pub trade_id: String,
+    pub change_amount: String,
+    pub balance_after_change: String,
+    /// "1" income, "2" expense.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// The customer on the other side; for movements between a distributor and its reseller,
+    /// the other partner's id (its `indirect_partner_id`).
+    pub customer_id: Option<String>,
+    /// The customer's account name, or the other partner's name.
+    pub account_name: Option<String>,
+}
+
+/// `ListPartnerAccountChangeRecordsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListPartnerAccountChangeRecordsResponse {
+    pub total_count: i64,
+    pub currency: String,
+    pub records: Vec<AccountChangeRecord>,
+}
+
+async fn list_partner_account_change_records(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorQuery(q): VendorQuery<ListPartnerAccountChangeRecordsQuery>,
+) -> Result<Response, ApiError> {
+    if let Principal::Customer { customer_id } = &caller.principal {
+        return Err(funds::customer_records_refusal(st.db.read(), customer_id)
+            .await
+            .into());
+    }
+    let partner_id = caller.partner_id()?;
+    let query = ChangeRecordQuery::parse(
+        q.balance_type,
+        q.trade_type,
+        q.trade_time_begin,
+        q.trade_time_end,
+        q.offset,
+        q.limit,
+        q.indirect_partner_id,
+        caller.now_ms,
+    )?;
+    let (total_count, list) = funds::change_records(st.db.read(), partner_id, &query).await?;
+    ok_json(&ListPartnerAccountChangeRecordsResponse {
+        total_count,
+        currency: CURRENCY.into(),
+        records: list
+            .into_iter()
+            .map(|r| AccountChangeRecord {
+                trade_detail_type: r.trade_detail_type().into(),
+                trade_time: timefmt::format_utc(r.at_ms),
+                account_change_id: r.transfer_id.clone(),
+                trade_id: r.transfer_id,
+                change_amount: r.change.to_string(),
+                balance_after_change: r.balance_after.to_string(),
+                r#type: r.direction.code().into(),
+                customer_id: r.counterparty_id,
+                account_name: r.counterparty_name,
+            })
+            .collect(),
+    })
+}
+
+const LIST_PARTNER_ACCOUNT_CHANGE_RECORDS: Operation = Operation {
+    name: "list_partner_account_change_records",
+    method: Method::GET,
+    path: "/v2/accounts/partner-accounts/account-change-records",
+    summary: "查询收支明细 — the caller's (or, for master distributors, a reseller's) income and expense records, newest first",
+    callers: "partner",
+    request: None,
+    response: schema::<ListPartnerAccountChangeRecordsResponse>,
+    route: || get(list_partner_account_change_records),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.18 update_indirect_partner_account
+
+/// `AdjustToIndirectPartnerReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AdjustToIndirectPartnerReq {
+    pub indirect_partner_id: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+}
+
+/// `UpdateIndirectPartnerAccountResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UpdateIndirectPartnerAccountResponse {
+    pub transfer_id: String,
+}
+
+async fn update_indirect_partner_account(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<AdjustToIndirectPartnerReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let transfer_id = funds::move_reseller_funds(
+                c,
+                &ctx,
+                Way::Allocate,
+                &partner_id,
+                &req.indirect_partner_id,
+                req.amount,
+            )
+            .await?;
+            Ok(UpdateIndirectPartnerAccountResponse { transfer_id })
+        })
+    })
+    .await
+}
+
+const UPDATE_INDIRECT_PARTNER_ACCOUNT: Operation = Operation {
+    name: "update_indirect_partner_account",
+    method: Method::POST,
+    path: "/v2/accounts/partner-accounts/indirect-partner-adjust",
+    summary: "向云经销商账户拨款 — a master distributor allocates money to one of its resellers",
+    callers: "partner (master distributor)",
+    request: Some(schema::<AdjustToIndirectPartnerReq>),
+    response: schema::<UpdateIndirectPartnerAccountResponse>,
+    route: || post(update_indirect_partner_account),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.19 reclaim_indirect_partner_account
+
+/// `ReclaimIndirectPartnerAccountReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReclaimIndirectPartnerAccountReq {
+    pub indirect_partner_id: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+}
+
+/// `ReclaimIndirectPartnerAccountResponse` (note: `trans_id`).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReclaimIndirectPartnerAccountResponse {
+    pub trans_id: String,
+}
+
+async fn reclaim_indirect_partner_account(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<ReclaimIndirectPartnerAccountReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let trans_id = funds::move_reseller_funds(
+                c,
+                &ctx,
+                Way::Reclaim,
+                &partner_id,
+                &req.indirect_partner_id,
+                req.amount,
+            )
+            .await?;
+            Ok(ReclaimIndirectPartnerAccountResponse { trans_id })
+        })
+    })
+    .await
+}
+
+const RECLAIM_INDIRECT_PARTNER_ACCOUNT: Operation = Operation {
+    name: "reclaim_indirect_partner_account",
+    method: Method::POST,
+    path: "/v2/accounts/partner-accounts/indirect-partner-reclaim",
+    summary: "回收云经销商账户拨款 — a master distributor takes money back from one of its resellers (at most its balance)",
+    callers: "partner (master distributor)",
+    request: Some(schema::<ReclaimIndirectPartnerAccountReq>),
+    response: schema::<ReclaimIndirectPartnerAccountResponse>,
+    route: || post(reclaim_indirect_partner_account),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.20 list_customers_balances_detail
+
+/// `CustomerInfoV2`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CustomerInfoV2 {
+    pub customer_id: String,
+}
+
+/// `QueryCustomersBalancesReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryCustomersBalancesReq {
+    pub customer_infos: Vec<CustomerInfoV2>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `CustomerBalancesV2`. Resale customers cannot go into debt here, so `debt_amount` is 0.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CustomerBalancesV2 {
+    pub customer_id: String,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    pub currency: String,
+    pub measure_id: i64,
+}
+
+/// `ListCustomersBalancesDetailResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListCustomersBalancesDetailResponse {
+    pub customer_balances: Vec<CustomerBalancesV2>,
+}
+
+async fn list_customers_balances_detail(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<QueryCustomersBalancesReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?;
+    let ids: Vec<String> = req
+        .customer_infos
+        .into_iter()
+        .map(|c| c.customer_id)
+        .collect();
+    let list = funds::customer_balances(
+        st.db.read(),
+        partner_id,
+        req.indirect_partner_id.as_deref(),
+        &ids,
+    )
+    .await?;
+    ok_json(&ListCustomersBalancesDetailResponse {
+        customer_balances: list
+            .into_iter()
+            .map(|b| CustomerBalancesV2 {
+                customer_id: b.customer_id,
+                debt_amount: Money::ZERO,
+                amount: b.amount,
+                currency: CURRENCY.into(),
+                measure_id: MEASURE_YUAN,
+            })
+            .collect(),
+    })
+}
+
+const LIST_CUSTOMERS_BALANCES_DETAIL: Operation = Operation {
+    name: "list_customers_balances_detail",
+    method: Method::POST,
+    path: "/v2/accounts/customer-accounts/balances/batch-query",
+    summary: "查询客户账户余额 — balances of the caller's (or a reseller's) resale customers; other ids are left out",
+    callers: "partner",
+    request: Some(schema::<QueryCustomersBalancesReq>),
+    response: schema::<ListCustomersBalancesDetailResponse>,
+    route: || post(list_customers_balances_detail),
 };
