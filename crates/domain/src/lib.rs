@@ -3,12 +3,14 @@
 //! Everything here is deterministic and unit/property tested. Services (`pc-app`) call these
 //! functions inside their transactions; adapters never reach past the services.
 
+pub mod association;
 pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod party;
 pub mod signing;
 pub mod timefmt;
+pub mod verification;
 
 pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};
 pub use money::Money;
