@@ -3,6 +3,8 @@
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
 pub mod i18n;
+mod invites;
+pub mod join;
 mod layout;
 mod pages;
 
@@ -46,6 +48,8 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
+        .merge(invites::router())
+        .merge(join::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

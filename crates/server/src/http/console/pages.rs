@@ -25,7 +25,7 @@ use crate::state::AppState;
 
 type Page = Result<Response, Response>;
 
-fn internal(lang: Lang, e: pc_app::AppError) -> Response {
+pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
     (
         StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
@@ -33,7 +33,7 @@ fn internal(lang: Lang, e: pc_app::AppError) -> Response {
         .into_response()
 }
 
-fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
+pub(super) fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
     let secure = if st.settings.secure_cookies {
         "; Secure"
     } else {
