@@ -51,6 +51,22 @@ codes! {
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),
     CsrfFailed => (403, "PC.0403", "The form expired; reload the page and try again.", "表单已过期，请刷新页面后重试。"),
+    // -- customer association (domain.md §10.5) --
+    AlreadyAssociatedHere => (400, "PC.3101", "This account is already associated with this partner; there is nothing more to do.", "该账号已与此合作伙伴关联，无需重复关联。"),
+    AlreadyAssociated => (400, "PC.3102", "This account is already associated with another partner. To change partner, first unbind in Account Center > My Partner (at most once every 3 months), or use another account.", "该账号已关联其他合作伙伴。如需更换，请先在“账号中心 > 我的合作伙伴”申请解除关联（每 3 个月最多一次），或使用其他账号。"),
+    CustomerIsPartner => (400, "PC.3103", "This account or mobile number belongs to a partner, and a partner cannot be associated as a customer. Register or log in with a customer account.", "该账号或手机号属于合作伙伴，合作伙伴不能作为客户被关联。请注册或登录客户账号。"),
+    CustomerInArrears => (400, "PC.3104", "This account is in arrears. Top up and repay the amount owed first, then open the link again.", "该账号存在欠费。请先充值还清欠款，再重新打开链接关联。"),
+    PartnerRestricted => (400, "PC.3105", "The partner is currently restricted and cannot create associations. Contact the partner.", "该合作伙伴目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
+    DistributorRestricted => (400, "CBC.50010086", "The partner is a cloud reseller whose master distributor is currently restricted, so it cannot create associations. Contact the partner.", "伙伴是云经销商，其关联的总经销商企业目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
+    AssociationTypeMismatch => (400, "CBC.5023", "The account type does not match the partner's association type: this partner cannot associate customers in this mode. Ask the partner for another link.", "账户类型与合作伙伴关联类型不匹配：该伙伴不能以此关联类型关联客户。请向合作伙伴索取其他链接。"),
+    NoticeNotAccepted => (400, "PC.3106", "To associate in resale mode, read the notice on associating with a partner and tick \"I have read and agree\".", "以代售模式关联前，请阅读《客户关联合作伙伴须知》并勾选“我已经阅读并同意”。"),
+    InviteNotFound => (404, "PC.3107", "This invite link does not exist or was disabled. Ask the partner for a new link.", "该邀请链接不存在或已停用。请向合作伙伴索取新的链接。"),
+    NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
+    MobileAccountLimit => (400, "PC.3109", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "该手机号注册的客户账号已达上限。请登录已有账号，或使用其他手机号。"),
+    XaccountExists => (400, "CBC.99000050", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
+    VerificationCodeWrong => (400, "CBC.99000026", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),
+    VerificationCodeExpired => (400, "CBC.99000027", "The verification code has expired. Request a new code.", "验证码已过期，请重新获取。"),
+    VerificationCodeLimit => (400, "CBC.99004015", "Too many verification codes for this mobile number (at most 15 an hour and 60 a day). Try again later.", "该手机号发送验证码次数已达到上限（每小时 15 次，每天 60 次），请稍后再试。"),
     Unavailable => (503, "PC.0503", "The service is busy; retry shortly.", "服务繁忙，请稍后重试。"),
     Internal => (500, "CBC.0999", "Internal error.", "其他错误。"),
 }
@@ -140,6 +156,33 @@ impl From<pc_domain::ledger::LedgerError> for AppError {
         match e {
             Insufficient => AppError::new(Code::InsufficientBalance),
             NonPositive | SameAccount | Overflow => AppError::invalid(e.to_string()),
+        }
+    }
+}
+
+impl From<pc_domain::association::Refusal> for AppError {
+    fn from(r: pc_domain::association::Refusal) -> Self {
+        use pc_domain::association::Refusal::*;
+        AppError::new(match r {
+            PartnerRestricted => Code::PartnerRestricted,
+            DistributorRestricted => Code::DistributorRestricted,
+            TypeNotOffered => Code::AssociationTypeMismatch,
+            IsPartner => Code::CustomerIsPartner,
+            AlreadyHere => Code::AlreadyAssociatedHere,
+            AlreadyElsewhere => Code::AlreadyAssociated,
+            InArrears => Code::CustomerInArrears,
+        })
+    }
+}
+
+impl From<pc_domain::verification::CodeError> for AppError {
+    /// No code, a void code and a wrong code are one answer: the message says to check the SMS or
+    /// request a new code, and tells a guesser nothing.
+    fn from(e: pc_domain::verification::CodeError) -> Self {
+        use pc_domain::verification::CodeError::*;
+        match e {
+            Expired => AppError::new(Code::VerificationCodeExpired),
+            NoCode | Exhausted | Wrong => AppError::new(Code::VerificationCodeWrong),
         }
     }
 }

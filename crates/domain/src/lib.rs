@@ -3,6 +3,7 @@
 //! Everything here is deterministic and unit/property tested. Services (`pc-app`) call these
 //! functions inside their transactions; adapters never reach past the services.
 
+pub mod association;
 pub mod funds;
 pub mod ids;
 pub mod ledger;
@@ -10,6 +11,7 @@ pub mod money;
 pub mod party;
 pub mod signing;
 pub mod timefmt;
+pub mod verification;
 
 pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};
 pub use money::Money;

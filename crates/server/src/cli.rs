@@ -131,6 +131,18 @@ pub enum Admin {
         #[arg(long)]
         json: bool,
     },
+    /// Change a partner's status (active | restricted: a restricted partner, and the resellers of a
+    /// restricted master distributor, cannot associate customers) or contact details (a partner's
+    /// contact mobile cannot register customers; empty clears).
+    UpdatePartner {
+        partner_id: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
     /// Credit a partner's account from outside (the source of money in a deployment).
     CreditPartner {
         partner_id: String,
@@ -355,6 +367,29 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                         println!("customer_id: {}\ndomain_name: {}\nlogin:       {}\npassword:    {}\naccess_key:  {}\nsecret_key:  {}  (shown once)",
                             c.customer_id, c.domain_name, c.login, c.password, c.access_key, c.secret_key);
                     }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::UpdatePartner {
+            partner_id,
+            status,
+            mobile,
+            email,
+        } => {
+            match partners::update_profile(
+                &db,
+                cli_ctx(),
+                partner_id.clone(),
+                status,
+                mobile,
+                email,
+            )
+            .await
+            {
+                Ok(()) => {
+                    println!("partner {partner_id} updated");
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -75,10 +75,23 @@ pub async fn associate(
     kind: AssociationType,
     label: Option<&str>,
 ) -> AppResult<()> {
+    associate_with(c, ctx, partner, customer_id, kind, label, None).await
+}
+
+/// [`associate`], recording the invite link the customer came through.
+pub async fn associate_with(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner: &partners::Partner,
+    customer_id: &str,
+    kind: AssociationType,
+    label: Option<&str>,
+    invite_link_id: Option<&str>,
+) -> AppResult<()> {
     let id = format!("as{}", random_hex(12));
     let r = sqlx::query(
-        "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, label, associated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, label, associated_at, invite_link_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(&partner.root_id)
@@ -87,14 +100,12 @@ pub async fn associate(
     .bind(kind.code())
     .bind(label.map(str::to_string))
     .bind(ctx.now_ms)
+    .bind(invite_link_id.map(str::to_string))
     .execute(&mut *c)
     .await;
     match r {
         Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            return Err(AppError::with(
-                Code::AlreadyExists,
-                "the customer is already associated with a partner",
-            ))
+            return Err(AppError::new(Code::AlreadyAssociated))
         }
         Err(e) => return Err(e.into()),
         Ok(_) => {}
@@ -107,7 +118,7 @@ pub async fn associate(
             target_kind: "customer",
             target_id: customer_id,
             transfer_ids: &[],
-            detail: serde_json::json!({"partner_id": partner.id, "association_type": kind.code(), "label": label}),
+            detail: serde_json::json!({"partner_id": partner.id, "association_type": kind.code(), "label": label, "invite_link_id": invite_link_id}),
         },
     )
     .await
@@ -294,39 +305,47 @@ impl SubCustomerQuery {
             Some("2") => Some(2),
             Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
         };
-        let time = |field: &str, v: Option<String>| -> AppResult<Option<i64>> {
-            match v {
-                None => Ok(None),
-                Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-                    ))
-                }),
-            }
-        };
-        let offset = offset.unwrap_or(0);
-        let limit = limit.unwrap_or(10);
-        if offset < 0 {
-            return Err(AppError::invalid("offset must be 0 or more"));
-        }
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::invalid(format!(
-                "limit must be between 1 and {MAX_PAGE}"
-            )));
-        }
+        let (offset, limit) = page_bounds(offset, limit)?;
         Ok(SubCustomerQuery {
             account_name: nz(account_name),
             customer: nz(customer),
             label: nz(label),
             association_type,
-            associated_from: time("associated_on_begin", associated_on_begin)?,
-            associated_to: time("associated_on_end", associated_on_end)?,
+            associated_from: time_filter("associated_on_begin", associated_on_begin)?,
+            associated_to: time_filter("associated_on_end", associated_on_end)?,
             customer_id: nz(customer_id),
             indirect_partner_id: nz(indirect_partner_id),
             offset,
             limit,
         })
     }
+}
+
+/// A UTC time filter of the vendor API (`2019-05-06T08:05:01Z`); the error names the field.
+pub fn time_filter(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
+            AppError::invalid(format!(
+                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
+            ))
+        }),
+    }
+}
+
+/// `offset` (default 0) and `limit` (default 10, 1 to [`MAX_PAGE`]) of the vendor API.
+pub fn page_bounds(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(10);
+    if offset < 0 {
+        return Err(AppError::invalid("offset must be 0 or more"));
+    }
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    Ok((offset, limit))
 }
 
 /// `%term%` with LIKE's wildcards escaped, for a substring match.

@@ -125,56 +125,80 @@ pub struct SessionUser {
     pub csrf: String,
 }
 
-/// Checks a login and password; on success opens a session and returns its token (for the
-/// cookie). Failures take the same path whether the login exists or not.
-pub async fn login(db: &Db, ctx: Ctx, login: String, password: String) -> AppResult<String> {
-    let row =
-        sqlx::query("SELECT id, password_hash FROM users WHERE login = $1 AND disabled_at IS NULL")
-            .bind(&login)
-            .fetch_optional(db.read())
-            .await?;
+/// A user whose password was just checked.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// Checks a login and password (`PC.0401` on failure). Failures take the same path whether the
+/// login exists or not.
+pub async fn authenticate(pool: &AnyPool, login: &str, password: String) -> AppResult<AuthUser> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, role, partner_id, customer_id FROM users WHERE login = $1 AND disabled_at IS NULL",
+    )
+    .bind(login)
+    .fetch_optional(pool)
+    .await?;
     // A dummy hash keeps timing similar for unknown logins.
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2b0yMgq2JVB0l+Yl3ByBq5J2Z0UqUeN2ZG0mJ0HtE1M";
-    let (user_id, hash) = match &row {
-        Some(r) => (Some(r.get::<String, _>(0)), r.get::<String, _>(1)),
-        None => (None, DUMMY.to_string()),
+    let hash = match &row {
+        Some(r) => r.get::<String, _>(1),
+        None => DUMMY.to_string(),
     };
     let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
         .await
         .unwrap_or(false);
-    let user_id = match (ok, user_id) {
-        (true, Some(u)) => u,
-        _ => return Err(AppError::new(Code::LoginFailed)),
-    };
+    match (ok, row) {
+        (true, Some(r)) => Ok(AuthUser {
+            user_id: r.get(0),
+            role: Role::parse(&r.get::<String, _>(2))
+                .ok_or_else(|| AppError::internal("user with an unknown role"))?,
+            partner_id: r.get(3),
+            customer_id: r.get(4),
+        }),
+        _ => Err(AppError::new(Code::LoginFailed)),
+    }
+}
+
+/// Opens a console session for `user_id` inside the caller's transaction and returns its token
+/// (for the cookie). Audited as a login.
+pub async fn insert_session(c: &mut AnyConnection, ctx: &Ctx, user_id: &str) -> AppResult<String> {
     let token = random_hex(32);
     let token_hash = crypto::sha256_hex(token.as_bytes());
     let csrf = random_hex(16);
-    db.write(move |c| {
-        Box::pin(async move {
-            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&token_hash)
-                .bind(&user_id)
-                .bind(&csrf)
-                .bind(ctx.now_ms)
-                .bind(ctx.now_ms + SESSION_TTL_MS)
-                .execute(&mut *c)
-                .await?;
-            audit::record(
-                c,
-                &ctx,
-                audit::Entry {
-                    action: "session.login",
-                    target_kind: "user",
-                    target_id: &user_id,
-                    transfer_ids: &[],
-                    detail: serde_json::json!({}),
-                },
-            )
-            .await
-        })
-    })
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&token_hash)
+        .bind(user_id)
+        .bind(&csrf)
+        .bind(ctx.now_ms)
+        .bind(ctx.now_ms + SESSION_TTL_MS)
+        .execute(&mut *c)
+        .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "session.login",
+            target_kind: "user",
+            target_id: user_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({}),
+        },
+    )
     .await?;
     Ok(token)
+}
+
+/// Checks a login and password; on success opens a session and returns its token (for the
+/// cookie).
+pub async fn login(db: &Db, ctx: Ctx, login: String, password: String) -> AppResult<String> {
+    let user = authenticate(db.read(), &login, password).await?;
+    db.write(move |c| Box::pin(async move { insert_session(c, &ctx, &user.user_id).await }))
+        .await
 }
 
 pub async fn session_user(
@@ -453,24 +477,17 @@ pub async fn revoke_partner_key(
 ) -> AppResult<()> {
     db.write(move |c| {
         Box::pin(async move {
-            let r = sqlx::query("UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND partner_id = $3 AND revoked_at IS NULL")
-                .bind(ctx.now_ms)
-                .bind(&access_key)
-                .bind(&partner_id)
-                .execute(&mut *c)
-                .await?;
-            if r.rows_affected() == 0 {
-                return Err(AppError::new(Code::NotFound));
-            }
-            audit::record(
+            audit::stamp_owned(
                 c,
                 &ctx,
-                audit::Entry {
+                audit::Stamp {
+                    table: "access_keys",
+                    key_column: "access_key",
+                    stamp_column: "revoked_at",
+                    key: &access_key,
+                    partner_id: &partner_id,
                     action: "access_key.revoke",
                     target_kind: "access_key",
-                    target_id: &access_key,
-                    transfer_ids: &[],
-                    detail: serde_json::json!({"partner_id": partner_id}),
                 },
             )
             .await

@@ -2,9 +2,12 @@
 //! posts ledger transfers and writes its audit row, inside one transaction. Every surface (vendor
 //! API, native API, console, CLI) calls these same functions.
 
+pub mod association;
 pub mod customers;
 pub mod delegation;
 pub mod demo;
 pub mod funds;
 pub mod identity;
+pub mod invites;
 pub mod partners;
+pub mod verification;

@@ -225,3 +225,188 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
     v.extend(crate::services::delegation::verify(pool).await?);
     Ok(v)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Contact details and status; a distributor's resellers as the vendor API lists them.
+
+/// Changes a partner's status (`active` or `restricted`: a restricted partner, and the resellers of
+/// a restricted master distributor, cannot associate customers) and contact details. `None` leaves
+/// a field as it is; an empty string clears a contact field. Operators and the CLI only.
+pub async fn update_profile(
+    db: &Db,
+    ctx: Ctx,
+    partner_id: String,
+    status: Option<String>,
+    contact_mobile: Option<String>,
+    contact_email: Option<String>,
+) -> AppResult<()> {
+    if let Some(s) = &status {
+        if s != "active" && s != "restricted" {
+            return Err(AppError::invalid("status must be active or restricted"));
+        }
+    }
+    let contact_mobile = match contact_mobile {
+        Some(m) if m.is_empty() => Some(None),
+        Some(m) => Some(Some(
+            pc_domain::association::parse_cn_mobile(&m)
+                .ok_or_else(|| AppError::invalid("the mobile must be a Chinese mobile number"))?,
+        )),
+        None => None,
+    };
+    if let Some(e) = contact_email.as_deref().filter(|e| !e.is_empty()) {
+        if !e.contains('@') || e.len() > 256 {
+            return Err(AppError::invalid("the e-mail address is not valid"));
+        }
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let p = get(&mut *c, &partner_id)
+                .await?
+                .ok_or_else(|| AppError::new(Code::NotFound))?;
+            let r = sqlx::query(
+                "UPDATE partners SET status = COALESCE($1, status), \
+                 contact_mobile = CASE WHEN $2 = 1 THEN $3 ELSE contact_mobile END, \
+                 contact_email = CASE WHEN $4 = 1 THEN $5 ELSE contact_email END WHERE id = $6",
+            )
+            .bind(status.clone())
+            .bind(contact_mobile.is_some() as i64)
+            .bind(contact_mobile.clone().flatten())
+            .bind(contact_email.is_some() as i64)
+            .bind(contact_email.clone().filter(|e| !e.is_empty()))
+            .bind(&p.id)
+            .execute(&mut *c)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Err(AppError::new(Code::NotFound));
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "partner.update_profile",
+                    target_kind: "partner",
+                    target_id: &p.id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"status": status, "contact_mobile": contact_mobile, "contact_email": contact_email}),
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// A reseller as `list_indirect_partners` shows it (bss-api-spec §2.4, `IndirectPartnerInfo`).
+#[derive(Debug, Clone)]
+pub struct IndirectPartner {
+    pub id: String,
+    pub name: String,
+    /// The reseller's account name: its first administrator's login.
+    pub account_name: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    /// When the reseller joined the distributor (its creation beneath it).
+    pub associated_at: i64,
+}
+
+/// Filters of `list_indirect_partners`. Empty strings mean "not a filter".
+#[derive(Debug, Clone, Default)]
+pub struct IndirectPartnerQuery {
+    pub account_name: Option<String>,
+    pub associated_from: Option<i64>,
+    pub associated_to: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A master distributor's resellers. Only distributors may ask (`CBC.0155` otherwise); a reseller
+/// id that is not beneath the caller is `CBC.99000037`, never an empty page that would tell it
+/// apart from a real one.
+pub async fn list_indirect_partners(
+    pool: &AnyPool,
+    caller_id: &str,
+    q: &IndirectPartnerQuery,
+) -> AppResult<(i64, Vec<IndirectPartner>)> {
+    let me = get(pool, caller_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    if me.partner_type != PartnerType::Distributor {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "Only master distributors have cloud resellers.",
+        ));
+    }
+    if let Some(r) = &q.indirect_partner_id {
+        ensure_child(pool, caller_id, r).await?;
+    }
+    const FROM: &str = "FROM partners p LEFT JOIN users u ON u.id = \
+        (SELECT v.id FROM users v WHERE v.partner_id = p.id AND v.role = 'partner_admin' ORDER BY v.created_at, v.id LIMIT 1) \
+        WHERE p.parent_id = $1 \
+        AND ($2 IS NULL OR u.login = $2) \
+        AND ($3 IS NULL OR p.created_at >= $3) \
+        AND ($4 IS NULL OR p.created_at <= $4) \
+        AND ($5 IS NULL OR p.id = $5)";
+    macro_rules! bind_filters {
+        ($q:expr) => {
+            $q.bind(caller_id)
+                .bind(q.account_name.clone())
+                .bind(q.associated_from)
+                .bind(q.associated_to)
+                .bind(q.indirect_partner_id.clone())
+        };
+    }
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}")))
+        .fetch_one(pool)
+        .await?;
+    let rows = bind_filters!(sqlx::query(&format!(
+        "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at {FROM} \
+         ORDER BY p.created_at DESC, p.id LIMIT $6 OFFSET $7"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.into_iter()
+            .map(|r| IndirectPartner {
+                id: r.get(0),
+                name: r.get(1),
+                account_name: r.get(2),
+                mobile: r.get(3),
+                email: r.get(4),
+                associated_at: r.get(5),
+            })
+            .collect(),
+    ))
+}
+
+impl IndirectPartnerQuery {
+    /// Parses the raw wire values; every error names its field.
+    pub fn parse(
+        account_name: Option<String>,
+        associated_on_begin: Option<String>,
+        associated_on_end: Option<String>,
+        indirect_partner_id: Option<String>,
+        offset: Option<i64>,
+        limit: Option<i64>,
+    ) -> AppResult<IndirectPartnerQuery> {
+        let nz = |s: Option<String>| s.filter(|v| !v.is_empty());
+        let (offset, limit) = crate::services::customers::page_bounds(offset, limit)?;
+        Ok(IndirectPartnerQuery {
+            account_name: nz(account_name),
+            associated_from: crate::services::customers::time_filter(
+                "associated_on_begin",
+                associated_on_begin,
+            )?,
+            associated_to: crate::services::customers::time_filter(
+                "associated_on_end",
+                associated_on_end,
+            )?,
+            indirect_partner_id: nz(indirect_partner_id),
+            offset,
+            limit,
+        })
+    }
+}

@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::context::Ctx;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, Code};
 
 pub struct Entry<'a> {
     pub action: &'a str,
@@ -33,6 +33,48 @@ pub async fn record(c: &mut AnyConnection, ctx: &Ctx, e: Entry<'_>) -> AppResult
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// A one-way change to a row a partner owns: a timestamp column set once (revoked, disabled).
+pub struct Stamp<'a> {
+    pub table: &'static str,
+    pub key_column: &'static str,
+    pub stamp_column: &'static str,
+    pub key: &'a str,
+    pub partner_id: &'a str,
+    pub action: &'a str,
+    pub target_kind: &'a str,
+}
+
+/// Sets the stamp to now on the one row with that key that the partner owns and that is not yet
+/// stamped, and audits it. `PC.0404` when there is none: another partner's row is "not found" too.
+pub async fn stamp_owned(c: &mut AnyConnection, ctx: &Ctx, s: Stamp<'_>) -> AppResult<()> {
+    let r = sqlx::query(&format!(
+        "UPDATE {table} SET {stamp} = $1 WHERE {key} = $2 AND partner_id = $3 AND {stamp} IS NULL",
+        table = s.table,
+        stamp = s.stamp_column,
+        key = s.key_column
+    ))
+    .bind(ctx.now_ms)
+    .bind(s.key)
+    .bind(s.partner_id)
+    .execute(&mut *c)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::new(Code::NotFound));
+    }
+    record(
+        c,
+        ctx,
+        Entry {
+            action: s.action,
+            target_kind: s.target_kind,
+            target_id: s.key,
+            transfer_ids: &[],
+            detail: serde_json::json!({"partner_id": s.partner_id}),
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -6,6 +6,7 @@ pub mod error;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod qr;
 pub mod ratelimit;
 pub mod vendor;
 

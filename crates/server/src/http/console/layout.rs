@@ -24,11 +24,13 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
+            ("invites", "/console/invites", "invites"),
             ("access-keys", "/console/access-keys", "access_keys"),
         ],
         Role::PartnerStaff => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
+            ("invites", "/console/invites", "invites"),
         ],
         Role::Customer => &[("home", "/console", "home")],
     }
@@ -60,16 +62,24 @@ pub fn lang_form(lang: Lang, csrf: Option<&str>) -> Markup {
     }
 }
 
+/// The `<head>` of every page; `extra_css` is added inline (pages outside the console frame).
+pub fn head(lang: Lang, title: &str, extra_css: Option<&'static str>) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · " (t(lang, "app")) }
+            link rel="stylesheet" href="/console/static/console.css";
+            @if let Some(css) = extra_css { style { (maud::PreEscaped(css)) } }
+        }
+    }
+}
+
 pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Html<String> {
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (t(lang, "app")) }
-                link rel="stylesheet" href="/console/static/console.css";
-            }
+            (head(lang, title, None))
             body {
                 header {
                     a.brand href="/console" { (t(lang, "app")) }

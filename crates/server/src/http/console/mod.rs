@@ -5,6 +5,8 @@
 mod customers;
 mod funds;
 pub mod i18n;
+mod invites;
+pub mod join;
 mod layout;
 mod pages;
 mod tree;
@@ -51,6 +53,8 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(tree::router())
         .merge(funds::router())
+        .merge(invites::router())
+        .merge(join::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -31,7 +31,7 @@ pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
         .into_response()
 }
 
-fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
+pub(super) fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
     let secure = if st.settings.secure_cookies {
         "; Secure"
     } else {

@@ -4,12 +4,16 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::post;
+use pc_app::services::association::{self, CodeSendRequest, SubCustomerRequest};
 use pc_app::services::customers::{self, SubCustomerQuery};
+use pc_app::services::verification;
+use pc_app::{AppError, Code};
 use pc_domain::timefmt;
+use pc_domain::verification::Scene;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ok_json, schema, Operation};
+use super::{idempotent_write, json_response, ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -125,7 +129,12 @@ async fn list_sub_customers(
     })
 }
 
-pub const OPERATIONS: &[Operation] = &[LIST_SUB_CUSTOMERS];
+pub const OPERATIONS: &[Operation] = &[
+    LIST_SUB_CUSTOMERS,
+    CREATE_SUB_CUSTOMER,
+    CHECK_USER_IDENTITY,
+    SEND_VERIFICATION_MESSAGE_CODE,
+];
 
 const LIST_SUB_CUSTOMERS: Operation = Operation {
     name: "list_sub_customers",
@@ -136,6 +145,217 @@ const LIST_SUB_CUSTOMERS: Operation = Operation {
     request: Some(schema::<QuerySubCustomerListReq>),
     response: schema::<ListSubCustomersResponse>,
     route: || post(list_sub_customers),
+};
+
+/// `CreateCustomerV2Req`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateCustomerV2Req {
+    pub domain_name: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub verification_code: Option<String>,
+    pub xaccount_id: String,
+    pub xaccount_type: String,
+    pub password: Option<String>,
+    /// Accepted and ignored: this platform sends customers no marketing messages.
+    pub is_close_market_ms: Option<String>,
+    pub cooperation_type: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    /// Accepted; the association is always made at once (see the service's decision).
+    pub include_association_result: Option<bool>,
+}
+
+/// `CreateSubCustomerResponse`. On `CBC.99000050` (this `xaccount_id` already has an account) the
+/// answer is HTTP 200 with `error_code`/`error_msg` and the existing account's `domain_id` and
+/// `domain_name`: the spec returns those two "on success or on CBC.99000050" in the 2xx model, so
+/// a platform retrying after a lost response gets the account it created, through the SDK too.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreateSubCustomerResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    pub domain_id: String,
+    pub domain_name: String,
+}
+
+async fn create_sub_customer(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<CreateCustomerV2Req>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let xaccount_id = req.xaccount_id.clone();
+    let prepared = association::prepare_sub_customer(SubCustomerRequest {
+        domain_name: req.domain_name,
+        mobile_phone: req.mobile_phone,
+        verification_code: req.verification_code,
+        xaccount_id: req.xaccount_id,
+        xaccount_type: req.xaccount_type,
+        password: req.password,
+        cooperation_type: req.cooperation_type,
+        indirect_partner_id: req.indirect_partner_id,
+    })
+    .await?;
+    let mobile = prepared.mobile.clone();
+    let pid = partner_id.clone();
+    let result = idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let out = association::create_sub_customer(c, &ctx, &pid, &prepared).await?;
+            Ok(CreateSubCustomerResponse {
+                error_code: None,
+                error_msg: None,
+                domain_id: out.domain_id,
+                domain_name: out.domain_name,
+            })
+        })
+    })
+    .await;
+    let e = match result {
+        Ok(r) => return Ok(r),
+        Err(ApiError(e)) => e,
+    };
+    match e.code {
+        // A concurrent create of the same xaccount_id may surface as a unique-name violation.
+        Code::XaccountExists | Code::AlreadyExists => {
+            if let Some(existing) =
+                association::existing_for_xaccount(st.db.read(), &partner_id, &xaccount_id).await?
+            {
+                let e = AppError::new(Code::XaccountExists);
+                let body = serde_json::to_string(&CreateSubCustomerResponse {
+                    error_code: Some(e.code.vendor_code().to_string()),
+                    error_msg: Some(e.message(false)),
+                    domain_id: existing.domain_id,
+                    domain_name: existing.domain_name,
+                })
+                .map_err(AppError::internal)?;
+                return Ok(json_response(200, body));
+            }
+        }
+        Code::VerificationCodeWrong => {
+            if let Some(m) = mobile {
+                verification::record_wrong_attempt(
+                    &st.db,
+                    caller.ctx(),
+                    m,
+                    Scene::Registration,
+                    association::PreparedSubCustomer::code_requester(&partner_id),
+                )
+                .await;
+            }
+        }
+        _ => {}
+    }
+    Err(ApiError(e))
+}
+
+const CREATE_SUB_CUSTOMER: Operation = Operation {
+    name: "create_sub_customer",
+    method: Method::POST,
+    path: "/v2/partners/sub-customers",
+    summary: "创建客户 — create a customer account mapped to the partner platform's user (xaccount_id) and associate it with the partner (or, for a master distributor, with one of its resellers)",
+    callers: "partner (master distributor or solution provider)",
+    request: Some(schema::<CreateCustomerV2Req>),
+    response: schema::<CreateSubCustomerResponse>,
+    route: || post(create_sub_customer),
+};
+
+/// `CheckSubcustomerUserReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CheckSubcustomerUserReq {
+    pub search_type: String,
+    pub search_value: String,
+}
+
+/// `CheckUserIdentityResponse`: always HTTP 200 for a well-formed question.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckUserIdentityResponse {
+    pub error_code: String,
+    pub error_msg: String,
+    /// `available` or `used_by_user`.
+    pub check_result: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobile_remain_available_num: Option<i64>,
+}
+
+async fn check_user_identity(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<CheckSubcustomerUserReq>,
+) -> Result<Response, ApiError> {
+    caller.partner_id()?;
+    let r =
+        association::check_user_identity(st.db.read(), &req.search_type, &req.search_value).await?;
+    ok_json(&CheckUserIdentityResponse {
+        error_code: "CBC.0000".into(),
+        error_msg: "success".into(),
+        check_result: if r.available {
+            "available"
+        } else {
+            "used_by_user"
+        }
+        .into(),
+        mobile_remain_available_num: r.mobile_remaining,
+    })
+}
+
+const CHECK_USER_IDENTITY: Operation = Operation {
+    name: "check_user_identity",
+    method: Method::POST,
+    path: "/v2/partners/sub-customers/users/check-identity",
+    summary: "校验客户注册信息 — whether a login name, mobile number or e-mail address can still register a customer account",
+    callers: "partner",
+    request: Some(schema::<CheckSubcustomerUserReq>),
+    response: schema::<CheckUserIdentityResponse>,
+    route: || post(check_user_identity),
+};
+
+/// `SendVerificationCodeV2Req`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SendVerificationCodeV2Req {
+    pub receiver_type: i64,
+    pub timeout: Option<i64>,
+    pub mobile_phone: String,
+    pub lang: Option<String>,
+    pub scene: Option<i64>,
+    pub customer_id: Option<String>,
+}
+
+/// `SendVerificationMessageCodeResponse`: no fields.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SendVerificationMessageCodeResponse {}
+
+async fn send_verification_message_code(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<SendVerificationCodeV2Req>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let r = CodeSendRequest {
+        receiver_type: req.receiver_type,
+        timeout: req.timeout,
+        mobile_phone: req.mobile_phone,
+        lang: req.lang,
+        scene: req.scene,
+        customer_id: req.customer_id,
+    };
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            association::send_code_for_partner(c, &ctx, &partner_id, &r).await?;
+            Ok(SendVerificationMessageCodeResponse {})
+        })
+    })
+    .await
+}
+
+const SEND_VERIFICATION_MESSAGE_CODE: Operation = Operation {
+    name: "send_verification_message_code",
+    method: Method::POST,
+    path: "/v2/bases/verificationcode/send",
+    summary: "发送验证码 — send an SMS verification code (registration, or bank-card real-name certification) through the outbox",
+    callers: "partner",
+    request: Some(schema::<SendVerificationCodeV2Req>),
+    response: schema::<SendVerificationMessageCodeResponse>,
+    route: || post(send_verification_message_code),
 };
 
 #[cfg(test)]

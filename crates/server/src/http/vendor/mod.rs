@@ -3,6 +3,7 @@
 
 pub mod customers;
 pub mod funds;
+pub mod partners;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +37,11 @@ pub fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 }
 
 /// Every vendor operation, one slice per capability module.
-pub const OPERATIONS: &[&[Operation]] = &[customers::OPERATIONS, funds::OPERATIONS];
+pub const OPERATIONS: &[&[Operation]] = &[
+    customers::OPERATIONS,
+    funds::OPERATIONS,
+    partners::OPERATIONS,
+];
 
 /// All operations, flattened.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {

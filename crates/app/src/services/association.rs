@@ -1,0 +1,538 @@
+//! Associating customers with partners: the refusal rules applied to real accounts
+//! (`pc_domain::association`), the vendor API's `create_sub_customer` (bss-api-spec §2.1),
+//! `check_user_identity` (§2.2) and `send_verification_message_code` (§2.39).
+
+use pc_domain::association::{self as rules, CurrentPartner, Inviter, Prospect};
+use pc_domain::ids::random_hex;
+use pc_domain::party::{AssociationType, PartnerType, Role};
+use pc_domain::verification::{self as codes, Scene};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::crypto;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::customers::{self, validate_domain_name};
+use crate::services::{identity, partners, verification};
+
+/// `partners.status` of a partner that may not develop customers.
+pub const STATUS_RESTRICTED: &str = "restricted";
+pub const STATUS_ACTIVE: &str = "active";
+
+/// The partner-side facts of the rules.
+pub async fn inviter_facts(c: &mut AnyConnection, p: &partners::Partner) -> AppResult<Inviter> {
+    let distributor_restricted = match &p.parent_id {
+        Some(parent) => {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM partners WHERE id = $1")
+                    .bind(parent)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            status.as_deref() == Some(STATUS_RESTRICTED)
+        }
+        None => false,
+    };
+    Ok(Inviter {
+        partner_type: p.partner_type,
+        restricted: p.status == STATUS_RESTRICTED,
+        distributor_restricted,
+    })
+}
+
+/// Whether a mobile number is a partner's contact number (R10.3).
+pub async fn mobile_is_partner(c: &mut AnyConnection, mobile: &str) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
+        .bind(mobile)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// How many customer accounts a mobile number has registered.
+pub async fn accounts_of_mobile(c: &mut AnyConnection, mobile: &str) -> AppResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE mobile = $1")
+            .bind(mobile)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
+/// Whether a name is free as both a customer account name and a console login.
+pub async fn name_taken(c: &mut AnyConnection, name: &str) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM customers WHERE domain_name = $1) + (SELECT COUNT(*) FROM users WHERE login = $1)",
+    )
+    .bind(name)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
+fn name_taken_error(name: &str) -> AppError {
+    AppError::with(
+        Code::AlreadyExists,
+        format!("The account name {name:?} is taken; choose another."),
+    )
+}
+
+/// Applies every rule to a new account (no customer yet) about to associate with `p`: the
+/// partner's side, then the mobile number (a partner's number, R10.3; too many accounts).
+pub async fn check_new_account(
+    c: &mut AnyConnection,
+    p: &partners::Partner,
+    mobile: Option<&str>,
+    kind: AssociationType,
+) -> AppResult<()> {
+    let inviter = inviter_facts(c, p).await?;
+    rules::check_inviter(&inviter, kind)?;
+    if let Some(m) = mobile {
+        let is_partner = mobile_is_partner(c, m).await?;
+        rules::check(&inviter, &Prospect::new_account(is_partner), kind)?;
+        if accounts_of_mobile(c, m).await? >= rules::MAX_ACCOUNTS_PER_MOBILE {
+            return Err(AppError::new(Code::MobileAccountLimit));
+        }
+    }
+    Ok(())
+}
+
+/// Applies every rule to an existing customer account about to associate with `p`.
+pub async fn check_existing_customer(
+    c: &mut AnyConnection,
+    p: &partners::Partner,
+    customer_id: &str,
+    kind: AssociationType,
+) -> AppResult<()> {
+    let inviter = inviter_facts(c, p).await?;
+    let row = sqlx::query(
+        "SELECT c.in_arrears, c.mobile, a.partner_id FROM customers c \
+         LEFT JOIN associations a ON a.customer_id = c.id AND a.ended_at IS NULL WHERE c.id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| AppError::new(Code::NotCustomerAccount))?;
+    let in_arrears: i64 = row.get(0);
+    let mobile: Option<String> = row.get(1);
+    let current: Option<String> = row.get(2);
+    let is_partner = match mobile.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => mobile_is_partner(c, m).await?,
+        None => false,
+    };
+    let prospect = Prospect {
+        current: match current {
+            None => CurrentPartner::None,
+            Some(pid) if pid == p.id => CurrentPartner::Same,
+            Some(_) => CurrentPartner::Other,
+        },
+        is_partner,
+        in_arrears: in_arrears != 0,
+    };
+    rules::check(&inviter, &prospect, kind)?;
+    Ok(())
+}
+
+/// Whether an error is one of the association refusals (recorded for the partner to see).
+pub fn is_refusal(code: Code) -> bool {
+    matches!(
+        code,
+        Code::AlreadyAssociatedHere
+            | Code::AlreadyAssociated
+            | Code::CustomerIsPartner
+            | Code::CustomerInArrears
+            | Code::PartnerRestricted
+            | Code::DistributorRestricted
+            | Code::AssociationTypeMismatch
+            | Code::MobileAccountLimit
+            | Code::NotCustomerAccount
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// create_sub_customer
+
+/// `CreateCustomerV2Req`, as received.
+#[derive(Debug, Clone, Default)]
+pub struct SubCustomerRequest {
+    pub domain_name: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub verification_code: Option<String>,
+    pub xaccount_id: String,
+    pub xaccount_type: String,
+    pub password: Option<String>,
+    pub cooperation_type: Option<String>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// A request checked for shape, with its password hashed (slow: done before the write).
+#[derive(Debug, Clone)]
+pub struct PreparedSubCustomer {
+    pub domain_name: String,
+    pub mobile: Option<String>,
+    pub code: Option<String>,
+    pub xaccount_id: String,
+    pub xaccount_type: String,
+    pub password_hash: String,
+    pub kind: AssociationType,
+    pub indirect_partner_id: Option<String>,
+}
+
+impl PreparedSubCustomer {
+    /// Who a code spent by this request must have been requested by.
+    pub fn code_requester(partner_id: &str) -> String {
+        format!("partner:{partner_id}")
+    }
+}
+
+/// The hash stored for an account created without a password: it never verifies, so the account
+/// cannot log in directly (the vendor's "no password: SSO from the partner's platform only").
+pub const NO_PASSWORD: &str = "!";
+
+/// A generated account name: 32 characters (the vendor's "random 32-character string"), starting
+/// with a letter as the name rule requires.
+pub fn generated_domain_name() -> String {
+    format!("c{}", &random_hex(16)[..31])
+}
+
+/// Checks the request's fields (CBC.0100 naming the field) and hashes the password.
+pub async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCustomer> {
+    let xaccount_id = r.xaccount_id.trim().to_string();
+    if xaccount_id.is_empty() || xaccount_id.chars().count() > 128 {
+        return Err(AppError::invalid(
+            "xaccount_id must have 1 to 128 characters",
+        ));
+    }
+    if r.xaccount_type.is_empty() || r.xaccount_type.chars().count() > 64 {
+        return Err(AppError::invalid(
+            "xaccount_type must have 1 to 64 characters",
+        ));
+    }
+    let domain_name = match r.domain_name.filter(|d| !d.is_empty()) {
+        Some(d) => {
+            validate_domain_name(&d)?;
+            d
+        }
+        None => generated_domain_name(),
+    };
+    let mobile = match r.mobile_phone.filter(|m| !m.is_empty()) {
+        Some(m) => Some(rules::parse_cn_mobile(&m).ok_or_else(|| {
+            AppError::invalid("mobile_phone must be a Chinese mobile number such as 13800000000")
+        })?),
+        None => None,
+    };
+    let code = match (&mobile, r.verification_code) {
+        (Some(_), None) => {
+            return Err(AppError::invalid(
+                "verification_code is required with mobile_phone (send_verification_message_code sends one)",
+            ))
+        }
+        (Some(_), Some(c)) if c.trim().is_empty() => {
+            return Err(AppError::invalid("verification_code must not be empty"))
+        }
+        (Some(_), Some(c)) => Some(c),
+        (None, _) => None,
+    };
+    let kind = match r.cooperation_type.as_deref() {
+        Some("1") => AssociationType::Consulting,
+        _ => AssociationType::Resale,
+    };
+    let password_hash = match r.password {
+        None => NO_PASSWORD.to_string(),
+        Some(pw) => {
+            identity::validate_password(&pw)?;
+            if let Some(why) = rules::password_conflict(&pw, &domain_name, mobile.as_deref()) {
+                return Err(AppError::invalid(why));
+            }
+            tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
+                .await
+                .map_err(AppError::internal)??
+        }
+    };
+    Ok(PreparedSubCustomer {
+        domain_name,
+        mobile,
+        code,
+        xaccount_id,
+        xaccount_type: r.xaccount_type,
+        password_hash,
+        kind,
+        indirect_partner_id: r.indirect_partner_id.filter(|s| !s.is_empty()),
+    })
+}
+
+/// The new account.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubCustomerCreated {
+    pub domain_id: String,
+    pub domain_name: String,
+}
+
+/// Creates a customer account mapped to the partner platform's user and associates it, in the
+/// caller's transaction.
+///
+/// Decisions: only master distributors and solution providers may call it (the vendor's
+/// constraint; cloud resellers have no capability opening, domain.md §12.1). The association is
+/// made at once, in the same transaction (the vendor associates asynchronously, so
+/// `include_association_result` changes nothing here); a refused association therefore creates no
+/// account at all. A duplicate `xaccount_id` is `CBC.99000050`, which the adapter answers with the
+/// existing account's `domain_id`/`domain_name` ([`existing_for_xaccount`]).
+pub async fn create_sub_customer(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    caller_id: &str,
+    r: &PreparedSubCustomer,
+) -> AppResult<SubCustomerCreated> {
+    let caller = partners::get(&mut *c, caller_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    if !matches!(
+        caller.partner_type,
+        PartnerType::Distributor | PartnerType::Solution
+    ) {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "Only master distributors and solution providers may create customers through the API.",
+        ));
+    }
+    if r.xaccount_type != caller.xaccount_type {
+        return Err(AppError::invalid(
+            "xaccount_type must be your platform identifier, shown on your console home page",
+        ));
+    }
+    let dup: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM customers WHERE xaccount_type = $1 AND xaccount_id = $2",
+    )
+    .bind(&r.xaccount_type)
+    .bind(&r.xaccount_id)
+    .fetch_one(&mut *c)
+    .await?;
+    if dup > 0 {
+        return Err(AppError::new(Code::XaccountExists));
+    }
+    let owner = match &r.indirect_partner_id {
+        Some(reseller) => {
+            if caller.partner_type != PartnerType::Distributor {
+                return Err(AppError::new(Code::NoResellerPermission));
+            }
+            partners::ensure_child(&mut *c, &caller.id, reseller).await?
+        }
+        None => caller.clone(),
+    };
+    check_new_account(c, &owner, r.mobile.as_deref(), r.kind).await?;
+    if name_taken(c, &r.domain_name).await? {
+        return Err(name_taken_error(&r.domain_name));
+    }
+    if let (Some(m), Some(code)) = (&r.mobile, &r.code) {
+        verification::consume(
+            c,
+            ctx,
+            m,
+            Scene::Registration,
+            &PreparedSubCustomer::code_requester(caller_id),
+            code,
+        )
+        .await?;
+    }
+    let id = customers::insert_customer(
+        c,
+        ctx,
+        &r.domain_name,
+        None,
+        r.mobile.as_deref(),
+        Some((&r.xaccount_id, &r.xaccount_type)),
+    )
+    .await?;
+    customers::associate(c, ctx, &owner, &id, r.kind, None).await?;
+    identity::insert_user(
+        c,
+        ctx,
+        &r.domain_name,
+        &r.password_hash,
+        Role::Customer,
+        None,
+        Some(&id),
+    )
+    .await?;
+    Ok(SubCustomerCreated {
+        domain_id: id,
+        domain_name: r.domain_name.clone(),
+    })
+}
+
+/// The account already mapped to this partner-platform user, looked up under the calling
+/// partner's own platform identifier (never the request's), so it can only name the caller's.
+pub async fn existing_for_xaccount(
+    pool: &AnyPool,
+    caller_id: &str,
+    xaccount_id: &str,
+) -> AppResult<Option<SubCustomerCreated>> {
+    let row = sqlx::query(
+        "SELECT c.id, c.domain_name FROM customers c JOIN partners p ON p.xaccount_type = c.xaccount_type \
+         WHERE p.id = $1 AND c.xaccount_id = $2",
+    )
+    .bind(caller_id)
+    .bind(xaccount_id.trim())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SubCustomerCreated {
+        domain_id: r.get(0),
+        domain_name: r.get(1),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// check_user_identity
+
+/// The answer of `check_user_identity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCheck {
+    pub available: bool,
+    /// For `mobile` only: how many more accounts the number may register.
+    pub mobile_remaining: Option<i64>,
+}
+
+/// Whether a login name, mobile number (`0086-13800000000`) or e-mail address can still register.
+/// A partner's contact number cannot register customers at all (R10.3).
+pub async fn check_user_identity(
+    pool: &AnyPool,
+    search_type: &str,
+    search_value: &str,
+) -> AppResult<IdentityCheck> {
+    if search_value.is_empty() || search_value.chars().count() > 64 {
+        return Err(AppError::invalid(
+            "search_value must have 1 to 64 characters",
+        ));
+    }
+    let mut c = pool.acquire().await?;
+    match search_type {
+        "name" => {
+            let first_ok = search_value
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '-');
+            if !first_ok || validate_domain_name(search_value).is_err() {
+                return Err(AppError::invalid(
+                    "a login name has 5 to 32 letters, digits, _ or -, starts with a letter or -, and does not start with op_ or shadow_",
+                ));
+            }
+            Ok(IdentityCheck {
+                available: !name_taken(&mut c, search_value).await?,
+                mobile_remaining: None,
+            })
+        }
+        "mobile" => {
+            let national = search_value
+                .strip_prefix("0086-")
+                .and_then(rules::parse_cn_mobile)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "a mobile number is 0086- followed by a Chinese mobile number, e.g. 0086-13800000000",
+                    )
+                })?;
+            let remaining = if mobile_is_partner(&mut c, &national).await? {
+                0
+            } else {
+                (rules::MAX_ACCOUNTS_PER_MOBILE - accounts_of_mobile(&mut c, &national).await?)
+                    .max(0)
+            };
+            Ok(IdentityCheck {
+                available: remaining > 0,
+                mobile_remaining: Some(remaining),
+            })
+        }
+        "email" => {
+            let ok = search_value
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'));
+            if !ok || search_value.contains(char::is_whitespace) {
+                return Err(AppError::invalid(
+                    "search_value must be a full e-mail address",
+                ));
+            }
+            let n: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM customers WHERE LOWER(email) = LOWER($1)) + (SELECT COUNT(*) FROM partners WHERE LOWER(contact_email) = LOWER($1))",
+            )
+            .bind(search_value)
+            .fetch_one(&mut *c)
+            .await?;
+            Ok(IdentityCheck {
+                available: n == 0,
+                mobile_remaining: None,
+            })
+        }
+        _ => Err(AppError::invalid(
+            "search_type must be email, mobile or name",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// send_verification_message_code
+
+/// `SendVerificationCodeV2Req`, as received.
+#[derive(Debug, Clone, Default)]
+pub struct CodeSendRequest {
+    pub receiver_type: i64,
+    pub timeout: Option<i64>,
+    pub mobile_phone: String,
+    pub lang: Option<String>,
+    pub scene: Option<i64>,
+    pub customer_id: Option<String>,
+}
+
+/// Sends a verification code for a partner's platform (bss-api-spec §2.39). Scene 18 (bank-card
+/// real-name certification) needs `customer_id`, which must be one of the caller's customers.
+pub async fn send_code_for_partner(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner_id: &str,
+    r: &CodeSendRequest,
+) -> AppResult<()> {
+    if r.receiver_type != 1 {
+        return Err(AppError::invalid("receiver_type must be 1 (SMS)"));
+    }
+    let mobile = rules::parse_cn_mobile(&r.mobile_phone).ok_or_else(|| {
+        AppError::invalid("mobile_phone must be a Chinese mobile number such as 13800000000")
+    })?;
+    let ttl = codes::ttl_minutes(r.timeout).map_err(AppError::invalid)?;
+    let english = match r.lang.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("zh-cn") => false,
+        Some("en-us") => true,
+        Some(_) => return Err(AppError::invalid("lang must be zh-cn or en-us")),
+    };
+    let scene =
+        Scene::from_wire(r.scene).ok_or_else(|| AppError::invalid("scene must be 29 or 18"))?;
+    if scene == Scene::BankCardRealName {
+        let cid = r
+            .customer_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::invalid("customer_id is required when scene is 18"))?;
+        let mine: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND partner_id = $2 AND ended_at IS NULL",
+        )
+        .bind(cid)
+        .bind(partner_id)
+        .fetch_one(&mut *c)
+        .await?;
+        if mine == 0 {
+            return Err(AppError::new(Code::NotSubCustomer));
+        }
+    }
+    let root: Option<String> = sqlx::query_scalar("SELECT root_id FROM partners WHERE id = $1")
+        .bind(partner_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    verification::send(
+        c,
+        ctx,
+        &verification::CodeRequest {
+            mobile,
+            scene,
+            ttl_minutes: ttl,
+            english,
+            requested_by: PreparedSubCustomer::code_requester(partner_id),
+            root_id: root,
+        },
+    )
+    .await
+}

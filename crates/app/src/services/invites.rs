@@ -1,0 +1,606 @@
+//! Invite links and QR codes (domain.md §10.2–10.3): a partner's admin or staff generates a link
+//! (generic, or with a custom label) for one association type; a prospective customer opens it,
+//! reads the association notice (and must accept it for resale), then either registers a new
+//! account (mobile number, SMS code, password) or logs in with an existing customer account, and is
+//! associated with the link's partner, type and label. Every use, associated or refused, is kept as
+//! an expansion record the partner sees with the refusal's code.
+//!
+//! Decisions: a generic link's label is the generating user's login (the vendor labels links opened
+//! from the offline-expansion page with the current account's name); a custom label is 1 to 64
+//! characters. Links do not expire; a partner admin disables them. A disabled or unknown token is
+//! one answer (`PC.3107`), so tokens cannot be probed.
+
+use pc_domain::association::{self as rules};
+use pc_domain::ids::random_hex;
+use pc_domain::party::{AssociationType, PartnerType, Role};
+use pc_domain::verification::{self as codes, Scene};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::crypto;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::association::{self, name_taken};
+use crate::services::customers::{self, validate_domain_name};
+use crate::services::identity::{self, AuthUser};
+use crate::services::{partners, verification};
+use crate::store::{audit, Db};
+
+/// Generic (labelled with its creator's login) or custom (labelled by the partner).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    Generic,
+    Custom,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Generic => "generic",
+            LinkKind::Custom => "custom",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LinkKind> {
+        match s {
+            "generic" => Some(LinkKind::Generic),
+            "custom" => Some(LinkKind::Custom),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InviteLink {
+    pub id: String,
+    pub root_id: String,
+    pub partner_id: String,
+    pub token: String,
+    pub kind: String,
+    pub label: Option<String>,
+    pub association_type: AssociationType,
+    pub created_by: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+    /// Customers associated through it so far.
+    pub associated: i64,
+}
+
+const LINK_COLS: &str = "l.id, l.root_id, l.partner_id, l.token, l.kind, l.label, l.association_type, l.created_by, l.created_at, l.disabled_at, \
+     (SELECT COUNT(*) FROM associations a WHERE a.invite_link_id = l.id)";
+
+fn row_to_link(r: &sqlx::any::AnyRow) -> AppResult<InviteLink> {
+    Ok(InviteLink {
+        id: r.get(0),
+        root_id: r.get(1),
+        partner_id: r.get(2),
+        token: r.get(3),
+        kind: r.get(4),
+        label: r.get(5),
+        association_type: AssociationType::from_code(r.get(6))
+            .ok_or_else(|| AppError::internal("invite link with a bad association type"))?,
+        created_by: r.get(7),
+        created_at: r.get(8),
+        disabled_at: r.get(9),
+        associated: r.get(10),
+    })
+}
+
+/// The label a link gets: a custom one (trimmed, 1 to 64 characters, no control characters) or,
+/// for a generic link, the creator's login.
+pub fn link_label(kind: LinkKind, custom: Option<&str>, creator_login: &str) -> AppResult<String> {
+    match kind {
+        LinkKind::Generic => Ok(creator_login.to_string()),
+        LinkKind::Custom => {
+            let l = custom.unwrap_or("").trim();
+            if l.is_empty() || l.chars().count() > 64 || l.chars().any(char::is_control) {
+                return Err(AppError::invalid("a custom label has 1 to 64 characters"));
+            }
+            Ok(l.to_string())
+        }
+    }
+}
+
+pub struct NewLink {
+    pub partner_id: String,
+    pub creator_login: String,
+    pub kind: LinkKind,
+    pub custom_label: Option<String>,
+    pub association_type: AssociationType,
+}
+
+/// Generates a link. Refused when the partner could not associate anyone through it (restricted,
+/// or the type is not one it offers).
+pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink> {
+    let label = link_label(n.kind, n.custom_label.as_deref(), &n.creator_login)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let p = partners::get(&mut *c, &n.partner_id)
+                .await?
+                .ok_or_else(|| AppError::new(Code::NotFound))?;
+            let inviter = association::inviter_facts(c, &p).await?;
+            rules::check_inviter(&inviter, n.association_type)?;
+            let id = format!("il{}", random_hex(12));
+            let token = random_hex(16);
+            sqlx::query(
+                "INSERT INTO invite_links (id, root_id, partner_id, token, kind, label, association_type, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&id)
+            .bind(&p.root_id)
+            .bind(&p.id)
+            .bind(&token)
+            .bind(n.kind.as_str())
+            .bind(&label)
+            .bind(n.association_type.code())
+            .bind(&n.creator_login)
+            .bind(ctx.now_ms)
+            .execute(&mut *c)
+            .await?;
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "invite_link.create",
+                    target_kind: "invite_link",
+                    target_id: &id,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"partner_id": p.id, "kind": n.kind.as_str(), "label": label, "association_type": n.association_type.code()}),
+                },
+            )
+            .await?;
+            Ok(InviteLink {
+                id,
+                root_id: p.root_id,
+                partner_id: p.id,
+                token,
+                kind: n.kind.as_str().to_string(),
+                label: Some(label),
+                association_type: n.association_type,
+                created_by: n.creator_login,
+                created_at: ctx.now_ms,
+                disabled_at: None,
+                associated: 0,
+            })
+        })
+    })
+    .await
+}
+
+/// Disables one of the partner's own links; another partner's is "not found".
+pub async fn disable_link(db: &Db, ctx: Ctx, partner_id: String, link_id: String) -> AppResult<()> {
+    db.write(move |c| {
+        Box::pin(async move {
+            audit::stamp_owned(
+                c,
+                &ctx,
+                audit::Stamp {
+                    table: "invite_links",
+                    key_column: "id",
+                    stamp_column: "disabled_at",
+                    key: &link_id,
+                    partner_id: &partner_id,
+                    action: "invite_link.disable",
+                    target_kind: "invite_link",
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// The partner's links, newest first: its generation history.
+pub async fn list_links(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<InviteLink>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {LINK_COLS} FROM invite_links l WHERE l.partner_id = $1 ORDER BY l.created_at DESC, l.id"
+    ))
+    .bind(partner_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(row_to_link).collect()
+}
+
+/// One of the partner's own links (`PC.0404` for anyone else's).
+pub async fn get_link(pool: &AnyPool, partner_id: &str, link_id: &str) -> AppResult<InviteLink> {
+    let row = sqlx::query(&format!(
+        "SELECT {LINK_COLS} FROM invite_links l WHERE l.id = $1 AND l.partner_id = $2"
+    ))
+    .bind(link_id)
+    .bind(partner_id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref()
+        .map(row_to_link)
+        .transpose()?
+        .ok_or_else(|| AppError::new(Code::NotFound))
+}
+
+/// What the public page shows about a link.
+#[derive(Debug, Clone)]
+pub struct JoinTarget {
+    pub link: InviteLink,
+    pub partner_name: String,
+    pub partner_type: PartnerType,
+}
+
+async fn target_in(c: &mut AnyConnection, token: &str) -> AppResult<JoinTarget> {
+    let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(AppError::new(Code::InviteNotFound));
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {LINK_COLS}, p.name, p.partner_type FROM invite_links l JOIN partners p ON p.id = l.partner_id \
+         WHERE l.token = $1 AND l.disabled_at IS NULL"
+    ))
+    .bind(token)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| AppError::new(Code::InviteNotFound))?;
+    Ok(JoinTarget {
+        link: row_to_link(&row)?,
+        partner_name: row.get(11),
+        partner_type: PartnerType::parse(&row.get::<String, _>(12))
+            .ok_or_else(|| AppError::internal("bad partner_type"))?,
+    })
+}
+
+/// An active link by its token (`PC.3107` when unknown or disabled).
+pub async fn open(pool: &AnyPool, token: &str) -> AppResult<JoinTarget> {
+    let mut c = pool.acquire().await?;
+    target_in(&mut c, token).await
+}
+
+fn code_requester(link_id: &str) -> String {
+    format!("invite:{link_id}")
+}
+
+/// Sends a registration code to a mobile number from an invite link's page. Returns the number as
+/// stored (11 digits).
+pub async fn request_code(
+    db: &Db,
+    ctx: Ctx,
+    token: String,
+    mobile: String,
+    english: bool,
+) -> AppResult<String> {
+    let mobile = rules::parse_cn_mobile(&mobile).ok_or_else(|| {
+        AppError::invalid("Enter an 11-digit Chinese mobile number. 请输入 11 位中国大陆手机号。")
+    })?;
+    let m = mobile.clone();
+    db.write(move |c| {
+        Box::pin(async move {
+            let t = target_in(c, &token).await?;
+            verification::send(
+                c,
+                &ctx,
+                &verification::CodeRequest {
+                    mobile: m,
+                    scene: Scene::Registration,
+                    ttl_minutes: codes::DEFAULT_TTL_MINUTES,
+                    english,
+                    requested_by: code_requester(&t.link.id),
+                    root_id: Some(t.link.root_id.clone()),
+                },
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(mobile)
+}
+
+/// A new account through a link.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub token: String,
+    pub mobile: String,
+    pub code: String,
+    pub account_name: String,
+    pub password: String,
+    /// "I have read and agree" to the association notice.
+    pub agreed: bool,
+    /// The console language of the new login (`zh-CN` or `en-US`): the one the page was read in.
+    pub lang: String,
+}
+
+/// The customer now associated, logged in.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub customer_id: String,
+    pub login: String,
+    pub session_token: String,
+}
+
+fn check_notice(t: &JoinTarget, agreed: bool) -> AppResult<()> {
+    if rules::notice_required(t.link.association_type) && !agreed {
+        return Err(AppError::new(Code::NoticeNotAccepted));
+    }
+    Ok(())
+}
+
+/// Registers a new customer account through a link and associates it, in one transaction: the
+/// notice, the rules, the SMS code, the account, its login, the association (with the link's type
+/// and label), the expansion record and a session.
+pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
+    let mobile = rules::parse_cn_mobile(&r.mobile).ok_or_else(|| {
+        AppError::invalid("Enter an 11-digit Chinese mobile number. 请输入 11 位中国大陆手机号。")
+    })?;
+    let name = r.account_name.trim().to_string();
+    validate_domain_name(&name)?;
+    identity::validate_password(&r.password)?;
+    if let Some(why) = rules::password_conflict(&r.password, &name, Some(&mobile)) {
+        return Err(AppError::invalid(why));
+    }
+    let pw = r.password.clone();
+    let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
+        .await
+        .map_err(AppError::internal)??;
+    let (token, code, agreed) = (r.token.clone(), r.code.clone(), r.agreed);
+    let lang = if identity::LANGS.contains(&r.lang.as_str()) {
+        r.lang.clone()
+    } else {
+        identity::LANGS[0].to_string()
+    };
+    let (m2, n2, ctx2) = (mobile.clone(), name.clone(), ctx.clone());
+    let result = db
+        .write(move |c| {
+            Box::pin(async move {
+                let t = target_in(c, &token).await?;
+                check_notice(&t, agreed)?;
+                let p = partners::get(&mut *c, &t.link.partner_id)
+                    .await?
+                    .ok_or_else(|| AppError::new(Code::InviteNotFound))?;
+                association::check_new_account(c, &p, Some(&m2), t.link.association_type).await?;
+                if name_taken(c, &n2).await? {
+                    return Err(AppError::with(
+                        Code::AlreadyExists,
+                        format!("The account name {n2:?} is taken; choose another. 该账号名已被使用，请更换。"),
+                    ));
+                }
+                verification::consume(c, &ctx2, &m2, Scene::Registration, &code_requester(&t.link.id), &code).await?;
+                let id = customers::insert_customer(c, &ctx2, &n2, None, Some(&m2), None).await?;
+                customers::associate_with(
+                    c,
+                    &ctx2,
+                    &p,
+                    &id,
+                    t.link.association_type,
+                    t.link.label.as_deref(),
+                    Some(&t.link.id),
+                )
+                .await?;
+                let user_id = identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id)).await?;
+                sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+                    .bind(&lang)
+                    .bind(&user_id)
+                    .execute(&mut *c)
+                    .await?;
+                insert_event(c, &ctx2, &t.link, "associated", None, Some(&id), &n2).await?;
+                let session_token = identity::insert_session(c, &ctx2, &user_id).await?;
+                Ok(Joined {
+                    customer_id: id,
+                    login: n2,
+                    session_token,
+                })
+            })
+        })
+        .await;
+    if result
+        .as_ref()
+        .is_err_and(|e| e.code == Code::VerificationCodeWrong)
+    {
+        if let Ok(t) = open(db.read(), &r.token).await {
+            verification::record_wrong_attempt(
+                db,
+                ctx.clone(),
+                mobile,
+                Scene::Registration,
+                code_requester(&t.link.id),
+            )
+            .await;
+        }
+    }
+    record_refusal(db, &ctx, &r.token, &result, None, &name).await;
+    result
+}
+
+/// Associates an existing customer account (just authenticated) through a link.
+pub async fn associate_existing(
+    db: &Db,
+    ctx: Ctx,
+    token: String,
+    user: AuthUser,
+    login: String,
+    agreed: bool,
+) -> AppResult<Joined> {
+    let (token2, login2, ctx2) = (token.clone(), login.clone(), ctx.clone());
+    let customer_id = user.customer_id.clone();
+    let result = db
+        .write(move |c| {
+            Box::pin(async move {
+                let t = target_in(c, &token2).await?;
+                check_notice(&t, agreed)?;
+                let p = partners::get(&mut *c, &t.link.partner_id)
+                    .await?
+                    .ok_or_else(|| AppError::new(Code::InviteNotFound))?;
+                let customer_id = match (user.role, &user.customer_id) {
+                    (Role::Customer, Some(id)) => id.clone(),
+                    (Role::PartnerAdmin | Role::PartnerStaff, _) => {
+                        return Err(AppError::new(Code::CustomerIsPartner))
+                    }
+                    _ => return Err(AppError::new(Code::NotCustomerAccount)),
+                };
+                association::check_existing_customer(c, &p, &customer_id, t.link.association_type)
+                    .await?;
+                customers::associate_with(
+                    c,
+                    &ctx2,
+                    &p,
+                    &customer_id,
+                    t.link.association_type,
+                    t.link.label.as_deref(),
+                    Some(&t.link.id),
+                )
+                .await?;
+                insert_event(
+                    c,
+                    &ctx2,
+                    &t.link,
+                    "associated",
+                    None,
+                    Some(&customer_id),
+                    &login2,
+                )
+                .await?;
+                let session_token = identity::insert_session(c, &ctx2, &user.user_id).await?;
+                Ok(Joined {
+                    customer_id,
+                    login: login2,
+                    session_token,
+                })
+            })
+        })
+        .await;
+    record_refusal(db, &ctx, &token, &result, customer_id.as_deref(), &login).await;
+    result
+}
+
+async fn insert_event(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    link: &InviteLink,
+    outcome: &str,
+    error_code: Option<&str>,
+    customer_id: Option<&str>,
+    account_name: &str,
+) -> AppResult<()> {
+    let id = format!("ie{}", random_hex(12));
+    sqlx::query(
+        "INSERT INTO invite_events (id, root_id, partner_id, invite_link_id, at, outcome, error_code, customer_id, account_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&link.root_id)
+    .bind(&link.partner_id)
+    .bind(&link.id)
+    .bind(ctx.now_ms)
+    .bind(outcome)
+    .bind(error_code.map(str::to_string))
+    .bind(customer_id.map(str::to_string))
+    .bind(account_name)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "invite_link.use",
+            target_kind: "invite_link",
+            target_id: &link.id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"outcome": outcome, "error_code": error_code, "customer_id": customer_id}),
+        },
+    )
+    .await
+}
+
+/// Keeps a refused association as an expansion record, so the partner sees why a customer could
+/// not associate (domain.md §10.3 step 4). Best effort: the customer's answer does not depend on it.
+async fn record_refusal<T>(
+    db: &Db,
+    ctx: &Ctx,
+    token: &str,
+    result: &AppResult<T>,
+    customer_id: Option<&str>,
+    account_name: &str,
+) {
+    let Err(e) = result else { return };
+    if !association::is_refusal(e.code) {
+        return;
+    }
+    let Ok(t) = open(db.read(), token).await else {
+        return;
+    };
+    let (ctx, code) = (ctx.clone(), e.code.vendor_code());
+    let (cid, name) = (customer_id.map(str::to_string), account_name.to_string());
+    let r = db
+        .write(move |c| {
+            Box::pin(async move {
+                insert_event(
+                    c,
+                    &ctx,
+                    &t.link,
+                    "refused",
+                    Some(code),
+                    cid.as_deref(),
+                    &name,
+                )
+                .await
+            })
+        })
+        .await;
+    if let Err(err) = r {
+        tracing::warn!(error = %err, "could not record a refused association");
+    }
+}
+
+/// One use of a link.
+#[derive(Debug, Clone)]
+pub struct InviteEvent {
+    pub at: i64,
+    pub link_id: String,
+    pub label: Option<String>,
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub account_name: Option<String>,
+}
+
+/// The partner's newest expansion records.
+pub async fn recent_events(
+    pool: &AnyPool,
+    partner_id: &str,
+    limit: i64,
+) -> AppResult<Vec<InviteEvent>> {
+    let rows = sqlx::query(
+        "SELECT e.at, e.invite_link_id, l.label, e.outcome, e.error_code, e.account_name \
+         FROM invite_events e JOIN invite_links l ON l.id = e.invite_link_id \
+         WHERE e.partner_id = $1 ORDER BY e.at DESC, e.id LIMIT $2",
+    )
+    .bind(partner_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| InviteEvent {
+            at: r.get(0),
+            link_id: r.get(1),
+            label: r.get(2),
+            outcome: r.get(3),
+            error_code: r.get(4),
+            account_name: r.get(5),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(
+            link_label(LinkKind::Generic, Some("x"), "alice").unwrap(),
+            "alice"
+        );
+        assert_eq!(
+            link_label(LinkKind::Custom, Some("  spring-fair "), "alice").unwrap(),
+            "spring-fair"
+        );
+        assert!(link_label(LinkKind::Custom, Some("  "), "alice").is_err());
+        assert!(link_label(LinkKind::Custom, None, "alice").is_err());
+        assert!(link_label(LinkKind::Custom, Some(&"x".repeat(65)), "alice").is_err());
+        assert!(link_label(LinkKind::Custom, Some("a\nb"), "alice").is_err());
+        assert_eq!(LinkKind::parse("custom"), Some(LinkKind::Custom));
+        assert_eq!(LinkKind::parse("other"), None);
+    }
+}

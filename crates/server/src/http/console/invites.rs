@@ -1,0 +1,276 @@
+//! Customer invites (销售 > 拓新 > 客户拓展 > 线下邀请): a partner's admin or staff generates invite
+//! links (generic or custom-labelled, consulting or resale), sees each as a link and a QR code (SVG
+//! and PNG drawn by the server), the generation history, and the expansion records (who associated
+//! through which link, who was refused and why).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use pc_app::services::invites::{self, LinkKind, NewLink};
+use pc_app::services::partners;
+use pc_domain::association::offers;
+use pc_domain::party::{AssociationType, Role};
+use pc_domain::timefmt::format_utc;
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::join;
+use super::layout::{message_page, page};
+use super::pages::internal;
+use super::{Console, ConsoleForm as Form};
+use crate::http::qr;
+use crate::state::AppState;
+
+type Page = Result<Response, Response>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/invites", get(list).post(create))
+        .route("/console/invites/{id}/disable", post(disable))
+        .route("/console/invites/{id}/qr.svg", get(qr_svg))
+        .route("/console/invites/{id}/qr.png", get(qr_png))
+}
+
+const PARTNER_ROLES: &[Role] = &[Role::PartnerAdmin, Role::PartnerStaff];
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    created: Option<String>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    c: Console,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    c.require(PARTNER_ROLES)?;
+    let lang = c.lang;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let partner = partners::get(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .ok_or_else(|| super::layout::forbidden(&c))?;
+    let links = invites::list_links(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let events = invites::recent_events(st.db.read(), &pid, 50)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let types: Vec<AssociationType> = [AssociationType::Resale, AssociationType::Consulting]
+        .into_iter()
+        .filter(|k| offers(partner.partner_type, *k))
+        .collect();
+    let is_admin = c.user.role == Role::PartnerAdmin;
+    let body = html! {
+        @if let Some(id) = &q.created {
+            @if links.iter().any(|l| &l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
+        }
+        div.card {
+            h2 { (t(lang, "invite_new")) }
+            form #invite-form method="post" action="/console/invites" {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                label { (t(lang, "invite_kind"))
+                    select #invite-kind name="kind" {
+                        option value="custom" { (t(lang, "invite_custom")) }
+                        option value="generic" { (t(lang, "invite_generic")) }
+                    }
+                }
+                label { (t(lang, "label")) " " span.muted { (t(lang, "invite_label_hint")) }
+                    input #invite-label name="label" maxlength="64";
+                }
+                label { (t(lang, "association_type"))
+                    select #invite-type name="association_type" {
+                        @for k in &types { option value=(k.code()) { (t(lang, &format!("assoc_{}", k.code()))) } }
+                    }
+                }
+                p { button.primary #invite-create type="submit" { (t(lang, "invite_create")) } }
+            }
+            p.muted { (t(lang, "invite_share_hint")) }
+        }
+        h2 { (t(lang, "invite_history")) }
+        @if links.is_empty() { p.muted #invites-empty { (t(lang, "empty")) } }
+        div #invites {
+            @for l in &links {
+                @let url = join::join_url(&headers, st.settings.secure_cookies, &l.token);
+                @let active = l.disabled_at.is_none();
+                div.card.invite id=(format!("invite-{}", l.id)) data-invite=(l.id) data-type=(l.association_type.code())
+                    data-label=(l.label.clone().unwrap_or_default()) data-status=(if active { "active" } else { "disabled" }) {
+                    dl {
+                        dt { (t(lang, "label")) } dd.invite-label { (l.label.clone().unwrap_or_default()) }
+                        dt { (t(lang, "association_type")) } dd.invite-type { (t(lang, &format!("assoc_{}", l.association_type.code()))) }
+                        dt { (t(lang, "invite_kind")) } dd { (t(lang, &format!("invite_{}", l.kind))) }
+                        dt { (t(lang, "created_by")) } dd { (l.created_by) }
+                        dt { (t(lang, "created_at")) } dd { (format_utc(l.created_at)) }
+                        dt { (t(lang, "associated_count")) } dd.invite-count { (l.associated) }
+                        dt { (t(lang, "status")) } dd { (if active { t(lang, "active") } else { t(lang, "disabled") }) }
+                        dt { (t(lang, "invite_link")) } dd { a.invite-url href=(url) { code { (url) } } }
+                    }
+                    @if active {
+                        img.qr src=(format!("/console/invites/{}/qr.svg", l.id)) width="180" height="180" alt=(t(lang, "invite_qr"));
+                        p {
+                            a.qr-png href=(format!("/console/invites/{}/qr.png", l.id)) download=(format!("invite-{}.png", l.id)) { (t(lang, "download_png")) }
+                            " · "
+                            a.qr-svg href=(format!("/console/invites/{}/qr.svg", l.id)) download=(format!("invite-{}.svg", l.id)) { (t(lang, "download_svg")) }
+                        }
+                        @if is_admin {
+                            form.disable-form method="post" action=(format!("/console/invites/{}/disable", l.id))
+                                onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "disable_confirm")))) {
+                                input type="hidden" name="csrf" value=(c.user.csrf);
+                                button.disable type="submit" { (t(lang, "disable")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(lang, "invite_records")) }
+        div.scroll { table #invite-events {
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "label")) } th { (t(lang, "account_name")) } th { (t(lang, "outcome")) } th { (t(lang, "reason")) } } }
+            tbody {
+                @for e in &events {
+                    tr data-outcome=(e.outcome) data-link=(e.link_id) {
+                        td { (format_utc(e.at)) } td { (e.label.clone().unwrap_or_default()) } td { (e.account_name.clone().unwrap_or_default()) }
+                        td { (t(lang, &format!("outcome_{}", e.outcome))) }
+                        td { @if let Some(code) = &e.error_code { code { (code) } " " (reason_text(lang, code)) } }
+                    }
+                }
+                @if events.is_empty() { tr { td colspan="5" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    Ok(page(lang, Some(&c), t(lang, "invites"), body).into_response())
+}
+
+/// The message of a recorded refusal's code, in the page's language.
+fn reason_text(lang: Lang, vendor_code: &str) -> &'static str {
+    pc_app::Code::ALL
+        .iter()
+        .find(|c| c.vendor_code() == vendor_code)
+        .map(|c| {
+            if lang == Lang::Zh {
+                c.message_zh()
+            } else {
+                c.message_en()
+            }
+        })
+        .unwrap_or("")
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    association_type: String,
+}
+
+pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+    c.require(PARTNER_ROLES)?;
+    c.check_csrf(&f.csrf)?;
+    let lang = c.lang;
+    let bad = |e: pc_app::AppError| {
+        (
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            message_page(
+                lang,
+                Some(&c),
+                t(lang, "invites"),
+                &e.message(lang == Lang::Zh),
+            ),
+        )
+            .into_response()
+    };
+    let kind = LinkKind::parse(&f.kind)
+        .ok_or_else(|| bad(pc_app::AppError::invalid("kind must be generic or custom")))?;
+    let association_type = AssociationType::parse(&f.association_type)
+        .ok_or_else(|| bad(pc_app::AppError::invalid("association_type must be 1 or 2")))?;
+    let link = invites::create_link(
+        &st.db,
+        c.ctx(),
+        NewLink {
+            partner_id: c.user.partner_id.clone().unwrap_or_default(),
+            creator_login: c.user.login.clone(),
+            kind,
+            custom_label: Some(f.label),
+            association_type,
+        },
+    )
+    .await
+    .map_err(bad)?;
+    Ok(Redirect::to(&format!(
+        "/console/invites?created={}#invite-{}",
+        link.id, link.id
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn disable(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    c.check_csrf(&f.csrf)?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    invites::disable_link(&st.db, c.ctx(), pid, id)
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    Ok(Redirect::to("/console/invites").into_response())
+}
+
+pub async fn qr_svg(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    c: Console,
+    Path(id): Path<String>,
+) -> Page {
+    qr_image(&st, &headers, &c, &id, false).await
+}
+
+pub async fn qr_png(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    c: Console,
+    Path(id): Path<String>,
+) -> Page {
+    qr_image(&st, &headers, &c, &id, true).await
+}
+
+/// The QR code of one of the partner's own links (another partner's link is "not found").
+async fn qr_image(st: &AppState, headers: &HeaderMap, c: &Console, id: &str, png: bool) -> Page {
+    c.require(PARTNER_ROLES)?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let link = invites::get_link(st.db.read(), &pid, id)
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    let url = join::join_url(headers, st.settings.secure_cookies, &link.token);
+    let (content_type, bytes) = if png {
+        ("image/png", qr::png(&url, 8))
+    } else {
+        ("image/svg+xml", qr::svg(&url, 240).map(String::into_bytes))
+    };
+    let bytes = bytes.map_err(|e| internal(c.lang, e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
