@@ -62,6 +62,8 @@ codes! {
     NoticeNotAccepted => (400, "PC.3106", "To associate in resale mode, read the notice on associating with a partner and tick \"I have read and agree\".", "以代售模式关联前，请阅读《客户关联合作伙伴须知》并勾选“我已经阅读并同意”。"),
     InviteNotFound => (404, "PC.3107", "This invite link does not exist or was disabled. Ask the partner for a new link.", "该邀请链接不存在或已停用。请向合作伙伴索取新的链接。"),
     NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
+    UnbindTooSoon => (400, "PC.3110", "This customer's association was already ended within the last 3 months; unbinding is allowed at most once every 3 months.", "该客户在最近 3 个月内已解除过关联；每 3 个月最多解除一次。"),
+    NotAssociated => (400, "PC.3111", "There is no association in effect to end.", "当前没有生效中的关联关系。"),
     MobileAccountLimit => (400, "PC.3109", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "该手机号注册的客户账号已达上限。请登录已有账号，或使用其他手机号。"),
     XaccountExists => (400, "CBC.99000050", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
     VerificationCodeWrong => (400, "CBC.99000026", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),

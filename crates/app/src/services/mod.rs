@@ -10,4 +10,5 @@ pub mod funds;
 pub mod identity;
 pub mod invites;
 pub mod partners;
+pub mod unbind;
 pub mod verification;

@@ -110,6 +110,9 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Your sales platform calls the BSS API with an access key.",
         ),
         "empty" => ("暂无数据", "Nothing yet"),
+        "unbind" => ("解除关联", "End association"),
+        "unbind_confirm" => ("解除关联后，代售客户的账户余额将退回合作伙伴账户，且 3 个月内不能再次解除关联。确定解除？", "After the association ends, a resale customer's balance returns to the partner, and no new unbinding is possible for 3 months. End it?"),
+        "unbind_hint" => ("每 3 个月最多解除一次", "At most once every 3 months"),
         // -- funds keys --
         "funds" => ("资金", "Funds"),
         "funds_my_balance" => ("我的账户余额", "My account balance"),

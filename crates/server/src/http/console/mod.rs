@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod association;
 mod customers;
 mod funds;
 pub mod i18n;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
+        .merge(association::router())
         .merge(customers::router())
         .merge(tree::router())
         .merge(funds::router())

@@ -134,7 +134,7 @@ pub async fn login_submit(
 #[derive(Deserialize, Default)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 pub async fn logout(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
@@ -255,10 +255,13 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                 div.card #association {
                     h2 { (t(lang, "my_partner")) }
                     @match a {
-                        Some(a) => dl {
-                            dt { (t(lang, "name")) } dd { (a.partner_name) }
-                            dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
-                            dt { (t(lang, "since")) } dd { (format_utc(a.associated_at)) }
+                        Some(a) => {
+                            dl {
+                                dt { (t(lang, "name")) } dd { (a.partner_name) }
+                                dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
+                                dt { (t(lang, "since")) } dd { (format_utc(a.associated_at)) }
+                            }
+                            (super::association::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
                         },
                         None => p { (t(lang, "not_associated")) },
                     }

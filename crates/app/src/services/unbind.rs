@@ -1,0 +1,123 @@
+//! Ending an association (解除关联), domain.md R10.22–R10.30.
+//!
+//! Decisions for a self-hosted platform:
+//! - Who: the customer itself (R10.22, "apply to unbind"; here it takes effect at once, there being
+//!   no vendor review step), a **partner admin** of the associated partner (R10.24: staff may not;
+//!   a master distributor may not end its reseller's associations), or an operator.
+//! - How often: an association of this customer ended by the customer or by a partner within the
+//!   last 90 days blocks any new unbinding by either side (R10.22 + R10.25, "at most once per 3
+//!   months"). Operators are not bound by it.
+//! - Money: a resale (代售) customer's remaining cash balance returns to the partner's account in the
+//!   same transaction (R10.30). A consulting-sales customer keeps its own money (it paid it in).
+//! - Still to plug in as those capabilities land: pending partner-paid orders must be paid or
+//!   cancelled first (R10.23, orders), and the customer's usable partner coupons are recalled with
+//!   the operation type for "association removed" (coupons).
+
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{AssociationType, Role};
+use pc_domain::Money;
+use sqlx::Row;
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::store::{audit, ledger, outbox, Db};
+
+/// How long after one unbinding the next is refused.
+pub const UNBIND_COOL_DOWN_MS: i64 = 90 * 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ended {
+    pub association_id: String,
+    pub partner_id: String,
+    /// The balance returned to the partner (resale customers), if any.
+    pub returned: Money,
+    pub transfer_id: Option<String>,
+}
+
+/// Ends the customer's association in effect. `customer_id` comes from the page or the session;
+/// the caller's right to act on it is checked here from `ctx.actor`.
+pub async fn end_association(db: &Db, ctx: Ctx, customer_id: String) -> AppResult<Ended> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT a.id, a.partner_id, a.association_type, p.root_id FROM associations a JOIN partners p ON p.id = a.partner_id \
+                 WHERE a.customer_id = $1 AND a.ended_at IS NULL",
+            )
+            .bind(&customer_id)
+            .fetch_optional(&mut *c)
+            .await?;
+            let (reason, row) = match (&ctx.actor, row) {
+                (Actor::Operator { .. }, Some(r)) => ("operator", r),
+                (Actor::Customer { customer_id: me, .. }, Some(r)) if *me == customer_id => ("customer", r),
+                (Actor::Partner { partner_id, role: Role::PartnerAdmin, .. }, Some(r)) if r.get::<String, _>(1) == *partner_id => {
+                    ("partner", r)
+                }
+                (Actor::Partner { role: Role::PartnerStaff, .. }, Some(_)) => return Err(AppError::new(Code::NotAllowed)),
+                (Actor::Customer { customer_id: me, .. }, None) if *me == customer_id => return Err(AppError::new(Code::NotAssociated)),
+                (Actor::Operator { .. }, None) => return Err(AppError::new(Code::NotAssociated)),
+                _ => return Err(AppError::new(Code::NotSubCustomer)),
+            };
+            let association_id: String = row.get(0);
+            let partner_id: String = row.get(1);
+            let kind = AssociationType::from_code(row.get(2));
+            let root_id: String = row.get(3);
+            if reason != "operator" {
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL AND ended_at > $2 \
+                     AND end_reason IN ('customer', 'partner')",
+                )
+                .bind(&customer_id)
+                .bind(ctx.now_ms - UNBIND_COOL_DOWN_MS)
+                .fetch_one(&mut *c)
+                .await?;
+                if recent > 0 {
+                    return Err(AppError::new(Code::UnbindTooSoon));
+                }
+            }
+            let ended = sqlx::query("UPDATE associations SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL")
+                .bind(ctx.now_ms)
+                .bind(reason)
+                .bind(&association_id)
+                .execute(&mut *c)
+                .await?;
+            if ended.rows_affected() != 1 {
+                return Err(AppError::new(Code::NotAssociated));
+            }
+            let mut returned = Money::ZERO;
+            let mut transfer_id = None;
+            if kind == Some(AssociationType::Resale) {
+                let from = ledger::account_id(AccountKind::CustomerCash, &customer_id);
+                let balance = ledger::balance(&mut *c, &from).await?;
+                if balance.is_positive() {
+                    let to = ledger::account_id(AccountKind::PartnerCash, &partner_id);
+                    let t = ledger::transfer(
+                        c,
+                        &ctx,
+                        &ledger::Posting { from: &from, to: &to, amount: balance, kind: "unbind_return", root_id: Some(&root_id), memo: None },
+                    )
+                    .await?;
+                    returned = balance;
+                    transfer_id = Some(t.id.into_string());
+                }
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "association.end",
+                    target_kind: "customer",
+                    target_id: &customer_id,
+                    transfer_ids: transfer_id.as_slice(),
+                    detail: serde_json::json!({"association_id": association_id, "partner_id": partner_id, "reason": reason, "returned": returned.to_string()}),
+                },
+            )
+            .await?;
+            let notice = format!(
+                "Customer {customer_id} is no longer associated with you (ended by {reason}; balance returned: {returned}). / 客户 {customer_id} 已解除与您的关联（发起方：{reason}；退回余额：{returned}）。"
+            );
+            outbox::enqueue(c, &ctx, Some(&root_id), "email", &partner_id, "Association ended / 关联已解除", &notice).await?;
+            Ok(Ended { association_id, partner_id, returned, transfer_id })
+        })
+    })
+    .await
+}

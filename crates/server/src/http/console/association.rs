@@ -1,0 +1,73 @@
+//! Ending an association from the console: a partner admin on its customer's page, the customer
+//! on its home page. The rules are in `services::unbind`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::post;
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::unbind;
+use pc_domain::party::Role;
+
+use super::i18n::{t, Lang};
+use super::layout::message_page;
+use super::pages::{CsrfForm, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/customers/{id}/unbind", post(partner_unbind))
+        .route("/console/my-partner/unbind", post(customer_unbind))
+}
+
+/// The unbind button with its confirmation, posting to `action`.
+pub(super) fn unbind_form(lang: Lang, csrf: &str, action: &str) -> Markup {
+    html! {
+        form #unbind-form method="post" action=(action)
+            onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "unbind_confirm")))) {
+            input type="hidden" name="csrf" value=(csrf);
+            button #unbind type="submit" { (t(lang, "unbind")) }
+            " " span.muted { (t(lang, "unbind_hint")) }
+        }
+    }
+}
+
+fn refused(c: &Console, e: pc_app::AppError) -> axum::response::Response {
+    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        message_page(
+            c.lang,
+            Some(c),
+            t(c.lang, "unbind"),
+            &e.message(c.lang == Lang::Zh),
+        ),
+    )
+        .into_response()
+}
+
+async fn partner_unbind(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin, Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    unbind::end_association(&st.db, c.ctx(), id)
+        .await
+        .map_err(|e| refused(&c, e))?;
+    Ok(Redirect::to("/console/customers").into_response())
+}
+
+async fn customer_unbind(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
+    c.require(&[Role::Customer])?;
+    c.check_csrf(&f.csrf)?;
+    let me = c.user.customer_id.clone().unwrap_or_default();
+    unbind::end_association(&st.db, c.ctx(), me)
+        .await
+        .map_err(|e| refused(&c, e))?;
+    Ok(Redirect::to("/console").into_response())
+}
