@@ -260,3 +260,43 @@ proptest! {
         });
     }
 }
+
+/// The SQLite writer task is shared by every request: a bug that panics inside one write job must
+/// roll that job back and leave the writer serving. (On PostgreSQL a job runs on its caller's task,
+/// so a panic stays with that request.)
+#[tokio::test]
+async fn a_panicking_write_job_does_not_stop_the_sqlite_writer() {
+    let (_, db) = testing::engines("panic").await.remove(0);
+    let r = db
+        .write(|c| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('panic-test', 'x')")
+                    .execute(&mut *c)
+                    .await?;
+                if c.backend_name() == "SQLite" {
+                    panic!("a bug in a write job");
+                }
+                Ok::<_, AppError>(())
+            })
+        })
+        .await;
+    assert!(r.is_err(), "the panicking job reports an error");
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'panic-test'")
+            .fetch_optional(db.read())
+            .await
+            .unwrap();
+    assert_eq!(v, None, "its write was rolled back");
+    db.write(|c| {
+        Box::pin(async move {
+            Ok::<_, AppError>(
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('after', 'y')")
+                    .execute(c)
+                    .await
+                    .map(|_| ())?,
+            )
+        })
+    })
+    .await
+    .unwrap();
+}

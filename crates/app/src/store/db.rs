@@ -250,7 +250,19 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
                 drop(job);
                 continue;
             }
-            let (ok, finish) = job(&mut conn).await;
+            // A panicking job (a bug) must not take the only writer down with it: it is rolled back
+            // like a failed job and its caller gets an internal error (its reply channel is dropped).
+            let (ok, finish) = match (CatchUnwind {
+                inner: job(&mut conn),
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(()) => {
+                    tracing::error!("a write job panicked; rolled back");
+                    (false, Box::new(|_| {}) as Finisher)
+                }
+            };
             let end = if ok {
                 conn.execute("RELEASE job").await
             } else {
@@ -276,6 +288,26 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
         };
         for f in finishers {
             f(commit_err.clone());
+        }
+    }
+}
+
+/// Polls a future, turning a panic into `Err(())`.
+struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(Err(())),
         }
     }
 }
