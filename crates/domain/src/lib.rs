@@ -3,6 +3,7 @@
 //! Everything here is deterministic and unit/property tested. Services (`pc-app`) call these
 //! functions inside their transactions; adapters never reach past the services.
 
+pub mod coupons;
 pub mod ids;
 pub mod ledger;
 pub mod money;
