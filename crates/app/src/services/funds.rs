@@ -79,7 +79,7 @@ pub async fn credit_partner(
 
 /// The partner whose money an allocation moves: the caller, or with `indirect_partner_id` the
 /// caller's reseller (only a master distributor may name one).
-async fn acting_partner(
+pub(crate) async fn acting_partner(
     c: &mut AnyConnection,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
