@@ -533,3 +533,139 @@ async fn expiry_job_and_order_functions() {
         app.assert_ledger_clean().await;
     }
 }
+
+#[tokio::test]
+async fn console_grant_issue_recall() {
+    for app in apps("coupons_console").await {
+        pc_app::services::identity::create_operator(
+            &app.db,
+            ctx(),
+            "ops-c".into(),
+            "Passw0rd!".into(),
+        )
+        .await
+        .unwrap();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let other = app.partner(PartnerType::Distributor, None).await;
+        let cust = app
+            .customer(&d.partner_id, AssociationType::Resale, "con-cust", "")
+            .await;
+        // The operator grants a voucher quota from the console.
+        let ops = app.console_login("ops-c", "Passw0rd!").await;
+        let r = app
+            .console_post(
+                &ops,
+                "/console/quotas",
+                &[
+                    ("partner_id", &d.partner_id),
+                    ("type", "voucher"),
+                    ("amount", "80.00"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = app.console_get(&ops, "/console/quotas").await;
+        assert!(page.body.contains("data-nav=\"quotas\""));
+        assert!(page.body.contains("¥ 80.00"), "{}", page.body);
+        // The partner admin issues from the console and recalls.
+        let ds = app.console_login(&d.login, "Passw0rd!").await;
+        let page = app.console_get(&ds, "/console/vouchers").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("data-nav=\"cash-coupons\""));
+        let at = page.body.find("name=\"quota_id\"").unwrap();
+        let quota = page.body[at..]
+            .split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .console_post(
+                &ds,
+                "/console/coupons/issue",
+                &[
+                    ("type", "voucher"),
+                    ("quota_id", &quota),
+                    ("customer_ids", &cust.customer_id),
+                    ("face_value", "12.50"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(r.headers["location"].to_str().unwrap().contains("msg="));
+        let (_, rows) = coupons::list_coupons(
+            app.db.read(),
+            coupons::CouponScope::IssuedBy(&d.partner_id),
+            &coupons::CouponQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            NOW_MS,
+        )
+        .await
+        .unwrap();
+        let coupon = rows[0].id.clone();
+        // The customer sees it; another partner cannot recall it.
+        let cs = app.console_login(&cust.login, "Passw0rd!").await;
+        assert!(app
+            .console_get(&cs, "/console/my-coupons")
+            .await
+            .body
+            .contains(&coupon));
+        let os = app.console_login(&other.login, "Passw0rd!").await;
+        let r = app
+            .console_post(&os, "/console/coupons/recall", &[("one", &coupon)])
+            .await;
+        assert!(r.headers["location"].to_str().unwrap().contains("err="));
+        assert_eq!(
+            coupons::get_coupon(app.db.read(), &coupon)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            2
+        );
+        // The owner recalls (batch form with one checked row): 12.50 back to the quota.
+        let r = app
+            .console_post(
+                &ds,
+                "/console/coupons/recall",
+                &[("coupon_id", &coupon), ("one", "")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert!(
+            r.headers["location"].to_str().unwrap().contains("msg="),
+            "{:?}",
+            r.headers
+        );
+        assert!(!app
+            .console_get(&cs, "/console/my-coupons")
+            .await
+            .body
+            .contains(&coupon));
+        let page = app.console_get(&ds, "/console/vouchers").await;
+        assert!(
+            page.body
+                .contains(&format!("data-coupon=\"{coupon}\" data-status=\"5\"")),
+            "{}",
+            page.body
+        );
+        let q = coupons::get_quota(app.db.read(), &quota)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(q.balance, Money::from_cents(8_000));
+        let csv = app
+            .console_get(&ds, "/console/coupons/records.csv?type=voucher")
+            .await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
+        // Roles: a customer cannot open the partner page, a partner not the operator's.
+        assert_eq!(app.console_get(&cs, "/console/vouchers").await.status, 403);
+        assert_eq!(app.console_get(&ds, "/console/quotas").await.status, 403);
+        app.assert_ledger_clean().await;
+    }
+}

@@ -16,6 +16,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("partners", "/console/partners", "partners"),
             ("customers", "/console/customers", "customers"),
+            ("quotas", "/console/quotas", "quotas"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
@@ -23,12 +24,21 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
             ("access-keys", "/console/access-keys", "access_keys"),
+            ("vouchers", "/console/vouchers", "voucher_management"),
+            (
+                "cash-coupons",
+                "/console/cash-coupons",
+                "cash_coupon_management",
+            ),
         ],
         Role::PartnerStaff => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
         ],
-        Role::Customer => &[("home", "/console", "home")],
+        Role::Customer => &[
+            ("home", "/console", "home"),
+            ("my-coupons", "/console/my-coupons", "my_coupons"),
+        ],
     }
 }
 

@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod coupons;
 mod customers;
 pub mod i18n;
 mod layout;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/static/console.css", get(layout::stylesheet))
         .merge(customers::router())
+        .merge(coupons::router())
         .merge(tree::router())
 }
 
