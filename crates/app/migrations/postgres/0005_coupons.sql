@@ -42,6 +42,7 @@ CREATE TABLE coupons (
     memo TEXT,
     lock_order_id TEXT,
     is_frozen BIGINT NOT NULL DEFAULT 0,
+    reclaimed_amount BIGINT,
     last_used_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL

@@ -612,6 +612,8 @@ pub struct Coupon {
     pub balance: Money,
     /// The customer's account name, for listings.
     pub customer_name: String,
+    /// What a recall took back (the coupon's balance is 0 afterwards).
+    pub reclaimed_amount: Option<Money>,
 }
 
 impl Coupon {
@@ -622,7 +624,7 @@ impl Coupon {
 
 const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
     k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
-    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name \
+    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount \
     FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
 
 fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
@@ -647,6 +649,7 @@ fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
         updated_at: r.get(17),
         balance: Money::from_cents(r.get(18)),
         customer_name: r.get(19),
+        reclaimed_amount: r.get::<Option<i64>, _>(20).map(Money::from_cents),
     }
 }
 
@@ -987,6 +990,11 @@ async fn reclaim_coupon(
     let to = ledger::account_id(AccountKind::CouponQuota, &coupon.quota_id);
     // Stable after the guarded UPDATE: every debit of a coupon requires status 2.
     let amount = ledger::balance(&mut *c, &from).await?;
+    sqlx::query("UPDATE coupons SET reclaimed_amount = $1 WHERE id = $2")
+        .bind(amount.cents())
+        .bind(&coupon.id)
+        .execute(&mut *c)
+        .await?;
     let mut tids = Vec::new();
     if amount.is_positive() {
         let t = ledger::transfer(

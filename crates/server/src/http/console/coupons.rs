@@ -231,7 +231,8 @@ async fn management(
                                 input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
                             } }
                             td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
-                            td.balance { "¥ " (k.balance) } td.status { (status_label(lang, s)) }
+                            td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
+                            td.status { (status_label(lang, s)) }
                             td { (format_utc(k.expire_at)) }
                             td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                                 button.recall type="submit" name="one" value=(k.id)

@@ -192,6 +192,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "recall_confirm" => ("确定回收该券？将回收全部剩余金额 ¥{amount}。", "Recall this coupon? Its whole remaining balance of ¥{amount} will be recalled."),
         "batch_recall_confirm" => ("确定回收选中的 {count} 张券？共回收 ¥{amount}。", "Recall the {count} selected coupons? ¥{amount} in all will be recalled."),
         "recalled_n" => ("已回收", "Recalled"),
+        "recalled_amount" => ("回收金额", "recalled"),
         "issued_n" => ("已发放", "Issued"),
         "nothing_selected" => ("请先选择要回收的券。", "Select the coupons to recall first."),
         "issue_too_many" => ("每次最多给 10 个客户发券。", "Up to 10 customers per issue."),
