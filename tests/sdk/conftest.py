@@ -135,6 +135,11 @@ class Engine:
     def credit_partner(self, partner_id: str, amount: str) -> None:
         self.cli("admin", "credit-partner", partner_id, amount)
 
+    def grant_quota(self, partner_id: str, type_: str = "voucher", amount: str = "100.00") -> str:
+        doc = self.cli_json("admin", "grant-quota", partner_id, "--type", type_, "--amount", amount)
+        assert isinstance(doc.get("quota_id"), str) and doc["quota_id"], f"grant-quota --json: {doc}"
+        return doc["quota_id"]
+
     def verify(self) -> subprocess.CompletedProcess:
         return self.cli("verify", check=False)
 
@@ -247,3 +252,9 @@ def credit_partner(engine):
 def distributor(engine):
     """A fresh distributor partner (CLI record)."""
     return engine.create_partner("distributor")
+
+
+@pytest.fixture
+def grant_quota(engine):
+    """Grants a coupon quota through the CLI: grant_quota(partner_id, "voucher"|"cash", "100.00") -> quota_id."""
+    return engine.grant_quota

@@ -41,6 +41,18 @@ codes! {
     NoResellerPermission => (400, "CBC.99000037", "You have no permission to operate on this cloud reseller.", "您没有操作该云经销商的权限。"),
     AssociationTypeNotAllowed => (400, "CBC.5024", "The customer's association type does not allow this operation (resale customers only).", "客户的关联类型不允许调用该接口（仅限代售客户）。"),
     InsufficientBalance => (400, "CBC.99005003", "Insufficient balance.", "余额不足。"),
+    // Coupons and coupon quotas (domain.md §9.5).
+    QuotaInvalid => (400, "CBC.99000012", "The quota does not exist or its status does not allow this.", "额度不存在或者额度状态不正确。"),
+    QuotaInsufficient => (400, "CBC.99000013", "The coupon quota's balance is insufficient.", "优惠券额度不足。"),
+    CouponCustomerTypeNotAllowed => (400, "CBC.99000014", "Coupons cannot be issued to customers of this association type (resale customers only).", "该券不能发给该合作类型的客户。"),
+    QuotaNotInForce => (400, "CBC.99000017", "The quota is not yet effective or has expired.", "额度未生效或者已过期。"),
+    FaceValueBelowMin => (400, "CBC.99000018", "The face value is below the quota's minimum.", "面值小于最小值。"),
+    FaceValueAboveMax => (400, "CBC.99000019", "The face value is above the quota's maximum.", "面值大于最大值。"),
+    CouponCountExceeded => (400, "CBC.99000020", "The number of coupons exceeds the quota's maximum.", "券数量超过最大限制。"),
+    CouponLimitsExceedQuota => (400, "CBC.99000023", "The coupon's cloud service or product restriction exceeds the quota's.", "券的云服务/产品限制超出额度限制。"),
+    ReclaimConsultingCoupon => (400, "CBC.99000045", "Coupons issued to consulting-sales customers cannot be reclaimed.", "不能回收发给顾问销售子客户的券。"),
+    CouponNotReclaimable => (400, "CBC.99000048", "The coupon has expired, been used or already been reclaimed.", "该券已经过期或者已经被回收。"),
+    CouponLocked => (400, "PC.0901", "The coupon is locked by a pending order.", "该券已被待支付订单锁定。"),
     // Distributor → reseller delegation (domain.md §12).
     DelegationActive => (400, "PC.1201", "Your customers' continuous operation is already delegated to your master distributor.", "已委托总经销商持续运营，无需重复委托。"),
     NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),

@@ -19,13 +19,22 @@ pub enum AccountKind {
     PartnerCash,
     /// A customer's cash account (客户账户余额).
     CustomerCash,
+    /// A coupon quota's unissued balance (优惠券额度余额); owner = quota id. An operator grant
+    /// moves value `external → quota`; issuing moves `quota → coupon`; a recall moves it back;
+    /// a distributor's grant to a reseller moves `quota → child quota` (and its reclaim back).
+    CouponQuota,
+    /// An issued coupon's remaining balance (优惠券余额); owner = coupon id. Use by an order moves
+    /// `coupon → external` (the value is spent on the vendor's services, outside the partner's books).
+    Coupon,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 3] = [
+    pub const ALL: [AccountKind; 5] = [
         AccountKind::External,
         AccountKind::PartnerCash,
         AccountKind::CustomerCash,
+        AccountKind::CouponQuota,
+        AccountKind::Coupon,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +42,8 @@ impl AccountKind {
             AccountKind::External => "external",
             AccountKind::PartnerCash => "partner_cash",
             AccountKind::CustomerCash => "customer_cash",
+            AccountKind::CouponQuota => "coupon_quota",
+            AccountKind::Coupon => "coupon",
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use pc_app::clock::SystemClock;
 use pc_app::crypto::MasterKey;
-use pc_app::services::{customers, demo, funds, identity, partners};
+use pc_app::services::{coupons, customers, demo, funds, identity, partners};
 use pc_app::store::{db::redact, ledger, migrate, outbox};
 use pc_app::{Actor, AppError, Ctx, Db};
 use pc_domain::party::{AssociationType, PartnerType};
@@ -69,6 +69,20 @@ pub enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(Admin),
+    /// Background jobs, run once (schedule them with cron or a timer).
+    #[command(subcommand)]
+    Jobs(Jobs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Jobs {
+    /// Run one job now: `coupon-expiry` (expire coupons past their expiry, return their remainder
+    /// to valid quotas, recall coupons of customers no longer associated for resale).
+    Run {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +172,22 @@ pub enum Admin {
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grant a coupon quota to a partner (operator): voucher (代金券额度) or cash (现金券额度).
+    GrantQuota {
+        partner_id: String,
+        /// voucher | cash
+        #[arg(long = "type")]
+        quota_type: String,
+        /// Amount in yuan with at most 2 decimals.
+        #[arg(long)]
+        amount: String,
+        /// Expiry (RFC 3339); default one year from now.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Print `{"quota_id": …}`.
         #[arg(long)]
         json: bool,
     },
@@ -277,6 +307,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Admin(a) => admin(r, a).await,
+        Command::Jobs(Jobs::Run { name, json }) => run_job(&r.database, &name, json).await,
     }
 }
 
@@ -466,6 +497,82 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Admin::GrantQuota {
+            partner_id,
+            quota_type,
+            amount,
+            expires,
+            json,
+        } => grant_quota(&db, partner_id, &quota_type, &amount, expires, json).await,
+    }
+}
+
+async fn grant_quota(
+    db: &Db,
+    partner_id: String,
+    quota_type: &str,
+    amount: &str,
+    expires: Option<String>,
+    json: bool,
+) -> ExitCode {
+    let Some(qt) = pc_domain::coupons::QuotaType::parse(quota_type) else {
+        return fail("--type must be voucher or cash");
+    };
+    let amount = match Money::parse(amount) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let expire_at = match expires.as_deref().map(pc_domain::timefmt::parse_utc) {
+        None => None,
+        Some(Some(ms)) => Some(ms),
+        Some(None) => return fail("--expires must be an RFC 3339 time like 2027-01-01T00:00:00Z"),
+    };
+    let ctx = cli_ctx();
+    let g = coupons::NewQuota {
+        partner_id,
+        quota_type: qt,
+        amount,
+        effective_at: None,
+        expire_at,
+        limits: Default::default(),
+    };
+    match db
+        .write(move |c| Box::pin(async move { coupons::grant_quota(c, &ctx, g).await }))
+        .await
+    {
+        Ok(id) => {
+            if json {
+                println!("{}", serde_json::json!({ "quota_id": id }));
+            } else {
+                println!("granted {} quota {id} of {amount}", qt.as_str());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+async fn run_job(database: &str, name: &str, json: bool) -> ExitCode {
+    if name != "coupon-expiry" {
+        return fail(format!("unknown job {name:?} (known: coupon-expiry)"));
+    }
+    let db = match open(database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    match coupons::run_expiry_job(&db, &cli_ctx()).await {
+        Ok(r) => {
+            if json {
+                println!("{}", serde_json::to_string(&r).unwrap_or_default());
+            } else {
+                println!(
+                    "coupon-expiry: {} expired ({} returned to their quota), {} recalled after an association change",
+                    r.expired, r.returned_to_quota, r.reclaimed_on_association_change
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

@@ -4,9 +4,10 @@
 mod common;
 
 use common::*;
-use pc_app::services::{customers, partners, unbind};
+use pc_app::services::{coupons, customers, partners, unbind};
 use pc_app::store::{audit, ledger};
 use pc_app::{Actor, Code, Ctx};
+use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::Money;
@@ -63,6 +64,53 @@ async fn partner_admin_unbinds_in_the_console_and_the_balance_returns() {
             ))
             .await;
         assert_eq!(r.status, 200);
+        // A coupon the partner issued to the customer: recalled to its quota at the unbind.
+        let (pid, cid) = (d.partner_id.clone(), c.customer_id.clone());
+        let (quota, coupon) = app
+            .db
+            .write(move |x| {
+                Box::pin(async move {
+                    let q = coupons::grant_quota(
+                        x,
+                        &ctx(),
+                        coupons::NewQuota {
+                            partner_id: pid.clone(),
+                            quota_type: QuotaType::Cash,
+                            amount: Money::from_cents(5_000),
+                            effective_at: None,
+                            expire_at: None,
+                            limits: Default::default(),
+                        },
+                    )
+                    .await?;
+                    let out = coupons::issue(
+                        x,
+                        &ctx(),
+                        &pid,
+                        coupons::IssueRequest {
+                            quota_id: q.clone(),
+                            customer_ids: vec![cid],
+                            face_value: Money::from_cents(1_500),
+                            valid_time: None,
+                            expire_time: None,
+                            service_types: vec![],
+                            product_ids: vec![],
+                            memo: None,
+                            indirect_partner_id: None,
+                        },
+                    )
+                    .await?;
+                    Ok((q, out.issued[0].1.clone()))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            balance(&app, AccountKind::CouponQuota, &quota).await,
+            3_500,
+            "{}",
+            app.engine
+        );
         let s = app.console_login(&d.login, "Passw0rd!").await;
         let detail = app
             .console_get(&s, &format!("/console/customers/{}", c.customer_id))
@@ -95,6 +143,13 @@ async fn partner_admin_unbinds_in_the_console_and_the_balance_returns() {
             balance(&app, AccountKind::PartnerCash, &d.partner_id).await,
             10_000
         );
+        assert_eq!(
+            balance(&app, AccountKind::Coupon, &coupon).await,
+            0,
+            "{}: the coupon was recalled",
+            app.engine
+        );
+        assert_eq!(balance(&app, AccountKind::CouponQuota, &quota).await, 5_000);
         // Gone from the partner's list and detail; history keeps the ended association.
         let list = app.console_get(&s, "/console/customers").await;
         assert!(!list.body.contains(&c.customer_id), "{}", app.engine);

@@ -3,6 +3,7 @@
 //! API, native API, console, CLI) calls these same functions.
 
 pub mod association;
+pub mod coupons;
 pub mod customers;
 pub mod delegation;
 pub mod demo;

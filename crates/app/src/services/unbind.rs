@@ -9,9 +9,10 @@
 //!   months"). Operators are not bound by it.
 //! - Money: a resale (代售) customer's remaining cash balance returns to the partner's account in the
 //!   same transaction (R10.30). A consulting-sales customer keeps its own money (it paid it in).
-//! - Still to plug in as those capabilities land: pending partner-paid orders must be paid or
-//!   cancelled first (R10.23, orders), and the customer's usable partner coupons are recalled with
-//!   the operation type for "association removed" (coupons).
+//! - Coupons: the usable coupons this partner issued to the customer are recalled to their quotas
+//!   in the same transaction, recorded with operation type 3 (unbind), domain.md §9.
+//! - Still to plug in when orders land: pending partner-paid orders must be paid or cancelled
+//!   first (R10.23).
 
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, Role};
@@ -20,6 +21,7 @@ use sqlx::Row;
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
+use crate::services::coupons;
 use crate::store::{audit, ledger, outbox, Db};
 
 /// How long after one unbinding the next is refused.
@@ -83,6 +85,8 @@ pub async fn end_association(db: &Db, ctx: Ctx, customer_id: String) -> AppResul
             if ended.rows_affected() != 1 {
                 return Err(AppError::new(Code::NotAssociated));
             }
+            // Operation type 3: recalled because the association was removed.
+            let recalled = coupons::reclaim_for_customer(c, &ctx, &partner_id, &customer_id, 3).await?;
             let mut returned = Money::ZERO;
             let mut transfer_id = None;
             if kind == Some(AssociationType::Resale) {
@@ -108,7 +112,8 @@ pub async fn end_association(db: &Db, ctx: Ctx, customer_id: String) -> AppResul
                     target_kind: "customer",
                     target_id: &customer_id,
                     transfer_ids: transfer_id.as_slice(),
-                    detail: serde_json::json!({"association_id": association_id, "partner_id": partner_id, "reason": reason, "returned": returned.to_string()}),
+                    detail: serde_json::json!({"association_id": association_id, "partner_id": partner_id, "reason": reason,
+                        "returned": returned.to_string(), "recalled_coupons": recalled.iter().map(|(id, _)| id).collect::<Vec<_>>()}),
                 },
             )
             .await?;

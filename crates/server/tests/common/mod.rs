@@ -84,17 +84,35 @@ impl Resp {
     }
 }
 
+/// One request through a router, the response read whole.
+pub async fn send_to(router: Router, req: Request<Body>) -> Resp {
+    let resp: Response<Body> = router.oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
 impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let resp: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+        send_to(self.router.clone(), req).await
+    }
+
+    /// Sends the requests concurrently, each on its own task.
+    pub async fn send_all(&self, reqs: Vec<Request<Body>>) -> Vec<Resp> {
+        let handles: Vec<_> = reqs
+            .into_iter()
+            .map(|req| tokio::spawn(send_to(self.router.clone(), req)))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
         }
+        out
     }
 
     /// Another server instance on the same database: its own connection pool (and, on SQLite, its own

@@ -303,7 +303,7 @@ fn csv_field(v: &str) -> String {
     }
 }
 
-fn csv_line(out: &mut String, fields: &[&str]) {
+pub(super) fn csv_line(out: &mut String, fields: &[&str]) {
     let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
     out.push_str(&line.join(","));
     out.push_str("\r\n");

@@ -17,6 +17,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("partners", "/console/partners", "partners"),
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
+            ("quotas", "/console/quotas", "quotas"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
@@ -26,13 +27,22 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("funds", "/console/funds", "funds"),
             ("invites", "/console/invites", "invites"),
             ("access-keys", "/console/access-keys", "access_keys"),
+            ("vouchers", "/console/vouchers", "voucher_management"),
+            (
+                "cash-coupons",
+                "/console/cash-coupons",
+                "cash_coupon_management",
+            ),
         ],
         Role::PartnerStaff => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
             ("invites", "/console/invites", "invites"),
         ],
-        Role::Customer => &[("home", "/console", "home")],
+        Role::Customer => &[
+            ("home", "/console", "home"),
+            ("my-coupons", "/console/my-coupons", "my_coupons"),
+        ],
     }
 }
 

@@ -3,6 +3,7 @@
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
 mod association;
+mod coupons;
 mod customers;
 mod funds;
 pub mod i18n;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/static/console.css", get(layout::stylesheet))
         .merge(association::router())
         .merge(customers::router())
+        .merge(coupons::router())
         .merge(tree::router())
         .merge(funds::router())
         .merge(invites::router())

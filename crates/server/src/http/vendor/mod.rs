@@ -1,6 +1,7 @@
 //! The vendor-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
 //! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
 
+pub mod coupons;
 pub mod customers;
 pub mod funds;
 pub mod partners;
@@ -41,6 +42,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     customers::OPERATIONS,
     funds::OPERATIONS,
     partners::OPERATIONS,
+    coupons::OPERATIONS,
 ];
 
 /// All operations, flattened.

@@ -1,0 +1,659 @@
+//! Coupons in the console (domain.md §9.6): the partner's *Voucher management* and *Cash coupon
+//! management* pages (quotas, issue form for up to 10 customers, issued list with filters,
+//! single and batch recall with a confirmation showing the amount, operation records with CSV
+//! export), the customer's *My coupons*, and the operators' quota page (grant, top up, status).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use pc_app::services::coupons::{
+    self, CouponQuery, CouponScope, IssueRequest, NewQuota, QuotaQuery, QuotaScope, RecordQuery,
+};
+use pc_app::AppError;
+use pc_domain::coupons::{coupon_status, QuotaType};
+use pc_domain::party::Role;
+use pc_domain::timefmt::{format_utc, parse_utc};
+use pc_domain::Money;
+use serde::Deserialize;
+
+use super::customers::csv_line;
+use super::i18n::{t, Lang};
+use super::layout::page;
+use super::pages::{enc, internal, Page};
+use super::Console;
+use crate::http::vendor::coupons::query_pairs;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/vouchers", get(vouchers))
+        .route("/console/cash-coupons", get(cash_coupons))
+        .route("/console/coupons/issue", post(issue))
+        .route("/console/coupons/recall", post(recall))
+        .route("/console/coupons/records.csv", get(records_csv))
+        .route("/console/my-coupons", get(my_coupons))
+        .route("/console/quotas", get(quotas).post(grant))
+        .route("/console/quotas/adjust", post(adjust))
+}
+
+/// A urlencoded body as pairs (the batch recall sends `coupon_id` once per checked row).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn parse(body: &Bytes) -> Fields {
+        Fields(query_pairs(&String::from_utf8_lossy(body)))
+    }
+    fn get(&self, k: &str) -> String {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+    fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, v)| key == k && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+fn type_page(qt: QuotaType) -> &'static str {
+    match qt {
+        QuotaType::Voucher => "/console/vouchers",
+        QuotaType::Cash => "/console/cash-coupons",
+    }
+}
+
+fn status_label(lang: Lang, s: i64) -> &'static str {
+    t(lang, &format!("coupon_status_{s}"))
+}
+
+fn quota_status_label(lang: Lang, s: i64) -> &'static str {
+    t(lang, &format!("quota_status_{s}"))
+}
+
+fn op_label(lang: Lang, op: i64) -> &'static str {
+    t(lang, &format!("coupon_op_{op}"))
+}
+
+/// The partner id of a partner user, or a 403 page.
+#[allow(clippy::result_large_err)]
+fn partner_of(c: &Console) -> Result<String, Response> {
+    c.require(&[Role::PartnerAdmin, Role::PartnerStaff])?;
+    c.user
+        .partner_id
+        .clone()
+        .ok_or_else(|| super::layout::forbidden(c))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    customer_id: String,
+    #[serde(default)]
+    offset: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    err: String,
+}
+
+pub async fn vouchers(st: State<AppState>, c: Console, q: Query<ListParams>) -> Page {
+    management(st, c, q, QuotaType::Voucher).await
+}
+
+pub async fn cash_coupons(st: State<AppState>, c: Console, q: Query<ListParams>) -> Page {
+    management(st, c, q, QuotaType::Cash).await
+}
+
+const PAGE_SIZE: i64 = 20;
+
+/// The management page of one coupon type.
+async fn management(
+    State(st): State<AppState>,
+    c: Console,
+    Query(p): Query<ListParams>,
+    qt: QuotaType,
+) -> Page {
+    let pid = partner_of(&c)?;
+    let lang = c.lang;
+    let now = c.now_ms;
+    let admin = c.user.role == Role::PartnerAdmin;
+    let db = st.db.read();
+    let (_, quotas) = coupons::list_quotas(
+        db,
+        QuotaScope::Owner(&pid),
+        &QuotaQuery {
+            quota_type: Some(qt.code()),
+            limit: coupons::MAX_PAGE,
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let status = p.status.parse::<i64>().ok();
+    let customer = Some(p.customer_id.trim().to_string()).filter(|s| !s.is_empty());
+    let offset = p.offset.max(0);
+    let (total, issued) = coupons::list_coupons(
+        db,
+        CouponScope::IssuedBy(&pid),
+        &CouponQuery {
+            coupon_type: Some(qt.coupon_type()),
+            status,
+            customer_id: customer.clone(),
+            offset,
+            limit: PAGE_SIZE,
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let (_, records) = coupons::list_records(
+        db,
+        &pid,
+        &RecordQuery {
+            quota_type: Some(qt.code()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let base = type_page(qt);
+    let confirm_one = t(lang, "recall_confirm");
+    let body = html! {
+        @if !p.msg.is_empty() { p.flash.ok #coupon-flash { (p.msg) } }
+        @if !p.err.is_empty() { p.flash.error #coupon-error { (p.err) } }
+        h2 { (t(lang, "quotas")) }
+        div.scroll { table #quotas {
+            thead { tr {
+                th { (t(lang, "quota_id")) } th { (t(lang, "quota_value")) } th { (t(lang, "quota_balance")) }
+                th { (t(lang, "status")) } th { (t(lang, "effective_time")) } th { (t(lang, "expire_time")) }
+            } }
+            tbody {
+                @for q in &quotas {
+                    tr data-quota=(q.id) {
+                        td { code { (q.id) } } td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
+                        td { (quota_status_label(lang, q.status_at(now))) }
+                        td { (format_utc(q.effective_at)) } td { (format_utc(q.expire_at)) }
+                    }
+                }
+                @if quotas.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+        @if admin && !quotas.is_empty() {
+            h2 { (t(lang, "issue_coupons")) }
+            form.card #issue-form method="post" action="/console/coupons/issue" {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                input type="hidden" name="type" value=(qt.as_str());
+                label { (t(lang, "quota_id")) " "
+                    select name="quota_id" { @for q in &quotas { option value=(q.id) { (q.id) " (¥ " (q.balance) ")" } } } }
+                label { (t(lang, "issue_customers_hint")) textarea name="customer_ids" rows="3" cols="60" required {} }
+                label { (t(lang, "face_value")) " " input name="face_value" required placeholder="100.00"; }
+                label { (t(lang, "expire_time_optional")) " " input name="expire_time" placeholder="2027-01-01T00:00:00Z"; }
+                label { (t(lang, "memo")) " " input name="memo"; }
+                p { button.primary #issue type="submit" { (t(lang, "issue")) } }
+            }
+        }
+        h2 { (t(lang, "issued_coupons")) }
+        form.filters #coupon-filters method="get" action=(base) {
+            label { (t(lang, "status")) " " select name="status" {
+                option value="" { (t(lang, "all")) }
+                @for s in 1..=5 { option value=(s) selected[status == Some(s)] { (status_label(lang, s)) } }
+            } }
+            label { (t(lang, "customer_id")) " " input name="customer_id" value=(customer.clone().unwrap_or_default()); }
+            button type="submit" { (t(lang, "search")) }
+        }
+        form #recall-form method="post" action="/console/coupons/recall"
+            onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input type="hidden" name="back" value=(base);
+            div.scroll { table #issued {
+                thead { tr {
+                    th {} th { (t(lang, "coupon_id")) } th { (t(lang, "customer")) } th { (t(lang, "face_value")) }
+                    th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
+                } }
+                tbody {
+                    @for k in &issued {
+                        @let s = k.status_at(now);
+                        tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
+                            td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
+                                input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
+                            } }
+                            td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
+                            td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
+                            td.status { (status_label(lang, s)) }
+                            td { (format_utc(k.expire_at)) }
+                            td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
+                                button.recall type="submit" name="one" value=(k.id)
+                                    data-confirm=(confirm_one.replace("{amount}", &k.balance.to_string())) { (t(lang, "recall")) }
+                            } }
+                        }
+                    }
+                    @if issued.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
+                }
+            } }
+            @if admin { p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } } }
+        }
+        (super::pages::pager(offset, PAGE_SIZE, total,
+            &format!("{base}?status={}&customer_id={}&", p.status, enc(&p.customer_id)), lang))
+        script { (maud::PreEscaped(RECALL_JS)) }
+        h2 { (t(lang, "operation_records")) }
+        p { a #export-records href=(format!("/console/coupons/records.csv?type={}", qt.as_str())) { (t(lang, "export_csv")) } }
+        div.scroll { table #records {
+            thead { tr {
+                th { (t(lang, "operation_time")) } th { (t(lang, "operation_type")) } th { (t(lang, "coupon_id")) }
+                th { (t(lang, "customer_id")) } th { (t(lang, "amount")) } th { (t(lang, "result")) } th { (t(lang, "operator")) }
+            } }
+            tbody {
+                @for r in &records {
+                    tr data-op=(r.operation_type) data-coupon=(r.coupon_id.clone().unwrap_or_default()) {
+                        td { (format_utc(r.at)) } td { (op_label(lang, r.operation_type)) }
+                        td { code { (r.coupon_id.clone().unwrap_or_default()) } } td { code { (r.customer_id) } }
+                        td.amount { "¥ " (r.amount) }
+                        td { @if r.result == 0 { (t(lang, "result_ok")) } @else { (t(lang, "result_failed")) " " (r.remark.clone().unwrap_or_default()) } }
+                        td { (r.operator) }
+                    }
+                }
+                @if records.is_empty() { tr { td colspan="7" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    let title = match qt {
+        QuotaType::Voucher => "voucher_management",
+        QuotaType::Cash => "cash_coupon_management",
+    };
+    Ok(page(lang, Some(&c), t(lang, title), body).into_response())
+}
+
+/// The confirmation: a single recall names its amount; a batch recall its count and total.
+const RECALL_JS: &str = r#"
+function confirmRecall(form, one, batchMsg) {
+  if (one && one.dataset.confirm) { return confirm(one.dataset.confirm); }
+  var picked = form.querySelectorAll('input.pick:checked');
+  if (picked.length === 0) { return false; }
+  var cents = 0;
+  picked.forEach(function (p) { cents += Math.round(parseFloat(p.dataset.balance) * 100); });
+  return confirm(batchMsg.replace('{count}', picked.length).replace('{amount}', (cents / 100).toFixed(2)));
+}
+"#;
+
+fn back_with(base: &str, key: &str, msg: &str) -> Response {
+    Redirect::to(&format!("{base}?{key}={}", enc(msg))).into_response()
+}
+
+/// `POST /console/coupons/issue` (partner admins): up to 10 customers, then back to the page
+/// with what happened.
+pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    let pid = partner_of(&c)?;
+    let lang = c.lang;
+    let zh = lang == Lang::Zh;
+    let qt = QuotaType::parse(&f.get("type")).unwrap_or(QuotaType::Voucher);
+    let base = type_page(qt);
+    let customers: Vec<String> = f
+        .get("customer_ids")
+        .split([',', '\n', '\r', ' ', '，'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if customers.len() > coupons::MAX_CUSTOMERS_PER_CONSOLE_ISSUE {
+        return Ok(back_with(base, "err", t(lang, "issue_too_many")));
+    }
+    let face = match Money::parse(&f.get("face_value")) {
+        Ok(m) => m,
+        Err(_) => return Ok(back_with(base, "err", t(lang, "bad_amount"))),
+    };
+    let expire = f.get("expire_time");
+    let expire_time = if expire.is_empty() {
+        None
+    } else {
+        match parse_utc(&expire) {
+            Some(ms) => Some(ms),
+            None => return Ok(back_with(base, "err", t(lang, "bad_time"))),
+        }
+    };
+    let memo = Some(f.get("memo")).filter(|m| !m.is_empty());
+    let req = IssueRequest {
+        quota_id: f.get("quota_id"),
+        customer_ids: customers,
+        face_value: face,
+        expire_time,
+        memo,
+        ..Default::default()
+    };
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { coupons::issue(conn, &ctx, &pid, req).await }))
+        .await;
+    Ok(match res {
+        Ok(out) => {
+            let mut msg = format!("{} {}", t(lang, "issued_n"), out.issued.len());
+            for (cid, e) in &out.failed {
+                msg.push_str(&format!("; {cid}: {}", e.message(zh)));
+            }
+            let key = if out.failed.is_empty() { "msg" } else { "err" };
+            back_with(base, key, &msg)
+        }
+        Err(e) => back_with(base, "err", &e.message(zh)),
+    })
+}
+
+/// `POST /console/coupons/recall` (partner admins): one coupon (`one`) or every checked one,
+/// each in its own transaction; back to the page with the amounts recalled.
+pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    let pid = partner_of(&c)?;
+    let lang = c.lang;
+    let zh = lang == Lang::Zh;
+    let base = match f.get("back").as_str() {
+        "/console/cash-coupons" => "/console/cash-coupons",
+        _ => "/console/vouchers",
+    };
+    let one = f.get("one");
+    let ids = if one.is_empty() {
+        f.all("coupon_id")
+    } else {
+        vec![one]
+    };
+    if ids.is_empty() {
+        return Ok(back_with(base, "err", t(lang, "nothing_selected")));
+    }
+    let mut total = Money::ZERO;
+    let mut done = Vec::new();
+    let mut errors = Vec::new();
+    for id in ids {
+        let ctx = c.ctx();
+        let (pid, id2) = (pid.clone(), id.clone());
+        let r = st
+            .db
+            .write(move |conn| {
+                Box::pin(async move { coupons::reclaim(conn, &ctx, &pid, None, &id2, false).await })
+            })
+            .await;
+        match r {
+            Ok(a) => {
+                total = total.checked_add(a).unwrap_or(total);
+                done.push(format!("{id} ¥{a}"));
+            }
+            Err(e) => errors.push(format!("{id}: {}", e.message(zh))),
+        }
+    }
+    let mut msg = format!(
+        "{} {} · ¥{total} ({})",
+        t(lang, "recalled_n"),
+        done.len(),
+        done.join(", ")
+    );
+    if !errors.is_empty() {
+        msg.push_str(&format!("; {}", errors.join("; ")));
+        return Ok(back_with(base, "err", &msg));
+    }
+    Ok(back_with(base, "msg", &msg))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsvParams {
+    #[serde(default, rename = "type")]
+    quota_type: String,
+}
+
+/// `GET /console/coupons/records.csv?type=voucher|cash`: every operation record of that type.
+pub async fn records_csv(
+    State(st): State<AppState>,
+    c: Console,
+    Query(p): Query<CsvParams>,
+) -> Page {
+    let pid = partner_of(&c)?;
+    let lang = c.lang;
+    let qt = QuotaType::parse(&p.quota_type).unwrap_or(QuotaType::Voucher);
+    let mut out = String::from("\u{feff}");
+    let head = [
+        "operation_time",
+        "operation_type",
+        "quota_id",
+        "coupon_id",
+        "customer_id",
+        "amount",
+        "result",
+        "operator",
+    ];
+    csv_line(&mut out, &head.map(|k| t(lang, k)));
+    let mut offset = 0;
+    loop {
+        let (total, rows) = coupons::list_records(
+            st.db.read(),
+            &pid,
+            &RecordQuery {
+                quota_type: Some(qt.code()),
+                offset,
+                limit: coupons::MAX_PAGE,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| internal(lang, e))?;
+        for r in &rows {
+            let line = [
+                format_utc(r.at),
+                op_label(lang, r.operation_type).to_string(),
+                r.quota_id.clone(),
+                r.coupon_id.clone().unwrap_or_default(),
+                r.customer_id.clone(),
+                r.amount.to_string(),
+                if r.result == 0 { "0" } else { "-1" }.to_string(),
+                r.operator.clone(),
+            ];
+            csv_line(&mut out, &line.each_ref().map(String::as_str));
+        }
+        offset += coupons::MAX_PAGE;
+        if rows.is_empty() || offset >= total {
+            break;
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"coupon-records.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// `GET /console/my-coupons` (customers): their coupons; recalled ones are no longer theirs.
+pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
+    c.require(&[Role::Customer])?;
+    let lang = c.lang;
+    let now = c.now_ms;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let (_, rows) = coupons::list_coupons(
+        st.db.read(),
+        CouponScope::OwnedBy(&cid),
+        &CouponQuery {
+            limit: coupons::MAX_PAGE,
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        div.scroll { table #my-coupons {
+            thead { tr {
+                th { (t(lang, "coupon_id")) } th { (t(lang, "type")) } th { (t(lang, "face_value")) }
+                th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "effective_time")) } th { (t(lang, "expire_time")) }
+            } }
+            tbody {
+                @for k in &rows {
+                    tr data-coupon=(k.id) {
+                        td { code { (k.id) } }
+                        td { (t(lang, if k.coupon_type == 4 { "cash_coupon" } else { "voucher" })) }
+                        td { "¥ " (k.face_value) } td.balance { "¥ " (k.balance) }
+                        td { (status_label(lang, k.status_at(now))) }
+                        td { (format_utc(k.effective_at)) } td { (format_utc(k.expire_at)) }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="7" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    Ok(page(lang, Some(&c), t(lang, "my_coupons"), body).into_response())
+}
+
+/// `GET /console/quotas` (operators): every quota, the grant form, top-up and status per row.
+pub async fn quotas(State(st): State<AppState>, c: Console, Query(p): Query<ListParams>) -> Page {
+    c.require(&[Role::Operator])?;
+    render_quotas(&st, &c, &p.msg, &p.err).await
+}
+
+async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page {
+    let lang = c.lang;
+    let now = c.now_ms;
+    let (_, rows) = coupons::list_quotas(
+        st.db.read(),
+        QuotaScope::All,
+        &QuotaQuery {
+            limit: coupons::MAX_PAGE,
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        @if !msg.is_empty() { p.flash.ok #quota-flash { (msg) } }
+        @if !err.is_empty() { p.flash.error #quota-error { (err) } }
+        form.card #grant-form method="post" action="/console/quotas" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "grant_quota")) }
+            label { (t(lang, "partner_id")) " " input name="partner_id" required; }
+            label { (t(lang, "type")) " " select name="type" {
+                option value="voucher" { (t(lang, "voucher_quota")) } option value="cash" { (t(lang, "cash_quota")) } } }
+            label { (t(lang, "amount")) " " input name="amount" required placeholder="1000.00"; }
+            label { (t(lang, "expire_time_optional")) " " input name="expires" placeholder="2027-01-01T00:00:00Z"; }
+            p { button.primary #grant type="submit" { (t(lang, "grant")) } }
+        }
+        div.scroll { table #all-quotas {
+            thead { tr {
+                th { (t(lang, "quota_id")) } th { (t(lang, "partner")) } th { (t(lang, "type")) } th { (t(lang, "quota_value")) }
+                th { (t(lang, "quota_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
+            } }
+            tbody {
+                @for q in &rows {
+                    tr data-quota=(q.id) {
+                        td { code { (q.id) } } td { a href=(format!("/console/partners/{}", q.partner_id)) { code { (q.partner_id) } } }
+                        td { (t(lang, if q.quota_type == QuotaType::Cash { "cash_quota" } else { "voucher_quota" })) }
+                        td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
+                        td { (quota_status_label(lang, q.status_at(now))) } td { (format_utc(q.expire_at)) }
+                        td { form.adjust method="post" action="/console/quotas/adjust" {
+                            input type="hidden" name="csrf" value=(c.user.csrf);
+                            input type="hidden" name="quota_id" value=(q.id);
+                            @if q.parent_quota_id.is_none() { input name="amount" size="8" placeholder=(t(lang, "top_up")); }
+                            select name="status" {
+                                option value="" { "—" }
+                                @for s in pc_domain::coupons::quota_status::ALL { option value=(s) { (quota_status_label(lang, s)) } }
+                            }
+                            button type="submit" { (t(lang, "apply")) }
+                        } }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    Ok(page(lang, Some(c), t(lang, "quotas"), body).into_response())
+}
+
+/// `POST /console/quotas` (operators): grant a new quota.
+pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    c.require(&[Role::Operator])?;
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    let lang = c.lang;
+    let res: Result<String, AppError> = async {
+        let qt = QuotaType::parse(&f.get("type")).ok_or_else(|| AppError::invalid("type"))?;
+        let amount =
+            Money::parse(&f.get("amount")).map_err(|_| AppError::invalid(t(lang, "bad_amount")))?;
+        let exp = f.get("expires");
+        let expire_at = if exp.is_empty() {
+            None
+        } else {
+            Some(parse_utc(&exp).ok_or_else(|| AppError::invalid(t(lang, "bad_time")))?)
+        };
+        let g = NewQuota {
+            partner_id: f.get("partner_id"),
+            quota_type: qt,
+            amount,
+            effective_at: None,
+            expire_at,
+            limits: Default::default(),
+        };
+        let ctx = c.ctx();
+        st.db
+            .write(move |conn| Box::pin(async move { coupons::grant_quota(conn, &ctx, g).await }))
+            .await
+    }
+    .await;
+    Ok(match res {
+        Ok(id) => back_with(
+            "/console/quotas",
+            "msg",
+            &format!("{} {id}", t(lang, "granted")),
+        ),
+        Err(e) => back_with("/console/quotas", "err", &e.message(lang == Lang::Zh)),
+    })
+}
+
+/// `POST /console/quotas/adjust` (operators): top up and/or set the status of a quota.
+pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    c.require(&[Role::Operator])?;
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    let lang = c.lang;
+    let qid = f.get("quota_id");
+    let amount = f.get("amount");
+    let status = f.get("status");
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| {
+            Box::pin(async move {
+                if !amount.is_empty() {
+                    let m = Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?;
+                    coupons::top_up_quota(conn, &ctx, &qid, m).await?;
+                }
+                if !status.is_empty() {
+                    let s = status
+                        .parse::<i64>()
+                        .map_err(|_| AppError::invalid("status"))?;
+                    coupons::set_quota_status(conn, &ctx, &qid, s).await?;
+                }
+                Ok(())
+            })
+        })
+        .await;
+    Ok(match res {
+        Ok(()) => back_with("/console/quotas", "msg", t(lang, "saved")),
+        Err(e) => back_with("/console/quotas", "err", &e.message(lang == Lang::Zh)),
+    })
+}

@@ -1,0 +1,1128 @@
+//! Coupon and coupon-quota operations of the vendor API (bss-api-spec §2.5–2.13) and the
+//! customer's own coupon list (`list_sub_customer_coupons`, `GET /v2/promotions/benefits/coupons`,
+//! fields from the SDK's `ListSubCustomerCouponsRequest` / `IQueryUserCouponsResultV2`).
+
+use axum::extract::State;
+use axum::http::{Method, Uri};
+use axum::response::Response;
+use axum::routing::{get, post};
+use pc_app::services::coupons::{
+    self, Coupon, CouponQuery, CouponScope, IssueRequest, Quota, QuotaQuery, QuotaRecordQuery,
+    QuotaScope, RecordQuery,
+};
+use pc_app::services::identity::Principal;
+use pc_app::{AppError, AppResult, Code};
+use pc_domain::timefmt;
+use pc_domain::Money;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{idempotent_write, ok_json, schema, Operation};
+use crate::http::auth::{Caller, VendorJson};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+// ----------------------------------------------------------------------------------------------
+// Query-string helpers: the vendor sends repeated keys for lists (`k=v1&k=v2`), and an empty
+// value means "not a filter".
+
+/// The decoded `(key, value)` pairs of a raw query string, in order.
+pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    raw.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (dec(k), dec(v)),
+            None => (dec(kv), String::new()),
+        })
+        .collect()
+}
+
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn from_uri(uri: &Uri) -> Params {
+        Params(query_pairs(uri.query().unwrap_or("")))
+    }
+    /// The last non-empty value of `k`.
+    fn str(&self, k: &str) -> Option<String> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, v)| key == k && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    }
+    /// Every value of a repeated key; `None` when the key is absent.
+    fn list(&self, k: &str) -> Option<Vec<String>> {
+        let v: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect();
+        (!v.is_empty()).then(|| v.into_iter().filter(|s| !s.is_empty()).collect())
+    }
+    fn int(&self, k: &str) -> AppResult<Option<i64>> {
+        self.str(k)
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| AppError::invalid(format!("{k} must be an integer")))
+            })
+            .transpose()
+    }
+    fn time(&self, k: &str) -> AppResult<Option<i64>> {
+        time_field(k, self.str(k))
+    }
+    fn paging(&self) -> AppResult<(i64, i64)> {
+        paging(self.int("offset")?, self.int("limit")?)
+    }
+}
+
+fn time_field(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
+    match v.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
+            AppError::invalid(format!(
+                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
+            ))
+        }),
+    }
+}
+
+fn paging(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
+    let (offset, limit) = (offset.unwrap_or(0), limit.unwrap_or(10));
+    if offset < 0 {
+        return Err(AppError::invalid("offset must be 0 or more"));
+    }
+    if !(1..=coupons::MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid(format!(
+            "limit must be between 1 and {}",
+            coupons::MAX_PAGE
+        )));
+    }
+    Ok((offset, limit))
+}
+
+fn utc(ms: i64) -> String {
+    timefmt::format_utc(ms)
+}
+
+/// `ErrorDetail`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorDetail {
+    pub error_code: String,
+    pub error_msg: String,
+    pub id: String,
+}
+
+fn error_details(failed: Vec<(String, AppError)>) -> Vec<ErrorDetail> {
+    failed
+        .into_iter()
+        .map(|(id, e)| ErrorDetail {
+            error_code: e.code.vendor_code().to_string(),
+            error_msg: e.message(false),
+            id,
+        })
+        .collect()
+}
+
+// ----------------------------------------------------------------------------------------------
+// Quotas
+
+/// `LimitValue`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LimitValue {
+    pub value1: Option<String>,
+    pub value2: Option<String>,
+}
+
+/// `QuotaLimitInfo`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QuotaLimitInfo {
+    pub limit_key: String,
+    pub limit_values: Vec<LimitValue>,
+}
+
+fn limit_infos(q: &Quota) -> Vec<QuotaLimitInfo> {
+    let l = &q.limits;
+    let mut out = Vec::new();
+    let one = |v: String| LimitValue {
+        value1: Some(v),
+        value2: None,
+    };
+    if !l.service_types.is_empty() {
+        out.push(QuotaLimitInfo {
+            limit_key: "cloud_service_types".into(),
+            limit_values: l.service_types.iter().cloned().map(one).collect(),
+        });
+    }
+    if !l.product_ids.is_empty() {
+        out.push(QuotaLimitInfo {
+            limit_key: "product_ids".into(),
+            limit_values: l.product_ids.iter().cloned().map(one).collect(),
+        });
+    }
+    if l.min_face.is_some() || l.max_face.is_some() {
+        out.push(QuotaLimitInfo {
+            limit_key: "face_value".into(),
+            limit_values: vec![LimitValue {
+                value1: l.min_face.map(|m| m.to_string()),
+                value2: l.max_face.map(|m| m.to_string()),
+            }],
+        });
+    }
+    if let Some(n) = l.max_count {
+        out.push(QuotaLimitInfo {
+            limit_key: "max_count".into(),
+            limit_values: vec![one(n.to_string())],
+        });
+    }
+    out
+}
+
+/// `QueryCouponQuotasReqExt`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryCouponQuotasReqExt {
+    pub quota_ids: Option<Vec<String>>,
+    pub quota_status_list: Option<Vec<i64>>,
+    pub quota_type: Option<i64>,
+    pub create_time_begin: Option<String>,
+    pub create_time_end: Option<String>,
+    pub effective_time_begin: Option<String>,
+    pub effective_time_end: Option<String>,
+    pub expire_time_begin: Option<String>,
+    pub expire_time_end: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `CouponQuotaV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouponQuotaV2 {
+    pub quota_id: String,
+    pub quota_type: i64,
+    pub create_time: String,
+    pub last_update_time: String,
+    #[schemars(with = "f64")]
+    pub quota_value: Money,
+    pub quota_status: i64,
+    #[schemars(with = "f64")]
+    pub balance: Money,
+    pub measure_id: i64,
+    pub currency: String,
+    pub effective_time: String,
+    pub expire_time: String,
+    pub limit_infos: Vec<QuotaLimitInfo>,
+}
+
+fn quota_v2(q: &Quota, now: i64) -> CouponQuotaV2 {
+    CouponQuotaV2 {
+        quota_id: q.id.clone(),
+        quota_type: q.quota_type.code(),
+        create_time: utc(q.created_at),
+        last_update_time: utc(q.updated_at),
+        quota_value: q.quota_value,
+        quota_status: q.status_at(now),
+        balance: q.balance,
+        measure_id: 1,
+        currency: "CNY".into(),
+        effective_time: utc(q.effective_at),
+        expire_time: utc(q.expire_at),
+        limit_infos: limit_infos(q),
+    }
+}
+
+/// `ListQuotaCouponsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListQuotaCouponsResponse {
+    pub total_count: i64,
+    pub quotas: Vec<CouponQuotaV2>,
+}
+
+async fn list_quota_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<QueryCouponQuotasReqExt>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let (offset, limit) = paging(req.offset, req.limit)?;
+    let quota_type = req.quota_type.unwrap_or(0);
+    if !matches!(quota_type, 0 | 1) {
+        return Err(AppError::invalid("quota_type must be 0 or 1").into());
+    }
+    let statuses = req.quota_status_list.unwrap_or_default();
+    if statuses
+        .iter()
+        .any(|s| !pc_domain::coupons::quota_status::ALL.contains(s))
+    {
+        return Err(AppError::invalid("quota_status_list holds 0, 3, 4 or 5").into());
+    }
+    let q = QuotaQuery {
+        quota_ids: req.quota_ids.unwrap_or_default(),
+        statuses,
+        quota_type: Some(quota_type),
+        create_from: time_field("create_time_begin", req.create_time_begin)?,
+        create_to: time_field("create_time_end", req.create_time_end)?,
+        effective_from: time_field("effective_time_begin", req.effective_time_begin)?,
+        effective_to: time_field("effective_time_end", req.effective_time_end)?,
+        expire_from: time_field("expire_time_begin", req.expire_time_begin)?,
+        expire_to: time_field("expire_time_end", req.expire_time_end)?,
+        offset,
+        limit,
+    };
+    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
+    let owner =
+        coupons::acting_partner(&mut conn, &partner_id, req.indirect_partner_id.as_deref()).await?;
+    drop(conn);
+    let now = caller.now_ms;
+    let (total_count, rows) =
+        coupons::list_quotas(st.db.read(), QuotaScope::Owner(&owner.id), &q, now).await?;
+    ok_json(&ListQuotaCouponsResponse {
+        total_count,
+        quotas: rows.iter().map(|x| quota_v2(x, now)).collect(),
+    })
+}
+
+/// `AdjustCouponQuotasReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AdjustCouponQuotasReq {
+    pub quota_id: String,
+    pub indirect_partner_ids: Vec<String>,
+    #[schemars(with = "f64")]
+    pub quota_amount: Money,
+}
+
+/// `QuotaSimpleInfo`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QuotaSimpleInfo {
+    pub id: String,
+    pub quota_id: String,
+}
+
+/// `UpdateCouponQuotasResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UpdateCouponQuotasResponse {
+    pub error_details: Vec<ErrorDetail>,
+    pub simple_quota_infos: Vec<QuotaSimpleInfo>,
+}
+
+async fn update_coupon_quotas(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<AdjustCouponQuotasReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let out = coupons::grant_to_resellers(
+                c,
+                &ctx,
+                &partner_id,
+                &req.quota_id,
+                &req.indirect_partner_ids,
+                req.quota_amount,
+            )
+            .await?;
+            Ok(UpdateCouponQuotasResponse {
+                error_details: error_details(out.failed),
+                simple_quota_infos: out
+                    .done
+                    .into_iter()
+                    .map(|(id, quota_id)| QuotaSimpleInfo { id, quota_id })
+                    .collect(),
+            })
+        })
+    })
+    .await
+}
+
+/// `ReclaimCouponQuotasReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReclaimCouponQuotasReq {
+    pub quota_ids: Vec<String>,
+    pub remark: Option<String>,
+}
+
+/// `QuotaReclaim`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QuotaReclaim {
+    pub quota_id: String,
+    #[schemars(with = "f64")]
+    pub quota_balance: Money,
+}
+
+/// `ReclaimCouponQuotasResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReclaimCouponQuotasResponse {
+    pub error_details: Vec<ErrorDetail>,
+    pub simple_quota_infos: Vec<QuotaReclaim>,
+}
+
+async fn reclaim_coupon_quotas(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<ReclaimCouponQuotasReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let out = coupons::reclaim_from_resellers(
+                c,
+                &ctx,
+                &partner_id,
+                &req.quota_ids,
+                req.remark.as_deref(),
+            )
+            .await?;
+            Ok(ReclaimCouponQuotasResponse {
+                error_details: error_details(out.failed),
+                simple_quota_infos: out
+                    .done
+                    .into_iter()
+                    .map(|(quota_id, quota_balance)| QuotaReclaim {
+                        quota_id,
+                        quota_balance,
+                    })
+                    .collect(),
+            })
+        })
+    })
+    .await
+}
+
+/// `IssuedCouponQuota`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IssuedCouponQuota {
+    pub quota_id: String,
+    pub quota_type: i64,
+    pub create_time: String,
+    pub last_update_time: String,
+    #[schemars(with = "f64")]
+    pub quota_value: Money,
+    pub quota_status: i64,
+    #[schemars(with = "f64")]
+    pub balance: Money,
+    pub measure_id: i64,
+    pub currency: String,
+    pub effective_time: String,
+    pub expire_time: String,
+    pub limit_infos: Vec<QuotaLimitInfo>,
+    pub indirect_partner_id: String,
+    pub indirect_partner_account_name: String,
+    pub indirect_partner_name: String,
+    pub parent_quota_id: Option<String>,
+}
+
+/// `ListIssuedCouponQuotasResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListIssuedCouponQuotasResponse {
+    pub total_count: i64,
+    pub quotas: Vec<IssuedCouponQuota>,
+}
+
+async fn list_issued_coupon_quotas(
+    State(st): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let p = Params::from_uri(&uri);
+    let (offset, limit) = p.paging()?;
+    let reseller = p.str("indirect_partner_id");
+    let parent = p.str("parent_quota_id");
+    let q = QuotaQuery {
+        quota_ids: p.str("quota_id").into_iter().collect(),
+        offset,
+        limit,
+        ..Default::default()
+    };
+    let now = caller.now_ms;
+    let scope = QuotaScope::IssuedBy {
+        distributor: &partner_id,
+        reseller: reseller.as_deref(),
+        parent_quota_id: parent.as_deref(),
+    };
+    let (total_count, rows) = coupons::list_quotas(st.db.read(), scope, &q, now).await?;
+    let mut quotas = Vec::with_capacity(rows.len());
+    for x in &rows {
+        let r = pc_app::services::partners::get(st.db.read(), &x.partner_id)
+            .await?
+            .ok_or_else(|| AppError::internal("quota without partner"))?;
+        let v = quota_v2(x, now);
+        quotas.push(IssuedCouponQuota {
+            quota_id: v.quota_id,
+            quota_type: v.quota_type,
+            create_time: v.create_time,
+            last_update_time: v.last_update_time,
+            quota_value: v.quota_value,
+            quota_status: v.quota_status,
+            balance: v.balance,
+            measure_id: 1,
+            currency: v.currency,
+            effective_time: v.effective_time,
+            expire_time: v.expire_time,
+            limit_infos: v.limit_infos,
+            indirect_partner_id: r.id,
+            indirect_partner_account_name: r.domain_id,
+            indirect_partner_name: r.name,
+            parent_quota_id: x.parent_quota_id.clone(),
+        });
+    }
+    ok_json(&ListIssuedCouponQuotasResponse {
+        total_count,
+        quotas,
+    })
+}
+
+/// `QuotaRecord`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QuotaRecord {
+    pub id: String,
+    pub operator: String,
+    pub operation_type: String,
+    pub quota_id: String,
+    pub parent_quota_id: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    pub operation_time: String,
+    pub result: String,
+    pub indirect_partner_account_name: String,
+    pub indirect_partner_id: String,
+    pub indirect_partner_name: String,
+    pub remark: Option<String>,
+}
+
+/// `ListCouponQuotasRecordsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListCouponQuotasRecordsResponse {
+    pub total_count: i64,
+    pub records: Vec<QuotaRecord>,
+}
+
+async fn list_coupon_quotas_records(
+    State(st): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let p = Params::from_uri(&uri);
+    let (offset, limit) = p.paging()?;
+    // A non-enumerated operation_type is not a filter (bss-api-spec §2.13).
+    let operation_type = match p.str("operation_type").as_deref() {
+        Some("10") => Some(10),
+        Some("11") => Some(11),
+        _ => None,
+    };
+    let q = QuotaRecordQuery {
+        indirect_partner_id: p.str("indirect_partner_id"),
+        quota_id: p.str("quota_id"),
+        parent_quota_id: p.str("parent_quota_id"),
+        operation_type,
+        from: p.time("operation_time_begin")?,
+        to: p.time("operation_time_end")?,
+        offset,
+        limit,
+    };
+    let (total_count, rows) = coupons::list_quota_records(st.db.read(), &partner_id, &q).await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for r in rows {
+        let account = pc_app::services::partners::get(st.db.read(), &r.indirect_partner_id)
+            .await?
+            .map(|x| x.domain_id)
+            .unwrap_or_default();
+        records.push(QuotaRecord {
+            id: r.id,
+            operator: r.operator,
+            operation_type: r.operation_type.to_string(),
+            quota_id: r.quota_id,
+            parent_quota_id: r.parent_quota_id,
+            amount: r.amount,
+            operation_time: utc(r.at),
+            result: r.result.to_string(),
+            indirect_partner_account_name: account,
+            indirect_partner_id: r.indirect_partner_id,
+            indirect_partner_name: r.indirect_partner_name,
+            remark: r.remark,
+        });
+    }
+    ok_json(&ListCouponQuotasRecordsResponse {
+        total_count,
+        records,
+    })
+}
+
+// ----------------------------------------------------------------------------------------------
+// Coupons
+
+/// `CreatePartnerCouponsReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreatePartnerCouponsReq {
+    pub quota_id: String,
+    pub customer_ids: Vec<String>,
+    #[schemars(with = "f64")]
+    pub face_value: Money,
+    pub valid_time: Option<String>,
+    pub expire_time: Option<String>,
+    pub cloud_service_types: Option<Vec<String>>,
+    pub product_ids: Option<Vec<String>>,
+    pub memo: Option<String>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `CouponSimpleInfo`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouponSimpleInfo {
+    pub id: String,
+    pub coupon_id: String,
+}
+
+/// `CreatePartnerCouponsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreatePartnerCouponsResponse {
+    pub error_details: Vec<ErrorDetail>,
+    pub coupon_infos: Vec<CouponSimpleInfo>,
+}
+
+async fn create_partner_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<CreatePartnerCouponsReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let issue = IssueRequest {
+        quota_id: req.quota_id,
+        customer_ids: req.customer_ids,
+        face_value: req.face_value,
+        valid_time: time_field("valid_time", req.valid_time)?,
+        expire_time: time_field("expire_time", req.expire_time)?,
+        service_types: req.cloud_service_types.unwrap_or_default(),
+        product_ids: req.product_ids.unwrap_or_default(),
+        memo: req.memo,
+        indirect_partner_id: req.indirect_partner_id,
+    };
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let out = coupons::issue(c, &ctx, &partner_id, issue).await?;
+            Ok(CreatePartnerCouponsResponse {
+                error_details: error_details(out.failed),
+                coupon_infos: out
+                    .issued
+                    .into_iter()
+                    .map(|(id, coupon_id)| CouponSimpleInfo { id, coupon_id })
+                    .collect(),
+            })
+        })
+    })
+    .await
+}
+
+/// `ReclaimPartnerCouponsReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReclaimPartnerCouponsReq {
+    pub coupon_id: String,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `ReclaimPartnerCouponsResponse`: no fields (the SDK ignores the body).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReclaimPartnerCouponsResponse {}
+
+async fn reclaim_partner_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<ReclaimPartnerCouponsReq>,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            coupons::reclaim(
+                c,
+                &ctx,
+                &partner_id,
+                req.indirect_partner_id.as_deref(),
+                &req.coupon_id,
+                true,
+            )
+            .await?;
+            Ok(ReclaimPartnerCouponsResponse {})
+        })
+    })
+    .await
+}
+
+/// `ICouponUseLimitInfoV2` (note the wire name `use_limiti_info_id`).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ICouponUseLimitInfoV2 {
+    pub use_limiti_info_id: String,
+    pub limit_key: String,
+    pub value1: Option<String>,
+    pub value2: Option<String>,
+    pub value_unit: Option<String>,
+    pub limit_type: Option<String>,
+    pub promotion_plan_id: Option<String>,
+}
+
+fn use_limits(k: &Coupon) -> Vec<ICouponUseLimitInfoV2> {
+    let mut out = Vec::new();
+    for (key, items) in [
+        ("cloud_service_types", &k.service_types),
+        ("product_ids", &k.product_ids),
+    ] {
+        if !items.is_empty() {
+            out.push(ICouponUseLimitInfoV2 {
+                use_limiti_info_id: format!("{}-{key}", k.id),
+                limit_key: key.into(),
+                value1: Some(items.join(",")),
+                value2: None,
+                value_unit: None,
+                limit_type: Some("ALLOW".into()),
+                promotion_plan_id: None,
+            });
+        }
+    }
+    out
+}
+
+/// `IQueryUserPartnerCouponsResultV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IQueryUserPartnerCouponsResultV2 {
+    pub coupon_id: String,
+    pub status: i64,
+    pub customer_id: String,
+    pub coupon_type: i64,
+    pub measure_id: i64,
+    #[schemars(with = "f64")]
+    pub face_value: Money,
+    pub effective_time: String,
+    pub expire_time: String,
+    pub order_id: Option<String>,
+    pub promotion_plan_id: Option<String>,
+    pub promotion_plan_name: Option<String>,
+    pub promotion_plan_desc: Option<String>,
+    pub media_type: i64,
+    pub fetch_method: i64,
+    pub use_limits: Vec<ICouponUseLimitInfoV2>,
+    pub active_time: String,
+    pub last_used_time: Option<String>,
+    pub promotion_id: Option<String>,
+    pub create_time: String,
+    #[schemars(with = "f64")]
+    pub balance: Money,
+    pub lock_order_id: Option<String>,
+    pub is_frozen: String,
+}
+
+/// `ListIssuedPartnerCouponsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListIssuedPartnerCouponsResponse {
+    pub total_count: i64,
+    pub user_coupons: Vec<IQueryUserPartnerCouponsResultV2>,
+}
+
+fn coupon_query(p: &Params) -> AppResult<CouponQuery> {
+    let (offset, limit) = p.paging()?;
+    Ok(CouponQuery {
+        coupon_id: p.str("coupon_id"),
+        customer_id: p.str("customer_id"),
+        order_id: p.str("order_id"),
+        coupon_type: p.int("coupon_type")?,
+        status: p.int("status")?,
+        create_from: p.time("create_time_begin")?,
+        create_to: p.time("create_time_end")?,
+        effective_from: p.time("effective_time_begin")?,
+        effective_to: p.time("effective_time_end")?,
+        expire_from: p.time("expire_time_begin")?,
+        expire_to: p.time("expire_time_end")?,
+        offset,
+        limit,
+    })
+}
+
+async fn list_issued_partner_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let p = Params::from_uri(&uri);
+    let q = coupon_query(&p)?;
+    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
+    let owner = coupons::acting_partner(
+        &mut conn,
+        &partner_id,
+        p.str("indirect_partner_id").as_deref(),
+    )
+    .await?;
+    drop(conn);
+    let now = caller.now_ms;
+    let (total_count, rows) =
+        coupons::list_coupons(st.db.read(), CouponScope::IssuedBy(&owner.id), &q, now).await?;
+    ok_json(&ListIssuedPartnerCouponsResponse {
+        total_count,
+        user_coupons: rows
+            .iter()
+            .map(|k| IQueryUserPartnerCouponsResultV2 {
+                coupon_id: k.id.clone(),
+                status: k.status_at(now),
+                customer_id: k.customer_id.clone(),
+                coupon_type: k.coupon_type,
+                measure_id: 1,
+                face_value: k.face_value,
+                effective_time: utc(k.effective_at),
+                expire_time: utc(k.expire_at),
+                order_id: k.lock_order_id.clone(),
+                promotion_plan_id: None,
+                promotion_plan_name: None,
+                promotion_plan_desc: None,
+                media_type: 1,
+                fetch_method: 3,
+                use_limits: use_limits(k),
+                active_time: utc(k.effective_at),
+                last_used_time: k.last_used_at.map(utc),
+                promotion_id: None,
+                create_time: utc(k.created_at),
+                balance: k.balance,
+                lock_order_id: k.lock_order_id.clone(),
+                is_frozen: k.is_frozen.to_string(),
+            })
+            .collect(),
+    })
+}
+
+/// `CouponRecordV2` (`operation_type` and `result` are strings on the wire).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouponRecordV2 {
+    pub id: String,
+    pub operation_type: String,
+    pub quota_id: String,
+    pub quota_type: i64,
+    pub coupon_id: Option<String>,
+    pub customer_id: String,
+    #[schemars(with = "f64")]
+    pub operation_amount: Money,
+    pub operation_time: String,
+    pub result: String,
+    pub remark: Option<String>,
+}
+
+/// `ListPartnerCouponsRecordResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListPartnerCouponsRecordResponse {
+    pub total_count: i64,
+    pub records: Vec<CouponRecordV2>,
+}
+
+async fn list_partner_coupons_record(
+    State(st): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let partner_id = caller.partner_id()?.to_string();
+    let p = Params::from_uri(&uri);
+    let (offset, limit) = p.paging()?;
+    let operation_types = p
+        .list("operation_types")
+        .map(|v| {
+            v.iter()
+                .map(|s| {
+                    s.parse::<i64>()
+                        .ok()
+                        .filter(|n| (1..=9).contains(n))
+                        .ok_or_else(|| AppError::invalid("operation_types holds 1 to 9"))
+                })
+                .collect::<AppResult<Vec<i64>>>()
+        })
+        .transpose()?;
+    // A non-enumerated result is not a filter (bss-api-spec §2.8).
+    let result = match p.str("result").as_deref() {
+        Some("0") => Some(0),
+        Some("-1") => Some(-1),
+        _ => None,
+    };
+    let q = RecordQuery {
+        operation_types,
+        quota_id: p.str("quota_id"),
+        quota_type: p.int("quota_type")?,
+        coupon_ids: p.list("coupon_ids"),
+        customer_id: p.str("customer_id"),
+        from: p.time("operation_time_begin")?,
+        to: p.time("operation_time_end")?,
+        result,
+        offset,
+        limit,
+    };
+    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
+    let owner = coupons::acting_partner(
+        &mut conn,
+        &partner_id,
+        p.str("indirect_partner_id").as_deref(),
+    )
+    .await?;
+    drop(conn);
+    let (total_count, rows) = coupons::list_records(st.db.read(), &owner.id, &q).await?;
+    ok_json(&ListPartnerCouponsRecordResponse {
+        total_count,
+        records: rows
+            .into_iter()
+            .map(|r| CouponRecordV2 {
+                id: r.id,
+                operation_type: r.operation_type.to_string(),
+                quota_id: r.quota_id,
+                quota_type: r.quota_type,
+                coupon_id: r.coupon_id,
+                customer_id: r.customer_id,
+                operation_amount: r.amount,
+                operation_time: utc(r.at),
+                result: r.result.to_string(),
+                remark: r.remark,
+            })
+            .collect(),
+    })
+}
+
+/// `IQueryUserCouponsResultV2` (the customer's own coupons).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IQueryUserCouponsResultV2 {
+    pub coupon_id: String,
+    pub coupon_code: Option<String>,
+    pub status: i64,
+    pub customer_id: String,
+    pub coupon_type: i64,
+    pub measure_id: i64,
+    #[schemars(with = "f64")]
+    pub face_value: Money,
+    pub valid_time: String,
+    pub expire_time: String,
+    pub order_id: Option<String>,
+    pub promotion_plan_id: Option<String>,
+    pub plan_name: Option<String>,
+    pub plan_desc: Option<String>,
+    pub media_type: i64,
+    pub fetch_method: i64,
+    pub use_limits: Vec<ICouponUseLimitInfoV2>,
+    pub active_time: String,
+    pub reserve_time: Option<String>,
+    pub promotion_id: Option<String>,
+    pub create_time: String,
+    pub coupon_version: i64,
+    #[schemars(with = "f64")]
+    pub balance: Money,
+    pub lock_order_id: Option<String>,
+    pub coupon_usage: Option<String>,
+    pub is_frozen: String,
+    pub currency: String,
+    pub extend_param1: Option<String>,
+    pub source_id: Option<String>,
+}
+
+/// `ListSubCustomerCouponsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListSubCustomerCouponsResponse {
+    pub count: i64,
+    pub user_coupons: Vec<IQueryUserCouponsResultV2>,
+}
+
+/// A customer's own coupons, with its own access key; reclaimed coupons are not theirs any more.
+/// `active_start_time` / `active_end_time` filter on the activation (effective) time.
+async fn list_sub_customer_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let Principal::Customer { customer_id } = &caller.principal else {
+        return Err(AppError::with(Code::NotAllowed, "This operation is for customers.").into());
+    };
+    let p = Params::from_uri(&uri);
+    let (offset, limit) = p.paging()?;
+    let q = CouponQuery {
+        coupon_id: p.str("coupon_id"),
+        order_id: p.str("order_id"),
+        coupon_type: p.int("coupon_type")?,
+        status: p.int("status")?,
+        effective_from: p.time("active_start_time")?,
+        effective_to: p.time("active_end_time")?,
+        offset,
+        limit,
+        ..Default::default()
+    };
+    let now = caller.now_ms;
+    let (count, rows) =
+        coupons::list_coupons(st.db.read(), CouponScope::OwnedBy(customer_id), &q, now).await?;
+    ok_json(&ListSubCustomerCouponsResponse {
+        count,
+        user_coupons: rows
+            .iter()
+            .map(|k| IQueryUserCouponsResultV2 {
+                coupon_id: k.id.clone(),
+                coupon_code: None,
+                status: k.status_at(now),
+                customer_id: k.customer_id.clone(),
+                coupon_type: k.coupon_type,
+                measure_id: 1,
+                face_value: k.face_value,
+                valid_time: utc(k.effective_at),
+                expire_time: utc(k.expire_at),
+                order_id: k.lock_order_id.clone(),
+                promotion_plan_id: None,
+                plan_name: None,
+                plan_desc: None,
+                media_type: 1,
+                fetch_method: 3,
+                use_limits: use_limits(k),
+                active_time: utc(k.effective_at),
+                reserve_time: None,
+                promotion_id: None,
+                create_time: utc(k.created_at),
+                coupon_version: 2,
+                balance: k.balance,
+                lock_order_id: k.lock_order_id.clone(),
+                coupon_usage: None,
+                is_frozen: k.is_frozen.to_string(),
+                currency: "CNY".into(),
+                extend_param1: None,
+                source_id: None,
+            })
+            .collect(),
+    })
+}
+
+pub const OPERATIONS: &[Operation] = &[
+    CREATE_PARTNER_COUPONS,
+    RECLAIM_PARTNER_COUPONS,
+    LIST_ISSUED_PARTNER_COUPONS,
+    LIST_PARTNER_COUPONS_RECORD,
+    LIST_QUOTA_COUPONS,
+    UPDATE_COUPON_QUOTAS,
+    RECLAIM_COUPON_QUOTAS,
+    LIST_ISSUED_COUPON_QUOTAS,
+    LIST_COUPON_QUOTAS_RECORDS,
+    LIST_SUB_CUSTOMER_COUPONS,
+];
+
+const CREATE_PARTNER_COUPONS: Operation = Operation {
+    name: "create_partner_coupons",
+    method: Method::POST,
+    path: "/v2/promotions/benefits/partner-coupons",
+    summary: "发放优惠券 — issue coupons from a quota to up to 100 resale customers; per-customer failures in error_details",
+    callers: "partner",
+    request: Some(schema::<CreatePartnerCouponsReq>),
+    response: schema::<CreatePartnerCouponsResponse>,
+    route: || post(create_partner_coupons),
+};
+
+const RECLAIM_PARTNER_COUPONS: Operation = Operation {
+    name: "reclaim_partner_coupons",
+    method: Method::POST,
+    path: "/v2/promotions/benefits/partner-coupons/reclaim",
+    summary: "回收优惠券 — recall a usable coupon's whole remaining balance back to its quota",
+    callers: "partner",
+    request: Some(schema::<ReclaimPartnerCouponsReq>),
+    response: schema::<ReclaimPartnerCouponsResponse>,
+    route: || post(reclaim_partner_coupons),
+};
+
+const LIST_ISSUED_PARTNER_COUPONS: Operation = Operation {
+    name: "list_issued_partner_coupons",
+    method: Method::GET,
+    path: "/v2/promotions/benefits/partner-coupons",
+    summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included",
+    callers: "partner",
+    request: None,
+    response: schema::<ListIssuedPartnerCouponsResponse>,
+    route: || get(list_issued_partner_coupons),
+};
+
+const LIST_PARTNER_COUPONS_RECORD: Operation = Operation {
+    name: "list_partner_coupons_record",
+    method: Method::GET,
+    path: "/v2/promotions/benefits/partner-coupons/records/query",
+    summary: "查询优惠券的发放回收记录 — issue and recall records (repeated-key list parameters)",
+    callers: "partner",
+    request: None,
+    response: schema::<ListPartnerCouponsRecordResponse>,
+    route: || get(list_partner_coupons_record),
+};
+
+const LIST_QUOTA_COUPONS: Operation = Operation {
+    name: "list_quota_coupons",
+    method: Method::POST,
+    path: "/v2/partners/coupon-quotas/query",
+    summary:
+        "查询优惠券额度 — the partner's coupon quotas (or, for a master distributor, a reseller's)",
+    callers: "partner",
+    request: Some(schema::<QueryCouponQuotasReqExt>),
+    response: schema::<ListQuotaCouponsResponse>,
+    route: || post(list_quota_coupons),
+};
+
+const UPDATE_COUPON_QUOTAS: Operation = Operation {
+    name: "update_coupon_quotas",
+    method: Method::POST,
+    path: "/v2/partners/coupon-quotas/indirect-partner-adjust",
+    summary:
+        "向云经销商发放代金券额度 — a master distributor grants voucher quota to its resellers",
+    callers: "partner (master distributor)",
+    request: Some(schema::<AdjustCouponQuotasReq>),
+    response: schema::<UpdateCouponQuotasResponse>,
+    route: || post(update_coupon_quotas),
+};
+
+const RECLAIM_COUPON_QUOTAS: Operation = Operation {
+    name: "reclaim_coupon_quotas",
+    method: Method::POST,
+    path: "/v2/partners/coupon-quotas/indirect-partner-reclaim",
+    summary: "回收云经销商的代金券额度 — a master distributor takes back resellers' quota balances",
+    callers: "partner (master distributor)",
+    request: Some(schema::<ReclaimCouponQuotasReq>),
+    response: schema::<ReclaimCouponQuotasResponse>,
+    route: || post(reclaim_coupon_quotas),
+};
+
+const LIST_ISSUED_COUPON_QUOTAS: Operation = Operation {
+    name: "list_issued_coupon_quotas",
+    method: Method::GET,
+    path: "/v2/partners/issued-coupon-quotas",
+    summary: "查询已发放的代金券额度 — quotas a master distributor granted to its resellers",
+    callers: "partner (master distributor)",
+    request: None,
+    response: schema::<ListIssuedCouponQuotasResponse>,
+    route: || get(list_issued_coupon_quotas),
+};
+
+const LIST_COUPON_QUOTAS_RECORDS: Operation = Operation {
+    name: "list_coupon_quotas_records",
+    method: Method::GET,
+    path: "/v2/partners/coupon-quotas/records",
+    summary:
+        "查询代金券额度的发放回收记录 — a master distributor's quota grant and reclaim records",
+    callers: "partner (master distributor)",
+    request: None,
+    response: schema::<ListCouponQuotasRecordsResponse>,
+    route: || get(list_coupon_quotas_records),
+};
+
+const LIST_SUB_CUSTOMER_COUPONS: Operation = Operation {
+    name: "list_sub_customer_coupons",
+    method: Method::GET,
+    path: "/v2/promotions/benefits/coupons",
+    summary: "查询客户的优惠券 — a customer's own coupons (its own access key); reclaimed coupons are not listed",
+    callers: "customer",
+    request: None,
+    response: schema::<ListSubCustomerCouponsResponse>,
+    route: || get(list_sub_customer_coupons),
+};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_keys() {
+        let p = super::query_pairs("operation_types=1&operation_types=2&quota_id=&x=a%2Cb+c");
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[3], ("x".into(), "a,b c".into()));
+    }
+}
