@@ -421,7 +421,7 @@ pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<Strin
             dt { (t(lang, "balance")) } dd #balance { "¥ " (d.balance) }
         } }
         @if x.partner_id.is_some() && !d.via_delegation && matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
-            (super::association::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id)))
+            (super::unbind::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id)))
         }
         h2 { (t(lang, "association_history")) }
         (history_table(lang, &d.history))

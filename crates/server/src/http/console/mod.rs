@@ -2,7 +2,6 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
-mod association;
 mod coupons;
 mod customers;
 mod funds;
@@ -12,6 +11,7 @@ pub mod join;
 mod layout;
 mod pages;
 mod tree;
+mod unbind;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
-        .merge(association::router())
+        .merge(unbind::router())
         .merge(customers::router())
         .merge(coupons::router())
         .merge(tree::router())

@@ -261,7 +261,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                                 dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
                                 dt { (t(lang, "since")) } dd { (format_utc(a.associated_at)) }
                             }
-                            (super::association::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
+                            (super::unbind::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
                         },
                         None => p { (t(lang, "not_associated")) },
                     }
