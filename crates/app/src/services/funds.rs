@@ -172,7 +172,7 @@ async fn my_reseller(
 
 /// The partner an operation is about: the caller, or with `indirect_partner_id` the caller's
 /// reseller (only a master distributor may name one).
-async fn acting_partner(
+pub(crate) async fn acting_partner(
     c: &mut AnyConnection,
     caller_id: &str,
     indirect_partner_id: Option<&str>,

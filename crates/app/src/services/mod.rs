@@ -2,9 +2,11 @@
 //! posts ledger transfers and writes its audit row, inside one transaction. Every surface (vendor
 //! API, native API, console, CLI) calls these same functions.
 
+pub mod catalog;
 pub mod customers;
 pub mod delegation;
 pub mod demo;
 pub mod funds;
 pub mod identity;
+pub mod orders;
 pub mod partners;

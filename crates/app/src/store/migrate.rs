@@ -27,6 +27,7 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "foundation", "0001_foundation.sql"),
     migration!(2, "customers", "0002_customers.sql"),
+    migration!(6, "orders", "0006_orders.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

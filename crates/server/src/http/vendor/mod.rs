@@ -1,8 +1,10 @@
 //! The vendor-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
 //! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
 
+pub mod catalog;
 pub mod customers;
 pub mod funds;
+pub mod orders;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +38,12 @@ pub fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 }
 
 /// Every vendor operation, one slice per capability module.
-pub const OPERATIONS: &[&[Operation]] = &[customers::OPERATIONS, funds::OPERATIONS];
+pub const OPERATIONS: &[&[Operation]] = &[
+    customers::OPERATIONS,
+    funds::OPERATIONS,
+    catalog::OPERATIONS,
+    orders::OPERATIONS,
+];
 
 /// All operations, flattened.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
