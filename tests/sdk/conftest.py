@@ -135,6 +135,28 @@ class Engine:
     def credit_partner(self, partner_id: str, amount: str) -> None:
         self.cli("admin", "credit-partner", partner_id, amount)
 
+    def place_order(self, customer_id: str, product_id: str, period: str = "month", count: int = 1,
+                    quantity: int = 1, size: Optional[int] = None) -> dict:
+        """A pending-payment order placed through `admin place-order --json`: {"order_id", "amount"}."""
+        args = ["admin", "place-order", "--customer", customer_id, "--product", product_id,
+                "--period", period, "--count", str(count), "--quantity", str(quantity)]
+        if size is not None:
+            args += ["--size", str(size)]
+        doc = self.cli_json(*args)
+        for k in ("order_id", "amount"):
+            assert k in doc, f"place-order --json lacks {k!r}: {doc}"
+        return doc
+
+    def list_products(self) -> list:
+        out = self.cli("admin", "list-products", "--json")
+        doc = json.loads(out.stdout)
+        assert isinstance(doc, list), out.stdout
+        return doc
+
+    def run_job(self, name: str, now: Optional[str] = None) -> subprocess.CompletedProcess:
+        args = ["jobs", "run", name] + (["--now", now] if now else [])
+        return self.cli(*args)
+
     def verify(self) -> subprocess.CompletedProcess:
         return self.cli("verify", check=False)
 
@@ -247,3 +269,8 @@ def credit_partner(engine):
 def distributor(engine):
     """A fresh distributor partner (CLI record)."""
     return engine.create_partner("distributor")
+
+
+@pytest.fixture
+def place_order(engine):
+    return engine.place_order
