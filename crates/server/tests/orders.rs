@@ -1131,3 +1131,167 @@ async fn concurrent_pay_and_cancel_never_pay_twice() {
         let _ = identity::generate_key_pair;
     }
 }
+
+/// The console: a customer quotes, orders, pays with a discount and cancels; its partner and an
+/// operator see the orders; the operator edits a price. Both languages, no missing keys.
+#[tokio::test]
+async fn console_catalogue_and_orders() {
+    for app in apps("ocon").await {
+        let w = world(&app).await;
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 100_000).await;
+        let g = grant(&app, &w.d.partner_id, &w.c.customer_id, None, "0.8").await;
+        let s = app.console_login(&w.c.login, "Passw0rd!").await;
+        let cat = app.console_get(&s, "/console/catalog").await;
+        assert_eq!(cat.status, 200, "{}", cat.body);
+        assert!(
+            cat.body.contains("data-nav=\"catalog\"") && cat.body.contains("data-nav=\"orders\"")
+        );
+        assert!(cat.body.contains("ecs-s6-small-1-linux") && !cat.body.contains("??"));
+        let q = app
+            .console_get(&s, "/console/catalog/quote?product=ecs-s6-small-1-linux&period=year&count=1&quantity=1&size=")
+            .await;
+        assert_eq!(q.status, 200, "{}", q.body);
+        assert!(
+            q.body.contains("357.00") && q.body.contains("285.60"),
+            "{}",
+            q.body
+        );
+        let bad = app
+            .console_get(
+                &s,
+                "/console/catalog/quote?product=nope&period=year&count=1&quantity=1",
+            )
+            .await;
+        assert_eq!(bad.status, 400);
+        let placed = app
+            .console_post(
+                &s,
+                "/console/catalog/order",
+                &[
+                    ("product", "ecs-s6-small-1-linux"),
+                    ("period", "year"),
+                    ("count", "1"),
+                    ("quantity", "1"),
+                    ("size", ""),
+                ],
+            )
+            .await;
+        assert_eq!(placed.status, 303, "{}", placed.body);
+        let loc = placed.headers["location"].to_str().unwrap().to_string();
+        let id = loc.rsplit('/').next().unwrap().to_string();
+        let detail = app.console_get(&s, &loc).await;
+        assert!(
+            detail.body.contains("id=\"pay-form\"") && detail.body.contains(&g),
+            "{}",
+            detail.body
+        );
+        let paid = app
+            .console_post(&s, &format!("{loc}/pay"), &[("discount", &g)])
+            .await;
+        assert_eq!(paid.status, 303, "{}", paid.body);
+        let after = app.console_get(&s, &loc).await;
+        assert!(
+            after.body.contains("data-status=\"5\"") && after.body.contains("285.60"),
+            "{}",
+            after.body
+        );
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(100_000 - 28_560)
+        );
+        let again = app.console_post(&s, &format!("{loc}/pay"), &[]).await;
+        assert_eq!(again.status, 400);
+        assert!(again.body.contains("order-error"));
+        let (o2, _) = place(
+            &app,
+            &w.c.customer_id,
+            vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+        )
+        .await;
+        let c2 = app
+            .console_post(&s, &format!("/console/orders/{o2}/cancel"), &[])
+            .await;
+        assert_eq!(c2.status, 303);
+        let tab = app.console_get(&s, "/console/orders?status=4").await;
+        assert!(
+            tab.body.contains(&o2) && !tab.body.contains(&id),
+            "{}",
+            tab.body
+        );
+        // Another customer cannot see it; the partner and the operator can.
+        let so = app.console_login(&w.oc.login, "Passw0rd!").await;
+        assert_eq!(app.console_get(&so, &loc).await.status, 400);
+        let sp = app.console_login(&w.d.login, "Passw0rd!").await;
+        let po = app.console_get(&sp, "/console/orders").await;
+        assert!(po.body.contains(&id) && po.body.contains(&o2) && !po.body.contains("??"));
+        assert_eq!(
+            app.console_post(&sp, &format!("{loc}/pay"), &[])
+                .await
+                .status,
+            403
+        );
+        identity::create_operator(
+            &app.db,
+            common::ctx(),
+            "op-orders".into(),
+            "Passw0rd!x".into(),
+        )
+        .await
+        .unwrap();
+        let sop = app.console_login("op-orders", "Passw0rd!x").await;
+        assert!(app
+            .console_get(&sop, "/console/orders")
+            .await
+            .body
+            .contains(&id));
+        let edit = app
+            .console_get(&sop, "/console/catalog/product?id=evs-sas")
+            .await;
+        assert!(edit.body.contains("product-form") && !edit.body.contains("??"));
+        let saved = app
+            .console_post(
+                &sop,
+                "/console/catalog/product",
+                &[
+                    ("product_id", "evs-sas"),
+                    ("service_type_code", "hws.service.type.ebs"),
+                    ("resource_type_code", "hws.resource.type.volume"),
+                    ("resource_spec", "SAS"),
+                    ("region", "cn-north-4"),
+                    ("name_zh", "高IO云硬盘"),
+                    ("name_en", "High I/O disk"),
+                    ("size_measure_id", "17"),
+                    ("month_price", "0.40"),
+                    ("year_price", "4.00"),
+                    ("active", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let p = pc_app::services::catalog::product(app.db.read(), "evs-sas")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.month_price, Some(Money::from_cents(40)));
+        let refused = app
+            .console_post(&sop, "/console/catalog/product", &[("product_id", "x y")])
+            .await;
+        assert_eq!(refused.status, 400);
+        assert_eq!(
+            app.console_get(&sp, "/console/catalog/product")
+                .await
+                .status,
+            403
+        );
+        // English.
+        app.console_post(&s, "/console/lang", &[("lang", "en-US")])
+            .await;
+        let en = app.console_get(&s, "/console/orders").await;
+        assert!(
+            en.body.contains("Pending payment") && !en.body.contains("??"),
+            "{}",
+            en.body
+        );
+        app.assert_ledger_clean().await;
+    }
+}

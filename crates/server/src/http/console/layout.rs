@@ -17,6 +17,8 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("partners", "/console/partners", "partners"),
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
+            ("catalog", "/console/catalog", "catalog"),
+            ("orders", "/console/orders", "orders"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
@@ -24,13 +26,18 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
+            ("orders", "/console/orders", "orders"),
             ("access-keys", "/console/access-keys", "access_keys"),
         ],
         Role::PartnerStaff => &[
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
         ],
-        Role::Customer => &[("home", "/console", "home")],
+        Role::Customer => &[
+            ("home", "/console", "home"),
+            ("catalog", "/console/catalog", "catalog"),
+            ("orders", "/console/orders", "orders"),
+        ],
     }
 }
 

@@ -6,6 +6,7 @@ mod customers;
 mod funds;
 pub mod i18n;
 mod layout;
+mod orders;
 mod pages;
 mod tree;
 
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(tree::router())
         .merge(funds::router())
+        .merge(orders::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
