@@ -139,6 +139,27 @@ class Engine:
         doc = self.cli_json("admin", "grant-quota", partner_id, "--type", type_, "--amount", amount)
         assert isinstance(doc.get("quota_id"), str) and doc["quota_id"], f"grant-quota --json: {doc}"
         return doc["quota_id"]
+    def place_order(self, customer_id: str, product_id: str, period: str = "month", count: int = 1,
+                    quantity: int = 1, size: Optional[int] = None) -> dict:
+        """A pending-payment order placed through `admin place-order --json`: {"order_id", "amount"}."""
+        args = ["admin", "place-order", "--customer", customer_id, "--product", product_id,
+                "--period", period, "--count", str(count), "--quantity", str(quantity)]
+        if size is not None:
+            args += ["--size", str(size)]
+        doc = self.cli_json(*args)
+        for k in ("order_id", "amount"):
+            assert k in doc, f"place-order --json lacks {k!r}: {doc}"
+        return doc
+
+    def list_products(self) -> list:
+        out = self.cli("admin", "list-products", "--json")
+        doc = json.loads(out.stdout)
+        assert isinstance(doc, list), out.stdout
+        return doc
+
+    def run_job(self, name: str, now: Optional[str] = None) -> subprocess.CompletedProcess:
+        args = ["jobs", "run", name] + (["--now", now] if now else [])
+        return self.cli(*args)
 
     def verify(self) -> subprocess.CompletedProcess:
         return self.cli("verify", check=False)
@@ -258,3 +279,8 @@ def distributor(engine):
 def grant_quota(engine):
     """Grants a coupon quota through the CLI: grant_quota(partner_id, "voucher"|"cash", "100.00") -> quota_id."""
     return engine.grant_quota
+
+
+@pytest.fixture
+def place_order(engine):
+    return engine.place_order

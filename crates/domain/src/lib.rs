@@ -9,6 +9,7 @@ pub mod funds;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod orders;
 pub mod party;
 pub mod signing;
 pub mod timefmt;

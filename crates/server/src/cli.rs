@@ -77,11 +77,16 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum Jobs {
     /// Run one job now: `coupon-expiry` (expire coupons past their expiry, return their remainder
-    /// to valid quotas, recall coupons of customers no longer associated for resale).
+    /// to valid quotas, recall coupons of customers no longer associated for resale) or
+    /// `order-expiry` (cancel unpaid orders past their payment deadline).
     Run {
         name: String,
+        /// Print a JSON report (coupon-expiry).
         #[arg(long)]
         json: bool,
+        /// Act as if it were this UTC time (2026-01-01T00:00:00Z) instead of now (order-expiry).
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -165,6 +170,34 @@ pub enum Admin {
         #[arg(long)]
         memo: Option<String>,
     },
+    /// Print the catalogue's products (with inactive ones) and their prices.
+    ListProducts {
+        /// Print one JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Place a pending-payment new-purchase order for a customer, as the console would.
+    PlaceOrder {
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        product: String,
+        /// month | year
+        #[arg(long)]
+        period: String,
+        /// How many months or years.
+        #[arg(long, default_value_t = 1)]
+        count: i64,
+        /// How many units (default 1).
+        #[arg(long, default_value_t = 1)]
+        quantity: i64,
+        /// Size of a linear product (GB, Mbit/s).
+        #[arg(long)]
+        size: Option<i64>,
+        /// Print one JSON object {"order_id","amount"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// List every partner's cash balance (newest partners first) and their total.
     PartnerBalances {
         #[arg(long, default_value_t = 0)]
@@ -193,7 +226,7 @@ pub enum Admin {
     },
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
@@ -307,7 +340,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Admin(a) => admin(r, a).await,
-        Command::Jobs(Jobs::Run { name, json }) => run_job(&r.database, &name, json).await,
+        Command::Jobs(Jobs::Run { name, json, now }) => match name.as_str() {
+            "order-expiry" => match open(&r.database).await {
+                Ok(db) => crate::cli_orders::run_job(&db, cli_ctx(), &name, now.as_deref()).await,
+                Err(e) => fail(e),
+            },
+            _ => run_job(&r.database, &name, json).await,
+        },
     }
 }
 
@@ -455,6 +494,31 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Admin::ListProducts { json } => crate::cli_orders::list_products(&db, json).await,
+        Admin::PlaceOrder {
+            customer,
+            product,
+            period,
+            count,
+            quantity,
+            size,
+            json,
+        } => {
+            crate::cli_orders::place_order(
+                &db,
+                cli_ctx(),
+                crate::cli_orders::PlaceArgs {
+                    customer,
+                    product,
+                    period,
+                    count,
+                    quantity,
+                    size,
+                    json,
+                },
+            )
+            .await
+        }
         Admin::PartnerBalances {
             offset,
             limit,
@@ -554,7 +618,9 @@ async fn grant_quota(
 
 async fn run_job(database: &str, name: &str, json: bool) -> ExitCode {
     if name != "coupon-expiry" {
-        return fail(format!("unknown job {name:?} (known: coupon-expiry)"));
+        return fail(format!(
+            "unknown job {name:?} (known: coupon-expiry, order-expiry)"
+        ));
     }
     let db = match open(database).await {
         Ok(d) => d,

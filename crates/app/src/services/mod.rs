@@ -3,6 +3,7 @@
 //! API, native API, console, CLI) calls these same functions.
 
 pub mod association;
+pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod delegation;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod funds;
 pub mod identity;
 pub mod invites;
+pub mod orders;
 pub mod partners;
 pub mod unbind;
 pub mod verification;

@@ -64,6 +64,18 @@ impl Caller {
         }
     }
 
+    /// The customer id, or `CBC.0155` for a partner's key on a customer-only operation (the
+    /// vendor: "partner operators cannot call" pay / cancel / order discounts).
+    pub fn customer_id(&self) -> Result<&str, ApiError> {
+        match &self.principal {
+            Principal::Customer { customer_id } => Ok(customer_id),
+            Principal::Partner { .. } => Err(ApiError::from(AppError::with(
+                Code::NotAllowed,
+                "This operation is for customers.",
+            ))),
+        }
+    }
+
     /// The idempotency scope: one key space per caller identity.
     pub fn scope(&self) -> String {
         match &self.principal {

@@ -18,6 +18,8 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
             ("quotas", "/console/quotas", "quotas"),
+            ("catalog", "/console/catalog", "catalog"),
+            ("orders", "/console/orders", "orders"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
         ],
@@ -26,6 +28,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("customers", "/console/customers", "customers"),
             ("funds", "/console/funds", "funds"),
             ("invites", "/console/invites", "invites"),
+            ("orders", "/console/orders", "orders"),
             ("access-keys", "/console/access-keys", "access_keys"),
             ("vouchers", "/console/vouchers", "voucher_management"),
             (
@@ -41,6 +44,8 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
         ],
         Role::Customer => &[
             ("home", "/console", "home"),
+            ("catalog", "/console/catalog", "catalog"),
+            ("orders", "/console/orders", "orders"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }

@@ -9,6 +9,7 @@ pub mod i18n;
 mod invites;
 pub mod join;
 mod layout;
+mod orders;
 mod pages;
 mod tree;
 mod unbind;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(funds::router())
         .merge(invites::router())
         .merge(join::router())
+        .merge(orders::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

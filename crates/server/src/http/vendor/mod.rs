@@ -1,9 +1,11 @@
 //! The vendor-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
 //! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
 
+pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod funds;
+pub mod orders;
 pub mod partners;
 
 use std::collections::BTreeMap;
@@ -43,6 +45,8 @@ pub const OPERATIONS: &[&[Operation]] = &[
     funds::OPERATIONS,
     partners::OPERATIONS,
     coupons::OPERATIONS,
+    catalog::OPERATIONS,
+    orders::OPERATIONS,
 ];
 
 /// All operations, flattened.

@@ -1,0 +1,426 @@
+//! The catalogue: cloud service types, resource types and products with their yearly/monthly and
+//! pay-per-use prices (bss-api-spec §2.36–2.38). The starting catalogue is loaded by migration
+//! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
+//! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
+
+use pc_domain::Money;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::store::audit;
+
+/// The vendor's `X-Language`: `zh_CN` (default) or `en_US`.
+pub fn english(x_language: Option<&str>) -> bool {
+    x_language.is_some_and(|l| l.trim().eq_ignore_ascii_case("en_US"))
+}
+
+/// The Chinese or the English text.
+pub fn pick<'a>(en: bool, zh: &'a str, english: &'a str) -> &'a str {
+    if en {
+        english
+    } else {
+        zh
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceType {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub abbreviation: String,
+}
+
+impl ServiceType {
+    pub fn name(&self, en: bool) -> &str {
+        pick(en, &self.name_zh, &self.name_en)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResourceType {
+    pub code: String,
+    pub service_type_code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub desc_zh: String,
+    pub desc_en: String,
+}
+
+impl ResourceType {
+    pub fn name(&self, en: bool) -> &str {
+        pick(en, &self.name_zh, &self.name_en)
+    }
+    pub fn desc(&self, en: bool) -> &str {
+        pick(en, &self.desc_zh, &self.desc_en)
+    }
+}
+
+/// Largest page of catalogue listings.
+pub const MAX_PAGE: i64 = 1000;
+
+/// Checks `offset` / `limit` of a catalogue listing (defaults 0 / 10).
+pub fn page(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(10);
+    if offset < 0 {
+        return Err(AppError::invalid("offset must be 0 or more"));
+    }
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    Ok((offset, limit))
+}
+
+/// `list_service_types`: optionally filtered by a substring of the name (either language,
+/// case-insensitive), in catalogue order.
+pub async fn service_types(
+    pool: &AnyPool,
+    name: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<ServiceType>)> {
+    let name = name.map(str::trim).filter(|s| !s.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 128) {
+        return Err(AppError::invalid(
+            "service_type_name has at most 128 characters",
+        ));
+    }
+    let pattern = name.map(|n| {
+        let mut s = String::from("%");
+        for ch in n.to_lowercase().chars() {
+            if matches!(ch, '%' | '_' | '\\') {
+                s.push('\\');
+            }
+            s.push(ch);
+        }
+        s.push('%');
+        s
+    });
+    let filter =
+        "FROM catalog_service_types WHERE ($1 IS NULL OR LOWER(name_zh) LIKE $1 ESCAPE '\\' \
+                  OR LOWER(name_en) LIKE $1 ESCAPE '\\')";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+        .bind(pattern.clone())
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT code, name_zh, name_en, abbreviation {filter} ORDER BY sort_order, code LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.into_iter()
+            .map(|r| ServiceType {
+                code: r.get(0),
+                name_zh: r.get(1),
+                name_en: r.get(2),
+                abbreviation: r.get(3),
+            })
+            .collect(),
+    ))
+}
+
+/// `list_resource_types`, in catalogue order.
+pub async fn resource_types(
+    pool: &AnyPool,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<ResourceType>)> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_resource_types")
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT code, service_type_code, name_zh, name_en, desc_zh, desc_en FROM catalog_resource_types \
+         ORDER BY sort_order, code LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.into_iter()
+            .map(|r| ResourceType {
+                code: r.get(0),
+                service_type_code: r.get(1),
+                name_zh: r.get(2),
+                name_en: r.get(3),
+                desc_zh: r.get(4),
+                desc_en: r.get(5),
+            })
+            .collect(),
+    ))
+}
+
+/// A product with its prices and the names of its service and resource types.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Product {
+    pub product_id: String,
+    pub service_type_code: String,
+    pub service_type_name_zh: String,
+    pub service_type_name_en: String,
+    pub resource_type_code: String,
+    pub resource_type_name_zh: String,
+    pub resource_type_name_en: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub spec_desc_zh: String,
+    pub spec_desc_en: String,
+    /// Set for linear products (priced per unit of size): 15 Mbit/s, 17 GB, 14 count.
+    pub size_measure_id: Option<i64>,
+    /// Price of one month (per unit of size for linear products).
+    pub month_price: Option<Money>,
+    /// Price of one year.
+    pub year_price: Option<Money>,
+    /// Pay-per-use price of one hour.
+    pub hour_price: Option<Money>,
+    pub active: bool,
+}
+
+impl Product {
+    pub fn name(&self, en: bool) -> &str {
+        pick(en, &self.name_zh, &self.name_en)
+    }
+    pub fn spec_desc(&self, en: bool) -> &str {
+        pick(en, &self.spec_desc_zh, &self.spec_desc_en)
+    }
+    pub fn service_type_name(&self, en: bool) -> &str {
+        pick(en, &self.service_type_name_zh, &self.service_type_name_en)
+    }
+    pub fn resource_type_name(&self, en: bool) -> &str {
+        pick(en, &self.resource_type_name_zh, &self.resource_type_name_en)
+    }
+    pub fn is_linear(&self) -> bool {
+        self.size_measure_id.is_some()
+    }
+}
+
+const PRODUCT_SELECT: &str = "SELECT p.id, p.service_type_code, s.name_zh, s.name_en, p.resource_type_code, r.name_zh, r.name_en, \
+     p.resource_spec, p.region, p.name_zh, p.name_en, p.spec_desc_zh, p.spec_desc_en, p.size_measure_id, \
+     p.month_price, p.year_price, p.hour_price, p.active \
+     FROM catalog_products p JOIN catalog_service_types s ON s.code = p.service_type_code \
+     JOIN catalog_resource_types r ON r.code = p.resource_type_code";
+
+fn row_to_product(r: &sqlx::any::AnyRow) -> Product {
+    let m = |i: usize| r.get::<Option<i64>, _>(i).map(Money::from_cents);
+    Product {
+        product_id: r.get(0),
+        service_type_code: r.get(1),
+        service_type_name_zh: r.get(2),
+        service_type_name_en: r.get(3),
+        resource_type_code: r.get(4),
+        resource_type_name_zh: r.get(5),
+        resource_type_name_en: r.get(6),
+        resource_spec: r.get(7),
+        region: r.get(8),
+        name_zh: r.get(9),
+        name_en: r.get(10),
+        spec_desc_zh: r.get(11),
+        spec_desc_en: r.get(12),
+        size_measure_id: r.get(13),
+        month_price: m(14),
+        year_price: m(15),
+        hour_price: m(16),
+        active: r.get::<i64, _>(17) != 0,
+    }
+}
+
+/// Every product in catalogue order (service type, resource type, id); inactive ones only when asked.
+pub async fn products(pool: &AnyPool, include_inactive: bool) -> AppResult<Vec<Product>> {
+    let rows = sqlx::query(&format!(
+        "{PRODUCT_SELECT} WHERE ($1 = 1 OR p.active = 1) ORDER BY s.sort_order, r.sort_order, p.id"
+    ))
+    .bind(i64::from(include_inactive))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(row_to_product).collect())
+}
+
+pub async fn product<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    id: &str,
+) -> AppResult<Option<Product>> {
+    let row = sqlx::query(&format!("{PRODUCT_SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.as_ref().map(row_to_product))
+}
+
+/// The active product a rating request names by its four keys (service type, resource type,
+/// spec, region; type codes and region case-insensitive).
+pub async fn find_product<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    service_type: &str,
+    resource_type: &str,
+    spec: &str,
+    region: &str,
+) -> AppResult<Option<Product>> {
+    let row = sqlx::query(&format!(
+        "{PRODUCT_SELECT} WHERE LOWER(p.service_type_code) = $1 AND LOWER(p.resource_type_code) = $2 \
+         AND p.resource_spec = $3 AND LOWER(p.region) = $4 AND p.active = 1"
+    ))
+    .bind(service_type.trim().to_lowercase())
+    .bind(resource_type.trim().to_lowercase())
+    .bind(spec.trim())
+    .bind(region.trim().to_lowercase())
+    .fetch_optional(exec)
+    .await?;
+    Ok(row.as_ref().map(row_to_product))
+}
+
+/// What an operator enters to create or edit a product.
+#[derive(Debug, Clone)]
+pub struct ProductInput {
+    pub product_id: String,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub spec_desc_zh: String,
+    pub spec_desc_en: String,
+    pub size_measure_id: Option<i64>,
+    pub month_price: Option<Money>,
+    pub year_price: Option<Money>,
+    pub hour_price: Option<Money>,
+    pub active: bool,
+}
+
+fn check_text(field: &str, v: &str, max: usize, required: bool) -> AppResult<()> {
+    if required && v.trim().is_empty() {
+        return Err(AppError::invalid(format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::invalid(format!(
+            "{field} has at most {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+impl ProductInput {
+    fn validate(&self) -> AppResult<()> {
+        check_text("product_id", &self.product_id, 64, true)?;
+        if !self
+            .product_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(AppError::invalid(
+                "product_id may contain letters, digits, '-', '_' and '.' only",
+            ));
+        }
+        check_text("resource_spec", &self.resource_spec, 128, true)?;
+        check_text("region", &self.region, 64, true)?;
+        check_text("name_zh", &self.name_zh, 128, true)?;
+        check_text("name_en", &self.name_en, 128, true)?;
+        check_text("spec_desc_zh", &self.spec_desc_zh, 256, false)?;
+        check_text("spec_desc_en", &self.spec_desc_en, 256, false)?;
+        if let Some(m) = self.size_measure_id {
+            if ![14, 15, 17].contains(&m) {
+                return Err(AppError::invalid(
+                    "size_measure_id must be 14 (count), 15 (Mbit/s) or 17 (GB)",
+                ));
+            }
+        }
+        for (f, p) in [
+            ("month_price", self.month_price),
+            ("year_price", self.year_price),
+            ("hour_price", self.hour_price),
+        ] {
+            if p.is_some_and(|p| p.is_negative()) {
+                return Err(AppError::invalid(format!("{f} must not be negative")));
+            }
+        }
+        if self.month_price.is_none() && self.year_price.is_none() {
+            return Err(AppError::invalid(
+                "a product needs a monthly or a yearly price",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Creates the product, or replaces an existing one's fields (operators only). The type codes
+/// must exist; the four rating keys must stay unique.
+pub async fn save_product(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> AppResult<()> {
+    if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
+        return Err(AppError::new(Code::AccessDenied));
+    }
+    p.validate()?;
+    let rt: Option<String> =
+        sqlx::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
+            .bind(&p.resource_type_code)
+            .fetch_optional(&mut *c)
+            .await?;
+    if rt.as_deref() != Some(p.service_type_code.as_str()) {
+        return Err(AppError::invalid(
+            "resource_type_code must be a resource type of service_type_code",
+        ));
+    }
+    let cents = |m: Option<Money>| m.map(|m| m.cents());
+    let r = sqlx::query(
+        "INSERT INTO catalog_products (id, service_type_code, resource_type_code, resource_spec, region, name_zh, name_en, \
+         spec_desc_zh, spec_desc_en, size_measure_id, month_price, year_price, hour_price, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+         ON CONFLICT (id) DO UPDATE SET service_type_code = $2, resource_type_code = $3, resource_spec = $4, region = $5, \
+         name_zh = $6, name_en = $7, spec_desc_zh = $8, spec_desc_en = $9, size_measure_id = $10, month_price = $11, \
+         year_price = $12, hour_price = $13, active = $14, updated_at = $15",
+    )
+    .bind(&p.product_id)
+    .bind(&p.service_type_code)
+    .bind(&p.resource_type_code)
+    .bind(p.resource_spec.trim())
+    .bind(p.region.trim())
+    .bind(p.name_zh.trim())
+    .bind(p.name_en.trim())
+    .bind(p.spec_desc_zh.trim())
+    .bind(p.spec_desc_en.trim())
+    .bind(p.size_measure_id)
+    .bind(cents(p.month_price))
+    .bind(cents(p.year_price))
+    .bind(cents(p.hour_price))
+    .bind(i64::from(p.active))
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await;
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            return Err(AppError::with(
+                Code::AlreadyExists,
+                "another product has the same service type, resource type, spec and region",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "catalog.save_product",
+            target_kind: "product",
+            target_id: &p.product_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({
+                "month_price": p.month_price.map(|m| m.to_string()),
+                "year_price": p.year_price.map(|m| m.to_string()),
+                "hour_price": p.hour_price.map(|m| m.to_string()),
+                "active": p.active,
+            }),
+        },
+    )
+    .await
+}

@@ -1,0 +1,1548 @@
+//! Yearly/monthly orders of partners' customers (domain.md §11, bss-api-spec §2.21–2.26, §2.38):
+//! price quotes, placing an order, listing and showing orders, partner-granted discounts, paying
+//! from the customer's balance, cancelling, and expiring unpaid orders. The codes, the state
+//! machine, period and discount arithmetic are in `pc_domain::orders`.
+//!
+//! **Who sees an order (decision).** An order records the partner the customer was associated
+//! with when it was placed (`partner_id`, and its tenant `root_id`). That partner lists and reads
+//! it; a master distributor reads its resellers' customers' orders by naming the reseller
+//! (`indirect_partner_id`), as `list_sub_customers` does; the customer reads its own. Anything
+//! else is `CBC.30000010` (invalid order), the same answer as an id that does not exist.
+//!
+//! **Paying (decision).** Payment is from the customer's cash account: one ledger transfer
+//! `customer_cash:<customer> → external:world` (kind `order_pay`): the money leaves the
+//! deployment to the cloud vendor, which is what a paid order is. The order's move from
+//! `6 pending payment` to `5 completed` is a guarded `UPDATE … WHERE status = 6` in the same
+//! transaction as the transfer, the resources it provisions and the audit row, so an order is
+//! paid at most once however many requests race, and a failed payment leaves nothing behind.
+//! Coupons plug in at [`apply_coupons`], the one seam between a payment and the coupon ledger.
+
+use pc_domain::ids::random_hex;
+use pc_domain::ledger::AccountKind;
+use pc_domain::orders::{
+    self as rules, OrderStatus, OrderType, PeriodType, Ratio, ResourceStatus, SourceType,
+};
+use pc_domain::party::AssociationType;
+use pc_domain::{timefmt, Money};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::catalog::{self, Product};
+use crate::services::{funds, partners};
+use crate::store::{audit, ledger, Db};
+
+/// Ledger transfer kind of an order payment (customer cash → outside world).
+pub const KIND_ORDER_PAY: &str = "order_pay";
+
+/// The `settings` key of the operator's lowest discount ratio (basis points).
+pub const DISCOUNT_FLOOR_KEY: &str = "orders.discount_floor_bp";
+
+/// Most lines one order or one quote may carry.
+pub const MAX_LINES: usize = 10;
+/// Most items of one kind bought on one line.
+pub const MAX_SUBSCRIPTION_NUM: i64 = 100;
+/// Largest size of a linear product on one line (GB, Mbit/s, count).
+pub const MAX_RESOURCE_SIZE: i64 = 32_768;
+
+fn new_order_id() -> String {
+    format!("CS{}", random_hex(8).to_uppercase())
+}
+
+fn new_resource_id() -> String {
+    let h = random_hex(16);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+// ----------------------------------------------------------------------------------------------
+// Items and quotes
+
+/// One thing to buy: a product for a number of months or years, a quantity, and for linear
+/// products a size.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub product_id: String,
+    pub period: PeriodType,
+    pub period_num: i64,
+    pub subscription_num: i64,
+    pub resource_size: Option<i64>,
+}
+
+/// An item with its product and list price.
+#[derive(Debug, Clone)]
+pub struct PricedItem {
+    pub item: Item,
+    pub product: Product,
+    pub official: Money,
+}
+
+/// Prices an item of an active product: the period's unit price × period count × quantity
+/// (× size for linear products). Every error names the field.
+pub fn price(product: &Product, item: &Item) -> AppResult<Money> {
+    rules::check_period(item.period, item.period_num).map_err(AppError::invalid)?;
+    if !(1..=MAX_SUBSCRIPTION_NUM).contains(&item.subscription_num) {
+        return Err(AppError::invalid(format!(
+            "subscription_num must be between 1 and {MAX_SUBSCRIPTION_NUM}"
+        )));
+    }
+    let size = if product.is_linear() {
+        match item.resource_size {
+            Some(s) if (1..=MAX_RESOURCE_SIZE).contains(&s) => Some(s),
+            _ => {
+                return Err(AppError::invalid(format!(
+                    "resource_size (1–{MAX_RESOURCE_SIZE}) is required for product {}",
+                    product.product_id
+                )))
+            }
+        }
+    } else {
+        None
+    };
+    let unit = match item.period {
+        PeriodType::Year => product.year_price,
+        _ => product.month_price,
+    }
+    .ok_or_else(|| {
+        AppError::invalid(format!(
+            "product {} is not sold by this period type",
+            product.product_id
+        ))
+    })?;
+    rules::line_price(unit, item.period_num, item.subscription_num, size)
+        .ok_or_else(|| AppError::invalid("the amount is out of range"))
+}
+
+/// A partner-granted discount in force.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    pub partner_id: String,
+    pub customer_id: String,
+    /// `None`: every product.
+    pub product_id: Option<String>,
+    pub ratio: Ratio,
+    pub created_at: i64,
+}
+
+impl Grant {
+    pub fn applies_to(&self, product_id: &str) -> bool {
+        self.product_id.as_deref().is_none_or(|p| p == product_id)
+    }
+}
+
+/// The discounts `partner_id` grants `customer_id` that are in force, newest first.
+pub async fn grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    partner_id: &str,
+    customer_id: &str,
+) -> AppResult<Vec<Grant>> {
+    let rows = sqlx::query(
+        "SELECT id, partner_id, customer_id, product_id, ratio_bp, created_at FROM partner_discounts \
+         WHERE partner_id = $1 AND customer_id = $2 AND revoked_at IS NULL ORDER BY created_at DESC, id",
+    )
+    .bind(partner_id)
+    .bind(customer_id)
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Grant {
+                id: r.get(0),
+                partner_id: r.get(1),
+                customer_id: r.get(2),
+                product_id: r.get(3),
+                ratio: Ratio::from_bp(r.get(4))
+                    .ok_or_else(|| AppError::internal("bad discount ratio"))?,
+                created_at: r.get(5),
+            })
+        })
+        .collect()
+}
+
+/// A line's price under one discount.
+#[derive(Debug, Clone, Copy)]
+pub struct Discounted {
+    pub official: Money,
+    pub discount: Money,
+}
+
+impl Discounted {
+    pub fn amount(&self) -> Money {
+        self.official
+            .checked_sub(self.discount)
+            .unwrap_or(Money::ZERO)
+    }
+}
+
+/// What a discount does to each line (in order) of something priced: lines it does not apply to
+/// keep their list price.
+pub fn discount_lines(grant: &Grant, lines: &[(&str, Money)]) -> Vec<Discounted> {
+    lines
+        .iter()
+        .map(|(product_id, official)| Discounted {
+            official: *official,
+            discount: if grant.applies_to(product_id) {
+                grant.ratio.discount_on(*official)
+            } else {
+                Money::ZERO
+            },
+        })
+        .collect()
+}
+
+fn sum(v: impl IntoIterator<Item = Money>) -> Money {
+    v.into_iter()
+        .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a))
+}
+
+/// One discount's quote.
+#[derive(Debug, Clone)]
+pub struct DiscountQuote {
+    pub grant: Grant,
+    pub lines: Vec<Discounted>,
+    pub best: bool,
+}
+
+impl DiscountQuote {
+    pub fn discount(&self) -> Money {
+        sum(self.lines.iter().map(|l| l.discount))
+    }
+    pub fn amount(&self) -> Money {
+        sum(self.lines.iter().map(|l| l.amount()))
+    }
+}
+
+/// A price quote (`list_rate_on_period_detail`): the list price of each item and, for a customer,
+/// one result per partner-granted discount that lowers the price.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub items: Vec<PricedItem>,
+    pub discounts: Vec<DiscountQuote>,
+}
+
+impl Quote {
+    pub fn official(&self) -> Money {
+        sum(self.items.iter().map(|i| i.official))
+    }
+}
+
+/// The partner a customer is associated with now, and the association type.
+async fn customer_partner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    customer_id: &str,
+) -> AppResult<Option<(partners::Partner, AssociationType)>> {
+    let row = sqlx::query(
+        "SELECT p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at, \
+         a.association_type FROM associations a JOIN partners p ON p.id = a.partner_id \
+         WHERE a.customer_id = $1 AND a.ended_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_optional(exec)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => {
+            let t = AssociationType::from_code(r.get(9))
+                .ok_or_else(|| AppError::internal("bad association type"))?;
+            Ok(Some((partners::row_to_partner(&r)?, t)))
+        }
+    }
+}
+
+/// Loads and prices items; an unknown or inactive product is `ProductNotFound`.
+async fn price_items(c: &mut AnyConnection, items: Vec<Item>) -> AppResult<Vec<PricedItem>> {
+    if items.is_empty() {
+        return Err(AppError::invalid("at least one product is required"));
+    }
+    if items.len() > MAX_LINES {
+        return Err(AppError::invalid(format!(
+            "at most {MAX_LINES} products at a time"
+        )));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let product = catalog::product(&mut *c, &item.product_id)
+            .await?
+            .filter(|p| p.active)
+            .ok_or_else(|| AppError::with(Code::ProductNotFound, item.product_id.clone()))?;
+        let official = price(&product, &item)?;
+        out.push(PricedItem {
+            item,
+            product,
+            official,
+        });
+    }
+    Ok(out)
+}
+
+/// Quotes priced items for `customer_id` (or nobody): its partner's grants that lower the price,
+/// the biggest discount marked best (the first of equals).
+pub async fn quote_priced(
+    c: &mut AnyConnection,
+    customer_id: Option<&str>,
+    items: Vec<PricedItem>,
+) -> AppResult<Quote> {
+    let mut discounts = Vec::new();
+    if let Some(cid) = customer_id {
+        if let Some((p, _)) = customer_partner(&mut *c, cid).await? {
+            let lines: Vec<(&str, Money)> = items
+                .iter()
+                .map(|i| (i.product.product_id.as_str(), i.official))
+                .collect();
+            for g in grants(&mut *c, &p.id, cid).await? {
+                let q = DiscountQuote {
+                    lines: discount_lines(&g, &lines),
+                    grant: g,
+                    best: false,
+                };
+                if q.discount().is_positive() {
+                    discounts.push(q);
+                }
+            }
+        }
+    }
+    if let Some(best) = discounts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, d)| (d.discount(), std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+    {
+        discounts[best].best = true;
+    }
+    Ok(Quote { items, discounts })
+}
+
+/// A quote of products named by id (the console's catalogue page).
+pub async fn quote(
+    pool: &AnyPool,
+    customer_id: Option<&str>,
+    items: Vec<Item>,
+) -> AppResult<Quote> {
+    let mut c = pool.acquire().await?;
+    let priced = price_items(&mut c, items).await?;
+    quote_priced(&mut c, customer_id, priced).await
+}
+
+// ----------------------------------------------------------------------------------------------
+// Partner-granted discounts
+
+/// The operator's lowest discount ratio a partner may grant.
+pub async fn discount_floor<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+) -> AppResult<Ratio> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(DISCOUNT_FLOOR_KEY)
+        .fetch_optional(exec)
+        .await?;
+    v.and_then(|s| s.parse().ok())
+        .and_then(Ratio::from_bp)
+        .or_else(|| Ratio::from_bp(rules::DEFAULT_DISCOUNT_FLOOR_BP))
+        .ok_or_else(|| AppError::internal("bad discount floor"))
+}
+
+/// Sets the lowest ratio partners may grant (operators only).
+pub async fn set_discount_floor(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
+    if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
+        return Err(AppError::new(Code::AccessDenied));
+    }
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+    )
+    .bind(DISCOUNT_FLOOR_KEY)
+    .bind(floor.bp().to_string())
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.set_discount_floor",
+            target_kind: "setting",
+            target_id: DISCOUNT_FLOOR_KEY,
+            transfer_ids: &[],
+            detail: serde_json::json!({"ratio": floor.to_string()}),
+        },
+    )
+    .await
+}
+
+/// A partner grants one of its own customers a discount on one product or every product, not
+/// below the operator's floor. Returns the discount id.
+pub async fn grant_discount(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner_id: &str,
+    customer_id: &str,
+    product_id: Option<&str>,
+    ratio: Ratio,
+) -> AppResult<String> {
+    let p = partners::get(&mut *c, partner_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    match customer_partner(&mut *c, customer_id).await? {
+        Some((cp, _)) if cp.id == p.id => {}
+        _ => return Err(AppError::new(Code::NotSubCustomer)),
+    }
+    if let Some(pid) = product_id {
+        catalog::product(&mut *c, pid)
+            .await?
+            .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.to_string()))?;
+    }
+    let floor = discount_floor(&mut *c).await?;
+    if ratio < floor {
+        return Err(AppError::with(
+            Code::DiscountBelowFloor,
+            format!("the lowest ratio is {floor}"),
+        ));
+    }
+    let id = format!("pd{}", random_hex(12));
+    sqlx::query(
+        "INSERT INTO partner_discounts (id, root_id, partner_id, customer_id, product_id, ratio_bp, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(&p.root_id)
+    .bind(&p.id)
+    .bind(customer_id)
+    .bind(product_id.map(str::to_string))
+    .bind(ratio.bp())
+    .bind(ctx.actor.id())
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.grant_discount",
+            target_kind: "customer",
+            target_id: customer_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"discount_id": id, "product_id": product_id, "ratio": ratio.to_string()}),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Orders
+
+/// An order as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Order {
+    pub order_id: String,
+    pub root_id: String,
+    pub partner_id: String,
+    pub customer_id: String,
+    pub service_type_code: String,
+    pub service_type_name_zh: Option<String>,
+    pub service_type_name_en: Option<String>,
+    pub source_type: i64,
+    pub status: i64,
+    pub order_type: i64,
+    pub official_amount: Money,
+    pub amount_after_discount: Money,
+    pub discount_amount: Money,
+    pub discount_type: Option<String>,
+    pub coupon_amount: Money,
+    pub flexipurchase_coupon_amount: Money,
+    pub stored_card_amount: Money,
+    pub cash_amount: Money,
+    pub commission_amount: Money,
+    pub consumed_amount: Money,
+    pub currency: String,
+    pub user_name: String,
+    pub created_at: i64,
+    pub payment_deadline: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+}
+
+impl Order {
+    pub fn service_type_name(&self, en: bool) -> Option<&str> {
+        if en {
+            self.service_type_name_en.as_deref()
+        } else {
+            self.service_type_name_zh.as_deref()
+        }
+    }
+    pub fn status(&self) -> Option<OrderStatus> {
+        OrderStatus::from_code(self.status)
+    }
+}
+
+const ORDER_SELECT: &str = "SELECT o.id, o.root_id, o.partner_id, o.customer_id, o.service_type_code, s.name_zh, s.name_en, \
+     o.source_type, o.status, o.order_type, o.official_amount, o.amount_after_discount, o.discount_amount, o.discount_type, \
+     o.coupon_amount, o.flexipurchase_coupon_amount, o.stored_card_amount, o.cash_amount, o.commission_amount, o.consumed_amount, \
+     o.currency, o.user_name, o.created_at, o.payment_deadline, o.paid_at, o.cancelled_at, o.cancel_reason \
+     FROM orders o LEFT JOIN catalog_service_types s ON s.code = o.service_type_code";
+
+fn row_to_order(r: &sqlx::any::AnyRow) -> Order {
+    let m = |i: usize| Money::from_cents(r.get(i));
+    Order {
+        order_id: r.get(0),
+        root_id: r.get(1),
+        partner_id: r.get(2),
+        customer_id: r.get(3),
+        service_type_code: r.get(4),
+        service_type_name_zh: r.get(5),
+        service_type_name_en: r.get(6),
+        source_type: r.get(7),
+        status: r.get(8),
+        order_type: r.get(9),
+        official_amount: m(10),
+        amount_after_discount: m(11),
+        discount_amount: m(12),
+        discount_type: r.get(13),
+        coupon_amount: m(14),
+        flexipurchase_coupon_amount: m(15),
+        stored_card_amount: m(16),
+        cash_amount: m(17),
+        commission_amount: m(18),
+        consumed_amount: m(19),
+        currency: r.get(20),
+        user_name: r.get(21),
+        created_at: r.get(22),
+        payment_deadline: r.get(23),
+        paid_at: r.get(24),
+        cancelled_at: r.get(25),
+        cancel_reason: r.get(26),
+    }
+}
+
+async fn load_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    order_id: &str,
+) -> AppResult<Option<Order>> {
+    let row = sqlx::query(&format!("{ORDER_SELECT} WHERE o.id = $1"))
+        .bind(order_id.trim().to_uppercase())
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.as_ref().map(row_to_order))
+}
+
+/// An order line as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrderLine {
+    pub order_line_item_id: String,
+    pub order_id: String,
+    pub product_id: String,
+    pub service_type_code: String,
+    pub service_type_name_zh: Option<String>,
+    pub service_type_name_en: Option<String>,
+    pub resource_type_code: String,
+    pub product_spec_desc: String,
+    pub region: String,
+    pub period_type: i64,
+    pub period_num: Option<i64>,
+    pub subscription_num: i64,
+    pub resource_size: Option<i64>,
+    pub official_amount: Money,
+    pub amount_after_discount: Money,
+    pub discount_amount: Money,
+    pub effective_at: Option<i64>,
+    pub expire_at: Option<i64>,
+}
+
+const LINE_SELECT: &str = "SELECT l.id, l.order_id, l.product_id, l.service_type_code, s.name_zh, s.name_en, l.resource_type_code, \
+     l.product_spec_desc, l.region, l.period_type, l.period_num, l.subscription_num, l.resource_size, l.official_amount, \
+     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at \
+     FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code";
+
+fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
+    OrderLine {
+        order_line_item_id: r.get(0),
+        order_id: r.get(1),
+        product_id: r.get(2),
+        service_type_code: r.get(3),
+        service_type_name_zh: r.get(4),
+        service_type_name_en: r.get(5),
+        resource_type_code: r.get(6),
+        product_spec_desc: r.get(7),
+        region: r.get(8),
+        period_type: r.get(9),
+        period_num: r.get(10),
+        subscription_num: r.get(11),
+        resource_size: r.get(12),
+        official_amount: Money::from_cents(r.get(13)),
+        amount_after_discount: Money::from_cents(r.get(14)),
+        discount_amount: Money::from_cents(r.get(15)),
+        effective_at: r.get(16),
+        expire_at: r.get(17),
+    }
+}
+
+async fn load_lines<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    order_id: &str,
+) -> AppResult<Vec<OrderLine>> {
+    let rows = sqlx::query(&format!(
+        "{LINE_SELECT} WHERE l.order_id = $1 ORDER BY l.seq"
+    ))
+    .bind(order_id)
+    .fetch_all(exec)
+    .await?;
+    Ok(rows.iter().map(row_to_line).collect())
+}
+
+/// What was placed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Placed {
+    pub order_id: String,
+    pub amount: Money,
+    pub payment_deadline: i64,
+}
+
+/// Places a new-purchase order for `customer_id`, pending payment. Who may:
+/// - the customer itself (source type 1 customer; user name = its account name);
+/// - its partner when the association is resale (代售), on its behalf (source type 2 agent);
+///   a consulting-sales partner gets `CBC.5024`, any other partner `CBC.99000035`;
+/// - an operator or the command line (as the customer would; user name "运营人员").
+pub async fn place_order(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    items: Vec<Item>,
+) -> AppResult<Placed> {
+    let (partner, assoc) = match customer_partner(&mut *c, customer_id).await? {
+        Some(v) => v,
+        None => {
+            return Err(match &ctx.actor {
+                Actor::Partner { .. } => AppError::new(Code::NotSubCustomer),
+                Actor::Customer { .. } => AppError::with(
+                    Code::NotSubCustomer,
+                    "Only customers of a partner can order here.",
+                ),
+                _ => AppError::with(Code::NotFound, format!("customer {customer_id}")),
+            })
+        }
+    };
+    let domain_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let (source, user_name) = match &ctx.actor {
+        Actor::Customer {
+            customer_id: me, ..
+        } if me == customer_id => (SourceType::Customer, domain_name),
+        Actor::Customer { .. } => return Err(AppError::new(Code::AccessDenied)),
+        Actor::Partner { partner_id, .. } => {
+            if *partner_id != partner.id {
+                return Err(AppError::new(Code::NotSubCustomer));
+            }
+            if assoc != AssociationType::Resale {
+                return Err(AppError::new(Code::AssociationTypeNotAllowed));
+            }
+            (SourceType::Agent, partner.name.clone())
+        }
+        Actor::Operator { .. } | Actor::System { .. } => {
+            (SourceType::Customer, "运营人员".to_string())
+        }
+    };
+    let priced = price_items(c, items).await?;
+    let official = sum(priced.iter().map(|p| p.official));
+    let order_id = new_order_id();
+    let deadline = ctx.now_ms + rules::PAYMENT_WINDOW_MS;
+    sqlx::query(
+        "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
+         official_amount, amount_after_discount, user_name, created_at, payment_deadline) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
+    )
+    .bind(&order_id)
+    .bind(&partner.root_id)
+    .bind(&partner.id)
+    .bind(customer_id)
+    .bind(&priced[0].product.service_type_code)
+    .bind(source.code())
+    .bind(OrderStatus::PendingPayment.code())
+    .bind(OrderType::New.code())
+    .bind(official.cents())
+    .bind(&user_name)
+    .bind(ctx.now_ms)
+    .bind(deadline)
+    .execute(&mut *c)
+    .await?;
+    for (i, p) in priced.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
+             region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        )
+        .bind(format!("{order_id}-{}", i + 1))
+        .bind(&order_id)
+        .bind(i as i64)
+        .bind(&p.product.product_id)
+        .bind(&p.product.service_type_code)
+        .bind(&p.product.resource_type_code)
+        .bind(&p.product.spec_desc_zh)
+        .bind(&p.product.region)
+        .bind(p.item.period.code())
+        .bind(p.item.period_num)
+        .bind(p.item.subscription_num)
+        .bind(p.item.resource_size)
+        .bind(p.official.cents())
+        .execute(&mut *c)
+        .await?;
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.place",
+            target_kind: "order",
+            target_id: &order_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"customer_id": customer_id, "amount": official.to_string(), "lines": priced.len()}),
+        },
+    )
+    .await?;
+    Ok(Placed {
+        order_id,
+        amount: official,
+        payment_deadline: deadline,
+    })
+}
+
+/// Who is reading orders.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer<'a> {
+    Customer(&'a str),
+    /// A partner; with a reseller id, a master distributor reading that reseller's customers' orders.
+    Partner {
+        partner_id: &'a str,
+        indirect_partner_id: Option<&'a str>,
+    },
+    Operator,
+}
+
+/// The SQL scope of a viewer: (partner, customer); `None` = no restriction.
+async fn scope(pool: &AnyPool, v: Viewer<'_>) -> AppResult<(Option<String>, Option<String>)> {
+    Ok(match v {
+        Viewer::Customer(id) => (None, Some(id.to_string())),
+        Viewer::Operator => (None, None),
+        Viewer::Partner {
+            partner_id,
+            indirect_partner_id,
+        } => {
+            let mut conn = pool.acquire().await?;
+            let p = funds::acting_partner(&mut conn, partner_id, indirect_partner_id).await?;
+            (Some(p.id), None)
+        }
+    })
+}
+
+/// The filters of `list_customer_orders` (bss-api-spec §2.21), parsed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    pub order_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub create_from: Option<i64>,
+    pub create_to: Option<i64>,
+    pub pay_from: Option<i64>,
+    pub pay_to: Option<i64>,
+    pub service_type_code: Option<String>,
+    pub status: Option<i64>,
+    pub order_type: Option<i64>,
+    pub newest_first: bool,
+    /// `method=sub_customer`: orders an enterprise paid for its sub-accounts (none here).
+    pub sub_customer: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Largest page of orders.
+pub const MAX_ORDERS_PAGE: i64 = 100;
+
+/// The raw wire values of an order query.
+#[derive(Debug, Clone, Default)]
+pub struct RawOrderQuery {
+    pub order_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub create_time_begin: Option<String>,
+    pub create_time_end: Option<String>,
+    pub service_type_code: Option<String>,
+    pub status: Option<String>,
+    pub order_type: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    pub order_by: Option<String>,
+    pub payment_time_begin: Option<String>,
+    pub payment_time_end: Option<String>,
+    pub method: Option<String>,
+}
+
+impl OrderQuery {
+    /// Parses the raw values; every error names its field. Empty values are "no filter"; the
+    /// default order is newest first (decision: the vendor's default is not documented).
+    pub fn parse(raw: RawOrderQuery) -> AppResult<OrderQuery> {
+        let nz = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let int = |field: &str, s: Option<String>| -> AppResult<Option<i64>> {
+            match nz(s) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| AppError::invalid(format!("{field} must be an integer"))),
+            }
+        };
+        let time = |field: &str, s: Option<String>| -> AppResult<Option<i64>> {
+            match nz(s) {
+                None => Ok(None),
+                Some(v) => timefmt::parse_utc(&v).map(Some).ok_or_else(|| {
+                    AppError::invalid(format!(
+                        "{field} must be a UTC time like 2019-05-06T08:05:01Z"
+                    ))
+                }),
+            }
+        };
+        let span = |a: Option<i64>, b: Option<i64>, what: &str| -> AppResult<()> {
+            if let (Some(a), Some(b)) = (a, b) {
+                if a > b {
+                    return Err(AppError::invalid(format!(
+                        "{what}_begin must not be after {what}_end"
+                    )));
+                }
+                if b > rules::add_months(a, 12) {
+                    return Err(AppError::invalid(format!(
+                        "{what}_begin and {what}_end may be at most one year apart"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        let create_from = time("create_time_begin", raw.create_time_begin)?;
+        let create_to = time("create_time_end", raw.create_time_end)?;
+        span(create_from, create_to, "create_time")?;
+        let pay_from = time("payment_time_begin", raw.payment_time_begin)?;
+        let pay_to = time("payment_time_end", raw.payment_time_end)?;
+        span(pay_from, pay_to, "payment_time")?;
+        let status = int("status", raw.status)?;
+        if status.is_some_and(|s| OrderStatus::from_code(s).is_none()) {
+            return Err(AppError::invalid("status must be 1, 3, 4, 5, 6 or 9"));
+        }
+        let order_type = int("order_type", raw.order_type)?;
+        if order_type.is_some_and(|t| OrderType::from_code(t).is_none()) {
+            return Err(AppError::invalid(
+                "order_type must be 1, 2, 3, 4, 10, 11, 13, 14 or 15",
+            ));
+        }
+        let newest_first = match nz(raw.order_by).map(|s| s.to_lowercase()).as_deref() {
+            None | Some("-createtime") => true,
+            Some("createtime") => false,
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "order_by must be createTime or -createTime",
+                ))
+            }
+        };
+        let sub_customer = match nz(raw.method).as_deref() {
+            None | Some("oneself") => false,
+            Some("sub_customer") => true,
+            Some(_) => return Err(AppError::invalid("method must be oneself or sub_customer")),
+        };
+        let offset = int("offset", raw.offset)?.unwrap_or(0);
+        let limit = int("limit", raw.limit)?.unwrap_or(10);
+        if offset < 0 {
+            return Err(AppError::invalid("offset must be 0 or more"));
+        }
+        if !(1..=MAX_ORDERS_PAGE).contains(&limit) {
+            return Err(AppError::invalid(format!(
+                "limit must be between 1 and {MAX_ORDERS_PAGE}"
+            )));
+        }
+        Ok(OrderQuery {
+            order_id: nz(raw.order_id).map(|s| s.to_uppercase()),
+            customer_id: nz(raw.customer_id),
+            create_from,
+            create_to,
+            pay_from,
+            pay_to,
+            service_type_code: nz(raw.service_type_code).map(|s| s.to_lowercase()),
+            status,
+            order_type,
+            newest_first,
+            sub_customer,
+            offset,
+            limit,
+        })
+    }
+}
+
+/// `list_customer_orders`: the viewer's orders matching the filters, with the total count.
+pub async fn list_orders(
+    pool: &AnyPool,
+    viewer: Viewer<'_>,
+    q: &OrderQuery,
+) -> AppResult<(i64, Vec<Order>)> {
+    let (partner, customer) = scope(pool, viewer).await?;
+    if q.sub_customer {
+        return Ok((0, Vec::new()));
+    }
+    let filters = "WHERE ($1 IS NULL OR o.partner_id = $1) AND ($2 IS NULL OR o.customer_id = $2) \
+         AND ($3 IS NULL OR o.id = $3) AND ($4 IS NULL OR o.customer_id = $4) \
+         AND ($5 IS NULL OR o.created_at >= $5) AND ($6 IS NULL OR o.created_at <= $6) \
+         AND ($7 IS NULL OR o.paid_at >= $7) AND ($8 IS NULL OR o.paid_at <= $8) \
+         AND ($9 IS NULL OR LOWER(o.service_type_code) = $9) AND ($10 IS NULL OR o.status = $10) \
+         AND ($11 IS NULL OR o.order_type = $11)";
+    macro_rules! bind_filters {
+        ($x:expr) => {
+            $x.bind(partner.clone())
+                .bind(customer.clone())
+                .bind(q.order_id.clone())
+                .bind(q.customer_id.clone())
+                .bind(q.create_from)
+                .bind(q.create_to)
+                .bind(q.pay_from)
+                .bind(q.pay_to)
+                .bind(q.service_type_code.clone())
+                .bind(q.status)
+                .bind(q.order_type)
+        };
+    }
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM orders o {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let dir = if q.newest_first { "DESC" } else { "ASC" };
+    let rows = bind_filters!(sqlx::query(&format!(
+        "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT $12 OFFSET $13"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((total, rows.iter().map(row_to_order).collect()))
+}
+
+/// An order with its lines.
+#[derive(Debug, Clone)]
+pub struct OrderDetail {
+    pub order: Order,
+    pub lines: Vec<OrderLine>,
+}
+
+/// `show_customer_order_details`: an order the viewer may read, with its lines; anything else is
+/// `CBC.30000010`.
+pub async fn order_detail(
+    pool: &AnyPool,
+    viewer: Viewer<'_>,
+    order_id: &str,
+) -> AppResult<OrderDetail> {
+    let (partner, customer) = scope(pool, viewer).await?;
+    let order = load_order(pool, order_id)
+        .await?
+        .filter(|o| partner.as_ref().is_none_or(|p| *p == o.partner_id))
+        .filter(|o| customer.as_ref().is_none_or(|c| *c == o.customer_id))
+        .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
+    let lines = load_lines(pool, &order.order_id).await?;
+    Ok(OrderDetail { order, lines })
+}
+
+/// A customer's own pending-payment order (for the customer-only operations).
+async fn own_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<Order> {
+    load_order(exec, order_id)
+        .await?
+        .filter(|o| o.customer_id == customer_id)
+        .ok_or_else(|| AppError::new(Code::InvalidOrder))
+}
+
+/// One discount the customer may use on one of its orders, with what it does to each line.
+#[derive(Debug, Clone)]
+pub struct OrderDiscount {
+    pub grant: Grant,
+    pub order_id: String,
+    /// (line id, discounted) for the lines it applies to.
+    pub lines: Vec<(String, Discounted)>,
+}
+
+/// The discounts usable on a pending-payment order: the grants of the order's partner to the
+/// customer that apply to at least one line.
+async fn usable_discounts<'e, E>(
+    exec: E,
+    order: &Order,
+    lines: &[OrderLine],
+) -> AppResult<Vec<OrderDiscount>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if order.status() != Some(OrderStatus::PendingPayment) {
+        return Ok(Vec::new());
+    }
+    let all = grants(exec, &order.partner_id, &order.customer_id).await?;
+    let priced: Vec<(&str, Money)> = lines
+        .iter()
+        .map(|l| (l.product_id.as_str(), l.official_amount))
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter_map(|g| {
+            let d = discount_lines(&g, &priced);
+            let used: Vec<(String, Discounted)> = lines
+                .iter()
+                .zip(d)
+                .filter(|(l, _)| g.applies_to(&l.product_id))
+                .map(|(l, d)| (l.order_line_item_id.clone(), d))
+                .collect();
+            (!used.is_empty()).then(|| OrderDiscount {
+                grant: g,
+                order_id: order.order_id.clone(),
+                lines: used,
+            })
+        })
+        .collect())
+}
+
+/// `list_order_discounts` (customer only): the discounts usable on one of its orders.
+pub async fn order_discounts(
+    pool: &AnyPool,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<Vec<OrderDiscount>> {
+    if order_id.trim().is_empty() {
+        return Err(AppError::invalid("order_id is required"));
+    }
+    let mut c = pool.acquire().await?;
+    let order = own_order(&mut *c, customer_id, order_id).await?;
+    let lines = load_lines(&mut *c, &order.order_id).await?;
+    usable_discounts(&mut *c, &order, &lines).await
+}
+
+/// A coupon named in a pay request (`coupon_infos[]`).
+#[derive(Debug, Clone)]
+pub struct CouponRef {
+    pub id: String,
+    pub pay_type: i64,
+}
+
+/// What a pay request asks for.
+#[derive(Debug, Clone)]
+pub struct PayRequest {
+    pub order_id: String,
+    pub use_coupon: bool,
+    pub use_discount: bool,
+    pub coupons: Vec<CouponRef>,
+    /// (discount id, type).
+    pub discounts: Vec<(String, i64)>,
+}
+
+/// R11.4: a `YES` flag requires its list (at most `max` items), `NO` forbids it.
+fn check_flagged_list(flag: &str, yes: bool, list: &str, n: usize, max: usize) -> AppResult<()> {
+    match (yes, n) {
+        (true, 0) => Err(AppError::invalid(format!(
+            "{flag} is YES: {list} is required"
+        ))),
+        (true, n) if n > max => Err(AppError::invalid(format!(
+            "{list} has at most {max} item(s) per payment"
+        ))),
+        (false, n) if n > 0 => Err(AppError::invalid(format!(
+            "{flag} is NO: {list} must be absent"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl PayRequest {
+    /// Checks the shape rules of R11.4: YES requires the list, NO forbids it; at most 3 coupons
+    /// and 1 discount.
+    pub fn parse(
+        order_id: String,
+        use_coupon: &str,
+        use_discount: &str,
+        coupons: Option<Vec<CouponRef>>,
+        discounts: Option<Vec<(String, i64)>>,
+    ) -> AppResult<PayRequest> {
+        if order_id.trim().is_empty() {
+            return Err(AppError::invalid("order_id is required"));
+        }
+        let use_coupon =
+            rules::parse_yes_no("use_coupon", use_coupon).map_err(AppError::invalid)?;
+        let use_discount =
+            rules::parse_yes_no("use_discount", use_discount).map_err(AppError::invalid)?;
+        let coupons = coupons.unwrap_or_default();
+        let discounts = discounts.unwrap_or_default();
+        check_flagged_list("use_coupon", use_coupon, "coupon_infos", coupons.len(), 3)?;
+        check_flagged_list(
+            "use_discount",
+            use_discount,
+            "discount_infos",
+            discounts.len(),
+            1,
+        )?;
+        if coupons
+            .iter()
+            .any(|c| ![300, 301, 302, 303].contains(&c.pay_type))
+        {
+            return Err(AppError::invalid(
+                "coupon_infos[].type must be 300, 301, 302 or 303",
+            ));
+        }
+        if discounts.iter().any(|(_, t)| ![0, 2, 3, 609].contains(t)) {
+            return Err(AppError::invalid("discount_infos[].type must be 0, 2 or 3"));
+        }
+        Ok(PayRequest {
+            order_id,
+            use_coupon,
+            use_discount,
+            coupons,
+            discounts,
+        })
+    }
+}
+
+/// What the coupons of a payment covered.
+#[derive(Debug, Clone, Default)]
+pub struct CouponsApplied {
+    /// Vouchers (代金券), `amount_info.coupon_amount`.
+    pub coupon_amount: Money,
+    /// Cash coupons (现金券), `amount_info.flexipurchase_coupon_amount`.
+    pub flexipurchase_coupon_amount: Money,
+    /// Stored-value cards, `amount_info.stored_card_amount`.
+    pub stored_card_amount: Money,
+    /// Ledger transfers that consumed coupon balances (named by the payment's audit row).
+    pub transfer_ids: Vec<String>,
+}
+
+impl CouponsApplied {
+    pub fn total(&self) -> Money {
+        sum([
+            self.coupon_amount,
+            self.flexipurchase_coupon_amount,
+            self.stored_card_amount,
+        ])
+    }
+}
+
+/// **The coupons seam.** Called inside the payment's transaction after the order was claimed
+/// (6 → 5) and its discount applied, with what is left to pay. The coupon capability
+/// (`services::coupons`) plugs in here: check that each coupon is the customer's, usable for this
+/// order (limits, mutual exclusion with the discount, R11.6–R11.7), consume it by a ledger
+/// transfer from the coupon's account, and return the amounts (never more than `payable`) and the
+/// transfer ids. Any error rolls the whole payment back. Until that capability exists no coupon is
+/// usable, so naming one is refused and nothing is written.
+async fn apply_coupons(
+    _c: &mut AnyConnection,
+    _ctx: &Ctx,
+    _order: &Order,
+    _payable: Money,
+    coupons: &[CouponRef],
+) -> AppResult<CouponsApplied> {
+    match coupons.first() {
+        None => Ok(CouponsApplied::default()),
+        Some(c) => Err(AppError::invalid(format!(
+            "coupon {} is not usable for this order",
+            c.id
+        ))),
+    }
+}
+
+/// What a payment did.
+#[derive(Debug, Clone)]
+pub struct Paid {
+    pub order_id: String,
+    pub official: Money,
+    pub discount: Money,
+    pub coupons: Money,
+    pub cash: Money,
+    pub transfer_id: Option<String>,
+    pub resource_ids: Vec<String>,
+}
+
+/// `pay_orders`: the customer pays one of its pending-payment orders from its cash balance, with
+/// at most one discount (and, once the coupon capability plugs into [`apply_coupons`], coupons).
+/// Errors: not its order `CBC.30000010`; not pending payment (also a concurrent payment or
+/// cancellation that won) `CBC.99003106`; deadline passed `CBC.99003110`; unusable discount
+/// `CBC.99003108`; not enough balance `CBC.99005003`. On any error nothing is written.
+pub async fn pay(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    req: &PayRequest,
+) -> AppResult<Paid> {
+    let order_id = req.order_id.trim().to_uppercase();
+    // The guarded transition first: on PostgreSQL it takes the row lock, so a concurrent payment
+    // or cancellation of the same order waits for this transaction and then finds status ≠ 6.
+    let claimed = sqlx::query(
+        "UPDATE orders SET status = $1, paid_at = $2 WHERE id = $3 AND customer_id = $4 AND status = $5",
+    )
+    .bind(OrderStatus::Completed.code())
+    .bind(ctx.now_ms)
+    .bind(&order_id)
+    .bind(customer_id)
+    .bind(OrderStatus::PendingPayment.code())
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        own_order(&mut *c, customer_id, &order_id).await?;
+        return Err(AppError::new(Code::OrderStatusChanged));
+    }
+    let order = own_order(&mut *c, customer_id, &order_id).await?;
+    if order.payment_deadline.is_some_and(|d| ctx.now_ms > d) {
+        return Err(AppError::new(Code::PaymentDeadlinePassed));
+    }
+    let mut lines = load_lines(&mut *c, &order_id).await?;
+    // The pending order is usable for discounts as it was before the claim.
+    let pending = Order {
+        status: OrderStatus::PendingPayment.code(),
+        ..order.clone()
+    };
+    let mut discount_type = None;
+    if let Some((did, _)) = req.discounts.first() {
+        let usable = usable_discounts(&mut *c, &pending, &lines).await?;
+        let d = usable
+            .into_iter()
+            .find(|d| d.grant.id == *did)
+            .ok_or_else(|| AppError::new(Code::DiscountNotApplicable))?;
+        for l in &mut lines {
+            if let Some((_, x)) = d.lines.iter().find(|(id, _)| *id == l.order_line_item_id) {
+                l.discount_amount = x.discount;
+                l.amount_after_discount = x.amount();
+            }
+        }
+        discount_type = Some(rules::FEE_ITEM_PARTNER_DISCOUNT.to_string());
+    }
+    let discount = sum(lines.iter().map(|l| l.discount_amount));
+    let after_discount = order
+        .official_amount
+        .checked_sub(discount)
+        .ok_or_else(|| AppError::internal("discount above the price"))?;
+    let coupons = apply_coupons(c, ctx, &order, after_discount, &req.coupons).await?;
+    let cash = after_discount
+        .checked_sub(coupons.total())
+        .filter(|m| !m.is_negative())
+        .ok_or_else(|| AppError::internal("coupons above the price"))?;
+    let mut transfer_ids = coupons.transfer_ids.clone();
+    let transfer_id = if cash.is_positive() {
+        let world = ledger::ensure_account(
+            c,
+            AccountKind::External,
+            ledger::EXTERNAL_OWNER,
+            None,
+            ctx.now_ms,
+        )
+        .await?;
+        let from =
+            ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms)
+                .await?;
+        let t = ledger::transfer(
+            c,
+            ctx,
+            &ledger::Posting {
+                from: &from,
+                to: &world,
+                amount: cash,
+                kind: KIND_ORDER_PAY,
+                root_id: Some(&order.root_id),
+                memo: Some(&order_id),
+            },
+        )
+        .await?;
+        transfer_ids.push(t.id.as_str().to_string());
+        Some(t.id.into_string())
+    } else {
+        None
+    };
+    sqlx::query(
+        "UPDATE orders SET amount_after_discount = $1, discount_amount = $2, discount_type = $3, discount_id = $4, \
+         coupon_amount = $5, flexipurchase_coupon_amount = $6, stored_card_amount = $7, cash_amount = $8, pay_transfer_id = $9 \
+         WHERE id = $10",
+    )
+    .bind(after_discount.cents())
+    .bind(discount.cents())
+    .bind(discount_type)
+    .bind(req.discounts.first().map(|d| d.0.clone()))
+    .bind(coupons.coupon_amount.cents())
+    .bind(coupons.flexipurchase_coupon_amount.cents())
+    .bind(coupons.stored_card_amount.cents())
+    .bind(cash.cents())
+    .bind(transfer_id.clone())
+    .bind(&order_id)
+    .execute(&mut *c)
+    .await?;
+    let resource_ids = provision(c, ctx, &order, &lines).await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.pay",
+            target_kind: "order",
+            target_id: &order_id,
+            transfer_ids: &transfer_ids,
+            detail: serde_json::json!({
+                "official": order.official_amount.to_string(),
+                "discount": discount.to_string(),
+                "coupons": coupons.total().to_string(),
+                "cash": cash.to_string(),
+                "resources": resource_ids.len(),
+            }),
+        },
+    )
+    .await?;
+    Ok(Paid {
+        order_id,
+        official: order.official_amount,
+        discount,
+        coupons: coupons.total(),
+        cash,
+        transfer_id,
+        resource_ids,
+    })
+}
+
+/// Provisions a paid new-purchase order: each line's discount and validity, and one resource per
+/// unit bought, in use from the payment until the end of the period bought.
+async fn provision(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &Order,
+    lines: &[OrderLine],
+) -> AppResult<Vec<String>> {
+    let mut ids = Vec::new();
+    for l in lines {
+        let period = PeriodType::from_code(l.period_type).unwrap_or(PeriodType::Month);
+        let expire = rules::period_end(ctx.now_ms, period, l.period_num.unwrap_or(1));
+        sqlx::query(
+            "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
+        )
+        .bind(l.amount_after_discount.cents())
+        .bind(l.discount_amount.cents())
+        .bind(ctx.now_ms)
+        .bind(expire)
+        .bind(&l.order_line_item_id)
+        .execute(&mut *c)
+        .await?;
+        if order.order_type != OrderType::New.code() {
+            continue;
+        }
+        let spec: String =
+            sqlx::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
+                .bind(&l.product_id)
+                .fetch_one(&mut *c)
+                .await?;
+        for n in 0..l.subscription_num {
+            let id = new_resource_id();
+            sqlx::query(
+                "INSERT INTO resources (id, root_id, partner_id, customer_id, order_id, order_line_id, product_id, service_type_code, \
+                 resource_type_code, resource_spec, region, name, is_main, status, effective_at, expire_at, expire_policy, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $14)",
+            )
+            .bind(&id)
+            .bind(&order.root_id)
+            .bind(&order.partner_id)
+            .bind(&order.customer_id)
+            .bind(&order.order_id)
+            .bind(&l.order_line_item_id)
+            .bind(&l.product_id)
+            .bind(&l.service_type_code)
+            .bind(&l.resource_type_code)
+            .bind(&spec)
+            .bind(&l.region)
+            .bind(format!("{}-{}", l.product_id, n + 1))
+            .bind(ResourceStatus::InUse.code())
+            .bind(ctx.now_ms)
+            .bind(expire)
+            .bind(rules::EXPIRE_POLICY_GRACE)
+            .execute(&mut *c)
+            .await?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Why an order was cancelled.
+pub const CANCEL_BY_CUSTOMER: &str = "customer";
+pub const CANCEL_EXPIRED: &str = "expired";
+
+/// `cancel_customer_order`: the customer cancels one of its pending-payment orders. Not its order
+/// `CBC.30000010`; any other status (also a payment that won a race) `CBC.99005010`.
+pub async fn cancel(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<()> {
+    if order_id.trim().is_empty() {
+        return Err(AppError::invalid("order_id is required"));
+    }
+    let order_id = order_id.trim().to_uppercase();
+    let n = sqlx::query(
+        "UPDATE orders SET status = $1, cancelled_at = $2, cancel_reason = $3 WHERE id = $4 AND customer_id = $5 AND status = $6",
+    )
+    .bind(OrderStatus::Cancelled.code())
+    .bind(ctx.now_ms)
+    .bind(CANCEL_BY_CUSTOMER)
+    .bind(&order_id)
+    .bind(customer_id)
+    .bind(OrderStatus::PendingPayment.code())
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        own_order(&mut *c, customer_id, &order_id).await?;
+        return Err(AppError::new(Code::OrderNotCancellable));
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.cancel",
+            target_kind: "order",
+            target_id: &order_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"reason": CANCEL_BY_CUSTOMER}),
+        },
+    )
+    .await
+}
+
+/// Most orders one expiry batch cancels (the job repeats until none is left).
+const EXPIRY_BATCH: i64 = 500;
+
+/// The `order-expiry` job: cancels every pending-payment order whose deadline is before
+/// `ctx.now_ms` (the injectable clock), each with its audit row. Safe to rerun and to run beside
+/// payments: each cancellation is the same guarded transition a payment races against. Returns
+/// the cancelled order ids.
+pub async fn expire_unpaid(db: &Db, ctx: &Ctx) -> AppResult<Vec<String>> {
+    let mut all = Vec::new();
+    loop {
+        let ctx2 = ctx.clone();
+        let batch = db
+            .write(move |c| {
+                Box::pin(async move {
+                    let ids: Vec<String> = sqlx::query_scalar(
+                        "SELECT id FROM orders WHERE status = $1 AND payment_deadline < $2 ORDER BY payment_deadline, id LIMIT $3",
+                    )
+                    .bind(OrderStatus::PendingPayment.code())
+                    .bind(ctx2.now_ms)
+                    .bind(EXPIRY_BATCH)
+                    .fetch_all(&mut *c)
+                    .await?;
+                    let mut done = Vec::new();
+                    for id in ids {
+                        let n = sqlx::query(
+                            "UPDATE orders SET status = $1, cancelled_at = $2, cancel_reason = $3 WHERE id = $4 AND status = $5",
+                        )
+                        .bind(OrderStatus::Cancelled.code())
+                        .bind(ctx2.now_ms)
+                        .bind(CANCEL_EXPIRED)
+                        .bind(&id)
+                        .bind(OrderStatus::PendingPayment.code())
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected();
+                        if n == 1 {
+                            audit::record(
+                                c,
+                                &ctx2,
+                                audit::Entry {
+                                    action: "orders.expire",
+                                    target_kind: "order",
+                                    target_id: &id,
+                                    transfer_ids: &[],
+                                    detail: serde_json::json!({"reason": CANCEL_EXPIRED}),
+                                },
+                            )
+                            .await?;
+                            done.push(id);
+                        }
+                    }
+                    Ok(done)
+                })
+            })
+            .await?;
+        let n = batch.len() as i64;
+        all.extend(batch);
+        if n < EXPIRY_BATCH {
+            return Ok(all);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pay_request_shapes() {
+        let p = |uc: &str, ud: &str, c: Option<Vec<CouponRef>>, d: Option<Vec<(String, i64)>>| {
+            PayRequest::parse("CS1".into(), uc, ud, c, d)
+        };
+        assert!(p("NO", "NO", None, None).is_ok());
+        assert!(p("NO", "NO", Some(vec![]), Some(vec![])).is_ok());
+        assert!(p("YES", "NO", None, None).is_err());
+        assert!(p("NO", "YES", None, None).is_err());
+        assert!(p("NO", "NO", None, Some(vec![("d".into(), 3)])).is_err());
+        assert!(p(
+            "NO",
+            "YES",
+            None,
+            Some(vec![("d".into(), 3), ("e".into(), 3)])
+        )
+        .is_err());
+        assert!(p("NO", "YES", None, Some(vec![("d".into(), 7)])).is_err());
+        assert!(p("no", "NO", None, None).is_err());
+        let four = (0..4)
+            .map(|i| CouponRef {
+                id: i.to_string(),
+                pay_type: 301,
+            })
+            .collect();
+        assert!(p("YES", "NO", Some(four), None).is_err());
+    }
+
+    #[test]
+    fn order_query_rules() {
+        let q = OrderQuery::parse(RawOrderQuery::default()).unwrap();
+        assert_eq!((q.offset, q.limit, q.newest_first), (0, 10, true));
+        let bad = |raw: RawOrderQuery| OrderQuery::parse(raw).unwrap_err();
+        assert!(bad(RawOrderQuery {
+            status: Some("7".into()),
+            ..Default::default()
+        })
+        .detail
+        .unwrap()
+        .contains("status"));
+        assert!(bad(RawOrderQuery {
+            order_type: Some("x".into()),
+            ..Default::default()
+        })
+        .detail
+        .unwrap()
+        .contains("order_type"));
+        assert!(bad(RawOrderQuery {
+            create_time_begin: Some("2025-01-01T00:00:00Z".into()),
+            create_time_end: Some("2026-01-02T00:00:00Z".into()),
+            ..Default::default()
+        })
+        .detail
+        .unwrap()
+        .contains("one year"));
+        let ok = OrderQuery::parse(RawOrderQuery {
+            order_type: Some("1".into()),
+            order_by: Some("CREATETIME".into()),
+            order_id: Some("cs12ab".into()),
+            status: Some("".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(ok.order_type, Some(1));
+        assert!(!ok.newest_first);
+        assert_eq!(ok.order_id.as_deref(), Some("CS12AB"));
+        assert_eq!(ok.status, None);
+    }
+}

@@ -1,0 +1,117 @@
+//! The command line's catalogue and order commands: `admin list-products`, `admin place-order`
+//! and `jobs run order-expiry`. Each calls the same services as the API and the console.
+
+use std::process::ExitCode;
+
+use pc_app::services::{catalog, orders};
+use pc_app::{Ctx, Db};
+use pc_domain::orders::PeriodType;
+use pc_domain::timefmt;
+
+use crate::cli::fail;
+
+/// `admin list-products [--json]`: every product (inactive ones too) with its type codes, names
+/// and prices; `--json` prints one JSON array.
+pub async fn list_products(db: &Db, json: bool) -> ExitCode {
+    let list = match catalog::products(db.read(), true).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    if json {
+        match serde_json::to_string(&list) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return fail(e),
+        }
+    } else {
+        for p in &list {
+            let price =
+                |m: Option<pc_domain::Money>| m.map(|m| m.to_string()).unwrap_or("-".into());
+            println!(
+                "{:<24} {:<28} {:>10}/month {:>10}/year  {}{}",
+                p.product_id,
+                p.resource_spec,
+                price(p.month_price),
+                price(p.year_price),
+                p.name_en,
+                if p.active { "" } else { " (inactive)" }
+            );
+        }
+        println!("{} product(s)", list.len());
+    }
+    ExitCode::SUCCESS
+}
+
+pub struct PlaceArgs {
+    pub customer: String,
+    pub product: String,
+    pub period: String,
+    pub count: i64,
+    pub quantity: i64,
+    pub size: Option<i64>,
+    pub json: bool,
+}
+
+/// `admin place-order`: a pending-payment new-purchase order, as the customer's console would
+/// place it; prints `{"order_id","amount"}` with `--json`.
+pub async fn place_order(db: &Db, ctx: Ctx, a: PlaceArgs) -> ExitCode {
+    let period = match a.period.as_str() {
+        "month" => PeriodType::Month,
+        "year" => PeriodType::Year,
+        _ => return fail("--period must be month or year"),
+    };
+    let item = orders::Item {
+        product_id: a.product,
+        period,
+        period_num: a.count,
+        subscription_num: a.quantity,
+        resource_size: a.size,
+    };
+    let customer = a.customer;
+    let res = db
+        .write(move |c| {
+            Box::pin(async move { orders::place_order(c, &ctx, &customer, vec![item]).await })
+        })
+        .await;
+    match res {
+        Ok(p) => {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"order_id": p.order_id, "amount": p.amount})
+                );
+            } else {
+                println!(
+                    "order {} placed: {} to pay before {}",
+                    p.order_id,
+                    p.amount,
+                    timefmt::format_utc(p.payment_deadline)
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `jobs run NAME [--now TIME]`.
+pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> ExitCode {
+    if let Some(t) = now {
+        match timefmt::parse_utc(t) {
+            Some(ms) => ctx.now_ms = ms,
+            None => return fail("--now must be a UTC time like 2026-01-01T00:00:00Z"),
+        }
+    }
+    match name {
+        "order-expiry" => match orders::expire_unpaid(db, &ctx).await {
+            Ok(ids) => {
+                for id in &ids {
+                    println!("cancelled {id}");
+                }
+                println!("order-expiry: {} unpaid order(s) cancelled", ids.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        _ => fail(format!("unknown job {name:?} (known: order-expiry)")),
+    }
+}

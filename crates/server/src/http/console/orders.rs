@@ -1,0 +1,642 @@
+//! The console's catalogue and order pages.
+//!
+//! - `/console/catalog`: every role sees the products and their prices; a customer picks a period
+//!   and quantity, gets a quote (with its partner's discounts) and places the order; an operator
+//!   creates and edits products and prices.
+//! - `/console/orders`: a customer's own orders, a partner's customers' orders, or (operators)
+//!   every order, with status tabs; `/console/orders/{id}` shows one, and a customer pays (with at
+//!   most one discount) or cancels a pending order there.
+//!
+//! Handlers parse, call `pc_app::services::{catalog, orders}` (the same functions as the vendor
+//! API) and redirect after a successful write.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::catalog::{self, Product, ProductInput};
+use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::AppError;
+use pc_domain::orders::{OrderStatus, PeriodType};
+use pc_domain::party::Role;
+use pc_domain::timefmt::format_utc;
+use pc_domain::Money;
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::layout::page;
+use super::pages::{enc, internal, pager, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/catalog", get(catalog_page))
+        .route("/console/catalog/quote", get(quote_page))
+        .route("/console/catalog/order", post(order_submit))
+        .route(
+            "/console/catalog/product",
+            get(product_page).post(product_submit),
+        )
+        .route("/console/orders", get(orders_page))
+        .route("/console/orders/{id}", get(order_page))
+        .route("/console/orders/{id}/pay", post(pay_submit))
+        .route("/console/orders/{id}/cancel", post(cancel_submit))
+}
+
+const PAGE: i64 = 20;
+
+fn yuan(m: Option<Money>) -> String {
+    m.map(|m| format!("¥ {m}")).unwrap_or_else(|| "—".into())
+}
+
+fn status_label(lang: Lang, s: i64) -> &'static str {
+    match OrderStatus::from_code(s) {
+        Some(OrderStatus::PendingPayment) => t(lang, "order_status_6"),
+        Some(OrderStatus::Completed) => t(lang, "order_status_5"),
+        Some(OrderStatus::Cancelled) => t(lang, "order_status_4"),
+        _ => t(lang, "order_status_other"),
+    }
+}
+
+fn err_markup(lang: Lang, e: &Option<AppError>) -> Markup {
+    html! { @if let Some(e) = e { p.flash.error #order-error { (e.message(lang == Lang::Zh)) } } }
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Catalogue
+
+async fn catalog_page(State(st): State<AppState>, c: Console) -> Page {
+    let lang = c.lang;
+    let en = lang == Lang::En;
+    let operator = c.user.role == Role::Operator;
+    let customer = c.user.role == Role::Customer;
+    let list = catalog::products(st.db.read(), operator)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        @if operator { p { a #new-product href="/console/catalog/product" { (t(lang, "catalog_new_product")) } } }
+        table #products {
+            thead { tr {
+                th { (t(lang, "catalog_product")) } th { (t(lang, "catalog_service")) } th { (t(lang, "catalog_spec")) }
+                th { (t(lang, "catalog_month_price")) } th { (t(lang, "catalog_year_price")) } th { (t(lang, "catalog_hour_price")) }
+                @if customer || operator { th {} }
+            } }
+            tbody { @for p in &list {
+                tr data-product=(p.product_id) {
+                    td { (p.name(en)) br; small { code { (p.product_id) } } }
+                    td { (p.service_type_name(en)) }
+                    td { (p.spec_desc(en)) }
+                    td { (yuan(p.month_price)) }
+                    td { (yuan(p.year_price)) }
+                    td { (yuan(p.hour_price)) }
+                    @if customer { td { (quote_form(lang, p)) } }
+                    @if operator { td {
+                        a href=(format!("/console/catalog/product?id={}", enc(&p.product_id))) { (t(lang, "edit")) }
+                        @if !p.active { " · " (t(lang, "catalog_inactive")) }
+                    } }
+                }
+            } }
+        }
+    };
+    Ok(page(lang, Some(&c), t(lang, "catalog"), body).into_response())
+}
+
+fn quote_form(lang: Lang, p: &Product) -> Markup {
+    html! {
+        form.inline method="get" action="/console/catalog/quote" {
+            input type="hidden" name="product" value=(p.product_id);
+            select name="period" {
+                @if p.month_price.is_some() { option value="month" { (t(lang, "period_month")) } }
+                @if p.year_price.is_some() { option value="year" { (t(lang, "period_year")) } }
+            }
+            input type="number" name="count" value="1" min="1" max="11" aria-label=(t(lang, "period_count"));
+            input type="number" name="quantity" value="1" min="1" max="100" aria-label=(t(lang, "quantity"));
+            @if p.is_linear() { input type="number" name="size" value="40" min="1" aria-label=(t(lang, "size")); }
+            button type="submit" { (t(lang, "quote")) }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    count: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    size: String,
+}
+
+impl ItemForm {
+    fn item(&self) -> Result<Item, AppError> {
+        let int = |f: &str, v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid(format!("{f} must be a whole number")))
+        };
+        Ok(Item {
+            product_id: self.product.clone(),
+            period: match self.period.as_str() {
+                "year" => PeriodType::Year,
+                "month" => PeriodType::Month,
+                _ => return Err(AppError::invalid("period must be month or year")),
+            },
+            period_num: int("count", &self.count)?,
+            subscription_num: int("quantity", &self.quantity)?,
+            resource_size: if self.size.trim().is_empty() {
+                None
+            } else {
+                Some(int("size", &self.size)?)
+            },
+        })
+    }
+}
+
+async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<ItemForm>) -> Page {
+    c.require(&[Role::Customer])?;
+    let lang = c.lang;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let quote = match f.item() {
+        Ok(item) => orders::quote(st.db.read(), Some(&cid), vec![item]).await,
+        Err(e) => Err(e),
+    };
+    let q = match quote {
+        Ok(q) => q,
+        Err(e) => {
+            let body = html! { (err_markup(lang, &Some(e.clone()))) p { a href="/console/catalog" { (t(lang, "catalog")) } } };
+            return Err(
+                (status_of(&e), page(lang, Some(&c), t(lang, "quote"), body)).into_response(),
+            );
+        }
+    };
+    let en = lang == Lang::En;
+    let body = html! {
+        div.card { dl {
+            dt { (t(lang, "catalog_product")) } dd { (q.items[0].product.name(en)) }
+            dt { (t(lang, "official_amount")) } dd #quote-official { (yuan(Some(q.official()))) }
+            @for d in &q.discounts {
+                dt { (t(lang, "discount")) " " (d.grant.ratio) @if d.best { " ★" } }
+                dd.quote-discount { (yuan(Some(d.amount()))) }
+            }
+        } }
+        p { (t(lang, "order_discount_at_payment")) }
+        form method="post" action="/console/catalog/order" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input type="hidden" name="product" value=(f.product);
+            input type="hidden" name="period" value=(f.period);
+            input type="hidden" name="count" value=(f.count);
+            input type="hidden" name="quantity" value=(f.quantity);
+            input type="hidden" name="size" value=(f.size);
+            button #place-order type="submit" { (t(lang, "place_order")) }
+        }
+    };
+    Ok(page(lang, Some(&c), t(lang, "quote"), body).into_response())
+}
+
+async fn order_submit(State(st): State<AppState>, c: Console, Form(f): Form<ItemForm>) -> Page {
+    c.require(&[Role::Customer])?;
+    c.check_csrf(&f.csrf)?;
+    let lang = c.lang;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let item = f.item();
+    let ctx = c.ctx();
+    let res = match item {
+        Ok(item) => {
+            st.db
+                .write(move |conn| {
+                    Box::pin(async move { orders::place_order(conn, &ctx, &cid, vec![item]).await })
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(p) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&p.order_id))).into_response()),
+        Err(e) => {
+            let body = html! { (err_markup(lang, &Some(e.clone()))) p { a href="/console/catalog" { (t(lang, "catalog")) } } };
+            Err((
+                status_of(&e),
+                page(lang, Some(&c), t(lang, "place_order"), body),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ProductForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    service_type_code: String,
+    #[serde(default)]
+    resource_type_code: String,
+    #[serde(default)]
+    resource_spec: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    spec_desc_zh: String,
+    #[serde(default)]
+    spec_desc_en: String,
+    #[serde(default)]
+    size_measure_id: String,
+    #[serde(default)]
+    month_price: String,
+    #[serde(default)]
+    year_price: String,
+    #[serde(default)]
+    hour_price: String,
+    #[serde(default)]
+    active: String,
+}
+
+impl ProductForm {
+    fn from_product(p: &Product) -> ProductForm {
+        let m = |v: Option<Money>| v.map(|m| m.to_string()).unwrap_or_default();
+        ProductForm {
+            csrf: String::new(),
+            product_id: p.product_id.clone(),
+            service_type_code: p.service_type_code.clone(),
+            resource_type_code: p.resource_type_code.clone(),
+            resource_spec: p.resource_spec.clone(),
+            region: p.region.clone(),
+            name_zh: p.name_zh.clone(),
+            name_en: p.name_en.clone(),
+            spec_desc_zh: p.spec_desc_zh.clone(),
+            spec_desc_en: p.spec_desc_en.clone(),
+            size_measure_id: p.size_measure_id.map(|v| v.to_string()).unwrap_or_default(),
+            month_price: m(p.month_price),
+            year_price: m(p.year_price),
+            hour_price: m(p.hour_price),
+            active: if p.active { "1".into() } else { String::new() },
+        }
+    }
+
+    fn input(&self) -> Result<ProductInput, AppError> {
+        let money = |f: &str, v: &str| -> Result<Option<Money>, AppError> {
+            if v.trim().is_empty() {
+                return Ok(None);
+            }
+            Money::parse(v.trim())
+                .map(Some)
+                .map_err(|_| AppError::invalid(format!("{f} must be an amount like 35.00")))
+        };
+        Ok(ProductInput {
+            product_id: self.product_id.trim().to_string(),
+            service_type_code: self.service_type_code.trim().to_string(),
+            resource_type_code: self.resource_type_code.trim().to_string(),
+            resource_spec: self.resource_spec.clone(),
+            region: self.region.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            spec_desc_zh: self.spec_desc_zh.clone(),
+            spec_desc_en: self.spec_desc_en.clone(),
+            size_measure_id: match self.size_measure_id.trim() {
+                "" => None,
+                v => Some(
+                    v.parse()
+                        .map_err(|_| AppError::invalid("size_measure_id must be 14, 15 or 17"))?,
+                ),
+            },
+            month_price: money("month_price", &self.month_price)?,
+            year_price: money("year_price", &self.year_price)?,
+            hour_price: money("hour_price", &self.hour_price)?,
+            active: !self.active.is_empty(),
+        })
+    }
+}
+
+async fn product_view(
+    c: &Console,
+    f: &ProductForm,
+    err: Option<AppError>,
+    status: StatusCode,
+) -> Page {
+    let lang = c.lang;
+    let field = |name: &'static str, key: &'static str, value: &str| {
+        html! { label { (t(lang, key)) " " input name=(name) value=(value); } }
+    };
+    let body = html! {
+        (err_markup(lang, &err))
+        form #product-form method="post" action="/console/catalog/product" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            (field("product_id", "catalog_product_id", &f.product_id))
+            (field("service_type_code", "catalog_service_code", &f.service_type_code))
+            (field("resource_type_code", "catalog_resource_code", &f.resource_type_code))
+            (field("resource_spec", "catalog_spec_code", &f.resource_spec))
+            (field("region", "region", &f.region))
+            (field("name_zh", "catalog_name_zh", &f.name_zh))
+            (field("name_en", "catalog_name_en", &f.name_en))
+            (field("spec_desc_zh", "catalog_spec_zh", &f.spec_desc_zh))
+            (field("spec_desc_en", "catalog_spec_en", &f.spec_desc_en))
+            (field("size_measure_id", "catalog_size_measure", &f.size_measure_id))
+            (field("month_price", "catalog_month_price", &f.month_price))
+            (field("year_price", "catalog_year_price", &f.year_price))
+            (field("hour_price", "catalog_hour_price", &f.hour_price))
+            label { input type="checkbox" name="active" value="1" checked[!f.active.is_empty()]; " " (t(lang, "catalog_active")) }
+            button type="submit" { (t(lang, "save")) }
+        }
+    };
+    let html = page(lang, Some(c), t(lang, "catalog_product"), body);
+    if status == StatusCode::OK {
+        Ok(html.into_response())
+    } else {
+        Err((status, html).into_response())
+    }
+}
+
+async fn product_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    let f = match q.get("id").filter(|v| !v.is_empty()) {
+        Some(id) => match catalog::product(st.db.read(), id)
+            .await
+            .map_err(|e| internal(c.lang, e))?
+        {
+            Some(p) => ProductForm::from_product(&p),
+            None => return Err(internal(c.lang, AppError::new(pc_app::Code::NotFound))),
+        },
+        None => ProductForm {
+            active: "1".into(),
+            region: "cn-north-4".into(),
+            ..Default::default()
+        },
+    };
+    product_view(&c, &f, None, StatusCode::OK).await
+}
+
+async fn product_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<ProductForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(e) => return product_view(&c, &f, Some(e), StatusCode::BAD_REQUEST).await,
+    };
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { catalog::save_product(conn, &ctx, input).await }))
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/console/catalog").into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            product_view(&c, &f, Some(e), s).await
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Orders
+
+fn viewer(c: &Console) -> Option<Viewer<'_>> {
+    match c.user.role {
+        Role::Operator => Some(Viewer::Operator),
+        Role::Customer => c.user.customer_id.as_deref().map(Viewer::Customer),
+        Role::PartnerAdmin | Role::PartnerStaff => {
+            c.user.partner_id.as_deref().map(|p| Viewer::Partner {
+                partner_id: p,
+                indirect_partner_id: None,
+            })
+        }
+    }
+}
+
+async fn orders_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    let lang = c.lang;
+    let v = viewer(&c).ok_or_else(|| super::layout::forbidden(&c))?;
+    let status = q.get("status").cloned().unwrap_or_default();
+    let offset = q
+        .get("offset")
+        .and_then(|o| o.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let query = OrderQuery::parse(RawOrderQuery {
+        status: Some(status.clone()),
+        limit: Some(PAGE.to_string()),
+        offset: Some(offset.to_string()),
+        ..Default::default()
+    })
+    .map_err(|e| internal(lang, e))?;
+    let (total, list) = orders::list_orders(st.db.read(), v, &query)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let en = lang == Lang::En;
+    let tabs = [
+        ("", "order_tab_all"),
+        ("6", "order_status_6"),
+        ("5", "order_status_5"),
+        ("4", "order_status_4"),
+    ];
+    let body = html! {
+        nav.tabs #order-tabs { @for (s, key) in tabs {
+            a href=(format!("/console/orders?status={s}")) .active[status == s] data-status=(s) { (t(lang, key)) }
+        } }
+        p { (t(lang, "total")) ": " span #order-count { (total) } }
+        table #orders {
+            thead { tr {
+                th { (t(lang, "order_id")) } th { (t(lang, "customer")) } th { (t(lang, "catalog_service")) }
+                th { (t(lang, "status")) } th { (t(lang, "official_amount")) } th { (t(lang, "amount_paid")) } th { (t(lang, "created_at")) }
+            } }
+            tbody { @for o in &list {
+                tr data-order=(o.order_id) {
+                    td { a href=(format!("/console/orders/{}", enc(&o.order_id))) { (o.order_id) } }
+                    td { code { (o.customer_id) } }
+                    td { (o.service_type_name(en).unwrap_or(&o.service_type_code)) }
+                    td.status { (status_label(lang, o.status)) }
+                    td { (yuan(Some(o.official_amount))) }
+                    td { (yuan(Some(o.amount_after_discount))) }
+                    td { (format_utc(o.created_at)) }
+                }
+            } }
+        }
+        (pager(offset, PAGE, total, &format!("/console/orders?status={status}&"), lang))
+    };
+    Ok(page(lang, Some(&c), t(lang, "orders"), body).into_response())
+}
+
+async fn order_view(
+    st: &AppState,
+    c: &Console,
+    id: &str,
+    err: Option<AppError>,
+    status: StatusCode,
+) -> Page {
+    let lang = c.lang;
+    let en = lang == Lang::En;
+    let v = viewer(c).ok_or_else(|| super::layout::forbidden(c))?;
+    let d = orders::order_detail(st.db.read(), v, id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let o = &d.order;
+    let pending = o.status() == Some(OrderStatus::PendingPayment) && c.user.role == Role::Customer;
+    let discounts = if pending {
+        orders::order_discounts(st.db.read(), &o.customer_id, &o.order_id)
+            .await
+            .map_err(|e| internal(lang, e))?
+    } else {
+        Vec::new()
+    };
+    let body = html! {
+        (err_markup(lang, &err))
+        div.card { dl #order-detail {
+            dt { (t(lang, "order_id")) } dd #order-id { (o.order_id) }
+            dt { (t(lang, "status")) } dd #order-status data-status=(o.status) { (status_label(lang, o.status)) }
+            dt { (t(lang, "catalog_service")) } dd { (o.service_type_name(en).unwrap_or(&o.service_type_code)) }
+            dt { (t(lang, "official_amount")) } dd { (yuan(Some(o.official_amount))) }
+            dt { (t(lang, "discount")) } dd #order-discount { (yuan(Some(o.discount_amount))) }
+            dt { (t(lang, "amount_paid")) } dd #order-paid { (yuan(Some(o.amount_after_discount))) }
+            dt { (t(lang, "created_at")) } dd { (format_utc(o.created_at)) }
+            @if let Some(dl) = o.payment_deadline.filter(|_| o.status() == Some(OrderStatus::PendingPayment)) {
+                dt { (t(lang, "payment_deadline")) } dd { (format_utc(dl)) }
+            }
+            @if let Some(p) = o.paid_at { dt { (t(lang, "paid_at")) } dd { (format_utc(p)) } }
+        } }
+        table #order-lines {
+            thead { tr { th { (t(lang, "catalog_product")) } th { (t(lang, "period")) } th { (t(lang, "quantity")) } th { (t(lang, "official_amount")) } th { (t(lang, "expire_time")) } } }
+            tbody { @for l in &d.lines {
+                tr {
+                    td { code { (l.product_id) } " " (l.product_spec_desc) }
+                    td { (l.period_num.unwrap_or(0)) " " (t(lang, if l.period_type == PeriodType::Year.code() { "period_year" } else { "period_month" })) }
+                    td { (l.subscription_num) @if let Some(s) = l.resource_size { " × " (s) } }
+                    td { (yuan(Some(l.official_amount))) }
+                    td { (l.expire_at.map(format_utc).unwrap_or_default()) }
+                }
+            } }
+        }
+        @if pending {
+            form #pay-form method="post" action=(format!("/console/orders/{}/pay", enc(&o.order_id))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                @if !discounts.is_empty() {
+                    label { (t(lang, "discount")) " "
+                        select name="discount" {
+                            option value="" { (t(lang, "none")) }
+                            @for d in &discounts { option value=(d.grant.id) { (d.grant.ratio) } }
+                        }
+                    }
+                }
+                button #pay type="submit" { (t(lang, "pay")) }
+            }
+            form #cancel-form method="post" action=(format!("/console/orders/{}/cancel", enc(&o.order_id))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                button #cancel type="submit" { (t(lang, "cancel_order")) }
+            }
+        }
+    };
+    let html = page(lang, Some(c), t(lang, "order_detail"), body);
+    if status == StatusCode::OK {
+        Ok(html.into_response())
+    } else {
+        Err((status, html).into_response())
+    }
+}
+
+async fn order_page(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
+    order_view(&st, &c, &id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct PayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    discount: String,
+}
+
+async fn pay_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<PayForm>,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    c.check_csrf(&f.csrf)?;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let discount = f.discount.trim().to_string();
+    let req = orders::PayRequest::parse(
+        id.clone(),
+        "NO",
+        if discount.is_empty() { "NO" } else { "YES" },
+        None,
+        (!discount.is_empty()).then(|| vec![(discount, pc_domain::orders::DISCOUNT_TYPE_PARTNER)]),
+    );
+    let ctx = c.ctx();
+    let res = match req {
+        Ok(req) => st
+            .db
+            .write(move |conn| Box::pin(async move { orders::pay(conn, &ctx, &cid, &req).await }))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            order_view(&st, &c, &id, Some(e), s).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn cancel_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    c.check_csrf(&f.csrf)?;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let ctx = c.ctx();
+    let oid = id.clone();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { orders::cancel(conn, &ctx, &cid, &oid).await }))
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            order_view(&st, &c, &id, Some(e), s).await
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Catalogue operations of the vendor API (bss-api-spec §2.36–2.38): service types, resource
+//! types and yearly/monthly price quotes. The catalogue is in `pc_app::services::catalog`; the
+//! discount rule of quotes in `pc_domain::orders`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::routing::{get, post};
+use pc_app::services::identity::Principal;
+use pc_app::services::{catalog, orders};
+use pc_app::AppError;
+use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
+use pc_domain::orders::{PeriodType, RATING_DISCOUNT_PARTNER};
+use pc_domain::Money;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ok_json, schema, Operation};
+use crate::http::auth::{Caller, VendorJson, VendorQuery};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+pub const OPERATIONS: &[Operation] = &[
+    LIST_SERVICE_TYPES,
+    LIST_RESOURCE_TYPES,
+    LIST_RATE_ON_PERIOD_DETAIL,
+];
+
+/// `X-Language: en_US` asks for English names; anything else is Chinese (the vendor's default).
+pub fn english(headers: &HeaderMap) -> bool {
+    catalog::english(headers.get("x-language").and_then(|v| v.to_str().ok()))
+}
+
+// ----------------------------------------------------------------------------------------------
+// §2.36 list_service_types
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListServiceTypesQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    pub service_type_name: Option<String>,
+}
+
+/// `ServiceTypes`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ServiceTypes {
+    pub service_type_name: String,
+    pub service_type_code: String,
+    pub abbreviation: String,
+}
+
+/// `ListServiceTypesResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListServiceTypesResponse {
+    pub total_count: i64,
+    pub service_types: Vec<ServiceTypes>,
+}
+
+async fn list_service_types(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ListServiceTypesQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let (offset, limit) = catalog::page(q.offset, q.limit)?;
+    let (total_count, list) =
+        catalog::service_types(st.db.read(), q.service_type_name.as_deref(), offset, limit).await?;
+    ok_json(&ListServiceTypesResponse {
+        total_count,
+        service_types: list
+            .into_iter()
+            .map(|s| ServiceTypes {
+                service_type_name: s.name(en).to_string(),
+                service_type_code: s.code,
+                abbreviation: s.abbreviation,
+            })
+            .collect(),
+    })
+}
+
+const LIST_SERVICE_TYPES: Operation = Operation {
+    name: "list_service_types",
+    method: Method::GET,
+    path: "/v2/products/service-types",
+    summary: "查询云服务类型列表 — the catalogue's cloud service types (name filter, X-Language)",
+    callers: "partner, customer",
+    request: None,
+    response: schema::<ListServiceTypesResponse>,
+    route: || get(list_service_types),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.37 list_resource_types
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListResourceTypesQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// `ResourceTypes`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResourceTypes {
+    pub resource_type_code: String,
+    pub resource_type_name: String,
+    pub resource_type_desc: String,
+    pub service_type_code: String,
+}
+
+/// `ListResourceTypesResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListResourceTypesResponse {
+    pub total_count: i64,
+    pub resource_types: Vec<ResourceTypes>,
+}
+
+async fn list_resource_types(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ListResourceTypesQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let (offset, limit) = catalog::page(q.offset, q.limit)?;
+    let (total_count, list) = catalog::resource_types(st.db.read(), offset, limit).await?;
+    ok_json(&ListResourceTypesResponse {
+        total_count,
+        resource_types: list
+            .into_iter()
+            .map(|r| ResourceTypes {
+                resource_type_name: r.name(en).to_string(),
+                resource_type_desc: r.desc(en).to_string(),
+                resource_type_code: r.code,
+                service_type_code: r.service_type_code,
+            })
+            .collect(),
+    })
+}
+
+const LIST_RESOURCE_TYPES: Operation = Operation {
+    name: "list_resource_types",
+    method: Method::GET,
+    path: "/v2/products/resource-types",
+    summary: "查询资源类型列表 — the catalogue's resource types (X-Language)",
+    callers: "partner, customer",
+    request: None,
+    response: schema::<ListResourceTypesResponse>,
+    route: || get(list_resource_types),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.38 list_rate_on_period_detail
+
+/// `PeriodProductInfo`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PeriodProductInfo {
+    pub id: String,
+    pub cloud_service_type: String,
+    pub resource_type: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub available_zone: Option<String>,
+    pub resource_size: Option<i64>,
+    pub size_measure_id: Option<i64>,
+    pub period_type: i64,
+    pub period_num: i64,
+    pub subscription_num: i64,
+    pub fee_installment_mode: Option<String>,
+}
+
+/// `RateOnPeriodReq`. `project_id` is required as by the vendor; Partner Center has no IAM
+/// projects, so it is checked for presence and not otherwise interpreted.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RateOnPeriodReq {
+    pub project_id: Option<String>,
+    pub product_infos: Option<Vec<PeriodProductInfo>>,
+}
+
+/// `PeriodProductOfficialRatingResult`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PeriodProductOfficialRatingResult {
+    pub id: String,
+    pub product_id: String,
+    #[schemars(with = "f64")]
+    pub official_website_amount: Money,
+    pub measure_id: i64,
+}
+
+/// `OfficialWebsiteRatingResult`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OfficialWebsiteRatingResult {
+    #[schemars(with = "f64")]
+    pub official_website_amount: Money,
+    pub measure_id: i64,
+    pub product_rating_results: Vec<PeriodProductOfficialRatingResult>,
+}
+
+/// `PeriodProductRatingResult`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PeriodProductRatingResult {
+    pub id: String,
+    pub product_id: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    #[schemars(with = "f64")]
+    pub official_website_amount: Money,
+    #[schemars(with = "f64")]
+    pub discount_amount: Money,
+    pub measure_id: i64,
+}
+
+/// `OptionalDiscountRatingResult`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OptionalDiscountRatingResult {
+    pub discount_id: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    #[schemars(with = "f64")]
+    pub official_website_amount: Money,
+    #[schemars(with = "f64")]
+    pub discount_amount: Money,
+    pub measure_id: i64,
+    pub discount_type: i64,
+    pub discount_name: String,
+    pub best_offer: i64,
+    pub product_rating_results: Vec<PeriodProductRatingResult>,
+}
+
+/// `ListRateOnPeriodDetailResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListRateOnPeriodDetailResponse {
+    pub official_website_rating_result: OfficialWebsiteRatingResult,
+    pub optional_discount_rating_results: Vec<OptionalDiscountRatingResult>,
+    pub currency: String,
+}
+
+/// Quotes the list price of each product; for a customer's own key also one result per discount
+/// its partner grants it that lowers the price (discount type 607 "partner-set discount rate"),
+/// the largest marked `best_offer` 1. A partner's quote has no customer, so no discounts.
+async fn list_rate_on_period_detail(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorJson(req): VendorJson<RateOnPeriodReq>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    if req
+        .project_id
+        .as_deref()
+        .is_none_or(|p| p.trim().is_empty())
+    {
+        return Err(AppError::invalid("project_id is required").into());
+    }
+    let infos = req.product_infos.unwrap_or_default();
+    if infos.is_empty() {
+        return Err(AppError::invalid("product_infos is required").into());
+    }
+    if infos.len() > orders::MAX_LINES {
+        return Err(AppError::invalid(format!(
+            "product_infos has at most {} items",
+            orders::MAX_LINES
+        ))
+        .into());
+    }
+    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
+    let mut priced = Vec::with_capacity(infos.len());
+    let mut ids: Vec<String> = Vec::with_capacity(infos.len());
+    for p in &infos {
+        if p.id.trim().is_empty() || ids.contains(&p.id) {
+            return Err(
+                AppError::invalid("each product_infos[].id must be present and unique").into(),
+            );
+        }
+        ids.push(p.id.clone());
+        let period = PeriodType::from_code(p.period_type)
+            .filter(|t| matches!(t, PeriodType::Month | PeriodType::Year))
+            .ok_or_else(|| AppError::invalid("period_type must be 2 (month) or 3 (year)"))?;
+        let product = catalog::find_product(
+            &mut *conn,
+            &p.cloud_service_type,
+            &p.resource_type,
+            &p.resource_spec,
+            &p.region,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::with(
+                pc_app::Code::ProductNotFound,
+                format!("product_infos id {}", p.id),
+            )
+        })?;
+        if product.is_linear()
+            && p.size_measure_id
+                .is_some_and(|m| Some(m) != product.size_measure_id)
+        {
+            return Err(AppError::invalid(format!(
+                "size_measure_id of {} must be {}",
+                p.id,
+                product.size_measure_id.unwrap_or_default()
+            ))
+            .into());
+        }
+        let item = orders::Item {
+            product_id: product.product_id.clone(),
+            period,
+            period_num: p.period_num,
+            subscription_num: p.subscription_num,
+            resource_size: p.resource_size,
+        };
+        let official = orders::price(&product, &item)?;
+        priced.push(orders::PricedItem {
+            item,
+            product,
+            official,
+        });
+    }
+    let customer = match &caller.principal {
+        Principal::Customer { customer_id } => Some(customer_id.as_str()),
+        Principal::Partner { .. } => None,
+    };
+    let quote = orders::quote_priced(&mut conn, customer, priced).await?;
+    let official_results = quote
+        .items
+        .iter()
+        .zip(&ids)
+        .map(|(i, id)| PeriodProductOfficialRatingResult {
+            id: id.clone(),
+            product_id: i.product.product_id.clone(),
+            official_website_amount: i.official,
+            measure_id: MEASURE_YUAN,
+        })
+        .collect();
+    let discounts = quote
+        .discounts
+        .iter()
+        .map(|d| OptionalDiscountRatingResult {
+            discount_id: d.grant.id.clone(),
+            amount: d.amount(),
+            official_website_amount: quote.official(),
+            discount_amount: d.discount(),
+            measure_id: MEASURE_YUAN,
+            discount_type: RATING_DISCOUNT_PARTNER,
+            discount_name: if en {
+                format!("Partner discount {}", d.grant.ratio)
+            } else {
+                format!("伙伴折扣 {}", d.grant.ratio)
+            },
+            best_offer: i64::from(d.best),
+            product_rating_results: quote
+                .items
+                .iter()
+                .zip(&ids)
+                .zip(&d.lines)
+                .map(|((i, id), l)| PeriodProductRatingResult {
+                    id: id.clone(),
+                    product_id: i.product.product_id.clone(),
+                    amount: l.amount(),
+                    official_website_amount: l.official,
+                    discount_amount: l.discount,
+                    measure_id: MEASURE_YUAN,
+                })
+                .collect(),
+        })
+        .collect();
+    ok_json(&ListRateOnPeriodDetailResponse {
+        official_website_rating_result: OfficialWebsiteRatingResult {
+            official_website_amount: quote.official(),
+            measure_id: MEASURE_YUAN,
+            product_rating_results: official_results,
+        },
+        optional_discount_rating_results: discounts,
+        currency: CURRENCY.into(),
+    })
+}
+
+const LIST_RATE_ON_PERIOD_DETAIL: Operation = Operation {
+    name: "list_rate_on_period_detail",
+    method: Method::POST,
+    path: "/v2/bills/ratings/period-resources/subscribe-rate",
+    summary: "查询包年/包月产品价格 — list price of yearly/monthly products; for a customer also its partner-granted discounts",
+    callers: "partner, customer",
+    request: Some(schema::<RateOnPeriodReq>),
+    response: schema::<ListRateOnPeriodDetailResponse>,
+    route: || post(list_rate_on_period_detail),
+};

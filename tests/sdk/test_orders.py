@@ -1,0 +1,159 @@
+"""Catalogue and yearly/monthly orders through the official SDK request classes:
+list_service_types (§2.36), list_resource_types (§2.37), list_rate_on_period_detail (§2.38),
+list_customer_orders (§2.21), show_customer_order_details (§2.22), list_order_discounts (§2.24),
+pay_orders (v3, §2.25), cancel_customer_order (PUT, §2.26), and the order-expiry job."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from huaweicloudsdkbss.v2 import (
+    AdjustAccountReq,
+    CancelCustomerOrderReq,
+    CancelCustomerOrderRequest,
+    ListCustomerOrdersRequest,
+    ListOrderDiscountsRequest,
+    ListRateOnPeriodDetailRequest,
+    ListResourceTypesRequest,
+    ListServiceTypesRequest,
+    PayCustomerOrderV3Req,
+    PayOrdersRequest,
+    PeriodProductInfo,
+    RateOnPeriodReq,
+    ShowCustomerOrderDetailsRequest,
+    UpdateCustomerAccountAmountRequest,
+)
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+from sdk_support import expect_client_error
+
+
+def pay_req(order_id, use_discount="NO", discount_infos=None):
+    return PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order_id, use_coupon="NO", use_discount=use_discount, discount_infos=discount_infos))
+
+
+def setup(engine, balance="0"):
+    dist = engine.create_partner("distributor")
+    cust = engine.create_customer(dist["partner_id"], "resale")
+    if balance != "0":
+        engine.credit_partner(dist["partner_id"], balance)
+        engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
+            body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal(balance))))
+    return dist, cust
+
+
+def test_cli_lists_products_with_codes_names_and_prices(engine):
+    products = engine.list_products()
+    ecs = next(p for p in products if p["product_id"] == "ecs-s6-small-1-linux")
+    assert ecs["service_type_code"] == "hws.service.type.ec2"
+    assert ecs["resource_type_code"] == "hws.resource.type.vm"
+    assert ecs["name_en"] and ecs["name_zh"]
+    assert str(ecs["month_price"]) == "35.0" or Decimal(str(ecs["month_price"])) == Decimal("35.00")
+    assert Decimal(str(ecs["year_price"])) == Decimal("357.00")
+
+
+def test_service_and_resource_types(engine):
+    dist, _ = setup(engine)
+    c = engine.client(dist)
+    st = c.list_service_types(ListServiceTypesRequest(limit=100))
+    assert st.total_count == 6
+    codes = [s.service_type_code for s in st.service_types]
+    assert "hws.service.type.obs" in codes
+    en = c.list_service_types(ListServiceTypesRequest(x_language="en_US", service_type_name="Storage"))
+    assert [s.abbreviation for s in en.service_types] == ["OBS"]
+    assert en.service_types[0].service_type_name == "Object Storage Service"
+    rt = c.list_resource_types(ListResourceTypesRequest(limit=2, offset=0))
+    assert rt.total_count == 7 and len(rt.resource_types) == 2
+    assert rt.resource_types[0].resource_type_code == "hws.resource.type.vm"
+    assert rt.resource_types[0].service_type_code == "hws.service.type.ec2"
+
+
+def test_rate_on_period_detail(engine):
+    dist, cust = setup(engine)
+    info = PeriodProductInfo(id="1", cloud_service_type="hws.service.type.ebs", resource_type="hws.resource.type.volume",
+                             resource_spec="SSD", region="cn-north-4", resource_size=40, size_measure_id=17,
+                             period_type=2, period_num=2, subscription_num=1)
+    r = engine.client(cust).list_rate_on_period_detail(
+        ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="proj", product_infos=[info])))
+    off = r.official_website_rating_result
+    assert off.official_website_amount == Decimal("80.00")
+    assert off.product_rating_results[0].product_id == "evs-ssd"
+    assert r.currency == "CNY"
+    expect_client_error(lambda: engine.client(dist).list_rate_on_period_detail(
+        ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="", product_infos=[info]))), 400, "CBC.0100")
+
+
+def test_orders_list_details_pay_and_cancel(engine):
+    dist, cust = setup(engine, "500.00")
+    o1 = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "year", 1)
+    assert Decimal(str(o1["amount"])) == Decimal("357.00")
+    o2 = engine.place_order(cust["customer_id"], "vpc-eip-bgp", "month", 2)
+    pc, cc = engine.client(dist), engine.client(cust)
+
+    lst = pc.list_customer_orders(ListCustomerOrdersRequest(order_type="1", status=6, order_by="createTime"))
+    assert lst.total_count == 2
+    first = lst.order_infos[0]
+    assert first.order_id == o1["order_id"]
+    assert first.order_type == 1 and first.status == 6 and first.measure_id == 1
+    assert first.official_amount == 357.0
+    assert first.customer_id == cust["customer_id"]
+
+    d = cc.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=o2["order_id"]))
+    assert d.total_count == 1
+    assert d.order_info.status == 6 and d.order_info.pending_payment_end_time
+    assert d.order_line_items[0].product_id == "vpc-eip-bgp"
+    assert d.order_line_items[0].period_type == 2 and d.order_line_items[0].period_num == 2
+
+    # Partner keys cannot pay; another customer's order is invalid.
+    expect_client_error(lambda: pc.pay_orders(pay_req(o1["order_id"])), 403, "CBC.0155")
+    _, other = setup(engine)
+    expect_client_error(lambda: engine.client(other).pay_orders(pay_req(o1["order_id"])), 400, "CBC.30000010")
+    expect_client_error(lambda: engine.client(other).show_customer_order_details(
+        ShowCustomerOrderDetailsRequest(order_id=o1["order_id"])), 400, "CBC.30000010")
+
+    assert cc.list_order_discounts(ListOrderDiscountsRequest(order_id=o1["order_id"])).discounts == []
+    r = cc.pay_orders(pay_req(o1["order_id"]))
+    assert r.status_code == 200
+    expect_client_error(lambda: cc.pay_orders(pay_req(o1["order_id"])), 400, "CBC.99003106")
+    # 500.00 - 357.00 = 143.00 left; o2 costs 40.00 but is cancelled instead.
+    cc.cancel_customer_order(CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=o2["order_id"])))
+    expect_client_error(lambda: cc.cancel_customer_order(
+        CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=o2["order_id"]))), 400, "CBC.99005010")
+    done = cc.list_customer_orders(ListCustomerOrdersRequest(status=5))
+    assert [o.order_id for o in done.order_infos] == [o1["order_id"]]
+    assert done.order_infos[0].payment_time
+    d = pc.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=o1["order_id"]))
+    assert d.order_line_items[0].effective_time and d.order_line_items[0].expire_time
+    big = engine.place_order(cust["customer_id"], "ecs-c7-xlarge-2-win", "year", 1)
+    expect_client_error(lambda: cc.pay_orders(pay_req(big["order_id"])), 400, "CBC.99005003")
+
+
+def test_concurrent_payments_pay_once_and_expiry_job(engine):
+    _, cust = setup(engine, "35.00")
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)
+    cc = engine.client(cust)
+    results = []
+
+    def attempt():
+        try:
+            cc.pay_orders(pay_req(order["order_id"]))
+            results.append("ok")
+        except ClientRequestException as e:
+            results.append(e.error_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1, results
+    assert set(results) - {"ok"} <= {"CBC.99003106"}, results
+
+    late = engine.place_order(cust["customer_id"], "vpc-eip-bgp", "month", 1)
+    out = engine.run_job("order-expiry", now="2999-01-01T00:00:00Z")
+    assert late["order_id"] in out.stdout
+    d = cc.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=late["order_id"]))
+    assert d.order_info.status == 4
+    expect_client_error(lambda: cc.pay_orders(pay_req(late["order_id"])), 400, "CBC.99003106")
