@@ -129,7 +129,18 @@ pub struct QuotaLimits {
     pub max_face: Option<Money>,
     /// The most coupons the quota may issue in all.
     pub max_count: Option<i64>,
+    /// The order types ([`ORDER_TYPES`]) its coupons may pay for; empty = any.
+    pub order_types: Vec<i64>,
+    /// Coupons only for customers associated for the first time (CBC.99000022): the customer's
+    /// association with the issuing partner is the first it ever had with any partner.
+    pub first_association_only: bool,
 }
+
+/// The order types a coupon may be limited to: the `order_type` codes of orders (bss-api-spec
+/// §3): 1 new purchase (开通), 2 renewal (续订), 3 change (变更), 10 yearly/monthly to
+/// pay-per-use, 11 pay-per-use to yearly/monthly, 13 trial, 14 trial to commercial, 15 fee
+/// adjustment. 4 (unsubscription) pays nothing, so no coupon is ever limited to it.
+pub const ORDER_TYPES: [i64; 8] = [1, 2, 3, 10, 11, 13, 14, 15];
 
 /// Why an issue is refused by the quota (each maps to one vendor code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +155,10 @@ pub enum IssueRefusal {
     FaceAboveMax,
     /// CBC.99000023: the coupon's service / product restriction exceeds the quota's.
     LimitsExceedQuota,
+    /// CBC.99000024: the coupon's order-type restriction exceeds the quota's.
+    OrderTypesExceedQuota,
+    /// CBC.99000021: the request's total face value exceeds the quota's total value.
+    TotalAboveQuota,
     /// CBC.0100: the coupon's validity is empty or lies outside the quota's.
     BadValidity,
 }
@@ -153,7 +168,7 @@ pub const MAX_COUPON_LIMIT_ITEMS: usize = 10;
 
 /// The coupon's restriction list given the quota's: an empty request inherits the quota's; a
 /// non-empty one must be a subset of a restricted quota's.
-pub fn narrow(quota: &[String], requested: &[String]) -> Result<Vec<String>, IssueRefusal> {
+pub fn narrow<T: Clone + PartialEq>(quota: &[T], requested: &[T]) -> Result<Vec<T>, IssueRefusal> {
     if requested.is_empty() {
         return Ok(quota.to_vec());
     }
@@ -161,6 +176,27 @@ pub fn narrow(quota: &[String], requested: &[String]) -> Result<Vec<String>, Iss
         return Err(IssueRefusal::LimitsExceedQuota);
     }
     Ok(requested.to_vec())
+}
+
+/// [`narrow`] for order types: exceeding the quota's is CBC.99000024.
+pub fn narrow_order_types(quota: &[i64], requested: &[i64]) -> Result<Vec<i64>, IssueRefusal> {
+    narrow(quota, requested).map_err(|_| IssueRefusal::OrderTypesExceedQuota)
+}
+
+/// CBC.99000021 ("券总面值不允许超过总面值"). The vendor does not say which totals; ours: within
+/// one issue request, the total face value of the coupons issued so far plus this one may not
+/// exceed the quota's total value (`quota_value`, everything ever granted into it). Checked per
+/// customer, after the customer's own checks, so a customer refused for another reason does not
+/// count; beyond the total it is 21, within the total but beyond what is left it is 13.
+pub fn check_total(
+    issued_so_far: Money,
+    face: Money,
+    quota_value: Money,
+) -> Result<(), IssueRefusal> {
+    match issued_so_far.checked_add(face) {
+        Some(total) if total <= quota_value => Ok(()),
+        _ => Err(IssueRefusal::TotalAboveQuota),
+    }
 }
 
 /// Checks a coupon against its quota at `now`: status, validity window, face value bounds.
@@ -246,5 +282,20 @@ mod tests {
             Err(IssueRefusal::LimitsExceedQuota)
         );
         assert_eq!(narrow(&[], &["c".into()]), Ok(vec!["c".to_string()]));
+        assert_eq!(narrow_order_types(&[1, 2], &[2]), Ok(vec![2]));
+        assert_eq!(
+            narrow_order_types(&[1], &[1, 2]),
+            Err(IssueRefusal::OrderTypesExceedQuota)
+        );
+        let m = Money::from_cents;
+        assert_eq!(check_total(m(6000), m(3000), m(9000)), Ok(()));
+        assert_eq!(
+            check_total(m(9000), m(1), m(9000)),
+            Err(IssueRefusal::TotalAboveQuota)
+        );
+        assert_eq!(
+            check_total(m(i64::MAX), m(1), m(i64::MAX)),
+            Err(IssueRefusal::TotalAboveQuota)
+        );
     }
 }

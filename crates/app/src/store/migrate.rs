@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "customers", "0002_customers.sql"),
     migration!(4, "invites", "0004_invites.sql"),
     migration!(5, "coupons", "0005_coupons.sql"),
+    migration!(6, "coupon_limits", "0006_coupon_limits.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

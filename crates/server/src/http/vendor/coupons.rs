@@ -12,6 +12,7 @@ use pc_app::services::coupons::{
 };
 use pc_app::services::identity::Principal;
 use pc_app::{AppError, AppResult, Code};
+use pc_domain::coupons::quota_status;
 use pc_domain::timefmt;
 use pc_domain::Money;
 use schemars::JsonSchema;
@@ -181,6 +182,18 @@ fn limit_infos(q: &Quota) -> Vec<QuotaLimitInfo> {
             limit_values: vec![one(n.to_string())],
         });
     }
+    if !l.order_types.is_empty() {
+        out.push(QuotaLimitInfo {
+            limit_key: "order_types".into(),
+            limit_values: l.order_types.iter().map(|t| one(t.to_string())).collect(),
+        });
+    }
+    if l.first_association_only {
+        out.push(QuotaLimitInfo {
+            limit_key: "first_association_only".into(),
+            limit_values: vec![one("1".into())],
+        });
+    }
     out
 }
 
@@ -256,10 +269,7 @@ async fn list_quota_coupons(
         return Err(AppError::invalid("quota_type must be 0 or 1").into());
     }
     let statuses = req.quota_status_list.unwrap_or_default();
-    if statuses
-        .iter()
-        .any(|s| !pc_domain::coupons::quota_status::ALL.contains(s))
-    {
+    if statuses.iter().any(|s| !quota_status::ALL.contains(s)) {
         return Err(AppError::invalid("quota_status_list holds 0, 3, 4 or 5").into());
     }
     let q = QuotaQuery {
@@ -669,9 +679,11 @@ pub struct ICouponUseLimitInfoV2 {
 
 fn use_limits(k: &Coupon) -> Vec<ICouponUseLimitInfoV2> {
     let mut out = Vec::new();
+    let order_types: Vec<String> = k.order_types.iter().map(i64::to_string).collect();
     for (key, items) in [
         ("cloud_service_types", &k.service_types),
         ("product_ids", &k.product_ids),
+        ("order_types", &order_types),
     ] {
         if !items.is_empty() {
             out.push(ICouponUseLimitInfoV2 {
