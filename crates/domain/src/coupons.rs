@@ -199,6 +199,21 @@ pub fn check_total(
     }
 }
 
+/// R9.15: `list_issued_partner_coupons` only returns coupons whose expiry is within 12 months,
+/// read as a retention window: coupons that expired more than 12 calendar months before `now`
+/// are left out; live coupons are always listed, however far away their expiry (hiding a usable
+/// coupon from its issuer would help no one). Returns the earliest expiry still listed: the
+/// same day and time 12 months earlier (29 February falls back to 28 February).
+pub fn issued_list_expiry_floor(now_ms: i64) -> i64 {
+    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000) {
+        Ok(t) => {
+            let earlier = t.replace_date(crate::timefmt::one_year_before(t.date()));
+            i64::try_from(earlier.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MIN)
+        }
+        Err(_) => i64::MIN,
+    }
+}
+
 /// Checks a coupon against its quota at `now`: status, validity window, face value bounds.
 #[allow(clippy::too_many_arguments)]
 pub fn check_issue(
@@ -296,6 +311,20 @@ mod tests {
         assert_eq!(
             check_total(m(i64::MAX), m(1), m(i64::MAX)),
             Err(IssueRefusal::TotalAboveQuota)
+        );
+    }
+
+    #[test]
+    fn twelve_months_back() {
+        use crate::timefmt::{format_utc, parse_utc};
+        let at = |s: &str| parse_utc(s).unwrap();
+        assert_eq!(
+            format_utc(issued_list_expiry_floor(at("2026-11-28T02:45:48Z"))),
+            "2025-11-28T02:45:48Z"
+        );
+        assert_eq!(
+            format_utc(issued_list_expiry_floor(at("2028-02-29T00:00:00Z"))),
+            "2027-02-28T00:00:00Z"
         );
     }
 }

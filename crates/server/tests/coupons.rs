@@ -1145,6 +1145,74 @@ async fn total_first_association_order_type_and_self_codes() {
 }
 
 #[tokio::test]
+async fn issued_list_leaves_out_coupons_expired_over_12_months() {
+    for app in apps("coupons_r915").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let dc = Creds::from(&d);
+        let cust = app
+            .customer(&d.partner_id, AssociationType::Resale, "r915-cust", "")
+            .await
+            .customer_id;
+        let q = grant_with(
+            &app,
+            &d.partner_id,
+            QuotaType::Voucher,
+            10_000,
+            NOW_MS + 3 * 365 * DAY,
+            Default::default(),
+        )
+        .await;
+        let mut ids = Vec::new();
+        for expiry in [NOW_MS + DAY, NOW_MS + 40 * DAY, NOW_MS + 2 * 365 * DAY] {
+            let r = post(
+                &app,
+                &dc,
+                COUPONS,
+                json!({"quota_id": q, "customer_ids": [cust], "face_value": 1,
+                "expire_time": pc_domain::timefmt::format_utc(expiry)}),
+            )
+            .await;
+            ids.push(first_id(&r.json(), "coupon_infos", "coupon_id"));
+        }
+        let r = get(&app, &dc, COUPONS).await;
+        assert_eq!(r.json()["total_count"], 3);
+        // 380 days later: the first expired 379 days ago (over 12 months), the second 340 days
+        // ago, the third is still live 2 years out.
+        let later = NOW_MS + 380 * DAY;
+        app.clock.advance(380 * DAY);
+        let at = |path: &str| signed(&dc, "GET", path, "", later, &[]);
+        let r = app.send(at(&format!("{COUPONS}?limit=10"))).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = r.json();
+        assert_eq!(j["total_count"], 2, "{}: {j}", app.engine);
+        let listed: Vec<&str> = j["user_coupons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["coupon_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            !listed.contains(&ids[0].as_str())
+                && listed.contains(&ids[1].as_str())
+                && listed.contains(&ids[2].as_str())
+        );
+        // An earlier expire_time_begin does not bring it back.
+        let r = app
+            .send(at(&format!(
+                "{COUPONS}?expire_time_begin=2000-01-01T00:00:00Z&coupon_id={}",
+                ids[0]
+            )))
+            .await;
+        assert_eq!(r.json()["total_count"], 0);
+        let r = app
+            .send(at(&format!("{COUPONS}?coupon_id={}", ids[1])))
+            .await;
+        assert_eq!(r.json()["user_coupons"][0]["status"], 4);
+        app.assert_ledger_clean().await;
+    }
+}
+
+#[tokio::test]
 async fn console_quota_limits() {
     for app in apps("coupons_console_limits").await {
         let d = app.partner(PartnerType::Distributor, None).await;

@@ -762,7 +762,11 @@ async fn list_issued_partner_coupons(
 ) -> Result<Response, ApiError> {
     let partner_id = caller.partner_id()?.to_string();
     let p = Params::from_uri(&uri);
-    let q = coupon_query(&p)?;
+    let mut q = coupon_query(&p)?;
+    let now = caller.now_ms;
+    // R9.15: coupons that expired more than 12 months ago are not listed.
+    let floor = pc_domain::coupons::issued_list_expiry_floor(now);
+    q.expire_from = Some(q.expire_from.map_or(floor, |f| f.max(floor)));
     let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
     let owner = coupons::acting_partner(
         &mut conn,
@@ -771,7 +775,6 @@ async fn list_issued_partner_coupons(
     )
     .await?;
     drop(conn);
-    let now = caller.now_ms;
     let (total_count, rows) =
         coupons::list_coupons(st.db.read(), CouponScope::IssuedBy(&owner.id), &q, now).await?;
     ok_json(&ListIssuedPartnerCouponsResponse {
@@ -1042,7 +1045,7 @@ const LIST_ISSUED_PARTNER_COUPONS: Operation = Operation {
     name: "list_issued_partner_coupons",
     method: Method::GET,
     path: "/v2/promotions/benefits/partner-coupons",
-    summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included",
+    summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included; coupons that expired more than 12 months ago are left out (R9.15)",
     callers: "partner",
     request: None,
     response: schema::<ListIssuedPartnerCouponsResponse>,
