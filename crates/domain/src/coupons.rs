@@ -67,7 +67,22 @@ pub mod quota_status {
     pub const INVALID: i64 = 3;
     pub const ADJUSTING: i64 = 4;
     pub const FROZEN: i64 = 5;
+    /// A reseller quota whose whole balance its master distributor reclaimed while it was
+    /// normal (`IssuedCouponQuota.quota_status` 6). It cannot issue; a later grant from the
+    /// same parent quota makes it normal again. Its owner's own list (`CouponQuotaV2`, which has
+    /// no 6) shows it as invalid (3): see [`owner_view`].
+    pub const RECLAIMED: i64 = 6;
+    /// The statuses an operator may set (and `quota_status_list` may name).
     pub const ALL: [i64; 4] = [NORMAL, INVALID, ADJUSTING, FROZEN];
+
+    /// The status as the quota's owner sees it (`CouponQuotaV2`): reclaimed reads as invalid.
+    pub fn owner_view(status: i64) -> i64 {
+        if status == RECLAIMED {
+            INVALID
+        } else {
+            status
+        }
+    }
 }
 
 /// The status a quota shows at `now`: a normal quota past its expiry is invalid (3).

@@ -1213,6 +1213,100 @@ async fn issued_list_leaves_out_coupons_expired_over_12_months() {
 }
 
 #[tokio::test]
+async fn reclaimed_reseller_quota_shows_status_6() {
+    for app in apps("coupons_q6").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let r1 = app
+            .partner(PartnerType::Reseller, Some(&d.partner_id))
+            .await;
+        let (dc, rc) = (Creds::from(&d), Creds::from(&r1));
+        let q = grant(&app, &d.partner_id, QuotaType::Voucher, 10_000).await;
+        let rcust = app
+            .customer(&r1.partner_id, AssociationType::Resale, "q6-cust", "")
+            .await
+            .customer_id;
+        let adjust = |amount: i64| {
+            post(
+                &app,
+                &dc,
+                "/v2/partners/coupon-quotas/indirect-partner-adjust",
+                json!({"quota_id": q, "indirect_partner_ids": [r1.partner_id], "quota_amount": amount}),
+            )
+        };
+        let r = adjust(40).await;
+        let child = first_id(&r.json(), "simple_quota_infos", "quota_id");
+        let j = issue(&app, &rc, &child, &[&rcust], 10.0).await;
+        let coupon = first_id(&j, "coupon_infos", "coupon_id");
+        let statuses = || async {
+            let issued = get(&app, &dc, "/v2/partners/issued-coupon-quotas")
+                .await
+                .json()["quotas"][0]["quota_status"]
+                .clone();
+            let own = post(
+                &app,
+                &rc,
+                "/v2/partners/coupon-quotas/query",
+                json!({"quota_ids": [child]}),
+            )
+            .await
+            .json()["quotas"][0]["quota_status"]
+                .clone();
+            (issued, own)
+        };
+        assert_eq!(statuses().await, (json!(0), json!(0)));
+        let reclaim = || {
+            post(
+                &app,
+                &dc,
+                "/v2/partners/coupon-quotas/indirect-partner-reclaim",
+                json!({"quota_ids": [child]}),
+            )
+        };
+        let r = reclaim().await;
+        assert_eq!(r.json()["simple_quota_infos"][0]["quota_balance"], 0.0);
+        // Reclaimed: 6 in the distributor's list, invalid (3) in the reseller's own.
+        assert_eq!(statuses().await, (json!(6), json!(3)), "{}", app.engine);
+        let r = post(
+            &app,
+            &rc,
+            "/v2/partners/coupon-quotas/query",
+            json!({"quota_status_list": [3]}),
+        )
+        .await;
+        assert_eq!(r.json()["total_count"], 1);
+        let r = post(
+            &app,
+            &rc,
+            "/v2/partners/coupon-quotas/query",
+            json!({"quota_status_list": [0]}),
+        )
+        .await;
+        assert_eq!(r.json()["total_count"], 0);
+        post(
+            &app,
+            &rc,
+            COUPONS,
+            json!({"quota_id": child, "customer_ids": [rcust], "face_value": 1}),
+        )
+        .await
+        .assert_error(400, "CBC.99000012");
+        // A recall still returns to it, and the distributor can reclaim that too.
+        let r = post(&app, &rc, RECLAIM, json!({"coupon_id": coupon})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(statuses().await.0, json!(6));
+        let r = reclaim().await;
+        assert_eq!(r.json()["simple_quota_infos"].as_array().unwrap().len(), 1);
+        assert_eq!(quota_balance(&app, &dc, &q, 0).await, 100.0);
+        // A new grant makes it normal again.
+        adjust(5).await;
+        assert_eq!(statuses().await, (json!(0), json!(0)));
+        let j = issue(&app, &rc, &child, &[&rcust], 5.0).await;
+        assert_eq!(j["coupon_infos"].as_array().unwrap().len(), 1, "{j}");
+        app.assert_ledger_clean().await;
+    }
+}
+
+#[tokio::test]
 async fn console_quota_limits() {
     for app in apps("coupons_console_limits").await {
         let d = app.partner(PartnerType::Distributor, None).await;

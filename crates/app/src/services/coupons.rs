@@ -17,7 +17,8 @@
 //!   usable (2) by time alone. Statuses 1/2/4 of a live coupon are derived from the clock at read
 //!   time; the expiry job (`partner-center jobs run coupon-expiry`) stores 4 and returns the
 //!   remainder of an expired coupon to its quota while that quota is still valid (record type 4,
-//!   过期回收); if the quota is no longer valid the remainder stays on the lapsed coupon.
+//!   过期回收); if the quota is no longer valid the remainder stays on the lapsed coupon (a
+//!   reclaimed reseller quota counts as valid here: its distributor can reclaim the remainder).
 //! - A recall returns the amount to the quota even when the quota has meanwhile expired or been
 //!   frozen; such a quota simply cannot issue it again.
 //! - Issuing is for resale customers only, through the API and the console alike.
@@ -40,6 +41,8 @@
 //!   and customers are separate accounts here, so it arises when `customer_ids` names the acting
 //!   partner's own account (its partner id or account id), or the caller's when a distributor
 //!   issues for its reseller; both are per-customer refusals in `error_details`.
+//! - A distributor's reclaim that empties a normal reseller quota marks it reclaimed (6); a
+//!   later grant from the same parent makes it normal again.
 
 use pc_domain::coupons::{
     self, coupon_status, operation, quota_status, IssueRefusal, QuotaLimits, QuotaType,
@@ -696,9 +699,10 @@ pub enum QuotaScope<'a> {
     All,
 }
 
-/// `CASE` giving a quota's status at the time bound to `$1`.
+/// `CASE` giving a quota's status at the time bound to `$1`, as its owner sees it (reclaimed
+/// reads as invalid, [`quota_status::owner_view`]): the status filter is the owner's.
 const QUOTA_STATUS_AT: &str =
-    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 ELSE q.status END)";
+    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)";
 
 fn csv(items: &[impl ToString]) -> Option<String> {
     (!items.is_empty()).then(|| {
@@ -1684,6 +1688,11 @@ async fn grant_one(
         _ => e,
     })?;
     add_quota_value(c, ctx, &child, amount).await?;
+    // A grant into a reseller quota its distributor had emptied makes it normal again.
+    sqlx::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
+        .bind(&child)
+        .execute(&mut *c)
+        .await?;
     quota_record(
         c,
         ctx,
@@ -1759,12 +1768,15 @@ async fn reclaim_quota_one(
         .ok_or_else(|| AppError::new(Code::QuotaInvalid))?;
     owned_quota(c, &d.id, &parent_id).await?;
     let from = ledger::account_id(AccountKind::CouponQuota, &child.id);
-    // Lock the child's row first so the balance read below is the one the transfer takes.
-    sqlx::query("UPDATE coupon_quotas SET updated_at = $1 WHERE id = $2")
-        .bind(ctx.now_ms)
-        .bind(&child.id)
-        .execute(&mut *c)
-        .await?;
+    // Lock the child's row first so the balance read below is the one the transfer takes; the
+    // whole balance goes, so a normal quota becomes reclaimed (6). An error below rolls it back.
+    sqlx::query(
+        "UPDATE coupon_quotas SET status = CASE WHEN status = 0 THEN 6 ELSE status END, updated_at = $1 WHERE id = $2",
+    )
+    .bind(ctx.now_ms)
+    .bind(&child.id)
+    .execute(&mut *c)
+    .await?;
     let amount = ledger::balance(&mut *c, &from).await?;
     if !amount.is_positive() {
         return Err(AppError::new(Code::QuotaInsufficient));
@@ -1926,7 +1938,12 @@ pub async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> Ap
     let from = ledger::account_id(AccountKind::Coupon, &coupon.id);
     let amount = ledger::balance(&mut *c, &from).await?;
     let mut tids = Vec::new();
-    if amount.is_positive() && quota.status_at(ctx.now_ms) == quota_status::NORMAL {
+    // A reclaimed reseller quota still takes the remainder back: its distributor can reclaim it.
+    let open = matches!(
+        quota.status_at(ctx.now_ms),
+        quota_status::NORMAL | quota_status::RECLAIMED
+    );
+    if amount.is_positive() && open {
         let t = ledger::transfer(
             c,
             ctx,

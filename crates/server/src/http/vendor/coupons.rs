@@ -233,6 +233,8 @@ pub struct CouponQuotaV2 {
     pub limit_infos: Vec<QuotaLimitInfo>,
 }
 
+/// `CouponQuotaV2` with the status as stored (`IssuedCouponQuota` shows reclaimed, 6); the
+/// owner's list maps it with [`quota_status::owner_view`].
 fn quota_v2(q: &Quota, now: i64) -> CouponQuotaV2 {
     CouponQuotaV2 {
         quota_id: q.id.clone(),
@@ -294,7 +296,14 @@ async fn list_quota_coupons(
         coupons::list_quotas(st.db.read(), QuotaScope::Owner(&owner.id), &q, now).await?;
     ok_json(&ListQuotaCouponsResponse {
         total_count,
-        quotas: rows.iter().map(|x| quota_v2(x, now)).collect(),
+        quotas: rows
+            .iter()
+            .map(|x| {
+                let mut v = quota_v2(x, now);
+                v.quota_status = quota_status::owner_view(v.quota_status);
+                v
+            })
+            .collect(),
     })
 }
 
