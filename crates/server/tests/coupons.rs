@@ -1307,6 +1307,94 @@ async fn reclaimed_reseller_quota_shows_status_6() {
 }
 
 #[tokio::test]
+async fn partner_staff_see_coupon_pages_read_only() {
+    for app in apps("coupons_staff").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let cust = app
+            .customer(&d.partner_id, AssociationType::Resale, "st-cust", "")
+            .await
+            .customer_id;
+        let q = grant(&app, &d.partner_id, QuotaType::Voucher, 10_000).await;
+        let j = issue(&app, &Creds::from(&d), &q, &[&cust], 10.0).await;
+        let coupon = first_id(&j, "coupon_infos", "coupon_id");
+        let hash = pc_app::crypto::hash_password("Passw0rd!").unwrap();
+        let pid = d.partner_id.clone();
+        app.db
+            .write(move |c| {
+                Box::pin(async move {
+                    pc_app::services::identity::insert_user(
+                        c,
+                        &ctx(),
+                        "coupon-staff",
+                        &hash,
+                        pc_domain::party::Role::PartnerStaff,
+                        Some(&pid),
+                        None,
+                    )
+                    .await
+                })
+            })
+            .await
+            .unwrap();
+        let staff = app.console_login("coupon-staff", "Passw0rd!").await;
+        let home = app.console_get(&staff, "/console").await;
+        assert!(home.body.contains("data-nav=\"vouchers\""), "{}", home.body);
+        assert!(home.body.contains("data-nav=\"cash-coupons\""));
+        let page = app.console_get(&staff, "/console/vouchers").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains(&format!("data-coupon=\"{coupon}\"")));
+        assert!(page.body.contains(&format!("data-quota=\"{q}\"")));
+        for form in [
+            "issue-form",
+            "recall-form",
+            "batch-recall",
+            "class=\"recall\"",
+        ] {
+            assert!(!page.body.contains(form), "staff see {form}");
+        }
+        assert_eq!(
+            app.console_get(&staff, "/console/cash-coupons")
+                .await
+                .status,
+            200
+        );
+        // The forms' routes refuse staff, and nothing changes.
+        let r = app
+            .console_post(
+                &staff,
+                "/console/coupons/issue",
+                &[
+                    ("type", "voucher"),
+                    ("quota_id", &q),
+                    ("customer_ids", &cust),
+                    ("face_value", "1.00"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .console_post(&staff, "/console/coupons/recall", &[("one", &coupon)])
+            .await;
+        assert_eq!(r.status, 403);
+        let k = coupons::get_coupon(app.db.read(), &coupon)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((k.status, k.balance), (2, Money::from_cents(1_000)));
+        let qq = coupons::get_quota(app.db.read(), &q)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((qq.balance, qq.issued_count), (Money::from_cents(9_000), 1));
+        // The admin still has both forms.
+        let admin = app.console_login(&d.login, "Passw0rd!").await;
+        let page = app.console_get(&admin, "/console/vouchers").await;
+        assert!(page.body.contains("issue-form") && page.body.contains("recall-form"));
+        app.assert_ledger_clean().await;
+    }
+}
+
+#[tokio::test]
 async fn console_quota_limits() {
     for app in apps("coupons_console_limits").await {
         let d = app.partner(PartnerType::Distributor, None).await;

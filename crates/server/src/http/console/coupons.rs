@@ -2,7 +2,8 @@
 //! management* pages (quotas, issue form for up to 10 customers, issued list with filters,
 //! single and batch recall with a confirmation showing the amount, operation records with CSV
 //! export), the customer's *My coupons*, and the operators' quota page (grant with limits, top
-//! up, status, limits).
+//! up, status, limits). Partner staff see the partner pages read-only: no issue or recall forms,
+//! and the POST routes answer them 403.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -320,12 +321,16 @@ async fn management(
             label { (t(lang, "customer_id")) " " input name="customer_id" value=(customer.clone().unwrap_or_default()); }
             button type="submit" { (t(lang, "search")) }
         }
-        form #recall-form method="post" action="/console/coupons/recall"
-            onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
-            input type="hidden" name="csrf" value=(c.user.csrf);
-            input type="hidden" name="back" value=(base);
+        @if admin {
+            form #recall-form method="post" action="/console/coupons/recall"
+                onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                input type="hidden" name="back" value=(base);
+                (issued_table)
+                p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } }
+            }
+        } @else {
             (issued_table)
-            @if admin { p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } } }
         }
         (super::pages::pager(offset, PAGE_SIZE, total,
             &format!("{base}?status={}&customer_id={}&", p.status, enc(&p.customer_id)), lang))
