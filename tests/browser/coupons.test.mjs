@@ -1,7 +1,8 @@
-// Browser test of coupon recall: the operator grants the demo distributor a voucher quota, the
-// distributor issues a voucher to acme-retail, the customer sees it under My coupons; the
-// distributor recalls it (the confirmation names the amount); the customer no longer sees it,
-// the partner's list shows it reclaimed with its amount, and the quota balance rose by that amount.
+// Browser test of coupon recall: the operator grants the demo distributor a voucher quota with
+// limits (shown on the partner's quota list), the distributor issues a voucher to acme-retail,
+// the customer sees it under My coupons; the distributor recalls it (the confirmation names the
+// amount); the customer no longer sees it, the partner's list shows it reclaimed with its amount,
+// and the quota balance rose by that amount.
 // Run with tests/browser/run.sh (needs the built binary and chromium on PATH).
 
 import { after, before, test } from 'node:test';
@@ -29,6 +30,10 @@ test('partner recalls a voucher; the customer no longer sees it; the quota gets 
     await ops.goto('/console/quotas');
     await ops.fill('form#grant-form input[name=partner_id]', distId);
     await ops.fill('form#grant-form input[name=amount]', '500.00');
+    // With limits: at most 800.00 per coupon, new purchases and renewals only.
+    await ops.fill('form#grant-form input[name=max_face]', '800');
+    await ops.check('form#grant-form input[name=order_types][value="1"]');
+    await ops.check('form#grant-form input[name=order_types][value="2"]');
     await submitAndWait(ops, 'form#grant-form button#grant');
     assert.equal(await ops.locator('#quota-flash').count(), 1, await ops.locator('main').textContent());
 
@@ -43,6 +48,8 @@ test('partner recalls a voucher; the customer no longer sees it; the quota gets 
     const quotaId = await quotaRow.getAttribute('data-quota');
     const before = money(await quotaRow.locator('td.quota-balance').textContent());
     assert.equal(before, 500);
+    assert.ok((await quotaRow.locator('td.quota-limits li[data-limit="face_value"]').textContent()).includes('800.00'));
+    assert.equal(await quotaRow.locator('td.quota-limits li[data-limit="order_types"]').count(), 1);
     await page.fill('form#issue-form textarea[name=customer_ids]', custId);
     await page.fill('form#issue-form input[name=face_value]', '88.50');
     await submitAndWait(page, 'form#issue-form button#issue');

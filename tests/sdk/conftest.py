@@ -135,8 +135,17 @@ class Engine:
     def credit_partner(self, partner_id: str, amount: str) -> None:
         self.cli("admin", "credit-partner", partner_id, amount)
 
-    def grant_quota(self, partner_id: str, type_: str = "voucher", amount: str = "100.00") -> str:
-        doc = self.cli_json("admin", "grant-quota", partner_id, "--type", type_, "--amount", amount)
+    def grant_quota(self, partner_id: str, type_: str = "voucher", amount: str = "100.00", **limits) -> str:
+        """Limits become the CLI's flags: service_types="a,b", products="p1", min_face="5", max_face="50",
+        max_count="3", order_types="1,2" (a value of None is left out), first_association_only=True."""
+        args = ["admin", "grant-quota", partner_id, "--type", type_, "--amount", amount]
+        for key, value in limits.items():
+            flag = "--" + key.replace("_", "-")
+            if value is True:
+                args.append(flag)
+            elif value is not None and value is not False:
+                args += [flag, str(value)]
+        doc = self.cli_json(*args)
         assert isinstance(doc.get("quota_id"), str) and doc["quota_id"], f"grant-quota --json: {doc}"
         return doc["quota_id"]
     def place_order(self, customer_id: str, product_id: str, period: str = "month", count: int = 1,
@@ -277,7 +286,8 @@ def distributor(engine):
 
 @pytest.fixture
 def grant_quota(engine):
-    """Grants a coupon quota through the CLI: grant_quota(partner_id, "voucher"|"cash", "100.00") -> quota_id."""
+    """Grants a coupon quota through the CLI: grant_quota(partner_id, "voucher"|"cash", "100.00", **limits) -> quota_id
+    (limits as in Engine.grant_quota, e.g. max_face="50", order_types="1,2")."""
     return engine.grant_quota
 
 

@@ -107,3 +107,59 @@ def test_distributor_reseller_quotas(engine, grant_quota):
     resp = client.list_coupon_quotas_records(ListCouponQuotasRecordsRequest())
     assert resp.total_count == 2
     assert sorted(r.operation_type for r in resp.records) == ["10", "11"]
+
+
+def test_quota_limits_granted_by_cli(engine, grant_quota):
+    dist = engine.create_partner("distributor")
+    custs = [engine.create_customer(dist["partner_id"], "resale")["customer_id"] for _ in range(3)]
+    q = grant_quota(dist["partner_id"], "voucher", "100.00", service_types="hws.service.type.ec2,hws.service.type.evs",
+                    products="p-1", min_face="5", max_face="50", max_count="2", order_types="1,2")
+    client = engine.client(dist)
+
+    # The limits come back in limit_infos (QuotaLimitInfo / LimitValue) through the SDK.
+    resp = client.list_quota_coupons(ListQuotaCouponsRequest(body=QueryCouponQuotasReqExt(quota_ids=[q])))
+    limits = {li.limit_key: [(v.value1, v.value2) for v in li.limit_values] for li in resp.quotas[0].limit_infos}
+    assert limits == {
+        "cloud_service_types": [("hws.service.type.ec2", None), ("hws.service.type.evs", None)],
+        "product_ids": [("p-1", None)],
+        "face_value": [("5.00", "50.00")],
+        "max_count": [("2", None)],
+        "order_types": [("1", None), ("2", None)],
+    }
+
+    def issue(customers, face, **extra):
+        return client.create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+            quota_id=q, customer_ids=customers, face_value=face, **extra)))
+
+    for face, extra, code in [
+        (4.99, {}, "CBC.99000018"),
+        (50.01, {}, "CBC.99000019"),
+        (10, {"cloud_service_types": ["hws.service.type.obs"]}, "CBC.99000023"),
+        (10, {"product_ids": ["p-2"]}, "CBC.99000023"),
+    ]:
+        expect_client_error(lambda: issue([custs[0]], face, **extra), 400, code)
+    assert quota_balance(client, q) == 100.0
+
+    # max_count 2: the third customer is refused in error_details; naming the partner itself is 25.
+    resp = issue(custs + [dist["partner_id"]], 10)
+    assert [i.id for i in resp.coupon_infos] == custs[:2]
+    assert [(e.id, e.error_code) for e in resp.error_details] == [
+        (custs[2], "CBC.99000020"), (dist["partner_id"], "CBC.99000025")]
+    uc = client.list_issued_partner_coupons(ListIssuedPartnerCouponsRequest(coupon_id=resp.coupon_infos[0].coupon_id))
+    keys = {u.limit_key: u.value1 for u in uc.user_coupons[0].use_limits}
+    assert keys == {"cloud_service_types": "hws.service.type.ec2,hws.service.type.evs", "product_ids": "p-1",
+                    "order_types": "1,2"}
+
+    # CBC.99000021: one request may not issue more than the quota's total value.
+    q2 = grant_quota(dist["partner_id"], "voucher", "20.00")
+    resp = client.create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+        quota_id=q2, customer_ids=custs[:2], face_value=15)))
+    assert [i.id for i in resp.coupon_infos] == custs[:1]
+    assert resp.error_details[0].error_code == "CBC.99000021"
+
+    # A bad limit: the CLI exits 2 with a clear message and grants nothing.
+    out = engine.cli("admin", "grant-quota", dist["partner_id"], "--type", "voucher", "--amount", "10",
+                     "--min-face", "60", "--max-face", "50", check=False)
+    assert out.returncode == 2 and "the minimum face value exceeds the maximum" in out.stderr, out.stderr
+    resp = client.list_quota_coupons(ListQuotaCouponsRequest(body=QueryCouponQuotasReqExt(limit=100)))
+    assert resp.total_count == 2

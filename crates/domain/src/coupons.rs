@@ -67,7 +67,22 @@ pub mod quota_status {
     pub const INVALID: i64 = 3;
     pub const ADJUSTING: i64 = 4;
     pub const FROZEN: i64 = 5;
+    /// A reseller quota whose whole balance its master distributor reclaimed while it was
+    /// normal (`IssuedCouponQuota.quota_status` 6). It cannot issue; a later grant from the
+    /// same parent quota makes it normal again. Its owner's own list (`CouponQuotaV2`, which has
+    /// no 6) shows it as invalid (3): see [`owner_view`].
+    pub const RECLAIMED: i64 = 6;
+    /// The statuses an operator may set (and `quota_status_list` may name).
     pub const ALL: [i64; 4] = [NORMAL, INVALID, ADJUSTING, FROZEN];
+
+    /// The status as the quota's owner sees it (`CouponQuotaV2`): reclaimed reads as invalid.
+    pub fn owner_view(status: i64) -> i64 {
+        if status == RECLAIMED {
+            INVALID
+        } else {
+            status
+        }
+    }
 }
 
 /// The status a quota shows at `now`: a normal quota past its expiry is invalid (3).
@@ -129,7 +144,18 @@ pub struct QuotaLimits {
     pub max_face: Option<Money>,
     /// The most coupons the quota may issue in all.
     pub max_count: Option<i64>,
+    /// The order types ([`ORDER_TYPES`]) its coupons may pay for; empty = any.
+    pub order_types: Vec<i64>,
+    /// Coupons only for customers associated for the first time (CBC.99000022): the customer's
+    /// association with the issuing partner is the first it ever had with any partner.
+    pub first_association_only: bool,
 }
+
+/// The order types a coupon may be limited to: the `order_type` codes of orders (bss-api-spec
+/// §3): 1 new purchase (开通), 2 renewal (续订), 3 change (变更), 10 yearly/monthly to
+/// pay-per-use, 11 pay-per-use to yearly/monthly, 13 trial, 14 trial to commercial, 15 fee
+/// adjustment. 4 (unsubscription) pays nothing, so no coupon is ever limited to it.
+pub const ORDER_TYPES: [i64; 8] = [1, 2, 3, 10, 11, 13, 14, 15];
 
 /// Why an issue is refused by the quota (each maps to one vendor code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +170,10 @@ pub enum IssueRefusal {
     FaceAboveMax,
     /// CBC.99000023: the coupon's service / product restriction exceeds the quota's.
     LimitsExceedQuota,
+    /// CBC.99000024: the coupon's order-type restriction exceeds the quota's.
+    OrderTypesExceedQuota,
+    /// CBC.99000021: the request's total face value exceeds the quota's total value.
+    TotalAboveQuota,
     /// CBC.0100: the coupon's validity is empty or lies outside the quota's.
     BadValidity,
 }
@@ -153,7 +183,7 @@ pub const MAX_COUPON_LIMIT_ITEMS: usize = 10;
 
 /// The coupon's restriction list given the quota's: an empty request inherits the quota's; a
 /// non-empty one must be a subset of a restricted quota's.
-pub fn narrow(quota: &[String], requested: &[String]) -> Result<Vec<String>, IssueRefusal> {
+pub fn narrow<T: Clone + PartialEq>(quota: &[T], requested: &[T]) -> Result<Vec<T>, IssueRefusal> {
     if requested.is_empty() {
         return Ok(quota.to_vec());
     }
@@ -161,6 +191,42 @@ pub fn narrow(quota: &[String], requested: &[String]) -> Result<Vec<String>, Iss
         return Err(IssueRefusal::LimitsExceedQuota);
     }
     Ok(requested.to_vec())
+}
+
+/// [`narrow`] for order types: exceeding the quota's is CBC.99000024.
+pub fn narrow_order_types(quota: &[i64], requested: &[i64]) -> Result<Vec<i64>, IssueRefusal> {
+    narrow(quota, requested).map_err(|_| IssueRefusal::OrderTypesExceedQuota)
+}
+
+/// CBC.99000021 ("券总面值不允许超过总面值"). The vendor does not say which totals; ours: within
+/// one issue request, the total face value of the coupons issued so far plus this one may not
+/// exceed the quota's total value (`quota_value`, everything ever granted into it). Checked per
+/// customer, after the customer's own checks, so a customer refused for another reason does not
+/// count; beyond the total it is 21, within the total but beyond what is left it is 13.
+pub fn check_total(
+    issued_so_far: Money,
+    face: Money,
+    quota_value: Money,
+) -> Result<(), IssueRefusal> {
+    match issued_so_far.checked_add(face) {
+        Some(total) if total <= quota_value => Ok(()),
+        _ => Err(IssueRefusal::TotalAboveQuota),
+    }
+}
+
+/// R9.15: `list_issued_partner_coupons` only returns coupons whose expiry is within 12 months,
+/// read as a retention window: coupons that expired more than 12 calendar months before `now`
+/// are left out; live coupons are always listed, however far away their expiry (hiding a usable
+/// coupon from its issuer would help no one). Returns the earliest expiry still listed: the
+/// same day and time 12 months earlier (29 February falls back to 28 February).
+pub fn issued_list_expiry_floor(now_ms: i64) -> i64 {
+    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000) {
+        Ok(t) => {
+            let earlier = t.replace_date(crate::timefmt::one_year_before(t.date()));
+            i64::try_from(earlier.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MIN)
+        }
+        Err(_) => i64::MIN,
+    }
 }
 
 /// Checks a coupon against its quota at `now`: status, validity window, face value bounds.
@@ -246,5 +312,34 @@ mod tests {
             Err(IssueRefusal::LimitsExceedQuota)
         );
         assert_eq!(narrow(&[], &["c".into()]), Ok(vec!["c".to_string()]));
+        assert_eq!(narrow_order_types(&[1, 2], &[2]), Ok(vec![2]));
+        assert_eq!(
+            narrow_order_types(&[1], &[1, 2]),
+            Err(IssueRefusal::OrderTypesExceedQuota)
+        );
+        let m = Money::from_cents;
+        assert_eq!(check_total(m(6000), m(3000), m(9000)), Ok(()));
+        assert_eq!(
+            check_total(m(9000), m(1), m(9000)),
+            Err(IssueRefusal::TotalAboveQuota)
+        );
+        assert_eq!(
+            check_total(m(i64::MAX), m(1), m(i64::MAX)),
+            Err(IssueRefusal::TotalAboveQuota)
+        );
+    }
+
+    #[test]
+    fn twelve_months_back() {
+        use crate::timefmt::{format_utc, parse_utc};
+        let at = |s: &str| parse_utc(s).unwrap();
+        assert_eq!(
+            format_utc(issued_list_expiry_floor(at("2026-11-28T02:45:48Z"))),
+            "2025-11-28T02:45:48Z"
+        );
+        assert_eq!(
+            format_utc(issued_list_expiry_floor(at("2028-02-29T00:00:00Z"))),
+            "2027-02-28T00:00:00Z"
+        );
     }
 }

@@ -220,6 +220,28 @@ pub enum Admin {
         /// Expiry (RFC 3339); default one year from now.
         #[arg(long)]
         expires: Option<String>,
+        /// Limit: the cloud service types its coupons may be used on, comma-separated (at most 10).
+        #[arg(long, value_name = "A,B", default_value = "")]
+        service_types: String,
+        /// Limit: the product ids its coupons may be used on, comma-separated (at most 10).
+        #[arg(long, value_name = "P1,P2", default_value = "")]
+        products: String,
+        /// Limit: the smallest face value of one coupon, in yuan.
+        #[arg(long, value_name = "AMOUNT", default_value = "")]
+        min_face: String,
+        /// Limit: the largest face value of one coupon, in yuan.
+        #[arg(long, value_name = "AMOUNT", default_value = "")]
+        max_face: String,
+        /// Limit: the most coupons the quota may issue in all.
+        #[arg(long, value_name = "N", default_value = "")]
+        max_count: String,
+        /// Limit: the order types its coupons may pay, as order_type codes (1 new purchase,
+        /// 2 renewal, 3 change, 10, 11, 13, 14, 15), comma-separated.
+        #[arg(long, value_name = "1,2", default_value = "")]
+        order_types: String,
+        /// Limit: issue only to customers associated with a partner for the first time.
+        #[arg(long)]
+        first_association_only: bool,
         /// Print `{"quota_id": …}`.
         #[arg(long)]
         json: bool,
@@ -566,8 +588,26 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             quota_type,
             amount,
             expires,
+            service_types,
+            products,
+            min_face,
+            max_face,
+            max_count,
+            order_types,
+            first_association_only,
             json,
-        } => grant_quota(&db, partner_id, &quota_type, &amount, expires, json).await,
+        } => {
+            let limits = coupons::LimitInput {
+                service_types,
+                product_ids: products,
+                min_face,
+                max_face,
+                max_count,
+                order_types,
+                first_association_only,
+            };
+            grant_quota(&db, partner_id, &quota_type, &amount, expires, limits, json).await
+        }
     }
 }
 
@@ -577,6 +617,7 @@ async fn grant_quota(
     quota_type: &str,
     amount: &str,
     expires: Option<String>,
+    limits: coupons::LimitInput,
     json: bool,
 ) -> ExitCode {
     let Some(qt) = pc_domain::coupons::QuotaType::parse(quota_type) else {
@@ -591,6 +632,10 @@ async fn grant_quota(
         Some(Some(ms)) => Some(ms),
         Some(None) => return fail("--expires must be an RFC 3339 time like 2027-01-01T00:00:00Z"),
     };
+    let limits = match limits.parse() {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
     let ctx = cli_ctx();
     let g = coupons::NewQuota {
         partner_id,
@@ -598,7 +643,7 @@ async fn grant_quota(
         amount,
         effective_at: None,
         expire_at,
-        limits: Default::default(),
+        limits,
     };
     match db
         .write(move |c| Box::pin(async move { coupons::grant_quota(c, &ctx, g).await }))

@@ -17,19 +17,36 @@
 //!   usable (2) by time alone. Statuses 1/2/4 of a live coupon are derived from the clock at read
 //!   time; the expiry job (`partner-center jobs run coupon-expiry`) stores 4 and returns the
 //!   remainder of an expired coupon to its quota while that quota is still valid (record type 4,
-//!   过期回收); if the quota is no longer valid the remainder stays on the lapsed coupon.
+//!   过期回收); if the quota is no longer valid the remainder stays on the lapsed coupon (a
+//!   reclaimed reseller quota counts as valid here: its distributor can reclaim the remainder).
 //! - A recall returns the amount to the quota even when the quota has meanwhile expired or been
 //!   frozen; such a quota simply cannot issue it again.
 //! - Issuing is for resale customers only, through the API and the console alike.
 //! - A coupon's validity must lie within its quota's.
 //! - `max_count` of a quota counts every coupon ever issued from it (recalls do not give back a
 //!   slot).
-//! - The quota `limit_infos` keys are ours: `cloud_service_types` and `product_ids` (one
-//!   `value1` each), `face_value` (`value1` minimum, `value2` maximum), `max_count`.
+//! - The quota `limit_infos` keys are ours: `cloud_service_types`, `product_ids` and
+//!   `order_types` (one `value1` each), `face_value` (`value1` minimum, `value2` maximum),
+//!   `max_count`, and `first_association_only` (`value1` "1", present only when set).
+//! - Operators set a quota's limits when granting it (CLI `admin grant-quota`, the console's
+//!   grant form) and may change a top-level quota's limits later ([`set_quota_limits`]): they
+//!   govern issues from then on, coupons already issued keep their own restrictions, and the
+//!   reseller quotas granted from it follow their parent.
+//! - Order types (CBC.99000024): the vendor's issue request has no order-type field, so coupons
+//!   issued through the API inherit the quota's order types; the console's issue form may narrow
+//!   them, and naming one the quota does not allow refuses the issue.
+//! - CBC.99000021 (total face value, per customer): see [`coupons::check_total`]; CBC.99000022 (first
+//!   association): the customer's association with the issuing partner is the first it ever had
+//!   with any partner (no earlier, ended association); CBC.99000025 (issuing to itself): partners
+//!   and customers are separate accounts here, so it arises when `customer_ids` names the acting
+//!   partner's own account (its partner id or account id), or the caller's when a distributor
+//!   issues for its reseller; both are per-customer refusals in `error_details`.
+//! - A distributor's reclaim that empties a normal reseller quota marks it reclaimed (6); a
+//!   later grant from the same parent makes it normal again.
 
 use pc_domain::coupons::{
     self, coupon_status, operation, quota_status, IssueRefusal, QuotaLimits, QuotaType,
-    MAX_COUPON_LIMIT_ITEMS,
+    MAX_COUPON_LIMIT_ITEMS, ORDER_TYPES,
 };
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -60,6 +77,37 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Stored order types (`"1,2"`) as codes.
+fn split_codes(s: &str) -> Vec<i64> {
+    s.split(',').filter_map(|v| v.parse().ok()).collect()
+}
+
+fn join_codes(codes: &[i64]) -> String {
+    codes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Checks order types: each one of [`ORDER_TYPES`], none twice.
+pub fn check_order_types(items: &[i64]) -> AppResult<()> {
+    if let Some(t) = items.iter().find(|t| !ORDER_TYPES.contains(t)) {
+        return Err(AppError::invalid(format!(
+            "order type {t} is not one a coupon can pay for; use 1 new purchase, 2 renewal, 3 change, \
+             10 yearly/monthly to pay-per-use, 11 pay-per-use to yearly/monthly, 13 trial, 14 trial to commercial, 15 fee adjustment"
+        )));
+    }
+    if items
+        .iter()
+        .enumerate()
+        .any(|(i, t)| items[..i].contains(t))
+    {
+        return Err(AppError::invalid("order types are listed once each"));
+    }
+    Ok(())
+}
+
 /// Checks a list of service types / product ids: at most 10, non-empty items without commas.
 pub fn check_limit_list(field: &str, items: &[String]) -> AppResult<()> {
     if items.len() > MAX_COUPON_LIMIT_ITEMS {
@@ -85,6 +133,8 @@ fn refusal(r: IssueRefusal) -> AppError {
         IssueRefusal::FaceBelowMin => AppError::new(Code::FaceValueBelowMin),
         IssueRefusal::FaceAboveMax => AppError::new(Code::FaceValueAboveMax),
         IssueRefusal::LimitsExceedQuota => AppError::new(Code::CouponLimitsExceedQuota),
+        IssueRefusal::OrderTypesExceedQuota => AppError::new(Code::CouponOrderTypesExceedQuota),
+        IssueRefusal::TotalAboveQuota => AppError::new(Code::CouponTotalAboveQuota),
         IssueRefusal::BadValidity => AppError::invalid(
             "valid_time must be before expire_time, expire_time in the future, both within the quota's validity",
         ),
@@ -144,7 +194,7 @@ impl Quota {
 
 const QUOTA_SELECT: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
     q.effective_at, q.expire_at, q.service_types, q.product_ids, q.min_face, q.max_face, q.max_count, q.issued_count, \
-    q.created_at, q.updated_at, COALESCE(a.balance, 0) \
+    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only \
     FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
 
 fn row_to_quota(r: &sqlx::any::AnyRow) -> AppResult<Quota> {
@@ -166,6 +216,8 @@ fn row_to_quota(r: &sqlx::any::AnyRow) -> AppResult<Quota> {
             min_face: money(r.get(11)),
             max_face: money(r.get(12)),
             max_count: r.get(13),
+            order_types: split_codes(&r.get::<String, _>(18)),
+            first_association_only: r.get::<i64, _>(19) != 0,
         },
         issued_count: r.get(14),
         created_at: r.get(15),
@@ -218,6 +270,7 @@ fn require_operator(ctx: &Ctx) -> AppResult<()> {
 fn check_limits(l: &QuotaLimits) -> AppResult<()> {
     check_limit_list("cloud_service_types", &l.service_types)?;
     check_limit_list("product_ids", &l.product_ids)?;
+    check_order_types(&l.order_types)?;
     if l.min_face.is_some_and(|m| !m.is_positive()) || l.max_face.is_some_and(|m| !m.is_positive())
     {
         return Err(AppError::invalid(
@@ -237,6 +290,100 @@ fn check_limits(l: &QuotaLimits) -> AppResult<()> {
     Ok(())
 }
 
+/// A typed list: items separated by commas (also `，`), new lines or spaces, each kept once.
+pub fn parse_list(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in s
+        .split([',', '，', '\n', '\r', ' '])
+        .filter(|v| !v.is_empty())
+    {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// Order types typed as codes (`1,2`).
+pub fn parse_order_types(s: &str) -> AppResult<Vec<i64>> {
+    parse_list(s)
+        .iter()
+        .map(|v| {
+            v.parse::<i64>().map_err(|_| {
+                AppError::invalid(format!(
+                    "order types are order_type codes such as 1,2, not {v:?}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Limits as an operator types them (the CLI's flags, the console's fields): comma-separated
+/// lists, amounts in yuan, a count; an empty string means "no limit".
+#[derive(Debug, Clone, Default)]
+pub struct LimitInput {
+    pub service_types: String,
+    pub product_ids: String,
+    pub min_face: String,
+    pub max_face: String,
+    pub max_count: String,
+    pub order_types: String,
+    pub first_association_only: bool,
+}
+
+impl LimitInput {
+    /// Parses and checks the limits, with an error naming the field that is wrong.
+    pub fn parse(&self) -> AppResult<QuotaLimits> {
+        let face = |field: &str, s: &str| -> AppResult<Option<Money>> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(None);
+            }
+            match Money::parse(s) {
+                Ok(m) if m.is_positive() => Ok(Some(m)),
+                _ => Err(AppError::invalid(format!(
+                    "{field} must be an amount in yuan greater than 0 with at most 2 decimals, not {s:?}"
+                ))),
+            }
+        };
+        let count = self.max_count.trim();
+        let max_count = if count.is_empty() {
+            None
+        } else {
+            Some(
+                count
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| {
+                        AppError::invalid(format!(
+                            "the maximum coupon count must be a whole number of at least 1, not {count:?}"
+                        ))
+                    })?,
+            )
+        };
+        let order_types = parse_order_types(&self.order_types)?;
+        let limits = QuotaLimits {
+            service_types: parse_list(&self.service_types),
+            product_ids: parse_list(&self.product_ids),
+            min_face: face("the minimum face value", &self.min_face)?,
+            max_face: face("the maximum face value", &self.max_face)?,
+            max_count,
+            order_types,
+            first_association_only: self.first_association_only,
+        };
+        check_limits(&limits)?;
+        Ok(limits)
+    }
+}
+
+/// The limits as an audit detail.
+fn limits_detail(l: &QuotaLimits) -> serde_json::Value {
+    serde_json::json!({"cloud_service_types": l.service_types, "product_ids": l.product_ids,
+        "min_face": l.min_face.map(|m| m.to_string()), "max_face": l.max_face.map(|m| m.to_string()),
+        "max_count": l.max_count, "order_types": l.order_types, "first_association_only": l.first_association_only})
+}
+
 /// Inserts a quota row and opens its ledger account (empty).
 #[allow(clippy::too_many_arguments)]
 async fn insert_quota(
@@ -252,8 +399,8 @@ async fn insert_quota(
     let id = new_id("q");
     sqlx::query(
         "INSERT INTO coupon_quotas (id, root_id, partner_id, parent_quota_id, quota_type, quota_value, status, effective_at, expire_at, \
-         service_types, product_ids, min_face, max_face, max_count, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+         service_types, product_ids, min_face, max_face, max_count, created_by, created_at, updated_at, order_types, first_association_only) \
+         VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
     )
     .bind(&id)
     .bind(&partner.root_id)
@@ -269,6 +416,8 @@ async fn insert_quota(
     .bind(limits.max_count)
     .bind(ctx.actor.id())
     .bind(ctx.now_ms)
+    .bind(join_codes(&limits.order_types))
+    .bind(i64::from(limits.first_association_only))
     .execute(&mut *c)
     .await?;
     let account = ledger::ensure_account(
@@ -342,7 +491,7 @@ pub async fn grant_quota(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppRe
             target_id: &id,
             transfer_ids: std::slice::from_ref(&tid),
             detail: serde_json::json!({"partner_id": p.id, "type": g.quota_type.as_str(), "amount": g.amount.to_string(),
-                "effective_at": effective_at, "expire_at": expire_at}),
+                "effective_at": effective_at, "expire_at": expire_at, "limits": limits_detail(&g.limits)}),
         },
     )
     .await?;
@@ -451,6 +600,72 @@ pub async fn set_quota_status(
     .await
 }
 
+/// An operator changes a top-level quota's limits (the console's quota page). They govern issues
+/// from then on: coupons already issued keep the restrictions they were issued with, and the
+/// reseller quotas granted from this one take the same limits (they inherit their parent's).
+/// `max_count` may not fall below what the quota, or any of its reseller quotas, already issued:
+/// the guarded `UPDATE` skips such a row and the whole change is refused, also when an issue
+/// races it.
+pub async fn set_quota_limits(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    quota_id: &str,
+    limits: &QuotaLimits,
+) -> AppResult<()> {
+    require_operator(ctx)?;
+    check_limits(limits)?;
+    let q = get_quota(&mut *c, quota_id)
+        .await?
+        .filter(|q| q.parent_quota_id.is_none())
+        .ok_or_else(|| AppError::new(Code::QuotaInvalid))?;
+    let family: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM coupon_quotas WHERE id = $1 OR parent_quota_id = $1",
+    )
+    .bind(&q.id)
+    .fetch_one(&mut *c)
+    .await?;
+    let n = sqlx::query(
+        "UPDATE coupon_quotas SET service_types = $1, product_ids = $2, min_face = $3, max_face = $4, max_count = $5, \
+         order_types = $6, first_association_only = $7, updated_at = $8 \
+         WHERE (id = $9 OR parent_quota_id = $9) AND ($5 IS NULL OR issued_count <= $5)",
+    )
+    .bind(limits.service_types.join(","))
+    .bind(limits.product_ids.join(","))
+    .bind(limits.min_face.map(|m| m.cents()))
+    .bind(limits.max_face.map(|m| m.cents()))
+    .bind(limits.max_count)
+    .bind(join_codes(&limits.order_types))
+    .bind(i64::from(limits.first_association_only))
+    .bind(ctx.now_ms)
+    .bind(&q.id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if i64::try_from(n).unwrap_or(0) < family {
+        let issued: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(issued_count), 0) AS BIGINT) FROM coupon_quotas WHERE id = $1 OR parent_quota_id = $1",
+        )
+        .bind(&q.id)
+        .fetch_one(&mut *c)
+        .await?;
+        return Err(AppError::invalid(format!(
+            "the maximum coupon count cannot be below the {issued} coupons already issued from this quota or a reseller quota granted from it"
+        )));
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "coupon.set_quota_limits",
+            target_kind: "coupon_quota",
+            target_id: &q.id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"before": limits_detail(&q.limits), "after": limits_detail(limits)}),
+        },
+    )
+    .await
+}
+
 /// Filters of `list_quota_coupons` (bss-api-spec §2.9).
 #[derive(Debug, Clone, Default)]
 pub struct QuotaQuery {
@@ -484,9 +699,10 @@ pub enum QuotaScope<'a> {
     All,
 }
 
-/// `CASE` giving a quota's status at the time bound to `$1`.
+/// `CASE` giving a quota's status at the time bound to `$1`, as its owner sees it (reclaimed
+/// reads as invalid, [`quota_status::owner_view`]): the status filter is the owner's.
 const QUOTA_STATUS_AT: &str =
-    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 ELSE q.status END)";
+    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)";
 
 fn csv(items: &[impl ToString]) -> Option<String> {
     (!items.is_empty()).then(|| {
@@ -614,17 +830,25 @@ pub struct Coupon {
     pub customer_name: String,
     /// What a recall took back (the coupon's balance is 0 afterwards).
     pub reclaimed_amount: Option<Money>,
+    /// The order types it may pay for (empty: any).
+    pub order_types: Vec<i64>,
 }
 
 impl Coupon {
     pub fn status_at(&self, now: i64) -> i64 {
         coupons::coupon_status_at(self.status, self.effective_at, self.expire_at, now)
     }
+
+    /// May the coupon pay an order of this `order_type`? (Orders check it with the service
+    /// types and products [`usable_for_order`] filters on.)
+    pub fn admits_order_type(&self, order_type: i64) -> bool {
+        self.order_types.is_empty() || self.order_types.contains(&order_type)
+    }
 }
 
 const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
     k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
-    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount \
+    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types \
     FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
 
 fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
@@ -650,6 +874,7 @@ fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
         balance: Money::from_cents(r.get(18)),
         customer_name: r.get(19),
         reclaimed_amount: r.get::<Option<i64>, _>(20).map(Money::from_cents),
+        order_types: split_codes(&r.get::<String, _>(21)),
     }
 }
 
@@ -723,12 +948,26 @@ async fn record(
 
 /// `create_partner_coupons`: checks the request and the quota once (a failure there refuses the
 /// whole call), then issues to each customer in its own savepoint: a customer that is not the
-/// partner's resale customer, or a quota that runs dry, fails that customer only.
+/// partner's resale customer, or a quota that runs dry, fails that customer only. The coupons
+/// take the quota's order types.
 pub async fn issue(
     c: &mut AnyConnection,
     ctx: &Ctx,
     caller_partner_id: &str,
     req: IssueRequest,
+) -> AppResult<IssueOutcome> {
+    issue_with_order_types(c, ctx, caller_partner_id, req, &[]).await
+}
+
+/// [`issue`] with coupons limited to `order_types` (the console's issue form; the vendor request
+/// has no such field): empty inherits the quota's, others must be among the quota's
+/// (CBC.99000024).
+pub async fn issue_with_order_types(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    caller_partner_id: &str,
+    req: IssueRequest,
+    order_types: &[i64],
 ) -> AppResult<IssueOutcome> {
     if req.customer_ids.is_empty() || req.customer_ids.len() > MAX_CUSTOMERS_PER_ISSUE {
         return Err(AppError::invalid(format!(
@@ -742,11 +981,20 @@ pub async fn issue(
     }
     check_limit_list("cloud_service_types", &req.service_types)?;
     check_limit_list("product_ids", &req.product_ids)?;
+    check_order_types(order_types)?;
     if req.memo.as_ref().is_some_and(|m| m.chars().count() > 256) {
         return Err(AppError::invalid("memo has at most 256 characters"));
     }
     let p = acting_partner(c, caller_partner_id, req.indirect_partner_id.as_deref()).await?;
     let quota = owned_quota(c, &p.id, &req.quota_id).await?;
+    // The partner's own accounts (CBC.99000025): the acting partner's, and the caller's when a
+    // distributor acts for its reseller.
+    let mut selves = vec![p.id.clone(), p.domain_id.clone()];
+    if caller_partner_id != p.id {
+        if let Some(caller) = partners::get(&mut *c, caller_partner_id).await? {
+            selves.extend([caller.id, caller.domain_id]);
+        }
+    }
     let effective_at = req.valid_time.unwrap_or(quota.effective_at);
     let expire_at = req.expire_time.unwrap_or(quota.expire_at);
     coupons::check_issue(
@@ -763,8 +1011,18 @@ pub async fn issue(
     let services =
         coupons::narrow(&quota.limits.service_types, &req.service_types).map_err(refusal)?;
     let products = coupons::narrow(&quota.limits.product_ids, &req.product_ids).map_err(refusal)?;
+    let order_types =
+        coupons::narrow_order_types(&quota.limits.order_types, order_types).map_err(refusal)?;
+    let terms = Terms {
+        validity: (effective_at, expire_at),
+        services: &services,
+        products: &products,
+        order_types: &order_types,
+        selves: &selves,
+    };
     let mut out = IssueOutcome::default();
     let mut seen = std::collections::HashSet::new();
+    let mut issued_total = Money::ZERO;
     for cid in &req.customer_ids {
         if !seen.insert(cid.clone()) {
             out.failed
@@ -772,20 +1030,15 @@ pub async fn issue(
             continue;
         }
         savepoint(c).await?;
-        let r = issue_one(
-            c,
-            ctx,
-            &p,
-            &quota,
-            cid,
-            &req,
-            (effective_at, expire_at),
-            (&services, &products),
-        )
-        .await;
+        let r = issue_one(c, ctx, &p, &quota, cid, &req, &terms, issued_total).await;
         end_savepoint(c, r.is_ok()).await?;
         match r {
-            Ok(coupon_id) => out.issued.push((cid.clone(), coupon_id)),
+            Ok(coupon_id) => {
+                issued_total = issued_total
+                    .checked_add(req.face_value)
+                    .unwrap_or(issued_total);
+                out.issued.push((cid.clone(), coupon_id));
+            }
             Err(e) if e.code == Code::Internal || e.code == Code::Unavailable => return Err(e),
             Err(e) => {
                 record(
@@ -824,6 +1077,28 @@ async fn association_type(
     Ok(t.and_then(AssociationType::from_code))
 }
 
+/// What every coupon of one issue gets, checked once against the quota.
+struct Terms<'a> {
+    validity: (i64, i64),
+    services: &'a [String],
+    products: &'a [String],
+    order_types: &'a [i64],
+    /// Ids naming the issuing partner itself (CBC.99000025).
+    selves: &'a [String],
+}
+
+/// Has the customer been associated with any partner before its association in effect?
+async fn associated_before(c: &mut AnyConnection, customer_id: &str) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL",
+    )
+    .bind(customer_id)
+    .fetch_one(c)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Issues one coupon; `issued_so_far` is the face value this request already issued.
 #[allow(clippy::too_many_arguments)]
 async fn issue_one(
     c: &mut AnyConnection,
@@ -832,9 +1107,12 @@ async fn issue_one(
     quota: &Quota,
     customer_id: &str,
     req: &IssueRequest,
-    (effective_at, expire_at): (i64, i64),
-    (services, products): (&[String], &[String]),
+    terms: &Terms<'_>,
+    issued_so_far: Money,
 ) -> AppResult<String> {
+    if terms.selves.iter().any(|s| s == customer_id) {
+        return Err(AppError::new(Code::CouponSelfIssue));
+    }
     match association_type(c, &p.id, customer_id).await? {
         Some(AssociationType::Resale) => {}
         Some(AssociationType::Consulting) => {
@@ -842,6 +1120,11 @@ async fn issue_one(
         }
         None => return Err(AppError::new(Code::NotSubCustomer)),
     }
+    if quota.limits.first_association_only && associated_before(c, customer_id).await? {
+        return Err(AppError::new(Code::CouponFirstAssociationOnly));
+    }
+    coupons::check_total(issued_so_far, req.face_value, quota.quota_value).map_err(refusal)?;
+    let (effective_at, expire_at) = terms.validity;
     // The count slot and the row lock on the quota, in one guarded statement.
     let n = sqlx::query(
         "UPDATE coupon_quotas SET issued_count = issued_count + 1, updated_at = $1 \
@@ -858,7 +1141,7 @@ async fn issue_one(
     let coupon_id = new_id("cp");
     sqlx::query(
         "INSERT INTO coupons (id, root_id, partner_id, quota_id, customer_id, coupon_type, face_value, status, effective_at, expire_at, \
-         service_types, product_ids, memo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $13)",
+         service_types, product_ids, memo, created_at, updated_at, order_types) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $13, $14)",
     )
     .bind(&coupon_id)
     .bind(&p.root_id)
@@ -869,10 +1152,11 @@ async fn issue_one(
     .bind(req.face_value.cents())
     .bind(effective_at)
     .bind(expire_at)
-    .bind(services.join(","))
-    .bind(products.join(","))
+    .bind(terms.services.join(","))
+    .bind(terms.products.join(","))
     .bind(req.memo.clone())
     .bind(ctx.now_ms)
+    .bind(join_codes(terms.order_types))
     .execute(&mut *c)
     .await?;
     let to = ledger::ensure_account(
@@ -1404,6 +1688,11 @@ async fn grant_one(
         _ => e,
     })?;
     add_quota_value(c, ctx, &child, amount).await?;
+    // A grant into a reseller quota its distributor had emptied makes it normal again.
+    sqlx::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
+        .bind(&child)
+        .execute(&mut *c)
+        .await?;
     quota_record(
         c,
         ctx,
@@ -1479,12 +1768,15 @@ async fn reclaim_quota_one(
         .ok_or_else(|| AppError::new(Code::QuotaInvalid))?;
     owned_quota(c, &d.id, &parent_id).await?;
     let from = ledger::account_id(AccountKind::CouponQuota, &child.id);
-    // Lock the child's row first so the balance read below is the one the transfer takes.
-    sqlx::query("UPDATE coupon_quotas SET updated_at = $1 WHERE id = $2")
-        .bind(ctx.now_ms)
-        .bind(&child.id)
-        .execute(&mut *c)
-        .await?;
+    // Lock the child's row first so the balance read below is the one the transfer takes; the
+    // whole balance goes, so a normal quota becomes reclaimed (6). An error below rolls it back.
+    sqlx::query(
+        "UPDATE coupon_quotas SET status = CASE WHEN status = 0 THEN 6 ELSE status END, updated_at = $1 WHERE id = $2",
+    )
+    .bind(ctx.now_ms)
+    .bind(&child.id)
+    .execute(&mut *c)
+    .await?;
     let amount = ledger::balance(&mut *c, &from).await?;
     if !amount.is_positive() {
         return Err(AppError::new(Code::QuotaInsufficient));
@@ -1646,7 +1938,12 @@ pub async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> Ap
     let from = ledger::account_id(AccountKind::Coupon, &coupon.id);
     let amount = ledger::balance(&mut *c, &from).await?;
     let mut tids = Vec::new();
-    if amount.is_positive() && quota.status_at(ctx.now_ms) == quota_status::NORMAL {
+    // A reclaimed reseller quota still takes the remainder back: its distributor can reclaim it.
+    let open = matches!(
+        quota.status_at(ctx.now_ms),
+        quota_status::NORMAL | quota_status::RECLAIMED
+    );
+    if amount.is_positive() && open {
         let t = ledger::transfer(
             c,
             ctx,

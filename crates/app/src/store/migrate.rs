@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "invites", "0004_invites.sql"),
     migration!(5, "coupons", "0005_coupons.sql"),
     migration!(6, "orders", "0006_orders.sql"),
+    migration!(7, "coupon_limits", "0007_coupon_limits.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

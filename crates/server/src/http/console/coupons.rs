@@ -1,7 +1,9 @@
 //! Coupons in the console (domain.md §9.6): the partner's *Voucher management* and *Cash coupon
 //! management* pages (quotas, issue form for up to 10 customers, issued list with filters,
 //! single and batch recall with a confirmation showing the amount, operation records with CSV
-//! export), the customer's *My coupons*, and the operators' quota page (grant, top up, status).
+//! export), the customer's *My coupons*, and the operators' quota page (grant with limits, top
+//! up, status, limits). Partner staff see the partner pages read-only: no issue or recall forms,
+//! and the POST routes answer them 403.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -9,12 +11,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use maud::html;
+use maud::{html, Markup};
 use pc_app::services::coupons::{
-    self, CouponQuery, CouponScope, IssueRequest, NewQuota, QuotaQuery, QuotaScope, RecordQuery,
+    self, CouponQuery, CouponScope, IssueRequest, LimitInput, NewQuota, QuotaQuery, QuotaScope,
+    RecordQuery,
 };
 use pc_app::AppError;
-use pc_domain::coupons::{coupon_status, QuotaType};
+use pc_domain::coupons::{coupon_status, QuotaLimits, QuotaType, ORDER_TYPES};
 use pc_domain::party::Role;
 use pc_domain::timefmt::{format_utc, parse_utc};
 use pc_domain::Money;
@@ -80,6 +83,78 @@ fn quota_status_label(lang: Lang, s: i64) -> &'static str {
 
 fn op_label(lang: Lang, op: i64) -> &'static str {
     t(lang, &format!("coupon_op_{op}"))
+}
+
+fn order_type_label(lang: Lang, code: i64) -> &'static str {
+    t(lang, &format!("coupon_order_type_{code}"))
+}
+
+/// Order-type checkboxes (`name="order_types"`), those in `checked` ticked.
+fn order_type_boxes(lang: Lang, checked: &[i64]) -> Markup {
+    html! {
+        span.order-types {
+            @for code in ORDER_TYPES {
+                label { input type="checkbox" name="order_types" value=(code) checked[checked.contains(&code)];
+                    " " (order_type_label(lang, code)) }
+            }
+        }
+    }
+}
+
+/// The limit fields of the grant form and of a quota's limits form, filled from `l`.
+fn limit_fields(lang: Lang, l: &QuotaLimits) -> Markup {
+    html! {
+        fieldset.limits {
+            legend { (t(lang, "quota_limits")) }
+            label { (t(lang, "limit_service_types")) " " input name="service_types" value=(l.service_types.join(",")) placeholder="hws.service.type.ec2,hws.service.type.evs"; }
+            label { (t(lang, "limit_products")) " " input name="product_ids" value=(l.product_ids.join(",")); }
+            label { (t(lang, "limit_min_face")) " " input name="min_face" size="8" value=(l.min_face.map(|m| m.to_string()).unwrap_or_default()); }
+            label { (t(lang, "limit_max_face")) " " input name="max_face" size="8" value=(l.max_face.map(|m| m.to_string()).unwrap_or_default()); }
+            label { (t(lang, "limit_max_count")) " " input name="max_count" size="5" value=(l.max_count.map(|n| n.to_string()).unwrap_or_default()); }
+            div { (t(lang, "limit_order_types")) " " (order_type_boxes(lang, &l.order_types)) }
+            label { input type="checkbox" name="first_association_only" value="1" checked[l.first_association_only];
+                " " (t(lang, "limit_first_association_only")) }
+        }
+    }
+}
+
+/// The limit fields of a posted form.
+fn limit_input(f: &Fields) -> LimitInput {
+    LimitInput {
+        service_types: f.get("service_types"),
+        product_ids: f.get("product_ids"),
+        min_face: f.get("min_face"),
+        max_face: f.get("max_face"),
+        max_count: f.get("max_count"),
+        order_types: f.all("order_types").join(","),
+        first_association_only: f.get("first_association_only") == "1",
+    }
+}
+
+/// A quota's limits in a list cell (`—` when it has none).
+fn limits_summary(lang: Lang, l: &QuotaLimits) -> Markup {
+    let face = match (l.min_face, l.max_face) {
+        (None, None) => None,
+        (Some(a), Some(b)) => Some(format!("¥ {a} – ¥ {b}")),
+        (Some(a), None) => Some(format!("≥ ¥ {a}")),
+        (None, Some(b)) => Some(format!("≤ ¥ {b}")),
+    };
+    let orders: Vec<&str> = l
+        .order_types
+        .iter()
+        .map(|c| order_type_label(lang, *c))
+        .collect();
+    html! {
+        @if *l == QuotaLimits::default() { span.muted { "—" } }
+        ul.limits {
+            @if !l.service_types.is_empty() { li data-limit="cloud_service_types" { (t(lang, "limit_service_types")) ": " (l.service_types.join(", ")) } }
+            @if !l.product_ids.is_empty() { li data-limit="product_ids" { (t(lang, "limit_products")) ": " (l.product_ids.join(", ")) } }
+            @if let Some(f) = face { li data-limit="face_value" { (t(lang, "face_value")) ": " (f) } }
+            @if let Some(n) = l.max_count { li data-limit="max_count" { (t(lang, "limit_max_count")) ": " (n) } }
+            @if !orders.is_empty() { li data-limit="order_types" { (t(lang, "limit_order_types")) ": " (orders.join(", ")) } }
+            @if l.first_association_only { li data-limit="first_association_only" { (t(lang, "limit_first_association_only")) } }
+        }
+    }
 }
 
 /// The partner id of a partner user, or a 403 page.
@@ -171,6 +246,33 @@ async fn management(
     .map_err(|e| internal(lang, e))?;
     let base = type_page(qt);
     let confirm_one = t(lang, "recall_confirm");
+    let issued_table = html! {
+        div.scroll { table #issued {
+            thead { tr {
+                th {} th { (t(lang, "coupon_id")) } th { (t(lang, "customer")) } th { (t(lang, "face_value")) }
+                th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
+            } }
+            tbody {
+                @for k in &issued {
+                    @let s = k.status_at(now);
+                    tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
+                        td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
+                            input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
+                        } }
+                        td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
+                        td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
+                        td.status { (status_label(lang, s)) }
+                        td { (format_utc(k.expire_at)) }
+                        td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
+                            button.recall type="submit" name="one" value=(k.id)
+                                data-confirm=(confirm_one.replace("{amount}", &k.balance.to_string())) { (t(lang, "recall")) }
+                        } }
+                    }
+                }
+                @if issued.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
     let body = html! {
         @if !p.msg.is_empty() { p.flash.ok #coupon-flash { (p.msg) } }
         @if !p.err.is_empty() { p.flash.error #coupon-error { (p.err) } }
@@ -179,6 +281,7 @@ async fn management(
             thead { tr {
                 th { (t(lang, "quota_id")) } th { (t(lang, "quota_value")) } th { (t(lang, "quota_balance")) }
                 th { (t(lang, "status")) } th { (t(lang, "effective_time")) } th { (t(lang, "expire_time")) }
+                th { (t(lang, "quota_limits")) }
             } }
             tbody {
                 @for q in &quotas {
@@ -186,9 +289,10 @@ async fn management(
                         td { code { (q.id) } } td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
                         td { (quota_status_label(lang, q.status_at(now))) }
                         td { (format_utc(q.effective_at)) } td { (format_utc(q.expire_at)) }
+                        td.quota-limits { (limits_summary(lang, &q.limits)) }
                     }
                 }
-                @if quotas.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
+                @if quotas.is_empty() { tr { td colspan="7" .muted { (t(lang, "empty")) } } }
             }
         } }
         @if admin && !quotas.is_empty() {
@@ -201,6 +305,9 @@ async fn management(
                 label { (t(lang, "issue_customers_hint")) textarea name="customer_ids" rows="3" cols="60" required {} }
                 label { (t(lang, "face_value")) " " input name="face_value" required placeholder="100.00"; }
                 label { (t(lang, "expire_time_optional")) " " input name="expire_time" placeholder="2027-01-01T00:00:00Z"; }
+                label { (t(lang, "limit_service_types")) " " input name="cloud_service_types" placeholder=(t(lang, "inherit_quota_limit")); }
+                label { (t(lang, "limit_products")) " " input name="product_ids" placeholder=(t(lang, "inherit_quota_limit")); }
+                div { (t(lang, "limit_order_types")) " " (order_type_boxes(lang, &[])) " " span.muted { (t(lang, "inherit_quota_limit")) } }
                 label { (t(lang, "memo")) " " input name="memo"; }
                 p { button.primary #issue type="submit" { (t(lang, "issue")) } }
             }
@@ -214,36 +321,16 @@ async fn management(
             label { (t(lang, "customer_id")) " " input name="customer_id" value=(customer.clone().unwrap_or_default()); }
             button type="submit" { (t(lang, "search")) }
         }
-        form #recall-form method="post" action="/console/coupons/recall"
-            onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
-            input type="hidden" name="csrf" value=(c.user.csrf);
-            input type="hidden" name="back" value=(base);
-            div.scroll { table #issued {
-                thead { tr {
-                    th {} th { (t(lang, "coupon_id")) } th { (t(lang, "customer")) } th { (t(lang, "face_value")) }
-                    th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
-                } }
-                tbody {
-                    @for k in &issued {
-                        @let s = k.status_at(now);
-                        tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
-                            td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
-                                input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
-                            } }
-                            td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
-                            td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
-                            td.status { (status_label(lang, s)) }
-                            td { (format_utc(k.expire_at)) }
-                            td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
-                                button.recall type="submit" name="one" value=(k.id)
-                                    data-confirm=(confirm_one.replace("{amount}", &k.balance.to_string())) { (t(lang, "recall")) }
-                            } }
-                        }
-                    }
-                    @if issued.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
-                }
-            } }
-            @if admin { p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } } }
+        @if admin {
+            form #recall-form method="post" action="/console/coupons/recall"
+                onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                input type="hidden" name="back" value=(base);
+                (issued_table)
+                p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } }
+            }
+        } @else {
+            (issued_table)
         }
         (super::pages::pager(offset, PAGE_SIZE, total,
             &format!("{base}?status={}&customer_id={}&", p.status, enc(&p.customer_id)), lang))
@@ -326,18 +413,28 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
         }
     };
     let memo = Some(f.get("memo")).filter(|m| !m.is_empty());
+    let order_types = match coupons::parse_order_types(&f.all("order_types").join(",")) {
+        Ok(v) => v,
+        Err(e) => return Ok(back_with(base, "err", &e.message(zh))),
+    };
     let req = IssueRequest {
         quota_id: f.get("quota_id"),
         customer_ids: customers,
         face_value: face,
         expire_time,
+        service_types: coupons::parse_list(&f.get("cloud_service_types")),
+        product_ids: coupons::parse_list(&f.get("product_ids")),
         memo,
         ..Default::default()
     };
     let ctx = c.ctx();
     let res = st
         .db
-        .write(move |conn| Box::pin(async move { coupons::issue(conn, &ctx, &pid, req).await }))
+        .write(move |conn| {
+            Box::pin(async move {
+                coupons::issue_with_order_types(conn, &ctx, &pid, req, &order_types).await
+            })
+        })
         .await;
     Ok(match res {
         Ok(out) => {
@@ -551,12 +648,14 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
                 option value="voucher" { (t(lang, "voucher_quota")) } option value="cash" { (t(lang, "cash_quota")) } } }
             label { (t(lang, "amount")) " " input name="amount" required placeholder="1000.00"; }
             label { (t(lang, "expire_time_optional")) " " input name="expires" placeholder="2027-01-01T00:00:00Z"; }
+            (limit_fields(lang, &QuotaLimits::default()))
             p { button.primary #grant type="submit" { (t(lang, "grant")) } }
         }
         div.scroll { table #all-quotas {
             thead { tr {
                 th { (t(lang, "quota_id")) } th { (t(lang, "partner")) } th { (t(lang, "type")) } th { (t(lang, "quota_value")) }
-                th { (t(lang, "quota_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
+                th { (t(lang, "quota_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) }
+                th { (t(lang, "quota_limits")) } th {}
             } }
             tbody {
                 @for q in &rows {
@@ -564,7 +663,21 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
                         td { code { (q.id) } } td { a href=(format!("/console/partners/{}", q.partner_id)) { code { (q.partner_id) } } }
                         td { (t(lang, if q.quota_type == QuotaType::Cash { "cash_quota" } else { "voucher_quota" })) }
                         td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
-                        td { (quota_status_label(lang, q.status_at(now))) } td { (format_utc(q.expire_at)) }
+                        td.quota-status data-status=(q.status_at(now)) { (quota_status_label(lang, q.status_at(now))) } td { (format_utc(q.expire_at)) }
+                        td.quota-limits {
+                            (limits_summary(lang, &q.limits))
+                            @if q.parent_quota_id.is_none() {
+                                details { summary { (t(lang, "edit_limits")) }
+                                    form.set-limits method="post" action="/console/quotas/adjust" {
+                                        input type="hidden" name="csrf" value=(c.user.csrf);
+                                        input type="hidden" name="quota_id" value=(q.id);
+                                        input type="hidden" name="set_limits" value="1";
+                                        (limit_fields(lang, &q.limits))
+                                        button type="submit" { (t(lang, "apply")) }
+                                    }
+                                }
+                            }
+                        }
                         td { form.adjust method="post" action="/console/quotas/adjust" {
                             input type="hidden" name="csrf" value=(c.user.csrf);
                             input type="hidden" name="quota_id" value=(q.id);
@@ -577,7 +690,7 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
                         } }
                     }
                 }
-                @if rows.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
+                @if rows.is_empty() { tr { td colspan="9" .muted { (t(lang, "empty")) } } }
             }
         } }
     };
@@ -606,7 +719,7 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
             amount,
             effective_at: None,
             expire_at,
-            limits: Default::default(),
+            limits: limit_input(&f).parse()?,
         };
         let ctx = c.ctx();
         st.db
@@ -624,7 +737,8 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     })
 }
 
-/// `POST /console/quotas/adjust` (operators): top up and/or set the status of a quota.
+/// `POST /console/quotas/adjust` (operators): top up and/or set the status of a quota, or (the
+/// limits form, `set_limits=1`) change a top-level quota's limits.
 pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
     c.require(&[Role::Operator])?;
     let f = Fields::parse(&body);
@@ -633,11 +747,15 @@ pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page
     let qid = f.get("quota_id");
     let amount = f.get("amount");
     let status = f.get("status");
+    let limits = (f.get("set_limits") == "1").then(|| limit_input(&f));
     let ctx = c.ctx();
     let res = st
         .db
         .write(move |conn| {
             Box::pin(async move {
+                if let Some(l) = limits {
+                    coupons::set_quota_limits(conn, &ctx, &qid, &l.parse()?).await?;
+                }
                 if !amount.is_empty() {
                     let m = Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?;
                     coupons::top_up_quota(conn, &ctx, &qid, m).await?;

@@ -41,6 +41,13 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("customers", "/console/customers", "customers"),
             ("invites", "/console/invites", "invites"),
+            // Read-only for staff: no issue or recall forms (coupons.rs).
+            ("vouchers", "/console/vouchers", "voucher_management"),
+            (
+                "cash-coupons",
+                "/console/cash-coupons",
+                "cash_coupon_management",
+            ),
         ],
         Role::Customer => &[
             ("home", "/console", "home"),

@@ -12,6 +12,7 @@ use pc_app::services::coupons::{
 };
 use pc_app::services::identity::Principal;
 use pc_app::{AppError, AppResult, Code};
+use pc_domain::coupons::quota_status;
 use pc_domain::timefmt;
 use pc_domain::Money;
 use schemars::JsonSchema;
@@ -181,6 +182,18 @@ fn limit_infos(q: &Quota) -> Vec<QuotaLimitInfo> {
             limit_values: vec![one(n.to_string())],
         });
     }
+    if !l.order_types.is_empty() {
+        out.push(QuotaLimitInfo {
+            limit_key: "order_types".into(),
+            limit_values: l.order_types.iter().map(|t| one(t.to_string())).collect(),
+        });
+    }
+    if l.first_association_only {
+        out.push(QuotaLimitInfo {
+            limit_key: "first_association_only".into(),
+            limit_values: vec![one("1".into())],
+        });
+    }
     out
 }
 
@@ -220,6 +233,8 @@ pub struct CouponQuotaV2 {
     pub limit_infos: Vec<QuotaLimitInfo>,
 }
 
+/// `CouponQuotaV2` with the status as stored (`IssuedCouponQuota` shows reclaimed, 6); the
+/// owner's list maps it with [`quota_status::owner_view`].
 fn quota_v2(q: &Quota, now: i64) -> CouponQuotaV2 {
     CouponQuotaV2 {
         quota_id: q.id.clone(),
@@ -256,10 +271,7 @@ async fn list_quota_coupons(
         return Err(AppError::invalid("quota_type must be 0 or 1").into());
     }
     let statuses = req.quota_status_list.unwrap_or_default();
-    if statuses
-        .iter()
-        .any(|s| !pc_domain::coupons::quota_status::ALL.contains(s))
-    {
+    if statuses.iter().any(|s| !quota_status::ALL.contains(s)) {
         return Err(AppError::invalid("quota_status_list holds 0, 3, 4 or 5").into());
     }
     let q = QuotaQuery {
@@ -284,7 +296,14 @@ async fn list_quota_coupons(
         coupons::list_quotas(st.db.read(), QuotaScope::Owner(&owner.id), &q, now).await?;
     ok_json(&ListQuotaCouponsResponse {
         total_count,
-        quotas: rows.iter().map(|x| quota_v2(x, now)).collect(),
+        quotas: rows
+            .iter()
+            .map(|x| {
+                let mut v = quota_v2(x, now);
+                v.quota_status = quota_status::owner_view(v.quota_status);
+                v
+            })
+            .collect(),
     })
 }
 
@@ -669,9 +688,11 @@ pub struct ICouponUseLimitInfoV2 {
 
 fn use_limits(k: &Coupon) -> Vec<ICouponUseLimitInfoV2> {
     let mut out = Vec::new();
+    let order_types: Vec<String> = k.order_types.iter().map(i64::to_string).collect();
     for (key, items) in [
         ("cloud_service_types", &k.service_types),
         ("product_ids", &k.product_ids),
+        ("order_types", &order_types),
     ] {
         if !items.is_empty() {
             out.push(ICouponUseLimitInfoV2 {
@@ -750,7 +771,11 @@ async fn list_issued_partner_coupons(
 ) -> Result<Response, ApiError> {
     let partner_id = caller.partner_id()?.to_string();
     let p = Params::from_uri(&uri);
-    let q = coupon_query(&p)?;
+    let mut q = coupon_query(&p)?;
+    let now = caller.now_ms;
+    // R9.15: coupons that expired more than 12 months ago are not listed.
+    let floor = pc_domain::coupons::issued_list_expiry_floor(now);
+    q.expire_from = Some(q.expire_from.map_or(floor, |f| f.max(floor)));
     let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
     let owner = coupons::acting_partner(
         &mut conn,
@@ -759,7 +784,6 @@ async fn list_issued_partner_coupons(
     )
     .await?;
     drop(conn);
-    let now = caller.now_ms;
     let (total_count, rows) =
         coupons::list_coupons(st.db.read(), CouponScope::IssuedBy(&owner.id), &q, now).await?;
     ok_json(&ListIssuedPartnerCouponsResponse {
@@ -1030,7 +1054,7 @@ const LIST_ISSUED_PARTNER_COUPONS: Operation = Operation {
     name: "list_issued_partner_coupons",
     method: Method::GET,
     path: "/v2/promotions/benefits/partner-coupons",
-    summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included",
+    summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included; coupons that expired more than 12 months ago are left out (R9.15)",
     callers: "partner",
     request: None,
     response: schema::<ListIssuedPartnerCouponsResponse>,
