@@ -1,7 +1,8 @@
 """Catalogue and yearly/monthly orders through the official SDK request classes:
 list_service_types (§2.36), list_resource_types (§2.37), list_rate_on_period_detail (§2.38),
 list_customer_orders (§2.21), show_customer_order_details (§2.22), list_order_discounts (§2.24),
-pay_orders (v3, §2.25), cancel_customer_order (PUT, §2.26), and the order-expiry job."""
+pay_orders (v3, §2.25) with discounts and coupons, list_order_coupons_by_order_id (§2.23),
+cancel_customer_order (PUT, §2.26), and the order-expiry job."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from huaweicloudsdkbss.v2 import (
     AdjustAccountReq,
     CancelCustomerOrderReq,
     CancelCustomerOrderRequest,
+    CouponSimpleInfoOrderPayV3,
+    CreatePartnerCouponsReq,
+    CreatePartnerCouponsRequest,
+    ListOrderCouponsByOrderIdRequest,
     ListCustomerOrdersRequest,
     ListOrderDiscountsRequest,
     ListRateOnPeriodDetailRequest,
@@ -157,3 +162,39 @@ def test_concurrent_payments_pay_once_and_expiry_job(engine):
     d = cc.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=late["order_id"]))
     assert d.order_info.status == 4
     expect_client_error(lambda: cc.pay_orders(pay_req(late["order_id"])), 400, "CBC.99003106")
+
+
+def test_order_coupons_and_pay_with_a_coupon(engine):
+    dist, cust = setup(engine, "100.00")
+    q = engine.grant_quota(dist["partner_id"], "voucher", "100.00")
+    resp = engine.client(dist).create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+        quota_id=q, customer_ids=[cust["customer_id"]], face_value=10)))
+    coupon = resp.coupon_infos[0].coupon_id
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c = engine.client(cust)
+    usable = c.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=order))
+    assert usable.count == 1
+    assert usable.user_coupons[0].coupon_id == coupon
+    assert usable.user_coupons[0].coupon_type == 1
+    assert Decimal(str(usable.user_coupons[0].balance)) == Decimal("10")
+    assert usable.coupon_max_use_quantity[0].use_quantity_value == 3
+    # Partner keys cannot list an order's coupons.
+    expect_client_error(lambda: engine.client(dist).list_order_coupons_by_order_id(
+        ListOrderCouponsByOrderIdRequest(order_id=order)), 403, "CBC.0155")
+    # A wrong pay type is refused and nothing is spent.
+    expect_client_error(lambda: c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=302)]))), 400, "PC.1103")
+    c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=301)])))
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=order))
+    assert d.order_info.status == 5
+    assert Decimal(str(d.order_info.amount_info.coupon_amount)) == Decimal("10")
+    # The used coupon cannot pay another order.
+    other = engine.place_order(cust["customer_id"], "vpc-eip-bgp", "month", 1)["order_id"]
+    assert c.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=other)).count == 0
+    expect_client_error(lambda: c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=other, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=301)]))), 400, "CBC.99003112")
+    assert engine.verify().returncode == 0

@@ -15,7 +15,7 @@
 //! `6 pending payment` to `5 completed` is a guarded `UPDATE … WHERE status = 6` in the same
 //! transaction as the transfer, the resources it provisions and the audit row, so an order is
 //! paid at most once however many requests race, and a failed payment leaves nothing behind.
-//! Coupons plug in at [`apply_coupons`], the one seam between a payment and the coupon ledger.
+//! Coupons are spent at [`apply_coupons`], the one seam between a payment and the coupon ledger.
 
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -29,7 +29,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::{funds, partners};
+use crate::services::{coupons, funds, partners};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger transfer kind of an order payment (customer cash → outside world).
@@ -1126,27 +1126,204 @@ impl CouponsApplied {
     }
 }
 
-/// **The coupons seam.** Called inside the payment's transaction after the order was claimed
-/// (6 → 5) and its discount applied, with what is left to pay. The coupon capability
-/// (`services::coupons`) plugs in here: check that each coupon is the customer's, usable for this
-/// order (limits, mutual exclusion with the discount, R11.6–R11.7), consume it by a ledger
-/// transfer from the coupon's account, and return the amounts (never more than `payable`) and the
-/// transfer ids. Any error rolls the whole payment back. Until that capability exists no coupon is
-/// usable, so naming one is refused and nothing is written.
-async fn apply_coupons(
-    _c: &mut AnyConnection,
-    _ctx: &Ctx,
-    _order: &Order,
-    _payable: Money,
-    coupons: &[CouponRef],
-) -> AppResult<CouponsApplied> {
-    match coupons.first() {
-        None => Ok(CouponsApplied::default()),
-        Some(c) => Err(AppError::invalid(format!(
-            "coupon {} is not usable for this order",
-            c.id
-        ))),
+/// `coupon_infos[].type` of a pay request.
+pub const PAY_TYPE_DISCOUNT_COUPON: i64 = 300;
+pub const PAY_TYPE_VOUCHER: i64 = 301;
+pub const PAY_TYPE_CASH_COUPON: i64 = 302;
+
+/// The pay type a coupon of `coupon_type` is named with: a voucher (1) as 301, a cash coupon (4)
+/// as 302. Partners issue no other kind.
+fn pay_type_of(coupon_type: i64) -> Option<i64> {
+    match coupon_type {
+        1 => Some(PAY_TYPE_VOUCHER),
+        4 => Some(PAY_TYPE_CASH_COUPON),
+        _ => None,
     }
+}
+
+/// The combination rules of R11.6–R11.7 that need no database: vouchers and discount coupons
+/// are not used together (`CBC.99003147`), and a discount coupon, itself a discount, is not used
+/// with a partner-granted discount (`CBC.99003116`), and one coupon is named once.
+///
+/// **Decision (domain.md §11.4 R11.6).** The coupons partners issue here (vouchers and cash
+/// coupons, §9) carry no `simultaneousUseWith…Discount` restriction, so they combine with a
+/// partner-granted discount; only a discount coupon (pay type 300) is exclusive. No partner
+/// issues discount coupons, so naming one alone fails as "not usable for this order".
+pub fn check_coupon_combination(req: &PayRequest) -> AppResult<()> {
+    let discount_coupon = req
+        .coupons
+        .iter()
+        .any(|c| c.pay_type == PAY_TYPE_DISCOUNT_COUPON);
+    if discount_coupon
+        && req
+            .coupons
+            .iter()
+            .any(|c| c.pay_type != PAY_TYPE_DISCOUNT_COUPON)
+    {
+        return Err(AppError::new(Code::CouponsNotCombinable));
+    }
+    if discount_coupon && !req.discounts.is_empty() {
+        return Err(AppError::new(Code::CouponForbidsDiscount));
+    }
+    for (i, c) in req.coupons.iter().enumerate() {
+        if req.coupons[..i].iter().any(|d| d.id == c.id) {
+            return Err(AppError::invalid(format!(
+                "coupon {} is named twice in coupon_infos",
+                c.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The service types and products of an order's lines (what a coupon's restrictions must admit).
+fn order_scope(lines: &[OrderLine]) -> (Vec<&str>, Vec<String>) {
+    let mut types: Vec<&str> = lines.iter().map(|l| l.service_type_code.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut products: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+    products.sort_unstable();
+    products.dedup();
+    (types, products)
+}
+
+/// **The coupons of a payment.** Called inside the payment's transaction after the order was
+/// claimed (6 → 5) and its discount applied, with what is left to pay. Each named coupon, in the
+/// order given, must be the customer's (else `PC.1103`, never revealing another's coupon), usable
+/// now and not frozen (`PC.1103`), not used up or locked by another order (`CBC.99003112`), named
+/// with its own pay type, and admit every service type and product of the order (`PC.1103`); it
+/// pays `min(balance, what is left)`, and a coupon named after the order is already covered is
+/// refused (`PC.1103`). Each is locked for this order and consumed (`coupon → external:world`,
+/// guarded, so concurrent payments of different orders cannot spend the same value twice: the
+/// loser finds the coupon locked or used and its whole payment rolls back), and recorded in
+/// `order_coupons` for refunds. Any error rolls the whole payment back.
+async fn apply_coupons(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &Order,
+    lines: &[OrderLine],
+    payable: Money,
+    refs: &[CouponRef],
+) -> AppResult<CouponsApplied> {
+    let mut out = CouponsApplied::default();
+    let (types, products) = order_scope(lines);
+    let mut left = payable;
+    for r in refs {
+        let not_usable = || AppError::with(Code::CouponNotForOrder, r.id.clone());
+        let k = coupons::get_coupon(&mut *c, &r.id)
+            .await?
+            .filter(|k| k.customer_id == order.customer_id)
+            .ok_or_else(not_usable)?;
+        if k.status == pc_domain::coupons::coupon_status::USED
+            || k.lock_order_id
+                .as_deref()
+                .is_some_and(|o| o != order.order_id)
+        {
+            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+        }
+        if k.status_at(ctx.now_ms) != pc_domain::coupons::coupon_status::USABLE
+            || k.is_frozen != 0
+            || !k.balance.is_positive()
+            || pay_type_of(k.coupon_type) != Some(r.pay_type)
+            || !k.admits(&types, &products)
+            || !left.is_positive()
+        {
+            return Err(not_usable());
+        }
+        let locked = |e: AppError| {
+            if e.code == Code::CouponLocked {
+                AppError::with(Code::CouponUsedOrLocked, r.id.clone())
+            } else {
+                e
+            }
+        };
+        coupons::lock_for_order(c, ctx, &k.id, &order.customer_id, &order.order_id)
+            .await
+            .map_err(locked)?;
+        let used = coupons::consume_for_order(c, ctx, &k.id, &order.order_id, left)
+            .await
+            .map_err(locked)?;
+        if !used.is_positive() {
+            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+        }
+        left = left
+            .checked_sub(used)
+            .ok_or_else(|| AppError::internal("coupon above the price"))?;
+        let slot = if k.coupon_type == 4 {
+            &mut out.flexipurchase_coupon_amount
+        } else {
+            &mut out.coupon_amount
+        };
+        *slot = sum([*slot, used]);
+        sqlx::query(
+            "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&order.order_id)
+        .bind(&k.id)
+        .bind(k.coupon_type)
+        .bind(used.cents())
+        .bind(ctx.now_ms)
+        .execute(&mut *c)
+        .await?;
+    }
+    if !refs.is_empty() {
+        out.transfer_ids = sqlx::query_scalar(
+            "SELECT id FROM ledger_transfers WHERE kind = $1 AND memo = $2 ORDER BY id",
+        )
+        .bind(coupons::KIND_COUPON_USE)
+        .bind(&order.order_id)
+        .fetch_all(&mut *c)
+        .await?;
+    }
+    Ok(out)
+}
+
+/// Releases every coupon lock `order_id` holds (it was cancelled or expired), each audited.
+async fn release_order_coupons(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult<()> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(&mut *c)
+            .await?;
+    for id in ids {
+        coupons::release_for_order(c, ctx, &id, order_id).await?;
+    }
+    Ok(())
+}
+
+/// `list_order_coupons_by_order_id` (customer only): the customer's coupons usable on one of its
+/// pending-payment orders now: usable, not frozen, not locked by another order, admitting every
+/// service type and product of the order, largest balance first. Any other order status lists
+/// none; an order that is not the customer's is `CBC.30000010`.
+pub async fn order_coupons(
+    pool: &AnyPool,
+    customer_id: &str,
+    order_id: &str,
+    now: i64,
+) -> AppResult<Vec<coupons::Coupon>> {
+    if order_id.trim().is_empty() {
+        return Err(AppError::invalid("order_id is required"));
+    }
+    let order = own_order(pool, customer_id, order_id).await?;
+    if order.status() != Some(OrderStatus::PendingPayment) {
+        return Ok(Vec::new());
+    }
+    let lines = load_lines(pool, &order.order_id).await?;
+    let (types, products) = order_scope(&lines);
+    let list = coupons::usable_for_order(
+        pool,
+        customer_id,
+        &order.order_id,
+        &types,
+        &products,
+        order.official_amount,
+        now,
+    )
+    .await?;
+    Ok(list
+        .into_iter()
+        .filter(|k| pay_type_of(k.coupon_type).is_some())
+        .collect())
 }
 
 /// What a payment did.
@@ -1161,17 +1338,19 @@ pub struct Paid {
     pub resource_ids: Vec<String>,
 }
 
-/// `pay_orders`: the customer pays one of its pending-payment orders from its cash balance, with
-/// at most one discount (and, once the coupon capability plugs into [`apply_coupons`], coupons).
+/// `pay_orders`: the customer pays one of its pending-payment orders with at most one discount,
+/// then at most 3 coupons ([`apply_coupons`]), and the rest from its cash balance.
 /// Errors: not its order `CBC.30000010`; not pending payment (also a concurrent payment or
 /// cancellation that won) `CBC.99003106`; deadline passed `CBC.99003110`; unusable discount
-/// `CBC.99003108`; not enough balance `CBC.99005003`. On any error nothing is written.
+/// `CBC.99003108`; coupon errors as [`check_coupon_combination`] and [`apply_coupons`]; not
+/// enough balance `CBC.99005003`. On any error nothing is written.
 pub async fn pay(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
     req: &PayRequest,
 ) -> AppResult<Paid> {
+    check_coupon_combination(req)?;
     let order_id = req.order_id.trim().to_uppercase();
     // The guarded transition first: on PostgreSQL it takes the row lock, so a concurrent payment
     // or cancellation of the same order waits for this transaction and then finds status ≠ 6.
@@ -1220,7 +1399,7 @@ pub async fn pay(
         .official_amount
         .checked_sub(discount)
         .ok_or_else(|| AppError::internal("discount above the price"))?;
-    let coupons = apply_coupons(c, ctx, &order, after_discount, &req.coupons).await?;
+    let coupons = apply_coupons(c, ctx, &order, &lines, after_discount, &req.coupons).await?;
     let cash = after_discount
         .checked_sub(coupons.total())
         .filter(|m| !m.is_negative())
@@ -1396,6 +1575,7 @@ pub async fn cancel(
         own_order(&mut *c, customer_id, &order_id).await?;
         return Err(AppError::new(Code::OrderNotCancellable));
     }
+    release_order_coupons(c, ctx, &order_id).await?;
     audit::record(
         c,
         ctx,
@@ -1446,6 +1626,7 @@ pub async fn expire_unpaid(db: &Db, ctx: &Ctx) -> AppResult<Vec<String>> {
                         .await?
                         .rows_affected();
                         if n == 1 {
+                            release_order_coupons(c, &ctx2, &id).await?;
                             audit::record(
                                 c,
                                 &ctx2,

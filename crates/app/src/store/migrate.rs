@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "invites", "0004_invites.sql"),
     migration!(5, "coupons", "0005_coupons.sql"),
     migration!(6, "orders", "0006_orders.sql"),
+    migration!(7, "orders2", "0007_orders2.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several
