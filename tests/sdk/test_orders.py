@@ -12,7 +12,14 @@ from decimal import Decimal
 from huaweicloudsdkbss.v2 import (
     AdjustAccountReq,
     CancelCustomerOrderReq,
+    AutoRenewalResourcesReq,
+    AutoRenewalResourcesRequest,
+    CancelAutoRenewalResourcesRequest,
     CancelCustomerOrderRequest,
+    ListPayPerUseCustomerResourcesRequest,
+    QueryResourcesReq,
+    RenewalResourcesReq,
+    RenewalResourcesRequest,
     CouponSimpleInfoOrderPayV3,
     CreatePartnerCouponsReq,
     CreatePartnerCouponsRequest,
@@ -197,4 +204,45 @@ def test_order_coupons_and_pay_with_a_coupon(engine):
     expect_client_error(lambda: c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
         order_id=other, use_coupon="YES", use_discount="NO",
         coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=301)]))), 400, "CBC.99003112")
+    assert engine.verify().returncode == 0
+
+
+def test_resources_list_renew_and_auto_renew(engine):
+    dist, cust = setup(engine, "200.00")
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c = engine.client(cust)
+    c.pay_orders(pay_req(order))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order)))
+    assert res.total_count == 1
+    rid = res.data[0].resource_id
+    assert res.data[0].status == 2 and res.data[0].expire_policy == 0
+    # The partner lists its customer's resources by naming it.
+    pres = engine.client(dist).list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(customer_id=cust["customer_id"])))
+    assert [r.resource_id for r in pres.data] == [rid]
+    # Renewal paid at once from the balance.
+    ren = c.renewal_resources(RenewalResourcesRequest(body=RenewalResourcesReq(
+        resource_ids=[rid], period_type=2, period_num=1, is_auto_pay=1)))
+    assert len(ren.order_ids) == 1
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=ren.order_ids[0]))
+    assert d.order_info.order_type == 2 and d.order_info.status == 5
+    c.auto_renewal_resources(AutoRenewalResourcesRequest(
+        resource_id=rid, body=AutoRenewalResourcesReq(auto_renew_times=2, period_type="MONTH")))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[rid])))
+    assert res.data[0].expire_policy == 3
+    c.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=rid))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[rid])))
+    assert res.data[0].expire_policy == 0
+    # Another customer's resource does not exist for this one.
+    other = engine.create_customer(dist["partner_id"], "resale")
+    expect_client_error(lambda: engine.client(other).renewal_resources(RenewalResourcesRequest(
+        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003012")
+    expect_client_error(lambda: engine.client(other).cancel_auto_renewal_resources(
+        CancelAutoRenewalResourcesRequest(resource_id=rid)), 400, "CBC.99003012")
+    # The job runs (nothing has expired yet).
+    out = engine.run_job("subscription-renewal")
+    assert "subscription-renewal: 0 renewed" in out.stdout
     assert engine.verify().returncode == 0

@@ -1703,3 +1703,209 @@ async fn concurrent_payments_spend_a_coupon_once() {
         app.assert_ledger_clean().await;
     }
 }
+
+const RES_QUERY: &str = "/v2/orders/suscriptions/resources/query";
+const RES_RENEW: &str = "/v2/orders/subscriptions/resources/renew";
+const RES_AUTO: &str = "/v2/orders/subscriptions/resources/autorenew";
+
+/// `list_pay_per_use_customer_resources` as `creds` with `body`; asserts 200.
+async fn resources_of(app: &TestApp, creds: &Creds, body: Value) -> Value {
+    let r = call(app, creds, "POST", RES_QUERY, &body.to_string()).await;
+    assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+    r.json()
+}
+
+/// Places and pays a one-month ECS order of `n` for `customer_id`; returns the resource ids.
+async fn bought(app: &TestApp, creds: &Creds, customer_id: &str, n: i64) -> Vec<String> {
+    let (o, _) = place(
+        app,
+        customer_id,
+        vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, n, None)],
+    )
+    .await;
+    let r = call(app, creds, "POST", PAY, &pay_body(&o)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = resources_of(app, creds, serde_json::json!({"order_id": o})).await;
+    j["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resource_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Resources: listing by customer and partner (isolation), renewal pending and auto-paid,
+/// renewal of a resource already in a pending order, foreign ids, auto-renewal on/off, and the
+/// subscription-renewal job (one renewed from the balance, one left pending with a notice and
+/// expired until paid, plain ones expired).
+#[tokio::test]
+async fn resources_renewal_and_job() {
+    for app in apps("ores").await {
+        let w = world(&app).await;
+        let (dc, cc, oc) = (Creds::from(&w.d), Creds::from(&w.c), Creds::from(&w.oc));
+        let oprt = Creds::from(&w.o);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
+        fund(&app, &w.o.partner_id, &w.oc.customer_id, 10_000).await;
+        let ids = bought(&app, &cc, &w.c.customer_id, 2).await; // 130.00 left
+        let (r1, r2) = (ids[0].clone(), ids[1].clone());
+        let foreign = bought(&app, &oc, &w.oc.customer_id, 1).await[0].clone();
+        let all = resources_of(&app, &cc, serde_json::json!({})).await;
+        assert_eq!(all["total_count"], 2, "{all}");
+        let first = &all["data"][0];
+        assert_eq!(first["status"], 2);
+        assert_eq!(first["expire_policy"], 0);
+        assert_eq!(first["is_main_resource"], 1);
+        assert_eq!(first["service_type_code"], "hws.service.type.ec2");
+        let expire0 = first["expire_time"].as_str().unwrap().to_string();
+        // The partner names its customer; another partner sees nothing of it.
+        let j = resources_of(
+            &app,
+            &dc,
+            serde_json::json!({"customer_id": w.c.customer_id}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 2);
+        let j = resources_of(
+            &app,
+            &oprt,
+            serde_json::json!({"customer_id": w.c.customer_id}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 0);
+        call(&app, &dc, "POST", RES_QUERY, "{}")
+            .await
+            .assert_error(400, "CBC.0100");
+        let j = resources_of(
+            &app,
+            &cc,
+            serde_json::json!({"resource_ids": [r1, foreign], "status_list": [2]}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 1, "{j}");
+        // Foreign and unknown ids.
+        let renew = |ids: Vec<&str>, auto: i64| {
+            serde_json::json!({"resource_ids": ids, "period_type": 2, "period_num": 1, "is_auto_pay": auto}).to_string()
+        };
+        call(&app, &cc, "POST", RES_RENEW, &renew(vec![&foreign], 0))
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &cc, "POST", &format!("{RES_AUTO}/{foreign}"), "{}")
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &cc, "DELETE", &format!("{RES_AUTO}/{foreign}"), "")
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &dc, "POST", RES_RENEW, &renew(vec![&r1], 0))
+            .await
+            .assert_error(403, "CBC.0155");
+        call(
+            &app,
+            &cc,
+            "POST",
+            RES_RENEW,
+            &serde_json::json!({"resource_ids": [r1], "period_type": 2, "period_num": 12})
+                .to_string(),
+        )
+        .await
+        .assert_error(400, "CBC.0100");
+        // Renew r1 pending payment; a second renewal is refused until it is paid.
+        let r = call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r1], 0)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let o = r.json()["order_ids"][0].as_str().unwrap().to_string();
+        let j = order_json(&app, &cc, &o).await;
+        assert_eq!(
+            (
+                j["order_info"]["order_type"].clone(),
+                j["order_info"]["status"].clone()
+            ),
+            (2.into(), 6.into())
+        );
+        call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r1], 1))
+            .await
+            .assert_error(400, "CBC.99003100");
+        let r = call(&app, &cc, "POST", PAY, &pay_body(&o)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let expire1 = timefmt::format_utc(pc_domain::orders::add_months(
+            timefmt::parse_utc(&expire0).unwrap(),
+            1,
+        ));
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_time"], expire1.as_str());
+        // Renew r2 paid at once from the balance.
+        let r = call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r2], 1)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let o2 = r.json()["order_ids"][0].as_str().unwrap().to_string();
+        assert_eq!(order_json(&app, &cc, &o2).await["order_info"]["status"], 5);
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(6_000)
+        );
+        // Auto-renewal on, off, on again (r1 once, r2 unlimited).
+        let r = call(
+            &app,
+            &cc,
+            "POST",
+            &format!("{RES_AUTO}/{r1}"),
+            r#"{"auto_renew_times": 1, "period_type": "MONTH"}"#,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_policy"], 3);
+        let r = call(&app, &cc, "DELETE", &format!("{RES_AUTO}/{r1}"), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_policy"], 0);
+        for (rid, body) in [(&r1, r#"{"auto_renew_times": 1}"#), (&r2, "")] {
+            let r = call(&app, &cc, "POST", &format!("{RES_AUTO}/{rid}"), body).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        call(
+            &app,
+            &cc,
+            "POST",
+            &format!("{RES_AUTO}/{r1}"),
+            r#"{"auto_renew_times": 100}"#,
+        )
+        .await
+        .assert_error(400, "CBC.0100");
+        // The job at their expiry: 60.00 pays one renewal (35.00), not the second; the foreign
+        // customer's plain resource (expiring earlier) expires.
+        let at = timefmt::parse_utc(&expire1).unwrap() + 1000;
+        let jctx = Ctx::new(Actor::System { name: "job".into() }, "job-renew", at);
+        let rep = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+            .await
+            .unwrap();
+        assert_eq!(rep.renewed.len(), 1, "{rep:?}");
+        assert_eq!(rep.pending_orders.len(), 1, "{rep:?}");
+        assert!(rep.expired.contains(&foreign));
+        assert_eq!(rep.expired.len(), 2, "{rep:?}");
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(2_500)
+        );
+        let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND subject LIKE 'Automatic renewal%'")
+            .bind(&w.c.customer_id)
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(notices, 1);
+        // Rerunning changes nothing.
+        let rep2 = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+            .await
+            .unwrap();
+        assert!(
+            rep2.renewed.is_empty() && rep2.expired.is_empty() && rep2.pending_orders.is_empty(),
+            "{rep2:?}"
+        );
+        // Paying the pending renewal puts the expired resource back in use.
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 1_000).await;
+        app.clock.set(at);
+        let pending = &rep.pending_orders[0];
+        let r = call(&app, &cc, "POST", PAY, &pay_body(pending)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"status_list": [2]})).await;
+        assert_eq!(j["total_count"], 2, "{j}");
+        app.assert_ledger_clean().await;
+    }
+}

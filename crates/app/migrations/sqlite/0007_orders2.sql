@@ -35,3 +35,6 @@ CREATE TABLE partner_redirects (
     paid_url TEXT,
     updated_at BIGINT NOT NULL
 );
+
+-- The resource a renewal (type-2) line extends; NULL on new-purchase lines.
+ALTER TABLE order_lines ADD COLUMN resource_id TEXT;

@@ -257,7 +257,10 @@ async fn customer_partner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Loads and prices items; an unknown or inactive product is `ProductNotFound`.
-async fn price_items(c: &mut AnyConnection, items: Vec<Item>) -> AppResult<Vec<PricedItem>> {
+pub(crate) async fn price_items(
+    c: &mut AnyConnection,
+    items: Vec<Item>,
+) -> AppResult<Vec<PricedItem>> {
     if items.is_empty() {
         return Err(AppError::invalid("at least one product is required"));
     }
@@ -551,11 +554,13 @@ pub struct OrderLine {
     pub discount_amount: Money,
     pub effective_at: Option<i64>,
     pub expire_at: Option<i64>,
+    /// The resource a renewal line extends.
+    pub resource_id: Option<String>,
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.order_id, l.product_id, l.service_type_code, s.name_zh, s.name_en, l.resource_type_code, \
      l.product_spec_desc, l.region, l.period_type, l.period_num, l.subscription_num, l.resource_size, l.official_amount, \
-     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at \
+     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at, l.resource_id \
      FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code";
 
 fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
@@ -578,6 +583,7 @@ fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
         discount_amount: Money::from_cents(r.get(15)),
         effective_at: r.get(16),
         expire_at: r.get(17),
+        resource_id: r.get(18),
     }
 }
 
@@ -649,33 +655,67 @@ pub async fn place_order(
         }
     };
     let priced = price_items(c, items).await?;
-    let official = sum(priced.iter().map(|p| p.official));
+    let lines: Vec<(PricedItem, Option<String>)> = priced.into_iter().map(|p| (p, None)).collect();
+    let head = NewOrder {
+        root_id: &partner.root_id,
+        partner_id: &partner.id,
+        customer_id,
+        source,
+        order_type: OrderType::New,
+        user_name: &user_name,
+    };
+    insert_order(c, ctx, &head, &lines).await
+}
+
+/// The head of an order to insert.
+pub(crate) struct NewOrder<'a> {
+    pub root_id: &'a str,
+    pub partner_id: &'a str,
+    pub customer_id: &'a str,
+    pub source: SourceType,
+    pub order_type: OrderType,
+    pub user_name: &'a str,
+}
+
+/// Inserts an order pending payment with its priced lines (each with the resource it renews, if
+/// any), audited.
+pub(crate) async fn insert_order(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    head: &NewOrder<'_>,
+    lines: &[(PricedItem, Option<String>)],
+) -> AppResult<Placed> {
+    let official = sum(lines.iter().map(|(p, _)| p.official));
     let order_id = new_order_id();
     let deadline = ctx.now_ms + rules::PAYMENT_WINDOW_MS;
+    let first = &lines
+        .first()
+        .ok_or_else(|| AppError::invalid("at least one product is required"))?
+        .0;
     sqlx::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
          official_amount, amount_after_discount, user_name, created_at, payment_deadline) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
     )
     .bind(&order_id)
-    .bind(&partner.root_id)
-    .bind(&partner.id)
-    .bind(customer_id)
-    .bind(&priced[0].product.service_type_code)
-    .bind(source.code())
+    .bind(head.root_id)
+    .bind(head.partner_id)
+    .bind(head.customer_id)
+    .bind(&first.product.service_type_code)
+    .bind(head.source.code())
     .bind(OrderStatus::PendingPayment.code())
-    .bind(OrderType::New.code())
+    .bind(head.order_type.code())
     .bind(official.cents())
-    .bind(&user_name)
+    .bind(head.user_name)
     .bind(ctx.now_ms)
     .bind(deadline)
     .execute(&mut *c)
     .await?;
-    for (i, p) in priced.iter().enumerate() {
+    for (i, (p, resource_id)) in lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
-             region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount, resource_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
         )
         .bind(format!("{order_id}-{}", i + 1))
         .bind(&order_id)
@@ -690,6 +730,7 @@ pub async fn place_order(
         .bind(p.item.subscription_num)
         .bind(p.item.resource_size)
         .bind(p.official.cents())
+        .bind(resource_id.clone())
         .execute(&mut *c)
         .await?;
     }
@@ -701,7 +742,7 @@ pub async fn place_order(
             target_kind: "order",
             target_id: &order_id,
             transfer_ids: &[],
-            detail: serde_json::json!({"customer_id": customer_id, "amount": official.to_string(), "lines": priced.len()}),
+            detail: serde_json::json!({"customer_id": head.customer_id, "order_type": head.order_type.code(), "amount": official.to_string(), "lines": lines.len()}),
         },
     )
     .await?;
@@ -1482,8 +1523,10 @@ pub async fn pay(
     })
 }
 
-/// Provisions a paid new-purchase order: each line's discount and validity, and one resource per
-/// unit bought, in use from the payment until the end of the period bought.
+/// Provisions a paid order: each line's discount and validity; a new purchase gets one resource
+/// per unit bought, in use from the payment until the end of the period bought; a renewal
+/// extends its resource from its current expiry (or from now, if it had expired) and puts it
+/// back in use. Returns the resources provisioned or extended.
 async fn provision(
     c: &mut AnyConnection,
     ctx: &Ctx,
@@ -1493,13 +1536,37 @@ async fn provision(
     let mut ids = Vec::new();
     for l in lines {
         let period = PeriodType::from_code(l.period_type).unwrap_or(PeriodType::Month);
-        let expire = rules::period_end(ctx.now_ms, period, l.period_num.unwrap_or(1));
+        // A renewal continues from the resource's expiry (or from now when it already expired).
+        let start = match &l.resource_id {
+            Some(rid) if order.order_type == OrderType::Renew.code() => {
+                let current: i64 =
+                    sqlx::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
+                        .bind(rid)
+                        .fetch_one(&mut *c)
+                        .await?;
+                current.max(ctx.now_ms)
+            }
+            _ => ctx.now_ms,
+        };
+        let expire = rules::period_end(start, period, l.period_num.unwrap_or(1));
+        if let (Some(rid), true) = (&l.resource_id, order.order_type == OrderType::Renew.code()) {
+            sqlx::query(
+                "UPDATE resources SET expire_at = $1, status = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(expire)
+            .bind(ResourceStatus::InUse.code())
+            .bind(ctx.now_ms)
+            .bind(rid)
+            .execute(&mut *c)
+            .await?;
+            ids.push(rid.clone());
+        }
         sqlx::query(
             "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
         )
         .bind(l.amount_after_discount.cents())
         .bind(l.discount_amount.cents())
-        .bind(ctx.now_ms)
+        .bind(start)
         .bind(expire)
         .bind(&l.order_line_item_id)
         .execute(&mut *c)

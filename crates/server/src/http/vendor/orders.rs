@@ -32,7 +32,7 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The reader of an order operation: a customer reads its own, a partner its customers' (or, a
 /// master distributor naming `indirect_partner_id`, its reseller's customers').
-fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
+pub fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
     match &caller.principal {
         Principal::Customer { customer_id } => Viewer::Customer(customer_id),
         Principal::Partner { partner_id, .. } => Viewer::Partner {
