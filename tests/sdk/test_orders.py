@@ -1,7 +1,8 @@
 """Catalogue and yearly/monthly orders through the official SDK request classes:
 list_service_types (§2.36), list_resource_types (§2.37), list_rate_on_period_detail (§2.38),
 list_customer_orders (§2.21), show_customer_order_details (§2.22), list_order_discounts (§2.24),
-pay_orders (v3, §2.25), cancel_customer_order (PUT, §2.26), and the order-expiry job."""
+pay_orders (v3, §2.25) with discounts and coupons, list_order_coupons_by_order_id (§2.23),
+cancel_customer_order (PUT, §2.26), and the order-expiry job."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ from decimal import Decimal
 from huaweicloudsdkbss.v2 import (
     AdjustAccountReq,
     CancelCustomerOrderReq,
+    AutoRenewalResourcesReq,
+    AutoRenewalResourcesRequest,
+    CancelAutoRenewalResourcesRequest,
     CancelCustomerOrderRequest,
+    ListPayPerUseCustomerResourcesRequest,
+    QueryResourcesReq,
+    RenewalResourcesReq,
+    RenewalResourcesRequest,
+    CouponSimpleInfoOrderPayV3,
+    CreatePartnerCouponsReq,
+    CreatePartnerCouponsRequest,
+    ListOrderCouponsByOrderIdRequest,
     ListCustomerOrdersRequest,
     ListOrderDiscountsRequest,
     ListRateOnPeriodDetailRequest,
@@ -157,3 +169,80 @@ def test_concurrent_payments_pay_once_and_expiry_job(engine):
     d = cc.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=late["order_id"]))
     assert d.order_info.status == 4
     expect_client_error(lambda: cc.pay_orders(pay_req(late["order_id"])), 400, "CBC.99003106")
+
+
+def test_order_coupons_and_pay_with_a_coupon(engine):
+    dist, cust = setup(engine, "100.00")
+    q = engine.grant_quota(dist["partner_id"], "voucher", "100.00")
+    resp = engine.client(dist).create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+        quota_id=q, customer_ids=[cust["customer_id"]], face_value=10)))
+    coupon = resp.coupon_infos[0].coupon_id
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c = engine.client(cust)
+    usable = c.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=order))
+    assert usable.count == 1
+    assert usable.user_coupons[0].coupon_id == coupon
+    assert usable.user_coupons[0].coupon_type == 1
+    assert Decimal(str(usable.user_coupons[0].balance)) == Decimal("10")
+    assert usable.coupon_max_use_quantity[0].use_quantity_value == 3
+    # Partner keys cannot list an order's coupons.
+    expect_client_error(lambda: engine.client(dist).list_order_coupons_by_order_id(
+        ListOrderCouponsByOrderIdRequest(order_id=order)), 403, "CBC.0155")
+    # A wrong pay type is refused and nothing is spent.
+    expect_client_error(lambda: c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=302)]))), 400, "PC.1103")
+    c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=301)])))
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=order))
+    assert d.order_info.status == 5
+    assert Decimal(str(d.order_info.amount_info.coupon_amount)) == Decimal("10")
+    # The used coupon cannot pay another order.
+    other = engine.place_order(cust["customer_id"], "vpc-eip-bgp", "month", 1)["order_id"]
+    assert c.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=other)).count == 0
+    expect_client_error(lambda: c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=other, use_coupon="YES", use_discount="NO",
+        coupon_infos=[CouponSimpleInfoOrderPayV3(id=coupon, type=301)]))), 400, "CBC.99003112")
+    assert engine.verify().returncode == 0
+
+
+def test_resources_list_renew_and_auto_renew(engine):
+    dist, cust = setup(engine, "200.00")
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c = engine.client(cust)
+    c.pay_orders(pay_req(order))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order)))
+    assert res.total_count == 1
+    rid = res.data[0].resource_id
+    assert res.data[0].status == 2 and res.data[0].expire_policy == 0
+    # The partner lists its customer's resources by naming it.
+    pres = engine.client(dist).list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(customer_id=cust["customer_id"])))
+    assert [r.resource_id for r in pres.data] == [rid]
+    # Renewal paid at once from the balance.
+    ren = c.renewal_resources(RenewalResourcesRequest(body=RenewalResourcesReq(
+        resource_ids=[rid], period_type=2, period_num=1, is_auto_pay=1)))
+    assert len(ren.order_ids) == 1
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=ren.order_ids[0]))
+    assert d.order_info.order_type == 2 and d.order_info.status == 5
+    c.auto_renewal_resources(AutoRenewalResourcesRequest(
+        resource_id=rid, body=AutoRenewalResourcesReq(auto_renew_times=2, period_type="MONTH")))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[rid])))
+    assert res.data[0].expire_policy == 3
+    c.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=rid))
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[rid])))
+    assert res.data[0].expire_policy == 0
+    # Another customer's resource does not exist for this one.
+    other = engine.create_customer(dist["partner_id"], "resale")
+    expect_client_error(lambda: engine.client(other).renewal_resources(RenewalResourcesRequest(
+        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003012")
+    expect_client_error(lambda: engine.client(other).cancel_auto_renewal_resources(
+        CancelAutoRenewalResourcesRequest(resource_id=rid)), 400, "CBC.99003012")
+    # The job runs (nothing has expired yet).
+    out = engine.run_job("subscription-renewal")
+    assert "subscription-renewal: 0 renewed" in out.stdout
+    assert engine.verify().returncode == 0

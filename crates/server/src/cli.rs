@@ -78,7 +78,8 @@ pub enum Command {
 pub enum Jobs {
     /// Run one job now: `coupon-expiry` (expire coupons past their expiry, return their remainder
     /// to valid quotas, recall coupons of customers no longer associated for resale) or
-    /// `order-expiry` (cancel unpaid orders past their payment deadline).
+    /// `order-expiry` (cancel unpaid orders past their payment deadline) or
+    /// `subscription-renewal` (auto-renew or expire resources past their expiry).
     Run {
         name: String,
         /// Print a JSON report (coupon-expiry).
@@ -363,7 +364,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Admin(a) => admin(r, a).await,
         Command::Jobs(Jobs::Run { name, json, now }) => match name.as_str() {
-            "order-expiry" => match open(&r.database).await {
+            "order-expiry" | "subscription-renewal" => match open(&r.database).await {
                 Ok(db) => crate::cli_orders::run_job(&db, cli_ctx(), &name, now.as_deref()).await,
                 Err(e) => fail(e),
             },
@@ -664,7 +665,7 @@ async fn grant_quota(
 async fn run_job(database: &str, name: &str, json: bool) -> ExitCode {
     if name != "coupon-expiry" {
         return fail(format!(
-            "unknown job {name:?} (known: coupon-expiry, order-expiry)"
+            "unknown job {name:?} (known: coupon-expiry, order-expiry, subscription-renewal)"
         ));
     }
     let db = match open(database).await {

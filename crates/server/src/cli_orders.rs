@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use pc_app::services::{catalog, orders};
+use pc_app::services::{catalog, orders, resources};
 use pc_app::{Ctx, Db};
 use pc_domain::orders::PeriodType;
 use pc_domain::timefmt;
@@ -112,6 +112,29 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
             }
             Err(e) => fail(e),
         },
-        _ => fail(format!("unknown job {name:?} (known: order-expiry)")),
+        "subscription-renewal" => match resources::run_renewal_job(db, &ctx).await {
+            Ok(r) => {
+                for id in &r.renewed {
+                    println!("renewed {id}");
+                }
+                for id in &r.pending_orders {
+                    println!("pending renewal order {id}");
+                }
+                for id in &r.expired {
+                    println!("expired {id}");
+                }
+                println!(
+                    "subscription-renewal: {} renewed, {} renewal order(s) pending payment, {} expired",
+                    r.renewed.len(),
+                    r.pending_orders.len(),
+                    r.expired.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        _ => fail(format!(
+            "unknown job {name:?} (known: order-expiry, subscription-renewal)"
+        )),
     }
 }

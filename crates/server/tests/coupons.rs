@@ -494,7 +494,7 @@ async fn expiry_job_and_order_functions() {
             app.db.read(),
             &c1.customer_id,
             "o1",
-            None,
+            &[],
             &[],
             Money::from_cents(500),
             NOW_MS,

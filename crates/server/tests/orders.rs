@@ -10,9 +10,10 @@ use common::*;
 use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::orders::{self, Item};
 use pc_app::services::partners::CreatedPartner;
-use pc_app::services::{funds, identity};
+use pc_app::services::{coupons, funds, identity};
 use pc_app::store::ledger;
 use pc_app::{Actor, Ctx};
+use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{PeriodType, Ratio, PAYMENT_WINDOW_MS};
 use pc_domain::party::{AssociationType, PartnerType};
@@ -779,14 +780,23 @@ async fn pay_cancel_discounts_and_errors() {
             format!(
                 r#"{{"order_id": "{o1}", "use_coupon": "NO", "use_discount": "NO", "discount_infos": [{{"id": "x", "type": 3}}]}}"#
             ),
-            format!(
-                r#"{{"order_id": "{o1}", "use_coupon": "YES", "use_discount": "NO", "coupon_infos": [{{"id": "k", "type": 301}}]}}"#
-            ),
         ] {
             call(&app, &cc, "POST", PAY, &bad)
                 .await
                 .assert_error(400, "CBC.0100");
         }
+        // An unknown coupon is not usable for the order.
+        call(
+            &app,
+            &cc,
+            "POST",
+            PAY,
+            &format!(
+                r#"{{"order_id": "{o1}", "use_coupon": "YES", "use_discount": "NO", "coupon_infos": [{{"id": "k", "type": 301}}]}}"#
+            ),
+        )
+        .await
+        .assert_error(400, "PC.1103");
         // Not enough money: nothing is written.
         fund(&app, &w.d.partner_id, &w.c.customer_id, 100_000).await;
         call(&app, &cc, "POST", PAY, &pay_body(&o1))
@@ -1292,6 +1302,610 @@ async fn console_catalogue_and_orders() {
             "{}",
             en.body
         );
+        app.assert_ledger_clean().await;
+    }
+}
+
+const COUPONS_OF_ORDER: &str = "/v2/orders/customer-orders/order-coupons";
+
+/// An operator grants `partner_id` a coupon quota of `cents`; returns its id.
+async fn coupon_quota(app: &TestApp, partner_id: &str, t: QuotaType, cents: i64) -> String {
+    let g = coupons::NewQuota {
+        partner_id: partner_id.into(),
+        quota_type: t,
+        amount: Money::from_cents(cents),
+        effective_at: None,
+        expire_at: Some(NOW_MS + 30 * 86_400_000),
+        limits: Default::default(),
+    };
+    app.db
+        .write(move |c| Box::pin(async move { coupons::grant_quota(c, &common::ctx(), g).await }))
+        .await
+        .unwrap()
+}
+
+/// The partner issues one coupon of `face` (yuan) to `customer_id` with extra request fields;
+/// returns its id.
+async fn issue_coupon(
+    app: &TestApp,
+    partner: &Creds,
+    quota: &str,
+    customer_id: &str,
+    face: f64,
+    extra: Value,
+) -> String {
+    let mut body =
+        serde_json::json!({"quota_id": quota, "customer_ids": [customer_id], "face_value": face});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let r = call(
+        app,
+        partner,
+        "POST",
+        "/v2/promotions/benefits/partner-coupons",
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+    r.json()["coupon_infos"][0]["coupon_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A one-month small ECS order (35.00) of `customer_id`: (order id, amount).
+async fn place_ecs_month(app: &TestApp, customer_id: &str) -> (String, Money) {
+    place(
+        app,
+        customer_id,
+        vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, 1, None)],
+    )
+    .await
+}
+
+/// Locks `coupon` of `customer_id` for `order_id` (as a pending order would).
+async fn lock_coupon(app: &TestApp, coupon: &str, customer_id: &str, order_id: &str) {
+    let (k, cid, oid) = (
+        coupon.to_string(),
+        customer_id.to_string(),
+        order_id.to_string(),
+    );
+    let ctx = cust_ctx(app, customer_id);
+    app.db
+        .write(move |c| {
+            Box::pin(async move { coupons::lock_for_order(c, &ctx, &k, &cid, &oid).await })
+        })
+        .await
+        .unwrap();
+}
+
+/// `list_order_coupons_by_order_id` as `creds`.
+async fn order_coupons_of(app: &TestApp, creds: &Creds, order_id: &str) -> Resp {
+    let path = format!("{COUPONS_OF_ORDER}?order_id={order_id}");
+    call(app, creds, "GET", &path, "").await
+}
+
+/// A payment of `order_id` with `coupons` that `creds` makes is refused with `code` (400).
+async fn pay_refused(
+    app: &TestApp,
+    creds: &Creds,
+    order_id: &str,
+    coupons: &[(&str, i64)],
+    code: &str,
+) {
+    let body = pay_coupons_body(order_id, coupons, None);
+    call(app, creds, "POST", PAY, &body)
+        .await
+        .assert_error(400, code);
+}
+
+fn pay_coupons_body(order_id: &str, coupons: &[(&str, i64)], discount: Option<&str>) -> String {
+    let infos: Vec<Value> = coupons
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "type": t}))
+        .collect();
+    let mut b = serde_json::json!({"order_id": order_id, "use_coupon": "YES", "use_discount": "NO", "coupon_infos": infos});
+    if let Some(d) = discount {
+        b["use_discount"] = "YES".into();
+        b["discount_infos"] = serde_json::json!([{"id": d, "type": 3}]);
+    }
+    b.to_string()
+}
+
+async fn coupon_balance(app: &TestApp, id: &str) -> (Money, i64, Option<String>) {
+    let k = coupons::get_coupon(app.db.read(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    (k.balance, k.status, k.lock_order_id)
+}
+
+/// Coupons at payment: the usable list (scope, locks, foreign orders), every refusal with
+/// nothing written, a discount then two coupons then cash, amount_info per order, and
+/// cancelling/expiring releases the coupons an order locked.
+#[tokio::test]
+async fn pay_with_coupons() {
+    for app in apps("ocoup").await {
+        let w = world(&app).await;
+        let (dc, cc, oc) = (Creds::from(&w.d), Creds::from(&w.c), Creds::from(&w.oc));
+        let vq = coupon_quota(&app, &w.d.partner_id, QuotaType::Voucher, 100_000).await;
+        let cq = coupon_quota(&app, &w.d.partner_id, QuotaType::Cash, 100_000).await;
+        let any = issue_coupon(&app, &dc, &vq, &w.c.customer_id, 50.0, Value::Null).await;
+        let cash = issue_coupon(&app, &dc, &cq, &w.c.customer_id, 20.0, Value::Null).await;
+        let ecs_only = issue_coupon(
+            &app,
+            &dc,
+            &vq,
+            &w.c.customer_id,
+            40.0,
+            serde_json::json!({"product_ids": ["ecs-s6-small-1-linux"]}),
+        )
+        .await;
+        let rds_only = issue_coupon(
+            &app,
+            &dc,
+            &vq,
+            &w.c.customer_id,
+            30.0,
+            serde_json::json!({"cloud_service_types": ["hws.service.type.rds"]}),
+        )
+        .await;
+        // 2 × 357.00 (ECS, year) + 40 GB × 10.00 (EVS, year) = 1114.00.
+        let (o1, amount) = place(
+            &app,
+            &w.c.customer_id,
+            vec![
+                item("ecs-s6-small-1-linux", PeriodType::Year, 1, 2, None),
+                item("evs-ssd", PeriodType::Year, 1, 1, Some(40)),
+            ],
+        )
+        .await;
+        assert_eq!(amount, Money::from_cents(111_400));
+        let (o2, _) = place_ecs_month(&app, &w.c.customer_id).await;
+        // Usable on o1: the unrestricted voucher and the cash coupon (largest balance first);
+        // not the ECS-only voucher (o1 also has EVS) nor the RDS-only one.
+        let r = order_coupons_of(&app, &cc, &o1).await;
+        assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+        let j = r.json();
+        assert_eq!(j["count"], 2, "{}", r.body);
+        assert_eq!(j["user_coupons"][0]["coupon_id"], any.as_str());
+        assert_eq!(digits(&j["user_coupons"][0]["balance"]), "50.00");
+        assert_eq!(j["user_coupons"][0]["coupon_type"], 1);
+        assert_eq!(j["user_coupons"][1]["coupon_id"], cash.as_str());
+        assert_eq!(j["user_coupons"][1]["coupon_type"], 4);
+        assert_eq!(j["coupon_max_use_quantity"][0]["use_quantity_value"], 3);
+        // On o2 (ECS only) the ECS-only voucher is usable too.
+        let r = order_coupons_of(&app, &cc, &o2).await;
+        assert_eq!(r.json()["count"], 3, "{}", r.body);
+        // Partner keys, foreign customers and a missing order id are refused.
+        order_coupons_of(&app, &dc, &o1)
+            .await
+            .assert_error(403, "CBC.0155");
+        order_coupons_of(&app, &oc, &o1)
+            .await
+            .assert_error(400, "CBC.30000010");
+        call(&app, &cc, "GET", COUPONS_OF_ORDER, "")
+            .await
+            .assert_error(400, "CBC.0100");
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 200_000).await;
+        let d_all = grant(&app, &w.d.partner_id, &w.c.customer_id, None, "0.9").await;
+        // Refusals, each leaving everything as it was.
+        let refusals: Vec<(String, u16, &str)> = vec![
+            (
+                pay_coupons_body(&o1, &[(&ecs_only, 301)], None),
+                400,
+                "PC.1103",
+            ),
+            (
+                pay_coupons_body(&o1, &[(&rds_only, 301)], None),
+                400,
+                "PC.1103",
+            ),
+            (pay_coupons_body(&o1, &[(&any, 302)], None), 400, "PC.1103"),
+            (
+                pay_coupons_body(&o1, &[("nope", 301)], None),
+                400,
+                "PC.1103",
+            ),
+            (pay_coupons_body(&o1, &[(&any, 300)], None), 400, "PC.1103"),
+            (
+                pay_coupons_body(&o1, &[(&any, 301), (&cash, 300)], None),
+                400,
+                "CBC.99003147",
+            ),
+            (
+                pay_coupons_body(&o1, &[(&any, 300)], Some(&d_all)),
+                400,
+                "CBC.99003116",
+            ),
+            (
+                pay_coupons_body(&o1, &[(&any, 301), (&any, 301)], None),
+                400,
+                "CBC.0100",
+            ),
+            (
+                pay_coupons_body(
+                    &o1,
+                    &[
+                        (&any, 301),
+                        (&cash, 302),
+                        (&ecs_only, 301),
+                        (&rds_only, 301),
+                    ],
+                    None,
+                ),
+                400,
+                "CBC.0100",
+            ),
+        ];
+        for (body, status, code) in &refusals {
+            call(&app, &cc, "POST", PAY, body)
+                .await
+                .assert_error(*status, code);
+        }
+        // A foreign customer's coupon is "not usable", never "used" or "locked".
+        let (o_foreign, _) = place_ecs_month(&app, &w.oc.customer_id).await;
+        pay_refused(&app, &oc, &o_foreign, &[(&any, 301)], "PC.1103").await;
+        // A coupon locked by another order: o2 holds `any`.
+        lock_coupon(&app, &any, &w.c.customer_id, &o2).await;
+        pay_refused(&app, &cc, &o1, &[(&any, 301)], "CBC.99003112").await;
+        let r = order_coupons_of(&app, &cc, &o1).await;
+        assert_eq!(r.json()["count"], 1, "locked by o2: {}", r.body);
+        let r = order_coupons_of(&app, &cc, &o2).await;
+        assert_eq!(r.json()["user_coupons"][0]["used_by_order_id"], o2.as_str());
+        // Cancelling o2 releases the lock.
+        let r = call(
+            &app,
+            &cc,
+            "PUT",
+            CANCEL,
+            &format!(r#"{{"order_id": "{o2}"}}"#),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(coupon_balance(&app, &any).await.2, None);
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(200_000)
+        );
+        let writes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_coupons")
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(writes, 0);
+        // Pay o1: 10% off (1002.60), then 50.00 voucher and 20.00 cash coupon, cash 932.60.
+        let r = call(
+            &app,
+            &cc,
+            "POST",
+            PAY,
+            &pay_coupons_body(&o1, &[(&any, 301), (&cash, 302)], Some(&d_all)),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+        let j = order_json(&app, &cc, &o1).await;
+        let info = &j["order_info"]["amount_info"];
+        assert_eq!(digits(&info["coupon_amount"]), "50.00", "{j}");
+        assert_eq!(digits(&info["flexipurchase_coupon_amount"]), "20.00");
+        assert_eq!(digits(&j["order_info"]["amount_after_discount"]), "1002.60");
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(200_000 - 93_260)
+        );
+        assert_eq!(coupon_balance(&app, &any).await, (Money::ZERO, 3, None));
+        assert_eq!(coupon_balance(&app, &cash).await.1, 3);
+        // Used coupons cannot pay again.
+        let (o3, _) = place_ecs_month(&app, &w.c.customer_id).await;
+        pay_refused(&app, &cc, &o3, &[(&any, 301)], "CBC.99003112").await;
+        // A coupon bigger than the order pays the order only; the rest stays on it, and a
+        // second coupon after the order is covered is refused.
+        pay_refused(
+            &app,
+            &cc,
+            &o3,
+            &[(&ecs_only, 301), (&rds_only, 301)],
+            "PC.1103",
+        )
+        .await;
+        let r = call(
+            &app,
+            &cc,
+            "POST",
+            PAY,
+            &pay_coupons_body(&o3, &[(&ecs_only, 301)], None),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let (bal, status, _) = coupon_balance(&app, &ecs_only).await;
+        assert_eq!((bal, status), (Money::from_cents(500), 2));
+        let j = order_json(&app, &cc, &o3).await;
+        assert_eq!(
+            digits(&j["order_info"]["amount_info"]["coupon_amount"]),
+            "35.00",
+            "{j}"
+        );
+        // The expiry job releases the coupons an unpaid order locked.
+        let (o4, _) = place_ecs_month(&app, &w.c.customer_id).await;
+        lock_coupon(&app, &rds_only, &w.c.customer_id, &o4).await;
+        let jctx = Ctx::new(
+            Actor::System { name: "job".into() },
+            "job",
+            app_now(&app) + PAYMENT_WINDOW_MS + 1,
+        );
+        let gone = orders::expire_unpaid(&app.db, &jctx).await.unwrap();
+        assert!(gone.contains(&o4));
+        assert_eq!(coupon_balance(&app, &rds_only).await.2, None);
+        app.assert_ledger_clean().await;
+    }
+}
+
+/// Many concurrent payments of different orders naming the same coupon, on two instances: the
+/// coupon pays exactly one of them; the others fail whole (nothing written for them).
+#[tokio::test]
+async fn concurrent_payments_spend_a_coupon_once() {
+    for app in apps("ocoupconc").await {
+        let w = world(&app).await;
+        let (dc, cc) = (Creds::from(&w.d), Creds::from(&w.c));
+        let vq = coupon_quota(&app, &w.d.partner_id, QuotaType::Voucher, 100_000).await;
+        let k = issue_coupon(&app, &dc, &vq, &w.c.customer_id, 10.0, Value::Null).await;
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 100_000).await;
+        let mut ids = Vec::new();
+        for _ in 0..10 {
+            ids.push(place_ecs_month(&app, &w.c.customer_id).await.0);
+        }
+        let second = app.second_instance().await;
+        let mut tasks = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let req = signed(
+                &cc,
+                "POST",
+                PAY,
+                &pay_coupons_body(id, &[(&k, 301)], None),
+                NOW_MS,
+                &[],
+            );
+            let router = if i % 2 == 0 {
+                app.router.clone()
+            } else {
+                second.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                router.oneshot(req).await.unwrap().status().as_u16()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            let s = t.await.unwrap();
+            assert!(s == 200 || s == 400 || s == 503, "{s}");
+            ok += (s == 200) as i64;
+        }
+        assert_eq!(ok, 1, "{}: exactly one payment used the coupon", app.engine);
+        let uses: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'coupon_use'")
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+        assert_eq!(uses, 1);
+        let paid: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND status = 5")
+                .bind(&w.c.customer_id)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+        assert_eq!(paid, 1);
+        assert_eq!(coupon_balance(&app, &k).await, (Money::ZERO, 3, None));
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(100_000 - 2_500)
+        );
+        app.assert_ledger_clean().await;
+    }
+}
+
+const RES_QUERY: &str = "/v2/orders/suscriptions/resources/query";
+const RES_RENEW: &str = "/v2/orders/subscriptions/resources/renew";
+const RES_AUTO: &str = "/v2/orders/subscriptions/resources/autorenew";
+
+/// `list_pay_per_use_customer_resources` as `creds` with `body`; asserts 200.
+async fn resources_of(app: &TestApp, creds: &Creds, body: Value) -> Value {
+    let r = call(app, creds, "POST", RES_QUERY, &body.to_string()).await;
+    assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+    r.json()
+}
+
+/// Places and pays a one-month ECS order of `n` for `customer_id`; returns the resource ids.
+async fn bought(app: &TestApp, creds: &Creds, customer_id: &str, n: i64) -> Vec<String> {
+    let (o, _) = place(
+        app,
+        customer_id,
+        vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, n, None)],
+    )
+    .await;
+    let r = call(app, creds, "POST", PAY, &pay_body(&o)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = resources_of(app, creds, serde_json::json!({"order_id": o})).await;
+    j["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resource_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Resources: listing by customer and partner (isolation), renewal pending and auto-paid,
+/// renewal of a resource already in a pending order, foreign ids, auto-renewal on/off, and the
+/// subscription-renewal job (one renewed from the balance, one left pending with a notice and
+/// expired until paid, plain ones expired).
+#[tokio::test]
+async fn resources_renewal_and_job() {
+    for app in apps("ores").await {
+        let w = world(&app).await;
+        let (dc, cc, oc) = (Creds::from(&w.d), Creds::from(&w.c), Creds::from(&w.oc));
+        let oprt = Creds::from(&w.o);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
+        fund(&app, &w.o.partner_id, &w.oc.customer_id, 10_000).await;
+        let ids = bought(&app, &cc, &w.c.customer_id, 2).await; // 130.00 left
+        let (r1, r2) = (ids[0].clone(), ids[1].clone());
+        let foreign = bought(&app, &oc, &w.oc.customer_id, 1).await[0].clone();
+        let all = resources_of(&app, &cc, serde_json::json!({})).await;
+        assert_eq!(all["total_count"], 2, "{all}");
+        let first = &all["data"][0];
+        assert_eq!(first["status"], 2);
+        assert_eq!(first["expire_policy"], 0);
+        assert_eq!(first["is_main_resource"], 1);
+        assert_eq!(first["service_type_code"], "hws.service.type.ec2");
+        let expire0 = first["expire_time"].as_str().unwrap().to_string();
+        // The partner names its customer; another partner sees nothing of it.
+        let j = resources_of(
+            &app,
+            &dc,
+            serde_json::json!({"customer_id": w.c.customer_id}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 2);
+        let j = resources_of(
+            &app,
+            &oprt,
+            serde_json::json!({"customer_id": w.c.customer_id}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 0);
+        call(&app, &dc, "POST", RES_QUERY, "{}")
+            .await
+            .assert_error(400, "CBC.0100");
+        let j = resources_of(
+            &app,
+            &cc,
+            serde_json::json!({"resource_ids": [r1, foreign], "status_list": [2]}),
+        )
+        .await;
+        assert_eq!(j["total_count"], 1, "{j}");
+        // Foreign and unknown ids.
+        let renew = |ids: Vec<&str>, auto: i64| {
+            serde_json::json!({"resource_ids": ids, "period_type": 2, "period_num": 1, "is_auto_pay": auto}).to_string()
+        };
+        call(&app, &cc, "POST", RES_RENEW, &renew(vec![&foreign], 0))
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &cc, "POST", &format!("{RES_AUTO}/{foreign}"), "{}")
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &cc, "DELETE", &format!("{RES_AUTO}/{foreign}"), "")
+            .await
+            .assert_error(400, "CBC.99003012");
+        call(&app, &dc, "POST", RES_RENEW, &renew(vec![&r1], 0))
+            .await
+            .assert_error(403, "CBC.0155");
+        call(
+            &app,
+            &cc,
+            "POST",
+            RES_RENEW,
+            &serde_json::json!({"resource_ids": [r1], "period_type": 2, "period_num": 12})
+                .to_string(),
+        )
+        .await
+        .assert_error(400, "CBC.0100");
+        // Renew r1 pending payment; a second renewal is refused until it is paid.
+        let r = call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r1], 0)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let o = r.json()["order_ids"][0].as_str().unwrap().to_string();
+        let j = order_json(&app, &cc, &o).await;
+        assert_eq!(
+            (
+                j["order_info"]["order_type"].clone(),
+                j["order_info"]["status"].clone()
+            ),
+            (2.into(), 6.into())
+        );
+        call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r1], 1))
+            .await
+            .assert_error(400, "CBC.99003100");
+        let r = call(&app, &cc, "POST", PAY, &pay_body(&o)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let expire1 = timefmt::format_utc(pc_domain::orders::add_months(
+            timefmt::parse_utc(&expire0).unwrap(),
+            1,
+        ));
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_time"], expire1.as_str());
+        // Renew r2 paid at once from the balance.
+        let r = call(&app, &cc, "POST", RES_RENEW, &renew(vec![&r2], 1)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let o2 = r.json()["order_ids"][0].as_str().unwrap().to_string();
+        assert_eq!(order_json(&app, &cc, &o2).await["order_info"]["status"], 5);
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(6_000)
+        );
+        // Auto-renewal on, off, on again (r1 once, r2 unlimited).
+        let r = call(
+            &app,
+            &cc,
+            "POST",
+            &format!("{RES_AUTO}/{r1}"),
+            r#"{"auto_renew_times": 1, "period_type": "MONTH"}"#,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_policy"], 3);
+        let r = call(&app, &cc, "DELETE", &format!("{RES_AUTO}/{r1}"), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
+        assert_eq!(j["data"][0]["expire_policy"], 0);
+        for (rid, body) in [(&r1, r#"{"auto_renew_times": 1}"#), (&r2, "")] {
+            let r = call(&app, &cc, "POST", &format!("{RES_AUTO}/{rid}"), body).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        call(
+            &app,
+            &cc,
+            "POST",
+            &format!("{RES_AUTO}/{r1}"),
+            r#"{"auto_renew_times": 100}"#,
+        )
+        .await
+        .assert_error(400, "CBC.0100");
+        // The job at their expiry: 60.00 pays one renewal (35.00), not the second; the foreign
+        // customer's plain resource (expiring earlier) expires.
+        let at = timefmt::parse_utc(&expire1).unwrap() + 1000;
+        let jctx = Ctx::new(Actor::System { name: "job".into() }, "job-renew", at);
+        let rep = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+            .await
+            .unwrap();
+        assert_eq!(rep.renewed.len(), 1, "{rep:?}");
+        assert_eq!(rep.pending_orders.len(), 1, "{rep:?}");
+        assert!(rep.expired.contains(&foreign));
+        assert_eq!(rep.expired.len(), 2, "{rep:?}");
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(2_500)
+        );
+        let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND subject LIKE 'Automatic renewal%'")
+            .bind(&w.c.customer_id)
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(notices, 1);
+        // Rerunning changes nothing.
+        let rep2 = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+            .await
+            .unwrap();
+        assert!(
+            rep2.renewed.is_empty() && rep2.expired.is_empty() && rep2.pending_orders.is_empty(),
+            "{rep2:?}"
+        );
+        // Paying the pending renewal puts the expired resource back in use.
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 1_000).await;
+        app.clock.set(at);
+        let pending = &rep.pending_orders[0];
+        let r = call(&app, &cc, "POST", PAY, &pay_body(pending)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = resources_of(&app, &cc, serde_json::json!({"status_list": [2]})).await;
+        assert_eq!(j["total_count"], 2, "{j}");
         app.assert_ledger_clean().await;
     }
 }

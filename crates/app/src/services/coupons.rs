@@ -844,6 +844,20 @@ impl Coupon {
     pub fn admits_order_type(&self, order_type: i64) -> bool {
         self.order_types.is_empty() || self.order_types.contains(&order_type)
     }
+
+    /// Do the coupon's restrictions admit an order of these service types and products? An empty
+    /// restriction admits everything; a non-empty one must admit every service type and every
+    /// product of the order.
+    pub fn admits(&self, service_types: &[&str], product_ids: &[String]) -> bool {
+        (self.service_types.is_empty()
+            || (!service_types.is_empty()
+                && service_types
+                    .iter()
+                    .all(|s| self.service_types.iter().any(|t| t == s))))
+            && (self.product_ids.is_empty()
+                || (!product_ids.is_empty()
+                    && product_ids.iter().all(|p| self.product_ids.contains(p))))
+    }
 }
 
 const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
@@ -2074,7 +2088,7 @@ pub async fn usable_for_order(
     pool: &AnyPool,
     customer_id: &str,
     order_id: &str,
-    service_type: Option<&str>,
+    service_types: &[&str],
     product_ids: &[String],
     amount: Money,
     now: i64,
@@ -2093,15 +2107,7 @@ pub async fn usable_for_order(
         .iter()
         .map(row_to_coupon)
         .filter(|k| k.balance.is_positive() && amount.is_positive())
-        .filter(|k| {
-            k.service_types.is_empty()
-                || service_type.is_some_and(|s| k.service_types.iter().any(|t| t == s))
-        })
-        .filter(|k| {
-            k.product_ids.is_empty()
-                || (!product_ids.is_empty()
-                    && product_ids.iter().all(|p| k.product_ids.contains(p)))
-        })
+        .filter(|k| k.admits(service_types, product_ids))
         .collect();
     out.sort_by_key(|k| std::cmp::Reverse(k.balance));
     Ok(out)
@@ -2171,6 +2177,9 @@ pub async fn release_for_order(
     .await
 }
 
+/// Ledger transfer kind of a coupon spent on an order (coupon → outside world).
+pub const KIND_COUPON_USE: &str = "coupon_use";
+
 /// The order that locked the coupon uses it: `min(balance, amount)` moves `coupon → external`;
 /// the lock is released; a coupon whose balance reaches 0 is used (3). Returns the amount used.
 pub async fn consume_for_order(
@@ -2217,7 +2226,7 @@ pub async fn consume_for_order(
                 from: &ledger::account_id(AccountKind::Coupon, coupon_id),
                 to: &world,
                 amount: used,
-                kind: "coupon_use",
+                kind: KIND_COUPON_USE,
                 root_id: Some(&k.root_id),
                 memo: Some(order_id),
             },

@@ -13,5 +13,6 @@ pub mod identity;
 pub mod invites;
 pub mod orders;
 pub mod partners;
+pub mod resources;
 pub mod unbind;
 pub mod verification;

@@ -15,7 +15,7 @@
 //! `6 pending payment` to `5 completed` is a guarded `UPDATE … WHERE status = 6` in the same
 //! transaction as the transfer, the resources it provisions and the audit row, so an order is
 //! paid at most once however many requests race, and a failed payment leaves nothing behind.
-//! Coupons plug in at [`apply_coupons`], the one seam between a payment and the coupon ledger.
+//! Coupons are spent at [`apply_coupons`], the one seam between a payment and the coupon ledger.
 
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -29,7 +29,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::{funds, partners};
+use crate::services::{coupons, funds, partners};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger transfer kind of an order payment (customer cash → outside world).
@@ -257,7 +257,10 @@ async fn customer_partner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Loads and prices items; an unknown or inactive product is `ProductNotFound`.
-async fn price_items(c: &mut AnyConnection, items: Vec<Item>) -> AppResult<Vec<PricedItem>> {
+pub(crate) async fn price_items(
+    c: &mut AnyConnection,
+    items: Vec<Item>,
+) -> AppResult<Vec<PricedItem>> {
     if items.is_empty() {
         return Err(AppError::invalid("at least one product is required"));
     }
@@ -551,11 +554,13 @@ pub struct OrderLine {
     pub discount_amount: Money,
     pub effective_at: Option<i64>,
     pub expire_at: Option<i64>,
+    /// The resource a renewal line extends.
+    pub resource_id: Option<String>,
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.order_id, l.product_id, l.service_type_code, s.name_zh, s.name_en, l.resource_type_code, \
      l.product_spec_desc, l.region, l.period_type, l.period_num, l.subscription_num, l.resource_size, l.official_amount, \
-     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at \
+     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at, l.resource_id \
      FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code";
 
 fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
@@ -578,6 +583,7 @@ fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
         discount_amount: Money::from_cents(r.get(15)),
         effective_at: r.get(16),
         expire_at: r.get(17),
+        resource_id: r.get(18),
     }
 }
 
@@ -649,33 +655,67 @@ pub async fn place_order(
         }
     };
     let priced = price_items(c, items).await?;
-    let official = sum(priced.iter().map(|p| p.official));
+    let lines: Vec<(PricedItem, Option<String>)> = priced.into_iter().map(|p| (p, None)).collect();
+    let head = NewOrder {
+        root_id: &partner.root_id,
+        partner_id: &partner.id,
+        customer_id,
+        source,
+        order_type: OrderType::New,
+        user_name: &user_name,
+    };
+    insert_order(c, ctx, &head, &lines).await
+}
+
+/// The head of an order to insert.
+pub(crate) struct NewOrder<'a> {
+    pub root_id: &'a str,
+    pub partner_id: &'a str,
+    pub customer_id: &'a str,
+    pub source: SourceType,
+    pub order_type: OrderType,
+    pub user_name: &'a str,
+}
+
+/// Inserts an order pending payment with its priced lines (each with the resource it renews, if
+/// any), audited.
+pub(crate) async fn insert_order(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    head: &NewOrder<'_>,
+    lines: &[(PricedItem, Option<String>)],
+) -> AppResult<Placed> {
+    let official = sum(lines.iter().map(|(p, _)| p.official));
     let order_id = new_order_id();
     let deadline = ctx.now_ms + rules::PAYMENT_WINDOW_MS;
+    let first = &lines
+        .first()
+        .ok_or_else(|| AppError::invalid("at least one product is required"))?
+        .0;
     sqlx::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
          official_amount, amount_after_discount, user_name, created_at, payment_deadline) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
     )
     .bind(&order_id)
-    .bind(&partner.root_id)
-    .bind(&partner.id)
-    .bind(customer_id)
-    .bind(&priced[0].product.service_type_code)
-    .bind(source.code())
+    .bind(head.root_id)
+    .bind(head.partner_id)
+    .bind(head.customer_id)
+    .bind(&first.product.service_type_code)
+    .bind(head.source.code())
     .bind(OrderStatus::PendingPayment.code())
-    .bind(OrderType::New.code())
+    .bind(head.order_type.code())
     .bind(official.cents())
-    .bind(&user_name)
+    .bind(head.user_name)
     .bind(ctx.now_ms)
     .bind(deadline)
     .execute(&mut *c)
     .await?;
-    for (i, p) in priced.iter().enumerate() {
+    for (i, (p, resource_id)) in lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
-             region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount, resource_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
         )
         .bind(format!("{order_id}-{}", i + 1))
         .bind(&order_id)
@@ -690,6 +730,7 @@ pub async fn place_order(
         .bind(p.item.subscription_num)
         .bind(p.item.resource_size)
         .bind(p.official.cents())
+        .bind(resource_id.clone())
         .execute(&mut *c)
         .await?;
     }
@@ -701,7 +742,7 @@ pub async fn place_order(
             target_kind: "order",
             target_id: &order_id,
             transfer_ids: &[],
-            detail: serde_json::json!({"customer_id": customer_id, "amount": official.to_string(), "lines": priced.len()}),
+            detail: serde_json::json!({"customer_id": head.customer_id, "order_type": head.order_type.code(), "amount": official.to_string(), "lines": lines.len()}),
         },
     )
     .await?;
@@ -1126,27 +1167,205 @@ impl CouponsApplied {
     }
 }
 
-/// **The coupons seam.** Called inside the payment's transaction after the order was claimed
-/// (6 → 5) and its discount applied, with what is left to pay. The coupon capability
-/// (`services::coupons`) plugs in here: check that each coupon is the customer's, usable for this
-/// order (limits, mutual exclusion with the discount, R11.6–R11.7), consume it by a ledger
-/// transfer from the coupon's account, and return the amounts (never more than `payable`) and the
-/// transfer ids. Any error rolls the whole payment back. Until that capability exists no coupon is
-/// usable, so naming one is refused and nothing is written.
-async fn apply_coupons(
-    _c: &mut AnyConnection,
-    _ctx: &Ctx,
-    _order: &Order,
-    _payable: Money,
-    coupons: &[CouponRef],
-) -> AppResult<CouponsApplied> {
-    match coupons.first() {
-        None => Ok(CouponsApplied::default()),
-        Some(c) => Err(AppError::invalid(format!(
-            "coupon {} is not usable for this order",
-            c.id
-        ))),
+/// `coupon_infos[].type` of a pay request.
+pub const PAY_TYPE_DISCOUNT_COUPON: i64 = 300;
+pub const PAY_TYPE_VOUCHER: i64 = 301;
+pub const PAY_TYPE_CASH_COUPON: i64 = 302;
+
+/// The pay type a coupon of `coupon_type` is named with: a voucher (1) as 301, a cash coupon (4)
+/// as 302. Partners issue no other kind.
+fn pay_type_of(coupon_type: i64) -> Option<i64> {
+    match coupon_type {
+        1 => Some(PAY_TYPE_VOUCHER),
+        4 => Some(PAY_TYPE_CASH_COUPON),
+        _ => None,
     }
+}
+
+/// The combination rules of R11.6–R11.7 that need no database: vouchers and discount coupons
+/// are not used together (`CBC.99003147`), and a discount coupon, itself a discount, is not used
+/// with a partner-granted discount (`CBC.99003116`), and one coupon is named once.
+///
+/// **Decision (domain.md §11.4 R11.6).** The coupons partners issue here (vouchers and cash
+/// coupons, §9) carry no `simultaneousUseWith…Discount` restriction, so they combine with a
+/// partner-granted discount; only a discount coupon (pay type 300) is exclusive. No partner
+/// issues discount coupons, so naming one alone fails as "not usable for this order".
+pub fn check_coupon_combination(req: &PayRequest) -> AppResult<()> {
+    let discount_coupon = req
+        .coupons
+        .iter()
+        .any(|c| c.pay_type == PAY_TYPE_DISCOUNT_COUPON);
+    if discount_coupon
+        && req
+            .coupons
+            .iter()
+            .any(|c| c.pay_type != PAY_TYPE_DISCOUNT_COUPON)
+    {
+        return Err(AppError::new(Code::CouponsNotCombinable));
+    }
+    if discount_coupon && !req.discounts.is_empty() {
+        return Err(AppError::new(Code::CouponForbidsDiscount));
+    }
+    for (i, c) in req.coupons.iter().enumerate() {
+        if req.coupons[..i].iter().any(|d| d.id == c.id) {
+            return Err(AppError::invalid(format!(
+                "coupon {} is named twice in coupon_infos",
+                c.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The service types and products of an order's lines (what a coupon's restrictions must admit).
+fn order_scope(lines: &[OrderLine]) -> (Vec<&str>, Vec<String>) {
+    let mut types: Vec<&str> = lines.iter().map(|l| l.service_type_code.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut products: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+    products.sort_unstable();
+    products.dedup();
+    (types, products)
+}
+
+/// **The coupons of a payment.** Called inside the payment's transaction after the order was
+/// claimed (6 → 5) and its discount applied, with what is left to pay. Each named coupon, in the
+/// order given, must be the customer's (else `PC.1103`, never revealing another's coupon), usable
+/// now and not frozen (`PC.1103`), not used up or locked by another order (`CBC.99003112`), named
+/// with its own pay type, and admit every service type and product of the order (`PC.1103`); it
+/// pays `min(balance, what is left)`, and a coupon named after the order is already covered is
+/// refused (`PC.1103`). Each is locked for this order and consumed (`coupon → external:world`,
+/// guarded, so concurrent payments of different orders cannot spend the same value twice: the
+/// loser finds the coupon locked or used and its whole payment rolls back), and recorded in
+/// `order_coupons` for refunds. Any error rolls the whole payment back.
+async fn apply_coupons(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &Order,
+    lines: &[OrderLine],
+    payable: Money,
+    refs: &[CouponRef],
+) -> AppResult<CouponsApplied> {
+    let mut out = CouponsApplied::default();
+    let (types, products) = order_scope(lines);
+    let mut left = payable;
+    for r in refs {
+        let not_usable = || AppError::with(Code::CouponNotForOrder, r.id.clone());
+        let k = coupons::get_coupon(&mut *c, &r.id)
+            .await?
+            .filter(|k| k.customer_id == order.customer_id)
+            .ok_or_else(not_usable)?;
+        if k.status == pc_domain::coupons::coupon_status::USED
+            || k.lock_order_id
+                .as_deref()
+                .is_some_and(|o| o != order.order_id)
+        {
+            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+        }
+        if k.status_at(ctx.now_ms) != pc_domain::coupons::coupon_status::USABLE
+            || k.is_frozen != 0
+            || !k.balance.is_positive()
+            || pay_type_of(k.coupon_type) != Some(r.pay_type)
+            || !k.admits(&types, &products)
+            || !k.admits_order_type(order.order_type)
+            || !left.is_positive()
+        {
+            return Err(not_usable());
+        }
+        let locked = |e: AppError| {
+            if e.code == Code::CouponLocked {
+                AppError::with(Code::CouponUsedOrLocked, r.id.clone())
+            } else {
+                e
+            }
+        };
+        coupons::lock_for_order(c, ctx, &k.id, &order.customer_id, &order.order_id)
+            .await
+            .map_err(locked)?;
+        let used = coupons::consume_for_order(c, ctx, &k.id, &order.order_id, left)
+            .await
+            .map_err(locked)?;
+        if !used.is_positive() {
+            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+        }
+        left = left
+            .checked_sub(used)
+            .ok_or_else(|| AppError::internal("coupon above the price"))?;
+        let slot = if k.coupon_type == 4 {
+            &mut out.flexipurchase_coupon_amount
+        } else {
+            &mut out.coupon_amount
+        };
+        *slot = sum([*slot, used]);
+        sqlx::query(
+            "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&order.order_id)
+        .bind(&k.id)
+        .bind(k.coupon_type)
+        .bind(used.cents())
+        .bind(ctx.now_ms)
+        .execute(&mut *c)
+        .await?;
+    }
+    if !refs.is_empty() {
+        out.transfer_ids = sqlx::query_scalar(
+            "SELECT id FROM ledger_transfers WHERE kind = $1 AND memo = $2 ORDER BY id",
+        )
+        .bind(coupons::KIND_COUPON_USE)
+        .bind(&order.order_id)
+        .fetch_all(&mut *c)
+        .await?;
+    }
+    Ok(out)
+}
+
+/// Releases every coupon lock `order_id` holds (it was cancelled or expired), each audited.
+async fn release_order_coupons(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult<()> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(&mut *c)
+            .await?;
+    for id in ids {
+        coupons::release_for_order(c, ctx, &id, order_id).await?;
+    }
+    Ok(())
+}
+
+/// `list_order_coupons_by_order_id` (customer only): the customer's coupons usable on one of its
+/// pending-payment orders now: usable, not frozen, not locked by another order, admitting every
+/// service type and product of the order, largest balance first. Any other order status lists
+/// none; an order that is not the customer's is `CBC.30000010`.
+pub async fn order_coupons(
+    pool: &AnyPool,
+    customer_id: &str,
+    order_id: &str,
+    now: i64,
+) -> AppResult<Vec<coupons::Coupon>> {
+    if order_id.trim().is_empty() {
+        return Err(AppError::invalid("order_id is required"));
+    }
+    let order = own_order(pool, customer_id, order_id).await?;
+    if order.status() != Some(OrderStatus::PendingPayment) {
+        return Ok(Vec::new());
+    }
+    let lines = load_lines(pool, &order.order_id).await?;
+    let (types, products) = order_scope(&lines);
+    let list = coupons::usable_for_order(
+        pool,
+        customer_id,
+        &order.order_id,
+        &types,
+        &products,
+        order.official_amount,
+        now,
+    )
+    .await?;
+    Ok(list
+        .into_iter()
+        .filter(|k| pay_type_of(k.coupon_type).is_some() && k.admits_order_type(order.order_type))
+        .collect())
 }
 
 /// What a payment did.
@@ -1161,17 +1380,19 @@ pub struct Paid {
     pub resource_ids: Vec<String>,
 }
 
-/// `pay_orders`: the customer pays one of its pending-payment orders from its cash balance, with
-/// at most one discount (and, once the coupon capability plugs into [`apply_coupons`], coupons).
+/// `pay_orders`: the customer pays one of its pending-payment orders with at most one discount,
+/// then at most 3 coupons ([`apply_coupons`]), and the rest from its cash balance.
 /// Errors: not its order `CBC.30000010`; not pending payment (also a concurrent payment or
 /// cancellation that won) `CBC.99003106`; deadline passed `CBC.99003110`; unusable discount
-/// `CBC.99003108`; not enough balance `CBC.99005003`. On any error nothing is written.
+/// `CBC.99003108`; coupon errors as [`check_coupon_combination`] and [`apply_coupons`]; not
+/// enough balance `CBC.99005003`. On any error nothing is written.
 pub async fn pay(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
     req: &PayRequest,
 ) -> AppResult<Paid> {
+    check_coupon_combination(req)?;
     let order_id = req.order_id.trim().to_uppercase();
     // The guarded transition first: on PostgreSQL it takes the row lock, so a concurrent payment
     // or cancellation of the same order waits for this transaction and then finds status ≠ 6.
@@ -1220,7 +1441,7 @@ pub async fn pay(
         .official_amount
         .checked_sub(discount)
         .ok_or_else(|| AppError::internal("discount above the price"))?;
-    let coupons = apply_coupons(c, ctx, &order, after_discount, &req.coupons).await?;
+    let coupons = apply_coupons(c, ctx, &order, &lines, after_discount, &req.coupons).await?;
     let cash = after_discount
         .checked_sub(coupons.total())
         .filter(|m| !m.is_negative())
@@ -1303,8 +1524,10 @@ pub async fn pay(
     })
 }
 
-/// Provisions a paid new-purchase order: each line's discount and validity, and one resource per
-/// unit bought, in use from the payment until the end of the period bought.
+/// Provisions a paid order: each line's discount and validity; a new purchase gets one resource
+/// per unit bought, in use from the payment until the end of the period bought; a renewal
+/// extends its resource from its current expiry (or from now, if it had expired) and puts it
+/// back in use. Returns the resources provisioned or extended.
 async fn provision(
     c: &mut AnyConnection,
     ctx: &Ctx,
@@ -1314,13 +1537,37 @@ async fn provision(
     let mut ids = Vec::new();
     for l in lines {
         let period = PeriodType::from_code(l.period_type).unwrap_or(PeriodType::Month);
-        let expire = rules::period_end(ctx.now_ms, period, l.period_num.unwrap_or(1));
+        // A renewal continues from the resource's expiry (or from now when it already expired).
+        let start = match &l.resource_id {
+            Some(rid) if order.order_type == OrderType::Renew.code() => {
+                let current: i64 =
+                    sqlx::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
+                        .bind(rid)
+                        .fetch_one(&mut *c)
+                        .await?;
+                current.max(ctx.now_ms)
+            }
+            _ => ctx.now_ms,
+        };
+        let expire = rules::period_end(start, period, l.period_num.unwrap_or(1));
+        if let (Some(rid), true) = (&l.resource_id, order.order_type == OrderType::Renew.code()) {
+            sqlx::query(
+                "UPDATE resources SET expire_at = $1, status = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(expire)
+            .bind(ResourceStatus::InUse.code())
+            .bind(ctx.now_ms)
+            .bind(rid)
+            .execute(&mut *c)
+            .await?;
+            ids.push(rid.clone());
+        }
         sqlx::query(
             "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
         )
         .bind(l.amount_after_discount.cents())
         .bind(l.discount_amount.cents())
-        .bind(ctx.now_ms)
+        .bind(start)
         .bind(expire)
         .bind(&l.order_line_item_id)
         .execute(&mut *c)
@@ -1396,6 +1643,7 @@ pub async fn cancel(
         own_order(&mut *c, customer_id, &order_id).await?;
         return Err(AppError::new(Code::OrderNotCancellable));
     }
+    release_order_coupons(c, ctx, &order_id).await?;
     audit::record(
         c,
         ctx,
@@ -1446,6 +1694,7 @@ pub async fn expire_unpaid(db: &Db, ctx: &Ctx) -> AppResult<Vec<String>> {
                         .await?
                         .rows_affected();
                         if n == 1 {
+                            release_order_coupons(c, &ctx2, &id).await?;
                             audit::record(
                                 c,
                                 &ctx2,

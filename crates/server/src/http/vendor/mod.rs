@@ -7,6 +7,7 @@ pub mod customers;
 pub mod funds;
 pub mod orders;
 pub mod partners;
+pub mod resources;
 
 use std::collections::BTreeMap;
 
@@ -47,6 +48,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     coupons::OPERATIONS,
     catalog::OPERATIONS,
     orders::OPERATIONS,
+    resources::OPERATIONS,
 ];
 
 /// All operations, flattened.

@@ -24,6 +24,7 @@ use crate::state::AppState;
 pub const OPERATIONS: &[Operation] = &[
     LIST_CUSTOMER_ORDERS,
     SHOW_CUSTOMER_ORDER_DETAILS,
+    LIST_ORDER_COUPONS,
     LIST_ORDER_DISCOUNTS,
     PAY_ORDERS,
     CANCEL_CUSTOMER_ORDER,
@@ -31,7 +32,7 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The reader of an order operation: a customer reads its own, a partner its customers' (or, a
 /// master distributor naming `indirect_partner_id`, its reseller's customers').
-fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
+pub fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
     match &caller.principal {
         Principal::Customer { customer_id } => Viewer::Customer(customer_id),
         Principal::Partner { partner_id, .. } => Viewer::Partner {
@@ -474,6 +475,131 @@ const LIST_ORDER_DISCOUNTS: Operation = Operation {
 };
 
 // ----------------------------------------------------------------------------------------------
+// §2.23 list_order_coupons_by_order_id
+
+/// `LimitInfoV2`: a coupon restriction (our keys, as the coupon lists use them).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LimitInfoV2 {
+    pub limit_key: String,
+    pub value1: String,
+}
+
+/// `CouponInfoV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouponInfoV2 {
+    pub coupon_id: String,
+    pub coupon_code: String,
+    pub status: i64,
+    pub coupon_type: i64,
+    pub measure_id: i64,
+    #[schemars(with = "f64")]
+    pub face_value: Money,
+    pub effective_time: String,
+    pub expire_time: String,
+    pub use_limits: Vec<LimitInfoV2>,
+    pub active_time: String,
+    pub last_used_time: Option<String>,
+    pub create_time: String,
+    pub coupon_version: i64,
+    #[schemars(with = "f64")]
+    pub balance: Money,
+    pub used_by_order_id: Option<String>,
+    pub coupon_group: i64,
+}
+
+/// `CouponMaxUseQuantity`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouponMaxUseQuantity {
+    pub coupon_type: i64,
+    pub coupon_group: i64,
+    pub use_quantity_value: i64,
+}
+
+/// `ListOrderCouponsByOrderIdResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListOrderCouponsByOrderIdResponse {
+    pub count: i64,
+    pub user_coupons: Vec<CouponInfoV2>,
+    pub coupon_max_use_quantity: Vec<CouponMaxUseQuantity>,
+}
+
+/// Most coupons of one type a payment may use (R11.4: at most 3 coupons per payment).
+const MAX_COUPONS_PER_PAYMENT: i64 = 3;
+
+async fn list_order_coupons(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorQuery(q): VendorQuery<OrderIdQuery>,
+) -> Result<Response, ApiError> {
+    let customer_id = caller.customer_id()?;
+    let list = orders::order_coupons(
+        st.db.read(),
+        customer_id,
+        q.order_id.as_deref().unwrap_or(""),
+        st.now_ms(),
+    )
+    .await?;
+    let mut types: Vec<i64> = list.iter().map(|k| k.coupon_type).collect();
+    types.sort_unstable();
+    types.dedup();
+    ok_json(&ListOrderCouponsByOrderIdResponse {
+        count: list.len() as i64,
+        coupon_max_use_quantity: types
+            .into_iter()
+            .map(|t| CouponMaxUseQuantity {
+                coupon_type: t,
+                coupon_group: 0,
+                use_quantity_value: MAX_COUPONS_PER_PAYMENT,
+            })
+            .collect(),
+        user_coupons: list
+            .into_iter()
+            .map(|k| {
+                let limits = k
+                    .service_types
+                    .iter()
+                    .map(|v| ("cloud_service_types", v))
+                    .chain(k.product_ids.iter().map(|v| ("product_ids", v)))
+                    .map(|(key, v)| LimitInfoV2 {
+                        limit_key: key.into(),
+                        value1: v.clone(),
+                    })
+                    .collect();
+                CouponInfoV2 {
+                    coupon_code: k.id.clone(),
+                    coupon_id: k.id,
+                    status: pc_domain::coupons::coupon_status::USABLE,
+                    coupon_type: k.coupon_type,
+                    measure_id: MEASURE_YUAN,
+                    face_value: k.face_value,
+                    effective_time: timefmt::format_utc(k.effective_at),
+                    expire_time: timefmt::format_utc(k.expire_at),
+                    use_limits: limits,
+                    active_time: timefmt::format_utc(k.effective_at),
+                    last_used_time: k.last_used_at.map(timefmt::format_utc),
+                    create_time: timefmt::format_utc(k.created_at),
+                    coupon_version: 2,
+                    balance: k.balance,
+                    used_by_order_id: k.lock_order_id,
+                    coupon_group: 0,
+                }
+            })
+            .collect(),
+    })
+}
+
+const LIST_ORDER_COUPONS: Operation = Operation {
+    name: "list_order_coupons_by_order_id",
+    method: Method::GET,
+    path: "/v2/orders/customer-orders/order-coupons",
+    summary: "查询订单可用优惠券 — the customer's coupons usable on one of its pending orders",
+    callers: "customer",
+    request: None,
+    response: schema::<ListOrderCouponsByOrderIdResponse>,
+    route: || get(list_order_coupons),
+};
+
+// ----------------------------------------------------------------------------------------------
 // §2.25 pay_orders (v3)
 
 /// `CouponSimpleInfoOrderPayV3`.
@@ -540,7 +666,7 @@ const PAY_ORDERS: Operation = Operation {
     name: "pay_orders",
     method: Method::POST,
     path: "/v3/orders/customer-orders/pay",
-    summary: "支付包年/包月产品订单 — the customer pays a pending order from its balance (at most one discount)",
+    summary: "支付包年/包月产品订单 — the customer pays a pending order: at most one discount, at most 3 coupons, the rest from its balance",
     callers: "customer",
     request: Some(schema::<PayCustomerOrderV3Req>),
     response: schema::<EmptyResponse>,

@@ -1,0 +1,293 @@
+//! Yearly/monthly resource operations of the vendor API (bss-api-spec §2.28–2.31): list, renew,
+//! auto-renewal on and off. Rules in `pc_app::services::resources`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::routing::post;
+use pc_app::services::resources::{self, Resource, ResourceQuery};
+use pc_app::AppError;
+use pc_domain::orders::PeriodType;
+use pc_domain::timefmt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::catalog::english;
+use super::orders::{viewer, EmptyResponse};
+use super::{idempotent_write, ok_json, schema, Operation};
+use crate::http::auth::{Caller, VendorJson};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+pub const OPERATIONS: &[Operation] = &[
+    LIST_RESOURCES,
+    RENEWAL_RESOURCES,
+    AUTO_RENEWAL_RESOURCES,
+    CANCEL_AUTO_RENEWAL_RESOURCES,
+];
+
+// ----------------------------------------------------------------------------------------------
+// §2.28 list_pay_per_use_customer_resources
+
+/// `QueryResourcesReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryResourcesReq {
+    pub resource_ids: Option<Vec<String>>,
+    pub order_id: Option<String>,
+    pub only_main_resource: Option<i64>,
+    pub status_list: Option<Vec<i64>>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub expire_time_begin: Option<String>,
+    pub expire_time_end: Option<String>,
+    pub service_type_code: Option<String>,
+    pub customer_id: Option<String>,
+    /// Not in the vendor's model: a master distributor reading a reseller's customer.
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `OrderInstanceV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OrderInstanceV2 {
+    pub id: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub region_code: String,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub resource_type_name: Option<String>,
+    pub service_type_name: Option<String>,
+    pub resource_spec_code: String,
+    pub project_id: String,
+    pub product_id: String,
+    pub parent_resource_id: Option<String>,
+    pub is_main_resource: i64,
+    pub status: i64,
+    pub effective_time: String,
+    pub expire_time: String,
+    pub expire_policy: i64,
+    pub product_spec_desc: Option<String>,
+    #[schemars(with = "Option<f64>")]
+    pub spec_size: Option<serde_json::Number>,
+    pub spec_size_measure_id: Option<i64>,
+    pub update_time: String,
+}
+
+pub fn instance(r: Resource, en: bool) -> OrderInstanceV2 {
+    let pick = |zh: Option<String>, e: Option<String>| if en { e } else { zh };
+    OrderInstanceV2 {
+        id: r.id.clone(),
+        resource_id: r.id,
+        resource_name: r.name,
+        region_code: r.region,
+        service_type_code: r.service_type_code,
+        resource_type_code: r.resource_type_code,
+        resource_type_name: pick(r.resource_type_name_zh, r.resource_type_name_en),
+        service_type_name: pick(r.service_type_name_zh, r.service_type_name_en),
+        resource_spec_code: r.resource_spec,
+        project_id: "0".into(),
+        product_id: r.product_id,
+        parent_resource_id: r.parent_id,
+        is_main_resource: r.is_main,
+        status: r.status,
+        effective_time: timefmt::format_utc(r.effective_at),
+        expire_time: timefmt::format_utc(r.expire_at),
+        expire_policy: r.expire_policy,
+        product_spec_desc: pick(r.spec_desc_zh, r.spec_desc_en),
+        spec_size: r.size.map(serde_json::Number::from),
+        spec_size_measure_id: r.size.and(r.size_measure_id),
+        update_time: timefmt::format_utc(r.updated_at),
+    }
+}
+
+/// `ListPayPerUseCustomerResourcesResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListPayPerUseCustomerResourcesResponse {
+    pub data: Vec<OrderInstanceV2>,
+    pub total_count: i64,
+}
+
+async fn list_resources(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorJson(req): VendorJson<QueryResourcesReq>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let q = ResourceQuery::parse(
+        req.resource_ids,
+        req.order_id,
+        req.only_main_resource,
+        req.status_list,
+        req.offset,
+        req.limit,
+        req.expire_time_begin,
+        req.expire_time_end,
+        req.service_type_code,
+        req.customer_id,
+    )?;
+    let (total, list) = resources::list(
+        st.db.read(),
+        viewer(&caller, req.indirect_partner_id.as_deref()),
+        &q,
+    )
+    .await?;
+    ok_json(&ListPayPerUseCustomerResourcesResponse {
+        data: list.into_iter().map(|r| instance(r, en)).collect(),
+        total_count: total,
+    })
+}
+
+const LIST_RESOURCES: Operation = Operation {
+    name: "list_pay_per_use_customer_resources",
+    method: Method::POST,
+    path: "/v2/orders/suscriptions/resources/query",
+    summary: "查询客户包年/包月资源列表 — a customer's yearly/monthly resources (a partner names its customer)",
+    callers: "partner, customer",
+    request: Some(schema::<QueryResourcesReq>),
+    response: schema::<ListPayPerUseCustomerResourcesResponse>,
+    route: || post(list_resources),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.29 renewal_resources
+
+/// `RenewalResourcesReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RenewalResourcesReq {
+    pub resource_ids: Option<Vec<String>>,
+    pub period_type: Option<i64>,
+    pub period_num: Option<i64>,
+    pub is_auto_pay: Option<i64>,
+}
+
+/// `FailResourceInfo` (reserved: a renewal succeeds or fails whole).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FailResourceInfo {
+    pub id: String,
+    pub error_code: String,
+    pub error_msg: String,
+}
+
+/// `RenewalResourcesResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RenewalResourcesResponse {
+    pub order_ids: Vec<String>,
+    pub fail_resource_infos: Vec<FailResourceInfo>,
+}
+
+async fn renewal_resources(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<RenewalResourcesReq>,
+) -> Result<Response, ApiError> {
+    let customer_id = caller.customer_id()?.to_string();
+    let ids = req.resource_ids.unwrap_or_default();
+    resources::check_ids(&ids, resources::MAX_RENEW_IDS)?;
+    let period = match req.period_type {
+        Some(2) => PeriodType::Month,
+        Some(3) => PeriodType::Year,
+        _ => return Err(AppError::invalid("period_type must be 2 (month) or 3 (year)").into()),
+    };
+    let num = req
+        .period_num
+        .ok_or_else(|| AppError::invalid("period_num is required"))?;
+    let auto_pay = match req.is_auto_pay.unwrap_or(0) {
+        0 => false,
+        1 => true,
+        _ => return Err(AppError::invalid("is_auto_pay must be 0 or 1").into()),
+    };
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            let r = resources::renew(c, &ctx, &customer_id, &ids, period, num, auto_pay).await?;
+            Ok(RenewalResourcesResponse {
+                order_ids: r.order_ids,
+                fail_resource_infos: Vec::new(),
+            })
+        })
+    })
+    .await
+}
+
+const RENEWAL_RESOURCES: Operation = Operation {
+    name: "renewal_resources",
+    method: Method::POST,
+    path: "/v2/orders/subscriptions/resources/renew",
+    summary: "续订包年/包月资源 — the customer renews resources: a renewal order, paid from the balance when is_auto_pay = 1",
+    callers: "customer",
+    request: Some(schema::<RenewalResourcesReq>),
+    response: schema::<RenewalResourcesResponse>,
+    route: || post(renewal_resources),
+};
+
+// ----------------------------------------------------------------------------------------------
+// §2.30 auto_renewal_resources, §2.31 cancel_auto_renewal_resources
+
+/// `AutoRenewalResourcesReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AutoRenewalResourcesReq {
+    pub auto_renew_times: Option<i64>,
+    pub period_type: Option<String>,
+}
+
+async fn auto_renewal_resources(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(resource_id): Path<String>,
+    VendorJson(b): VendorJson<AutoRenewalResourcesReq>,
+) -> Result<Response, ApiError> {
+    let customer_id = caller.customer_id()?.to_string();
+    let (times, period) = (b.auto_renew_times, b.period_type);
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            resources::set_auto_renew(
+                c,
+                &ctx,
+                &customer_id,
+                &resource_id,
+                times,
+                period.as_deref(),
+            )
+            .await?;
+            Ok(EmptyResponse {})
+        })
+    })
+    .await
+}
+
+const AUTO_RENEWAL_RESOURCES: Operation = Operation {
+    name: "auto_renewal_resources",
+    method: Method::POST,
+    path: "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    summary: "设置包年/包月资源自动续费 — the customer turns auto-renewal on for a resource in use",
+    callers: "customer",
+    request: Some(schema::<AutoRenewalResourcesReq>),
+    response: schema::<EmptyResponse>,
+    route: || post(auto_renewal_resources),
+};
+
+async fn cancel_auto_renewal_resources(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(resource_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let customer_id = caller.customer_id()?.to_string();
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            resources::cancel_auto_renew(c, &ctx, &customer_id, &resource_id).await?;
+            Ok(EmptyResponse {})
+        })
+    })
+    .await
+}
+
+const CANCEL_AUTO_RENEWAL_RESOURCES: Operation = Operation {
+    name: "cancel_auto_renewal_resources",
+    method: Method::DELETE,
+    path: "/v2/orders/subscriptions/resources/autorenew/{resource_id}",
+    summary: "取消包年/包月资源自动续费 — the customer turns auto-renewal off",
+    callers: "customer",
+    request: None,
+    response: schema::<EmptyResponse>,
+    route: || axum::routing::delete(cancel_auto_renewal_resources),
+};
