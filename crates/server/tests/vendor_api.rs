@@ -728,9 +728,6 @@ proptest! {
     ], op in 0usize..3) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            use std::sync::OnceLock;
-            static SETUP: OnceLock<()> = OnceLock::new();
-            let _ = &SETUP;
             let app = apps("junk").await.remove(0);
             let p = app.partner(PartnerType::Distributor, None).await;
             let path = [LIST, ADJUST, RECLAIM][op];
