@@ -175,6 +175,18 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// Maps a unique-constraint violation to `on_conflict()` (the business meaning of the duplicate),
+/// and any other database error as usual.
+pub fn unique_violation_as<T>(
+    r: Result<T, sqlx::Error>,
+    on_conflict: impl FnOnce() -> AppError,
+) -> AppResult<T> {
+    match r {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(on_conflict()),
+        other => other.map_err(AppError::from),
+    }
+}
+
 fn is_busy(code: Option<&str>) -> bool {
     // SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL serialization_failure / deadlock_detected.
     matches!(

@@ -396,16 +396,12 @@ pub async fn save_product(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> 
     .bind(ctx.now_ms)
     .execute(&mut *c)
     .await;
-    match r {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            return Err(AppError::with(
-                Code::AlreadyExists,
-                "another product has the same service type, resource type, spec and region",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => {}
-    }
+    crate::error::unique_violation_as(r, || {
+        AppError::with(
+            Code::AlreadyExists,
+            "another product has the same service type, resource type, spec and region",
+        )
+    })?;
     audit::record(
         c,
         ctx,

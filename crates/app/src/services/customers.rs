@@ -40,16 +40,12 @@ pub async fn insert_customer(
     .bind(ctx.now_ms)
     .execute(&mut *c)
     .await;
-    match r {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            return Err(AppError::with(
-                Code::AlreadyExists,
-                format!("account name {domain_name:?} is taken"),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => {}
-    }
+    crate::error::unique_violation_as(r, || {
+        AppError::with(
+            Code::AlreadyExists,
+            format!("account name {domain_name:?} is taken"),
+        )
+    })?;
     ledger::ensure_account(c, AccountKind::CustomerCash, &id, None, ctx.now_ms).await?;
     audit::record(
         c,
@@ -103,13 +99,7 @@ pub async fn associate_with(
     .bind(invite_link_id.map(str::to_string))
     .execute(&mut *c)
     .await;
-    match r {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            return Err(AppError::new(Code::AlreadyAssociated))
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => {}
-    }
+    crate::error::unique_violation_as(r, || AppError::new(Code::AlreadyAssociated))?;
     audit::record(
         c,
         ctx,

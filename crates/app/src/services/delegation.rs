@@ -128,13 +128,7 @@ pub async fn delegate(
             .bind(d.created_at)
             .execute(&mut *c)
             .await;
-            match ins {
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                    return Err(AppError::new(Code::DelegationActive))
-                }
-                Err(e) => return Err(e.into()),
-                Ok(_) => {}
-            }
+            crate::error::unique_violation_as(ins, || AppError::new(Code::DelegationActive))?;
             audit::record(
                 c,
                 &ctx,

@@ -68,16 +68,9 @@ pub async fn insert_user(
     .bind(ctx.now_ms)
     .execute(&mut *c)
     .await;
-    match r {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            return Err(AppError::with(
-                Code::AlreadyExists,
-                format!("login {login:?} is taken"),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => {}
-    }
+    crate::error::unique_violation_as(r, || {
+        AppError::with(Code::AlreadyExists, format!("login {login:?} is taken"))
+    })?;
     audit::record(
         c,
         ctx,
