@@ -506,14 +506,7 @@ async fn fund_quota(
     root_id: &str,
     amount: Money,
 ) -> AppResult<String> {
-    let world = ledger::ensure_account(
-        c,
-        AccountKind::External,
-        ledger::EXTERNAL_OWNER,
-        None,
-        ctx.now_ms,
-    )
-    .await?;
+    let world = ledger::world(c, ctx.now_ms).await?;
     let t = ledger::transfer(
         c,
         ctx,
@@ -2211,14 +2204,7 @@ pub async fn consume_for_order(
     let used = amount.min(k.balance);
     let mut tids = Vec::new();
     if used.is_positive() {
-        let world = ledger::ensure_account(
-            c,
-            AccountKind::External,
-            ledger::EXTERNAL_OWNER,
-            None,
-            ctx.now_ms,
-        )
-        .await?;
+        let world = ledger::world(c, ctx.now_ms).await?;
         let t = ledger::transfer(
             c,
             ctx,
@@ -2253,4 +2239,109 @@ pub async fn consume_for_order(
     )
     .await?;
     Ok(used)
+}
+
+/// Ledger kind of a refund given back to a coupon or its quota.
+pub const KIND_COUPON_REFUND: &str = "coupon_refund";
+
+/// Where a coupon's share of a refund went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundTarget {
+    /// Back on the coupon, usable again until its own expiry.
+    Coupon,
+    /// The coupon had expired or been recalled: back to the quota it was issued from, recorded as
+    /// an unsubscribe reclaim (`operation_type` 5, 退订回收).
+    Quota,
+}
+
+impl RefundTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundTarget::Coupon => "coupon",
+            RefundTarget::Quota => "quota",
+        }
+    }
+}
+
+/// Gives `amount` of an unsubscribe refund back to a coupon that paid the original order
+/// (`external:world → coupon`, and a used-up coupon becomes usable again), or, when the coupon
+/// has expired or was recalled, to the issuing partner's quota (`external:world → quota`) with a
+/// coupon record. Returns where it went and the transfer id.
+pub(crate) async fn refund_for_order(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    coupon_id: &str,
+    refund_order_id: &str,
+    amount: Money,
+) -> AppResult<(RefundTarget, String)> {
+    let k = get_coupon(&mut *c, coupon_id)
+        .await?
+        .ok_or_else(|| AppError::internal("refunded coupon vanished"))?;
+    let live = (k.status == coupon_status::USABLE || k.status == coupon_status::USED)
+        && ctx.now_ms < k.expire_at;
+    let target = if live {
+        RefundTarget::Coupon
+    } else {
+        RefundTarget::Quota
+    };
+    let world = ledger::world(c, ctx.now_ms).await?;
+    let to = match target {
+        RefundTarget::Coupon => ledger::account_id(AccountKind::Coupon, &k.id),
+        RefundTarget::Quota => ledger::account_id(AccountKind::CouponQuota, &k.quota_id),
+    };
+    let t = ledger::transfer(
+        c,
+        ctx,
+        &ledger::Posting {
+            from: &world,
+            to: &to,
+            amount,
+            kind: KIND_COUPON_REFUND,
+            root_id: Some(&k.root_id),
+            memo: Some(refund_order_id),
+        },
+    )
+    .await?;
+    let tid = t.id.into_string();
+    match target {
+        RefundTarget::Coupon => {
+            sqlx::query("UPDATE coupons SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(coupon_status::USABLE)
+                .bind(ctx.now_ms)
+                .bind(&k.id)
+                .execute(&mut *c)
+                .await?;
+        }
+        RefundTarget::Quota => {
+            let quota = get_quota(&mut *c, &k.quota_id)
+                .await?
+                .ok_or_else(|| AppError::internal("coupon without quota"))?;
+            record(
+                c,
+                ctx,
+                (&k.partner_id, &k.root_id),
+                &quota,
+                Some(&k.id),
+                &k.customer_id,
+                operation::UNSUBSCRIBE_RECLAIM,
+                amount,
+                0,
+                Some(refund_order_id),
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "coupon.refund",
+            target_kind: "coupon",
+            target_id: &k.id,
+            transfer_ids: std::slice::from_ref(&tid),
+            detail: serde_json::json!({"order_id": refund_order_id, "amount": amount.to_string(), "to": target.as_str()}),
+        },
+    )
+    .await?;
+    Ok((target, tid))
 }

@@ -109,14 +109,7 @@ pub async fn credit_partner_detailed(
     let p = partners::get(&mut *c, partner_id)
         .await?
         .ok_or_else(|| AppError::with(Code::NotFound, format!("partner {partner_id}")))?;
-    let world = ledger::ensure_account(
-        c,
-        AccountKind::External,
-        ledger::EXTERNAL_OWNER,
-        None,
-        ctx.now_ms,
-    )
-    .await?;
+    let world = ledger::world(c, ctx.now_ms).await?;
     let to = ledger::ensure_account(
         c,
         AccountKind::PartnerCash,

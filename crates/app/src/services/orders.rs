@@ -45,7 +45,7 @@ pub const MAX_SUBSCRIPTION_NUM: i64 = 100;
 /// Largest size of a linear product on one line (GB, Mbit/s, count).
 pub const MAX_RESOURCE_SIZE: i64 = 32_768;
 
-fn new_order_id() -> String {
+pub(crate) fn new_order_id() -> String {
     format!("CS{}", random_hex(8).to_uppercase())
 }
 
@@ -197,7 +197,7 @@ pub fn discount_lines(grant: &Grant, lines: &[(&str, Money)]) -> Vec<Discounted>
         .collect()
 }
 
-fn sum(v: impl IntoIterator<Item = Money>) -> Money {
+pub(crate) fn sum(v: impl IntoIterator<Item = Money>) -> Money {
     v.into_iter()
         .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a))
 }
@@ -522,7 +522,7 @@ fn row_to_order(r: &sqlx::any::AnyRow) -> Order {
     }
 }
 
-async fn load_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(crate) async fn load_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     exec: E,
     order_id: &str,
 ) -> AppResult<Option<Order>> {
@@ -766,7 +766,10 @@ pub enum Viewer<'a> {
 }
 
 /// The SQL scope of a viewer: (partner, customer); `None` = no restriction.
-async fn scope(pool: &AnyPool, v: Viewer<'_>) -> AppResult<(Option<String>, Option<String>)> {
+pub(crate) async fn scope(
+    pool: &AnyPool,
+    v: Viewer<'_>,
+) -> AppResult<(Option<String>, Option<String>)> {
     Ok(match v {
         Viewer::Customer(id) => (None, Some(id.to_string())),
         Viewer::Operator => (None, None),
@@ -1448,14 +1451,7 @@ pub async fn pay(
         .ok_or_else(|| AppError::internal("coupons above the price"))?;
     let mut transfer_ids = coupons.transfer_ids.clone();
     let transfer_id = if cash.is_positive() {
-        let world = ledger::ensure_account(
-            c,
-            AccountKind::External,
-            ledger::EXTERNAL_OWNER,
-            None,
-            ctx.now_ms,
-        )
-        .await?;
+        let world = ledger::world(c, ctx.now_ms).await?;
         let from =
             ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms)
                 .await?;

@@ -121,7 +121,11 @@ fn row_to_resource(r: &sqlx::any::AnyRow) -> Resource {
 }
 
 /// One resource of `customer_id`, or `CBC.99003012`.
-async fn own_resource(c: &mut AnyConnection, customer_id: &str, id: &str) -> AppResult<Resource> {
+pub(crate) async fn own_resource(
+    c: &mut AnyConnection,
+    customer_id: &str,
+    id: &str,
+) -> AppResult<Resource> {
     let row = sqlx::query(&format!(
         "{RESOURCE_SELECT} WHERE r.id = $1 AND r.customer_id = $2"
     ))
@@ -382,7 +386,11 @@ async fn renew_resources(
 /// Locks a resource row for this transaction (a no-op write) and refuses it when it is already
 /// in a pending-payment order: on PostgreSQL a concurrent renewal of the same resource waits here
 /// and then sees the first one's order.
-async fn claim_for_order(c: &mut AnyConnection, ctx: &Ctx, r: &Resource) -> AppResult<()> {
+pub(crate) async fn claim_for_order(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    r: &Resource,
+) -> AppResult<()> {
     sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
         .bind(ctx.now_ms)
         .bind(&r.id)

@@ -46,6 +46,12 @@ pub async fn ensure_account(
     Ok(id)
 }
 
+/// The `external:world` account (money entering or leaving the system: operator credit,
+/// payments, refunds), created on first use; returns its id.
+pub async fn world(c: &mut AnyConnection, now_ms: i64) -> AppResult<String> {
+    ensure_account(c, AccountKind::External, EXTERNAL_OWNER, None, now_ms).await
+}
+
 pub struct Posting<'a> {
     pub from: &'a str,
     pub to: &'a str,

@@ -20,6 +20,8 @@ use pc_domain::signing;
 use pc_domain::Money;
 use tower::ServiceExt;
 
+pub mod shop;
+
 pub const NOW_MS: i64 = 1_795_000_000_000;
 
 pub struct TestApp {

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod funds;
 pub mod orders;
 pub mod partners;
+pub mod refunds;
 pub mod resources;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     catalog::OPERATIONS,
     orders::OPERATIONS,
     resources::OPERATIONS,
+    refunds::OPERATIONS,
 ];
 
 /// All operations, flattened.

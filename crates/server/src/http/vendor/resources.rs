@@ -164,7 +164,7 @@ pub struct RenewalResourcesReq {
 /// `FailResourceInfo` (reserved: a renewal succeeds or fails whole).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FailResourceInfo {
-    pub id: String,
+    pub resource_id: String,
     pub error_code: String,
     pub error_msg: String,
 }

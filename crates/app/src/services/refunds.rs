@@ -1,0 +1,621 @@
+//! Unsubscribing yearly/monthly resources and the refunds that follow (bss-api-spec §2.27, §2.32;
+//! domain.md R11.9–R11.12). The arithmetic is `pc_domain::refunds` (its module doc is the rule);
+//! this module finds what paid for a resource, writes the type-4 order, moves the money back and
+//! answers `show_refund_order_details`.
+//!
+//! **Decisions.**
+//! - One unsubscribe order (type 4, status 5 completed) per resource: the vendor answers a list of
+//!   order ids, and one order per resource keeps each order's service type and refund details
+//!   about one thing. The order's amounts are the refund (`official_amount` =
+//!   `amount_after_discount`, as the vendor describes unsubscribe orders), `commission_amount`
+//!   the handling fee and `consumed_amount` the used part; `coupon_amount` /
+//!   `flexipurchase_coupon_amount` what went back to vouchers / cash coupons and `cash_amount`
+//!   what went back to the balance.
+//! - All or nothing: if any named resource cannot be unsubscribed the call fails with that
+//!   resource's error and nothing is written (`fail_resource_infos` stays empty; the vendor
+//!   marks it reserved).
+//! - Refusals: not the caller's or unknown `CBC.99003012`; already unsubscribed `CBC.30000067`;
+//!   a sub-resource `CBC.99003185`; in a pending-payment order `CBC.99003100`; frozen
+//!   `CBC.99003656`; type 2 with no renewal still to come `CBC.99003128`. Invoicing does not exist
+//!   yet, so `CBC.99003643` is never produced.
+//! - Where the money goes: the cash part back to the customer's balance
+//!   (`external:world → customer cash`); a coupon's part back onto the coupon while it is still
+//!   valid (used-up coupons become usable again), else to the quota it was issued from with a
+//!   coupon record `5 退订回收` (`services::coupons::refund_for_order`). A resale customer's
+//!   refund lands on its balance, which its partner may reclaim as usual.
+//! - After type 1 the resource is closed (`3`) with its expiry set to now and auto-renewal off;
+//!   after type 2 it keeps running until the end of the period in use.
+//! - `show_refund_order_details`: a customer reads its own unsubscribe orders; a partner those of
+//!   its customers (a master distributor with `indirect_partner_id`, its reseller's). Not visible
+//!   or unknown `CBC.30000010`; another order type `CBC.99005026`. Rows: the refund of each
+//!   period (negative), the consumed part and the fee (positive), each against its original
+//!   order; zero amounts are left out.
+
+use pc_domain::ids::random_hex;
+use pc_domain::ledger::AccountKind;
+use pc_domain::orders::{OrderStatus, OrderType, ResourceStatus, SourceType, EXPIRE_POLICY_GRACE};
+use pc_domain::refunds::{self as rules, PaidPeriod, PeriodRefund, UnsubscribeType};
+use pc_domain::Money;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::coupons;
+use crate::services::orders::{self, sum, Viewer};
+use crate::services::resources::{self, Resource, MAX_RENEW_IDS};
+use crate::store::{audit, ledger};
+
+/// Ledger kind of a refund back to a customer's balance.
+pub const KIND_ORDER_REFUND: &str = "order_refund";
+/// Longest `unsubscribe_reason` kept.
+pub const MAX_REASON_CHARS: usize = 512;
+
+/// `cancel_resources_subscription` input, parsed.
+#[derive(Debug, Clone)]
+pub struct UnsubscribeRequest {
+    pub resource_ids: Vec<String>,
+    pub kind: UnsubscribeType,
+    pub reason_type: Option<i64>,
+    pub reason: Option<String>,
+}
+
+impl UnsubscribeRequest {
+    pub fn parse(
+        resource_ids: Vec<String>,
+        unsubscribe_type: Option<i64>,
+        reason_type: Option<i64>,
+        reason: Option<String>,
+    ) -> AppResult<UnsubscribeRequest> {
+        resources::check_ids(&resource_ids, MAX_RENEW_IDS)?;
+        let kind = unsubscribe_type
+            .and_then(UnsubscribeType::from_code)
+            .ok_or_else(|| AppError::invalid("unsubscribe_type must be 1 or 2"))?;
+        if let Some(t) = reason_type {
+            if !rules::valid_reason_type(t) {
+                return Err(AppError::invalid("unsubscribe_reason_type must be 1 to 5"));
+            }
+        }
+        let reason = reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        if reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+        {
+            return Err(AppError::invalid(format!(
+                "unsubscribe_reason is longer than {MAX_REASON_CHARS} characters"
+            )));
+        }
+        Ok(UnsubscribeRequest {
+            resource_ids: resource_ids.iter().map(|s| s.trim().to_string()).collect(),
+            kind,
+            reason_type,
+            reason,
+        })
+    }
+}
+
+/// A planned refund of one resource: the periods and whether the no-reason rule applied.
+#[derive(Debug, Clone)]
+pub struct ResourcePlan {
+    pub resource: Resource,
+    pub periods: Vec<PeriodRefund>,
+    pub no_reason: bool,
+}
+
+impl ResourcePlan {
+    pub fn refund(&self) -> Money {
+        sum(self.periods.iter().map(|p| p.refund))
+    }
+    pub fn consumed(&self) -> Money {
+        sum(self.periods.iter().map(|p| p.consumed))
+    }
+    pub fn fee(&self) -> Money {
+        sum(self.periods.iter().map(|p| p.fee))
+    }
+}
+
+/// The paid periods of a resource not yet refunded: its new purchase (its share of the line, when
+/// one line bought several) and each completed renewal of it.
+async fn paid_periods(c: &mut AnyConnection, r: &Resource) -> AppResult<Vec<PaidPeriod>> {
+    let rows = sqlx::query(
+        "SELECT o.id, l.id, l.amount_after_discount, l.subscription_num, l.effective_at, l.expire_at, o.order_type \
+         FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.status = $1 AND l.effective_at IS NOT NULL AND l.expire_at IS NOT NULL \
+           AND ((o.order_type = $2 AND l.id = (SELECT order_line_id FROM resources WHERE id = $3)) \
+             OR (o.order_type = $4 AND l.resource_id = $3)) \
+           AND NOT EXISTS (SELECT 1 FROM refund_details d WHERE d.resource_id = $3 AND d.base_order_id = o.id AND d.kind = 'refund') \
+         ORDER BY l.effective_at, o.id",
+    )
+    .bind(OrderStatus::Completed.code())
+    .bind(OrderType::New.code())
+    .bind(&r.id)
+    .bind(OrderType::Renew.code())
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let line_id: String = row.get(1);
+        let amount = Money::from_cents(row.get(2));
+        let count: i64 = row.get(3);
+        let paid = if count > 1 {
+            let ids: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM resources WHERE order_line_id = $1 ORDER BY id")
+                    .bind(&line_id)
+                    .fetch_all(&mut *c)
+                    .await?;
+            let shares = rules::equal_shares(amount, ids.len().max(1));
+            ids.iter()
+                .position(|i| *i == r.id)
+                .and_then(|i| shares.get(i).copied())
+                .unwrap_or(Money::ZERO)
+        } else {
+            amount
+        };
+        out.push(PaidPeriod {
+            base_order_id: row.get(0),
+            paid,
+            start: row.get(4),
+            end: row.get(5),
+        });
+    }
+    Ok(out)
+}
+
+/// No-reason refunds the customer took in the last 365 days.
+async fn no_reason_used(c: &mut AnyConnection, customer_id: &str, now: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2 AND no_reason = 1 AND created_at > $3",
+    )
+    .bind(customer_id)
+    .bind(OrderType::Unsubscribe.code())
+    .bind(now - rules::NO_REASON_COUNT_WINDOW_MS)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// Plans the refund of one of the customer's resources at `now` without writing anything: what
+/// the console shows before the customer confirms, and what [`unsubscribe`] then carries out.
+pub async fn plan(
+    c: &mut AnyConnection,
+    customer_id: &str,
+    resource_id: &str,
+    kind: UnsubscribeType,
+    now: i64,
+) -> AppResult<ResourcePlan> {
+    let r = resources::own_resource(c, customer_id, resource_id).await?;
+    if r.status == ResourceStatus::Closed.code() {
+        return Err(AppError::with(Code::ResourceDeleted, r.id.clone()));
+    }
+    if r.is_main == 0 {
+        return Err(AppError::with(Code::WholeServiceRequired, r.id.clone()));
+    }
+    let periods = paid_periods(c, &r).await?;
+    let purchase_start = r.effective_at;
+    let no_reason = kind == UnsubscribeType::ResourceAndRenewals
+        && periods.iter().any(|p| p.start <= now && now < p.end)
+        && rules::no_reason_applies(
+            purchase_start,
+            now,
+            no_reason_used(c, customer_id, now).await?,
+        );
+    let periods = rules::plan(&periods, now, kind, no_reason).map_err(|e| match e {
+        rules::PlanError::NoRenewedPeriod => AppError::with(Code::NoRenewedPeriod, r.id.clone()),
+        rules::PlanError::Overflow => AppError::internal("refund arithmetic overflow"),
+    })?;
+    Ok(ResourcePlan {
+        resource: r,
+        periods,
+        no_reason,
+    })
+}
+
+/// What paid one original order, and how much of each has not been refunded yet.
+struct Source {
+    kind: &'static str,
+    coupon_id: Option<String>,
+    coupon_type: i64,
+    remaining: Money,
+}
+
+async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<Source>> {
+    let cash: i64 = sqlx::query_scalar("SELECT cash_amount FROM orders WHERE id = $1")
+        .bind(base_order_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let coupon_rows =
+        sqlx::query("SELECT coupon_id, coupon_type, amount FROM order_coupons WHERE order_id = $1 ORDER BY coupon_id")
+            .bind(base_order_id)
+            .fetch_all(&mut *c)
+            .await?;
+    let refunded = sqlx::query(
+        "SELECT source_kind, source_id, amount FROM refund_sources WHERE base_order_id = $1",
+    )
+    .bind(base_order_id)
+    .fetch_all(&mut *c)
+    .await?;
+    let back = |coupon: Option<&str>| -> i64 {
+        refunded
+            .iter()
+            .filter(|r| {
+                let kind: String = r.get(0);
+                let id: Option<String> = r.get(1);
+                match coupon {
+                    None => kind == "cash",
+                    Some(c) => kind != "cash" && id.as_deref() == Some(c),
+                }
+            })
+            .map(|r| r.get::<i64, _>(2))
+            .sum()
+    };
+    let mut out = vec![Source {
+        kind: "cash",
+        coupon_id: None,
+        coupon_type: 0,
+        remaining: Money::from_cents(cash - back(None)),
+    }];
+    for row in coupon_rows {
+        let id: String = row.get(0);
+        let paid: i64 = row.get(2);
+        out.push(Source {
+            remaining: Money::from_cents(paid - back(Some(&id))),
+            kind: "coupon",
+            coupon_type: row.get(1),
+            coupon_id: Some(id),
+        });
+    }
+    Ok(out)
+}
+
+/// Money a refund order gave back, by destination.
+#[derive(Default)]
+struct Returned {
+    cash: Money,
+    vouchers: Money,
+    cash_coupons: Money,
+    transfer_ids: Vec<String>,
+}
+
+/// Pays one period's refund back to the sources of its original order.
+async fn pay_back(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    root_id: &str,
+    refund_order_id: &str,
+    p: &PeriodRefund,
+    out: &mut Returned,
+) -> AppResult<()> {
+    if !p.refund.is_positive() {
+        return Ok(());
+    }
+    let srcs = sources(c, &p.base_order_id).await?;
+    let weights: Vec<Money> = srcs.iter().map(|s| s.remaining.max(Money::ZERO)).collect();
+    let parts = rules::split(p.refund, &weights)
+        .ok_or_else(|| AppError::internal("refund exceeds what the order paid"))?;
+    for (s, amount) in srcs.iter().zip(parts) {
+        if !amount.is_positive() {
+            continue;
+        }
+        let (kind, tid) = match &s.coupon_id {
+            None => {
+                let world = ledger::world(c, ctx.now_ms).await?;
+                let to = ledger::ensure_account(
+                    c,
+                    AccountKind::CustomerCash,
+                    customer_id,
+                    Some(root_id),
+                    ctx.now_ms,
+                )
+                .await?;
+                let t = ledger::transfer(
+                    c,
+                    ctx,
+                    &ledger::Posting {
+                        from: &world,
+                        to: &to,
+                        amount,
+                        kind: KIND_ORDER_REFUND,
+                        root_id: Some(root_id),
+                        memo: Some(refund_order_id),
+                    },
+                )
+                .await?;
+                out.cash = sum([out.cash, amount]);
+                (s.kind, t.id.into_string())
+            }
+            Some(coupon_id) => {
+                let (target, tid) =
+                    coupons::refund_for_order(c, ctx, coupon_id, refund_order_id, amount).await?;
+                if s.coupon_type == 4 {
+                    out.cash_coupons = sum([out.cash_coupons, amount]);
+                } else {
+                    out.vouchers = sum([out.vouchers, amount]);
+                }
+                (target.as_str(), tid)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(refund_order_id)
+        .bind(&p.base_order_id)
+        .bind(kind)
+        .bind(s.coupon_id.clone())
+        .bind(amount.cents())
+        .bind(&tid)
+        .bind(ctx.now_ms)
+        .execute(&mut *c)
+        .await?;
+        out.transfer_ids.push(tid);
+    }
+    Ok(())
+}
+
+/// Locks the resource row for this transaction (so concurrent unsubscribes, renewals and
+/// payments of it serialise on PostgreSQL) and reads it afresh.
+async fn lock_resource(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: &str,
+) -> AppResult<Resource> {
+    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2 AND customer_id = $3")
+        .bind(ctx.now_ms)
+        .bind(id)
+        .bind(customer_id)
+        .execute(&mut *c)
+        .await?;
+    resources::own_resource(c, customer_id, id).await
+}
+
+/// Unsubscribes one resource: plan, write the type-4 order and its details, pay back, update the
+/// resource. Returns the refund order id.
+async fn unsubscribe_one(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_name: &str,
+    req: &UnsubscribeRequest,
+    id: &str,
+) -> AppResult<String> {
+    let locked = lock_resource(c, ctx, customer_id, id).await?;
+    if locked.status == ResourceStatus::Closed.code() {
+        return Err(AppError::with(Code::ResourceDeleted, locked.id));
+    }
+    if locked.is_main == 0 {
+        return Err(AppError::with(Code::WholeServiceRequired, locked.id));
+    }
+    resources::claim_for_order(c, ctx, &locked).await?;
+    let plan = plan(c, customer_id, id, req.kind, ctx.now_ms).await?;
+    let r = &plan.resource;
+    let order_id = orders::new_order_id();
+    let refund = plan.refund();
+    // The order row first: refund details and sources reference it.
+    sqlx::query(
+        "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
+         official_amount, amount_after_discount, commission_amount, consumed_amount, user_name, base_order_id, created_at, paid_at, \
+         unsubscribe_type, unsubscribe_reason_type, unsubscribe_reason, no_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)",
+    )
+    .bind(&order_id)
+    .bind(&r.root_id)
+    .bind(&r.partner_id)
+    .bind(customer_id)
+    .bind(&r.service_type_code)
+    .bind(SourceType::Customer.code())
+    .bind(OrderStatus::Completed.code())
+    .bind(OrderType::Unsubscribe.code())
+    .bind(refund.cents())
+    .bind(plan.fee().cents())
+    .bind(plan.consumed().cents())
+    .bind(user_name)
+    .bind(&r.order_id)
+    .bind(ctx.now_ms)
+    .bind(req.kind.code())
+    .bind(req.reason_type)
+    .bind(req.reason.clone())
+    .bind(i64::from(plan.no_reason))
+    .execute(&mut *c)
+    .await?;
+    let spec: String =
+        sqlx::query_scalar("SELECT spec_desc_zh FROM catalog_products WHERE id = $1")
+            .bind(&r.product_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
+         region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount, effective_at, resource_id) \
+         VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8, NULL, 1, $9, $10, $10, $11, $12)",
+    )
+    .bind(format!("{order_id}-1"))
+    .bind(&order_id)
+    .bind(&r.product_id)
+    .bind(&r.service_type_code)
+    .bind(&r.resource_type_code)
+    .bind(spec)
+    .bind(&r.region)
+    .bind(r.period_type)
+    .bind(r.size)
+    .bind(refund.cents())
+    .bind(ctx.now_ms)
+    .bind(&r.id)
+    .execute(&mut *c)
+    .await?;
+    let mut back = Returned::default();
+    for p in &plan.periods {
+        for (kind, amount) in [
+            ("refund", p.refund.checked_neg().unwrap_or(Money::ZERO)),
+            ("consumed", p.consumed),
+            ("fee", p.fee),
+        ] {
+            if kind != "refund" && amount == Money::ZERO {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO refund_details (id, refund_order_id, base_order_id, resource_id, customer_id, kind, amount, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(format!("rd{}", random_hex(12)))
+            .bind(&order_id)
+            .bind(&p.base_order_id)
+            .bind(&r.id)
+            .bind(customer_id)
+            .bind(kind)
+            .bind(amount.cents())
+            .bind(ctx.now_ms)
+            .execute(&mut *c)
+            .await?;
+        }
+        pay_back(c, ctx, customer_id, &r.root_id, &order_id, p, &mut back).await?;
+    }
+    sqlx::query(
+        "UPDATE orders SET cash_amount = $1, coupon_amount = $2, flexipurchase_coupon_amount = $3 WHERE id = $4",
+    )
+    .bind(back.cash.cents())
+    .bind(back.vouchers.cents())
+    .bind(back.cash_coupons.cents())
+    .bind(&order_id)
+    .execute(&mut *c)
+    .await?;
+    match req.kind {
+        UnsubscribeType::ResourceAndRenewals => {
+            sqlx::query(
+                "UPDATE resources SET status = $1, expire_at = $2, expire_policy = $3, auto_renew_times = NULL, \
+                 auto_renew_period = NULL, updated_at = $2 WHERE id = $4",
+            )
+            .bind(ResourceStatus::Closed.code())
+            .bind(ctx.now_ms)
+            .bind(EXPIRE_POLICY_GRACE)
+            .bind(&r.id)
+            .execute(&mut *c)
+            .await?;
+        }
+        UnsubscribeType::RenewalsOnly => {
+            // The resource now ends where the first refunded (future) period would have begun.
+            let end = plan
+                .periods
+                .iter()
+                .map(|p| p.start)
+                .min()
+                .unwrap_or(r.expire_at);
+            sqlx::query("UPDATE resources SET expire_at = $1, updated_at = $2 WHERE id = $3")
+                .bind(end)
+                .bind(ctx.now_ms)
+                .bind(&r.id)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.unsubscribe",
+            target_kind: "order",
+            target_id: &order_id,
+            transfer_ids: &back.transfer_ids,
+            detail: serde_json::json!({
+                "resource_id": r.id,
+                "unsubscribe_type": req.kind.code(),
+                "refund": refund.to_string(),
+                "consumed": plan.consumed().to_string(),
+                "fee": plan.fee().to_string(),
+                "no_reason": plan.no_reason,
+                "cash": back.cash.to_string(),
+                "coupons": sum([back.vouchers, back.cash_coupons]).to_string(),
+            }),
+        },
+    )
+    .await?;
+    Ok(order_id)
+}
+
+/// `cancel_resources_subscription` (customer only): unsubscribes each named resource, all or
+/// nothing. Returns the unsubscribe order ids, one per resource, in the order named.
+pub async fn unsubscribe(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    req: &UnsubscribeRequest,
+) -> AppResult<Vec<String>> {
+    let user_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotAllowed))?;
+    let mut ids = Vec::with_capacity(req.resource_ids.len());
+    for id in &req.resource_ids {
+        ids.push(unsubscribe_one(c, ctx, customer_id, &user_name, req, id).await?);
+    }
+    Ok(ids)
+}
+
+/// One row of `show_refund_order_details` (`OrderRefundInfoV2`).
+#[derive(Debug, Clone)]
+pub struct RefundInfo {
+    pub id: String,
+    pub amount: Money,
+    pub customer_id: String,
+    pub resource_type_code: String,
+    pub service_type_code: String,
+    pub resource_type_name_zh: Option<String>,
+    pub resource_type_name_en: Option<String>,
+    pub service_type_name_zh: Option<String>,
+    pub service_type_name_en: Option<String>,
+    pub region: String,
+    pub base_order_id: String,
+}
+
+/// `show_refund_order_details`: where the money of an unsubscribe order came from.
+/// `customer_id`, when a partner names it, must be the order's customer.
+pub async fn refund_details(
+    pool: &AnyPool,
+    viewer: Viewer<'_>,
+    order_id: &str,
+    customer_id: Option<&str>,
+) -> AppResult<Vec<RefundInfo>> {
+    let order_id = order_id.trim();
+    if order_id.is_empty() {
+        return Err(AppError::invalid("order_id is required"));
+    }
+    let (partner, customer) = orders::scope(pool, viewer).await?;
+    let order = orders::load_order(pool, &order_id.to_uppercase())
+        .await?
+        .filter(|o| partner.as_ref().is_none_or(|p| *p == o.partner_id))
+        .filter(|o| customer.as_ref().is_none_or(|c| *c == o.customer_id))
+        .filter(|o| customer_id.is_none_or(|c| c.trim() == o.customer_id))
+        .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
+    if order.order_type != OrderType::Unsubscribe.code() {
+        return Err(AppError::new(Code::NotRefundOrder));
+    }
+    let rows = sqlx::query(
+        "SELECT d.id, d.amount, d.customer_id, r.resource_type_code, r.service_type_code, t.name_zh, t.name_en, \
+         s.name_zh, s.name_en, r.region, d.base_order_id \
+         FROM refund_details d JOIN resources r ON r.id = d.resource_id \
+         LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
+         LEFT JOIN catalog_service_types s ON s.code = r.service_type_code \
+         WHERE d.refund_order_id = $1 AND d.amount <> 0 ORDER BY d.base_order_id, d.kind, d.id",
+    )
+    .bind(&order.order_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| RefundInfo {
+            id: r.get(0),
+            amount: Money::from_cents(r.get(1)),
+            customer_id: r.get(2),
+            resource_type_code: r.get(3),
+            service_type_code: r.get(4),
+            resource_type_name_zh: r.get(5),
+            resource_type_name_en: r.get(6),
+            service_type_name_zh: r.get(7),
+            service_type_name_en: r.get(8),
+            region: r.get(9),
+            base_order_id: r.get(10),
+        })
+        .collect())
+}
