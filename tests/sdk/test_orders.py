@@ -2,7 +2,8 @@
 list_service_types (§2.36), list_resource_types (§2.37), list_rate_on_period_detail (§2.38),
 list_customer_orders (§2.21), show_customer_order_details (§2.22), list_order_discounts (§2.24),
 pay_orders (v3, §2.25) with discounts and coupons, list_order_coupons_by_order_id (§2.23),
-cancel_customer_order (PUT, §2.26), and the order-expiry job."""
+cancel_customer_order (PUT, §2.26), cancel_resources_subscription (§2.27),
+show_refund_order_details (§2.32), and the order-expiry job."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from huaweicloudsdkbss.v2 import (
     AutoRenewalResourcesRequest,
     CancelAutoRenewalResourcesRequest,
     CancelCustomerOrderRequest,
+    CancelResourcesSubscriptionRequest,
     ListPayPerUseCustomerResourcesRequest,
     QueryResourcesReq,
     RenewalResourcesReq,
@@ -34,6 +36,8 @@ from huaweicloudsdkbss.v2 import (
     PeriodProductInfo,
     RateOnPeriodReq,
     ShowCustomerOrderDetailsRequest,
+    ShowRefundOrderDetailsRequest,
+    UnsubscribeResourcesReq,
     UpdateCustomerAccountAmountRequest,
 )
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
@@ -245,4 +249,55 @@ def test_resources_list_renew_and_auto_renew(engine):
     # The job runs (nothing has expired yet).
     out = engine.run_job("subscription-renewal")
     assert "subscription-renewal: 0 renewed" in out.stdout
+    assert engine.verify().returncode == 0
+
+
+def test_unsubscribe_and_refund_details(engine):
+    """cancel_resources_subscription (§2.27) and show_refund_order_details (§2.32): a resource
+    bought moments ago comes back in full (the 5-day no-reason refund), as a type-4 order whose
+    refund details name the purchase order; the partner reads them naming its customer."""
+    dist, cust = setup(engine, "100.00")
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c, p = engine.client(cust), engine.client(dist)
+    c.pay_orders(pay_req(order))
+    rid = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order))).data[0].resource_id
+
+    def unsub(client, ids, kind):
+        return client.cancel_resources_subscription(CancelResourcesSubscriptionRequest(body=UnsubscribeResourcesReq(
+            resource_ids=ids, unsubscribe_type=kind, unsubscribe_reason_type=5, unsubscribe_reason="no longer needed")))
+
+    # Customer-only; nothing renewed to refund with type 2; unknown ids.
+    expect_client_error(lambda: unsub(p, [rid], 1), 403, "CBC.0155")
+    expect_client_error(lambda: unsub(c, [rid], 2), 400, "CBC.99003128")
+    expect_client_error(lambda: unsub(c, ["no-such-resource"], 1), 400, "CBC.99003012")
+    expect_client_error(lambda: unsub(c, [rid], 7), 400, "CBC.0100")
+
+    r = unsub(c, [rid], 1)
+    assert len(r.order_ids) == 1 and not r.fail_resource_infos
+    refund_order = r.order_ids[0]
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=refund_order))
+    assert d.order_info.order_type == 4 and d.order_info.status == 5
+    assert d.order_info.amount_after_discount == Decimal("35.00")
+
+    details = c.show_refund_order_details(ShowRefundOrderDetailsRequest(order_id=refund_order))
+    assert details.total_count == 1
+    row = details.refund_infos[0]
+    assert row.amount == Decimal("-35.00") and row.measure_id == "1"
+    assert row.base_order_id == order and row.customer_id == cust["customer_id"]
+    assert row.service_type_code == "hws.service.type.ec2" and row.region_code == "cn-north-4"
+    assert row.resource_type_code == "hws.resource.type.vm" and row.resource_type_name
+    by_partner = p.show_refund_order_details(ShowRefundOrderDetailsRequest(
+        order_id=refund_order, customer_id=cust["customer_id"]))
+    assert [x.amount for x in by_partner.refund_infos] == [Decimal("-35.00")]
+    expect_client_error(lambda: c.show_refund_order_details(ShowRefundOrderDetailsRequest(order_id=order)),
+                        400, "CBC.99005026")
+    other = engine.create_partner("distributor")
+    expect_client_error(lambda: engine.client(other).show_refund_order_details(ShowRefundOrderDetailsRequest(
+        order_id=refund_order, customer_id=cust["customer_id"])), 400, "CBC.30000010")
+    # Closed: a second unsubscribe is refused; the balance is whole again.
+    expect_client_error(lambda: unsub(c, [rid], 1), 400, "CBC.30000067")
+    res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[rid])))
+    assert res.data[0].status == 3
     assert engine.verify().returncode == 0
