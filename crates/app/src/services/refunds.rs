@@ -248,12 +248,9 @@ async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<So
             .map(|r| r.get::<i64, _>(2))
             .sum()
     };
-    let mut out = vec![Source {
-        kind: "cash",
-        coupon_id: None,
-        coupon_type: 0,
-        remaining: Money::from_cents(cash - back(None)),
-    }];
+    // Coupons before cash: the order a payment takes these accounts in, so a refund and a
+    // payment of the same customer never wait on each other in opposite orders.
+    let mut out = Vec::with_capacity(coupon_rows.len() + 1);
     for row in coupon_rows {
         let id: String = row.get(0);
         let paid: i64 = row.get(2);
@@ -264,6 +261,12 @@ async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<So
             coupon_id: Some(id),
         });
     }
+    out.push(Source {
+        kind: "cash",
+        coupon_id: None,
+        coupon_type: 0,
+        remaining: Money::from_cents(cash - back(None)),
+    });
     Ok(out)
 }
 
