@@ -187,6 +187,14 @@ async fn audits(app: &TestApp, action: &str) -> i64 {
         .unwrap()
 }
 
+/// The session's cookie with an empty CSRF token: a form forged on another site.
+fn without_csrf(s: &Session) -> Session {
+    Session {
+        cookie: s.cookie.clone(),
+        csrf: String::new(),
+    }
+}
+
 fn location(r: &Resp) -> String {
     r.headers["location"].to_str().unwrap().to_string()
 }
@@ -257,15 +265,10 @@ async fn capability_page_validates_and_saves() {
         assert_eq!(audits(&app, "redirects.set").await, 0);
         // No CSRF token: refused, nothing written.
         let forged = app
-            .send(
-                axum::http::Request::post("/console/capability")
-                    .header("cookie", &s.cookie)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(axum::body::Body::from(form_body(&[(
-                        "topup_url",
-                        "https://evil.example/",
-                    )])))
-                    .unwrap(),
+            .console_post(
+                &without_csrf(&s),
+                "/console/capability",
+                &[("topup_url", "https://evil.example/")],
             )
             .await;
         assert_eq!(forged.status, 403);
@@ -677,6 +680,26 @@ async fn pay_page_coupons_discount_topup_and_return() {
             "{}",
             tabs.body
         );
+        // An address written past the service (by hand in the database) is never followed.
+        let did = w.d.partner_id.clone();
+        app.db
+            .write(move |c| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE partner_redirects SET paid_url = 'javascript:alert(1)' WHERE partner_id = $1")
+                        .bind(did)
+                        .execute(c)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let o3 = place(&app, &w.c.customer_id, "vpc-eip-bgp", PeriodType::Month).await;
+        let paid = app
+            .console_post(&s, &format!("/console/orders/{o3}/pay"), &[])
+            .await;
+        assert_eq!(paid.status, 303, "{}", paid.body);
+        assert_eq!(location(&paid), format!("/console/orders/{o3}"));
         app.assert_ledger_clean().await;
     }
 }
@@ -847,12 +870,10 @@ async fn resources_page_renew_and_auto_renew() {
         assert_eq!(foreign.status, 400);
         assert!(foreign.body.contains("资源ID不存在"), "{}", foreign.body);
         let forged = app
-            .send(
-                axum::http::Request::post(format!("/console/resources/{rid}/auto-renew"))
-                    .header("cookie", &s.cookie)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(axum::body::Body::from(""))
-                    .unwrap(),
+            .console_post(
+                &without_csrf(&s),
+                &format!("/console/resources/{rid}/auto-renew"),
+                &[],
             )
             .await;
         assert_eq!(forged.status, 403);

@@ -91,10 +91,19 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// The addresses that apply to the orders `partner_id` sold: its own when it may configure them,
-/// else none.
+/// else none. Each is checked again, so a row written past [`set`] (by hand in the database)
+/// falls back to the default instead of sending customers somewhere unchecked.
 pub async fn for_orders_of(pool: &AnyPool, partner_id: &str) -> AppResult<ReturnUrls> {
     match partners::get(pool, partner_id).await? {
-        Some(p) if may_configure(p.partner_type) => get(pool, partner_id).await,
+        Some(p) if may_configure(p.partner_type) => {
+            let urls = get(pool, partner_id).await?;
+            let valid = |u: Option<String>| u.and_then(|u| parse_return_url(&u).ok());
+            Ok(ReturnUrls {
+                topup_url: valid(urls.topup_url),
+                paid_url: valid(urls.paid_url),
+                updated_at: urls.updated_at,
+            })
+        }
         _ => Ok(ReturnUrls::default()),
     }
 }
