@@ -234,6 +234,18 @@ export async function saveScreenshot(page, testName) {
   }
 }
 
+/**
+ * Run `partner-center ARGS…` against a running test server's database (the command line an
+ * operator would use beside the server); returns its standard output. Throws on a non-zero exit.
+ */
+export function runCli(server, args) {
+  return execFileSync(serverBinary(), ['--database', `sqlite://${join(server.dir, 'pc.db')}`, ...args], {
+    cwd: server.dir,
+    env: { ...process.env, PC_MASTER_KEY: MASTER_KEY },
+    encoding: 'utf8',
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Console helpers
 

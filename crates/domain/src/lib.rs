@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod money;
 pub mod orders;
 pub mod party;
+pub mod redirects;
 pub mod refunds;
 pub mod signing;
 pub mod timefmt;

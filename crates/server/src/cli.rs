@@ -247,6 +247,23 @@ pub enum Admin {
         #[arg(long)]
         json: bool,
     },
+    /// A partner grants one of its customers a discount (as its console would), on one product
+    /// or on all; not below the operator's floor.
+    GrantDiscount {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        customer: String,
+        /// Only this product (default: every product).
+        #[arg(long)]
+        product: Option<String>,
+        /// The share of the price that is paid, e.g. 0.85.
+        #[arg(long)]
+        ratio: String,
+        /// Print `{"discount_id": …}`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -608,6 +625,22 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                 first_association_only,
             };
             grant_quota(&db, partner_id, &quota_type, &amount, expires, limits, json).await
+        }
+        Admin::GrantDiscount {
+            partner,
+            customer,
+            product,
+            ratio,
+            json,
+        } => {
+            let a = crate::cli_orders::DiscountArgs {
+                partner,
+                customer,
+                product,
+                ratio,
+                json,
+            };
+            crate::cli_orders::grant_discount(&db, cli_ctx(), a).await
         }
     }
 }

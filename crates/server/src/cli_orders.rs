@@ -1,5 +1,6 @@
-//! The command line's catalogue and order commands: `admin list-products`, `admin place-order`
-//! and `jobs run order-expiry`. Each calls the same services as the API and the console.
+//! The command line's catalogue and order commands: `admin list-products`, `admin place-order`,
+//! `admin grant-discount` and `jobs run order-expiry`. Each calls the same services as the API and
+//! the console.
 
 use std::process::ExitCode;
 
@@ -136,5 +137,42 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
         _ => fail(format!(
             "unknown job {name:?} (known: order-expiry, subscription-renewal)"
         )),
+    }
+}
+
+pub struct DiscountArgs {
+    pub partner: String,
+    pub customer: String,
+    pub product: Option<String>,
+    pub ratio: String,
+    pub json: bool,
+}
+
+/// `admin grant-discount`: the partner grants one of its customers a discount (on one product or
+/// all), as its console would; not below the operator's floor. Prints `{"discount_id"}` with
+/// `--json`.
+pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
+    let Some(ratio) = pc_domain::orders::Ratio::parse(&a.ratio) else {
+        return fail("--ratio must be a ratio like 0.85 (the share of the price that is paid)");
+    };
+    let (partner, customer, product) = (a.partner, a.customer, a.product);
+    let res = db
+        .write(move |c| {
+            Box::pin(async move {
+                orders::grant_discount(c, &ctx, &partner, &customer, product.as_deref(), ratio)
+                    .await
+            })
+        })
+        .await;
+    match res {
+        Ok(id) => {
+            if a.json {
+                println!("{}", serde_json::json!({ "discount_id": id }));
+            } else {
+                println!("discount {id} granted ({ratio})");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod invites;
 pub mod orders;
 pub mod partners;
+pub mod redirects;
 pub mod refunds;
 pub mod resources;
 pub mod unbind;

@@ -53,6 +53,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("home", "/console", "home"),
             ("catalog", "/console/catalog", "catalog"),
             ("orders", "/console/orders", "orders"),
+            ("resources", "/console/resources", "resources"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }
@@ -65,14 +66,21 @@ fn type_entries(
 ) -> &'static [(&'static str, &'static str, &'static str)] {
     match (role, ptype) {
         (Role::PartnerAdmin, Some(PartnerType::Distributor)) => {
-            &[("resellers", "/console/resellers", "resellers")]
+            &[("resellers", "/console/resellers", "resellers"), CAPABILITY]
         }
         (Role::PartnerAdmin, Some(PartnerType::Reseller)) => {
             &[("delegation", "/console/delegation", "delegation")]
         }
+        // Capability opening: every partner admin but a cloud reseller's (services/redirects.rs).
+        (
+            Role::PartnerAdmin,
+            Some(PartnerType::Consulting | PartnerType::Solution | PartnerType::Marketplace),
+        ) => &[CAPABILITY],
         _ => &[],
     }
 }
+
+const CAPABILITY: (&str, &str, &str) = ("capability", "/console/capability", "capability");
 
 pub fn lang_form(lang: Lang, csrf: Option<&str>) -> Markup {
     html! {

@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod capability;
 mod coupons;
 mod customers;
 mod funds;
@@ -11,6 +12,8 @@ pub mod join;
 mod layout;
 mod orders;
 mod pages;
+mod pay;
+mod resources;
 mod tree;
 mod unbind;
 
@@ -61,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .merge(invites::router())
         .merge(join::router())
         .merge(orders::router())
+        .merge(capability::router())
+        .merge(resources::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

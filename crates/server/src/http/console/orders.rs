@@ -4,8 +4,10 @@
 //!   and quantity, gets a quote (with its partner's discounts) and places the order; an operator
 //!   creates and edits products and prices.
 //! - `/console/orders`: a customer's own orders, a partner's customers' orders, or (operators)
-//!   every order, with status tabs; `/console/orders/{id}` shows one, and a customer pays (with at
-//!   most one discount) or cancels a pending order there.
+//!   every order, with tabs for the five statuses of domain.md §11 (pending review 1, processing 3,
+//!   cancelled 4, completed 5, pending payment 6) and all; `/console/orders/{id}` shows one, a
+//!   customer pays (coupons and discount, `pay.rs`) or cancels a pending order there, and a paid
+//!   order links to the customer's resources.
 //!
 //! Handlers parse, call `pc_app::services::{catalog, orders}` (the same functions as the vendor
 //! API) and redirect after a successful write.
@@ -44,7 +46,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/orders", get(orders_page))
         .route("/console/orders/{id}", get(order_page))
-        .route("/console/orders/{id}/pay", post(pay_submit))
+        .route("/console/orders/{id}/pay", post(super::pay::pay_submit))
         .route("/console/orders/{id}/cancel", post(cancel_submit))
 }
 
@@ -56,6 +58,8 @@ fn yuan(m: Option<Money>) -> String {
 
 fn status_label(lang: Lang, s: i64) -> &'static str {
     match OrderStatus::from_code(s) {
+        Some(OrderStatus::PendingReview) => t(lang, "order_status_1"),
+        Some(OrderStatus::Processing) => t(lang, "order_status_3"),
         Some(OrderStatus::PendingPayment) => t(lang, "order_status_6"),
         Some(OrderStatus::Completed) => t(lang, "order_status_5"),
         Some(OrderStatus::Cancelled) => t(lang, "order_status_4"),
@@ -457,9 +461,11 @@ async fn orders_page(
     let en = lang == Lang::En;
     let tabs = [
         ("", "order_tab_all"),
-        ("6", "order_status_6"),
-        ("5", "order_status_5"),
+        ("1", "order_status_1"),
+        ("3", "order_status_3"),
         ("4", "order_status_4"),
+        ("5", "order_status_5"),
+        ("6", "order_status_6"),
     ];
     let body = html! {
         nav.tabs #order-tabs { @for (s, key) in tabs {
@@ -488,12 +494,13 @@ async fn orders_page(
     Ok(page(lang, Some(&c), t(lang, "orders"), body).into_response())
 }
 
-async fn order_view(
+pub(super) async fn order_view(
     st: &AppState,
     c: &Console,
     id: &str,
     err: Option<AppError>,
     status: StatusCode,
+    pay: Option<&super::pay::PayState>,
 ) -> Page {
     let lang = c.lang;
     let en = lang == Lang::En;
@@ -502,14 +509,20 @@ async fn order_view(
         .await
         .map_err(|e| internal(lang, e))?;
     let o = &d.order;
-    let pending = o.status() == Some(OrderStatus::PendingPayment) && c.user.role == Role::Customer;
-    let discounts = if pending {
-        orders::order_discounts(st.db.read(), &o.customer_id, &o.order_id)
-            .await
-            .map_err(|e| internal(lang, e))?
+    let customer = c.user.role == Role::Customer;
+    let pay_section = if customer && o.status() == Some(OrderStatus::PendingPayment) {
+        Some(super::pay::pay_section(st, c, o, pay).await?)
     } else {
-        Vec::new()
+        None
     };
+    // A paid new purchase links to the resources it provisioned; other paid orders to them all.
+    let resources_link = (customer && o.status() == Some(OrderStatus::Completed)).then(|| {
+        if o.order_type == pc_domain::orders::OrderType::New.code() {
+            format!("/console/resources?order_id={}", enc(&o.order_id))
+        } else {
+            "/console/resources".to_string()
+        }
+    });
     let body = html! {
         (err_markup(lang, &err))
         div.card { dl #order-detail {
@@ -537,24 +550,10 @@ async fn order_view(
                 }
             } }
         }
-        @if pending {
-            form #pay-form method="post" action=(format!("/console/orders/{}/pay", enc(&o.order_id))) {
-                input type="hidden" name="csrf" value=(c.user.csrf);
-                @if !discounts.is_empty() {
-                    label { (t(lang, "discount")) " "
-                        select name="discount" {
-                            option value="" { (t(lang, "none")) }
-                            @for d in &discounts { option value=(d.grant.id) { (d.grant.ratio) } }
-                        }
-                    }
-                }
-                button #pay type="submit" { (t(lang, "pay")) }
-            }
-            form #cancel-form method="post" action=(format!("/console/orders/{}/cancel", enc(&o.order_id))) {
-                input type="hidden" name="csrf" value=(c.user.csrf);
-                button #cancel type="submit" { (t(lang, "cancel_order")) }
-            }
+        @if let Some(link) = resources_link {
+            p { a #order-resources href=(link) { (t(lang, "resources_view")) } }
         }
+        @if let Some(section) = pay_section { (section) }
     };
     let html = page(lang, Some(c), t(lang, "order_detail"), body);
     if status == StatusCode::OK {
@@ -565,50 +564,7 @@ async fn order_view(
 }
 
 async fn order_page(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
-    order_view(&st, &c, &id, None, StatusCode::OK).await
-}
-
-#[derive(Deserialize, Default)]
-struct PayForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    discount: String,
-}
-
-async fn pay_submit(
-    State(st): State<AppState>,
-    c: Console,
-    Path(id): Path<String>,
-    Form(f): Form<PayForm>,
-) -> Page {
-    c.require(&[Role::Customer])?;
-    c.check_csrf(&f.csrf)?;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let discount = f.discount.trim().to_string();
-    let req = orders::PayRequest::parse(
-        id.clone(),
-        "NO",
-        if discount.is_empty() { "NO" } else { "YES" },
-        None,
-        (!discount.is_empty()).then(|| vec![(discount, pc_domain::orders::DISCOUNT_TYPE_PARTNER)]),
-    );
-    let ctx = c.ctx();
-    let res = match req {
-        Ok(req) => st
-            .db
-            .write(move |conn| Box::pin(async move { orders::pay(conn, &ctx, &cid, &req).await }))
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
-    };
-    match res {
-        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
-        Err(e) => {
-            let s = status_of(&e);
-            order_view(&st, &c, &id, Some(e), s).await
-        }
-    }
+    order_view(&st, &c, &id, None, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -636,7 +592,7 @@ async fn cancel_submit(
         Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
         Err(e) => {
             let s = status_of(&e);
-            order_view(&st, &c, &id, Some(e), s).await
+            order_view(&st, &c, &id, Some(e), s, None).await
         }
     }
 }

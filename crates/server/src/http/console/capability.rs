@@ -1,0 +1,196 @@
+//! *Capability opening* (能力开放, domain.md §3.4 `支持 > 能力开放`): a partner administrator
+//! configures the two optional return addresses of its sales platform (伙伴平台回跳地址) — the
+//! top-up address and the post-payment address — and clears them. Who may, and the URL rules, are
+//! decided in `pc_app::services::redirects` and `pc_domain::redirects`.
+//!
+//! A refused address re-renders the form with what was typed and a message naming the field and
+//! the rule in the page's language (400); nothing is written. Cloud resellers have no capability
+//! opening: the page answers them 403 with that explanation, and the navigation has no entry.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use pc_app::services::{partners, redirects};
+use pc_domain::party::Role;
+use pc_domain::redirects::parse_return_url;
+use pc_domain::timefmt::format_utc;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use super::i18n::{t, Lang};
+use super::layout::{message_page, page};
+use super::pages::{internal, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/capability", get(capability_page).post(save))
+        .route("/console/capability/clear", post(clear))
+}
+
+#[derive(Deserialize, Default)]
+struct UrlForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    topup_url: String,
+    #[serde(default)]
+    paid_url: String,
+}
+
+/// The partner admin's partner, once it is known to be one that may configure addresses.
+#[allow(clippy::result_large_err)]
+async fn configurable_partner(st: &AppState, c: &Console) -> Result<String, Response> {
+    c.require(&[Role::PartnerAdmin])?;
+    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let p = partners::get(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    match p {
+        Some(p) if redirects::may_configure(p.partner_type) => Ok(pid),
+        _ => Err((
+            StatusCode::FORBIDDEN,
+            message_page(
+                c.lang,
+                Some(c),
+                t(c.lang, "capability"),
+                t(c.lang, "capability_reseller"),
+            ),
+        )
+            .into_response()),
+    }
+}
+
+/// The page: what the addresses do, the form (filled with `f`), and `error` above it.
+#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
+fn view(
+    c: &Console,
+    f: &UrlForm,
+    urls: &redirects::ReturnUrls,
+    saved: bool,
+    error: Option<String>,
+) -> Page {
+    let lang = c.lang;
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = html! {
+        p.muted { (t(lang, "capability_intro")) }
+        @if saved { p.flash.ok #capability-saved { (t(lang, "saved")) } }
+        @if let Some(e) = &error { p.flash.error #capability-error { (e) } }
+        div.card #capability-current { dl {
+            dt { (t(lang, "capability_topup_url")) }
+            dd #current-topup-url { @match &urls.topup_url { Some(u) => code { (u) }, None => span.muted { (t(lang, "capability_default_topup")) } } }
+            dt { (t(lang, "capability_paid_url")) }
+            dd #current-paid-url { @match &urls.paid_url { Some(u) => code { (u) }, None => span.muted { (t(lang, "capability_default_paid")) } } }
+            @if let Some(at) = urls.updated_at { dt { (t(lang, "capability_updated_at")) } dd { (format_utc(at)) } }
+        } }
+        form.card #capability-form method="post" action="/console/capability" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            label { (t(lang, "capability_topup_url")) br;
+                input name="topup_url" type="text" inputmode="url" size="70" value=(f.topup_url) placeholder="https://shop.example.com/topup"; }
+            p.muted { (t(lang, "capability_topup_hint")) }
+            label { (t(lang, "capability_paid_url")) br;
+                input name="paid_url" type="text" inputmode="url" size="70" value=(f.paid_url) placeholder="https://shop.example.com/orders/paid"; }
+            p.muted { (t(lang, "capability_paid_hint")) }
+            p.muted { (t(lang, "capability_rules")) }
+            p { button.primary #capability-save type="submit" { (t(lang, "save")) } }
+        }
+        @if urls.topup_url.is_some() || urls.paid_url.is_some() {
+            form #capability-clear method="post" action="/console/capability/clear"
+                onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "capability_clear_confirm")))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                button #capability-clear-button type="submit" { (t(lang, "capability_clear")) }
+            }
+        }
+    };
+    let html = page(lang, Some(c), t(lang, "capability"), body);
+    if status == StatusCode::OK {
+        Ok(html.into_response())
+    } else {
+        Err((status, html).into_response())
+    }
+}
+
+async fn capability_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    let pid = configurable_partner(&st, &c).await?;
+    let urls = redirects::get(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    let f = UrlForm {
+        csrf: String::new(),
+        topup_url: urls.topup_url.clone().unwrap_or_default(),
+        paid_url: urls.paid_url.clone().unwrap_or_default(),
+    };
+    view(&c, &f, &urls, q.contains_key("saved"), None)
+}
+
+/// The first refused field, as a message in the page's language.
+fn form_error(lang: Lang, f: &UrlForm) -> Option<String> {
+    [
+        ("capability_topup_url", &f.topup_url),
+        ("capability_paid_url", &f.paid_url),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .find_map(|(label, v)| {
+        parse_return_url(v).err().map(|e| {
+            format!(
+                "{}: {}",
+                t(lang, label),
+                t(lang, &format!("capability_err_{}", e.as_str()))
+            )
+        })
+    })
+}
+
+async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) -> Page {
+    c.check_csrf(&f.csrf)?;
+    let pid = configurable_partner(&st, &c).await?;
+    let lang = c.lang;
+    let current = redirects::get(st.db.read(), &pid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    if let Some(msg) = form_error(lang, &f) {
+        return view(&c, &f, &current, false, Some(msg));
+    }
+    let ctx = c.ctx();
+    let (topup, paid) = (f.topup_url.clone(), f.paid_url.clone());
+    let res = st
+        .db
+        .write(move |conn| {
+            Box::pin(async move { redirects::set(conn, &ctx, &pid, &topup, &paid).await })
+        })
+        .await;
+    match res {
+        Ok(_) => Ok(Redirect::to("/console/capability?saved=1").into_response()),
+        Err(e) => view(&c, &f, &current, false, Some(e.message(lang == Lang::Zh))),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn clear(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
+    c.check_csrf(&f.csrf)?;
+    let pid = configurable_partner(&st, &c).await?;
+    let ctx = c.ctx();
+    st.db
+        .write(move |conn| Box::pin(async move { redirects::clear(conn, &ctx, &pid).await }))
+        .await
+        .map_err(|e| internal(c.lang, e))?;
+    Ok(Redirect::to("/console/capability?saved=1").into_response())
+}

@@ -1,0 +1,331 @@
+//! The customer's payment of a pending order on its order page (domain.md §11.4, §3 R3.4):
+//! choose up to 3 coupons (each shown with its type, balance and expiry) and at most one
+//! partner-granted discount, then pay the rest from the balance with `orders::pay`, the same
+//! function as the vendor API's `pay_orders`.
+//!
+//! **After paying** the customer is redirected (303) to its partner's post-payment address with
+//! `?order_id=…` when the partner configured one (capability opening), else to the order page.
+//!
+//! **When the balance is insufficient** (`CBC.99005003`) the page shows the payment error and a
+//! top-up entry (`#topup-entry`) naming how much is missing for the payment just tried (list price
+//! − discount − coupons − balance, the same arithmetic as `orders::pay`):
+//! - where the partner configured a top-up address, the entry links there with `?order_id=…` and
+//!   `&amount=…` (the shortfall): the partner's platform funds the customer and sends it back;
+//! - **otherwise (decision)** this deployment has no online top-up channel, so the default entry
+//!   says where money comes from: a resale (代售) customer cannot top up itself (R3.5) and is told
+//!   to ask its partner, by name, for an allocation of at least the shortfall; any other customer
+//!   is told to top up its account by at least the shortfall (through its partner or the
+//!   operator). Both link to the console home, which shows the balance and the partner, and the
+//!   form stays on the page to pay again once the money is there.
+//!
+//! The form's choices survive a failed payment (the same coupons and discount are ticked again).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use pc_app::services::coupons::Coupon;
+use pc_app::services::orders::{self, CouponRef, Order, OrderDiscount, Viewer};
+use pc_app::services::{customers, redirects};
+use pc_app::store::ledger;
+use pc_app::{AppError, Code};
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::{AssociationType, Role};
+use pc_domain::timefmt::format_utc;
+use pc_domain::Money;
+
+use super::i18n::{t, Lang};
+use super::pages::{enc, internal, Page};
+use super::Console;
+use crate::http::vendor::coupons::query_pairs;
+use crate::state::AppState;
+
+/// Most coupons one payment may use (R11.4).
+const MAX_COUPONS: usize = 3;
+
+/// What the customer chose on the form, and whether the payment failed for lack of balance.
+#[derive(Debug, Clone, Default)]
+pub(super) struct PayState {
+    pub coupons: Vec<String>,
+    pub discount: String,
+    pub insufficient: bool,
+}
+
+/// The pay type a coupon is named with: a cash coupon (4) as 302, a voucher as 301. An id that is
+/// not among the usable coupons is named as a voucher and refused by `orders::pay` (`PC.1103`).
+fn pay_type(usable: &[Coupon], id: &str) -> i64 {
+    match usable.iter().find(|k| k.id == id) {
+        Some(k) if k.coupon_type == 4 => orders::PAY_TYPE_CASH_COUPON,
+        _ => orders::PAY_TYPE_VOUCHER,
+    }
+}
+
+fn coupon_type_label(lang: Lang, coupon_type: i64) -> &'static str {
+    t(
+        lang,
+        if coupon_type == 4 {
+            "cash_coupon"
+        } else {
+            "voucher"
+        },
+    )
+}
+
+fn discount_amount(d: &OrderDiscount) -> Money {
+    d.lines.iter().fold(Money::ZERO, |a, (_, x)| {
+        a.checked_add(x.discount).unwrap_or(a)
+    })
+}
+
+/// What the balance lacks for the payment `state` describes: the list price less the chosen
+/// discount, less each chosen coupon in turn (each pays at most what is left), less the balance.
+fn shortfall(
+    order: &Order,
+    discounts: &[OrderDiscount],
+    usable: &[Coupon],
+    state: &PayState,
+    balance: Money,
+) -> Money {
+    let discount = discounts
+        .iter()
+        .find(|d| d.grant.id == state.discount)
+        .map(discount_amount)
+        .unwrap_or(Money::ZERO);
+    let mut left = order
+        .official_amount
+        .checked_sub(discount)
+        .unwrap_or(Money::ZERO);
+    for k in usable.iter().filter(|k| state.coupons.contains(&k.id)) {
+        left = left.checked_sub(k.balance.min(left)).unwrap_or(left);
+    }
+    left.checked_sub(balance)
+        .filter(|m| m.is_positive())
+        // The balance moved since the payment failed: name what the payment needs in cash.
+        .unwrap_or(left)
+}
+
+/// The top-up entry shown after a payment failed for lack of balance.
+async fn topup_entry(
+    st: &AppState,
+    c: &Console,
+    order: &Order,
+    missing: Money,
+) -> Result<Markup, Response> {
+    let lang = c.lang;
+    let urls = redirects::for_orders_of(st.db.read(), &order.partner_id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let short = t(lang, "pay_topup_short").replace("{amount}", &missing.to_string());
+    if let Some(link) = urls.topup_link(&order.order_id, missing) {
+        return Ok(html! {
+            div.card #topup-entry data-kind="partner" data-amount=(missing) {
+                p { (short) }
+                p { a.primary #topup-link href=(link) { (t(lang, "pay_topup_partner")) } }
+            }
+        });
+    }
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let assoc = customers::current_association(st.db.read(), &cid)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let advice = match &assoc {
+        Some(a) if a.association_type == AssociationType::Resale.code() => {
+            t(lang, "pay_topup_resale")
+                .replace("{partner}", &a.partner_name)
+                .replace("{amount}", &missing.to_string())
+        }
+        _ => t(lang, "pay_topup_self").replace("{amount}", &missing.to_string()),
+    };
+    Ok(html! {
+        div.card #topup-entry data-kind="default" data-amount=(missing) {
+            p { (short) }
+            p #topup-advice { (advice) }
+            p { a #topup-link href="/console#association" { (t(lang, "pay_topup_check_balance")) } }
+        }
+    })
+}
+
+/// The payment part of a pending order's page for its customer: the top-up entry after a payment
+/// failed for lack of balance, the coupon and discount choice, the balance, pay and cancel.
+pub(super) async fn pay_section(
+    st: &AppState,
+    c: &Console,
+    order: &Order,
+    state: Option<&PayState>,
+) -> Result<Markup, Response> {
+    let lang = c.lang;
+    let read = st.db.read();
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let err = |e: AppError| internal(lang, e);
+    let discounts = orders::order_discounts(read, &cid, &order.order_id)
+        .await
+        .map_err(err)?;
+    let usable = orders::order_coupons(read, &cid, &order.order_id, c.now_ms)
+        .await
+        .map_err(err)?;
+    let balance = ledger::balance(read, &ledger::account_id(AccountKind::CustomerCash, &cid))
+        .await
+        .map_err(err)?;
+    let default_state = PayState::default();
+    let state = state.unwrap_or(&default_state);
+    let topup = if state.insufficient {
+        let missing = shortfall(order, &discounts, &usable, state, balance);
+        Some(topup_entry(st, c, order, missing).await?)
+    } else {
+        None
+    };
+    let id = enc(&order.order_id);
+    Ok(html! {
+        @if let Some(entry) = topup { (entry) }
+        form.card #pay-form method="post" action=(format!("/console/orders/{id}/pay")) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "pay_title")) }
+            fieldset #pay-coupons {
+                legend { (t(lang, "pay_coupons")) }
+                @if usable.is_empty() {
+                    p.muted #no-coupons { (t(lang, "pay_no_coupons")) }
+                } @else {
+                    div.scroll { table #pay-coupon-table {
+                        thead { tr {
+                            th {} th { (t(lang, "coupon_id")) } th { (t(lang, "type")) } th { (t(lang, "face_value")) }
+                            th { (t(lang, "coupon_balance")) } th { (t(lang, "expire_time")) }
+                        } }
+                        tbody { @for k in &usable {
+                            tr data-coupon=(k.id) data-type=(k.coupon_type) {
+                                td { input.pick-coupon type="checkbox" name="coupon" value=(k.id)
+                                    aria-label=(k.id) checked[state.coupons.contains(&k.id)]; }
+                                td { code { (k.id) } }
+                                td.coupon-type { (coupon_type_label(lang, k.coupon_type)) }
+                                td { "¥ " (k.face_value) }
+                                td.balance { "¥ " (k.balance) }
+                                td.expiry { (format_utc(k.expire_at)) }
+                            }
+                        } }
+                    } }
+                }
+            }
+            fieldset #pay-discount {
+                legend { (t(lang, "discount")) }
+                @if discounts.is_empty() {
+                    p.muted #no-discounts { (t(lang, "pay_no_discounts")) }
+                } @else {
+                    label { (t(lang, "pay_choose_discount")) " "
+                        select name="discount" {
+                            option value="" { (t(lang, "none")) }
+                            @for d in &discounts {
+                                option value=(d.grant.id) selected[state.discount == d.grant.id] {
+                                    (d.grant.ratio) " (−¥ " (discount_amount(d)) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p #pay-balance { (t(lang, "balance")) ": ¥ " span #balance-amount { (balance) } }
+            p.muted { (t(lang, "pay_order_hint")) }
+            button.primary #pay type="submit" { (t(lang, "pay")) }
+        }
+        form #cancel-form method="post" action=(format!("/console/orders/{id}/cancel")) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            button #cancel type="submit" { (t(lang, "cancel_order")) }
+        }
+    })
+}
+
+/// `POST /console/orders/{id}/pay` (customers): `coupon` (0–3, repeated) and `discount`.
+pub(super) async fn pay_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    let fields = query_pairs(&String::from_utf8_lossy(&body));
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    c.check_csrf(&get("csrf"))?;
+    let mut state = PayState {
+        coupons: Vec::new(),
+        discount: get("discount"),
+        insufficient: false,
+    };
+    for (k, v) in &fields {
+        let v = v.trim();
+        if k == "coupon" && !v.is_empty() && !state.coupons.iter().any(|x| x == v) {
+            state.coupons.push(v.to_string());
+        }
+    }
+    let lang = c.lang;
+    if state.coupons.len() > MAX_COUPONS {
+        let e = AppError::with(Code::InvalidParameter, t(lang, "pay_too_many_coupons"));
+        return super::orders::order_view(
+            &st,
+            &c,
+            &id,
+            Some(e),
+            StatusCode::BAD_REQUEST,
+            Some(&state),
+        )
+        .await;
+    }
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    // Only to name each coupon with its pay type: an order that is not the customer's lists
+    // nothing here, and `orders::pay` then answers it with its own code.
+    let usable = orders::order_coupons(st.db.read(), &cid, &id, c.now_ms)
+        .await
+        .unwrap_or_default();
+    let refs: Vec<CouponRef> = state
+        .coupons
+        .iter()
+        .map(|k| CouponRef {
+            id: k.clone(),
+            pay_type: pay_type(&usable, k),
+        })
+        .collect();
+    let discount = state.discount.clone();
+    let req = orders::PayRequest::parse(
+        id.clone(),
+        if refs.is_empty() { "NO" } else { "YES" },
+        if discount.is_empty() { "NO" } else { "YES" },
+        Some(refs),
+        (!discount.is_empty()).then(|| vec![(discount, pc_domain::orders::DISCOUNT_TYPE_PARTNER)]),
+    );
+    let ctx = c.ctx();
+    let pay_cid = cid.clone();
+    let res = match req {
+        Ok(req) => {
+            st.db
+                .write(move |conn| {
+                    Box::pin(async move { orders::pay(conn, &ctx, &pay_cid, &req).await })
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(paid) => {
+            let order = orders::order_detail(st.db.read(), Viewer::Customer(&cid), &paid.order_id)
+                .await
+                .map_err(|e| internal(lang, e))?
+                .order;
+            let urls = redirects::for_orders_of(st.db.read(), &order.partner_id)
+                .await
+                .map_err(|e| internal(lang, e))?;
+            let to = urls
+                .paid_link(&order.order_id)
+                .unwrap_or_else(|| format!("/console/orders/{}", enc(&order.order_id)));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            state.insufficient = e.code == Code::InsufficientBalance;
+            let s = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            super::orders::order_view(&st, &c, &id, Some(e), s, Some(&state)).await
+        }
+    }
+}
