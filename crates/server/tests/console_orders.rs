@@ -4,16 +4,15 @@
 
 mod common;
 
+use common::shop::{customer_balance, fund, item, place};
 use common::*;
 use pc_app::services::customers::CreatedCustomer;
-use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::services::orders::{self, OrderQuery, RawOrderQuery, Viewer};
 use pc_app::services::partners::CreatedPartner;
 use pc_app::services::resources::{self, ResourceQuery};
-use pc_app::services::{coupons, funds, redirects};
-use pc_app::store::ledger;
+use pc_app::services::{coupons, redirects};
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::coupons::QuotaType;
-use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{OrderType, PeriodType, Ratio};
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::Money;
@@ -58,58 +57,6 @@ fn partner_ctx(partner_id: &str, root_id: &str) -> Ctx {
         "req-console-orders",
         NOW_MS,
     )
-}
-
-/// Funds a resale customer of `partner` with `cents` through the partner's account.
-async fn fund(app: &TestApp, partner_id: &str, root_id: &str, customer_id: &str, cents: i64) {
-    app.credit(partner_id, cents).await;
-    let (pid, cid) = (partner_id.to_string(), customer_id.to_string());
-    let ctx = partner_ctx(partner_id, root_id);
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                funds::allocate_to_customer(c, &ctx, &pid, None, &cid, Money::from_cents(cents))
-                    .await
-            })
-        })
-        .await
-        .unwrap();
-}
-
-async fn balance(app: &TestApp, customer_id: &str) -> Money {
-    ledger::balance(
-        app.db.read(),
-        &ledger::account_id(AccountKind::CustomerCash, customer_id),
-    )
-    .await
-    .unwrap()
-}
-
-/// Places a pending-payment order as the customer; returns its id.
-async fn place(app: &TestApp, customer_id: &str, product: &str, period: PeriodType) -> String {
-    let ctx = Ctx::new(
-        Actor::Customer {
-            customer_id: customer_id.into(),
-            user_id: None,
-        },
-        "req-place",
-        NOW_MS,
-    );
-    let cid = customer_id.to_string();
-    let item = Item {
-        product_id: product.into(),
-        period,
-        period_num: 1,
-        subscription_num: 1,
-        resource_size: None,
-    };
-    app.db
-        .write(move |c| {
-            Box::pin(async move { orders::place_order(c, &ctx, &cid, vec![item]).await })
-        })
-        .await
-        .unwrap()
-        .order_id
 }
 
 /// A coupon of `cents` from a fresh quota of `t` granted to `partner`, issued to `customer_id`.
@@ -415,14 +362,7 @@ async fn capability_page_validates_and_saves() {
 async fn pay_page_coupons_discount_topup_and_return() {
     for app in apps("cpay").await {
         let w = world(&app).await;
-        fund(
-            &app,
-            &w.d.partner_id,
-            &w.d.partner_id,
-            &w.c.customer_id,
-            10_000,
-        )
-        .await;
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 10_000).await;
         let voucher = coupon(
             &app,
             &w.d.partner_id,
@@ -443,10 +383,10 @@ async fn pay_page_coupons_discount_topup_and_return() {
         let o1 = place(
             &app,
             &w.c.customer_id,
-            "ecs-s6-small-1-linux",
-            PeriodType::Month,
+            vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, 1, None)],
         )
-        .await;
+        .await
+        .0;
         let s = app.console_login(&w.c.login, "Passw0rd!").await;
         let page = app.console_get(&s, &format!("/console/orders/{o1}")).await;
         assert_eq!(page.status, 200, "{}", page.body);
@@ -526,7 +466,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
             )
         );
         assert_eq!(
-            balance(&app, &w.c.customer_id).await,
+            customer_balance(&app, &w.c.customer_id).await,
             Money::from_cents(8_700)
         );
         let done = app.console_get(&s, &format!("/console/orders/{o1}")).await;
@@ -545,10 +485,10 @@ async fn pay_page_coupons_discount_topup_and_return() {
         let big = place(
             &app,
             &w.c.customer_id,
-            "ecs-c7-xlarge-2-win",
-            PeriodType::Year,
+            vec![item("ecs-c7-xlarge-2-win", PeriodType::Year, 1, 1, None)],
         )
-        .await;
+        .await
+        .0;
         let short = app
             .console_post(&s, &format!("/console/orders/{big}/pay"), &[])
             .await;
@@ -605,7 +545,13 @@ async fn pay_page_coupons_discount_topup_and_return() {
             short.body
         );
         // After paying, the customer lands on the post-payment address with the order id.
-        let o2 = place(&app, &w.c.customer_id, "vpc-eip-bgp", PeriodType::Month).await;
+        let o2 = place(
+            &app,
+            &w.c.customer_id,
+            vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+        )
+        .await
+        .0;
         let paid = app
             .console_post(&s, &format!("/console/orders/{o2}/pay"), &[])
             .await;
@@ -618,7 +564,13 @@ async fn pay_page_coupons_discount_topup_and_return() {
 
         // A reseller's customer never gets the distributor's addresses.
         let src = app.console_login(&w.rc.login, "Passw0rd!").await;
-        let ro = place(&app, &w.rc.customer_id, "vpc-eip-bgp", PeriodType::Month).await;
+        let ro = place(
+            &app,
+            &w.rc.customer_id,
+            vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+        )
+        .await
+        .0;
         let r = app
             .console_post(&src, &format!("/console/orders/{ro}/pay"), &[])
             .await;
@@ -629,7 +581,13 @@ async fn pay_page_coupons_discount_topup_and_return() {
         );
         // A consulting-sales customer is told to top up its account.
         let skc = app.console_login(&w.kc.login, "Passw0rd!").await;
-        let ko = place(&app, &w.kc.customer_id, "vpc-eip-bgp", PeriodType::Month).await;
+        let ko = place(
+            &app,
+            &w.kc.customer_id,
+            vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+        )
+        .await
+        .0;
         let k = app
             .console_post(&skc, &format!("/console/orders/{ko}/pay"), &[])
             .await;
@@ -694,7 +652,13 @@ async fn pay_page_coupons_discount_topup_and_return() {
             })
             .await
             .unwrap();
-        let o3 = place(&app, &w.c.customer_id, "vpc-eip-bgp", PeriodType::Month).await;
+        let o3 = place(
+            &app,
+            &w.c.customer_id,
+            vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+        )
+        .await
+        .0;
         let paid = app
             .console_post(&s, &format!("/console/orders/{o3}/pay"), &[])
             .await;
@@ -711,21 +675,14 @@ async fn pay_page_coupons_discount_topup_and_return() {
 async fn resources_page_renew_and_auto_renew() {
     for app in apps("cres").await {
         let w = world(&app).await;
-        fund(
-            &app,
-            &w.d.partner_id,
-            &w.d.partner_id,
-            &w.c.customer_id,
-            20_000,
-        )
-        .await;
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
         let o1 = place(
             &app,
             &w.c.customer_id,
-            "ecs-s6-small-1-linux",
-            PeriodType::Month,
+            vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, 1, None)],
         )
-        .await;
+        .await
+        .0;
         let s = app.console_login(&w.c.login, "Passw0rd!").await;
         assert!(app
             .console_get(&s, "/console")
@@ -891,6 +848,122 @@ async fn resources_page_renew_and_auto_renew() {
             "{}",
             en.body
         );
+        app.assert_ledger_clean().await;
+    }
+}
+
+/// Unsubscribing from the console: the resource row links to a preview of the refund, period by
+/// period; within 5 days it is a full refund with no fee to confirm; after that the fee must be
+/// ticked (refused with PC.1104 and nothing written otherwise); the unsubscribe order's page shows
+/// its refund details; the closed resource offers no further action.
+#[tokio::test]
+async fn unsubscribe_from_the_console() {
+    for app in apps("cuns").await {
+        let w = world(&app).await;
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
+        let (o1, _) = place(
+            &app,
+            &w.c.customer_id,
+            vec![item("ecs-s6-small-1-linux", PeriodType::Month, 1, 2, None)],
+        )
+        .await;
+        let s = app.console_login(&w.c.login, "Passw0rd!").await;
+        let paid = app
+            .console_post(&s, &format!("/console/orders/{o1}/pay"), &[])
+            .await;
+        assert_eq!(paid.status, 303, "{}", paid.body);
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM resources WHERE order_id = $1 ORDER BY id")
+                .bind(&o1)
+                .fetch_all(app.db.read())
+                .await
+                .unwrap();
+        let list = app.console_get(&s, "/console/resources").await;
+        let link = format!("/console/resources/{}/unsubscribe", ids[0]);
+        assert!(list.body.contains(&link), "{}", list.body);
+        // Within 5 days: a full refund, nothing to confirm.
+        let preview = app.console_get(&s, &link).await;
+        assert_eq!(preview.status, 200, "{}", preview.body);
+        assert!(preview.body.contains("unsubscribe-no-reason"));
+        assert!(
+            preview.body.contains("id=\"plan-refund\">¥35.00"),
+            "{}",
+            preview.body
+        );
+        assert!(!preview.body.contains("confirm_fee"));
+        // Nothing renewed: type 2 explains why it cannot be done.
+        let t2 = app.console_get(&s, &format!("{link}?type=2")).await;
+        assert_eq!(t2.status, 400);
+        assert!(t2.body.contains("unsubscribe-refused"));
+        let done = app
+            .console_post(
+                &s,
+                &link,
+                &[("type", "1"), ("reason_type", "2"), ("reason", "too small")],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let order_page = location(&done);
+        let page = app.console_get(&s, &order_page).await;
+        assert!(page.body.contains("id=\"refund-details\""), "{}", page.body);
+        assert!(page.body.contains("-35.00"));
+        assert!(page.body.contains(&format!("data-base-order=\"{o1}\"")));
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(20_000 - 7_000 + 3_500)
+        );
+        let list = app.console_get(&s, "/console/resources").await;
+        assert!(
+            !list.body.contains(&link),
+            "a closed resource offers no unsubscribe"
+        );
+
+        // Ten days later: the other resource's refund keeps the used part and a fee to confirm.
+        app.clock.advance(10 * 86_400_000);
+        let s = app.console_login(&w.c.login, "Passw0rd!").await;
+        let link2 = format!("/console/resources/{}/unsubscribe", ids[1]);
+        let preview = app.console_get(&s, &link2).await;
+        assert!(preview.body.contains("confirm_fee"), "{}", preview.body);
+        assert!(!preview.body.contains("unsubscribe-no-reason"));
+        let refused = app
+            .console_post(&s, &link2, &[("type", "1"), ("reason_type", "5")])
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(
+            refused.body.contains("我已确认本次退订将收取手续费"),
+            "{}",
+            refused.body
+        );
+        assert_eq!(
+            audits(&app, "orders.unsubscribe").await,
+            1,
+            "nothing written"
+        );
+        let ok = app
+            .console_post(
+                &s,
+                &link2,
+                &[("type", "1"), ("reason_type", "5"), ("confirm_fee", "yes")],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        assert_eq!(audits(&app, "orders.unsubscribe").await, 2);
+        // English, with no missing strings.
+        let en = app
+            .console_post(&s, "/console/lang", &[("lang", "en-US")])
+            .await;
+        assert!(en.status < 400, "{}", en.body);
+        let page = app.console_get(&s, &location(&ok)).await;
+        assert!(
+            page.body.contains("Refund details") && !page.body.contains("??"),
+            "{}",
+            page.body
+        );
+        // Another customer cannot preview or unsubscribe it.
+        let other = app.console_login(&w.rc.login, "Passw0rd!").await;
+        let foreign = app.console_get(&other, &link2).await;
+        assert_eq!(foreign.status, 400);
+        assert!(foreign.body.contains("CBC.99003012") || foreign.body.contains("资源ID不存在"));
         app.assert_ledger_clean().await;
     }
 }

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use super::i18n::{t, Lang};
 use super::layout::{message_page, page};
-use super::pages::{internal, Page};
+use super::pages::{internal, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -110,12 +110,7 @@ fn view(
             }
         }
     };
-    let html = page(lang, Some(c), t(lang, "capability"), body);
-    if status == StatusCode::OK {
-        Ok(html.into_response())
-    } else {
-        Err((status, html).into_response())
-    }
+    with_status(status, page(lang, Some(c), t(lang, "capability"), body))
 }
 
 async fn capability_page(

@@ -16,6 +16,7 @@ mod pay;
 mod resources;
 mod tree;
 mod unbind;
+mod unsubscribe;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(capability::router())
         .merge(resources::router())
+        .merge(unsubscribe::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -22,8 +22,9 @@ use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::services::refunds;
 use pc_app::AppError;
-use pc_domain::orders::{OrderStatus, PeriodType};
+use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
@@ -31,7 +32,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::page;
-use super::pages::{enc, internal, pager, Page};
+use super::pages::{enc, internal, pager, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -363,12 +364,10 @@ async fn product_view(
             button type="submit" { (t(lang, "save")) }
         }
     };
-    let html = page(lang, Some(c), t(lang, "catalog_product"), body);
-    if status == StatusCode::OK {
-        Ok(html.into_response())
-    } else {
-        Err((status, html).into_response())
-    }
+    with_status(
+        status,
+        page(lang, Some(c), t(lang, "catalog_product"), body),
+    )
 }
 
 async fn product_page(
@@ -523,10 +522,19 @@ pub(super) async fn order_view(
             "/console/resources".to_string()
         }
     });
+    let unsubscribe = o.order_type == OrderType::Unsubscribe.code();
+    let refund_rows = if unsubscribe {
+        refunds::refund_details(st.db.read(), v, &o.order_id, None)
+            .await
+            .map_err(|e| internal(lang, e))?
+    } else {
+        Vec::new()
+    };
     let body = html! {
         (err_markup(lang, &err))
         div.card { dl #order-detail {
             dt { (t(lang, "order_id")) } dd #order-id { (o.order_id) }
+            dt { (t(lang, "order_type")) } dd #order-type data-type=(o.order_type) { (order_type_label(lang, o.order_type)) }
             dt { (t(lang, "status")) } dd #order-status data-status=(o.status) { (status_label(lang, o.status)) }
             dt { (t(lang, "catalog_service")) } dd { (o.service_type_name(en).unwrap_or(&o.service_type_code)) }
             dt { (t(lang, "official_amount")) } dd { (yuan(Some(o.official_amount))) }
@@ -537,7 +545,24 @@ pub(super) async fn order_view(
                 dt { (t(lang, "payment_deadline")) } dd { (format_utc(dl)) }
             }
             @if let Some(p) = o.paid_at { dt { (t(lang, "paid_at")) } dd { (format_utc(p)) } }
+            @if unsubscribe {
+                dt { (t(lang, "unsub_consumed")) } dd #order-consumed { (yuan(Some(o.consumed_amount))) }
+                dt { (t(lang, "unsub_fee")) } dd #order-fee { (yuan(Some(o.commission_amount))) }
+            }
         } }
+        @if unsubscribe {
+            h3 { (t(lang, "refund_details")) }
+            p.muted { (t(lang, "refund_amount_hint")) }
+            table #refund-details {
+                thead { tr { th { (t(lang, "unsub_base_order")) } th { (t(lang, "amount")) } } }
+                tbody { @for r in &refund_rows {
+                    tr data-base-order=(r.base_order_id) {
+                        td { a href=(format!("/console/orders/{}", enc(&r.base_order_id))) { (r.base_order_id) } }
+                        td.amount { (r.amount) }
+                    }
+                } }
+            }
+        }
         table #order-lines {
             thead { tr { th { (t(lang, "catalog_product")) } th { (t(lang, "period")) } th { (t(lang, "quantity")) } th { (t(lang, "official_amount")) } th { (t(lang, "expire_time")) } } }
             tbody { @for l in &d.lines {
@@ -555,11 +580,15 @@ pub(super) async fn order_view(
         }
         @if let Some(section) = pay_section { (section) }
     };
-    let html = page(lang, Some(c), t(lang, "order_detail"), body);
-    if status == StatusCode::OK {
-        Ok(html.into_response())
+    with_status(status, page(lang, Some(c), t(lang, "order_detail"), body))
+}
+
+/// The label of an order type (new, renewal, change, unsubscribe, …).
+fn order_type_label(lang: Lang, order_type: i64) -> &'static str {
+    if order_type == OrderType::Unsubscribe.code() {
+        t(lang, "order_type_4")
     } else {
-        Err((status, html).into_response())
+        t(lang, &format!("coupon_order_type_{order_type}"))
     }
 }
 

@@ -23,6 +23,20 @@ use crate::state::AppState;
 
 pub(super) type Page = Result<Response, Response>;
 
+/// A rendered page answered with `status`: 200 as the success, anything else as the error side
+/// (a form re-shown with what went wrong).
+#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
+pub(super) fn with_status(
+    status: axum::http::StatusCode,
+    html: axum::response::Html<String>,
+) -> Page {
+    if status == axum::http::StatusCode::OK {
+        Ok(html.into_response())
+    } else {
+        Err((status, html).into_response())
+    }
+}
+
 pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
     (
         StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

@@ -7,7 +7,8 @@
 //!   discount and pay, as for any order;
 //! - **auto-renew** on (with the period type of the line that bought it) and off.
 //!
-//! Every row has a `td.actions` cell holding its forms, where further actions (unsubscribe) go.
+//! Every row has a `td.actions` cell holding its forms and the link to unsubscribe it
+//! (`console/unsubscribe.rs`).
 //! `?order_id=` narrows the list to the resources one order provisioned (the paid order's link).
 
 use axum::extract::{Path, Query, State};
@@ -26,7 +27,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::page;
-use super::pages::{enc, internal, pager, Page};
+use super::pages::{enc, internal, pager, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -83,7 +84,9 @@ fn actions(c: &Console, r: &Resource) -> Markup {
     let id = enc(&r.id);
     let in_use = r.status == pc_domain::orders::ResourceStatus::InUse.code();
     let year = r.period_type == PeriodType::Year.code();
+    let closed = r.status == pc_domain::orders::ResourceStatus::Closed.code();
     html! {
+        @if !closed {
         form.renew-form method="post" action=(format!("/console/resources/{id}/renew")) {
             input type="hidden" name="csrf" value=(c.user.csrf);
             select name="period" aria-label=(t(lang, "period")) {
@@ -92,6 +95,8 @@ fn actions(c: &Console, r: &Resource) -> Markup {
             }
             input type="number" name="count" value="1" min="1" max="11" aria-label=(t(lang, "period_count"));
             button.renew type="submit" { (t(lang, "resources_renew")) }
+        }
+            a.unsubscribe href=(format!("/console/resources/{id}/unsubscribe")) { (t(lang, "unsub_action")) }
         }
         @if r.expire_policy == EXPIRE_POLICY_AUTO_RENEW {
             form.auto-renew-form method="post" action=(format!("/console/resources/{id}/auto-renew/cancel")) {
@@ -175,12 +180,7 @@ async fn view(
         } }
         (pager(offset, PAGE, total, &format!("/console/resources?order_id={}&", enc(&q.order_id)), lang))
     };
-    let html = page(lang, Some(c), t(lang, "resources"), body);
-    if status == StatusCode::OK {
-        Ok(html.into_response())
-    } else {
-        Err((status, html).into_response())
-    }
+    with_status(status, page(lang, Some(c), t(lang, "resources"), body))
 }
 
 async fn resources_page(

@@ -1,0 +1,209 @@
+//! Unsubscribing a resource from the customer console (费用中心 > 退订管理 in the vendor's
+//! console): `GET /console/resources/{id}/unsubscribe?type=1|2` shows what the refund would be,
+//! period by period (the plan of `pc_app::services::refunds::plan`, the function the unsubscribe
+//! itself uses), and `POST` carries it out through `refunds::unsubscribe`, the same function as the
+//! vendor API's `cancel_resources_subscription`, then opens the unsubscribe order.
+//!
+//! When a handling fee applies the customer must tick "I confirm this unsubscription charges a
+//! handling fee" (R11.10); the server checks the tick against its own plan at the moment of the
+//! request, so a preview that went stale (the 5-day window closed meanwhile) cannot charge a fee
+//! the customer did not see.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+use pc_app::services::refunds::{self, UnsubscribeRequest};
+use pc_app::AppError;
+use pc_domain::party::Role;
+use pc_domain::refunds::UnsubscribeType;
+use pc_domain::timefmt::format_utc;
+use pc_domain::Money;
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::layout::page;
+use super::pages::{enc, internal, with_status, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/console/resources/{id}/unsubscribe",
+        get(unsubscribe_page).post(unsubscribe_submit),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct TypeQuery {
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+fn kind_of(s: &str) -> UnsubscribeType {
+    if s.trim() == "2" {
+        UnsubscribeType::RenewalsOnly
+    } else {
+        UnsubscribeType::ResourceAndRenewals
+    }
+}
+
+fn yuan(m: Money) -> String {
+    format!("¥{m}")
+}
+
+/// The preview (and, with `err`, the form again with what went wrong).
+async fn view(
+    st: &AppState,
+    c: &Console,
+    id: &str,
+    kind: UnsubscribeType,
+    err: Option<AppError>,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    let lang = c.lang;
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let mut conn = st
+        .db
+        .read()
+        .acquire()
+        .await
+        .map_err(|e| internal(lang, AppError::from(e)))?;
+    let now = c.ctx().now_ms;
+    let plan = refunds::plan(&mut conn, &cid, id, kind, now).await;
+    drop(conn);
+    let status = match (&err, &plan) {
+        (Some(e), _) | (None, Err(e)) => {
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
+        }
+        _ => StatusCode::OK,
+    };
+    let action = format!("/console/resources/{}/unsubscribe", enc(id));
+    let body = html! {
+        @if let Some(e) = &err { p.flash.error #unsubscribe-error { (e.message(lang == Lang::Zh)) } }
+        nav.tabs #unsubscribe-types {
+            a href=(format!("{action}?type=1")) .active[kind == UnsubscribeType::ResourceAndRenewals] { (t(lang, "unsub_type_1")) }
+            a href=(format!("{action}?type=2")) .active[kind == UnsubscribeType::RenewalsOnly] { (t(lang, "unsub_type_2")) }
+        }
+        @match &plan {
+            Err(e) => {
+                p.flash.error #unsubscribe-refused { (e.message(lang == Lang::Zh)) }
+                p { a href="/console/resources" { (t(lang, "resources_show_all")) } }
+            }
+            Ok(p) => {
+                div.card { dl {
+                    dt { (t(lang, "resources_resource")) } dd { (p.resource.name) " " small { code { (p.resource.id) } } }
+                    dt { (t(lang, "expire_time")) } dd { (format_utc(p.resource.expire_at)) }
+                } }
+                @if p.no_reason { p.flash.ok #unsubscribe-no-reason { (t(lang, "unsub_no_reason")) } }
+                table #refund-plan {
+                    thead { tr {
+                        th { (t(lang, "unsub_base_order")) } th { (t(lang, "unsub_period")) } th { (t(lang, "unsub_paid")) }
+                        th { (t(lang, "unsub_consumed")) } th { (t(lang, "unsub_fee")) } th { (t(lang, "unsub_refund")) }
+                    } }
+                    tbody {
+                        @for x in &p.periods {
+                            tr data-order=(x.base_order_id) {
+                                td { a href=(format!("/console/orders/{}", enc(&x.base_order_id))) { (x.base_order_id) } }
+                                td { (format_utc(x.start)) " – " (format_utc(x.end))
+                                    @if x.future { " " small.muted { (t(lang, "unsub_not_started")) } } }
+                                td { (yuan(x.paid)) } td { (yuan(x.consumed)) } td { (yuan(x.fee)) } td { (yuan(x.refund)) }
+                            }
+                        }
+                        tr.total { td colspan="3" { (t(lang, "total")) } td #plan-consumed { (yuan(p.consumed())) }
+                            td #plan-fee { (yuan(p.fee())) } td #plan-refund { (yuan(p.refund())) } }
+                    }
+                }
+                p.muted { (t(lang, "unsub_refund_to")) }
+                @if kind == UnsubscribeType::ResourceAndRenewals { p.warning { (t(lang, "unsub_warning")) } }
+                form #unsubscribe-form method="post" action=(action) {
+                    input type="hidden" name="csrf" value=(c.user.csrf);
+                    input type="hidden" name="type" value=(kind.code());
+                    label { (t(lang, "unsub_reason_type")) " "
+                        select name="reason_type" {
+                            @for n in 1..=5 { option value=(n) selected[n == 5] { (t(lang, &format!("unsub_reason_{n}"))) } }
+                        }
+                    }
+                    label { (t(lang, "unsub_reason")) " " input type="text" name="reason" maxlength="512"; }
+                    @if p.fee().is_positive() {
+                        label #confirm-fee-label { input type="checkbox" name="confirm_fee" value="yes"; " " (t(lang, "unsub_confirm_fee")) }
+                    }
+                    button #unsubscribe type="submit" { (t(lang, "unsub_submit")) }
+                }
+            }
+        }
+    };
+    with_status(status, page(lang, Some(c), t(lang, "unsub_title"), body))
+}
+
+async fn unsubscribe_page(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Query(q): Query<TypeQuery>,
+) -> Page {
+    view(&st, &c, &id, kind_of(&q.kind), None).await
+}
+
+#[derive(Deserialize, Default)]
+struct UnsubscribeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    reason_type: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm_fee: String,
+}
+
+/// `POST`: checks the fee confirmation against the plan now, unsubscribes, opens the new order.
+async fn unsubscribe_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<UnsubscribeForm>,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    c.check_csrf(&f.csrf)?;
+    let lang = c.lang;
+    let kind = kind_of(&f.kind);
+    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let reason_type = f.reason_type.trim().parse::<i64>().ok();
+    let req = match UnsubscribeRequest::parse(
+        vec![id.clone()],
+        Some(kind.code()),
+        reason_type,
+        Some(f.reason.clone()),
+    ) {
+        Ok(r) => r,
+        Err(e) => return view(&st, &c, &id, kind, Some(e)).await,
+    };
+    let confirmed = f.confirm_fee == "yes";
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| {
+            Box::pin(async move {
+                // The plan at this instant, inside the transaction that carries it out.
+                let plan =
+                    refunds::plan(conn, &cid, &req.resource_ids[0], req.kind, ctx.now_ms).await?;
+                if plan.fee().is_positive() && !confirmed {
+                    return Err(AppError::new(pc_app::Code::FeeNotConfirmed));
+                }
+                refunds::unsubscribe(conn, &ctx, &cid, &req).await
+            })
+        })
+        .await;
+    match res {
+        Ok(ids) => match ids.first() {
+            Some(o) => Ok(Redirect::to(&format!("/console/orders/{}", enc(o))).into_response()),
+            None => Err(internal(lang, AppError::internal("no unsubscribe order"))),
+        },
+        Err(e) => view(&st, &c, &id, kind, Some(e)).await,
+    }
+}
