@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "orders", "0006_orders.sql"),
     migration!(7, "coupon_limits", "0007_coupon_limits.sql"),
     migration!(8, "orders2", "0008_orders2.sql"),
+    migration!(10, "operator_keys", "0010_operator_keys.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -23,7 +23,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// One vendor operation: how it is routed and how it is documented.
+/// One operation of the vendor or the native API: how it is routed and how it is documented.
 pub struct Operation {
     pub name: &'static str,
     pub method: Method,
@@ -58,8 +58,13 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
 
 /// The vendor router: operations sharing a path are merged into one method router.
 pub fn router() -> axum::Router<AppState> {
+    router_of(operations())
+}
+
+/// A router serving `ops` (the vendor's or the native API's table).
+pub fn router_of(ops: impl Iterator<Item = &'static Operation>) -> axum::Router<AppState> {
     let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
-    for op in operations() {
+    for op in ops {
         let r = (op.route)();
         let merged = match by_path.remove(op.path) {
             Some(existing) => existing.merge(r),
@@ -85,7 +90,7 @@ pub fn json_response(status: u16, body: String) -> Response {
     r
 }
 
-/// Runs a vendor write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
+/// Runs a vendor or native write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
 /// the key, the business writes and the response commit together; a retry gets the saved
 /// response, a different request under the same key gets `PC.0409`.
 pub async fn idempotent_write<T, F>(
