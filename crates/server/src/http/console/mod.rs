@@ -4,6 +4,7 @@
 
 mod coupons;
 mod customers;
+mod discounts;
 mod funds;
 pub mod i18n;
 mod invites;
@@ -11,6 +12,7 @@ pub mod join;
 mod layout;
 mod orders;
 mod pages;
+mod reseller_orders;
 mod tree;
 mod unbind;
 
@@ -61,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(invites::router())
         .merge(join::router())
         .merge(orders::router())
+        .merge(discounts::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
