@@ -325,6 +325,15 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// `partner`, `customer` or `operator`: the words of an operation's `callers`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Principal::Partner { .. } => "partner",
+            Principal::Customer { .. } => "customer",
+            Principal::Operator { .. } => "operator",
+        }
+    }
+
     /// The value the SDK sends as `X-Domain-Id` for this principal (an operator's is its user id).
     pub fn domain_id(&self) -> &str {
         match self {

@@ -8,11 +8,11 @@
 //! of its part of `/openapi.json`. The `/native/` prefix never collides with the vendor's
 //! `/v2/…`, `/v3/…` paths.
 //!
-//! **Who calls what (decision).** Each operation names one caller kind and refuses the others
-//! with `CBC.0155`, as the vendor API refuses a key of the wrong kind: operator keys
-//! (`Principal::Operator`) reach the operator operations only, partner keys the partner
-//! operations only, customer keys none. Identity and tenant come from the key, never from the
-//! request body.
+//! **Who calls what (decision).** Each operation's table entry names the caller kinds it admits
+//! (`callers`); the router refuses every other key with `CBC.0155` before the query or body is
+//! read, as the vendor API refuses a key of the wrong kind: operator keys (`Principal::Operator`)
+//! reach the operator operations only, partner keys the partner operations only, customer keys
+//! none yet. Identity and tenant come from the key, never from the request body.
 //!
 //! **Request bodies (decision).** Bodies are strict: an unknown field is `CBC.0100` naming it, so
 //! a misspelt field (`month_prise`) is an error rather than silently ignored; an empty body is
@@ -26,10 +26,11 @@ pub mod orders;
 use pc_domain::orders::Ratio;
 use serde::{Deserialize, Deserializer};
 
+use super::auth::Caller;
 use super::vendor::Operation;
 use crate::http::error::ApiError;
 use crate::state::AppState;
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 
 /// Every native operation, one slice per capability module.
 pub const OPERATIONS: &[&[Operation]] = &[
@@ -46,8 +47,33 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
     OPERATIONS.iter().flat_map(|m| m.iter())
 }
 
+/// The native router. Each operation admits only the principal kinds its table entry names in
+/// `callers`, checked before its query or body is read, so a wrong key always hears `CBC.0155`.
 pub fn router() -> axum::Router<AppState> {
-    super::vendor::router_of(operations())
+    super::vendor::router_of(operations(), |op, r| {
+        r.route_layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                only(op.callers, req, next)
+            },
+        ))
+    })
+}
+
+async fn only(
+    callers: &'static str,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<axum::response::Response, ApiError> {
+    let kind = req.extensions().get::<Caller>().map(|c| c.principal.kind());
+    if kind.is_some_and(|k| callers.split(", ").any(|c| c == k)) {
+        Ok(next.run(req).await)
+    } else {
+        Err(AppError::with(
+            Code::NotAllowed,
+            format!("Only {callers} access keys may call this operation."),
+        )
+        .into())
+    }
 }
 
 /// A decimal as sent: a JSON number (its literal digits) or a string.
@@ -141,6 +167,14 @@ mod tests {
         for op in super::operations() {
             assert!(op.path.starts_with(super::PREFIX), "{}", op.path);
             assert!(op.name.starts_with("native_"), "{}", op.name);
+            // The router's guard reads `callers` as a list of principal kinds.
+            assert!(
+                op.callers
+                    .split(", ")
+                    .all(|k| ["operator", "partner", "customer"].contains(&k)),
+                "{}",
+                op.name
+            );
         }
         for op in super::super::vendor::operations() {
             assert!(!op.path.starts_with("/native/"), "{}", op.path);

@@ -58,14 +58,18 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
 
 /// The vendor router: operations sharing a path are merged into one method router.
 pub fn router() -> axum::Router<AppState> {
-    router_of(operations())
+    router_of(operations(), |_, r| r)
 }
 
-/// A router serving `ops` (the vendor's or the native API's table).
-pub fn router_of(ops: impl Iterator<Item = &'static Operation>) -> axum::Router<AppState> {
+/// A router serving `ops` (the vendor's or the native API's table), each operation's method
+/// router passed through `wrap` (to add a layer of its own) before those sharing a path merge.
+pub fn router_of(
+    ops: impl Iterator<Item = &'static Operation>,
+    wrap: impl Fn(&'static Operation, MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> axum::Router<AppState> {
     let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
     for op in ops {
-        let r = (op.route)();
+        let r = wrap(op, (op.route)());
         let merged = match by_path.remove(op.path) {
             Some(existing) => existing.merge(r),
             None => r,
