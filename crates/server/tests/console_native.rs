@@ -114,6 +114,26 @@ async fn operators_manage_their_access_keys_in_the_console() {
     }
 }
 
+/// Posts the partner console's grant form.
+async fn grant(
+    app: &TestApp,
+    s: &Session,
+    customer_id: &str,
+    product_id: &str,
+    ratio: &str,
+) -> Resp {
+    app.console_post(
+        s,
+        "/console/discounts",
+        &[
+            ("customer_id", customer_id),
+            ("product_id", product_id),
+            ("ratio", ratio),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn partners_grant_discounts_and_operators_set_the_floor_in_the_console() {
     for app in apps("cndisc").await {
@@ -144,47 +164,17 @@ async fn partners_grant_discounts_and_operators_set_the_floor_in_the_console() {
         };
 
         // Refusals, each a 4xx page naming the problem, nothing written.
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &c.customer_id),
-                    ("product_id", ""),
-                    ("ratio", "85"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &c.customer_id, "", "85").await;
         assert_eq!(r.status, 400, "{}", r.body);
         assert!(r.body.contains("8.5折") && r.body.contains("id=\"discount-error\""));
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &c.customer_id),
-                    ("product_id", ""),
-                    ("ratio", "6折"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &c.customer_id, "", "6折").await;
         assert_eq!(r.status, 400);
         assert!(
             r.body.contains("折扣低于运营方允许的最低折扣率"),
             "{}",
             r.body
         );
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &oc.customer_id),
-                    ("product_id", ""),
-                    ("ratio", "0.9"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &oc.customer_id, "", "0.9").await;
         assert_eq!(r.status, 400);
         assert!(r.body.contains("非合作伙伴子客户"));
         let r = app
@@ -203,29 +193,9 @@ async fn partners_grant_discounts_and_operators_set_the_floor_in_the_console() {
         assert!(granted(&app).await.is_empty(), "{}", app.engine);
 
         // Granted as people write them: "8.5折" on everything, "90%" on one product.
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &c.customer_id),
-                    ("product_id", ""),
-                    ("ratio", "8.5折"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &c.customer_id, "", "8.5折").await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &c.customer_id),
-                    ("product_id", "ecs-s6-small-1-linux"),
-                    ("ratio", "90%"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &c.customer_id, "ecs-s6-small-1-linux", "90%").await;
         assert_eq!(r.status, 303, "{}", r.body);
         let g = granted(&app).await;
         assert_eq!(g.len(), 2);
@@ -309,17 +279,7 @@ async fn partners_grant_discounts_and_operators_set_the_floor_in_the_console() {
             orders::discount_floor(app.db.read()).await.unwrap().bp(),
             7500
         );
-        let r = app
-            .console_post(
-                &s,
-                "/console/discounts",
-                &[
-                    ("customer_id", &c.customer_id),
-                    ("product_id", ""),
-                    ("ratio", "7折"),
-                ],
-            )
-            .await;
+        let r = grant(&app, &s, &c.customer_id, "", "7折").await;
         assert_eq!(r.status, 400);
         // Partners cannot set the floor; customers have no discounts page.
         let r = app

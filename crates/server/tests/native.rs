@@ -7,11 +7,8 @@
 mod common;
 
 use common::*;
-use pc_app::services::customers::CreatedCustomer;
-use pc_app::services::partners::CreatedPartner;
 use pc_app::services::{catalog, identity, orders};
 use pc_app::store::audit;
-use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::Money;
 use serde_json::{json, Value};
 
@@ -61,45 +58,8 @@ async fn operator(app: &TestApp, login: &str) -> (String, Creds) {
     (uid, creds)
 }
 
-/// A distributor `d` with reseller `r`, another distributor `o`; resale customer `c` and
-/// consulting customer `cc` of `d`, resale customer `rc` of `r`, resale customer `oc` of `o`.
-struct World {
-    d: CreatedPartner,
-    r: CreatedPartner,
-    o: CreatedPartner,
-    c: CreatedCustomer,
-    cc: CreatedCustomer,
-    rc: CreatedCustomer,
-    oc: CreatedCustomer,
-}
-
-async fn world(app: &TestApp) -> World {
-    let d = app.partner(PartnerType::Distributor, None).await;
-    let r = app
-        .partner(PartnerType::Reseller, Some(&d.partner_id))
-        .await;
-    let o = app.partner(PartnerType::Distributor, None).await;
-    let c = app
-        .customer(&d.partner_id, AssociationType::Resale, "nat-cust", "x")
-        .await;
-    let cc = app
-        .customer(&d.partner_id, AssociationType::Consulting, "nat-ccust", "x")
-        .await;
-    let rc = app
-        .customer(&r.partner_id, AssociationType::Resale, "nat-rcust", "x")
-        .await;
-    let oc = app
-        .customer(&o.partner_id, AssociationType::Resale, "nat-ocust", "x")
-        .await;
-    World {
-        d,
-        r,
-        o,
-        c,
-        cc,
-        rc,
-        oc,
-    }
+async fn world(app: &TestApp) -> OrdersWorld {
+    app.orders_world("nat").await
 }
 
 /// `{…}` with `{name}` path parameters filled in.
@@ -458,55 +418,19 @@ async fn operators_set_the_floor_and_partners_grant_within_it() {
             json!({"customer_id": cid, "product_id": product, "discount_ratio": ratio}).to_string()
         };
         let before = count(&app, "partner_discounts").await;
-        call(
-            &app,
-            &dc,
-            "POST",
-            DISCOUNTS,
-            &grant(&w.c.customer_id, None, "0.75"),
-        )
-        .await
-        .assert_error(400, "PC.1102");
-        call(
-            &app,
-            &dc,
-            "POST",
-            DISCOUNTS,
-            &grant(&w.oc.customer_id, None, "0.9"),
-        )
-        .await
-        .assert_error(400, "CBC.99000035");
-        // A master distributor does not grant its reseller's customers: the reseller does.
-        call(
-            &app,
-            &dc,
-            "POST",
-            DISCOUNTS,
-            &grant(&w.rc.customer_id, None, "0.9"),
-        )
-        .await
-        .assert_error(400, "CBC.99000035");
-        call(
-            &app,
-            &dc,
-            "POST",
-            DISCOUNTS,
-            &grant(&w.c.customer_id, Some("no-such"), "0.9"),
-        )
-        .await
-        .assert_error(400, "PC.1101");
-        call(
-            &app,
-            &dc,
-            "POST",
-            DISCOUNTS,
-            &grant(&w.c.customer_id, None, "1.0"),
-        )
-        .await
-        .assert_error(400, "CBC.0100");
-        call(&app, &dc, "POST", DISCOUNTS, &grant("", None, "0.9"))
-            .await
-            .assert_error(400, "CBC.0100");
+        for (cid, product, ratio, code) in [
+            (&w.c.customer_id, None, "0.75", "PC.1102"),
+            (&w.oc.customer_id, None, "0.9", "CBC.99000035"),
+            // A master distributor does not grant its reseller's customers: the reseller does.
+            (&w.rc.customer_id, None, "0.9", "CBC.99000035"),
+            (&w.c.customer_id, Some("no-such"), "0.9", "PC.1101"),
+            (&w.c.customer_id, None, "1.0", "CBC.0100"),
+            (&String::new(), None, "0.9", "CBC.0100"),
+        ] {
+            call(&app, &dc, "POST", DISCOUNTS, &grant(cid, product, ratio))
+                .await
+                .assert_error(400, code);
+        }
         assert_eq!(count(&app, "partner_discounts").await, before);
 
         let r = call(
@@ -733,42 +657,16 @@ async fn partners_order_on_behalf_of_resale_customers() {
 
         // Refusals, with nothing written.
         let before = count(&app, "orders").await;
-        call(
-            &app,
-            &dc,
-            "POST",
-            PLACE,
-            &body(&w.cc.customer_id, small.clone()),
-        )
-        .await
-        .assert_error(400, "CBC.5024");
-        call(
-            &app,
-            &dc,
-            "POST",
-            PLACE,
-            &body(&w.oc.customer_id, small.clone()),
-        )
-        .await
-        .assert_error(400, "CBC.99000035");
-        call(
-            &app,
-            &dc,
-            "POST",
-            PLACE,
-            &body(&w.rc.customer_id, small.clone()),
-        )
-        .await
-        .assert_error(400, "CBC.99000035");
-        call(
-            &app,
-            &dc,
-            "POST",
-            PLACE,
-            &body("no-such-customer", small.clone()),
-        )
-        .await
-        .assert_error(400, "CBC.99000035");
+        for (cid, code) in [
+            (w.cc.customer_id.as_str(), "CBC.5024"),
+            (w.oc.customer_id.as_str(), "CBC.99000035"),
+            (w.rc.customer_id.as_str(), "CBC.99000035"),
+            ("no-such-customer", "CBC.99000035"),
+        ] {
+            call(&app, &dc, "POST", PLACE, &body(cid, small.clone()))
+                .await
+                .assert_error(400, code);
+        }
         let unknown = json!({"product_id": "nope", "period_type": 2, "period_num": 1});
         call(&app, &dc, "POST", PLACE, &body(&w.c.customer_id, unknown))
             .await
@@ -915,12 +813,5 @@ async fn openapi_documents_the_native_operations() {
         assert_eq!(entry["security"][0]["sdkHmacSha256"], json!([]));
     }
     assert!(doc["paths"]["/native/v1/discounts"]["post"]["requestBody"].is_object());
-    let text = doc.to_string();
-    for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
-        let name = &part[..part.find('"').unwrap()];
-        assert!(
-            doc["components"]["schemas"].get(name).is_some(),
-            "dangling $ref {name}"
-        );
-    }
+    // (Dangling `$ref`s over the whole document: the openapi module's unit test.)
 }

@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::orders::{self, Item};
 use pc_app::services::partners::CreatedPartner;
 use pc_app::services::{coupons, funds, identity};
@@ -16,7 +15,6 @@ use pc_app::{Actor, Ctx};
 use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{PeriodType, Ratio, PAYMENT_WINDOW_MS};
-use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::{timefmt, Money};
 use serde_json::Value;
 
@@ -41,45 +39,8 @@ fn digits(v: &Value) -> String {
     v.to_string()
 }
 
-/// A distributor `d` with reseller `r`, another distributor `o`; resale customer `c` of `d`,
-/// resale customer `rc` of `r`, consulting customer `cc` of `d`, customer `oc` of `o`.
-struct World {
-    d: CreatedPartner,
-    r: CreatedPartner,
-    o: CreatedPartner,
-    c: CreatedCustomer,
-    rc: CreatedCustomer,
-    cc: CreatedCustomer,
-    oc: CreatedCustomer,
-}
-
-async fn world(app: &TestApp) -> World {
-    let d = app.partner(PartnerType::Distributor, None).await;
-    let r = app
-        .partner(PartnerType::Reseller, Some(&d.partner_id))
-        .await;
-    let o = app.partner(PartnerType::Distributor, None).await;
-    let c = app
-        .customer(&d.partner_id, AssociationType::Resale, "ord-cust", "x")
-        .await;
-    let rc = app
-        .customer(&r.partner_id, AssociationType::Resale, "ord-rcust", "x")
-        .await;
-    let cc = app
-        .customer(&d.partner_id, AssociationType::Consulting, "ord-ccust", "x")
-        .await;
-    let oc = app
-        .customer(&o.partner_id, AssociationType::Resale, "ord-ocust", "x")
-        .await;
-    World {
-        d,
-        r,
-        o,
-        c,
-        rc,
-        cc,
-        oc,
-    }
+async fn world(app: &TestApp) -> OrdersWorld {
+    app.orders_world("ord").await
 }
 
 fn cust_ctx(app: &TestApp, customer_id: &str) -> Ctx {

@@ -151,19 +151,20 @@ pub async fn grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(customer_id)
     .fetch_all(exec)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Grant {
-                id: r.get(0),
-                partner_id: r.get(1),
-                customer_id: r.get(2),
-                product_id: r.get(3),
-                ratio: Ratio::from_bp(r.get(4))
-                    .ok_or_else(|| AppError::internal("bad discount ratio"))?,
-                created_at: r.get(5),
-            })
-        })
-        .collect()
+    rows.iter().map(grant_of).collect()
+}
+
+/// A grant from a row whose first columns are id, partner_id, customer_id, product_id, ratio_bp,
+/// created_at.
+fn grant_of(r: &sqlx::any::AnyRow) -> AppResult<Grant> {
+    Ok(Grant {
+        id: r.get(0),
+        partner_id: r.get(1),
+        customer_id: r.get(2),
+        product_id: r.get(3),
+        ratio: Ratio::from_bp(r.get(4)).ok_or_else(|| AppError::internal("bad discount ratio"))?,
+        created_at: r.get(5),
+    })
 }
 
 /// A line's price under one discount.
@@ -485,15 +486,7 @@ const GRANT_SELECT: &str =
 
 fn row_to_grant(r: &sqlx::any::AnyRow) -> AppResult<GrantRow> {
     Ok(GrantRow {
-        grant: Grant {
-            id: r.get(0),
-            partner_id: r.get(1),
-            customer_id: r.get(2),
-            product_id: r.get(3),
-            ratio: Ratio::from_bp(r.get(4))
-                .ok_or_else(|| AppError::internal("bad discount ratio"))?,
-            created_at: r.get(5),
-        },
+        grant: grant_of(r)?,
         customer_name: r.get(6),
         revoked_at: r.get(7),
     })

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::page;
-use super::pages::{enc, internal, pager, Page};
+use super::pages::{enc, internal, pager, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -295,12 +295,6 @@ async fn grant_submit(State(st): State<AppState>, c: Console, Form(f): Form<Gran
         Ok(_) => Ok(Redirect::to("/console/discounts").into_response()),
         Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
     }
-}
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn revoke_submit(

@@ -30,6 +30,8 @@ pub const OPERATIONS: &[Operation] = &[LIST_PRODUCTS, CREATE_PRODUCT, UPDATE_PRO
 const PRODUCTS: &str = "/native/v1/catalog/products";
 
 /// A product as the native API shows it: both languages, prices in yuan (`null`: not sold so).
+/// A wire type of its own (not the service's `Product`) so that a change to the service struct
+/// cannot silently change the published contract, and so it carries its JSON Schema.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct NativeProduct {
     pub product_id: String,
