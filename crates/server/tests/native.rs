@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use pc_app::services::{catalog, identity, orders};
 use pc_app::store::audit;
+use pc_domain::party::PartnerType;
 use pc_domain::Money;
 use serde_json::{json, Value};
 
@@ -814,4 +815,48 @@ async fn openapi_documents_the_native_operations() {
     }
     assert!(doc["paths"]["/native/v1/discounts"]["post"]["requestBody"].is_object());
     // (Dangling `$ref`s over the whole document: the openapi module's unit test.)
+}
+
+#[tokio::test]
+async fn the_cli_creates_operator_keys() {
+    for app in apps("natcli").await {
+        let uid = identity::create_operator(&app.db, ctx(), "cli-op".into(), "Passw0rd!".into())
+            .await
+            .unwrap();
+        let run = |login: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
+                .args(["admin", "create-operator-key", "--login", login, "--json"])
+                .args(["--description", "nightly catalogue sync"])
+                .args(["--database", app.db.url()])
+                .env("PC_MASTER_KEY", app.mk.to_hex())
+                .output()
+                .unwrap()
+        };
+        let out = run("cli-op");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(j["user_id"], uid.as_str());
+        let creds = Creds {
+            ak: j["access_key"].as_str().unwrap().into(),
+            sk: j["secret_key"].as_str().unwrap().into(),
+            domain_id: uid.clone(),
+        };
+        let r = call(&app, &creds, "GET", FLOOR, "").await;
+        assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+        // A login that is not an active operator: exit code 2, nothing created.
+        let d = app.partner(PartnerType::Distributor, None).await;
+        for login in ["nobody-here", d.login.as_str()] {
+            let out = run(login);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&out.stderr).contains("no active operator"));
+        }
+        assert_eq!(
+            count(&app, "access_keys WHERE owner_kind = 'operator'").await,
+            1
+        );
+    }
 }
