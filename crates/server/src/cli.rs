@@ -116,6 +116,18 @@ pub enum Admin {
         #[arg(long)]
         password: String,
     },
+    /// Create an access key for an operator, for the native API's operator operations
+    /// (`/native/v1/…`); the secret is shown once.
+    CreateOperatorKey {
+        /// The operator's console login.
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Print `{"user_id","access_key","secret_key"}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a partner with its console admin login and one access key.
     CreatePartner {
         #[arg(long)]
@@ -401,6 +413,38 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             match identity::create_operator(&db, cli_ctx(), login.clone(), password).await {
                 Ok(id) => {
                     println!("operator {login} created ({id})");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::CreateOperatorKey {
+            login,
+            description,
+            json,
+        } => {
+            let mk = match mk() {
+                Ok(k) => k,
+                Err(e) => return fail(e),
+            };
+            let made = match identity::operator_id_by_login(db.read(), &login).await {
+                Ok(uid) => {
+                    identity::create_operator_key(&db, cli_ctx(), mk, uid.clone(), description)
+                        .await
+                        .map(|k| (uid, k))
+                }
+                Err(e) => Err(e),
+            };
+            match made {
+                Ok((user_id, k)) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"user_id": user_id, "access_key": k.access_key, "secret_key": k.secret_key})
+                        );
+                    } else {
+                        println!("user_id (X-Domain-Id): {user_id}\naccess_key: {}\nsecret_key: {}  (shown once)", k.access_key, k.secret_key);
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

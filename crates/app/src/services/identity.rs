@@ -5,7 +5,7 @@ use pc_domain::ids::random_hex;
 use pc_domain::party::{PartnerType, Role};
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use crate::context::Ctx;
+use crate::context::{Actor, Ctx};
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::store::{audit, outbox, Db};
@@ -273,12 +273,30 @@ pub async fn set_language(db: &Db, ctx: Ctx, user_id: String, lang: String) -> A
 
 // ---------------------------------------------------------------------------------------------
 // Access keys
+//
+// **Operator keys (decision).** An operator key belongs to one operator user (`owner_kind
+// 'operator'`, `user_id`), not to the operator team: every call signed with it is audited as that
+// operator, it stops working when the user is disabled, and only its owner lists and revokes it.
+// It authenticates as [`Principal::Operator`], which reaches the operator operations of the native
+// API only; the vendor API refuses it (`CBC.0155`), as it refuses a key of the wrong kind.
 
 /// Whose key it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyOwner {
     Partner { partner_id: String },
     Customer { customer_id: String },
+    Operator { user_id: String },
+}
+
+impl KeyOwner {
+    /// (`owner_kind`, the `access_keys` column naming the owner, the owner's id).
+    fn parts(&self) -> (&'static str, &'static str, &str) {
+        match self {
+            KeyOwner::Partner { partner_id } => ("partner", "partner_id", partner_id),
+            KeyOwner::Customer { customer_id } => ("customer", "customer_id", customer_id),
+            KeyOwner::Operator { user_id } => ("operator", "user_id", user_id),
+        }
+    }
 }
 
 /// A key's secret and its owner, for the signature verifier.
@@ -300,14 +318,28 @@ pub enum Principal {
     Customer {
         customer_id: String,
     },
+    /// An operator (the vendor's channel team): native operator operations only.
+    Operator {
+        user_id: String,
+    },
 }
 
 impl Principal {
-    /// The value the SDK sends as `X-Domain-Id` for this principal.
+    /// `partner`, `customer` or `operator`: the words of an operation's `callers`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Principal::Partner { .. } => "partner",
+            Principal::Customer { .. } => "customer",
+            Principal::Operator { .. } => "operator",
+        }
+    }
+
+    /// The value the SDK sends as `X-Domain-Id` for this principal (an operator's is its user id).
     pub fn domain_id(&self) -> &str {
         match self {
             Principal::Partner { domain_id, .. } => domain_id,
             Principal::Customer { customer_id } => customer_id,
+            Principal::Operator { user_id } => user_id,
         }
     }
 }
@@ -336,18 +368,18 @@ pub async fn insert_access_key(
     description: &str,
 ) -> AppResult<NewKey> {
     let key = generate_key_pair();
-    let (kind, pid, cid) = match owner {
-        KeyOwner::Partner { partner_id } => ("partner", Some(partner_id.clone()), None),
-        KeyOwner::Customer { customer_id } => ("customer", None, Some(customer_id.clone())),
-    };
+    let (kind, _, owner_id) = owner.parts();
+    let id_of = |k: &str| (kind == k).then(|| owner_id.to_string());
+    let (pid, cid, uid) = (id_of("partner"), id_of("customer"), id_of("operator"));
     sqlx::query(
-        "INSERT INTO access_keys (access_key, owner_kind, partner_id, customer_id, root_id, secret_enc, description, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO access_keys (access_key, owner_kind, partner_id, customer_id, user_id, root_id, secret_enc, description, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&key.access_key)
     .bind(kind)
     .bind(pid.clone())
     .bind(cid.clone())
+    .bind(uid.clone())
     .bind(root_id.map(str::to_string))
     .bind(mk.seal(&key.secret_key))
     .bind(description)
@@ -363,17 +395,16 @@ pub async fn insert_access_key(
             target_kind: "access_key",
             target_id: &key.access_key,
             transfer_ids: &[],
-            detail: serde_json::json!({"owner_kind": kind, "partner_id": pid, "customer_id": cid}),
+            detail: serde_json::json!({"owner_kind": kind, "partner_id": pid, "customer_id": cid, "user_id": uid}),
         },
     )
     .await?;
-    let recipient = pid.or(cid).unwrap_or_default();
     outbox::enqueue(
         c,
         ctx,
         root_id,
         "email",
-        &recipient,
+        owner_id,
         "New access key / 新的访问密钥",
         &format!(
             "Access key {} was created by {}. / 访问密钥 {} 已由 {} 创建。",
@@ -395,11 +426,15 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn list_partner_keys(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
-    let rows = sqlx::query(
-        "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys WHERE partner_id = $1 ORDER BY created_at DESC, access_key",
-    )
-    .bind(partner_id)
+/// The keys of one owner, newest first, revoked ones included.
+pub async fn list_keys(pool: &AnyPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
+    let (kind, column, id) = owner.parts();
+    let rows = sqlx::query(&format!(
+        "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys \
+         WHERE owner_kind = $1 AND {column} = $2 ORDER BY created_at DESC, access_key"
+    ))
+    .bind(kind)
+    .bind(id)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -413,8 +448,53 @@ pub async fn list_partner_keys(pool: &AnyPool, partner_id: &str) -> AppResult<Ve
         .collect())
 }
 
-/// Most keys one partner may hold unrevoked.
+pub async fn list_partner_keys(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
+    list_keys(
+        pool,
+        &KeyOwner::Partner {
+            partner_id: partner_id.to_string(),
+        },
+    )
+    .await
+}
+
+/// Most keys one owner (partner or operator) may hold unrevoked.
 pub const MAX_ACTIVE_KEYS: i64 = 5;
+
+/// Creates a key for `owner` after checking the description and the owner's number of active
+/// keys; `root_id` is the owner's tenant (none for an operator).
+async fn create_key(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    mk: &MasterKey,
+    owner: KeyOwner,
+    root_id: Option<&str>,
+    description: &str,
+) -> AppResult<NewKey> {
+    let (kind, column, id) = owner.parts();
+    let active: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM access_keys WHERE owner_kind = $1 AND {column} = $2 AND revoked_at IS NULL"
+    ))
+    .bind(kind)
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    if active >= MAX_ACTIVE_KEYS {
+        return Err(AppError::invalid(format!(
+            "at most {MAX_ACTIVE_KEYS} active access keys; revoke one first"
+        )));
+    }
+    insert_access_key(c, ctx, mk, &owner, root_id, description).await
+}
+
+fn check_description(description: &str) -> AppResult<()> {
+    if description.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "a description has at most 100 characters",
+        ));
+    }
+    Ok(())
+}
 
 pub async fn create_partner_key(
     db: &Db,
@@ -423,11 +503,7 @@ pub async fn create_partner_key(
     partner_id: String,
     description: String,
 ) -> AppResult<NewKey> {
-    if description.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "a description has at most 100 characters",
-        ));
-    }
+    check_description(&description)?;
     db.write(move |c| {
         Box::pin(async move {
             let root: Option<String> =
@@ -436,23 +512,65 @@ pub async fn create_partner_key(
                     .fetch_optional(&mut *c)
                     .await?;
             let root = root.ok_or_else(|| AppError::new(Code::NotFound))?;
-            let active: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM access_keys WHERE partner_id = $1 AND revoked_at IS NULL",
-            )
-            .bind(&partner_id)
-            .fetch_one(&mut *c)
-            .await?;
-            if active >= MAX_ACTIVE_KEYS {
-                return Err(AppError::invalid(format!(
-                    "at most {MAX_ACTIVE_KEYS} active access keys; revoke one first"
-                )));
-            }
-            insert_access_key(
+            create_key(
                 c,
                 &ctx,
                 &mk,
-                &KeyOwner::Partner { partner_id },
+                KeyOwner::Partner { partner_id },
                 Some(&root),
+                &description,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// The id of the active operator with this login (`PC.0404` for any other login).
+pub async fn operator_id_by_login(pool: &AnyPool, login: &str) -> AppResult<String> {
+    sqlx::query_scalar(
+        "SELECT id FROM users WHERE login = $1 AND role = $2 AND disabled_at IS NULL",
+    )
+    .bind(login)
+    .bind(Role::Operator.as_str())
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::with(Code::NotFound, format!("no active operator {login:?}")))
+}
+
+/// Creates an access key owned by operator `user_id` (which must be an active operator): only the
+/// operator itself (or the command line) may.
+pub async fn create_operator_key(
+    db: &Db,
+    ctx: Ctx,
+    mk: MasterKey,
+    user_id: String,
+    description: String,
+) -> AppResult<NewKey> {
+    match &ctx.actor {
+        Actor::Operator { user_id: me } if *me == user_id => {}
+        Actor::System { .. } => {}
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    }
+    check_description(&description)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let ok: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM users WHERE id = $1 AND role = $2 AND disabled_at IS NULL",
+            )
+            .bind(&user_id)
+            .bind(Role::Operator.as_str())
+            .fetch_optional(&mut *c)
+            .await?;
+            if ok.is_none() {
+                return Err(AppError::new(Code::NotFound));
+            }
+            create_key(
+                c,
+                &ctx,
+                &mk,
+                KeyOwner::Operator { user_id },
+                None,
                 &description,
             )
             .await
@@ -489,25 +607,65 @@ pub async fn revoke_partner_key(
     .await
 }
 
-/// Finds an unrevoked key and decrypts its secret.
+/// Revokes one of the operator's own keys. Any other key (another operator's, a partner's) is
+/// "not found".
+pub async fn revoke_operator_key(
+    db: &Db,
+    ctx: Ctx,
+    user_id: String,
+    access_key: String,
+) -> AppResult<()> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let r = sqlx::query(
+                "UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND owner_kind = 'operator' \
+                 AND user_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(ctx.now_ms)
+            .bind(&access_key)
+            .bind(&user_id)
+            .execute(&mut *c)
+            .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::new(Code::NotFound));
+            }
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "access_key.revoke",
+                    target_kind: "access_key",
+                    target_id: &access_key,
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"user_id": user_id}),
+                },
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// Finds an unrevoked key and decrypts its secret. An operator key whose owner was disabled (or
+/// is no longer an operator) is as good as revoked.
 pub async fn lookup_key(
     pool: &AnyPool,
     mk: &MasterKey,
     access_key: &str,
 ) -> AppResult<Option<KeyInfo>> {
     let row = sqlx::query(
-        "SELECT k.secret_enc, k.owner_kind, k.partner_id, k.customer_id, p.root_id, p.domain_id, p.partner_type \
-         FROM access_keys k LEFT JOIN partners p ON p.id = k.partner_id \
+        "SELECT k.secret_enc, k.owner_kind, k.partner_id, k.customer_id, p.root_id, p.domain_id, p.partner_type, \
+         k.user_id, u.role, u.disabled_at \
+         FROM access_keys k LEFT JOIN partners p ON p.id = k.partner_id LEFT JOIN users u ON u.id = k.user_id \
          WHERE k.access_key = $1 AND k.revoked_at IS NULL",
     )
     .bind(access_key)
     .fetch_optional(pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let secret = mk.open(&r.get::<String, _>(0))?;
     let kind: String = r.get(1);
-    let principal = if kind == "partner" {
-        Principal::Partner {
+    let principal = match kind.as_str() {
+        "partner" => Principal::Partner {
             partner_id: r.get::<Option<String>, _>(2).unwrap_or_default(),
             root_id: r.get::<Option<String>, _>(4).unwrap_or_default(),
             domain_id: r.get::<Option<String>, _>(5).unwrap_or_default(),
@@ -515,12 +673,26 @@ pub async fn lookup_key(
                 .get::<Option<String>, _>(6)
                 .and_then(|t| PartnerType::parse(&t))
                 .ok_or_else(|| AppError::internal("access key of an unknown partner"))?,
-        }
-    } else {
-        Principal::Customer {
+        },
+        "customer" => Principal::Customer {
             customer_id: r.get::<Option<String>, _>(3).unwrap_or_default(),
+        },
+        "operator" => {
+            let active_operator = r.get::<Option<String>, _>(8).as_deref()
+                == Some(Role::Operator.as_str())
+                && r.get::<Option<i64>, _>(9).is_none();
+            match r.get::<Option<String>, _>(7) {
+                Some(user_id) if active_operator => Principal::Operator { user_id },
+                _ => return Ok(None),
+            }
+        }
+        other => {
+            return Err(AppError::internal(format!(
+                "access key with owner kind {other:?}"
+            )))
         }
     };
+    let secret = mk.open(&r.get::<String, _>(0))?;
     Ok(Some(KeyInfo { secret, principal }))
 }
 

@@ -151,19 +151,20 @@ pub async fn grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(customer_id)
     .fetch_all(exec)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Grant {
-                id: r.get(0),
-                partner_id: r.get(1),
-                customer_id: r.get(2),
-                product_id: r.get(3),
-                ratio: Ratio::from_bp(r.get(4))
-                    .ok_or_else(|| AppError::internal("bad discount ratio"))?,
-                created_at: r.get(5),
-            })
-        })
-        .collect()
+    rows.iter().map(grant_of).collect()
+}
+
+/// A grant from a row whose first columns are id, partner_id, customer_id, product_id, ratio_bp,
+/// created_at.
+fn grant_of(r: &sqlx::any::AnyRow) -> AppResult<Grant> {
+    Ok(Grant {
+        id: r.get(0),
+        partner_id: r.get(1),
+        customer_id: r.get(2),
+        product_id: r.get(3),
+        ratio: Ratio::from_bp(r.get(4)).ok_or_else(|| AppError::internal("bad discount ratio"))?,
+        created_at: r.get(5),
+    })
 }
 
 /// A line's price under one discount.
@@ -433,6 +434,113 @@ pub async fn grant_discount(
     )
     .await?;
     Ok(id)
+}
+
+/// A partner revokes one of its discounts: it stops applying to quotes and payments at once
+/// (orders already paid keep theirs). Another partner's discount, an unknown id and one already
+/// revoked are `PC.0404`.
+pub async fn revoke_discount(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner_id: &str,
+    discount_id: &str,
+) -> AppResult<()> {
+    audit::stamp_owned(
+        c,
+        ctx,
+        audit::Stamp {
+            table: "partner_discounts",
+            key_column: "id",
+            stamp_column: "revoked_at",
+            key: discount_id.trim(),
+            partner_id,
+            action: "orders.revoke_discount",
+            target_kind: "discount",
+        },
+    )
+    .await
+}
+
+/// A granted discount as listed, with its customer's account name and when it was revoked.
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub grant: Grant,
+    pub customer_name: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// Filters of a partner's discount list.
+#[derive(Debug, Clone, Default)]
+pub struct DiscountQuery {
+    pub customer_id: Option<String>,
+    pub product_id: Option<String>,
+    /// Revoked discounts too (default: in force only).
+    pub include_revoked: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+const GRANT_SELECT: &str =
+    "SELECT d.id, d.partner_id, d.customer_id, d.product_id, d.ratio_bp, d.created_at, \
+     c.domain_name, d.revoked_at FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
+
+fn row_to_grant(r: &sqlx::any::AnyRow) -> AppResult<GrantRow> {
+    Ok(GrantRow {
+        grant: grant_of(r)?,
+        customer_name: r.get(6),
+        revoked_at: r.get(7),
+    })
+}
+
+/// One discount `partner_id` granted (revoked or not); another partner's is `None`.
+pub async fn find_discount<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    partner_id: &str,
+    discount_id: &str,
+) -> AppResult<Option<GrantRow>> {
+    let row = sqlx::query(&format!(
+        "{GRANT_SELECT} WHERE d.id = $1 AND d.partner_id = $2"
+    ))
+    .bind(discount_id.trim())
+    .bind(partner_id)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(row_to_grant).transpose()
+}
+
+/// The discounts `partner_id` granted, newest first, with the total count.
+pub async fn list_discounts(
+    pool: &AnyPool,
+    partner_id: &str,
+    q: &DiscountQuery,
+) -> AppResult<(i64, Vec<GrantRow>)> {
+    let filters = "WHERE d.partner_id = $1 AND ($2 IS NULL OR d.customer_id = $2) \
+         AND ($3 IS NULL OR d.product_id = $3) AND ($4 = 1 OR d.revoked_at IS NULL)";
+    macro_rules! bind_filters {
+        ($x:expr) => {
+            $x.bind(partner_id)
+                .bind(q.customer_id.clone())
+                .bind(q.product_id.clone())
+                .bind(i64::from(q.include_revoked))
+        };
+    }
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM partner_discounts d {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_filters!(sqlx::query(&format!(
+        "{GRANT_SELECT} {filters} ORDER BY d.created_at DESC, d.id LIMIT $5 OFFSET $6"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    let list = rows
+        .iter()
+        .map(row_to_grant)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((total, list))
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -928,6 +1036,48 @@ pub async fn list_orders(
     q: &OrderQuery,
 ) -> AppResult<(i64, Vec<Order>)> {
     let (partner, customer) = scope(pool, viewer).await?;
+    list_in(pool, partner, customer, None, q).await
+}
+
+/// A master distributor's view of its resellers' customers' orders (the partner console's
+/// "云经销商的客户订单" tab, R11.13): one reseller's, or with `reseller_id` empty every reseller's
+/// beneath it (the orders of its tenant placed with a partner other than itself). Another
+/// partner's reseller, or a caller that is not a master distributor, is `CBC.99000037`.
+pub async fn list_reseller_orders(
+    pool: &AnyPool,
+    distributor_id: &str,
+    reseller_id: Option<&str>,
+    q: &OrderQuery,
+) -> AppResult<(i64, Vec<Order>)> {
+    let mut conn = pool.acquire().await?;
+    let me = partners::get(&mut *conn, distributor_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    if me.partner_type != pc_domain::party::PartnerType::Distributor {
+        return Err(AppError::new(Code::NoResellerPermission));
+    }
+    drop(conn);
+    match reseller_id.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => {
+            let v = Viewer::Partner {
+                partner_id: distributor_id,
+                indirect_partner_id: Some(r),
+            };
+            list_orders(pool, v, q).await
+        }
+        None => list_in(pool, None, None, Some(me.root_id), q).await,
+    }
+}
+
+/// The orders matching `q` within a scope: one partner's, one customer's, the resellers' of a
+/// tenant root (its orders not placed with the root itself); `None` = no restriction.
+async fn list_in(
+    pool: &AnyPool,
+    partner: Option<String>,
+    customer: Option<String>,
+    resellers_of: Option<String>,
+    q: &OrderQuery,
+) -> AppResult<(i64, Vec<Order>)> {
     if q.sub_customer {
         return Ok((0, Vec::new()));
     }
@@ -936,7 +1086,8 @@ pub async fn list_orders(
          AND ($5 IS NULL OR o.created_at >= $5) AND ($6 IS NULL OR o.created_at <= $6) \
          AND ($7 IS NULL OR o.paid_at >= $7) AND ($8 IS NULL OR o.paid_at <= $8) \
          AND ($9 IS NULL OR LOWER(o.service_type_code) = $9) AND ($10 IS NULL OR o.status = $10) \
-         AND ($11 IS NULL OR o.order_type = $11)";
+         AND ($11 IS NULL OR o.order_type = $11) \
+         AND ($12 IS NULL OR (o.root_id = $12 AND o.partner_id <> $12))";
     macro_rules! bind_filters {
         ($x:expr) => {
             $x.bind(partner.clone())
@@ -950,6 +1101,7 @@ pub async fn list_orders(
                 .bind(q.service_type_code.clone())
                 .bind(q.status)
                 .bind(q.order_type)
+                .bind(resellers_of.clone())
         };
     }
     let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
@@ -959,7 +1111,7 @@ pub async fn list_orders(
     .await?;
     let dir = if q.newest_first { "DESC" } else { "ASC" };
     let rows = bind_filters!(sqlx::query(&format!(
-        "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT $12 OFFSET $13"
+        "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT $13 OFFSET $14"
     )))
     .bind(q.limit)
     .bind(q.offset)

@@ -1,4 +1,5 @@
-//! SDK-HMAC-SHA256 authentication for the vendor API (bss-api-spec §1.4, DESIGN §7).
+//! SDK-HMAC-SHA256 authentication for the vendor API and the native API (bss-api-spec §1.4,
+//! DESIGN §7): both surfaces share this verifier, the envelope and the idempotency rules.
 //!
 //! The middleware buffers the body (size-limited), looks the access key up, rebuilds the
 //! canonical request from the request exactly as received, compares signatures in constant time
@@ -49,30 +50,43 @@ impl Caller {
                 customer_id: customer_id.clone(),
                 user_id: None,
             },
+            Principal::Operator { user_id } => Actor::Operator {
+                user_id: user_id.clone(),
+            },
         };
         Ctx::new(actor, self.request_id.clone(), self.now_ms)
     }
 
-    /// The partner id, or `CBC.0155` for a customer's key on a partner-only operation.
+    /// The partner id, or `CBC.0155` for a customer's or an operator's key on a partner-only
+    /// operation.
     pub fn partner_id(&self) -> Result<&str, ApiError> {
         match &self.principal {
             Principal::Partner { partner_id, .. } => Ok(partner_id),
-            Principal::Customer { .. } => Err(ApiError::from(AppError::with(
-                Code::NotAllowed,
-                "This operation is for partners.",
-            ))),
+            Principal::Customer { .. } | Principal::Operator { .. } => {
+                Err(not_allowed("This operation is for partners."))
+            }
         }
     }
 
-    /// The customer id, or `CBC.0155` for a partner's key on a customer-only operation (the
-    /// vendor: "partner operators cannot call" pay / cancel / order discounts).
+    /// The customer id, or `CBC.0155` for a partner's (or an operator's) key on a customer-only
+    /// operation (the vendor: "partner operators cannot call" pay / cancel / order discounts).
     pub fn customer_id(&self) -> Result<&str, ApiError> {
         match &self.principal {
             Principal::Customer { customer_id } => Ok(customer_id),
-            Principal::Partner { .. } => Err(ApiError::from(AppError::with(
-                Code::NotAllowed,
-                "This operation is for customers.",
-            ))),
+            Principal::Partner { .. } | Principal::Operator { .. } => {
+                Err(not_allowed("This operation is for customers."))
+            }
+        }
+    }
+
+    /// The operator's user id, or `CBC.0155` for a partner's or a customer's key on an
+    /// operator-only (native) operation.
+    pub fn operator_id(&self) -> Result<&str, ApiError> {
+        match &self.principal {
+            Principal::Operator { user_id } => Ok(user_id),
+            Principal::Partner { .. } | Principal::Customer { .. } => {
+                Err(not_allowed("This operation is for operators."))
+            }
         }
     }
 
@@ -81,7 +95,24 @@ impl Caller {
         match &self.principal {
             Principal::Partner { partner_id, .. } => format!("partner:{partner_id}"),
             Principal::Customer { customer_id } => format!("customer:{customer_id}"),
+            Principal::Operator { user_id } => format!("operator:{user_id}"),
         }
+    }
+}
+
+fn not_allowed(why: &str) -> ApiError {
+    ApiError(AppError::with(Code::NotAllowed, why))
+}
+
+/// Runs after [`sdk_auth`] on the vendor API: an operator's key reaches native operator
+/// operations only, so every vendor operation refuses it with the `CBC.0155` a key of the wrong
+/// kind gets, before any handler runs.
+pub async fn vendor_principals(req: Request, next: Next) -> Result<Response, ApiError> {
+    match req.extensions().get::<Caller>().map(|c| &c.principal) {
+        Some(Principal::Operator { .. }) => Err(not_allowed(
+            "Operator access keys call the native API (/native/v1) only.",
+        )),
+        _ => Ok(next.run(req).await),
     }
 }
 

@@ -1,10 +1,12 @@
-//! HTTP adapters: the vendor API, the console, health, metrics and the OpenAPI document.
+//! HTTP adapters: the vendor API, the native API, the console, health, metrics and the OpenAPI
+//! document.
 
 pub mod auth;
 pub mod console;
 pub mod error;
 pub mod metrics;
 pub mod middleware;
+pub mod native;
 pub mod openapi;
 pub mod qr;
 pub mod ratelimit;
@@ -20,12 +22,20 @@ use crate::state::AppState;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let vendor = vendor::router().route_layer(axum::middleware::from_fn_with_state(
+    // Layers run outside in: the signature first, then (vendor only) the refusal of operator keys.
+    let vendor = vendor::router()
+        .route_layer(axum::middleware::from_fn(auth::vendor_principals))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::sdk_auth,
+        ));
+    let native = native::router().route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::sdk_auth,
     ));
     Router::new()
         .merge(vendor)
+        .merge(native)
         .merge(console::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -1,10 +1,15 @@
-//! `/openapi.json`: generated from [`super::vendor::OPERATIONS`] and the request/response types'
-//! derived JSON Schemas, so it cannot drift from the code.
+//! `/openapi.json`: generated from [`super::vendor::OPERATIONS`], [`super::native::OPERATIONS`]
+//! and the request/response types' derived JSON Schemas, so it cannot drift from the code.
 
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
-use super::vendor::operations;
+use super::vendor::Operation;
+
+/// Every documented operation: the vendor API's, then the native API's.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    super::vendor::operations().chain(super::native::operations())
+}
 
 pub fn document() -> Value {
     let mut gen = SchemaSettings::draft2020_12()
@@ -49,7 +54,7 @@ pub fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Partner Center API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Vendor-compatible partner API (BSS). Authenticate with SDK-HMAC-SHA256 access-key signatures."},
+                 "description": "Vendor-compatible partner API (BSS, /v2 and /v3) and the native API (/native/v1: catalogue, discount and order administration for operators and partners). Both authenticate with SDK-HMAC-SHA256 access-key signatures and answer errors as {\"error_code\",\"error_msg\"}; writes accept X-Idempotency-Key."},
         "paths": paths,
         "components": {
             "schemas": schemas,

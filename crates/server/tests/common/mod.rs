@@ -369,3 +369,54 @@ impl TestApp {
         .await
     }
 }
+
+/// The partners and customers the order tests share: a distributor `d` with reseller `r`,
+/// another distributor `o`; resale customer `c` of `d`, resale customer `rc` of `r`, consulting
+/// customer `cc` of `d`, resale customer `oc` of `o`. Account names are `{prefix}-cust`,
+/// `{prefix}-rcust`, `{prefix}-ccust`, `{prefix}-ocust`.
+pub struct OrdersWorld {
+    pub d: partners::CreatedPartner,
+    pub r: partners::CreatedPartner,
+    pub o: partners::CreatedPartner,
+    pub c: customers::CreatedCustomer,
+    pub rc: customers::CreatedCustomer,
+    pub cc: customers::CreatedCustomer,
+    pub oc: customers::CreatedCustomer,
+}
+
+impl TestApp {
+    pub async fn orders_world(&self, prefix: &str) -> OrdersWorld {
+        let d = self.partner(PartnerType::Distributor, None).await;
+        let r = self
+            .partner(PartnerType::Reseller, Some(&d.partner_id))
+            .await;
+        let o = self.partner(PartnerType::Distributor, None).await;
+        let name = |s: &str| format!("{prefix}-{s}");
+        let c = self
+            .customer(&d.partner_id, AssociationType::Resale, &name("cust"), "x")
+            .await;
+        let rc = self
+            .customer(&r.partner_id, AssociationType::Resale, &name("rcust"), "x")
+            .await;
+        let cc = self
+            .customer(
+                &d.partner_id,
+                AssociationType::Consulting,
+                &name("ccust"),
+                "x",
+            )
+            .await;
+        let oc = self
+            .customer(&o.partner_id, AssociationType::Resale, &name("ocust"), "x")
+            .await;
+        OrdersWorld {
+            d,
+            r,
+            o,
+            c,
+            rc,
+            cc,
+            oc,
+        }
+    }
+}

@@ -1,16 +1,13 @@
 //! Shared setup of the order, resource and refund tests: a distributor tree with customers of
 //! each association type, funding, placing and paying orders, coupons.
 
-use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::orders::{self, Item};
-use pc_app::services::partners::CreatedPartner;
 use pc_app::services::{coupons, funds};
 use pc_app::store::ledger;
 use pc_app::{Actor, Ctx};
 use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::PeriodType;
-use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::Money;
 use serde_json::Value;
 
@@ -28,45 +25,9 @@ pub fn app_now(app: &TestApp) -> i64 {
     pc_app::clock::Clock::now_ms(&app.clock)
 }
 
-/// A distributor `d` with reseller `r`, another distributor `o`; resale customer `c` of `d`,
-/// resale customer `rc` of `r`, consulting customer `cc` of `d`, customer `oc` of `o`.
-pub struct World {
-    pub d: CreatedPartner,
-    pub r: CreatedPartner,
-    pub o: CreatedPartner,
-    pub c: CreatedCustomer,
-    pub rc: CreatedCustomer,
-    pub cc: CreatedCustomer,
-    pub oc: CreatedCustomer,
-}
-
-pub async fn world(app: &TestApp) -> World {
-    let d = app.partner(PartnerType::Distributor, None).await;
-    let r = app
-        .partner(PartnerType::Reseller, Some(&d.partner_id))
-        .await;
-    let o = app.partner(PartnerType::Distributor, None).await;
-    let c = app
-        .customer(&d.partner_id, AssociationType::Resale, "ord-cust", "x")
-        .await;
-    let rc = app
-        .customer(&r.partner_id, AssociationType::Resale, "ord-rcust", "x")
-        .await;
-    let cc = app
-        .customer(&d.partner_id, AssociationType::Consulting, "ord-ccust", "x")
-        .await;
-    let oc = app
-        .customer(&o.partner_id, AssociationType::Resale, "ord-ocust", "x")
-        .await;
-    World {
-        d,
-        r,
-        o,
-        c,
-        rc,
-        cc,
-        oc,
-    }
+/// The usual order-test world (`TestApp::orders_world`), account names prefixed `ord`.
+pub async fn world(app: &TestApp) -> OrdersWorld {
+    app.orders_world("ord").await
 }
 
 pub fn cust_ctx(app: &TestApp, customer_id: &str) -> Ctx {

@@ -586,6 +586,37 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "负数为退款金额，正数为已使用金额或手续费。",
             "Negative amounts were refunded; positive ones were used or charged as a fee.",
         ),
+        // -- native API helper: discounts, operator keys, resellers' orders --
+        "discounts" => ("折扣", "Discounts"),
+        "disc_floor" => ("运营方允许的最低折扣", "Lowest discount the operator allows"),
+        "disc_floor_hint" => (
+            "伙伴授予客户的折扣不能低于该折扣；修改后只约束新授予的折扣，已授予的折扣继续有效。",
+            "Partners cannot grant their customers a lower ratio than this. A change applies to new grants; discounts already granted stay in force.",
+        ),
+        "disc_new_floor" => ("新的最低折扣", "New lowest discount"),
+        "disc_ratio" => ("折扣", "Discount"),
+        "disc_ratio_placeholder" => ("如 8.5折、85% 或 0.85", "e.g. 8.5折, 85% or 0.85"),
+        "disc_ratio_invalid" => (
+            "请按“8.5折”、“85%”或“0.85”的形式填写折扣（须大于 0 且小于原价）。",
+            "Enter the discount as \"8.5折\", \"85%\" or \"0.85\" (more than 0 and less than the list price).",
+        ),
+        "disc_of_list_price" => ("原价", "of list price"),
+        "disc_all_products" => ("全部产品", "All products"),
+        "disc_grant" => ("授予折扣", "Grant discount"),
+        "disc_in_force" => ("生效中", "In force"),
+        "disc_with_revoked" => ("含已撤销", "Including revoked"),
+        "disc_revoke_confirm" => (
+            "撤销后客户将无法在询价和支付时使用该折扣，确定撤销？",
+            "The customer will no longer be offered this discount in quotes and payments. Revoke it?",
+        ),
+        "operator_key_hint" => (
+            "运营人员的访问密钥只能调用原生接口（/native/v1）中的运营操作，调用 BSS 接口会被拒绝。签名时账号 ID 为您的用户 ID。",
+            "Operator access keys call the operator operations of the native API (/native/v1) only; the BSS API refuses them. Sign with your user ID as the account ID.",
+        ),
+        "orders_tab_mine" => ("我的客户订单", "My customers' orders"),
+        "orders_tab_resellers" => ("云经销商的客户订单", "Resellers' customers' orders"),
+        "orders_reseller" => ("云经销商", "Cloud reseller"),
+        "orders_all_resellers" => ("全部云经销商", "All resellers"),
         _ => return "??",
     };
     match lang {

@@ -20,8 +20,10 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("quotas", "/console/quotas", "quotas"),
             ("catalog", "/console/catalog", "catalog"),
             ("orders", "/console/orders", "orders"),
+            ("discounts", "/console/discounts", "discounts"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
+            ("access-keys", "/console/access-keys", "access_keys"),
         ],
         Role::PartnerAdmin => &[
             ("home", "/console", "home"),
@@ -29,6 +31,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("funds", "/console/funds", "funds"),
             ("invites", "/console/invites", "invites"),
             ("orders", "/console/orders", "orders"),
+            ("discounts", "/console/discounts", "discounts"),
             ("access-keys", "/console/access-keys", "access_keys"),
             ("vouchers", "/console/vouchers", "voucher_management"),
             (

@@ -5,6 +5,7 @@
 mod capability;
 mod coupons;
 mod customers;
+mod discounts;
 mod funds;
 pub mod i18n;
 mod invites;
@@ -13,6 +14,7 @@ mod layout;
 mod orders;
 mod pages;
 mod pay;
+mod reseller_orders;
 mod resources;
 mod tree;
 mod unbind;
@@ -68,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(capability::router())
         .merge(resources::router())
         .merge(unsubscribe::router())
+        .merge(discounts::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

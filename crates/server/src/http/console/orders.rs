@@ -454,9 +454,13 @@ async fn orders_page(
         ..Default::default()
     })
     .map_err(|e| internal(lang, e))?;
-    let (total, list) = orders::list_orders(st.db.read(), v, &query)
+    let scope = super::reseller_orders::OrderScope::from_query(&c, &q);
+    let (total, list) = scope
+        .list(&st.db, &c, v, &query)
         .await
         .map_err(|e| internal(lang, e))?;
+    let scope_nav = scope.nav(&st.db, &c).await.map_err(|e| internal(lang, e))?;
+    let base = scope.link_prefix();
     let en = lang == Lang::En;
     let tabs = [
         ("", "order_tab_all"),
@@ -467,8 +471,9 @@ async fn orders_page(
         ("6", "order_status_6"),
     ];
     let body = html! {
+        (scope_nav)
         nav.tabs #order-tabs { @for (s, key) in tabs {
-            a href=(format!("/console/orders?status={s}")) .active[status == s] data-status=(s) { (t(lang, key)) }
+            a href=(format!("{base}status={s}")) .active[status == s] data-status=(s) { (t(lang, key)) }
         } }
         p { (t(lang, "total")) ": " span #order-count { (total) } }
         table #orders {
@@ -488,7 +493,7 @@ async fn orders_page(
                 }
             } }
         }
-        (pager(offset, PAGE, total, &format!("/console/orders?status={status}&"), lang))
+        (pager(offset, PAGE, total, &format!("{base}status={status}&"), lang))
     };
     Ok(page(lang, Some(&c), t(lang, "orders"), body).into_response())
 }

@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use pc_app::services::customers;
+use pc_app::services::identity::KeyOwner;
 use pc_app::services::{identity, partners};
 use pc_app::store::{audit, ledger, outbox};
 use pc_app::{Actor, Code, Ctx};
@@ -378,11 +379,24 @@ pub(super) fn enc(s: &str) -> String {
     out
 }
 
+/// Whose keys the access-key page manages: a partner admin's partner's, or an operator's own
+/// (operator keys call the native API's operator operations only).
+fn key_owner(c: &Console) -> KeyOwner {
+    match c.user.role {
+        Role::Operator => KeyOwner::Operator {
+            user_id: c.user.user_id.clone(),
+        },
+        _ => KeyOwner::Partner {
+            partner_id: c.user.partner_id.clone().unwrap_or_default(),
+        },
+    }
+}
+
 pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
-    c.require(&[Role::PartnerAdmin])?;
+    c.require(&[Role::PartnerAdmin, Role::Operator])?;
     let lang = c.lang;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let keys = identity::list_partner_keys(st.db.read(), &pid)
+    let operator = c.user.role == Role::Operator;
+    let keys = identity::list_keys(st.db.read(), &key_owner(&c))
         .await
         .map_err(|e| internal(lang, e))?;
     let flash_key = pc_app::crypto::sha256_hex(c.token.as_bytes());
@@ -400,6 +414,9 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
                     dt { (t(lang, "secret_key")) } dd { code #new-secret { (k.secret_key) } }
                 }
             }
+        }
+        @if operator {
+            p #operator-key-hint { (t(lang, "operator_key_hint")) " X-Domain-Id: " code { (c.user.user_id) } }
         }
         div.card {
             form #create-key-form method="post" action="/console/access-keys" {
@@ -442,18 +459,27 @@ pub async fn create_access_key(
     c: Console,
     Form(f): Form<CreateKeyForm>,
 ) -> Page {
-    c.require(&[Role::PartnerAdmin])?;
+    c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let key = identity::create_partner_key(
-        &st.db,
-        c.ctx(),
-        st.master_key.clone(),
-        pid,
-        f.description.trim().to_string(),
-    )
-    .await
-    .map_err(|e| {
+    let description = f.description.trim().to_string();
+    let made = match key_owner(&c) {
+        KeyOwner::Operator { user_id } => {
+            identity::create_operator_key(
+                &st.db,
+                c.ctx(),
+                st.master_key.clone(),
+                user_id,
+                description,
+            )
+            .await
+        }
+        _ => {
+            let pid = c.user.partner_id.clone().unwrap_or_default();
+            identity::create_partner_key(&st.db, c.ctx(), st.master_key.clone(), pid, description)
+                .await
+        }
+    };
+    let key = made.map_err(|e| {
         (
             StatusCode::BAD_REQUEST,
             message_page(
@@ -477,12 +503,18 @@ pub async fn revoke_access_key(
     Path(ak): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Page {
-    c.require(&[Role::PartnerAdmin])?;
+    c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    identity::revoke_partner_key(&st.db, c.ctx(), pid, ak.clone())
-        .await
-        .map_err(|e| internal(c.lang, e))?;
+    match key_owner(&c) {
+        KeyOwner::Operator { user_id } => {
+            identity::revoke_operator_key(&st.db, c.ctx(), user_id, ak.clone()).await
+        }
+        _ => {
+            let pid = c.user.partner_id.clone().unwrap_or_default();
+            identity::revoke_partner_key(&st.db, c.ctx(), pid, ak.clone()).await
+        }
+    }
+    .map_err(|e| internal(c.lang, e))?;
     st.keys.evict(&ak);
     Ok(Redirect::to("/console/access-keys").into_response())
 }

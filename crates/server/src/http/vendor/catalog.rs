@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use pc_app::services::identity::Principal;
 use pc_app::services::{catalog, orders};
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
 use pc_domain::orders::{PeriodType, RATING_DISCOUNT_PARTNER};
 use pc_domain::Money;
@@ -318,6 +318,15 @@ async fn list_rate_on_period_detail(
     let customer = match &caller.principal {
         Principal::Customer { customer_id } => Some(customer_id.as_str()),
         Principal::Partner { .. } => None,
+        // Refused before any vendor handler (`auth::vendor_principals`); refused here again so
+        // that the rule does not hang on the router alone.
+        Principal::Operator { .. } => {
+            return Err(AppError::with(
+                Code::NotAllowed,
+                "This operation is for partners and customers.",
+            )
+            .into())
+        }
     };
     let quote = orders::quote_priced(&mut conn, customer, priced).await?;
     let official_results = quote

@@ -24,7 +24,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// One vendor operation: how it is routed and how it is documented.
+/// One operation of the vendor or the native API: how it is routed and how it is documented.
 pub struct Operation {
     pub name: &'static str,
     pub method: Method,
@@ -60,9 +60,18 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
 
 /// The vendor router: operations sharing a path are merged into one method router.
 pub fn router() -> axum::Router<AppState> {
+    router_of(operations(), |_, r| r)
+}
+
+/// A router serving `ops` (the vendor's or the native API's table), each operation's method
+/// router passed through `wrap` (to add a layer of its own) before those sharing a path merge.
+pub fn router_of(
+    ops: impl Iterator<Item = &'static Operation>,
+    wrap: impl Fn(&'static Operation, MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> axum::Router<AppState> {
     let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
-    for op in operations() {
-        let r = (op.route)();
+    for op in ops {
+        let r = wrap(op, (op.route)());
         let merged = match by_path.remove(op.path) {
             Some(existing) => existing.merge(r),
             None => r,
@@ -87,7 +96,7 @@ pub fn json_response(status: u16, body: String) -> Response {
     r
 }
 
-/// Runs a vendor write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
+/// Runs a vendor or native write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
 /// the key, the business writes and the response commit together; a retry gets the saved
 /// response, a different request under the same key gets `PC.0409`.
 pub async fn idempotent_write<T, F>(

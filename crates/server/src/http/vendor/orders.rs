@@ -32,12 +32,20 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The reader of an order operation: a customer reads its own, a partner its customers' (or, a
 /// master distributor naming `indirect_partner_id`, its reseller's customers').
+///
+/// An operator's key never gets here (`auth::vendor_principals` refuses it on every vendor
+/// operation); should it, it reads as a partner that does not exist, which every order and
+/// resource service refuses, so it can never become [`Viewer::Operator`] through this API.
 pub fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
     match &caller.principal {
         Principal::Customer { customer_id } => Viewer::Customer(customer_id),
         Principal::Partner { partner_id, .. } => Viewer::Partner {
             partner_id,
             indirect_partner_id: indirect_partner_id.filter(|s| !s.trim().is_empty()),
+        },
+        Principal::Operator { .. } => Viewer::Partner {
+            partner_id: "",
+            indirect_partner_id: None,
         },
     }
 }
@@ -104,10 +112,11 @@ fn line_amount_info(l: &OrderLine, discount_type: Option<&str>) -> AmountInfomat
 // ----------------------------------------------------------------------------------------------
 // §2.21 list_customer_orders
 
-/// Query of `list_customer_orders`; every value a string so that empty values mean "no filter"
-/// and bad ones answer `CBC.0100` naming the field (`order_type` is a string on the wire).
+/// The filters of `list_customer_orders` (also the native API's operator order list); every
+/// value a string so that empty values mean "no filter" and bad ones answer `CBC.0100` naming the
+/// field (`order_type` is a string on the wire).
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct ListCustomerOrdersQuery {
+pub struct OrderFilters {
     pub order_id: Option<String>,
     pub customer_id: Option<String>,
     pub create_time_begin: Option<String>,
@@ -120,8 +129,36 @@ pub struct ListCustomerOrdersQuery {
     pub order_by: Option<String>,
     pub payment_time_begin: Option<String>,
     pub payment_time_end: Option<String>,
-    pub indirect_partner_id: Option<String>,
     pub method: Option<String>,
+}
+
+impl OrderFilters {
+    /// Parses the filters (`CBC.0100` naming the field).
+    pub fn parse(self) -> Result<OrderQuery, ApiError> {
+        Ok(OrderQuery::parse(RawOrderQuery {
+            order_id: self.order_id,
+            customer_id: self.customer_id,
+            create_time_begin: self.create_time_begin,
+            create_time_end: self.create_time_end,
+            service_type_code: self.service_type_code,
+            status: self.status,
+            order_type: self.order_type,
+            limit: self.limit,
+            offset: self.offset,
+            order_by: self.order_by,
+            payment_time_begin: self.payment_time_begin,
+            payment_time_end: self.payment_time_end,
+            method: self.method,
+        })?)
+    }
+}
+
+/// Query of `list_customer_orders`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListCustomerOrdersQuery {
+    #[serde(flatten)]
+    pub filters: OrderFilters,
+    pub indirect_partner_id: Option<String>,
 }
 
 /// `CustomerOrderV2`.
@@ -160,21 +197,7 @@ async fn list_customer_orders(
     VendorQuery(q): VendorQuery<ListCustomerOrdersQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
-    let query = OrderQuery::parse(RawOrderQuery {
-        order_id: q.order_id,
-        customer_id: q.customer_id,
-        create_time_begin: q.create_time_begin,
-        create_time_end: q.create_time_end,
-        service_type_code: q.service_type_code,
-        status: q.status,
-        order_type: q.order_type,
-        limit: q.limit,
-        offset: q.offset,
-        order_by: q.order_by,
-        payment_time_begin: q.payment_time_begin,
-        payment_time_end: q.payment_time_end,
-        method: q.method,
-    })?;
+    let query = q.filters.parse()?;
     let (total_count, list) = orders::list_orders(
         st.db.read(),
         viewer(&caller, q.indirect_partner_id.as_deref()),
@@ -252,6 +275,33 @@ pub struct CustomerOrderV3 {
     pub pending_payment_end_time: Option<String>,
 }
 
+/// An order as `CustomerOrderV3` (names in English when `en`).
+pub fn order_v3(o: &Order, en: bool) -> CustomerOrderV3 {
+    let pending = o.status() == Some(OrderStatus::PendingPayment);
+    CustomerOrderV3 {
+        order_id: o.order_id.clone(),
+        customer_id: o.customer_id.clone(),
+        service_type_code: o.service_type_code.clone(),
+        service_type_name: o.service_type_name(en).map(str::to_string),
+        source_type: o.source_type,
+        status: o.status,
+        order_type: o.order_type,
+        amount_after_discount: o.amount_after_discount,
+        official_amount: o.official_amount,
+        measure_id: MEASURE_YUAN,
+        create_time: timefmt::format_utc(o.created_at),
+        payment_time: o.paid_at.map(timefmt::format_utc),
+        currency: o.currency.clone(),
+        contract_id: None,
+        amount_info: amount_info(o),
+        user_name: o.user_name.clone(),
+        pending_payment_end_time: o
+            .payment_deadline
+            .filter(|_| pending)
+            .map(timefmt::format_utc),
+    }
+}
+
 /// `OrderLineItemEntityV2`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct OrderLineItemEntityV2 {
@@ -307,31 +357,9 @@ async fn show_customer_order_details(
     )
     .await?;
     let o = &d.order;
-    let pending = o.status() == Some(OrderStatus::PendingPayment);
     ok_json(&ShowCustomerOrderDetailsResponse {
         total_count: d.lines.len() as i64,
-        order_info: CustomerOrderV3 {
-            order_id: o.order_id.clone(),
-            customer_id: o.customer_id.clone(),
-            service_type_code: o.service_type_code.clone(),
-            service_type_name: o.service_type_name(en).map(str::to_string),
-            source_type: o.source_type,
-            status: o.status,
-            order_type: o.order_type,
-            amount_after_discount: o.amount_after_discount,
-            official_amount: o.official_amount,
-            measure_id: MEASURE_YUAN,
-            create_time: timefmt::format_utc(o.created_at),
-            payment_time: o.paid_at.map(timefmt::format_utc),
-            currency: o.currency.clone(),
-            contract_id: None,
-            amount_info: amount_info(o),
-            user_name: o.user_name.clone(),
-            pending_payment_end_time: o
-                .payment_deadline
-                .filter(|_| pending)
-                .map(timefmt::format_utc),
-        },
+        order_info: order_v3(o, en),
         order_line_items: d
             .lines
             .iter()

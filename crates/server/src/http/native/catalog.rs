@@ -1,0 +1,336 @@
+//! Operator catalogue administration: list, create and update products with their prices (per
+//! month, per year, pay-per-use per hour), names and spec descriptions in both languages and the
+//! on-sale flag. The rules are `pc_app::services::catalog::save_product`'s, the same the operator
+//! console uses.
+//!
+//! **Create vs update (decision).** `POST` creates and refuses an existing `product_id`
+//! (`PC.0001`); `PUT …/{product_id}` changes an existing product (`PC.0404` for an unknown one)
+//! and is partial: a field left out keeps its value, an optional field sent as `null` (a price,
+//! `size_measure_id`) is cleared. The id itself never changes. Products are never deleted: an
+//! operator takes one off sale with `"active": false` (orders and resources keep naming it).
+
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use pc_app::services::catalog::{self, Product, ProductInput};
+use pc_app::{AppError, Code};
+use pc_domain::Money;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{double_option, flag, page, Decimal};
+use crate::http::auth::{Caller, VendorJson, VendorQuery};
+use crate::http::error::ApiError;
+use crate::http::vendor::{idempotent_write, ok_json, schema, Operation};
+use crate::state::AppState;
+
+pub const OPERATIONS: &[Operation] = &[LIST_PRODUCTS, CREATE_PRODUCT, UPDATE_PRODUCT];
+
+const PRODUCTS: &str = "/native/v1/catalog/products";
+
+/// A product as the native API shows it: both languages, prices in yuan (`null`: not sold so).
+/// A wire type of its own (not the service's `Product`) so that a change to the service struct
+/// cannot silently change the published contract, and so it carries its JSON Schema.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NativeProduct {
+    pub product_id: String,
+    pub service_type_code: String,
+    pub service_type_name_zh: String,
+    pub service_type_name_en: String,
+    pub resource_type_code: String,
+    pub resource_type_name_zh: String,
+    pub resource_type_name_en: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub spec_desc_zh: String,
+    pub spec_desc_en: String,
+    /// Linear products: 14 count, 15 Mbit/s, 17 GB (prices are per unit of size).
+    pub size_measure_id: Option<i64>,
+    #[schemars(with = "Option<f64>")]
+    pub month_price: Option<Money>,
+    #[schemars(with = "Option<f64>")]
+    pub year_price: Option<Money>,
+    #[schemars(with = "Option<f64>")]
+    pub hour_price: Option<Money>,
+    pub active: bool,
+}
+
+impl From<Product> for NativeProduct {
+    fn from(p: Product) -> Self {
+        NativeProduct {
+            product_id: p.product_id,
+            service_type_code: p.service_type_code,
+            service_type_name_zh: p.service_type_name_zh,
+            service_type_name_en: p.service_type_name_en,
+            resource_type_code: p.resource_type_code,
+            resource_type_name_zh: p.resource_type_name_zh,
+            resource_type_name_en: p.resource_type_name_en,
+            resource_spec: p.resource_spec,
+            region: p.region,
+            name_zh: p.name_zh,
+            name_en: p.name_en,
+            spec_desc_zh: p.spec_desc_zh,
+            spec_desc_en: p.spec_desc_en,
+            size_measure_id: p.size_measure_id,
+            month_price: p.month_price,
+            year_price: p.year_price,
+            hour_price: p.hour_price,
+            active: p.active,
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// native_list_products
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListProductsQuery {
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    /// `true`: products off sale too.
+    pub include_inactive: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListProductsResponse {
+    pub total_count: i64,
+    pub products: Vec<NativeProduct>,
+}
+
+async fn list_products(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorQuery(q): VendorQuery<ListProductsQuery>,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    let (offset, limit) = page(q.offset, q.limit)?;
+    let all = flag("include_inactive", q.include_inactive.as_deref())?;
+    // The catalogue is small (operator-managed), so it is paged in memory in catalogue order.
+    let list = catalog::products(st.db.read(), all).await?;
+    ok_json(&ListProductsResponse {
+        total_count: list.len() as i64,
+        products: list
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(NativeProduct::from)
+            .collect(),
+    })
+}
+
+const LIST_PRODUCTS: Operation = Operation {
+    name: "native_list_products",
+    method: Method::GET,
+    path: PRODUCTS,
+    summary: "List the catalogue's products with their prices (operators; include_inactive=true for products off sale)",
+    callers: "operator",
+    request: None,
+    response: schema::<ListProductsResponse>,
+    route: || get(list_products),
+};
+
+// ----------------------------------------------------------------------------------------------
+// native_create_product
+
+/// A new product.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProductReq {
+    pub product_id: String,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub spec_desc_zh: String,
+    #[serde(default)]
+    pub spec_desc_en: String,
+    pub size_measure_id: Option<i64>,
+    /// Yuan per month (per unit of size for linear products); a product needs a monthly or a
+    /// yearly price.
+    pub month_price: Option<Decimal>,
+    pub year_price: Option<Decimal>,
+    pub hour_price: Option<Decimal>,
+    /// On sale (default true).
+    pub active: Option<bool>,
+}
+
+fn money(field: &str, d: Option<&Decimal>) -> Result<Option<Money>, ApiError> {
+    d.map(|d| {
+        Money::parse(d.0.trim()).map_err(|_| {
+            ApiError::from(AppError::invalid(format!(
+                "{field} must be an amount in yuan with at most 2 decimals, like 35.00"
+            )))
+        })
+    })
+    .transpose()
+}
+
+/// Saves `input` after checking that the product does (`update`) or does not yet exist, in one
+/// transaction with the write; answers the product as saved.
+async fn save(
+    st: &AppState,
+    caller: &Caller,
+    update: bool,
+    input: impl FnOnce(Option<Product>) -> Result<ProductInput, AppError> + Send + 'static,
+    product_id: String,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    idempotent_write(st, caller, move |c, ctx| {
+        Box::pin(async move {
+            let existing = catalog::product(&mut *c, &product_id).await?;
+            match (&existing, update) {
+                (Some(_), false) => {
+                    return Err(AppError::with(
+                        Code::AlreadyExists,
+                        format!("product {product_id} exists; update it with PUT"),
+                    ))
+                }
+                (None, true) => {
+                    return Err(AppError::with(
+                        Code::NotFound,
+                        format!("product {product_id}"),
+                    ))
+                }
+                _ => {}
+            }
+            catalog::save_product(c, &ctx, input(existing)?).await?;
+            let saved = catalog::product(&mut *c, &product_id)
+                .await?
+                .ok_or_else(|| AppError::internal("product vanished after saving"))?;
+            Ok(NativeProduct::from(saved))
+        })
+    })
+    .await
+}
+
+async fn create_product(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<CreateProductReq>,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    let input = ProductInput {
+        product_id: req.product_id.trim().to_string(),
+        service_type_code: req.service_type_code.trim().to_string(),
+        resource_type_code: req.resource_type_code.trim().to_string(),
+        resource_spec: req.resource_spec,
+        region: req.region,
+        name_zh: req.name_zh,
+        name_en: req.name_en,
+        spec_desc_zh: req.spec_desc_zh,
+        spec_desc_en: req.spec_desc_en,
+        size_measure_id: req.size_measure_id,
+        month_price: money("month_price", req.month_price.as_ref())?,
+        year_price: money("year_price", req.year_price.as_ref())?,
+        hour_price: money("hour_price", req.hour_price.as_ref())?,
+        active: req.active.unwrap_or(true),
+    };
+    let id = input.product_id.clone();
+    save(&st, &caller, false, move |_| Ok(input), id).await
+}
+
+const CREATE_PRODUCT: Operation = Operation {
+    name: "native_create_product",
+    method: Method::POST,
+    path: PRODUCTS,
+    summary: "Create a product with its prices, names and spec descriptions (operators)",
+    callers: "operator",
+    request: Some(schema::<CreateProductReq>),
+    response: schema::<NativeProduct>,
+    route: || post(create_product),
+};
+
+// ----------------------------------------------------------------------------------------------
+// native_update_product
+
+/// Changes to a product: a field left out keeps its value; `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProductReq {
+    pub service_type_code: Option<String>,
+    pub resource_type_code: Option<String>,
+    pub resource_spec: Option<String>,
+    pub region: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub spec_desc_zh: Option<String>,
+    pub spec_desc_en: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schemars(with = "Option<i64>")]
+    pub size_measure_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schemars(with = "Option<Decimal>")]
+    pub month_price: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schemars(with = "Option<Decimal>")]
+    pub year_price: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schemars(with = "Option<Decimal>")]
+    pub hour_price: Option<Option<Decimal>>,
+    pub active: Option<bool>,
+}
+
+async fn update_product(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(product_id): Path<String>,
+    VendorJson(req): VendorJson<UpdateProductReq>,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    // Amounts are parsed before the transaction so a bad one writes nothing and names its field.
+    let month = req
+        .month_price
+        .map(|v| money("month_price", v.as_ref()))
+        .transpose()?;
+    let year = req
+        .year_price
+        .map(|v| money("year_price", v.as_ref()))
+        .transpose()?;
+    let hour = req
+        .hour_price
+        .map(|v| money("hour_price", v.as_ref()))
+        .transpose()?;
+    let id = product_id.clone();
+    let input = move |existing: Option<Product>| {
+        let p = existing.ok_or_else(|| AppError::new(Code::NotFound))?;
+        let keep = |new: Option<String>, old: String| new.unwrap_or(old);
+        Ok(ProductInput {
+            product_id: p.product_id,
+            service_type_code: keep(req.service_type_code, p.service_type_code)
+                .trim()
+                .to_string(),
+            resource_type_code: keep(req.resource_type_code, p.resource_type_code)
+                .trim()
+                .to_string(),
+            resource_spec: keep(req.resource_spec, p.resource_spec),
+            region: keep(req.region, p.region),
+            name_zh: keep(req.name_zh, p.name_zh),
+            name_en: keep(req.name_en, p.name_en),
+            spec_desc_zh: keep(req.spec_desc_zh, p.spec_desc_zh),
+            spec_desc_en: keep(req.spec_desc_en, p.spec_desc_en),
+            size_measure_id: req.size_measure_id.unwrap_or(p.size_measure_id),
+            month_price: month.unwrap_or(p.month_price),
+            year_price: year.unwrap_or(p.year_price),
+            hour_price: hour.unwrap_or(p.hour_price),
+            active: req.active.unwrap_or(p.active),
+        })
+    };
+    save(&st, &caller, true, input, id).await
+}
+
+const UPDATE_PRODUCT: Operation = Operation {
+    name: "native_update_product",
+    method: Method::PUT,
+    path: "/native/v1/catalog/products/{product_id}",
+    summary: "Change a product's prices, names, spec descriptions or on-sale flag; fields left out keep their values (operators)",
+    callers: "operator",
+    request: Some(schema::<UpdateProductReq>),
+    response: schema::<NativeProduct>,
+    route: || put(update_product),
+};
