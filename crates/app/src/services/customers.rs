@@ -14,6 +14,7 @@ use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
 use crate::services::{delegation, partners};
+use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
 
 /// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
@@ -373,59 +374,115 @@ pub struct Listing {
 }
 
 /// The customers of one scope with the filters of `q` (its `indirect_partner_id` is not used
-/// here). One SQL text per scope, sharing the filters and the columns.
+/// here). The `WHERE` holds only the filters the request sent (a statement per filter set, so
+/// PostgreSQL plans each for what it filters on), and the total is counted as cheaply as the
+/// filters allow: a partner's unfiltered total is the count the association triggers keep
+/// (migration 0013); filters on the association alone count `associations` without joining
+/// `customers`; only customer-side filters count the join.
 async fn query_customers(
     pool: &AnyPool,
     scope: ListScope<'_>,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
-    let (from, first, order) = match scope {
-        ListScope::Partner(id) => (
-            "FROM associations a JOIN customers c ON c.id = a.customer_id JOIN partners p ON p.id = a.partner_id \
-             WHERE a.partner_id = $1 AND a.ended_at IS NULL",
-            Some(id.to_string()),
-            "a.associated_at DESC, c.id",
-        ),
-        ListScope::All { partner } => (
-            "FROM customers c LEFT JOIN associations a ON a.customer_id = c.id AND a.ended_at IS NULL \
-             LEFT JOIN partners p ON p.id = a.partner_id \
-             WHERE ($1 IS NULL OR p.name LIKE $1 ESCAPE '\\' OR p.id LIKE $1 ESCAPE '\\')",
-            partner.filter(|s| !s.is_empty()).map(like_pattern),
-            "c.created_at DESC, c.id",
-        ),
-    };
-    let filters = format!(
-        "{from} \
-        AND ($2 IS NULL OR c.domain_name LIKE $2 ESCAPE '\\') \
-        AND ($3 IS NULL OR c.real_name LIKE $3 ESCAPE '\\') \
-        AND ($4 IS NULL OR a.label LIKE $4 ESCAPE '\\') \
-        AND ($5 IS NULL OR a.association_type = $5) \
-        AND ($6 IS NULL OR a.associated_at >= $6) \
-        AND ($7 IS NULL OR a.associated_at <= $7) \
-        AND ($8 IS NULL OR c.id = $8)"
-    );
-    macro_rules! bind_filters {
-        ($q:expr) => {
-            $q.bind(first.clone())
-                .bind(q.account_name.as_deref().map(like_pattern))
-                .bind(q.customer.as_deref().map(like_pattern))
-                .bind(q.label.as_deref().map(like_pattern))
-                .bind(q.association_type)
-                .bind(q.associated_from)
-                .bind(q.associated_to)
-                .bind(q.customer_id.clone())
-        };
+    // Association-side conditions (partner scope: they need no customer row).
+    let mut assoc = Conditions::new(2);
+    if let Some(v) = &q.label {
+        assoc.add("a.label LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(v)));
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {filters}")))
+    if let Some(v) = q.association_type {
+        assoc.add("a.association_type = ?", Arg::Int(v));
+    }
+    if let Some(v) = q.associated_from {
+        assoc.add("a.associated_at >= ?", Arg::Int(v));
+    }
+    if let Some(v) = q.associated_to {
+        assoc.add("a.associated_at <= ?", Arg::Int(v));
+    }
+    let (from, first, order) = match scope {
+        ListScope::Partner(id) => {
+            if let Some(v) = &q.customer_id {
+                assoc.add("a.customer_id = ?", Arg::Text(v.clone()));
+            }
+            (
+                "FROM associations a JOIN customers c ON c.id = a.customer_id JOIN partners p ON p.id = a.partner_id \
+                 WHERE a.partner_id = $1 AND a.ended_at IS NULL",
+                Arg::Text(id.to_string()),
+                "a.associated_at DESC, c.id",
+            )
+        }
+        ListScope::All { partner } => {
+            if let Some(v) = &q.customer_id {
+                assoc.add("c.id = ?", Arg::Text(v.clone()));
+            }
+            (
+                "FROM customers c LEFT JOIN associations a ON a.customer_id = c.id AND a.ended_at IS NULL \
+                 LEFT JOIN partners p ON p.id = a.partner_id \
+                 WHERE ($1 = '' OR p.name LIKE $1 ESCAPE '\\' OR p.id LIKE $1 ESCAPE '\\')",
+                Arg::Text(
+                    partner
+                        .filter(|s| !s.is_empty())
+                        .map(like_pattern)
+                        .unwrap_or_default(),
+                ),
+                "c.created_at DESC, c.id",
+            )
+        }
+    };
+    let assoc_only = assoc.args.len();
+    let mut all = assoc;
+    if let Some(v) = &q.account_name {
+        all.add(
+            "c.domain_name LIKE ? ESCAPE '\\'",
+            Arg::Text(like_pattern(v)),
+        );
+    }
+    if let Some(v) = &q.customer {
+        all.add("c.real_name LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(v)));
+    }
+    let customer_side = all.args.len() > assoc_only;
+    let mut args = vec![first];
+    args.extend(all.args.iter().cloned());
+    let total: i64 = match (scope, customer_side, assoc_only) {
+        (ListScope::Partner(_), false, 0) => sqlx::query_scalar::<_, i64>(
+            "SELECT active FROM partner_customer_counts WHERE partner_id = $1",
+        )
+        .bind(match &args[0] {
+            Arg::Text(s) => s.as_str(),
+            Arg::Int(_) => "",
+        })
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0),
+        (ListScope::Partner(_), false, _) => bind_scalar_args(
+            sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM associations a WHERE a.partner_id = $1 AND a.ended_at IS NULL{}",
+                all.sql
+            )),
+            &args,
+        )
         .fetch_one(pool)
-        .await?;
-    let rows = bind_filters!(sqlx::query(&format!(
-        "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
-         c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
-         p.id, p.name {filters} ORDER BY {order} LIMIT $9 OFFSET $10"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
+        .await?,
+        _ => bind_scalar_args(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) {from}{}", all.sql)),
+            &args,
+        )
+        .fetch_one(pool)
+        .await?,
+    };
+    let n = all.next();
+    let mut page_args = args;
+    page_args.push(Arg::Int(q.limit));
+    page_args.push(Arg::Int(q.offset));
+    let rows = bind_args(
+        sqlx::query(&format!(
+            "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
+             c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
+             p.id, p.name {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            all.sql,
+            n + 1
+        )),
+        &page_args,
+    )
     .fetch_all(pool)
     .await?;
     let list = rows

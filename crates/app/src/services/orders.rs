@@ -30,6 +30,7 @@ use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
 use crate::services::{coupons, funds, partners};
+use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger transfer kind of an order payment (customer cash → outside world).
@@ -1081,40 +1082,68 @@ async fn list_in(
     if q.sub_customer {
         return Ok((0, Vec::new()));
     }
-    let filters = "WHERE ($1 IS NULL OR o.partner_id = $1) AND ($2 IS NULL OR o.customer_id = $2) \
-         AND ($3 IS NULL OR o.id = $3) AND ($4 IS NULL OR o.customer_id = $4) \
-         AND ($5 IS NULL OR o.created_at >= $5) AND ($6 IS NULL OR o.created_at <= $6) \
-         AND ($7 IS NULL OR o.paid_at >= $7) AND ($8 IS NULL OR o.paid_at <= $8) \
-         AND ($9 IS NULL OR LOWER(o.service_type_code) = $9) AND ($10 IS NULL OR o.status = $10) \
-         AND ($11 IS NULL OR o.order_type = $11) \
-         AND ($12 IS NULL OR (o.root_id = $12 AND o.partner_id <> $12))";
-    macro_rules! bind_filters {
-        ($x:expr) => {
-            $x.bind(partner.clone())
-                .bind(customer.clone())
-                .bind(q.order_id.clone())
-                .bind(q.customer_id.clone())
-                .bind(q.create_from)
-                .bind(q.create_to)
-                .bind(q.pay_from)
-                .bind(q.pay_to)
-                .bind(q.service_type_code.clone())
-                .bind(q.status)
-                .bind(q.order_type)
-                .bind(resellers_of.clone())
-        };
+    let mut w = Conditions::new(1);
+    if let Some(v) = partner {
+        w.add("o.partner_id = ?", Arg::Text(v));
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM orders o {filters}"
-    )))
+    if let Some(v) = customer {
+        w.add("o.customer_id = ?", Arg::Text(v));
+    }
+    if let Some(v) = &q.order_id {
+        w.add("o.id = ?", Arg::Text(v.clone()));
+    }
+    if let Some(v) = &q.customer_id {
+        w.add("o.customer_id = ?", Arg::Text(v.clone()));
+    }
+    for (cond, v) in [
+        ("o.created_at >= ?", q.create_from),
+        ("o.created_at <= ?", q.create_to),
+        ("o.paid_at >= ?", q.pay_from),
+        ("o.paid_at <= ?", q.pay_to),
+    ] {
+        if let Some(v) = v {
+            w.add(cond, Arg::Int(v));
+        }
+    }
+    if let Some(v) = &q.service_type_code {
+        w.add("LOWER(o.service_type_code) = ?", Arg::Text(v.clone()));
+    }
+    if let Some(v) = q.status {
+        w.add("o.status = ?", Arg::Int(v));
+    }
+    if let Some(v) = q.order_type {
+        w.add("o.order_type = ?", Arg::Int(v));
+    }
+    if let Some(v) = resellers_of {
+        // A distributor's resellers' customers: its tree, not its own.
+        let n = w.next();
+        w.add(
+            &format!("o.root_id = ? AND o.partner_id <> ${n}"),
+            Arg::Text(v),
+        );
+    }
+    let filters = match w.sql.strip_prefix(" AND ") {
+        Some(rest) => format!("WHERE {rest}"),
+        None => String::new(),
+    };
+    let total: i64 = bind_scalar_args(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
+        &w.args,
+    )
     .fetch_one(pool)
     .await?;
     let dir = if q.newest_first { "DESC" } else { "ASC" };
-    let rows = bind_filters!(sqlx::query(&format!(
-        "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT $13 OFFSET $14"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
+    let n = w.next();
+    let mut args = w.args;
+    args.push(Arg::Int(q.limit));
+    args.push(Arg::Int(q.offset));
+    let rows = bind_args(
+        sqlx::query(&format!(
+            "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT ${n} OFFSET ${}",
+            n + 1
+        )),
+        &args,
+    )
     .fetch_all(pool)
     .await?;
     Ok((total, rows.iter().map(row_to_order).collect()))

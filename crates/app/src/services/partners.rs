@@ -222,6 +222,22 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
             .into_iter()
             .map(|id| format!("association {id}: root_id differs from its partner's")),
     );
+    // The per-partner customer counts the triggers of migration 0013 keep.
+    let drift: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, COALESCE(k.active, 0), \
+         (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL) \
+         FROM partners p LEFT JOIN partner_customer_counts k ON k.partner_id = p.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    v.extend(
+        drift
+            .into_iter()
+            .filter(|(_, kept, real)| kept != real)
+            .map(|(id, kept, real)| {
+                format!("partner {id}: customer count {kept} but {real} active associations")
+            }),
+    );
     v.extend(crate::services::delegation::verify(pool).await?);
     Ok(v)
 }

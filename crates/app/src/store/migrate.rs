@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "refunds", "0009_refunds.sql"),
     migration!(10, "operator_keys", "0010_operator_keys.sql"),
     migration!(12, "derived_external", "0012_derived_external.sql"),
+    migration!(13, "partner_counts", "0013_partner_counts.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

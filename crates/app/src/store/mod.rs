@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod filters;
 pub mod idempotency;
 pub mod ledger;
 pub mod migrate;
