@@ -4,7 +4,42 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
+use axum::http::Method;
+use schemars::SchemaGenerator;
+
 use super::vendor::Operation;
+
+/// The query parameters of a GET/DELETE operation, one per property of its query type's schema
+/// (an operation's `request` names the query type for those methods; they have no body).
+fn query_parameters(schema: &Value, gen: &SchemaGenerator) -> Vec<Value> {
+    let resolved = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|name| gen.definitions().get(name))
+        .unwrap_or(schema);
+    let required: Vec<&str> = resolved
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    resolved
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| {
+            props
+                .iter()
+                .map(|(name, prop)| {
+                    let mut p = json!({"name": name, "in": "query", "required": required.contains(&name.as_str()), "schema": prop});
+                    if let Some(d) = prop.get("description") {
+                        p["description"] = d.clone();
+                    }
+                    p
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// Every documented operation: the vendor API's, then the native API's.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
@@ -27,8 +62,32 @@ pub fn document() -> Value {
                 "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
             }
         });
-        if let Some(req) = op.request {
-            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": req(&mut gen)}}});
+        match (
+            op.request,
+            op.method == Method::GET || op.method == Method::DELETE,
+        ) {
+            (Some(req), false) => {
+                o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": req(&mut gen)}}});
+            }
+            (Some(req), true) => {
+                let schema = req(&mut gen).to_value();
+                o["parameters"] = Value::Array(query_parameters(&schema, &gen));
+            }
+            (None, _) => {}
+        }
+        // Path parameters (`{order_id}`) are strings named in the path.
+        let path_params: Vec<Value> = op
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if !path_params.is_empty() {
+            let mut all = path_params;
+            if let Some(Value::Array(q)) = o.get("parameters") {
+                all.extend(q.iter().cloned());
+            }
+            o["parameters"] = Value::Array(all);
         }
         let entry = paths
             .entry(op.path.to_string())
@@ -77,6 +136,52 @@ mod tests {
                 op.name
             );
         }
+        // GET operations document their query strings as parameters, never as a body.
+        let params = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| {
+                            format!(
+                                "{}:{}",
+                                p["in"].as_str().unwrap(),
+                                p["name"].as_str().unwrap()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for op in super::operations().filter(|o| o.method == axum::http::Method::GET) {
+            assert!(
+                doc["paths"][op.path]["get"].get("requestBody").is_none(),
+                "{}",
+                op.name
+            );
+        }
+        let orders = params("/v2/orders/customer-orders");
+        for q in [
+            "query:customer_id",
+            "query:status",
+            "query:order_type",
+            "query:limit",
+            "query:indirect_partner_id",
+        ] {
+            assert!(
+                orders.contains(&q.to_string()),
+                "{q} missing from {orders:?}"
+            );
+        }
+        let details = params("/v2/orders/customer-orders/details/{order_id}");
+        assert!(
+            details.contains(&"path:order_id".to_string()),
+            "{details:?}"
+        );
+        assert!(params("/v2/orders/customer-orders/refund-orders")
+            .contains(&"query:order_id".to_string()));
+        assert!(params("/v2/promotions/benefits/partner-coupons")
+            .contains(&"query:coupon_type".to_string()));
         let text = doc.to_string();
         for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
             let name = &part[..part.find('"').unwrap()];

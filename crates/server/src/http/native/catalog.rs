@@ -127,7 +127,7 @@ const LIST_PRODUCTS: Operation = Operation {
     path: PRODUCTS,
     summary: "List the catalogue's products with their prices (operators; include_inactive=true for products off sale)",
     callers: "operator",
-    request: None,
+    request: Some(schema::<ListProductsQuery>),
     response: schema::<ListProductsResponse>,
     route: || get(list_products),
 };

@@ -111,7 +111,7 @@ const LIST_DISCOUNTS: Operation = Operation {
     path: DISCOUNTS,
     summary: "The discounts the partner granted its customers, newest first (include_revoked=true for revoked ones too)",
     callers: "partner",
-    request: None,
+    request: Some(schema::<ListDiscountsQuery>),
     response: schema::<ListDiscountsResponse>,
     route: || get(list_discounts),
 };

@@ -84,7 +84,7 @@ const LIST_ORDERS: Operation = Operation {
     path: "/native/v1/orders",
     summary: "Every partner's customers' yearly/monthly orders, with the filters of list_customer_orders (operators)",
     callers: "operator",
-    request: None,
+    request: Some(schema::<OrderFilters>),
     response: schema::<ListOrdersResponse>,
     route: || get(list_orders),
 };

@@ -85,7 +85,7 @@ const LIST_SERVICE_TYPES: Operation = Operation {
     path: "/v2/products/service-types",
     summary: "查询云服务类型列表 — the catalogue's cloud service types (name filter, X-Language)",
     callers: "partner, customer",
-    request: None,
+    request: Some(schema::<ListServiceTypesQuery>),
     response: schema::<ListServiceTypesResponse>,
     route: || get(list_service_types),
 };
@@ -144,7 +144,7 @@ const LIST_RESOURCE_TYPES: Operation = Operation {
     path: "/v2/products/resource-types",
     summary: "查询资源类型列表 — the catalogue's resource types (X-Language)",
     callers: "partner, customer",
-    request: None,
+    request: Some(schema::<ListResourceTypesQuery>),
     response: schema::<ListResourceTypesResponse>,
     route: || get(list_resource_types),
 };

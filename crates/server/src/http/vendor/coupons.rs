@@ -1056,7 +1056,7 @@ const LIST_ISSUED_PARTNER_COUPONS: Operation = Operation {
     path: "/v2/promotions/benefits/partner-coupons",
     summary: "查询已发放的优惠券 — the coupons the partner issued, reclaimed ones included; coupons that expired more than 12 months ago are left out (R9.15)",
     callers: "partner",
-    request: None,
+    request: Some(schema::<ListIssuedPartnerCouponsQuery>),
     response: schema::<ListIssuedPartnerCouponsResponse>,
     route: || get(list_issued_partner_coupons),
 };
@@ -1067,7 +1067,7 @@ const LIST_PARTNER_COUPONS_RECORD: Operation = Operation {
     path: "/v2/promotions/benefits/partner-coupons/records/query",
     summary: "查询优惠券的发放回收记录 — issue and recall records (repeated-key list parameters)",
     callers: "partner",
-    request: None,
+    request: Some(schema::<ListPartnerCouponsRecordQuery>),
     response: schema::<ListPartnerCouponsRecordResponse>,
     route: || get(list_partner_coupons_record),
 };
@@ -1113,7 +1113,7 @@ const LIST_ISSUED_COUPON_QUOTAS: Operation = Operation {
     path: "/v2/partners/issued-coupon-quotas",
     summary: "查询已发放的代金券额度 — quotas a master distributor granted to its resellers",
     callers: "partner (master distributor)",
-    request: None,
+    request: Some(schema::<ListIssuedCouponQuotasQuery>),
     response: schema::<ListIssuedCouponQuotasResponse>,
     route: || get(list_issued_coupon_quotas),
 };
@@ -1125,7 +1125,7 @@ const LIST_COUPON_QUOTAS_RECORDS: Operation = Operation {
     summary:
         "查询代金券额度的发放回收记录 — a master distributor's quota grant and reclaim records",
     callers: "partner (master distributor)",
-    request: None,
+    request: Some(schema::<ListCouponQuotasRecordsQuery>),
     response: schema::<ListCouponQuotasRecordsResponse>,
     route: || get(list_coupon_quotas_records),
 };
@@ -1136,7 +1136,7 @@ const LIST_SUB_CUSTOMER_COUPONS: Operation = Operation {
     path: "/v2/promotions/benefits/coupons",
     summary: "查询客户的优惠券 — a customer's own coupons (its own access key); reclaimed coupons are not listed",
     callers: "customer",
-    request: None,
+    request: Some(schema::<ListSubCustomerCouponsQuery>),
     response: schema::<ListSubCustomerCouponsResponse>,
     route: || get(list_sub_customer_coupons),
 };
@@ -1149,4 +1149,89 @@ mod tests {
         assert_eq!(p.len(), 4);
         assert_eq!(p[3], ("x".into(), "a,b c".into()));
     }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Query strings of the GET operations, for `/openapi.json` only: the handlers read them with
+// `Params` (repeated keys, the vendor's empty-value rules), whose field names these mirror.
+
+/// Query of `list_issued_partner_coupons`.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+pub struct ListIssuedPartnerCouponsQuery {
+    pub coupon_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub order_id: Option<String>,
+    /// 1 voucher, 4 cash coupon.
+    pub coupon_type: Option<i64>,
+    /// 1 not active, 2 usable, 3 used, 4 expired, 5 reclaimed.
+    pub status: Option<i64>,
+    pub create_time_begin: Option<String>,
+    pub create_time_end: Option<String>,
+    pub effective_time_begin: Option<String>,
+    pub effective_time_end: Option<String>,
+    pub expire_time_begin: Option<String>,
+    pub expire_time_end: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// Query of `list_partner_coupons_record` (`operation_types` and `coupon_ids` repeat the key).
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+pub struct ListPartnerCouponsRecordQuery {
+    pub operation_types: Option<Vec<String>>,
+    pub quota_id: Option<String>,
+    /// 0 voucher quota, 1 cash-coupon quota.
+    pub quota_type: Option<i64>,
+    pub coupon_ids: Option<Vec<String>>,
+    pub customer_id: Option<String>,
+    pub operation_time_begin: Option<String>,
+    pub operation_time_end: Option<String>,
+    /// "0" success, "-1" failure.
+    pub result: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// Query of `list_issued_coupon_quotas`.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+pub struct ListIssuedCouponQuotasQuery {
+    pub quota_id: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    pub parent_quota_id: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// Query of `list_coupon_quotas_records`.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+pub struct ListCouponQuotasRecordsQuery {
+    pub indirect_partner_id: Option<String>,
+    pub quota_id: Option<String>,
+    pub operation_time_begin: Option<String>,
+    pub operation_time_end: Option<String>,
+    pub parent_quota_id: Option<String>,
+    /// 10 grant, 11 reclaim.
+    pub operation_type: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// Query of `list_sub_customer_coupons` (the customer's own coupons).
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+pub struct ListSubCustomerCouponsQuery {
+    pub coupon_id: Option<String>,
+    pub order_id: Option<String>,
+    pub coupon_type: Option<i64>,
+    pub status: Option<i64>,
+    pub active_start_time: Option<String>,
+    pub active_end_time: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
 }

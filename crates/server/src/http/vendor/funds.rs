@@ -191,7 +191,7 @@ const LIST_PARTNER_BALANCES: Operation = Operation {
     path: "/v2/accounts/partner-accounts/balances",
     summary: "查询云经销商账户余额 — the caller's cash balance, or (master distributors, indirect_partner_id) one of its resellers'",
     callers: "partner",
-    request: None,
+    request: Some(schema::<ListPartnerBalancesQuery>),
     response: schema::<ListPartnerBalancesResponse>,
     route: || get(list_partner_balances),
 };
@@ -288,7 +288,7 @@ const LIST_PARTNER_ACCOUNT_CHANGE_RECORDS: Operation = Operation {
     path: "/v2/accounts/partner-accounts/account-change-records",
     summary: "查询收支明细 — the caller's (or, for master distributors, a reseller's) income and expense records, newest first",
     callers: "partner",
-    request: None,
+    request: Some(schema::<ListPartnerAccountChangeRecordsQuery>),
     response: schema::<ListPartnerAccountChangeRecordsResponse>,
     route: || get(list_partner_account_change_records),
 };

@@ -32,6 +32,7 @@ pub struct Operation {
     pub summary: &'static str,
     /// Who may call it.
     pub callers: &'static str,
+    /// The JSON body; for GET and DELETE, the query string (one parameter per field).
     pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
     pub response: fn(&mut SchemaGenerator) -> Schema,
     pub route: fn() -> MethodRouter<AppState>,

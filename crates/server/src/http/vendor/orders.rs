@@ -235,7 +235,7 @@ const LIST_CUSTOMER_ORDERS: Operation = Operation {
     path: "/v2/orders/customer-orders",
     summary: "查询订单列表 — yearly/monthly orders: a customer's own, a partner's customers' (a master distributor's reseller's with indirect_partner_id)",
     callers: "partner, customer",
-    request: None,
+    request: Some(schema::<ListCustomerOrdersQuery>),
     response: schema::<ListCustomerOrdersResponse>,
     route: || get(list_customer_orders),
 };
@@ -399,7 +399,7 @@ const SHOW_CUSTOMER_ORDER_DETAILS: Operation = Operation {
     path: "/v2/orders/customer-orders/details/{order_id}",
     summary: "查询订单详情 — one order with its line items",
     callers: "partner, customer",
-    request: None,
+    request: Some(schema::<ShowCustomerOrderDetailsQuery>),
     response: schema::<ShowCustomerOrderDetailsResponse>,
     route: || get(show_customer_order_details),
 };
@@ -497,7 +497,7 @@ const LIST_ORDER_DISCOUNTS: Operation = Operation {
     path: "/v2/orders/customer-orders/order-discounts",
     summary: "查询订单可用折扣 — the partner-granted discounts usable on one of the customer's pending orders",
     callers: "customer",
-    request: None,
+    request: Some(schema::<OrderIdQuery>),
     response: schema::<ListOrderDiscountsResponse>,
     route: || get(list_order_discounts),
 };
@@ -622,7 +622,7 @@ const LIST_ORDER_COUPONS: Operation = Operation {
     path: "/v2/orders/customer-orders/order-coupons",
     summary: "查询订单可用优惠券 — the customer's coupons usable on one of its pending orders",
     callers: "customer",
-    request: None,
+    request: Some(schema::<OrderIdQuery>),
     response: schema::<ListOrderCouponsByOrderIdResponse>,
     route: || get(list_order_coupons),
 };

@@ -152,7 +152,7 @@ const SHOW_REFUND_ORDER_DETAILS: Operation = Operation {
     path: "/v2/orders/customer-orders/refund-orders",
     summary: "查询退款订单的金额详情 — which original orders an unsubscribe order's refund, consumed part and fee come from",
     callers: "partner, customer",
-    request: None,
+    request: Some(schema::<ShowRefundOrderDetailsQuery>),
     response: schema::<ShowRefundOrderDetailsResponse>,
     route: || get(show_refund_order_details),
 };
