@@ -80,6 +80,7 @@ codes! {
     ResourceDeleted => (400, "CBC.30000067", "The resource was already unsubscribed or deleted.", "资源已退订或已删除。"),
     NotRefundOrder => (400, "CBC.99005026", "The order is not an unsubscribe or downgrade order.", "该订单不是退订或降配订单。"),
     OrderNotCancellable => (400, "CBC.99005010", "The order status does not allow cancellation.", "订单状态不允许取消。"),
+    ChangeNotPossible => (400, "PC.1106", "This spec change is not possible.", "无法进行该规格变更。"),
     FeeNotConfirmed => (400, "PC.1104", "Tick the box to confirm that this unsubscription charges a handling fee.", "请勾选“我已确认本次退订将收取手续费”。"),
     ProductNotFound => (400, "PC.1101", "No product matches the service type, resource type, spec and region.", "找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
     DiscountBelowFloor => (400, "PC.1102", "The discount is below the lowest ratio the operator allows.", "折扣低于运营方允许的最低折扣率。"),

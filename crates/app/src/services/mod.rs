@@ -4,6 +4,7 @@
 
 pub mod association;
 pub mod catalog;
+pub mod changes;
 pub mod coupons;
 pub mod customers;
 pub mod delegation;

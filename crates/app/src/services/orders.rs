@@ -665,12 +665,16 @@ pub struct OrderLine {
     pub expire_at: Option<i64>,
     /// The resource a renewal line extends.
     pub resource_id: Option<String>,
+    /// On a spec change: the product it replaced, and that product's spec description.
+    pub base_product_id: Option<String>,
+    pub base_product_spec_desc: Option<String>,
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.order_id, l.product_id, l.service_type_code, s.name_zh, s.name_en, l.resource_type_code, \
      l.product_spec_desc, l.region, l.period_type, l.period_num, l.subscription_num, l.resource_size, l.official_amount, \
-     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at, l.resource_id \
-     FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code";
+     l.amount_after_discount, l.discount_amount, l.effective_at, l.expire_at, l.resource_id, l.base_product_id, b.spec_desc_zh \
+     FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code \
+     LEFT JOIN catalog_products b ON b.id = l.base_product_id";
 
 fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
     OrderLine {
@@ -693,6 +697,8 @@ fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
         effective_at: r.get(16),
         expire_at: r.get(17),
         resource_id: r.get(18),
+        base_product_id: r.get(19),
+        base_product_spec_desc: r.get(20),
     }
 }
 
@@ -1726,7 +1732,32 @@ async fn provision(
             }
             _ => ctx.now_ms,
         };
-        let expire = rules::period_end(start, period, l.period_num.unwrap_or(1));
+        let change = order.order_type == OrderType::Change.code();
+        let expire = match &l.resource_id {
+            // A spec change (an upgrade paid now) runs from the payment to the resource's expiry,
+            // and the resource takes the new product.
+            Some(rid) if change => {
+                let (expire, spec): (i64, String) = sqlx::query_as(
+                    "SELECT r.expire_at, p.resource_spec FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
+                )
+                .bind(rid)
+                .bind(&l.product_id)
+                .fetch_one(&mut *c)
+                .await?;
+                sqlx::query(
+                    "UPDATE resources SET product_id = $1, resource_spec = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(&l.product_id)
+                .bind(spec)
+                .bind(ctx.now_ms)
+                .bind(rid)
+                .execute(&mut *c)
+                .await?;
+                ids.push(rid.clone());
+                expire
+            }
+            _ => rules::period_end(start, period, l.period_num.unwrap_or(1)),
+        };
         if let (Some(rid), true) = (&l.resource_id, order.order_type == OrderType::Renew.code()) {
             sqlx::query(
                 "UPDATE resources SET expire_at = $1, status = $2, updated_at = $3 WHERE id = $4",

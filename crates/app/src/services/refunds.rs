@@ -116,14 +116,18 @@ impl ResourcePlan {
 }
 
 /// The paid periods of a resource not yet refunded: its new purchase (its share of the line, when
-/// one line bought several) and each completed renewal of it.
-async fn paid_periods(c: &mut AnyConnection, r: &Resource) -> AppResult<Vec<PaidPeriod>> {
+/// one line bought several), each completed renewal of it, and each completed spec change (an
+/// upgrade's payment, or what a downgrade carried, from the change to the expiry).
+pub(crate) async fn paid_periods(
+    c: &mut AnyConnection,
+    r: &Resource,
+) -> AppResult<Vec<PaidPeriod>> {
     let rows = sqlx::query(
         "SELECT o.id, l.id, l.amount_after_discount, l.subscription_num, l.effective_at, l.expire_at, o.order_type \
          FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE o.status = $1 AND l.effective_at IS NOT NULL AND l.expire_at IS NOT NULL \
            AND ((o.order_type = $2 AND l.id = (SELECT order_line_id FROM resources WHERE id = $3)) \
-             OR (o.order_type = $4 AND l.resource_id = $3)) \
+             OR (o.order_type IN ($4, $5) AND l.resource_id = $3)) \
            AND NOT EXISTS (SELECT 1 FROM refund_details d WHERE d.resource_id = $3 AND d.base_order_id = o.id AND d.kind = 'refund') \
          ORDER BY l.effective_at, o.id",
     )
@@ -131,6 +135,7 @@ async fn paid_periods(c: &mut AnyConnection, r: &Resource) -> AppResult<Vec<Paid
     .bind(OrderType::New.code())
     .bind(&r.id)
     .bind(OrderType::Renew.code())
+    .bind(OrderType::Change.code())
     .fetch_all(&mut *c)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -228,6 +233,7 @@ async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<So
             .bind(base_order_id)
             .fetch_all(&mut *c)
             .await?;
+    // Every row counts against its source, whatever its kind (refunded, or carried to a change).
     let refunded = sqlx::query(
         "SELECT source_kind, source_id, amount FROM refund_sources WHERE base_order_id = $1",
     )
@@ -238,12 +244,8 @@ async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<So
         refunded
             .iter()
             .filter(|r| {
-                let kind: String = r.get(0);
                 let id: Option<String> = r.get(1);
-                match coupon {
-                    None => kind == "cash",
-                    Some(c) => kind != "cash" && id.as_deref() == Some(c),
-                }
+                id.as_deref() == coupon
             })
             .map(|r| r.get::<i64, _>(2))
             .sum()
@@ -272,15 +274,139 @@ async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<So
 
 /// Money a refund order gave back, by destination.
 #[derive(Default)]
-struct Returned {
-    cash: Money,
-    vouchers: Money,
-    cash_coupons: Money,
-    transfer_ids: Vec<String>,
+pub(crate) struct Returned {
+    pub cash: Money,
+    pub vouchers: Money,
+    pub cash_coupons: Money,
+    pub transfer_ids: Vec<String>,
+}
+
+/// Value a downgrade keeps paid for the new spec, by the source that paid it.
+#[derive(Default)]
+pub(crate) struct Carried {
+    pub cash: Money,
+    pub vouchers: Money,
+    pub cash_coupons: Money,
+    coupons: Vec<(String, i64, Money)>,
+}
+
+impl Carried {
+    /// Records the carried coupon parts as what paid the change order (`order_coupons`), so a
+    /// later refund of the change goes back to them.
+    pub async fn write_coupons(
+        &self,
+        c: &mut AnyConnection,
+        order_id: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let mut merged: Vec<(String, i64, Money)> = Vec::new();
+        for (id, t, m) in &self.coupons {
+            match merged.iter_mut().find(|(i, _, _)| i == id) {
+                Some(x) => x.2 = sum([x.2, *m]),
+                None => merged.push((id.clone(), *t, *m)),
+            }
+        }
+        for (id, t, m) in merged {
+            sqlx::query(
+                "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(order_id)
+            .bind(id)
+            .bind(t)
+            .bind(m.cents())
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves `keep` of what paid `base_order_id` to the change order `change_order_id`: split over
+/// the original sources as a refund would be, recorded as `carried` rows (no money moves).
+pub(crate) async fn carry(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    change_order_id: &str,
+    base_order_id: &str,
+    keep: Money,
+    out: &mut Carried,
+) -> AppResult<()> {
+    if !keep.is_positive() {
+        return Ok(());
+    }
+    let srcs = sources(c, base_order_id).await?;
+    let weights: Vec<Money> = srcs.iter().map(|s| s.remaining.max(Money::ZERO)).collect();
+    let parts = rules::split(keep, &weights)
+        .ok_or_else(|| AppError::internal("carried value exceeds what the order paid"))?;
+    for (s, amount) in srcs.iter().zip(parts) {
+        if !amount.is_positive() {
+            continue;
+        }
+        match &s.coupon_id {
+            None => out.cash = sum([out.cash, amount]),
+            Some(id) => {
+                if s.coupon_type == 4 {
+                    out.cash_coupons = sum([out.cash_coupons, amount]);
+                } else {
+                    out.vouchers = sum([out.vouchers, amount]);
+                }
+                out.coupons.push((id.clone(), s.coupon_type, amount));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
+             VALUES ($1, $2, 'carried', $3, $4, $1, $5)",
+        )
+        .bind(change_order_id)
+        .bind(base_order_id)
+        .bind(s.coupon_id.clone())
+        .bind(amount.cents())
+        .bind(ctx.now_ms)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes one period's refund details: its refund (always, so the period counts as settled), the
+/// part used and the fee (when not zero), against its original order.
+pub(crate) async fn record_period(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    order_id: &str,
+    resource_id: &str,
+    customer_id: &str,
+    p: &PeriodRefund,
+) -> AppResult<()> {
+    for (kind, amount) in [
+        ("refund", p.refund.checked_neg().unwrap_or(Money::ZERO)),
+        ("consumed", p.consumed),
+        ("fee", p.fee),
+    ] {
+        if kind != "refund" && amount == Money::ZERO {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO refund_details (id, refund_order_id, base_order_id, resource_id, customer_id, kind, amount, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(format!("rd{}", random_hex(12)))
+        .bind(order_id)
+        .bind(&p.base_order_id)
+        .bind(resource_id)
+        .bind(customer_id)
+        .bind(kind)
+        .bind(amount.cents())
+        .bind(ctx.now_ms)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Pays one period's refund back to the sources of its original order.
-async fn pay_back(
+pub(crate) async fn pay_back(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
@@ -449,29 +575,7 @@ async fn unsubscribe_one(
     .await?;
     let mut back = Returned::default();
     for p in &plan.periods {
-        for (kind, amount) in [
-            ("refund", p.refund.checked_neg().unwrap_or(Money::ZERO)),
-            ("consumed", p.consumed),
-            ("fee", p.fee),
-        ] {
-            if kind != "refund" && amount == Money::ZERO {
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO refund_details (id, refund_order_id, base_order_id, resource_id, customer_id, kind, amount, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(format!("rd{}", random_hex(12)))
-            .bind(&order_id)
-            .bind(&p.base_order_id)
-            .bind(&r.id)
-            .bind(customer_id)
-            .bind(kind)
-            .bind(amount.cents())
-            .bind(ctx.now_ms)
-            .execute(&mut *c)
-            .await?;
-        }
+        record_period(c, ctx, &order_id, &r.id, customer_id, p).await?;
         pay_back(c, ctx, customer_id, &r.root_id, &order_id, p, &mut back).await?;
     }
     sqlx::query(
@@ -591,7 +695,15 @@ pub async fn refund_details(
         .filter(|o| customer.as_ref().is_none_or(|c| *c == o.customer_id))
         .filter(|o| customer_id.is_none_or(|c| c.trim() == o.customer_id))
         .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
-    if order.order_type != OrderType::Unsubscribe.code() {
+    // Unsubscribe orders, and change orders that refunded (downgrades).
+    let refunded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM refund_details WHERE refund_order_id = $1")
+            .bind(&order.order_id)
+            .fetch_one(pool)
+            .await?;
+    let refund_order = order.order_type == OrderType::Unsubscribe.code()
+        || (order.order_type == OrderType::Change.code() && refunded > 0);
+    if !refund_order {
         return Err(AppError::new(Code::NotRefundOrder));
     }
     let rows = sqlx::query(

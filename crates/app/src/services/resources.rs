@@ -121,7 +121,7 @@ fn row_to_resource(r: &sqlx::any::AnyRow) -> Resource {
 }
 
 /// One resource of `customer_id`, or `CBC.99003012`.
-pub(crate) async fn own_resource(
+pub async fn own_resource(
     c: &mut AnyConnection,
     customer_id: &str,
     id: &str,

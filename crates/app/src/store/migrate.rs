@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "operator_keys", "0010_operator_keys.sql"),
     migration!(12, "derived_external", "0012_derived_external.sql"),
     migration!(13, "partner_counts", "0013_partner_counts.sql"),
+    migration!(14, "changes", "0014_changes.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -581,6 +581,17 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "unsub_submit" => ("确认退订", "Unsubscribe"),
         "refund_details" => ("退款明细", "Refund details"),
         "order_type_4" => ("退订", "Unsubscribe"),
+        "change_title" => ("变更规格", "Change the spec"),
+        "change_from" => ("变更前产品：", "Changed from:"),
+        "change_action" => ("变更", "Change spec"),
+        "change_hint" => (
+            "按剩余时长计价（每月按 30 天、每年按 365 天）：升配需支付差价，生成待支付的变更订单；降配立即生效，差价原路退回，最多退回已付未用的金额。",
+            "Priced by the time left (a month counts 30 days, a year 365): a bigger spec costs the difference, as a change order to pay; a smaller spec takes effect at once and the difference goes back the way it was paid, never more than what was paid and not used.",
+        ),
+        "change_effect" => ("费用", "Cost"),
+        "change_pay" => ("需支付", "To pay"),
+        "change_refund" => ("退回", "Refund"),
+        "change_submit" => ("变更为此规格", "Change to this spec"),
         "order_type" => ("订单类型", "Order type"),
         "refund_amount_hint" => (
             "负数为退款金额，正数为已使用金额或手续费。",

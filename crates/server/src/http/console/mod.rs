@@ -3,6 +3,7 @@
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
 mod capability;
+mod change;
 mod coupons;
 mod customers;
 mod discounts;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(capability::router())
         .merge(resources::router())
         .merge(unsubscribe::router())
+        .merge(change::router())
         .merge(discounts::router())
 }
 

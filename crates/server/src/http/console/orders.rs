@@ -528,13 +528,17 @@ pub(super) async fn order_view(
         }
     });
     let unsubscribe = o.order_type == OrderType::Unsubscribe.code();
-    let refund_rows = if unsubscribe {
-        refunds::refund_details(st.db.read(), v, &o.order_id, None)
-            .await
-            .map_err(|e| internal(lang, e))?
+    // Unsubscribe orders and downgrades (change orders that refunded) show where money went.
+    let refund_rows = if unsubscribe || o.order_type == OrderType::Change.code() {
+        match refunds::refund_details(st.db.read(), v, &o.order_id, None).await {
+            Ok(rows) => rows,
+            Err(e) if e.code == pc_app::Code::NotRefundOrder => Vec::new(),
+            Err(e) => return Err(internal(lang, e)),
+        }
     } else {
         Vec::new()
     };
+    let base_product = d.lines.iter().find_map(|l| l.base_product_id.clone());
     let body = html! {
         (err_markup(lang, &err))
         div.card { dl #order-detail {
@@ -555,7 +559,10 @@ pub(super) async fn order_view(
                 dt { (t(lang, "unsub_fee")) } dd #order-fee { (yuan(Some(o.commission_amount))) }
             }
         } }
-        @if unsubscribe {
+        @if let Some(b) = &base_product {
+            p #order-base-product { (t(lang, "change_from")) " " code { (b) } }
+        }
+        @if unsubscribe || !refund_rows.is_empty() {
             h3 { (t(lang, "refund_details")) }
             p.muted { (t(lang, "refund_amount_hint")) }
             table #refund-details {

@@ -97,6 +97,7 @@ fn actions(c: &Console, r: &Resource) -> Markup {
             button.renew type="submit" { (t(lang, "resources_renew")) }
         }
             a.unsubscribe href=(format!("/console/resources/{id}/unsubscribe")) { (t(lang, "unsub_action")) }
+            @if in_use { " " a.change href=(format!("/console/resources/{id}/change")) { (t(lang, "change_action")) } }
         }
         @if r.expire_policy == EXPIRE_POLICY_AUTO_RENEW {
             form.auto-renew-form method="post" action=(format!("/console/resources/{id}/auto-renew/cancel")) {

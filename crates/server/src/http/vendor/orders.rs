@@ -324,7 +324,19 @@ pub struct OrderLineItemEntityV2 {
     pub category_code: Option<String>,
     pub product_owner_service: String,
     pub commercial_resource: String,
+    /// On a spec change (order type 3): the product before the change.
+    pub base_product_info: Option<ProductObject>,
     pub order_id: String,
+}
+
+/// `ProductObject`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProductObject {
+    pub product_id: String,
+    pub product_spec_desc: Option<String>,
+    pub category_code: Option<String>,
+    pub product_owner_service: String,
+    pub commercial_resource: String,
 }
 
 /// `ShowCustomerOrderDetailsResponse`.
@@ -387,6 +399,13 @@ async fn show_customer_order_details(
                 category_code: None,
                 product_owner_service: l.service_type_code.clone(),
                 commercial_resource: l.resource_type_code.clone(),
+                base_product_info: l.base_product_id.as_ref().map(|b| ProductObject {
+                    product_id: b.clone(),
+                    product_spec_desc: l.base_product_spec_desc.clone(),
+                    category_code: None,
+                    product_owner_service: l.service_type_code.clone(),
+                    commercial_resource: l.resource_type_code.clone(),
+                }),
                 order_id: l.order_id.clone(),
             })
             .collect(),
