@@ -134,6 +134,21 @@ test('a customer orders, chooses a coupon and a discount, pays; the resource app
 
     await page.goto('/console');
     assert.equal(cents(await shownText(page.locator('#balance'))), before - 800);
+
+    // Unsubscribe within 5 days: the preview promises the 28.00 paid back in full (no fee to
+    // confirm), the unsubscribe order shows where it went, and the balance is whole again.
+    await page.goto('/console/resources');
+    await submitAndWait(page, `table#resources tr[data-order="${orderId}"] a.unsubscribe`);
+    assert.match(pathOf(page), /^\/console\/resources\/[^/]+\/unsubscribe$/);
+    assert.equal(await page.locator('#unsubscribe-no-reason').count(), 1);
+    assert.equal(cents(await page.locator('#plan-refund').textContent()), 2800);
+    assert.equal(await page.locator('input[name=confirm_fee]').count(), 0);
+    await submitAndWait(page, 'form#unsubscribe-form button#unsubscribe');
+    assert.match(pathOf(page), /^\/console\/orders\/CS[0-9A-F]+$/);
+    assert.equal(await page.locator('#order-type').getAttribute('data-type'), '4');
+    assert.equal(await page.locator(`table#refund-details tr[data-base-order="${orderId}"]`).count(), 1);
+    await page.goto('/console');
+    assert.equal(cents(await shownText(page.locator('#balance'))), before);
   });
 });
 
