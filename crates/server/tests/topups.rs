@@ -649,6 +649,14 @@ async fn reject_cancel_limits_and_languages() {
             "{}",
             second.body
         );
+        let pending = app.console_get(&so, "/console/topups?status=pending").await;
+        assert!(
+            rows(&pending.body, "pending") == 20
+                && pending.body.contains("id=\"topup-count\">20<")
+                && !pending.body.contains("offset=20"),
+            "{}",
+            pending.body
+        );
         let rejected = app
             .console_get(&so, "/console/topups?status=rejected")
             .await;

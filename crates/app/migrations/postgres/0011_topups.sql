@@ -16,8 +16,9 @@ CREATE TABLE topup_requests (
     reject_reason TEXT,
     transfer_id TEXT REFERENCES ledger_transfers(id)
 );
--- The operator's queue (pending first) and its status filter.
+-- The operator's queue (pending, oldest first) and its filters by a decided status.
 CREATE INDEX topup_requests_status ON topup_requests(status, created_at);
+CREATE INDEX topup_requests_decided ON topup_requests(status, decided_at);
 -- A customer's own requests, newest first.
 CREATE INDEX topup_requests_customer ON topup_requests(customer_id, created_at);
 -- One remittance is declared once: the same reference may not be pending or credited twice for

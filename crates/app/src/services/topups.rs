@@ -426,29 +426,53 @@ pub struct TopupQuery<'a> {
 }
 
 /// One page of requests and the total. Pending requests come first, oldest first (the queue
-/// an operator works through); decided ones follow, most recently decided first.
+/// an operator works through); decided ones follow, most recently decided first. A status
+/// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
 pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
-    let filter = "($1 IS NULL OR t.customer_id = $1) AND ($2 IS NULL OR t.status = $2)";
-    let status = q.status.map(|s| s.as_str().to_string());
-    let customer = q.customer_id.map(str::to_string);
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM topup_requests t WHERE {filter}"
-    ))
-    .bind(customer.clone())
-    .bind(status.clone())
-    .fetch_one(pool)
-    .await?;
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE {filter} ORDER BY CASE WHEN t.status = 'pending' THEN 0 ELSE 1 END, \
-         CASE WHEN t.status = 'pending' THEN t.created_at ELSE -COALESCE(t.decided_at, t.created_at) END, t.id \
-         LIMIT $3 OFFSET $4"
-    ))
-    .bind(customer)
-    .bind(status)
-    .bind(q.limit.clamp(1, 100))
-    .bind(q.offset.max(0))
-    .fetch_all(pool)
-    .await?;
+    let mut binds: Vec<String> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    if let Some(c) = q.customer_id {
+        binds.push(c.to_string());
+        conds.push(format!("t.customer_id = ${}", binds.len()));
+    }
+    if let Some(s) = q.status {
+        binds.push(s.as_str().to_string());
+        conds.push(format!("t.status = ${}", binds.len()));
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let order = match q.status {
+        Some(TopupStatus::Pending) => "t.created_at, t.id",
+        Some(_) => "t.decided_at DESC, t.id",
+        None => {
+            "CASE WHEN t.status = 'pending' THEN 0 ELSE 1 END, \
+             CASE WHEN t.status = 'pending' THEN t.created_at ELSE -COALESCE(t.decided_at, t.created_at) END, t.id"
+        }
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM topup_requests t {filter}");
+    let mut count = sqlx::query_scalar(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total: i64 = count.fetch_one(pool).await?;
+    let n = binds.len();
+    let page_sql = format!(
+        "{SELECT} {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut page = sqlx::query(&page_sql);
+    for b in &binds {
+        page = page.bind(b);
+    }
+    let rows = page
+        .bind(q.limit.clamp(1, 100))
+        .bind(q.offset.max(0))
+        .fetch_all(pool)
+        .await?;
     let list = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     Ok((total, list))
 }

@@ -250,7 +250,11 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
                     td { (order_link(&r.order_id)) }
                     td.status { (status_label(lang, r.status))
                         @if let Some(reason) = &r.reject_reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } } }
-                    td { @if let Some(at) = r.decided_at { (format_utc(at)) } }
+                    td { @if let Some(at) = r.decided_at {
+                        (format_utc(at))
+                        // Who decided: operators answer for each other's confirmations.
+                        @if let (true, Some(by)) = (operator, &r.decided_by) { br; small.decided-by { (by) } }
+                    } }
                     td { @if pending {
                         @if operator { (decision_forms(c, r)) } @else {
                             form.topup-cancel method="post" action=(format!("/console/topup/{}/cancel", enc(&r.id)))
