@@ -3,7 +3,9 @@
 // order completes and its resource appears on the resources page. With too little balance the
 // top-up entry appears; once the partner configured its return addresses on its Capability
 // opening page, the entry leads to the partner's platform (a tiny HTTP server of this test), and
-// after paying the browser lands on the partner's post-payment address.
+// after paying the browser lands on the partner's post-payment address. Without a partner
+// address a consulting customer tops up here: it declares a bank transfer, the operator confirms
+// it, and the order is paid.
 // Run with tests/browser/run.sh (needs the built binary and chromium on PATH).
 
 import { after, before, test } from 'node:test';
@@ -209,6 +211,52 @@ test('too little balance: the top-up entry; the partner configures its addresses
     assert.equal(paid.searchParams.get('order_id'), small);
     assert.equal(await shownText(page.locator('#partner-order')), small);
     await page.goto(`/console/orders/${small}`);
+    assert.equal(await page.locator('#order-status').getAttribute('data-status'), '5');
+  });
+});
+
+test('too little balance, no partner address: the customer tops up here, the operator confirms, the order is paid', async (t) => {
+  await fx.pageTest(t, async ({ page, newContext }) => {
+    // polar-fintech: a consulting customer of a partner that configured no addresses.
+    await login(page, 'polar-fintech');
+    assert.ok((await navItems(page)).includes('topup'), 'the top-up page in the customer nav');
+    const orderId = await orderFromCatalogue(page, 'vpc-eip-bgp', 'month');
+    await submitAndWait(page, 'form#pay-form button#pay');
+    const entry = page.locator('#topup-entry');
+    assert.equal(await entry.getAttribute('data-kind'), 'default');
+    const missing = await entry.getAttribute('data-amount');
+    assert.ok(cents(missing) > 0);
+
+    // The entry leads to the top-up page with the shortfall and the order filled in.
+    await submitAndWait(page, 'a#topup-link');
+    assert.equal(pathOf(page), '/console/topup');
+    assert.equal(await page.inputValue('#topup-amount'), missing);
+    assert.equal(await shownText(page.locator('#topup-order a')), orderId);
+    await page.fill('#topup-reference', 'BOC-E2E-0001');
+    await submitAndWait(page, 'form#topup-form button#topup-submit');
+    assert.equal(await page.locator('#topup-done').count(), 1);
+    const row = page.locator('table#topups tr[data-topup]');
+    assert.equal(await row.count(), 1);
+    assert.equal(await row.getAttribute('data-status'), 'pending');
+    const id = await row.getAttribute('data-topup');
+
+    // The operator confirms it from its queue (accepting the confirmation dialog).
+    const ops = await (await newContext()).newPage();
+    await login(ops, 'operator');
+    assert.ok((await navItems(ops)).includes('topups'));
+    await submitAndWait(ops, 'nav#main-nav a[data-nav="topups"]');
+    ops.on('dialog', (d) => d.accept());
+    await submitAndWait(ops, `table#topups tr[data-topup="${id}"] form.topup-confirm button`);
+    assert.equal(await ops.locator('#topup-done').count(), 1);
+    assert.equal(await ops.locator(`table#topups tr[data-topup="${id}"]`).getAttribute('data-status'), 'credited');
+
+    // Credited: the customer pays the order that failed before.
+    await page.goto('/console/topup');
+    assert.equal(await page.locator(`table#topups tr[data-topup="${id}"]`).getAttribute('data-status'), 'credited');
+    assert.equal(cents(await shownText(page.locator('#balance-amount'))), cents(missing));
+    await page.goto(`/console/orders/${orderId}`);
+    await submitAndWait(page, 'form#pay-form button#pay');
+    assert.equal(pathOf(page), `/console/orders/${orderId}`);
     assert.equal(await page.locator('#order-status').getAttribute('data-status'), '5');
   });
 });

@@ -84,6 +84,11 @@ codes! {
     FeeNotConfirmed => (400, "PC.1104", "Tick the box to confirm that this unsubscription charges a handling fee.", "请勾选“我已确认本次退订将收取手续费”。"),
     ProductNotFound => (400, "PC.1101", "No product matches the service type, resource type, spec and region.", "找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
     DiscountBelowFloor => (400, "PC.1102", "The discount is below the lowest ratio the operator allows.", "折扣低于运营方允许的最低折扣率。"),
+    // Offline top-ups (services/topups.rs; domain.md R3.4, R3.5).
+    TopupResaleCustomer => (400, "PC.1501", "Resale customers cannot top up themselves: their balance is allocated by their partner. Ask the partner for an allocation.", "代售客户不能自行充值：账户余额由合作伙伴拨款。请联系合作伙伴拨款。"),
+    TopupNotPending => (400, "PC.1502", "The top-up request is no longer pending: it was already credited, rejected or cancelled.", "该充值申请已不是待确认状态：已入账、已驳回或已撤销。"),
+    TopupTooManyPending => (400, "PC.1503", "Too many top-up requests are pending (at most 10); wait for the operator to handle them, or cancel one.", "待确认的充值申请过多（最多 10 个）；请等待运营方处理，或撤销其中一个。"),
+    TopupDuplicateReference => (400, "PC.1504", "A top-up request with this remittance reference is already pending or credited.", "使用该汇款凭证号的充值申请已在待确认或已入账状态。"),
     NotFound => (404, "PC.0404", "Not found.", "未找到。"),
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),

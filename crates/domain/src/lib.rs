@@ -15,6 +15,7 @@ pub mod redirects;
 pub mod refunds;
 pub mod signing;
 pub mod timefmt;
+pub mod topups;
 pub mod verification;
 
 pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};

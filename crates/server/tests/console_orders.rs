@@ -579,7 +579,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
             "{}",
             r.body
         );
-        // A consulting-sales customer is told to top up its account.
+        // A consulting-sales customer tops up here (offline top-up, tests/topups.rs).
         let skc = app.console_login(&w.kc.login, "Passw0rd!").await;
         let ko = place(
             &app,
@@ -592,7 +592,10 @@ async fn pay_page_coupons_discount_topup_and_return() {
             .console_post(&skc, &format!("/console/orders/{ko}/pay"), &[])
             .await;
         assert!(
-            k.body.contains("data-kind=\"default\"") && k.body.contains("请为账户充值至少 ¥20.00"),
+            k.body.contains("data-kind=\"default\"")
+                && k.body.contains(&format!(
+                    "href=\"/console/topup?order_id={ko}&amp;amount=20.00\""
+                )),
             "{}",
             k.body
         );

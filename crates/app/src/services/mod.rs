@@ -17,5 +17,6 @@ pub mod partners;
 pub mod redirects;
 pub mod refunds;
 pub mod resources;
+pub mod topups;
 pub mod unbind;
 pub mod verification;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "orders2", "0008_orders2.sql"),
     migration!(9, "refunds", "0009_refunds.sql"),
     migration!(10, "operator_keys", "0010_operator_keys.sql"),
+    migration!(11, "topups", "0011_topups.sql"),
     migration!(12, "derived_external", "0012_derived_external.sql"),
     migration!(13, "partner_counts", "0013_partner_counts.sql"),
     migration!(14, "changes", "0014_changes.sql"),

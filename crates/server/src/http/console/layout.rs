@@ -21,6 +21,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("catalog", "/console/catalog", "catalog"),
             ("orders", "/console/orders", "orders"),
             ("discounts", "/console/discounts", "discounts"),
+            ("topups", "/console/topups", "topup_ops_nav"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
             ("access-keys", "/console/access-keys", "access_keys"),
@@ -85,6 +86,9 @@ fn type_entries(
 
 const CAPABILITY: (&str, &str, &str) = ("capability", "/console/capability", "capability");
 
+/// The customer's offline top-up page: for customers that may top up themselves (not resale).
+const TOPUP: (&str, &str, &str) = ("topup", "/console/topup", "topup_nav");
+
 pub fn lang_form(lang: Lang, csrf: Option<&str>) -> Markup {
     html! {
         form #lang-form method="post" action="/console/lang" {
@@ -118,7 +122,7 @@ pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Ht
                     a.brand href="/console" { (t(lang, "app")) }
                     @if let Some(c) = user {
                         nav #main-nav {
-                            @for (id, path, key) in nav_entries(c.user.role).iter().chain(type_entries(c.user.role, c.user.partner_type)) {
+                            @for (id, path, key) in nav_entries(c.user.role).iter().chain(type_entries(c.user.role, c.user.partner_type)).chain(c.may_top_up.then_some(&TOPUP)) {
                                 a data-nav=(id) href=(path) { (t(lang, key)) }
                             }
                         }

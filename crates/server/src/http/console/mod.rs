@@ -17,6 +17,7 @@ mod pages;
 mod pay;
 mod reseller_orders;
 mod resources;
+mod topups;
 mod tree;
 mod unbind;
 mod unsubscribe;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(unsubscribe::router())
         .merge(change::router())
         .merge(discounts::router())
+        .merge(topups::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
@@ -95,6 +97,9 @@ pub struct Console {
     pub lang: Lang,
     pub request_id: String,
     pub now_ms: i64,
+    /// A customer that may top up itself (not a resale customer, R3.5): its navigation has the
+    /// top-up page. False for every other role.
+    pub may_top_up: bool,
 }
 
 impl Console {
@@ -176,12 +181,22 @@ impl OptionalFromRequestParts<AppState> for Console {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        Ok(user.map(|user| Console {
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        let may_top_up = match (&user.role, &user.customer_id) {
+            (Role::Customer, Some(cid)) => pc_app::services::topups::may_top_up(st.db.read(), cid)
+                .await
+                .map_err(|e| super::error::envelope(&e))?,
+            _ => false,
+        };
+        Ok(Some(Console {
             lang: Lang::parse(&user.lang),
             user,
             token,
             request_id,
             now_ms,
+            may_top_up,
         }))
     }
 }

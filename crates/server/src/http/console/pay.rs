@@ -11,12 +11,12 @@
 //! − discount − coupons − balance, the same arithmetic as `orders::pay`):
 //! - where the partner configured a top-up address, the entry links there with `?order_id=…` and
 //!   `&amount=…` (the shortfall): the partner's platform funds the customer and sends it back;
-//! - **otherwise (decision)** this deployment has no online top-up channel, so the default entry
-//!   says where money comes from: a resale (代售) customer cannot top up itself (R3.5) and is told
-//!   to ask its partner, by name, for an allocation of at least the shortfall; any other customer
-//!   is told to top up its account by at least the shortfall (through its partner or the
-//!   operator). Both link to the console home, which shows the balance and the partner, and the
-//!   form stays on the page to pay again once the money is there.
+//! - **otherwise** the customer tops up here (R3.4's default): any customer but a resale one is
+//!   led to `/console/topup?order_id=…&amount=…` (the shortfall), where it declares a bank
+//!   transfer that an operator confirms (`services/topups.rs`, offline top-up). A resale (代售)
+//!   customer cannot top up itself (R3.5) and is told to ask its partner, by name, for an
+//!   allocation of at least the shortfall, with a link to the console home (balance and partner).
+//!   Either way the form stays on the page to pay again once the money is there.
 //!
 //! The form's choices survive a failed payment (the same coupons and discount are ticked again).
 
@@ -129,19 +129,31 @@ async fn topup_entry(
     let assoc = customers::current_association(st.db.read(), &cid)
         .await
         .map_err(|e| internal(lang, e))?;
-    let advice = match &assoc {
+    Ok(match &assoc {
         Some(a) if a.association_type == AssociationType::Resale.code() => {
-            t(lang, "pay_topup_resale")
+            let advice = t(lang, "pay_topup_resale")
                 .replace("{partner}", &a.partner_name)
-                .replace("{amount}", &missing.to_string())
+                .replace("{amount}", &missing.to_string());
+            html! {
+                div.card #topup-entry data-kind="default" data-amount=(missing) {
+                    p { (short) }
+                    p #topup-advice { (advice) }
+                    p { a #topup-link href="/console#association" { (t(lang, "pay_topup_check_balance")) } }
+                }
+            }
         }
-        _ => t(lang, "pay_topup_self").replace("{amount}", &missing.to_string()),
-    };
-    Ok(html! {
-        div.card #topup-entry data-kind="default" data-amount=(missing) {
-            p { (short) }
-            p #topup-advice { (advice) }
-            p { a #topup-link href="/console#association" { (t(lang, "pay_topup_check_balance")) } }
+        _ => {
+            let link = format!(
+                "/console/topup?order_id={}&amount={missing}",
+                enc(&order.order_id)
+            );
+            html! {
+                div.card #topup-entry data-kind="default" data-amount=(missing) {
+                    p { (short) }
+                    p #topup-advice { (t(lang, "topup_entry_hint")) }
+                    p { a.primary #topup-link href=(link) { (t(lang, "topup_here")) } }
+                }
+            }
         }
     })
 }

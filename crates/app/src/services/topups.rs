@@ -1,0 +1,512 @@
+//! Offline top-ups (线下汇款充值): the default top-up entry of the payment page (domain.md R3.4,
+//! "by default the customer tops up here") for a deployment without a card processor.
+//!
+//! A customer transfers money to the vendor's bank account (the operator publishes where, the
+//! *remittance instructions*), then **declares** it here: amount, the remittance reference that
+//! lets the operator match the transfer, and optionally the order it is for. An **operator**
+//! confirms the request once the money has arrived, which credits the customer's cash account
+//! (`external:world → customer_cash`, transfer kind [`KIND_CUSTOMER_TOPUP`]) in the same
+//! transaction, or rejects it with a reason the customer reads. The customer may **cancel** a
+//! request while it is pending. Amount, reference and reason rules: `pc_domain::topups`.
+//!
+//! **Exactly once.** Every decision is a guarded `UPDATE … WHERE status = 'pending'`; only the
+//! statement that changes the row goes on (to the ledger transfer), so two operators confirming
+//! at once, on two server instances sharing PostgreSQL, credit once: the second `UPDATE` waits
+//! for the first's row lock, then finds the row no longer pending (`PC.1502`). On SQLite the
+//! single writer serialises them the same way.
+//!
+//! **Decisions (the spec has no offline top-up).**
+//! - *Who.* Any customer but a resale (代售) one (R3.5: a resale customer's balance is its
+//!   partner's allocation; `PC.1501`), including a customer without a partner. The check is made
+//!   again at confirmation: a customer who became a resale customer meanwhile is not credited;
+//!   the operator rejects the request and returns the money outside the system. Only operators
+//!   decide (the money reaches the vendor's account, not a partner's); partners do not see the
+//!   requests.
+//! - *Tenant.* A request records the customer's partner root when it was declared (`root_id`,
+//!   NULL without a partner) and the credit's transfer carries it, as a refund's does.
+//! - *The order.* `order_id` is optional and must be one of the customer's own orders (else
+//!   `CBC.30000010`); it only tells the operator what the money is for. A credit never pays the
+//!   order by itself: the customer pays on the order page, choosing coupons and a discount.
+//! - *Duplicates.* One remittance is declared once: a reference already pending or credited for
+//!   the customer is refused (`PC.1504`, a unique index, so also under concurrency); a rejected or
+//!   cancelled one may be declared again. At most [`MAX_PENDING`] requests wait per customer
+//!   (`PC.1503`): the operator's queue is not a scratch pad. (Two declarations racing on
+//!   PostgreSQL may pass this count together; it bounds a queue, it guards no money.)
+//! - *Remittance instructions* are one text an operator publishes (payee, bank, account
+//!   number), stored in `settings`; without it the customer page says to ask the operator.
+
+use pc_domain::ids::random_hex;
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::AssociationType;
+use pc_domain::topups::{self as rules, TopupError, TopupStatus};
+use pc_domain::Money;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{unique_violation_as, AppError, AppResult, Code};
+use crate::store::{audit, ledger};
+
+/// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
+pub const KIND_CUSTOMER_TOPUP: &str = "customer_topup";
+/// Most requests one customer may have pending at once.
+pub const MAX_PENDING: i64 = 10;
+/// The `settings` key of the remittance instructions.
+const INSTRUCTIONS_KEY: &str = "topup_instructions";
+
+/// One top-up request, with the customer's account name for the operator's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topup {
+    pub id: String,
+    pub root_id: Option<String>,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub amount: Money,
+    pub reference: String,
+    pub order_id: Option<String>,
+    pub status: TopupStatus,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    /// The audit actor id of whoever decided (an operator, or the customer who cancelled).
+    pub decided_by: Option<String>,
+    pub reject_reason: Option<String>,
+    pub transfer_id: Option<String>,
+}
+
+/// What a customer declares. Parsed and checked by [`declare`].
+#[derive(Debug, Clone, Default)]
+pub struct Declaration {
+    pub amount: Money,
+    pub reference: String,
+    pub order_id: Option<String>,
+}
+
+fn invalid(e: TopupError) -> AppError {
+    AppError::invalid(e.to_string())
+}
+
+const SELECT: &str = "SELECT t.id, t.root_id, t.customer_id, cu.domain_name, t.amount, t.reference, t.order_id, t.status, \
+     t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id \
+     FROM topup_requests t JOIN customers cu ON cu.id = t.customer_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> AppResult<Topup> {
+    let status: String = r.get(7);
+    Ok(Topup {
+        id: r.get(0),
+        root_id: r.get(1),
+        customer_id: r.get(2),
+        customer_name: r.get(3),
+        amount: Money::from_cents(r.get(4)),
+        reference: r.get(5),
+        order_id: r.get(6),
+        status: TopupStatus::parse(&status)
+            .ok_or_else(|| AppError::internal(format!("top-up status {status:?}")))?,
+        created_at: r.get(8),
+        decided_at: r.get(9),
+        decided_by: r.get(10),
+        reject_reason: r.get(11),
+        transfer_id: r.get(12),
+    })
+}
+
+/// One request by id, whoever it belongs to (callers scope it).
+pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    id: &str,
+) -> AppResult<Option<Topup>> {
+    sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The customer's current association: (type code, partner root), if any.
+async fn association(c: &mut AnyConnection, customer_id: &str) -> AppResult<Option<(i64, String)>> {
+    let row = sqlx::query(
+        "SELECT association_type, root_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+fn is_resale(a: &Option<(i64, String)>) -> bool {
+    matches!(a, Some((t, _)) if *t == AssociationType::Resale.code())
+}
+
+/// May this customer top up itself? Every customer but a resale one (R3.5). For the console's
+/// navigation and the payment page's top-up entry.
+pub async fn may_top_up(pool: &AnyPool, customer_id: &str) -> AppResult<bool> {
+    let resale: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM associations WHERE customer_id = $1 AND ended_at IS NULL AND association_type = $2",
+    )
+    .bind(customer_id)
+    .bind(AssociationType::Resale.code())
+    .fetch_optional(pool)
+    .await?;
+    Ok(resale.is_none())
+}
+
+/// Is `order_id` one of the customer's orders?
+pub async fn is_own_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
+            .bind(order_id)
+            .bind(customer_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(found.is_some())
+}
+
+fn require_operator(ctx: &Ctx) -> AppResult<()> {
+    match ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// The customer itself (or the command line) acts for `customer_id`.
+fn require_customer(ctx: &Ctx, customer_id: &str) -> AppResult<()> {
+    match &ctx.actor {
+        Actor::Customer { customer_id: c, .. } if c == customer_id => Ok(()),
+        Actor::System { .. } => Ok(()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// A customer declares a bank transfer. Returns the pending request. Bad input is `CBC.0100`
+/// naming the rule, a resale customer `PC.1501`, a foreign order `CBC.30000010`; none writes.
+pub async fn declare(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    d: Declaration,
+) -> AppResult<Topup> {
+    require_customer(ctx, customer_id)?;
+    let amount = rules::check_amount(d.amount).map_err(invalid)?;
+    let reference = rules::reference(&d.reference).map_err(invalid)?;
+    let order_id = d
+        .order_id
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty());
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    if exists.is_none() {
+        return Err(AppError::with(
+            Code::NotFound,
+            format!("customer {customer_id}"),
+        ));
+    }
+    let assoc = association(c, customer_id).await?;
+    if is_resale(&assoc) {
+        return Err(AppError::new(Code::TopupResaleCustomer));
+    }
+    if let Some(o) = &order_id {
+        if !is_own_order(&mut *c, customer_id, o).await? {
+            return Err(AppError::new(Code::InvalidOrder));
+        }
+    }
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM topup_requests WHERE customer_id = $1 AND status = 'pending'",
+    )
+    .bind(customer_id)
+    .fetch_one(&mut *c)
+    .await?;
+    if pending >= MAX_PENDING {
+        return Err(AppError::new(Code::TopupTooManyPending));
+    }
+    let id = format!("tu{}", random_hex(12));
+    let root_id = assoc.map(|(_, root)| root);
+    let r = sqlx::query(
+        "INSERT INTO topup_requests (id, root_id, customer_id, amount, reference, order_id, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+    )
+    .bind(&id)
+    .bind(root_id.clone())
+    .bind(customer_id)
+    .bind(amount.cents())
+    .bind(&reference)
+    .bind(order_id.clone())
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await;
+    unique_violation_as(r, || AppError::new(Code::TopupDuplicateReference))?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "topup.declare",
+            target_kind: "topup",
+            target_id: &id,
+            transfer_ids: &[],
+            detail: serde_json::json!({
+                "customer_id": customer_id, "root_id": root_id, "amount": amount.to_string(),
+                "reference": reference, "order_id": order_id,
+            }),
+        },
+    )
+    .await?;
+    get(&mut *c, &id)
+        .await?
+        .ok_or_else(|| AppError::internal("top-up request vanished"))
+}
+
+/// The answer when a guarded decision changed nothing: the request does not exist (or is not
+/// the caller's: the same answer), or it was already decided.
+async fn undecidable(c: &mut AnyConnection, id: &str, customer_id: Option<&str>) -> AppError {
+    match get(&mut *c, id).await {
+        Ok(Some(t)) if customer_id.is_none_or(|cid| cid == t.customer_id) => {
+            AppError::new(Code::TopupNotPending)
+        }
+        Ok(_) => AppError::with(Code::NotFound, format!("top-up request {id}")),
+        Err(e) => e,
+    }
+}
+
+/// An operator confirms that the money arrived: pending → credited and the credit to the
+/// customer's cash account, once. Returns the credited request (with its transfer id).
+pub async fn confirm(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<Topup> {
+    require_operator(ctx)?;
+    let row = sqlx::query(
+        "UPDATE topup_requests SET status = 'credited', decided_at = $1, decided_by = $2 \
+         WHERE id = $3 AND status = 'pending' RETURNING customer_id, amount, root_id, reference, order_id",
+    )
+    .bind(ctx.now_ms)
+    .bind(ctx.actor.id())
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else {
+        return Err(undecidable(c, id, None).await);
+    };
+    let customer_id: String = row.get(0);
+    let amount = Money::from_cents(row.get(1));
+    let root_id: Option<String> = row.get(2);
+    let reference: String = row.get(3);
+    let order_id: Option<String> = row.get(4);
+    // R3.5 again: the customer may have become a resale customer since it declared.
+    if is_resale(&association(c, &customer_id).await?) {
+        return Err(AppError::with(
+            Code::TopupResaleCustomer,
+            "reject this request and return the transfer",
+        ));
+    }
+    let world = ledger::world(c, ctx.now_ms).await?;
+    let to = ledger::ensure_account(
+        c,
+        AccountKind::CustomerCash,
+        &customer_id,
+        root_id.as_deref(),
+        ctx.now_ms,
+    )
+    .await?;
+    let t = ledger::transfer(
+        c,
+        ctx,
+        &ledger::Posting {
+            from: &world,
+            to: &to,
+            amount,
+            kind: KIND_CUSTOMER_TOPUP,
+            root_id: root_id.as_deref(),
+            memo: Some(id),
+        },
+    )
+    .await?;
+    let tid = t.id.into_string();
+    sqlx::query("UPDATE topup_requests SET transfer_id = $1 WHERE id = $2")
+        .bind(&tid)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "topup.confirm",
+            target_kind: "topup",
+            target_id: id,
+            transfer_ids: std::slice::from_ref(&tid),
+            detail: serde_json::json!({
+                "customer_id": customer_id, "amount": amount.to_string(), "reference": reference,
+                "order_id": order_id, "balance_after": t.to_balance_after.to_string(),
+            }),
+        },
+    )
+    .await?;
+    get(&mut *c, id)
+        .await?
+        .ok_or_else(|| AppError::internal("top-up request vanished"))
+}
+
+/// An operator rejects a pending request (the money did not arrive, the amount differs …) with
+/// a reason the customer reads. Nothing moves.
+pub async fn reject(c: &mut AnyConnection, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
+    require_operator(ctx)?;
+    let reason = rules::reject_reason(reason).map_err(invalid)?;
+    let r = sqlx::query(
+        "UPDATE topup_requests SET status = 'rejected', decided_at = $1, decided_by = $2, reject_reason = $3 \
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(ctx.now_ms)
+    .bind(ctx.actor.id())
+    .bind(&reason)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(undecidable(c, id, None).await);
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "topup.reject",
+            target_kind: "topup",
+            target_id: id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"reason": reason}),
+        },
+    )
+    .await
+}
+
+/// The customer withdraws its own pending request. Another customer's request is `PC.0404`.
+pub async fn cancel(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: &str,
+) -> AppResult<()> {
+    require_customer(ctx, customer_id)?;
+    let r = sqlx::query(
+        "UPDATE topup_requests SET status = 'cancelled', decided_at = $1, decided_by = $2 \
+         WHERE id = $3 AND customer_id = $4 AND status = 'pending'",
+    )
+    .bind(ctx.now_ms)
+    .bind(ctx.actor.id())
+    .bind(id)
+    .bind(customer_id)
+    .execute(&mut *c)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(undecidable(c, id, Some(customer_id)).await);
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "topup.cancel",
+            target_kind: "topup",
+            target_id: id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"customer_id": customer_id}),
+        },
+    )
+    .await
+}
+
+/// Which requests a listing covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TopupQuery<'a> {
+    /// Only this customer's (a customer's own page); `None` = every customer's (operators).
+    pub customer_id: Option<&'a str>,
+    pub status: Option<TopupStatus>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One page of requests and the total. Pending requests come first, oldest first (the queue
+/// an operator works through); decided ones follow, most recently decided first. A status
+/// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
+pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+    let mut binds: Vec<String> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    if let Some(c) = q.customer_id {
+        binds.push(c.to_string());
+        conds.push(format!("t.customer_id = ${}", binds.len()));
+    }
+    if let Some(s) = q.status {
+        binds.push(s.as_str().to_string());
+        conds.push(format!("t.status = ${}", binds.len()));
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let order = match q.status {
+        Some(TopupStatus::Pending) => "t.created_at, t.id",
+        Some(_) => "t.decided_at DESC, t.id",
+        None => {
+            "CASE WHEN t.status = 'pending' THEN 0 ELSE 1 END, \
+             CASE WHEN t.status = 'pending' THEN t.created_at ELSE -COALESCE(t.decided_at, t.created_at) END, t.id"
+        }
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM topup_requests t {filter}");
+    let mut count = sqlx::query_scalar(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total: i64 = count.fetch_one(pool).await?;
+    let n = binds.len();
+    let page_sql = format!(
+        "{SELECT} {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut page = sqlx::query(&page_sql);
+    for b in &binds {
+        page = page.bind(b);
+    }
+    let rows = page
+        .bind(q.limit.clamp(1, 100))
+        .bind(q.offset.max(0))
+        .fetch_all(pool)
+        .await?;
+    let list = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    Ok((total, list))
+}
+
+/// The remittance instructions customers see; empty when none are published.
+pub async fn instructions(pool: &AnyPool) -> AppResult<String> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(INSTRUCTIONS_KEY)
+        .fetch_optional(pool)
+        .await?;
+    Ok(v.unwrap_or_default())
+}
+
+/// An operator publishes the remittance instructions (empty clears them).
+pub async fn set_instructions(c: &mut AnyConnection, ctx: &Ctx, text: &str) -> AppResult<()> {
+    require_operator(ctx)?;
+    let text = rules::instructions(text).map_err(invalid)?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+    )
+    .bind(INSTRUCTIONS_KEY)
+    .bind(&text)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "topup.set_instructions",
+            target_kind: "setting",
+            target_id: INSTRUCTIONS_KEY,
+            transfer_ids: &[],
+            detail: serde_json::json!({"text": text}),
+        },
+    )
+    .await
+}

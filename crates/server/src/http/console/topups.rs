@@ -1,0 +1,544 @@
+//! Offline top-up pages (`pc_app::services::topups`): where "top up here" leads.
+//!
+//! - `/console/topup` (customers that are not resale customers): the operator's remittance
+//!   instructions, the balance, the declaration form (amount prefilled from `?amount=`, the order
+//!   from `?order_id=` carried when it is the customer's own), and the customer's requests with
+//!   their status, the operator's reason for a rejection, and a cancel button while pending. A
+//!   resale customer gets 403 and the advice to ask its partner (R3.5).
+//! - `/console/topups` (operators): every request, pending first (oldest first: the queue),
+//!   a status filter, pages of [`PAGE`], confirm (credits the customer once) and reject with a
+//!   reason per pending request, and the remittance instructions customers see.
+//!
+//! Every form carries the CSRF token. A refused form re-renders its page with the message in the
+//! page's language (4xx) and writes nothing; a success redirects with `?done=…` (a flash).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::topups::{self, Declaration, Topup, TopupQuery};
+use pc_app::store::ledger;
+use pc_app::AppError;
+use pc_domain::ledger::AccountKind;
+use pc_domain::party::Role;
+use pc_domain::timefmt::format_utc;
+use pc_domain::topups::{self as rules, TopupError, TopupStatus};
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::layout::{message_page, page};
+use super::pages::{enc, internal, pager, with_status, CsrfForm, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/topup", get(mine_page).post(declare_submit))
+        .route("/console/topup/{id}/cancel", post(cancel_submit))
+        .route("/console/topups", get(ops_page))
+        .route("/console/topups/{id}/confirm", post(confirm_submit))
+        .route("/console/topups/{id}/reject", post(reject_submit))
+        .route("/console/topups/instructions", post(instructions_submit))
+}
+
+const PAGE: i64 = 20;
+
+fn status_label(lang: Lang, s: TopupStatus) -> &'static str {
+    t(lang, &format!("topup_status_{}", s.as_str()))
+}
+
+fn rule_error(lang: Lang, e: TopupError) -> String {
+    t(lang, &format!("topup_err_{}", e.as_str())).to_string()
+}
+
+fn offset_of(q: &HashMap<String, String>) -> i64 {
+    q.get("offset")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// The `?done=` flash after a successful form: its message key, if it names one.
+fn done_key(q: &HashMap<String, String>) -> Option<&'static str> {
+    match q.get("done").map(String::as_str) {
+        Some("declared") => Some("topup_declared"),
+        Some("cancelled") => Some("topup_cancelled_ok"),
+        Some("credited") => Some("topup_confirmed_ok"),
+        Some("rejected") => Some("topup_rejected_ok"),
+        Some("instructions") => Some("saved"),
+        _ => None,
+    }
+}
+
+fn flash(lang: Lang, done: Option<&'static str>, error: &Option<String>) -> Markup {
+    html! {
+        @if let Some(k) = done { p.flash.ok #topup-done { (t(lang, k)) } }
+        @if let Some(e) = error { p.flash.error #topup-error { (e) } }
+    }
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+fn order_link(order_id: &Option<String>) -> Markup {
+    html! {
+        @match order_id {
+            Some(o) => a href=(format!("/console/orders/{}", enc(o))) { code { (o) } },
+            None => "—",
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// The customer's page
+
+#[derive(Deserialize, Default, Clone)]
+struct DeclareForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    order_id: String,
+}
+
+/// The customer's id once it is known to be a customer that may top up itself; otherwise the
+/// 403 page (a resale customer is told to ask its partner).
+#[allow(clippy::result_large_err)]
+fn self_topup_customer(c: &Console) -> Result<String, axum::response::Response> {
+    c.require(&[Role::Customer])?;
+    if !c.may_top_up {
+        return Err((
+            StatusCode::FORBIDDEN,
+            message_page(
+                c.lang,
+                Some(c),
+                t(c.lang, "topup_title"),
+                t(c.lang, "topup_resale"),
+            ),
+        )
+            .into_response());
+    }
+    Ok(c.user.customer_id.clone().unwrap_or_default())
+}
+
+async fn mine_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    let cid = self_topup_customer(&c)?;
+    // Prefill only what will be accepted: an amount in range, one of the customer's orders.
+    let amount = q
+        .get("amount")
+        .and_then(|a| rules::parse_amount(a).ok())
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let mut order_id = q
+        .get("order_id")
+        .map(|o| o.trim().to_string())
+        .unwrap_or_default();
+    if !order_id.is_empty()
+        && !topups::is_own_order(st.db.read(), &cid, &order_id)
+            .await
+            .map_err(|e| internal(c.lang, e))?
+    {
+        order_id.clear();
+    }
+    let f = DeclareForm {
+        amount,
+        order_id,
+        ..Default::default()
+    };
+    mine_view(&st, &c, &cid, &f, offset_of(&q), done_key(&q), None).await
+}
+
+async fn mine_view(
+    st: &AppState,
+    c: &Console,
+    cid: &str,
+    f: &DeclareForm,
+    offset: i64,
+    done: Option<&'static str>,
+    error: Option<(StatusCode, String)>,
+) -> Page {
+    let lang = c.lang;
+    let pool = st.db.read();
+    let err = |e: AppError| internal(lang, e);
+    let instructions = topups::instructions(pool).await.map_err(err)?;
+    let balance = ledger::balance(pool, &ledger::account_id(AccountKind::CustomerCash, cid))
+        .await
+        .map_err(err)?;
+    let (total, list) = topups::list(
+        pool,
+        TopupQuery {
+            customer_id: Some(cid),
+            offset,
+            limit: PAGE,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let (status, message) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let body = html! {
+        (flash(lang, done, &message))
+        p.muted #topup-intro { (t(lang, "topup_intro")) }
+        div.card #topup-instructions {
+            h2 { (t(lang, "topup_instructions")) }
+            @if instructions.is_empty() {
+                p.muted { (t(lang, "topup_no_instructions")) }
+            } @else {
+                p #topup-instructions-text style="white-space:pre-line" { (instructions) }
+            }
+        }
+        p #topup-balance { (t(lang, "balance")) ": ¥ " span #balance-amount { (balance) } }
+        form.card #topup-form method="post" action="/console/topup" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "topup_declare")) }
+            label { (t(lang, "topup_amount")) br;
+                input name="amount" #topup-amount required inputmode="decimal" placeholder="1000.00" value=(f.amount); }
+            label { (t(lang, "topup_reference")) br;
+                input name="reference" #topup-reference required maxlength="128" size="40" value=(f.reference); }
+            p.muted { (t(lang, "topup_reference_hint")) }
+            @if !f.order_id.is_empty() {
+                input type="hidden" name="order_id" value=(f.order_id);
+                p #topup-order { (t(lang, "topup_for_order")) ": " (order_link(&Some(f.order_id.clone()))) }
+            }
+            p { button.primary #topup-submit type="submit" { (t(lang, "topup_submit")) } }
+        }
+        h2 { (t(lang, "topup_my_requests")) }
+        @if list.is_empty() {
+            p.muted #topup-none { (t(lang, "topup_none")) }
+        } @else {
+            (requests_table(c, &list, false))
+            (pager(offset, PAGE, total, "/console/topup?", lang))
+        }
+    };
+    with_status(status, page(lang, Some(c), t(lang, "topup_title"), body))
+}
+
+/// The requests as a table; operators see the customer and the decision forms, a customer its
+/// cancel button.
+fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
+    let lang = c.lang;
+    html! {
+        div.scroll { table #topups {
+            thead { tr {
+                th { (t(lang, "created_at")) }
+                @if operator { th { (t(lang, "customer")) } }
+                th { (t(lang, "amount")) } th { (t(lang, "topup_reference")) } th { (t(lang, "order_id")) }
+                th { (t(lang, "status")) } th { (t(lang, "topup_decided_at")) } th {}
+            } }
+            tbody { @for r in list {
+                @let pending = r.status == TopupStatus::Pending;
+                tr data-topup=(r.id) data-status=(r.status.as_str()) {
+                    td { (format_utc(r.created_at)) }
+                    @if operator { td { (r.customer_name) br; small { code { (r.customer_id) } } } }
+                    td.amount { "¥ " (r.amount) }
+                    td { code { (r.reference) } }
+                    td { (order_link(&r.order_id)) }
+                    td.status { (status_label(lang, r.status))
+                        @if let Some(reason) = &r.reject_reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } } }
+                    td { @if let Some(at) = r.decided_at {
+                        (format_utc(at))
+                        // Who decided: operators answer for each other's confirmations.
+                        @if let (true, Some(by)) = (operator, &r.decided_by) { br; small.decided-by { (by) } }
+                    } }
+                    td { @if pending {
+                        @if operator { (decision_forms(c, r)) } @else {
+                            form.topup-cancel method="post" action=(format!("/console/topup/{}/cancel", enc(&r.id)))
+                                onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "topup_cancel_confirm")))) {
+                                input type="hidden" name="csrf" value=(c.user.csrf);
+                                button type="submit" { (t(lang, "topup_cancel")) }
+                            }
+                        }
+                    } }
+                }
+            } }
+        } }
+    }
+}
+
+fn decision_forms(c: &Console, r: &Topup) -> Markup {
+    let lang = c.lang;
+    let id = enc(&r.id);
+    html! {
+        form.topup-confirm method="post" action=(format!("/console/topups/{id}/confirm"))
+            onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "topup_confirm_prompt")))) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            button.primary type="submit" { (t(lang, "topup_confirm")) }
+        }
+        form.topup-reject method="post" action=(format!("/console/topups/{id}/reject")) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input name="reason" required maxlength="200" aria-label=(t(lang, "topup_reject_reason")) placeholder=(t(lang, "topup_reject_reason"));
+            " " button type="submit" { (t(lang, "topup_reject")) }
+        }
+    }
+}
+
+async fn declare_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<DeclareForm>,
+) -> Page {
+    c.check_csrf(&f.csrf)?;
+    let cid = self_topup_customer(&c)?;
+    let lang = c.lang;
+    let checked = rules::parse_amount(&f.amount)
+        .and_then(|amount| rules::reference(&f.reference).map(|r| (amount, r)));
+    let (amount, reference) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = rule_error(lang, e);
+            return mine_view(
+                &st,
+                &c,
+                &cid,
+                &f,
+                0,
+                None,
+                Some((StatusCode::BAD_REQUEST, msg)),
+            )
+            .await;
+        }
+    };
+    let ctx = c.ctx();
+    let d = Declaration {
+        amount,
+        reference,
+        order_id: Some(f.order_id.clone()),
+    };
+    let who = cid.clone();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { topups::declare(conn, &ctx, &who, d).await }))
+        .await;
+    match res {
+        Ok(_) => Ok(Redirect::to("/console/topup?done=declared").into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            mine_view(
+                &st,
+                &c,
+                &cid,
+                &f,
+                0,
+                None,
+                Some((s, e.message(lang == Lang::Zh))),
+            )
+            .await
+        }
+    }
+}
+
+async fn cancel_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.check_csrf(&f.csrf)?;
+    let cid = self_topup_customer(&c)?;
+    let ctx = c.ctx();
+    let who = cid.clone();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { topups::cancel(conn, &ctx, &who, &id).await }))
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/console/topup?done=cancelled").into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            let msg = e.message(c.lang == Lang::Zh);
+            let f = DeclareForm::default();
+            mine_view(&st, &c, &cid, &f, 0, None, Some((s, msg))).await
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// The operator's page
+
+/// The status filter of `?status=`: a known status, else all.
+fn status_filter(q: &HashMap<String, String>) -> Option<TopupStatus> {
+    q.get("status").and_then(|s| TopupStatus::parse(s))
+}
+
+async fn ops_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    ops_view(&st, &c, &q, None).await
+}
+
+async fn ops_view(
+    st: &AppState,
+    c: &Console,
+    q: &HashMap<String, String>,
+    error: Option<(StatusCode, String)>,
+) -> Page {
+    let lang = c.lang;
+    let pool = st.db.read();
+    let err = |e: AppError| internal(lang, e);
+    let filter = status_filter(q);
+    let offset = offset_of(q);
+    let (total, list) = topups::list(
+        pool,
+        TopupQuery {
+            customer_id: None,
+            status: filter,
+            offset,
+            limit: PAGE,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let instructions = topups::instructions(pool).await.map_err(err)?;
+    let (status, message) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let current = filter.map(TopupStatus::as_str).unwrap_or("");
+    let tabs = std::iter::once(("", t(lang, "all")))
+        .chain(TopupStatus::ALL.map(|s| (s.as_str(), status_label(lang, s))));
+    let body = html! {
+        (flash(lang, done_key(q), &message))
+        p.muted { (t(lang, "topup_ops_intro")) }
+        nav.tabs #topup-tabs { @for (s, label) in tabs {
+            a href=(format!("/console/topups?status={s}")) .active[current == s] data-status=(s) { (label) }
+        } }
+        p { (t(lang, "total")) ": " span #topup-count { (total) } }
+        @if list.is_empty() {
+            p.muted #topup-none { (t(lang, "topup_none")) }
+        } @else {
+            (requests_table(c, &list, true))
+        }
+        (pager(offset, PAGE, total, &format!("/console/topups?status={current}&"), lang))
+        form.card #topup-instructions-form method="post" action="/console/topups/instructions" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "topup_instructions")) }
+            p.muted { (t(lang, "topup_instructions_hint")) }
+            textarea name="text" rows="5" cols="60" maxlength="1000" { (instructions) }
+            p { button type="submit" { (t(lang, "save")) } }
+        }
+    };
+    with_status(
+        status,
+        page(lang, Some(c), t(lang, "topup_ops_title"), body),
+    )
+}
+
+/// Back to the operator's list after a refused decision, with the message.
+async fn ops_refused(st: &AppState, c: &Console, e: AppError) -> Page {
+    let msg = e.message(c.lang == Lang::Zh);
+    ops_view(st, c, &HashMap::new(), Some((status_of(&e), msg))).await
+}
+
+async fn confirm_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { topups::confirm(conn, &ctx, &id).await }))
+        .await;
+    match res {
+        Ok(_) => Ok(Redirect::to("/console/topups?done=credited").into_response()),
+        Err(e) => ops_refused(&st, &c, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RejectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reject_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<RejectForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    if let Err(e) = rules::reject_reason(&f.reason) {
+        let msg = rule_error(c.lang, e);
+        return ops_view(
+            &st,
+            &c,
+            &HashMap::new(),
+            Some((StatusCode::BAD_REQUEST, msg)),
+        )
+        .await;
+    }
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| {
+            Box::pin(async move { topups::reject(conn, &ctx, &id, &f.reason).await })
+        })
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/console/topups?done=rejected").into_response()),
+        Err(e) => ops_refused(&st, &c, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct InstructionsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn instructions_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<InstructionsForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    if let Err(e) = rules::instructions(&f.text) {
+        let msg = rule_error(c.lang, e);
+        return ops_view(
+            &st,
+            &c,
+            &HashMap::new(),
+            Some((StatusCode::BAD_REQUEST, msg)),
+        )
+        .await;
+    }
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| {
+            Box::pin(async move { topups::set_instructions(conn, &ctx, &f.text).await })
+        })
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/console/topups?done=instructions").into_response()),
+        Err(e) => ops_refused(&st, &c, e).await,
+    }
+}
