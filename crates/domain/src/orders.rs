@@ -34,6 +34,35 @@ pub const FEE_ITEM_PARTNER_DISCOUNT: &str = "607";
 pub const DISCOUNT_TYPE_PARTNER: i64 = 3;
 /// `OptionalDiscountRatingResult.discount_type` of a partner-set discount rate.
 pub const RATING_DISCOUNT_PARTNER: i64 = 607;
+/// `DiscountInfoV3.discount_type` / pay `discount_infos[].type` of an operator promotion.
+pub const DISCOUNT_TYPE_PROMOTION: i64 = 0;
+/// Fee-item discount type of a promotion (`DiscountItemV2.discount_type` 700 促销折扣).
+pub const FEE_ITEM_PROMOTION: &str = "700";
+
+/// Who offers a discount: the customer's partner (type 3) or the operator's promotion (type 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiscountKind {
+    Partner,
+    Promotion,
+}
+
+impl DiscountKind {
+    /// `discount_infos[].type` / `DiscountInfoV3.discount_type`.
+    pub fn pay_type(self) -> i64 {
+        match self {
+            DiscountKind::Partner => DISCOUNT_TYPE_PARTNER,
+            DiscountKind::Promotion => DISCOUNT_TYPE_PROMOTION,
+        }
+    }
+    /// `DiscountItemV2.discount_type` (a string) and the rating's `discount_type` (a number).
+    pub fn fee_item(self) -> &'static str {
+        match self {
+            DiscountKind::Partner => FEE_ITEM_PARTNER_DISCOUNT,
+            DiscountKind::Promotion => FEE_ITEM_PROMOTION,
+        }
+    }
+}
+
 /// `OrderLineItemV3.discount_mode`: 0 rate.
 pub const DISCOUNT_MODE_RATE: i64 = 0;
 

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod invites;
 pub mod orders;
 pub mod partners;
+pub mod promotions;
 pub mod redirects;
 pub mod refunds;
 pub mod resources;

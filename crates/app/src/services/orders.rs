@@ -20,7 +20,8 @@
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{
-    self as rules, OrderStatus, OrderType, PeriodType, Ratio, ResourceStatus, SourceType,
+    self as rules, DiscountKind, OrderStatus, OrderType, PeriodType, Ratio, ResourceStatus,
+    SourceType,
 };
 use pc_domain::party::AssociationType;
 use pc_domain::{timefmt, Money};
@@ -29,6 +30,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
+use crate::services::promotions;
 use crate::services::{coupons, funds, partners};
 use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
@@ -120,7 +122,8 @@ pub fn price(product: &Product, item: &Item) -> AppResult<Money> {
         .ok_or_else(|| AppError::invalid("the amount is out of range"))
 }
 
-/// A partner-granted discount in force.
+/// A discount in force: one a partner granted its customer, or an operator promotion (then
+/// `partner_id` and `customer_id` are empty: it is for everyone).
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub id: String,
@@ -130,6 +133,7 @@ pub struct Grant {
     pub product_id: Option<String>,
     pub ratio: Ratio,
     pub created_at: i64,
+    pub kind: DiscountKind,
 }
 
 impl Grant {
@@ -165,6 +169,7 @@ fn grant_of(r: &sqlx::any::AnyRow) -> AppResult<Grant> {
         product_id: r.get(3),
         ratio: Ratio::from_bp(r.get(4)).ok_or_else(|| AppError::internal("bad discount ratio"))?,
         created_at: r.get(5),
+        kind: DiscountKind::Partner,
     })
 }
 
@@ -293,6 +298,7 @@ pub async fn quote_priced(
     c: &mut AnyConnection,
     customer_id: Option<&str>,
     items: Vec<PricedItem>,
+    now: i64,
 ) -> AppResult<Quote> {
     let mut discounts = Vec::new();
     if let Some(cid) = customer_id {
@@ -301,7 +307,9 @@ pub async fn quote_priced(
                 .iter()
                 .map(|i| (i.product.product_id.as_str(), i.official))
                 .collect();
-            for g in grants(&mut *c, &p.id, cid).await? {
+            let mut offers = grants(&mut *c, &p.id, cid).await?;
+            offers.extend(promotions::live(&mut *c, now).await?);
+            for g in offers {
                 let q = DiscountQuote {
                     lines: discount_lines(&g, &lines),
                     grant: g,
@@ -313,9 +321,12 @@ pub async fn quote_priced(
             }
         }
     }
+    // The best offer is chosen among partner discounts; promotions do not compete (the vendor's
+    // `best_offer` rule).
     if let Some(best) = discounts
         .iter()
         .enumerate()
+        .filter(|(_, d)| d.grant.kind == DiscountKind::Partner)
         .max_by_key(|(i, d)| (d.discount(), std::cmp::Reverse(*i)))
         .map(|(i, _)| i)
     {
@@ -329,10 +340,11 @@ pub async fn quote(
     pool: &AnyPool,
     customer_id: Option<&str>,
     items: Vec<Item>,
+    now: i64,
 ) -> AppResult<Quote> {
     let mut c = pool.acquire().await?;
     let priced = price_items(&mut c, items).await?;
-    quote_priced(&mut c, customer_id, priced).await
+    quote_priced(&mut c, customer_id, priced, now).await
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -1200,20 +1212,19 @@ pub struct OrderDiscount {
     pub lines: Vec<(String, Discounted)>,
 }
 
-/// The discounts usable on a pending-payment order: the grants of the order's partner to the
-/// customer that apply to at least one line.
-async fn usable_discounts<'e, E>(
-    exec: E,
+/// The discounts usable on a pending-payment order at `now`: the grants of the order's partner to
+/// the customer and the operator's live promotions, each that applies to at least one line.
+async fn usable_discounts(
+    c: &mut AnyConnection,
     order: &Order,
     lines: &[OrderLine],
-) -> AppResult<Vec<OrderDiscount>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+    now: i64,
+) -> AppResult<Vec<OrderDiscount>> {
     if order.status() != Some(OrderStatus::PendingPayment) {
         return Ok(Vec::new());
     }
-    let all = grants(exec, &order.partner_id, &order.customer_id).await?;
+    let mut all = grants(&mut *c, &order.partner_id, &order.customer_id).await?;
+    all.extend(promotions::live(&mut *c, now).await?);
     let priced: Vec<(&str, Money)> = lines
         .iter()
         .map(|l| (l.product_id.as_str(), l.official_amount))
@@ -1242,6 +1253,7 @@ pub async fn order_discounts(
     pool: &AnyPool,
     customer_id: &str,
     order_id: &str,
+    now: i64,
 ) -> AppResult<Vec<OrderDiscount>> {
     if order_id.trim().is_empty() {
         return Err(AppError::invalid("order_id is required"));
@@ -1249,7 +1261,7 @@ pub async fn order_discounts(
     let mut c = pool.acquire().await?;
     let order = own_order(&mut *c, customer_id, order_id).await?;
     let lines = load_lines(&mut *c, &order.order_id).await?;
-    usable_discounts(&mut *c, &order, &lines).await
+    usable_discounts(&mut c, &order, &lines, now).await
 }
 
 /// A coupon named in a pay request (`coupon_infos[]`).
@@ -1612,11 +1624,11 @@ pub async fn pay(
         ..order.clone()
     };
     let mut discount_type = None;
-    if let Some((did, _)) = req.discounts.first() {
-        let usable = usable_discounts(&mut *c, &pending, &lines).await?;
+    if let Some((did, dtype)) = req.discounts.first() {
+        let usable = usable_discounts(&mut *c, &pending, &lines, ctx.now_ms).await?;
         let d = usable
             .into_iter()
-            .find(|d| d.grant.id == *did)
+            .find(|d| d.grant.id == *did && d.grant.kind.pay_type() == *dtype)
             .ok_or_else(|| AppError::new(Code::DiscountNotApplicable))?;
         for l in &mut lines {
             if let Some((_, x)) = d.lines.iter().find(|(id, _)| *id == l.order_line_item_id) {
@@ -1624,7 +1636,7 @@ pub async fn pay(
                 l.amount_after_discount = x.amount();
             }
         }
-        discount_type = Some(rules::FEE_ITEM_PARTNER_DISCOUNT.to_string());
+        discount_type = Some(d.grant.kind.fee_item().to_string());
     }
     let discount = sum(lines.iter().map(|l| l.discount_amount));
     let after_discount = order

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "derived_external", "0012_derived_external.sql"),
     migration!(13, "partner_counts", "0013_partner_counts.sql"),
     migration!(14, "changes", "0014_changes.sql"),
+    migration!(15, "promotions", "0015_promotions.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use super::i18n::{t, Lang};
 use super::layout::{message_page, page};
-use super::pages::{internal, with_status, Page};
+use super::pages::{internal, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -171,12 +171,6 @@ async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) ->
         Ok(_) => Ok(Redirect::to("/console/capability?saved=1").into_response()),
         Err(e) => view(&c, &f, &current, false, Some(e.message(lang == Lang::Zh))),
     }
-}
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn clear(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {

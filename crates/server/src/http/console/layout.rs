@@ -21,6 +21,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("catalog", "/console/catalog", "catalog"),
             ("orders", "/console/orders", "orders"),
             ("discounts", "/console/discounts", "discounts"),
+            ("promotions", "/console/promotions", "promotions"),
             ("topups", "/console/topups", "topup_ops_nav"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),

@@ -15,6 +15,7 @@ mod layout;
 mod orders;
 mod pages;
 mod pay;
+mod promotions;
 mod reseller_orders;
 mod resources;
 mod topups;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(resources::router())
         .merge(unsubscribe::router())
         .merge(change::router())
+        .merge(promotions::router())
         .merge(discounts::router())
         .merge(topups::router())
 }

@@ -32,7 +32,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::page;
-use super::pages::{enc, internal, pager, with_status, Page};
+use super::pages::{enc, internal, pager, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -177,7 +177,7 @@ async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<Item
     let lang = c.lang;
     let cid = c.user.customer_id.clone().unwrap_or_default();
     let quote = match f.item() {
-        Ok(item) => orders::quote(st.db.read(), Some(&cid), vec![item]).await,
+        Ok(item) => orders::quote(st.db.read(), Some(&cid), vec![item], c.now_ms).await,
         Err(e) => Err(e),
     };
     let q = match quote {
@@ -606,12 +606,6 @@ fn order_type_label(lang: Lang, order_type: i64) -> &'static str {
 
 async fn order_page(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
     order_view(&st, &c, &id, None, StatusCode::OK, None).await
-}
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn cancel_submit(

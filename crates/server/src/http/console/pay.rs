@@ -170,7 +170,7 @@ pub(super) async fn pay_section(
     let read = st.db.read();
     let cid = c.user.customer_id.clone().unwrap_or_default();
     let err = |e: AppError| internal(lang, e);
-    let discounts = orders::order_discounts(read, &cid, &order.order_id)
+    let discounts = orders::order_discounts(read, &cid, &order.order_id, c.now_ms)
         .await
         .map_err(err)?;
     let usable = orders::order_coupons(read, &cid, &order.order_id, c.now_ms)
@@ -306,7 +306,10 @@ pub(super) async fn pay_submit(
         if refs.is_empty() { "NO" } else { "YES" },
         if discount.is_empty() { "NO" } else { "YES" },
         Some(refs),
-        (!discount.is_empty()).then(|| vec![(discount, pc_domain::orders::DISCOUNT_TYPE_PARTNER)]),
+        (!discount.is_empty()).then(|| {
+            let kind = pc_app::services::promotions::kind_of_id(&discount);
+            vec![(discount, kind.pay_type())]
+        }),
     );
     let ctx = c.ctx();
     let pay_cid = cid.clone();

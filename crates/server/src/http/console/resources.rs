@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::page;
-use super::pages::{enc, internal, pager, with_status, Page};
+use super::pages::{enc, internal, pager, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -242,12 +242,6 @@ async fn renew_submit(
         Ok(None) => Ok(Redirect::to("/console/orders?status=6").into_response()),
         Err(e) => failed(&st, &c, e).await,
     }
-}
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Auto-renew on (`on`) or off for one resource, then back to the list.

@@ -10,7 +10,7 @@ use pc_app::services::identity::Principal;
 use pc_app::services::{catalog, orders};
 use pc_app::{AppError, Code};
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
-use pc_domain::orders::{PeriodType, RATING_DISCOUNT_PARTNER};
+use pc_domain::orders::{DiscountKind, PeriodType, RATING_DISCOUNT_PARTNER};
 use pc_domain::Money;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -328,7 +328,7 @@ async fn list_rate_on_period_detail(
             .into())
         }
     };
-    let quote = orders::quote_priced(&mut conn, customer, priced).await?;
+    let quote = orders::quote_priced(&mut conn, customer, priced, st.now_ms()).await?;
     let official_results = quote
         .items
         .iter()
@@ -349,11 +349,17 @@ async fn list_rate_on_period_detail(
             official_website_amount: quote.official(),
             discount_amount: d.discount(),
             measure_id: MEASURE_YUAN,
-            discount_type: RATING_DISCOUNT_PARTNER,
-            discount_name: if en {
-                format!("Partner discount {}", d.grant.ratio)
-            } else {
-                format!("伙伴折扣 {}", d.grant.ratio)
+            discount_type: d
+                .grant
+                .kind
+                .fee_item()
+                .parse()
+                .unwrap_or(RATING_DISCOUNT_PARTNER),
+            discount_name: match (d.grant.kind, en) {
+                (DiscountKind::Partner, true) => format!("Partner discount {}", d.grant.ratio),
+                (DiscountKind::Partner, false) => format!("伙伴折扣 {}", d.grant.ratio),
+                (DiscountKind::Promotion, true) => format!("Promotion {}", d.grant.ratio),
+                (DiscountKind::Promotion, false) => format!("促销折扣 {}", d.grant.ratio),
             },
             best_offer: i64::from(d.best),
             product_rating_results: quote

@@ -10,7 +10,7 @@ use pc_app::services::identity::Principal;
 use pc_app::services::orders::{self, Order, OrderLine, OrderQuery, RawOrderQuery, Viewer};
 use pc_app::AppError;
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
-use pc_domain::orders::{OrderStatus, OrderType, DISCOUNT_MODE_RATE, DISCOUNT_TYPE_PARTNER};
+use pc_domain::orders::{OrderStatus, OrderType, DISCOUNT_MODE_RATE};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -475,6 +475,7 @@ async fn list_order_discounts(
         st.db.read(),
         customer_id,
         q.order_id.as_deref().unwrap_or(""),
+        st.now_ms(),
     )
     .await?;
     ok_json(&ListOrderDiscountsResponse {
@@ -490,7 +491,7 @@ async fn list_order_discounts(
                 DiscountInfoV3 {
                     discount_id: d.grant.id.clone(),
                     discount_value: d.grant.ratio.to_string(),
-                    discount_type: DISCOUNT_TYPE_PARTNER,
+                    discount_type: d.grant.kind.pay_type(),
                     orders: vec![OrderV3 {
                         order_id: d.order_id.clone(),
                         order_line_items: d

@@ -1,0 +1,198 @@
+//! Operator promotions (促销折扣, discount type 0, fee item 700): a ratio of the list price off
+//! one product or every product, for every customer, between two times. A customer may use one
+//! at payment instead of a partner-granted discount (at most one discount per payment, R11.4);
+//! quotes show them, but the "best offer" is chosen among partner discounts only, as the vendor
+//! documents for `best_offer`.
+//!
+//! **Decisions.** Only operators create and revoke promotions (audited). A promotion's ratio is
+//! not bounded by the partner-discount floor (the operator sets both). A revoked or ended
+//! promotion is no longer offered; orders already paid keep what they got.
+
+use pc_domain::ids::random_hex;
+use pc_domain::orders::{DiscountKind, Ratio};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::catalog;
+use crate::services::orders::Grant;
+use crate::store::audit;
+
+/// The prefix of every promotion id (partner discounts' ids start `pd`), so a form that names
+/// a discount by id alone can tell which kind it is.
+pub const ID_PREFIX: &str = "promo-";
+
+/// The kind of discount an id names.
+pub fn kind_of_id(id: &str) -> DiscountKind {
+    if id.starts_with(ID_PREFIX) {
+        DiscountKind::Promotion
+    } else {
+        DiscountKind::Partner
+    }
+}
+
+/// A promotion as listed.
+#[derive(Debug, Clone)]
+pub struct Promotion {
+    pub id: String,
+    pub name: String,
+    pub product_id: Option<String>,
+    pub ratio: Ratio,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl Promotion {
+    pub fn live_at(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.starts_at <= now && now < self.ends_at
+    }
+}
+
+/// What an operator enters.
+#[derive(Debug, Clone)]
+pub struct NewPromotion {
+    pub name: String,
+    pub product_id: Option<String>,
+    pub ratio: Ratio,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// Longest promotion name.
+pub const MAX_NAME_CHARS: usize = 64;
+
+fn require_operator(ctx: &Ctx) -> AppResult<()> {
+    match ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// Creates a promotion (operators only). Returns its id.
+pub async fn create(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
+    require_operator(ctx)?;
+    let name = p.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(format!(
+            "name is required (at most {MAX_NAME_CHARS} characters)"
+        )));
+    }
+    if p.ends_at <= p.starts_at {
+        return Err(AppError::invalid("the end must be after the start"));
+    }
+    if p.ends_at <= ctx.now_ms {
+        return Err(AppError::invalid("the end must be in the future"));
+    }
+    if let Some(pid) = &p.product_id {
+        catalog::product(&mut *c, pid)
+            .await?
+            .filter(|x| x.active)
+            .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.clone()))?;
+    }
+    let id = format!("{ID_PREFIX}{}", random_hex(8));
+    sqlx::query(
+        "INSERT INTO promotions (id, name, product_id, ratio_bp, starts_at, ends_at, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(&name)
+    .bind(p.product_id.clone())
+    .bind(p.ratio.bp())
+    .bind(p.starts_at)
+    .bind(p.ends_at)
+    .bind(ctx.actor.id())
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "promotions.create",
+            target_kind: "promotion",
+            target_id: &id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"name": name, "product_id": p.product_id, "ratio": p.ratio.to_string(),
+                "starts_at": p.starts_at, "ends_at": p.ends_at}),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Revokes a promotion (operators only); revoking twice or an unknown id is `PC.0404`.
+pub async fn revoke(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> {
+    require_operator(ctx)?;
+    let n =
+        sqlx::query("UPDATE promotions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(ctx.now_ms)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    if n == 0 {
+        return Err(AppError::with(Code::NotFound, format!("promotion {id}")));
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "promotions.revoke",
+            target_kind: "promotion",
+            target_id: id,
+            transfer_ids: &[],
+            detail: serde_json::json!({}),
+        },
+    )
+    .await
+}
+
+fn row_to_promotion(r: &sqlx::any::AnyRow) -> AppResult<Promotion> {
+    Ok(Promotion {
+        id: r.get(0),
+        name: r.get(1),
+        product_id: r.get(2),
+        ratio: Ratio::from_bp(r.get(3)).ok_or_else(|| AppError::internal("bad promotion ratio"))?,
+        starts_at: r.get(4),
+        ends_at: r.get(5),
+        created_at: r.get(6),
+        revoked_at: r.get(7),
+    })
+}
+
+const SELECT: &str =
+    "SELECT id, name, product_id, ratio_bp, starts_at, ends_at, created_at, revoked_at FROM promotions";
+
+/// Every promotion, newest first (the operator's page).
+pub async fn list(pool: &AnyPool) -> AppResult<Vec<Promotion>> {
+    let rows = sqlx::query(&format!("{SELECT} ORDER BY created_at DESC, id"))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(row_to_promotion).collect()
+}
+
+/// The promotions live at `now`, as discounts an order may use, newest first.
+pub async fn live(c: &mut AnyConnection, now: i64) -> AppResult<Vec<Grant>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE revoked_at IS NULL AND starts_at <= $1 AND ends_at > $1 ORDER BY created_at DESC, id"
+    ))
+    .bind(now)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let p = row_to_promotion(r)?;
+            Ok(Grant {
+                id: p.id,
+                partner_id: String::new(),
+                customer_id: String::new(),
+                product_id: p.product_id,
+                ratio: p.ratio,
+                created_at: p.created_at,
+                kind: DiscountKind::Promotion,
+            })
+        })
+        .collect()
+}

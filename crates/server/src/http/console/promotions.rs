@@ -1,0 +1,173 @@
+//! Operator promotions (`/console/promotions`): create a promotion (a name, one product or every
+//! product, a ratio typed as "8.5折", "85%" or "0.85", first and last day in China time) and
+//! revoke one; the list shows each with its status. Rules in `pc_app::services::promotions`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use pc_app::services::{catalog, promotions};
+use pc_app::AppError;
+use pc_domain::party::Role;
+use pc_domain::timefmt::{cn_day_start_ms, format_utc, parse_date};
+use serde::Deserialize;
+
+use super::discounts::parse_ratio;
+use super::i18n::{t, Lang};
+use super::layout::page;
+use super::pages::{enc, internal, with_status, CsrfForm, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/promotions",
+            get(promotions_page).post(create_submit),
+        )
+        .route("/console/promotions/{id}/revoke", post(revoke_submit))
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let en = lang == Lang::En;
+    let list = promotions::list(st.db.read())
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let products = catalog::products(st.db.read(), false)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let now = c.now_ms;
+    let status = err
+        .as_ref()
+        .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .unwrap_or(StatusCode::OK);
+    let body = html! {
+        @if let Some(e) = &err { p.flash.error #promotion-error { (e.message(lang == Lang::Zh)) } }
+        p.muted { (t(lang, "promo_hint")) }
+        form #promotion-form method="post" action="/console/promotions" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            label { (t(lang, "promo_name")) " " input type="text" name="name" maxlength="64" required; }
+            label { (t(lang, "catalog_product")) " "
+                select name="product_id" {
+                    option value="" { (t(lang, "disc_all_products")) }
+                    @for p in &products { option value=(p.product_id) { (p.product_id) " " (p.spec_desc(en)) } }
+                }
+            }
+            label { (t(lang, "disc_ratio")) " " input type="text" name="ratio" placeholder=(t(lang, "disc_ratio_placeholder")) required; }
+            label { (t(lang, "promo_first_day")) " " input type="date" name="first_day" required; }
+            label { (t(lang, "promo_last_day")) " " input type="date" name="last_day" required; }
+            button #create-promotion type="submit" { (t(lang, "promo_create")) }
+        }
+        table #promotions {
+            thead { tr {
+                th { (t(lang, "promo_name")) } th { (t(lang, "catalog_product")) } th { (t(lang, "disc_ratio")) }
+                th { (t(lang, "promo_window")) } th { (t(lang, "status")) } th { (t(lang, "action")) }
+            } }
+            tbody {
+                @for p in &list {
+                    @let state = if p.revoked_at.is_some() { "revoked" } else if p.live_at(now) { "live" } else if now < p.starts_at { "upcoming" } else { "ended" };
+                    tr data-promotion=(p.id) data-status=(state) {
+                        td { (p.name) }
+                        td { (p.product_id.as_deref().unwrap_or(t(lang, "disc_all_products"))) }
+                        td { (p.ratio) }
+                        td { (format_utc(p.starts_at)) " – " (format_utc(p.ends_at)) }
+                        td.status { (t(lang, &format!("promo_status_{state}"))) }
+                        td { @if p.revoked_at.is_none() && now < p.ends_at {
+                            form.revoke-form method="post" action=(format!("/console/promotions/{}/revoke", enc(&p.id))) {
+                                input type="hidden" name="csrf" value=(c.user.csrf);
+                                button.revoke type="submit" { (t(lang, "promo_revoke")) }
+                            }
+                        } }
+                    }
+                }
+                @if list.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
+            }
+        }
+    };
+    with_status(status, page(lang, Some(c), t(lang, "promotions"), body))
+}
+
+async fn promotions_page(State(st): State<AppState>, c: Console) -> Page {
+    view(&st, &c, None).await
+}
+
+#[derive(Deserialize, Default)]
+struct CreateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    ratio: String,
+    #[serde(default)]
+    first_day: String,
+    #[serde(default)]
+    last_day: String,
+}
+
+/// The form, parsed: the window runs from the first day's start to the last day's end, China time.
+fn parse_form(lang: Lang, f: &CreateForm) -> Result<promotions::NewPromotion, AppError> {
+    let ratio = parse_ratio(&f.ratio).ok_or_else(|| {
+        AppError::with(
+            pc_app::Code::InvalidParameter,
+            t(lang, "disc_ratio_invalid"),
+        )
+    })?;
+    let day = |s: &str| {
+        parse_date(s.trim())
+            .ok_or_else(|| AppError::with(pc_app::Code::InvalidParameter, t(lang, "promo_bad_day")))
+    };
+    let (first, last) = (day(&f.first_day)?, day(&f.last_day)?);
+    Ok(promotions::NewPromotion {
+        name: f.name.clone(),
+        product_id: Some(f.product_id.trim().to_string()).filter(|s| !s.is_empty()),
+        ratio,
+        starts_at: cn_day_start_ms(first),
+        ends_at: cn_day_start_ms(last) + DAY_MS,
+    })
+}
+
+async fn create_submit(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let p = match parse_form(c.lang, &f) {
+        Ok(p) => p,
+        Err(e) => return view(&st, &c, Some(e)).await,
+    };
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { promotions::create(conn, &ctx, p).await }))
+        .await;
+    match res {
+        Ok(_) => Ok(Redirect::to("/console/promotions").into_response()),
+        Err(e) => view(&st, &c, Some(e)).await,
+    }
+}
+
+async fn revoke_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let ctx = c.ctx();
+    let res = st
+        .db
+        .write(move |conn| Box::pin(async move { promotions::revoke(conn, &ctx, &id).await }))
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/console/promotions").into_response()),
+        Err(e) => view(&st, &c, Some(e)).await,
+    }
+}
