@@ -59,6 +59,17 @@ impl Actor {
         }
     }
 
+    /// Operator-only actions (promotions, price adjustments): an operator, or the system (the
+    /// command line, jobs); anyone else `CBC.0151`.
+    pub fn require_operator(&self) -> crate::error::AppResult<()> {
+        match self {
+            Actor::Operator { .. } | Actor::System { .. } => Ok(()),
+            _ => Err(crate::error::AppError::new(
+                crate::error::Code::AccessDenied,
+            )),
+        }
+    }
+
     /// The tenant (root partner id) the actor is confined to, if any.
     pub fn root_id(&self) -> Option<&str> {
         match self {

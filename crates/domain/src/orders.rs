@@ -39,11 +39,17 @@ pub const DISCOUNT_TYPE_PROMOTION: i64 = 0;
 /// Fee-item discount type of a promotion (`DiscountItemV2.discount_type` 700 促销折扣).
 pub const FEE_ITEM_PROMOTION: &str = "700";
 
-/// Who offers a discount: the customer's partner (type 3) or the operator's promotion (type 0).
+/// Type and fee item of an order price adjustment (订单调价折扣, 609).
+pub const DISCOUNT_TYPE_ADJUSTMENT: i64 = 609;
+pub const FEE_ITEM_ADJUSTMENT: &str = "609";
+
+/// Who offers a discount: the customer's partner (type 3), the operator's promotion (type 0), or
+/// the operator's price adjustment of one order (609, which a payment must use: R11.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiscountKind {
     Partner,
     Promotion,
+    Adjustment,
 }
 
 impl DiscountKind {
@@ -52,6 +58,7 @@ impl DiscountKind {
         match self {
             DiscountKind::Partner => DISCOUNT_TYPE_PARTNER,
             DiscountKind::Promotion => DISCOUNT_TYPE_PROMOTION,
+            DiscountKind::Adjustment => DISCOUNT_TYPE_ADJUSTMENT,
         }
     }
     /// `DiscountItemV2.discount_type` (a string) and the rating's `discount_type` (a number).
@@ -59,12 +66,14 @@ impl DiscountKind {
         match self {
             DiscountKind::Partner => FEE_ITEM_PARTNER_DISCOUNT,
             DiscountKind::Promotion => FEE_ITEM_PROMOTION,
+            DiscountKind::Adjustment => FEE_ITEM_ADJUSTMENT,
         }
     }
 }
 
-/// `OrderLineItemV3.discount_mode`: 0 rate.
+/// `OrderLineItemV3.discount_mode`: 0 rate, 2 amount off.
 pub const DISCOUNT_MODE_RATE: i64 = 0;
+pub const DISCOUNT_MODE_AMOUNT: i64 = 2;
 
 macro_rules! coded {
     ($(#[$m:meta])* $name:ident { $($v:ident = $c:literal),* $(,)? }) => {

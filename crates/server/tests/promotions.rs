@@ -1,13 +1,15 @@
-//! Operator promotions (discount type 0, fee item 700) on SQLite and PostgreSQL: offered beside
-//! partner discounts in list_order_discounts and in quotes (never as the best offer), paid with
-//! type 0 and recorded as 700, refused when named with the wrong type or once revoked; only
-//! operators create them; the operator's console page.
+//! Operator discounts on SQLite and PostgreSQL. Promotions (discount type 0, fee item 700):
+//! offered beside partner discounts in list_order_discounts and in quotes (never as the best
+//! offer), paid with type 0 and recorded as 700, refused when named with the wrong type or once
+//! revoked; only operators create them; the operator's console page. Order price adjustments
+//! (609): the only discount an adjusted order offers, used by its payment whether named or not,
+//! set and cleared by operators on pending orders only, from the console too.
 
 mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::{orders, promotions};
+use pc_app::services::{adjustments, orders, promotions};
 use pc_app::{Actor, Ctx};
 use pc_domain::orders::Ratio;
 use pc_domain::Money;
@@ -26,6 +28,36 @@ fn operator_ctx() -> Ctx {
         "req-promo",
         NOW_MS,
     )
+}
+
+fn partner_ctx(partner_id: &str) -> Ctx {
+    Ctx::new(
+        Actor::Partner {
+            partner_id: partner_id.into(),
+            root_id: partner_id.into(),
+            user_id: None,
+            role: pc_domain::party::Role::PartnerAdmin,
+        },
+        "req",
+        NOW_MS,
+    )
+}
+
+/// The partner grants its customer `ratio` on every product; returns the discount id.
+async fn grant_all(app: &TestApp, partner_id: &str, customer_id: &str, ratio: &str) -> String {
+    let (pid, cid, r) = (
+        partner_id.to_string(),
+        customer_id.to_string(),
+        Ratio::parse(ratio).unwrap(),
+    );
+    app.db
+        .write(move |c| {
+            Box::pin(
+                async move { orders::grant_discount(c, &common::ctx(), &pid, &cid, None, r).await },
+            )
+        })
+        .await
+        .unwrap()
 }
 
 async fn promote(
@@ -82,16 +114,7 @@ async fn promotions_at_payment_and_in_quotes() {
         let cc = Creds::from(&w.c);
         fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
         // Only operators create promotions.
-        let partner_ctx = Ctx::new(
-            Actor::Partner {
-                partner_id: w.d.partner_id.clone(),
-                root_id: w.d.partner_id.clone(),
-                user_id: None,
-                role: pc_domain::party::Role::PartnerAdmin,
-            },
-            "req",
-            NOW_MS,
-        );
+        let partner_ctx = partner_ctx(&w.d.partner_id);
         assert_eq!(
             promote(&app, partner_ctx, None, "0.5").await.unwrap_err(),
             "CBC.0151"
@@ -102,24 +125,7 @@ async fn promotions_at_payment_and_in_quotes() {
         let other = promote(&app, operator_ctx(), Some("evs-ssd"), "0.5")
             .await
             .unwrap();
-        let (pid, cid) = (w.d.partner_id.clone(), w.c.customer_id.clone());
-        let grant = app
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    orders::grant_discount(
-                        c,
-                        &common::ctx(),
-                        &pid,
-                        &cid,
-                        None,
-                        Ratio::parse("0.9").unwrap(),
-                    )
-                    .await
-                })
-            })
-            .await
-            .unwrap();
+        let grant = grant_all(&app, &w.d.partner_id, &w.c.customer_id, "0.9").await;
         let (o, _) = place_ecs_month(&app, &w.c.customer_id).await;
         let offered = discounts_of(&app, &cc, &o).await;
         assert!(offered.contains(&(promo.clone(), 0)), "{offered:?}");
@@ -293,6 +299,156 @@ async fn operators_manage_promotions_in_the_console() {
             app.console_get(&cs, "/console/promotions").await.status,
             403
         );
+        app.assert_ledger_clean().await;
+    }
+}
+
+async fn adjust(
+    app: &TestApp,
+    ctx: Ctx,
+    order: &str,
+    cents: i64,
+    reason: &str,
+) -> Result<(), String> {
+    let (o, r) = (order.to_string(), reason.to_string());
+    app.db
+        .write(move |c| {
+            Box::pin(
+                async move { adjustments::set(c, &ctx, &o, Money::from_cents(cents), &r).await },
+            )
+        })
+        .await
+        .map_err(|e| e.code.vendor_code().to_string())
+}
+
+#[tokio::test]
+async fn price_adjustments_must_be_used() {
+    for app in apps("adj").await {
+        let w = world(&app).await;
+        let cc = Creds::from(&w.c);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
+        let grant = grant_all(&app, &w.d.partner_id, &w.c.customer_id, "0.9").await;
+        let (o, _) = place_ecs_month(&app, &w.c.customer_id).await;
+        // Refusals: not an operator, no reason, not less than the price, unknown order.
+        let partner_ctx = partner_ctx(&w.d.partner_id);
+        assert_eq!(
+            adjust(&app, partner_ctx, &o, 500, "deal")
+                .await
+                .unwrap_err(),
+            "CBC.0151"
+        );
+        assert_eq!(
+            adjust(&app, operator_ctx(), &o, 500, " ")
+                .await
+                .unwrap_err(),
+            "CBC.0100"
+        );
+        assert_eq!(
+            adjust(&app, operator_ctx(), &o, 3_500, "all")
+                .await
+                .unwrap_err(),
+            "CBC.0100"
+        );
+        assert_eq!(
+            adjust(&app, operator_ctx(), "CSNOPE", 100, "x")
+                .await
+                .unwrap_err(),
+            "CBC.30000010"
+        );
+        adjust(&app, operator_ctx(), &o, 500, "negotiated")
+            .await
+            .unwrap();
+        // The adjustment is the only discount offered, as an amount off.
+        let r = call(&app, &cc, "GET", &format!("{DISCOUNTS}?order_id={o}"), "").await;
+        let j = r.json();
+        let list = j["discounts"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{j}");
+        assert_eq!(list[0]["discount_type"], 609);
+        assert_eq!(list[0]["discount_id"], o.as_str());
+        assert_eq!(list[0]["discount_value"], "5.00");
+        assert_eq!(
+            list[0]["orders"][0]["order_line_items"][0]["discount_mode"],
+            2
+        );
+        // Another discount cannot replace it; paying without naming one uses it.
+        call(&app, &cc, "POST", PAY, &pay_with(&o, &grant, 3))
+            .await
+            .assert_error(400, "CBC.99003108");
+        let r = call(&app, &cc, "POST", PAY, &pay_body(&o)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let d = call(&app, &cc, "GET", &format!("{DETAILS}/{o}"), "")
+            .await
+            .json();
+        let ai = &d["order_info"]["amount_info"]["discounts"][0];
+        assert_eq!(ai["discount_type"], "609");
+        assert_eq!(ai["discount_amount"].to_string(), "5.00");
+        assert_eq!(
+            customer_balance(&app, &w.c.customer_id).await,
+            Money::from_cents(20_000 - 3_000)
+        );
+        // A paid order is not adjusted any more.
+        assert_eq!(
+            adjust(&app, operator_ctx(), &o, 100, "late")
+                .await
+                .unwrap_err(),
+            "CBC.99003106"
+        );
+
+        // The console: an operator adjusts and clears; everyone who sees the order sees it.
+        pc_app::services::identity::create_operator(
+            &app.db,
+            common::ctx(),
+            "adj-op".into(),
+            "Passw0rd!-op".into(),
+        )
+        .await
+        .unwrap();
+        let s = app.console_login("adj-op", "Passw0rd!-op").await;
+        let (o2, _) = place_ecs_month(&app, &w.c.customer_id).await;
+        let path = format!("/console/orders/{o2}/adjust");
+        let bad = app
+            .console_post(&s, &path, &[("amount", "abc"), ("reason", "x")])
+            .await;
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        let ok = app
+            .console_post(
+                &s,
+                &path,
+                &[("amount", "3.50"), ("reason", "loyal customer")],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let cs = app.console_login(&w.c.login, "Passw0rd!").await;
+        let page = app.console_get(&cs, &format!("/console/orders/{o2}")).await;
+        assert!(
+            page.body.contains("id=\"order-adjustment\"") && page.body.contains("loyal customer"),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("id=\"adjust-form\""),
+            "customers cannot adjust"
+        );
+        assert_eq!(
+            app.console_post(&cs, &path, &[("amount", "1.00"), ("reason", "me")])
+                .await
+                .status,
+            403
+        );
+        let cleared = app.console_post(&s, &path, &[("clear", "1")]).await;
+        assert_eq!(cleared.status, 303, "{}", cleared.body);
+        assert!(adjustments::of_order(app.db.read(), &o2)
+            .await
+            .unwrap()
+            .is_none());
+        let audits: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE target_id = $1 AND action LIKE 'orders.%adjust%'",
+        )
+        .bind(&o2)
+        .fetch_one(app.db.read())
+        .await
+        .unwrap();
+        assert_eq!(audits, 2);
         app.assert_ledger_clean().await;
     }
 }

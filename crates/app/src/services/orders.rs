@@ -30,7 +30,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::promotions;
+use crate::services::{adjustments, promotions};
 use crate::services::{coupons, funds, partners};
 use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
@@ -1223,6 +1223,17 @@ async fn usable_discounts(
     if order.status() != Some(OrderStatus::PendingPayment) {
         return Ok(Vec::new());
     }
+    // A price-adjusted order offers its adjustment and nothing else (R11.5).
+    if let Some(a) = adjustments::of_order(&mut *c, &order.order_id).await? {
+        return Ok(adjustments::as_discount(&a, lines)
+            .map(|(grant, lines)| OrderDiscount {
+                grant,
+                order_id: order.order_id.clone(),
+                lines,
+            })
+            .into_iter()
+            .collect());
+    }
     let mut all = grants(&mut *c, &order.partner_id, &order.customer_id).await?;
     all.extend(promotions::live(&mut *c, now).await?);
     let priced: Vec<(&str, Money)> = lines
@@ -1624,11 +1635,22 @@ pub async fn pay(
         ..order.clone()
     };
     let mut discount_type = None;
-    if let Some((did, dtype)) = req.discounts.first() {
+    let mut discount_id = req.discounts.first().map(|d| d.0.clone());
+    // An order with a price adjustment (609) pays with it, named or not, and with no other (R11.5).
+    let adjusted = adjustments::of_order(&mut *c, &order_id).await?.is_some();
+    if adjusted && discount_id.is_none() {
+        discount_id = Some(order_id.clone());
+    }
+    let wanted = match req.discounts.first() {
+        Some((did, dtype)) => Some((did.clone(), *dtype)),
+        None if adjusted => Some((order_id.clone(), rules::DISCOUNT_TYPE_ADJUSTMENT)),
+        None => None,
+    };
+    if let Some((did, dtype)) = wanted {
         let usable = usable_discounts(&mut *c, &pending, &lines, ctx.now_ms).await?;
         let d = usable
             .into_iter()
-            .find(|d| d.grant.id == *did && d.grant.kind.pay_type() == *dtype)
+            .find(|d| d.grant.id == did && d.grant.kind.pay_type() == dtype)
             .ok_or_else(|| AppError::new(Code::DiscountNotApplicable))?;
         for l in &mut lines {
             if let Some((_, x)) = d.lines.iter().find(|(id, _)| *id == l.order_line_item_id) {
@@ -1680,7 +1702,7 @@ pub async fn pay(
     .bind(after_discount.cents())
     .bind(discount.cents())
     .bind(discount_type)
-    .bind(req.discounts.first().map(|d| d.0.clone()))
+    .bind(discount_id)
     .bind(coupons.coupon_amount.cents())
     .bind(coupons.flexipurchase_coupon_amount.cents())
     .bind(coupons.stored_card_amount.cents())

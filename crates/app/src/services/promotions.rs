@@ -12,7 +12,7 @@ use pc_domain::ids::random_hex;
 use pc_domain::orders::{DiscountKind, Ratio};
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use crate::context::{Actor, Ctx};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog;
 use crate::services::orders::Grant;
@@ -63,16 +63,9 @@ pub struct NewPromotion {
 /// Longest promotion name.
 pub const MAX_NAME_CHARS: usize = 64;
 
-fn require_operator(ctx: &Ctx) -> AppResult<()> {
-    match ctx.actor {
-        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
-        _ => Err(AppError::new(Code::AccessDenied)),
-    }
-}
-
 /// Creates a promotion (operators only). Returns its id.
 pub async fn create(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
-    require_operator(ctx)?;
+    ctx.actor.require_operator()?;
     let name = p.name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(format!(
@@ -124,7 +117,7 @@ pub async fn create(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppRes
 
 /// Revokes a promotion (operators only); revoking twice or an unknown id is `PC.0404`.
 pub async fn revoke(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> {
-    require_operator(ctx)?;
+    ctx.actor.require_operator()?;
     let n =
         sqlx::query("UPDATE promotions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ctx.now_ms)

@@ -579,6 +579,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "order_type_4" => ("退订", "Unsubscribe"),
         "change_title" => ("变更规格", "Change the spec"),
         "promotions" => ("促销折扣", "Promotions"),
+        "adjust_current" => ("订单调价：", "Price adjustment:"),
+        "adjust_amount" => ("调减金额（元）", "Amount off (yuan)"),
+        "adjust_reason" => ("调价原因", "Reason"),
+        "adjust_submit" => ("调价", "Adjust price"),
+        "adjust_clear" => ("取消调价", "Remove the adjustment"),
         "promo_hint" => (
             "促销折扣面向所有客户：在生效期内，客户支付订单时可选用（每笔支付最多使用一个折扣，与伙伴折扣二选一）。",
             "Promotions are for every customer: while one runs, a customer may choose it when paying (one discount per payment, instead of a partner discount).",

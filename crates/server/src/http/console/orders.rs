@@ -22,7 +22,7 @@ use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
-use pc_app::services::refunds;
+use pc_app::services::{adjustments, refunds};
 use pc_app::AppError;
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/pay", post(super::pay::pay_submit))
         .route("/console/orders/{id}/cancel", post(cancel_submit))
+        .route("/console/orders/{id}/adjust", post(adjust_submit))
 }
 
 const PAGE: i64 = 20;
@@ -539,6 +540,11 @@ pub(super) async fn order_view(
         Vec::new()
     };
     let base_product = d.lines.iter().find_map(|l| l.base_product_id.clone());
+    let adjustment = adjustments::of_order(st.db.read(), &o.order_id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let pending_order = o.status() == Some(OrderStatus::PendingPayment);
+    let operator = c.user.role == Role::Operator;
     let body = html! {
         (err_markup(lang, &err))
         div.card { dl #order-detail {
@@ -559,6 +565,26 @@ pub(super) async fn order_view(
                 dt { (t(lang, "unsub_fee")) } dd #order-fee { (yuan(Some(o.commission_amount))) }
             }
         } }
+        @if let Some(a) = &adjustment {
+            div.card #order-adjustment data-amount=(a.amount) {
+                p { (t(lang, "adjust_current")) " −¥" (a.amount) " · " (a.reason) " · " small { (format_utc(a.created_at)) } }
+                @if operator && pending_order {
+                    form #clear-adjustment method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
+                        input type="hidden" name="csrf" value=(c.user.csrf);
+                        input type="hidden" name="clear" value="1";
+                        button type="submit" { (t(lang, "adjust_clear")) }
+                    }
+                }
+            }
+        }
+        @if operator && pending_order {
+            form #adjust-form method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
+                input type="hidden" name="csrf" value=(c.user.csrf);
+                label { (t(lang, "adjust_amount")) " " input type="text" name="amount" inputmode="decimal" required; }
+                label { (t(lang, "adjust_reason")) " " input type="text" name="reason" maxlength="200" required; }
+                button #adjust type="submit" { (t(lang, "adjust_submit")) }
+            }
+        }
         @if let Some(b) = &base_product {
             p #order-base-product { (t(lang, "change_from")) " " code { (b) } }
         }
@@ -606,6 +632,60 @@ fn order_type_label(lang: Lang, order_type: i64) -> &'static str {
 
 async fn order_page(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
     order_view(&st, &c, &id, None, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize, Default)]
+struct AdjustForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    clear: String,
+}
+
+/// `POST /console/orders/{id}/adjust` (operators): sets or clears a pending order's price
+/// adjustment (609).
+async fn adjust_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<AdjustForm>,
+) -> Page {
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let ctx = c.ctx();
+    let oid = id.clone();
+    let res = if f.clear == "1" {
+        st.db
+            .write(move |conn| Box::pin(async move { adjustments::clear(conn, &ctx, &oid).await }))
+            .await
+    } else {
+        match Money::parse(f.amount.trim()) {
+            Ok(amount) => {
+                let reason = f.reason.clone();
+                st.db
+                    .write(move |conn| {
+                        Box::pin(async move {
+                            adjustments::set(conn, &ctx, &oid, amount, &reason).await
+                        })
+                    })
+                    .await
+            }
+            Err(_) => Err(AppError::invalid(
+                "amount must be an amount in yuan, e.g. 10.50",
+            )),
+        }
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
+        Err(e) => {
+            let s = status_of(&e);
+            order_view(&st, &c, &id, Some(e), s, None).await
+        }
+    }
 }
 
 async fn cancel_submit(

@@ -307,7 +307,12 @@ pub(super) async fn pay_submit(
         if discount.is_empty() { "NO" } else { "YES" },
         Some(refs),
         (!discount.is_empty()).then(|| {
-            let kind = pc_app::services::promotions::kind_of_id(&discount);
+            // An order's price adjustment is named by the order's id.
+            let kind = if discount == id {
+                pc_domain::orders::DiscountKind::Adjustment
+            } else {
+                pc_app::services::promotions::kind_of_id(&discount)
+            };
             vec![(discount, kind.pay_type())]
         }),
     );

@@ -360,6 +360,9 @@ async fn list_rate_on_period_detail(
                 (DiscountKind::Partner, false) => format!("伙伴折扣 {}", d.grant.ratio),
                 (DiscountKind::Promotion, true) => format!("Promotion {}", d.grant.ratio),
                 (DiscountKind::Promotion, false) => format!("促销折扣 {}", d.grant.ratio),
+                // Quotes are of products, never of an order, so never an adjustment.
+                (DiscountKind::Adjustment, true) => "Order price adjustment".to_string(),
+                (DiscountKind::Adjustment, false) => "订单调价".to_string(),
             },
             best_offer: i64::from(d.best),
             product_rating_results: quote

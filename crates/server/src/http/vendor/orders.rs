@@ -10,7 +10,9 @@ use pc_app::services::identity::Principal;
 use pc_app::services::orders::{self, Order, OrderLine, OrderQuery, RawOrderQuery, Viewer};
 use pc_app::AppError;
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
-use pc_domain::orders::{OrderStatus, OrderType, DISCOUNT_MODE_RATE};
+use pc_domain::orders::{
+    DiscountKind, OrderStatus, OrderType, DISCOUNT_MODE_AMOUNT, DISCOUNT_MODE_RATE,
+};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -488,9 +490,19 @@ async fn list_order_discounts(
                     .to_string()
                     .parse()
                     .unwrap_or_else(|_| serde_json::Number::from(0));
+                // A price adjustment takes an amount off (mode 2): its value is that amount.
+                let adjustment = d.grant.kind == DiscountKind::Adjustment;
+                let (value, mode) = if adjustment {
+                    let off = d.lines.iter().fold(Money::ZERO, |a, (_, x)| {
+                        a.checked_add(x.discount).unwrap_or(a)
+                    });
+                    (off.to_string(), DISCOUNT_MODE_AMOUNT)
+                } else {
+                    (d.grant.ratio.to_string(), DISCOUNT_MODE_RATE)
+                };
                 DiscountInfoV3 {
                     discount_id: d.grant.id.clone(),
-                    discount_value: d.grant.ratio.to_string(),
+                    discount_value: value,
                     discount_type: d.grant.kind.pay_type(),
                     orders: vec![OrderV3 {
                         order_id: d.order_id.clone(),
@@ -499,7 +511,7 @@ async fn list_order_discounts(
                             .iter()
                             .map(|(id, x)| OrderLineItemV3 {
                                 order_line_item_ids: vec![id.clone()],
-                                discount_mode: DISCOUNT_MODE_RATE,
+                                discount_mode: mode,
                                 discount_amount: x.discount,
                                 discount_ratio: ratio.clone(),
                             })
@@ -515,7 +527,7 @@ const LIST_ORDER_DISCOUNTS: Operation = Operation {
     name: "list_order_discounts",
     method: Method::GET,
     path: "/v2/orders/customer-orders/order-discounts",
-    summary: "查询订单可用折扣 — the partner-granted discounts usable on one of the customer's pending orders",
+    summary: "查询订单可用折扣 — the discounts usable on one of the customer's pending orders: partner-granted (3), promotions (0), or only its price adjustment (609)",
     callers: "customer",
     request: Some(schema::<OrderIdQuery>),
     response: schema::<ListOrderDiscountsResponse>,
