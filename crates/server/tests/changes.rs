@@ -372,3 +372,39 @@ async fn console_quotes_and_changes() {
         app.assert_ledger_clean().await;
     }
 }
+
+/// An upgrade that waits for payment past the resource's expiry buys no time: its payment is
+/// refused and writes nothing; the order can still be cancelled.
+#[tokio::test]
+async fn upgrade_paid_after_expiry_is_refused() {
+    for app in apps("chlate").await {
+        let w = world(&app).await;
+        let cc = Creds::from(&w.c);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 50_000).await;
+        let rid = bought(&app, &cc, &w.c.customer_id, 1).await[0].clone();
+        let (_, end) = expire_of(&app, &rid).await;
+        app.clock.set(end - 2 * DAY);
+        let up = change(&app, &w.c.customer_id, &rid, "ecs-s6-large-2-linux").await;
+        app.clock.set(end + DAY);
+        let before = customer_balance(&app, &w.c.customer_id).await;
+        call(&app, &cc, "POST", PAY, &pay_body(&up.order_id))
+            .await
+            .assert_error(400, "PC.1106");
+        assert_eq!(customer_balance(&app, &w.c.customer_id).await, before);
+        assert_eq!(
+            resource(&app, &cc, &rid).await["product_id"],
+            "ecs-s6-small-1-linux"
+        );
+        let cancel = json!({"order_id": up.order_id}).to_string();
+        let r = call(
+            &app,
+            &cc,
+            "PUT",
+            "/v2/orders/customer-orders/cancel",
+            &cancel,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        app.assert_ledger_clean().await;
+    }
+}

@@ -1771,13 +1771,22 @@ async fn provision(
             // A spec change (an upgrade paid now) runs from the payment to the resource's expiry,
             // and the resource takes the new product.
             Some(rid) if change => {
-                let (expire, spec): (i64, String) = sqlx::query_as(
-                    "SELECT r.expire_at, p.resource_spec FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
+                let (expire, spec, status): (i64, String, i64) = sqlx::query_as(
+                    "SELECT r.expire_at, p.resource_spec, r.status FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
                 )
                 .bind(rid)
                 .bind(&l.product_id)
                 .fetch_one(&mut *c)
                 .await?;
+                // The resource expired (or stopped) while the change waited for payment: paying
+                // would buy no time, so the payment is refused and nothing is written; the
+                // customer cancels the order (or the expiry job does).
+                if status != ResourceStatus::InUse.code() || expire <= ctx.now_ms {
+                    return Err(AppError::with(
+                        Code::ChangeNotPossible,
+                        "the resource is no longer in use; cancel this change order",
+                    ));
+                }
                 sqlx::query(
                     "UPDATE resources SET product_id = $1, resource_spec = $2, updated_at = $3 WHERE id = $4",
                 )
