@@ -23,6 +23,7 @@ from huaweicloudsdkbss.v2 import (
     RenewalResourcesReq,
     RenewalResourcesRequest,
     CouponSimpleInfoOrderPayV3,
+    DiscountSimpleInfoV3,
     CreatePartnerCouponsReq,
     CreatePartnerCouponsRequest,
     ListOrderCouponsByOrderIdRequest,
@@ -300,4 +301,36 @@ def test_unsubscribe_and_refund_details(engine):
     res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
         body=QueryResourcesReq(resource_ids=[rid])))
     assert res.data[0].status == 3
+    assert engine.verify().returncode == 0
+
+
+def test_promotion_and_price_adjustment_discounts(engine):
+    """list_order_discounts (§2.24) and pay_orders (§2.25) with the operator's discounts: a
+    promotion is offered as type 0 beside nothing else here and paid as fee item 700; a price
+    adjustment (609) is then the only discount an order offers, as an amount off (mode 2), and its
+    payment records 609."""
+    dist, cust = setup(engine, "200.00")
+    # On a product no other test buys: promotions are for every customer of the shared server.
+    promo = engine.cli_json("admin", "create-promotion", "--name", "Spring", "--ratio", "0.8",
+                            "--product", "dcs-redis-2g")["promotion_id"]
+    c = engine.client(cust)
+    o1 = engine.place_order(cust["customer_id"], "dcs-redis-2g", "month", 1)["order_id"]
+    offered = c.list_order_discounts(ListOrderDiscountsRequest(order_id=o1)).discounts
+    assert [(d.discount_id, d.discount_type) for d in offered] == [(promo, 0)]
+    assert offered[0].orders[0].order_line_items[0].discount_amount == Decimal("38.00")
+    expect_client_error(lambda: c.pay_orders(pay_req(o1, "YES", [DiscountSimpleInfoV3(id=promo, type=3)])),
+                        400, "CBC.99003108")
+    c.pay_orders(pay_req(o1, "YES", [DiscountSimpleInfoV3(id=promo, type=0)]))
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=o1)).order_info
+    assert d.status == 5
+    assert [(x.discount_type, x.discount_amount) for x in d.amount_info.discounts] == [("700", Decimal("38.00"))]
+
+    o2 = engine.place_order(cust["customer_id"], "vpc-eip-bgp", "month", 1)["order_id"]
+    engine.cli("admin", "adjust-order", "--order", o2, "--amount", "5.00", "--reason", "negotiated")
+    offered = c.list_order_discounts(ListOrderDiscountsRequest(order_id=o2)).discounts
+    assert [(d.discount_id, d.discount_type, d.discount_value) for d in offered] == [(o2, 609, "5.00")]
+    assert offered[0].orders[0].order_line_items[0].discount_mode == 2
+    c.pay_orders(pay_req(o2, "YES", [DiscountSimpleInfoV3(id=o2, type=609)]))
+    d = c.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=o2)).order_info
+    assert [(x.discount_type, x.discount_amount) for x in d.amount_info.discounts] == [("609", Decimal("5.00"))]
     assert engine.verify().returncode == 0

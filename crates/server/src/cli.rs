@@ -276,6 +276,31 @@ pub enum Admin {
         #[arg(long)]
         json: bool,
     },
+    /// An operator promotion (discount type 0) for every customer, from now for `--days`.
+    CreatePromotion {
+        #[arg(long)]
+        name: String,
+        /// The share of the price that is paid, e.g. 0.8.
+        #[arg(long)]
+        ratio: String,
+        /// Only this product (default: every product).
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Print `{"promotion_id": …}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An operator takes an amount (yuan) off a pending order (price adjustment, 609).
+    AdjustOrder {
+        #[arg(long)]
+        order: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -686,6 +711,27 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             };
             crate::cli_orders::grant_discount(&db, cli_ctx(), a).await
         }
+        Admin::CreatePromotion {
+            name,
+            ratio,
+            product,
+            days,
+            json,
+        } => {
+            let a = crate::cli_orders::PromotionArgs {
+                name,
+                ratio,
+                product,
+                days,
+                json,
+            };
+            crate::cli_orders::create_promotion(&db, cli_ctx(), a).await
+        }
+        Admin::AdjustOrder {
+            order,
+            amount,
+            reason,
+        } => crate::cli_orders::adjust_order(&db, cli_ctx(), &order, &amount, &reason).await,
     }
 }
 

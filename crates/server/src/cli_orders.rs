@@ -176,3 +176,67 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
         Err(e) => fail(e),
     }
 }
+
+pub struct PromotionArgs {
+    pub name: String,
+    pub ratio: String,
+    pub product: Option<String>,
+    pub days: i64,
+    pub json: bool,
+}
+
+/// `admin create-promotion`: an operator promotion from now for `days` days. Prints
+/// `{"promotion_id"}` with `--json`.
+pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
+    let Some(ratio) = pc_domain::orders::Ratio::parse(&a.ratio) else {
+        return fail("--ratio must be a ratio like 0.8 (the share of the price that is paid)");
+    };
+    if !(1..=3650).contains(&a.days) {
+        return fail("--days must be between 1 and 3650");
+    }
+    let p = pc_app::services::promotions::NewPromotion {
+        name: a.name,
+        product_id: a.product,
+        ratio,
+        starts_at: ctx.now_ms,
+        ends_at: ctx.now_ms + a.days * 86_400_000,
+    };
+    let res = db
+        .write(move |c| {
+            Box::pin(async move { pc_app::services::promotions::create(c, &ctx, p).await })
+        })
+        .await;
+    match res {
+        Ok(id) if a.json => {
+            println!("{}", serde_json::json!({ "promotion_id": id }));
+            ExitCode::SUCCESS
+        }
+        Ok(id) => {
+            println!("promotion {id} created ({ratio})");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `admin adjust-order`: an operator takes `amount` yuan off a pending order (609).
+pub async fn adjust_order(db: &Db, ctx: Ctx, order: &str, amount: &str, reason: &str) -> ExitCode {
+    let Ok(amount) = pc_domain::Money::parse(amount) else {
+        return fail("--amount must be an amount in yuan, e.g. 5.00");
+    };
+    let (o, r) = (order.to_string(), reason.to_string());
+    let res = db
+        .write(move |c| {
+            Box::pin(
+                async move { pc_app::services::adjustments::set(c, &ctx, &o, amount, &r).await },
+            )
+        })
+        .await;
+    match res {
+        Ok(()) => {
+            println!("order {order}: {amount} off");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
