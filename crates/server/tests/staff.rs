@@ -385,6 +385,9 @@ async fn bad_input_writes_nothing() {
             assert_eq!(r.status, 400, "{}: {fields:?}: {}", app.engine, r.body);
             assert!(r.body.contains(r#"id="staff-error""#));
             assert!(r.body.contains(says), "{fields:?}: {}", r.body);
+            // The typed login is shown again, the password never.
+            assert!(r.body.contains(&format!(r#"value="{}""#, fields[0].1)));
+            assert!(!r.body.contains(&format!(r#"value="{}""#, fields[1].1)));
         }
         // A weak new password, and forms without the CSRF token.
         let r = app

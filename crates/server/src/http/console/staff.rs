@@ -75,7 +75,22 @@ pub async fn list(State(st): State<AppState>, c: Console, Query(q): Query<ListQu
         // An operator picks the partner on its detail page.
         return Ok(Redirect::to("/console/partners").into_response());
     };
-    render(&st, &c, &pid, done_key(q.done.as_deref()), None).await
+    render(
+        &st,
+        &c,
+        &pid,
+        done_key(q.done.as_deref()),
+        None,
+        &Prefill::default(),
+    )
+    .await
+}
+
+/// What the create form shows again after a refusal (never the password).
+#[derive(Default)]
+struct Prefill {
+    login: String,
+    display_name: String,
 }
 
 /// The page, with an optional success flash or refusal (whose status the page is sent with).
@@ -85,6 +100,7 @@ async fn render(
     pid: &str,
     done: Option<&'static str>,
     error: Option<AppError>,
+    prefill: &Prefill,
 ) -> Page {
     let lang = c.lang;
     let partner = partners::get(st.db.read(), pid)
@@ -115,10 +131,10 @@ async fn render(
             form #staff-form method="post" action="/console/staff" {
                 (hidden)
                 label { (t(lang, "login_name")) " " span.muted { (t(lang, "staff_login_hint")) }
-                    input #staff-login name="login" required minlength="3" maxlength="64" autocomplete="off";
+                    input #staff-login name="login" value=(prefill.login) required minlength="3" maxlength="64" autocomplete="off";
                 }
                 label { (t(lang, "staff_display_name"))
-                    input #staff-display-name name="display_name" maxlength="64" autocomplete="off";
+                    input #staff-display-name name="display_name" value=(prefill.display_name) maxlength="64" autocomplete="off";
                 }
                 label { (t(lang, "staff_initial_password")) " " span.muted { (t(lang, "staff_password_hint")) }
                     input #staff-password name="password" type="password" required minlength="8" maxlength="128" autocomplete="new-password";
@@ -190,18 +206,22 @@ pub struct CreateForm {
 
 pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
+    let prefill = Prefill {
+        login: f.login.trim().to_string(),
+        display_name: f.display_name,
+    };
     let made = staff::create(
         &st.db,
         c.ctx(),
         staff::NewStaff {
             partner_id: pid.clone(),
-            login: f.login.trim().to_string(),
+            login: prefill.login.clone(),
             password: f.password,
-            display_name: Some(f.display_name),
+            display_name: Some(prefill.display_name.clone()),
         },
     )
     .await;
-    finish(&st, &c, &pid, made.map(|_| ()), "created").await
+    finish(&st, &c, &pid, made.map(|_| ()), "created", &prefill).await
 }
 
 #[derive(Deserialize, Default)]
@@ -236,7 +256,7 @@ async fn set_disabled(st: AppState, c: Console, id: String, f: UserForm, disable
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
     let r = staff::set_disabled(&st.db, c.ctx(), pid.clone(), id, disabled).await;
     let done = if disabled { "disabled" } else { "enabled" };
-    finish(&st, &c, &pid, r, done).await
+    finish(&st, &c, &pid, r, done, &Prefill::default()).await
 }
 
 pub async fn reset_password(
@@ -247,7 +267,7 @@ pub async fn reset_password(
 ) -> Page {
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
     let r = staff::reset_password(&st.db, c.ctx(), pid.clone(), id, f.password).await;
-    finish(&st, &c, &pid, r, "password").await
+    finish(&st, &c, &pid, r, "password", &Prefill::default()).await
 }
 
 /// Checks the role and the CSRF token of a form; returns the partner it acts on.
@@ -266,12 +286,13 @@ async fn finish(
     pid: &str,
     r: Result<(), AppError>,
     done: &str,
+    prefill: &Prefill,
 ) -> Page {
     match r {
         Ok(()) => Ok(Redirect::to(&back(c, pid, done)).into_response()),
         Err(e) if matches!(e.code, pc_app::Code::NotFound | pc_app::Code::AccessDenied) => {
             Err(refused(c, e))
         }
-        Err(e) => render(st, c, pid, None, Some(e)).await,
+        Err(e) => render(st, c, pid, None, Some(e), prefill).await,
     }
 }
