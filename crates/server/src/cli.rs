@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use pc_app::clock::SystemClock;
 use pc_app::crypto::MasterKey;
-use pc_app::services::{coupons, customers, demo, funds, identity, partners};
+use pc_app::services::{coupons, customers, demo, funds, identity, partners, staff};
 use pc_app::store::{db::redact, ledger, migrate, outbox};
 use pc_app::{Actor, AppError, Ctx, Db};
 use pc_domain::party::{AssociationType, PartnerType};
@@ -145,6 +145,22 @@ pub enum Admin {
         #[arg(long)]
         password: Option<String>,
         /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a read-only staff console login for a partner (its admin manages it on
+    /// /console/staff).
+    CreateStaff {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+        /// Shown to the partner's admins.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Print `{"user_id","partner_id","login"}`.
         #[arg(long)]
         json: bool,
     },
@@ -510,6 +526,34 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                     } else {
                         println!("partner_id:    {}\ndomain_id:     {}\nxaccount_type: {}\nlogin:         {}\npassword:      {}\naccess_key:    {}\nsecret_key:    {}  (shown once)",
                             p.partner_id, p.domain_id, p.xaccount_type, p.login, p.password, p.access_key, p.secret_key);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Admin::CreateStaff {
+            partner,
+            login,
+            password,
+            display_name,
+            json,
+        } => {
+            let input = staff::NewStaff {
+                partner_id: partner.clone(),
+                login: login.clone(),
+                password,
+                display_name,
+            };
+            match staff::create(&db, cli_ctx(), input).await {
+                Ok(user_id) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"user_id": user_id, "partner_id": partner, "login": login})
+                        );
+                    } else {
+                        println!("staff {login} created for partner {partner} ({user_id})");
                     }
                     ExitCode::SUCCESS
                 }

@@ -171,6 +171,12 @@ pub async fn insert_session(c: &mut AnyConnection, ctx: &Ctx, user_id: &str) -> 
         .bind(ctx.now_ms + SESSION_TTL_MS)
         .execute(&mut *c)
         .await?;
+    // Shown to the partner's admins on the staff page (services/staff.rs).
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(ctx.now_ms)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
     audit::record(
         c,
         ctx,

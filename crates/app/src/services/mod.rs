@@ -19,6 +19,7 @@ pub mod promotions;
 pub mod redirects;
 pub mod refunds;
 pub mod resources;
+pub mod staff;
 pub mod topups;
 pub mod unbind;
 pub mod verification;

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "changes", "0014_changes.sql"),
     migration!(15, "promotions", "0015_promotions.sql"),
     migration!(16, "order_adjustments", "0016_order_adjustments.sql"),
+    migration!(17, "staff", "0017_staff.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -313,19 +313,23 @@ pub fn form_body(fields: &[(&str, &str)]) -> String {
 }
 
 impl TestApp {
+    /// Posts the console's login form once (303 and a cookie on success).
+    pub async fn login_attempt(&self, login: &str, password: &str) -> Resp {
+        self.send(
+            Request::post("/console/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form_body(&[
+                    ("login", login),
+                    ("password", password),
+                ])))
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Logs in through the console's login form; panics unless it succeeds.
     pub async fn console_login(&self, login: &str, password: &str) -> Session {
-        let r = self
-            .send(
-                Request::post("/console/login")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(Body::from(form_body(&[
-                        ("login", login),
-                        ("password", password),
-                    ])))
-                    .unwrap(),
-            )
-            .await;
+        let r = self.login_attempt(login, password).await;
         assert_eq!(r.status, 303, "{}: login {login}: {}", self.engine, r.body);
         let set = r.headers["set-cookie"].to_str().unwrap();
         let cookie = set.split(';').next().unwrap().to_string();

@@ -41,6 +41,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
                 "/console/cash-coupons",
                 "cash_coupon_management",
             ),
+            ("staff", "/console/staff", "staff_nav"),
         ],
         Role::PartnerStaff => &[
             ("home", "/console", "home"),

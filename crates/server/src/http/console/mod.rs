@@ -18,6 +18,7 @@ mod pay;
 mod promotions;
 mod reseller_orders;
 mod resources;
+mod staff;
 mod topups;
 mod tree;
 mod unbind;
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .merge(promotions::router())
         .merge(discounts::router())
         .merge(topups::router())
+        .merge(staff::router())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

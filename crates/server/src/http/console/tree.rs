@@ -264,6 +264,9 @@ pub async fn partner_detail(
                 a href=(format!("/console/customers?partner={}", enc(&p.id))) { (count) }
             }
             dt { (t(lang, "balance")) } dd #balance { "¥ " (balance) }
+            dt { (t(lang, "staff_nav")) } dd #staff-link {
+                a href=(format!("/console/staff?partner={}", enc(&p.id))) { (t(lang, "staff_title")) }
+            }
             dt { (t(lang, "created_at")) } dd { (format_utc(p.created_at)) }
         } }
         @if p.partner_type == PartnerType::Distributor {

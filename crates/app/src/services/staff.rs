@@ -1,0 +1,329 @@
+//! Partner staff accounts: a partner's administrator runs its own team of console users.
+//!
+//! A partner admin creates read-only staff logins (role `partner_staff`) for its own partner,
+//! lists its partner's users (admins and staff, with status and last login), disables and
+//! re-enables a staff account and sets a new password for one. Operators (and the command line)
+//! may do the same for any partner.
+//!
+//! Decisions where the spec is silent:
+//! - **Own partner only.** A partner admin manages the users of exactly its own partner, not of
+//!   its resellers (each partner has its own admins). A user of another partner is "not found"
+//!   (`PC.0404`), so nothing reveals that it exists. Staff and customers manage nobody (`CBC.0151`).
+//! - **Staff only.** Disable, enable and password reset act on staff accounts; an admin account
+//!   (the caller's own or another admin's) is refused with `PC.1601`, so a partner can never lock
+//!   itself out of its console. Admin accounts are created with the partner.
+//! - **Disabling ends every session** of the user in the same transaction, and the session lookup
+//!   refuses disabled users besides, so an open browser tab is logged out at its next request.
+//!   Logins of disabled users fail like a wrong password (`PC.0401`).
+//! - **A password reset also ends the user's sessions**: an admin resets a password when it may be
+//!   known to someone else. The new password is typed by the admin and never shown back.
+//! - **Logins are global** (one `users.login` namespace), so "taken" may name another partner's
+//!   login; the same is true when a partner is created.
+//! - At most [`MAX_USERS_PER_PARTNER`] users per partner, disabled ones included (disable does not
+//!   free a slot: the account and its audit trail stay).
+//! - A display name is optional, trimmed, at most 64 characters, without control characters.
+
+use pc_domain::party::Role;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::{Actor, Ctx};
+use crate::crypto;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::identity::{insert_user, validate_login, validate_password};
+use crate::store::{audit, Db};
+
+/// Most console users (admins and staff, disabled ones included) one partner may have.
+pub const MAX_USERS_PER_PARTNER: i64 = 200;
+
+/// A partner's console user, as its admins see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StaffUser {
+    pub user_id: String,
+    pub login: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub disabled_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub partner_id: String,
+    pub login: String,
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+/// Refuses unless the actor may manage `partner_id`'s users: an admin of that very partner, an
+/// operator, or the system (command line).
+pub fn check_manager(actor: &Actor, partner_id: &str) -> AppResult<()> {
+    match actor {
+        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
+        Actor::Partner {
+            partner_id: own,
+            role: Role::PartnerAdmin,
+            ..
+        } if own == partner_id => Ok(()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// The trimmed display name, `None` when empty.
+pub fn normalize_display_name(name: Option<&str>) -> AppResult<Option<String>> {
+    let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if n.chars().count() > 64 || n.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "a display name has at most 64 characters and no control characters",
+        ));
+    }
+    Ok(Some(n.to_string()))
+}
+
+async fn partner_exists(c: &mut AnyConnection, partner_id: &str) -> AppResult<()> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM partners WHERE id = $1")
+        .bind(partner_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| AppError::with(Code::NotFound, format!("no partner {partner_id:?}")))
+}
+
+/// Creates a staff login for the partner; returns the new user's id.
+pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
+    check_manager(&ctx.actor, &s.partner_id)?;
+    validate_login(&s.login)?;
+    validate_password(&s.password)?;
+    let display_name = normalize_display_name(s.display_name.as_deref())?;
+    // Hashing is slow: before entering the single writer.
+    let hash = crypto::hash_password(&s.password)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            partner_exists(c, &s.partner_id).await?;
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
+                .bind(&s.partner_id)
+                .fetch_one(&mut *c)
+                .await?;
+            if users >= MAX_USERS_PER_PARTNER {
+                return Err(AppError::invalid(format!(
+                    "a partner has at most {MAX_USERS_PER_PARTNER} console users"
+                )));
+            }
+            let id = insert_user(
+                c,
+                &ctx,
+                &s.login,
+                &hash,
+                Role::PartnerStaff,
+                Some(&s.partner_id),
+                None,
+            )
+            .await?;
+            sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+                .bind(display_name.clone())
+                .bind(&id)
+                .execute(&mut *c)
+                .await?;
+            record(c, &ctx, "staff.create", &id, &s.partner_id, &s.login).await?;
+            Ok(id)
+        })
+    })
+    .await
+}
+
+/// The partner's console users (admins first, then staff, oldest first).
+pub async fn list(pool: &AnyPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<StaffUser>> {
+    check_manager(&ctx.actor, partner_id)?;
+    let rows = sqlx::query(
+        "SELECT id, login, display_name, role, created_at, last_login_at, disabled_at FROM users \
+         WHERE partner_id = $1 ORDER BY CASE WHEN role = $2 THEN 0 ELSE 1 END, created_at, login",
+    )
+    .bind(partner_id)
+    .bind(Role::PartnerAdmin.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(StaffUser {
+                user_id: r.get(0),
+                login: r.get(1),
+                display_name: r.get(2),
+                role: Role::parse(&r.get::<String, _>(3))
+                    .ok_or_else(|| AppError::internal("user with an unknown role"))?,
+                created_at: r.get(4),
+                last_login_at: r.get(5),
+                disabled_at: r.get(6),
+            })
+        })
+        .collect()
+}
+
+/// Loads one of the partner's staff users inside the transaction: another partner's user (or no
+/// user) is `PC.0404`, an admin `PC.1601`. Returns its login and `disabled_at`.
+async fn staff_of(
+    c: &mut AnyConnection,
+    partner_id: &str,
+    user_id: &str,
+) -> AppResult<(String, Option<i64>)> {
+    let row =
+        sqlx::query("SELECT login, role, disabled_at FROM users WHERE id = $1 AND partner_id = $2")
+            .bind(user_id)
+            .bind(partner_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or_else(|| AppError::new(Code::NotFound))?;
+    if row.get::<String, _>(1) != Role::PartnerStaff.as_str() {
+        return Err(AppError::new(Code::StaffOnly));
+    }
+    Ok((row.get(0), row.get(2)))
+}
+
+async fn end_sessions(c: &mut AnyConnection, user_id: &str) -> AppResult<u64> {
+    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+async fn record(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    action: &str,
+    user_id: &str,
+    partner_id: &str,
+    login: &str,
+) -> AppResult<()> {
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action,
+            target_kind: "user",
+            target_id: user_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"partner_id": partner_id, "login": login}),
+        },
+    )
+    .await
+}
+
+/// Disables (`disabled` true) or re-enables a staff account of the partner. Disabling ends its
+/// sessions. Setting the state it already has is a no-op that writes nothing.
+pub async fn set_disabled(
+    db: &Db,
+    ctx: Ctx,
+    partner_id: String,
+    user_id: String,
+    disabled: bool,
+) -> AppResult<()> {
+    check_manager(&ctx.actor, &partner_id)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let (login, disabled_at) = staff_of(c, &partner_id, &user_id).await?;
+            if disabled_at.is_some() == disabled {
+                return Ok(());
+            }
+            sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                .bind(disabled.then_some(ctx.now_ms))
+                .bind(&user_id)
+                .execute(&mut *c)
+                .await?;
+            if disabled {
+                end_sessions(c, &user_id).await?;
+            }
+            let action = if disabled {
+                "staff.disable"
+            } else {
+                "staff.enable"
+            };
+            record(c, &ctx, action, &user_id, &partner_id, &login).await
+        })
+    })
+    .await
+}
+
+/// Sets a new password for a staff account of the partner and ends its sessions.
+pub async fn reset_password(
+    db: &Db,
+    ctx: Ctx,
+    partner_id: String,
+    user_id: String,
+    password: String,
+) -> AppResult<()> {
+    check_manager(&ctx.actor, &partner_id)?;
+    validate_password(&password)?;
+    let hash = crypto::hash_password(&password)?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let (login, _) = staff_of(c, &partner_id, &user_id).await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(&hash)
+                .bind(&user_id)
+                .execute(&mut *c)
+                .await?;
+            end_sessions(c, &user_id).await?;
+            record(
+                c,
+                &ctx,
+                "staff.reset_password",
+                &user_id,
+                &partner_id,
+                &login,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin_of(pid: &str, role: Role) -> Actor {
+        Actor::Partner {
+            partner_id: pid.into(),
+            root_id: pid.into(),
+            user_id: Some("u".into()),
+            role,
+        }
+    }
+
+    #[test]
+    fn only_own_admins_operators_and_system_manage() {
+        assert!(check_manager(&admin_of("p1", Role::PartnerAdmin), "p1").is_ok());
+        assert!(check_manager(&admin_of("p1", Role::PartnerAdmin), "p2").is_err());
+        assert!(check_manager(&admin_of("p1", Role::PartnerStaff), "p1").is_err());
+        assert!(check_manager(
+            &Actor::Operator {
+                user_id: "o".into()
+            },
+            "p2"
+        )
+        .is_ok());
+        assert!(check_manager(
+            &Actor::Customer {
+                customer_id: "c".into(),
+                user_id: None
+            },
+            "p1"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(normalize_display_name(None).unwrap(), None);
+        assert_eq!(normalize_display_name(Some("  ")).unwrap(), None);
+        assert_eq!(
+            normalize_display_name(Some(" 张三 ")).unwrap().as_deref(),
+            Some("张三")
+        );
+        assert!(normalize_display_name(Some("a\nb")).is_err());
+        assert!(normalize_display_name(Some(&"x".repeat(65))).is_err());
+    }
+}
