@@ -22,8 +22,6 @@ pub struct AppState {
     pub keys: Arc<KeyCache>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<RateLimiter>,
-    /// A newly created secret key waiting to be shown once, by session (see console access keys).
-    pub key_flash: Arc<std::sync::Mutex<HashMap<String, identity::NewKey>>>,
 }
 
 impl AppState {
@@ -36,7 +34,6 @@ impl AppState {
             keys: Arc::new(KeyCache::default()),
             metrics: Arc::new(Metrics::default()),
             login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
-            key_flash: Arc::default(),
         }
     }
 

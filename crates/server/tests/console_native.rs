@@ -404,3 +404,45 @@ async fn distributors_see_their_resellers_customers_orders() {
         assert!(page.body.contains(or1.as_str()) && !page.body.contains(or2.as_str()));
     }
 }
+
+/// The new key's secret is kept in the database, not in one process: created through one
+/// instance, it is shown once by another sharing the database.
+#[tokio::test]
+async fn a_new_secret_is_shown_by_another_instance() {
+    for app in apps("cnflash").await {
+        let (_, s) = operator_session(&app, "flash-op").await;
+        let r = app
+            .console_post(
+                &s,
+                "/console/access-keys",
+                &[("description", "two instances")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let other = app.second_instance().await;
+        let get = || {
+            axum::http::Request::get("/console/access-keys")
+                .header("cookie", &s.cookie)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        let page = send_to(other.clone(), get()).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let sk = element_text(&page.body, "new-secret").expect("shown by the other instance");
+        assert_eq!(sk.len(), 40);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM key_flash")
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(stored, 0, "taken when shown");
+        let sealed_only: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM access_keys WHERE secret_enc = $1")
+                .bind(&sk)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+        assert_eq!(sealed_only, 0, "never stored in clear");
+        let again = send_to(app.router.clone(), get()).await;
+        assert!(element_text(&again.body, "new-secret").is_none());
+    }
+}

@@ -702,6 +702,70 @@ pub async fn lookup_key(
     Ok(Some(KeyInfo { secret, principal }))
 }
 
+/// How long a new key's secret waits to be shown.
+pub const KEY_FLASH_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// Keeps a new key's secret, sealed under the master key, for the console session
+/// (`session_hash`) that created it to see once: the page after the redirect may be served by
+/// another instance. Replaces what that session had waiting; drops entries past their time.
+pub async fn stash_new_key(
+    db: &Db,
+    session_hash: String,
+    key: &NewKey,
+    mk: &MasterKey,
+    now: i64,
+) -> AppResult<()> {
+    let (ak, sealed) = (key.access_key.clone(), mk.seal(&key.secret_key));
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM key_flash WHERE session_hash = $1 OR created_at < $2")
+                .bind(&session_hash)
+                .bind(now - KEY_FLASH_TTL_MS)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "INSERT INTO key_flash (session_hash, access_key, sealed_secret, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&session_hash)
+            .bind(&ak)
+            .bind(&sealed)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Takes (and forgets) the secret waiting for `session_hash`, if it is still fresh.
+pub async fn take_new_key(
+    db: &Db,
+    session_hash: String,
+    mk: &MasterKey,
+    now: i64,
+) -> AppResult<Option<NewKey>> {
+    let row: Option<(String, String, i64)> = db
+        .write(move |c| {
+            Box::pin(async move {
+                Ok(sqlx::query_as(
+                    "DELETE FROM key_flash WHERE session_hash = $1 RETURNING access_key, sealed_secret, created_at",
+                )
+                .bind(&session_hash)
+                .fetch_optional(&mut *c)
+                .await?)
+            })
+        })
+        .await?;
+    match row {
+        Some((access_key, sealed, at)) if now - at <= KEY_FLASH_TTL_MS => Ok(Some(NewKey {
+            access_key,
+            secret_key: mk.open(&sealed)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

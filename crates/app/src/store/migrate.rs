@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "promotions", "0015_promotions.sql"),
     migration!(16, "order_adjustments", "0016_order_adjustments.sql"),
     migration!(17, "staff", "0017_staff.sql"),
+    migration!(18, "key_flash", "0018_key_flash.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -399,12 +399,15 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
     let keys = identity::list_keys(st.db.read(), &key_owner(&c))
         .await
         .map_err(|e| internal(lang, e))?;
-    let flash_key = pc_app::crypto::sha256_hex(c.token.as_bytes());
-    let fresh = st
-        .key_flash
-        .lock()
-        .ok()
-        .and_then(|mut m| m.remove(&flash_key));
+    // A key this session just made: shown once, whichever instance serves the page.
+    let fresh = identity::take_new_key(
+        &st.db,
+        pc_app::crypto::sha256_hex(c.token.as_bytes()),
+        &st.master_key,
+        c.now_ms,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
     let body = html! {
         @if let Some(k) = &fresh {
             div.flash.ok #new-key {
@@ -491,9 +494,15 @@ pub async fn create_access_key(
         )
             .into_response()
     })?;
-    if let Ok(mut m) = st.key_flash.lock() {
-        m.insert(pc_app::crypto::sha256_hex(c.token.as_bytes()), key);
-    }
+    identity::stash_new_key(
+        &st.db,
+        pc_app::crypto::sha256_hex(c.token.as_bytes()),
+        &key,
+        &st.master_key,
+        c.now_ms,
+    )
+    .await
+    .map_err(|e| internal(c.lang, e))?;
     Ok(Redirect::to("/console/access-keys").into_response())
 }
 
