@@ -105,6 +105,10 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (behind HTTPS).
     #[arg(long, env = "PC_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Refuse a signed write whose signature was already used inside the signature window
+    /// (the SDK protocol has no nonce; clients retrying must re-sign).
+    #[arg(long, env = "PC_STRICT_REPLAY")]
+    pub strict_replay: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -925,6 +929,7 @@ async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             .or(r.file.signature_window_secs)
             .unwrap_or(900),
         secure_cookies: args.secure_cookies || r.file.secure_cookies.unwrap_or(false),
+        strict_replay: args.strict_replay || r.file.strict_replay.unwrap_or(false),
         ..Settings::default()
     };
     if args.demo {

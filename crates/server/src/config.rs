@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub signature_window_secs: Option<i64>,
     pub log_json: Option<bool>,
     pub secure_cookies: Option<bool>,
+    pub strict_replay: Option<bool>,
 }
 
 impl FileConfig {
@@ -45,6 +46,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Largest accepted request body.
     pub body_limit: usize,
+    /// Refuse a write whose signature was already used inside the window (DESIGN §7, opt-in).
+    pub strict_replay: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             signature_window_secs: 900,
             secure_cookies: false,
             body_limit: 1 << 20,
+            strict_replay: false,
         }
     }
 }

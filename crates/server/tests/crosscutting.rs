@@ -158,3 +158,67 @@ async fn key_lifecycle_outbox_and_revocation() {
         assert_eq!(e.code, pc_app::Code::InvalidParameter);
     }
 }
+
+/// Strict replay mode (opt-in): a signed write is accepted once, on any instance sharing the
+/// database; a re-signed request goes through; reads are never refused; without the mode a
+/// replayed write is answered (and the idempotent operation changes nothing twice).
+#[tokio::test]
+async fn strict_replay_refuses_a_replayed_write() {
+    for app in apps("replay").await {
+        let p = app.partner(PartnerType::Distributor, None).await;
+        let c = app
+            .customer(&p.partner_id, AssociationType::Resale, "replay-cust", "x")
+            .await;
+        app.credit(&p.partner_id, 10_000).await;
+        let creds = Creds::from(&p);
+        let settings = partner_center::config::Settings {
+            strict_replay: true,
+            ..Default::default()
+        };
+        let (a, b) = (
+            app.instance_with(settings.clone()).await,
+            app.instance_with(settings).await,
+        );
+        let body = format!(r#"{{"customer_id": "{}", "amount": 1.00}}"#, c.customer_id);
+        let path = "/v2/accounts/partner-accounts/adjust-amount";
+        let req = || signed(&creds, "POST", path, &body, NOW_MS, &[]);
+        assert_eq!(send_to(a.clone(), req()).await.status, 200);
+        // The same signed request again, on the same or another instance: refused.
+        send_to(a.clone(), req())
+            .await
+            .assert_error(401, "APIGW.0301");
+        send_to(b.clone(), req())
+            .await
+            .assert_error(401, "APIGW.0301");
+        // Signed anew (another second): accepted.
+        let again = signed(&creds, "POST", path, &body, NOW_MS + 1_000, &[]);
+        assert_eq!(send_to(b.clone(), again).await.status, 200);
+        // Reads repeat freely, GET and the vendor's POST queries alike.
+        let q = || {
+            signed(
+                &creds,
+                "POST",
+                "/v2/partners/sub-customers/query",
+                "{}",
+                NOW_MS,
+                &[],
+            )
+        };
+        assert_eq!(send_to(a.clone(), q()).await.status, 200);
+        assert_eq!(send_to(a.clone(), q()).await.status, 200);
+        // Only two allocations happened.
+        let bal = pc_app::store::ledger::balance(
+            app.db.read(),
+            &pc_app::store::ledger::account_id(
+                pc_domain::ledger::AccountKind::CustomerCash,
+                &c.customer_id,
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bal, pc_domain::Money::from_cents(200));
+        // The default mode answers the replay (the protocol has no nonce).
+        assert_eq!(app.send(req()).await.status, 200);
+        app.assert_ledger_clean().await;
+    }
+}

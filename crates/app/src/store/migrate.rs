@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "order_adjustments", "0016_order_adjustments.sql"),
     migration!(17, "staff", "0017_staff.sql"),
     migration!(18, "key_flash", "0018_key_flash.sql"),
+    migration!(19, "replay_cache", "0019_replay_cache.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;
+pub mod replay;
 pub mod testing;
 
 pub use db::{BoxFut, Db, Engine};

@@ -128,6 +128,15 @@ fn sign_error(e: SignError) -> ApiError {
     ApiError(AppError::with(code, e.to_string()))
 }
 
+/// Reads, which strict replay mode leaves alone: GET, and the vendor's POST queries (paths ending
+/// in `query`, identity checks and price ratings), which change nothing however often repeated.
+fn is_read(method: &str, path: &str) -> bool {
+    matches!(method, "GET" | "HEAD")
+        || path.ends_with("query")
+        || path.ends_with("/check-identity")
+        || path.ends_with("/subscribe-rate")
+}
+
 pub async fn sdk_auth(
     State(st): State<AppState>,
     req: Request,
@@ -180,6 +189,24 @@ pub async fn sdk_auth(
                     "X-Domain-Id does not match the access key's account.",
                 )));
             }
+        }
+    }
+    // Strict replay mode: a signed write is accepted once (after the checks above, so a bad
+    // request never fills the cache). Kept for twice the window: a signature is valid from
+    // `window` before its date to `window` after it.
+    if st.settings.strict_replay && !is_read(parts.method.as_str(), parts.uri.path()) {
+        let fresh = pc_app::store::replay::first_sight(
+            &st.db,
+            auth.signature.clone(),
+            now_ms,
+            now_ms + 2 * st.settings.signature_window_secs * 1000,
+        )
+        .await?;
+        if !fresh {
+            return Err(ApiError(AppError::with(
+                Code::AuthFailed,
+                "This signature was already used (strict replay mode): sign each request anew.",
+            )));
         }
     }
     let request_hash = {

@@ -119,6 +119,13 @@ impl TestApp {
 
     /// Another server instance on the same database: its own connection pool (and, on SQLite, its own
     /// writer), its own key cache, the same master key and clock.
+    /// Another instance on the same database with its own settings.
+    pub async fn instance_with(&self, settings: Settings) -> Router {
+        let db = Db::connect(self.db.url()).await.unwrap();
+        let state = AppState::new(db, self.mk.clone(), Arc::new(self.clock.clone()), settings);
+        partner_center::http::app(state)
+    }
+
     pub async fn second_instance(&self) -> Router {
         let db = Db::connect(self.db.url()).await.unwrap();
         let state = AppState::new(
