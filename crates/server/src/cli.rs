@@ -872,6 +872,10 @@ async fn verify(database: &str) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
+    let refunded = match pc_app::services::refunds::verify(db.read()).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
     println!("database: {}", redact(database));
     println!(
         "checked {} ledger accounts and {} transfers:",
@@ -888,8 +892,14 @@ async fn verify(database: &str) -> ExitCode {
         "  - every transfer is named by an audit row ({} of {})",
         report.audited_transfers, report.transfers
     );
-    println!("  - partner tree roots and association tenants are consistent");
-    let violations: Vec<String> = report.violations.into_iter().chain(tree).collect();
+    println!("  - partner tree roots, association tenants and customer counts are consistent");
+    println!("  - no order's cash or coupon had more refunded than it paid");
+    let violations: Vec<String> = report
+        .violations
+        .into_iter()
+        .chain(tree)
+        .chain(refunded)
+        .collect();
     if violations.is_empty() {
         println!("OK: no violations");
         ExitCode::SUCCESS

@@ -558,3 +558,42 @@ async fn concurrent_unsubscribes_refund_once() {
         app.assert_ledger_clean().await;
     }
 }
+
+/// `verify` notices a source refunded more than it paid (here by a row written past the service).
+#[tokio::test]
+async fn verify_catches_an_over_refunded_source() {
+    for app in apps("rver").await {
+        let w = world(&app).await;
+        let cc = Creds::from(&w.c);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 10_000).await;
+        let rid = bought(&app, &cc, &w.c.customer_id, 1).await[0].clone();
+        let u = unsubscribe(&app, &cc, &[&rid], 1).await[0].clone();
+        let base = purchase_order_of(&app, &rid).await;
+        assert!(pc_app::services::refunds::verify(app.db.read())
+            .await
+            .unwrap()
+            .is_empty());
+        let (u2, b2) = (u.clone(), base.clone());
+        app.db
+            .write(move |c| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
+                         VALUES ($1, $2, 'cash', NULL, 1, 'forged', 0)",
+                    )
+                    .bind(u2)
+                    .bind(b2)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let v = pc_app::services::refunds::verify(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains(&base) && v[0].contains("its cash"), "{v:?}");
+    }
+}

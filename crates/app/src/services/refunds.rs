@@ -734,3 +734,29 @@ pub async fn refund_details(
         })
         .collect())
 }
+
+/// The refund invariant `partner-center verify` checks: no source of an order (its cash, each
+/// coupon) ever had more refunded or carried away than it paid. Returns the violations.
+pub async fn verify(pool: &AnyPool) -> AppResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(
+        "SELECT rs.base_order_id, rs.source_id, CAST(SUM(rs.amount) AS BIGINT), \
+         CASE WHEN rs.source_id IS NULL THEN o.cash_amount ELSE COALESCE(oc.amount, 0) END \
+         FROM refund_sources rs JOIN orders o ON o.id = rs.base_order_id \
+         LEFT JOIN order_coupons oc ON oc.order_id = rs.base_order_id AND oc.coupon_id = rs.source_id \
+         GROUP BY rs.base_order_id, rs.source_id, o.cash_amount, oc.amount",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, back, paid)| back > paid)
+        .map(|(order, source, back, paid)| {
+            format!(
+                "order {order}: {} had {} back but paid {}",
+                source.as_deref().unwrap_or("its cash"),
+                Money::from_cents(back),
+                Money::from_cents(paid)
+            )
+        })
+        .collect())
+}

@@ -202,6 +202,10 @@ impl TestApp {
             .await
             .unwrap()
             .is_empty());
+        let refunds = pc_app::services::refunds::verify(self.db.read())
+            .await
+            .unwrap();
+        assert!(refunds.is_empty(), "{}: {refunds:?}", self.engine);
     }
 }
 
