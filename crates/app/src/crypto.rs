@@ -2,6 +2,11 @@
 //! so they are stored encrypted with ChaCha20-Poly1305 under a 256-bit master key from
 //! configuration (`PC_MASTER_KEY`, hex) or, for the embedded default, a key file generated on
 //! first start. Passwords are argon2id hashes and never stored otherwise.
+//!
+//! **Rotating the master key.** A key may carry the previous key: it seals with the new one and
+//! opens with either, so instances restarted with `--master-key NEW --previous-master-key OLD`
+//! serve every stored secret while `admin reseal-secrets` re-seals them all under the new key;
+//! then the previous key is dropped from the configuration.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -14,7 +19,7 @@ use rand::RngCore;
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone)]
-pub struct MasterKey([u8; 32]);
+pub struct MasterKey([u8; 32], Option<[u8; 32]>);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -26,7 +31,12 @@ impl MasterKey {
     pub fn generate() -> MasterKey {
         let mut k = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut k);
-        MasterKey(k)
+        MasterKey(k, None)
+    }
+
+    /// This key, also opening what `previous` sealed (during a rotation).
+    pub fn with_previous(self, previous: &MasterKey) -> MasterKey {
+        MasterKey(self.0, Some(previous.0))
     }
 
     pub fn from_hex(s: &str) -> AppResult<MasterKey> {
@@ -35,7 +45,7 @@ impl MasterKey {
         let k: [u8; 32] = b
             .try_into()
             .map_err(|_| AppError::invalid("the master key must be 64 hex digits"))?;
-        Ok(MasterKey(k))
+        Ok(MasterKey(k, None))
     }
 
     pub fn to_hex(&self) -> String {
@@ -80,10 +90,16 @@ impl MasterKey {
         if raw.len() < 12 {
             return Err(AppError::internal("sealed secret too short"));
         }
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
-        let plain = cipher
-            .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
-            .map_err(|_| AppError::internal("cannot decrypt a stored secret: wrong master key?"))?;
+        let try_key = |k: &[u8; 32]| {
+            ChaCha20Poly1305::new(Key::from_slice(k))
+                .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
+                .ok()
+        };
+        let plain = try_key(&self.0)
+            .or_else(|| self.1.as_ref().and_then(try_key))
+            .ok_or_else(|| {
+                AppError::internal("cannot decrypt a stored secret: wrong master key?")
+            })?;
         String::from_utf8(plain).map_err(AppError::internal)
     }
 }
@@ -163,5 +179,17 @@ mod tests {
         assert!(verify_password("Hunter2!", &h));
         assert!(!verify_password("hunter2!", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn a_rotating_key_opens_both_and_seals_with_the_new_one() {
+        let (old, new) = (MasterKey::generate(), MasterKey::generate());
+        let sealed_old = old.seal("secret");
+        let rotating = new.clone().with_previous(&old);
+        assert_eq!(rotating.open(&sealed_old).unwrap(), "secret");
+        let resealed = rotating.seal("secret");
+        assert_eq!(new.open(&resealed).unwrap(), "secret");
+        assert!(old.open(&resealed).is_err());
+        assert!(new.open(&sealed_old).is_err());
     }
 }

@@ -45,6 +45,15 @@ pub struct Global {
     /// Where the generated master key is kept (default: beside the SQLite file, else ./data/master.key).
     #[arg(long, global = true, env = "PC_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// During a master-key rotation: the previous key (64 hex digits), still accepted to open
+    /// stored secrets until `admin reseal-secrets` has re-sealed them under the new one.
+    #[arg(
+        long,
+        global = true,
+        env = "PC_PREVIOUS_MASTER_KEY",
+        hide_env_values = true
+    )]
+    pub previous_master_key: Option<String>,
     /// Log as JSON lines.
     #[arg(long, global = true, env = "PC_LOG_JSON")]
     pub log_json: bool,
@@ -321,6 +330,11 @@ pub enum Admin {
         #[arg(long)]
         reason: String,
     },
+    /// Print a new random master key (64 hex digits), for a rotation.
+    NewMasterKey,
+    /// Re-seal every stored secret under the master key (opening each with it or with
+    /// `--previous-master-key`): the second step of a rotation.
+    ResealSecrets,
 }
 
 pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -365,6 +379,15 @@ fn resolve(g: &Global) -> Result<Resolved, String> {
                 .unwrap_or_else(|| config::default_master_key_file(&database));
             MasterKey::load_or_create(&path)
         }
+    };
+    let master_key = match (
+        master_key,
+        g.previous_master_key
+            .clone()
+            .or_else(|| file.previous_master_key.clone()),
+    ) {
+        (Ok(k), Some(prev)) => MasterKey::from_hex(&prev).map(|p| k.with_previous(&p)),
+        (k, _) => k,
     };
     Ok(Resolved {
         database,
@@ -780,6 +803,23 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             amount,
             reason,
         } => crate::cli_orders::adjust_order(&db, cli_ctx(), &order, &amount, &reason).await,
+        Admin::NewMasterKey => {
+            println!("{}", MasterKey::generate().to_hex());
+            ExitCode::SUCCESS
+        }
+        Admin::ResealSecrets => {
+            let mk = match mk() {
+                Ok(k) => k,
+                Err(e) => return fail(e),
+            };
+            match identity::reseal_secrets(&db, cli_ctx(), mk).await {
+                Ok(n) => {
+                    println!("{n} secret(s) re-sealed under the current master key");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
     }
 }
 

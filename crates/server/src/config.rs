@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub master_key: Option<String>,
     pub master_key_file: Option<PathBuf>,
+    pub previous_master_key: Option<String>,
     pub signature_window_secs: Option<i64>,
     pub log_json: Option<bool>,
     pub secure_cookies: Option<bool>,

@@ -766,6 +766,53 @@ pub async fn take_new_key(
     }
 }
 
+/// Re-seals every stored secret (access keys, secrets waiting to be shown) under `mk`'s key,
+/// opening each with it or its previous key: the second step of a master-key rotation (see
+/// `crate::crypto`). One transaction; returns how many secrets were re-sealed.
+pub async fn reseal_secrets(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<usize> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let keys: Vec<(String, String)> =
+                sqlx::query_as("SELECT access_key, secret_enc FROM access_keys")
+                    .fetch_all(&mut *c)
+                    .await?;
+            let flashes: Vec<(String, String)> =
+                sqlx::query_as("SELECT session_hash, sealed_secret FROM key_flash")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (ak, sealed) in &keys {
+                sqlx::query("UPDATE access_keys SET secret_enc = $1 WHERE access_key = $2")
+                    .bind(mk.seal(&mk.open(sealed)?))
+                    .bind(ak)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            for (h, sealed) in &flashes {
+                sqlx::query("UPDATE key_flash SET sealed_secret = $1 WHERE session_hash = $2")
+                    .bind(mk.seal(&mk.open(sealed)?))
+                    .bind(h)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            let n = keys.len() + flashes.len();
+            audit::record(
+                c,
+                &ctx,
+                audit::Entry {
+                    action: "keys.reseal",
+                    target_kind: "master_key",
+                    target_id: "-",
+                    transfer_ids: &[],
+                    detail: serde_json::json!({"secrets": n}),
+                },
+            )
+            .await?;
+            Ok(n)
+        })
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
