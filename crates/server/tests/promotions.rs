@@ -157,6 +157,18 @@ async fn promotions_at_payment_and_in_quotes() {
             .find(|x| x["discount_id"] == grant.as_str())
             .unwrap();
         assert_eq!(grant_opt["best_offer"], 1);
+        // A partner's quote (no customer) shows the promotion, for everyone, and no grant.
+        let pq = call(&app, &Creds::from(&w.d), "POST", RATE, &body.to_string()).await;
+        assert_eq!(pq.status, 200, "{}", pq.body);
+        let popts = pq.json()["optional_discount_rating_results"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let ids: Vec<&str> = popts
+            .iter()
+            .map(|x| x["discount_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![promo.as_str()], "{popts:?}");
 
         // Named with the wrong type: not applicable, nothing written.
         call(&app, &cc, "POST", PAY, &pay_with(&o, &promo, 3))

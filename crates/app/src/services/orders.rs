@@ -292,8 +292,8 @@ pub(crate) async fn price_items(
     Ok(out)
 }
 
-/// Quotes priced items for `customer_id` (or nobody): its partner's grants that lower the price,
-/// the biggest discount marked best (the first of equals).
+/// Quotes priced items for `customer_id` (or nobody): its partner's grants and the live
+/// promotions that lower the price, the biggest partner discount marked best (the first of equals).
 pub async fn quote_priced(
     c: &mut AnyConnection,
     customer_id: Option<&str>,
@@ -301,24 +301,26 @@ pub async fn quote_priced(
     now: i64,
 ) -> AppResult<Quote> {
     let mut discounts = Vec::new();
+    // The customer's partner's grants, when there is a customer; promotions are for everyone.
+    let mut offers = Vec::new();
     if let Some(cid) = customer_id {
         if let Some((p, _)) = customer_partner(&mut *c, cid).await? {
-            let lines: Vec<(&str, Money)> = items
-                .iter()
-                .map(|i| (i.product.product_id.as_str(), i.official))
-                .collect();
-            let mut offers = grants(&mut *c, &p.id, cid).await?;
-            offers.extend(promotions::live(&mut *c, now).await?);
-            for g in offers {
-                let q = DiscountQuote {
-                    lines: discount_lines(&g, &lines),
-                    grant: g,
-                    best: false,
-                };
-                if q.discount().is_positive() {
-                    discounts.push(q);
-                }
-            }
+            offers = grants(&mut *c, &p.id, cid).await?;
+        }
+    }
+    offers.extend(promotions::live(&mut *c, now).await?);
+    let lines: Vec<(&str, Money)> = items
+        .iter()
+        .map(|i| (i.product.product_id.as_str(), i.official))
+        .collect();
+    for g in offers {
+        let q = DiscountQuote {
+            lines: discount_lines(&g, &lines),
+            grant: g,
+            best: false,
+        };
+        if q.discount().is_positive() {
+            discounts.push(q);
         }
     }
     // The best offer is chosen among partner discounts; promotions do not compete (the vendor's
