@@ -446,3 +446,64 @@ async fn a_new_secret_is_shown_by_another_instance() {
         assert!(element_text(&again.body, "new-secret").is_none());
     }
 }
+
+/// Operators manage service and resource types from the console; a refused form writes nothing;
+/// partners cannot reach the page.
+#[tokio::test]
+async fn operators_manage_types_in_the_console() {
+    for app in apps("cntypes").await {
+        let w = app.orders_world("cnt").await;
+        let (_, s) = operator_session(&app, "types-op").await;
+        let page = app.console_get(&s, "/console/catalog/types").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("data-code=\"hws.service.type.ec2\""));
+        let bad = app
+            .console_post(
+                &s,
+                "/console/catalog/service-types",
+                &[
+                    ("code", "gpu"),
+                    ("name_zh", "x"),
+                    ("name_en", "x"),
+                    ("abbreviation", "G"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert!(bad.body.contains("types-error"));
+        let ok = app
+            .console_post(
+                &s,
+                "/console/catalog/service-types",
+                &[
+                    ("code", "hws.service.type.gpu"),
+                    ("name_zh", "GPU"),
+                    ("name_en", "GPU"),
+                    ("abbreviation", "GACS"),
+                    ("sort_order", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let ok = app
+            .console_post(
+                &s,
+                "/console/catalog/resource-types",
+                &[
+                    ("code", "hws.resource.type.gpu.vm"),
+                    ("service_type_code", "hws.service.type.gpu"),
+                    ("name_zh", "GPU云主机"),
+                    ("name_en", "GPU server"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let page = app.console_get(&s, "/console/catalog/types").await;
+        assert!(page.body.contains("data-code=\"hws.resource.type.gpu.vm\""));
+        let ps = app.console_login(&w.d.login, &w.d.password).await;
+        assert_eq!(
+            app.console_get(&ps, "/console/catalog/types").await.status,
+            403
+        );
+    }
+}

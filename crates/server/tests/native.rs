@@ -860,3 +860,75 @@ async fn the_cli_creates_operator_keys() {
         );
     }
 }
+
+/// Operators add a cloud service type and a resource type of it, then sell a product of them:
+/// the vendor API lists the new types; partners cannot; bad codes, an unknown service type and
+/// moving a resource type to another service type are refused without a write.
+#[tokio::test]
+async fn operators_manage_service_and_resource_types() {
+    for app in apps("nattypes").await {
+        let w = world(&app).await;
+        let (_, op) = operator(&app, "types-op").await;
+        let dc = Creds::from(&w.d);
+        let st = "/native/v1/catalog/service-types/hws.service.type.gpu";
+        let rt = "/native/v1/catalog/resource-types/hws.resource.type.gpu.vm";
+        let st_body = json!({"name_zh": "GPU加速云服务器", "name_en": "GPU Accelerated Cloud Server", "abbreviation": "GACS", "sort_order": 7}).to_string();
+        call(&app, &dc, "PUT", st, &st_body)
+            .await
+            .assert_error(403, "CBC.0155");
+        let r = call(&app, &op, "PUT", st, &st_body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["abbreviation"], "GACS");
+        let before = count(&app, "catalog_resource_types").await;
+        for (path, body) in [
+            ("/native/v1/catalog/service-types/gpu", st_body.clone()),
+            ("/native/v1/catalog/service-types/hws.service.type.GPU", st_body.clone()),
+            (st, json!({"name_zh": "", "name_en": "x", "abbreviation": "G"}).to_string()),
+            (rt, json!({"service_type_code": "hws.service.type.none", "name_zh": "x", "name_en": "x"}).to_string()),
+        ] {
+            call(&app, &op, "PUT", path, &body).await.assert_error(400, "CBC.0100");
+        }
+        assert_eq!(count(&app, "catalog_resource_types").await, before);
+        let rt_body = json!({"service_type_code": "hws.service.type.gpu", "name_zh": "GPU云主机", "name_en": "GPU server", "desc_zh": "P100", "desc_en": "P100"}).to_string();
+        let r = call(&app, &op, "PUT", rt, &rt_body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        // A resource type keeps its service type.
+        let moved =
+            json!({"service_type_code": "hws.service.type.ec2", "name_zh": "x", "name_en": "x"})
+                .to_string();
+        call(&app, &op, "PUT", rt, &moved)
+            .await
+            .assert_error(400, "CBC.0100");
+        // A product of the new types, and the vendor API lists them.
+        let product = json!({"product_id": "gpu-p100", "service_type_code": "hws.service.type.gpu",
+            "resource_type_code": "hws.resource.type.gpu.vm", "resource_spec": "p100.xlarge", "region": "cn-north-4",
+            "name_zh": "GPU P100", "name_en": "GPU P100", "month_price": "1999.00"}).to_string();
+        let r = call(&app, &op, "POST", PRODUCTS, &product).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let types = call(&app, &dc, "GET", "/v2/products/service-types?limit=100", "").await;
+        assert_eq!(types.status, 200, "{}", types.body);
+        assert!(
+            types.body.contains("hws.service.type.gpu"),
+            "{}",
+            types.body
+        );
+        let rts = call(
+            &app,
+            &dc,
+            "GET",
+            "/v2/products/resource-types?limit=100",
+            "",
+        )
+        .await;
+        assert!(
+            rts.body.contains("hws.resource.type.gpu.vm"),
+            "{}",
+            rts.body
+        );
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('catalog.save_service_type', 'catalog.save_resource_type')")
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(audited, 2);
+    }
+}

@@ -420,3 +420,144 @@ pub async fn save_product(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> 
     )
     .await
 }
+
+// ----------------------------------------------------------------------------------------------
+// Service and resource types (operators)
+
+/// A cloud service type as an operator enters it. `code` follows the vendor's form
+/// `hws.service.type.<name>`.
+#[derive(Debug, Clone)]
+pub struct ServiceTypeInput {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub abbreviation: String,
+    pub sort_order: i64,
+}
+
+/// A resource type as an operator enters it: `hws.resource.type.<name>`, of one service type.
+#[derive(Debug, Clone)]
+pub struct ResourceTypeInput {
+    pub code: String,
+    pub service_type_code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub desc_zh: String,
+    pub desc_en: String,
+    pub sort_order: i64,
+}
+
+/// A type code: the vendor's prefix, then lower-case letters, digits, `.`, `_` or `-`.
+fn check_code(field: &str, code: &str, prefix: &str) -> AppResult<()> {
+    let rest = code.strip_prefix(prefix).unwrap_or("");
+    if rest.is_empty()
+        || code.len() > 64
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(AppError::invalid(format!(
+            "{field} must be {prefix}<name> in lower-case letters, digits, '.', '_' or '-' (at most 64 characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a service type or changes an existing one's names, abbreviation and order
+/// (operators only). Audited.
+pub async fn save_service_type(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    t: ServiceTypeInput,
+) -> AppResult<()> {
+    ctx.actor.require_operator()?;
+    check_code("service_type_code", &t.code, "hws.service.type.")?;
+    check_text("name_zh", &t.name_zh, 64, true)?;
+    check_text("name_en", &t.name_en, 64, true)?;
+    check_text("abbreviation", &t.abbreviation, 16, true)?;
+    sqlx::query(
+        "INSERT INTO catalog_service_types (code, name_zh, name_en, abbreviation, sort_order) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (code) DO UPDATE SET name_zh = $2, name_en = $3, abbreviation = $4, sort_order = $5",
+    )
+    .bind(&t.code)
+    .bind(t.name_zh.trim())
+    .bind(t.name_en.trim())
+    .bind(t.abbreviation.trim())
+    .bind(t.sort_order)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "catalog.save_service_type",
+            target_kind: "service_type",
+            target_id: &t.code,
+            transfer_ids: &[],
+            detail: serde_json::json!({"name_zh": t.name_zh.trim(), "name_en": t.name_en.trim(), "abbreviation": t.abbreviation.trim()}),
+        },
+    )
+    .await
+}
+
+/// Creates a resource type or changes an existing one's names, descriptions and order
+/// (operators only). Its service type must exist and never changes once set (products name both).
+pub async fn save_resource_type(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    t: ResourceTypeInput,
+) -> AppResult<()> {
+    ctx.actor.require_operator()?;
+    check_code("resource_type_code", &t.code, "hws.resource.type.")?;
+    check_text("name_zh", &t.name_zh, 64, true)?;
+    check_text("name_en", &t.name_en, 64, true)?;
+    check_text("desc_zh", &t.desc_zh, 256, false)?;
+    check_text("desc_en", &t.desc_en, 256, false)?;
+    let service: Option<String> =
+        sqlx::query_scalar("SELECT code FROM catalog_service_types WHERE code = $1")
+            .bind(&t.service_type_code)
+            .fetch_optional(&mut *c)
+            .await?;
+    if service.is_none() {
+        return Err(AppError::invalid(format!(
+            "service type {} does not exist",
+            t.service_type_code
+        )));
+    }
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
+            .bind(&t.code)
+            .fetch_optional(&mut *c)
+            .await?;
+    if current.is_some_and(|s| s != t.service_type_code) {
+        return Err(AppError::invalid(
+            "a resource type keeps its service type (products name both)",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO catalog_resource_types (code, service_type_code, name_zh, name_en, desc_zh, desc_en, sort_order) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (code) DO UPDATE SET name_zh = $3, name_en = $4, desc_zh = $5, desc_en = $6, sort_order = $7",
+    )
+    .bind(&t.code)
+    .bind(&t.service_type_code)
+    .bind(t.name_zh.trim())
+    .bind(t.name_en.trim())
+    .bind(t.desc_zh.trim())
+    .bind(t.desc_en.trim())
+    .bind(t.sort_order)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "catalog.save_resource_type",
+            target_kind: "resource_type",
+            target_id: &t.code,
+            transfer_ids: &[],
+            detail: serde_json::json!({"service_type_code": t.service_type_code, "name_zh": t.name_zh.trim(), "name_en": t.name_en.trim()}),
+        },
+    )
+    .await
+}

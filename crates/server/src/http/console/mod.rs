@@ -3,6 +3,7 @@
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
 mod capability;
+mod catalog_types;
 mod change;
 mod coupons;
 mod customers;
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .merge(unsubscribe::router())
         .merge(change::router())
         .merge(promotions::router())
+        .merge(catalog_types::router())
         .merge(discounts::router())
         .merge(topups::router())
         .merge(staff::router())

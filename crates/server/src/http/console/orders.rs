@@ -89,7 +89,10 @@ async fn catalog_page(State(st): State<AppState>, c: Console) -> Page {
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
-        @if operator { p { a #new-product href="/console/catalog/product" { (t(lang, "catalog_new_product")) } } }
+        @if operator { p {
+            a #new-product href="/console/catalog/product" { (t(lang, "catalog_new_product")) }
+            " · " a #catalog-types href="/console/catalog/types" { (t(lang, "types_title")) }
+        } }
         table #products {
             thead { tr {
                 th { (t(lang, "catalog_product")) } th { (t(lang, "catalog_service")) } th { (t(lang, "catalog_spec")) }

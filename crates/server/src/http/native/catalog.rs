@@ -25,7 +25,13 @@ use crate::http::error::ApiError;
 use crate::http::vendor::{idempotent_write, ok_json, schema, Operation};
 use crate::state::AppState;
 
-pub const OPERATIONS: &[Operation] = &[LIST_PRODUCTS, CREATE_PRODUCT, UPDATE_PRODUCT];
+pub const OPERATIONS: &[Operation] = &[
+    LIST_PRODUCTS,
+    CREATE_PRODUCT,
+    UPDATE_PRODUCT,
+    PUT_SERVICE_TYPE,
+    PUT_RESOURCE_TYPE,
+];
 
 const PRODUCTS: &str = "/native/v1/catalog/products";
 
@@ -333,4 +339,135 @@ const UPDATE_PRODUCT: Operation = Operation {
     request: Some(schema::<UpdateProductReq>),
     response: schema::<NativeProduct>,
     route: || put(update_product),
+};
+
+// ----------------------------------------------------------------------------------------------
+// Service and resource types: `PUT` creates or replaces one (operators). The vendor API's
+// `list_service_types` / `list_resource_types` list them.
+
+/// A service type to create or replace.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PutServiceTypeReq {
+    pub name_zh: String,
+    pub name_en: String,
+    pub abbreviation: String,
+    pub sort_order: Option<i64>,
+}
+
+/// A service type as saved.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NativeServiceType {
+    pub service_type_code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub abbreviation: String,
+    pub sort_order: i64,
+}
+
+async fn put_service_type(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    VendorJson(req): VendorJson<PutServiceTypeReq>,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    let t = catalog::ServiceTypeInput {
+        code: code.trim().to_string(),
+        name_zh: req.name_zh,
+        name_en: req.name_en,
+        abbreviation: req.abbreviation,
+        sort_order: req.sort_order.unwrap_or(100),
+    };
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            catalog::save_service_type(c, &ctx, t.clone()).await?;
+            Ok(NativeServiceType {
+                service_type_code: t.code,
+                name_zh: t.name_zh.trim().to_string(),
+                name_en: t.name_en.trim().to_string(),
+                abbreviation: t.abbreviation.trim().to_string(),
+                sort_order: t.sort_order,
+            })
+        })
+    })
+    .await
+}
+
+pub const PUT_SERVICE_TYPE: Operation = Operation {
+    name: "native_put_service_type",
+    method: Method::PUT,
+    path: "/native/v1/catalog/service-types/{service_type_code}",
+    summary: "Create or replace a cloud service type (hws.service.type.<name>): names in both languages, abbreviation, order (operators)",
+    callers: "operator",
+    request: Some(schema::<PutServiceTypeReq>),
+    response: schema::<NativeServiceType>,
+    route: || put(put_service_type),
+};
+
+/// A resource type to create or replace.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PutResourceTypeReq {
+    pub service_type_code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub desc_zh: Option<String>,
+    pub desc_en: Option<String>,
+    pub sort_order: Option<i64>,
+}
+
+/// A resource type as saved.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NativeResourceType {
+    pub resource_type_code: String,
+    pub service_type_code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub desc_zh: String,
+    pub desc_en: String,
+    pub sort_order: i64,
+}
+
+async fn put_resource_type(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    VendorJson(req): VendorJson<PutResourceTypeReq>,
+) -> Result<Response, ApiError> {
+    caller.operator_id()?;
+    let t = catalog::ResourceTypeInput {
+        code: code.trim().to_string(),
+        service_type_code: req.service_type_code.trim().to_string(),
+        name_zh: req.name_zh,
+        name_en: req.name_en,
+        desc_zh: req.desc_zh.unwrap_or_default(),
+        desc_en: req.desc_en.unwrap_or_default(),
+        sort_order: req.sort_order.unwrap_or(100),
+    };
+    idempotent_write(&st, &caller, move |c, ctx| {
+        Box::pin(async move {
+            catalog::save_resource_type(c, &ctx, t.clone()).await?;
+            Ok(NativeResourceType {
+                resource_type_code: t.code,
+                service_type_code: t.service_type_code,
+                name_zh: t.name_zh.trim().to_string(),
+                name_en: t.name_en.trim().to_string(),
+                desc_zh: t.desc_zh.trim().to_string(),
+                desc_en: t.desc_en.trim().to_string(),
+                sort_order: t.sort_order,
+            })
+        })
+    })
+    .await
+}
+
+pub const PUT_RESOURCE_TYPE: Operation = Operation {
+    name: "native_put_resource_type",
+    method: Method::PUT,
+    path: "/native/v1/catalog/resource-types/{resource_type_code}",
+    summary:
+        "Create or replace a resource type (hws.resource.type.<name>) of a service type (operators)",
+    callers: "operator",
+    request: Some(schema::<PutResourceTypeReq>),
+    response: schema::<NativeResourceType>,
+    route: || put(put_resource_type),
 };

@@ -1,0 +1,189 @@
+//! Operators manage the catalogue's cloud service types and resource types
+//! (`/console/catalog/types`): the lists, and one form each that creates a type or, for an
+//! existing code, replaces its names, abbreviation or descriptions and order. The rules are
+//! `pc_app::services::catalog::save_service_type` / `save_resource_type`, as in the native API.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use pc_app::services::catalog::{self, ResourceTypeInput, ServiceTypeInput};
+use pc_app::AppError;
+use pc_domain::party::Role;
+use serde::Deserialize;
+
+use super::i18n::{t, Lang};
+use super::layout::page;
+use super::pages::{internal, with_status, Page};
+use super::{Console, ConsoleForm as Form};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/catalog/types", get(types_page))
+        .route("/console/catalog/service-types", post(service_type_submit))
+        .route(
+            "/console/catalog/resource-types",
+            post(resource_type_submit),
+        )
+}
+
+async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
+    c.require(&[Role::Operator])?;
+    let lang = c.lang;
+    let (_, services) = catalog::service_types(st.db.read(), None, 0, catalog::MAX_PAGE)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let (_, resources) = catalog::resource_types(st.db.read(), 0, catalog::MAX_PAGE)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let status = err
+        .as_ref()
+        .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .unwrap_or(StatusCode::OK);
+    let body = html! {
+        @if let Some(e) = &err { p.flash.error #types-error { (e.message(lang == Lang::Zh)) } }
+        p.muted { (t(lang, "types_hint")) }
+        h3 { (t(lang, "types_services")) }
+        table #service-types {
+            thead { tr { th { "code" } th { "中文" } th { "English" } th { (t(lang, "types_abbreviation")) } } }
+            tbody { @for s in &services {
+                tr data-code=(s.code) { td { code { (s.code) } } td { (s.name_zh) } td { (s.name_en) } td { (s.abbreviation) } }
+            } }
+        }
+        form #service-type-form method="post" action="/console/catalog/service-types" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input type="text" name="code" placeholder="hws.service.type.xxx" required;
+            input type="text" name="name_zh" placeholder="中文名称" required;
+            input type="text" name="name_en" placeholder="English name" required;
+            input type="text" name="abbreviation" placeholder=(t(lang, "types_abbreviation")) required;
+            input type="number" name="sort_order" value="100";
+            button type="submit" { (t(lang, "types_save")) }
+        }
+        h3 { (t(lang, "types_resources")) }
+        table #resource-types {
+            thead { tr { th { "code" } th { (t(lang, "catalog_service")) } th { "中文" } th { "English" } } }
+            tbody { @for r in &resources {
+                tr data-code=(r.code) { td { code { (r.code) } } td { code { (r.service_type_code) } } td { (r.name_zh) } td { (r.name_en) } }
+            } }
+        }
+        form #resource-type-form method="post" action="/console/catalog/resource-types" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input type="text" name="code" placeholder="hws.resource.type.xxx" required;
+            select name="service_type_code" {
+                @for s in &services { option value=(s.code) { (s.code) } }
+            }
+            input type="text" name="name_zh" placeholder="中文名称" required;
+            input type="text" name="name_en" placeholder="English name" required;
+            input type="text" name="desc_zh" placeholder="中文说明";
+            input type="text" name="desc_en" placeholder="Description";
+            input type="number" name="sort_order" value="100";
+            button type="submit" { (t(lang, "types_save")) }
+        }
+    };
+    with_status(status, page(lang, Some(c), t(lang, "types_title"), body))
+}
+
+async fn types_page(State(st): State<AppState>, c: Console) -> Page {
+    view(&st, &c, None).await
+}
+
+#[derive(Deserialize, Default)]
+struct TypeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    service_type_code: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    abbreviation: String,
+    #[serde(default)]
+    desc_zh: String,
+    #[serde(default)]
+    desc_en: String,
+    #[serde(default)]
+    sort_order: String,
+}
+
+impl TypeForm {
+    fn order(&self) -> Result<i64, AppError> {
+        let s = self.sort_order.trim();
+        if s.is_empty() {
+            return Ok(100);
+        }
+        s.parse()
+            .map_err(|_| AppError::invalid("sort_order must be a whole number"))
+    }
+}
+
+/// Saves through `save`, then back to the page (or the page with the refusal).
+async fn submit<F>(st: AppState, c: Console, f: &TypeForm, save: F) -> Page
+where
+    F: for<'c> FnOnce(
+            &'c mut pc_app::store::AnyConnection,
+            pc_app::Ctx,
+        ) -> pc_app::store::BoxFut<'c, pc_app::AppResult<()>>
+        + Send
+        + 'static,
+{
+    c.require(&[Role::Operator])?;
+    c.check_csrf(&f.csrf)?;
+    let ctx = c.ctx();
+    match st.db.write(move |conn| save(conn, ctx)).await {
+        Ok(()) => Ok(Redirect::to("/console/catalog/types").into_response()),
+        Err(e) => view(&st, &c, Some(e)).await,
+    }
+}
+
+async fn service_type_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<TypeForm>,
+) -> Page {
+    let order = match f.order() {
+        Ok(o) => o,
+        Err(e) => return view(&st, &c, Some(e)).await,
+    };
+    let input = ServiceTypeInput {
+        code: f.code.trim().to_string(),
+        name_zh: f.name_zh.clone(),
+        name_en: f.name_en.clone(),
+        abbreviation: f.abbreviation.clone(),
+        sort_order: order,
+    };
+    submit(st, c, &f, move |conn, ctx| {
+        Box::pin(async move { catalog::save_service_type(conn, &ctx, input).await })
+    })
+    .await
+}
+
+async fn resource_type_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Form(f): Form<TypeForm>,
+) -> Page {
+    let order = match f.order() {
+        Ok(o) => o,
+        Err(e) => return view(&st, &c, Some(e)).await,
+    };
+    let input = ResourceTypeInput {
+        code: f.code.trim().to_string(),
+        service_type_code: f.service_type_code.trim().to_string(),
+        name_zh: f.name_zh.clone(),
+        name_en: f.name_en.clone(),
+        desc_zh: f.desc_zh.clone(),
+        desc_en: f.desc_en.clone(),
+        sort_order: order,
+    };
+    submit(st, c, &f, move |conn, ctx| {
+        Box::pin(async move { catalog::save_resource_type(conn, &ctx, input).await })
+    })
+    .await
+}
