@@ -331,7 +331,7 @@ async fn downgrade(
     .bind(&order_id)
     .execute(&mut *c)
     .await?;
-    switch_product(c, ctx, &r.id, &p.to).await?;
+    switch_product(c, ctx, &r.id, &p.to.product_id, &p.to.resource_spec).await?;
     audit::record(
         c,
         ctx,
@@ -353,18 +353,20 @@ async fn downgrade(
     })
 }
 
-/// Points the resource at its new product (its spec follows).
+/// Points the resource at its new product (its spec follows): a downgrade at once, an upgrade
+/// when its change order is paid (`orders::provision`).
 pub(crate) async fn switch_product(
     c: &mut AnyConnection,
     ctx: &Ctx,
     resource_id: &str,
-    to: &Product,
+    product_id: &str,
+    spec: &str,
 ) -> AppResult<()> {
     sqlx::query(
         "UPDATE resources SET product_id = $1, resource_spec = $2, updated_at = $3 WHERE id = $4",
     )
-    .bind(&to.product_id)
-    .bind(&to.resource_spec)
+    .bind(product_id)
+    .bind(spec)
     .bind(ctx.now_ms)
     .bind(resource_id)
     .execute(&mut *c)

@@ -30,7 +30,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::{adjustments, promotions};
+use crate::services::{adjustments, changes, promotions};
 use crate::services::{coupons, funds, partners};
 use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
@@ -1214,6 +1214,42 @@ pub struct OrderDiscount {
     pub lines: Vec<(String, Discounted)>,
 }
 
+impl OrderDiscount {
+    /// What it takes off the order, all lines together.
+    pub fn discount(&self) -> Money {
+        sum(self.lines.iter().map(|(_, x)| x.discount))
+    }
+}
+
+/// The kind of discount a payment names by id alone (the console's form): the order's own id
+/// names its price adjustment (609); promotion ids carry their prefix; anything else is a
+/// partner-granted discount.
+pub fn discount_kind_of(order_id: &str, discount_id: &str) -> DiscountKind {
+    if discount_id == order_id {
+        DiscountKind::Adjustment
+    } else {
+        promotions::kind_of_id(discount_id)
+    }
+}
+
+/// What a payment of `order` would take from the balance with `discount` and `coupons`: the list
+/// price less the discount, less each coupon in turn (each pays at most what is left) — the
+/// arithmetic of [`pay`], for showing a customer how much is missing before it pays again.
+pub fn cash_needed(
+    order: &Order,
+    discount: Option<&OrderDiscount>,
+    coupons: &[&coupons::Coupon],
+) -> Money {
+    let mut left = order
+        .official_amount
+        .checked_sub(discount.map(OrderDiscount::discount).unwrap_or(Money::ZERO))
+        .unwrap_or(Money::ZERO);
+    for k in coupons {
+        left = left.checked_sub(k.balance.min(left)).unwrap_or(left);
+    }
+    left
+}
+
 /// The discounts usable on a pending-payment order at `now`: the grants of the order's partner to
 /// the customer and the operator's live promotions, each that applies to at least one line.
 async fn usable_discounts(
@@ -1789,15 +1825,7 @@ async fn provision(
                         "the resource is no longer in use; cancel this change order",
                     ));
                 }
-                sqlx::query(
-                    "UPDATE resources SET product_id = $1, resource_spec = $2, updated_at = $3 WHERE id = $4",
-                )
-                .bind(&l.product_id)
-                .bind(spec)
-                .bind(ctx.now_ms)
-                .bind(rid)
-                .execute(&mut *c)
-                .await?;
+                changes::switch_product(c, ctx, rid, &l.product_id, &spec).await?;
                 ids.push(rid.clone());
                 expire
             }

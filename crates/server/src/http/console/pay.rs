@@ -72,14 +72,8 @@ fn coupon_type_label(lang: Lang, coupon_type: i64) -> &'static str {
     )
 }
 
-fn discount_amount(d: &OrderDiscount) -> Money {
-    d.lines.iter().fold(Money::ZERO, |a, (_, x)| {
-        a.checked_add(x.discount).unwrap_or(a)
-    })
-}
-
-/// What the balance lacks for the payment `state` describes: the list price less the chosen
-/// discount, less each chosen coupon in turn (each pays at most what is left), less the balance.
+/// What the balance lacks for the payment `state` describes (`orders::cash_needed` less the
+/// balance).
 fn shortfall(
     order: &Order,
     discounts: &[OrderDiscount],
@@ -87,18 +81,12 @@ fn shortfall(
     state: &PayState,
     balance: Money,
 ) -> Money {
-    let discount = discounts
+    let discount = discounts.iter().find(|d| d.grant.id == state.discount);
+    let chosen: Vec<&Coupon> = usable
         .iter()
-        .find(|d| d.grant.id == state.discount)
-        .map(discount_amount)
-        .unwrap_or(Money::ZERO);
-    let mut left = order
-        .official_amount
-        .checked_sub(discount)
-        .unwrap_or(Money::ZERO);
-    for k in usable.iter().filter(|k| state.coupons.contains(&k.id)) {
-        left = left.checked_sub(k.balance.min(left)).unwrap_or(left);
-    }
+        .filter(|k| state.coupons.contains(&k.id))
+        .collect();
+    let left = orders::cash_needed(order, discount, &chosen);
     left.checked_sub(balance)
         .filter(|m| m.is_positive())
         // The balance moved since the payment failed: name what the payment needs in cash.
@@ -227,7 +215,7 @@ pub(super) async fn pay_section(
                             option value="" { (t(lang, "none")) }
                             @for d in &discounts {
                                 option value=(d.grant.id) selected[state.discount == d.grant.id] {
-                                    (d.grant.ratio) " (−¥ " (discount_amount(d)) ")"
+                                    (d.grant.ratio) " (−¥ " (d.discount()) ")"
                                 }
                             }
                         }
@@ -307,12 +295,7 @@ pub(super) async fn pay_submit(
         if discount.is_empty() { "NO" } else { "YES" },
         Some(refs),
         (!discount.is_empty()).then(|| {
-            // An order's price adjustment is named by the order's id.
-            let kind = if discount == id {
-                pc_domain::orders::DiscountKind::Adjustment
-            } else {
-                pc_app::services::promotions::kind_of_id(&discount)
-            };
+            let kind = orders::discount_kind_of(&id, &discount);
             vec![(discount, kind.pay_type())]
         }),
     );

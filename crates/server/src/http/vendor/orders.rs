@@ -493,10 +493,7 @@ async fn list_order_discounts(
                 // A price adjustment takes an amount off (mode 2): its value is that amount.
                 let adjustment = d.grant.kind == DiscountKind::Adjustment;
                 let (value, mode) = if adjustment {
-                    let off = d.lines.iter().fold(Money::ZERO, |a, (_, x)| {
-                        a.checked_add(x.discount).unwrap_or(a)
-                    });
-                    (off.to_string(), DISCOUNT_MODE_AMOUNT)
+                    (d.discount().to_string(), DISCOUNT_MODE_AMOUNT)
                 } else {
                     (d.grant.ratio.to_string(), DISCOUNT_MODE_RATE)
                 };
