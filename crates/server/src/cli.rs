@@ -704,8 +704,8 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             limit,
             json,
         } => {
-            if offset < 0 || !(1..=10_000).contains(&limit) {
-                return fail("--offset must be 0 or more and --limit between 1 and 10000");
+            if let Err(e) = pc_app::store::filters::page(Some(offset), Some(limit), 10_000) {
+                return fail(e);
             }
             let (count, total, list) =
                 match funds::all_partner_balances(db.read(), offset, limit).await {

@@ -62,17 +62,7 @@ pub const MAX_PAGE: i64 = 1000;
 
 /// Checks `offset` / `limit` of a catalogue listing (defaults 0 / 10).
 pub fn page(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
-    let offset = offset.unwrap_or(0);
-    let limit = limit.unwrap_or(10);
-    if offset < 0 {
-        return Err(AppError::invalid("offset must be 0 or more"));
-    }
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(format!(
-            "limit must be between 1 and {MAX_PAGE}"
-        )));
-    }
-    Ok((offset, limit))
+    crate::store::filters::page(offset, limit, MAX_PAGE)
 }
 
 /// `list_service_types`: optionally filtered by a substring of the name (either language,

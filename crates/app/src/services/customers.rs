@@ -326,17 +326,7 @@ pub fn time_filter(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
 
 /// `offset` (default 0) and `limit` (default 10, 1 to [`MAX_PAGE`]) of the vendor API.
 pub fn page_bounds(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
-    let offset = offset.unwrap_or(0);
-    let limit = limit.unwrap_or(10);
-    if offset < 0 {
-        return Err(AppError::invalid("offset must be 0 or more"));
-    }
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(format!(
-            "limit must be between 1 and {MAX_PAGE}"
-        )));
-    }
-    Ok((offset, limit))
+    crate::store::filters::page(offset, limit, MAX_PAGE)
 }
 
 /// `%term%` with LIKE's wildcards escaped, for a substring match.

@@ -451,16 +451,7 @@ impl ChangeRecordQuery {
                 "trade_time_begin must not be after trade_time_end",
             ));
         }
-        let offset = offset.unwrap_or(0);
-        let limit = limit.unwrap_or(10);
-        if offset < 0 {
-            return Err(AppError::invalid("offset must be 0 or more"));
-        }
-        if !(1..=MAX_RECORDS_PAGE).contains(&limit) {
-            return Err(AppError::invalid(format!(
-                "limit must be between 1 and {MAX_RECORDS_PAGE}"
-            )));
-        }
+        let (offset, limit) = crate::store::filters::page(offset, limit, MAX_RECORDS_PAGE)?;
         Ok(ChangeRecordQuery {
             balance_type,
             trade_type,

@@ -1022,16 +1022,11 @@ impl OrderQuery {
             Some("sub_customer") => true,
             Some(_) => return Err(AppError::invalid("method must be oneself or sub_customer")),
         };
-        let offset = int("offset", raw.offset)?.unwrap_or(0);
-        let limit = int("limit", raw.limit)?.unwrap_or(10);
-        if offset < 0 {
-            return Err(AppError::invalid("offset must be 0 or more"));
-        }
-        if !(1..=MAX_ORDERS_PAGE).contains(&limit) {
-            return Err(AppError::invalid(format!(
-                "limit must be between 1 and {MAX_ORDERS_PAGE}"
-            )));
-        }
+        let (offset, limit) = crate::store::filters::page(
+            int("offset", raw.offset)?,
+            int("limit", raw.limit)?,
+            MAX_ORDERS_PAGE,
+        )?;
         Ok(OrderQuery {
             order_id: nz(raw.order_id).map(|s| s.to_uppercase()),
             customer_id: nz(raw.customer_id),

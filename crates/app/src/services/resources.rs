@@ -203,17 +203,7 @@ impl ResourceQuery {
         {
             return Err(AppError::invalid("service_type_code must not be empty"));
         }
-        let offset = offset.unwrap_or(0);
-        let limit = limit.unwrap_or(10);
-        if offset < 0 {
-            return Err(AppError::invalid("offset must be 0 or more"));
-        }
-        if !(1..=orders::MAX_ORDERS_PAGE).contains(&limit) {
-            return Err(AppError::invalid(format!(
-                "limit must be between 1 and {}",
-                orders::MAX_ORDERS_PAGE
-            )));
-        }
+        let (offset, limit) = crate::store::filters::page(offset, limit, orders::MAX_ORDERS_PAGE)?;
         if customer_id.as_deref().is_some_and(|c| c.len() > 64) {
             return Err(AppError::invalid("customer_id is at most 64 characters"));
         }

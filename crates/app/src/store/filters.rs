@@ -63,9 +63,40 @@ pub fn bind_scalar_args<'q, O>(
     q
 }
 
+/// `offset` (default 0, at least 0) and `limit` (default 10, 1 to `max`) of a list: the one
+/// check every listing of every surface uses, with the vendor's `CBC.0100` and a message naming
+/// the bound.
+pub fn page(
+    offset: Option<i64>,
+    limit: Option<i64>,
+    max: i64,
+) -> crate::error::AppResult<(i64, i64)> {
+    use crate::error::AppError;
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(10);
+    if offset < 0 {
+        return Err(AppError::invalid("offset must be 0 or more"));
+    }
+    if !(1..=max).contains(&limit) {
+        return Err(AppError::invalid(format!(
+            "limit must be between 1 and {max}"
+        )));
+    }
+    Ok((offset, limit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_bounds() {
+        assert_eq!(page(None, None, 100).unwrap(), (0, 10));
+        assert_eq!(page(Some(5), Some(100), 100).unwrap(), (5, 100));
+        assert!(page(Some(-1), None, 100).is_err());
+        assert!(page(None, Some(0), 100).is_err());
+        assert!(page(None, Some(101), 100).is_err());
+    }
 
     #[test]
     fn placeholders_follow_the_conditions_present() {

@@ -3,7 +3,7 @@
 //! serves both: the same SDK-HMAC-SHA256 access-key signatures (`http/auth.rs`), snake_case JSON,
 //! `offset` / `limit` paging with `total_count`, amounts as decimal numbers in yuan, times as UTC
 //! `2026-01-01T00:00:00Z`, the `{"error_code","error_msg"}` envelope with the same code table,
-//! and `X-Idempotency-Key` on every write ([`super::vendor::idempotent_write`]). Its
+//! and `X-Idempotency-Key` on every write ([`super::bss::idempotent_write`]). Its
 //! [`OPERATIONS`] table (the vendor's [`Operation`] type) is the single source of its router and
 //! of its part of `/openapi.json`. The `/native/` prefix never collides with the vendor's
 //! `/v2/…`, `/v3/…` paths.
@@ -27,7 +27,7 @@ use pc_domain::orders::Ratio;
 use serde::{Deserialize, Deserializer};
 
 use super::auth::Caller;
-use super::vendor::Operation;
+use super::bss::Operation;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use pc_app::{AppError, Code};
@@ -50,7 +50,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
 /// The native router. Each operation admits only the principal kinds its table entry names in
 /// `callers`, checked before its query or body is read, so a wrong key always hears `CBC.0155`.
 pub fn router() -> axum::Router<AppState> {
-    super::vendor::router_of(operations(), |op, r| {
+    super::bss::router_of(operations(), |op, r| {
         r.route_layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 only(op.callers, req, next)
@@ -137,15 +137,7 @@ where
 
 /// Checks `offset` / `limit` of a native listing (defaults 0 / 10, at most 100 a page).
 pub fn page(offset: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
-    let offset = offset.unwrap_or(0);
-    let limit = limit.unwrap_or(10);
-    if offset < 0 {
-        return Err(AppError::invalid("offset must be 0 or more").into());
-    }
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}")).into());
-    }
-    Ok((offset, limit))
+    Ok(pc_app::store::filters::page(offset, limit, MAX_PAGE)?)
 }
 
 /// Largest page of a native listing.
@@ -176,7 +168,7 @@ mod tests {
                 op.name
             );
         }
-        for op in super::super::vendor::operations() {
+        for op in super::super::bss::operations() {
             assert!(!op.path.starts_with("/native/"), "{}", op.path);
         }
     }
