@@ -101,7 +101,7 @@ async fn operator_keys_reach_native_operator_operations_only() {
         assert!(r.headers.contains_key("x-request-id"));
 
         // Every vendor operation refuses it with CBC.0155, whatever it would have read.
-        for v in partner_center::http::vendor::operations() {
+        for v in partner_center::http::bss::operations() {
             let r = call(&app, &op, v.method.as_str(), &concrete(v.path), "{}").await;
             r.assert_error(403, "CBC.0155");
         }

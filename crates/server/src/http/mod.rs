@@ -1,16 +1,17 @@
-//! HTTP adapters: the vendor API, the native API, the console, health, metrics and the OpenAPI
-//! document.
+//! HTTP adapters: the BSS-compatible partner API (`bss`, the vendor's `/v2`, `/v3` paths), the
+//! native API, the console, health, metrics and the OpenAPI document.
 
 pub mod auth;
+pub mod bss;
 pub mod console;
 pub mod error;
+pub mod form;
 pub mod metrics;
 pub mod middleware;
 pub mod native;
 pub mod openapi;
 pub mod qr;
 pub mod ratelimit;
-pub mod vendor;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -23,7 +24,7 @@ use crate::state::AppState;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     // Layers run outside in: the signature first, then (vendor only) the refusal of operator keys.
-    let vendor = vendor::router()
+    let bss = bss::router()
         .route_layer(axum::middleware::from_fn(auth::vendor_principals))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -34,7 +35,7 @@ pub fn app(state: AppState) -> Router {
         auth::sdk_auth,
     ));
     Router::new()
-        .merge(vendor)
+        .merge(bss)
         .merge(native)
         .merge(console::router())
         .route("/healthz", get(healthz))
@@ -56,12 +57,12 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn healthz() -> Response {
-    vendor::json_response(200, r#"{"status":"ok"}"#.into())
+    bss::json_response(200, r#"{"status":"ok"}"#.into())
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {
     match st.db.ping().await {
-        Ok(()) => vendor::json_response(200, r#"{"status":"ready"}"#.into()),
+        Ok(()) => bss::json_response(200, r#"{"status":"ready"}"#.into()),
         Err(e) => error::envelope(&e),
     }
 }
@@ -76,5 +77,5 @@ async fn metrics(State(st): State<AppState>) -> Response {
 }
 
 async fn openapi_json() -> Response {
-    vendor::json_response(200, openapi::document().to_string())
+    bss::json_response(200, openapi::document().to_string())
 }

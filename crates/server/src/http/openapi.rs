@@ -1,4 +1,4 @@
-//! `/openapi.json`: generated from [`super::vendor::OPERATIONS`], [`super::native::OPERATIONS`]
+//! `/openapi.json`: generated from [`super::bss::OPERATIONS`], [`super::native::OPERATIONS`]
 //! and the request/response types' derived JSON Schemas, so it cannot drift from the code.
 
 use schemars::generate::SchemaSettings;
@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use axum::http::Method;
 use schemars::SchemaGenerator;
 
-use super::vendor::Operation;
+use super::bss::Operation;
 
 /// The query parameters of a GET/DELETE operation, one per property of its query type's schema
 /// (an operation's `request` names the query type for those methods; they have no body).
@@ -43,7 +43,7 @@ fn query_parameters(schema: &Value, gen: &SchemaGenerator) -> Vec<Value> {
 
 /// Every documented operation: the vendor API's, then the native API's.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
-    super::vendor::operations().chain(super::native::operations())
+    super::bss::operations().chain(super::native::operations())
 }
 
 pub fn document() -> Value {

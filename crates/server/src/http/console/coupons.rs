@@ -28,7 +28,7 @@ use super::i18n::{t, Lang};
 use super::layout::page;
 use super::pages::{enc, internal, Page};
 use super::Console;
-use crate::http::vendor::coupons::query_pairs;
+use crate::http::form::query_pairs;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -19,7 +19,7 @@ use super::i18n::{t, Lang};
 use super::layout::{message_page, page};
 use super::pages::{enc, internal, pager, Page};
 use super::Console;
-use crate::http::vendor::customers::mask_phone;
+use crate::http::form::mask_phone;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -38,7 +38,7 @@ use pc_domain::Money;
 use super::i18n::{t, Lang};
 use super::pages::{enc, internal, Page};
 use super::Console;
-use crate::http::vendor::coupons::query_pairs;
+use crate::http::form::query_pairs;
 use crate::state::AppState;
 
 /// Most coupons one payment may use (R11.4).

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{double_option, flag, page, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
+use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
 use crate::http::error::ApiError;
-use crate::http::vendor::{idempotent_write, ok_json, schema, Operation};
 use crate::state::AppState;
 
 pub const OPERATIONS: &[Operation] = &[

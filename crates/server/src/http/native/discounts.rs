@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{flag, page, ratio, ratio_number, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
+use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
 use crate::http::error::ApiError;
-use crate::http::vendor::{idempotent_write, ok_json, schema, Operation};
 use crate::state::AppState;
 
 pub const OPERATIONS: &[Operation] = &[LIST_DISCOUNTS, GRANT_DISCOUNT, REVOKE_DISCOUNT];

@@ -23,10 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{ratio, ratio_number, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
+use crate::http::bss::catalog::english;
+use crate::http::bss::orders::{order_v3, CustomerOrderV3, OrderFilters};
+use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
 use crate::http::error::ApiError;
-use crate::http::vendor::catalog::english;
-use crate::http::vendor::orders::{order_v3, CustomerOrderV3, OrderFilters};
-use crate::http::vendor::{idempotent_write, ok_json, schema, Operation};
 use crate::state::AppState;
 
 pub const OPERATIONS: &[Operation] = &[

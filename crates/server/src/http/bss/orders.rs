@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use pc_app::services::identity::Principal;
 use pc_app::services::orders::{self, Order, OrderLine, OrderQuery, RawOrderQuery, Viewer};
-use pc_app::AppError;
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
 use pc_domain::orders::{
     DiscountKind, OrderStatus, OrderType, DISCOUNT_MODE_AMOUNT, DISCOUNT_MODE_RATE,
@@ -357,13 +356,7 @@ async fn show_customer_order_details(
     VendorQuery(q): VendorQuery<ShowCustomerOrderDetailsQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
-    let offset = q.offset.unwrap_or(0);
-    let limit = q.limit.unwrap_or(10);
-    if offset < 0 || !(1..=100).contains(&limit) {
-        return Err(
-            AppError::invalid("offset must be 0 or more and limit between 1 and 100").into(),
-        );
-    }
+    let (offset, limit) = pc_app::store::filters::page(q.offset, q.limit, 100)?;
     let d = orders::order_detail(
         st.db.read(),
         viewer(&caller, q.indirect_partner_id.as_deref()),

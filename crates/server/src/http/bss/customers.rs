@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{idempotent_write, json_response, ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
+use crate::http::form::mask_phone;
 use crate::state::AppState;
 
 /// `QuerySubCustomerListReq`.
@@ -66,17 +67,6 @@ pub struct CustomerInformation {
 pub struct ListSubCustomersResponse {
     pub customer_infos: Vec<CustomerInformation>,
     pub count: i64,
-}
-
-/// A phone number as partners see it: the middle digits masked (the vendor shows `138****5678`).
-pub fn mask_phone(p: &str) -> String {
-    let chars: Vec<char> = p.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
 }
 
 async fn list_sub_customers(
@@ -357,12 +347,3 @@ const SEND_VERIFICATION_MESSAGE_CODE: Operation = Operation {
     response: schema::<SendVerificationMessageCodeResponse>,
     route: || post(send_verification_message_code),
 };
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn masks_phones() {
-        assert_eq!(super::mask_phone("13812345678"), "138****5678");
-        assert_eq!(super::mask_phone("123"), "***");
-    }
-}

@@ -11,6 +11,7 @@ use pc_app::services::coupons::{
     QuotaScope, RecordQuery,
 };
 use pc_app::services::identity::Principal;
+use pc_app::store::filters;
 use pc_app::{AppError, AppResult, Code};
 use pc_domain::coupons::quota_status;
 use pc_domain::timefmt;
@@ -21,27 +22,12 @@ use serde::{Deserialize, Serialize};
 use super::{idempotent_write, ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
+use crate::http::form::query_pairs;
 use crate::state::AppState;
 
 // ----------------------------------------------------------------------------------------------
 // Query-string helpers: the vendor sends repeated keys for lists (`k=v1&k=v2`), and an empty
 // value means "not a filter".
-
-/// The decoded `(key, value)` pairs of a raw query string, in order.
-pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    let dec = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    raw.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (dec(k), dec(v)),
-            None => (dec(kv), String::new()),
-        })
-        .collect()
-}
 
 struct Params(Vec<(String, String)>);
 
@@ -79,7 +65,7 @@ impl Params {
         time_field(k, self.str(k))
     }
     fn paging(&self) -> AppResult<(i64, i64)> {
-        paging(self.int("offset")?, self.int("limit")?)
+        filters::page(self.int("offset")?, self.int("limit")?, coupons::MAX_PAGE)
     }
 }
 
@@ -92,20 +78,6 @@ fn time_field(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
             ))
         }),
     }
-}
-
-fn paging(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
-    let (offset, limit) = (offset.unwrap_or(0), limit.unwrap_or(10));
-    if offset < 0 {
-        return Err(AppError::invalid("offset must be 0 or more"));
-    }
-    if !(1..=coupons::MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(format!(
-            "limit must be between 1 and {}",
-            coupons::MAX_PAGE
-        )));
-    }
-    Ok((offset, limit))
 }
 
 fn utc(ms: i64) -> String {
@@ -265,7 +237,7 @@ async fn list_quota_coupons(
     VendorJson(req): VendorJson<QueryCouponQuotasReqExt>,
 ) -> Result<Response, ApiError> {
     let partner_id = caller.partner_id()?.to_string();
-    let (offset, limit) = paging(req.offset, req.limit)?;
+    let (offset, limit) = filters::page(req.offset, req.limit, coupons::MAX_PAGE)?;
     let quota_type = req.quota_type.unwrap_or(0);
     if !matches!(quota_type, 0 | 1) {
         return Err(AppError::invalid("quota_type must be 0 or 1").into());
@@ -1140,16 +1112,6 @@ const LIST_SUB_CUSTOMER_COUPONS: Operation = Operation {
     response: schema::<ListSubCustomerCouponsResponse>,
     route: || get(list_sub_customer_coupons),
 };
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn repeated_keys() {
-        let p = super::query_pairs("operation_types=1&operation_types=2&quota_id=&x=a%2Cb+c");
-        assert_eq!(p.len(), 4);
-        assert_eq!(p[3], ("x".into(), "a,b c".into()));
-    }
-}
 
 // ----------------------------------------------------------------------------------------------
 // Query strings of the GET operations, for `/openapi.json` only: the handlers read them with

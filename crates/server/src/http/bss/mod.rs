@@ -1,4 +1,4 @@
-//! The vendor-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
+//! The BSS-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
 //! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
 
 pub mod catalog;
