@@ -1,5 +1,7 @@
-//! Schema migrations, embedded in the binary. Each engine has its own folder with the same
-//! versions and the same meaning; `tests/schema.rs` checks that both produce the same columns.
+//! Schema migrations, embedded in the binary. A migration whose SQL both engines accept has one
+//! source (`migrations/common/`); one that needs an engine's own syntax (auto-increment keys,
+//! triggers) comes as a pair (`migrations/sqlite/`, `migrations/postgres/`) with the same version
+//! and meaning. `crates/app/tests/schema.rs` checks that both engines end with the same columns.
 
 use sqlx::{Connection, Executor};
 
@@ -14,7 +16,15 @@ struct Migration {
 }
 
 macro_rules! migration {
-    ($version:expr, $name:literal, $file:literal) => {
+    ($version:expr, $name:literal, common $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../../migrations/common/", $file)),
+            postgres: include_str!(concat!("../../migrations/common/", $file)),
+        }
+    };
+    ($version:expr, $name:literal, pair $file:literal) => {
         Migration {
             version: $version,
             name: $name,
@@ -25,24 +35,24 @@ macro_rules! migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    migration!(1, "foundation", "0001_foundation.sql"),
-    migration!(2, "customers", "0002_customers.sql"),
-    migration!(4, "invites", "0004_invites.sql"),
-    migration!(5, "coupons", "0005_coupons.sql"),
-    migration!(6, "orders", "0006_orders.sql"),
-    migration!(7, "coupon_limits", "0007_coupon_limits.sql"),
-    migration!(8, "orders2", "0008_orders2.sql"),
-    migration!(9, "refunds", "0009_refunds.sql"),
-    migration!(10, "operator_keys", "0010_operator_keys.sql"),
-    migration!(11, "topups", "0011_topups.sql"),
-    migration!(12, "derived_external", "0012_derived_external.sql"),
-    migration!(13, "partner_counts", "0013_partner_counts.sql"),
-    migration!(14, "changes", "0014_changes.sql"),
-    migration!(15, "promotions", "0015_promotions.sql"),
-    migration!(16, "order_adjustments", "0016_order_adjustments.sql"),
-    migration!(17, "staff", "0017_staff.sql"),
-    migration!(18, "key_flash", "0018_key_flash.sql"),
-    migration!(19, "replay_cache", "0019_replay_cache.sql"),
+    migration!(1, "foundation", pair "0001_foundation.sql"),
+    migration!(2, "customers", common "0002_customers.sql"),
+    migration!(4, "invites", common "0004_invites.sql"),
+    migration!(5, "coupons", pair "0005_coupons.sql"),
+    migration!(6, "orders", common "0006_orders.sql"),
+    migration!(7, "coupon_limits", common "0007_coupon_limits.sql"),
+    migration!(8, "orders2", common "0008_orders2.sql"),
+    migration!(9, "refunds", common "0009_refunds.sql"),
+    migration!(10, "operator_keys", common "0010_operator_keys.sql"),
+    migration!(11, "topups", common "0011_topups.sql"),
+    migration!(12, "derived_external", common "0012_derived_external.sql"),
+    migration!(13, "partner_counts", pair "0013_partner_counts.sql"),
+    migration!(14, "changes", common "0014_changes.sql"),
+    migration!(15, "promotions", common "0015_promotions.sql"),
+    migration!(16, "order_adjustments", common "0016_order_adjustments.sql"),
+    migration!(17, "staff", common "0017_staff.sql"),
+    migration!(18, "key_flash", common "0018_key_flash.sql"),
+    migration!(19, "replay_cache", common "0019_replay_cache.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several
