@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SDK-HMAC-SHA256 request signing, exactly as the vendor's Python SDK (`Signer.sign`) does it.
 
-Reference: shared/docs/reference/bss-api-spec.md §1.4. Standard library only (hmac, hashlib).
+Reference: the vendor's API signing guide (SDK-HMAC-SHA256), as the official SDK implements it. Standard library only (hmac, hashlib).
 
 Modes
 -----
