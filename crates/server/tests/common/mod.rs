@@ -20,7 +20,10 @@ use pc_domain::signing;
 use pc_domain::Money;
 use tower::ServiceExt;
 
+pub mod proof;
+pub mod routes;
 pub mod shop;
+pub mod spawn;
 
 pub const NOW_MS: i64 = 1_795_000_000_000;
 
