@@ -86,9 +86,13 @@ pub async fn associate_with(
     invite_link_id: Option<&str>,
 ) -> AppResult<()> {
     let id = format!("as{}", random_hex(12));
-    let r = sqlx::query(
+    // `DO NOTHING` rather than catching the unique violation (which aborts a PostgreSQL
+    // transaction): a concurrent association of the same customer (the same invite submitted
+    // twice) waits here for the other transaction, and the refusal can then say with whom the
+    // account is associated: this partner is `PC.3101`, not "another partner" `PC.3102`.
+    let inserted = sqlx::query(
         "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, label, associated_at, invite_link_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(&partner.root_id)
@@ -99,8 +103,22 @@ pub async fn associate_with(
     .bind(ctx.now_ms)
     .bind(invite_link_id.map(str::to_string))
     .execute(&mut *c)
-    .await;
-    crate::error::unique_violation_as(r, || AppError::new(Code::AlreadyAssociated))?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT partner_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
+        )
+        .bind(customer_id)
+        .fetch_optional(&mut *c)
+        .await?;
+        let code = if current.as_deref() == Some(partner.id.as_str()) {
+            Code::AlreadyAssociatedHere
+        } else {
+            Code::AlreadyAssociated
+        };
+        return Err(AppError::new(code));
+    }
     audit::record(
         c,
         ctx,
