@@ -29,11 +29,15 @@ impl AppState {
         AppState {
             db,
             master_key,
+            login_limiter: Arc::new(RateLimiter::new(
+                10,
+                Duration::from_secs(15 * 60),
+                clock.clone(),
+            )),
             clock,
             settings: Arc::new(settings),
             keys: Arc::new(KeyCache::default()),
             metrics: Arc::new(Metrics::default()),
-            login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
         }
     }
 
