@@ -16,7 +16,7 @@ use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use pc_app::store::{idempotency, AnyConnection, BoxFut};
-use pc_app::{AppError, AppResult, Code, Ctx};
+use pc_app::{AppError, AppResult, Ctx};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
@@ -138,18 +138,18 @@ where
         .await;
     let saved = match (result, key) {
         (Ok(s), _) => s,
-        // PostgreSQL: a concurrent request with the same key committed first; answer with its response.
-        (
-            Err(AppError {
-                code: Code::IdempotencyInFlight,
-                ..
-            }),
-            Some(k),
-        ) => match idempotency::find_committed(st.db.read(), &scope, &k, &hash).await? {
-            Some(saved) => saved,
-            None => return Err(AppError::new(Code::IdempotencyInFlight).into()),
-        },
-        (Err(e), _) => return Err(e.into()),
+        // PostgreSQL: a concurrent request with the same key (on this or another instance)
+        // committed first. This one then failed on the key's unique index (`IdempotencyInFlight`),
+        // or earlier, refused because the first one's effect was already there (the balance it
+        // took: `CBC.99005003`). Either way the first response is the answer; only when no
+        // response is saved under the key does this request's own error stand.
+        (Err(e), Some(k)) => {
+            match idempotency::find_committed(st.db.read(), &scope, &k, &hash).await? {
+                Some(saved) => saved,
+                None => return Err(e.into()),
+            }
+        }
+        (Err(e), None) => return Err(e.into()),
     };
     Ok(json_response(saved.status, saved.body))
 }
