@@ -1653,6 +1653,14 @@ async fn grant_one(
     amount: Money,
 ) -> AppResult<String> {
     let reseller = partners::ensure_child(&mut *c, &d.id, reseller_id).await?;
+    // The parent quota's row lock, taken before looking for the child: two first grants to one
+    // reseller racing on PostgreSQL would otherwise both find no child, and the second insert
+    // would meet `coupon_quotas_one_child` (an internal error). Issuing takes this lock before the
+    // quota's ledger account too, so the order is the same.
+    sqlx::query("UPDATE coupon_quotas SET updated_at = updated_at WHERE id = $1")
+        .bind(&parent.id)
+        .execute(&mut *c)
+        .await?;
     let existing: Option<String> = sqlx::query_scalar(
         "SELECT id FROM coupon_quotas WHERE parent_quota_id = $1 AND partner_id = $2",
     )
