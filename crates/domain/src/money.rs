@@ -113,7 +113,10 @@ impl Money {
         }
         // All significant digits, and the power of ten of the last one.
         let all: String = format!("{int_part}{frac_part}");
-        let mut pow = exp - frac_part.len() as i32; // value = all × 10^pow
+        // In i64: an exponent near i32::MIN or i32::MAX must not overflow (it panicked in debug
+        // builds, e.g. `1e2147483647` posted as an amount).
+        let frac_len = i64::try_from(frac_part.len()).map_err(|_| err())?;
+        let mut pow = i64::from(exp) - frac_len; // value = all × 10^pow
         let mut all = all.trim_start_matches('0').to_string();
         // Drop trailing zeros while the power is below cents.
         while pow < -2 && all.ends_with('0') {
@@ -130,7 +133,8 @@ impl Money {
             return Err(MoneyError::Overflow(s.to_string()));
         }
         let base: i128 = all.parse().map_err(|_| err())?;
-        let shift = (pow + 2) as u32; // multiply by 10^shift to reach cents
+        // Multiply by 10^shift to reach cents (pow >= -2 here).
+        let shift = u32::try_from(pow + 2).map_err(|_| MoneyError::Overflow(s.to_string()))?;
         let cents = 10i128
             .checked_pow(shift)
             .and_then(|m| base.checked_mul(m))

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pc_domain::ledger::{check_transfer, AccountKind};
+use pc_domain::ledger::{check_transfer, AccountKind, LedgerError};
 use pc_domain::{Money, TransferId};
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -150,18 +150,30 @@ async fn credit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResul
     if is_derived(account) {
         return Ok(Money::ZERO);
     }
+    // Never past the largest balance a BIGINT holds: SQLite would store the sum as a float,
+    // PostgreSQL fail with "bigint out of range" (the amount is positive, so no overflow here).
     let row = sqlx::query(
-        "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance",
+        "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 AND balance <= $3 \
+         RETURNING balance",
     )
     .bind(amount.cents())
     .bind(account)
-    .fetch_optional(c)
+    .bind(i64::MAX - amount.cents())
+    .fetch_optional(&mut *c)
     .await?;
     match row {
         Some(r) => Ok(Money::from_cents(r.get(0))),
-        None => Err(AppError::internal(format!(
-            "ledger account {account} does not exist"
-        ))),
+        None => {
+            let exists = sqlx::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+                .bind(account)
+                .fetch_optional(&mut *c)
+                .await?;
+            Err(if exists.is_some() {
+                LedgerError::Overflow.into()
+            } else {
+                AppError::internal(format!("ledger account {account} does not exist"))
+            })
+        }
     }
 }
 
@@ -194,7 +206,7 @@ pub struct Report {
     pub accounts: usize,
     pub transfers: usize,
     pub audited_transfers: usize,
-    pub total: i64,
+    pub total: i128,
     pub violations: Vec<String>,
 }
 
@@ -237,7 +249,9 @@ pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
     .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
     .collect();
 
-    let mut running: HashMap<String, i64> = HashMap::new();
+    // Replayed in i128: sums that no cached balance holds (the derived external account's, the
+    // total) may pass i64 without any row being wrong.
+    let mut running: HashMap<String, i128> = HashMap::new();
     let transfers = sqlx::query(
         "SELECT id, from_account, to_account, amount, from_balance_after, to_balance_after FROM ledger_transfers ORDER BY seq",
     )
@@ -256,16 +270,16 @@ pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
             ));
         }
         let f = running.entry(from.clone()).or_insert(0);
-        *f -= amount;
-        if *f != fa && !is_derived(&from) {
+        *f -= i128::from(amount);
+        if *f != i128::from(fa) && !is_derived(&from) {
             report.violations.push(format!(
                 "transfer {id}: {from} replays to {} but recorded {fa}",
                 *f
             ));
         }
         let t = running.entry(to.clone()).or_insert(0);
-        *t += amount;
-        if *t != ta && !is_derived(&to) {
+        *t += i128::from(amount);
+        if *t != i128::from(ta) && !is_derived(&to) {
             report.violations.push(format!(
                 "transfer {id}: {to} replays to {} but recorded {ta}",
                 *t
@@ -292,7 +306,7 @@ pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
             report.total += derived;
             continue;
         }
-        if derived != *bal {
+        if derived != i128::from(*bal) {
             report.violations.push(format!(
                 "account {id}: balance {bal} but its entries sum to {derived}"
             ));
@@ -304,7 +318,7 @@ pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
                     .push(format!("account {id}: balance {bal} below its floor {f}"));
             }
         }
-        report.total += bal;
+        report.total += i128::from(*bal);
     }
     for id in running.keys() {
         if !cached.contains_key(id) {

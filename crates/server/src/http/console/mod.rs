@@ -81,6 +81,48 @@ pub fn router() -> Router<AppState> {
         .merge(discounts::router())
         .merge(topups::router())
         .merge(staff::router())
+        .layer(axum::middleware::from_fn(form_guard))
+}
+
+/// The largest console form body. The longest field a form offers is 1,000 characters (the
+/// top-up instructions), at most 9 KB once a browser has percent-encoded it.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Refuses a console POST, before any handler reads it, whose body is larger than
+/// [`FORM_LIMIT`] (413) or whose urlencoded content does not decode to UTF-8 (400). A browser
+/// sends neither; a handler must not act on a form it would read only in part, or with U+FFFD in
+/// place of what was sent (the form decoders are lossy), so nothing of such a form is written.
+async fn form_guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let lang = anonymous_lang(&parts);
+    let refuse = |status: StatusCode, msg: &str| {
+        (
+            status,
+            layout::message_page(lang, None, status.as_str(), msg),
+        )
+            .into_response()
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form is too large. 表单内容过长。",
+        );
+    };
+    let decoded: Vec<u8> = percent_encoding::percent_decode(&bytes).collect();
+    if std::str::from_utf8(&decoded).is_err() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "The form is not valid UTF-8 text. 表单内容不是有效的 UTF-8 文本。",
+        );
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
