@@ -46,7 +46,7 @@ scenarios=(
   "tenants|cargo test --locked ${profile[*]} -p partner-center --test proof_tenants"
   "auth|cargo test --locked ${profile[*]} -p partner-center --test proof_auth"
   "fuzz-forms|cargo test --locked ${profile[*]} -p partner-center --test proof_forms"
-  "model|cargo test --locked ${profile[*]} -p pc-app --test model"
+  "model|cargo test --locked ${profile[*]} -p pc-app --test proof_model"
   "fuzz-api|env PC_BIN=$bin bash tests/fuzz/run.sh"
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit, property and integration tests (SQLite always, PostgreSQL when
-# PC_TEST_POSTGRES_URL names a server), the official-SDK compatibility tests, and the browser tests.
+# PC_TEST_POSTGRES_URL names a server), the official-SDK compatibility tests, the browser tests,
+# and the proof suite's fast mode (scripts/proof.sh; its tests are named proof_*).
 #   PC_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test scripts/test.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,13 +17,16 @@ echo "== building partner-center"
 cargo build --locked -p partner-center
 export PC_BIN="$repo/target/debug/partner-center"
 
-echo "== Rust tests (SQLite${PC_TEST_POSTGRES_URL:+ and PostgreSQL})"
-cargo test --locked --workspace
+echo "== Rust tests (SQLite${PC_TEST_POSTGRES_URL:+ and PostgreSQL}; the proof suite runs below)"
+cargo test --locked --workspace -- --skip proof_
 
 echo "== official SDK tests (huaweicloudsdkbss)"
 bash tests/sdk/run.sh
 
 echo "== browser tests (Chromium)"
 bash tests/browser/run.sh
+
+echo "== proof suite, fast mode (docs/reliability.md)"
+bash scripts/proof.sh
 
 echo "== all suites passed"

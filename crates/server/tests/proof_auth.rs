@@ -1401,7 +1401,7 @@ async fn expiry(app: &TestApp, t: &mut Tally) {
 }
 
 #[tokio::test]
-async fn auth() {
+async fn proof_auth() {
     for app in apps("proof_auth").await {
         let start = Instant::now();
         let mut t = Tally::default();

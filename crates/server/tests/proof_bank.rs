@@ -1480,7 +1480,7 @@ async fn run(r: Run) {
 /// `bank`: 32 clients, random valid and invalid money movements over a tree of three
 /// distributors, their resellers and customers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bank() {
+async fn proof_bank() {
     run(Run {
         scenario: "bank",
         clients: 32,
@@ -1500,7 +1500,7 @@ async fn bank() {
 /// `instances`: several `--strict-replay` servers on one database, every write on one hot
 /// distributor's account.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instances() {
+async fn proof_instances() {
     if std::env::var("PC_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
         eprintln!(
             "!!! instances: PC_TEST_POSTGRES_URL is unset: the three-instance PostgreSQL run is SKIPPED; only the two-process SQLite run happens !!!"

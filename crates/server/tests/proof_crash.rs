@@ -1324,7 +1324,7 @@ async fn crash_loop(db: &ProofDb, seed: u64) -> (Crash, Server) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_writes_survive_repeated_kill_9() {
+async fn proof_crash_acknowledged_writes_survive_repeated_kill_9() {
     let seed = seed();
     for db in spawn::proof_dbs("crash").await {
         let began = Instant::now();

@@ -1129,7 +1129,7 @@ fn is_public(path: &str) -> bool {
 }
 
 #[tokio::test]
-async fn console_forms_survive_fuzzing() {
+async fn proof_forms_survive_fuzzing() {
     for app in apps("fuzzforms").await {
         let began = Instant::now();
         let mut world = build_world(&app).await;

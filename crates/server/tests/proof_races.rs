@@ -1024,7 +1024,7 @@ async fn revoke_an_access_key(app: &TestApp, rt: &[Router; 2]) -> Outcome {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn single_use_actions_happen_once_under_racing_duplicates() {
+async fn proof_races_single_use_actions_happen_once() {
     let rounds = common::proof::size(1, 4);
     for app in apps("races").await {
         let started = Instant::now();

@@ -757,7 +757,7 @@ fn coverage() -> Vec<String> {
 }
 
 #[test]
-fn the_matrix_names_every_operation_and_route() {
+fn proof_tenants_matrix_names_every_operation_and_route() {
     let problems = coverage();
     assert!(problems.is_empty(), "{problems:#?}");
     // The source parser really found the console (a broken parser must not pass as "no routes").
@@ -1833,7 +1833,7 @@ async fn login_as(app: &TestApp, login: &str) -> Session {
 }
 
 #[tokio::test]
-async fn no_role_of_one_tenant_reaches_another() {
+async fn proof_tenants_no_role_reaches_another_tenant() {
     let coverage_problems = coverage();
     for app in apps("tenants").await {
         let started = Instant::now();
