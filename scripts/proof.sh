@@ -73,7 +73,7 @@ for entry in "${scenarios[@]}"; do
     failed+=("$name")
     tail -n 40 "$log_dir/$name.log"
   fi
-  grep -a $'^PROOF\t' "$log_dir/$name.log" | cut -f2- >>"$results" || true
+  grep -a -o $'PROOF\t.*' "$log_dir/$name.log" | cut -f2- >>"$results" || true
   echo "   $(($(date +%s) - start)) s, log: $log_dir/$name.log"
 done
 

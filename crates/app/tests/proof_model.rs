@@ -66,7 +66,7 @@ fn long() -> bool {
 fn report(engine: &str, ops: u64, failures: u64, took: Duration, detail: &str) {
     let detail = detail.replace(['\t', '\n'], " ");
     println!(
-        "PROOF\t{SCENARIO}\t{engine}\t{ops}\t{failures}\t{:.1}\t{detail}",
+        "\nPROOF\t{SCENARIO}\t{engine}\t{ops}\t{failures}\t{:.1}\t{detail}",
         took.as_secs_f64()
     );
 }

@@ -21,7 +21,7 @@ pub fn size(small: u64, large: u64) -> u64 {
 /// and fails the test when anything failed. `detail` is printed beside it for the log.
 pub fn report(scenario: &str, engine: &str, ops: u64, failures: u64, took: Duration, detail: &str) {
     println!(
-        "PROOF\t{scenario}\t{engine}\t{ops}\t{failures}\t{:.1}\t{detail}",
+        "\nPROOF\t{scenario}\t{engine}\t{ops}\t{failures}\t{:.1}\t{detail}",
         took.as_secs_f64()
     );
     assert_eq!(
