@@ -70,6 +70,18 @@ impl Actor {
         }
     }
 
+    /// The partner acting, for use cases only partners may run (their own cash, customers,
+    /// coupons); anyone else gets `CBC.0155`, as the vendor answers a key of the wrong kind.
+    pub fn partner_id(&self) -> crate::error::AppResult<&str> {
+        match self {
+            Actor::Partner { partner_id, .. } => Ok(partner_id),
+            _ => Err(crate::error::AppError::with(
+                crate::error::Code::NotAllowed,
+                "Only a partner may do this.",
+            )),
+        }
+    }
+
     /// The tenant (root partner id) the actor is confined to, if any.
     pub fn root_id(&self) -> Option<&str> {
         match self {
@@ -79,11 +91,24 @@ impl Actor {
     }
 }
 
+/// Who acts, for which request, at what time: the first argument of every use case.
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub actor: Actor,
     pub request_id: String,
     pub now_ms: i64,
+    /// The request's `X-Idempotency-Key`, if it sent one: a write use case run through
+    /// [`crate::Db::run`] has one effect per key.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// An idempotency key as the store keeps it: scoped to the caller (two partners may use the same
+/// key), with a hash of the request that used it (the same key with another request is refused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
 }
 
 impl Ctx {
@@ -92,6 +117,13 @@ impl Ctx {
             actor,
             request_id: request_id.into(),
             now_ms,
+            idempotency: None,
         }
+    }
+
+    /// The same context carrying the request's idempotency key.
+    pub fn with_idempotency(mut self, key: Option<IdempotencyKey>) -> Self {
+        self.idempotency = key;
+        self
     }
 }

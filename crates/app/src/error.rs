@@ -35,6 +35,7 @@ codes! {
     PayloadTooLarge => (413, "PC.0413", "The request body is too large.", "请求体过大。"),
     IdempotencyConflict => (409, "PC.0409", "This X-Idempotency-Key was already used with a different request.", "该幂等键已用于另一个不同的请求。"),
     IdempotencyInFlight => (409, "PC.0410", "A request with this X-Idempotency-Key is still being processed; retry later.", "使用该幂等键的请求仍在处理中，请稍后重试。"),
+    IdempotencyFormChanged => (409, "PC.0411", "This X-Idempotency-Key was used before a server upgrade changed how responses are kept; check the outcome of the first request instead of retrying it.", "该幂等键在服务升级前已使用，升级后无法重放其响应；请查询首次请求的结果，不要重试。"),
     Throttled => (400, "CBC.0250", "Too many requests; slow down and retry later.", "请求过于频繁，请稍后重试。"),
     NoCustomerPermission => (400, "CBC.99000000", "You have no permission to operate on this customer.", "无对该客户的操作权限。"),
     NotSubCustomer => (400, "CBC.99000035", "The customer is not a sub-customer of this partner.", "非合作伙伴子客户。"),

@@ -7,6 +7,6 @@ pub mod error;
 pub mod services;
 pub mod store;
 
-pub use context::{Actor, Ctx};
+pub use context::{Actor, Ctx, IdempotencyKey};
 pub use error::{AppError, AppResult, Code};
 pub use store::Db;

@@ -21,6 +21,29 @@ fn ctx() -> Ctx {
     )
 }
 
+/// A partner's own admin acting (the actor the funds use cases require).
+fn as_partner(partner_id: &str) -> Ctx {
+    Ctx::new(
+        Actor::Partner {
+            partner_id: partner_id.into(),
+            root_id: partner_id.into(),
+            user_id: None,
+            role: pc_domain::party::Role::PartnerAdmin,
+        },
+        "req-test",
+        1_700_000_000_000,
+    )
+}
+
+fn allocation(customer_id: &str, cents: i64, way: funds::Way) -> funds::CustomerFunds {
+    funds::CustomerFunds {
+        way,
+        indirect_partner_id: None,
+        customer_id: customer_id.into(),
+        amount: Money::from_cents(cents),
+    }
+}
+
 async fn partner(db: &Db, t: PartnerType, parent: Option<String>) -> partners::CreatedPartner {
     partners::create(
         db,
@@ -39,14 +62,12 @@ async fn partner(db: &Db, t: PartnerType, parent: Option<String>) -> partners::C
 }
 
 async fn credit(db: &Db, partner_id: &str, cents: i64) {
-    let pid = partner_id.to_string();
-    db.write(move |c| {
-        Box::pin(async move {
-            funds::credit_partner(c, &ctx(), &pid, Money::from_cents(cents), None).await
-        })
-    })
-    .await
-    .unwrap();
+    let credit = funds::Credit {
+        partner_id: partner_id.into(),
+        amount: Money::from_cents(cents),
+        memo: None,
+    };
+    funds::credit_partner(db, ctx(), credit).await.unwrap();
 }
 
 async fn verify_clean(db: &Db) -> ledger::Report {
@@ -82,23 +103,13 @@ async fn transfers_respect_floors_and_verify() {
         )
         .await
         .unwrap();
-        let (pid, cid) = (p.partner_id.clone(), c.customer_id.clone());
-        let err = db
-            .write(move |x| {
-                Box::pin(async move {
-                    funds::allocate_to_customer(
-                        x,
-                        &ctx(),
-                        &pid,
-                        None,
-                        &cid,
-                        Money::from_cents(1001),
-                    )
-                    .await
-                })
-            })
-            .await
-            .unwrap_err();
+        let err = funds::move_customer_funds(
+            &db,
+            as_partner(&p.partner_id),
+            allocation(&c.customer_id, 1001, funds::Way::Allocate),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.code, Code::InsufficientBalance, "{engine}");
         let report = verify_clean(&db).await;
         assert_eq!(
@@ -148,20 +159,8 @@ async fn concurrent_allocations_never_overdraw() {
         for _ in 0..200 {
             let (db, pid, cid) = (db.clone(), p.partner_id.clone(), c.customer_id.clone());
             tasks.push(tokio::spawn(async move {
-                db.write(move |x| {
-                    Box::pin(async move {
-                        funds::allocate_to_customer(
-                            x,
-                            &ctx(),
-                            &pid,
-                            None,
-                            &cid,
-                            Money::from_cents(100),
-                        )
-                        .await
-                    })
-                })
-                .await
+                let m = allocation(&cid, 100, funds::Way::Allocate);
+                funds::move_customer_funds(&db, as_partner(&pid), m).await
             }));
         }
         let mut ok = 0;
@@ -195,22 +194,36 @@ async fn idempotency_rows() {
         };
         let s2 = saved.clone();
         db.write(move |c| {
-            Box::pin(async move { idempotency::save(c, "p1", "k1", "h1", &s2, 1).await })
+            Box::pin(async move {
+                idempotency::save(c, idempotency::Form::Http, "p1", "k1", "h1", &s2, 1).await
+            })
         })
         .await
         .unwrap();
         let found = db
-            .write(|c| Box::pin(async move { idempotency::find(c, "p1", "k1", "h1").await }))
+            .write(|c| {
+                Box::pin(async move {
+                    idempotency::find(c, idempotency::Form::Http, "p1", "k1", "h1").await
+                })
+            })
             .await
             .unwrap();
         assert_eq!(found, Some(saved), "{engine}");
         let other = db
-            .write(|c| Box::pin(async move { idempotency::find(c, "p1", "k1", "h2").await }))
+            .write(|c| {
+                Box::pin(async move {
+                    idempotency::find(c, idempotency::Form::Http, "p1", "k1", "h2").await
+                })
+            })
             .await
             .unwrap_err();
         assert_eq!(other.code, Code::IdempotencyConflict, "{engine}");
         let none = db
-            .write(|c| Box::pin(async move { idempotency::find(c, "p2", "k1", "h1").await }))
+            .write(|c| {
+                Box::pin(async move {
+                    idempotency::find(c, idempotency::Form::Http, "p2", "k1", "h1").await
+                })
+            })
             .await
             .unwrap();
         assert_eq!(none, None, "{engine}: keys are scoped per caller");
@@ -235,14 +248,13 @@ proptest! {
                 for (op, cents) in &ops {
                     let (op, cents) = (*op, *cents);
                     let (pid, cid) = (p.partner_id.clone(), c.customer_id.clone());
-                    let r = db.write(move |x| Box::pin(async move {
-                        let m = Money::from_cents(cents);
-                        match op {
-                            0 => funds::credit_partner(x, &ctx(), &pid, m, None).await,
-                            1 => funds::allocate_to_customer(x, &ctx(), &pid, None, &cid, m).await,
-                            _ => funds::reclaim_from_customer(x, &ctx(), &pid, None, &cid, m).await,
-                        }
-                    })).await;
+                    let r = match op {
+                        0 => funds::credit_partner(&db, ctx(), funds::Credit {
+                            partner_id: pid, amount: Money::from_cents(cents), memo: None,
+                        }).await.map(|c| c.transfer_id),
+                        1 => funds::move_customer_funds(&db, as_partner(&pid), allocation(&cid, cents, funds::Way::Allocate)).await,
+                        _ => funds::move_customer_funds(&db, as_partner(&pid), allocation(&cid, cents, funds::Way::Reclaim)).await,
+                    };
                     match (op, r) {
                         (0, Ok(_)) => pm += cents,
                         (1, Ok(_)) => { pm -= cents; cm += cents }

@@ -696,14 +696,12 @@ impl<'a> Case<'a> {
                     Err(Code::InvalidParameter)
                 };
                 let (ctx, pid) = (self.system(), self.id(to));
-                let got = db
-                    .write(move |c| {
-                        Box::pin(async move {
-                            funds::credit_partner(c, &ctx, &pid, Money::from_cents(cents), None)
-                                .await
-                        })
-                    })
-                    .await;
+                let credit = funds::Credit {
+                    partner_id: pid,
+                    amount: Money::from_cents(cents),
+                    memo: None,
+                };
+                let got = funds::credit_partner(db, ctx, credit).await;
                 expect("credit_partner", &want, &code(got).map(|_| ()))?;
                 if want.is_ok() {
                     let to = self.partner_acct(to);
@@ -725,34 +723,19 @@ impl<'a> Case<'a> {
                     by.indirect().map(|w| self.id(w)),
                     self.slot_ids[slot].clone(),
                 );
-                let got = db
-                    .write(move |c| {
-                        Box::pin(async move {
-                            let m = Money::from_cents(cents);
-                            if reclaim {
-                                funds::reclaim_from_customer(
-                                    c,
-                                    &ctx,
-                                    &caller,
-                                    indirect.as_deref(),
-                                    &cid,
-                                    m,
-                                )
-                                .await
-                            } else {
-                                funds::allocate_to_customer(
-                                    c,
-                                    &ctx,
-                                    &caller,
-                                    indirect.as_deref(),
-                                    &cid,
-                                    m,
-                                )
-                                .await
-                            }
-                        })
-                    })
-                    .await;
+                // The acting partner is the context's actor (`caller`), as on every surface.
+                debug_assert_eq!(ctx.actor.partner_id().ok(), Some(caller.as_str()));
+                let m = funds::CustomerFunds {
+                    way: if reclaim {
+                        funds::Way::Reclaim
+                    } else {
+                        funds::Way::Allocate
+                    },
+                    indirect_partner_id: indirect,
+                    customer_id: cid,
+                    amount: Money::from_cents(cents),
+                };
+                let got = funds::move_customer_funds(db, ctx, m).await;
                 expect("move_customer_funds", &want, &code(got).map(|_| ()))?;
                 if want.is_ok() {
                     self.apply_customer_move(acting.unwrap(), slot, cents, reclaim);
@@ -769,27 +752,18 @@ impl<'a> Case<'a> {
                 } else {
                     Ok(())
                 };
-                let (ctx, me, other) = (self.partner_ctx(by), self.id(by), self.id(by.other()));
+                let (ctx, other) = (self.partner_ctx(by), self.id(by.other()));
                 let way = if reclaim {
                     funds::Way::Reclaim
                 } else {
                     funds::Way::Allocate
                 };
-                let got = db
-                    .write(move |c| {
-                        Box::pin(async move {
-                            funds::move_reseller_funds(
-                                c,
-                                &ctx,
-                                way,
-                                &me,
-                                &other,
-                                Money::from_cents(cents),
-                            )
-                            .await
-                        })
-                    })
-                    .await;
+                let m = funds::ResellerFunds {
+                    way,
+                    reseller_id: other,
+                    amount: Money::from_cents(cents),
+                };
+                let got = funds::move_reseller_funds(db, ctx, m).await;
                 expect("move_reseller_funds", &want, &code(got).map(|_| ()))?;
                 if want.is_ok() {
                     if reclaim {
@@ -800,62 +774,49 @@ impl<'a> Case<'a> {
                 }
             }
             Op::KeyedAllocate { key, cust, cents } => {
+                // A keyed allocation through the use case itself (`Db::run`: the key, the
+                // transfer and the saved output commit together). Its keys live in a scope of
+                // their own, so the raw store steps (`IdemSave`/`IdemFind`) never meet them.
                 let slot = self.slot(cust, Some(Who::D));
-                let (scope, key) = (self.d.clone(), format!("k{key}"));
+                let (scope, key) = (format!("keyed:{}", self.d), format!("k{key}"));
                 let hash = format!("allocate|{}|{cents}", self.slot_ids[slot]);
-                // None: a fresh request, whose response the model learns from the service.
-                let want: Result<Option<idempotency::Saved>, Code> =
+                // Some(body): a retry, answered with the first output; None: a fresh request,
+                // whose output (the transfer id) the model learns from the service.
+                let want: Result<Option<String>, Code> =
                     match self.idem.get(&(scope.clone(), key.clone())) {
-                        Some((h, saved)) if *h == hash => Ok(Some(saved.clone())),
+                        Some((h, saved)) if *h == hash => Ok(Some(saved.body.clone())),
                         Some(_) => Err(Code::IdempotencyConflict),
                         None => self
                             .predict_customer_move(Ok(Who::D), slot, cents, false)
                             .map(|_| None),
                     };
-                let (ctx, caller, cid) = (
-                    self.partner_ctx(Who::D),
-                    self.d.clone(),
-                    self.slot_ids[slot].clone(),
-                );
-                let (scope2, key2, hash2) = (scope.clone(), key.clone(), hash.clone());
-                let got = db
-                    .write(move |c| {
-                        Box::pin(async move {
-                            if let Some(saved) =
-                                idempotency::find(c, &scope2, &key2, &hash2).await?
-                            {
-                                return Ok((true, saved));
-                            }
-                            let tid = funds::allocate_to_customer(
-                                c,
-                                &ctx,
-                                &caller,
-                                None,
-                                &cid,
-                                Money::from_cents(cents),
-                            )
-                            .await?;
-                            let saved = idempotency::Saved {
-                                status: 200,
-                                body: serde_json::to_string(&tid).unwrap(),
-                            };
-                            idempotency::save(c, &scope2, &key2, &hash2, &saved, ctx.now_ms)
-                                .await?;
-                            Ok((false, saved))
-                        })
-                    })
-                    .await;
-                let got = code(got);
-                let shape = got
-                    .as_ref()
-                    .map(|(replay, s)| replay.then(|| s.clone()))
-                    .map_err(|e| *e);
+                let ctx = self
+                    .partner_ctx(Who::D)
+                    .with_idempotency(Some(pc_app::IdempotencyKey {
+                        scope: scope.clone(),
+                        key: key.clone(),
+                        request_hash: hash.clone(),
+                    }));
+                let m = funds::CustomerFunds {
+                    way: funds::Way::Allocate,
+                    indirect_partner_id: None,
+                    customer_id: self.slot_ids[slot].clone(),
+                    amount: Money::from_cents(cents),
+                };
+                let got = code(funds::move_customer_funds(db, ctx, m).await)
+                    .map(|tid| serde_json::to_string(&tid).unwrap());
+                let shape = match (&want, &got) {
+                    (Ok(Some(_)), Ok(body)) => Ok(Some(body.clone())),
+                    (_, Ok(_)) => Ok(None),
+                    (_, Err(e)) => Err(*e),
+                };
                 if matches!(want, Ok(Some(_))) {
                     tally("keyed-allocate", "replayed".into());
                 }
                 expect("keyed-allocate", &want, &shape)?;
-                if let (Ok(None), Ok((_, saved))) = (&want, got) {
+                if let (Ok(None), Ok(body)) = (&want, got) {
                     self.apply_customer_move(Who::D, slot, cents, false);
+                    let saved = idempotency::Saved { status: 200, body };
                     self.idem.insert((scope, key), (hash, saved));
                 }
             }
@@ -885,7 +846,10 @@ impl<'a> Case<'a> {
                 );
                 let got = db
                     .write(move |c| {
-                        Box::pin(async move { idempotency::save(c, &s2, &k2, &h2, &v2, now).await })
+                        Box::pin(async move {
+                            idempotency::save(c, idempotency::Form::Http, &s2, &k2, &h2, &v2, now)
+                                .await
+                        })
                     })
                     .await;
                 expect("idempotency::save", &want, &code(got))?;
@@ -902,7 +866,9 @@ impl<'a> Case<'a> {
                 };
                 let got = db
                     .write(move |c| {
-                        Box::pin(async move { idempotency::find(c, &scope, &key, &hash).await })
+                        Box::pin(async move {
+                            idempotency::find(c, idempotency::Form::Http, &scope, &key, &hash).await
+                        })
                     })
                     .await;
                 expect("idempotency::find", &want, &code(got))?;
@@ -1571,10 +1537,11 @@ impl<'a> Case<'a> {
         }
         // Idempotency rows.
         let rows = sqlx::query(
-            "SELECT scope, idem_key, request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 OR scope = $2",
+            "SELECT scope, idem_key, request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 OR scope = $2 OR scope = $3",
         )
         .bind(&self.d)
         .bind(&self.r)
+        .bind(format!("keyed:{}", self.d))
         .fetch_all(pool)
         .await
         .map_err(fail)?;

@@ -654,15 +654,12 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                 Ok(m) => m,
                 Err(e) => return fail(e),
             };
-            let ctx = cli_ctx();
-            let pid = partner_id.clone();
-            let res = db
-                .write(move |c| {
-                    Box::pin(async move {
-                        funds::credit_partner_detailed(c, &ctx, &pid, amount, memo.as_deref()).await
-                    })
-                })
-                .await;
+            let credit = funds::Credit {
+                partner_id: partner_id.clone(),
+                amount,
+                memo,
+            };
+            let res = funds::credit_partner(&db, cli_ctx(), credit).await;
             match res {
                 Ok(t) => {
                     println!(

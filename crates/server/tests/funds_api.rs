@@ -353,22 +353,22 @@ async fn reseller_allocation_and_reclaim() {
 }
 
 async fn credit_at(app: &TestApp, partner_id: &str, cents: i64, at_ms: i64, memo: &str) -> String {
-    let (pid, memo) = (partner_id.to_string(), memo.to_string());
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                let ctx = Ctx::new(
-                    Actor::System {
-                        name: "test".into(),
-                    },
-                    "req-test",
-                    at_ms,
-                );
-                funds::credit_partner(c, &ctx, &pid, Money::from_cents(cents), Some(&memo)).await
-            })
-        })
+    let ctx = Ctx::new(
+        Actor::System {
+            name: "test".into(),
+        },
+        "req-test",
+        at_ms,
+    );
+    let credit = funds::Credit {
+        partner_id: partner_id.into(),
+        amount: Money::from_cents(cents),
+        memo: Some(memo.into()),
+    };
+    funds::credit_partner(&app.db, ctx, credit)
         .await
         .unwrap()
+        .transfer_id
 }
 
 fn records(r: &Resp) -> (i64, Vec<Value>) {

@@ -945,47 +945,35 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
     // customer's.
     app.credit(&d.partner_id, 5_000_000 + salt).await;
     amounts.push(cents(5_000_000).to_string());
-    let (dp, cid, a, x) = (
-        d.partner_id.clone(),
-        c.customer_id.clone(),
-        cents(500_000),
-        dctx.clone(),
-    );
-    let transfer = app
-        .db
-        .write(move |conn| {
-            Box::pin(async move { funds::allocate_to_customer(conn, &x, &dp, None, &cid, a).await })
-        })
+    let a = cents(500_000);
+    let m = funds::CustomerFunds {
+        way: Way::Allocate,
+        indirect_partner_id: None,
+        customer_id: c.customer_id.clone(),
+        amount: a,
+    };
+    let transfer = funds::move_customer_funds(&app.db, dctx.clone(), m)
         .await
         .unwrap();
     amounts.push(a.to_string());
-    let (dp, rp, a, x) = (
-        d.partner_id.clone(),
-        r.partner_id.clone(),
-        cents(300_000),
-        dctx.clone(),
-    );
-    app.db
-        .write(move |conn| {
-            Box::pin(async move {
-                funds::move_reseller_funds(conn, &x, Way::Allocate, &dp, &rp, a).await
-            })
-        })
+    let a = cents(300_000);
+    let m = funds::ResellerFunds {
+        way: Way::Allocate,
+        reseller_id: r.partner_id.clone(),
+        amount: a,
+    };
+    funds::move_reseller_funds(&app.db, dctx.clone(), m)
         .await
         .unwrap();
     amounts.push(a.to_string());
-    let (rp, rcid, a, x) = (
-        r.partner_id.clone(),
-        rc.customer_id.clone(),
-        cents(100_000),
-        rctx.clone(),
-    );
-    app.db
-        .write(move |conn| {
-            Box::pin(
-                async move { funds::allocate_to_customer(conn, &x, &rp, None, &rcid, a).await },
-            )
-        })
+    let a = cents(100_000);
+    let m = funds::CustomerFunds {
+        way: Way::Allocate,
+        indirect_partner_id: None,
+        customer_id: rc.customer_id.clone(),
+        amount: a,
+    };
+    funds::move_customer_funds(&app.db, rctx.clone(), m)
         .await
         .unwrap();
     amounts.push(a.to_string());

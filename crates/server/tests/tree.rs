@@ -6,10 +6,9 @@ mod common;
 
 use common::*;
 use pc_app::clock::Clock;
-use pc_app::services::{customers, delegation, funds, identity, partners};
+use pc_app::services::{customers, delegation, identity, partners};
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::{AssociationType, PartnerType, Role};
-use pc_domain::Money;
 
 const LIST: &str = "/v2/partners/sub-customers/query";
 const PW: &str = "Passw0rd!";
@@ -545,23 +544,7 @@ async fn customer_detail_history_csv_and_operator_pages() {
             )
             .await;
         app.credit(&d.partner_id, 100_000).await;
-        let (pid, cid) = (d.partner_id.clone(), alpha.customer_id.clone());
-        app.db
-            .write(move |c| {
-                Box::pin(async move {
-                    funds::allocate_to_customer(
-                        c,
-                        &ctx(),
-                        &pid,
-                        None,
-                        &cid,
-                        Money::from_cents(1234),
-                    )
-                    .await
-                })
-            })
-            .await
-            .unwrap();
+        app.allocate(&d.partner_id, &alpha.customer_id, 1234).await;
         identity::create_operator(&app.db, ctx(), "op-tree".into(), PW.into())
             .await
             .unwrap();

@@ -187,7 +187,7 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
     let ctx2 = ctx.clone();
     db.write(move |c| {
         Box::pin(async move {
-            funds::credit_partner(
+            funds::credit_partner_in(
                 c,
                 &ctx2,
                 &dist_id,
@@ -195,16 +195,17 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
                 Some("demo opening balance"),
             )
             .await?;
-            funds::allocate_to_customer(
+            funds::move_customer_funds_in(
                 c,
                 &ctx2,
+                funds::Way::Allocate,
                 &dist_id,
                 None,
                 &c1_id,
                 Money::from_cents(50_000),
             )
             .await?;
-            funds::move_reseller_funds(
+            funds::move_reseller_funds_in(
                 c,
                 &ctx2,
                 funds::Way::Allocate,
@@ -213,9 +214,10 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
                 Money::from_cents(2_000_000),
             )
             .await?;
-            funds::allocate_to_customer(
+            funds::move_customer_funds_in(
                 c,
                 &ctx2,
+                funds::Way::Allocate,
                 &res_id,
                 None,
                 &tea_id,

@@ -20,10 +20,12 @@ use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::{timefmt, Money};
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use serde::{Deserialize, Serialize};
+
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 fn check_amount(amount: Money) -> AppResult<()> {
     rules::check_amount(amount).map_err(|e| AppError::invalid(e.to_string()))
@@ -74,27 +76,42 @@ async fn post(c: &mut AnyConnection, ctx: &Ctx, m: Movement<'_>) -> AppResult<le
 }
 
 /// What an operator credit did, for the console and the CLI.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Credited {
     pub transfer_id: String,
     pub balance_after: Money,
 }
 
-/// An operator credits a partner's cash account from outside (a bank transfer received, a grant).
-pub async fn credit_partner(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    partner_id: &str,
-    amount: Money,
-    memo: Option<&str>,
-) -> AppResult<String> {
-    Ok(credit_partner_detailed(c, ctx, partner_id, amount, memo)
-        .await?
-        .transfer_id)
+/// An operator's credit of a partner's cash account.
+#[derive(Debug, Clone)]
+pub struct Credit {
+    pub partner_id: String,
+    pub amount: Money,
+    /// Why (a bank transfer's reference, a grant); at most 200 characters.
+    pub memo: Option<String>,
 }
 
-/// [`credit_partner`], also returning the partner's balance after the credit.
-pub async fn credit_partner_detailed(
+/// An operator (or the command line) credits a partner's cash account from outside: a bank
+/// transfer received, a grant. The source of money in a deployment.
+pub async fn credit_partner(db: &Db, ctx: Ctx, credit: Credit) -> AppResult<Credited> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            credit_partner_in(
+                c,
+                &ctx,
+                &credit.partner_id,
+                credit.amount,
+                credit.memo.as_deref(),
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// [`credit_partner`] as a step of a larger transaction (the demo data, a confirmed top-up).
+pub(crate) async fn credit_partner_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     partner_id: &str,
@@ -206,10 +223,40 @@ pub enum Way {
     Reclaim,
 }
 
+/// Money between the acting partner and one of its resale customers.
+#[derive(Debug, Clone)]
+pub struct CustomerFunds {
+    pub way: Way,
+    /// A master distributor acting for one of its resellers' customers.
+    pub indirect_partner_id: Option<String>,
+    pub customer_id: String,
+    pub amount: Money,
+}
+
 /// Allocation to (`update_customer_account_amount`) or reclaim from
-/// (`reclaim_to_partner_account`) a resale customer of the caller, or with `indirect_partner_id`
-/// of the caller's reseller. Never more than the paying side holds.
-pub async fn move_customer_funds(
+/// (`reclaim_to_partner_account`) a resale customer of the acting partner, or with
+/// `indirect_partner_id` of its reseller. Never more than the paying side holds. The transfer id.
+pub async fn move_customer_funds(db: &Db, ctx: Ctx, m: CustomerFunds) -> AppResult<String> {
+    let caller = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            move_customer_funds_in(
+                c,
+                &ctx,
+                m.way,
+                &caller,
+                m.indirect_partner_id.as_deref(),
+                &m.customer_id,
+                m.amount,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// [`move_customer_funds`] as a step of a larger transaction (the demo data).
+pub(crate) async fn move_customer_funds_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     way: Way,
@@ -258,54 +305,29 @@ pub async fn move_customer_funds(
     Ok(t.id.into_string())
 }
 
-/// `update_customer_account_amount`: partner cash → a resale customer's cash; never more than the
-/// partner (or, with `indirect_partner_id`, the reseller) holds.
-pub async fn allocate_to_customer(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    caller_partner_id: &str,
-    indirect_partner_id: Option<&str>,
-    customer_id: &str,
-    amount: Money,
-) -> AppResult<String> {
-    move_customer_funds(
-        c,
-        ctx,
-        Way::Allocate,
-        caller_partner_id,
-        indirect_partner_id,
-        customer_id,
-        amount,
-    )
-    .await
-}
-
-/// `reclaim_to_partner_account`: a resale customer's cash → its partner's cash; never more than
-/// the customer's balance.
-pub async fn reclaim_from_customer(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    caller_partner_id: &str,
-    indirect_partner_id: Option<&str>,
-    customer_id: &str,
-    amount: Money,
-) -> AppResult<String> {
-    move_customer_funds(
-        c,
-        ctx,
-        Way::Reclaim,
-        caller_partner_id,
-        indirect_partner_id,
-        customer_id,
-        amount,
-    )
-    .await
+/// Money between the acting master distributor and one of its resellers.
+#[derive(Debug, Clone)]
+pub struct ResellerFunds {
+    pub way: Way,
+    pub reseller_id: String,
+    pub amount: Money,
 }
 
 /// A master distributor's allocation to (`update_indirect_partner_account`) or reclaim from
 /// (`reclaim_indirect_partner_account`) one of its resellers. Never more than the paying side
-/// holds: a reclaim cannot take more than the reseller's balance.
-pub async fn move_reseller_funds(
+/// holds: a reclaim cannot take more than the reseller's balance. The transfer id.
+pub async fn move_reseller_funds(db: &Db, ctx: Ctx, m: ResellerFunds) -> AppResult<String> {
+    let caller = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            move_reseller_funds_in(c, &ctx, m.way, &caller, &m.reseller_id, m.amount).await
+        })
+    })
+    .await
+}
+
+/// [`move_reseller_funds`] as a step of a larger transaction (the demo data).
+pub(crate) async fn move_reseller_funds_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     way: Way,

@@ -24,7 +24,17 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::idempotency::{self, Form};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
+
+/// A saved output read back.
+fn decode<T: DeserializeOwned>(body: &str) -> AppResult<T> {
+    serde_json::from_str(body).map_err(AppError::internal)
+}
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -210,6 +220,77 @@ impl Db {
                         let _ = tx.rollback().await;
                         Err(e)
                     }
+                }
+            }
+        }
+    }
+
+    /// Runs a write use case: opens its transaction, and when `ctx` carries the request's
+    /// idempotency key, looks the key up and saves the output inside that same transaction, so
+    /// the key, the business rows and the saved output commit together or not at all. A retry
+    /// gets the first output again (deserialized, so the adapter renders it as the first time);
+    /// the same key with another request is `PC.0409`.
+    ///
+    /// On PostgreSQL two instances may run the same key at once: the loser's transaction rolls
+    /// back (on the key's unique index, or on a rule the winner's writes now break) and it
+    /// answers with the winner's committed output.
+    pub async fn run<T, F>(&self, ctx: Ctx, f: F) -> AppResult<T>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
+    {
+        let Some(key) = ctx.idempotency.clone() else {
+            return self.write(move |c| f(c, ctx)).await;
+        };
+        let k = key.clone();
+        let result = self
+            .write(move |c| {
+                Box::pin(async move {
+                    let found =
+                        idempotency::find(c, Form::Output, &k.scope, &k.key, &k.request_hash)
+                            .await?;
+                    if let Some(saved) = found {
+                        return decode(&saved.body);
+                    }
+                    let now = ctx.now_ms;
+                    let out = f(c, ctx).await?;
+                    let saved = idempotency::Saved {
+                        status: 200,
+                        body: serde_json::to_string(&out).map_err(AppError::internal)?,
+                    };
+                    idempotency::save(
+                        c,
+                        Form::Output,
+                        &k.scope,
+                        &k.key,
+                        &k.request_hash,
+                        &saved,
+                        now,
+                    )
+                    .await?;
+                    Ok(out)
+                })
+            })
+            .await;
+        match result {
+            Ok(out) => Ok(out),
+            // Another request with the same key may have committed while this one ran: on
+            // PostgreSQL this one then fails on the key's unique index, or earlier, refused for
+            // want of the balance the first one just took after waiting for its row lock. Either
+            // way the answer is the first request's saved output; only when nothing is saved
+            // does this request's own error stand.
+            Err(e) => {
+                let committed = idempotency::find_committed(
+                    self.read(),
+                    Form::Output,
+                    &key.scope,
+                    &key.key,
+                    &key.request_hash,
+                )
+                .await?;
+                match committed {
+                    Some(saved) => decode(&saved.body),
+                    None => Err(e),
                 }
             }
         }

@@ -1,4 +1,4 @@
-//! Idempotency keys (DESIGN §3.3): same key and same request → the first response again; same
+//! Idempotency keys (invariant 3 of docs/ARCHITECTURE.md): same key and same request → the first response again; same
 //! key, other request → `PC.0409`. The key row is written in the same transaction as the business
 //! writes and the saved response, so a retry after a crash either finds both or neither.
 
@@ -13,14 +13,34 @@ pub struct Saved {
     pub body: String,
 }
 
+/// What a saved row holds. Rows written by [`crate::Db::run`] hold the use case's output as JSON
+/// (`Output`), which every adapter renders the same way each time; rows from before that hold the
+/// HTTP body an adapter rendered (`Http`). Each reader accepts only its own form: a key saved in
+/// the other form is refused (`PC.0411`), never executed a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Http,
+    Output,
+}
+
+impl Form {
+    fn as_str(self) -> &'static str {
+        match self {
+            Form::Http => "http",
+            Form::Output => "output",
+        }
+    }
+}
+
 /// Looks the key up inside the write transaction.
 pub async fn find(
     c: &mut AnyConnection,
+    form: Form,
     scope: &str,
     key: &str,
     request_hash: &str,
 ) -> AppResult<Option<Saved>> {
-    let row = sqlx::query("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
+    let row = sqlx::query("SELECT request_hash, status_code, response_body, form FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
         .bind(scope)
         .bind(key)
         .fetch_optional(c)
@@ -31,6 +51,10 @@ pub async fn find(
             let hash: String = r.get(0);
             if hash != request_hash {
                 return Err(AppError::new(Code::IdempotencyConflict));
+            }
+            let saved_form: String = r.get(3);
+            if saved_form != form.as_str() {
+                return Err(AppError::new(Code::IdempotencyFormChanged));
             }
             let status: i64 = r.get(1);
             Ok(Some(Saved {
@@ -43,6 +67,7 @@ pub async fn find(
 
 pub async fn save(
     c: &mut AnyConnection,
+    form: Form,
     scope: &str,
     key: &str,
     request_hash: &str,
@@ -50,7 +75,7 @@ pub async fn save(
     now_ms: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at, form) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(scope)
     .bind(key)
@@ -58,6 +83,7 @@ pub async fn save(
     .bind(saved.status as i64)
     .bind(&saved.body)
     .bind(now_ms)
+    .bind(form.as_str())
     .execute(c)
     .await
     .map_err(|e| match &e {
@@ -72,10 +98,11 @@ pub async fn save(
 /// race to commit (PostgreSQL). `Ok(None)` means it has not committed yet.
 pub async fn find_committed(
     pool: &sqlx::AnyPool,
+    form: Form,
     scope: &str,
     key: &str,
     request_hash: &str,
 ) -> AppResult<Option<Saved>> {
     let mut c = pool.acquire().await?;
-    find(&mut c, scope, key, request_hash).await
+    find(&mut c, form, scope, key, request_hash).await
 }

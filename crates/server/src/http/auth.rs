@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use pc_app::services::identity::Principal;
-use pc_app::{Actor, AppError, Code, Ctx};
+use pc_app::{Actor, AppError, Code, Ctx, IdempotencyKey};
 use pc_domain::party::Role;
 use pc_domain::signing::{self, RequestParts, SignError};
 use serde::de::DeserializeOwned;
@@ -54,7 +54,12 @@ impl Caller {
                 user_id: user_id.clone(),
             },
         };
-        Ctx::new(actor, self.request_id.clone(), self.now_ms)
+        let key = self.idempotency_key.as_ref().map(|k| IdempotencyKey {
+            scope: self.scope(),
+            key: k.clone(),
+            request_hash: self.request_hash.clone(),
+        });
+        Ctx::new(actor, self.request_id.clone(), self.now_ms).with_idempotency(key)
     }
 
     /// The partner id, or `CBC.0155` for a customer's or an operator's key on a partner-only

@@ -182,13 +182,39 @@ impl TestApp {
     }
 
     pub async fn credit(&self, partner_id: &str, cents: i64) {
-        let pid = partner_id.to_string();
-        self.db
-            .write(move |c| {
-                Box::pin(async move {
-                    funds::credit_partner(c, &ctx(), &pid, Money::from_cents(cents), None).await
-                })
-            })
+        let credit = funds::Credit {
+            partner_id: partner_id.into(),
+            amount: Money::from_cents(cents),
+            memo: None,
+        };
+        funds::credit_partner(&self.db, ctx(), credit)
+            .await
+            .unwrap();
+    }
+
+    /// The partner's own admin acting, as its console session or access key would.
+    pub fn as_partner(&self, partner_id: &str) -> Ctx {
+        Ctx::new(
+            Actor::Partner {
+                partner_id: partner_id.into(),
+                root_id: partner_id.into(),
+                user_id: None,
+                role: pc_domain::party::Role::PartnerAdmin,
+            },
+            "req-test",
+            pc_app::clock::Clock::now_ms(&self.clock),
+        )
+    }
+
+    /// The partner allocates `cents` to its resale customer.
+    pub async fn allocate(&self, partner_id: &str, customer_id: &str, cents: i64) {
+        let m = funds::CustomerFunds {
+            way: funds::Way::Allocate,
+            indirect_partner_id: None,
+            customer_id: customer_id.into(),
+            amount: Money::from_cents(cents),
+        };
+        funds::move_customer_funds(&self.db, self.as_partner(partner_id), m)
             .await
             .unwrap();
     }

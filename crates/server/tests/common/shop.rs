@@ -1,8 +1,8 @@
 //! Shared setup of the order, resource and refund tests: a distributor tree with customers of
 //! each association type, funding, placing and paying orders, coupons.
 
+use pc_app::services::coupons;
 use pc_app::services::orders::{self, Item};
-use pc_app::services::{coupons, funds};
 use pc_app::store::ledger;
 use pc_app::{Actor, Ctx};
 use pc_domain::coupons::QuotaType;
@@ -66,26 +66,7 @@ pub async fn place(app: &TestApp, customer_id: &str, items: Vec<Item>) -> (Strin
 /// Funds a resale customer of `partner` with `cents` through the partner's account.
 pub async fn fund(app: &TestApp, partner_id: &str, customer_id: &str, cents: i64) {
     app.credit(partner_id, cents).await;
-    let (pid, cid) = (partner_id.to_string(), customer_id.to_string());
-    let ctx = Ctx::new(
-        Actor::Partner {
-            partner_id: pid.clone(),
-            root_id: pid.clone(),
-            user_id: None,
-            role: pc_domain::party::Role::PartnerAdmin,
-        },
-        "req-fund",
-        NOW_MS,
-    );
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                funds::allocate_to_customer(c, &ctx, &pid, None, &cid, Money::from_cents(cents))
-                    .await
-            })
-        })
-        .await
-        .unwrap();
+    app.allocate(partner_id, customer_id, cents).await;
 }
 
 pub async fn customer_balance(app: &TestApp, customer_id: &str) -> Money {

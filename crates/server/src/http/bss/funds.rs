@@ -7,14 +7,14 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::funds::{self, ChangeRecordQuery, Way};
+use pc_app::services::funds::{self, ChangeRecordQuery, CustomerFunds, ResellerFunds, Way};
 use pc_app::services::identity::Principal;
 use pc_domain::funds::{ACCOUNT_TYPE_CASH, CURRENCY, MEASURE_YUAN};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{idempotent_write, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -39,22 +39,18 @@ async fn update_customer_account_amount(
     caller: Caller,
     VendorJson(req): VendorJson<AdjustAccountReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let transfer_id = funds::allocate_to_customer(
-                c,
-                &ctx,
-                &partner_id,
-                req.indirect_partner_id.as_deref(),
-                &req.customer_id,
-                req.amount,
-            )
-            .await?;
-            Ok(UpdateCustomerAccountAmountResponse { transfer_id })
-        })
-    })
-    .await
+    let transfer_id = funds::move_customer_funds(
+        &st.db,
+        caller.ctx(),
+        CustomerFunds {
+            way: Way::Allocate,
+            indirect_partner_id: req.indirect_partner_id,
+            customer_id: req.customer_id,
+            amount: req.amount,
+        },
+    )
+    .await?;
+    ok_json(&UpdateCustomerAccountAmountResponse { transfer_id })
 }
 
 pub const OPERATIONS: &[Operation] = &[
@@ -98,22 +94,18 @@ async fn reclaim_to_partner_account(
     caller: Caller,
     VendorJson(req): VendorJson<ReclaimToPartnerAccountBalancesReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let trans_id = funds::reclaim_from_customer(
-                c,
-                &ctx,
-                &partner_id,
-                req.indirect_partner_id.as_deref(),
-                &req.customer_id,
-                req.amount,
-            )
-            .await?;
-            Ok(ReclaimToPartnerAccountResponse { trans_id })
-        })
-    })
-    .await
+    let trans_id = funds::move_customer_funds(
+        &st.db,
+        caller.ctx(),
+        CustomerFunds {
+            way: Way::Reclaim,
+            indirect_partner_id: req.indirect_partner_id,
+            customer_id: req.customer_id,
+            amount: req.amount,
+        },
+    )
+    .await?;
+    ok_json(&ReclaimToPartnerAccountResponse { trans_id })
 }
 
 const RECLAIM_TO_PARTNER_ACCOUNT: Operation = Operation {
@@ -315,22 +307,17 @@ async fn update_indirect_partner_account(
     caller: Caller,
     VendorJson(req): VendorJson<AdjustToIndirectPartnerReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let transfer_id = funds::move_reseller_funds(
-                c,
-                &ctx,
-                Way::Allocate,
-                &partner_id,
-                &req.indirect_partner_id,
-                req.amount,
-            )
-            .await?;
-            Ok(UpdateIndirectPartnerAccountResponse { transfer_id })
-        })
-    })
-    .await
+    let transfer_id = funds::move_reseller_funds(
+        &st.db,
+        caller.ctx(),
+        ResellerFunds {
+            way: Way::Allocate,
+            reseller_id: req.indirect_partner_id,
+            amount: req.amount,
+        },
+    )
+    .await?;
+    ok_json(&UpdateIndirectPartnerAccountResponse { transfer_id })
 }
 
 const UPDATE_INDIRECT_PARTNER_ACCOUNT: Operation = Operation {
@@ -366,22 +353,17 @@ async fn reclaim_indirect_partner_account(
     caller: Caller,
     VendorJson(req): VendorJson<ReclaimIndirectPartnerAccountReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let trans_id = funds::move_reseller_funds(
-                c,
-                &ctx,
-                Way::Reclaim,
-                &partner_id,
-                &req.indirect_partner_id,
-                req.amount,
-            )
-            .await?;
-            Ok(ReclaimIndirectPartnerAccountResponse { trans_id })
-        })
-    })
-    .await
+    let trans_id = funds::move_reseller_funds(
+        &st.db,
+        caller.ctx(),
+        ResellerFunds {
+            way: Way::Reclaim,
+            reseller_id: req.indirect_partner_id,
+            amount: req.amount,
+        },
+    )
+    .await?;
+    ok_json(&ReclaimIndirectPartnerAccountResponse { trans_id })
 }
 
 const RECLAIM_INDIRECT_PARTNER_ACCOUNT: Operation = Operation {

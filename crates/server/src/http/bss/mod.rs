@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use pc_app::store::{idempotency, AnyConnection, BoxFut};
+use pc_app::store::idempotency::{self, Form};
+use pc_app::store::{AnyConnection, BoxFut};
 use pc_app::{AppError, AppResult, Ctx};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -119,7 +120,9 @@ where
         .write(move |c| {
             Box::pin(async move {
                 if let Some(k) = &key2 {
-                    if let Some(saved) = idempotency::find(c, &scope2, k, &hash2).await? {
+                    if let Some(saved) =
+                        idempotency::find(c, Form::Http, &scope2, k, &hash2).await?
+                    {
                         return Ok(saved);
                     }
                 }
@@ -130,7 +133,7 @@ where
                     body: serde_json::to_string(&out).map_err(AppError::internal)?,
                 };
                 if let Some(k) = &key2 {
-                    idempotency::save(c, &scope2, k, &hash2, &saved, now).await?;
+                    idempotency::save(c, Form::Http, &scope2, k, &hash2, &saved, now).await?;
                 }
                 Ok(saved)
             })
@@ -144,7 +147,7 @@ where
         // took: `CBC.99005003`). Either way the first response is the answer; only when no
         // response is saved under the key does this request's own error stand.
         (Err(e), Some(k)) => {
-            match idempotency::find_committed(st.db.read(), &scope, &k, &hash).await? {
+            match idempotency::find_committed(st.db.read(), Form::Http, &scope, &k, &hash).await? {
                 Some(saved) => saved,
                 None => return Err(e.into()),
             }

@@ -17,7 +17,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::funds::{self, ChangeRecordQuery, TransferView, Way};
+use pc_app::services::funds::{
+    self, ChangeRecordQuery, Credit, CustomerFunds, ResellerFunds, TransferView, Way,
+};
 use pc_app::services::partners;
 use pc_app::AppError;
 use pc_domain::funds::{classify, Direction, TradeType};
@@ -248,16 +250,16 @@ async fn credit_submit(State(st): State<AppState>, c: Console, Form(f): Form<Cre
             return credit_view(&st, &c, &f.partner_id, Some(flash), StatusCode::BAD_REQUEST).await
         }
     };
-    let ctx = c.ctx();
-    let (pid, memo) = (f.partner_id.clone(), f.memo.clone());
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                funds::credit_partner_detailed(conn, &ctx, &pid, amount, Some(&memo)).await
-            })
-        })
-        .await;
+    let res = funds::credit_partner(
+        &st.db,
+        c.ctx(),
+        Credit {
+            partner_id: f.partner_id.clone(),
+            amount,
+            memo: Some(f.memo.clone()),
+        },
+    )
+    .await;
     match res {
         Ok(done) => Ok(Redirect::to(&format!(
             "/console/funds/credit?partner={}&transfer={}",
@@ -519,38 +521,30 @@ async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm) -> Pa
             return partner_page(&st, &c, &none, Some(flash), StatusCode::BAD_REQUEST).await
         }
     };
-    let ctx = c.ctx();
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                let way = if allocate {
-                    Way::Allocate
-                } else {
-                    Way::Reclaim
-                };
-                match target {
-                    Target::Customer => {
-                        funds::move_customer_funds(
-                            conn,
-                            &ctx,
-                            way,
-                            &pid,
-                            None,
-                            &f.customer_id,
-                            amount,
-                        )
-                        .await
-                    }
-                    Target::Reseller => {
-                        funds::move_reseller_funds(conn, &ctx, way, &pid, &f.reseller_id, amount)
-                            .await
-                    }
-                }
-            })
-        })
-        .await;
+    let way = if allocate {
+        Way::Allocate
+    } else {
+        Way::Reclaim
+    };
+    let res = match target {
+        Target::Customer => {
+            let m = CustomerFunds {
+                way,
+                indirect_partner_id: None,
+                customer_id: f.customer_id,
+                amount,
+            };
+            funds::move_customer_funds(&st.db, c.ctx(), m).await
+        }
+        Target::Reseller => {
+            let m = ResellerFunds {
+                way,
+                reseller_id: f.reseller_id,
+                amount,
+            };
+            funds::move_reseller_funds(&st.db, c.ctx(), m).await
+        }
+    };
     match res {
         Ok(tid) => {
             Ok(Redirect::to(&format!("/console/funds?transfer={}", enc(&tid))).into_response())
