@@ -113,7 +113,7 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
             }
             Err(e) => fail(e),
         },
-        "subscription-renewal" => match resources::run_renewal_job(db, &ctx).await {
+        "subscription-renewal" => match resources::run_renewal_job(db, ctx.clone()).await {
             Ok(r) => {
                 for id in &r.renewed {
                     println!("renewed {id}");

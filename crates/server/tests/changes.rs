@@ -26,28 +26,23 @@ fn ratio(a: i64, n: i64, d: i64) -> i64 {
     ((2 * p + d as i128) / (2 * d as i128)) as i64
 }
 
+fn change_of(rid: &str, product: &str) -> changes::Change {
+    changes::Change {
+        resource_id: rid.into(),
+        product_id: product.into(),
+    }
+}
+
 async fn change(app: &TestApp, customer_id: &str, rid: &str, product: &str) -> changes::Changed {
     let ctx = cust_ctx(app, customer_id);
-    let (cid, r, p) = (
-        customer_id.to_string(),
-        rid.to_string(),
-        product.to_string(),
-    );
-    app.db
-        .write(move |c| Box::pin(async move { changes::change(c, &ctx, &cid, &r, &p).await }))
+    changes::change(&app.db, ctx, change_of(rid, product))
         .await
         .unwrap()
 }
 
 async fn change_err(app: &TestApp, customer_id: &str, rid: &str, product: &str) -> String {
     let ctx = cust_ctx(app, customer_id);
-    let (cid, r, p) = (
-        customer_id.to_string(),
-        rid.to_string(),
-        product.to_string(),
-    );
-    app.db
-        .write(move |c| Box::pin(async move { changes::change(c, &ctx, &cid, &r, &p).await }))
+    changes::change(&app.db, ctx, change_of(rid, product))
         .await
         .unwrap_err()
         .code

@@ -325,28 +325,26 @@ async fn capability_page_validates_and_saves() {
             403
         );
 
-        // The service: only the partner's own admin; never a reseller.
-        let (rid, did) = (w.r.partner_id.clone(), w.d.partner_id.clone());
-        let other = app
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    redirects::set(c, &partner_ctx(&rid, &did), &did, "https://x.example/", "")
-                        .await
-                })
-            })
-            .await
-            .unwrap_err();
+        // The service: only the partner's own admin (the partner comes from the actor, so no
+        // partner can name another's); never a reseller.
+        let x = || redirects::NewReturnUrls {
+            topup_url: "https://x.example/".into(),
+            paid_url: String::new(),
+        };
+        let staff = Ctx::new(
+            Actor::Partner {
+                partner_id: w.d.partner_id.clone(),
+                root_id: w.d.partner_id.clone(),
+                user_id: Some("staff".into()),
+                role: Role::PartnerStaff,
+            },
+            "req-console-orders",
+            NOW_MS,
+        );
+        let other = redirects::set(&app.db, staff, x()).await.unwrap_err();
         assert_eq!(other.code, Code::AccessDenied);
         let (rid, did) = (w.r.partner_id.clone(), w.d.partner_id.clone());
-        let reseller = app
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    redirects::set(c, &partner_ctx(&rid, &did), &rid, "https://x.example/", "")
-                        .await
-                })
-            })
+        let reseller = redirects::set(&app.db, partner_ctx(&rid, &did), x())
             .await
             .unwrap_err();
         assert_eq!(reseller.code, Code::NotAllowed);

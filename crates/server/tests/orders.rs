@@ -1657,7 +1657,7 @@ async fn resources_renewal_and_job() {
         // customer's plain resource (expiring earlier) expires.
         let at = timefmt::parse_utc(&expire1).unwrap() + 1000;
         let jctx = Ctx::new(Actor::System { name: "job".into() }, "job-renew", at);
-        let rep = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+        let rep = pc_app::services::resources::run_renewal_job(&app.db, jctx.clone())
             .await
             .unwrap();
         assert_eq!(rep.renewed.len(), 1, "{rep:?}");
@@ -1675,7 +1675,7 @@ async fn resources_renewal_and_job() {
             .unwrap();
         assert_eq!(notices, 1);
         // Rerunning changes nothing.
-        let rep2 = pc_app::services::resources::run_renewal_job(&app.db, &jctx)
+        let rep2 = pc_app::services::resources::run_renewal_job(&app.db, jctx.clone())
             .await
             .unwrap();
         assert!(

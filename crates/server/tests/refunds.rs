@@ -559,6 +559,65 @@ async fn concurrent_unsubscribes_refund_once() {
     }
 }
 
+/// A keyed retry of a renewal or an unsubscribe answers the first response and moves nothing
+/// again; the same key with another request is `PC.0409`.
+#[tokio::test]
+async fn keyed_retries_renew_and_refund_once() {
+    for app in apps("rkey").await {
+        let w = world(&app).await;
+        let cc = Creds::from(&w.c);
+        fund(&app, &w.d.partner_id, &w.c.customer_id, 50_000).await;
+        let ids = bought(&app, &cc, &w.c.customer_id, 2).await;
+        let orders = |t: i64| {
+            let (app, cid) = (&app, w.c.customer_id.clone());
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2",
+                )
+                .bind(cid)
+                .bind(t)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap()
+            }
+        };
+        let keyed = |path: &'static str, body: String, key: &'static str| {
+            let req = signed(
+                &cc,
+                "POST",
+                path,
+                &body,
+                NOW_MS,
+                &[("x-idempotency-key", key)],
+            );
+            app.send(req)
+        };
+
+        let renew =
+            json!({"resource_ids": [ids[0]], "period_type": 2, "period_num": 1, "is_auto_pay": 1})
+                .to_string();
+        let first = keyed(RENEW, renew.clone(), "renew-1").await;
+        assert_eq!(first.status, 200, "{}: {}", app.engine, first.body);
+        let balance = customer_balance(&app, &w.c.customer_id).await;
+        let again = keyed(RENEW, renew, "renew-1").await;
+        assert_eq!((again.status, again.json()), (200, first.json()));
+        assert_eq!(orders(2).await, 1, "{}", app.engine);
+        assert_eq!(customer_balance(&app, &w.c.customer_id).await, balance);
+
+        let first = keyed(UNSUB, unsub_body(&[&ids[1]], 1), "unsub-1").await;
+        assert_eq!(first.status, 200, "{}: {}", app.engine, first.body);
+        let balance = customer_balance(&app, &w.c.customer_id).await;
+        let again = keyed(UNSUB, unsub_body(&[&ids[1]], 1), "unsub-1").await;
+        assert_eq!((again.status, again.json()), (200, first.json()));
+        assert_eq!(orders(4).await, 1, "{}", app.engine);
+        assert_eq!(customer_balance(&app, &w.c.customer_id).await, balance);
+        keyed(UNSUB, unsub_body(&[&ids[0]], 1), "unsub-1")
+            .await
+            .assert_error(409, "PC.0409");
+        app.assert_ledger_clean().await;
+    }
+}
+
 /// `verify` notices a source refunded more than it paid (here by a row written past the service).
 #[tokio::test]
 async fn verify_catches_an_over_refunded_source() {

@@ -85,25 +85,16 @@ async fn declare(
     reference: &str,
     order_id: Option<&str>,
 ) -> Result<topups::Topup, pc_app::AppError> {
-    let (cid, d) = (
-        customer_id.to_string(),
-        Declaration {
-            amount: Money::from_cents(cents),
-            reference: reference.into(),
-            order_id: order_id.map(str::to_string),
-        },
-    );
-    let ctx = cust_ctx(customer_id);
-    app.db
-        .write(move |c| Box::pin(async move { topups::declare(c, &ctx, &cid, d).await }))
-        .await
+    let d = Declaration {
+        amount: Money::from_cents(cents),
+        reference: reference.into(),
+        order_id: order_id.map(str::to_string),
+    };
+    topups::declare(&app.db, cust_ctx(customer_id), d).await
 }
 
 async fn confirm_as(app: &TestApp, ctx: Ctx, id: &str) -> Result<topups::Topup, pc_app::AppError> {
-    let id = id.to_string();
-    app.db
-        .write(move |c| Box::pin(async move { topups::confirm(c, &ctx, &id).await }))
-        .await
+    topups::confirm(&app.db, ctx, id.into()).await
 }
 
 /// A console form post as a raw request, for sending to either instance.
@@ -343,8 +334,8 @@ async fn declare_confirm_once_and_pay() {
         );
         assert_eq!(requests(&app).await, 1);
 
-        // Isolation: another customer sees none of it and cannot cancel it; a customer acting
-        // for another is refused by the service; a partner has no operator page.
+        // Isolation: another customer sees none of it and cannot cancel it; the service acts only
+        // for the customer acting; a partner has no operator page.
         let s2 = app.console_login(&cc2.login, "Passw0rd!").await;
         let other = app.console_get(&s2, "/console/topup").await;
         assert!(
@@ -359,27 +350,8 @@ async fn declare_confirm_once_and_pay() {
         assert_eq!(app.console_get(&s2, "/console/topups").await.status, 403);
         let sd = app.console_login(&w.d.login, "Passw0rd!").await;
         assert_eq!(app.console_get(&sd, "/console/topups").await.status, 403);
-        let ctx = cust_ctx(&cc2.customer_id);
-        let cid = w.cc.customer_id.clone();
-        let forged = app
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    topups::declare(
-                        c,
-                        &ctx,
-                        &cid,
-                        Declaration {
-                            amount: Money::from_cents(100),
-                            reference: "X".into(),
-                            order_id: None,
-                        },
-                    )
-                    .await
-                })
-            })
-            .await;
-        assert_eq!(forged.unwrap_err().code, Code::AccessDenied);
+        // The service takes the customer from the actor, so no customer can name another; a
+        // partner acting for its customer is refused.
         let partner_ctx = Ctx::new(
             Actor::Partner {
                 partner_id: w.d.partner_id.clone(),
@@ -390,6 +362,17 @@ async fn declare_confirm_once_and_pay() {
             "req-p",
             NOW_MS,
         );
+        let forged = topups::declare(
+            &app.db,
+            partner_ctx.clone(),
+            Declaration {
+                amount: Money::from_cents(100),
+                reference: "X".into(),
+                order_id: None,
+            },
+        )
+        .await;
+        assert_eq!(forged.unwrap_err().code, Code::AccessDenied);
         assert_eq!(
             confirm_as(&app, partner_ctx, &t.id).await.unwrap_err().code,
             Code::AccessDenied

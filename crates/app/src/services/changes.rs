@@ -25,6 +25,7 @@
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType, ResourceStatus, SourceType};
 use pc_domain::refunds::{self as rules, ChangeQuote, PaidPeriod};
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::context::Ctx;
@@ -33,7 +34,7 @@ use crate::services::catalog::{self, Product};
 use crate::services::orders::{self, Item, NewOrder, PricedItem};
 use crate::services::refunds;
 use crate::services::resources::{self, Resource};
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 /// A quoted change of one resource.
 #[derive(Debug, Clone)]
@@ -156,15 +157,33 @@ pub async fn plan(
 }
 
 /// What a change did: its order, and whether it waits for payment (an upgrade).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Changed {
     pub order_id: String,
     pub pending_payment: bool,
 }
 
-/// Changes the customer's resource to `product_id`: an upgrade places a change order pending
-/// payment; a downgrade refunds and switches at once.
-pub async fn change(
+/// A spec change the customer asks for: its resource, to the product `product_id`.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub resource_id: String,
+    pub product_id: String,
+}
+
+/// The acting customer changes its resource to another product: an upgrade places a change
+/// order pending payment; a downgrade refunds and switches at once.
+pub async fn change(db: &Db, ctx: Ctx, ch: Change) -> AppResult<Changed> {
+    let customer_id = resources::acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(
+            async move { change_in(c, &ctx, &customer_id, &ch.resource_id, &ch.product_id).await },
+        )
+    })
+    .await
+}
+
+/// [`change`] inside an open transaction.
+async fn change_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,

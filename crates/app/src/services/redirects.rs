@@ -14,8 +14,8 @@
 //!   sellers (the partners without a parent). Cloud resellers (tier 2) may not: they sell through
 //!   their distributor, and their customers get the default entries. The distributor's addresses
 //!   are not used for its resellers' customers either: its platform does not serve them.
-//!   Only the partner's administrators change the addresses (staff and other partners get
-//!   `CBC.0151`; a reseller `CBC.0155`).
+//!   Only the partner's administrators change the addresses, their own partner's only (staff,
+//!   customers and operators get `CBC.0151`; a reseller `CBC.0155`).
 //! - *R3.1 (access configuration first).* This deployment has no separate SAML access-configuration
 //!   step: a partner's platform identifier (`xaccount_type`) exists from its creation, so the
 //!   precondition always holds.
@@ -35,10 +35,10 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 /// A partner's return addresses; `None` = not configured (the default applies).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnUrls {
     pub topup_url: Option<String>,
     pub paid_url: Option<String>,
@@ -108,15 +108,15 @@ pub async fn for_orders_of(pool: &AnyPool, partner_id: &str) -> AppResult<Return
     }
 }
 
-/// Only the partner's own administrators (or the command line) change its addresses.
-fn authorize(ctx: &Ctx, partner_id: &str) -> AppResult<()> {
+/// The partner whose addresses the actor may change: its own, and only as its administrator;
+/// anyone else (staff, a customer, an operator) `CBC.0151`.
+fn acting_admin(ctx: &Ctx) -> AppResult<String> {
     match &ctx.actor {
         Actor::Partner {
-            partner_id: p,
+            partner_id,
             role: Role::PartnerAdmin,
             ..
-        } if p == partner_id => Ok(()),
-        Actor::System { .. } => Ok(()),
+        } => Ok(partner_id.clone()),
         _ => Err(AppError::new(Code::AccessDenied)),
     }
 }
@@ -138,7 +138,6 @@ async fn store(
     urls: ReturnUrls,
     action: &str,
 ) -> AppResult<ReturnUrls> {
-    authorize(ctx, partner_id)?;
     let p = partners::get(&mut *c, partner_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
@@ -176,26 +175,43 @@ async fn store(
     })
 }
 
-/// Sets both addresses (an empty one is cleared). Invalid input is `CBC.0100` naming the field
-/// and the rule, and writes nothing.
-pub async fn set(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    partner_id: &str,
-    topup_url: &str,
-    paid_url: &str,
-) -> AppResult<ReturnUrls> {
-    let urls = ReturnUrls {
-        topup_url: field("topup_url", topup_url)?,
-        paid_url: field("paid_url", paid_url)?,
-        updated_at: None,
-    };
-    store(c, ctx, partner_id, urls, "redirects.set").await
+/// Both addresses as typed: an empty one is not configured (the default applies).
+#[derive(Debug, Clone, Default)]
+pub struct NewReturnUrls {
+    pub topup_url: String,
+    pub paid_url: String,
 }
 
-/// Clears both addresses: the defaults apply again.
-pub async fn clear(c: &mut AnyConnection, ctx: &Ctx, partner_id: &str) -> AppResult<()> {
-    store(c, ctx, partner_id, ReturnUrls::default(), "redirects.clear")
-        .await
-        .map(|_| ())
+/// The acting partner administrator sets both addresses (an empty one is cleared). Invalid input
+/// is `CBC.0100` naming the field and the rule, and writes nothing. Returns what is now stored.
+pub async fn set(db: &Db, ctx: Ctx, new: NewReturnUrls) -> AppResult<ReturnUrls> {
+    let partner_id = acting_admin(&ctx)?;
+    let urls = ReturnUrls {
+        topup_url: field("topup_url", &new.topup_url)?,
+        paid_url: field("paid_url", &new.paid_url)?,
+        updated_at: None,
+    };
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { store(c, &ctx, &partner_id, urls, "redirects.set").await })
+    })
+    .await
+}
+
+/// The acting partner administrator clears both addresses: the defaults apply again.
+pub async fn clear(db: &Db, ctx: Ctx) -> AppResult<()> {
+    let partner_id = acting_admin(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            store(
+                c,
+                &ctx,
+                &partner_id,
+                ReturnUrls::default(),
+                "redirects.clear",
+            )
+            .await
+            .map(|_| ())
+        })
+    })
+    .await
 }

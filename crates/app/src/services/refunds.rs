@@ -43,7 +43,7 @@ use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
 use crate::services::orders::{self, sum, Viewer};
 use crate::services::resources::{self, Resource, MAX_RENEW_IDS};
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// Ledger kind of a refund back to a customer's balance.
 pub const KIND_ORDER_REFUND: &str = "order_refund";
@@ -57,6 +57,11 @@ pub struct UnsubscribeRequest {
     pub kind: UnsubscribeType,
     pub reason_type: Option<i64>,
     pub reason: Option<String>,
+    /// Whether the customer confirmed that the unsubscription charges a handling fee (R11.10),
+    /// when the surface asks (the console's tick box): each resource is planned first, at this
+    /// instant, and `Some(false)` refuses one whose plan charges a fee (`PC.1104`). `None`: not
+    /// asked (the vendor API has no such field).
+    pub fee_confirmed: Option<bool>,
 }
 
 impl UnsubscribeRequest {
@@ -91,6 +96,7 @@ impl UnsubscribeRequest {
             kind,
             reason_type,
             reason,
+            fee_confirmed: None,
         })
     }
 }
@@ -640,14 +646,33 @@ async fn unsubscribe_one(
     Ok(order_id)
 }
 
-/// `cancel_resources_subscription` (customer only): unsubscribes each named resource, all or
+/// `cancel_resources_subscription`: the acting customer unsubscribes each named resource, all or
 /// nothing. Returns the unsubscribe order ids, one per resource, in the order named.
-pub async fn unsubscribe(
+pub async fn unsubscribe(db: &Db, ctx: Ctx, req: UnsubscribeRequest) -> AppResult<Vec<String>> {
+    let customer_id = resources::acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { unsubscribe_in(c, &ctx, &customer_id, &req).await })
+    })
+    .await
+}
+
+/// [`unsubscribe`] inside an open transaction.
+async fn unsubscribe_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
     req: &UnsubscribeRequest,
 ) -> AppResult<Vec<String>> {
+    if let Some(confirmed) = req.fee_confirmed {
+        // The plan at this instant, inside the transaction that carries it out: a preview that
+        // went stale (the fee-free window closed meanwhile) cannot charge an unseen fee.
+        for id in &req.resource_ids {
+            let plan = plan(c, customer_id, id, req.kind, ctx.now_ms).await?;
+            if plan.fee().is_positive() && !confirmed {
+                return Err(AppError::new(Code::FeeNotConfirmed));
+            }
+        }
+    }
     let user_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
         .bind(customer_id)
         .fetch_optional(&mut *c)

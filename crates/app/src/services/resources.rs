@@ -29,6 +29,7 @@ use pc_domain::orders::{
     EXPIRE_POLICY_GRACE,
 };
 use pc_domain::timefmt;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
@@ -295,8 +296,21 @@ pub async fn list(
     Ok((total, rows.iter().map(row_to_resource).collect()))
 }
 
+/// The customer acting, for use cases only a customer runs on its own resources (renewal,
+/// auto-renewal, spec change, unsubscribe); anyone else gets `CBC.0155`, as the vendor answers a
+/// partner's key on a customer-only operation.
+pub(crate) fn acting_customer(ctx: &Ctx) -> AppResult<String> {
+    match &ctx.actor {
+        Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
+        _ => Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        )),
+    }
+}
+
 /// What a renewal made: the order ids, and whether each was paid.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Renewed {
     pub order_ids: Vec<String>,
     pub paid: Vec<bool>,
@@ -421,17 +435,69 @@ pub fn check_ids(ids: &[String], max: usize) -> AppResult<()> {
     Ok(())
 }
 
-/// `renewal_resources`: the customer renews its resources for `num` months or years. Returns the
-/// order ids (pending payment, or paid when `auto_pay` and the balance sufficed).
-pub async fn renew(
+/// A renewal the customer asks for: its resources (1–[`MAX_RENEW_IDS`], main ones), `num`
+/// months or years, and whether to pay it from the balance at once.
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    pub resource_ids: Vec<String>,
+    pub period: PeriodType,
+    pub num: i64,
+    pub auto_pay: bool,
+}
+
+impl Renewal {
+    /// `RenewalResourcesReq` as the vendor sends it: `period_type` 2 (month) or 3 (year),
+    /// `period_num` required, `is_auto_pay` 0 or 1 (default 0). Every error names its field.
+    pub fn parse(
+        resource_ids: Option<Vec<String>>,
+        period_type: Option<i64>,
+        period_num: Option<i64>,
+        is_auto_pay: Option<i64>,
+    ) -> AppResult<Renewal> {
+        let resource_ids = resource_ids.unwrap_or_default();
+        check_ids(&resource_ids, MAX_RENEW_IDS)?;
+        let period = match period_type {
+            Some(2) => PeriodType::Month,
+            Some(3) => PeriodType::Year,
+            _ => {
+                return Err(AppError::invalid(
+                    "period_type must be 2 (month) or 3 (year)",
+                ))
+            }
+        };
+        let num = period_num.ok_or_else(|| AppError::invalid("period_num is required"))?;
+        let auto_pay = match is_auto_pay.unwrap_or(0) {
+            0 => false,
+            1 => true,
+            _ => return Err(AppError::invalid("is_auto_pay must be 0 or 1")),
+        };
+        Ok(Renewal {
+            resource_ids,
+            period,
+            num,
+            auto_pay,
+        })
+    }
+}
+
+/// `renewal_resources`: the acting customer renews its resources for `num` months or years.
+/// Returns the order ids (pending payment, or paid when `auto_pay` and the balance sufficed).
+pub async fn renew(db: &Db, ctx: Ctx, renewal: Renewal) -> AppResult<Renewed> {
+    let customer_id = acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { renew_in(c, &ctx, &customer_id, &renewal).await })
+    })
+    .await
+}
+
+/// [`renew`] inside an open transaction.
+async fn renew_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
-    resource_ids: &[String],
-    period: PeriodType,
-    num: i64,
-    auto_pay: bool,
+    renewal: &Renewal,
 ) -> AppResult<Renewed> {
+    let (resource_ids, period, num) = (&renewal.resource_ids, renewal.period, renewal.num);
     check_ids(resource_ids, MAX_RENEW_IDS)?;
     rules::check_period(period, num).map_err(AppError::invalid)?;
     let mut all = Vec::new();
@@ -449,7 +515,7 @@ pub async fn renew(
     for p in partners {
         let group: Vec<Resource> = all.iter().filter(|r| r.partner_id == p).cloned().collect();
         let (id, paid) =
-            renew_resources(c, ctx, customer_id, &group, period, num, auto_pay).await?;
+            renew_resources(c, ctx, customer_id, &group, period, num, renewal.auto_pay).await?;
         out.order_ids.push(id);
         out.paid.push(paid);
     }
@@ -465,10 +531,39 @@ pub fn parse_auto_period(s: &str) -> AppResult<&'static str> {
     }
 }
 
-/// `auto_renewal_resources`: turns auto-renewal on (or resets its count) for one of the
-/// customer's resources in use. `times`: 0–99, 0 or absent = unlimited (on first setting);
-/// `period`: `MONTH`/`YEAR`, default the period type of the line that bought it.
-pub async fn set_auto_renew(
+/// Auto-renewal asked for one resource: `times` 0–[`MAX_AUTO_RENEW_TIMES`] (0 or absent =
+/// unlimited on first setting; absent keeps the count of a resource already renewing
+/// automatically); `period` `MONTH`/`YEAR` (case-insensitive), default the period type of the
+/// line that bought it.
+#[derive(Debug, Clone, Default)]
+pub struct AutoRenew {
+    pub resource_id: String,
+    pub times: Option<i64>,
+    pub period: Option<String>,
+}
+
+/// `auto_renewal_resources`: the acting customer turns auto-renewal on (or resets its count) for
+/// one of its resources in use.
+pub async fn set_auto_renew(db: &Db, ctx: Ctx, a: AutoRenew) -> AppResult<()> {
+    let customer_id = acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            set_auto_renew_in(
+                c,
+                &ctx,
+                &customer_id,
+                &a.resource_id,
+                a.times,
+                a.period.as_deref(),
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// [`set_auto_renew`] inside an open transaction.
+async fn set_auto_renew_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
@@ -544,8 +639,18 @@ async fn set_policy(
     .await
 }
 
-/// `cancel_auto_renewal_resources`: the resource goes back to the grace-period policy.
-pub async fn cancel_auto_renew(
+/// `cancel_auto_renewal_resources`: the acting customer's resource goes back to the
+/// grace-period policy.
+pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppResult<()> {
+    let customer_id = acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { cancel_auto_renew_in(c, &ctx, &customer_id, &resource_id).await })
+    })
+    .await
+}
+
+/// [`cancel_auto_renew`] inside an open transaction.
+async fn cancel_auto_renew_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
@@ -556,7 +661,7 @@ pub async fn cancel_auto_renew(
 }
 
 /// What a `subscription-renewal` run did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RenewalReport {
     /// Auto-renewed and paid.
     pub renewed: Vec<String>,
@@ -649,30 +754,19 @@ async fn renew_or_expire(
     Ok(())
 }
 
-/// The `subscription-renewal` job: every resource in use whose expiry is before `ctx.now_ms` is
-/// auto-renewed (paid from the balance, else left pending with a notice) or expired. Safe to
-/// rerun: a renewed resource's expiry moves on, an expired one is no longer in use.
-pub async fn run_renewal_job(db: &Db, ctx: &Ctx) -> AppResult<RenewalReport> {
+/// The `subscription-renewal` job (an operator, or the system running jobs): every resource in
+/// use whose expiry is before `ctx.now_ms` is auto-renewed (paid from the balance, else left
+/// pending with a notice) or expired, in batches of [`RENEWAL_BATCH`], each its own transaction.
+/// Safe to rerun: a renewed resource's expiry moves on, an expired one is no longer in use, so
+/// the job takes no idempotency key (one would answer every batch with the first one's report).
+pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
+    ctx.actor.require_operator()?;
+    let ctx = ctx.with_idempotency(None);
     let mut report = RenewalReport::default();
     loop {
-        let ctx2 = ctx.clone();
         let (batch, n) = db
-            .write(move |c| {
-                Box::pin(async move {
-                    let rows = sqlx::query(&format!(
-                        "{RESOURCE_SELECT} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
-                    ))
-                    .bind(ResourceStatus::InUse.code())
-                    .bind(ctx2.now_ms)
-                    .bind(RENEWAL_BATCH)
-                    .fetch_all(&mut *c)
-                    .await?;
-                    let mut rep = RenewalReport::default();
-                    for r in rows.iter().map(row_to_resource) {
-                        renew_or_expire(c, &ctx2, &r, &mut rep).await?;
-                    }
-                    Ok((rep, rows.len() as i64))
-                })
+            .run(ctx.clone(), move |c, ctx| {
+                Box::pin(async move { renewal_batch_in(c, &ctx).await })
             })
             .await?;
         let progressed = !batch.renewed.is_empty() || !batch.expired.is_empty();
@@ -683,4 +777,21 @@ pub async fn run_renewal_job(db: &Db, ctx: &Ctx) -> AppResult<RenewalReport> {
             return Ok(report);
         }
     }
+}
+
+/// One batch of the job: what it did, and how many due resources it looked at.
+async fn renewal_batch_in(c: &mut AnyConnection, ctx: &Ctx) -> AppResult<(RenewalReport, i64)> {
+    let rows = sqlx::query(&format!(
+        "{RESOURCE_SELECT} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
+    ))
+    .bind(ResourceStatus::InUse.code())
+    .bind(ctx.now_ms)
+    .bind(RENEWAL_BATCH)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut rep = RenewalReport::default();
+    for r in rows.iter().map(row_to_resource) {
+        renew_or_expire(c, ctx, &r, &mut rep).await?;
+    }
+    Ok((rep, rows.len() as i64))
 }

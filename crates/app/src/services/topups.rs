@@ -40,11 +40,12 @@ use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::topups::{self as rules, TopupError, TopupStatus};
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
 pub const KIND_CUSTOMER_TOPUP: &str = "customer_topup";
@@ -54,7 +55,7 @@ pub const MAX_PENDING: i64 = 10;
 const INSTRUCTIONS_KEY: &str = "topup_instructions";
 
 /// One top-up request, with the customer's account name for the operator's list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Topup {
     pub id: String,
     pub root_id: Option<String>,
@@ -63,6 +64,7 @@ pub struct Topup {
     pub amount: Money,
     pub reference: String,
     pub order_id: Option<String>,
+    #[serde(with = "status_text")]
     pub status: TopupStatus,
     pub created_at: i64,
     pub decided_at: Option<i64>,
@@ -70,6 +72,22 @@ pub struct Topup {
     pub decided_by: Option<String>,
     pub reject_reason: Option<String>,
     pub transfer_id: Option<String>,
+}
+
+/// A [`TopupStatus`] as its text (`pending`, `credited`, …), as stored.
+mod status_text {
+    use pc_domain::topups::TopupStatus;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(s: &TopupStatus, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(s.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TopupStatus, D::Error> {
+        let text = String::deserialize(d)?;
+        TopupStatus::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("top-up status {text:?}")))
+    }
 }
 
 /// What a customer declares. Parsed and checked by [`declare`].
@@ -165,31 +183,31 @@ pub async fn is_own_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(found.is_some())
 }
 
-fn require_operator(ctx: &Ctx) -> AppResult<()> {
-    match ctx.actor {
-        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
-        _ => Err(AppError::new(Code::AccessDenied)),
-    }
-}
-
-/// The customer itself (or the command line) acts for `customer_id`.
-fn require_customer(ctx: &Ctx, customer_id: &str) -> AppResult<()> {
+/// The customer acting on its own top-ups; anyone else `CBC.0151`.
+fn acting_customer(ctx: &Ctx) -> AppResult<String> {
     match &ctx.actor {
-        Actor::Customer { customer_id: c, .. } if c == customer_id => Ok(()),
-        Actor::System { .. } => Ok(()),
+        Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
         _ => Err(AppError::new(Code::AccessDenied)),
     }
 }
 
-/// A customer declares a bank transfer. Returns the pending request. Bad input is `CBC.0100`
-/// naming the rule, a resale customer `PC.1501`, a foreign order `CBC.30000010`; none writes.
-pub async fn declare(
+/// The acting customer declares a bank transfer. Returns the pending request. Bad input is
+/// `CBC.0100` naming the rule, a resale customer `PC.1501`, a foreign order `CBC.30000010`, anyone
+/// but a customer `CBC.0151`; none writes.
+pub async fn declare(db: &Db, ctx: Ctx, d: Declaration) -> AppResult<Topup> {
+    let customer_id = acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { declare_in(c, &ctx, &customer_id, d).await })
+    })
+    .await
+}
+
+async fn declare_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
     d: Declaration,
 ) -> AppResult<Topup> {
-    require_customer(ctx, customer_id)?;
     let amount = rules::check_amount(d.amount).map_err(invalid)?;
     let reference = rules::reference(&d.reference).map_err(invalid)?;
     let order_id = d
@@ -274,8 +292,15 @@ async fn undecidable(c: &mut AnyConnection, id: &str, customer_id: Option<&str>)
 
 /// An operator confirms that the money arrived: pending → credited and the credit to the
 /// customer's cash account, once. Returns the credited request (with its transfer id).
-pub async fn confirm(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<Topup> {
-    require_operator(ctx)?;
+pub async fn confirm(db: &Db, ctx: Ctx, id: String) -> AppResult<Topup> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { confirm_in(c, &ctx, &id).await })
+    })
+    .await
+}
+
+async fn confirm_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<Topup> {
     let row = sqlx::query(
         "UPDATE topup_requests SET status = 'credited', decided_at = $1, decided_by = $2 \
          WHERE id = $3 AND status = 'pending' RETURNING customer_id, amount, root_id, reference, order_id",
@@ -348,10 +373,24 @@ pub async fn confirm(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<To
         .ok_or_else(|| AppError::internal("top-up request vanished"))
 }
 
+/// An operator's rejection of a pending request, with the reason the customer reads.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub id: String,
+    pub reason: String,
+}
+
 /// An operator rejects a pending request (the money did not arrive, the amount differs …) with
 /// a reason the customer reads. Nothing moves.
-pub async fn reject(c: &mut AnyConnection, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
-    require_operator(ctx)?;
+pub async fn reject(db: &Db, ctx: Ctx, r: Rejection) -> AppResult<()> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { reject_in(c, &ctx, &r.id, &r.reason).await })
+    })
+    .await
+}
+
+async fn reject_in(c: &mut AnyConnection, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
     let reason = rules::reject_reason(reason).map_err(invalid)?;
     let r = sqlx::query(
         "UPDATE topup_requests SET status = 'rejected', decided_at = $1, decided_by = $2, reject_reason = $3 \
@@ -380,14 +419,17 @@ pub async fn reject(c: &mut AnyConnection, ctx: &Ctx, id: &str, reason: &str) ->
     .await
 }
 
-/// The customer withdraws its own pending request. Another customer's request is `PC.0404`.
-pub async fn cancel(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    customer_id: &str,
-    id: &str,
-) -> AppResult<()> {
-    require_customer(ctx, customer_id)?;
+/// The acting customer withdraws its own pending request. Another customer's request is
+/// `PC.0404`.
+pub async fn cancel(db: &Db, ctx: Ctx, id: String) -> AppResult<()> {
+    let customer_id = acting_customer(&ctx)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { cancel_in(c, &ctx, &customer_id, &id).await })
+    })
+    .await
+}
+
+async fn cancel_in(c: &mut AnyConnection, ctx: &Ctx, customer_id: &str, id: &str) -> AppResult<()> {
     let r = sqlx::query(
         "UPDATE topup_requests SET status = 'cancelled', decided_at = $1, decided_by = $2 \
          WHERE id = $3 AND customer_id = $4 AND status = 'pending'",
@@ -487,8 +529,15 @@ pub async fn instructions(pool: &AnyPool) -> AppResult<String> {
 }
 
 /// An operator publishes the remittance instructions (empty clears them).
-pub async fn set_instructions(c: &mut AnyConnection, ctx: &Ctx, text: &str) -> AppResult<()> {
-    require_operator(ctx)?;
+pub async fn set_instructions(db: &Db, ctx: Ctx, text: String) -> AppResult<()> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { set_instructions_in(c, &ctx, &text).await })
+    })
+    .await
+}
+
+async fn set_instructions_in(c: &mut AnyConnection, ctx: &Ctx, text: &str) -> AppResult<()> {
     let text = rules::instructions(text).map_err(invalid)?;
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::english;
 use super::orders::viewer;
 use super::resources::FailResourceInfo;
-use super::{idempotent_write, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -46,23 +46,17 @@ async fn cancel_resources_subscription(
     caller: Caller,
     VendorJson(b): VendorJson<UnsubscribeResourcesReq>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
     let req = UnsubscribeRequest::parse(
         b.resource_ids.unwrap_or_default(),
         b.unsubscribe_type,
         b.unsubscribe_reason_type,
         b.unsubscribe_reason,
     )?;
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let order_ids = refunds::unsubscribe(c, &ctx, &customer_id, &req).await?;
-            Ok(CancelResourcesSubscriptionResponse {
-                order_ids,
-                fail_resource_infos: Vec::new(),
-            })
-        })
+    let order_ids = refunds::unsubscribe(&st.db, caller.ctx(), req).await?;
+    ok_json(&CancelResourcesSubscriptionResponse {
+        order_ids,
+        fail_resource_infos: Vec::new(),
     })
-    .await
 }
 
 const CANCEL_RESOURCES_SUBSCRIPTION: Operation = Operation {

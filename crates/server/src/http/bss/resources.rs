@@ -5,16 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::post;
-use pc_app::services::resources::{self, Resource, ResourceQuery};
-use pc_app::AppError;
-use pc_domain::orders::PeriodType;
+use pc_app::services::resources::{self, AutoRenew, Renewal, Resource, ResourceQuery};
 use pc_domain::timefmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::english;
 use super::orders::{viewer, EmptyResponse};
-use super::{idempotent_write, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -181,32 +179,17 @@ async fn renewal_resources(
     caller: Caller,
     VendorJson(req): VendorJson<RenewalResourcesReq>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
-    let ids = req.resource_ids.unwrap_or_default();
-    resources::check_ids(&ids, resources::MAX_RENEW_IDS)?;
-    let period = match req.period_type {
-        Some(2) => PeriodType::Month,
-        Some(3) => PeriodType::Year,
-        _ => return Err(AppError::invalid("period_type must be 2 (month) or 3 (year)").into()),
-    };
-    let num = req
-        .period_num
-        .ok_or_else(|| AppError::invalid("period_num is required"))?;
-    let auto_pay = match req.is_auto_pay.unwrap_or(0) {
-        0 => false,
-        1 => true,
-        _ => return Err(AppError::invalid("is_auto_pay must be 0 or 1").into()),
-    };
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let r = resources::renew(c, &ctx, &customer_id, &ids, period, num, auto_pay).await?;
-            Ok(RenewalResourcesResponse {
-                order_ids: r.order_ids,
-                fail_resource_infos: Vec::new(),
-            })
-        })
+    let renewal = Renewal::parse(
+        req.resource_ids,
+        req.period_type,
+        req.period_num,
+        req.is_auto_pay,
+    )?;
+    let r = resources::renew(&st.db, caller.ctx(), renewal).await?;
+    ok_json(&RenewalResourcesResponse {
+        order_ids: r.order_ids,
+        fail_resource_infos: Vec::new(),
     })
-    .await
 }
 
 const RENEWAL_RESOURCES: Operation = Operation {
@@ -236,23 +219,13 @@ async fn auto_renewal_resources(
     Path(resource_id): Path<String>,
     VendorJson(b): VendorJson<AutoRenewalResourcesReq>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
-    let (times, period) = (b.auto_renew_times, b.period_type);
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            resources::set_auto_renew(
-                c,
-                &ctx,
-                &customer_id,
-                &resource_id,
-                times,
-                period.as_deref(),
-            )
-            .await?;
-            Ok(EmptyResponse {})
-        })
-    })
-    .await
+    let a = AutoRenew {
+        resource_id,
+        times: b.auto_renew_times,
+        period: b.period_type,
+    };
+    resources::set_auto_renew(&st.db, caller.ctx(), a).await?;
+    ok_json(&EmptyResponse {})
 }
 
 const AUTO_RENEWAL_RESOURCES: Operation = Operation {
@@ -271,14 +244,8 @@ async fn cancel_auto_renewal_resources(
     caller: Caller,
     Path(resource_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            resources::cancel_auto_renew(c, &ctx, &customer_id, &resource_id).await?;
-            Ok(EmptyResponse {})
-        })
-    })
-    .await
+    resources::cancel_auto_renew(&st.db, caller.ctx(), resource_id).await?;
+    ok_json(&EmptyResponse {})
 }
 
 const CANCEL_AUTO_RENEWAL_RESOURCES: Operation = Operation {

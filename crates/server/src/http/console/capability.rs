@@ -159,14 +159,11 @@ async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) ->
     if let Some(msg) = form_error(lang, &f) {
         return view(&c, &f, &current, false, Some(msg));
     }
-    let ctx = c.ctx();
-    let (topup, paid) = (f.topup_url.clone(), f.paid_url.clone());
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move { redirects::set(conn, &ctx, &pid, &topup, &paid).await })
-        })
-        .await;
+    let new = redirects::NewReturnUrls {
+        topup_url: f.topup_url.clone(),
+        paid_url: f.paid_url.clone(),
+    };
+    let res = redirects::set(&st.db, c.ctx(), new).await;
     match res {
         Ok(_) => Ok(Redirect::to("/console/capability?saved=1").into_response()),
         Err(e) => view(&c, &f, &current, false, Some(e.message(lang == Lang::Zh))),
@@ -175,10 +172,8 @@ async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) ->
 
 async fn clear(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.check_csrf(&f.csrf)?;
-    let pid = configurable_partner(&st, &c).await?;
-    let ctx = c.ctx();
-    st.db
-        .write(move |conn| Box::pin(async move { redirects::clear(conn, &ctx, &pid).await }))
+    configurable_partner(&st, &c).await?;
+    redirects::clear(&st.db, c.ctx())
         .await
         .map_err(|e| internal(c.lang, e))?;
     Ok(Redirect::to("/console/capability?saved=1").into_response())

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use maud::html;
-use pc_app::services::changes;
+use pc_app::services::changes::{self, Change};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::ChangeQuote;
@@ -120,15 +120,11 @@ async fn change_submit(
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let (rid, pid) = (id.clone(), f.product_id.clone());
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move { changes::change(conn, &ctx, &cid, &rid, &pid).await })
-        })
-        .await;
+    let ch = Change {
+        resource_id: id.clone(),
+        product_id: f.product_id,
+    };
+    let res = changes::change(&st.db, c.ctx(), ch).await;
     match res {
         Ok(done) => {
             Ok(Redirect::to(&format!("/console/orders/{}", enc(&done.order_id))).into_response())

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::orders::Viewer;
-use pc_app::services::resources::{self, Resource, ResourceQuery};
+use pc_app::services::resources::{self, AutoRenew, Renewal, Resource, ResourceQuery};
 use pc_app::AppError;
 use pc_domain::orders::{PeriodType, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::party::Role;
@@ -225,16 +225,13 @@ async fn renew_submit(
     let Ok(num) = f.count.trim().parse::<i64>() else {
         return failed(&st, &c, AppError::invalid("count must be a whole number")).await;
     };
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(
-                async move { resources::renew(conn, &ctx, &cid, &[id], period, num, false).await },
-            )
-        })
-        .await;
+    let renewal = Renewal {
+        resource_ids: vec![id],
+        period,
+        num,
+        auto_pay: false,
+    };
+    let res = resources::renew(&st.db, c.ctx(), renewal).await;
     match res.map(|r| r.order_ids.into_iter().next()) {
         Ok(Some(order_id)) => {
             Ok(Redirect::to(&format!("/console/orders/{}", enc(&order_id))).into_response())
@@ -248,20 +245,15 @@ async fn renew_submit(
 async fn set_auto(st: AppState, c: Console, id: String, csrf: &str, on: bool) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(csrf)?;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                if on {
-                    resources::set_auto_renew(conn, &ctx, &cid, &id, None, None).await
-                } else {
-                    resources::cancel_auto_renew(conn, &ctx, &cid, &id).await
-                }
-            })
-        })
-        .await;
+    let res = if on {
+        let a = AutoRenew {
+            resource_id: id,
+            ..AutoRenew::default()
+        };
+        resources::set_auto_renew(&st.db, c.ctx(), a).await
+    } else {
+        resources::cancel_auto_renew(&st.db, c.ctx(), id).await
+    };
     match res {
         Ok(()) => Ok(Redirect::to(&format!(
             "/console/resources?done={}",

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::topups::{self, Declaration, Topup, TopupQuery};
+use pc_app::services::topups::{self, Declaration, Rejection, Topup, TopupQuery};
 use pc_app::store::ledger;
 use pc_app::AppError;
 use pc_domain::ledger::AccountKind;
@@ -313,17 +313,12 @@ async fn declare_submit(
             .await;
         }
     };
-    let ctx = c.ctx();
     let d = Declaration {
         amount,
         reference,
         order_id: Some(f.order_id.clone()),
     };
-    let who = cid.clone();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { topups::declare(conn, &ctx, &who, d).await }))
-        .await;
+    let res = topups::declare(&st.db, c.ctx(), d).await;
     match res {
         Ok(_) => Ok(Redirect::to("/console/topup?done=declared").into_response()),
         Err(e) => {
@@ -350,12 +345,7 @@ async fn cancel_submit(
 ) -> Page {
     c.check_csrf(&f.csrf)?;
     let cid = self_topup_customer(&c)?;
-    let ctx = c.ctx();
-    let who = cid.clone();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { topups::cancel(conn, &ctx, &who, &id).await }))
-        .await;
+    let res = topups::cancel(&st.db, c.ctx(), id).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topup?done=cancelled").into_response()),
         Err(e) => {
@@ -455,11 +445,7 @@ async fn confirm_submit(
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { topups::confirm(conn, &ctx, &id).await }))
-        .await;
+    let res = topups::confirm(&st.db, c.ctx(), id).await;
     match res {
         Ok(_) => Ok(Redirect::to("/console/topups?done=credited").into_response()),
         Err(e) => ops_refused(&st, &c, e).await,
@@ -492,13 +478,11 @@ async fn reject_submit(
         )
         .await;
     }
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move { topups::reject(conn, &ctx, &id, &f.reason).await })
-        })
-        .await;
+    let r = Rejection {
+        id,
+        reason: f.reason,
+    };
+    let res = topups::reject(&st.db, c.ctx(), r).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topups?done=rejected").into_response()),
         Err(e) => ops_refused(&st, &c, e).await,
@@ -530,13 +514,7 @@ async fn instructions_submit(
         )
         .await;
     }
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move { topups::set_instructions(conn, &ctx, &f.text).await })
-        })
-        .await;
+    let res = topups::set_instructions(&st.db, c.ctx(), f.text).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topups?done=instructions").into_response()),
         Err(e) => ops_refused(&st, &c, e).await,

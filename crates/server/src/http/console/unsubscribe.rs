@@ -161,7 +161,8 @@ struct UnsubscribeForm {
     confirm_fee: String,
 }
 
-/// `POST`: checks the fee confirmation against the plan now, unsubscribes, opens the new order.
+/// `POST`: unsubscribes (the use case checks the fee tick against its plan at this instant),
+/// then opens the new order.
 async fn unsubscribe_submit(
     State(st): State<AppState>,
     c: Console,
@@ -172,7 +173,6 @@ async fn unsubscribe_submit(
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
     let kind = kind_of(&f.kind);
-    let cid = c.user.customer_id.clone().unwrap_or_default();
     let reason_type = f.reason_type.trim().parse::<i64>().ok();
     let req = match UnsubscribeRequest::parse(
         vec![id.clone()],
@@ -180,25 +180,13 @@ async fn unsubscribe_submit(
         reason_type,
         Some(f.reason.clone()),
     ) {
-        Ok(r) => r,
+        Ok(r) => UnsubscribeRequest {
+            fee_confirmed: Some(f.confirm_fee == "yes"),
+            ..r
+        },
         Err(e) => return view(&st, &c, &id, kind, Some(e)).await,
     };
-    let confirmed = f.confirm_fee == "yes";
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                // The plan at this instant, inside the transaction that carries it out.
-                let plan =
-                    refunds::plan(conn, &cid, &req.resource_ids[0], req.kind, ctx.now_ms).await?;
-                if plan.fee().is_positive() && !confirmed {
-                    return Err(AppError::new(pc_app::Code::FeeNotConfirmed));
-                }
-                refunds::unsubscribe(conn, &ctx, &cid, &req).await
-            })
-        })
-        .await;
+    let res = refunds::unsubscribe(&st.db, c.ctx(), req).await;
     match res {
         Ok(ids) => match ids.first() {
             Some(o) => Ok(Redirect::to(&format!("/console/orders/{}", enc(o))).into_response()),
