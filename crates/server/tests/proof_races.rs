@@ -473,7 +473,7 @@ async fn declared(app: &TestApp, fx: &Fx, reference: String) -> String {
     let cid = fx.w.cc.customer_id.clone();
     let ctx = Ctx::new(
         Actor::Customer {
-            customer_id: cid.clone(),
+            customer_id: cid,
             user_id: None,
         },
         "req-race-topup",
@@ -484,11 +484,7 @@ async fn declared(app: &TestApp, fx: &Fx, reference: String) -> String {
         reference,
         order_id: None,
     };
-    app.db
-        .write(move |c| Box::pin(async move { topups::declare(c, &ctx, &cid, d).await }))
-        .await
-        .unwrap()
-        .id
+    topups::declare(&app.db, ctx, d).await.unwrap().id
 }
 
 /// The operator's page again with the refusal: 400 and `#topup-error` saying it is no longer

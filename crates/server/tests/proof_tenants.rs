@@ -1080,16 +1080,8 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
             order_id: None,
         };
         amounts.push(cents(amount).to_string());
-        let (cid, x) = (cc.customer_id.clone(), cust_ctx(app, &cc.customer_id));
-        topup_ids.push(
-            app.db
-                .write(move |conn| {
-                    Box::pin(async move { topups::declare(conn, &x, &cid, decl).await })
-                })
-                .await
-                .unwrap()
-                .id,
-        );
+        let x = cust_ctx(app, &cc.customer_id);
+        topup_ids.push(topups::declare(&app.db, x, decl).await.unwrap().id);
     }
 
     // Staff, invite links, a second access key.
