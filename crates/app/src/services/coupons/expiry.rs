@@ -7,10 +7,10 @@ use sqlx::{AnyConnection, Row};
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// What a job run did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct JobReport {
     pub expired: usize,
     pub returned_to_quota: usize,
@@ -23,7 +23,7 @@ const JOB_BATCH: i64 = 200;
 /// Stores the expiry of live coupons whose `expire_at` has passed (status 4) and returns their
 /// remainder to the quota while that quota is valid (record type 4, 过期回收). Idempotent: each
 /// coupon is taken by a guarded `UPDATE … WHERE status = 2`, so concurrent runs never double.
-pub async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> AppResult<bool> {
+async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> AppResult<bool> {
     let n = sqlx::query(
         "UPDATE coupons SET status = 4, lock_order_id = NULL, updated_at = $1 WHERE id = $2 AND status = 2 AND expire_at <= $1",
     )
@@ -93,8 +93,12 @@ pub async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> Ap
 /// The coupon-expiry job (`partner-center jobs run coupon-expiry`): expires every live coupon
 /// past its expiry, in batches, and recalls usable coupons whose customer is no longer the
 /// issuing partner's resale customer (record 3 when the association ended, 8 when its type was
-/// switched to consulting sales).
-pub async fn run_expiry_job(db: &crate::Db, ctx: &Ctx) -> AppResult<JobReport> {
+/// switched to consulting sales). An operator's or the system's (the command line, a scheduler):
+/// it acts on every partner's coupons. Each batch is its own transaction, so the job has no
+/// idempotency key: a rerun acts only on what is still due.
+pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
+    ctx.actor.require_operator()?;
+    let ctx = &ctx.with_idempotency(None);
     let mut report = JobReport::default();
     loop {
         let rows = sqlx::query(&format!(
@@ -129,14 +133,14 @@ pub async fn run_expiry_job(db: &crate::Db, ctx: &Ctx) -> AppResult<JobReport> {
             break;
         }
     }
-    report.reclaimed_on_association_change = run_association_sweep(db, ctx).await?;
+    report.reclaimed_on_association_change = association_sweep(db, ctx).await?;
     Ok(report)
 }
 
 /// Recalls usable coupons whose customer is no longer associated for resale with the partner
-/// that issued them (the event hooks call [`reclaim_for_customer`] directly; this catches any
+/// that issued them (the event hooks recall them in their own transaction; this catches any
 /// change made elsewhere).
-pub async fn run_association_sweep(db: &crate::Db, ctx: &Ctx) -> AppResult<usize> {
+async fn association_sweep(db: &Db, ctx: &Ctx) -> AppResult<usize> {
     let rows = sqlx::query(
         "SELECT DISTINCT k.partner_id, k.customer_id, a.association_type FROM coupons k \
          LEFT JOIN associations a ON a.customer_id = k.customer_id AND a.partner_id = k.partner_id AND a.ended_at IS NULL \
@@ -157,9 +161,11 @@ pub async fn run_association_sweep(db: &crate::Db, ctx: &Ctx) -> AppResult<usize
         let ctx2 = ctx.clone();
         total += db
             .write(move |c| {
-                Box::pin(
-                    async move { Ok(reclaim_for_customer(c, &ctx2, &pid, &cid, op).await?.len()) },
-                )
+                Box::pin(async move {
+                    Ok(reclaim_for_customer_in(c, &ctx2, &pid, &cid, op)
+                        .await?
+                        .len())
+                })
             })
             .await?;
     }

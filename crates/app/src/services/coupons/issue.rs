@@ -5,15 +5,16 @@ use pc_domain::coupons::{self, operation};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
-/// `create_partner_coupons` input (bss-api-spec §2.5), parsed.
+/// `create_partner_coupons` input (bss-api-spec §2.5), parsed, and the console's issue form.
 #[derive(Debug, Clone, Default)]
 pub struct IssueRequest {
     pub quota_id: String,
@@ -24,38 +25,40 @@ pub struct IssueRequest {
     pub service_types: Vec<String>,
     pub product_ids: Vec<String>,
     pub memo: Option<String>,
+    /// A master distributor issuing from one of its resellers' quotas.
     pub indirect_partner_id: Option<String>,
+    /// The order types the coupons may pay (the console's issue form; the vendor request has no
+    /// such field): empty inherits the quota's, others must be among the quota's (CBC.99000024).
+    pub order_types: Vec<i64>,
 }
 
-/// What an issue did: per customer, the coupon or the refusal.
-#[derive(Debug, Clone, Default)]
+/// What an issue did: per customer, the coupon or the refusal (the vendor's `coupon_infos` and
+/// `error_details`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IssueOutcome {
+    /// (customer id, coupon id).
     pub issued: Vec<(String, String)>,
+    #[serde(with = "refusals")]
     pub failed: Vec<(String, AppError)>,
 }
 
 /// `create_partner_coupons`: checks the request and the quota once (a failure there refuses the
 /// whole call), then issues to each customer in its own savepoint: a customer that is not the
-/// partner's resale customer, or a quota that runs dry, fails that customer only. The coupons
-/// take the quota's order types.
-pub async fn issue(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    caller_partner_id: &str,
-    req: IssueRequest,
-) -> AppResult<IssueOutcome> {
-    issue_with_order_types(c, ctx, caller_partner_id, req, &[]).await
+/// partner's resale customer, or a quota that runs dry, fails that customer only. The acting
+/// partner issues (with `indirect_partner_id`, for its reseller).
+pub async fn issue(db: &Db, ctx: Ctx, req: IssueRequest) -> AppResult<IssueOutcome> {
+    let caller = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { issue_in(c, &ctx, &caller, req).await })
+    })
+    .await
 }
 
-/// [`issue`] with coupons limited to `order_types` (the console's issue form; the vendor request
-/// has no such field): empty inherits the quota's, others must be among the quota's
-/// (CBC.99000024).
-pub async fn issue_with_order_types(
+async fn issue_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     caller_partner_id: &str,
     req: IssueRequest,
-    order_types: &[i64],
 ) -> AppResult<IssueOutcome> {
     if req.customer_ids.is_empty() || req.customer_ids.len() > MAX_CUSTOMERS_PER_ISSUE {
         return Err(AppError::invalid(format!(
@@ -69,7 +72,7 @@ pub async fn issue_with_order_types(
     }
     check_limit_list("cloud_service_types", &req.service_types)?;
     check_limit_list("product_ids", &req.product_ids)?;
-    check_order_types(order_types)?;
+    check_order_types(&req.order_types)?;
     if req.memo.as_ref().is_some_and(|m| m.chars().count() > 256) {
         return Err(AppError::invalid("memo has at most 256 characters"));
     }
@@ -99,8 +102,8 @@ pub async fn issue_with_order_types(
     let services =
         coupons::narrow(&quota.limits.service_types, &req.service_types).map_err(refusal)?;
     let products = coupons::narrow(&quota.limits.product_ids, &req.product_ids).map_err(refusal)?;
-    let order_types =
-        coupons::narrow_order_types(&quota.limits.order_types, order_types).map_err(refusal)?;
+    let order_types = coupons::narrow_order_types(&quota.limits.order_types, &req.order_types)
+        .map_err(refusal)?;
     let terms = Terms {
         validity: (effective_at, expire_at),
         services: &services,

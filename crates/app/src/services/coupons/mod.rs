@@ -29,7 +29,7 @@
 //!   `order_types` (one `value1` each), `face_value` (`value1` minimum, `value2` maximum),
 //!   `max_count`, and `first_association_only` (`value1` "1", present only when set).
 //! - Operators set a quota's limits when granting it (CLI `admin grant-quota`, the console's
-//!   grant form) and may change a top-level quota's limits later ([`set_quota_limits`]): they
+//!   grant form) and may change a top-level quota's limits later ([`adjust_quota`]): they
 //!   govern issues from then on, coupons already issued keep their own restrictions, and the
 //!   reseller quotas granted from it follow their parent.
 //! - Order types (CBC.99000024): the vendor's issue request has no order-type field, so coupons
@@ -47,9 +47,10 @@
 use pc_domain::coupons::{IssueRefusal, MAX_COUPON_LIMIT_ITEMS, ORDER_TYPES};
 use pc_domain::ids::random_hex;
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use crate::context::{Actor, Ctx};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 
 // ----------------------------------------------------------------------------------------------
@@ -63,30 +64,90 @@ mod reads;
 mod recall;
 mod reseller_quotas;
 
-pub use expiry::{expire_one, run_association_sweep, run_expiry_job, JobReport};
+pub use expiry::{run_expiry_job, JobReport};
 pub(crate) use for_orders::refund_for_order;
 pub use for_orders::{
     consume_for_order, lock_for_order, release_for_order, usable_for_order, RefundTarget,
     KIND_COUPON_REFUND, KIND_COUPON_USE,
 };
-pub use issue::{issue, issue_with_order_types, IssueOutcome, IssueRequest};
+pub use issue::{issue, IssueOutcome, IssueRequest};
 pub use quotas::{
-    grant_quota, parse_list, parse_order_types, set_quota_limits, set_quota_status, top_up_quota,
-    LimitInput, NewQuota, DEFAULT_QUOTA_VALIDITY_MS,
+    adjust_quota, grant_quota, parse_list, parse_order_types, LimitInput, NewQuota, QuotaAdjusted,
+    QuotaAdjustment, QuotaGranted, DEFAULT_QUOTA_VALIDITY_MS,
 };
 pub use reads::{
     acting_partner, get_coupon, get_quota, list_coupons, list_quota_records, list_quotas,
     list_records, Coupon, CouponQuery, CouponRecord, CouponScope, Quota, QuotaQuery,
     QuotaRecordQuery, QuotaRecordRow, QuotaScope, RecordQuery,
 };
-pub use recall::{reclaim, reclaim_for_customer};
+pub(crate) use recall::reclaim_for_customer_in;
+pub use recall::{reclaim, reclaim_many, Reclaim};
 pub use reseller_quotas::{
-    grant_to_resellers, reclaim_from_resellers, require_distributor, BatchOutcome,
+    grant_to_resellers, reclaim_from_resellers, require_distributor, ResellerGrant, ResellerReclaim,
 };
 
 use issue::association_type;
 use quotas::{add_quota_value, insert_quota};
 use reads::{owned_quota, row_to_coupon, COUPON_SELECT};
+
+/// What a batch operation did per item: successes and refusals, by id. It is the whole output of
+/// the use case, so an idempotent retry renders the same `error_details` again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BatchOutcome<T> {
+    pub done: Vec<(String, T)>,
+    #[serde(with = "refusals")]
+    pub failed: Vec<(String, AppError)>,
+}
+
+/// Per-item refusals as a saved output keeps them: the id, the code by name, the detail (the
+/// messages in both languages follow from the code, as for any [`AppError`]).
+pub(super) mod refusals {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::error::{AppError, Code};
+
+    #[derive(Serialize, Deserialize)]
+    struct Refusal {
+        id: String,
+        code: String,
+        detail: Option<String>,
+    }
+
+    pub fn serialize<S: Serializer>(v: &[(String, AppError)], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(|(id, e)| Refusal {
+                id: id.clone(),
+                code: format!("{:?}", e.code),
+                detail: e.detail.clone(),
+            })
+            .collect::<Vec<_>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, AppError)>, D::Error> {
+        Vec::<Refusal>::deserialize(d)?
+            .into_iter()
+            .map(|r| {
+                let code = Code::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| format!("{c:?}") == r.code)
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!("unknown error code {}", r.code))
+                    })?;
+                Ok((
+                    r.id,
+                    AppError {
+                        code,
+                        detail: r.detail,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
 
 /// The most customers one `create_partner_coupons` call may name (the console allows 10).
 pub const MAX_CUSTOMERS_PER_ISSUE: usize = 100;
@@ -187,13 +248,6 @@ async fn end_savepoint(c: &mut AnyConnection, ok: bool) -> AppResult<()> {
         .execute(c)
         .await?;
     Ok(())
-}
-
-fn require_operator(ctx: &Ctx) -> AppResult<()> {
-    match ctx.actor {
-        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
-        _ => Err(AppError::new(Code::AccessDenied)),
-    }
 }
 
 /// Records one coupon operation (CouponRecordV2).

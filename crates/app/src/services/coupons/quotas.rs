@@ -4,13 +4,14 @@
 use pc_domain::coupons::{quota_status, QuotaLimits, QuotaType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// What an operator grants.
 #[derive(Debug, Clone)]
@@ -209,9 +210,24 @@ pub(super) async fn add_quota_value(
     Ok(())
 }
 
+/// What an operator's grant did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuotaGranted {
+    pub quota_id: String,
+    /// The transfer `external → quota` that funded it.
+    pub transfer_id: String,
+}
+
 /// An operator (console or CLI) grants a new quota to a partner: `external → quota`.
-pub async fn grant_quota(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppResult<String> {
-    require_operator(ctx)?;
+pub async fn grant_quota(db: &Db, ctx: Ctx, g: NewQuota) -> AppResult<QuotaGranted> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { grant_quota_in(c, &ctx, g).await })
+    })
+    .await
+}
+
+async fn grant_quota_in(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppResult<QuotaGranted> {
     if !g.amount.is_positive() {
         return Err(AppError::invalid(
             "amount must be greater than 0 with at most 2 decimals",
@@ -255,7 +271,10 @@ pub async fn grant_quota(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppRe
         },
     )
     .await?;
-    Ok(id)
+    Ok(QuotaGranted {
+        quota_id: id,
+        transfer_id: tid,
+    })
 }
 
 async fn fund_quota(
@@ -284,14 +303,54 @@ async fn fund_quota(
     Ok(t.id.into_string())
 }
 
-/// An operator adds `amount` to an existing top-level quota (`external → quota`).
-pub async fn top_up_quota(
+/// An operator's change to one quota (the console's quota page): any of new limits, a top-up and
+/// a status, applied in that order in one transaction (all or nothing).
+#[derive(Debug, Clone, Default)]
+pub struct QuotaAdjustment {
+    pub quota_id: String,
+    /// New limits of a top-level quota (see `set_quota_limits_in`).
+    pub limits: Option<QuotaLimits>,
+    /// An amount to add to a top-level quota (`external → quota`).
+    pub top_up: Option<Money>,
+    /// The new status (0 normal, 3 invalid, 4 adjusting, 5 frozen).
+    pub status: Option<i64>,
+}
+
+/// What an adjustment did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QuotaAdjusted {
+    /// The top-up's transfer, when there was one.
+    pub top_up_transfer_id: Option<String>,
+}
+
+/// An operator adjusts a quota: its limits, its value (a top-up) and its status, each optional.
+pub async fn adjust_quota(db: &Db, ctx: Ctx, a: QuotaAdjustment) -> AppResult<QuotaAdjusted> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            if let Some(l) = &a.limits {
+                set_quota_limits_in(c, &ctx, &a.quota_id, l).await?;
+            }
+            let mut out = QuotaAdjusted::default();
+            if let Some(m) = a.top_up {
+                out.top_up_transfer_id = Some(top_up_quota_in(c, &ctx, &a.quota_id, m).await?);
+            }
+            if let Some(s) = a.status {
+                set_quota_status_in(c, &ctx, &a.quota_id, s).await?;
+            }
+            Ok(out)
+        })
+    })
+    .await
+}
+
+/// Adds `amount` to an existing top-level quota (`external → quota`).
+async fn top_up_quota_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     quota_id: &str,
     amount: Money,
 ) -> AppResult<String> {
-    require_operator(ctx)?;
     if !amount.is_positive() {
         return Err(AppError::invalid(
             "amount must be greater than 0 with at most 2 decimals",
@@ -318,14 +377,13 @@ pub async fn top_up_quota(
     Ok(tid)
 }
 
-/// An operator sets a quota's status (0 normal, 3 invalid, 4 adjusting, 5 frozen).
-pub async fn set_quota_status(
+/// Sets a quota's status (0 normal, 3 invalid, 4 adjusting, 5 frozen).
+async fn set_quota_status_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     quota_id: &str,
     status: i64,
 ) -> AppResult<()> {
-    require_operator(ctx)?;
     if !quota_status::ALL.contains(&status) {
         return Err(AppError::invalid("status must be 0, 3, 4 or 5"));
     }
@@ -353,19 +411,18 @@ pub async fn set_quota_status(
     .await
 }
 
-/// An operator changes a top-level quota's limits (the console's quota page). They govern issues
+/// Changes a top-level quota's limits (the console's quota page). They govern issues
 /// from then on: coupons already issued keep the restrictions they were issued with, and the
 /// reseller quotas granted from this one take the same limits (they inherit their parent's).
 /// `max_count` may not fall below what the quota, or any of its reseller quotas, already issued:
 /// the guarded `UPDATE` skips such a row and the whole change is refused, also when an issue
 /// races it.
-pub async fn set_quota_limits(
+async fn set_quota_limits_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     quota_id: &str,
     limits: &QuotaLimits,
 ) -> AppResult<()> {
-    require_operator(ctx)?;
     check_limits(limits)?;
     let q = get_quota(&mut *c, quota_id)
         .await?

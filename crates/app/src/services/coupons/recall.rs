@@ -10,12 +10,69 @@ use sqlx::AnyConnection;
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
-/// Recalls one coupon of the acting partner (`reclaim_partner_coupons`, the console's recall):
-/// only a usable, unlocked coupon, its whole remaining balance back to its quota. Returns the
-/// amount recalled. `via_api`: the API refuses coupons of consulting-sales customers (R9.7).
-pub async fn reclaim(
+/// A partner's recall of one coupon it issued.
+#[derive(Debug, Clone, Default)]
+pub struct Reclaim {
+    pub coupon_id: String,
+    /// A master distributor recalling a coupon its reseller issued.
+    pub indirect_partner_id: Option<String>,
+    /// The vendor API refuses coupons of consulting-sales customers (R9.7); the console does not.
+    pub via_api: bool,
+}
+
+/// Recalls one coupon of the acting partner (`reclaim_partner_coupons`): only a usable, unlocked
+/// coupon, its whole remaining balance back to its quota. Returns the amount recalled.
+pub async fn reclaim(db: &Db, ctx: Ctx, r: Reclaim) -> AppResult<Money> {
+    let caller = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            reclaim_in(
+                c,
+                &ctx,
+                &caller,
+                r.indirect_partner_id.as_deref(),
+                &r.coupon_id,
+                r.via_api,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+/// The console's recall of the checked coupons of the acting partner: each one recalled on its
+/// own as [`reclaim`] does (a coupon that cannot be recalled fails alone), the amounts recalled
+/// in `done`.
+pub async fn reclaim_many(
+    db: &Db,
+    ctx: Ctx,
+    coupon_ids: Vec<String>,
+) -> AppResult<BatchOutcome<Money>> {
+    let caller = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            let mut out = BatchOutcome::default();
+            for id in coupon_ids {
+                savepoint(c).await?;
+                let r = reclaim_in(c, &ctx, &caller, None, &id, false).await;
+                end_savepoint(c, r.is_ok()).await?;
+                match r {
+                    Ok(amount) => out.done.push((id, amount)),
+                    Err(e) if e.code == Code::Internal || e.code == Code::Unavailable => {
+                        return Err(e)
+                    }
+                    Err(e) => out.failed.push((id, e)),
+                }
+            }
+            Ok(out)
+        })
+    })
+    .await
+}
+
+async fn reclaim_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     caller_partner_id: &str,
@@ -128,8 +185,8 @@ async fn reclaim_coupon(
 
 /// Recalls every usable coupon `partner_id` issued to `customer_id`, recorded with `op`
 /// (3 unbind, 7 association, 8 association-type switch): to be called at the triggering event
-/// inside its transaction. The association job ([`run_association_sweep`]) catches the rest.
-pub async fn reclaim_for_customer(
+/// inside its transaction. The coupon-expiry job's association sweep catches the rest.
+pub(crate) async fn reclaim_for_customer_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     partner_id: &str,

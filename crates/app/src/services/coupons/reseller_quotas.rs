@@ -10,7 +10,7 @@ use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// Is `partner` a master distributor? (Quota grants to resellers are theirs only.)
 pub async fn require_distributor(
@@ -24,13 +24,6 @@ pub async fn require_distributor(
         return Err(AppError::new(Code::NoResellerPermission));
     }
     Ok(p)
-}
-
-/// What a batch quota operation did per item: successes and refusals, by id.
-#[derive(Debug, Clone, Default)]
-pub struct BatchOutcome<T> {
-    pub done: Vec<(String, T)>,
-    pub failed: Vec<(String, AppError)>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -65,10 +58,42 @@ async fn quota_record(
     Ok(())
 }
 
+/// A grant from the acting master distributor's voucher quota to its resellers.
+#[derive(Debug, Clone)]
+pub struct ResellerGrant {
+    pub quota_id: String,
+    pub reseller_ids: Vec<String>,
+    /// What each reseller gets.
+    pub amount: Money,
+}
+
 /// `update_coupon_quotas`: a master distributor grants `amount` from its voucher quota to each
 /// reseller, into one child quota per (parent quota, reseller) that inherits the parent's
-/// validity and limits (a repeated grant tops the same child up).
+/// validity and limits (a repeated grant tops the same child up). Each reseller's child quota id
+/// in `done`.
 pub async fn grant_to_resellers(
+    db: &Db,
+    ctx: Ctx,
+    g: ResellerGrant,
+) -> AppResult<BatchOutcome<String>> {
+    let distributor_id = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            grant_to_resellers_in(
+                c,
+                &ctx,
+                &distributor_id,
+                &g.quota_id,
+                &g.reseller_ids,
+                g.amount,
+            )
+            .await
+        })
+    })
+    .await
+}
+
+async fn grant_to_resellers_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     distributor_id: &str,
@@ -194,9 +219,32 @@ async fn grant_one(
     Ok(child)
 }
 
+/// The acting master distributor takes back reseller quotas it granted.
+#[derive(Debug, Clone)]
+pub struct ResellerReclaim {
+    pub quota_ids: Vec<String>,
+    /// At most 256 characters; kept on the quota records and the transfers.
+    pub remark: Option<String>,
+}
+
 /// `reclaim_coupon_quotas`: a master distributor takes back the whole balance of reseller
 /// quotas it granted, into their parent quotas. Returns each quota's balance afterwards (0).
 pub async fn reclaim_from_resellers(
+    db: &Db,
+    ctx: Ctx,
+    r: ResellerReclaim,
+) -> AppResult<BatchOutcome<Money>> {
+    let distributor_id = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            reclaim_from_resellers_in(c, &ctx, &distributor_id, &r.quota_ids, r.remark.as_deref())
+                .await
+        })
+    })
+    .await
+}
+
+async fn reclaim_from_resellers_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     distributor_id: &str,
