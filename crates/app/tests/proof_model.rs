@@ -905,10 +905,7 @@ impl<'a> Case<'a> {
                     },
                 };
                 let ctx = self.system();
-                let got = db
-                    .write(move |c| Box::pin(async move { coupons::grant_quota(c, &ctx, g).await }))
-                    .await;
-                let got = code(got);
+                let got = code(coupons::grant_quota(db, ctx, g).await).map(|g| g.quota_id);
                 expect(
                     "grant_quota",
                     &Ok(()),
@@ -940,14 +937,14 @@ impl<'a> Case<'a> {
                     Err(Code::QuotaInvalid)
                 };
                 let (ctx, qid) = (self.system(), self.quota_id(qi));
-                let got = db
-                    .write(move |c| {
-                        Box::pin(
-                            async move { coupons::set_quota_status(c, &ctx, &qid, status).await },
-                        )
-                    })
-                    .await;
-                expect("set_quota_status", &want, &code(got))?;
+                let a = coupons::QuotaAdjustment {
+                    quota_id: qid,
+                    limits: None,
+                    top_up: None,
+                    status: Some(status),
+                };
+                let got = coupons::adjust_quota(db, ctx, a).await.map(|_| ());
+                expect("adjust_quota (status)", &want, &code(got))?;
                 if let Some(i) = qi {
                     self.quotas[i].status = status;
                 }
@@ -1084,20 +1081,13 @@ impl<'a> Case<'a> {
                         Err(Code::CouponNotReclaimable)
                     }
                 })();
-                let (ctx, caller, indirect, kid) = (
-                    self.partner_ctx(by.caller()),
-                    self.id(by.caller()),
-                    by.indirect().map(|w| self.id(w)),
-                    self.coupon_id(ki),
-                );
-                let got = db
-                    .write(move |c| {
-                        Box::pin(async move {
-                            coupons::reclaim(c, &ctx, &caller, indirect.as_deref(), &kid, true)
-                                .await
-                        })
-                    })
-                    .await;
+                let ctx = self.partner_ctx(by.caller());
+                let r = coupons::Reclaim {
+                    coupon_id: self.coupon_id(ki),
+                    indirect_partner_id: by.indirect().map(|w| self.id(w)),
+                    via_api: true,
+                };
+                let got = coupons::reclaim(db, ctx, r).await;
                 expect("reclaim (recall)", &want, &code(got).map(Money::cents))?;
                 if let (Ok(amount), Some(i)) = (want, ki) {
                     let (from, to) = (self.coupon_acct(i), self.quota_acct(self.coupons[i].quota));
@@ -1130,7 +1120,7 @@ impl<'a> Case<'a> {
                         returned += 1;
                     }
                 }
-                let got = coupons::run_expiry_job(self.db, &self.system()).await;
+                let got = coupons::run_expiry_job(self.db, self.system()).await;
                 let got = code(got).map(|r| {
                     (
                         r.expired,
@@ -1209,22 +1199,12 @@ impl<'a> Case<'a> {
                 .iter()
                 .position(|c| c.parent == Some(i) && c.owner == Who::R)))
         })();
-        let (ctx, d, qid, rid) = (
-            self.partner_ctx(by),
-            self.id(by),
-            self.quota_id(qi),
-            self.r.clone(),
-        );
-        let got = self
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    coupons::grant_to_resellers(c, &ctx, &d, &qid, &[rid], Money::from_cents(cents))
-                        .await
-                })
-            })
-            .await;
-        let got = code(got);
+        let g = coupons::ResellerGrant {
+            quota_id: self.quota_id(qi),
+            reseller_ids: vec![self.r.clone()],
+            amount: Money::from_cents(cents),
+        };
+        let got = code(coupons::grant_to_resellers(self.db, self.partner_ctx(by), g).await);
         let shape = got
             .as_ref()
             .map_err(|e| *e)
@@ -1280,15 +1260,11 @@ impl<'a> Case<'a> {
                 _ => Ok(Ok(0)),
             }
         })();
-        let (ctx, d, qid) = (self.partner_ctx(by), self.id(by), self.quota_id(qi));
-        let got = self
-            .db
-            .write(move |c| {
-                Box::pin(
-                    async move { coupons::reclaim_from_resellers(c, &ctx, &d, &[qid], None).await },
-                )
-            })
-            .await;
+        let r = coupons::ResellerReclaim {
+            quota_ids: vec![self.quota_id(qi)],
+            remark: None,
+        };
+        let got = coupons::reclaim_from_resellers(self.db, self.partner_ctx(by), r).await;
         let shape = code(got).map(|o| match (&o.done[..], &o.failed[..]) {
             ([(_, after)], []) => Ok(after.cents()),
             ([], [(_, e)]) => Err(e.code),
@@ -1400,11 +1376,7 @@ impl<'a> Case<'a> {
             indirect_partner_id: by.indirect().map(|w| self.id(w)),
             ..coupons::IssueRequest::default()
         };
-        let (ctx, caller) = (self.partner_ctx(by.caller()), self.id(by.caller()));
-        let got = self
-            .db
-            .write(move |c| Box::pin(async move { coupons::issue(c, &ctx, &caller, req).await }))
-            .await;
+        let got = coupons::issue(self.db, self.partner_ctx(by.caller()), req).await;
         let got = code(got);
         // The outcome lists issued and refused customers apart, each in request order: compare
         // both lists with the prediction's.
@@ -1621,7 +1593,7 @@ async fn run_case(
         "model-sweep",
         start,
     );
-    coupons::run_expiry_job(db, &sweep)
+    coupons::run_expiry_job(db, sweep)
         .await
         .map_err(|e| format!("pre-case expiry sweep: {e}"))?;
     let mut case = Case::new(db, start).await;

@@ -845,7 +845,6 @@ async fn grant_quota(
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let ctx = cli_ctx();
     let g = coupons::NewQuota {
         partner_id,
         quota_type: qt,
@@ -854,11 +853,8 @@ async fn grant_quota(
         expire_at,
         limits,
     };
-    match db
-        .write(move |c| Box::pin(async move { coupons::grant_quota(c, &ctx, g).await }))
-        .await
-    {
-        Ok(id) => {
+    match coupons::grant_quota(db, cli_ctx(), g).await {
+        Ok(coupons::QuotaGranted { quota_id: id, .. }) => {
             if json {
                 println!("{}", serde_json::json!({ "quota_id": id }));
             } else {
@@ -880,7 +876,7 @@ async fn run_job(database: &str, name: &str, json: bool) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    match coupons::run_expiry_job(&db, &cli_ctx()).await {
+    match coupons::run_expiry_job(&db, cli_ctx()).await {
         Ok(r) => {
             if json {
                 println!("{}", serde_json::to_string(&r).unwrap_or_default());

@@ -75,13 +75,10 @@ async fn coupon(
         expire_at: Some(NOW_MS + 30 * 86_400_000),
         limits: Default::default(),
     };
-    let quota_id = app
-        .db
-        .write(move |c| {
-            Box::pin(async move { coupons::grant_quota(c, &common::ctx(), quota).await })
-        })
+    let quota_id = coupons::grant_quota(&app.db, common::ctx(), quota)
         .await
-        .unwrap();
+        .unwrap()
+        .quota_id;
     let req = coupons::IssueRequest {
         quota_id,
         customer_ids: vec![customer_id.to_string()],
@@ -92,13 +89,10 @@ async fn coupon(
         product_ids: Vec::new(),
         memo: None,
         indirect_partner_id: None,
+        order_types: Vec::new(),
     };
-    let (pid, ctx) = (partner_id.to_string(), partner_ctx(partner_id, partner_id));
-    let out = app
-        .db
-        .write(move |c| Box::pin(async move { coupons::issue(c, &ctx, &pid, req).await }))
-        .await
-        .unwrap();
+    let ctx = partner_ctx(partner_id, partner_id);
+    let out = coupons::issue(&app.db, ctx, req).await.unwrap();
     assert!(out.failed.is_empty(), "{:?}", out.failed);
     out.issued[0].1.clone()
 }

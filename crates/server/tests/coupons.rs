@@ -44,10 +44,10 @@ async fn grant_with(
         expire_at: Some(expire_at),
         limits,
     };
-    app.db
-        .write(move |c| Box::pin(async move { coupons::grant_quota(c, &ctx(), g).await }))
+    coupons::grant_quota(&app.db, ctx(), g)
         .await
         .unwrap()
+        .quota_id
 }
 
 async fn post(app: &TestApp, creds: &Creds, path: &str, body: Value) -> Resp {
@@ -314,6 +314,72 @@ async fn issue_list_recall_records() {
     }
 }
 
+/// A keyed retry of an issue with a per-customer refusal answers the first response again,
+/// `error_details` included, and issues nothing more; a keyed retry of a recall answers 200 again
+/// (not "already recalled"); a reseller grant retried answers the same child quota.
+#[tokio::test]
+async fn keyed_retries_answer_the_first_output() {
+    for app in apps("coupons_keys").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let dc = Creds::from(&d);
+        let c1 = app
+            .customer(&d.partner_id, AssociationType::Resale, "key-one", "")
+            .await;
+        let q = grant(&app, &d.partner_id, QuotaType::Voucher, 10_000).await;
+        let keyed = |path: &str, body: &Value, key: &str| {
+            let body = body.to_string();
+            signed(
+                &dc,
+                "POST",
+                path,
+                &body,
+                NOW_MS,
+                &[("x-idempotency-key", key)],
+            )
+        };
+        let body =
+            json!({"quota_id": q, "customer_ids": [c1.customer_id, "nobody"], "face_value": 10});
+        let first = app.send(keyed(COUPONS, &body, "issue-1")).await;
+        assert_eq!(first.status, 200, "{}: {}", app.engine, first.body);
+        let j = first.json();
+        assert_eq!(j["error_details"][0]["id"], "nobody", "{j}");
+        assert_eq!(j["error_details"][0]["error_code"], "CBC.99000035", "{j}");
+        let again = app.send(keyed(COUPONS, &body, "issue-1")).await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body, first.body, "{}", app.engine);
+        assert_eq!(issued_by(&app, &d.partner_id).await.len(), 1);
+        assert_eq!(quota_balance(&app, &dc, &q, 0).await, 90.0);
+        let other = json!({"quota_id": q, "customer_ids": [c1.customer_id], "face_value": 11});
+        app.send(keyed(COUPONS, &other, "issue-1"))
+            .await
+            .assert_error(409, "PC.0409");
+
+        let coupon = first_id(&j, "coupon_infos", "coupon_id");
+        let recall = json!({"coupon_id": coupon});
+        let r = app.send(keyed(RECLAIM, &recall, "recall-1")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r2 = app.send(keyed(RECLAIM, &recall, "recall-1")).await;
+        assert_eq!((r2.status, r2.body), (200, r.body), "{}", app.engine);
+        post(&app, &dc, RECLAIM, recall)
+            .await
+            .assert_error(400, "CBC.99000048");
+        assert_eq!(quota_balance(&app, &dc, &q, 0).await, 100.0);
+
+        let r1 = app
+            .partner(PartnerType::Reseller, Some(&d.partner_id))
+            .await;
+        let grant_body = json!({"quota_id": q, "indirect_partner_ids": [r1.partner_id, "nobody"], "quota_amount": 5});
+        let path = "/v2/partners/coupon-quotas/indirect-partner-adjust";
+        let g1 = app.send(keyed(path, &grant_body, "grant-1")).await;
+        assert_eq!(g1.status, 200, "{}", g1.body);
+        assert_eq!(g1.json()["error_details"][0]["id"], "nobody", "{}", g1.body);
+        let g2 = app.send(keyed(path, &grant_body, "grant-1")).await;
+        assert_eq!(g2.body, g1.body, "{}", app.engine);
+        assert_eq!(quota_balance(&app, &dc, &q, 0).await, 95.0);
+        app.assert_ledger_clean().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_issue_and_recall_never_overdraw_or_double() {
     for app in apps("coupons_conc").await {
@@ -554,10 +620,14 @@ async fn expiry_job_and_order_functions() {
             "job-1",
             NOW_MS + 2 * DAY,
         );
-        let rep = coupons::run_expiry_job(&app.db, &jctx).await.unwrap();
+        let rep = coupons::run_expiry_job(&app.db, jctx.clone())
+            .await
+            .unwrap();
         assert_eq!(rep.expired, 1);
         assert_eq!(rep.returned_to_quota, 1);
-        let rep = coupons::run_expiry_job(&app.db, &jctx).await.unwrap();
+        let rep = coupons::run_expiry_job(&app.db, jctx.clone())
+            .await
+            .unwrap();
         assert_eq!(rep.expired, 0);
         let qq = coupons::get_quota(app.db.read(), &q)
             .await
@@ -838,9 +908,12 @@ async fn quota_limits_listed_and_enforced() {
         // An operator changes the limits: the reseller quota follows; max_count cannot fall
         // below what was issued.
         let set = |q: String, l: QuotaLimits| {
-            app.db.write(move |c| {
-                Box::pin(async move { coupons::set_quota_limits(c, &ctx(), &q, &l).await })
-            })
+            let a = coupons::QuotaAdjustment {
+                quota_id: q,
+                limits: Some(l),
+                ..Default::default()
+            };
+            coupons::adjust_quota(&app.db, ctx(), a)
         };
         let e = set(
             q.clone(),
@@ -1102,24 +1175,14 @@ async fn total_first_association_order_type_and_self_codes() {
         )
         .await;
         let issue_types = |types: Vec<i64>| {
-            let (pid, qo, ca) = (d.partner_id.clone(), qo.clone(), ca.clone());
-            app.db.write(move |c| {
-                Box::pin(async move {
-                    coupons::issue_with_order_types(
-                        c,
-                        &ctx(),
-                        &pid,
-                        coupons::IssueRequest {
-                            quota_id: qo,
-                            customer_ids: vec![ca],
-                            face_value: Money::from_cents(100),
-                            ..Default::default()
-                        },
-                        &types,
-                    )
-                    .await
-                })
-            })
+            let req = coupons::IssueRequest {
+                quota_id: qo.clone(),
+                customer_ids: vec![ca.clone()],
+                face_value: Money::from_cents(100),
+                order_types: types,
+                ..Default::default()
+            };
+            coupons::issue(&app.db, app.as_partner(&d.partner_id), req)
         };
         let e = issue_types(vec![2, 3]).await.unwrap_err();
         assert_eq!(e.code, pc_app::Code::CouponOrderTypesExceedQuota);

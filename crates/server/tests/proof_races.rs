@@ -395,24 +395,12 @@ async fn recall_a_coupon(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome {
 /// others are answered as the vendor answers this batch operation, HTTP 200 with the quota in
 /// `error_details` (`CBC.99000013`, nothing left) and no `simple_quota_infos`.
 async fn reclaim_a_reseller_quota(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome {
-    let (did, rid) = (fx.w.d.partner_id.clone(), fx.w.r.partner_id.clone());
-    let parent = fx.quota.clone();
-    let ctx = partner_ctx(&did);
-    let granted = app
-        .db
-        .write(move |c| {
-            Box::pin(async move {
-                coupons::grant_to_resellers(
-                    c,
-                    &ctx,
-                    &did,
-                    &parent,
-                    &[rid],
-                    Money::from_cents(50_000),
-                )
-                .await
-            })
-        })
+    let g = coupons::ResellerGrant {
+        quota_id: fx.quota.clone(),
+        reseller_ids: vec![fx.w.r.partner_id.clone()],
+        amount: Money::from_cents(50_000),
+    };
+    let granted = coupons::grant_to_resellers(&app.db, partner_ctx(&fx.w.d.partner_id), g)
         .await
         .unwrap();
     assert!(granted.failed.is_empty(), "{:?}", granted.failed);

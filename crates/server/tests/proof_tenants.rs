@@ -986,22 +986,13 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
     amounts.push(cents(5_000_000).to_string());
     let mut shares = Vec::new();
     for (q, amount) in [(&quota, 200_000), (&quota_b, 100_000)] {
-        let (dp, rp, q, a, x) = (
-            d.partner_id.clone(),
-            r.partner_id.clone(),
-            q.clone(),
-            cents(amount),
-            dctx.clone(),
-        );
-        let out = app
-            .db
-            .write(move |conn| {
-                Box::pin(
-                    async move { coupons::grant_to_resellers(conn, &x, &dp, &q, &[rp], a).await },
-                )
-            })
-            .await
-            .unwrap();
+        let (rp, q, a, x) = (r.partner_id.clone(), q.clone(), cents(amount), dctx.clone());
+        let g = coupons::ResellerGrant {
+            quota_id: q,
+            reseller_ids: vec![rp],
+            amount: a,
+        };
+        let out = coupons::grant_to_resellers(&app.db, x, g).await.unwrap();
         assert!(out.failed.is_empty(), "{:?}", out.failed);
         shares.push(out.done[0].1.clone());
         amounts.push(a.to_string());

@@ -65,46 +65,34 @@ async fn partner_admin_unbinds_in_the_console_and_the_balance_returns() {
             .await;
         assert_eq!(r.status, 200);
         // A coupon the partner issued to the customer: recalled to its quota at the unbind.
-        let (pid, cid) = (d.partner_id.clone(), c.customer_id.clone());
-        let (quota, coupon) = app
-            .db
-            .write(move |x| {
-                Box::pin(async move {
-                    let q = coupons::grant_quota(
-                        x,
-                        &ctx(),
-                        coupons::NewQuota {
-                            partner_id: pid.clone(),
-                            quota_type: QuotaType::Cash,
-                            amount: Money::from_cents(5_000),
-                            effective_at: None,
-                            expire_at: None,
-                            limits: Default::default(),
-                        },
-                    )
-                    .await?;
-                    let out = coupons::issue(
-                        x,
-                        &ctx(),
-                        &pid,
-                        coupons::IssueRequest {
-                            quota_id: q.clone(),
-                            customer_ids: vec![cid],
-                            face_value: Money::from_cents(1_500),
-                            valid_time: None,
-                            expire_time: None,
-                            service_types: vec![],
-                            product_ids: vec![],
-                            memo: None,
-                            indirect_partner_id: None,
-                        },
-                    )
-                    .await?;
-                    Ok((q, out.issued[0].1.clone()))
-                })
-            })
-            .await
-            .unwrap();
+        let quota = coupons::grant_quota(
+            &app.db,
+            ctx(),
+            coupons::NewQuota {
+                partner_id: d.partner_id.clone(),
+                quota_type: QuotaType::Cash,
+                amount: Money::from_cents(5_000),
+                effective_at: None,
+                expire_at: None,
+                limits: Default::default(),
+            },
+        )
+        .await
+        .unwrap()
+        .quota_id;
+        let out = coupons::issue(
+            &app.db,
+            app.as_partner(&d.partner_id),
+            coupons::IssueRequest {
+                quota_id: quota.clone(),
+                customer_ids: vec![c.customer_id.clone()],
+                face_value: Money::from_cents(1_500),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let coupon = out.issued[0].1.clone();
         assert_eq!(
             balance(&app, AccountKind::CouponQuota, &quota).await,
             3_500,

@@ -86,7 +86,7 @@ pub async fn end_association(db: &Db, ctx: Ctx, customer_id: String) -> AppResul
                 return Err(AppError::new(Code::NotAssociated));
             }
             // Operation type 3: recalled because the association was removed.
-            let recalled = coupons::reclaim_for_customer(c, &ctx, &partner_id, &customer_id, 3).await?;
+            let recalled = coupons::reclaim_for_customer_in(c, &ctx, &partner_id, &customer_id, 3).await?;
             let mut returned = Money::ZERO;
             let mut transfer_id = None;
             if kind == Some(AssociationType::Resale) {

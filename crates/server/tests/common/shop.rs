@@ -92,10 +92,10 @@ pub async fn coupon_quota(app: &TestApp, partner_id: &str, t: QuotaType, cents: 
         expire_at: Some(NOW_MS + 30 * 86_400_000),
         limits: Default::default(),
     };
-    app.db
-        .write(move |c| Box::pin(async move { coupons::grant_quota(c, &super::ctx(), g).await }))
+    coupons::grant_quota(&app.db, super::ctx(), g)
         .await
         .unwrap()
+        .quota_id
 }
 
 /// The partner issues one coupon of `face` (yuan) to `customer_id` with extra request fields;

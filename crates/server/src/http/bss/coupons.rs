@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use pc_app::services::coupons::{
     self, Coupon, CouponQuery, CouponScope, IssueRequest, Quota, QuotaQuery, QuotaRecordQuery,
-    QuotaScope, RecordQuery,
+    QuotaScope, Reclaim, RecordQuery, ResellerGrant, ResellerReclaim,
 };
 use pc_app::services::identity::Principal;
 use pc_app::store::filters;
@@ -19,7 +19,7 @@ use pc_domain::Money;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{idempotent_write, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
 use crate::http::form::query_pairs;
@@ -307,29 +307,20 @@ async fn update_coupon_quotas(
     caller: Caller,
     VendorJson(req): VendorJson<AdjustCouponQuotasReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let out = coupons::grant_to_resellers(
-                c,
-                &ctx,
-                &partner_id,
-                &req.quota_id,
-                &req.indirect_partner_ids,
-                req.quota_amount,
-            )
-            .await?;
-            Ok(UpdateCouponQuotasResponse {
-                error_details: error_details(out.failed),
-                simple_quota_infos: out
-                    .done
-                    .into_iter()
-                    .map(|(id, quota_id)| QuotaSimpleInfo { id, quota_id })
-                    .collect(),
-            })
-        })
+    let grant = ResellerGrant {
+        quota_id: req.quota_id,
+        reseller_ids: req.indirect_partner_ids,
+        amount: req.quota_amount,
+    };
+    let out = coupons::grant_to_resellers(&st.db, caller.ctx(), grant).await?;
+    ok_json(&UpdateCouponQuotasResponse {
+        error_details: error_details(out.failed),
+        simple_quota_infos: out
+            .done
+            .into_iter()
+            .map(|(id, quota_id)| QuotaSimpleInfo { id, quota_id })
+            .collect(),
     })
-    .await
 }
 
 /// `ReclaimCouponQuotasReq`.
@@ -359,31 +350,22 @@ async fn reclaim_coupon_quotas(
     caller: Caller,
     VendorJson(req): VendorJson<ReclaimCouponQuotasReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let out = coupons::reclaim_from_resellers(
-                c,
-                &ctx,
-                &partner_id,
-                &req.quota_ids,
-                req.remark.as_deref(),
-            )
-            .await?;
-            Ok(ReclaimCouponQuotasResponse {
-                error_details: error_details(out.failed),
-                simple_quota_infos: out
-                    .done
-                    .into_iter()
-                    .map(|(quota_id, quota_balance)| QuotaReclaim {
-                        quota_id,
-                        quota_balance,
-                    })
-                    .collect(),
+    let reclaim = ResellerReclaim {
+        quota_ids: req.quota_ids,
+        remark: req.remark,
+    };
+    let out = coupons::reclaim_from_resellers(&st.db, caller.ctx(), reclaim).await?;
+    ok_json(&ReclaimCouponQuotasResponse {
+        error_details: error_details(out.failed),
+        simple_quota_infos: out
+            .done
+            .into_iter()
+            .map(|(quota_id, quota_balance)| QuotaReclaim {
+                quota_id,
+                quota_balance,
             })
-        })
+            .collect(),
     })
-    .await
 }
 
 /// `IssuedCouponQuota`.
@@ -584,7 +566,6 @@ async fn create_partner_coupons(
     caller: Caller,
     VendorJson(req): VendorJson<CreatePartnerCouponsReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
     let issue = IssueRequest {
         quota_id: req.quota_id,
         customer_ids: req.customer_ids,
@@ -595,21 +576,18 @@ async fn create_partner_coupons(
         product_ids: req.product_ids.unwrap_or_default(),
         memo: req.memo,
         indirect_partner_id: req.indirect_partner_id,
+        // The vendor request has no order types: the coupons take the quota's.
+        order_types: Vec::new(),
     };
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let out = coupons::issue(c, &ctx, &partner_id, issue).await?;
-            Ok(CreatePartnerCouponsResponse {
-                error_details: error_details(out.failed),
-                coupon_infos: out
-                    .issued
-                    .into_iter()
-                    .map(|(id, coupon_id)| CouponSimpleInfo { id, coupon_id })
-                    .collect(),
-            })
-        })
+    let out = coupons::issue(&st.db, caller.ctx(), issue).await?;
+    ok_json(&CreatePartnerCouponsResponse {
+        error_details: error_details(out.failed),
+        coupon_infos: out
+            .issued
+            .into_iter()
+            .map(|(id, coupon_id)| CouponSimpleInfo { id, coupon_id })
+            .collect(),
     })
-    .await
 }
 
 /// `ReclaimPartnerCouponsReq`.
@@ -628,22 +606,13 @@ async fn reclaim_partner_coupons(
     caller: Caller,
     VendorJson(req): VendorJson<ReclaimPartnerCouponsReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            coupons::reclaim(
-                c,
-                &ctx,
-                &partner_id,
-                req.indirect_partner_id.as_deref(),
-                &req.coupon_id,
-                true,
-            )
-            .await?;
-            Ok(ReclaimPartnerCouponsResponse {})
-        })
-    })
-    .await
+    let reclaim = Reclaim {
+        coupon_id: req.coupon_id,
+        indirect_partner_id: req.indirect_partner_id,
+        via_api: true,
+    };
+    coupons::reclaim(&st.db, caller.ctx(), reclaim).await?;
+    ok_json(&ReclaimPartnerCouponsResponse {})
 }
 
 /// `ICouponUseLimitInfoV2` (note the wire name `use_limiti_info_id`).

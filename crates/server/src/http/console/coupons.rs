@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::coupons::{
-    self, CouponQuery, CouponScope, IssueRequest, LimitInput, NewQuota, QuotaQuery, QuotaScope,
-    RecordQuery,
+    self, CouponQuery, CouponScope, IssueRequest, LimitInput, NewQuota, QuotaAdjustment,
+    QuotaQuery, QuotaScope, RecordQuery,
 };
 use pc_app::AppError;
 use pc_domain::coupons::{coupon_status, QuotaLimits, QuotaType, ORDER_TYPES};
@@ -385,7 +385,7 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     c.require(&[Role::PartnerAdmin])?;
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
-    let pid = partner_of(&c)?;
+    partner_of(&c)?;
     let lang = c.lang;
     let zh = lang == Lang::Zh;
     let qt = QuotaType::parse(&f.get("type")).unwrap_or(QuotaType::Voucher);
@@ -425,17 +425,10 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
         service_types: coupons::parse_list(&f.get("cloud_service_types")),
         product_ids: coupons::parse_list(&f.get("product_ids")),
         memo,
+        order_types,
         ..Default::default()
     };
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                coupons::issue_with_order_types(conn, &ctx, &pid, req, &order_types).await
-            })
-        })
-        .await;
+    let res = coupons::issue(&st.db, c.ctx(), req).await;
     Ok(match res {
         Ok(out) => {
             let mut msg = format!("{} {}", t(lang, "issued_n"), out.issued.len());
@@ -450,12 +443,12 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
 }
 
 /// `POST /console/coupons/recall` (partner admins): one coupon (`one`) or every checked one,
-/// each in its own transaction; back to the page with the amounts recalled.
+/// each recalled on its own; back to the page with the amounts recalled.
 pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
-    let pid = partner_of(&c)?;
+    partner_of(&c)?;
     let lang = c.lang;
     let zh = lang == Lang::Zh;
     let base = match f.get("back").as_str() {
@@ -471,26 +464,21 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
     if ids.is_empty() {
         return Ok(back_with(base, "err", t(lang, "nothing_selected")));
     }
+    let out = match coupons::reclaim_many(&st.db, c.ctx(), ids).await {
+        Ok(out) => out,
+        Err(e) => return Ok(back_with(base, "err", &e.message(zh))),
+    };
     let mut total = Money::ZERO;
     let mut done = Vec::new();
-    let mut errors = Vec::new();
-    for id in ids {
-        let ctx = c.ctx();
-        let (pid, id2) = (pid.clone(), id.clone());
-        let r = st
-            .db
-            .write(move |conn| {
-                Box::pin(async move { coupons::reclaim(conn, &ctx, &pid, None, &id2, false).await })
-            })
-            .await;
-        match r {
-            Ok(a) => {
-                total = total.checked_add(a).unwrap_or(total);
-                done.push(format!("{id} ¥{a}"));
-            }
-            Err(e) => errors.push(format!("{id}: {}", e.message(zh))),
-        }
+    for (id, a) in &out.done {
+        total = total.checked_add(*a).unwrap_or(total);
+        done.push(format!("{id} ¥{a}"));
     }
+    let errors: Vec<String> = out
+        .failed
+        .iter()
+        .map(|(id, e)| format!("{id}: {}", e.message(zh)))
+        .collect();
     let mut msg = format!(
         "{} {} · ¥{total} ({})",
         t(lang, "recalled_n"),
@@ -721,10 +709,7 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
             expire_at,
             limits: limit_input(&f).parse()?,
         };
-        let ctx = c.ctx();
-        st.db
-            .write(move |conn| Box::pin(async move { coupons::grant_quota(conn, &ctx, g).await }))
-            .await
+        Ok(coupons::grant_quota(&st.db, c.ctx(), g).await?.quota_id)
     }
     .await;
     Ok(match res {
@@ -744,34 +729,33 @@ pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
     let lang = c.lang;
-    let qid = f.get("quota_id");
-    let amount = f.get("amount");
-    let status = f.get("status");
-    let limits = (f.get("set_limits") == "1").then(|| limit_input(&f));
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move {
-                if let Some(l) = limits {
-                    coupons::set_quota_limits(conn, &ctx, &qid, &l.parse()?).await?;
-                }
-                if !amount.is_empty() {
-                    let m = Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?;
-                    coupons::top_up_quota(conn, &ctx, &qid, m).await?;
-                }
-                if !status.is_empty() {
-                    let s = status
-                        .parse::<i64>()
-                        .map_err(|_| AppError::invalid("status"))?;
-                    coupons::set_quota_status(conn, &ctx, &qid, s).await?;
-                }
-                Ok(())
-            })
-        })
-        .await;
+    let res = async {
+        let amount = f.get("amount");
+        let status = f.get("status");
+        let adjustment = QuotaAdjustment {
+            quota_id: f.get("quota_id"),
+            limits: if f.get("set_limits") == "1" {
+                Some(limit_input(&f).parse()?)
+            } else {
+                None
+            },
+            top_up: if amount.is_empty() {
+                None
+            } else {
+                Some(Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?)
+            },
+            status: if status.is_empty() {
+                None
+            } else {
+                let s = status.parse::<i64>();
+                Some(s.map_err(|_| AppError::invalid("status"))?)
+            },
+        };
+        coupons::adjust_quota(&st.db, c.ctx(), adjustment).await
+    }
+    .await;
     Ok(match res {
-        Ok(()) => back_with("/console/quotas", "msg", t(lang, "saved")),
+        Ok(_) => back_with("/console/quotas", "msg", t(lang, "saved")),
         Err(e) => back_with("/console/quotas", "err", &e.message(lang == Lang::Zh)),
     })
 }

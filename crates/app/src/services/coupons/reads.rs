@@ -1,0 +1,591 @@
+//! Quotas, coupons and their records as read: the row types, the listings of the vendor API and
+//! the console, and the partner an operation acts on.
+
+use pc_domain::coupons::{self, QuotaLimits, QuotaType};
+use pc_domain::Money;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use super::*;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::{funds, partners};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Quota {
+    pub id: String,
+    pub root_id: String,
+    pub partner_id: String,
+    pub parent_quota_id: Option<String>,
+    #[serde(skip)]
+    pub quota_type: QuotaType,
+    /// Everything ever granted into the quota.
+    pub quota_value: Money,
+    /// The stored status; see [`Quota::status_at`].
+    pub status: i64,
+    pub effective_at: i64,
+    pub expire_at: i64,
+    #[serde(skip)]
+    pub limits: QuotaLimits,
+    pub issued_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The ledger balance: what can still be issued.
+    pub balance: Money,
+}
+
+impl Quota {
+    pub fn status_at(&self, now: i64) -> i64 {
+        coupons::quota_status_at(self.status, self.expire_at, now)
+    }
+}
+
+const QUOTA_SELECT: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
+    q.effective_at, q.expire_at, q.service_types, q.product_ids, q.min_face, q.max_face, q.max_count, q.issued_count, \
+    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only \
+    FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
+
+fn row_to_quota(r: &sqlx::any::AnyRow) -> AppResult<Quota> {
+    let money = |v: Option<i64>| v.map(Money::from_cents);
+    Ok(Quota {
+        id: r.get(0),
+        root_id: r.get(1),
+        partner_id: r.get(2),
+        parent_quota_id: r.get(3),
+        quota_type: QuotaType::from_code(r.get(4))
+            .ok_or_else(|| AppError::internal("bad quota_type"))?,
+        quota_value: Money::from_cents(r.get(5)),
+        status: r.get(6),
+        effective_at: r.get(7),
+        expire_at: r.get(8),
+        limits: QuotaLimits {
+            service_types: split_list(&r.get::<String, _>(9)),
+            product_ids: split_list(&r.get::<String, _>(10)),
+            min_face: money(r.get(11)),
+            max_face: money(r.get(12)),
+            max_count: r.get(13),
+            order_types: split_codes(&r.get::<String, _>(18)),
+            first_association_only: r.get::<i64, _>(19) != 0,
+        },
+        issued_count: r.get(14),
+        created_at: r.get(15),
+        updated_at: r.get(16),
+        balance: Money::from_cents(r.get(17)),
+    })
+}
+
+pub async fn get_quota<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    id: &str,
+) -> AppResult<Option<Quota>> {
+    let row = sqlx::query(&format!("{QUOTA_SELECT} WHERE q.id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?;
+    row.as_ref().map(row_to_quota).transpose()
+}
+
+/// A quota `partner_id` owns, or `CBC.99000012` (so a foreign id looks like a missing one).
+pub(super) async fn owned_quota(
+    c: &mut AnyConnection,
+    partner_id: &str,
+    id: &str,
+) -> AppResult<Quota> {
+    match get_quota(c, id).await? {
+        Some(q) if q.partner_id == partner_id => Ok(q),
+        _ => Err(AppError::new(Code::QuotaInvalid)),
+    }
+}
+
+/// Filters of `list_quota_coupons` (bss-api-spec §2.9).
+#[derive(Debug, Clone, Default)]
+pub struct QuotaQuery {
+    pub quota_ids: Vec<String>,
+    pub statuses: Vec<i64>,
+    /// `None` = every type (the console); the API defaults to 0.
+    pub quota_type: Option<i64>,
+    pub create_from: Option<i64>,
+    pub create_to: Option<i64>,
+    pub effective_from: Option<i64>,
+    pub effective_to: Option<i64>,
+    pub expire_from: Option<i64>,
+    pub expire_to: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Whose quotas a listing covers.
+#[derive(Debug, Clone, Copy)]
+pub enum QuotaScope<'a> {
+    /// The quotas a partner owns.
+    Owner(&'a str),
+    /// Quotas a distributor granted to its resellers (children of its quotas), optionally one
+    /// reseller's only.
+    IssuedBy {
+        distributor: &'a str,
+        reseller: Option<&'a str>,
+        parent_quota_id: Option<&'a str>,
+    },
+    /// Every quota (operators).
+    All,
+}
+
+/// `CASE` giving a quota's status at the time bound to `$1`, as its owner sees it (reclaimed
+/// reads as invalid, [`quota_status::owner_view`]): the status filter is the owner's.
+const QUOTA_STATUS_AT: &str =
+    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)";
+
+fn csv(items: &[impl ToString]) -> Option<String> {
+    (!items.is_empty()).then(|| {
+        items
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+pub async fn list_quotas(
+    pool: &AnyPool,
+    scope: QuotaScope<'_>,
+    q: &QuotaQuery,
+    now: i64,
+) -> AppResult<(i64, Vec<Quota>)> {
+    let (scope_sql, a, b, c) = match scope {
+        QuotaScope::Owner(p) => (
+            "q.partner_id = $2 AND $3 IS NULL AND $4 IS NULL",
+            Some(p),
+            None,
+            None,
+        ),
+        QuotaScope::IssuedBy {
+            distributor,
+            reseller,
+            parent_quota_id,
+        } => (
+            "q.parent_quota_id IN (SELECT id FROM coupon_quotas WHERE partner_id = $2) \
+             AND ($3 IS NULL OR q.partner_id = $3) AND ($4 IS NULL OR q.parent_quota_id = $4)",
+            Some(distributor),
+            reseller,
+            parent_quota_id,
+        ),
+        QuotaScope::All => ("$2 IS NULL AND $3 IS NULL AND $4 IS NULL", None, None, None),
+    };
+    let filters = format!(
+        "WHERE {scope_sql} \
+         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || q.id || ',%')) \
+         AND ($6 IS NULL OR (',' || $6 || ',') LIKE ('%,' || CAST({QUOTA_STATUS_AT} AS TEXT) || ',%')) \
+         AND ($7 IS NULL OR q.quota_type = $7) \
+         AND ($8 IS NULL OR q.created_at >= $8) AND ($9 IS NULL OR q.created_at <= $9) \
+         AND ($10 IS NULL OR q.effective_at >= $10) AND ($11 IS NULL OR q.effective_at <= $11) \
+         AND ($12 IS NULL OR q.expire_at >= $12) AND ($13 IS NULL OR q.expire_at <= $13) \
+         AND $1 = $1"
+    );
+    macro_rules! bind_all {
+        ($x:expr) => {
+            $x.bind(now)
+                .bind(a.map(str::to_string))
+                .bind(b.map(str::to_string))
+                .bind(c.map(str::to_string))
+                .bind(csv(&q.quota_ids))
+                .bind(csv(&q.statuses))
+                .bind(q.quota_type)
+                .bind(q.create_from)
+                .bind(q.create_to)
+                .bind(q.effective_from)
+                .bind(q.effective_to)
+                .bind(q.expire_from)
+                .bind(q.expire_to)
+        };
+    }
+    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM coupon_quotas q {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_all!(sqlx::query(&format!(
+        "{QUOTA_SELECT} {filters} ORDER BY q.created_at DESC, q.id LIMIT $14 OFFSET $15"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.iter().map(row_to_quota).collect::<AppResult<_>>()?,
+    ))
+}
+
+/// The partner whose quotas and coupons an operation acts on: the caller, or with
+/// `indirect_partner_id` the caller's reseller (only a master distributor may name one; a
+/// reseller naming itself acts as itself).
+pub async fn acting_partner(
+    c: &mut AnyConnection,
+    caller_id: &str,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<partners::Partner> {
+    match indirect_partner_id.filter(|s| !s.is_empty() && *s != caller_id) {
+        None => partners::get(&mut *c, caller_id)
+            .await?
+            .ok_or_else(|| AppError::new(Code::AccessDenied)),
+        Some(r) => funds::acting_partner(c, caller_id, Some(r)).await,
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Coupon {
+    pub id: String,
+    pub root_id: String,
+    pub partner_id: String,
+    pub quota_id: String,
+    pub customer_id: String,
+    pub coupon_type: i64,
+    pub face_value: Money,
+    /// The stored status; see [`Coupon::status_at`].
+    pub status: i64,
+    pub effective_at: i64,
+    pub expire_at: i64,
+    pub service_types: Vec<String>,
+    pub product_ids: Vec<String>,
+    pub memo: Option<String>,
+    pub lock_order_id: Option<String>,
+    pub is_frozen: i64,
+    pub last_used_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub balance: Money,
+    /// The customer's account name, for listings.
+    pub customer_name: String,
+    /// What a recall took back (the coupon's balance is 0 afterwards).
+    pub reclaimed_amount: Option<Money>,
+    /// The order types it may pay for (empty: any).
+    pub order_types: Vec<i64>,
+}
+
+impl Coupon {
+    pub fn status_at(&self, now: i64) -> i64 {
+        coupons::coupon_status_at(self.status, self.effective_at, self.expire_at, now)
+    }
+
+    /// May the coupon pay an order of this `order_type`? (Orders check it with the service
+    /// types and products [`usable_for_order`] filters on.)
+    pub fn admits_order_type(&self, order_type: i64) -> bool {
+        self.order_types.is_empty() || self.order_types.contains(&order_type)
+    }
+
+    /// Do the coupon's restrictions admit an order of these service types and products? An empty
+    /// restriction admits everything; a non-empty one must admit every service type and every
+    /// product of the order.
+    pub fn admits(&self, service_types: &[&str], product_ids: &[String]) -> bool {
+        (self.service_types.is_empty()
+            || (!service_types.is_empty()
+                && service_types
+                    .iter()
+                    .all(|s| self.service_types.iter().any(|t| t == s))))
+            && (self.product_ids.is_empty()
+                || (!product_ids.is_empty()
+                    && product_ids.iter().all(|p| self.product_ids.contains(p))))
+    }
+}
+
+pub(super) const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
+    k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
+    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types \
+    FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
+
+pub(super) fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
+    Coupon {
+        id: r.get(0),
+        root_id: r.get(1),
+        partner_id: r.get(2),
+        quota_id: r.get(3),
+        customer_id: r.get(4),
+        coupon_type: r.get(5),
+        face_value: Money::from_cents(r.get(6)),
+        status: r.get(7),
+        effective_at: r.get(8),
+        expire_at: r.get(9),
+        service_types: split_list(&r.get::<String, _>(10)),
+        product_ids: split_list(&r.get::<String, _>(11)),
+        memo: r.get(12),
+        lock_order_id: r.get(13),
+        is_frozen: r.get(14),
+        last_used_at: r.get(15),
+        created_at: r.get(16),
+        updated_at: r.get(17),
+        balance: Money::from_cents(r.get(18)),
+        customer_name: r.get(19),
+        reclaimed_amount: r.get::<Option<i64>, _>(20).map(Money::from_cents),
+        order_types: split_codes(&r.get::<String, _>(21)),
+    }
+}
+
+pub async fn get_coupon<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    id: &str,
+) -> AppResult<Option<Coupon>> {
+    let row = sqlx::query(&format!("{COUPON_SELECT} WHERE k.id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.as_ref().map(row_to_coupon))
+}
+
+/// Filters of `list_issued_partner_coupons` (§2.7) and of the customer's own list.
+#[derive(Debug, Clone, Default)]
+pub struct CouponQuery {
+    pub coupon_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub order_id: Option<String>,
+    pub coupon_type: Option<i64>,
+    pub status: Option<i64>,
+    pub create_from: Option<i64>,
+    pub create_to: Option<i64>,
+    pub effective_from: Option<i64>,
+    pub effective_to: Option<i64>,
+    pub expire_from: Option<i64>,
+    pub expire_to: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Whose coupons a listing covers.
+#[derive(Debug, Clone, Copy)]
+pub enum CouponScope<'a> {
+    /// Issued by one partner, every status (reclaimed ones included, R9.6).
+    IssuedBy(&'a str),
+    /// Owned by one customer: reclaimed coupons are no longer theirs (R9.1).
+    OwnedBy(&'a str),
+}
+
+/// `CASE` giving a coupon's status at the time bound to `$1`.
+const COUPON_STATUS_AT: &str = "(CASE WHEN k.status = 2 AND k.expire_at <= $1 THEN 4 \
+    WHEN k.status = 2 AND k.effective_at > $1 THEN 1 ELSE k.status END)";
+
+pub async fn list_coupons(
+    pool: &AnyPool,
+    scope: CouponScope<'_>,
+    q: &CouponQuery,
+    now: i64,
+) -> AppResult<(i64, Vec<Coupon>)> {
+    let (scope_sql, who) = match scope {
+        CouponScope::IssuedBy(p) => ("k.partner_id = $2", p),
+        CouponScope::OwnedBy(c) => ("k.customer_id = $2 AND k.status <> 5", c),
+    };
+    let filters = format!(
+        "WHERE {scope_sql} \
+         AND ($3 IS NULL OR k.id = $3) AND ($4 IS NULL OR k.customer_id = $4) AND ($5 IS NULL OR k.lock_order_id = $5) \
+         AND ($6 IS NULL OR k.coupon_type = $6) AND ($7 IS NULL OR {COUPON_STATUS_AT} = $7) \
+         AND ($8 IS NULL OR k.created_at >= $8) AND ($9 IS NULL OR k.created_at <= $9) \
+         AND ($10 IS NULL OR k.effective_at >= $10) AND ($11 IS NULL OR k.effective_at <= $11) \
+         AND ($12 IS NULL OR k.expire_at >= $12) AND ($13 IS NULL OR k.expire_at <= $13) AND $1 = $1"
+    );
+    macro_rules! bind_all {
+        ($x:expr) => {
+            $x.bind(now)
+                .bind(who)
+                .bind(q.coupon_id.clone())
+                .bind(q.customer_id.clone())
+                .bind(q.order_id.clone())
+                .bind(q.coupon_type)
+                .bind(q.status)
+                .bind(q.create_from)
+                .bind(q.create_to)
+                .bind(q.effective_from)
+                .bind(q.effective_to)
+                .bind(q.expire_from)
+                .bind(q.expire_to)
+        };
+    }
+    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM coupons k {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_all!(sqlx::query(&format!(
+        "{COUPON_SELECT} {filters} ORDER BY k.created_at DESC, k.id LIMIT $14 OFFSET $15"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((total, rows.iter().map(row_to_coupon).collect()))
+}
+
+/// One coupon operation record (CouponRecordV2).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CouponRecord {
+    pub id: String,
+    pub operation_type: i64,
+    pub quota_id: String,
+    pub quota_type: i64,
+    pub coupon_id: Option<String>,
+    pub customer_id: String,
+    pub amount: Money,
+    pub at: i64,
+    pub result: i64,
+    pub remark: Option<String>,
+    pub operator: String,
+}
+
+/// Filters of `list_partner_coupons_record` (§2.8).
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery {
+    /// `Some(empty)` matches nothing (the vendor: "an empty list is a filter").
+    pub operation_types: Option<Vec<i64>>,
+    pub quota_id: Option<String>,
+    pub quota_type: Option<i64>,
+    pub coupon_ids: Option<Vec<String>>,
+    pub customer_id: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub result: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+pub async fn list_records(
+    pool: &AnyPool,
+    partner_id: &str,
+    q: &RecordQuery,
+) -> AppResult<(i64, Vec<CouponRecord>)> {
+    // An empty list filter matches nothing: bind a value no row has.
+    let ops = q
+        .operation_types
+        .as_ref()
+        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
+    let ids = q
+        .coupon_ids
+        .as_ref()
+        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
+    let filters = "WHERE r.partner_id = $1 \
+         AND ($2 IS NULL OR (',' || $2 || ',') LIKE ('%,' || CAST(r.operation_type AS TEXT) || ',%')) \
+         AND ($3 IS NULL OR r.quota_id = $3) AND ($4 IS NULL OR r.quota_type = $4) \
+         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || r.coupon_id || ',%')) \
+         AND ($6 IS NULL OR r.customer_id = $6) AND ($7 IS NULL OR r.created_at >= $7) AND ($8 IS NULL OR r.created_at <= $8) \
+         AND ($9 IS NULL OR r.result = $9)";
+    macro_rules! bind_all {
+        ($x:expr) => {
+            $x.bind(partner_id)
+                .bind(ops.clone())
+                .bind(q.quota_id.clone())
+                .bind(q.quota_type)
+                .bind(ids.clone())
+                .bind(q.customer_id.clone())
+                .bind(q.from)
+                .bind(q.to)
+                .bind(q.result)
+        };
+    }
+    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM coupon_records r {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_all!(sqlx::query(&format!(
+        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator \
+         FROM coupon_records r {filters} ORDER BY r.seq DESC LIMIT $10 OFFSET $11"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.iter()
+            .map(|r| CouponRecord {
+                id: r.get(0),
+                operation_type: r.get(1),
+                quota_id: r.get(2),
+                quota_type: r.get(3),
+                coupon_id: r.get(4),
+                customer_id: r.get(5),
+                amount: Money::from_cents(r.get(6)),
+                at: r.get(7),
+                result: r.get(8),
+                remark: r.get(9),
+                operator: r.get(10),
+            })
+            .collect(),
+    ))
+}
+
+/// One quota record (QuotaRecord).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuotaRecordRow {
+    pub id: String,
+    pub operator: String,
+    pub operation_type: i64,
+    pub quota_id: String,
+    pub parent_quota_id: String,
+    pub amount: Money,
+    pub at: i64,
+    pub result: i64,
+    pub indirect_partner_id: String,
+    pub indirect_partner_name: String,
+    pub remark: Option<String>,
+}
+
+/// Filters of `list_coupon_quotas_records` (§2.13).
+#[derive(Debug, Clone, Default)]
+pub struct QuotaRecordQuery {
+    pub indirect_partner_id: Option<String>,
+    pub quota_id: Option<String>,
+    pub parent_quota_id: Option<String>,
+    pub operation_type: Option<i64>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+pub async fn list_quota_records(
+    pool: &AnyPool,
+    distributor_id: &str,
+    q: &QuotaRecordQuery,
+) -> AppResult<(i64, Vec<QuotaRecordRow>)> {
+    let filters = "WHERE r.distributor_id = $1 AND ($2 IS NULL OR r.indirect_partner_id = $2) AND ($3 IS NULL OR r.quota_id = $3) \
+         AND ($4 IS NULL OR r.parent_quota_id = $4) AND ($5 IS NULL OR r.operation_type = $5) \
+         AND ($6 IS NULL OR r.created_at >= $6) AND ($7 IS NULL OR r.created_at <= $7)";
+    macro_rules! bind_all {
+        ($x:expr) => {
+            $x.bind(distributor_id)
+                .bind(q.indirect_partner_id.clone())
+                .bind(q.quota_id.clone())
+                .bind(q.parent_quota_id.clone())
+                .bind(q.operation_type)
+                .bind(q.from)
+                .bind(q.to)
+        };
+    }
+    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM quota_records r {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_all!(sqlx::query(&format!(
+        "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
+         r.indirect_partner_id, p.name, r.remark FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id \
+         {filters} ORDER BY r.seq DESC LIMIT $8 OFFSET $9"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.iter()
+            .map(|r| QuotaRecordRow {
+                id: r.get(0),
+                operator: r.get(1),
+                operation_type: r.get(2),
+                quota_id: r.get(3),
+                parent_quota_id: r.get(4),
+                amount: Money::from_cents(r.get(5)),
+                at: r.get(6),
+                result: r.get(7),
+                indirect_partner_id: r.get(8),
+                indirect_partner_name: r.get(9),
+                remark: r.get(10),
+            })
+            .collect(),
+    ))
+}
