@@ -35,21 +35,16 @@ async fn grant(
     product: Option<&str>,
     ratio: &str,
 ) -> String {
-    let (pid, cid, prod) = (
-        partner_id.to_string(),
-        customer_id.to_string(),
-        product.map(str::to_string),
-    );
-    let ratio = Ratio::parse(ratio).unwrap();
-    let ctx = common::ctx();
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                orders::grant_discount(c, &ctx, &pid, &cid, prod.as_deref(), ratio).await
-            })
-        })
+    let g = orders::DiscountGrant {
+        customer_id: customer_id.into(),
+        product_id: product.map(str::to_string),
+        ratio: Ratio::parse(ratio).unwrap(),
+    };
+    orders::grant_discount(&app.db, app.as_partner(partner_id), g)
         .await
         .unwrap()
+        .grant
+        .id
 }
 
 fn pay_discount_body(order_id: &str, discount_id: &str) -> String {
@@ -694,22 +689,12 @@ async fn pay_cancel_discounts_and_errors() {
         )
         .await;
         let floor_err = {
-            let (pid, cid) = (w.d.partner_id.clone(), w.c.customer_id.clone());
-            let ctx = common::ctx();
-            app.db
-                .write(move |c| {
-                    Box::pin(async move {
-                        orders::grant_discount(
-                            c,
-                            &ctx,
-                            &pid,
-                            &cid,
-                            None,
-                            Ratio::parse("0.5").unwrap(),
-                        )
-                        .await
-                    })
-                })
+            let g = orders::DiscountGrant {
+                customer_id: w.c.customer_id.clone(),
+                product_id: None,
+                ratio: Ratio::parse("0.5").unwrap(),
+            };
+            orders::grant_discount(&app.db, app.as_partner(&w.d.partner_id), g)
                 .await
                 .unwrap_err()
         };

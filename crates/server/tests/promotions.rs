@@ -45,19 +45,16 @@ fn partner_ctx(partner_id: &str) -> Ctx {
 
 /// The partner grants its customer `ratio` on every product; returns the discount id.
 async fn grant_all(app: &TestApp, partner_id: &str, customer_id: &str, ratio: &str) -> String {
-    let (pid, cid, r) = (
-        partner_id.to_string(),
-        customer_id.to_string(),
-        Ratio::parse(ratio).unwrap(),
-    );
-    app.db
-        .write(move |c| {
-            Box::pin(
-                async move { orders::grant_discount(c, &common::ctx(), &pid, &cid, None, r).await },
-            )
-        })
+    let g = orders::DiscountGrant {
+        customer_id: customer_id.into(),
+        product_id: None,
+        ratio: Ratio::parse(ratio).unwrap(),
+    };
+    orders::grant_discount(&app.db, app.as_partner(partner_id), g)
         .await
         .unwrap()
+        .grant
+        .id
 }
 
 async fn promote(

@@ -2,13 +2,14 @@
 
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{self as rules, Ratio};
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use crate::context::{Actor, Ctx};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self};
 use crate::services::partners;
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 use super::{customer_partner, grant_of, Grant, DISCOUNT_FLOOR_KEY};
 
@@ -26,11 +27,20 @@ pub async fn discount_floor<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .ok_or_else(|| AppError::internal("bad discount floor"))
 }
 
-/// Sets the lowest ratio partners may grant (operators only).
-pub async fn set_discount_floor(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
-    if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
-        return Err(AppError::new(Code::AccessDenied));
-    }
+/// Sets the lowest ratio partners may grant (operators only; discounts already granted stay in
+/// force). The floor as set.
+pub async fn set_discount_floor(db: &Db, ctx: Ctx, floor: Ratio) -> AppResult<Ratio> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            set_discount_floor_in(c, &ctx, floor).await?;
+            Ok(floor)
+        })
+    })
+    .await
+}
+
+async fn set_discount_floor_in(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
     )
@@ -52,9 +62,49 @@ pub async fn set_discount_floor(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) 
     .await
 }
 
-/// A partner grants one of its own customers a discount on one product or every product, not
-/// below the operator's floor. Returns the discount id.
-pub async fn grant_discount(
+/// A discount the acting partner grants one of its customers.
+#[derive(Debug, Clone)]
+pub struct DiscountGrant {
+    pub customer_id: String,
+    /// One product; `None` (or empty): every product.
+    pub product_id: Option<String>,
+    pub ratio: Ratio,
+}
+
+/// The acting partner grants one of its own customers (associated with it now) a discount on one
+/// product or every product, not below the operator's floor. No customer id is `CBC.0100`;
+/// another partner's customer `CBC.99000035`; an unknown product `PC.1101`; below the floor
+/// `PC.1102`. The discount as listed.
+pub async fn grant_discount(db: &Db, ctx: Ctx, g: DiscountGrant) -> AppResult<GrantRow> {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    let customer_id = g.customer_id.trim().to_string();
+    if customer_id.is_empty() {
+        return Err(AppError::invalid("customer_id is required"));
+    }
+    let product_id = g
+        .product_id
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            let id = grant_discount_in(
+                c,
+                &ctx,
+                &partner_id,
+                &customer_id,
+                product_id.as_deref(),
+                g.ratio,
+            )
+            .await?;
+            find_discount(&mut *c, &partner_id, &id)
+                .await?
+                .ok_or_else(|| AppError::internal("discount vanished after granting"))
+        })
+    })
+    .await
+}
+
+async fn grant_discount_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     partner_id: &str,
@@ -111,33 +161,46 @@ pub async fn grant_discount(
     Ok(id)
 }
 
-/// A partner revokes one of its discounts: it stops applying to quotes and payments at once
-/// (orders already paid keep theirs). Another partner's discount, an unknown id and one already
-/// revoked are `PC.0404`.
-pub async fn revoke_discount(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    partner_id: &str,
-    discount_id: &str,
-) -> AppResult<()> {
-    audit::stamp_owned(
-        c,
-        ctx,
-        audit::Stamp {
-            table: "partner_discounts",
-            key_column: "id",
-            stamp_column: "revoked_at",
-            key: discount_id.trim(),
-            partner_id,
-            action: "orders.revoke_discount",
-            target_kind: "discount",
-        },
-    )
+/// What a revocation did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevokedDiscount {
+    /// As the request named it.
+    pub discount_id: String,
+    pub revoked_at: i64,
+}
+
+/// The acting partner revokes one of its discounts: it stops applying to quotes and payments at
+/// once (orders already paid keep theirs). Another partner's discount, an unknown id and one
+/// already revoked are `PC.0404`.
+pub async fn revoke_discount(db: &Db, ctx: Ctx, discount_id: String) -> AppResult<RevokedDiscount> {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            audit::stamp_owned(
+                c,
+                &ctx,
+                audit::Stamp {
+                    table: "partner_discounts",
+                    key_column: "id",
+                    stamp_column: "revoked_at",
+                    key: discount_id.trim(),
+                    partner_id: &partner_id,
+                    action: "orders.revoke_discount",
+                    target_kind: "discount",
+                },
+            )
+            .await?;
+            Ok(RevokedDiscount {
+                discount_id,
+                revoked_at: ctx.now_ms,
+            })
+        })
+    })
     .await
 }
 
 /// A granted discount as listed, with its customer's account name and when it was revoked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GrantRow {
     pub grant: Grant,
     pub customer_name: String,

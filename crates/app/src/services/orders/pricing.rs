@@ -70,7 +70,7 @@ pub fn price(product: &Product, item: &Item) -> AppResult<Money> {
 
 /// A discount in force: one a partner granted its customer, or an operator promotion (then
 /// `partner_id` and `customer_id` are empty: it is for everyone).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub id: String,
     pub partner_id: String,

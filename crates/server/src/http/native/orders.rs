@@ -134,17 +134,11 @@ async fn update_discount_floor(
     caller: Caller,
     VendorJson(req): VendorJson<UpdateDiscountFloorReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     let floor = ratio("discount_floor", &req.discount_floor)?;
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            orders::set_discount_floor(c, &ctx, floor).await?;
-            Ok(DiscountFloor {
-                discount_floor: ratio_number(floor),
-            })
-        })
+    let floor = orders::set_discount_floor(&st.db, caller.ctx(), floor).await?;
+    ok_json(&DiscountFloor {
+        discount_floor: ratio_number(floor),
     })
-    .await
 }
 
 const UPDATE_DISCOUNT_FLOOR: Operation = Operation {
