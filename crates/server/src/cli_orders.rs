@@ -68,13 +68,11 @@ pub async fn place_order(db: &Db, ctx: Ctx, a: PlaceArgs) -> ExitCode {
         subscription_num: a.quantity,
         resource_size: a.size,
     };
-    let customer = a.customer;
-    let res = db
-        .write(move |c| {
-            Box::pin(async move { orders::place_order(c, &ctx, &customer, vec![item]).await })
-        })
-        .await;
-    match res {
+    let o = orders::OrderFor {
+        customer_id: a.customer,
+        items: vec![item],
+    };
+    match orders::place_order_for(db, ctx, o).await {
         Ok(p) => {
             if a.json {
                 println!(
@@ -104,7 +102,7 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
         }
     }
     match name {
-        "order-expiry" => match orders::expire_unpaid(db, &ctx).await {
+        "order-expiry" => match orders::expire_unpaid(db, ctx).await {
             Ok(ids) => {
                 for id in &ids {
                     println!("cancelled {id}");

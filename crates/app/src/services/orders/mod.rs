@@ -26,6 +26,9 @@
 
 use pc_domain::ids::random_hex;
 
+use crate::context::Actor;
+use crate::error::{AppError, AppResult, Code};
+
 mod discounts;
 mod expiry;
 mod payment;
@@ -69,4 +72,16 @@ fn new_resource_id() -> String {
         &h[16..20],
         &h[20..32]
     )
+}
+
+/// The customer acting, for what only a customer does (order for itself, pay, cancel); anyone
+/// else `CBC.0155`, as the vendor answers a partner's key on those operations.
+fn acting_customer(actor: &Actor) -> AppResult<String> {
+    match actor {
+        Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
+        _ => Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        )),
+    }
 }

@@ -4,17 +4,18 @@
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{self as rules, DiscountKind, OrderStatus};
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
 use crate::services::{adjustments, promotions};
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 use super::{
-    discount_lines, grants, load_lines, own_order, provision, sum, Discounted, Grant, Order,
-    OrderLine, KIND_ORDER_PAY,
+    acting_customer, discount_lines, grants, load_lines, own_order, provision, sum, Discounted,
+    Grant, Order, OrderLine, KIND_ORDER_PAY,
 };
 
 /// One discount the customer may use on one of its orders, with what it does to each line.
@@ -129,7 +130,50 @@ pub async fn order_discounts(
 #[derive(Debug, Clone)]
 pub struct CouponRef {
     pub id: String,
-    pub pay_type: i64,
+    /// The type it is named with (300–303); `None`: as the coupon's own type (a voucher 301, a
+    /// cash coupon 302), for forms that name coupons by id alone.
+    pub pay_type: Option<i64>,
+}
+
+/// A pay request as the customer sends it (`PayCustomerOrderV3Req`); [`pay`] checks its shape
+/// ([`PayRequest::parse`]) once it knows the caller is a customer.
+#[derive(Debug, Clone, Default)]
+pub struct PayOrder {
+    pub order_id: String,
+    /// `YES` or `NO`.
+    pub use_coupon: String,
+    /// `YES` or `NO`.
+    pub use_discount: String,
+    pub coupons: Option<Vec<CouponRef>>,
+    /// (discount id, type).
+    pub discounts: Option<Vec<(String, i64)>>,
+}
+
+impl PayOrder {
+    /// What a pay form chose by id alone: coupons, each named as its own type, and at most one
+    /// discount, its type told by [`discount_kind_of`].
+    pub fn chosen(
+        order_id: &str,
+        coupon_ids: Vec<String>,
+        discount_id: Option<String>,
+    ) -> PayOrder {
+        let coupons: Vec<CouponRef> = coupon_ids
+            .into_iter()
+            .map(|id| CouponRef { id, pay_type: None })
+            .collect();
+        let discounts = discount_id.filter(|d| !d.is_empty()).map(|d| {
+            let kind = discount_kind_of(order_id, &d);
+            vec![(d, kind.pay_type())]
+        });
+        let yes = |b: bool| if b { "YES" } else { "NO" }.to_string();
+        PayOrder {
+            order_id: order_id.to_string(),
+            use_coupon: yes(!coupons.is_empty()),
+            use_discount: yes(discounts.is_some()),
+            coupons: Some(coupons),
+            discounts,
+        }
+    }
 }
 
 /// What a pay request asks for.
@@ -186,10 +230,10 @@ impl PayRequest {
             discounts.len(),
             1,
         )?;
-        if coupons
-            .iter()
-            .any(|c| ![300, 301, 302, 303].contains(&c.pay_type))
-        {
+        if coupons.iter().any(|c| {
+            c.pay_type
+                .is_some_and(|t| ![300, 301, 302, 303].contains(&t))
+        }) {
             return Err(AppError::invalid(
                 "coupon_infos[].type must be 300, 301, 302 or 303",
             ));
@@ -245,6 +289,13 @@ fn pay_type_of(coupon_type: i64) -> Option<i64> {
     }
 }
 
+/// Whether `r` names a coupon of `coupon_type` with its own pay type (named by id alone, it does
+/// when partners issue that type).
+fn names_own_type(r: &CouponRef, coupon_type: i64) -> bool {
+    let own = pay_type_of(coupon_type);
+    own.is_some() && r.pay_type.is_none_or(|t| Some(t) == own)
+}
+
 /// The combination rules of R11.6–R11.7 that need no database: vouchers and discount coupons
 /// are not used together (`CBC.99003147`), and a discount coupon, itself a discount, is not used
 /// with a partner-granted discount (`CBC.99003116`), and one coupon is named once.
@@ -257,12 +308,12 @@ pub fn check_coupon_combination(req: &PayRequest) -> AppResult<()> {
     let discount_coupon = req
         .coupons
         .iter()
-        .any(|c| c.pay_type == PAY_TYPE_DISCOUNT_COUPON);
+        .any(|c| c.pay_type == Some(PAY_TYPE_DISCOUNT_COUPON));
     if discount_coupon
         && req
             .coupons
             .iter()
-            .any(|c| c.pay_type != PAY_TYPE_DISCOUNT_COUPON)
+            .any(|c| c.pay_type != Some(PAY_TYPE_DISCOUNT_COUPON))
     {
         return Err(AppError::new(Code::CouponsNotCombinable));
     }
@@ -328,7 +379,7 @@ async fn apply_coupons(
         if k.status_at(ctx.now_ms) != pc_domain::coupons::coupon_status::USABLE
             || k.is_frozen != 0
             || !k.balance.is_positive()
-            || pay_type_of(k.coupon_type) != Some(r.pay_type)
+            || !names_own_type(r, k.coupon_type)
             || !k.admits(&types, &products)
             || !k.admits_order_type(order.order_type)
             || !left.is_positive()
@@ -419,9 +470,11 @@ pub async fn order_coupons(
 }
 
 /// What a payment did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Paid {
     pub order_id: String,
+    /// The partner the order was placed with (whose post-payment address, if any, follows).
+    pub partner_id: String,
     pub official: Money,
     pub discount: Money,
     pub coupons: Money,
@@ -435,8 +488,26 @@ pub struct Paid {
 /// Errors: not its order `CBC.30000010`; not pending payment (also a concurrent payment or
 /// cancellation that won) `CBC.99003106`; deadline passed `CBC.99003110`; unusable discount
 /// `CBC.99003108`; coupon errors as [`check_coupon_combination`] and [`apply_coupons`]; not
-/// enough balance `CBC.99005003`. On any error nothing is written.
-pub async fn pay(
+/// enough balance `CBC.99005003`. On any error nothing is written. Not a customer `CBC.0155`,
+/// before the request's shape is checked (`CBC.0100`).
+pub async fn pay(db: &Db, ctx: Ctx, req: PayOrder) -> AppResult<Paid> {
+    let customer_id = acting_customer(&ctx.actor)?;
+    let req = PayRequest::parse(
+        req.order_id,
+        &req.use_coupon,
+        &req.use_discount,
+        req.coupons,
+        req.discounts,
+    )?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { pay_in(c, &ctx, &customer_id, &req).await })
+    })
+    .await
+}
+
+/// [`pay`] as a step of a larger transaction (a renewal paid as it is placed), for `customer_id`
+/// whoever acts.
+pub(crate) async fn pay_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,
@@ -569,6 +640,7 @@ pub async fn pay(
     .await?;
     Ok(Paid {
         order_id,
+        partner_id: order.partner_id.clone(),
         official: order.official_amount,
         discount,
         coupons: coupons.total(),
@@ -604,7 +676,7 @@ mod tests {
         let four = (0..4)
             .map(|i| CouponRef {
                 id: i.to_string(),
-                pay_type: 301,
+                pay_type: Some(301),
             })
             .collect();
         assert!(p("YES", "NO", Some(four), None).is_err());

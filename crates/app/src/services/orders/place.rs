@@ -4,13 +4,14 @@
 use pc_domain::orders::{self as rules, OrderStatus, OrderType, SourceType};
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
-use crate::store::audit;
+use crate::store::{audit, Db};
 
-use super::{customer_partner, new_order_id, price_items, sum, Item, PricedItem};
+use super::{acting_customer, customer_partner, new_order_id, price_items, sum, Item, PricedItem};
 
 /// An order as stored.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -181,19 +182,52 @@ pub(super) async fn load_lines<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// What was placed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Placed {
     pub order_id: String,
     pub amount: Money,
     pub payment_deadline: i64,
 }
 
-/// Places a new-purchase order for `customer_id`, pending payment. Who may:
-/// - the customer itself (source type 1 customer; user name = its account name);
-/// - its partner when the association is resale (代售), on its behalf (source type 2 agent);
-///   a consulting-sales partner gets `CBC.5024`, any other partner `CBC.99000035`;
-/// - an operator or the command line (as the customer would; user name "运营人员").
-pub async fn place_order(
+/// The acting customer places a new-purchase order for itself, pending payment (source type 1
+/// customer; user name = its account name). A customer that is no partner's is `CBC.99000035`.
+pub async fn place_order(db: &Db, ctx: Ctx, items: Vec<Item>) -> AppResult<Placed> {
+    let customer_id = acting_customer(&ctx.actor)?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { place_order_in(c, &ctx, &customer_id, items).await })
+    })
+    .await
+}
+
+/// A new-purchase order for a named customer.
+#[derive(Debug, Clone)]
+pub struct OrderFor {
+    pub customer_id: String,
+    /// 1–10 products.
+    pub items: Vec<Item>,
+}
+
+/// Places a new-purchase order for `o.customer_id`, pending payment, on its behalf. Who may:
+/// - its partner when the association is resale (代售) (source type 2 agent, the partner's name
+///   as orderer); a consulting-sales partner gets `CBC.5024`, any other partner `CBC.99000035`;
+/// - an operator or the command line (as the customer would; user name "运营人员");
+/// - the customer itself (as [`place_order`]); another customer `CBC.0151`.
+///
+/// No customer id is `CBC.0100`.
+pub async fn place_order_for(db: &Db, ctx: Ctx, o: OrderFor) -> AppResult<Placed> {
+    let customer_id = o.customer_id.trim().to_string();
+    if customer_id.is_empty() {
+        return Err(AppError::invalid("customer_id is required"));
+    }
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { place_order_in(c, &ctx, &customer_id, o.items).await })
+    })
+    .await
+}
+
+/// [`place_order`] and [`place_order_for`] inside their transaction: who the actor is decides
+/// the source type and the orderer's name.
+async fn place_order_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     customer_id: &str,

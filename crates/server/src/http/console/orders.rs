@@ -221,17 +221,8 @@ async fn order_submit(State(st): State<AppState>, c: Console, Form(f): Form<Item
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let item = f.item();
-    let ctx = c.ctx();
-    let res = match item {
-        Ok(item) => {
-            st.db
-                .write(move |conn| {
-                    Box::pin(async move { orders::place_order(conn, &ctx, &cid, vec![item]).await })
-                })
-                .await
-        }
+    let res = match f.item() {
+        Ok(item) => orders::place_order(&st.db, c.ctx(), vec![item]).await,
         Err(e) => Err(e),
     };
     match res {
@@ -699,15 +690,8 @@ async fn cancel_submit(
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let oid = id.clone();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { orders::cancel(conn, &ctx, &cid, &oid).await }))
-        .await;
-    match res {
-        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
+    match orders::cancel(&st.db, c.ctx(), id.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
         Err(e) => {
             let s = status_of(&e);
             order_view(&st, &c, &id, Some(e), s, None).await
