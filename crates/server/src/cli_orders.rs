@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use pc_app::services::{catalog, orders, partners, resources};
+use pc_app::services::{adjustments, catalog, orders, partners, resources};
 use pc_app::{Actor, AppError, Code, Ctx, Db};
 use pc_domain::orders::PeriodType;
 use pc_domain::party::Role;
@@ -240,16 +240,13 @@ pub async fn adjust_order(db: &Db, ctx: Ctx, order: &str, amount: &str, reason: 
     let Ok(amount) = pc_domain::Money::parse(amount) else {
         return fail("--amount must be an amount in yuan, e.g. 5.00");
     };
-    let (o, r) = (order.to_string(), reason.to_string());
-    let res = db
-        .write(move |c| {
-            Box::pin(
-                async move { pc_app::services::adjustments::set(c, &ctx, &o, amount, &r).await },
-            )
-        })
-        .await;
-    match res {
-        Ok(()) => {
+    let a = adjustments::PriceAdjustment {
+        order_id: order.to_string(),
+        amount,
+        reason: reason.to_string(),
+    };
+    match adjustments::set(db, ctx, a).await {
+        Ok(_) => {
             println!("order {order}: {amount} off");
             ExitCode::SUCCESS
         }

@@ -319,14 +319,14 @@ async fn adjust(
     cents: i64,
     reason: &str,
 ) -> Result<(), String> {
-    let (o, r) = (order.to_string(), reason.to_string());
-    app.db
-        .write(move |c| {
-            Box::pin(
-                async move { adjustments::set(c, &ctx, &o, Money::from_cents(cents), &r).await },
-            )
-        })
+    let a = adjustments::PriceAdjustment {
+        order_id: order.into(),
+        amount: Money::from_cents(cents),
+        reason: reason.into(),
+    };
+    adjustments::set(&app.db, ctx, a)
         .await
+        .map(drop)
         .map_err(|e| e.code.vendor_code().to_string())
 }
 

@@ -20,9 +20,10 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::adjustments::{self, PriceAdjustment};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
-use pc_app::services::{adjustments, refunds};
+use pc_app::services::refunds;
 use pc_app::AppError;
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
@@ -650,23 +651,17 @@ async fn adjust_submit(
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
-    let oid = id.clone();
     let res = if f.clear == "1" {
-        st.db
-            .write(move |conn| Box::pin(async move { adjustments::clear(conn, &ctx, &oid).await }))
-            .await
+        adjustments::clear(&st.db, c.ctx(), id.clone()).await
     } else {
         match Money::parse(f.amount.trim()) {
             Ok(amount) => {
-                let reason = f.reason.clone();
-                st.db
-                    .write(move |conn| {
-                        Box::pin(async move {
-                            adjustments::set(conn, &ctx, &oid, amount, &reason).await
-                        })
-                    })
-                    .await
+                let a = PriceAdjustment {
+                    order_id: id.clone(),
+                    amount,
+                    reason: f.reason,
+                };
+                adjustments::set(&st.db, c.ctx(), a).await.map(drop)
             }
             Err(_) => Err(AppError::invalid(
                 "amount must be an amount in yuan, e.g. 10.50",
