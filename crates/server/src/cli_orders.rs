@@ -217,12 +217,7 @@ pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
         starts_at: ctx.now_ms,
         ends_at: ctx.now_ms + a.days * 86_400_000,
     };
-    let res = db
-        .write(move |c| {
-            Box::pin(async move { pc_app::services::promotions::create(c, &ctx, p).await })
-        })
-        .await;
-    match res {
+    match pc_app::services::promotions::create(db, ctx, p).await {
         Ok(id) if a.json => {
             println!("{}", serde_json::json!({ "promotion_id": id }));
             ExitCode::SUCCESS

@@ -70,8 +70,7 @@ async fn promote(
         starts_at: NOW_MS - DAY,
         ends_at: NOW_MS + 10 * DAY,
     };
-    app.db
-        .write(move |c| Box::pin(async move { promotions::create(c, &ctx, p).await }))
+    promotions::create(&app.db, ctx, p)
         .await
         .map_err(|e| e.code.vendor_code().to_string())
 }
@@ -186,11 +185,7 @@ async fn promotions_at_payment_and_in_quotes() {
 
         // Revoked: no longer offered or accepted.
         let (o2, _) = place_ecs_month(&app, &w.c.customer_id).await;
-        let id = promo.clone();
-        app.db
-            .write(move |c| {
-                Box::pin(async move { promotions::revoke(c, &operator_ctx(), &id).await })
-            })
+        promotions::revoke(&app.db, operator_ctx(), promo.clone())
             .await
             .unwrap();
         assert!(!discounts_of(&app, &cc, &o2)
