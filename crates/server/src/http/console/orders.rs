@@ -400,13 +400,8 @@ async fn product_submit(
         Ok(i) => i,
         Err(e) => return product_view(&c, &f, Some(e), StatusCode::BAD_REQUEST).await,
     };
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { catalog::save_product(conn, &ctx, input).await }))
-        .await;
-    match res {
-        Ok(()) => Ok(Redirect::to("/console/catalog").into_response()),
+    match catalog::save_product(&st.db, c.ctx(), input).await {
+        Ok(_) => Ok(Redirect::to("/console/catalog").into_response()),
         Err(e) => {
             let s = status_of(&e);
             product_view(&c, &f, Some(e), s).await
