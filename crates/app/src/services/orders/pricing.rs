@@ -6,6 +6,7 @@ use pc_domain::party::AssociationType;
 use pc_domain::Money;
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
 use crate::services::partners;
@@ -293,4 +294,99 @@ pub async fn quote(
     let mut c = pool.acquire().await?;
     let priced = price_items(&mut c, items).await?;
     quote_priced(&mut c, customer_id, priced, now).await
+}
+
+/// One line of a rating request (`list_rate_on_period_detail`'s `product_infos[]`): a product
+/// named by its four rating keys, a period and a quantity.
+#[derive(Debug, Clone)]
+pub struct RatingLine {
+    /// The caller's id of the line (unique in the request).
+    pub id: String,
+    pub cloud_service_type: String,
+    pub resource_type: String,
+    pub resource_spec: String,
+    pub region: String,
+    pub resource_size: Option<i64>,
+    pub size_measure_id: Option<i64>,
+    /// 2 month, 3 year.
+    pub period_type: i64,
+    pub period_num: i64,
+    pub subscription_num: i64,
+}
+
+/// `list_rate_on_period_detail`: 1–[`MAX_LINES`] lines with distinct ids, each an active product
+/// found by its rating keys (`PC.1101` naming the line otherwise), priced; then quoted as
+/// [`quote_priced`] for the acting customer (its partner's grants and the live promotions), or
+/// for a partner with no customer. Anyone else `CBC.0155`. The quote's items are in the lines'
+/// order.
+pub async fn rate(pool: &AnyPool, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
+    if lines.is_empty() {
+        return Err(AppError::invalid("product_infos is required"));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(AppError::invalid(format!(
+            "product_infos has at most {MAX_LINES} items"
+        )));
+    }
+    let mut conn = pool.acquire().await?;
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut ids: Vec<&str> = Vec::with_capacity(lines.len());
+    for p in &lines {
+        if p.id.trim().is_empty() || ids.contains(&p.id.as_str()) {
+            return Err(AppError::invalid(
+                "each product_infos[].id must be present and unique",
+            ));
+        }
+        ids.push(&p.id);
+        let period = PeriodType::from_code(p.period_type)
+            .filter(|t| matches!(t, PeriodType::Month | PeriodType::Year))
+            .ok_or_else(|| AppError::invalid("period_type must be 2 (month) or 3 (year)"))?;
+        let product = catalog::find_product(
+            &mut *conn,
+            &p.cloud_service_type,
+            &p.resource_type,
+            &p.resource_spec,
+            &p.region,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::with(Code::ProductNotFound, format!("product_infos id {}", p.id))
+        })?;
+        if product.is_linear()
+            && p.size_measure_id
+                .is_some_and(|m| Some(m) != product.size_measure_id)
+        {
+            return Err(AppError::invalid(format!(
+                "size_measure_id of {} must be {}",
+                p.id,
+                product.size_measure_id.unwrap_or_default()
+            )));
+        }
+        let item = Item {
+            product_id: product.product_id.clone(),
+            period,
+            period_num: p.period_num,
+            subscription_num: p.subscription_num,
+            resource_size: p.resource_size,
+        };
+        let official = price(&product, &item)?;
+        priced.push(PricedItem {
+            item,
+            product,
+            official,
+        });
+    }
+    let customer = match &ctx.actor {
+        Actor::Customer { customer_id, .. } => Some(customer_id.as_str()),
+        Actor::Partner { .. } => None,
+        // Refused before any vendor handler (`auth::vendor_principals`); refused here again so
+        // that the rule does not hang on the router alone.
+        Actor::Operator { .. } | Actor::System { .. } => {
+            return Err(AppError::with(
+                Code::NotAllowed,
+                "This operation is for partners and customers.",
+            ))
+        }
+    };
+    quote_priced(&mut conn, customer, priced, ctx.now_ms).await
 }
