@@ -18,6 +18,8 @@
 //! something more specific); among equals the newest wins. At most one discount is used per
 //! payment.
 
+use serde::{Deserialize, Serialize};
+
 use crate::money::Money;
 
 /// How long a new order waits for payment: 7 days (decision; the vendor shows a per-order
@@ -45,7 +47,7 @@ pub const FEE_ITEM_ADJUSTMENT: &str = "609";
 
 /// Who offers a discount: the customer's partner (type 3), the operator's promotion (type 0), or
 /// the operator's price adjustment of one order (609, which a payment must use: R11.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DiscountKind {
     Partner,
     Promotion,
@@ -219,9 +221,24 @@ pub fn line_price(unit: Money, period_num: i64, count: i64, size: Option<i64>) -
     Some(Money::from_cents(unit.cents().checked_mul(n)?))
 }
 
-/// A discount ratio in basis points of the price that is paid, strictly between 0 and 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A discount ratio in basis points of the price that is paid, strictly between 0 and 1. Saved
+/// (a use case's output) as its basis points; reading one back checks the range again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Ratio(i64);
+
+impl TryFrom<i64> for Ratio {
+    type Error = String;
+    fn try_from(bp: i64) -> Result<Ratio, String> {
+        Ratio::from_bp(bp).ok_or_else(|| format!("{bp} is not a ratio in basis points"))
+    }
+}
+
+impl From<Ratio> for i64 {
+    fn from(r: Ratio) -> i64 {
+        r.0
+    }
+}
 
 impl Ratio {
     pub fn from_bp(bp: i64) -> Option<Ratio> {

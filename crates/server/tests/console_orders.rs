@@ -98,19 +98,16 @@ async fn coupon(
 }
 
 async fn grant(app: &TestApp, partner_id: &str, customer_id: &str, ratio: &str) -> String {
-    let (pid, cid, ratio) = (
-        partner_id.to_string(),
-        customer_id.to_string(),
-        Ratio::parse(ratio).unwrap(),
-    );
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                orders::grant_discount(c, &common::ctx(), &pid, &cid, None, ratio).await
-            })
-        })
+    let g = orders::DiscountGrant {
+        customer_id: customer_id.into(),
+        product_id: None,
+        ratio: Ratio::parse(ratio).unwrap(),
+    };
+    orders::grant_discount(&app.db, app.as_partner(partner_id), g)
         .await
         .unwrap()
+        .grant
+        .id
 }
 
 async fn order(app: &TestApp, customer_id: &str, order_id: &str) -> orders::Order {

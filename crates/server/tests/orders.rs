@@ -35,21 +35,16 @@ async fn grant(
     product: Option<&str>,
     ratio: &str,
 ) -> String {
-    let (pid, cid, prod) = (
-        partner_id.to_string(),
-        customer_id.to_string(),
-        product.map(str::to_string),
-    );
-    let ratio = Ratio::parse(ratio).unwrap();
-    let ctx = common::ctx();
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                orders::grant_discount(c, &ctx, &pid, &cid, prod.as_deref(), ratio).await
-            })
-        })
+    let g = orders::DiscountGrant {
+        customer_id: customer_id.into(),
+        product_id: product.map(str::to_string),
+        ratio: Ratio::parse(ratio).unwrap(),
+    };
+    orders::grant_discount(&app.db, app.as_partner(partner_id), g)
         .await
         .unwrap()
+        .grant
+        .id
 }
 
 fn pay_discount_body(order_id: &str, discount_id: &str) -> String {
@@ -520,17 +515,11 @@ async fn partner_places_on_behalf_of_resale_customers_only() {
             )
         };
         let try_place = |ctx: Ctx, cid: String| {
-            app.db.write(move |c| {
-                Box::pin(async move {
-                    orders::place_order(
-                        c,
-                        &ctx,
-                        &cid,
-                        vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
-                    )
-                    .await
-                })
-            })
+            let o = orders::OrderFor {
+                customer_id: cid,
+                items: vec![item("vpc-eip-bgp", PeriodType::Month, 1, 1, None)],
+            };
+            orders::place_order_for(&app.db, ctx, o)
         };
         let p = try_place(as_partner(&w.d), w.c.customer_id.clone())
             .await
@@ -570,23 +559,13 @@ async fn partner_places_on_behalf_of_resale_customers_only() {
             "CBC.0151"
         );
         // Bad items write nothing.
-        let ctx = cust_ctx(&app, &w.c.customer_id);
-        let cid = w.c.customer_id.clone();
-        let e = app
-            .db
-            .write(move |c| {
-                Box::pin(async move {
-                    orders::place_order(
-                        c,
-                        &ctx,
-                        &cid,
-                        vec![item("evs-ssd", PeriodType::Month, 12, 1, Some(10))],
-                    )
-                    .await
-                })
-            })
-            .await
-            .unwrap_err();
+        let e = orders::place_order(
+            &app.db,
+            cust_ctx(&app, &w.c.customer_id),
+            vec![item("evs-ssd", PeriodType::Month, 12, 1, Some(10))],
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.code.vendor_code(), "CBC.0100");
         assert_eq!(
             call(&app, &Creds::from(&w.c), "GET", ORDERS, "")
@@ -694,22 +673,12 @@ async fn pay_cancel_discounts_and_errors() {
         )
         .await;
         let floor_err = {
-            let (pid, cid) = (w.d.partner_id.clone(), w.c.customer_id.clone());
-            let ctx = common::ctx();
-            app.db
-                .write(move |c| {
-                    Box::pin(async move {
-                        orders::grant_discount(
-                            c,
-                            &ctx,
-                            &pid,
-                            &cid,
-                            None,
-                            Ratio::parse("0.5").unwrap(),
-                        )
-                        .await
-                    })
-                })
+            let g = orders::DiscountGrant {
+                customer_id: w.c.customer_id.clone(),
+                product_id: None,
+                ratio: Ratio::parse("0.5").unwrap(),
+            };
+            orders::grant_discount(&app.db, app.as_partner(&w.d.partner_id), g)
                 .await
                 .unwrap_err()
         };
@@ -872,9 +841,11 @@ async fn pay_cancel_discounts_and_errors() {
         )
         .await;
         let job_ctx = Ctx::new(Actor::System { name: "job".into() }, "job", app_now(&app));
-        let cancelled = orders::expire_unpaid(&app.db, &job_ctx).await.unwrap();
+        let cancelled = orders::expire_unpaid(&app.db, job_ctx.clone())
+            .await
+            .unwrap();
         assert_eq!(cancelled, vec![o3.clone()]);
-        assert!(orders::expire_unpaid(&app.db, &job_ctx)
+        assert!(orders::expire_unpaid(&app.db, job_ctx.clone())
             .await
             .unwrap()
             .is_empty());
@@ -1444,7 +1415,7 @@ async fn pay_with_coupons() {
             "job",
             app_now(&app) + PAYMENT_WINDOW_MS + 1,
         );
-        let gone = orders::expire_unpaid(&app.db, &jctx).await.unwrap();
+        let gone = orders::expire_unpaid(&app.db, jctx).await.unwrap();
         assert!(gone.contains(&o4));
         assert_eq!(coupon_balance(&app, &rds_only).await.2, None);
         app.assert_ledger_clean().await;

@@ -45,19 +45,16 @@ fn partner_ctx(partner_id: &str) -> Ctx {
 
 /// The partner grants its customer `ratio` on every product; returns the discount id.
 async fn grant_all(app: &TestApp, partner_id: &str, customer_id: &str, ratio: &str) -> String {
-    let (pid, cid, r) = (
-        partner_id.to_string(),
-        customer_id.to_string(),
-        Ratio::parse(ratio).unwrap(),
-    );
-    app.db
-        .write(move |c| {
-            Box::pin(
-                async move { orders::grant_discount(c, &common::ctx(), &pid, &cid, None, r).await },
-            )
-        })
+    let g = orders::DiscountGrant {
+        customer_id: customer_id.into(),
+        product_id: None,
+        ratio: Ratio::parse(ratio).unwrap(),
+    };
+    orders::grant_discount(&app.db, app.as_partner(partner_id), g)
         .await
         .unwrap()
+        .grant
+        .id
 }
 
 async fn promote(
@@ -73,8 +70,7 @@ async fn promote(
         starts_at: NOW_MS - DAY,
         ends_at: NOW_MS + 10 * DAY,
     };
-    app.db
-        .write(move |c| Box::pin(async move { promotions::create(c, &ctx, p).await }))
+    promotions::create(&app.db, ctx, p)
         .await
         .map_err(|e| e.code.vendor_code().to_string())
 }
@@ -189,11 +185,7 @@ async fn promotions_at_payment_and_in_quotes() {
 
         // Revoked: no longer offered or accepted.
         let (o2, _) = place_ecs_month(&app, &w.c.customer_id).await;
-        let id = promo.clone();
-        app.db
-            .write(move |c| {
-                Box::pin(async move { promotions::revoke(c, &operator_ctx(), &id).await })
-            })
+        promotions::revoke(&app.db, operator_ctx(), promo.clone())
             .await
             .unwrap();
         assert!(!discounts_of(&app, &cc, &o2)
@@ -322,14 +314,14 @@ async fn adjust(
     cents: i64,
     reason: &str,
 ) -> Result<(), String> {
-    let (o, r) = (order.to_string(), reason.to_string());
-    app.db
-        .write(move |c| {
-            Box::pin(
-                async move { adjustments::set(c, &ctx, &o, Money::from_cents(cents), &r).await },
-            )
-        })
+    let a = adjustments::PriceAdjustment {
+        order_id: order.into(),
+        amount: Money::from_cents(cents),
+        reason: reason.into(),
+    };
+    adjustments::set(&app.db, ctx, a)
         .await
+        .map(drop)
         .map_err(|e| e.code.vendor_code().to_string())
 }
 

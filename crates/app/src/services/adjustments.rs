@@ -11,18 +11,19 @@
 use pc_domain::orders::{DiscountKind, OrderStatus, Ratio};
 use pc_domain::refunds as split_rules;
 use pc_domain::Money;
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::orders::{self, Discounted, Grant, OrderLine};
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 /// Longest reason kept.
 pub const MAX_REASON_CHARS: usize = 200;
 
 /// The adjustment of one order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Adjustment {
     pub order_id: String,
     pub amount: Money,
@@ -87,15 +88,38 @@ pub fn as_discount(
     Some((grant, used))
 }
 
-/// Sets (or replaces) the adjustment of a pending-payment order.
-pub async fn set(
+/// An operator's adjustment of one order's price.
+#[derive(Debug, Clone)]
+pub struct PriceAdjustment {
+    pub order_id: String,
+    /// What is taken off the list price.
+    pub amount: Money,
+    /// Why; required, at most [`MAX_REASON_CHARS`] characters.
+    pub reason: String,
+}
+
+/// Sets (or replaces) the adjustment of a pending-payment order (operators only). The
+/// adjustment as set.
+pub async fn set(db: &Db, ctx: Ctx, a: PriceAdjustment) -> AppResult<Adjustment> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            set_in(c, &ctx, &a.order_id, a.amount, &a.reason).await?;
+            of_order(&mut *c, &a.order_id)
+                .await?
+                .ok_or_else(|| AppError::internal("adjustment vanished after setting"))
+        })
+    })
+    .await
+}
+
+async fn set_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     order_id: &str,
     amount: Money,
     reason: &str,
 ) -> AppResult<()> {
-    ctx.actor.require_operator()?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::invalid(format!(
@@ -149,9 +173,17 @@ pub async fn set(
     .await
 }
 
-/// Removes the adjustment of a pending-payment order.
-pub async fn clear(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult<()> {
+/// Removes the adjustment of a pending-payment order (operators only); an order without one is
+/// `PC.0404`.
+pub async fn clear(db: &Db, ctx: Ctx, order_id: String) -> AppResult<()> {
     ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { clear_in(c, &ctx, &order_id).await })
+    })
+    .await
+}
+
+async fn clear_in(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult<()> {
     let pending: Option<i64> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
         .bind(order_id)
         .fetch_optional(&mut *c)

@@ -6,9 +6,9 @@
 use pc_domain::Money;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use crate::context::{Actor, Ctx};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 /// The vendor's `X-Language`: `zh_CN` (default) or `en_US`.
 pub fn english(x_language: Option<&str>) -> bool {
@@ -151,7 +151,7 @@ pub async fn resource_types(
 }
 
 /// A product with its prices and the names of its service and resource types.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Product {
     pub product_id: String,
     pub service_type_code: String,
@@ -343,12 +343,98 @@ impl ProductInput {
     }
 }
 
-/// Creates the product, or replaces an existing one's fields (operators only). The type codes
-/// must exist; the four rating keys must stay unique.
-pub async fn save_product(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> AppResult<()> {
-    if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
-        return Err(AppError::new(Code::AccessDenied));
+/// Creates the product, or replaces an existing one's fields (operators only; the console's
+/// form). The type codes must exist; the four rating keys must stay unique. The product as saved.
+pub async fn save_product(db: &Db, ctx: Ctx, p: ProductInput) -> AppResult<Product> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { save_product_in(c, &ctx, p).await })
+    })
+    .await
+}
+
+/// Creates a product (operators only); an existing `product_id` is `PC.0001` (it is changed with
+/// [`update_product`]). Otherwise as [`save_product`].
+pub async fn create_product(db: &Db, ctx: Ctx, p: ProductInput) -> AppResult<Product> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            if product(&mut *c, &p.product_id).await?.is_some() {
+                return Err(AppError::with(
+                    Code::AlreadyExists,
+                    format!("product {} exists; update it with PUT", p.product_id),
+                ));
+            }
+            save_product_in(c, &ctx, p).await
+        })
+    })
+    .await
+}
+
+/// Changes to an existing product: a field left `None` keeps its value; for an optional one,
+/// `Some(None)` clears it. The id never changes.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChange {
+    pub product_id: String,
+    pub service_type_code: Option<String>,
+    pub resource_type_code: Option<String>,
+    pub resource_spec: Option<String>,
+    pub region: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub spec_desc_zh: Option<String>,
+    pub spec_desc_en: Option<String>,
+    pub size_measure_id: Option<Option<i64>>,
+    pub month_price: Option<Option<Money>>,
+    pub year_price: Option<Option<Money>>,
+    pub hour_price: Option<Option<Money>>,
+    pub active: Option<bool>,
+}
+
+impl ProductChange {
+    /// The product after the change, as [`save_product`] takes it.
+    fn apply(self, p: Product) -> ProductInput {
+        let keep = |new: Option<String>, old: String| new.unwrap_or(old);
+        ProductInput {
+            product_id: p.product_id,
+            service_type_code: keep(self.service_type_code, p.service_type_code)
+                .trim()
+                .to_string(),
+            resource_type_code: keep(self.resource_type_code, p.resource_type_code)
+                .trim()
+                .to_string(),
+            resource_spec: keep(self.resource_spec, p.resource_spec),
+            region: keep(self.region, p.region),
+            name_zh: keep(self.name_zh, p.name_zh),
+            name_en: keep(self.name_en, p.name_en),
+            spec_desc_zh: keep(self.spec_desc_zh, p.spec_desc_zh),
+            spec_desc_en: keep(self.spec_desc_en, p.spec_desc_en),
+            size_measure_id: self.size_measure_id.unwrap_or(p.size_measure_id),
+            month_price: self.month_price.unwrap_or(p.month_price),
+            year_price: self.year_price.unwrap_or(p.year_price),
+            hour_price: self.hour_price.unwrap_or(p.hour_price),
+            active: self.active.unwrap_or(p.active),
+        }
     }
+}
+
+/// Changes an existing product (operators only): an unknown one is `PC.0404`; the changed
+/// product must pass the rules of [`save_product`]. The product as saved.
+pub async fn update_product(db: &Db, ctx: Ctx, ch: ProductChange) -> AppResult<Product> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            let existing = product(&mut *c, &ch.product_id).await?.ok_or_else(|| {
+                AppError::with(Code::NotFound, format!("product {}", ch.product_id))
+            })?;
+            save_product_in(c, &ctx, ch.apply(existing)).await
+        })
+    })
+    .await
+}
+
+/// [`save_product`] inside its transaction.
+async fn save_product_in(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> AppResult<Product> {
     p.validate()?;
     let rt: Option<String> =
         sqlx::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
@@ -408,15 +494,18 @@ pub async fn save_product(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> 
             }),
         },
     )
-    .await
+    .await?;
+    product(&mut *c, &p.product_id)
+        .await?
+        .ok_or_else(|| AppError::internal("product vanished after saving"))
 }
 
 // ----------------------------------------------------------------------------------------------
 // Service and resource types (operators)
 
-/// A cloud service type as an operator enters it. `code` follows the vendor's form
-/// `hws.service.type.<name>`.
-#[derive(Debug, Clone)]
+/// A cloud service type as an operator enters it (and, with its texts trimmed, as saved). `code`
+/// follows the vendor's form `hws.service.type.<name>`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ServiceTypeInput {
     pub code: String,
     pub name_zh: String,
@@ -425,8 +514,9 @@ pub struct ServiceTypeInput {
     pub sort_order: i64,
 }
 
-/// A resource type as an operator enters it: `hws.resource.type.<name>`, of one service type.
-#[derive(Debug, Clone)]
+/// A resource type as an operator enters it (and, with its texts trimmed, as saved):
+/// `hws.resource.type.<name>`, of one service type.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ResourceTypeInput {
     pub code: String,
     pub service_type_code: String,
@@ -454,13 +544,33 @@ fn check_code(field: &str, code: &str, prefix: &str) -> AppResult<()> {
 }
 
 /// Creates a service type or changes an existing one's names, abbreviation and order
-/// (operators only). Audited.
+/// (operators only). Audited. The type as saved.
 pub async fn save_service_type(
+    db: &Db,
+    ctx: Ctx,
+    t: ServiceTypeInput,
+) -> AppResult<ServiceTypeInput> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            save_service_type_in(c, &ctx, &t).await?;
+            Ok(ServiceTypeInput {
+                code: t.code,
+                name_zh: t.name_zh.trim().to_string(),
+                name_en: t.name_en.trim().to_string(),
+                abbreviation: t.abbreviation.trim().to_string(),
+                sort_order: t.sort_order,
+            })
+        })
+    })
+    .await
+}
+
+async fn save_service_type_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
-    t: ServiceTypeInput,
+    t: &ServiceTypeInput,
 ) -> AppResult<()> {
-    ctx.actor.require_operator()?;
     check_code("service_type_code", &t.code, "hws.service.type.")?;
     check_text("name_zh", &t.name_zh, 64, true)?;
     check_text("name_en", &t.name_en, 64, true)?;
@@ -492,12 +602,35 @@ pub async fn save_service_type(
 
 /// Creates a resource type or changes an existing one's names, descriptions and order
 /// (operators only). Its service type must exist and never changes once set (products name both).
+/// The type as saved.
 pub async fn save_resource_type(
+    db: &Db,
+    ctx: Ctx,
+    t: ResourceTypeInput,
+) -> AppResult<ResourceTypeInput> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            save_resource_type_in(c, &ctx, &t).await?;
+            Ok(ResourceTypeInput {
+                code: t.code,
+                service_type_code: t.service_type_code,
+                name_zh: t.name_zh.trim().to_string(),
+                name_en: t.name_en.trim().to_string(),
+                desc_zh: t.desc_zh.trim().to_string(),
+                desc_en: t.desc_en.trim().to_string(),
+                sort_order: t.sort_order,
+            })
+        })
+    })
+    .await
+}
+
+async fn save_resource_type_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
-    t: ResourceTypeInput,
+    t: &ResourceTypeInput,
 ) -> AppResult<()> {
-    ctx.actor.require_operator()?;
     check_code("resource_type_code", &t.code, "hws.resource.type.")?;
     check_text("name_zh", &t.name_zh, 64, true)?;
     check_text("name_en", &t.name_en, 64, true)?;

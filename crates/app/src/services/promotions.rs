@@ -16,7 +16,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog;
 use crate::services::orders::Grant;
-use crate::store::audit;
+use crate::store::{audit, Db};
 
 /// The prefix of every promotion id (partner discounts' ids start `pd`), so a form that names
 /// a discount by id alone can tell which kind it is.
@@ -64,8 +64,15 @@ pub struct NewPromotion {
 pub const MAX_NAME_CHARS: usize = 64;
 
 /// Creates a promotion (operators only). Returns its id.
-pub async fn create(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
+pub async fn create(db: &Db, ctx: Ctx, p: NewPromotion) -> AppResult<String> {
     ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { create_in(c, &ctx, p).await })
+    })
+    .await
+}
+
+async fn create_in(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
     let name = p.name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(format!(
@@ -116,8 +123,15 @@ pub async fn create(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppRes
 }
 
 /// Revokes a promotion (operators only); revoking twice or an unknown id is `PC.0404`.
-pub async fn revoke(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> {
+pub async fn revoke(db: &Db, ctx: Ctx, id: String) -> AppResult<()> {
     ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { revoke_in(c, &ctx, &id).await })
+    })
+    .await
+}
+
+async fn revoke_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> {
     let n =
         sqlx::query("UPDATE promotions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ctx.now_ms)

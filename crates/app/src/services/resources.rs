@@ -371,7 +371,7 @@ async fn renew_resources(
     }
     sqlx::query("SAVEPOINT renew_pay").execute(&mut *c).await?;
     let req = orders::PayRequest::parse(placed.order_id.clone(), "NO", "NO", None, None)?;
-    let paid = match orders::pay(c, ctx, customer_id, &req).await {
+    let paid = match orders::pay_in(c, ctx, customer_id, &req).await {
         Ok(_) => true,
         Err(e) if e.code == Code::InsufficientBalance => {
             sqlx::query("ROLLBACK TO SAVEPOINT renew_pay")

@@ -53,11 +53,7 @@ pub fn item(product: &str, period: PeriodType, n: i64, count: i64, size: Option<
 
 /// The customer places an order; returns (order id, amount).
 pub async fn place(app: &TestApp, customer_id: &str, items: Vec<Item>) -> (String, Money) {
-    let ctx = cust_ctx(app, customer_id);
-    let cid = customer_id.to_string();
-    let p = app
-        .db
-        .write(move |c| Box::pin(async move { orders::place_order(c, &ctx, &cid, items).await }))
+    let p = orders::place_order(&app.db, cust_ctx(app, customer_id), items)
         .await
         .unwrap();
     (p.order_id, p.amount)

@@ -6,11 +6,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::identity::Principal;
 use pc_app::services::{catalog, orders};
-use pc_app::{AppError, Code};
+use pc_app::AppError;
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
-use pc_domain::orders::{DiscountKind, PeriodType, RATING_DISCOUNT_PARTNER};
+use pc_domain::orders::{DiscountKind, RATING_DISCOUNT_PARTNER};
 use pc_domain::Money;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -253,82 +252,23 @@ async fn list_rate_on_period_detail(
         return Err(AppError::invalid("project_id is required").into());
     }
     let infos = req.product_infos.unwrap_or_default();
-    if infos.is_empty() {
-        return Err(AppError::invalid("product_infos is required").into());
-    }
-    if infos.len() > orders::MAX_LINES {
-        return Err(AppError::invalid(format!(
-            "product_infos has at most {} items",
-            orders::MAX_LINES
-        ))
-        .into());
-    }
-    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
-    let mut priced = Vec::with_capacity(infos.len());
-    let mut ids: Vec<String> = Vec::with_capacity(infos.len());
-    for p in &infos {
-        if p.id.trim().is_empty() || ids.contains(&p.id) {
-            return Err(
-                AppError::invalid("each product_infos[].id must be present and unique").into(),
-            );
-        }
-        ids.push(p.id.clone());
-        let period = PeriodType::from_code(p.period_type)
-            .filter(|t| matches!(t, PeriodType::Month | PeriodType::Year))
-            .ok_or_else(|| AppError::invalid("period_type must be 2 (month) or 3 (year)"))?;
-        let product = catalog::find_product(
-            &mut *conn,
-            &p.cloud_service_type,
-            &p.resource_type,
-            &p.resource_spec,
-            &p.region,
-        )
-        .await?
-        .ok_or_else(|| {
-            AppError::with(
-                pc_app::Code::ProductNotFound,
-                format!("product_infos id {}", p.id),
-            )
-        })?;
-        if product.is_linear()
-            && p.size_measure_id
-                .is_some_and(|m| Some(m) != product.size_measure_id)
-        {
-            return Err(AppError::invalid(format!(
-                "size_measure_id of {} must be {}",
-                p.id,
-                product.size_measure_id.unwrap_or_default()
-            ))
-            .into());
-        }
-        let item = orders::Item {
-            product_id: product.product_id.clone(),
-            period,
+    let ids: Vec<String> = infos.iter().map(|p| p.id.clone()).collect();
+    let lines = infos
+        .into_iter()
+        .map(|p| orders::RatingLine {
+            id: p.id,
+            cloud_service_type: p.cloud_service_type,
+            resource_type: p.resource_type,
+            resource_spec: p.resource_spec,
+            region: p.region,
+            resource_size: p.resource_size,
+            size_measure_id: p.size_measure_id,
+            period_type: p.period_type,
             period_num: p.period_num,
             subscription_num: p.subscription_num,
-            resource_size: p.resource_size,
-        };
-        let official = orders::price(&product, &item)?;
-        priced.push(orders::PricedItem {
-            item,
-            product,
-            official,
-        });
-    }
-    let customer = match &caller.principal {
-        Principal::Customer { customer_id } => Some(customer_id.as_str()),
-        Principal::Partner { .. } => None,
-        // Refused before any vendor handler (`auth::vendor_principals`); refused here again so
-        // that the rule does not hang on the router alone.
-        Principal::Operator { .. } => {
-            return Err(AppError::with(
-                Code::NotAllowed,
-                "This operation is for partners and customers.",
-            )
-            .into())
-        }
-    };
-    let quote = orders::quote_priced(&mut conn, customer, priced, st.now_ms()).await?;
+        })
+        .collect();
+    let quote = orders::rate(st.db.read(), &caller.ctx(), lines).await?;
     let official_results = quote
         .items
         .iter()

@@ -17,7 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::english;
-use super::{idempotent_write, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -687,29 +687,24 @@ async fn pay_orders(
     caller: Caller,
     VendorJson(req): VendorJson<PayCustomerOrderV3Req>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
-    let pay = orders::PayRequest::parse(
-        req.order_id.unwrap_or_default(),
-        req.use_coupon.as_deref().unwrap_or(""),
-        req.use_discount.as_deref().unwrap_or(""),
-        req.coupon_infos.map(|v| {
+    let pay = orders::PayOrder {
+        order_id: req.order_id.unwrap_or_default(),
+        use_coupon: req.use_coupon.unwrap_or_default(),
+        use_discount: req.use_discount.unwrap_or_default(),
+        coupons: req.coupon_infos.map(|v| {
             v.into_iter()
                 .map(|c| orders::CouponRef {
                     id: c.id,
-                    pay_type: c.r#type,
+                    pay_type: Some(c.r#type),
                 })
                 .collect()
         }),
-        req.discount_infos
+        discounts: req
+            .discount_infos
             .map(|v| v.into_iter().map(|d| (d.id, d.r#type)).collect()),
-    )?;
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            orders::pay(c, &ctx, &customer_id, &pay).await?;
-            Ok(EmptyResponse {})
-        })
-    })
-    .await
+    };
+    orders::pay(&st.db, caller.ctx(), pay).await?;
+    ok_json(&EmptyResponse {})
 }
 
 const PAY_ORDERS: Operation = Operation {
@@ -737,15 +732,9 @@ async fn cancel_customer_order(
     caller: Caller,
     VendorJson(req): VendorJson<CancelCustomerOrderReq>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?.to_string();
     let order_id = req.order_id.unwrap_or_default();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            orders::cancel(c, &ctx, &customer_id, &order_id).await?;
-            Ok(EmptyResponse {})
-        })
-    })
-    .await
+    orders::cancel(&st.db, caller.ctx(), order_id).await?;
+    ok_json(&EmptyResponse {})
 }
 
 const CANCEL_CUSTOMER_ORDER: Operation = Operation {

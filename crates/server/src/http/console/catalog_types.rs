@@ -123,22 +123,18 @@ impl TypeForm {
     }
 }
 
-/// Saves through `save`, then back to the page (or the page with the refusal).
-async fn submit<F>(st: AppState, c: Console, f: &TypeForm, save: F) -> Page
-where
-    F: for<'c> FnOnce(
-            &'c mut pc_app::store::AnyConnection,
-            pc_app::Ctx,
-        ) -> pc_app::store::BoxFut<'c, pc_app::AppResult<()>>
-        + Send
-        + 'static,
-{
+/// Refuses anyone but an operator, and a form without its CSRF token.
+#[allow(clippy::result_large_err)]
+fn guard(c: &Console, f: &TypeForm) -> Result<(), axum::response::Response> {
     c.require(&[Role::Operator])?;
-    c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
-    match st.db.write(move |conn| save(conn, ctx)).await {
+    c.check_csrf(&f.csrf)
+}
+
+/// Back to the page after a save, or the page with the refusal.
+async fn done(st: &AppState, c: &Console, res: Result<(), AppError>) -> Page {
+    match res {
         Ok(()) => Ok(Redirect::to("/console/catalog/types").into_response()),
-        Err(e) => view(&st, &c, Some(e)).await,
+        Err(e) => view(st, c, Some(e)).await,
     }
 }
 
@@ -158,10 +154,9 @@ async fn service_type_submit(
         abbreviation: f.abbreviation.clone(),
         sort_order: order,
     };
-    submit(st, c, &f, move |conn, ctx| {
-        Box::pin(async move { catalog::save_service_type(conn, &ctx, input).await })
-    })
-    .await
+    guard(&c, &f)?;
+    let res = catalog::save_service_type(&st.db, c.ctx(), input).await;
+    done(&st, &c, res.map(drop)).await
 }
 
 async fn resource_type_submit(
@@ -182,8 +177,7 @@ async fn resource_type_submit(
         desc_en: f.desc_en.clone(),
         sort_order: order,
     };
-    submit(st, c, &f, move |conn, ctx| {
-        Box::pin(async move { catalog::save_resource_type(conn, &ctx, input).await })
-    })
-    .await
+    guard(&c, &f)?;
+    let res = catalog::save_resource_type(&st.db, c.ctx(), input).await;
+    done(&st, &c, res.map(drop)).await
 }

@@ -19,7 +19,7 @@ use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::catalog;
 use pc_app::services::customers::{self, SubCustomerQuery};
-use pc_app::services::orders::{self, DiscountQuery};
+use pc_app::services::orders::{self, DiscountGrant, DiscountQuery};
 use pc_app::AppError;
 use pc_domain::orders::Ratio;
 use pc_domain::party::Role;
@@ -267,32 +267,19 @@ struct GrantForm {
 async fn grant_submit(State(st): State<AppState>, c: Console, Form(f): Form<GrantForm>) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let customer_id = f.customer_id.trim().to_string();
-    let product_id = Some(f.product_id.trim().to_string()).filter(|p| !p.is_empty());
-    let ctx = c.ctx();
     let res = match form_ratio(c.lang, &f.ratio) {
-        Ok(r) => {
-            st.db
-                .write(move |conn| {
-                    Box::pin(async move {
-                        orders::grant_discount(
-                            conn,
-                            &ctx,
-                            &pid,
-                            &customer_id,
-                            product_id.as_deref(),
-                            r,
-                        )
-                        .await
-                    })
-                })
-                .await
+        Ok(ratio) => {
+            let g = DiscountGrant {
+                customer_id: f.customer_id,
+                product_id: Some(f.product_id),
+                ratio,
+            };
+            orders::grant_discount(&st.db, c.ctx(), g).await.map(drop)
         }
         Err(e) => Err(e),
     };
     match res {
-        Ok(_) => Ok(Redirect::to("/console/discounts").into_response()),
+        Ok(()) => Ok(Redirect::to("/console/discounts").into_response()),
         Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
     }
 }
@@ -305,16 +292,8 @@ async fn revoke_submit(
 ) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| {
-            Box::pin(async move { orders::revoke_discount(conn, &ctx, &pid, &id).await })
-        })
-        .await;
-    match res {
-        Ok(()) => Ok(Redirect::to("/console/discounts").into_response()),
+    match orders::revoke_discount(&st.db, c.ctx(), id).await {
+        Ok(_) => Ok(Redirect::to("/console/discounts").into_response()),
         Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
     }
 }
@@ -330,15 +309,10 @@ struct FloorForm {
 async fn floor_submit(State(st): State<AppState>, c: Console, Form(f): Form<FloorForm>) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
     let res = match form_ratio(c.lang, &f.ratio) {
-        Ok(r) => {
-            st.db
-                .write(move |conn| {
-                    Box::pin(async move { orders::set_discount_floor(conn, &ctx, r).await })
-                })
-                .await
-        }
+        Ok(r) => orders::set_discount_floor(&st.db, c.ctx(), r)
+            .await
+            .map(drop),
         Err(e) => Err(e),
     };
     match res {

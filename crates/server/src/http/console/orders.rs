@@ -20,9 +20,10 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::adjustments::{self, PriceAdjustment};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
-use pc_app::services::{adjustments, refunds};
+use pc_app::services::refunds;
 use pc_app::AppError;
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
@@ -221,17 +222,8 @@ async fn order_submit(State(st): State<AppState>, c: Console, Form(f): Form<Item
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let item = f.item();
-    let ctx = c.ctx();
-    let res = match item {
-        Ok(item) => {
-            st.db
-                .write(move |conn| {
-                    Box::pin(async move { orders::place_order(conn, &ctx, &cid, vec![item]).await })
-                })
-                .await
-        }
+    let res = match f.item() {
+        Ok(item) => orders::place_order(&st.db, c.ctx(), vec![item]).await,
         Err(e) => Err(e),
     };
     match res {
@@ -408,13 +400,8 @@ async fn product_submit(
         Ok(i) => i,
         Err(e) => return product_view(&c, &f, Some(e), StatusCode::BAD_REQUEST).await,
     };
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { catalog::save_product(conn, &ctx, input).await }))
-        .await;
-    match res {
-        Ok(()) => Ok(Redirect::to("/console/catalog").into_response()),
+    match catalog::save_product(&st.db, c.ctx(), input).await {
+        Ok(_) => Ok(Redirect::to("/console/catalog").into_response()),
         Err(e) => {
             let s = status_of(&e);
             product_view(&c, &f, Some(e), s).await
@@ -659,23 +646,17 @@ async fn adjust_submit(
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
-    let oid = id.clone();
     let res = if f.clear == "1" {
-        st.db
-            .write(move |conn| Box::pin(async move { adjustments::clear(conn, &ctx, &oid).await }))
-            .await
+        adjustments::clear(&st.db, c.ctx(), id.clone()).await
     } else {
         match Money::parse(f.amount.trim()) {
             Ok(amount) => {
-                let reason = f.reason.clone();
-                st.db
-                    .write(move |conn| {
-                        Box::pin(async move {
-                            adjustments::set(conn, &ctx, &oid, amount, &reason).await
-                        })
-                    })
-                    .await
+                let a = PriceAdjustment {
+                    order_id: id.clone(),
+                    amount,
+                    reason: f.reason,
+                };
+                adjustments::set(&st.db, c.ctx(), a).await.map(drop)
             }
             Err(_) => Err(AppError::invalid(
                 "amount must be an amount in yuan, e.g. 10.50",
@@ -699,15 +680,8 @@ async fn cancel_submit(
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let ctx = c.ctx();
-    let oid = id.clone();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { orders::cancel(conn, &ctx, &cid, &oid).await }))
-        .await;
-    match res {
-        Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
+    match orders::cancel(&st.db, c.ctx(), id.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
         Err(e) => {
             let s = status_of(&e);
             order_view(&st, &c, &id, Some(e), s, None).await

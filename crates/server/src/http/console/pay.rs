@@ -26,7 +26,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use pc_app::services::coupons::Coupon;
-use pc_app::services::orders::{self, CouponRef, Order, OrderDiscount, Viewer};
+use pc_app::services::orders::{self, Order, OrderDiscount};
 use pc_app::services::{customers, redirects};
 use pc_app::store::ledger;
 use pc_app::{AppError, Code};
@@ -50,15 +50,6 @@ pub(super) struct PayState {
     pub coupons: Vec<String>,
     pub discount: String,
     pub insufficient: bool,
-}
-
-/// The pay type a coupon is named with: a cash coupon (4) as 302, a voucher as 301. An id that is
-/// not among the usable coupons is named as a voucher and refused by `orders::pay` (`PC.1103`).
-fn pay_type(usable: &[Coupon], id: &str) -> i64 {
-    match usable.iter().find(|k| k.id == id) {
-        Some(k) if k.coupon_type == 4 => orders::PAY_TYPE_CASH_COUPON,
-        _ => orders::PAY_TYPE_VOUCHER,
-    }
 }
 
 fn coupon_type_label(lang: Lang, coupon_type: i64) -> &'static str {
@@ -274,55 +265,15 @@ pub(super) async fn pay_submit(
         )
         .await;
     }
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    // Only to name each coupon with its pay type: an order that is not the customer's lists
-    // nothing here, and `orders::pay` then answers it with its own code.
-    let usable = orders::order_coupons(st.db.read(), &cid, &id, c.now_ms)
-        .await
-        .unwrap_or_default();
-    let refs: Vec<CouponRef> = state
-        .coupons
-        .iter()
-        .map(|k| CouponRef {
-            id: k.clone(),
-            pay_type: pay_type(&usable, k),
-        })
-        .collect();
-    let discount = state.discount.clone();
-    let req = orders::PayRequest::parse(
-        id.clone(),
-        if refs.is_empty() { "NO" } else { "YES" },
-        if discount.is_empty() { "NO" } else { "YES" },
-        Some(refs),
-        (!discount.is_empty()).then(|| {
-            let kind = orders::discount_kind_of(&id, &discount);
-            vec![(discount, kind.pay_type())]
-        }),
-    );
-    let ctx = c.ctx();
-    let pay_cid = cid.clone();
-    let res = match req {
-        Ok(req) => {
-            st.db
-                .write(move |conn| {
-                    Box::pin(async move { orders::pay(conn, &ctx, &pay_cid, &req).await })
-                })
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match res {
+    let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));
+    match orders::pay(&st.db, c.ctx(), req).await {
         Ok(paid) => {
-            let order = orders::order_detail(st.db.read(), Viewer::Customer(&cid), &paid.order_id)
-                .await
-                .map_err(|e| internal(lang, e))?
-                .order;
-            let urls = redirects::for_orders_of(st.db.read(), &order.partner_id)
+            let urls = redirects::for_orders_of(st.db.read(), &paid.partner_id)
                 .await
                 .map_err(|e| internal(lang, e))?;
             let to = urls
-                .paid_link(&order.order_id)
-                .unwrap_or_else(|| format!("/console/orders/{}", enc(&order.order_id)));
+                .paid_link(&paid.order_id)
+                .unwrap_or_else(|| format!("/console/orders/{}", enc(&paid.order_id)));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) => {

@@ -142,12 +142,7 @@ async fn create_submit(State(st): State<AppState>, c: Console, Form(f): Form<Cre
         Ok(p) => p,
         Err(e) => return view(&st, &c, Some(e)).await,
     };
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { promotions::create(conn, &ctx, p).await }))
-        .await;
-    match res {
+    match promotions::create(&st.db, c.ctx(), p).await {
         Ok(_) => Ok(Redirect::to("/console/promotions").into_response()),
         Err(e) => view(&st, &c, Some(e)).await,
     }
@@ -161,12 +156,7 @@ async fn revoke_submit(
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let ctx = c.ctx();
-    let res = st
-        .db
-        .write(move |conn| Box::pin(async move { promotions::revoke(conn, &ctx, &id).await }))
-        .await;
-    match res {
+    match promotions::revoke(&st.db, c.ctx(), id).await {
         Ok(()) => Ok(Redirect::to("/console/promotions").into_response()),
         Err(e) => view(&st, &c, Some(e)).await,
     }

@@ -13,15 +13,15 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use pc_app::services::catalog::{self, Product, ProductInput};
-use pc_app::{AppError, Code};
+use pc_app::services::catalog::{self, Product, ProductChange, ProductInput};
+use pc_app::AppError;
 use pc_domain::Money;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{double_option, flag, page, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
-use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
+use crate::http::bss::{ok_json, schema, Operation};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -177,50 +177,11 @@ fn money(field: &str, d: Option<&Decimal>) -> Result<Option<Money>, ApiError> {
     .transpose()
 }
 
-/// Saves `input` after checking that the product does (`update`) or does not yet exist, in one
-/// transaction with the write; answers the product as saved.
-async fn save(
-    st: &AppState,
-    caller: &Caller,
-    update: bool,
-    input: impl FnOnce(Option<Product>) -> Result<ProductInput, AppError> + Send + 'static,
-    product_id: String,
-) -> Result<Response, ApiError> {
-    caller.operator_id()?;
-    idempotent_write(st, caller, move |c, ctx| {
-        Box::pin(async move {
-            let existing = catalog::product(&mut *c, &product_id).await?;
-            match (&existing, update) {
-                (Some(_), false) => {
-                    return Err(AppError::with(
-                        Code::AlreadyExists,
-                        format!("product {product_id} exists; update it with PUT"),
-                    ))
-                }
-                (None, true) => {
-                    return Err(AppError::with(
-                        Code::NotFound,
-                        format!("product {product_id}"),
-                    ))
-                }
-                _ => {}
-            }
-            catalog::save_product(c, &ctx, input(existing)?).await?;
-            let saved = catalog::product(&mut *c, &product_id)
-                .await?
-                .ok_or_else(|| AppError::internal("product vanished after saving"))?;
-            Ok(NativeProduct::from(saved))
-        })
-    })
-    .await
-}
-
 async fn create_product(
     State(st): State<AppState>,
     caller: Caller,
     VendorJson(req): VendorJson<CreateProductReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     let input = ProductInput {
         product_id: req.product_id.trim().to_string(),
         service_type_code: req.service_type_code.trim().to_string(),
@@ -237,8 +198,8 @@ async fn create_product(
         hour_price: money("hour_price", req.hour_price.as_ref())?,
         active: req.active.unwrap_or(true),
     };
-    let id = input.product_id.clone();
-    save(&st, &caller, false, move |_| Ok(input), id).await
+    let saved = catalog::create_product(&st.db, caller.ctx(), input).await?;
+    ok_json(&NativeProduct::from(saved))
 }
 
 const CREATE_PRODUCT: Operation = Operation {
@@ -288,46 +249,27 @@ async fn update_product(
     Path(product_id): Path<String>,
     VendorJson(req): VendorJson<UpdateProductReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     // Amounts are parsed before the transaction so a bad one writes nothing and names its field.
-    let month = req
-        .month_price
-        .map(|v| money("month_price", v.as_ref()))
-        .transpose()?;
-    let year = req
-        .year_price
-        .map(|v| money("year_price", v.as_ref()))
-        .transpose()?;
-    let hour = req
-        .hour_price
-        .map(|v| money("hour_price", v.as_ref()))
-        .transpose()?;
-    let id = product_id.clone();
-    let input = move |existing: Option<Product>| {
-        let p = existing.ok_or_else(|| AppError::new(Code::NotFound))?;
-        let keep = |new: Option<String>, old: String| new.unwrap_or(old);
-        Ok(ProductInput {
-            product_id: p.product_id,
-            service_type_code: keep(req.service_type_code, p.service_type_code)
-                .trim()
-                .to_string(),
-            resource_type_code: keep(req.resource_type_code, p.resource_type_code)
-                .trim()
-                .to_string(),
-            resource_spec: keep(req.resource_spec, p.resource_spec),
-            region: keep(req.region, p.region),
-            name_zh: keep(req.name_zh, p.name_zh),
-            name_en: keep(req.name_en, p.name_en),
-            spec_desc_zh: keep(req.spec_desc_zh, p.spec_desc_zh),
-            spec_desc_en: keep(req.spec_desc_en, p.spec_desc_en),
-            size_measure_id: req.size_measure_id.unwrap_or(p.size_measure_id),
-            month_price: month.unwrap_or(p.month_price),
-            year_price: year.unwrap_or(p.year_price),
-            hour_price: hour.unwrap_or(p.hour_price),
-            active: req.active.unwrap_or(p.active),
-        })
+    let price =
+        |field: &str, v: Option<Option<Decimal>>| v.map(|v| money(field, v.as_ref())).transpose();
+    let change = ProductChange {
+        month_price: price("month_price", req.month_price)?,
+        year_price: price("year_price", req.year_price)?,
+        hour_price: price("hour_price", req.hour_price)?,
+        product_id,
+        service_type_code: req.service_type_code,
+        resource_type_code: req.resource_type_code,
+        resource_spec: req.resource_spec,
+        region: req.region,
+        name_zh: req.name_zh,
+        name_en: req.name_en,
+        spec_desc_zh: req.spec_desc_zh,
+        spec_desc_en: req.spec_desc_en,
+        size_measure_id: req.size_measure_id,
+        active: req.active,
     };
-    save(&st, &caller, true, input, id).await
+    let saved = catalog::update_product(&st.db, caller.ctx(), change).await?;
+    ok_json(&NativeProduct::from(saved))
 }
 
 const UPDATE_PRODUCT: Operation = Operation {
@@ -370,7 +312,6 @@ async fn put_service_type(
     Path(code): Path<String>,
     VendorJson(req): VendorJson<PutServiceTypeReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     let t = catalog::ServiceTypeInput {
         code: code.trim().to_string(),
         name_zh: req.name_zh,
@@ -378,19 +319,14 @@ async fn put_service_type(
         abbreviation: req.abbreviation,
         sort_order: req.sort_order.unwrap_or(100),
     };
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            catalog::save_service_type(c, &ctx, t.clone()).await?;
-            Ok(NativeServiceType {
-                service_type_code: t.code,
-                name_zh: t.name_zh.trim().to_string(),
-                name_en: t.name_en.trim().to_string(),
-                abbreviation: t.abbreviation.trim().to_string(),
-                sort_order: t.sort_order,
-            })
-        })
+    let t = catalog::save_service_type(&st.db, caller.ctx(), t).await?;
+    ok_json(&NativeServiceType {
+        service_type_code: t.code,
+        name_zh: t.name_zh,
+        name_en: t.name_en,
+        abbreviation: t.abbreviation,
+        sort_order: t.sort_order,
     })
-    .await
 }
 
 pub const PUT_SERVICE_TYPE: Operation = Operation {
@@ -433,7 +369,6 @@ async fn put_resource_type(
     Path(code): Path<String>,
     VendorJson(req): VendorJson<PutResourceTypeReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     let t = catalog::ResourceTypeInput {
         code: code.trim().to_string(),
         service_type_code: req.service_type_code.trim().to_string(),
@@ -443,21 +378,16 @@ async fn put_resource_type(
         desc_en: req.desc_en.unwrap_or_default(),
         sort_order: req.sort_order.unwrap_or(100),
     };
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            catalog::save_resource_type(c, &ctx, t.clone()).await?;
-            Ok(NativeResourceType {
-                resource_type_code: t.code,
-                service_type_code: t.service_type_code,
-                name_zh: t.name_zh.trim().to_string(),
-                name_en: t.name_en.trim().to_string(),
-                desc_zh: t.desc_zh.trim().to_string(),
-                desc_en: t.desc_en.trim().to_string(),
-                sort_order: t.sort_order,
-            })
-        })
+    let t = catalog::save_resource_type(&st.db, caller.ctx(), t).await?;
+    ok_json(&NativeResourceType {
+        resource_type_code: t.code,
+        service_type_code: t.service_type_code,
+        name_zh: t.name_zh,
+        name_en: t.name_en,
+        desc_zh: t.desc_zh,
+        desc_en: t.desc_en,
+        sort_order: t.sort_order,
     })
-    .await
 }
 
 pub const PUT_RESOURCE_TYPE: Operation = Operation {

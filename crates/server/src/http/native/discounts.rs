@@ -15,15 +15,14 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use pc_app::services::orders::{self, DiscountQuery, GrantRow};
-use pc_app::AppError;
+use pc_app::services::orders::{self, DiscountGrant, DiscountQuery, GrantRow};
 use pc_domain::timefmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{flag, page, ratio, ratio_number, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
-use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
+use crate::http::bss::{ok_json, schema, Operation};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -135,31 +134,13 @@ async fn grant_discount(
     caller: Caller,
     VendorJson(req): VendorJson<GrantDiscountReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    let r = ratio("discount_ratio", &req.discount_ratio)?;
-    let customer_id = req.customer_id.trim().to_string();
-    if customer_id.is_empty() {
-        return Err(AppError::invalid("customer_id is required").into());
-    }
-    let product_id = nonempty(req.product_id);
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let id = orders::grant_discount(
-                c,
-                &ctx,
-                &partner_id,
-                &customer_id,
-                product_id.as_deref(),
-                r,
-            )
-            .await?;
-            let row = orders::find_discount(&mut *c, &partner_id, &id)
-                .await?
-                .ok_or_else(|| AppError::internal("discount vanished after granting"))?;
-            Ok(PartnerDiscount::from(row))
-        })
-    })
-    .await
+    let g = DiscountGrant {
+        customer_id: req.customer_id,
+        product_id: req.product_id,
+        ratio: ratio("discount_ratio", &req.discount_ratio)?,
+    };
+    let row = orders::grant_discount(&st.db, caller.ctx(), g).await?;
+    ok_json(&PartnerDiscount::from(row))
 }
 
 const GRANT_DISCOUNT: Operation = Operation {
@@ -187,17 +168,11 @@ async fn revoke_discount(
     caller: Caller,
     Path(discount_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            orders::revoke_discount(c, &ctx, &partner_id, &discount_id).await?;
-            Ok(RevokeDiscountResponse {
-                discount_id,
-                revoke_time: timefmt::format_utc(ctx.now_ms),
-            })
-        })
+    let r = orders::revoke_discount(&st.db, caller.ctx(), discount_id).await?;
+    ok_json(&RevokeDiscountResponse {
+        discount_id: r.discount_id,
+        revoke_time: timefmt::format_utc(r.revoked_at),
     })
-    .await
 }
 
 const REVOKE_DISCOUNT: Operation = Operation {

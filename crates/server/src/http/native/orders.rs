@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use pc_app::services::orders::{self, Item, Viewer};
+use pc_app::services::orders::{self, Item, OrderFor, Viewer};
 use pc_app::AppError;
 use pc_domain::orders::PeriodType;
 use pc_domain::{timefmt, Money};
@@ -25,7 +25,7 @@ use super::{ratio, ratio_number, Decimal};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::bss::catalog::english;
 use crate::http::bss::orders::{order_v3, CustomerOrderV3, OrderFilters};
-use crate::http::bss::{idempotent_write, ok_json, schema, Operation};
+use crate::http::bss::{ok_json, schema, Operation};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -134,17 +134,11 @@ async fn update_discount_floor(
     caller: Caller,
     VendorJson(req): VendorJson<UpdateDiscountFloorReq>,
 ) -> Result<Response, ApiError> {
-    caller.operator_id()?;
     let floor = ratio("discount_floor", &req.discount_floor)?;
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            orders::set_discount_floor(c, &ctx, floor).await?;
-            Ok(DiscountFloor {
-                discount_floor: ratio_number(floor),
-            })
-        })
+    let floor = orders::set_discount_floor(&st.db, caller.ctx(), floor).await?;
+    ok_json(&DiscountFloor {
+        discount_floor: ratio_number(floor),
     })
-    .await
 }
 
 const UPDATE_DISCOUNT_FLOOR: Operation = Operation {
@@ -205,11 +199,6 @@ async fn create_customer_order(
     caller: Caller,
     VendorJson(req): VendorJson<CreateCustomerOrderReq>,
 ) -> Result<Response, ApiError> {
-    caller.partner_id()?;
-    let customer_id = req.customer_id.trim().to_string();
-    if customer_id.is_empty() {
-        return Err(AppError::invalid("customer_id is required").into());
-    }
     let items = req
         .product_infos
         .into_iter()
@@ -231,17 +220,16 @@ async fn create_customer_order(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let placed = orders::place_order(c, &ctx, &customer_id, items).await?;
-            Ok(CreateCustomerOrderResponse {
-                order_id: placed.order_id,
-                amount: placed.amount,
-                payment_deadline: timefmt::format_utc(placed.payment_deadline),
-            })
-        })
+    let o = OrderFor {
+        customer_id: req.customer_id,
+        items,
+    };
+    let placed = orders::place_order_for(&st.db, caller.ctx(), o).await?;
+    ok_json(&CreateCustomerOrderResponse {
+        order_id: placed.order_id,
+        amount: placed.amount,
+        payment_deadline: timefmt::format_utc(placed.payment_deadline),
     })
-    .await
 }
 
 const CREATE_CUSTOMER_ORDER: Operation = Operation {

@@ -1,0 +1,282 @@
+//! Partner-granted discounts and the operator's floor under them.
+
+use pc_domain::ids::random_hex;
+use pc_domain::orders::{self as rules, Ratio};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::catalog::{self};
+use crate::services::partners;
+use crate::store::{audit, Db};
+
+use super::{customer_partner, grant_of, Grant, DISCOUNT_FLOOR_KEY};
+
+/// The operator's lowest discount ratio a partner may grant.
+pub async fn discount_floor<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+) -> AppResult<Ratio> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(DISCOUNT_FLOOR_KEY)
+        .fetch_optional(exec)
+        .await?;
+    v.and_then(|s| s.parse().ok())
+        .and_then(Ratio::from_bp)
+        .or_else(|| Ratio::from_bp(rules::DEFAULT_DISCOUNT_FLOOR_BP))
+        .ok_or_else(|| AppError::internal("bad discount floor"))
+}
+
+/// Sets the lowest ratio partners may grant (operators only; discounts already granted stay in
+/// force). The floor as set.
+pub async fn set_discount_floor(db: &Db, ctx: Ctx, floor: Ratio) -> AppResult<Ratio> {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            set_discount_floor_in(c, &ctx, floor).await?;
+            Ok(floor)
+        })
+    })
+    .await
+}
+
+async fn set_discount_floor_in(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+    )
+    .bind(DISCOUNT_FLOOR_KEY)
+    .bind(floor.bp().to_string())
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.set_discount_floor",
+            target_kind: "setting",
+            target_id: DISCOUNT_FLOOR_KEY,
+            transfer_ids: &[],
+            detail: serde_json::json!({"ratio": floor.to_string()}),
+        },
+    )
+    .await
+}
+
+/// A discount the acting partner grants one of its customers.
+#[derive(Debug, Clone)]
+pub struct DiscountGrant {
+    pub customer_id: String,
+    /// One product; `None` (or empty): every product.
+    pub product_id: Option<String>,
+    pub ratio: Ratio,
+}
+
+/// The acting partner grants one of its own customers (associated with it now) a discount on one
+/// product or every product, not below the operator's floor. No customer id is `CBC.0100`;
+/// another partner's customer `CBC.99000035`; an unknown product `PC.1101`; below the floor
+/// `PC.1102`. The discount as listed.
+pub async fn grant_discount(db: &Db, ctx: Ctx, g: DiscountGrant) -> AppResult<GrantRow> {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    let customer_id = g.customer_id.trim().to_string();
+    if customer_id.is_empty() {
+        return Err(AppError::invalid("customer_id is required"));
+    }
+    let product_id = g
+        .product_id
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            let id = grant_discount_in(
+                c,
+                &ctx,
+                &partner_id,
+                &customer_id,
+                product_id.as_deref(),
+                g.ratio,
+            )
+            .await?;
+            find_discount(&mut *c, &partner_id, &id)
+                .await?
+                .ok_or_else(|| AppError::internal("discount vanished after granting"))
+        })
+    })
+    .await
+}
+
+async fn grant_discount_in(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    partner_id: &str,
+    customer_id: &str,
+    product_id: Option<&str>,
+    ratio: Ratio,
+) -> AppResult<String> {
+    let p = partners::get(&mut *c, partner_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    match customer_partner(&mut *c, customer_id).await? {
+        Some((cp, _)) if cp.id == p.id => {}
+        _ => return Err(AppError::new(Code::NotSubCustomer)),
+    }
+    if let Some(pid) = product_id {
+        catalog::product(&mut *c, pid)
+            .await?
+            .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.to_string()))?;
+    }
+    let floor = discount_floor(&mut *c).await?;
+    if ratio < floor {
+        return Err(AppError::with(
+            Code::DiscountBelowFloor,
+            format!("the lowest ratio is {floor}"),
+        ));
+    }
+    let id = format!("pd{}", random_hex(12));
+    sqlx::query(
+        "INSERT INTO partner_discounts (id, root_id, partner_id, customer_id, product_id, ratio_bp, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(&p.root_id)
+    .bind(&p.id)
+    .bind(customer_id)
+    .bind(product_id.map(str::to_string))
+    .bind(ratio.bp())
+    .bind(ctx.actor.id())
+    .bind(ctx.now_ms)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "orders.grant_discount",
+            target_kind: "customer",
+            target_id: customer_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"discount_id": id, "product_id": product_id, "ratio": ratio.to_string()}),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// What a revocation did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevokedDiscount {
+    /// As the request named it.
+    pub discount_id: String,
+    pub revoked_at: i64,
+}
+
+/// The acting partner revokes one of its discounts: it stops applying to quotes and payments at
+/// once (orders already paid keep theirs). Another partner's discount, an unknown id and one
+/// already revoked are `PC.0404`.
+pub async fn revoke_discount(db: &Db, ctx: Ctx, discount_id: String) -> AppResult<RevokedDiscount> {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move {
+            audit::stamp_owned(
+                c,
+                &ctx,
+                audit::Stamp {
+                    table: "partner_discounts",
+                    key_column: "id",
+                    stamp_column: "revoked_at",
+                    key: discount_id.trim(),
+                    partner_id: &partner_id,
+                    action: "orders.revoke_discount",
+                    target_kind: "discount",
+                },
+            )
+            .await?;
+            Ok(RevokedDiscount {
+                discount_id,
+                revoked_at: ctx.now_ms,
+            })
+        })
+    })
+    .await
+}
+
+/// A granted discount as listed, with its customer's account name and when it was revoked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GrantRow {
+    pub grant: Grant,
+    pub customer_name: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// Filters of a partner's discount list.
+#[derive(Debug, Clone, Default)]
+pub struct DiscountQuery {
+    pub customer_id: Option<String>,
+    pub product_id: Option<String>,
+    /// Revoked discounts too (default: in force only).
+    pub include_revoked: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+const GRANT_SELECT: &str =
+    "SELECT d.id, d.partner_id, d.customer_id, d.product_id, d.ratio_bp, d.created_at, \
+     c.domain_name, d.revoked_at FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
+
+fn row_to_grant(r: &sqlx::any::AnyRow) -> AppResult<GrantRow> {
+    Ok(GrantRow {
+        grant: grant_of(r)?,
+        customer_name: r.get(6),
+        revoked_at: r.get(7),
+    })
+}
+
+/// One discount `partner_id` granted (revoked or not); another partner's is `None`.
+pub async fn find_discount<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    partner_id: &str,
+    discount_id: &str,
+) -> AppResult<Option<GrantRow>> {
+    let row = sqlx::query(&format!(
+        "{GRANT_SELECT} WHERE d.id = $1 AND d.partner_id = $2"
+    ))
+    .bind(discount_id.trim())
+    .bind(partner_id)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(row_to_grant).transpose()
+}
+
+/// The discounts `partner_id` granted, newest first, with the total count.
+pub async fn list_discounts(
+    pool: &AnyPool,
+    partner_id: &str,
+    q: &DiscountQuery,
+) -> AppResult<(i64, Vec<GrantRow>)> {
+    let filters = "WHERE d.partner_id = $1 AND ($2 IS NULL OR d.customer_id = $2) \
+         AND ($3 IS NULL OR d.product_id = $3) AND ($4 = 1 OR d.revoked_at IS NULL)";
+    macro_rules! bind_filters {
+        ($x:expr) => {
+            $x.bind(partner_id)
+                .bind(q.customer_id.clone())
+                .bind(q.product_id.clone())
+                .bind(i64::from(q.include_revoked))
+        };
+    }
+    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM partner_discounts d {filters}"
+    )))
+    .fetch_one(pool)
+    .await?;
+    let rows = bind_filters!(sqlx::query(&format!(
+        "{GRANT_SELECT} {filters} ORDER BY d.created_at DESC, d.id LIMIT $5 OFFSET $6"
+    )))
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(pool)
+    .await?;
+    let list = rows
+        .iter()
+        .map(row_to_grant)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((total, list))
+}

@@ -1,0 +1,123 @@
+//! What a paid order provisions: new resources, a renewal's extension, a change's new spec.
+
+use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
+use sqlx::AnyConnection;
+
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult, Code};
+use crate::services::changes;
+
+use super::{new_resource_id, Order, OrderLine};
+
+/// Provisions a paid order: each line's discount and validity; a new purchase gets one resource
+/// per unit bought, in use from the payment until the end of the period bought; a renewal
+/// extends its resource from its current expiry (or from now, if it had expired) and puts it
+/// back in use. Returns the resources provisioned or extended.
+pub(super) async fn provision(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &Order,
+    lines: &[OrderLine],
+) -> AppResult<Vec<String>> {
+    let mut ids = Vec::new();
+    for l in lines {
+        let period = PeriodType::from_code(l.period_type).unwrap_or(PeriodType::Month);
+        // A renewal continues from the resource's expiry (or from now when it already expired).
+        let start = match &l.resource_id {
+            Some(rid) if order.order_type == OrderType::Renew.code() => {
+                let current: i64 =
+                    sqlx::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
+                        .bind(rid)
+                        .fetch_one(&mut *c)
+                        .await?;
+                current.max(ctx.now_ms)
+            }
+            _ => ctx.now_ms,
+        };
+        let change = order.order_type == OrderType::Change.code();
+        let expire = match &l.resource_id {
+            // A spec change (an upgrade paid now) runs from the payment to the resource's expiry,
+            // and the resource takes the new product.
+            Some(rid) if change => {
+                let (expire, spec, status): (i64, String, i64) = sqlx::query_as(
+                    "SELECT r.expire_at, p.resource_spec, r.status FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
+                )
+                .bind(rid)
+                .bind(&l.product_id)
+                .fetch_one(&mut *c)
+                .await?;
+                // The resource expired (or stopped) while the change waited for payment: paying
+                // would buy no time, so the payment is refused and nothing is written; the
+                // customer cancels the order (or the expiry job does).
+                if status != ResourceStatus::InUse.code() || expire <= ctx.now_ms {
+                    return Err(AppError::with(
+                        Code::ChangeNotPossible,
+                        "the resource is no longer in use; cancel this change order",
+                    ));
+                }
+                changes::switch_product(c, ctx, rid, &l.product_id, &spec).await?;
+                ids.push(rid.clone());
+                expire
+            }
+            _ => rules::period_end(start, period, l.period_num.unwrap_or(1)),
+        };
+        if let (Some(rid), true) = (&l.resource_id, order.order_type == OrderType::Renew.code()) {
+            sqlx::query(
+                "UPDATE resources SET expire_at = $1, status = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(expire)
+            .bind(ResourceStatus::InUse.code())
+            .bind(ctx.now_ms)
+            .bind(rid)
+            .execute(&mut *c)
+            .await?;
+            ids.push(rid.clone());
+        }
+        sqlx::query(
+            "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
+        )
+        .bind(l.amount_after_discount.cents())
+        .bind(l.discount_amount.cents())
+        .bind(start)
+        .bind(expire)
+        .bind(&l.order_line_item_id)
+        .execute(&mut *c)
+        .await?;
+        if order.order_type != OrderType::New.code() {
+            continue;
+        }
+        let spec: String =
+            sqlx::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
+                .bind(&l.product_id)
+                .fetch_one(&mut *c)
+                .await?;
+        for n in 0..l.subscription_num {
+            let id = new_resource_id();
+            sqlx::query(
+                "INSERT INTO resources (id, root_id, partner_id, customer_id, order_id, order_line_id, product_id, service_type_code, \
+                 resource_type_code, resource_spec, region, name, is_main, status, effective_at, expire_at, expire_policy, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $14)",
+            )
+            .bind(&id)
+            .bind(&order.root_id)
+            .bind(&order.partner_id)
+            .bind(&order.customer_id)
+            .bind(&order.order_id)
+            .bind(&l.order_line_item_id)
+            .bind(&l.product_id)
+            .bind(&l.service_type_code)
+            .bind(&l.resource_type_code)
+            .bind(&spec)
+            .bind(&l.region)
+            .bind(format!("{}-{}", l.product_id, n + 1))
+            .bind(ResourceStatus::InUse.code())
+            .bind(ctx.now_ms)
+            .bind(expire)
+            .bind(rules::EXPIRE_POLICY_GRACE)
+            .execute(&mut *c)
+            .await?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
