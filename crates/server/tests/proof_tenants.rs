@@ -1017,18 +1017,15 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
     amounts.push(ratio.to_string());
     let mut discounts = Vec::new();
     for _ in 0..3 {
-        let (dp, cid, x) = (d.partner_id.clone(), c.customer_id.clone(), dctx.clone());
-        let rt = Ratio::parse(ratio).unwrap();
-        discounts.push(
-            app.db
-                .write(move |conn| {
-                    Box::pin(
-                        async move { orders::grant_discount(conn, &x, &dp, &cid, None, rt).await },
-                    )
-                })
-                .await
-                .unwrap(),
-        );
+        let g = orders::DiscountGrant {
+            customer_id: c.customer_id.clone(),
+            product_id: None,
+            ratio: Ratio::parse(ratio).unwrap(),
+        };
+        let row = orders::grant_discount(&app.db, dctx.clone(), g)
+            .await
+            .unwrap();
+        discounts.push(row.grant.id);
     }
 
     // Orders: pending ones (each control that pays or cancels has its own), a paid one with its
