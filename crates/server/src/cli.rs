@@ -628,16 +628,13 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             mobile,
             email,
         } => {
-            match partners::update_profile(
-                &db,
-                cli_ctx(),
-                partner_id.clone(),
+            let change = partners::ProfileChange {
+                partner_id: partner_id.clone(),
                 status,
-                mobile,
-                email,
-            )
-            .await
-            {
+                contact_mobile: mobile,
+                contact_email: email,
+            };
+            match partners::update_profile(&db, cli_ctx(), change).await {
                 Ok(()) => {
                     println!("partner {partner_id} updated");
                     ExitCode::SUCCESS
