@@ -478,7 +478,11 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
     let mk = || r.master_key.clone();
     match a {
         Admin::CreateOperator { login, password } => {
-            match identity::create_operator(&db, cli_ctx(), login.clone(), password).await {
+            let new = identity::Credentials {
+                login: login.clone(),
+                password,
+            };
+            match identity::create_operator(&db, cli_ctx(), new).await {
                 Ok(id) => {
                     println!("operator {login} created ({id})");
                     ExitCode::SUCCESS
@@ -495,16 +499,12 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
                 Ok(k) => k,
                 Err(e) => return fail(e),
             };
-            let made = match identity::operator_id_by_login(db.read(), &login).await {
-                Ok(uid) => {
-                    identity::create_operator_key(&db, cli_ctx(), mk, uid.clone(), description)
-                        .await
-                        .map(|k| (uid, k))
-                }
-                Err(e) => Err(e),
+            let k = identity::NewOperatorKey {
+                operator_login: Some(login),
+                description,
             };
-            match made {
-                Ok((user_id, k)) => {
+            match identity::create_operator_key(&db, cli_ctx(), mk, k).await {
+                Ok(identity::OperatorKey { user_id, key: k }) => {
                     if json {
                         println!(
                             "{}",

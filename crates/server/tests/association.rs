@@ -1301,8 +1301,10 @@ async fn joining_through_a_link_registers_or_logs_in_or_says_why_not() {
         identity::create_operator(
             &app.db,
             ctx(),
-            format!("op-{}", app.engine),
-            "Passw0rd!".into(),
+            identity::Credentials {
+                login: format!("op-{}", app.engine),
+                password: "Passw0rd!".into(),
+            },
         )
         .await
         .unwrap();

@@ -440,9 +440,16 @@ async fn bad_input_writes_nothing() {
 async fn operators_manage_any_partners_staff_and_the_cli_creates_staff() {
     for app in apps("staff_operator").await {
         let p = app.partner(PartnerType::Distributor, None).await;
-        identity::create_operator(&app.db, ctx(), "staff.op".into(), PW.into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "staff.op".into(),
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
         let op = app.console_login("staff.op", PW).await;
         let detail = app
             .console_get(&op, &format!("/console/partners/{}", p.partner_id))

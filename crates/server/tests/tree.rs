@@ -545,9 +545,16 @@ async fn customer_detail_history_csv_and_operator_pages() {
             .await;
         app.credit(&d.partner_id, 100_000).await;
         app.allocate(&d.partner_id, &alpha.customer_id, 1234).await;
-        identity::create_operator(&app.db, ctx(), "op-tree".into(), PW.into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "op-tree".into(),
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
         let ds = app.console_login(&d.login, PW).await;
         let cs = app.console_login(&cons.login, PW).await;
         let ops = app.console_login("op-tree", PW).await;

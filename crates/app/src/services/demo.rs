@@ -28,7 +28,11 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         return Ok(None);
     }
     let mut logins = Vec::new();
-    identity::create_operator(db, ctx.clone(), OPERATOR_LOGIN.into(), DEMO_PASSWORD.into()).await?;
+    let operator = identity::Credentials {
+        login: OPERATOR_LOGIN.into(),
+        password: DEMO_PASSWORD.into(),
+    };
+    identity::create_operator(db, ctx.clone(), operator).await?;
     logins.push((
         "operator".to_string(),
         OPERATOR_LOGIN.to_string(),
