@@ -567,7 +567,7 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
             json,
         } => {
             let input = staff::NewStaff {
-                partner_id: partner.clone(),
+                partner_id: Some(partner.clone()),
                 login: login.clone(),
                 password,
                 display_name,

@@ -259,15 +259,14 @@ async fn another_partners_admin_can_neither_see_nor_touch_staff() {
         .await
         .unwrap_err();
         assert_eq!(e.code, Code::AccessDenied);
-        let e = staff::set_disabled(
-            &app.db,
-            as_admin_of(&a.partner_id, Role::PartnerStaff),
-            a.partner_id.clone(),
-            staff_a.clone(),
-            true,
-        )
-        .await
-        .unwrap_err();
+        let s = staff::StaffState {
+            partner_id: Some(a.partner_id.clone()),
+            user_id: staff_a.clone(),
+            disabled: true,
+        };
+        let e = staff::set_disabled(&app.db, as_admin_of(&a.partner_id, Role::PartnerStaff), s)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, Code::AccessDenied);
         assert!(!disabled(&app, "a.staff").await);
     }
