@@ -274,15 +274,14 @@ async fn distributor_sees_reseller_contacts_only_while_delegated() {
         let tea = app
             .customer(&r.partner_id, AssociationType::Resale, "tea-house", "tea")
             .await;
-        customers::set_contact(
-            &app.db,
-            ctx(),
-            tea.customer_id.clone(),
-            Some("13800002222".into()),
-            Some("ops@tea-house.example".into()),
-        )
-        .await
-        .unwrap();
+        let contact = customers::Contact {
+            customer_id: Some(tea.customer_id.clone()),
+            mobile: Some("13800002222".into()),
+            email: Some("ops@tea-house.example".into()),
+        };
+        customers::set_contact(&app.db, ctx(), contact)
+            .await
+            .unwrap();
         app.customer(&d.partner_id, AssociationType::Resale, "own-shop", "own")
             .await;
 

@@ -176,14 +176,12 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         (&c1.customer_id, "13900001111", "it@acme-retail.example"),
         (&tea.customer_id, "13800002222", "ops@west-lake-tea.example"),
     ] {
-        customers::set_contact(
-            db,
-            ctx.clone(),
-            id.clone(),
-            Some(mobile.into()),
-            Some(email.into()),
-        )
-        .await?;
+        let contact = customers::Contact {
+            customer_id: Some(id.clone()),
+            mobile: Some(mobile.into()),
+            email: Some(email.into()),
+        };
+        customers::set_contact(db, ctx.clone(), contact).await?;
     }
 
     let (dist_id, c1_id) = (dist.partner_id.clone(), c1.customer_id.clone());

@@ -74,7 +74,7 @@ async fn list_sub_customers(
     caller: Caller,
     VendorJson(req): VendorJson<QuerySubCustomerListReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
+    caller.partner_id()?;
     let q = SubCustomerQuery::parse(
         req.account_name,
         req.customer,
@@ -89,7 +89,7 @@ async fn list_sub_customers(
     )?;
     // A distributor listing a reseller's customers gets their contact details only under the
     // reseller's delegation, and such a view is audited (services::delegation).
-    let listing = customers::list_and_record(&st.db, &caller.ctx(), partner_id, &q).await?;
+    let listing = customers::list_and_record(&st.db, &caller.ctx(), &q).await?;
     let count = listing.total;
     let customer_infos = listing
         .rows
