@@ -1,7 +1,6 @@
 //! The `partner-center` server: HTTP adapters (vendor API, console), configuration and the CLI.
 
 pub mod cli;
-mod cli_orders;
 pub mod config;
 pub mod http;
 pub mod state;

@@ -67,29 +67,26 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn set_status(app: &TestApp, partner_id: &str, status: &str) {
-    partners::update_profile(
-        &app.db,
-        ctx(),
-        partner_id.into(),
-        Some(status.into()),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
+    let change = partners::ProfileChange {
+        partner_id: partner_id.into(),
+        status: Some(status.into()),
+        ..Default::default()
+    };
+    partners::update_profile(&app.db, ctx(), change)
+        .await
+        .unwrap();
 }
 
 async fn set_contact(app: &TestApp, partner_id: &str, mobile: &str, email: &str) {
-    partners::update_profile(
-        &app.db,
-        ctx(),
-        partner_id.into(),
-        None,
-        Some(mobile.into()),
-        Some(email.into()),
-    )
-    .await
-    .unwrap();
+    let change = partners::ProfileChange {
+        partner_id: partner_id.into(),
+        contact_mobile: Some(mobile.into()),
+        contact_email: Some(email.into()),
+        ..Default::default()
+    };
+    partners::update_profile(&app.db, ctx(), change)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -1304,8 +1301,10 @@ async fn joining_through_a_link_registers_or_logs_in_or_says_why_not() {
         identity::create_operator(
             &app.db,
             ctx(),
-            format!("op-{}", app.engine),
-            "Passw0rd!".into(),
+            identity::Credentials {
+                login: format!("op-{}", app.engine),
+                password: "Passw0rd!".into(),
+            },
         )
         .await
         .unwrap();

@@ -17,9 +17,16 @@ fn element_text(body: &str, id: &str) -> Option<String> {
 }
 
 async fn operator_session(app: &TestApp, login: &str) -> (String, Session) {
-    let uid = identity::create_operator(&app.db, ctx(), login.into(), "Passw0rd!".into())
-        .await
-        .unwrap();
+    let uid = identity::create_operator(
+        &app.db,
+        ctx(),
+        identity::Credentials {
+            login: login.into(),
+            password: "Passw0rd!".into(),
+        },
+    )
+    .await
+    .unwrap();
     (uid, app.console_login(login, "Passw0rd!").await)
 }
 

@@ -90,9 +90,16 @@ fn first_id(j: &Value, list: &str, field: &str) -> String {
 
 /// Creates an operator and logs it into the console.
 async fn operator(app: &TestApp, login: &str) -> Session {
-    pc_app::services::identity::create_operator(&app.db, ctx(), login.into(), "Passw0rd!".into())
-        .await
-        .unwrap();
+    pc_app::services::identity::create_operator(
+        &app.db,
+        ctx(),
+        pc_app::services::identity::Credentials {
+            login: login.into(),
+            password: "Passw0rd!".into(),
+        },
+    )
+    .await
+    .unwrap();
     app.console_login(login, "Passw0rd!").await
 }
 

@@ -82,15 +82,10 @@ async fn key_lifecycle_outbox_and_revocation() {
             "{}: creation notice in the outbox",
             app.engine
         );
-        let k2 = identity::create_partner_key(
-            &app.db,
-            ctx(),
-            app.mk.clone(),
-            d.partner_id.clone(),
-            "second".into(),
-        )
-        .await
-        .unwrap();
+        let as_d = || app.as_partner(&d.partner_id);
+        let k2 = identity::create_partner_key(&app.db, as_d(), app.mk.clone(), "second".into())
+            .await
+            .unwrap();
         let creds2 = Creds {
             ak: k2.access_key.clone(),
             sk: k2.secret_key.clone(),
@@ -109,16 +104,12 @@ async fn key_lifecycle_outbox_and_revocation() {
         assert_eq!(keys.len(), 2);
         // Another partner cannot revoke it.
         let other = app.partner(PartnerType::Consulting, None).await;
-        let e = identity::revoke_partner_key(
-            &app.db,
-            ctx(),
-            other.partner_id.clone(),
-            k2.access_key.clone(),
-        )
-        .await
-        .unwrap_err();
+        let as_other = app.as_partner(&other.partner_id);
+        let e = identity::revoke_partner_key(&app.db, as_other, k2.access_key.clone())
+            .await
+            .unwrap_err();
         assert_eq!(e.code, pc_app::Code::NotFound);
-        identity::revoke_partner_key(&app.db, ctx(), d.partner_id.clone(), k2.access_key.clone())
+        identity::revoke_partner_key(&app.db, as_d(), k2.access_key.clone())
             .await
             .unwrap();
         // This test's router has its own key cache, so the revocation is visible after the cache TTL at
@@ -136,25 +127,13 @@ async fn key_lifecycle_outbox_and_revocation() {
         );
         // At most five active keys.
         for i in 0..4 {
-            identity::create_partner_key(
-                &app.db,
-                ctx(),
-                app.mk.clone(),
-                d.partner_id.clone(),
-                format!("k{i}"),
-            )
-            .await
-            .unwrap();
+            identity::create_partner_key(&app.db, as_d(), app.mk.clone(), format!("k{i}"))
+                .await
+                .unwrap();
         }
-        let e = identity::create_partner_key(
-            &app.db,
-            ctx(),
-            app.mk.clone(),
-            d.partner_id.clone(),
-            "sixth".into(),
-        )
-        .await
-        .unwrap_err();
+        let e = identity::create_partner_key(&app.db, as_d(), app.mk.clone(), "sixth".into())
+            .await
+            .unwrap_err();
         assert_eq!(e.code, pc_app::Code::InvalidParameter);
     }
 }

@@ -1000,9 +1000,11 @@ async fn new_operations_are_documented_and_never_5xx_on_junk() {
 // Console
 
 async fn session(app: &TestApp, login: &str, password: &str) -> String {
-    let token = identity::login(&app.db, ctx(), login.into(), password.into())
-        .await
-        .unwrap();
+    let cred = identity::Credentials {
+        login: login.into(),
+        password: password.into(),
+    };
+    let token = identity::login(&app.db, ctx(), cred).await.unwrap();
     format!("pc_session={token}")
 }
 
@@ -1050,9 +1052,16 @@ fn location(r: &Resp) -> String {
 #[tokio::test]
 async fn console_funds_pages() {
     for app in apps("fconsole").await {
-        identity::create_operator(&app.db, ctx(), "op-funds".into(), "Passw0rd!".into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "op-funds".into(),
+                password: "Passw0rd!".into(),
+            },
+        )
+        .await
+        .unwrap();
         let d = app.partner(PartnerType::Distributor, None).await;
         let r = app
             .partner(PartnerType::Reseller, Some(&d.partner_id))

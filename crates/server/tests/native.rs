@@ -45,15 +45,27 @@ async fn call_key(
 
 /// An operator console user with one access key; the key's account id is the user id.
 async fn operator(app: &TestApp, login: &str) -> (String, Creds) {
-    let uid = identity::create_operator(&app.db, ctx(), login.into(), "Passw0rd!".into())
+    let uid = identity::create_operator(
+        &app.db,
+        ctx(),
+        identity::Credentials {
+            login: login.into(),
+            password: "Passw0rd!".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let k = identity::NewOperatorKey {
+        operator_login: Some(login.into()),
+        description: "t".into(),
+    };
+    let k = identity::create_operator_key(&app.db, ctx(), app.mk.clone(), k)
         .await
         .unwrap();
-    let k = identity::create_operator_key(&app.db, ctx(), app.mk.clone(), uid.clone(), "t".into())
-        .await
-        .unwrap();
+    assert_eq!(k.user_id, uid);
     let creds = Creds {
-        ak: k.access_key,
-        sk: k.secret_key,
+        ak: k.key.access_key,
+        sk: k.key.secret_key,
         domain_id: uid.clone(),
     };
     (uid, creds)
@@ -148,11 +160,20 @@ async fn operator_keys_reach_native_operator_operations_only() {
             .assert_error(401, "APIGW.0301");
 
         // Only its owner revokes a key; a partner's key is not an operator's to revoke.
-        let e = identity::revoke_operator_key(&app.db, ctx(), uid2.clone(), op.ak.clone())
+        let as_op = |user_id: &str| {
+            pc_app::Ctx::new(
+                pc_app::Actor::Operator {
+                    user_id: user_id.into(),
+                },
+                "req",
+                NOW_MS,
+            )
+        };
+        let e = identity::revoke_operator_key(&app.db, as_op(&uid2), op.ak.clone())
             .await
             .unwrap_err();
         assert_eq!(e.code, pc_app::Code::NotFound);
-        let e = identity::revoke_operator_key(&app.db, ctx(), uid.clone(), w.d.access_key.clone())
+        let e = identity::revoke_operator_key(&app.db, as_op(&uid), w.d.access_key.clone())
             .await
             .unwrap_err();
         assert_eq!(e.code, pc_app::Code::NotFound);
@@ -167,26 +188,27 @@ async fn operator_keys_reach_native_operator_operations_only() {
             "req",
             NOW_MS,
         );
-        let e = identity::create_operator_key(
-            &app.db,
-            partner_ctx,
-            app.mk.clone(),
-            uid.clone(),
-            String::new(),
-        )
-        .await
-        .unwrap_err();
+        let k = identity::NewOperatorKey {
+            operator_login: Some("nat-op".into()),
+            description: String::new(),
+        };
+        let e = identity::create_operator_key(&app.db, partner_ctx, app.mk.clone(), k)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, pc_app::Code::AccessDenied);
         // At most five active keys per operator.
+        let k = identity::NewOperatorKey {
+            operator_login: None,
+            description: "k".into(),
+        };
         for _ in 0..4 {
-            identity::create_operator_key(&app.db, ctx(), app.mk.clone(), uid.clone(), "k".into())
+            identity::create_operator_key(&app.db, as_op(&uid), app.mk.clone(), k.clone())
                 .await
                 .unwrap();
         }
-        let e =
-            identity::create_operator_key(&app.db, ctx(), app.mk.clone(), uid.clone(), "k".into())
-                .await
-                .unwrap_err();
+        let e = identity::create_operator_key(&app.db, as_op(&uid), app.mk.clone(), k)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, pc_app::Code::InvalidParameter);
         let keys = identity::list_keys(
             app.db.read(),
@@ -820,9 +842,16 @@ async fn openapi_documents_the_native_operations() {
 #[tokio::test]
 async fn the_cli_creates_operator_keys() {
     for app in apps("natcli").await {
-        let uid = identity::create_operator(&app.db, ctx(), "cli-op".into(), "Passw0rd!".into())
-            .await
-            .unwrap();
+        let uid = identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "cli-op".into(),
+                password: "Passw0rd!".into(),
+            },
+        )
+        .await
+        .unwrap();
         let run = |login: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
                 .args(["admin", "create-operator-key", "--login", login, "--json"])

@@ -1089,8 +1089,10 @@ async fn console_catalogue_and_orders() {
         identity::create_operator(
             &app.db,
             common::ctx(),
-            "op-orders".into(),
-            "Passw0rd!x".into(),
+            identity::Credentials {
+                login: "op-orders".into(),
+                password: "Passw0rd!x".into(),
+            },
         )
         .await
         .unwrap();

@@ -224,8 +224,10 @@ async fn operators_manage_promotions_in_the_console() {
         let ops = pc_app::services::identity::create_operator(
             &app.db,
             common::ctx(),
-            "promo-op".into(),
-            "Passw0rd!-op".into(),
+            pc_app::services::identity::Credentials {
+                login: "promo-op".into(),
+                password: "Passw0rd!-op".into(),
+            },
         )
         .await
         .unwrap();
@@ -402,8 +404,10 @@ async fn price_adjustments_must_be_used() {
         pc_app::services::identity::create_operator(
             &app.db,
             common::ctx(),
-            "adj-op".into(),
-            "Passw0rd!-op".into(),
+            pc_app::services::identity::Credentials {
+                login: "adj-op".into(),
+                password: "Passw0rd!-op".into(),
+            },
         )
         .await
         .unwrap();

@@ -666,9 +666,8 @@ async fn api_matrix(app: &TestApp, t: &mut Tally) {
     // A revoked key: it works, the partner revokes it in the console, it is refused at once.
     let k2 = identity::create_partner_key(
         &app.db,
-        ctx(),
+        app.as_partner(&d.partner_id),
         app.mk.clone(),
-        d.partner_id.clone(),
         "to revoke".into(),
     )
     .await
@@ -873,17 +872,23 @@ async fn console_matrix(app: &TestApp, t: &mut Tally) {
         .customer(&d.partner_id, AssociationType::Resale, "csrf-cust", "x")
         .await;
     app.credit(&d.partner_id, 10_000).await;
-    identity::create_operator(&app.db, ctx(), "auth.op".into(), "Passw0rd!".into())
-        .await
-        .unwrap();
+    identity::create_operator(
+        &app.db,
+        ctx(),
+        identity::Credentials {
+            login: "auth.op".into(),
+            password: "Passw0rd!".into(),
+        },
+    )
+    .await
+    .unwrap();
     let op = app.console_login("auth.op", "Passw0rd!").await;
     let admin = app.console_login(&d.login, &d.password).await;
     let cust = app.console_login(&c.login, &c.password).await;
     let k3 = identity::create_partner_key(
         &app.db,
-        ctx(),
+        app.as_partner(&d.partner_id),
         app.mk.clone(),
-        d.partner_id.clone(),
         "csrf".into(),
     )
     .await

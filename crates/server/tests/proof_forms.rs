@@ -362,9 +362,16 @@ async fn seed_post(app: &TestApp, s: &Session, path: &str, fields: &[(&str, &str
 
 async fn build_world(app: &TestApp) -> World {
     let w = app.orders_world("fz").await;
-    identity::create_operator(&app.db, ctx(), OP_LOGIN.into(), OP_PW.into())
-        .await
-        .unwrap();
+    identity::create_operator(
+        &app.db,
+        ctx(),
+        identity::Credentials {
+            login: OP_LOGIN.into(),
+            password: OP_PW.into(),
+        },
+    )
+    .await
+    .unwrap();
     app.credit(&w.d.partner_id, 10_000_000).await;
     shop::fund(app, &w.d.partner_id, &w.c.customer_id, 500_000).await;
     let (pending, _) = shop::place_ecs_month(app, &w.c.customer_id).await;

@@ -613,8 +613,6 @@ async fn invite(app: &TestApp, fx: &Fx) -> (invites::InviteLink, String) {
         &app.db,
         partner_ctx(&fx.w.d.partner_id),
         NewLink {
-            partner_id: fx.w.d.partner_id.clone(),
-            creator_login: fx.w.d.login.clone(),
             kind: LinkKind::Custom,
             custom_label: Some(format!("race-{}", fx.round)),
             association_type: AssociationType::Resale,
@@ -775,7 +773,7 @@ async fn associate_past_the_password_check(app: &TestApp, pools: &[Db; 2], fx: &
             let (token, user, login) = (link.token.clone(), user.clone(), name.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                invites::associate_existing(&db, ctx(), token, user, login, true).await
+                invites::associate_authenticated(&db, ctx(), user, token, login, true).await
             })
         })
         .collect();
@@ -1023,9 +1021,16 @@ async fn proof_races_single_use_actions_happen_once() {
         ));
         let routers = [app.router.clone(), second];
         let pools = [app.db.clone(), db2];
-        identity::create_operator(&app.db, ctx(), "ops-race".into(), "Passw0rd!".into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "ops-race".into(),
+                password: "Passw0rd!".into(),
+            },
+        )
+        .await
+        .unwrap();
         let op = app.console_login("ops-race", "Passw0rd!").await;
         let (mut requests, mut failed, mut done) = (0u64, Vec::new(), 0u64);
         for round in 0..rounds {

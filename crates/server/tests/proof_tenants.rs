@@ -867,10 +867,12 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
         partners::update_profile(
             &app.db,
             ctx(),
-            p.partner_id.clone(),
-            None,
-            Some(format!("137{:08}", n + salt)),
-            Some(format!("{}@{tag}.example.com", p.login)),
+            partners::ProfileChange {
+                partner_id: p.partner_id.clone(),
+                status: None,
+                contact_mobile: Some(format!("137{:08}", n + salt)),
+                contact_email: Some(format!("{}@{tag}.example.com", p.login)),
+            },
         )
         .await
         .unwrap();
@@ -914,18 +916,22 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
     customers::set_contact(
         &app.db,
         ctx(),
-        c.customer_id.clone(),
-        Some(c_mobile.clone()),
-        Some(format!("{tag}-cust@{tag}.example.com")),
+        customers::Contact {
+            customer_id: Some(c.customer_id.clone()),
+            mobile: Some(c_mobile.clone()),
+            email: Some(format!("{tag}-cust@{tag}.example.com")),
+        },
     )
     .await
     .unwrap();
     customers::set_contact(
         &app.db,
         ctx(),
-        rc.customer_id.clone(),
-        Some(format!("139{:08}", 4000 + salt)),
-        Some(format!("{tag}-rcust@{tag}.example.com")),
+        customers::Contact {
+            customer_id: Some(rc.customer_id.clone()),
+            mobile: Some(format!("139{:08}", 4000 + salt)),
+            email: Some(format!("{tag}-rcust@{tag}.example.com")),
+        },
     )
     .await
     .unwrap();
@@ -933,9 +939,10 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
         delegation::delegate(
             &app.db,
             rctx.clone(),
-            r.partner_id.clone(),
-            d.partner_id.clone(),
-            true,
+            delegation::Delegate {
+                distributor_id: d.partner_id.clone(),
+                consent: true,
+            },
         )
         .await
         .unwrap();
@@ -1080,7 +1087,7 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
                 &app.db,
                 ctx(),
                 staff::NewStaff {
-                    partner_id: d.partner_id.clone(),
+                    partner_id: Some(d.partner_id.clone()),
                     login,
                     password: PW.into(),
                     display_name: Some(format!("{title} Staff")),
@@ -1097,8 +1104,6 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
                 &app.db,
                 dctx.clone(),
                 NewLink {
-                    partner_id: d.partner_id.clone(),
-                    creator_login: d.login.clone(),
                     kind: LinkKind::Generic,
                     custom_label: None,
                     association_type: AssociationType::Resale,
@@ -1108,15 +1113,10 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
             .unwrap(),
         );
     }
-    let key2 = identity::create_partner_key(
-        &app.db,
-        dctx.clone(),
-        app.mk.clone(),
-        d.partner_id.clone(),
-        "second key".into(),
-    )
-    .await
-    .unwrap();
+    let key2 =
+        identity::create_partner_key(&app.db, dctx.clone(), app.mk.clone(), "second key".into())
+            .await
+            .unwrap();
 
     // Balances as they stand.
     for (kind, id) in [
@@ -1807,15 +1807,24 @@ async fn proof_tenants_no_role_reaches_another_tenant() {
         let started = Instant::now();
         let a = tenant(&app, "alpha", 0, false).await;
         let b = tenant(&app, "bravo", 37, true).await;
-        let op_uid = identity::create_operator(&app.db, ctx(), "tn-operator".into(), PW.into())
-            .await
-            .unwrap();
+        let op_uid = identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "tn-operator".into(),
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
         let op_key = identity::create_operator_key(
             &app.db,
             ctx(),
             app.mk.clone(),
-            op_uid.clone(),
-            "tenants".into(),
+            identity::NewOperatorKey {
+                operator_login: Some("tn-operator".into()),
+                description: "tenants".into(),
+            },
         )
         .await
         .unwrap();
@@ -1826,8 +1835,8 @@ async fn proof_tenants_no_role_reaches_another_tenant() {
         api.insert(
             Operator,
             Creds {
-                ak: op_key.access_key.clone(),
-                sk: op_key.secret_key.clone(),
+                ak: op_key.key.access_key.clone(),
+                sk: op_key.key.secret_key.clone(),
                 domain_id: op_uid.clone(),
             },
         );

@@ -259,15 +259,14 @@ async fn another_partners_admin_can_neither_see_nor_touch_staff() {
         .await
         .unwrap_err();
         assert_eq!(e.code, Code::AccessDenied);
-        let e = staff::set_disabled(
-            &app.db,
-            as_admin_of(&a.partner_id, Role::PartnerStaff),
-            a.partner_id.clone(),
-            staff_a.clone(),
-            true,
-        )
-        .await
-        .unwrap_err();
+        let s = staff::StaffState {
+            partner_id: Some(a.partner_id.clone()),
+            user_id: staff_a.clone(),
+            disabled: true,
+        };
+        let e = staff::set_disabled(&app.db, as_admin_of(&a.partner_id, Role::PartnerStaff), s)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, Code::AccessDenied);
         assert!(!disabled(&app, "a.staff").await);
     }
@@ -440,9 +439,16 @@ async fn bad_input_writes_nothing() {
 async fn operators_manage_any_partners_staff_and_the_cli_creates_staff() {
     for app in apps("staff_operator").await {
         let p = app.partner(PartnerType::Distributor, None).await;
-        identity::create_operator(&app.db, ctx(), "staff.op".into(), PW.into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "staff.op".into(),
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
         let op = app.console_login("staff.op", PW).await;
         let detail = app
             .console_get(&op, &format!("/console/partners/{}", p.partner_id))

@@ -50,9 +50,16 @@ async fn credits(app: &TestApp) -> i64 {
 }
 
 async fn operator(app: &TestApp, login: &str) -> Session {
-    identity::create_operator(&app.db, ctx(), login.into(), "Passw0rd!".into())
-        .await
-        .unwrap();
+    identity::create_operator(
+        &app.db,
+        ctx(),
+        identity::Credentials {
+            login: login.into(),
+            password: "Passw0rd!".into(),
+        },
+    )
+    .await
+    .unwrap();
     app.console_login(login, "Passw0rd!").await
 }
 

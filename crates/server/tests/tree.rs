@@ -55,24 +55,29 @@ async fn delegation_service_rules() {
             .await;
         let d2 = app.partner(PartnerType::Distributor, None).await;
         let r_admin = || as_partner(&app, &r, &d, Role::PartnerAdmin);
-        let delegate = |ctx: Ctx, reseller: &str, dist: &str, consent: bool| {
-            delegation::delegate(&app.db, ctx, reseller.into(), dist.into(), consent)
+        // The reseller is always the acting admin's own partner.
+        let delegate = |ctx: Ctx, dist: &str, consent: bool| {
+            let d = delegation::Delegate {
+                distributor_id: dist.into(),
+                consent,
+            };
+            delegation::delegate(&app.db, ctx, d)
         };
 
         // Consent to the notice is required.
         assert_eq!(
-            code_of(delegate(r_admin(), &r.partner_id, &d.partner_id, false).await),
+            code_of(delegate(r_admin(), &d.partner_id, false).await),
             Code::DelegationConsentRequired
         );
-        // Only an administrator of that reseller.
+        // Only an administrator of a reseller (another reseller's admin acts on its own reseller:
+        // no input names one).
         for ctx in [
             as_partner(&app, &r, &d, Role::PartnerStaff),
-            as_partner(&app, &r2, &d, Role::PartnerAdmin),
             as_partner(&app, &d, &d, Role::PartnerAdmin),
             common::ctx(),
         ] {
             assert_eq!(
-                code_of(delegate(ctx, &r.partner_id, &d.partner_id, true).await),
+                code_of(delegate(ctx, &d.partner_id, true).await),
                 Code::AccessDenied,
                 "{}",
                 app.engine
@@ -83,7 +88,6 @@ async fn delegation_service_rules() {
             code_of(
                 delegate(
                     as_partner(&app, &d, &d, Role::PartnerAdmin),
-                    &d.partner_id,
                     &d2.partner_id,
                     true
                 )
@@ -94,7 +98,7 @@ async fn delegation_service_rules() {
         // Only to its own distributor.
         for other in [&d2.partner_id, &r2.partner_id, &"nope".to_string()] {
             assert_eq!(
-                code_of(delegate(r_admin(), &r.partner_id, other, true).await),
+                code_of(delegate(r_admin(), other, true).await),
                 Code::NotOwnDistributor
             );
         }
@@ -103,14 +107,12 @@ async fn delegation_service_rules() {
             .unwrap()
             .is_empty());
         assert_eq!(
-            code_of(delegation::cancel(&app.db, r_admin(), r.partner_id.clone()).await),
+            code_of(delegation::cancel(&app.db, r_admin()).await),
             Code::NoActiveDelegation
         );
 
         // Delegate.
-        let first = delegate(r_admin(), &r.partner_id, &d.partner_id, true)
-            .await
-            .unwrap();
+        let first = delegate(r_admin(), &d.partner_id, true).await.unwrap();
         assert!(first.is_active());
         assert_eq!(first.distributor_id, d.partner_id);
         assert!(
@@ -129,9 +131,7 @@ async fn delegation_service_rules() {
                 .unwrap()
         );
         // Delegating again is refused with a clear error, and writes nothing.
-        let again = delegate(r_admin(), &r.partner_id, &d.partner_id, true)
-            .await
-            .unwrap_err();
+        let again = delegate(r_admin(), &d.partner_id, true).await.unwrap_err();
         assert_eq!(again.code, Code::DelegationActive);
         assert!(again.message(false).contains("already delegated"));
         assert_eq!(
@@ -142,21 +142,25 @@ async fn delegation_service_rules() {
             1
         );
 
-        // Only the reseller's admin cancels.
+        // Only the reseller's admin cancels; another reseller's admin cancels its own (it has
+        // none), never this one (the cancel below still finds it in effect).
         for ctx in [
             as_partner(&app, &r, &d, Role::PartnerStaff),
-            as_partner(&app, &r2, &d, Role::PartnerAdmin),
             as_partner(&app, &d, &d, Role::PartnerAdmin),
         ] {
             assert_eq!(
-                code_of(delegation::cancel(&app.db, ctx, r.partner_id.clone()).await),
+                code_of(delegation::cancel(&app.db, ctx).await),
                 Code::AccessDenied
             );
         }
+        assert_eq!(
+            code_of(
+                delegation::cancel(&app.db, as_partner(&app, &r2, &d, Role::PartnerAdmin)).await
+            ),
+            Code::NoActiveDelegation
+        );
         app.clock.advance(1000);
-        let cancelled = delegation::cancel(&app.db, r_admin(), r.partner_id.clone())
-            .await
-            .unwrap();
+        let cancelled = delegation::cancel(&app.db, r_admin()).await.unwrap();
         assert_eq!(cancelled.id, first.id);
         assert!(cancelled.cancelled_at.is_some());
         assert!(delegation::current(app.db.read(), &r.partner_id)
@@ -164,15 +168,13 @@ async fn delegation_service_rules() {
             .unwrap()
             .is_none());
         assert_eq!(
-            code_of(delegation::cancel(&app.db, r_admin(), r.partner_id.clone()).await),
+            code_of(delegation::cancel(&app.db, r_admin()).await),
             Code::NoActiveDelegation
         );
 
         // Re-delegate after cancelling; the history keeps both, newest first.
         app.clock.advance(1000);
-        let second = delegate(r_admin(), &r.partner_id, &d.partner_id, true)
-            .await
-            .unwrap();
+        let second = delegate(r_admin(), &d.partner_id, true).await.unwrap();
         let h = delegation::history(app.db.read(), &r.partner_id)
             .await
             .unwrap();
@@ -183,8 +185,8 @@ async fn delegation_service_rules() {
         // Concurrent delegations of another reseller: exactly one wins.
         let r2_admin = as_partner(&app, &r2, &d, Role::PartnerAdmin);
         let (a, b) = tokio::join!(
-            delegate(r2_admin.clone(), &r2.partner_id, &d.partner_id, true),
-            delegate(r2_admin.clone(), &r2.partner_id, &d.partner_id, true)
+            delegate(r2_admin.clone(), &d.partner_id, true),
+            delegate(r2_admin.clone(), &d.partner_id, true)
         );
         assert_eq!(
             [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count(),
@@ -274,15 +276,14 @@ async fn distributor_sees_reseller_contacts_only_while_delegated() {
         let tea = app
             .customer(&r.partner_id, AssociationType::Resale, "tea-house", "tea")
             .await;
-        customers::set_contact(
-            &app.db,
-            ctx(),
-            tea.customer_id.clone(),
-            Some("13800002222".into()),
-            Some("ops@tea-house.example".into()),
-        )
-        .await
-        .unwrap();
+        let contact = customers::Contact {
+            customer_id: Some(tea.customer_id.clone()),
+            mobile: Some("13800002222".into()),
+            email: Some("ops@tea-house.example".into()),
+        };
+        customers::set_contact(&app.db, ctx(), contact)
+            .await
+            .unwrap();
         app.customer(&d.partner_id, AssociationType::Resale, "own-shop", "own")
             .await;
 
@@ -545,9 +546,16 @@ async fn customer_detail_history_csv_and_operator_pages() {
             .await;
         app.credit(&d.partner_id, 100_000).await;
         app.allocate(&d.partner_id, &alpha.customer_id, 1234).await;
-        identity::create_operator(&app.db, ctx(), "op-tree".into(), PW.into())
-            .await
-            .unwrap();
+        identity::create_operator(
+            &app.db,
+            ctx(),
+            identity::Credentials {
+                login: "op-tree".into(),
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
         let ds = app.console_login(&d.login, PW).await;
         let cs = app.console_login(&cons.login, PW).await;
         let ops = app.console_login("op-tree", PW).await;

@@ -201,7 +201,7 @@ async fn customer_unbinds_itself_at_most_once_per_three_months() {
         let e = unbind::end_association(
             &app.db,
             as_customer(&c.customer_id, NOW_MS),
-            c.customer_id.clone(),
+            unbind::Unbinding::Customer(c.customer_id.clone()),
         )
         .await
         .unwrap_err();
@@ -225,7 +225,7 @@ async fn customer_unbinds_itself_at_most_once_per_three_months() {
         let e = unbind::end_association(
             &app.db,
             as_customer(&c.customer_id, soon),
-            c.customer_id.clone(),
+            unbind::Unbinding::Customer(c.customer_id.clone()),
         )
         .await
         .unwrap_err();
@@ -233,7 +233,7 @@ async fn customer_unbinds_itself_at_most_once_per_three_months() {
         let e = unbind::end_association(
             &app.db,
             as_partner(&b, Role::PartnerAdmin, soon),
-            c.customer_id.clone(),
+            unbind::Unbinding::Customer(c.customer_id.clone()),
         )
         .await
         .unwrap_err();
@@ -243,7 +243,7 @@ async fn customer_unbinds_itself_at_most_once_per_three_months() {
         let ended = unbind::end_association(
             &app.db,
             as_partner(&b, Role::PartnerAdmin, later),
-            c.customer_id.clone(),
+            unbind::Unbinding::Customer(c.customer_id.clone()),
         )
         .await
         .unwrap();
@@ -277,9 +277,13 @@ async fn only_the_associated_partners_admin_may_unbind() {
             (as_partner(&r, Role::PartnerStaff, NOW_MS), Code::NotAllowed),
             (as_customer("someone-else", NOW_MS), Code::NotSubCustomer),
         ] {
-            let e = unbind::end_association(&app.db, who, c.customer_id.clone())
-                .await
-                .unwrap_err();
+            let e = unbind::end_association(
+                &app.db,
+                who,
+                unbind::Unbinding::Customer(c.customer_id.clone()),
+            )
+            .await
+            .unwrap_err();
             assert_eq!(e.code, code, "{}", app.engine);
         }
         assert!(
@@ -293,12 +297,12 @@ async fn only_the_associated_partners_admin_may_unbind() {
             unbind::end_association(
                 &app.db,
                 as_partner(&r, Role::PartnerAdmin, NOW_MS),
-                c.customer_id.clone()
+                unbind::Unbinding::Customer(c.customer_id.clone())
             ),
             unbind::end_association(
                 &app.db,
                 as_customer(&c.customer_id, NOW_MS),
-                c.customer_id.clone()
+                unbind::Unbinding::Customer(c.customer_id.clone())
             ),
         );
         assert_eq!(

@@ -8,11 +8,14 @@ use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::verification::{self as codes, Scene};
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use serde::{Deserialize, Serialize};
+
 use crate::context::Ctx;
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::customers::{self, validate_domain_name};
 use crate::services::{identity, partners, verification};
+use crate::store::Db;
 
 /// `partners.status` of a partner that may not develop customers.
 pub const STATUS_RESTRICTED: &str = "restricted";
@@ -165,7 +168,7 @@ pub struct SubCustomerRequest {
 
 /// A request checked for shape, with its password hashed (slow: done before the write).
 #[derive(Debug, Clone)]
-pub struct PreparedSubCustomer {
+struct PreparedSubCustomer {
     pub domain_name: String,
     pub mobile: Option<String>,
     pub code: Option<String>,
@@ -176,11 +179,9 @@ pub struct PreparedSubCustomer {
     pub indirect_partner_id: Option<String>,
 }
 
-impl PreparedSubCustomer {
-    /// Who a code spent by this request must have been requested by.
-    pub fn code_requester(partner_id: &str) -> String {
-        format!("partner:{partner_id}")
-    }
+/// Who a code sent through a partner's platform was requested by (and who must spend it).
+fn code_requester(partner_id: &str) -> String {
+    format!("partner:{partner_id}")
 }
 
 /// The hash stored for an account created without a password: it never verifies, so the account
@@ -194,7 +195,7 @@ pub fn generated_domain_name() -> String {
 }
 
 /// Checks the request's fields (CBC.0100 naming the field) and hashes the password.
-pub async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCustomer> {
+async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCustomer> {
     let xaccount_id = r.xaccount_id.trim().to_string();
     if xaccount_id.is_empty() || xaccount_id.chars().count() > 128 {
         return Err(AppError::invalid(
@@ -259,23 +260,80 @@ pub async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSu
     })
 }
 
-/// The new account.
-#[derive(Debug, Clone, serde::Serialize)]
+/// An account: the new one, or the one a platform user already has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubCustomerCreated {
     pub domain_id: String,
     pub domain_name: String,
 }
 
-/// Creates a customer account mapped to the partner platform's user and associates it, in the
-/// caller's transaction.
+/// What `create_sub_customer` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubCustomerOutcome {
+    /// A new account, associated.
+    Created(SubCustomerCreated),
+    /// This `xaccount_id` already had an account under the partner's platform (`CBC.99000050`):
+    /// that account, which the vendor API answers with HTTP 200 carrying the error code, so a
+    /// platform retrying after a lost response gets the account it created.
+    Existing(SubCustomerCreated),
+}
+
+/// A partner creates a customer account mapped to its platform's user and associates it (with
+/// itself, or as a master distributor with one of its resellers).
 ///
 /// Decisions: only master distributors and solution providers may call it (the vendor's
 /// constraint; cloud resellers have no capability opening, domain.md §12.1). The association is
 /// made at once, in the same transaction (the vendor associates asynchronously, so
 /// `include_association_result` changes nothing here); a refused association therefore creates no
-/// account at all. A duplicate `xaccount_id` is `CBC.99000050`, which the adapter answers with the
-/// existing account's `domain_id`/`domain_name` ([`existing_for_xaccount`]).
+/// account at all. A duplicate `xaccount_id` (also when a concurrent create of the same user
+/// surfaces as a taken name) is [`SubCustomerOutcome::Existing`] when the account is the
+/// partner's platform's. A wrong SMS code counts against the code (five void it).
 pub async fn create_sub_customer(
+    db: &Db,
+    ctx: Ctx,
+    r: SubCustomerRequest,
+) -> AppResult<SubCustomerOutcome> {
+    let caller_id = ctx.actor.partner_id()?.to_string();
+    let xaccount_id = r.xaccount_id.clone();
+    let prepared = prepare_sub_customer(r).await?;
+    let mobile = prepared.mobile.clone();
+    let (ctx2, caller) = (ctx.clone(), caller_id.clone());
+    let result = db
+        .run(ctx, move |c, ctx| {
+            Box::pin(async move { create_sub_customer_in(c, &ctx, &caller, &prepared).await })
+        })
+        .await;
+    let e = match result {
+        Ok(created) => return Ok(SubCustomerOutcome::Created(created)),
+        Err(e) => e,
+    };
+    match e.code {
+        Code::XaccountExists | Code::AlreadyExists => {
+            if let Some(existing) =
+                existing_for_xaccount(db.read(), &caller_id, &xaccount_id).await?
+            {
+                return Ok(SubCustomerOutcome::Existing(existing));
+            }
+        }
+        Code::VerificationCodeWrong => {
+            if let Some(m) = mobile {
+                verification::record_wrong_attempt(
+                    db,
+                    ctx2,
+                    m,
+                    Scene::Registration,
+                    code_requester(&caller_id),
+                )
+                .await;
+            }
+        }
+        _ => {}
+    }
+    Err(e)
+}
+
+/// [`create_sub_customer`]'s writes, inside its transaction.
+async fn create_sub_customer_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     caller_id: &str,
@@ -327,7 +385,7 @@ pub async fn create_sub_customer(
             ctx,
             m,
             Scene::Registration,
-            &PreparedSubCustomer::code_requester(caller_id),
+            &code_requester(caller_id),
             code,
         )
         .await?;
@@ -360,7 +418,7 @@ pub async fn create_sub_customer(
 
 /// The account already mapped to this partner-platform user, looked up under the calling
 /// partner's own platform identifier (never the request's), so it can only name the caller's.
-pub async fn existing_for_xaccount(
+async fn existing_for_xaccount(
     pool: &AnyPool,
     caller_id: &str,
     xaccount_id: &str,
@@ -479,9 +537,18 @@ pub struct CodeSendRequest {
     pub customer_id: Option<String>,
 }
 
-/// Sends a verification code for a partner's platform (bss-api-spec §2.39). Scene 18 (bank-card
-/// real-name certification) needs `customer_id`, which must be one of the caller's customers.
-pub async fn send_code_for_partner(
+/// The acting partner sends a verification code for its platform (bss-api-spec §2.39). Scene 18
+/// (bank-card real-name certification) needs `customer_id`, which must be one of its customers.
+pub async fn send_code_for_partner(db: &Db, ctx: Ctx, r: CodeSendRequest) -> AppResult<()> {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { send_code_in(c, &ctx, &partner_id, &r).await })
+    })
+    .await
+}
+
+/// [`send_code_for_partner`]'s checks and writes, inside its transaction.
+async fn send_code_in(
     c: &mut AnyConnection,
     ctx: &Ctx,
     partner_id: &str,
@@ -530,7 +597,7 @@ pub async fn send_code_for_partner(
             scene,
             ttl_minutes: ttl,
             english,
-            requested_by: PreparedSubCustomer::code_requester(partner_id),
+            requested_by: code_requester(partner_id),
             root_id: root,
         },
     )

@@ -133,8 +133,9 @@ pub async fn associate_with(
     .await
 }
 
-/// What `admin create-customer --json` prints.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What `admin create-customer --json` prints. It holds the login's password and the key's secret,
+/// shown once: no adapter sends an idempotency key for this use case, so [`Db::run`] never keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CreatedCustomer {
     pub customer_id: String,
     pub domain_id: String,
@@ -154,13 +155,15 @@ pub struct NewCustomer {
     pub password: Option<String>,
 }
 
-/// Creates a customer associated with a partner, with a console login and an access key.
+/// An operator (or the command line) creates a customer associated with a partner, with a console
+/// login and an access key. `mk` seals the key's secret.
 pub async fn create_associated(
     db: &Db,
     ctx: Ctx,
     mk: MasterKey,
     input: NewCustomer,
 ) -> AppResult<CreatedCustomer> {
+    ctx.actor.require_operator()?;
     let domain_name = input
         .domain_name
         .unwrap_or_else(|| format!("cust-{}", random_hex(4)));
@@ -168,7 +171,7 @@ pub async fn create_associated(
     let password = input.password.unwrap_or_else(crypto::random_password);
     identity::validate_password(&password)?;
     let hash = crypto::hash_password(&password)?;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let partner = partners::get(&mut *c, &input.partner_id)
                 .await?
@@ -569,14 +572,10 @@ pub async fn list_sub_customers(
     Ok((l.total, l.rows))
 }
 
-/// Lists as [`list_sub_customers`] and, when the list is a delegated reseller's, records the
-/// distributor's view (`delegation.view_customers`) before returning it.
-pub async fn list_and_record(
-    db: &Db,
-    ctx: &Ctx,
-    partner_id: &str,
-    q: &SubCustomerQuery,
-) -> AppResult<Listing> {
+/// Lists the acting partner's customers as [`list_sub_customers`] and, when the list is a delegated
+/// reseller's, records the distributor's view (`delegation.view_customers`) before returning it.
+pub async fn list_and_record(db: &Db, ctx: &Ctx, q: &SubCustomerQuery) -> AppResult<Listing> {
+    let partner_id = ctx.actor.partner_id()?;
     let l = list_scoped(db.read(), partner_id, q).await?;
     if let (Some(true), Some(reseller)) = (l.reseller_delegated, &q.indirect_partner_id) {
         let ids: Vec<&str> = l.rows.iter().map(|r| r.customer_id.as_str()).collect();
@@ -840,28 +839,36 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
     })
 }
 
+/// A customer's contact details; an empty value clears one.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    /// The customer: an operator or the command line names it; a customer's own is `None` (or
+    /// its own id).
+    pub customer_id: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+}
+
 /// Sets a customer's contact details (mobile number, e-mail), as the customer's own profile
 /// holds them. Operators, the command line (demo data) and the customer itself may.
-pub async fn set_contact(
-    db: &Db,
-    ctx: Ctx,
-    customer_id: String,
-    mobile: Option<String>,
-    email: Option<String>,
-) -> AppResult<()> {
+pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
     use crate::context::Actor;
-    let allowed = match &ctx.actor {
-        Actor::Operator { .. } | Actor::System { .. } => true,
-        Actor::Customer {
-            customer_id: me, ..
-        } => *me == customer_id,
-        Actor::Partner { .. } => false,
+    let named = contact.customer_id.filter(|c| !c.is_empty());
+    let customer_id = match (&ctx.actor, named) {
+        (Actor::Operator { .. } | Actor::System { .. }, Some(id)) => id,
+        (Actor::Operator { .. } | Actor::System { .. }, None) => {
+            return Err(AppError::invalid("name the customer"))
+        }
+        (
+            Actor::Customer {
+                customer_id: me, ..
+            },
+            named,
+        ) if named.as_ref().is_none_or(|id| id == me) => me.clone(),
+        _ => return Err(AppError::new(Code::AccessDenied)),
     };
-    if !allowed {
-        return Err(AppError::new(Code::AccessDenied));
-    }
-    let mobile = mobile.filter(|m| !m.is_empty());
-    let email = email.filter(|e| !e.is_empty());
+    let mobile = contact.mobile.filter(|m| !m.is_empty());
+    let email = contact.email.filter(|e| !e.is_empty());
     if let Some(m) = &mobile {
         if !(5..=20).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) {
             return Err(AppError::invalid("a mobile number has 5 to 20 digits"));
@@ -877,7 +884,7 @@ pub async fn set_contact(
             ));
         }
     }
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let n = sqlx::query(
                 "UPDATE customers SET mobile = $1, country_code = $2, email = $3 WHERE id = $4",

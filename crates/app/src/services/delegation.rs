@@ -29,7 +29,7 @@ use crate::services::partners;
 use crate::store::{audit, Db};
 
 /// One delegation, in effect (`cancelled_at` is `None`) or ended.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Delegation {
     pub id: String,
     pub reseller_id: String,
@@ -61,22 +61,26 @@ fn row_to_delegation(r: &sqlx::any::AnyRow) -> Delegation {
     }
 }
 
-/// Checks that the caller is an administrator of `reseller_id` and that it is a reseller.
-async fn reseller_admin(
-    c: &mut sqlx::AnyConnection,
-    ctx: &Ctx,
-    reseller_id: &str,
-) -> AppResult<partners::Partner> {
-    let is_admin = matches!(
-        &ctx.actor,
-        Actor::Partner { partner_id, role: Role::PartnerAdmin, .. } if partner_id == reseller_id
-    );
-    if !is_admin {
-        return Err(AppError::with(
+/// The reseller whose administrator is acting.
+fn acting_reseller(ctx: &Ctx) -> AppResult<String> {
+    match &ctx.actor {
+        Actor::Partner {
+            partner_id,
+            role: Role::PartnerAdmin,
+            ..
+        } => Ok(partner_id.clone()),
+        _ => Err(AppError::with(
             Code::AccessDenied,
             "only an administrator of the cloud reseller may change its delegation",
-        ));
+        )),
     }
+}
+
+/// Checks that `reseller_id` (the acting admin's partner) is a reseller.
+async fn reseller_admin(
+    c: &mut sqlx::AnyConnection,
+    reseller_id: &str,
+) -> AppResult<partners::Partner> {
     let p = partners::get(&mut *c, reseller_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
@@ -89,21 +93,29 @@ async fn reseller_admin(
     Ok(p)
 }
 
-/// The reseller delegates the continuous operation of its customers to `distributor_id`, which
-/// must be the distributor it belongs to. `consent` is the reseller's agreement to the notice.
-pub async fn delegate(
-    db: &Db,
-    ctx: Ctx,
-    reseller_id: String,
-    distributor_id: String,
-    consent: bool,
-) -> AppResult<Delegation> {
+/// A reseller's delegation to give.
+#[derive(Debug, Clone)]
+pub struct Delegate {
+    /// Must be the master distributor the reseller belongs to.
+    pub distributor_id: String,
+    /// The reseller's agreement to the notice.
+    pub consent: bool,
+}
+
+/// The acting reseller's admin delegates the continuous operation of its customers to its master
+/// distributor.
+pub async fn delegate(db: &Db, ctx: Ctx, d: Delegate) -> AppResult<Delegation> {
+    let Delegate {
+        distributor_id,
+        consent,
+    } = d;
     if !consent {
         return Err(AppError::new(Code::DelegationConsentRequired));
     }
-    db.write(move |c| {
+    let reseller_id = acting_reseller(&ctx)?;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let r = reseller_admin(c, &ctx, &reseller_id).await?;
+            let r = reseller_admin(c, &reseller_id).await?;
             if r.parent_id.as_deref() != Some(distributor_id.as_str()) {
                 return Err(AppError::new(Code::NotOwnDistributor));
             }
@@ -147,11 +159,12 @@ pub async fn delegate(
     .await
 }
 
-/// The reseller cancels the delegation in effect ("取消委托授权", R12.2).
-pub async fn cancel(db: &Db, ctx: Ctx, reseller_id: String) -> AppResult<Delegation> {
-    db.write(move |c| {
+/// The acting reseller's admin cancels the delegation in effect ("取消委托授权", R12.2).
+pub async fn cancel(db: &Db, ctx: Ctx) -> AppResult<Delegation> {
+    let reseller_id = acting_reseller(&ctx)?;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let r = reseller_admin(c, &ctx, &reseller_id).await?;
+            let r = reseller_admin(c, &reseller_id).await?;
             let found = current(&mut *c, &r.id)
                 .await?
                 .ok_or_else(|| AppError::new(Code::NoActiveDelegation))?;

@@ -28,7 +28,11 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         return Ok(None);
     }
     let mut logins = Vec::new();
-    identity::create_operator(db, ctx.clone(), OPERATOR_LOGIN.into(), DEMO_PASSWORD.into()).await?;
+    let operator = identity::Credentials {
+        login: OPERATOR_LOGIN.into(),
+        password: DEMO_PASSWORD.into(),
+    };
+    identity::create_operator(db, ctx.clone(), operator).await?;
     logins.push((
         "operator".to_string(),
         OPERATOR_LOGIN.to_string(),
@@ -172,14 +176,12 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
         (&c1.customer_id, "13900001111", "it@acme-retail.example"),
         (&tea.customer_id, "13800002222", "ops@west-lake-tea.example"),
     ] {
-        customers::set_contact(
-            db,
-            ctx.clone(),
-            id.clone(),
-            Some(mobile.into()),
-            Some(email.into()),
-        )
-        .await?;
+        let contact = customers::Contact {
+            customer_id: Some(id.clone()),
+            mobile: Some(mobile.into()),
+            email: Some(email.into()),
+        };
+        customers::set_contact(db, ctx.clone(), contact).await?;
     }
 
     let (dist_id, c1_id) = (dist.partner_id.clone(), c1.customer_id.clone());

@@ -86,16 +86,21 @@ pub async fn insert_user(
     Ok(id)
 }
 
-pub async fn create_operator(
-    db: &Db,
-    ctx: Ctx,
-    login: String,
-    password: String,
-) -> AppResult<String> {
+/// A console login and its password, as typed.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub login: String,
+    pub password: String,
+}
+
+/// An operator (or the command line) creates an operator's console login; returns its user id.
+pub async fn create_operator(db: &Db, ctx: Ctx, new: Credentials) -> AppResult<String> {
+    ctx.actor.require_operator()?;
+    let Credentials { login, password } = new;
     validate_login(&login)?;
     validate_password(&password)?;
     let hash = crypto::hash_password(&password)?;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(
             async move { insert_user(c, &ctx, &login, &hash, Role::Operator, None, None).await },
         )
@@ -193,11 +198,13 @@ pub async fn insert_session(c: &mut AnyConnection, ctx: &Ctx, user_id: &str) -> 
 }
 
 /// Checks a login and password; on success opens a session and returns its token (for the
-/// cookie).
-pub async fn login(db: &Db, ctx: Ctx, login: String, password: String) -> AppResult<String> {
-    let user = authenticate(db.read(), &login, password).await?;
-    db.write(move |c| Box::pin(async move { insert_session(c, &ctx, &user.user_id).await }))
-        .await
+/// cookie). Nothing is written for a failed login (`PC.0401`).
+pub async fn login(db: &Db, ctx: Ctx, cred: Credentials) -> AppResult<String> {
+    let user = authenticate(db.read(), &cred.login, cred.password).await?;
+    db.run(ctx, move |c, ctx| {
+        Box::pin(async move { insert_session(c, &ctx, &user.user_id).await })
+    })
+    .await
 }
 
 pub async fn session_user(
@@ -233,9 +240,10 @@ pub async fn session_user(
     }))
 }
 
-pub async fn logout(db: &Db, token: String) -> AppResult<()> {
+/// Ends the console session whose cookie holds `token`.
+pub async fn logout(db: &Db, ctx: Ctx, token: String) -> AppResult<()> {
     let token_hash = crypto::sha256_hex(token.as_bytes());
-    db.write(move |c| {
+    db.run(ctx, move |c, _ctx| {
         Box::pin(async move {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(&token_hash)
@@ -249,11 +257,33 @@ pub async fn logout(db: &Db, token: String) -> AppResult<()> {
 
 pub const LANGS: [&str; 2] = ["zh-CN", "en-US"];
 
-pub async fn set_language(db: &Db, ctx: Ctx, user_id: String, lang: String) -> AppResult<()> {
+/// The console user acting (an operator, a partner's user, a customer's login); an access key or
+/// the command line has none (`CBC.0151`).
+fn console_user(actor: &Actor) -> AppResult<String> {
+    match actor {
+        Actor::Operator { user_id }
+        | Actor::Partner {
+            user_id: Some(user_id),
+            ..
+        }
+        | Actor::Customer {
+            user_id: Some(user_id),
+            ..
+        } => Ok(user_id.clone()),
+        _ => Err(AppError::with(
+            Code::AccessDenied,
+            "only a console user has a console language",
+        )),
+    }
+}
+
+/// The acting console user's language (`zh-CN` or `en-US`).
+pub async fn set_language(db: &Db, ctx: Ctx, lang: String) -> AppResult<()> {
+    let user_id = console_user(&ctx.actor)?;
     if !LANGS.contains(&lang.as_str()) {
         return Err(AppError::invalid("language must be zh-CN or en-US"));
     }
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
                 .bind(&lang)
@@ -350,7 +380,9 @@ impl Principal {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+/// A new key with its secret, shown once. No adapter sends an idempotency key for the use cases
+/// that return one, so [`Db::run`] never keeps the secret in clear.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewKey {
     pub access_key: String,
     pub secret_key: String,
@@ -502,15 +534,16 @@ fn check_description(description: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A partner admin creates an access key for its own partner.
 pub async fn create_partner_key(
     db: &Db,
     ctx: Ctx,
     mk: MasterKey,
-    partner_id: String,
     description: String,
 ) -> AppResult<NewKey> {
+    let partner_id = partner_admin(&ctx.actor)?;
     check_description(&description)?;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let root: Option<String> =
                 sqlx::query_scalar("SELECT root_id FROM partners WHERE id = $1")
@@ -532,67 +565,98 @@ pub async fn create_partner_key(
     .await
 }
 
-/// The id of the active operator with this login (`PC.0404` for any other login).
-pub async fn operator_id_by_login(pool: &AnyPool, login: &str) -> AppResult<String> {
-    sqlx::query_scalar(
-        "SELECT id FROM users WHERE login = $1 AND role = $2 AND disabled_at IS NULL",
-    )
-    .bind(login)
-    .bind(Role::Operator.as_str())
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| AppError::with(Code::NotFound, format!("no active operator {login:?}")))
+/// The partner whose administrator is acting: a partner's keys are its admins' to manage
+/// (`CBC.0151` for its staff and anyone else).
+fn partner_admin(actor: &Actor) -> AppResult<String> {
+    match actor {
+        Actor::Partner {
+            partner_id,
+            role: Role::PartnerAdmin,
+            ..
+        } => Ok(partner_id.clone()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
 }
 
-/// Creates an access key owned by operator `user_id` (which must be an active operator): only the
-/// operator itself (or the command line) may.
+/// An operator key to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewOperatorKey {
+    /// Whose key, by console login: the command line names the operator; an operator acting for
+    /// itself leaves it `None` (naming another operator is `CBC.0151`).
+    pub operator_login: Option<String>,
+    pub description: String,
+}
+
+/// A new operator key and its owner's user id (the `X-Domain-Id` it signs with).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OperatorKey {
+    pub user_id: String,
+    pub key: NewKey,
+}
+
+/// Creates an access key owned by an active operator: an operator for itself, or the command line
+/// for the operator it names. Any other actor is `CBC.0151`; an unknown or disabled operator
+/// `PC.0404`.
 pub async fn create_operator_key(
     db: &Db,
     ctx: Ctx,
     mk: MasterKey,
-    user_id: String,
-    description: String,
-) -> AppResult<NewKey> {
-    match &ctx.actor {
-        Actor::Operator { user_id: me } if *me == user_id => {}
-        Actor::System { .. } => {}
+    k: NewOperatorKey,
+) -> AppResult<OperatorKey> {
+    let me = match &ctx.actor {
+        Actor::Operator { user_id } => Some(user_id.clone()),
+        Actor::System { .. } if k.operator_login.is_some() => None,
+        Actor::System { .. } => return Err(AppError::invalid("name the operator (its login)")),
         _ => return Err(AppError::new(Code::AccessDenied)),
-    }
-    check_description(&description)?;
-    db.write(move |c| {
+    };
+    check_description(&k.description)?;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let ok: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM users WHERE id = $1 AND role = $2 AND disabled_at IS NULL",
-            )
-            .bind(&user_id)
-            .bind(Role::Operator.as_str())
-            .fetch_optional(&mut *c)
-            .await?;
-            if ok.is_none() {
-                return Err(AppError::new(Code::NotFound));
+            let operator = Role::Operator.as_str();
+            let user_id: String = match &k.operator_login {
+                Some(login) => sqlx::query_scalar(
+                    "SELECT id FROM users WHERE login = $1 AND role = $2 AND disabled_at IS NULL",
+                )
+                .bind(login)
+                .bind(operator)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or_else(|| {
+                    AppError::with(Code::NotFound, format!("no active operator {login:?}"))
+                })?,
+                None => sqlx::query_scalar(
+                    "SELECT id FROM users WHERE id = $1 AND role = $2 AND disabled_at IS NULL",
+                )
+                .bind(me.clone())
+                .bind(operator)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or_else(|| AppError::new(Code::NotFound))?,
+            };
+            if me.as_ref().is_some_and(|me| *me != user_id) {
+                return Err(AppError::new(Code::AccessDenied));
             }
-            create_key(
+            let key = create_key(
                 c,
                 &ctx,
                 &mk,
-                KeyOwner::Operator { user_id },
+                KeyOwner::Operator {
+                    user_id: user_id.clone(),
+                },
                 None,
-                &description,
+                &k.description,
             )
-            .await
+            .await?;
+            Ok(OperatorKey { user_id, key })
         })
     })
     .await
 }
 
-/// Revokes one of the partner's own keys. A key of another partner is "not found".
-pub async fn revoke_partner_key(
-    db: &Db,
-    ctx: Ctx,
-    partner_id: String,
-    access_key: String,
-) -> AppResult<()> {
-    db.write(move |c| {
+/// A partner admin revokes one of its partner's keys. A key of another partner is "not found".
+pub async fn revoke_partner_key(db: &Db, ctx: Ctx, access_key: String) -> AppResult<()> {
+    let partner_id = partner_admin(&ctx.actor)?;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             audit::stamp_owned(
                 c,
@@ -613,15 +677,14 @@ pub async fn revoke_partner_key(
     .await
 }
 
-/// Revokes one of the operator's own keys. Any other key (another operator's, a partner's) is
-/// "not found".
-pub async fn revoke_operator_key(
-    db: &Db,
-    ctx: Ctx,
-    user_id: String,
-    access_key: String,
-) -> AppResult<()> {
-    db.write(move |c| {
+/// An operator revokes one of its own keys. Any other key (another operator's, a partner's) is
+/// "not found"; anyone but an operator is `CBC.0151`.
+pub async fn revoke_operator_key(db: &Db, ctx: Ctx, access_key: String) -> AppResult<()> {
+    let Actor::Operator { user_id } = &ctx.actor else {
+        return Err(AppError::new(Code::AccessDenied));
+    };
+    let user_id = user_id.clone();
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let r = sqlx::query(
                 "UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND owner_kind = 'operator' \
@@ -710,14 +773,15 @@ pub const KEY_FLASH_TTL_MS: i64 = 10 * 60 * 1000;
 /// another instance. Replaces what that session had waiting; drops entries past their time.
 pub async fn stash_new_key(
     db: &Db,
+    ctx: Ctx,
+    mk: &MasterKey,
     session_hash: String,
     key: &NewKey,
-    mk: &MasterKey,
-    now: i64,
 ) -> AppResult<()> {
     let (ak, sealed) = (key.access_key.clone(), mk.seal(&key.secret_key));
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
+            let now = ctx.now_ms;
             sqlx::query("DELETE FROM key_flash WHERE session_hash = $1 OR created_at < $2")
                 .bind(&session_hash)
                 .bind(now - KEY_FLASH_TTL_MS)
@@ -741,12 +805,13 @@ pub async fn stash_new_key(
 /// Takes (and forgets) the secret waiting for `session_hash`, if it is still fresh.
 pub async fn take_new_key(
     db: &Db,
-    session_hash: String,
+    ctx: Ctx,
     mk: &MasterKey,
-    now: i64,
+    session_hash: String,
 ) -> AppResult<Option<NewKey>> {
+    let now = ctx.now_ms;
     let row: Option<(String, String, i64)> = db
-        .write(move |c| {
+        .run(ctx, move |c, _ctx| {
             Box::pin(async move {
                 Ok(sqlx::query_as(
                     "DELETE FROM key_flash WHERE session_hash = $1 RETURNING access_key, sealed_secret, created_at",
@@ -770,7 +835,8 @@ pub async fn take_new_key(
 /// opening each with it or its previous key: the second step of a master-key rotation (see
 /// `crate::crypto`). One transaction; returns how many secrets were re-sealed.
 pub async fn reseal_secrets(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<usize> {
-    db.write(move |c| {
+    ctx.actor.require_operator()?;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let keys: Vec<(String, String)> =
                 sqlx::query_as("SELECT access_key, secret_enc FROM access_keys")

@@ -16,12 +16,14 @@ use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::verification::{self as codes, Scene};
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use crate::context::Ctx;
+use serde::{Deserialize, Serialize};
+
+use crate::context::{Actor, Ctx};
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::association::{self, name_taken};
 use crate::services::customers::{self, validate_domain_name};
-use crate::services::identity::{self, AuthUser};
+use crate::services::identity;
 use crate::services::{partners, verification};
 use crate::store::{audit, Db};
 
@@ -48,7 +50,7 @@ impl LinkKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InviteLink {
     pub id: String,
     pub root_id: String,
@@ -99,21 +101,50 @@ pub fn link_label(kind: LinkKind, custom: Option<&str>, creator_login: &str) -> 
     }
 }
 
+/// A link to generate, for the acting partner.
+#[derive(Debug, Clone)]
 pub struct NewLink {
-    pub partner_id: String,
-    pub creator_login: String,
     pub kind: LinkKind,
     pub custom_label: Option<String>,
     pub association_type: AssociationType,
 }
 
-/// Generates a link. Refused when the partner could not associate anyone through it (restricted,
-/// or the type is not one it offers).
+/// Who generates a link, as its history shows it: the console user's login (an access key, which
+/// has no login, is named by its partner id).
+async fn creator_login(c: &mut AnyConnection, actor: &Actor) -> AppResult<String> {
+    let (partner_id, user_id) = match actor {
+        Actor::Partner {
+            partner_id,
+            user_id,
+            ..
+        } => (partner_id, user_id),
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    };
+    let login: Option<String> = match user_id {
+        Some(u) => {
+            sqlx::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
+                .bind(u)
+                .bind(partner_id)
+                .fetch_optional(&mut *c)
+                .await?
+        }
+        None => None,
+    };
+    Ok(login.unwrap_or_else(|| actor.id()))
+}
+
+/// A partner's admin or staff generates a link for its partner. Refused when the partner could
+/// not associate anyone through it (restricted, or the type is not one it offers).
 pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink> {
-    let label = link_label(n.kind, n.custom_label.as_deref(), &n.creator_login)?;
-    db.write(move |c| {
+    let partner_id = ctx.actor.partner_id()?.to_string();
+    if n.kind == LinkKind::Custom {
+        link_label(n.kind, n.custom_label.as_deref(), "")?;
+    }
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let p = partners::get(&mut *c, &n.partner_id)
+            let creator = creator_login(c, &ctx.actor).await?;
+            let label = link_label(n.kind, n.custom_label.as_deref(), &creator)?;
+            let p = partners::get(&mut *c, &partner_id)
                 .await?
                 .ok_or_else(|| AppError::new(Code::NotFound))?;
             let inviter = association::inviter_facts(c, &p).await?;
@@ -131,7 +162,7 @@ pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink>
             .bind(n.kind.as_str())
             .bind(&label)
             .bind(n.association_type.code())
-            .bind(&n.creator_login)
+            .bind(&creator)
             .bind(ctx.now_ms)
             .execute(&mut *c)
             .await?;
@@ -155,7 +186,7 @@ pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink>
                 kind: n.kind.as_str().to_string(),
                 label: Some(label),
                 association_type: n.association_type,
-                created_by: n.creator_login,
+                created_by: creator,
                 created_at: ctx.now_ms,
                 disabled_at: None,
                 associated: 0,
@@ -165,9 +196,18 @@ pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink>
     .await
 }
 
-/// Disables one of the partner's own links; another partner's is "not found".
-pub async fn disable_link(db: &Db, ctx: Ctx, partner_id: String, link_id: String) -> AppResult<()> {
-    db.write(move |c| {
+/// A partner admin disables one of its partner's links; another partner's is "not found", and
+/// staff may not (`CBC.0151`).
+pub async fn disable_link(db: &Db, ctx: Ctx, link_id: String) -> AppResult<()> {
+    let partner_id = match &ctx.actor {
+        Actor::Partner {
+            partner_id,
+            role: Role::PartnerAdmin,
+            ..
+        } => partner_id.clone(),
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    };
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             audit::stamp_owned(
                 c,
@@ -253,20 +293,29 @@ fn code_requester(link_id: &str) -> String {
     format!("invite:{link_id}")
 }
 
+/// A registration code asked for on an invite link's page.
+#[derive(Debug, Clone, Default)]
+pub struct LinkCodeRequest {
+    pub token: String,
+    /// As typed.
+    pub mobile: String,
+    /// The SMS in English (the page's language), else in Chinese.
+    pub english: bool,
+}
+
 /// Sends a registration code to a mobile number from an invite link's page. Returns the number as
 /// stored (11 digits).
-pub async fn request_code(
-    db: &Db,
-    ctx: Ctx,
-    token: String,
-    mobile: String,
-    english: bool,
-) -> AppResult<String> {
+pub async fn request_code(db: &Db, ctx: Ctx, r: LinkCodeRequest) -> AppResult<String> {
+    let LinkCodeRequest {
+        token,
+        mobile,
+        english,
+    } = r;
     let mobile = rules::parse_cn_mobile(&mobile).ok_or_else(|| {
         AppError::invalid("Enter an 11-digit Chinese mobile number. 请输入 11 位中国大陆手机号。")
     })?;
     let m = mobile.clone();
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let t = target_in(c, &token).await?;
             verification::send(
@@ -302,8 +351,9 @@ pub struct Registration {
     pub lang: String,
 }
 
-/// The customer now associated, logged in.
-#[derive(Debug, Clone)]
+/// The customer now associated, logged in. It holds the new session's token: no adapter sends an
+/// idempotency key for these use cases, so [`Db::run`] never keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Joined {
     pub customer_id: String,
     pub login: String,
@@ -340,9 +390,9 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
     } else {
         identity::LANGS[0].to_string()
     };
-    let (m2, n2, ctx2) = (mobile.clone(), name.clone(), ctx.clone());
+    let (m2, n2) = (mobile.clone(), name.clone());
     let result = db
-        .write(move |c| {
+        .run(ctx.clone(), move |c, ctx2| {
             Box::pin(async move {
                 let t = target_in(c, &token).await?;
                 check_notice(&t, agreed)?;
@@ -403,19 +453,44 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
     result
 }
 
-/// Associates an existing customer account (just authenticated) through a link.
-pub async fn associate_existing(
+/// An existing account's login through a link.
+#[derive(Debug, Clone, Default)]
+pub struct ExistingAccount {
+    pub token: String,
+    pub login: String,
+    pub password: String,
+    /// "I have read and agree" to the association notice.
+    pub agreed: bool,
+}
+
+/// Logs an existing customer account in (a wrong login or password is `PC.0401`, as on the
+/// console) and associates it through a link, opening its session.
+pub async fn associate_existing(db: &Db, ctx: Ctx, a: ExistingAccount) -> AppResult<Joined> {
+    let ExistingAccount {
+        token,
+        login,
+        password,
+        agreed,
+    } = a;
+    let user = identity::authenticate(db.read(), &login, password).await?;
+    associate_authenticated(db, ctx, user, token, login, agreed).await
+}
+
+/// [`associate_existing`] once the login and password were checked (`identity::authenticate`):
+/// the association itself, in its own transaction. The proof suite races this step directly, so
+/// that 64 logins that finished hashing together meet at the database.
+pub async fn associate_authenticated(
     db: &Db,
     ctx: Ctx,
+    user: identity::AuthUser,
     token: String,
-    user: AuthUser,
     login: String,
     agreed: bool,
 ) -> AppResult<Joined> {
-    let (token2, login2, ctx2) = (token.clone(), login.clone(), ctx.clone());
+    let (token2, login2) = (token.clone(), login.clone());
     let customer_id = user.customer_id.clone();
     let result = db
-        .write(move |c| {
+        .run(ctx.clone(), move |c, ctx2| {
             Box::pin(async move {
                 let t = target_in(c, &token2).await?;
                 check_notice(&t, agreed)?;

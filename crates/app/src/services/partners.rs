@@ -78,8 +78,9 @@ pub async fn list_all(pool: &AnyPool, offset: i64, limit: i64) -> AppResult<(i64
     ))
 }
 
-/// What `admin create-partner --json` prints.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What `admin create-partner --json` prints. It holds the admin's password and the key's secret,
+/// shown once: no adapter sends an idempotency key for this use case, so [`Db::run`] never keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CreatedPartner {
     pub partner_id: String,
     pub domain_id: String,
@@ -100,14 +101,15 @@ pub struct NewPartner {
     pub password: Option<String>,
 }
 
-/// Creates a partner with its console admin, one access key and its cash account, in one
-/// transaction.
+/// An operator (or the command line) creates a partner with its console admin, one access key and
+/// its cash account, in one transaction. `mk` seals the key's secret.
 pub async fn create(
     db: &Db,
     ctx: Ctx,
     mk: MasterKey,
     input: NewPartner,
 ) -> AppResult<CreatedPartner> {
+    ctx.actor.require_operator()?;
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid("a partner name has 1 to 100 characters"));
@@ -119,7 +121,7 @@ pub async fn create(
     identity::validate_password(&password)?;
     let hash = crypto::hash_password(&password)?;
     let ptype = input.partner_type;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let parent = match &input.parent_id {
                 Some(pid) => Some(get(&mut *c, pid).await?.ok_or_else(|| AppError::invalid(format!("parent partner {pid} does not exist")))?),
@@ -245,17 +247,28 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
 // ---------------------------------------------------------------------------------------------
 // Contact details and status; a distributor's resellers as the vendor API lists them.
 
+/// A change of a partner's status and contact details. `None` leaves a field as it is; an empty
+/// string clears a contact field.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub partner_id: String,
+    /// `active` or `restricted`.
+    pub status: Option<String>,
+    pub contact_mobile: Option<String>,
+    pub contact_email: Option<String>,
+}
+
 /// Changes a partner's status (`active` or `restricted`: a restricted partner, and the resellers of
-/// a restricted master distributor, cannot associate customers) and contact details. `None` leaves
-/// a field as it is; an empty string clears a contact field. Operators and the CLI only.
-pub async fn update_profile(
-    db: &Db,
-    ctx: Ctx,
-    partner_id: String,
-    status: Option<String>,
-    contact_mobile: Option<String>,
-    contact_email: Option<String>,
-) -> AppResult<()> {
+/// a restricted master distributor, cannot associate customers) and contact details. Operators and
+/// the CLI only.
+pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResult<()> {
+    ctx.actor.require_operator()?;
+    let ProfileChange {
+        partner_id,
+        status,
+        contact_mobile,
+        contact_email,
+    } = change;
     if let Some(s) = &status {
         if s != "active" && s != "restricted" {
             return Err(AppError::invalid("status must be active or restricted"));
@@ -274,7 +287,7 @@ pub async fn update_profile(
             return Err(AppError::invalid("the e-mail address is not valid"));
         }
     }
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let p = get(&mut *c, &partner_id)
                 .await?

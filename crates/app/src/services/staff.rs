@@ -49,7 +49,9 @@ pub struct StaffUser {
 
 #[derive(Debug, Clone)]
 pub struct NewStaff {
-    pub partner_id: String,
+    /// The partner: an operator or the command line names it; a partner admin's is its own
+    /// (`None`, or its own id).
+    pub partner_id: Option<String>,
     pub login: String,
     pub password: String,
     pub display_name: Option<String>,
@@ -65,6 +67,24 @@ pub fn check_manager(actor: &Actor, partner_id: &str) -> AppResult<()> {
             role: Role::PartnerAdmin,
             ..
         } if own == partner_id => Ok(()),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// The partner whose users the actor manages: a partner admin its own (`named` may only repeat
+/// it), an operator or the system the one it names. Anyone else, or an admin naming another
+/// partner, is `CBC.0151`.
+pub fn managed_partner(actor: &Actor, named: Option<&str>) -> AppResult<String> {
+    let named = named.filter(|n| !n.is_empty());
+    match actor {
+        Actor::Partner {
+            partner_id,
+            role: Role::PartnerAdmin,
+            ..
+        } if named.is_none_or(|n| n == partner_id) => Ok(partner_id.clone()),
+        Actor::Operator { .. } | Actor::System { .. } => named
+            .map(str::to_string)
+            .ok_or_else(|| AppError::invalid("name the partner whose users to manage")),
         _ => Err(AppError::new(Code::AccessDenied)),
     }
 }
@@ -94,17 +114,17 @@ async fn partner_exists(c: &mut AnyConnection, partner_id: &str) -> AppResult<()
 
 /// Creates a staff login for the partner; returns the new user's id.
 pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
-    check_manager(&ctx.actor, &s.partner_id)?;
+    let partner_id = managed_partner(&ctx.actor, s.partner_id.as_deref())?;
     validate_login(&s.login)?;
     validate_password(&s.password)?;
     let display_name = normalize_display_name(s.display_name.as_deref())?;
     // Hashing is slow: before entering the single writer.
     let hash = crypto::hash_password(&s.password)?;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            partner_exists(c, &s.partner_id).await?;
+            partner_exists(c, &partner_id).await?;
             let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
-                .bind(&s.partner_id)
+                .bind(&partner_id)
                 .fetch_one(&mut *c)
                 .await?;
             if users >= MAX_USERS_PER_PARTNER {
@@ -118,7 +138,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
                 &s.login,
                 &hash,
                 Role::PartnerStaff,
-                Some(&s.partner_id),
+                Some(&partner_id),
                 None,
             )
             .await?;
@@ -127,7 +147,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
                 .bind(&id)
                 .execute(&mut *c)
                 .await?;
-            record(c, &ctx, "staff.create", &id, &s.partner_id, &s.login).await?;
+            record(c, &ctx, "staff.create", &id, &partner_id, &s.login).await?;
             Ok(id)
         })
     })
@@ -211,17 +231,23 @@ async fn record(
     .await
 }
 
+/// A staff account to disable or re-enable.
+#[derive(Debug, Clone)]
+pub struct StaffState {
+    /// As [`NewStaff::partner_id`].
+    pub partner_id: Option<String>,
+    pub user_id: String,
+    pub disabled: bool,
+}
+
 /// Disables (`disabled` true) or re-enables a staff account of the partner. Disabling ends its
 /// sessions. Setting the state it already has is a no-op that writes nothing.
-pub async fn set_disabled(
-    db: &Db,
-    ctx: Ctx,
-    partner_id: String,
-    user_id: String,
-    disabled: bool,
-) -> AppResult<()> {
-    check_manager(&ctx.actor, &partner_id)?;
-    db.write(move |c| {
+pub async fn set_disabled(db: &Db, ctx: Ctx, s: StaffState) -> AppResult<()> {
+    let partner_id = managed_partner(&ctx.actor, s.partner_id.as_deref())?;
+    let StaffState {
+        user_id, disabled, ..
+    } = s;
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let (login, disabled_at) = staff_of(c, &partner_id, &user_id).await?;
             if disabled_at.is_some() == disabled {
@@ -246,18 +272,24 @@ pub async fn set_disabled(
     .await
 }
 
+/// A new password for a staff account.
+#[derive(Debug, Clone)]
+pub struct PasswordReset {
+    /// As [`NewStaff::partner_id`].
+    pub partner_id: Option<String>,
+    pub user_id: String,
+    pub password: String,
+}
+
 /// Sets a new password for a staff account of the partner and ends its sessions.
-pub async fn reset_password(
-    db: &Db,
-    ctx: Ctx,
-    partner_id: String,
-    user_id: String,
-    password: String,
-) -> AppResult<()> {
-    check_manager(&ctx.actor, &partner_id)?;
+pub async fn reset_password(db: &Db, ctx: Ctx, r: PasswordReset) -> AppResult<()> {
+    let partner_id = managed_partner(&ctx.actor, r.partner_id.as_deref())?;
+    let PasswordReset {
+        user_id, password, ..
+    } = r;
     validate_password(&password)?;
     let hash = crypto::hash_password(&password)?;
-    db.write(move |c| {
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let (login, _) = staff_of(c, &partner_id, &user_id).await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -313,6 +345,20 @@ mod tests {
             "p1"
         )
         .is_err());
+    }
+
+    #[test]
+    fn the_managed_partner_comes_from_the_actor() {
+        let admin = admin_of("p1", Role::PartnerAdmin);
+        assert_eq!(managed_partner(&admin, None).unwrap(), "p1");
+        assert_eq!(managed_partner(&admin, Some("p1")).unwrap(), "p1");
+        assert!(managed_partner(&admin, Some("p2")).is_err());
+        assert!(managed_partner(&admin_of("p1", Role::PartnerStaff), None).is_err());
+        let op = Actor::Operator {
+            user_id: "o".into(),
+        };
+        assert_eq!(managed_partner(&op, Some("p2")).unwrap(), "p2");
+        assert!(managed_partner(&op, None).is_err());
     }
 
     #[test]

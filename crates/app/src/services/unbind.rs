@@ -27,7 +27,7 @@ use crate::store::{audit, ledger, outbox, Db};
 /// How long after one unbinding the next is refused.
 pub const UNBIND_COOL_DOWN_MS: i64 = 90 * 24 * 3600 * 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ended {
     pub association_id: String,
     pub partner_id: String,
@@ -36,10 +36,25 @@ pub struct Ended {
     pub transfer_id: Option<String>,
 }
 
-/// Ends the customer's association in effect. `customer_id` comes from the page or the session;
-/// the caller's right to act on it is checked here from `ctx.actor`.
-pub async fn end_association(db: &Db, ctx: Ctx, customer_id: String) -> AppResult<Ended> {
-    db.write(move |c| {
+/// Whose association ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unbinding {
+    /// The acting customer's own.
+    Mine,
+    /// A customer named by a partner admin (one of its partner's) or an operator (any); a customer
+    /// may name itself.
+    Customer(String),
+}
+
+/// Ends the customer's association in effect. The right to act on it is checked here from
+/// `ctx.actor`.
+pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<Ended> {
+    let customer_id = match (whose, &ctx.actor) {
+        (Unbinding::Customer(id), _) => id,
+        (Unbinding::Mine, Actor::Customer { customer_id, .. }) => customer_id.clone(),
+        (Unbinding::Mine, _) => return Err(AppError::new(Code::AccessDenied)),
+    };
+    db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let row = sqlx::query(
                 "SELECT a.id, a.partner_id, a.association_type, p.root_id FROM associations a JOIN partners p ON p.id = a.partner_id \

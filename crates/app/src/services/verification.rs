@@ -32,7 +32,7 @@ pub struct CodeRequest {
 }
 
 /// Sends a code (an outbox row) inside the caller's transaction, after the per-number limits.
-pub async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> AppResult<()> {
+pub(crate) async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> AppResult<()> {
     let count_since = |since: i64| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM verification_codes WHERE mobile = $1 AND created_at > $2",
@@ -112,7 +112,7 @@ pub async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> AppResul
 /// Spends the number's live code if `code` matches, inside the caller's transaction. A wrong code
 /// is `CBC.99000026` (the caller then calls [`record_wrong_attempt`] outside the rolled-back
 /// transaction), an expired one `CBC.99000027`.
-pub async fn consume(
+pub(crate) async fn consume(
     c: &mut AnyConnection,
     ctx: &Ctx,
     mobile: &str,
@@ -174,7 +174,7 @@ pub async fn consume(
 /// Counts a wrong guess against the number's live code (in its own transaction, because the
 /// request that guessed wrong rolled back). After [`rules::MAX_ATTEMPTS`] the code is void. Best
 /// effort: the caller answers "wrong code" either way.
-pub async fn record_wrong_attempt(
+pub(crate) async fn record_wrong_attempt(
     db: &Db,
     ctx: Ctx,
     mobile: String,

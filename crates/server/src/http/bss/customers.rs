@@ -4,16 +4,16 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::post;
-use pc_app::services::association::{self, CodeSendRequest, SubCustomerRequest};
+use pc_app::services::association::{
+    self, CodeSendRequest, SubCustomerOutcome, SubCustomerRequest,
+};
 use pc_app::services::customers::{self, SubCustomerQuery};
-use pc_app::services::verification;
 use pc_app::{AppError, Code};
 use pc_domain::timefmt;
-use pc_domain::verification::Scene;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{idempotent_write, json_response, ok_json, schema, Operation};
+use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
 use crate::http::form::mask_phone;
@@ -74,7 +74,7 @@ async fn list_sub_customers(
     caller: Caller,
     VendorJson(req): VendorJson<QuerySubCustomerListReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
+    caller.partner_id()?;
     let q = SubCustomerQuery::parse(
         req.account_name,
         req.customer,
@@ -89,7 +89,7 @@ async fn list_sub_customers(
     )?;
     // A distributor listing a reseller's customers gets their contact details only under the
     // reseller's delegation, and such a view is audited (services::delegation).
-    let listing = customers::list_and_record(&st.db, &caller.ctx(), partner_id, &q).await?;
+    let listing = customers::list_and_record(&st.db, &caller.ctx(), &q).await?;
     let count = listing.total;
     let customer_infos = listing
         .rows
@@ -173,9 +173,8 @@ async fn create_sub_customer(
     caller: Caller,
     VendorJson(req): VendorJson<CreateCustomerV2Req>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
-    let xaccount_id = req.xaccount_id.clone();
-    let prepared = association::prepare_sub_customer(SubCustomerRequest {
+    caller.partner_id()?;
+    let r = SubCustomerRequest {
         domain_name: req.domain_name,
         mobile_phone: req.mobile_phone,
         verification_code: req.verification_code,
@@ -184,58 +183,18 @@ async fn create_sub_customer(
         password: req.password,
         cooperation_type: req.cooperation_type,
         indirect_partner_id: req.indirect_partner_id,
-    })
-    .await?;
-    let mobile = prepared.mobile.clone();
-    let pid = partner_id.clone();
-    let result = idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            let out = association::create_sub_customer(c, &ctx, &pid, &prepared).await?;
-            Ok(CreateSubCustomerResponse {
-                error_code: None,
-                error_msg: None,
-                domain_id: out.domain_id,
-                domain_name: out.domain_name,
-            })
-        })
-    })
-    .await;
-    let e = match result {
-        Ok(r) => return Ok(r),
-        Err(ApiError(e)) => e,
     };
-    match e.code {
-        // A concurrent create of the same xaccount_id may surface as a unique-name violation.
-        Code::XaccountExists | Code::AlreadyExists => {
-            if let Some(existing) =
-                association::existing_for_xaccount(st.db.read(), &partner_id, &xaccount_id).await?
-            {
-                let e = AppError::new(Code::XaccountExists);
-                let body = serde_json::to_string(&CreateSubCustomerResponse {
-                    error_code: Some(e.code.vendor_code().to_string()),
-                    error_msg: Some(e.message(false)),
-                    domain_id: existing.domain_id,
-                    domain_name: existing.domain_name,
-                })
-                .map_err(AppError::internal)?;
-                return Ok(json_response(200, body));
-            }
-        }
-        Code::VerificationCodeWrong => {
-            if let Some(m) = mobile {
-                verification::record_wrong_attempt(
-                    &st.db,
-                    caller.ctx(),
-                    m,
-                    Scene::Registration,
-                    association::PreparedSubCustomer::code_requester(&partner_id),
-                )
-                .await;
-            }
-        }
-        _ => {}
-    }
-    Err(ApiError(e))
+    let (account, refusal) = match association::create_sub_customer(&st.db, caller.ctx(), r).await?
+    {
+        SubCustomerOutcome::Created(a) => (a, None),
+        SubCustomerOutcome::Existing(a) => (a, Some(AppError::new(Code::XaccountExists))),
+    };
+    ok_json(&CreateSubCustomerResponse {
+        error_code: refusal.as_ref().map(|e| e.code.vendor_code().to_string()),
+        error_msg: refusal.as_ref().map(|e| e.message(false)),
+        domain_id: account.domain_id,
+        domain_name: account.domain_name,
+    })
 }
 
 const CREATE_SUB_CUSTOMER: Operation = Operation {
@@ -319,7 +278,7 @@ async fn send_verification_message_code(
     caller: Caller,
     VendorJson(req): VendorJson<SendVerificationCodeV2Req>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let r = CodeSendRequest {
         receiver_type: req.receiver_type,
         timeout: req.timeout,
@@ -328,13 +287,8 @@ async fn send_verification_message_code(
         scene: req.scene,
         customer_id: req.customer_id,
     };
-    idempotent_write(&st, &caller, move |c, ctx| {
-        Box::pin(async move {
-            association::send_code_for_partner(c, &ctx, &partner_id, &r).await?;
-            Ok(SendVerificationMessageCodeResponse {})
-        })
-    })
-    .await
+    association::send_code_for_partner(&st.db, caller.ctx(), r).await?;
+    ok_json(&SendVerificationMessageCodeResponse {})
 }
 
 const SEND_VERIFICATION_MESSAGE_CODE: Operation = Operation {

@@ -49,13 +49,10 @@ pub(super) fn refused(c: &Console, e: AppError) -> Response {
 
 /// Whose customers the list shows, from the user's role and the `reseller` parameter.
 enum Viewer {
-    /// A partner's own customers.
-    Own(String),
+    /// A partner's own customers (the partner comes from the session's actor).
+    Own,
     /// A master distributor looking at one of its resellers' customers.
-    Reseller {
-        distributor: String,
-        reseller: String,
-    },
+    Reseller { reseller: String },
     /// An operator: every customer, optionally narrowed to partners matching a term.
     Operator { partner: Option<String> },
 }
@@ -104,7 +101,7 @@ impl Filters {
     ) -> pc_app::AppResult<SubCustomerQuery> {
         let nz = |s: &str| Some(s.to_string()).filter(|v| !v.is_empty());
         let indirect = match viewer {
-            Viewer::Reseller { reseller, .. } => Some(reseller.clone()),
+            Viewer::Reseller { reseller } => Some(reseller.clone()),
             _ => None,
         };
         SubCustomerQuery::parse(
@@ -134,7 +131,6 @@ impl Filters {
 
     #[allow(clippy::result_large_err)]
     fn viewer(&self, c: &Console) -> Result<Viewer, Response> {
-        let pid = c.user.partner_id.clone().unwrap_or_default();
         match c.user.role {
             Role::Operator => Ok(Viewer::Operator {
                 partner: Some(self.partner.clone()).filter(|p| !p.is_empty()),
@@ -144,13 +140,10 @@ impl Filters {
                     return Err(super::layout::forbidden(c));
                 }
                 Ok(Viewer::Reseller {
-                    distributor: pid,
                     reseller: self.reseller.clone(),
                 })
             }
-            Role::PartnerAdmin | Role::PartnerStaff if self.reseller.is_empty() => {
-                Ok(Viewer::Own(pid))
-            }
+            Role::PartnerAdmin | Role::PartnerStaff if self.reseller.is_empty() => Ok(Viewer::Own),
             _ => Err(super::layout::forbidden(c)),
         }
     }
@@ -164,9 +157,8 @@ async fn fetch(
     q: &SubCustomerQuery,
 ) -> pc_app::AppResult<Listing> {
     match viewer {
-        Viewer::Own(pid) => customers::list_and_record(&st.db, &c.ctx(), pid, q).await,
-        Viewer::Reseller { distributor, .. } => {
-            customers::list_and_record(&st.db, &c.ctx(), distributor, q).await
+        Viewer::Own | Viewer::Reseller { .. } => {
+            customers::list_and_record(&st.db, &c.ctx(), q).await
         }
         Viewer::Operator { partner } => {
             let (total, rows) = customers::list_all(st.db.read(), partner.as_deref(), q).await?;
@@ -259,7 +251,7 @@ pub async fn list(
         .map_err(|e| refused(&c, e))?;
     let operator = matches!(viewer, Viewer::Operator { .. });
     let title = match &viewer {
-        Viewer::Reseller { reseller, .. } => {
+        Viewer::Reseller { reseller } => {
             let name = pc_app::services::partners::get(st.db.read(), reseller)
                 .await
                 .map_err(|e| internal(lang, e))?

@@ -196,8 +196,6 @@ pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<Create
         &st.db,
         c.ctx(),
         NewLink {
-            partner_id: c.user.partner_id.clone().unwrap_or_default(),
-            creator_login: c.user.login.clone(),
             kind,
             custom_label: Some(f.label),
             association_type,
@@ -226,8 +224,7 @@ pub async fn disable(
 ) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    invites::disable_link(&st.db, c.ctx(), pid, id)
+    invites::disable_link(&st.db, c.ctx(), id)
         .await
         .map_err(|e| internal(c.lang, e))?;
     Ok(Redirect::to("/console/invites").into_response())

@@ -350,15 +350,12 @@ pub async fn request_code(
         form: f,
     }: JoinPost,
 ) -> Response {
-    let shown = match invites::request_code(
-        &st.db,
-        ctx(&st, &parts),
-        token.clone(),
-        f.mobile.clone(),
-        lang == Lang::En,
-    )
-    .await
-    {
+    let r = invites::LinkCodeRequest {
+        token: token.clone(),
+        mobile: f.mobile.clone(),
+        english: lang == Lang::En,
+    };
+    let shown = match invites::request_code(&st.db, ctx(&st, &parts), r).await {
         Ok(m) => Shown {
             code_sent_to: Some(m),
             ..Shown::default()
@@ -440,24 +437,18 @@ pub async fn login(
     let result = if !st.login_limiter.allowed(&limiter_key) {
         Err(AppError::new(Code::Throttled))
     } else {
-        match identity::authenticate(st.db.read(), &login, f.password.clone()).await {
-            Ok(user) => {
-                st.login_limiter.reset(&limiter_key);
-                invites::associate_existing(
-                    &st.db,
-                    ctx(&st, &parts),
-                    token.clone(),
-                    user,
-                    login.clone(),
-                    !f.agree.is_empty(),
-                )
-                .await
-            }
-            Err(e) => {
-                st.login_limiter.record(&limiter_key);
-                Err(e)
-            }
+        let a = invites::ExistingAccount {
+            token: token.clone(),
+            login,
+            password: f.password.clone(),
+            agreed: !f.agree.is_empty(),
+        };
+        let joined = invites::associate_existing(&st.db, ctx(&st, &parts), a).await;
+        match &joined {
+            Err(e) if e.code == Code::LoginFailed => st.login_limiter.record(&limiter_key),
+            _ => st.login_limiter.reset(&limiter_key),
         }
+        joined
     };
     finish(&st, lang, &token, &csrf, &f, result).await
 }

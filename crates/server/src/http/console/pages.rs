@@ -119,7 +119,11 @@ pub async fn login_submit(
         rid,
         st.now_ms(),
     );
-    match identity::login(&st.db, ctx, f.login.clone(), f.password).await {
+    let cred = identity::Credentials {
+        login: f.login.clone(),
+        password: f.password,
+    };
+    match identity::login(&st.db, ctx, cred).await {
         Ok(token) => {
             st.login_limiter.reset(&limiter_key);
             let max_age = identity::SESSION_TTL_MS / 1000;
@@ -154,7 +158,7 @@ pub struct CsrfForm {
 
 pub async fn logout(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.check_csrf(&f.csrf)?;
-    identity::logout(&st.db, c.token.clone())
+    identity::logout(&st.db, c.ctx(), c.token.clone())
         .await
         .map_err(|e| internal(c.lang, e))?;
     Ok((
@@ -193,7 +197,7 @@ pub async fn set_lang(
     match c {
         Some(c) => {
             c.check_csrf(&f.csrf)?;
-            identity::set_language(&st.db, c.ctx(), c.user.user_id.clone(), lang)
+            identity::set_language(&st.db, c.ctx(), lang)
                 .await
                 .map_err(|e| internal(c.lang, e))?;
             Ok((
@@ -402,9 +406,9 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
     // A key this session just made: shown once, whichever instance serves the page.
     let fresh = identity::take_new_key(
         &st.db,
-        pc_app::crypto::sha256_hex(c.token.as_bytes()),
+        c.ctx(),
         &st.master_key,
-        c.now_ms,
+        pc_app::crypto::sha256_hex(c.token.as_bytes()),
     )
     .await
     .map_err(|e| internal(lang, e))?;
@@ -465,22 +469,18 @@ pub async fn create_access_key(
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
     let description = f.description.trim().to_string();
+    let mk = st.master_key.clone();
     let made = match key_owner(&c) {
-        KeyOwner::Operator { user_id } => {
-            identity::create_operator_key(
-                &st.db,
-                c.ctx(),
-                st.master_key.clone(),
-                user_id,
+        KeyOwner::Operator { .. } => {
+            let k = identity::NewOperatorKey {
+                operator_login: None,
                 description,
-            )
-            .await
-        }
-        _ => {
-            let pid = c.user.partner_id.clone().unwrap_or_default();
-            identity::create_partner_key(&st.db, c.ctx(), st.master_key.clone(), pid, description)
+            };
+            identity::create_operator_key(&st.db, c.ctx(), mk, k)
                 .await
+                .map(|k| k.key)
         }
+        _ => identity::create_partner_key(&st.db, c.ctx(), mk, description).await,
     };
     let key = made.map_err(|e| {
         (
@@ -496,10 +496,10 @@ pub async fn create_access_key(
     })?;
     identity::stash_new_key(
         &st.db,
+        c.ctx(),
+        &st.master_key,
         pc_app::crypto::sha256_hex(c.token.as_bytes()),
         &key,
-        &st.master_key,
-        c.now_ms,
     )
     .await
     .map_err(|e| internal(c.lang, e))?;
@@ -515,13 +515,10 @@ pub async fn revoke_access_key(
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
     match key_owner(&c) {
-        KeyOwner::Operator { user_id } => {
-            identity::revoke_operator_key(&st.db, c.ctx(), user_id, ak.clone()).await
+        KeyOwner::Operator { .. } => {
+            identity::revoke_operator_key(&st.db, c.ctx(), ak.clone()).await
         }
-        _ => {
-            let pid = c.user.partner_id.clone().unwrap_or_default();
-            identity::revoke_partner_key(&st.db, c.ctx(), pid, ak.clone()).await
-        }
+        _ => identity::revoke_partner_key(&st.db, c.ctx(), ak.clone()).await,
     }
     .map_err(|e| internal(c.lang, e))?;
     st.keys.evict(&ak);

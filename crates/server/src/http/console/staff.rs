@@ -214,7 +214,7 @@ pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<Create
         &st.db,
         c.ctx(),
         staff::NewStaff {
-            partner_id: pid.clone(),
+            partner_id: Some(pid.clone()),
             login: prefill.login.clone(),
             password: f.password,
             display_name: Some(prefill.display_name.clone()),
@@ -254,7 +254,12 @@ pub async fn enable(
 
 async fn set_disabled(st: AppState, c: Console, id: String, f: UserForm, disabled: bool) -> Page {
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
-    let r = staff::set_disabled(&st.db, c.ctx(), pid.clone(), id, disabled).await;
+    let s = staff::StaffState {
+        partner_id: Some(pid.clone()),
+        user_id: id,
+        disabled,
+    };
+    let r = staff::set_disabled(&st.db, c.ctx(), s).await;
     let done = if disabled { "disabled" } else { "enabled" };
     finish(&st, &c, &pid, r, done, &Prefill::default()).await
 }
@@ -266,7 +271,12 @@ pub async fn reset_password(
     Form(f): Form<UserForm>,
 ) -> Page {
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
-    let r = staff::reset_password(&st.db, c.ctx(), pid.clone(), id, f.password).await;
+    let reset = staff::PasswordReset {
+        partner_id: Some(pid.clone()),
+        user_id: id,
+        password: f.password,
+    };
+    let r = staff::reset_password(&st.db, c.ctx(), reset).await;
     finish(&st, &c, &pid, r, "password", &Prefill::default()).await
 }
 

@@ -185,10 +185,13 @@ pub struct DelegateForm {
 
 /// `POST /console/delegation`: delegate (the consent checkbox must be ticked).
 pub async fn delegate(State(st): State<AppState>, c: Console, Form(f): Form<DelegateForm>) -> Page {
-    let pid = require_admin_of(&c, PartnerType::Reseller)?;
+    require_admin_of(&c, PartnerType::Reseller)?;
     c.check_csrf(&f.csrf)?;
-    let consent = matches!(f.consent.as_str(), "yes" | "on" | "true");
-    match delegation::delegate(&st.db, c.ctx(), pid, f.distributor_id, consent).await {
+    let d = delegation::Delegate {
+        distributor_id: f.distributor_id,
+        consent: matches!(f.consent.as_str(), "yes" | "on" | "true"),
+    };
+    match delegation::delegate(&st.db, c.ctx(), d).await {
         Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
         Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
     }
@@ -202,9 +205,9 @@ pub struct CancelForm {
 
 /// `POST /console/delegation/cancel`: cancel the delegation in effect.
 pub async fn cancel(State(st): State<AppState>, c: Console, Form(f): Form<CancelForm>) -> Page {
-    let pid = require_admin_of(&c, PartnerType::Reseller)?;
+    require_admin_of(&c, PartnerType::Reseller)?;
     c.check_csrf(&f.csrf)?;
-    match delegation::cancel(&st.db, c.ctx(), pid).await {
+    match delegation::cancel(&st.db, c.ctx()).await {
         Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
         Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
     }

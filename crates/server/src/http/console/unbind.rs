@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::unbind;
+use pc_app::services::unbind::{self, Unbinding};
 use pc_domain::party::Role;
 
 use super::i18n::{t, Lang};
@@ -56,7 +56,7 @@ async fn partner_unbind(
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    unbind::end_association(&st.db, c.ctx(), id)
+    unbind::end_association(&st.db, c.ctx(), Unbinding::Customer(id))
         .await
         .map_err(|e| refused(&c, e))?;
     Ok(Redirect::to("/console/customers").into_response())
@@ -65,8 +65,7 @@ async fn partner_unbind(
 async fn customer_unbind(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
-    let me = c.user.customer_id.clone().unwrap_or_default();
-    unbind::end_association(&st.db, c.ctx(), me)
+    unbind::end_association(&st.db, c.ctx(), Unbinding::Mine)
         .await
         .map_err(|e| refused(&c, e))?;
     Ok(Redirect::to("/console").into_response())

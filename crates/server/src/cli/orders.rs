@@ -10,6 +10,7 @@ use pc_domain::orders::PeriodType;
 use pc_domain::party::Role;
 use pc_domain::timefmt;
 
+use super::{cli_ctx, Admin};
 use crate::cli::fail;
 
 /// `admin list-products [--json]`: every product (inactive ones too) with its type codes, names
@@ -246,5 +247,74 @@ pub async fn adjust_order(db: &Db, ctx: Ctx, order: &str, amount: &str, reason: 
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
+    }
+}
+
+/// `admin list-products`, `place-order`, `grant-discount`, `create-promotion`, `adjust-order`.
+pub(super) async fn admin(db: Db, a: Admin) -> ExitCode {
+    match a {
+        Admin::ListProducts { json } => list_products(&db, json).await,
+        Admin::PlaceOrder {
+            customer,
+            product,
+            period,
+            count,
+            quantity,
+            size,
+            json,
+        } => {
+            place_order(
+                &db,
+                cli_ctx(),
+                PlaceArgs {
+                    customer,
+                    product,
+                    period,
+                    count,
+                    quantity,
+                    size,
+                    json,
+                },
+            )
+            .await
+        }
+        Admin::GrantDiscount {
+            partner,
+            customer,
+            product,
+            ratio,
+            json,
+        } => {
+            let a = DiscountArgs {
+                partner,
+                customer,
+                product,
+                ratio,
+                json,
+            };
+            grant_discount(&db, cli_ctx(), a).await
+        }
+        Admin::CreatePromotion {
+            name,
+            ratio,
+            product,
+            days,
+            json,
+        } => {
+            let a = PromotionArgs {
+                name,
+                ratio,
+                product,
+                days,
+                json,
+            };
+            create_promotion(&db, cli_ctx(), a).await
+        }
+        Admin::AdjustOrder {
+            order,
+            amount,
+            reason,
+        } => adjust_order(&db, cli_ctx(), &order, &amount, &reason).await,
+        _ => unreachable!("dispatched by cli::admin"),
     }
 }

@@ -1,0 +1,458 @@
+//! The `partner-center` command line: its arguments and their dispatch here, each command group
+//! in its own module.
+
+mod funds;
+mod jobs;
+mod keys;
+mod orders;
+mod partners;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use pc_app::clock::SystemClock;
+use pc_app::crypto::MasterKey;
+use pc_app::store::migrate;
+use pc_app::{Actor, AppError, Ctx, Db};
+
+use crate::config::{self, FileConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "partner-center",
+    version,
+    about = "Partner Center: a self-hostable partner centre with a BSS-compatible API"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Database URL: sqlite://PATH (default sqlite://./data/partner-center.db) or postgres://…
+    #[arg(long, global = true, env = "PC_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Optional TOML configuration file.
+    #[arg(long, global = true, env = "PC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Master key (64 hex digits) that encrypts access-key secrets. Required to share a PostgreSQL
+    /// database between instances; otherwise a key file is created on first use.
+    #[arg(long, global = true, env = "PC_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// Where the generated master key is kept (default: beside the SQLite file, else ./data/master.key).
+    #[arg(long, global = true, env = "PC_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// During a master-key rotation: the previous key (64 hex digits), still accepted to open
+    /// stored secrets until `admin reseal-secrets` has re-sealed them under the new one.
+    #[arg(
+        long,
+        global = true,
+        env = "PC_PREVIOUS_MASTER_KEY",
+        hide_env_values = true
+    )]
+    pub previous_master_key: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long, global = true, env = "PC_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, then serve the API, the console, /healthz, /readyz, /metrics and /openapi.json.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Re-derive every balance from the ledger and check the invariants; exits non-zero on a violation.
+    Verify,
+    /// Show the newest messages of the notification outbox.
+    Outbox {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Only messages to this recipient.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
+    /// Administration.
+    #[command(subcommand)]
+    Admin(Admin),
+    /// Background jobs, run once (schedule them with cron or a timer).
+    #[command(subcommand)]
+    Jobs(Jobs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Jobs {
+    /// Run one job now: `coupon-expiry` (expire coupons past their expiry, return their remainder
+    /// to valid quotas, recall coupons of customers no longer associated for resale) or
+    /// `order-expiry` (cancel unpaid orders past their payment deadline) or
+    /// `subscription-renewal` (auto-renew or expire resources past their expiry).
+    Run {
+        name: String,
+        /// Print a JSON report (coupon-expiry).
+        #[arg(long)]
+        json: bool,
+        /// Act as if it were this UTC time (2026-01-01T00:00:00Z) instead of now (order-expiry).
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PC_LISTEN")]
+    pub listen: Option<String>,
+    /// Load the demo data set (once) and print the demo logins and the demo partner's access key.
+    #[arg(long)]
+    pub demo: bool,
+    /// Allowed clock skew of X-Sdk-Date, in seconds.
+    #[arg(long, env = "PC_SIGNATURE_WINDOW_SECS")]
+    pub signature_window_secs: Option<i64>,
+    /// Mark session cookies Secure (behind HTTPS).
+    #[arg(long, env = "PC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Refuse a signed write whose signature was already used inside the signature window
+    /// (the SDK protocol has no nonce; clients retrying must re-sign).
+    #[arg(long, env = "PC_STRICT_REPLAY")]
+    pub strict_replay: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Admin {
+    /// Create an operator (the vendor's channel team) console login.
+    CreateOperator {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Create an access key for an operator, for the native API's operator operations
+    /// (`/native/v1/…`); the secret is shown once.
+    CreateOperatorKey {
+        /// The operator's console login.
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Print `{"user_id","access_key","secret_key"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a partner with its console admin login and one access key.
+    CreatePartner {
+        #[arg(long)]
+        name: String,
+        /// distributor | reseller | consulting | solution | marketplace
+        #[arg(long = "type")]
+        partner_type: String,
+        /// The master distributor of a reseller.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Console admin login (generated if absent).
+        #[arg(long)]
+        login: Option<String>,
+        /// Console admin password (generated if absent).
+        #[arg(long)]
+        password: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a read-only staff console login for a partner (its admin manages it on
+    /// /console/staff).
+    CreateStaff {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+        /// Shown to the partner's admins.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Print `{"user_id","partner_id","login"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a customer associated with a partner, with a console login and an access key.
+    CreateCustomer {
+        #[arg(long)]
+        partner: String,
+        /// resale | consulting
+        #[arg(long)]
+        association: String,
+        /// The account name (domain name); generated if absent.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a partner's status (active | restricted: a restricted partner, and the resellers of a
+    /// restricted master distributor, cannot associate customers) or contact details (a partner's
+    /// contact mobile cannot register customers; empty clears).
+    UpdatePartner {
+        partner_id: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Credit a partner's account from outside (the source of money in a deployment).
+    CreditPartner {
+        partner_id: String,
+        /// Amount in yuan with at most 2 decimals, e.g. 1000.00
+        amount: String,
+        #[arg(long)]
+        memo: Option<String>,
+    },
+    /// Print the catalogue's products (with inactive ones) and their prices.
+    ListProducts {
+        /// Print one JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Place a pending-payment new-purchase order for a customer, as the console would.
+    PlaceOrder {
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        product: String,
+        /// month | year
+        #[arg(long)]
+        period: String,
+        /// How many months or years.
+        #[arg(long, default_value_t = 1)]
+        count: i64,
+        /// How many units (default 1).
+        #[arg(long, default_value_t = 1)]
+        quantity: i64,
+        /// Size of a linear product (GB, Mbit/s).
+        #[arg(long)]
+        size: Option<i64>,
+        /// Print one JSON object {"order_id","amount"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every partner's cash balance (newest partners first) and their total.
+    PartnerBalances {
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grant a coupon quota to a partner (operator): voucher (代金券额度) or cash (现金券额度).
+    GrantQuota {
+        partner_id: String,
+        /// voucher | cash
+        #[arg(long = "type")]
+        quota_type: String,
+        /// Amount in yuan with at most 2 decimals.
+        #[arg(long)]
+        amount: String,
+        /// Expiry (RFC 3339); default one year from now.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Limit: the cloud service types its coupons may be used on, comma-separated (at most 10).
+        #[arg(long, value_name = "A,B", default_value = "")]
+        service_types: String,
+        /// Limit: the product ids its coupons may be used on, comma-separated (at most 10).
+        #[arg(long, value_name = "P1,P2", default_value = "")]
+        products: String,
+        /// Limit: the smallest face value of one coupon, in yuan.
+        #[arg(long, value_name = "AMOUNT", default_value = "")]
+        min_face: String,
+        /// Limit: the largest face value of one coupon, in yuan.
+        #[arg(long, value_name = "AMOUNT", default_value = "")]
+        max_face: String,
+        /// Limit: the most coupons the quota may issue in all.
+        #[arg(long, value_name = "N", default_value = "")]
+        max_count: String,
+        /// Limit: the order types its coupons may pay, as order_type codes (1 new purchase,
+        /// 2 renewal, 3 change, 10, 11, 13, 14, 15), comma-separated.
+        #[arg(long, value_name = "1,2", default_value = "")]
+        order_types: String,
+        /// Limit: issue only to customers associated with a partner for the first time.
+        #[arg(long)]
+        first_association_only: bool,
+        /// Print `{"quota_id": …}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A partner grants one of its customers a discount (as its console would), on one product
+    /// or on all; not below the operator's floor.
+    GrantDiscount {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        customer: String,
+        /// Only this product (default: every product).
+        #[arg(long)]
+        product: Option<String>,
+        /// The share of the price that is paid, e.g. 0.85.
+        #[arg(long)]
+        ratio: String,
+        /// Print `{"discount_id": …}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An operator promotion (discount type 0) for every customer, from now for `--days`.
+    CreatePromotion {
+        #[arg(long)]
+        name: String,
+        /// The share of the price that is paid, e.g. 0.8.
+        #[arg(long)]
+        ratio: String,
+        /// Only this product (default: every product).
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Print `{"promotion_id": …}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An operator takes an amount (yuan) off a pending order (price adjustment, 609).
+    AdjustOrder {
+        #[arg(long)]
+        order: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print a new random master key (64 hex digits), for a rotation.
+    NewMasterKey,
+    /// Re-seal every stored secret under the master key (opening each with it or with
+    /// `--previous-master-key`): the second step of a rotation.
+    ResealSecrets,
+}
+
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+struct Resolved {
+    database: String,
+    master_key: Result<MasterKey, AppError>,
+    file: FileConfig,
+}
+
+fn resolve(g: &Global) -> Result<Resolved, String> {
+    let file = FileConfig::load(g.config.as_ref())?;
+    let database = g
+        .database
+        .clone()
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| config::DEFAULT_DATABASE.to_string());
+    let master_key = match g.master_key.clone().or_else(|| file.master_key.clone()) {
+        Some(hex) => MasterKey::from_hex(&hex),
+        None => {
+            let path = g
+                .master_key_file
+                .clone()
+                .or_else(|| file.master_key_file.clone())
+                .unwrap_or_else(|| config::default_master_key_file(&database));
+            MasterKey::load_or_create(&path)
+        }
+    };
+    let master_key = match (
+        master_key,
+        g.previous_master_key
+            .clone()
+            .or_else(|| file.previous_master_key.clone()),
+    ) {
+        (Ok(k), Some(prev)) => MasterKey::from_hex(&prev).map(|p| k.with_previous(&p)),
+        (k, _) => k,
+    };
+    Ok(Resolved {
+        database,
+        master_key,
+        file,
+    })
+}
+
+async fn open(database: &str) -> Result<Db, AppError> {
+    let db = Db::connect(database).await?;
+    migrate::run(&db).await?;
+    Ok(db)
+}
+
+fn cli_ctx() -> Ctx {
+    let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    Ctx::new(
+        Actor::System {
+            name: format!("cli:{who}"),
+        },
+        format!("cli-{}", pc_domain::ids::random_hex(8)),
+        pc_app::clock::Clock::now_ms(&SystemClock),
+    )
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.global.log_json);
+    let r = match resolve(&cli.global) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    match cli.command {
+        Command::Serve(args) => serve::serve(r, args).await,
+        Command::Migrate => serve::migrate(&r).await,
+        Command::Verify => serve::verify(&r.database).await,
+        Command::Outbox { limit, recipient } => serve::outbox(&r, limit, recipient).await,
+        Command::Admin(a) => admin(r, a).await,
+        Command::Jobs(j) => jobs::run(r, j).await,
+    }
+}
+
+/// `admin …`: each command group in its own module.
+async fn admin(r: Resolved, a: Admin) -> ExitCode {
+    let db = match open(&r.database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    match a {
+        Admin::CreateOperator { .. }
+        | Admin::CreateOperatorKey { .. }
+        | Admin::CreateStaff { .. }
+        | Admin::NewMasterKey
+        | Admin::ResealSecrets => keys::admin(&r, db, a).await,
+        Admin::CreatePartner { .. }
+        | Admin::CreateCustomer { .. }
+        | Admin::UpdatePartner { .. } => partners::admin(&r, db, a).await,
+        Admin::CreditPartner { .. } | Admin::PartnerBalances { .. } | Admin::GrantQuota { .. } => {
+            funds::admin(db, a).await
+        }
+        Admin::ListProducts { .. }
+        | Admin::PlaceOrder { .. }
+        | Admin::GrantDiscount { .. }
+        | Admin::CreatePromotion { .. }
+        | Admin::AdjustOrder { .. } => orders::admin(db, a).await,
+    }
+}

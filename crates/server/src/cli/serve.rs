@@ -1,0 +1,195 @@
+//! The server and its database: `serve`, `migrate`, `verify`, `outbox`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use pc_app::clock::SystemClock;
+use pc_app::services::{demo, partners};
+use pc_app::store::{db::redact, ledger, migrate, outbox};
+use pc_app::Db;
+
+use super::{cli_ctx, fail, open, Resolved, ServeArgs};
+use crate::config::{self, Settings};
+use crate::state::AppState;
+
+/// `migrate`: apply the migrations and exit.
+pub(super) async fn migrate(r: &Resolved) -> ExitCode {
+    match Db::connect(&r.database).await {
+        Ok(db) => match migrate::run(&db).await {
+            Ok(v) => {
+                println!(
+                    "migrated {} ({} new migration(s) applied)",
+                    redact(&r.database),
+                    v.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        Err(e) => fail(e),
+    }
+}
+
+/// `outbox`: the newest messages of the notification outbox.
+pub(super) async fn outbox(r: &Resolved, limit: i64, recipient: Option<String>) -> ExitCode {
+    let db = match open(&r.database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    match outbox::list(db.read(), recipient.as_deref(), limit).await {
+        Ok(msgs) => {
+            for m in msgs.iter().rev() {
+                println!(
+                    "#{} {} {} → {} | {} | {}",
+                    m.seq,
+                    pc_domain::timefmt::format_utc(m.created_at),
+                    m.channel,
+                    m.recipient,
+                    m.subject,
+                    m.body
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+pub(super) async fn verify(database: &str) -> ExitCode {
+    let db = match open(database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let report = match ledger::verify(db.read()).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let tree = match partners::verify_tree(db.read()).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let refunded = match pc_app::services::refunds::verify(db.read()).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    println!("database: {}", redact(database));
+    println!(
+        "checked {} ledger accounts and {} transfers:",
+        report.accounts, report.transfers
+    );
+    println!("  - each cached balance equals the sum of its entries");
+    println!("  - each transfer's recorded running balances match a replay in order");
+    println!(
+        "  - the balances of all accounts sum to zero (sum = {})",
+        report.total
+    );
+    println!("  - no bounded account is below its floor");
+    println!(
+        "  - every transfer is named by an audit row ({} of {})",
+        report.audited_transfers, report.transfers
+    );
+    println!("  - partner tree roots, association tenants and customer counts are consistent");
+    println!("  - no order's cash or coupon had more refunded than it paid");
+    let violations: Vec<String> = report
+        .violations
+        .into_iter()
+        .chain(tree)
+        .chain(refunded)
+        .collect();
+    if violations.is_empty() {
+        println!("OK: no violations");
+        ExitCode::SUCCESS
+    } else {
+        for v in &violations {
+            println!("VIOLATION: {v}");
+        }
+        println!("FAILED: {} violation(s)", violations.len());
+        ExitCode::FAILURE
+    }
+}
+
+pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
+    let listen = args
+        .listen
+        .or(r.file.listen.clone())
+        .unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
+    let addr: SocketAddr = match listen.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            return fail(format!(
+                "--listen {listen:?} is not an address like 127.0.0.1:8080"
+            ))
+        }
+    };
+    let mk = match r.master_key.clone() {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let db = match open(&r.database).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let settings = Settings {
+        signature_window_secs: args
+            .signature_window_secs
+            .or(r.file.signature_window_secs)
+            .unwrap_or(900),
+        secure_cookies: args.secure_cookies || r.file.secure_cookies.unwrap_or(false),
+        strict_replay: args.strict_replay || r.file.strict_replay.unwrap_or(false),
+        ..Settings::default()
+    };
+    if args.demo {
+        match demo::load_once(&db, cli_ctx(), mk.clone()).await {
+            Ok(Some(info)) => {
+                println!(
+                    "Demo data loaded. Console logins (password for all: {}):",
+                    demo::DEMO_PASSWORD
+                );
+                for (role, login, _) in &info.logins {
+                    println!("  {role:<26} {login}");
+                }
+                let d = &info.distributor;
+                println!("Demo master distributor API credentials (GlobalCredentials):");
+                println!(
+                    "  access_key: {}\n  secret_key: {}\n  domain_id:  {}",
+                    d.access_key, d.secret_key, d.domain_id
+                );
+            }
+            Ok(None) => println!(
+                "Demo data already loaded (logins as printed on first start; password {}).",
+                demo::DEMO_PASSWORD
+            ),
+            Err(e) => return fail(e),
+        }
+    }
+    let state = AppState::new(db, mk, Arc::new(SystemClock), settings);
+    let app = crate::http::app(state);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
+    };
+    println!(
+        "Partner Center listening on http://{addr} (console: http://{addr}/console, database {})",
+        redact(&r.database)
+    );
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
