@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Used by run.sh: prints the results table (ratios against the same engine run's baseline H)
-and the DESIGN §9 budget verdicts."""
+and the budget verdicts (bench/README.md)."""
 
 import datetime
 import os
@@ -20,7 +20,7 @@ def main(argv):
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), platform.node() or "?",
         os.cpu_count(), conns, duration, "; writes carry X-Idempotency-Key" if idem == "1" else ""))
     hdr = ("engine", "scenario", "req/s", "x H", "p50 ms", "p99 ms", "srv CPU", "srv us/req", "x H cpu", "PG CPU",
-           "PG us/req", "wrk CPU", "other", "budget (DESIGN §9)", "status")
+           "PG us/req", "wrk CPU", "other", "budget (bench/README.md)", "status")
     fmt = "%-8s %-7s %8s %6s %8s %8s %7s %10s %7s %6s %9s %7s %5s  %-32s %s"
     print(fmt % hdr)
     for r in rows:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Partner Center benchmarks (DESIGN §9 P1–P3; the rig of reference/perf-reliability.md §6).
+# Partner Center benchmarks (the budgets P1–P3 of bench/README.md; server on cpu0, wrk on cpu1).
 #
 #   bash bench/run.sh [sqlite|postgres|all]        (default: all)
 #

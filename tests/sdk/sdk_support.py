@@ -38,7 +38,7 @@ class Creds:
 
 
 def sdk_client(port: int, creds: Creds) -> BssClient:
-    """A BssClient built exactly as bss-api-spec.md §1.1 says (no region, so no IAM lookup)."""
+    """A BssClient built exactly as the vendor's SDK guide says (no region, so no IAM lookup)."""
     return (
         BssClient.new_builder()
         .with_credentials(GlobalCredentials(creds.ak, creds.sk, creds.domain_id))

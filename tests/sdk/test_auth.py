@@ -1,4 +1,4 @@
-"""SDK-HMAC-SHA256 authentication and the error envelope (bss-api-spec.md §1.4, §1.5)."""
+"""SDK-HMAC-SHA256 authentication and the error envelope (the vendor's signing guide and error envelope)."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_hand_signer_matches_sdk(engine, distributor):
 
 @pytest.mark.parametrize("left_out", ["x-sdk-date", "host"])
 def test_signed_headers_must_cover_date_and_host(engine, distributor, left_out):
-    """DESIGN §7: otherwise a captured request could be replayed with a fresh date or to another host."""
+    """Otherwise a captured request could be replayed with a fresh date or to another host."""
     creds = Creds.of(distributor)
     signed = [h for h in ["content-type", "host", "x-domain-id", "x-sdk-date"] if h != left_out]
     r = hand_signed_post(engine.port, creds, PATH, b'{"limit": 5}', _headers(engine, creds), signed)

@@ -1,4 +1,4 @@
-"""Coupons through the official SDK (bss-api-spec §2.5–2.13, list_sub_customer_coupons): quotas,
+"""Coupons through the official SDK (the coupon and quota operations, list_sub_customer_coupons): quotas,
 issue with per-customer error_details, lists, recall, records, distributor → reseller quotas."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""list_sub_customers (bss-api-spec.md §2.3) through the official SDK."""
+"""list_sub_customers through the official SDK."""
 
 from __future__ import annotations
 
