@@ -300,6 +300,15 @@ mod tests {
     use crate::timefmt::{format_utc, parse_utc};
 
     #[test]
+    fn ratios_are_saved_as_basis_points_and_checked_when_read() {
+        let r = Ratio::from_bp(8500).unwrap();
+        assert_eq!(serde_json::to_string(&r).unwrap(), "8500");
+        assert_eq!(serde_json::from_str::<Ratio>("8500").unwrap(), r);
+        assert!(serde_json::from_str::<Ratio>("0").is_err());
+        assert!(serde_json::from_str::<Ratio>("10000").is_err());
+    }
+
+    #[test]
     fn codes_round_trip() {
         for s in OrderStatus::ALL {
             assert_eq!(OrderStatus::from_code(s.code()), Some(*s));
