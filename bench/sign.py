@@ -122,7 +122,7 @@ def signed_headers(ak, sk, domain_id, host, method, path, body, date=None, extra
 
 
 # ---------------------------------------------------------------------------------------------
-# Self-test: bss-api-spec.md §1.4 "Fixed test vectors" and the §1.1 captured request.
+# Self-test: the signing guide's fixed test vectors and a captured SDK request.
 
 VECTOR_HEADERS = {
     "X-Sdk-Date": "20240101T000000Z",

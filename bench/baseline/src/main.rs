@@ -1,6 +1,6 @@
-//! The baseline of DESIGN §9: a bare axum handler, built with the same profile and the same
-//! axum/hyper/tokio versions as `partner-center`, so that every budget is a ratio measured in the
-//! same run on the same machine (reference/perf-reliability.md §3.2, §6).
+//! The baseline of every budget in bench/README.md: a bare axum handler, built with the same
+//! profile and the same axum/hyper/tokio versions as `partner-center`, so that every budget is a
+//! ratio measured in the same run on the same machine.
 //!
 //! `bench-baseline [ADDR]` (default `127.0.0.1:8090`) serves:
 //! - `GET /` → `Hello, World!` (text/plain), the "H" baseline;

@@ -1,4 +1,4 @@
-//! All "now" comes from here (DESIGN §5), so tests and a sandbox can move time.
+//! All "now" comes from here (docs/ARCHITECTURE.md, Time), so tests and a sandbox can move time.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! Who is acting, for which request, at what time: passed to every service call, recorded in the
-//! audit log, and the only source of the caller's tenant (DESIGN §3.4).
+//! audit log, and the only source of the caller's tenant (docs/ARCHITECTURE.md, invariant 4).
 
 use pc_domain::party::Role;
 

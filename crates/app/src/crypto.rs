@@ -1,4 +1,4 @@
-//! Secrets at rest. The server must keep access-key secrets to verify HMAC signatures (DESIGN §7),
+//! Secrets at rest. The server must keep access-key secrets to verify HMAC signatures (docs/ARCHITECTURE.md, Security),
 //! so they are stored encrypted with ChaCha20-Poly1305 under a 256-bit master key from
 //! configuration (`PC_MASTER_KEY`, hex) or, for the embedded default, a key file generated on
 //! first start. Passwords are argon2id hashes and never stored otherwise.

@@ -1,8 +1,7 @@
 //! The one error type of the application layer, and the one table that maps every error to an
-//! HTTP status, a vendor code and a message in both languages (DESIGN §10).
+//! HTTP status, a vendor code and a message in both languages (docs/ARCHITECTURE.md, Conventions).
 //!
-//! Vendor `CBC.*` / `APIGW.*` codes are used where the vendor has one (`reference/domain.md`
-//! error catalogue); `PC.*` codes are ours. Adapters render an [`AppError`] exactly once: the
+//! Vendor `CBC.*` / `APIGW.*` codes are used where the vendor has one (its documented error codes); `PC.*` codes are ours. Adapters render an [`AppError`] exactly once: the
 //! vendor API and native API as `{"error_code","error_msg"}`, the console as a flash message.
 
 use std::fmt;
@@ -42,7 +41,7 @@ codes! {
     NoResellerPermission => (400, "CBC.99000037", "You have no permission to operate on this cloud reseller.", "您没有操作该云经销商的权限。"),
     AssociationTypeNotAllowed => (400, "CBC.5024", "The customer's association type does not allow this operation (resale customers only).", "客户的关联类型不允许调用该接口（仅限代售客户）。"),
     InsufficientBalance => (400, "CBC.99005003", "Insufficient balance.", "余额不足。"),
-    // Coupons and coupon quotas (domain.md §9.5).
+    // Coupons and coupon quotas (the vendor's help pages).
     QuotaInvalid => (400, "CBC.99000012", "The quota does not exist or its status does not allow this.", "额度不存在或者额度状态不正确。"),
     QuotaInsufficient => (400, "CBC.99000013", "The coupon quota's balance is insufficient.", "优惠券额度不足。"),
     CouponCustomerTypeNotAllowed => (400, "CBC.99000014", "Coupons cannot be issued to customers of this association type (resale customers only).", "该券不能发给该合作类型的客户。"),
@@ -58,13 +57,13 @@ codes! {
     ReclaimConsultingCoupon => (400, "CBC.99000045", "Coupons issued to consulting-sales customers cannot be reclaimed.", "不能回收发给顾问销售子客户的券。"),
     CouponNotReclaimable => (400, "CBC.99000048", "The coupon has expired, been used or already been reclaimed.", "该券已经过期或者已经被回收。"),
     CouponLocked => (400, "PC.0901", "The coupon is locked by a pending order.", "该券已被待支付订单锁定。"),
-    // Distributor → reseller delegation (domain.md §12).
+    // Distributor → reseller delegation (the vendor's help pages).
     DelegationActive => (400, "PC.1201", "Your customers' continuous operation is already delegated to your master distributor.", "已委托总经销商持续运营，无需重复委托。"),
     NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),
     DelegationConsentRequired => (400, "PC.1203", "Read and agree to the sales-expansion task delegation notice first.", "请先阅读并同意《销售拓展任务委托须知》。"),
     NotOwnDistributor => (400, "PC.1204", "A cloud reseller can delegate only to the master distributor it belongs to.", "云经销商只能委托其所属的总经销商。"),
     ResaleCustomerNoRecords => (400, "CBC.99000084", "Resale customers cannot query income and expense records.", "代售类客户不能查询收支明细。"),
-    // Yearly/monthly orders (domain.md §11.5).
+    // Yearly/monthly orders (the vendor's help pages).
     InvalidOrder => (400, "CBC.30000010", "Invalid order: it does not exist or is not yours.", "无效订单：订单不存在或不属于您。"),
     OrderStatusChanged => (400, "CBC.99003106", "The order status has changed; it cannot be paid.", "订单状态已发生变更，不能支付。"),
     DiscountNotApplicable => (400, "CBC.99003108", "The discount cannot be used for this order.", "折扣不可用于该订单。"),
@@ -85,7 +84,7 @@ codes! {
     FeeNotConfirmed => (400, "PC.1104", "Tick the box to confirm that this unsubscription charges a handling fee.", "请勾选“我已确认本次退订将收取手续费”。"),
     ProductNotFound => (400, "PC.1101", "No product matches the service type, resource type, spec and region.", "找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
     DiscountBelowFloor => (400, "PC.1102", "The discount is below the lowest ratio the operator allows.", "折扣低于运营方允许的最低折扣率。"),
-    // Offline top-ups (services/topups.rs; domain.md R3.4, R3.5).
+    // Offline top-ups (services/topups.rs; the vendor's help pages).
     TopupResaleCustomer => (400, "PC.1501", "Resale customers cannot top up themselves: their balance is allocated by their partner. Ask the partner for an allocation.", "代售客户不能自行充值：账户余额由合作伙伴拨款。请联系合作伙伴拨款。"),
     TopupNotPending => (400, "PC.1502", "The top-up request is no longer pending: it was already credited, rejected or cancelled.", "该充值申请已不是待确认状态：已入账、已驳回或已撤销。"),
     TopupTooManyPending => (400, "PC.1503", "Too many top-up requests are pending (at most 10); wait for the operator to handle them, or cancel one.", "待确认的充值申请过多（最多 10 个）；请等待运营方处理，或撤销其中一个。"),
@@ -96,7 +95,7 @@ codes! {
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),
     CsrfFailed => (403, "PC.0403", "The form expired; reload the page and try again.", "表单已过期，请刷新页面后重试。"),
-    // -- customer association (domain.md §10.5) --
+    // -- customer association (the vendor's help pages) --
     AlreadyAssociatedHere => (400, "PC.3101", "This account is already associated with this partner; there is nothing more to do.", "该账号已与此合作伙伴关联，无需重复关联。"),
     AlreadyAssociated => (400, "PC.3102", "This account is already associated with another partner. To change partner, first unbind in Account Center > My Partner (at most once every 3 months), or use another account.", "该账号已关联其他合作伙伴。如需更换，请先在“账号中心 > 我的合作伙伴”申请解除关联（每 3 个月最多一次），或使用其他账号。"),
     CustomerIsPartner => (400, "PC.3103", "This account or mobile number belongs to a partner, and a partner cannot be associated as a customer. Register or log in with a customer account.", "该账号或手机号属于合作伙伴，合作伙伴不能作为客户被关联。请注册或登录客户账号。"),

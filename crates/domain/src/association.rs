@@ -1,4 +1,4 @@
-//! Customer association rules (domain.md §10): who may associate with whom, in which mode, and why
+//! Customer association rules (the vendor's help pages): who may associate with whom, in which mode, and why
 //! not. Pure functions over facts the services gather; every refusal names the rule it applies.
 //!
 //! Of the vendor's refusal list (R10.1–R10.19) these apply to a self-hosted platform and are
@@ -81,7 +81,7 @@ pub enum Refusal {
     InArrears,
 }
 
-/// The association modes a partner type may use. Decision (domain.md §10.1 names solution
+/// The association modes a partner type may use. Decision (the vendor's help pages name solution
 /// providers, master distributors and cloud resellers as the partners that associate customers in
 /// either mode): consulting-sales partners and marketplace sellers earn the vendor's referral
 /// incentive but never resell, so they associate customers in consulting mode only.
@@ -129,7 +129,7 @@ pub fn check(inviter: &Inviter, prospect: &Prospect, kind: AssociationType) -> R
 }
 
 /// Whether the association notice must be accepted ("I have read and agree"): only in resale mode
-/// (domain.md §10.3 step 2).
+/// (the vendor's help pages).
 pub fn notice_required(kind: AssociationType) -> bool {
     kind == AssociationType::Resale
 }
@@ -156,7 +156,7 @@ pub fn parse_cn_mobile(s: &str) -> Option<String> {
     ok.then(|| national.to_string())
 }
 
-/// The vendor's extra password rules for customer accounts (bss-api-spec §2.1), on top of the
+/// The vendor's extra password rules for customer accounts (the vendor's API reference), on top of the
 /// general strength rule: not the account name, not the account name reversed, and not containing
 /// the mobile number.
 pub fn password_conflict(

@@ -1,5 +1,5 @@
 //! Coupons (代金券 vouchers, 现金券 cash coupons) and the quotas they are issued from
-//! (domain.md §9): wire enums, the time-driven status of a coupon, and the checks an issue must
+//! (the vendor's help pages): wire enums, the time-driven status of a coupon, and the checks an issue must
 //! pass against its quota. Pure; the services apply these inside their transactions.
 
 use crate::money::Money;
@@ -105,7 +105,7 @@ pub mod coupon_status {
 
 /// The status a coupon shows at `now`. Only "live" coupons (stored as 2) change with time: before
 /// their effective time they are not yet active (1: the activation trigger is inferred to be the
-/// effective time, domain.md §9.3), from their expiry on they are expired (4) — the expiry job
+/// effective time, the vendor's help pages), from their expiry on they are expired (4) — the expiry job
 /// later stores that. Used, expired and reclaimed are final.
 pub fn coupon_status_at(stored: i64, effective_at: i64, expire_at: i64, now: i64) -> i64 {
     if stored != coupon_status::USABLE {
@@ -151,7 +151,7 @@ pub struct QuotaLimits {
     pub first_association_only: bool,
 }
 
-/// The order types a coupon may be limited to: the `order_type` codes of orders (bss-api-spec
+/// The order types a coupon may be limited to: the `order_type` codes of orders (the vendor's API reference
 /// §3): 1 new purchase (开通), 2 renewal (续订), 3 change (变更), 10 yearly/monthly to
 /// pay-per-use, 11 pay-per-use to yearly/monthly, 13 trial, 14 trial to commercial, 15 fee
 /// adjustment. 4 (unsubscription) pays nothing, so no coupon is ever limited to it.

@@ -1,5 +1,5 @@
 //! Funds rules, pure: which amounts may move, what each kind of ledger transfer is called on the
-//! vendor's wire, and the vendor's enums of the income/expense records (bss-api-spec §2.17, §3).
+//! vendor's wire, and the vendor's enums of the income/expense records (the vendor's API reference).
 //!
 //! **Transfer kinds → trade types (decision).** The vendor's income/expense records classify
 //! each movement by `trade_type` (filter) and `trade_detail_type` (record). Our ledger transfer

@@ -5,7 +5,7 @@
 //! decimals (`10.50`); we parse those digits exactly (never through `f64`) and print them back with
 //! exactly two decimals. Arithmetic is checked: an overflow is an error, never a wrap.
 //!
-//! Rounding rule (DESIGN §3.1): computations that produce fractions of a cent (prices × discount,
+//! Rounding rule (docs/ARCHITECTURE.md, invariant 1): computations that produce fractions of a cent (prices × discount,
 //! pro-rata refunds) are done on integers with a wider intermediate and rounded **half-up (away
 //! from zero on .5), to the cent, once, at the last step**: see [`Money::mul_ratio`].
 

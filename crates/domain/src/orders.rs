@@ -1,15 +1,15 @@
 //! Yearly/monthly (包年/包月) orders, pure: the vendor's status, type and period codes
-//! (domain.md §11, §16.2), the order state machine, period arithmetic, list-price arithmetic
+//! (the vendor's help pages, §16.2), the order state machine, period arithmetic, list-price arithmetic
 //! and partner-granted discounts.
 //!
-//! **State machine (decisions where domain.md §11.3 infers).** An order is created in
+//! **State machine (decisions where the vendor's help pages are silent).** An order is created in
 //! `6 pending payment` with a payment deadline ([`PAYMENT_WINDOW_MS`] after creation). Paying it
 //! provisions its resources in the same transaction, so it goes straight to `5 completed`
 //! (the vendor's `3 processing` is never observable here). Cancelling (the customer) or the
 //! deadline passing (the `order-expiry` job) moves it to `4 cancelled`. Nothing else moves an
 //! order; `1`, `2`, `9` and the hardware states are never produced.
 //!
-//! **Discount rule (decision, bss-api-spec §2.24, §2.38).** A partner may grant one of its
+//! **Discount rule (decision, the vendor's API reference).** A partner may grant one of its
 //! customers a discount on one product or on every product, as a ratio of the list price that is
 //! paid (`0.85` = 15% off, the vendor's "8.5折"), never below the operator's floor
 //! ([`DEFAULT_DISCOUNT_FLOOR_BP`] unless configured). For an order, each line's discounted price
@@ -168,7 +168,7 @@ pub const EXPIRE_POLICY_GRACE: i64 = 0;
 pub const EXPIRE_POLICY_AUTO_RENEW: i64 = 3;
 
 /// Largest period counts one order may buy: 1–11 months or 1–3 years, as the vendor's renewal
-/// (bss-api-spec §2.29); a quote accepts the same.
+/// (the vendor's API reference); a quote accepts the same.
 pub fn check_period(period: PeriodType, num: i64) -> Result<(), String> {
     match period {
         PeriodType::Month if (1..=11).contains(&num) => Ok(()),

@@ -63,7 +63,7 @@ pub enum TreeError {
     OnlyResellersHaveParents,
 }
 
-/// Console roles (DESIGN §7).
+/// Console roles (docs/ARCHITECTURE.md, Security).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

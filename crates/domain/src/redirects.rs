@@ -1,7 +1,7 @@
-//! A partner's return addresses (伙伴平台回跳地址, domain.md §3): the URL rules, and how an
+//! A partner's return addresses (伙伴平台回跳地址, the vendor's help pages): the URL rules, and how an
 //! address is extended with the order it is about.
 //!
-//! **Decision (domain.md §3.5 leaves URL validation open).** An address is accepted when it is:
+//! **Decision (the vendor's help pages leave URL validation open).** An address is accepted when it is:
 //! - at most [`MAX_URL_LEN`] characters, printable ASCII only (an international domain name or
 //!   path goes in punycode / percent-encoded form), with no spaces, quotes, angle brackets or
 //!   backslashes (browsers read `\` as `/`, which would change the host);

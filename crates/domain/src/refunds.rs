@@ -1,7 +1,7 @@
 //! Unsubscribe refunds (退订), pure: what comes back when a customer unsubscribes a yearly/monthly
 //! resource, and to which of the sources that paid. The vendor publishes the shape (5-day
 //! no-reason full refund, otherwise the used part and a handling fee are kept, refunds go back to
-//! where the money came from; domain.md R11.9–R11.12) but not the arithmetic, so this module is
+//! where the money came from; the vendor's help pages) but not the arithmetic, so this module is
 //! the documented rule.
 //!
 //! **The rule.** A resource was paid for by one or more *periods*: the new purchase and each

@@ -1,5 +1,5 @@
 //! SDK-HMAC-SHA256, the access-key signature the vendor's official SDKs send
-//! (`reference/bss-api-spec.md` §1.4). Pure functions: the HTTP adapter hands us the request as
+//! (the vendor's API reference). Pure functions: the HTTP adapter hands us the request as
 //! received and the secret it looked up; we rebuild the canonical request and compare.
 
 use hmac::{Hmac, Mac};

@@ -1,7 +1,7 @@
 //! Offline top-up (线下汇款充值) rules, pure: what a customer may declare, the request's states,
 //! and what an operator's rejection must say.
 //!
-//! A self-hosted deployment has no card processor, so "top up here" (domain.md R3.4, default
+//! A self-hosted deployment has no card processor, so "top up here" (the vendor's help pages, default
 //! entry) is a bank transfer the customer declares and an operator confirms once the money has
 //! arrived. The limits here are decisions (the vendor documents none for this flow):
 //! - the amount is greater than zero and at most [`MAX_AMOUNT`] (¥1,000,000.00): a single

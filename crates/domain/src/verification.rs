@@ -1,4 +1,4 @@
-//! SMS verification codes (bss-api-spec §2.39, domain.md §10.5): scenes, lifetimes, send limits and
+//! SMS verification codes (the vendor's API reference, the vendor's help pages): scenes, lifetimes, send limits and
 //! the check of a submitted code. Pure; the store keeps only a salted hash of each code.
 
 use rand::Rng;

@@ -1,5 +1,5 @@
 //! Configuration: defaults → optional TOML file (`--config` / `PC_CONFIG`) → `PC_…` environment
-//! variables → command-line flags (DESIGN §10). Flags and variables are read by clap; the file
+//! variables → command-line flags (docs/ARCHITECTURE.md, Conventions). Flags and variables are read by clap; the file
 //! fills whatever they leave unset.
 
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Largest accepted request body.
     pub body_limit: usize,
-    /// Refuse a write whose signature was already used inside the window (DESIGN §7, opt-in).
+    /// Refuse a write whose signature was already used inside the window (docs/ARCHITECTURE.md, Security, opt-in).
     pub strict_replay: bool,
 }
 

@@ -1,6 +1,6 @@
 //! Funds through the vendor API and the console, in process, on SQLite and PostgreSQL:
 //! list_partner_balances, list_partner_account_change_records, update/reclaim_indirect_partner_account,
-//! list_customers_balances_detail (bss-api-spec §2.16–2.20): exact fields, every error code,
+//! list_customers_balances_detail (the vendor's API reference): exact fields, every error code,
 //! foreign ids, idempotency, concurrency, and the console's Funds pages.
 
 mod common;

@@ -509,7 +509,7 @@ fn tampered(label: &str, m: &Msg, d: &Creds, other: &Creds) -> Vec<Case> {
         ));
     }
     // Signed correctly but over too little: a captured request could then be re-dated or sent to
-    // another host (DESIGN §7).
+    // another host (docs/ARCHITECTURE.md, Security).
     for left_out in ["host", "x-sdk-date"] {
         let mut narrow = m.clone().without(left_out);
         let a = narrow.authz(&d.ak, &d.sk);

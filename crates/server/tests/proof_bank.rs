@@ -1,4 +1,4 @@
-//! Proof suite, scenarios `bank` and `instances` (DESIGN §3 money rules, §4 several instances, §8
+//! Proof suite, scenarios `bank` and `instances` (the money invariants of docs/ARCHITECTURE.md, §4 several instances, §8
 //! faults): real `partner-center serve` processes take many concurrent signed clients that move
 //! money through the BSS API between master distributors, their cloud resellers and resale
 //! customers, in valid and invalid ways (over-draws, other partners' customers and resellers,

@@ -1,4 +1,4 @@
-//! Proof scenario `crash` (DESIGN §8 "faults", P6): the real `partner-center serve`, on SQLite and
+//! Proof scenario `crash` (docs/reliability.md, P6): the real `partner-center serve`, on SQLite and
 //! on PostgreSQL, takes concurrent signed money writes of every kind — allocations to customers and
 //! their reclaims, reseller funding and its reclaim, coupon issue and recall, quota grants to a
 //! reseller, order payment and cancellation, unsubscribe with refund, each with an

@@ -630,7 +630,7 @@ async fn concurrent_allocations_through_http_never_overdraw() {
     }
 }
 
-/// Two server instances sharing one database (DESIGN §4): concurrent allocations and reclaims through
+/// Two server instances sharing one database (docs/ARCHITECTURE.md, Engines): concurrent allocations and reclaims through
 /// both never overdraw the partner or the customer, on PostgreSQL (row locks) and SQLite (file lock).
 #[tokio::test]
 async fn two_instances_on_one_database_never_overdraw() {

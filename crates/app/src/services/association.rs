@@ -1,5 +1,5 @@
 //! Associating customers with partners: the refusal rules applied to real accounts
-//! (`pc_domain::association`), the vendor API's `create_sub_customer` (bss-api-spec §2.1),
+//! (`pc_domain::association`), the vendor API's `create_sub_customer` (the vendor's API reference),
 //! `check_user_identity` (§2.2) and `send_verification_message_code` (§2.39).
 
 use pc_domain::association::{self as rules, CurrentPartner, Inviter, Prospect};
@@ -282,7 +282,7 @@ pub enum SubCustomerOutcome {
 /// itself, or as a master distributor with one of its resellers).
 ///
 /// Decisions: only master distributors and solution providers may call it (the vendor's
-/// constraint; cloud resellers have no capability opening, domain.md §12.1). The association is
+/// constraint; cloud resellers have no capability opening, the vendor's help pages). The association is
 /// made at once, in the same transaction (the vendor associates asynchronously, so
 /// `include_association_result` changes nothing here); a refused association therefore creates no
 /// account at all. A duplicate `xaccount_id` (also when a concurrent create of the same user
@@ -537,7 +537,7 @@ pub struct CodeSendRequest {
     pub customer_id: Option<String>,
 }
 
-/// The acting partner sends a verification code for its platform (bss-api-spec §2.39). Scene 18
+/// The acting partner sends a verification code for its platform (the vendor's API reference). Scene 18
 /// (bank-card real-name certification) needs `customer_id`, which must be one of its customers.
 pub async fn send_code_for_partner(db: &Db, ctx: Ctx, r: CodeSendRequest) -> AppResult<()> {
     let partner_id = ctx.actor.partner_id()?.to_string();

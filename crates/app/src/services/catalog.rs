@@ -1,5 +1,5 @@
 //! The catalogue: cloud service types, resource types and products with their yearly/monthly and
-//! pay-per-use prices (bss-api-spec §2.36–2.38). The starting catalogue is loaded by migration
+//! pay-per-use prices (the vendor's API reference). The starting catalogue is loaded by migration
 //! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
 //! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
 

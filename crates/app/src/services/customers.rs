@@ -278,7 +278,7 @@ pub struct SubCustomer {
     pub partner_name: Option<String>,
 }
 
-/// Filters of `list_sub_customers` (bss-api-spec §2.3). Empty strings mean "not a filter".
+/// Filters of `list_sub_customers` (the vendor's API reference). Empty strings mean "not a filter".
 #[derive(Debug, Clone, Default)]
 pub struct SubCustomerQuery {
     pub account_name: Option<String>,
@@ -526,7 +526,7 @@ async fn query_customers(
 /// beneath the calling distributor. The partner comes from the authenticated identity, never
 /// from the request.
 ///
-/// The delegation rule (domain.md R12.1, decided here for the vendor API): a distributor may
+/// The delegation rule (the vendor's help pages, decided here for the vendor API): a distributor may
 /// list its reseller's customers at any time, as the vendor documents `indirect_partner_id`, but
 /// their contact details (`mobile` → `telephone`, `email`) are cleared unless the reseller has
 /// delegated continuous operation to it. The caller of a delegated listing must record the view:

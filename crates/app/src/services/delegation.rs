@@ -1,4 +1,4 @@
-//! Continuous-operation delegation (持续运营委托授权, domain.md §12): a cloud reseller opens its
+//! Continuous-operation delegation (持续运营委托授权, the vendor's help pages): a cloud reseller opens its
 //! customers' contact details to its master distributor and entrusts it with their continuous
 //! operation (R12.1), and may cancel at any time (R12.2).
 //!
@@ -12,7 +12,7 @@
 //!   consent time shown is always the one the reseller actually gave; cancelling with none in
 //!   effect is refused with `PC.1202`. A partial unique index keeps one delegation in effect
 //!   per reseller, also under concurrent requests.
-//! - What the distributor sees (the visibility rule, DESIGN §3.4): while delegated, the
+//! - What the distributor sees (the visibility rule, docs/ARCHITECTURE.md, invariant 4): while delegated, the
 //!   reseller's customers with their contact details (telephone, e-mail), and every such view is
 //!   audited as `delegation.view_customers`; without delegation, the console shows only how many
 //!   customers the reseller has, and the vendor API's `list_sub_customers` with

@@ -3,7 +3,7 @@
 //! from its cloud resellers, and the reads over them (balances, income/expense records, customer
 //! balances). Every movement is one ledger transfer in the same transaction as its audit row.
 //!
-//! Who may act on whom (bss-api-spec §2.14–2.20, domain.md §12):
+//! Who may act on whom (the vendor's API reference, the vendor's help pages):
 //! - every partner acts on its own cash and on its own resale (代售) customers;
 //! - a master distributor also acts on its direct resellers (`indirect_partner_id`) and on their
 //!   resale customers; a partner that is not a distributor naming an `indirect_partner_id`, or a
@@ -412,7 +412,7 @@ pub async fn partner_balance(pool: &AnyPool, partner_id: &str) -> AppResult<Mone
     .await
 }
 
-/// The filters of `list_partner_account_change_records` (bss-api-spec §2.17), parsed.
+/// The filters of `list_partner_account_change_records` (the vendor's API reference), parsed.
 #[derive(Debug, Clone)]
 pub struct ChangeRecordQuery {
     pub balance_type: BalanceType,

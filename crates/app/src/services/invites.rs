@@ -1,4 +1,4 @@
-//! Invite links and QR codes (domain.md §10.2–10.3): a partner's admin or staff generates a link
+//! Invite links and QR codes (the vendor's help pages): a partner's admin or staff generates a link
 //! (generic, or with a custom label) for one association type; a prospective customer opens it,
 //! reads the association notice (and must accept it for resale), then either registers a new
 //! account (mobile number, SMS code, password) or logs in with an existing customer account, and is
@@ -579,7 +579,7 @@ async fn insert_event(
 }
 
 /// Keeps a refused association as an expansion record, so the partner sees why a customer could
-/// not associate (domain.md §10.3 step 4). Best effort: the customer's answer does not depend on it.
+/// not associate (the vendor's help pages). Best effort: the customer's answer does not depend on it.
 async fn record_refusal<T>(
     db: &Db,
     ctx: &Ctx,

@@ -1,7 +1,7 @@
 //! Partners and the distributor → reseller tree.
 //!
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
-//! other partner is its own root. All tenant-owned rows carry the same `root_id` (DESIGN §4).
+//! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
 
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -325,7 +325,7 @@ pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResu
     .await
 }
 
-/// A reseller as `list_indirect_partners` shows it (bss-api-spec §2.4, `IndirectPartnerInfo`).
+/// A reseller as `list_indirect_partners` shows it (the vendor's API reference, `IndirectPartnerInfo`).
 #[derive(Debug, Clone)]
 pub struct IndirectPartner {
     pub id: String,

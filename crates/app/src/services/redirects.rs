@@ -1,4 +1,4 @@
-//! Capability opening (能力开放, domain.md §3): a partner's two optional return addresses
+//! Capability opening (能力开放, the vendor's help pages): a partner's two optional return addresses
 //! (伙伴平台回跳地址), stored in `partner_redirects`:
 //! - the **top-up address** (订单充值跳转地址): where the top-up entry of the customer's payment
 //!   page leads when the balance is insufficient (R3.4);
@@ -8,7 +8,7 @@
 //! no fragment, ≤ 1024 characters).
 //!
 //! **Decisions (the spec leaves these open).**
-//! - *Who may configure.* domain.md §3.1 gives capability opening to solution providers and not
+//! - *Who may configure.* the vendor's help pages gives capability opening to solution providers and not
 //!   to cloud resellers. Here every partner that sells under its own agreement with the vendor may
 //!   configure: master distributors, consulting-sales partners, solution partners and marketplace
 //!   sellers (the partners without a parent). Cloud resellers (tier 2) may not: they sell through

@@ -1,5 +1,5 @@
-//! Unsubscribing yearly/monthly resources and the refunds that follow (bss-api-spec §2.27, §2.32;
-//! domain.md R11.9–R11.12). The arithmetic is `pc_domain::refunds` (its module doc is the rule);
+//! Unsubscribing yearly/monthly resources and the refunds that follow (the vendor's API reference;
+//! the vendor's help pages). The arithmetic is `pc_domain::refunds` (its module doc is the rule);
 //! this module finds what paid for a resource, writes the type-4 order, moves the money back and
 //! answers `show_refund_order_details`.
 //!

@@ -1,8 +1,8 @@
-//! Yearly/monthly resources of partners' customers (bss-api-spec §2.28–2.31): listing, renewal
+//! Yearly/monthly resources of partners' customers (the vendor's API reference): listing, renewal
 //! (a type-2 order, paid at once from the balance when asked), auto-renewal on and off, and the
 //! `subscription-renewal` job that renews or expires resources at their expiry.
 //!
-//! **Decisions (domain.md §11 leaves these open).**
+//! **Decisions (the vendor's help pages leave these open).**
 //! - Who: a customer lists and acts on its own resources; a partner lists the resources of one of
 //!   its customers (`customer_id` required, as the vendor says) through the partner that sold them.
 //!   A resource id that is not the caller's answers `CBC.99003012` (no such resource), the same as

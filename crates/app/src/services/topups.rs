@@ -1,4 +1,4 @@
-//! Offline top-ups (线下汇款充值): the default top-up entry of the payment page (domain.md R3.4,
+//! Offline top-ups (线下汇款充值): the default top-up entry of the payment page (the vendor's help pages,
 //! "by default the customer tops up here") for a deployment without a card processor.
 //!
 //! A customer transfers money to the vendor's bank account (the operator publishes where, the

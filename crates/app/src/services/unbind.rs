@@ -1,4 +1,4 @@
-//! Ending an association (解除关联), domain.md R10.22–R10.30.
+//! Ending an association (解除关联), the vendor's help pages
 //!
 //! Decisions for a self-hosted platform:
 //! - Who: the customer itself (R10.22, "apply to unbind"; here it takes effect at once, there being
@@ -10,7 +10,7 @@
 //! - Money: a resale (代售) customer's remaining cash balance returns to the partner's account in the
 //!   same transaction (R10.30). A consulting-sales customer keeps its own money (it paid it in).
 //! - Coupons: the usable coupons this partner issued to the customer are recalled to their quotas
-//!   in the same transaction, recorded with operation type 3 (unbind), domain.md §9.
+//!   in the same transaction, recorded with operation type 3 (unbind), the vendor's help pages
 //! - Still to plug in when orders land: pending partner-paid orders must be paid or cancelled
 //!   first (R10.23).
 

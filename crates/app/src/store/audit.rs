@@ -1,5 +1,5 @@
 //! The audit log: every write records actor, role, action, target, request id, time and the
-//! ledger transfers it made (DESIGN §3.5). Rows are append-only (database triggers enforce it).
+//! ledger transfers it made (docs/ARCHITECTURE.md, invariant 5). Rows are append-only (database triggers enforce it).
 
 use sqlx::AnyConnection;
 

@@ -210,7 +210,7 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-/// Re-derives every balance from the transfers and checks the ledger invariants of DESIGN §3:
+/// Re-derives every balance from the transfers and checks the ledger invariants of docs/ARCHITECTURE.md, Invariants:
 /// each cached balance equals the sum of its entries, each transfer's recorded running balances
 /// match a replay in order (derived accounts, [`is_derived`], cache nothing and record 0), the
 /// total over all accounts (a derived one counted at its replayed sum) is zero, no bounded account is below its

@@ -1,4 +1,4 @@
-//! The notification outbox (DESIGN §6): messages are written in the business transaction. The
+//! The notification outbox (docs/ARCHITECTURE.md, Notifications and jobs): messages are written in the business transaction. The
 //! default transport is this table itself, which `partner-center outbox` and the operator
 //! console show, so a demo or a test can read a verification code.
 

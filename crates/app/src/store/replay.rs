@@ -1,4 +1,4 @@
-//! The strict replay mode's memory (DESIGN §7): the SDK's signature protocol has no nonce, so a
+//! The strict replay mode's memory (docs/ARCHITECTURE.md, Security): the SDK's signature protocol has no nonce, so a
 //! captured signed write can be sent again for as long as its `X-Sdk-Date` is inside the window.
 //! With `serve --strict-replay`, each write's signature is remembered until the window has passed
 //! and a second request with the same signature is refused. Off by default, because two

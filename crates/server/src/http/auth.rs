@@ -1,5 +1,5 @@
-//! SDK-HMAC-SHA256 authentication for the vendor API and the native API (bss-api-spec §1.4,
-//! DESIGN §7): both surfaces share this verifier, the envelope and the idempotency rules.
+//! SDK-HMAC-SHA256 authentication for the vendor API and the native API (the vendor's API reference,
+//! docs/ARCHITECTURE.md, Security): both surfaces share this verifier, the envelope and the idempotency rules.
 //!
 //! The middleware buffers the body (size-limited), looks the access key up, rebuilds the
 //! canonical request from the request exactly as received, compares signatures in constant time

@@ -2,7 +2,7 @@
 //! key in a sliding `window`. It protects one instance; it is a brake on guessing, not an
 //! accounting mechanism, so it need not be shared between instances.
 //!
-//! Time comes from the application clock (DESIGN §5), not the OS monotonic clock, so the window is
+//! Time comes from the application clock (docs/ARCHITECTURE.md, Time), not the OS monotonic clock, so the window is
 //! the same one the rest of the server (and a test moving a manual clock) sees.
 
 use std::collections::HashMap;

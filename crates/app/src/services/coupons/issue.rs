@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, Code};
 use crate::services::partners;
 use crate::store::{audit, ledger, Db};
 
-/// `create_partner_coupons` input (bss-api-spec §2.5), parsed, and the console's issue form.
+/// `create_partner_coupons` input (the vendor's API reference), parsed, and the console's issue form.
 #[derive(Debug, Clone, Default)]
 pub struct IssueRequest {
     pub quota_id: String,

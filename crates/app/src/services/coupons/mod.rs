@@ -1,4 +1,4 @@
-//! Coupons (domain.md §9): quotas granted by operators, coupons issued from them to resale
+//! Coupons (the vendor's help pages): quotas granted by operators, coupons issued from them to resale
 //! customers, recall, the time-driven lifecycle, and the functions orders will use.
 //!
 //! **Money.** A quota's balance is the ledger account `coupon_quota:<quota id>`, a coupon's
@@ -12,7 +12,7 @@
 //! transaction as its ledger transfer and audit row, so a coupon cannot be recalled twice, and
 //! the quota's debit carries the floor in its `WHERE`, so a quota cannot be over-issued.
 //!
-//! **Decisions on gaps** (domain.md marks them inferred or open):
+//! **Decisions on gaps** (where the vendor's help pages leave them open):
 //! - A coupon issued with a future `valid_time` is "not yet active" (1) until then; it becomes
 //!   usable (2) by time alone. Statuses 1/2/4 of a live coupon are derived from the clock at read
 //!   time; the expiry job (`partner-center jobs run coupon-expiry`) stores 4 and returns the

@@ -95,7 +95,7 @@ pub(super) async fn owned_quota(
     }
 }
 
-/// Filters of `list_quota_coupons` (bss-api-spec §2.9).
+/// Filters of `list_quota_coupons` (the vendor's API reference).
 #[derive(Debug, Clone, Default)]
 pub struct QuotaQuery {
     pub quota_ids: Vec<String>,

@@ -1,4 +1,4 @@
-//! Master distributor ↔ reseller quotas (bss-api-spec §2.10–2.13).
+//! Master distributor ↔ reseller quotas (the vendor's API reference).
 
 use pc_domain::coupons::{operation, quota_status, QuotaType};
 use pc_domain::ledger::AccountKind;

@@ -1,4 +1,4 @@
-//! Yearly/monthly orders of partners' customers (domain.md §11, bss-api-spec §2.21–2.26, §2.38):
+//! Yearly/monthly orders of partners' customers (the vendor's help pages, the vendor's API reference):
 //! price quotes, placing an order, listing and showing orders, partner-granted discounts, paying
 //! from the customer's balance, cancelling, and expiring unpaid orders. The codes, the state
 //! machine, period and discount arithmetic are in `pc_domain::orders`.

@@ -300,7 +300,7 @@ fn names_own_type(r: &CouponRef, coupon_type: i64) -> bool {
 /// are not used together (`CBC.99003147`), and a discount coupon, itself a discount, is not used
 /// with a partner-granted discount (`CBC.99003116`), and one coupon is named once.
 ///
-/// **Decision (domain.md §11.4 R11.6).** The coupons partners issue here (vouchers and cash
+/// **Decision (the vendor's help pages R11.6).** The coupons partners issue here (vouchers and cash
 /// coupons, §9) carry no `simultaneousUseWith…Discount` restriction, so they combine with a
 /// partner-granted discount; only a discount coupon (pay type 300) is exclusive. No partner
 /// issues discount coupons, so naming one alone fails as "not usable for this order".

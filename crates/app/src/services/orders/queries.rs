@@ -42,7 +42,7 @@ pub(crate) async fn scope(
     })
 }
 
-/// The filters of `list_customer_orders` (bss-api-spec §2.21), parsed.
+/// The filters of `list_customer_orders` (the vendor's API reference), parsed.
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {
     pub order_id: Option<String>,

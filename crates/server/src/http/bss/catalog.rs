@@ -1,4 +1,4 @@
-//! Catalogue operations of the vendor API (bss-api-spec §2.36–2.38): service types, resource
+//! Catalogue operations of the vendor API (the vendor's API reference): service types, resource
 //! types and yearly/monthly price quotes. The catalogue is in `pc_app::services::catalog`; the
 //! discount rule of quotes in `pc_domain::orders`.
 

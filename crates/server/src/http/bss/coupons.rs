@@ -1,4 +1,4 @@
-//! Coupon and coupon-quota operations of the vendor API (bss-api-spec §2.5–2.13) and the
+//! Coupon and coupon-quota operations of the vendor API (the vendor's API reference) and the
 //! customer's own coupon list (`list_sub_customer_coupons`, `GET /v2/promotions/benefits/coupons`,
 //! fields from the SDK's `ListSubCustomerCouponsRequest` / `IQueryUserCouponsResultV2`).
 
@@ -485,7 +485,7 @@ async fn list_coupon_quotas_records(
     let partner_id = caller.partner_id()?.to_string();
     let p = Params::from_uri(&uri);
     let (offset, limit) = p.paging()?;
-    // A non-enumerated operation_type is not a filter (bss-api-spec §2.13).
+    // A non-enumerated operation_type is not a filter (the vendor's API reference).
     let operation_type = match p.str("operation_type").as_deref() {
         Some("10") => Some(10),
         Some("11") => Some(11),
@@ -803,7 +803,7 @@ async fn list_partner_coupons_record(
                 .collect::<AppResult<Vec<i64>>>()
         })
         .transpose()?;
-    // A non-enumerated result is not a filter (bss-api-spec §2.8).
+    // A non-enumerated result is not a filter (the vendor's API reference).
     let result = match p.str("result").as_deref() {
         Some("0") => Some(0),
         Some("-1") => Some(-1),

@@ -1,4 +1,4 @@
-//! Customer operations of the vendor API (bss-api-spec §2.1–2.4).
+//! Customer operations of the vendor API (the vendor's API reference).
 
 use axum::extract::State;
 use axum::http::Method;

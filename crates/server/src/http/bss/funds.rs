@@ -1,4 +1,4 @@
-//! Fund operations of the vendor API (bss-api-spec §2.14–2.20): allocation to and reclaim from
+//! Fund operations of the vendor API (the vendor's API reference): allocation to and reclaim from
 //! resale customers and cloud resellers, balances, and the income/expense records. Who may act on
 //! whom is decided in `pc_app::services::funds`; the transfer kinds' trade types are documented in
 //! `pc_domain::funds`.
@@ -203,7 +203,7 @@ pub struct ListPartnerAccountChangeRecordsQuery {
     pub indirect_partner_id: Option<String>,
 }
 
-/// `AccountChangeRecord`. Amounts are strings on this model (bss-api-spec §5.5);
+/// `AccountChangeRecord`. Amounts are strings on this model (the vendor's API reference);
 /// `change_amount` is signed (income positive, expense negative).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AccountChangeRecord {

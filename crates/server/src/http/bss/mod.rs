@@ -98,7 +98,7 @@ pub fn json_response(status: u16, body: String) -> Response {
     r
 }
 
-/// Runs a vendor or native write with DESIGN §3.3's idempotency: when the caller sends `X-Idempotency-Key`,
+/// Runs a vendor or native write with the idempotency of invariant 3 (docs/ARCHITECTURE.md): when the caller sends `X-Idempotency-Key`,
 /// the key, the business writes and the response commit together; a retry gets the saved
 /// response, a different request under the same key gets `PC.0409`.
 pub async fn idempotent_write<T, F>(

@@ -1,4 +1,4 @@
-//! Yearly/monthly order operations of the vendor API (bss-api-spec §2.21, §2.22, §2.24–2.26):
+//! Yearly/monthly order operations of the vendor API (the vendor's API reference):
 //! list and show orders, usable discounts, pay (v3) and cancel (PUT). Who sees which order and how
 //! a payment moves money is decided in `pc_app::services::orders`.
 

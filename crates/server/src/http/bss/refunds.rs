@@ -1,4 +1,4 @@
-//! Unsubscribe and refund operations of the vendor API (bss-api-spec §2.27, §2.32):
+//! Unsubscribe and refund operations of the vendor API (the vendor's API reference):
 //! `cancel_resources_subscription` (customer only) and `show_refund_order_details` (partner or
 //! customer). The refund rule is `pc_domain::refunds`; what moves where, `pc_app::services::refunds`.
 

@@ -1,4 +1,4 @@
-//! Yearly/monthly resource operations of the vendor API (bss-api-spec §2.28–2.31): list, renew,
+//! Yearly/monthly resource operations of the vendor API (the vendor's API reference): list, renew,
 //! auto-renewal on and off. Rules in `pc_app::services::resources`.
 
 use axum::extract::{Path, State};

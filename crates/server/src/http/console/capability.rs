@@ -1,4 +1,4 @@
-//! *Capability opening* (能力开放, domain.md §3.4 `支持 > 能力开放`): a partner administrator
+//! *Capability opening* (能力开放, the vendor's help pages `支持 > 能力开放`): a partner administrator
 //! configures the two optional return addresses of its sales platform (伙伴平台回跳地址) — the
 //! top-up address and the post-payment address — and clears them. Who may, and the URL rules, are
 //! decided in `pc_app::services::redirects` and `pc_domain::redirects`.

@@ -1,4 +1,4 @@
-//! Coupons in the console (domain.md §9.6): the partner's *Voucher management* and *Cash coupon
+//! Coupons in the console (the vendor's help pages): the partner's *Voucher management* and *Cash coupon
 //! management* pages (quotas, issue form for up to 10 customers, issued list with filters,
 //! single and batch recall with a confirmation showing the amount, operation records with CSV
 //! export), the customer's *My coupons*, and the operators' quota page (grant with limits, top

@@ -4,7 +4,7 @@
 //!   and quantity, gets a quote (with its partner's discounts) and places the order; an operator
 //!   creates and edits products and prices.
 //! - `/console/orders`: a customer's own orders, a partner's customers' orders, or (operators)
-//!   every order, with tabs for the five statuses of domain.md §11 (pending review 1, processing 3,
+//!   every order, with tabs for the five statuses of the vendor's help pages (pending review 1, processing 3,
 //!   cancelled 4, completed 5, pending payment 6) and all; `/console/orders/{id}` shows one, a
 //!   customer pays (coupons and discount, `pay.rs`) or cancels a pending order there, and a paid
 //!   order links to the customer's resources.

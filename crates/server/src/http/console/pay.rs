@@ -1,4 +1,4 @@
-//! The customer's payment of a pending order on its order page (domain.md §11.4, §3 R3.4):
+//! The customer's payment of a pending order on its order page (the vendor's help pages, §3 R3.4):
 //! choose up to 3 coupons (each shown with its type, balance and expiry) and at most one
 //! partner-granted discount, then pay the rest from the balance with `orders::pay`, the same
 //! function as the vendor API's `pay_orders`.

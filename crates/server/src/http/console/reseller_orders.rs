@@ -1,4 +1,4 @@
-//! The master distributor's second tab on the partner order list (`/console/orders`, domain.md
+//! The master distributor's second tab on the partner order list (`/console/orders`, the vendor's help pages
 //! R11.13): "我的客户订单" (its own customers' orders) and "云经销商的客户订单" (its resellers'
 //! customers' orders, every reseller's or one's, `?view=resellers&reseller=ID`). Kept apart from
 //! `orders.rs` so the order pages stay about orders; `orders_page` asks this module which orders

@@ -1,6 +1,6 @@
 //! The customer's yearly/monthly resources (`/console/resources`, 费用中心 > 续费管理 in the
 //! vendor's console): what it bought, with status, validity and expiry policy, and per resource
-//! the actions of bss-api-spec §2.29–2.31 through `pc_app::services::resources`, the same
+//! the actions of the vendor's API reference through `pc_app::services::resources`, the same
 //! functions as the vendor API:
 //! - **renew** for a number of months or years: a renewal order pending payment (never paid
 //!   behind the customer's back), and the customer is taken to it to choose coupons and a

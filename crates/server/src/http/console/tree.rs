@@ -1,5 +1,5 @@
 //! The distributor → reseller tree in the console: a distributor's resellers, a reseller's
-//! delegation of continuous operation to its distributor (《销售拓展任务委托须知》, domain.md §12),
+//! delegation of continuous operation to its distributor (《销售拓展任务委托须知》, the vendor's help pages),
 //! and the operators' partner detail.
 
 use axum::extract::{Path, State};

@@ -1,5 +1,5 @@
 //! The native API (`/native/v1/…`): what the vendor API lacks, for automation by operators and by
-//! partners' platforms (DESIGN §1). It follows the vendor API's conventions so one client style
+//! partners' platforms (docs/ARCHITECTURE.md, Surfaces and layers). It follows the vendor API's conventions so one client style
 //! serves both: the same SDK-HMAC-SHA256 access-key signatures (`http/auth.rs`), snake_case JSON,
 //! `offset` / `limit` paging with `total_count`, amounts as decimal numbers in yuan, times as UTC
 //! `2026-01-01T00:00:00Z`, the `{"error_code","error_msg"}` envelope with the same code table,
