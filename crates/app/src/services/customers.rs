@@ -2,6 +2,9 @@
 //!
 //! A customer is associated with at most one partner at a time (a partial unique index enforces
 //! it); the association records its type (1 consulting sales, 2 resale), label and times.
+//!
+//! **Size.** Over 800 lines: association, listing with its filters, detail and contacts. Next
+//! split: `customers/{association,listing,detail}` with decision 0006's store rewrite.
 
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;

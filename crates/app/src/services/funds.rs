@@ -13,6 +13,9 @@
 //!   `list_sub_customers`.)
 //! - consulting-sales customers have no partner-funded account: `CBC.5024` on writes, filtered
 //!   out of balance reads (§2.20).
+//!
+//! **Size.** Over 800 lines: the writes (~350) and the reads (~550) of one capability. Next split:
+//! `funds/{moves,reads}` when decision 0006's store rewrite touches every query here anyway.
 
 use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;

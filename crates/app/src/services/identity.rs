@@ -1,5 +1,8 @@
 //! Identity and access: console users (operators, partner admins and staff, customers), sessions
 //! with CSRF tokens, and access keys for the vendor API (secret shown once, stored encrypted).
+//!
+//! **Size.** Over 800 lines: logins and sessions, partner keys, operator keys and secret
+//! resealing. Next split: `identity/{sessions,keys}` with decision 0006's store rewrite.
 
 use pc_domain::ids::random_hex;
 use pc_domain::party::{PartnerType, Role};

@@ -1,6 +1,10 @@
 //! Coupon and coupon-quota operations of the vendor API (the vendor's API reference) and the
 //! customer's own coupon list (`list_sub_customer_coupons`, `GET /v2/promotions/benefits/coupons`,
 //! fields from the SDK's `ListSubCustomerCouponsRequest` / `IQueryUserCouponsResultV2`).
+//!
+//! **Size.** Over 800 lines: thirteen operations, each with its wire types (field for field as the
+//! SDK's models) and its `Operation` entry. Next split: quotas / coupons / records, as the service
+//! folder `services/coupons/` already is.
 
 use axum::extract::State;
 use axum::http::{Method, Uri};
