@@ -171,18 +171,14 @@ impl fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut => AppError::new(Code::Unavailable),
-            sqlx::Error::Database(d) if is_busy(d.code().as_deref()) => {
-                AppError::new(Code::Unavailable)
-            }
-            // PostgreSQL refuses NUL characters in text (SQLSTATE 22021, also 22P05); they can
-            // only come from client input such as a JSON "\u0000", so the client hears about it.
-            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("22021" | "22P05")) => {
-                AppError::invalid("text must not contain NUL characters")
-            }
+impl From<crate::store::sql::Error> for AppError {
+    fn from(e: crate::store::sql::Error) -> Self {
+        use crate::store::sql::ErrorKind;
+        match e.kind {
+            ErrorKind::Busy => AppError::new(Code::Unavailable),
+            // PostgreSQL refuses NUL characters in text; they can only come from client input
+            // such as a JSON "\u0000", so the client hears about it.
+            ErrorKind::Nul => AppError::invalid("text must not contain NUL characters"),
             _ => AppError::internal(e),
         }
     }
@@ -191,21 +187,13 @@ impl From<sqlx::Error> for AppError {
 /// Maps a unique-constraint violation to `on_conflict()` (the business meaning of the duplicate),
 /// and any other database error as usual.
 pub fn unique_violation_as<T>(
-    r: Result<T, sqlx::Error>,
+    r: Result<T, crate::store::sql::Error>,
     on_conflict: impl FnOnce() -> AppError,
 ) -> AppResult<T> {
     match r {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(on_conflict()),
+        Err(e) if e.is_unique_violation() => Err(on_conflict()),
         other => other.map_err(AppError::from),
     }
-}
-
-fn is_busy(code: Option<&str>) -> bool {
-    // SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL serialization_failure / deadlock_detected.
-    matches!(
-        code,
-        Some("5") | Some("6") | Some("517") | Some("40001") | Some("40P01")
-    )
 }
 
 impl From<pc_domain::ledger::LedgerError> for AppError {

@@ -1,6 +1,7 @@
 //! Store conformance for the ledger, run on SQLite and (when configured) PostgreSQL: transfers,
 //! floors, concurrency, verify, append-only tables, idempotency rows.
 
+use pc_app::store::sql;
 use std::sync::Arc;
 
 use pc_app::services::{customers, funds, partners};
@@ -120,7 +121,7 @@ async fn transfers_respect_floors_and_verify() {
         let edit = db
             .write(|x| {
                 Box::pin(async move {
-                    Ok(sqlx::query("UPDATE ledger_transfers SET amount = 1")
+                    Ok(sql::query("UPDATE ledger_transfers SET amount = 1")
                         .execute(x)
                         .await?)
                 })
@@ -282,10 +283,10 @@ async fn a_panicking_write_job_does_not_stop_the_sqlite_writer() {
     let r = db
         .write(|c| {
             Box::pin(async move {
-                sqlx::query("INSERT INTO settings (key, value) VALUES ('panic-test', 'x')")
+                sql::query("INSERT INTO settings (key, value) VALUES ('panic-test', 'x')")
                     .execute(&mut *c)
                     .await?;
-                if c.backend_name() == "SQLite" {
+                if c.engine() == pc_app::store::Engine::Sqlite {
                     panic!("a bug in a write job");
                 }
                 Ok::<_, AppError>(())
@@ -294,7 +295,7 @@ async fn a_panicking_write_job_does_not_stop_the_sqlite_writer() {
         .await;
     assert!(r.is_err(), "the panicking job reports an error");
     let v: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'panic-test'")
+        sql::query_scalar("SELECT value FROM settings WHERE key = 'panic-test'")
             .fetch_optional(db.read())
             .await
             .unwrap();
@@ -302,7 +303,7 @@ async fn a_panicking_write_job_does_not_stop_the_sqlite_writer() {
     db.write(|c| {
         Box::pin(async move {
             Ok::<_, AppError>(
-                sqlx::query("INSERT INTO settings (key, value) VALUES ('after', 'y')")
+                sql::query("INSERT INTO settings (key, value) VALUES ('after', 'y')")
                     .execute(c)
                     .await
                     .map(|_| ())?,

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use pc_app::crypto::MasterKey;
 use pc_app::services::{coupons, customers, funds, partners};
+use pc_app::store::sql::{self};
 use pc_app::store::{idempotency, ledger, testing, Db};
 use pc_app::{Actor, AppError, AppResult, Code, Ctx};
 use pc_domain::coupons::{QuotaLimits, QuotaType};
@@ -40,7 +41,6 @@ use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::Money;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use sqlx::Row;
 
 const SCENARIO: &str = "model";
 const MAX_STEPS: usize = 40;
@@ -1436,7 +1436,7 @@ impl<'a> Case<'a> {
 
     async fn compare_db(&self) -> Step {
         let pool = self.db.read();
-        let fail = |e: sqlx::Error| format!("reading back: {e}");
+        let fail = |e: sql::Error| format!("reading back: {e}");
         // Balances.
         let mut ids: Vec<String> = vec![self.partner_acct(Who::D), self.partner_acct(Who::R)];
         ids.extend((0..4).map(|s| self.cust_acct(s)));
@@ -1447,7 +1447,7 @@ impl<'a> Case<'a> {
             "SELECT id, balance FROM ledger_accounts WHERE id IN ({})",
             ph.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sql::query(&sql);
         for id in &ids {
             q = q.bind(id.clone());
         }
@@ -1462,7 +1462,7 @@ impl<'a> Case<'a> {
             }
         }
         // Coupons: the same set, each with the model's status, lock and recalled amount.
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT id, status, lock_order_id, reclaimed_amount FROM coupons WHERE partner_id = $1 OR partner_id = $2",
         )
         .bind(&self.d)
@@ -1485,7 +1485,7 @@ impl<'a> Case<'a> {
             ));
         }
         // Quotas: status, issue count, value.
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT id, status, issued_count, quota_value FROM coupon_quotas WHERE partner_id = $1 OR partner_id = $2",
         )
         .bind(&self.d)
@@ -1508,7 +1508,7 @@ impl<'a> Case<'a> {
             ));
         }
         // Idempotency rows.
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT scope, idem_key, request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 OR scope = $2 OR scope = $3",
         )
         .bind(&self.d)

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use pc_app::store::sql::{self};
 use pc_app::store::testing;
-use sqlx::Row;
 
 /// One column as both engines can describe it.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ async fn sqlite_schema(url: &str) -> Schema {
     let db = pc_app::Db::connect(url).await.unwrap();
     pc_app::store::migrate::run(&db).await.unwrap();
     let pool = db.read();
-    let tables: Vec<String> = sqlx::query_scalar(
+    let tables: Vec<String> = sql::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
     .fetch_all(pool)
@@ -48,7 +48,7 @@ async fn sqlite_schema(url: &str) -> Schema {
     .unwrap();
     let mut out = Schema::new();
     for t in tables {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{t}') ORDER BY cid"
         ))
         .fetch_all(pool)
@@ -77,7 +77,7 @@ async fn postgres_schema(url: &str) -> Schema {
     let db = pc_app::Db::connect(url).await.unwrap();
     pc_app::store::migrate::run(&db).await.unwrap();
     let pool = db.read();
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text,
                 (EXISTS (SELECT 1 FROM information_schema.table_constraints tc
                          JOIN information_schema.key_column_usage k

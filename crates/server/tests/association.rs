@@ -9,6 +9,7 @@ use axum::http::Request;
 use common::*;
 use pc_app::services::{customers, identity, partners};
 use pc_app::store::outbox;
+use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use serde_json::{json, Value};
@@ -60,7 +61,7 @@ async fn send_code(app: &TestApp, creds: &Creds, mobile: &str) -> String {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    sql::query_scalar(sql)
         .fetch_one(app.db.read())
         .await
         .unwrap()
@@ -125,7 +126,7 @@ async fn verification_codes_are_sent_limited_and_scoped() {
         let exp = |app: &TestApp| {
             let pool = app.db.read().clone();
             async move {
-                sqlx::query_scalar::<_, i64>("SELECT expires_at - created_at FROM verification_codes WHERE used_at IS NULL ORDER BY created_at DESC LIMIT 1")
+                sql::query_scalar::<i64>("SELECT expires_at - created_at FROM verification_codes WHERE used_at IS NULL ORDER BY created_at DESC LIMIT 1")
                     .fetch_one(&pool)
                     .await
                     .unwrap()
@@ -1438,7 +1439,7 @@ async fn set_arrears(app: &TestApp, customer_id: &str, on: bool) {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE customers SET in_arrears = $1 WHERE id = $2")
+                sql::query("UPDATE customers SET in_arrears = $1 WHERE id = $2")
                     .bind(on as i64)
                     .bind(&id)
                     .execute(c)

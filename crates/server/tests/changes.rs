@@ -9,6 +9,7 @@ mod common;
 use common::shop::*;
 use common::*;
 use pc_app::services::changes;
+use pc_app::store::sql;
 use pc_domain::coupons::QuotaType;
 use pc_domain::orders::PeriodType;
 use pc_domain::Money;
@@ -55,7 +56,7 @@ async fn resource(app: &TestApp, creds: &Creds, id: &str) -> Value {
 }
 
 async fn expire_of(app: &TestApp, id: &str) -> (i64, i64) {
-    sqlx::query_as("SELECT effective_at, expire_at FROM resources WHERE id = $1")
+    sql::query_as("SELECT effective_at, expire_at FROM resources WHERE id = $1")
         .bind(id)
         .fetch_one(app.db.read())
         .await
@@ -267,7 +268,7 @@ async fn downgrade_refunds_at_once_and_carries_the_rest() {
             + coupon_balance(&app, &k).await.0.cents();
         assert_eq!(total_back, refund + final_back, "{}", app.engine);
         // No source ever got back more than it paid.
-        let over: i64 = sqlx::query_scalar(
+        let over: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM (SELECT source_id, SUM(amount) AS s FROM refund_sources WHERE base_order_id = $1 GROUP BY source_id) x \
              WHERE (x.source_id IS NULL AND x.s > 6900) OR (x.source_id IS NOT NULL AND x.s > 5000)",
         )
@@ -287,7 +288,7 @@ async fn refusals_write_nothing() {
         let cc = Creds::from(&w.c);
         fund(&app, &w.d.partner_id, &w.c.customer_id, 20_000).await;
         let rid = bought(&app, &cc, &w.c.customer_id, 1).await[0].clone();
-        let orders_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        let orders_before: i64 = sql::query_scalar("SELECT COUNT(*) FROM orders")
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -307,7 +308,7 @@ async fn refusals_write_nothing() {
             change_err(&app, &w.rc.customer_id, &rid, "ecs-s6-large-2-linux").await,
             "CBC.99003012"
         );
-        let orders_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        let orders_after: i64 = sql::query_scalar("SELECT COUNT(*) FROM orders")
             .fetch_one(app.db.read())
             .await
             .unwrap();

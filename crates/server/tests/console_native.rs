@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use pc_app::services::{identity, orders};
+use pc_app::store::sql;
 use pc_domain::party::{AssociationType, PartnerType};
 use serde_json::json;
 
@@ -437,13 +438,13 @@ async fn a_new_secret_is_shown_by_another_instance() {
         assert_eq!(page.status, 200, "{}", page.body);
         let sk = element_text(&page.body, "new-secret").expect("shown by the other instance");
         assert_eq!(sk.len(), 40);
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM key_flash")
+        let stored: i64 = sql::query_scalar("SELECT COUNT(*) FROM key_flash")
             .fetch_one(app.db.read())
             .await
             .unwrap();
         assert_eq!(stored, 0, "taken when shown");
         let sealed_only: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM access_keys WHERE secret_enc = $1")
+            sql::query_scalar("SELECT COUNT(*) FROM access_keys WHERE secret_enc = $1")
                 .bind(&sk)
                 .fetch_one(app.db.read())
                 .await

@@ -11,6 +11,7 @@ use pc_app::services::orders::{self, OrderQuery, RawOrderQuery, Viewer};
 use pc_app::services::partners::CreatedPartner;
 use pc_app::services::resources::{self, ResourceQuery};
 use pc_app::services::{coupons, redirects};
+use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::coupons::QuotaType;
 use pc_domain::orders::{OrderType, PeriodType, Ratio};
@@ -118,7 +119,7 @@ async fn order(app: &TestApp, customer_id: &str, order_id: &str) -> orders::Orde
 }
 
 async fn audits(app: &TestApp, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+    sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
         .bind(action)
         .fetch_one(app.db.read())
         .await
@@ -635,7 +636,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
         app.db
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE partner_redirects SET paid_url = 'javascript:alert(1)' WHERE partner_id = $1")
+                    sql::query("UPDATE partner_redirects SET paid_url = 'javascript:alert(1)' WHERE partner_id = $1")
                         .bind(did)
                         .execute(c)
                         .await?;
@@ -865,7 +866,7 @@ async fn unsubscribe_from_the_console() {
             .await;
         assert_eq!(paid.status, 303, "{}", paid.body);
         let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM resources WHERE order_id = $1 ORDER BY id")
+            sql::query_scalar("SELECT id FROM resources WHERE order_id = $1 ORDER BY id")
                 .bind(&o1)
                 .fetch_all(app.db.read())
                 .await

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use pc_app::services::coupons;
+use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::coupons::{QuotaLimits, QuotaType};
 use pc_domain::party::{AssociationType, PartnerType};
@@ -1135,7 +1136,7 @@ async fn total_first_association_order_type_and_self_codes() {
         app.db
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query(
+                    sql::query(
                         "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, associated_at, ended_at, end_reason) \
                          VALUES ('as-earlier', $1, $1, $2, 2, $3, $4, 'customer')",
                     )

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use pc_app::services::identity;
+use pc_app::store::sql;
 use pc_app::store::{audit, outbox};
 use pc_domain::party::{AssociationType, PartnerType};
 
@@ -253,7 +254,7 @@ async fn master_key_rotation() {
             200
         );
         let audited: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.reseal'")
+            sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.reseal'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();

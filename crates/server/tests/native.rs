@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use pc_app::services::{catalog, identity, orders};
 use pc_app::store::audit;
+use pc_app::store::sql;
 use pc_domain::party::PartnerType;
 use pc_domain::Money;
 use serde_json::{json, Value};
@@ -94,7 +95,7 @@ fn concrete(path: &str) -> String {
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+    sql::query_scalar::<i64>(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(app.db.read())
         .await
         .unwrap()
@@ -145,7 +146,7 @@ async fn operator_keys_reach_native_operator_operations_only() {
         app.db
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                    sql::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
                         .bind(NOW_MS)
                         .bind(&id2)
                         .execute(c)
@@ -954,7 +955,7 @@ async fn operators_manage_service_and_resource_types() {
             "{}",
             rts.body
         );
-        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('catalog.save_service_type', 'catalog.save_resource_type')")
+        let audited: i64 = sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('catalog.save_service_type', 'catalog.save_resource_type')")
             .fetch_one(app.db.read())
             .await
             .unwrap();

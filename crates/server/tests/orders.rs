@@ -11,6 +11,7 @@ use common::*;
 use pc_app::services::orders;
 use pc_app::services::partners::CreatedPartner;
 use pc_app::services::{coupons, identity};
+use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::coupons::QuotaType;
 use pc_domain::orders::{PeriodType, Ratio, PAYMENT_WINDOW_MS};
@@ -772,7 +773,7 @@ async fn pay_cancel_discounts_and_errors() {
         .json();
         assert_eq!(by_pay["total_count"], 1);
         let resources: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM resources WHERE order_id = $1")
+            sql::query_scalar("SELECT COUNT(*) FROM resources WHERE order_id = $1")
                 .bind(&o1)
                 .fetch_one(app.db.read())
                 .await
@@ -881,7 +882,7 @@ async fn pay_cancel_discounts_and_errors() {
             .await;
         assert_eq!(again.status, 200, "{}", again.body);
         let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'order_pay'")
+            sql::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'order_pay'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();
@@ -954,7 +955,7 @@ async fn concurrent_pay_and_cancel_never_pay_twice() {
             assert!(s == 200 || s == 400 || s == 503, "{s}");
         }
         let paid: Vec<(String, i64)> =
-            sqlx::query_as("SELECT id, status FROM orders WHERE customer_id = $1")
+            sql::query_as("SELECT id, status FROM orders WHERE customer_id = $1")
                 .bind(&w.c.customer_id)
                 .fetch_all(app.db.read())
                 .await
@@ -963,12 +964,12 @@ async fn concurrent_pay_and_cancel_never_pay_twice() {
         assert!(paid.iter().all(|(_, s)| [4, 5, 6].contains(s)), "{paid:?}");
         assert!(n_paid <= 5);
         let pays: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'order_pay'")
+            sql::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'order_pay'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();
         assert_eq!(pays, n_paid, "{}: one transfer per paid order", app.engine);
-        let per_order: i64 = sqlx::query_scalar(
+        let per_order: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM (SELECT memo FROM ledger_transfers WHERE kind = 'order_pay' GROUP BY memo HAVING COUNT(*) > 1) x",
         )
         .fetch_one(app.db.read())
@@ -1353,7 +1354,7 @@ async fn pay_with_coupons() {
             customer_balance(&app, &w.c.customer_id).await,
             Money::from_cents(200_000)
         );
-        let writes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_coupons")
+        let writes: i64 = sql::query_scalar("SELECT COUNT(*) FROM order_coupons")
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -1467,13 +1468,13 @@ async fn concurrent_payments_spend_a_coupon_once() {
         }
         assert_eq!(ok, 1, "{}: exactly one payment used the coupon", app.engine);
         let uses: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'coupon_use'")
+            sql::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'coupon_use'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();
         assert_eq!(uses, 1);
         let paid: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND status = 5")
+            sql::query_scalar("SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND status = 5")
                 .bind(&w.c.customer_id)
                 .fetch_one(app.db.read())
                 .await
@@ -1641,7 +1642,7 @@ async fn resources_renewal_and_job() {
             customer_balance(&app, &w.c.customer_id).await,
             Money::from_cents(2_500)
         );
-        let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND subject LIKE 'Automatic renewal%'")
+        let notices: i64 = sql::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND subject LIKE 'Automatic renewal%'")
             .bind(&w.c.customer_id)
             .fetch_one(app.db.read())
             .await

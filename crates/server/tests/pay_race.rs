@@ -9,6 +9,7 @@ mod common;
 use common::shop::*;
 use common::*;
 use pc_app::store::ledger;
+use pc_app::store::sql;
 use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
@@ -79,7 +80,7 @@ async fn five_hundred_concurrent_pays_and_cancels() {
         assert!(busy < REQUESTS / 10, "{}: {busy} busy", app.engine);
 
         let pool = app.db.read();
-        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, i64, i64, i64, i64)> = sql::query_as(
             "SELECT id, status, cash_amount, coupon_amount, amount_after_discount FROM orders WHERE customer_id = $1",
         )
         .bind(&w.c.customer_id)
@@ -90,7 +91,7 @@ async fn five_hundred_concurrent_pays_and_cancels() {
         let mut cash_paid = 0;
         for (id, status, cash, coupon, amount) in &rows {
             assert!([4, 5, 6].contains(status), "{id}: status {status}");
-            let pays: i64 = sqlx::query_scalar(
+            let pays: i64 = sql::query_scalar(
                 "SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'order_pay' AND memo = $1",
             )
             .bind(id)
@@ -108,7 +109,7 @@ async fn five_hundred_concurrent_pays_and_cancels() {
             } else {
                 assert_eq!(pays, 0, "{id}: unpaid order moved money");
                 let held: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM order_coupons WHERE order_id = $1")
+                    sql::query_scalar("SELECT COUNT(*) FROM order_coupons WHERE order_id = $1")
                         .bind(id)
                         .fetch_one(pool)
                         .await
@@ -117,7 +118,7 @@ async fn five_hundred_concurrent_pays_and_cancels() {
             }
             if *status == 4 {
                 let locks: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM coupons WHERE lock_order_id = $1")
+                    sql::query_scalar("SELECT COUNT(*) FROM coupons WHERE lock_order_id = $1")
                         .bind(id)
                         .fetch_one(pool)
                         .await
@@ -127,7 +128,7 @@ async fn five_hundred_concurrent_pays_and_cancels() {
         }
         for k in &coupons {
             let uses: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM order_coupons WHERE coupon_id = $1")
+                sql::query_scalar("SELECT COUNT(*) FROM order_coupons WHERE coupon_id = $1")
                     .bind(k)
                     .fetch_one(pool)
                     .await

@@ -10,6 +10,7 @@ mod common;
 use common::shop::*;
 use common::*;
 use pc_app::services::{adjustments, orders, promotions};
+use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::orders::Ratio;
 use pc_domain::Money;
@@ -449,7 +450,7 @@ async fn price_adjustments_must_be_used() {
             .await
             .unwrap()
             .is_none());
-        let audits: i64 = sqlx::query_scalar(
+        let audits: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE target_id = $1 AND action LIKE 'orders.%adjust%'",
         )
         .bind(&o2)

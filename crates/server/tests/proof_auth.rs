@@ -44,6 +44,7 @@
 
 mod common;
 
+use pc_app::store::sql;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -123,7 +124,7 @@ const TABLES: &[&str] = &[
 async fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for t in TABLES {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+        let n: i64 = sql::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -143,10 +144,7 @@ async fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
             "SELECT COUNT(*) FROM users WHERE lang = 'en-US'",
         ),
     ] {
-        let n: i64 = sqlx::query_scalar(q)
-            .fetch_one(app.db.read())
-            .await
-            .unwrap();
+        let n: i64 = sql::query_scalar(q).fetch_one(app.db.read()).await.unwrap();
         out.push((name.to_string(), n));
     }
     out
@@ -733,7 +731,7 @@ async fn api_matrix(app: &TestApp, t: &mut Tally) {
         bal2 == Money::ZERO,
         || format!("balance {bal2}"),
     );
-    let coupons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coupons")
+    let coupons: i64 = sql::query_scalar("SELECT COUNT(*) FROM coupons")
         .fetch_one(app.db.read())
         .await
         .unwrap();
@@ -1029,7 +1027,7 @@ async fn console_matrix(app: &TestApp, t: &mut Tally) {
 
     // A staff session ends when an admin disables the account in the console.
     let staff = app.console_login("auth.staff1", "Passw0rd!").await;
-    let sid: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'auth.staff1'")
+    let sid: String = sql::query_scalar("SELECT id FROM users WHERE login = 'auth.staff1'")
         .fetch_one(app.db.read())
         .await
         .unwrap();
@@ -1060,7 +1058,7 @@ async fn console_matrix(app: &TestApp, t: &mut Tally) {
     app.db
         .write(|c| {
             Box::pin(async move {
-                sqlx::query("UPDATE users SET disabled_at = $1 WHERE login = 'auth.staff2'")
+                sql::query("UPDATE users SET disabled_at = $1 WHERE login = 'auth.staff2'")
                     .bind(NOW_MS)
                     .execute(c)
                     .await?;
@@ -1320,7 +1318,7 @@ async fn guessing(app: &TestApp, t: &mut Tally) {
     let g = app.partner(PartnerType::Consulting, None).await;
     let other = app.partner(PartnerType::Consulting, None).await;
     let sessions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions")
+        sql::query_scalar::<i64>("SELECT COUNT(*) FROM sessions")
             .fetch_one(app.db.read())
             .await
             .unwrap()

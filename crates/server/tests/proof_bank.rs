@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 use common::proof;
 use common::spawn::{self, Conn, Server};
 use common::{signed, Creds};
+use pc_app::store::sql::{self, ReadPool};
+use pc_app::store::Db;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Row};
 
 const ADJUST: &str = "/v2/accounts/partner-accounts/adjust-amount";
 const RECLAIM: &str = "/v2/accounts/partner-accounts/reclaim";
@@ -902,30 +902,23 @@ impl Model {
     }
 }
 
-async fn pool(url: &str) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(url)
-        .await
-        .unwrap()
+async fn pool(url: &str) -> Db {
+    Db::connect(url).await.unwrap()
 }
 
 /// The highest transfer sequence number stored so far.
-async fn max_seq(pool: &AnyPool) -> i64 {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM ledger_transfers",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
+async fn max_seq(pool: &ReadPool) -> i64 {
+    sql::query_scalar::<i64>("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM ledger_transfers")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 /// The invariants after a quiesced phase whose acknowledged movements are `acks` (already applied
 /// to `model`). Returns the violations found.
 async fn check(
     url: &str,
-    pool: &AnyPool,
+    pool: &ReadPool,
     w: &World,
     model: &mut Model,
     acks: &[Ack],
@@ -934,7 +927,7 @@ async fn check(
     let mut bad = Vec::new();
 
     // 1. The transfers stored in the phase are exactly the acknowledged ones.
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT seq, id, kind, from_account, to_account, amount FROM ledger_transfers WHERE seq > $1 ORDER BY seq",
     )
     .bind(model.last_seq)
@@ -989,7 +982,7 @@ async fn check(
     }
 
     // 2. Balances: as replayed, above their floor, and summing to what was credited.
-    let accounts = sqlx::query("SELECT id, kind, balance, lower_limit FROM ledger_accounts")
+    let accounts = sql::query("SELECT id, kind, balance, lower_limit FROM ledger_accounts")
         .fetch_all(pool)
         .await
         .unwrap();
@@ -1032,7 +1025,7 @@ async fn check(
     }
 
     // 3. One idempotency row per acknowledged keyed write; refusals saved none.
-    let keys: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM idempotency_keys")
+    let keys: i64 = sql::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM idempotency_keys")
         .fetch_one(pool)
         .await
         .unwrap();
@@ -1045,7 +1038,7 @@ async fn check(
 
     // 4. Transfers per kind, since the start.
     let kinds =
-        sqlx::query("SELECT kind, CAST(COUNT(*) AS BIGINT) FROM ledger_transfers GROUP BY kind")
+        sql::query("SELECT kind, CAST(COUNT(*) AS BIGINT) FROM ledger_transfers GROUP BY kind")
             .fetch_all(pool)
             .await
             .unwrap();
@@ -1369,7 +1362,7 @@ async fn run(r: Run) {
         let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
         let pool = pool(&db.url).await;
         let mut model = Model::new(&w);
-        model.last_seq = max_seq(&pool).await;
+        model.last_seq = max_seq(pool.read()).await;
         let signer = Signer::new(r.strict_replay);
         let hot = r.hot.then(|| w.distributors()[0]);
         let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
@@ -1424,7 +1417,15 @@ async fn run(r: Run) {
                 .await;
                 phase_tally.merge(rep);
             }
-            let found = check(&db.url, &pool, &w, &mut model, &phase_tally.acks, ports[0]).await;
+            let found = check(
+                &db.url,
+                pool.read(),
+                &w,
+                &mut model,
+                &phase_tally.acks,
+                ports[0],
+            )
+            .await;
             eprintln!(
                 "{} {} phase {phase}: {} ops, {} requests, {} acknowledged, {} refused, {} failures, {} violations ({:.1} s)",
                 r.scenario,
@@ -1465,7 +1466,7 @@ async fn run(r: Run) {
             servers.iter().map(|s| s.startup).max().unwrap_or(Duration::ZERO).as_secs_f64(),
         );
         drop(servers);
-        pool.close().await;
+        drop(pool);
         proof::report(
             r.scenario,
             &db.engine,

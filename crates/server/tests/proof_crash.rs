@@ -35,13 +35,12 @@ use axum::body::Body;
 use axum::http::Request;
 use common::spawn::{self, cli, cli_json, creds_of, now_ms, Conn, ProofDb, Server};
 use common::{form_body, proof, signed, Creds, Session};
+use pc_app::store::{sql, Db};
 use pc_domain::Money;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
 
 const ADJUST: &str = "/v2/accounts/partner-accounts/adjust-amount";
 const RECLAIM: &str = "/v2/accounts/partner-accounts/reclaim";
@@ -432,7 +431,7 @@ struct Crash {
     engine: String,
     url: String,
     w: World,
-    pool: AnyPool,
+    pool: Db,
     rng: StdRng,
     /// A token of this run in every key and reference.
     run_id: String,
@@ -781,11 +780,11 @@ impl Crash {
         }
         let mut topups = Vec::new();
         for (i, t) in self.w.top.iter().enumerate() {
-            let rows: Vec<(String, i64)> = sqlx::query_as(
+            let rows: Vec<(String, i64)> = sql::query_as(
                 "SELECT id, amount FROM topup_requests WHERE customer_id = $1 AND status = 'pending'",
             )
             .bind(&t.id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool.read())
             .await
             .unwrap();
             topups.extend(rows.into_iter().map(|(id, cents)| (id, i, cents)));
@@ -899,16 +898,14 @@ impl Crash {
     async fn count_committed(&mut self, hidden: &[Write]) {
         for w in hidden {
             let n: i64 = match &w.effect {
-                Effect::Confirmed { topup, .. } => sqlx::query_scalar(
+                Effect::Confirmed { topup, .. } => sql::query_scalar(
                     "SELECT COUNT(*) FROM topup_requests WHERE id = $1 AND status = 'credited'",
                 )
                 .bind(topup),
-                _ => {
-                    sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = $1")
-                        .bind(&w.key)
-                }
+                _ => sql::query_scalar("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = $1")
+                    .bind(&w.key),
             }
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool.read())
             .await
             .unwrap();
             self.committed_unanswered += n as u64;
@@ -928,9 +925,9 @@ impl Crash {
                         unreachable!()
                     };
                     let status: Option<String> =
-                        sqlx::query_scalar("SELECT status FROM topup_requests WHERE id = $1")
+                        sql::query_scalar("SELECT status FROM topup_requests WHERE id = $1")
                             .bind(topup)
-                            .fetch_optional(&self.pool)
+                            .fetch_optional(self.pool.read())
                             .await
                             .unwrap();
                     if status.as_deref() == Some("credited") {
@@ -950,9 +947,9 @@ impl Crash {
 
     /// What an acknowledged write must have left, read from the database.
     async fn effect_present(&self, w: &Write, body: &str) -> Result<(), String> {
-        let p = &self.pool;
+        let p = self.pool.read();
         let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-        let err = |e: sqlx::Error| e.to_string();
+        let err = |e: sql::Error| e.to_string();
         match &w.effect {
             Effect::Transfer {
                 field,
@@ -961,7 +958,7 @@ impl Crash {
                 cents,
             } => {
                 let id = v[*field].as_str().ok_or(format!("no {field} in {body}"))?;
-                let row: Option<(String, String, i64)> = sqlx::query_as(
+                let row: Option<(String, String, i64)> = sql::query_as(
                     "SELECT from_account, to_account, amount FROM ledger_transfers WHERE id = $1",
                 )
                 .bind(id)
@@ -978,7 +975,7 @@ impl Crash {
                     .as_str()
                     .ok_or(format!("no order_id: {body}"))?;
                 let c: Option<String> =
-                    sqlx::query_scalar("SELECT customer_id FROM orders WHERE id = $1")
+                    sql::query_scalar("SELECT customer_id FROM orders WHERE id = $1")
                         .bind(id)
                         .fetch_optional(p)
                         .await
@@ -995,7 +992,7 @@ impl Crash {
                     .as_str()
                     .ok_or(format!("no coupon: {body}"))?;
                 let row: Option<(String, i64)> =
-                    sqlx::query_as("SELECT customer_id, face_value FROM coupons WHERE id = $1")
+                    sql::query_as("SELECT customer_id, face_value FROM coupons WHERE id = $1")
                         .bind(id)
                         .fetch_optional(p)
                         .await
@@ -1003,7 +1000,7 @@ impl Crash {
                 if row != Some((customer.clone(), *face)) {
                     return Err(format!("coupon {id}: {row:?}"));
                 }
-                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coupons WHERE memo = $1")
+                let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM coupons WHERE memo = $1")
                     .bind(&w.key)
                     .fetch_one(p)
                     .await
@@ -1013,7 +1010,7 @@ impl Crash {
                 }
             }
             Effect::Recalled { coupon } => {
-                let s: Option<i64> = sqlx::query_scalar("SELECT status FROM coupons WHERE id = $1")
+                let s: Option<i64> = sql::query_scalar("SELECT status FROM coupons WHERE id = $1")
                     .bind(coupon)
                     .fetch_optional(p)
                     .await
@@ -1029,7 +1026,7 @@ impl Crash {
                 let id = v["simple_quota_infos"][0]["quota_id"]
                     .as_str()
                     .ok_or(format!("no quota: {body}"))?;
-                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                let row: Option<(String, Option<String>)> = sql::query_as(
                     "SELECT partner_id, parent_quota_id FROM coupon_quotas WHERE id = $1",
                 )
                 .bind(id)
@@ -1042,7 +1039,7 @@ impl Crash {
             }
             Effect::Paid { order } => {
                 let row: Option<(i64, Option<String>)> =
-                    sqlx::query_as("SELECT status, pay_transfer_id FROM orders WHERE id = $1")
+                    sql::query_as("SELECT status, pay_transfer_id FROM orders WHERE id = $1")
                         .bind(order)
                         .fetch_optional(p)
                         .await
@@ -1050,7 +1047,7 @@ impl Crash {
                 let Some((5, Some(t))) = row else {
                     return Err(format!("order {order}: {row:?}, not paid"));
                 };
-                let n: i64 = sqlx::query_scalar(
+                let n: i64 = sql::query_scalar(
                     "SELECT COUNT(*) FROM ledger_transfers WHERE id = $1 AND kind = 'order_pay'",
                 )
                 .bind(&t)
@@ -1062,7 +1059,7 @@ impl Crash {
                 }
             }
             Effect::Cancelled { order } => {
-                let s: Option<i64> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                let s: Option<i64> = sql::query_scalar("SELECT status FROM orders WHERE id = $1")
                     .bind(order)
                     .fetch_optional(p)
                     .await
@@ -1073,7 +1070,7 @@ impl Crash {
             }
             Effect::Unsubscribed { resource, customer } => {
                 let s: Option<i64> =
-                    sqlx::query_scalar("SELECT status FROM resources WHERE id = $1")
+                    sql::query_scalar("SELECT status FROM resources WHERE id = $1")
                         .bind(resource)
                         .fetch_optional(p)
                         .await
@@ -1086,7 +1083,7 @@ impl Crash {
                     return Err(format!("not one unsubscribe order: {body}"));
                 };
                 let row: Option<(i64, String)> =
-                    sqlx::query_as("SELECT order_type, customer_id FROM orders WHERE id = $1")
+                    sql::query_as("SELECT order_type, customer_id FROM orders WHERE id = $1")
                         .bind(id.as_str().unwrap_or(""))
                         .fetch_optional(p)
                         .await
@@ -1100,7 +1097,7 @@ impl Crash {
                 reference,
                 cents,
             } => {
-                let n: i64 = sqlx::query_scalar(
+                let n: i64 = sql::query_scalar(
                     "SELECT COUNT(*) FROM topup_requests WHERE customer_id = $1 AND reference = $2 AND amount = $3",
                 )
                 .bind(customer)
@@ -1119,7 +1116,7 @@ impl Crash {
                 cents,
             } => {
                 let row: Option<(String, Option<String>)> =
-                    sqlx::query_as("SELECT status, transfer_id FROM topup_requests WHERE id = $1")
+                    sql::query_as("SELECT status, transfer_id FROM topup_requests WHERE id = $1")
                         .bind(topup)
                         .fetch_optional(p)
                         .await
@@ -1128,7 +1125,7 @@ impl Crash {
                     return Err(format!("top-up {topup}: {row:?}, not credited"));
                 };
                 let credit: Option<(String, i64)> =
-                    sqlx::query_as("SELECT to_account, amount FROM ledger_transfers WHERE id = $1")
+                    sql::query_as("SELECT to_account, amount FROM ledger_transfers WHERE id = $1")
                         .bind(&t)
                         .fetch_optional(p)
                         .await
@@ -1136,7 +1133,7 @@ impl Crash {
                 if credit != Some((customer_cash(customer), *cents)) {
                     return Err(format!("top-up {topup} ({status}): credit {credit:?}"));
                 }
-                let n: i64 = sqlx::query_scalar(
+                let n: i64 = sql::query_scalar(
                     "SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'customer_topup' AND memo = $1",
                 )
                 .bind(topup)
@@ -1203,9 +1200,9 @@ impl Crash {
         in_db.extend(self.child_quota.iter().map(|q| format!("coupon_quota:{q}")));
         for account in in_db {
             let b: Option<i64> =
-                sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
+                sql::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
                     .bind(&account)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.pool.read())
                     .await
                     .unwrap();
             actual.push((account, Some(b.unwrap_or(0))));
@@ -1236,13 +1233,8 @@ impl Crash {
     }
 }
 
-async fn open_pool(url: &str) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(url)
-        .await
-        .unwrap()
+async fn open_pool(url: &str) -> Db {
+    Db::connect(url).await.unwrap()
 }
 
 fn seed() -> u64 {
@@ -1359,59 +1351,48 @@ async fn proof_crash_acknowledged_writes_survive_repeated_kill_9() {
 /// accumulates and `verify` does not need: console login audit rows (no transfers) and old
 /// idempotency keys with their saved responses. Returns the file's size.
 async fn grow(url: &str, root: &str, target: i64) -> i64 {
-    sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .unwrap();
-    let size = |pool: AnyPool| async move {
-        sqlx::query_scalar::<_, i64>(
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let size = |c: &rusqlite::Connection| -> i64 {
+        c.query_row(
             "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get(0),
         )
-        .fetch_one(&pool)
-        .await
         .unwrap()
     };
     let now = now_ms();
     let mut batch = 0i64;
-    while size(pool.clone()).await < target {
+    while size(&conn) < target {
         batch += 1;
-        sqlx::query(
+        conn.execute(
             "INSERT INTO audit_log (at, actor_kind, actor_id, role, root_id, action, target_kind, target_id, request_id, transfer_ids, detail) \
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) \
              SELECT $1 - i * 13, 'user', 'u' || lower(hex(randomblob(8))), 'partner_admin', $2, 'session.login', 'user', \
                     lower(hex(randomblob(10))), lower(hex(randomblob(16))), '', \
                     '{\"ip\":\"10.' || (i % 256) || '.' || ((i / 256) % 256) || '.7\",\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36\",\"lang\":\"zh-CN\",\"session\":\"' || lower(hex(randomblob(24))) || '\"}' \
              FROM n",
+            rusqlite::params![now - batch * 10_000_000, root],
         )
-        .bind(now - batch * 10_000_000)
-        .bind(root)
-        .execute(&pool)
-        .await
         .unwrap();
-        sqlx::query(
+        conn.execute(
             "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at) \
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
              SELECT $1, 'bulk-' || $2 || '-' || i, lower(hex(randomblob(32))), 200, \
                     '{\"transfer_id\":\"tr' || lower(hex(randomblob(12))) || '\"}', $3 - i * 7 \
              FROM n",
+            rusqlite::params![format!("partner:{root}"), batch, now - batch * 10_000_000],
         )
-        .bind(format!("partner:{root}"))
-        .bind(batch)
-        .bind(now - batch * 10_000_000)
-        .execute(&pool)
-        .await
         .unwrap();
     }
     // The bulk load's WAL is folded into the file: the restart measured is the server's, with
     // only what the killed server left in the WAL to recover.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&pool)
-        .await
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
-    let bytes = size(pool.clone()).await;
-    pool.close().await;
+    let bytes = size(&conn);
+    drop(conn);
     bytes
 }
 

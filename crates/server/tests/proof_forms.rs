@@ -23,6 +23,7 @@
 
 mod common;
 
+use pc_app::store::sql;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -1057,7 +1058,7 @@ async fn row_counts(app: &TestApp) -> BTreeMap<String, i64> {
         "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
     };
-    let names: Vec<String> = sqlx::query_scalar(sql)
+    let names: Vec<String> = sql::query_scalar(sql)
         .fetch_all(app.db.read())
         .await
         .unwrap();
@@ -1066,7 +1067,7 @@ async fn row_counts(app: &TestApp) -> BTreeMap<String, i64> {
         if n.starts_with("_sqlx") || n == "replay_cache" {
             continue;
         }
-        let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {n}"))
+        let c: i64 = sql::query_scalar(&format!("SELECT COUNT(*) FROM {n}"))
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -1085,7 +1086,7 @@ fn diff(a: &BTreeMap<String, i64>, b: &BTreeMap<String, i64>) -> String {
 
 /// Every money transfer made after `seq0` carries a request id that an audit row carries too.
 async fn unaudited_transfers(app: &TestApp, seq0: i64) -> Vec<String> {
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>)> = sql::query_as(
         "SELECT t.id, t.request_id FROM ledger_transfers t WHERE t.seq > $1 AND NOT EXISTS \
          (SELECT 1 FROM audit_log a WHERE a.request_id = t.request_id)",
     )
@@ -1293,7 +1294,7 @@ async fn proof_forms_survive_fuzzing() {
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
         );
         let transfers0: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers")
+            sql::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();

@@ -17,6 +17,7 @@
 
 mod common;
 
+use pc_app::store::sql;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -181,7 +182,7 @@ fn join_refusal(r: &Resp, codes: &[Code]) -> Verdict {
 }
 
 async fn count(app: &TestApp, sql: &str, arg: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    sql::query_scalar(sql)
         .bind(arg)
         .fetch_one(app.db.read())
         .await
@@ -195,7 +196,7 @@ async fn balance(app: &TestApp, kind: AccountKind, id: &str) -> Money {
 }
 
 async fn audits(app: &TestApp, action: &str, target: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target_id = $2")
+    sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target_id = $2")
         .bind(action)
         .bind(target)
         .fetch_one(app.db.read())
@@ -735,7 +736,7 @@ async fn associate_through_a_link(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> O
     )
     .await;
     ensure!(all == 1, "{all} associations of the customer");
-    let partner: String = sqlx::query_scalar(
+    let partner: String = sql::query_scalar(
         "SELECT partner_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
     )
     .bind(&customer_id)

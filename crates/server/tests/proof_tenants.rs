@@ -25,6 +25,7 @@
 
 mod common;
 
+use pc_app::store::sql;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -1284,14 +1285,14 @@ async fn table_columns(app: &TestApp) -> Vec<(String, Vec<String>)> {
     let pool = app.db.read();
     let sqlite = app.engine == "sqlite";
     let tables: Vec<String> = if sqlite {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .fetch_all(pool)
         .await
         .unwrap()
     } else {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
              WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
         )
@@ -1302,14 +1303,14 @@ async fn table_columns(app: &TestApp) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for t in tables {
         let cols: Vec<String> = if sqlite {
-            sqlx::query_scalar(&format!(
+            sql::query_scalar(&format!(
                 "SELECT name FROM pragma_table_info('{t}') ORDER BY cid"
             ))
             .fetch_all(pool)
             .await
             .unwrap()
         } else {
-            sqlx::query_scalar(
+            sql::query_scalar(
                 "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
                  WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
             )
@@ -1325,7 +1326,7 @@ async fn table_columns(app: &TestApp) -> Vec<(String, Vec<String>)> {
 
 /// One round trip for the whole database: every table's rows, each as one line of text.
 async fn snapshot(app: &TestApp, tables: &[(String, Vec<String>)]) -> Snapshot {
-    use sqlx::Row;
+    use pc_app::store::sql;
     let parts: Vec<String> = tables
         .iter()
         .map(|(t, cols)| {
@@ -1339,7 +1340,7 @@ async fn snapshot(app: &TestApp, tables: &[(String, Vec<String>)]) -> Snapshot {
             )
         })
         .collect();
-    let rows = sqlx::query(&parts.join(" UNION ALL "))
+    let rows = sql::query(&parts.join(" UNION ALL "))
         .fetch_all(app.db.read())
         .await
         .unwrap();
@@ -1370,12 +1371,12 @@ async fn detector_sees_writes(
         let id = partner_id.to_string();
         app.db.write(move |c| {
             Box::pin(async move {
-                let sql = if suffix.is_empty() {
+                let stmt = if suffix.is_empty() {
                     "UPDATE partners SET name = SUBSTR(name, 1, LENGTH(name) - 1) WHERE id = $1"
                 } else {
                     "UPDATE partners SET name = name || '~' WHERE id = $1"
                 };
-                sqlx::query(sql).bind(&id).execute(c).await?;
+                sql::query(stmt).bind(&id).execute(c).await?;
                 Ok(())
             })
         })

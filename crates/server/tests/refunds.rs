@@ -10,6 +10,7 @@ use common::shop::*;
 use common::*;
 use pc_app::services::coupons;
 use pc_app::store::ledger;
+use pc_app::store::sql;
 use pc_domain::coupons::QuotaType;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{add_months, PeriodType};
@@ -72,7 +73,7 @@ async fn resource(app: &TestApp, creds: &Creds, id: &str) -> Value {
 }
 
 async fn purchase_order_of(app: &TestApp, resource_id: &str) -> String {
-    sqlx::query_scalar("SELECT order_id FROM resources WHERE id = $1")
+    sql::query_scalar("SELECT order_id FROM resources WHERE id = $1")
         .bind(resource_id)
         .fetch_one(app.db.read())
         .await
@@ -150,7 +151,7 @@ async fn unsubscribe_after_the_window_keeps_used_time_and_fee() {
         call(&app, &cc, "POST", RENEW, &renew)
             .await
             .assert_error(400, "CBC.99003012");
-        let audit: i64 = sqlx::query_scalar(
+        let audit: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'orders.unsubscribe' AND target_id = $1",
         )
         .bind(&ids[0])
@@ -188,7 +189,7 @@ async fn no_reason_refund_and_shares_of_one_line() {
             refund_rows(&app, &cc, &format!("order_id={}", orders[1])).await,
             vec![(neg(3_500), base.clone())]
         );
-        let no_reason: i64 = sqlx::query_scalar(
+        let no_reason: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND no_reason = 1",
         )
         .bind(&w.c.customer_id)
@@ -331,7 +332,7 @@ async fn coupons_get_their_share_back() {
             .to_string();
         app.clock.advance(40 * DAY); // past the coupon's expiry (30 days after issue)
         let uy = unsubscribe(&app, &cc, &[&ry], 1).await;
-        let back: i64 = sqlx::query_scalar(
+        let back: i64 = sql::query_scalar(
             "SELECT amount FROM refund_sources WHERE refund_order_id = $1 AND source_kind = 'quota' AND source_id = $2",
         )
         .bind(&uy[0])
@@ -347,7 +348,7 @@ async fn coupons_get_their_share_back() {
         .await
         .unwrap();
         assert_eq!(quota_after.cents() - quota_before.cents(), back);
-        let rec: i64 = sqlx::query_scalar(
+        let rec: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM coupon_records WHERE coupon_id = $1 AND operation_type = 5 AND amount = $2",
         )
         .bind(&k2)
@@ -372,7 +373,7 @@ async fn set_resource(app: &TestApp, sql: &'static str, id: &str) {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query(sql).bind(id).execute(&mut *c).await?;
+                sql::query(sql).bind(id).execute(&mut *c).await?;
                 Ok(())
             })
         })
@@ -403,7 +404,7 @@ async fn refusals_and_readers() {
         fund(&app, &w.o.partner_id, &w.oc.customer_id, 10_000).await;
         let rid = bought(&app, &cc, &w.c.customer_id, 1).await[0].clone();
         let foreign = bought(&app, &occ, &w.oc.customer_id, 1).await[0].clone();
-        let orders_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        let orders_before: i64 = sql::query_scalar("SELECT COUNT(*) FROM orders")
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -445,7 +446,7 @@ async fn refusals_and_readers() {
         call(&app, &cc, "POST", UNSUB, &unsub_body(&[&rid], 1))
             .await
             .assert_error(400, "CBC.99003100");
-        let orders_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        let orders_after: i64 = sql::query_scalar("SELECT COUNT(*) FROM orders")
             .fetch_one(app.db.read())
             .await
             .unwrap();
@@ -543,7 +544,7 @@ async fn concurrent_unsubscribes_refund_once() {
             ok += usize::from(s == 200);
         }
         assert_eq!(ok, ids.len(), "{}", app.engine);
-        let refunds: i64 = sqlx::query_scalar(
+        let refunds: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = 4",
         )
         .bind(&w.c.customer_id)
@@ -571,7 +572,7 @@ async fn keyed_retries_renew_and_refund_once() {
         let orders = |t: i64| {
             let (app, cid) = (&app, w.c.customer_id.clone());
             async move {
-                sqlx::query_scalar::<_, i64>(
+                sql::query_scalar::<i64>(
                     "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2",
                 )
                 .bind(cid)
@@ -636,7 +637,7 @@ async fn verify_catches_an_over_refunded_source() {
         app.db
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query(
+                    sql::query(
                         "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
                          VALUES ($1, $2, 'cash', NULL, 1, 'forged', 0)",
                     )

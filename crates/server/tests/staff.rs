@@ -10,13 +10,14 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use pc_app::services::{identity, staff};
+use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::{PartnerType, Role};
 
 const PW: &str = "Passw0rd!";
 
 async fn count(app: &TestApp, sql: &str, arg: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    sql::query_scalar(sql)
         .bind(arg)
         .fetch_one(app.db.read())
         .await
@@ -42,7 +43,7 @@ async fn users_of(app: &TestApp, partner_id: &str) -> i64 {
 }
 
 async fn user_id(app: &TestApp, login: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+    sql::query_scalar("SELECT id FROM users WHERE login = $1")
         .bind(login)
         .fetch_one(app.db.read())
         .await
@@ -50,7 +51,7 @@ async fn user_id(app: &TestApp, login: &str) -> String {
 }
 
 async fn disabled(app: &TestApp, login: &str) -> bool {
-    sqlx::query_scalar::<_, Option<i64>>("SELECT disabled_at FROM users WHERE login = $1")
+    sql::query_scalar::<Option<i64>>("SELECT disabled_at FROM users WHERE login = $1")
         .bind(login)
         .fetch_one(app.db.read())
         .await
@@ -108,7 +109,7 @@ async fn admin_creates_staff_who_sees_the_read_only_console() {
         assert!(page.body.contains("<td>张三</td>"), "{}", page.body);
         assert!(page.body.contains("从未登录"));
         let row: (String, Option<String>) =
-            sqlx::query_as("SELECT role, partner_id FROM users WHERE id = $1")
+            sql::query_as("SELECT role, partner_id FROM users WHERE id = $1")
                 .bind(&sid)
                 .fetch_one(app.db.read())
                 .await
@@ -217,7 +218,7 @@ async fn another_partners_admin_can_neither_see_nor_touch_staff() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         let pid: Option<String> =
-            sqlx::query_scalar("SELECT partner_id FROM users WHERE login = 'b.staff'")
+            sql::query_scalar("SELECT partner_id FROM users WHERE login = 'b.staff'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();
@@ -334,7 +335,7 @@ async fn disabling_ends_sessions_and_blocks_login_until_enabled() {
         assert_eq!(try_login(&app, "dis.staff", PW).await, 401);
         assert_eq!(try_login(&app, "dis.staff", "N3wPassw0rd!").await, 303);
         assert_eq!(audits(&app, "staff.reset_password").await, 1);
-        let actor: String = sqlx::query_scalar(
+        let actor: String = sql::query_scalar(
             "SELECT actor_id FROM audit_log WHERE action = 'staff.reset_password'",
         )
         .fetch_one(app.db.read())

@@ -12,6 +12,7 @@ use common::shop::{customer_balance, item, place};
 use common::*;
 use pc_app::services::topups::{self, Declaration, TopupQuery};
 use pc_app::services::{customers, identity};
+use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::orders::PeriodType;
 use pc_domain::party::{AssociationType, Role};
@@ -23,7 +24,7 @@ fn location(r: &Resp) -> String {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    sql::query_scalar(sql)
         .fetch_one(app.db.read())
         .await
         .unwrap()
@@ -34,7 +35,7 @@ async fn requests(app: &TestApp) -> i64 {
 }
 
 async fn audits(app: &TestApp, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+    sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
         .bind(action)
         .fetch_one(app.db.read())
         .await
@@ -458,7 +459,7 @@ async fn declare_confirm_once_and_pay() {
         assert_eq!(done.status, TopupStatus::Credited);
         assert!(done.transfer_id.is_some() && done.decided_at == Some(NOW_MS));
         let audit_tid: String =
-            sqlx::query_scalar("SELECT transfer_ids FROM audit_log WHERE action = 'topup.confirm'")
+            sql::query_scalar("SELECT transfer_ids FROM audit_log WHERE action = 'topup.confirm'")
                 .fetch_one(app.db.read())
                 .await
                 .unwrap();
@@ -693,7 +694,7 @@ async fn reject_cancel_limits_and_languages() {
             .write(move |c| {
                 Box::pin(async move {
                     // By hand: the unbind/re-associate path is not what is tested here.
-                    sqlx::query(
+                    sql::query(
                         "UPDATE associations SET association_type = 2 WHERE customer_id = $1",
                     )
                     .bind(k2id)

@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use pc_app::clock::Clock;
 use pc_app::services::{customers, delegation, identity, partners};
+use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::{AssociationType, PartnerType, Role};
 
@@ -32,7 +33,7 @@ fn as_partner(
 }
 
 async fn audit_count(app: &TestApp, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+    sql::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
         .bind(action)
         .fetch_one(app.db.read())
         .await
@@ -506,7 +507,7 @@ async fn end_association(app: &TestApp, customer_id: &str, at: i64) {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query(
+                sql::query(
                     "UPDATE associations SET ended_at = $1, end_reason = 'unbound' WHERE customer_id = $2 AND ended_at IS NULL",
                 )
                 .bind(at)

@@ -8,11 +8,11 @@
 //! for payment. The amount is spread over the order's lines in proportion to their list prices
 //! (largest remainder, `pc_domain::refunds::split`), so each line records its share exactly.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{DiscountKind, OrderStatus, Ratio};
 use pc_domain::refunds as split_rules;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -33,11 +33,11 @@ pub struct Adjustment {
 }
 
 /// The adjustment an order carries, if any.
-pub async fn of_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn of_order<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     order_id: &str,
 ) -> AppResult<Option<Adjustment>> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT order_id, amount, reason, created_by, created_at FROM order_adjustments WHERE order_id = $1",
     )
     .bind(order_id)
@@ -114,7 +114,7 @@ pub async fn set(db: &Db, ctx: Ctx, a: PriceAdjustment) -> AppResult<Adjustment>
 }
 
 async fn set_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     order_id: &str,
     amount: Money,
@@ -127,7 +127,7 @@ async fn set_in(
         )));
     }
     // Lock the order row; only a pending order is adjusted.
-    let n = sqlx::query("UPDATE orders SET status = status WHERE id = $1 AND status = $2")
+    let n = sql::query("UPDATE orders SET status = status WHERE id = $1 AND status = $2")
         .bind(order_id)
         .bind(OrderStatus::PendingPayment.code())
         .execute(&mut *c)
@@ -145,11 +145,11 @@ async fn set_in(
             order.official_amount
         )));
     }
-    sqlx::query("DELETE FROM order_adjustments WHERE order_id = $1")
+    sql::query("DELETE FROM order_adjustments WHERE order_id = $1")
         .bind(order_id)
         .execute(&mut *c)
         .await?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO order_adjustments (order_id, amount, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(order_id)
@@ -183,8 +183,8 @@ pub async fn clear(db: &Db, ctx: Ctx, order_id: String) -> AppResult<()> {
     .await
 }
 
-async fn clear_in(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult<()> {
-    let pending: Option<i64> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+async fn clear_in(c: &mut Conn, ctx: &Ctx, order_id: &str) -> AppResult<()> {
+    let pending: Option<i64> = sql::query_scalar("SELECT status FROM orders WHERE id = $1")
         .bind(order_id)
         .fetch_optional(&mut *c)
         .await?;
@@ -195,7 +195,7 @@ async fn clear_in(c: &mut AnyConnection, ctx: &Ctx, order_id: &str) -> AppResult
         }
         _ => {}
     }
-    let n = sqlx::query("DELETE FROM order_adjustments WHERE order_id = $1")
+    let n = sql::query("DELETE FROM order_adjustments WHERE order_id = $1")
         .bind(order_id)
         .execute(&mut *c)
         .await?

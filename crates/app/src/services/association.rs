@@ -2,11 +2,11 @@
 //! (`pc_domain::association`), the vendor API's `create_sub_customer` (the vendor's API reference),
 //! `check_user_identity` (§2.2) and `send_verification_message_code` (§2.39).
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::association::{self as rules, CurrentPartner, Inviter, Prospect};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::verification::{self as codes, Scene};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +22,11 @@ pub const STATUS_RESTRICTED: &str = "restricted";
 pub const STATUS_ACTIVE: &str = "active";
 
 /// The partner-side facts of the rules.
-pub async fn inviter_facts(c: &mut AnyConnection, p: &partners::Partner) -> AppResult<Inviter> {
+pub async fn inviter_facts(c: &mut Conn, p: &partners::Partner) -> AppResult<Inviter> {
     let distributor_restricted = match &p.parent_id {
         Some(parent) => {
             let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM partners WHERE id = $1")
+                sql::query_scalar("SELECT status FROM partners WHERE id = $1")
                     .bind(parent)
                     .fetch_optional(&mut *c)
                     .await?;
@@ -42,8 +42,8 @@ pub async fn inviter_facts(c: &mut AnyConnection, p: &partners::Partner) -> AppR
 }
 
 /// Whether a mobile number is a partner's contact number (R10.3).
-pub async fn mobile_is_partner(c: &mut AnyConnection, mobile: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
+pub async fn mobile_is_partner(c: &mut Conn, mobile: &str) -> AppResult<bool> {
+    let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
         .bind(mobile)
         .fetch_one(&mut *c)
         .await?;
@@ -51,9 +51,9 @@ pub async fn mobile_is_partner(c: &mut AnyConnection, mobile: &str) -> AppResult
 }
 
 /// How many customer accounts a mobile number has registered.
-pub async fn accounts_of_mobile(c: &mut AnyConnection, mobile: &str) -> AppResult<i64> {
+pub async fn accounts_of_mobile(c: &mut Conn, mobile: &str) -> AppResult<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE mobile = $1")
+        sql::query_scalar("SELECT COUNT(*) FROM customers WHERE mobile = $1")
             .bind(mobile)
             .fetch_one(&mut *c)
             .await?,
@@ -61,8 +61,8 @@ pub async fn accounts_of_mobile(c: &mut AnyConnection, mobile: &str) -> AppResul
 }
 
 /// Whether a name is free as both a customer account name and a console login.
-pub async fn name_taken(c: &mut AnyConnection, name: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
+pub async fn name_taken(c: &mut Conn, name: &str) -> AppResult<bool> {
+    let n: i64 = sql::query_scalar(
         "SELECT (SELECT COUNT(*) FROM customers WHERE domain_name = $1) + (SELECT COUNT(*) FROM users WHERE login = $1)",
     )
     .bind(name)
@@ -81,7 +81,7 @@ fn name_taken_error(name: &str) -> AppError {
 /// Applies every rule to a new account (no customer yet) about to associate with `p`: the
 /// partner's side, then the mobile number (a partner's number, R10.3; too many accounts).
 pub async fn check_new_account(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     p: &partners::Partner,
     mobile: Option<&str>,
     kind: AssociationType,
@@ -100,13 +100,13 @@ pub async fn check_new_account(
 
 /// Applies every rule to an existing customer account about to associate with `p`.
 pub async fn check_existing_customer(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     p: &partners::Partner,
     customer_id: &str,
     kind: AssociationType,
 ) -> AppResult<()> {
     let inviter = inviter_facts(c, p).await?;
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT c.in_arrears, c.mobile, a.partner_id FROM customers c \
          LEFT JOIN associations a ON a.customer_id = c.id AND a.ended_at IS NULL WHERE c.id = $1",
     )
@@ -334,7 +334,7 @@ pub async fn create_sub_customer(
 
 /// [`create_sub_customer`]'s writes, inside its transaction.
 async fn create_sub_customer_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     caller_id: &str,
     r: &PreparedSubCustomer,
@@ -356,7 +356,7 @@ async fn create_sub_customer_in(
             "xaccount_type must be your platform identifier, shown on your console home page",
         ));
     }
-    let dup: i64 = sqlx::query_scalar(
+    let dup: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM customers WHERE xaccount_type = $1 AND xaccount_id = $2",
     )
     .bind(&r.xaccount_type)
@@ -419,11 +419,11 @@ async fn create_sub_customer_in(
 /// The account already mapped to this partner-platform user, looked up under the calling
 /// partner's own platform identifier (never the request's), so it can only name the caller's.
 async fn existing_for_xaccount(
-    pool: &AnyPool,
+    pool: &ReadPool,
     caller_id: &str,
     xaccount_id: &str,
 ) -> AppResult<Option<SubCustomerCreated>> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT c.id, c.domain_name FROM customers c JOIN partners p ON p.xaccount_type = c.xaccount_type \
          WHERE p.id = $1 AND c.xaccount_id = $2",
     )
@@ -451,7 +451,7 @@ pub struct IdentityCheck {
 /// Whether a login name, mobile number (`0086-13800000000`) or e-mail address can still register.
 /// A partner's contact number cannot register customers at all (R10.3).
 pub async fn check_user_identity(
-    pool: &AnyPool,
+    pool: &ReadPool,
     search_type: &str,
     search_value: &str,
 ) -> AppResult<IdentityCheck> {
@@ -506,7 +506,7 @@ pub async fn check_user_identity(
                     "search_value must be a full e-mail address",
                 ));
             }
-            let n: i64 = sqlx::query_scalar(
+            let n: i64 = sql::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM customers WHERE LOWER(email) = LOWER($1)) + (SELECT COUNT(*) FROM partners WHERE LOWER(contact_email) = LOWER($1))",
             )
             .bind(search_value)
@@ -549,7 +549,7 @@ pub async fn send_code_for_partner(db: &Db, ctx: Ctx, r: CodeSendRequest) -> App
 
 /// [`send_code_for_partner`]'s checks and writes, inside its transaction.
 async fn send_code_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner_id: &str,
     r: &CodeSendRequest,
@@ -574,7 +574,7 @@ async fn send_code_in(
             .as_deref()
             .filter(|s| !s.is_empty())
             .ok_or_else(|| AppError::invalid("customer_id is required when scene is 18"))?;
-        let mine: i64 = sqlx::query_scalar(
+        let mine: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND partner_id = $2 AND ended_at IS NULL",
         )
         .bind(cid)
@@ -585,7 +585,7 @@ async fn send_code_in(
             return Err(AppError::new(Code::NotSubCustomer));
         }
     }
-    let root: Option<String> = sqlx::query_scalar("SELECT root_id FROM partners WHERE id = $1")
+    let root: Option<String> = sql::query_scalar("SELECT root_id FROM partners WHERE id = $1")
         .bind(partner_id)
         .fetch_optional(&mut *c)
         .await?;

@@ -3,8 +3,8 @@
 //! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
 //! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -68,7 +68,7 @@ pub fn page(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
 /// `list_service_types`: optionally filtered by a substring of the name (either language,
 /// case-insensitive), in catalogue order.
 pub async fn service_types(
-    pool: &AnyPool,
+    pool: &ReadPool,
     name: Option<&str>,
     offset: i64,
     limit: i64,
@@ -93,11 +93,11 @@ pub async fn service_types(
     let filter =
         "FROM catalog_service_types WHERE ($1 IS NULL OR LOWER(name_zh) LIKE $1 ESCAPE '\\' \
                   OR LOWER(name_en) LIKE $1 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+    let total: i64 = sql::query_scalar(&format!("SELECT COUNT(*) {filter}"))
         .bind(pattern.clone())
         .fetch_one(pool)
         .await?;
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT code, name_zh, name_en, abbreviation {filter} ORDER BY sort_order, code LIMIT $2 OFFSET $3"
     ))
     .bind(pattern)
@@ -120,14 +120,14 @@ pub async fn service_types(
 
 /// `list_resource_types`, in catalogue order.
 pub async fn resource_types(
-    pool: &AnyPool,
+    pool: &ReadPool,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<ResourceType>)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_resource_types")
+    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM catalog_resource_types")
         .fetch_one(pool)
         .await?;
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT code, service_type_code, name_zh, name_en, desc_zh, desc_en FROM catalog_resource_types \
          ORDER BY sort_order, code LIMIT $1 OFFSET $2",
     )
@@ -201,7 +201,7 @@ const PRODUCT_SELECT: &str = "SELECT p.id, p.service_type_code, s.name_zh, s.nam
      FROM catalog_products p JOIN catalog_service_types s ON s.code = p.service_type_code \
      JOIN catalog_resource_types r ON r.code = p.resource_type_code";
 
-fn row_to_product(r: &sqlx::any::AnyRow) -> Product {
+fn row_to_product(r: &sql::Row) -> Product {
     let m = |i: usize| r.get::<Option<i64>, _>(i).map(Money::from_cents);
     Product {
         product_id: r.get(0),
@@ -226,8 +226,8 @@ fn row_to_product(r: &sqlx::any::AnyRow) -> Product {
 }
 
 /// Every product in catalogue order (service type, resource type, id); inactive ones only when asked.
-pub async fn products(pool: &AnyPool, include_inactive: bool) -> AppResult<Vec<Product>> {
-    let rows = sqlx::query(&format!(
+pub async fn products(pool: &ReadPool, include_inactive: bool) -> AppResult<Vec<Product>> {
+    let rows = sql::query(&format!(
         "{PRODUCT_SELECT} WHERE ($1 = 1 OR p.active = 1) ORDER BY s.sort_order, r.sort_order, p.id"
     ))
     .bind(i64::from(include_inactive))
@@ -236,11 +236,8 @@ pub async fn products(pool: &AnyPool, include_inactive: bool) -> AppResult<Vec<P
     Ok(rows.iter().map(row_to_product).collect())
 }
 
-pub async fn product<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    id: &str,
-) -> AppResult<Option<Product>> {
-    let row = sqlx::query(&format!("{PRODUCT_SELECT} WHERE p.id = $1"))
+pub async fn product<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Product>> {
+    let row = sql::query(&format!("{PRODUCT_SELECT} WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?;
@@ -249,14 +246,14 @@ pub async fn product<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 /// The active product a rating request names by its four keys (service type, resource type,
 /// spec, region; type codes and region case-insensitive).
-pub async fn find_product<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn find_product<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     service_type: &str,
     resource_type: &str,
     spec: &str,
     region: &str,
 ) -> AppResult<Option<Product>> {
-    let row = sqlx::query(&format!(
+    let row = sql::query(&format!(
         "{PRODUCT_SELECT} WHERE LOWER(p.service_type_code) = $1 AND LOWER(p.resource_type_code) = $2 \
          AND p.resource_spec = $3 AND LOWER(p.region) = $4 AND p.active = 1"
     ))
@@ -434,10 +431,10 @@ pub async fn update_product(db: &Db, ctx: Ctx, ch: ProductChange) -> AppResult<P
 }
 
 /// [`save_product`] inside its transaction.
-async fn save_product_in(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> AppResult<Product> {
+async fn save_product_in(c: &mut Conn, ctx: &Ctx, p: ProductInput) -> AppResult<Product> {
     p.validate()?;
     let rt: Option<String> =
-        sqlx::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
+        sql::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
             .bind(&p.resource_type_code)
             .fetch_optional(&mut *c)
             .await?;
@@ -447,7 +444,7 @@ async fn save_product_in(c: &mut AnyConnection, ctx: &Ctx, p: ProductInput) -> A
         ));
     }
     let cents = |m: Option<Money>| m.map(|m| m.cents());
-    let r = sqlx::query(
+    let r = sql::query(
         "INSERT INTO catalog_products (id, service_type_code, resource_type_code, resource_spec, region, name_zh, name_en, \
          spec_desc_zh, spec_desc_en, size_measure_id, month_price, year_price, hour_price, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
@@ -566,16 +563,12 @@ pub async fn save_service_type(
     .await
 }
 
-async fn save_service_type_in(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    t: &ServiceTypeInput,
-) -> AppResult<()> {
+async fn save_service_type_in(c: &mut Conn, ctx: &Ctx, t: &ServiceTypeInput) -> AppResult<()> {
     check_code("service_type_code", &t.code, "hws.service.type.")?;
     check_text("name_zh", &t.name_zh, 64, true)?;
     check_text("name_en", &t.name_en, 64, true)?;
     check_text("abbreviation", &t.abbreviation, 16, true)?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO catalog_service_types (code, name_zh, name_en, abbreviation, sort_order) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (code) DO UPDATE SET name_zh = $2, name_en = $3, abbreviation = $4, sort_order = $5",
     )
@@ -626,18 +619,14 @@ pub async fn save_resource_type(
     .await
 }
 
-async fn save_resource_type_in(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    t: &ResourceTypeInput,
-) -> AppResult<()> {
+async fn save_resource_type_in(c: &mut Conn, ctx: &Ctx, t: &ResourceTypeInput) -> AppResult<()> {
     check_code("resource_type_code", &t.code, "hws.resource.type.")?;
     check_text("name_zh", &t.name_zh, 64, true)?;
     check_text("name_en", &t.name_en, 64, true)?;
     check_text("desc_zh", &t.desc_zh, 256, false)?;
     check_text("desc_en", &t.desc_en, 256, false)?;
     let service: Option<String> =
-        sqlx::query_scalar("SELECT code FROM catalog_service_types WHERE code = $1")
+        sql::query_scalar("SELECT code FROM catalog_service_types WHERE code = $1")
             .bind(&t.service_type_code)
             .fetch_optional(&mut *c)
             .await?;
@@ -648,7 +637,7 @@ async fn save_resource_type_in(
         )));
     }
     let current: Option<String> =
-        sqlx::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
+        sql::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
             .bind(&t.code)
             .fetch_optional(&mut *c)
             .await?;
@@ -657,7 +646,7 @@ async fn save_resource_type_in(
             "a resource type keeps its service type (products name both)",
         ));
     }
-    sqlx::query(
+    sql::query(
         "INSERT INTO catalog_resource_types (code, service_type_code, name_zh, name_en, desc_zh, desc_en, sort_order) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (code) DO UPDATE SET name_zh = $3, name_en = $4, desc_zh = $5, desc_en = $6, sort_order = $7",

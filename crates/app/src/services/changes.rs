@@ -22,11 +22,11 @@
 //!   another type or region, inactive, unpriced for the resource's period, or the same product is
 //!   refused (`PC.1106`), as is a change that moves no money (`PC.1106`).
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType, ResourceStatus, SourceType};
 use pc_domain::refunds::{self as rules, ChangeQuote, PaidPeriod};
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, AnyPool};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -72,7 +72,7 @@ fn period_price(p: &Product, r: &Resource) -> AppResult<Money> {
 
 /// The products a resource may change to: same service type, resource type and region, active,
 /// sold by its period type, not its own product.
-pub async fn candidates(pool: &AnyPool, r: &Resource) -> AppResult<Vec<Product>> {
+pub async fn candidates(pool: &ReadPool, r: &Resource) -> AppResult<Vec<Product>> {
     Ok(catalog::products(pool, false)
         .await?
         .into_iter()
@@ -88,7 +88,7 @@ pub async fn candidates(pool: &AnyPool, r: &Resource) -> AppResult<Vec<Product>>
 
 /// Quotes changing the customer's resource to `product_id` at `now`, writing nothing.
 pub async fn plan(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     customer_id: &str,
     resource_id: &str,
     product_id: &str,
@@ -184,7 +184,7 @@ pub async fn change(db: &Db, ctx: Ctx, ch: Change) -> AppResult<Changed> {
 
 /// [`change`] inside an open transaction.
 async fn change_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     resource_id: &str,
@@ -197,7 +197,7 @@ async fn change_in(
     }
     resources::claim_for_order(c, ctx, &locked).await?;
     let p = plan(c, customer_id, resource_id, product_id, ctx.now_ms).await?;
-    let user_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
         .bind(customer_id)
         .fetch_one(&mut *c)
         .await?;
@@ -214,7 +214,7 @@ async fn change_in(
 /// Places the change order of `p` (one line: the new product, replacing the old one, for the
 /// resource, worth `amount`), pending payment. Returns its id.
 async fn place_change_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     user_name: &str,
@@ -248,7 +248,7 @@ async fn place_change_order(
     )
     .await?;
     // A change line names the product it replaces and has no period count.
-    sqlx::query(
+    sql::query(
         "UPDATE order_lines SET base_product_id = $1, period_num = NULL WHERE order_id = $2",
     )
     .bind(&p.from.product_id)
@@ -259,7 +259,7 @@ async fn place_change_order(
 }
 
 async fn upgrade(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     user_name: &str,
@@ -274,7 +274,7 @@ async fn upgrade(
 }
 
 async fn downgrade(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     user_name: &str,
@@ -327,7 +327,7 @@ async fn downgrade(
         refunds::carry(c, ctx, &order_id, &period.base_order_id, keep, &mut carried).await?;
     }
     // The change order: completed; its amounts are the refund; what paid its (carried) period.
-    sqlx::query(
+    sql::query(
         "UPDATE orders SET status = $1, paid_at = $2, payment_deadline = NULL, official_amount = $3, amount_after_discount = $3, \
          cash_amount = $4, coupon_amount = $5, flexipurchase_coupon_amount = $6 WHERE id = $7",
     )
@@ -341,7 +341,7 @@ async fn downgrade(
     .execute(&mut *c)
     .await?;
     carried.write_coupons(c, &order_id, now).await?;
-    sqlx::query(
+    sql::query(
         "UPDATE order_lines SET amount_after_discount = $1, official_amount = $1, effective_at = $2, expire_at = $3 WHERE order_id = $4",
     )
     .bind(retained.cents())
@@ -375,13 +375,13 @@ async fn downgrade(
 /// Points the resource at its new product (its spec follows): a downgrade at once, an upgrade
 /// when its change order is paid (`orders::provision`).
 pub(crate) async fn switch_product(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     resource_id: &str,
     product_id: &str,
     spec: &str,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE resources SET product_id = $1, resource_spec = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(product_id)

@@ -6,11 +6,11 @@
 //! **Size.** Over 800 lines: association, listing with its filters, detail and contacts. Next
 //! split: `customers/{association,listing,detail}` with decision 0006's store rewrite.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::{timefmt, CustomerId};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::crypto::{self, MasterKey};
@@ -22,7 +22,7 @@ use crate::store::{audit, ledger, Db};
 
 /// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
 pub async fn insert_customer(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     domain_name: &str,
     real_name: Option<&str>,
@@ -30,7 +30,7 @@ pub async fn insert_customer(
     xaccount: Option<(&str, &str)>,
 ) -> AppResult<String> {
     let id = format!("{}{}", CustomerId::PREFIX, random_hex(15));
-    let r = sqlx::query(
+    let r = sql::query(
         "INSERT INTO customers (id, domain_name, real_name, mobile, country_code, xaccount_id, xaccount_type, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -68,7 +68,7 @@ pub async fn insert_customer(
 
 /// Associates a customer with a partner. Fails when the customer already has an active association.
 pub async fn associate(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner: &partners::Partner,
     customer_id: &str,
@@ -80,7 +80,7 @@ pub async fn associate(
 
 /// [`associate`], recording the invite link the customer came through.
 pub async fn associate_with(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner: &partners::Partner,
     customer_id: &str,
@@ -93,7 +93,7 @@ pub async fn associate_with(
     // transaction): a concurrent association of the same customer (the same invite submitted
     // twice) waits here for the other transaction, and the refusal can then say with whom the
     // account is associated: this partner is `PC.3101`, not "another partner" `PC.3102`.
-    let inserted = sqlx::query(
+    let inserted = sql::query(
         "INSERT INTO associations (id, root_id, partner_id, customer_id, association_type, label, associated_at, invite_link_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     )
@@ -109,7 +109,7 @@ pub async fn associate_with(
     .await?
     .rows_affected();
     if inserted == 0 {
-        let current: Option<String> = sqlx::query_scalar(
+        let current: Option<String> = sql::query_scalar(
             "SELECT partner_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
         )
         .bind(customer_id)
@@ -394,7 +394,7 @@ pub struct Listing {
 /// (migration 0013); filters on the association alone count `associations` without joining
 /// `customers`; only customer-side filters count the join.
 async fn query_customers(
-    pool: &AnyPool,
+    pool: &ReadPool,
     scope: ListScope<'_>,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
@@ -457,7 +457,7 @@ async fn query_customers(
     let mut args = vec![first];
     args.extend(all.args.iter().cloned());
     let total: i64 = match (scope, customer_side, assoc_only) {
-        (ListScope::Partner(_), false, 0) => sqlx::query_scalar::<_, i64>(
+        (ListScope::Partner(_), false, 0) => sql::query_scalar::<i64>(
             "SELECT active FROM partner_customer_counts WHERE partner_id = $1",
         )
         .bind(match &args[0] {
@@ -468,7 +468,7 @@ async fn query_customers(
         .await?
         .unwrap_or(0),
         (ListScope::Partner(_), false, _) => bind_scalar_args(
-            sqlx::query_scalar(&format!(
+            sql::query_scalar(&format!(
                 "SELECT COUNT(*) FROM associations a WHERE a.partner_id = $1 AND a.ended_at IS NULL{}",
                 all.sql
             )),
@@ -477,7 +477,7 @@ async fn query_customers(
         .fetch_one(pool)
         .await?,
         _ => bind_scalar_args(
-            sqlx::query_scalar(&format!("SELECT COUNT(*) {from}{}", all.sql)),
+            sql::query_scalar(&format!("SELECT COUNT(*) {from}{}", all.sql)),
             &args,
         )
         .fetch_one(pool)
@@ -488,7 +488,7 @@ async fn query_customers(
     page_args.push(Arg::Int(q.limit));
     page_args.push(Arg::Int(q.offset));
     let rows = bind_args(
-        sqlx::query(&format!(
+        sql::query(&format!(
             "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
              c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
              p.id, p.name {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
@@ -534,7 +534,11 @@ async fn query_customers(
 /// their contact details (`mobile` → `telephone`, `email`) are cleared unless the reseller has
 /// delegated continuous operation to it. The caller of a delegated listing must record the view:
 /// [`list_and_record`] does both.
-async fn list_scoped(pool: &AnyPool, partner_id: &str, q: &SubCustomerQuery) -> AppResult<Listing> {
+async fn list_scoped(
+    pool: &ReadPool,
+    partner_id: &str,
+    q: &SubCustomerQuery,
+) -> AppResult<Listing> {
     let (owner, reseller_delegated) = match &q.indirect_partner_id {
         Some(reseller) => {
             let me = partners::get(pool, partner_id)
@@ -567,7 +571,7 @@ async fn list_scoped(pool: &AnyPool, partner_id: &str, q: &SubCustomerQuery) -> 
 /// still cleared without delegation. Callers that show a delegated listing to a distributor use
 /// [`list_and_record`] instead.
 pub async fn list_sub_customers(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
@@ -595,7 +599,7 @@ pub async fn list_and_record(db: &Db, ctx: &Ctx, q: &SubCustomerQuery) -> AppRes
 
 /// Every customer for operators (the caller checks the role), with its current partner.
 pub async fn list_all(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner: Option<&str>,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
@@ -672,10 +676,10 @@ pub struct MyAssociation {
 }
 
 pub async fn current_association(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: &str,
 ) -> AppResult<Option<MyAssociation>> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT p.name, a.association_type, a.label, a.associated_at FROM associations a JOIN partners p ON p.id = a.partner_id \
          WHERE a.customer_id = $1 AND a.ended_at IS NULL",
     )
@@ -691,19 +695,19 @@ pub async fn current_association(
 }
 
 /// Counts for the operator's home page.
-pub async fn count_all(pool: &AnyPool) -> AppResult<(i64, i64)> {
-    let p: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners")
+pub async fn count_all(pool: &ReadPool) -> AppResult<(i64, i64)> {
+    let p: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners")
         .fetch_one(pool)
         .await?;
-    let c: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
+    let c: i64 = sql::query_scalar("SELECT COUNT(*) FROM customers")
         .fetch_one(pool)
         .await?;
     Ok((p, c))
 }
 
 /// The customers currently associated with a partner.
-pub async fn count_for_partner(pool: &AnyPool, partner_id: &str) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn count_for_partner(pool: &ReadPool, partner_id: &str) -> AppResult<i64> {
+    Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM associations WHERE partner_id = $1 AND ended_at IS NULL",
     )
     .bind(partner_id)
@@ -726,11 +730,11 @@ pub struct AssociationRecord {
 
 /// A customer's associations, newest first; with `partner_id`, only those with that partner.
 pub async fn association_history(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: &str,
     partner_id: Option<&str>,
 ) -> AppResult<Vec<AssociationRecord>> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT a.id, a.partner_id, p.name, a.association_type, a.label, a.associated_at, a.ended_at, a.end_reason \
          FROM associations a JOIN partners p ON p.id = a.partner_id \
          WHERE a.customer_id = $1 AND ($2 IS NULL OR a.partner_id = $2) ORDER BY a.associated_at DESC, a.id DESC",
@@ -798,7 +802,7 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
                 Some(c) => (c, Some(partner_id.clone()), None),
                 None => {
                     // A customer of one of my resellers, delegated to me?
-                    let owner: Option<String> = sqlx::query_scalar(
+                    let owner: Option<String> = sql::query_scalar(
                         "SELECT a.partner_id FROM associations a JOIN partners p ON p.id = a.partner_id \
                          WHERE a.customer_id = $1 AND a.ended_at IS NULL AND p.parent_id = $2",
                     )
@@ -889,7 +893,7 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let n = sqlx::query(
+            let n = sql::query(
                 "UPDATE customers SET mobile = $1, country_code = $2, email = $3 WHERE id = $4",
             )
             .bind(mobile.clone())

@@ -19,9 +19,9 @@
 //!   `indirect_partner_id` (which the vendor documents for distributors) still lists them but
 //!   without `telephone` and `email` (see [`crate::services::customers::list_sub_customers`]).
 
+use crate::store::sql::{self, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{PartnerType, Role};
-use sqlx::{AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -49,7 +49,7 @@ impl Delegation {
 const COLS: &str =
     "id, reseller_id, distributor_id, created_by, created_at, cancelled_by, cancelled_at";
 
-fn row_to_delegation(r: &sqlx::any::AnyRow) -> Delegation {
+fn row_to_delegation(r: &sql::Row) -> Delegation {
     Delegation {
         id: r.get(0),
         reseller_id: r.get(1),
@@ -77,10 +77,7 @@ fn acting_reseller(ctx: &Ctx) -> AppResult<String> {
 }
 
 /// Checks that `reseller_id` (the acting admin's partner) is a reseller.
-async fn reseller_admin(
-    c: &mut sqlx::AnyConnection,
-    reseller_id: &str,
-) -> AppResult<partners::Partner> {
+async fn reseller_admin(c: &mut sql::Conn, reseller_id: &str) -> AppResult<partners::Partner> {
     let p = partners::get(&mut *c, reseller_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
@@ -128,7 +125,7 @@ pub async fn delegate(db: &Db, ctx: Ctx, d: Delegate) -> AppResult<Delegation> {
                 cancelled_by: None,
                 cancelled_at: None,
             };
-            let ins = sqlx::query(
+            let ins = sql::query(
                 "INSERT INTO delegations (id, root_id, reseller_id, distributor_id, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -170,7 +167,7 @@ pub async fn cancel(db: &Db, ctx: Ctx) -> AppResult<Delegation> {
                 .ok_or_else(|| AppError::new(Code::NoActiveDelegation))?;
             let by = ctx.actor.id();
             // Guarded: of two concurrent cancels, one updates the row and the other finds none.
-            let n = sqlx::query(
+            let n = sql::query(
                 "UPDATE delegations SET cancelled_by = $1, cancelled_at = $2 WHERE id = $3 AND cancelled_at IS NULL",
             )
             .bind(&by)
@@ -206,11 +203,11 @@ pub async fn cancel(db: &Db, ctx: Ctx) -> AppResult<Delegation> {
 }
 
 /// The delegation in effect for a reseller, if any.
-pub async fn current<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn current<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     reseller_id: &str,
 ) -> AppResult<Option<Delegation>> {
-    let row = sqlx::query(&format!(
+    let row = sql::query(&format!(
         "SELECT {COLS} FROM delegations WHERE reseller_id = $1 AND cancelled_at IS NULL"
     ))
     .bind(reseller_id)
@@ -220,8 +217,8 @@ pub async fn current<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Every delegation a reseller ever gave, newest first.
-pub async fn history(pool: &AnyPool, reseller_id: &str) -> AppResult<Vec<Delegation>> {
-    let rows = sqlx::query(&format!(
+pub async fn history(pool: &ReadPool, reseller_id: &str) -> AppResult<Vec<Delegation>> {
+    let rows = sql::query(&format!(
         "SELECT {COLS} FROM delegations WHERE reseller_id = $1 ORDER BY created_at DESC, id DESC"
     ))
     .bind(reseller_id)
@@ -232,7 +229,7 @@ pub async fn history(pool: &AnyPool, reseller_id: &str) -> AppResult<Vec<Delegat
 
 /// Whether `reseller_id` has delegated to `distributor_id` right now: the one condition under
 /// which the distributor sees the reseller's customers' contact details.
-pub async fn is_delegated<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn is_delegated<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     reseller_id: &str,
     distributor_id: &str,
@@ -282,11 +279,11 @@ pub struct ResellerOverview {
 
 /// The resellers beneath a distributor, each with its customer count and delegation status.
 pub async fn resellers_overview(
-    pool: &AnyPool,
+    pool: &ReadPool,
     distributor_id: &str,
 ) -> AppResult<Vec<ResellerOverview>> {
     let list = partners::resellers(pool, distributor_id).await?;
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT p.id, \
            (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL), \
            (SELECT d.created_at FROM delegations d WHERE d.reseller_id = p.id AND d.distributor_id = $1 AND d.cancelled_at IS NULL) \
@@ -315,8 +312,8 @@ pub async fn resellers_overview(
 
 /// Tree invariant for `verify`: a delegation in effect names the reseller's own distributor and
 /// carries its tenant.
-pub async fn verify(pool: &AnyPool) -> AppResult<Vec<String>> {
-    let bad: Vec<String> = sqlx::query_scalar(
+pub async fn verify(pool: &ReadPool) -> AppResult<Vec<String>> {
+    let bad: Vec<String> = sql::query_scalar(
         "SELECT d.id FROM delegations d JOIN partners r ON r.id = d.reseller_id \
          WHERE d.cancelled_at IS NULL AND (r.parent_id IS NULL OR r.parent_id <> d.distributor_id OR d.root_id <> r.root_id)",
     )

@@ -1,5 +1,6 @@
 //! The demo data set (`serve --demo`): loaded once, recorded in `settings`.
 
+use crate::store::sql;
 use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::Money;
 
@@ -21,7 +22,7 @@ pub struct DemoInfo {
 /// Loads the demo set unless it was loaded before; returns what was created, or `None`.
 pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<DemoInfo>> {
     let loaded: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'demo_loaded'")
+        sql::query_scalar("SELECT value FROM settings WHERE key = 'demo_loaded'")
             .fetch_optional(db.read())
             .await?;
     if loaded.is_some() {
@@ -226,7 +227,7 @@ pub async fn load_once(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<Option<Dem
                 Money::from_cents(30_000),
             )
             .await?;
-            sqlx::query("INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')")
+            sql::query("INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')")
                 .execute(c)
                 .await?;
             Ok(())

@@ -17,11 +17,11 @@
 //! **Size.** Over 800 lines: the writes (~350) and the reads (~550) of one capability. Next split:
 //! `funds/{moves,reads}` when decision 0006's store rewrite touches every query here anyway.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType};
 use pc_domain::{timefmt, Money};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +49,7 @@ struct Movement<'a> {
     partner_id: &'a str,
 }
 
-async fn post(c: &mut AnyConnection, ctx: &Ctx, m: Movement<'_>) -> AppResult<ledger::Posted> {
+async fn post(c: &mut Conn, ctx: &Ctx, m: Movement<'_>) -> AppResult<ledger::Posted> {
     let t = ledger::transfer(
         c,
         ctx,
@@ -115,7 +115,7 @@ pub async fn credit_partner(db: &Db, ctx: Ctx, credit: Credit) -> AppResult<Cred
 
 /// [`credit_partner`] as a step of a larger transaction (the demo data, a confirmed top-up).
 pub(crate) async fn credit_partner_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner_id: &str,
     amount: Money,
@@ -162,7 +162,7 @@ pub(crate) async fn credit_partner_in(
 }
 
 /// The caller itself, which must exist.
-async fn me(c: &mut AnyConnection, caller_id: &str) -> AppResult<partners::Partner> {
+async fn me(c: &mut Conn, caller_id: &str) -> AppResult<partners::Partner> {
     partners::get(&mut *c, caller_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))
@@ -170,7 +170,7 @@ async fn me(c: &mut AnyConnection, caller_id: &str) -> AppResult<partners::Partn
 
 /// One of the caller's direct resellers; only a master distributor has any.
 async fn my_reseller(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     me: &partners::Partner,
     reseller_id: &str,
 ) -> AppResult<partners::Partner> {
@@ -186,7 +186,7 @@ async fn my_reseller(
 /// The partner an operation is about: the caller, or with `indirect_partner_id` the caller's
 /// reseller (only a master distributor may name one).
 pub(crate) async fn acting_partner(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
 ) -> AppResult<partners::Partner> {
@@ -199,11 +199,11 @@ pub(crate) async fn acting_partner(
 
 /// Checks that the customer is associated with `partner` for resale (代售).
 async fn resale_customer(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     partner: &partners::Partner,
     customer_id: &str,
 ) -> AppResult<()> {
-    let t: Option<i64> = sqlx::query_scalar(
+    let t: Option<i64> = sql::query_scalar(
         "SELECT association_type FROM associations WHERE partner_id = $1 AND customer_id = $2 AND ended_at IS NULL",
     )
     .bind(&partner.id)
@@ -260,7 +260,7 @@ pub async fn move_customer_funds(db: &Db, ctx: Ctx, m: CustomerFunds) -> AppResu
 
 /// [`move_customer_funds`] as a step of a larger transaction (the demo data).
 pub(crate) async fn move_customer_funds_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     way: Way,
     caller_partner_id: &str,
@@ -331,7 +331,7 @@ pub async fn move_reseller_funds(db: &Db, ctx: Ctx, m: ResellerFunds) -> AppResu
 
 /// [`move_reseller_funds`] as a step of a larger transaction (the demo data).
 pub(crate) async fn move_reseller_funds_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     way: Way,
     distributor_id: &str,
@@ -391,7 +391,7 @@ pub struct PartnerBalance {
 /// `list_partner_balances`: the caller's own cash account, or with `indirect_partner_id` (master
 /// distributors only) that reseller's.
 pub async fn partner_balances(
-    pool: &AnyPool,
+    pool: &ReadPool,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
 ) -> AppResult<Vec<PartnerBalance>> {
@@ -407,7 +407,7 @@ pub async fn partner_balances(
 }
 
 /// A partner's cash balance (zero for an unknown id).
-pub async fn partner_balance(pool: &AnyPool, partner_id: &str) -> AppResult<Money> {
+pub async fn partner_balance(pool: &ReadPool, partner_id: &str) -> AppResult<Money> {
     ledger::balance(
         pool,
         &ledger::account_id(AccountKind::PartnerCash, partner_id),
@@ -518,7 +518,7 @@ impl ChangeRecord {
 /// `list_partner_account_change_records`: the caller's (or its reseller's) income and expense,
 /// newest first, with the total count. A credit account has no records (none is ever granted).
 pub async fn change_records(
-    pool: &AnyPool,
+    pool: &ReadPool,
     caller_id: &str,
     q: &ChangeRecordQuery,
 ) -> AppResult<(i64, Vec<ChangeRecord>)> {
@@ -549,7 +549,7 @@ pub async fn change_records(
     );
     let n = kinds.len();
     let count_sql = format!("SELECT COUNT(*) {where_}");
-    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql)
+    let mut count_q = sql::query_scalar::<i64>(&count_sql)
         .bind(&account)
         .bind(from_ms)
         .bind(to_ms);
@@ -570,7 +570,7 @@ pub async fn change_records(
         l = n + 4,
         o = n + 5,
     );
-    let mut rows_q = sqlx::query(&sql).bind(&account).bind(from_ms).bind(to_ms);
+    let mut rows_q = sql::query(&sql).bind(&account).bind(from_ms).bind(to_ms);
     for k in &kinds {
         rows_q = rows_q.bind(*k);
     }
@@ -628,7 +628,7 @@ pub const MAX_BALANCE_QUERY: usize = 100;
 /// order asked, each once. Other ids (consulting customers, other partners' customers, unknown
 /// ids) are left out, as the vendor filters non-resale customers: nothing about them leaks.
 pub async fn customer_balances(
-    pool: &AnyPool,
+    pool: &ReadPool,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
     customer_ids: &[String],
@@ -664,7 +664,7 @@ pub async fn customer_balances(
          WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2 AND a.customer_id IN ({})",
         ph.join(", ")
     );
-    let mut q = sqlx::query(&sql)
+    let mut q = sql::query(&sql)
         .bind(&p.id)
         .bind(AssociationType::Resale.code());
     for id in &ids {
@@ -695,7 +695,7 @@ const PARTNER_BALANCE_SELECT: &str =
      COALESCE(l.balance, 0) FROM partners p \
      LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id";
 
-fn row_to_partner_balance(r: &sqlx::any::AnyRow) -> AppResult<PartnerWithBalance> {
+fn row_to_partner_balance(r: &sql::Row) -> AppResult<PartnerWithBalance> {
     Ok(PartnerWithBalance {
         partner: partners::row_to_partner(r)?,
         balance: Money::from_cents(r.get(9)),
@@ -705,12 +705,12 @@ fn row_to_partner_balance(r: &sqlx::any::AnyRow) -> AppResult<PartnerWithBalance
 /// Every partner with its balance, newest first, and the total over all partners (operators
 /// only; the caller checks the role).
 pub async fn all_partner_balances(
-    pool: &AnyPool,
+    pool: &ReadPool,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Money, Vec<PartnerWithBalance>)> {
     let (count, sum): (i64, i64) = {
-        let r = sqlx::query(
+        let r = sql::query(
             "SELECT COUNT(*), CAST(COALESCE(SUM(l.balance), 0) AS BIGINT) FROM partners p \
              LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id",
         )
@@ -718,7 +718,7 @@ pub async fn all_partner_balances(
         .await?;
         (r.get(0), r.get(1))
     };
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "{PARTNER_BALANCE_SELECT} ORDER BY p.created_at DESC, p.id LIMIT $1 OFFSET $2"
     ))
     .bind(limit)
@@ -734,16 +734,16 @@ pub async fn all_partner_balances(
 
 /// A master distributor's resellers with their balances, oldest first.
 pub async fn reseller_balances(
-    pool: &AnyPool,
+    pool: &ReadPool,
     distributor_id: &str,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<PartnerWithBalance>)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_id = $1")
+    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_id = $1")
         .bind(distributor_id)
         .fetch_one(pool)
         .await?;
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "{PARTNER_BALANCE_SELECT} WHERE p.parent_id = $1 ORDER BY p.created_at, p.id LIMIT $2 OFFSET $3"
     ))
     .bind(distributor_id)
@@ -761,11 +761,11 @@ pub async fn reseller_balances(
 /// A partner's resale customers with their balances (for the console's forms), by account name;
 /// at most `limit`.
 pub async fn resale_customers_with_balances(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     limit: i64,
 ) -> AppResult<Vec<CustomerBalance>> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT a.customer_id, c.domain_name, COALESCE(l.balance, 0) FROM associations a \
          JOIN customers c ON c.id = a.customer_id \
          LEFT JOIN ledger_accounts l ON l.kind = 'customer_cash' AND l.owner_id = a.customer_id \
@@ -802,12 +802,12 @@ pub struct TransferView {
 
 /// A transfer that moved `partner_id`'s cash, by id (`None` when it did not, or does not exist).
 pub async fn find_transfer(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     transfer_id: &str,
 ) -> AppResult<Option<TransferView>> {
     let account = ledger::account_id(AccountKind::PartnerCash, partner_id);
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT id, kind, from_account, amount, from_balance_after, to_balance_after, memo, created_at \
          FROM ledger_transfers WHERE id = $1 AND (from_account = $2 OR to_account = $2)",
     )
@@ -835,8 +835,8 @@ pub async fn find_transfer(
 
 /// The error a customer's own key gets on `list_partner_account_change_records`: resale
 /// customers get the vendor's `CBC.99000084`; any other customer is simply not a partner.
-pub async fn customer_records_refusal(pool: &AnyPool, customer_id: &str) -> AppError {
-    let t: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+pub async fn customer_records_refusal(pool: &ReadPool, customer_id: &str) -> AppError {
+    let t: Result<Option<i64>, sql::Error> = sql::query_scalar(
         "SELECT association_type FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
     )
     .bind(customer_id)

@@ -4,9 +4,9 @@
 //! **Size.** Over 800 lines: logins and sessions, partner keys, operator keys and secret
 //! resealing. Next split: `identity/{sessions,keys}` with decision 0006's store rewrite.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{PartnerType, Role};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::crypto::{self, MasterKey};
@@ -50,7 +50,7 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
 
 /// Inserts a console user. `password_hash` is argon2 (hash before entering the write job: it is slow).
 pub async fn insert_user(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     login: &str,
     password_hash: &str,
@@ -59,7 +59,7 @@ pub async fn insert_user(
     customer_id: Option<&str>,
 ) -> AppResult<String> {
     let id = pc_domain::UserId::generate().into_string();
-    let r = sqlx::query(
+    let r = sql::query(
         "INSERT INTO users (id, login, password_hash, role, partner_id, customer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
@@ -137,8 +137,8 @@ pub struct AuthUser {
 
 /// Checks a login and password (`PC.0401` on failure). Failures take the same path whether the
 /// login exists or not.
-pub async fn authenticate(pool: &AnyPool, login: &str, password: String) -> AppResult<AuthUser> {
-    let row = sqlx::query(
+pub async fn authenticate(pool: &ReadPool, login: &str, password: String) -> AppResult<AuthUser> {
+    let row = sql::query(
         "SELECT id, password_hash, role, partner_id, customer_id FROM users WHERE login = $1 AND disabled_at IS NULL",
     )
     .bind(login)
@@ -167,11 +167,11 @@ pub async fn authenticate(pool: &AnyPool, login: &str, password: String) -> AppR
 
 /// Opens a console session for `user_id` inside the caller's transaction and returns its token
 /// (for the cookie). Audited as a login.
-pub async fn insert_session(c: &mut AnyConnection, ctx: &Ctx, user_id: &str) -> AppResult<String> {
+pub async fn insert_session(c: &mut Conn, ctx: &Ctx, user_id: &str) -> AppResult<String> {
     let token = random_hex(32);
     let token_hash = crypto::sha256_hex(token.as_bytes());
     let csrf = random_hex(16);
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sql::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&token_hash)
         .bind(user_id)
         .bind(&csrf)
@@ -180,7 +180,7 @@ pub async fn insert_session(c: &mut AnyConnection, ctx: &Ctx, user_id: &str) -> 
         .execute(&mut *c)
         .await?;
     // Shown to the partner's admins on the staff page (services/staff.rs).
-    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+    sql::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(ctx.now_ms)
         .bind(user_id)
         .execute(&mut *c)
@@ -211,12 +211,12 @@ pub async fn login(db: &Db, ctx: Ctx, cred: Credentials) -> AppResult<String> {
 }
 
 pub async fn session_user(
-    pool: &AnyPool,
+    pool: &ReadPool,
     token: &str,
     now_ms: i64,
 ) -> AppResult<Option<SessionUser>> {
     let token_hash = crypto::sha256_hex(token.as_bytes());
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT u.id, u.login, u.role, u.partner_id, u.customer_id, u.lang, s.csrf_token, p.root_id, p.partner_type, p.name \
          FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN partners p ON p.id = u.partner_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
@@ -248,7 +248,7 @@ pub async fn logout(db: &Db, ctx: Ctx, token: String) -> AppResult<()> {
     let token_hash = crypto::sha256_hex(token.as_bytes());
     db.run(ctx, move |c, _ctx| {
         Box::pin(async move {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            sql::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(&token_hash)
                 .execute(c)
                 .await?;
@@ -288,7 +288,7 @@ pub async fn set_language(db: &Db, ctx: Ctx, lang: String) -> AppResult<()> {
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            sql::query("UPDATE users SET lang = $1 WHERE id = $2")
                 .bind(&lang)
                 .bind(&user_id)
                 .execute(&mut *c)
@@ -401,7 +401,7 @@ pub fn generate_key_pair() -> NewKey {
 /// Inserts a key inside the caller's transaction and records it in the audit log. A notice goes to
 /// the outbox for the owner's administrators.
 pub async fn insert_access_key(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     mk: &MasterKey,
     owner: &KeyOwner,
@@ -412,7 +412,7 @@ pub async fn insert_access_key(
     let (kind, _, owner_id) = owner.parts();
     let id_of = |k: &str| (kind == k).then(|| owner_id.to_string());
     let (pid, cid, uid) = (id_of("partner"), id_of("customer"), id_of("operator"));
-    sqlx::query(
+    sql::query(
         "INSERT INTO access_keys (access_key, owner_kind, partner_id, customer_id, user_id, root_id, secret_enc, description, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -468,9 +468,9 @@ pub struct KeyRow {
 }
 
 /// The keys of one owner, newest first, revoked ones included.
-pub async fn list_keys(pool: &AnyPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
+pub async fn list_keys(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
     let (kind, column, id) = owner.parts();
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys \
          WHERE owner_kind = $1 AND {column} = $2 ORDER BY created_at DESC, access_key"
     ))
@@ -489,7 +489,7 @@ pub async fn list_keys(pool: &AnyPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow
         .collect())
 }
 
-pub async fn list_partner_keys(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
+pub async fn list_partner_keys(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
     list_keys(
         pool,
         &KeyOwner::Partner {
@@ -505,7 +505,7 @@ pub const MAX_ACTIVE_KEYS: i64 = 5;
 /// Creates a key for `owner` after checking the description and the owner's number of active
 /// keys; `root_id` is the owner's tenant (none for an operator).
 async fn create_key(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     mk: &MasterKey,
     owner: KeyOwner,
@@ -513,7 +513,7 @@ async fn create_key(
     description: &str,
 ) -> AppResult<NewKey> {
     let (kind, column, id) = owner.parts();
-    let active: i64 = sqlx::query_scalar(&format!(
+    let active: i64 = sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM access_keys WHERE owner_kind = $1 AND {column} = $2 AND revoked_at IS NULL"
     ))
     .bind(kind)
@@ -549,7 +549,7 @@ pub async fn create_partner_key(
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let root: Option<String> =
-                sqlx::query_scalar("SELECT root_id FROM partners WHERE id = $1")
+                sql::query_scalar("SELECT root_id FROM partners WHERE id = $1")
                     .bind(&partner_id)
                     .fetch_optional(&mut *c)
                     .await?;
@@ -617,7 +617,7 @@ pub async fn create_operator_key(
         Box::pin(async move {
             let operator = Role::Operator.as_str();
             let user_id: String = match &k.operator_login {
-                Some(login) => sqlx::query_scalar(
+                Some(login) => sql::query_scalar(
                     "SELECT id FROM users WHERE login = $1 AND role = $2 AND disabled_at IS NULL",
                 )
                 .bind(login)
@@ -627,7 +627,7 @@ pub async fn create_operator_key(
                 .ok_or_else(|| {
                     AppError::with(Code::NotFound, format!("no active operator {login:?}"))
                 })?,
-                None => sqlx::query_scalar(
+                None => sql::query_scalar(
                     "SELECT id FROM users WHERE id = $1 AND role = $2 AND disabled_at IS NULL",
                 )
                 .bind(me.clone())
@@ -689,7 +689,7 @@ pub async fn revoke_operator_key(db: &Db, ctx: Ctx, access_key: String) -> AppRe
     let user_id = user_id.clone();
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let r = sqlx::query(
+            let r = sql::query(
                 "UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND owner_kind = 'operator' \
                  AND user_id = $3 AND revoked_at IS NULL",
             )
@@ -721,11 +721,11 @@ pub async fn revoke_operator_key(db: &Db, ctx: Ctx, access_key: String) -> AppRe
 /// Finds an unrevoked key and decrypts its secret. An operator key whose owner was disabled (or
 /// is no longer an operator) is as good as revoked.
 pub async fn lookup_key(
-    pool: &AnyPool,
+    pool: &ReadPool,
     mk: &MasterKey,
     access_key: &str,
 ) -> AppResult<Option<KeyInfo>> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT k.secret_enc, k.owner_kind, k.partner_id, k.customer_id, p.root_id, p.domain_id, p.partner_type, \
          k.user_id, u.role, u.disabled_at \
          FROM access_keys k LEFT JOIN partners p ON p.id = k.partner_id LEFT JOIN users u ON u.id = k.user_id \
@@ -785,12 +785,12 @@ pub async fn stash_new_key(
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let now = ctx.now_ms;
-            sqlx::query("DELETE FROM key_flash WHERE session_hash = $1 OR created_at < $2")
+            sql::query("DELETE FROM key_flash WHERE session_hash = $1 OR created_at < $2")
                 .bind(&session_hash)
                 .bind(now - KEY_FLASH_TTL_MS)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(
+            sql::query(
                 "INSERT INTO key_flash (session_hash, access_key, sealed_secret, created_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(&session_hash)
@@ -816,7 +816,7 @@ pub async fn take_new_key(
     let row: Option<(String, String, i64)> = db
         .run(ctx, move |c, _ctx| {
             Box::pin(async move {
-                Ok(sqlx::query_as(
+                Ok(sql::query_as(
                     "DELETE FROM key_flash WHERE session_hash = $1 RETURNING access_key, sealed_secret, created_at",
                 )
                 .bind(&session_hash)
@@ -842,22 +842,22 @@ pub async fn reseal_secrets(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<usize
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let keys: Vec<(String, String)> =
-                sqlx::query_as("SELECT access_key, secret_enc FROM access_keys")
+                sql::query_as("SELECT access_key, secret_enc FROM access_keys")
                     .fetch_all(&mut *c)
                     .await?;
             let flashes: Vec<(String, String)> =
-                sqlx::query_as("SELECT session_hash, sealed_secret FROM key_flash")
+                sql::query_as("SELECT session_hash, sealed_secret FROM key_flash")
                     .fetch_all(&mut *c)
                     .await?;
             for (ak, sealed) in &keys {
-                sqlx::query("UPDATE access_keys SET secret_enc = $1 WHERE access_key = $2")
+                sql::query("UPDATE access_keys SET secret_enc = $1 WHERE access_key = $2")
                     .bind(mk.seal(&mk.open(sealed)?))
                     .bind(ak)
                     .execute(&mut *c)
                     .await?;
             }
             for (h, sealed) in &flashes {
-                sqlx::query("UPDATE key_flash SET sealed_secret = $1 WHERE session_hash = $2")
+                sql::query("UPDATE key_flash SET sealed_secret = $1 WHERE session_hash = $2")
                     .bind(mk.seal(&mk.open(sealed)?))
                     .bind(h)
                     .execute(&mut *c)

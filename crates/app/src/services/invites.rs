@@ -10,11 +10,11 @@
 //! characters. Links do not expire; a partner admin disables them. A disabled or unknown token is
 //! one answer (`PC.3107`), so tokens cannot be probed.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::association::{self as rules};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{AssociationType, PartnerType, Role};
 use pc_domain::verification::{self as codes, Scene};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +69,7 @@ pub struct InviteLink {
 const LINK_COLS: &str = "l.id, l.root_id, l.partner_id, l.token, l.kind, l.label, l.association_type, l.created_by, l.created_at, l.disabled_at, \
      (SELECT COUNT(*) FROM associations a WHERE a.invite_link_id = l.id)";
 
-fn row_to_link(r: &sqlx::any::AnyRow) -> AppResult<InviteLink> {
+fn row_to_link(r: &sql::Row) -> AppResult<InviteLink> {
     Ok(InviteLink {
         id: r.get(0),
         root_id: r.get(1),
@@ -111,7 +111,7 @@ pub struct NewLink {
 
 /// Who generates a link, as its history shows it: the console user's login (an access key, which
 /// has no login, is named by its partner id).
-async fn creator_login(c: &mut AnyConnection, actor: &Actor) -> AppResult<String> {
+async fn creator_login(c: &mut Conn, actor: &Actor) -> AppResult<String> {
     let (partner_id, user_id) = match actor {
         Actor::Partner {
             partner_id,
@@ -122,7 +122,7 @@ async fn creator_login(c: &mut AnyConnection, actor: &Actor) -> AppResult<String
     };
     let login: Option<String> = match user_id {
         Some(u) => {
-            sqlx::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
+            sql::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
                 .bind(u)
                 .bind(partner_id)
                 .fetch_optional(&mut *c)
@@ -151,7 +151,7 @@ pub async fn create_link(db: &Db, ctx: Ctx, n: NewLink) -> AppResult<InviteLink>
             rules::check_inviter(&inviter, n.association_type)?;
             let id = format!("il{}", random_hex(12));
             let token = random_hex(16);
-            sqlx::query(
+            sql::query(
                 "INSERT INTO invite_links (id, root_id, partner_id, token, kind, label, association_type, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
@@ -229,8 +229,8 @@ pub async fn disable_link(db: &Db, ctx: Ctx, link_id: String) -> AppResult<()> {
 }
 
 /// The partner's links, newest first: its generation history.
-pub async fn list_links(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<InviteLink>> {
-    let rows = sqlx::query(&format!(
+pub async fn list_links(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<InviteLink>> {
+    let rows = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.partner_id = $1 ORDER BY l.created_at DESC, l.id"
     ))
     .bind(partner_id)
@@ -240,8 +240,8 @@ pub async fn list_links(pool: &AnyPool, partner_id: &str) -> AppResult<Vec<Invit
 }
 
 /// One of the partner's own links (`PC.0404` for anyone else's).
-pub async fn get_link(pool: &AnyPool, partner_id: &str, link_id: &str) -> AppResult<InviteLink> {
-    let row = sqlx::query(&format!(
+pub async fn get_link(pool: &ReadPool, partner_id: &str, link_id: &str) -> AppResult<InviteLink> {
+    let row = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.id = $1 AND l.partner_id = $2"
     ))
     .bind(link_id)
@@ -262,12 +262,12 @@ pub struct JoinTarget {
     pub partner_type: PartnerType,
 }
 
-async fn target_in(c: &mut AnyConnection, token: &str) -> AppResult<JoinTarget> {
+async fn target_in(c: &mut Conn, token: &str) -> AppResult<JoinTarget> {
     let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
     if !well_formed {
         return Err(AppError::new(Code::InviteNotFound));
     }
-    let row = sqlx::query(&format!(
+    let row = sql::query(&format!(
         "SELECT {LINK_COLS}, p.name, p.partner_type FROM invite_links l JOIN partners p ON p.id = l.partner_id \
          WHERE l.token = $1 AND l.disabled_at IS NULL"
     ))
@@ -284,7 +284,7 @@ async fn target_in(c: &mut AnyConnection, token: &str) -> AppResult<JoinTarget> 
 }
 
 /// An active link by its token (`PC.3107` when unknown or disabled).
-pub async fn open(pool: &AnyPool, token: &str) -> AppResult<JoinTarget> {
+pub async fn open(pool: &ReadPool, token: &str) -> AppResult<JoinTarget> {
     let mut c = pool.acquire().await?;
     target_in(&mut c, token).await
 }
@@ -419,7 +419,7 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                 )
                 .await?;
                 let user_id = identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id)).await?;
-                sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+                sql::query("UPDATE users SET lang = $1 WHERE id = $2")
                     .bind(&lang)
                     .bind(&user_id)
                     .execute(&mut *c)
@@ -540,7 +540,7 @@ pub async fn associate_authenticated(
 }
 
 async fn insert_event(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     link: &InviteLink,
     outcome: &str,
@@ -549,7 +549,7 @@ async fn insert_event(
     account_name: &str,
 ) -> AppResult<()> {
     let id = format!("ie{}", random_hex(12));
-    sqlx::query(
+    sql::query(
         "INSERT INTO invite_events (id, root_id, partner_id, invite_link_id, at, outcome, error_code, customer_id, account_name) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -631,11 +631,11 @@ pub struct InviteEvent {
 
 /// The partner's newest expansion records.
 pub async fn recent_events(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     limit: i64,
 ) -> AppResult<Vec<InviteEvent>> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT e.at, e.invite_link_id, l.label, e.outcome, e.error_code, e.account_name \
          FROM invite_events e JOIN invite_links l ON l.id = e.invite_link_id \
          WHERE e.partner_id = $1 ORDER BY e.at DESC, e.id LIMIT $2",

@@ -3,11 +3,11 @@
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
 
+use crate::store::sql::{self, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::PartnerId;
-use sqlx::{AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::crypto::{self, MasterKey};
@@ -32,7 +32,7 @@ const PARTNER_COLS: &str =
     "id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, status, created_at";
 
 /// Maps a row whose first columns are [`PARTNER_COLS`], in order.
-pub fn row_to_partner(r: &sqlx::any::AnyRow) -> AppResult<Partner> {
+pub fn row_to_partner(r: &sql::Row) -> AppResult<Partner> {
     Ok(Partner {
         id: r.get(0),
         root_id: r.get(1),
@@ -47,11 +47,8 @@ pub fn row_to_partner(r: &sqlx::any::AnyRow) -> AppResult<Partner> {
     })
 }
 
-pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    id: &str,
-) -> AppResult<Option<Partner>> {
-    let row = sqlx::query(&format!(
+pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Partner>> {
+    let row = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners WHERE id = $1"
     ))
     .bind(id)
@@ -61,11 +58,11 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// All partners, newest first (operators only; the caller checks the role).
-pub async fn list_all(pool: &AnyPool, offset: i64, limit: i64) -> AppResult<(i64, Vec<Partner>)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partners")
+pub async fn list_all(pool: &ReadPool, offset: i64, limit: i64) -> AppResult<(i64, Vec<Partner>)> {
+    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners")
         .fetch_one(pool)
         .await?;
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
     ))
     .bind(limit)
@@ -132,7 +129,7 @@ pub async fn create(
             let root_id = parent.as_ref().map(|p| p.root_id.clone()).unwrap_or_else(|| id.clone());
             let domain_id = random_hex(16);
             let xaccount_type = format!("pc_{}", random_hex(5));
-            sqlx::query(
+            sql::query(
                 "INSERT INTO partners (id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -176,8 +173,8 @@ pub async fn create(
 }
 
 /// The resellers beneath a distributor.
-pub async fn resellers(pool: &AnyPool, distributor_id: &str) -> AppResult<Vec<Partner>> {
-    let rows = sqlx::query(&format!(
+pub async fn resellers(pool: &ReadPool, distributor_id: &str) -> AppResult<Vec<Partner>> {
+    let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners WHERE parent_id = $1 ORDER BY created_at, id"
     ))
     .bind(distributor_id)
@@ -187,7 +184,7 @@ pub async fn resellers(pool: &AnyPool, distributor_id: &str) -> AppResult<Vec<Pa
 }
 
 /// Checks that `reseller_id` is a reseller directly beneath `distributor_id`.
-pub async fn ensure_child<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn ensure_child<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     distributor_id: &str,
     reseller_id: &str,
@@ -201,9 +198,9 @@ pub async fn ensure_child<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 /// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
 /// parent's root; every association carries its partner's root; a delegation in effect is to the
 /// reseller's own distributor.
-pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
+pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
     let mut v = Vec::new();
-    let bad_roots: Vec<String> = sqlx::query_scalar(
+    let bad_roots: Vec<String> = sql::query_scalar(
         "SELECT p.id FROM partners p LEFT JOIN partners q ON q.id = p.parent_id \
          WHERE (p.parent_id IS NULL AND p.root_id <> p.id) OR (p.parent_id IS NOT NULL AND (q.id IS NULL OR p.root_id <> q.root_id))",
     )
@@ -214,7 +211,7 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
             .into_iter()
             .map(|id| format!("partner {id}: root_id does not follow its parent")),
     );
-    let bad_assoc: Vec<String> = sqlx::query_scalar(
+    let bad_assoc: Vec<String> = sql::query_scalar(
         "SELECT a.id FROM associations a JOIN partners p ON p.id = a.partner_id WHERE a.root_id <> p.root_id",
     )
     .fetch_all(pool)
@@ -225,7 +222,7 @@ pub async fn verify_tree(pool: &AnyPool) -> AppResult<Vec<String>> {
             .map(|id| format!("association {id}: root_id differs from its partner's")),
     );
     // The per-partner customer counts the triggers of migration 0013 keep.
-    let drift: Vec<(String, i64, i64)> = sqlx::query_as(
+    let drift: Vec<(String, i64, i64)> = sql::query_as(
         "SELECT p.id, COALESCE(k.active, 0), \
          (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL) \
          FROM partners p LEFT JOIN partner_customer_counts k ON k.partner_id = p.id",
@@ -292,7 +289,7 @@ pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResu
             let p = get(&mut *c, &partner_id)
                 .await?
                 .ok_or_else(|| AppError::new(Code::NotFound))?;
-            let r = sqlx::query(
+            let r = sql::query(
                 "UPDATE partners SET status = COALESCE($1, status), \
                  contact_mobile = CASE WHEN $2 = 1 THEN $3 ELSE contact_mobile END, \
                  contact_email = CASE WHEN $4 = 1 THEN $5 ELSE contact_email END WHERE id = $6",
@@ -353,7 +350,7 @@ pub struct IndirectPartnerQuery {
 /// id that is not beneath the caller is `CBC.99000037`, never an empty page that would tell it
 /// apart from a real one.
 pub async fn list_indirect_partners(
-    pool: &AnyPool,
+    pool: &ReadPool,
     caller_id: &str,
     q: &IndirectPartnerQuery,
 ) -> AppResult<(i64, Vec<IndirectPartner>)> {
@@ -385,10 +382,10 @@ pub async fn list_indirect_partners(
                 .bind(q.indirect_partner_id.clone())
         };
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}")))
+    let total: i64 = bind_filters!(sql::query_scalar(&format!("SELECT COUNT(*) {FROM}")))
         .fetch_one(pool)
         .await?;
-    let rows = bind_filters!(sqlx::query(&format!(
+    let rows = bind_filters!(sql::query(&format!(
         "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at {FROM} \
          ORDER BY p.created_at DESC, p.id LIMIT $6 OFFSET $7"
     )))

@@ -8,9 +8,9 @@
 //! not bounded by the partner-discount floor (the operator sets both). A revoked or ended
 //! promotion is no longer offered; orders already paid keep what they got.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{DiscountKind, Ratio};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -72,7 +72,7 @@ pub async fn create(db: &Db, ctx: Ctx, p: NewPromotion) -> AppResult<String> {
     .await
 }
 
-async fn create_in(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
+async fn create_in(c: &mut Conn, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
     let name = p.name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(format!(
@@ -92,7 +92,7 @@ async fn create_in(c: &mut AnyConnection, ctx: &Ctx, p: NewPromotion) -> AppResu
             .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.clone()))?;
     }
     let id = format!("{ID_PREFIX}{}", random_hex(8));
-    sqlx::query(
+    sql::query(
         "INSERT INTO promotions (id, name, product_id, ratio_bp, starts_at, ends_at, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -131,9 +131,9 @@ pub async fn revoke(db: &Db, ctx: Ctx, id: String) -> AppResult<()> {
     .await
 }
 
-async fn revoke_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> {
+async fn revoke_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<()> {
     let n =
-        sqlx::query("UPDATE promotions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        sql::query("UPDATE promotions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ctx.now_ms)
             .bind(id)
             .execute(&mut *c)
@@ -156,7 +156,7 @@ async fn revoke_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<()> 
     .await
 }
 
-fn row_to_promotion(r: &sqlx::any::AnyRow) -> AppResult<Promotion> {
+fn row_to_promotion(r: &sql::Row) -> AppResult<Promotion> {
     Ok(Promotion {
         id: r.get(0),
         name: r.get(1),
@@ -173,16 +173,16 @@ const SELECT: &str =
     "SELECT id, name, product_id, ratio_bp, starts_at, ends_at, created_at, revoked_at FROM promotions";
 
 /// Every promotion, newest first (the operator's page).
-pub async fn list(pool: &AnyPool) -> AppResult<Vec<Promotion>> {
-    let rows = sqlx::query(&format!("{SELECT} ORDER BY created_at DESC, id"))
+pub async fn list(pool: &ReadPool) -> AppResult<Vec<Promotion>> {
+    let rows = sql::query(&format!("{SELECT} ORDER BY created_at DESC, id"))
         .fetch_all(pool)
         .await?;
     rows.iter().map(row_to_promotion).collect()
 }
 
 /// The promotions live at `now`, as discounts an order may use, newest first.
-pub async fn live(c: &mut AnyConnection, now: i64) -> AppResult<Vec<Grant>> {
-    let rows = sqlx::query(&format!(
+pub async fn live(c: &mut Conn, now: i64) -> AppResult<Vec<Grant>> {
+    let rows = sql::query(&format!(
         "{SELECT} WHERE revoked_at IS NULL AND starts_at <= $1 AND ends_at > $1 ORDER BY created_at DESC, id"
     ))
     .bind(now)

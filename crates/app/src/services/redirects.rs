@@ -27,10 +27,10 @@
 //!   nothing else about the customer travels in the URL.
 //! - Clearing keeps the row with both addresses empty (the audit log has the history).
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::redirects::{parse_return_url, with_params};
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -71,11 +71,8 @@ pub fn may_configure(t: PartnerType) -> bool {
 }
 
 /// The stored addresses of `partner_id` (empty when never configured).
-pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    partner_id: &str,
-) -> AppResult<ReturnUrls> {
-    let row = sqlx::query(
+pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, partner_id: &str) -> AppResult<ReturnUrls> {
+    let row = sql::query(
         "SELECT topup_url, paid_url, updated_at FROM partner_redirects WHERE partner_id = $1",
     )
     .bind(partner_id)
@@ -93,7 +90,7 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 /// The addresses that apply to the orders `partner_id` sold: its own when it may configure them,
 /// else none. Each is checked again, so a row written past [`set`] (by hand in the database)
 /// falls back to the default instead of sending customers somewhere unchecked.
-pub async fn for_orders_of(pool: &AnyPool, partner_id: &str) -> AppResult<ReturnUrls> {
+pub async fn for_orders_of(pool: &ReadPool, partner_id: &str) -> AppResult<ReturnUrls> {
     match partners::get(pool, partner_id).await? {
         Some(p) if may_configure(p.partner_type) => {
             let urls = get(pool, partner_id).await?;
@@ -132,7 +129,7 @@ fn field(name: &str, raw: &str) -> AppResult<Option<String>> {
 }
 
 async fn store(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner_id: &str,
     urls: ReturnUrls,
@@ -147,7 +144,7 @@ async fn store(
             "cloud resellers have no capability opening",
         ));
     }
-    sqlx::query(
+    sql::query(
         "INSERT INTO partner_redirects (partner_id, topup_url, paid_url, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (partner_id) DO UPDATE SET topup_url = $2, paid_url = $3, updated_at = $4",
     )

@@ -31,12 +31,12 @@
 //!   period (negative), the consumed part and the fee (positive), each against its original
 //!   order; zero amounts are left out.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{OrderStatus, OrderType, ResourceStatus, SourceType, EXPIRE_POLICY_GRACE};
 use pc_domain::refunds::{self as rules, PaidPeriod, PeriodRefund, UnsubscribeType};
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -124,11 +124,8 @@ impl ResourcePlan {
 /// The paid periods of a resource not yet refunded: its new purchase (its share of the line, when
 /// one line bought several), each completed renewal of it, and each completed spec change (an
 /// upgrade's payment, or what a downgrade carried, from the change to the expiry).
-pub(crate) async fn paid_periods(
-    c: &mut AnyConnection,
-    r: &Resource,
-) -> AppResult<Vec<PaidPeriod>> {
-    let rows = sqlx::query(
+pub(crate) async fn paid_periods(c: &mut Conn, r: &Resource) -> AppResult<Vec<PaidPeriod>> {
+    let rows = sql::query(
         "SELECT o.id, l.id, l.amount_after_discount, l.subscription_num, l.effective_at, l.expire_at, o.order_type \
          FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE o.status = $1 AND l.effective_at IS NOT NULL AND l.expire_at IS NOT NULL \
@@ -151,7 +148,7 @@ pub(crate) async fn paid_periods(
         let count: i64 = row.get(3);
         let paid = if count > 1 {
             let ids: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM resources WHERE order_line_id = $1 ORDER BY id")
+                sql::query_scalar("SELECT id FROM resources WHERE order_line_id = $1 ORDER BY id")
                     .bind(&line_id)
                     .fetch_all(&mut *c)
                     .await?;
@@ -174,8 +171,8 @@ pub(crate) async fn paid_periods(
 }
 
 /// No-reason refunds the customer took in the last 365 days.
-async fn no_reason_used(c: &mut AnyConnection, customer_id: &str, now: i64) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+async fn no_reason_used(c: &mut Conn, customer_id: &str, now: i64) -> AppResult<i64> {
+    Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2 AND no_reason = 1 AND created_at > $3",
     )
     .bind(customer_id)
@@ -188,7 +185,7 @@ async fn no_reason_used(c: &mut AnyConnection, customer_id: &str, now: i64) -> A
 /// Plans the refund of one of the customer's resources at `now` without writing anything: what
 /// the console shows before the customer confirms, and what [`unsubscribe`] then carries out.
 pub async fn plan(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     customer_id: &str,
     resource_id: &str,
     kind: UnsubscribeType,
@@ -229,18 +226,18 @@ struct Source {
     remaining: Money,
 }
 
-async fn sources(c: &mut AnyConnection, base_order_id: &str) -> AppResult<Vec<Source>> {
-    let cash: i64 = sqlx::query_scalar("SELECT cash_amount FROM orders WHERE id = $1")
+async fn sources(c: &mut Conn, base_order_id: &str) -> AppResult<Vec<Source>> {
+    let cash: i64 = sql::query_scalar("SELECT cash_amount FROM orders WHERE id = $1")
         .bind(base_order_id)
         .fetch_one(&mut *c)
         .await?;
     let coupon_rows =
-        sqlx::query("SELECT coupon_id, coupon_type, amount FROM order_coupons WHERE order_id = $1 ORDER BY coupon_id")
+        sql::query("SELECT coupon_id, coupon_type, amount FROM order_coupons WHERE order_id = $1 ORDER BY coupon_id")
             .bind(base_order_id)
             .fetch_all(&mut *c)
             .await?;
     // Every row counts against its source, whatever its kind (refunded, or carried to a change).
-    let refunded = sqlx::query(
+    let refunded = sql::query(
         "SELECT source_kind, source_id, amount FROM refund_sources WHERE base_order_id = $1",
     )
     .bind(base_order_id)
@@ -299,12 +296,7 @@ pub(crate) struct Carried {
 impl Carried {
     /// Records the carried coupon parts as what paid the change order (`order_coupons`), so a
     /// later refund of the change goes back to them.
-    pub async fn write_coupons(
-        &self,
-        c: &mut AnyConnection,
-        order_id: &str,
-        now: i64,
-    ) -> AppResult<()> {
+    pub async fn write_coupons(&self, c: &mut Conn, order_id: &str, now: i64) -> AppResult<()> {
         let mut merged: Vec<(String, i64, Money)> = Vec::new();
         for (id, t, m) in &self.coupons {
             match merged.iter_mut().find(|(i, _, _)| i == id) {
@@ -313,7 +305,7 @@ impl Carried {
             }
         }
         for (id, t, m) in merged {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(order_id)
@@ -331,7 +323,7 @@ impl Carried {
 /// Moves `keep` of what paid `base_order_id` to the change order `change_order_id`: split over
 /// the original sources as a refund would be, recorded as `carried` rows (no money moves).
 pub(crate) async fn carry(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     change_order_id: &str,
     base_order_id: &str,
@@ -360,7 +352,7 @@ pub(crate) async fn carry(
                 out.coupons.push((id.clone(), s.coupon_type, amount));
             }
         }
-        sqlx::query(
+        sql::query(
             "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
              VALUES ($1, $2, 'carried', $3, $4, $1, $5)",
         )
@@ -378,7 +370,7 @@ pub(crate) async fn carry(
 /// Writes one period's refund details: its refund (always, so the period counts as settled), the
 /// part used and the fee (when not zero), against its original order.
 pub(crate) async fn record_period(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     order_id: &str,
     resource_id: &str,
@@ -393,7 +385,7 @@ pub(crate) async fn record_period(
         if kind != "refund" && amount == Money::ZERO {
             continue;
         }
-        sqlx::query(
+        sql::query(
             "INSERT INTO refund_details (id, refund_order_id, base_order_id, resource_id, customer_id, kind, amount, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -413,7 +405,7 @@ pub(crate) async fn record_period(
 
 /// Pays one period's refund back to the sources of its original order.
 pub(crate) async fn pay_back(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     root_id: &str,
@@ -470,7 +462,7 @@ pub(crate) async fn pay_back(
                 (target.as_str(), tid)
             }
         };
-        sqlx::query(
+        sql::query(
             "INSERT INTO refund_sources (refund_order_id, base_order_id, source_kind, source_id, amount, transfer_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -491,12 +483,12 @@ pub(crate) async fn pay_back(
 /// Locks the resource row for this transaction (so concurrent unsubscribes, renewals and
 /// payments of it serialise on PostgreSQL) and reads it afresh.
 async fn lock_resource(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     id: &str,
 ) -> AppResult<Resource> {
-    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2 AND customer_id = $3")
+    sql::query("UPDATE resources SET updated_at = $1 WHERE id = $2 AND customer_id = $3")
         .bind(ctx.now_ms)
         .bind(id)
         .bind(customer_id)
@@ -508,7 +500,7 @@ async fn lock_resource(
 /// Unsubscribes one resource: plan, write the type-4 order and its details, pay back, update the
 /// resource. Returns the refund order id.
 async fn unsubscribe_one(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     user_name: &str,
@@ -528,7 +520,7 @@ async fn unsubscribe_one(
     let order_id = orders::new_order_id();
     let refund = plan.refund();
     // The order row first: refund details and sources reference it.
-    sqlx::query(
+    sql::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
          official_amount, amount_after_discount, commission_amount, consumed_amount, user_name, base_order_id, created_at, paid_at, \
          unsubscribe_type, unsubscribe_reason_type, unsubscribe_reason, no_reason) \
@@ -554,13 +546,12 @@ async fn unsubscribe_one(
     .bind(i64::from(plan.no_reason))
     .execute(&mut *c)
     .await?;
-    let spec: String =
-        sqlx::query_scalar("SELECT spec_desc_zh FROM catalog_products WHERE id = $1")
-            .bind(&r.product_id)
-            .fetch_optional(&mut *c)
-            .await?
-            .unwrap_or_default();
-    sqlx::query(
+    let spec: String = sql::query_scalar("SELECT spec_desc_zh FROM catalog_products WHERE id = $1")
+        .bind(&r.product_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .unwrap_or_default();
+    sql::query(
         "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
          region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount, effective_at, resource_id) \
          VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8, NULL, 1, $9, $10, $10, $11, $12)",
@@ -584,7 +575,7 @@ async fn unsubscribe_one(
         record_period(c, ctx, &order_id, &r.id, customer_id, p).await?;
         pay_back(c, ctx, customer_id, &r.root_id, &order_id, p, &mut back).await?;
     }
-    sqlx::query(
+    sql::query(
         "UPDATE orders SET cash_amount = $1, coupon_amount = $2, flexipurchase_coupon_amount = $3 WHERE id = $4",
     )
     .bind(back.cash.cents())
@@ -595,7 +586,7 @@ async fn unsubscribe_one(
     .await?;
     match req.kind {
         UnsubscribeType::ResourceAndRenewals => {
-            sqlx::query(
+            sql::query(
                 "UPDATE resources SET status = $1, expire_at = $2, expire_policy = $3, auto_renew_times = NULL, \
                  auto_renew_period = NULL, updated_at = $2 WHERE id = $4",
             )
@@ -614,7 +605,7 @@ async fn unsubscribe_one(
                 .map(|p| p.start)
                 .min()
                 .unwrap_or(r.expire_at);
-            sqlx::query("UPDATE resources SET expire_at = $1, updated_at = $2 WHERE id = $3")
+            sql::query("UPDATE resources SET expire_at = $1, updated_at = $2 WHERE id = $3")
                 .bind(end)
                 .bind(ctx.now_ms)
                 .bind(&r.id)
@@ -658,7 +649,7 @@ pub async fn unsubscribe(db: &Db, ctx: Ctx, req: UnsubscribeRequest) -> AppResul
 
 /// [`unsubscribe`] inside an open transaction.
 async fn unsubscribe_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     req: &UnsubscribeRequest,
@@ -673,7 +664,7 @@ async fn unsubscribe_in(
             }
         }
     }
-    let user_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
         .bind(customer_id)
         .fetch_optional(&mut *c)
         .await?
@@ -704,7 +695,7 @@ pub struct RefundInfo {
 /// `show_refund_order_details`: where the money of an unsubscribe order came from.
 /// `customer_id`, when a partner names it, must be the order's customer.
 pub async fn refund_details(
-    pool: &AnyPool,
+    pool: &ReadPool,
     viewer: Viewer<'_>,
     order_id: &str,
     customer_id: Option<&str>,
@@ -722,7 +713,7 @@ pub async fn refund_details(
         .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
     // Unsubscribe orders, and change orders that refunded (downgrades).
     let refunded: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM refund_details WHERE refund_order_id = $1")
+        sql::query_scalar("SELECT COUNT(*) FROM refund_details WHERE refund_order_id = $1")
             .bind(&order.order_id)
             .fetch_one(pool)
             .await?;
@@ -731,7 +722,7 @@ pub async fn refund_details(
     if !refund_order {
         return Err(AppError::new(Code::NotRefundOrder));
     }
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT d.id, d.amount, d.customer_id, r.resource_type_code, r.service_type_code, t.name_zh, t.name_en, \
          s.name_zh, s.name_en, r.region, d.base_order_id \
          FROM refund_details d JOIN resources r ON r.id = d.resource_id \
@@ -762,8 +753,8 @@ pub async fn refund_details(
 
 /// The refund invariant `partner-center verify` checks: no source of an order (its cash, each
 /// coupon) ever had more refunded or carried away than it paid. Returns the violations.
-pub async fn verify(pool: &AnyPool) -> AppResult<Vec<String>> {
-    let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(
+pub async fn verify(pool: &ReadPool) -> AppResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>, i64, i64)> = sql::query_as(
         "SELECT rs.base_order_id, rs.source_id, CAST(SUM(rs.amount) AS BIGINT), \
          CASE WHEN rs.source_id IS NULL THEN o.cash_amount ELSE COALESCE(oc.amount, 0) END \
          FROM refund_sources rs JOIN orders o ON o.id = rs.base_order_id \

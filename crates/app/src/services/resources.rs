@@ -24,13 +24,13 @@
 //!   outbox. Every other resource past its expiry becomes expired (5). Resources already expired
 //!   are not retried (the pending order is the customer's to pay).
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::orders::{
     self as rules, OrderType, PeriodType, ResourceStatus, SourceType, EXPIRE_POLICY_AUTO_RENEW,
     EXPIRE_POLICY_GRACE,
 };
 use pc_domain::timefmt;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -87,7 +87,7 @@ const RESOURCE_SELECT: &str = "SELECT r.id, r.root_id, r.partner_id, r.customer_
     LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
     LEFT JOIN catalog_products p ON p.id = r.product_id JOIN order_lines l ON l.id = r.order_line_id";
 
-fn row_to_resource(r: &sqlx::any::AnyRow) -> Resource {
+fn row_to_resource(r: &sql::Row) -> Resource {
     Resource {
         id: r.get(0),
         root_id: r.get(1),
@@ -122,12 +122,8 @@ fn row_to_resource(r: &sqlx::any::AnyRow) -> Resource {
 }
 
 /// One resource of `customer_id`, or `CBC.99003012`.
-pub async fn own_resource(
-    c: &mut AnyConnection,
-    customer_id: &str,
-    id: &str,
-) -> AppResult<Resource> {
-    let row = sqlx::query(&format!(
+pub async fn own_resource(c: &mut Conn, customer_id: &str, id: &str) -> AppResult<Resource> {
+    let row = sql::query(&format!(
         "{RESOURCE_SELECT} WHERE r.id = $1 AND r.customer_id = $2"
     ))
     .bind(id.trim())
@@ -226,7 +222,7 @@ impl ResourceQuery {
 /// `list_pay_per_use_customer_resources`: a customer's own resources, or a partner's customer's
 /// (the partner must name the customer), filtered and paged, with the total.
 pub async fn list(
-    pool: &AnyPool,
+    pool: &ReadPool,
     viewer: Viewer<'_>,
     q: &ResourceQuery,
 ) -> AppResult<(i64, Vec<Resource>)> {
@@ -281,12 +277,12 @@ pub async fn list(
                 .bind(q.service_type_code.clone())
         };
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_filters!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM resources r {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_filters!(sqlx::query(&format!(
+    let rows = bind_filters!(sql::query(&format!(
         "{RESOURCE_SELECT} {filters} ORDER BY r.expire_at, r.id LIMIT $10 OFFSET $11"
     )))
     .bind(q.limit)
@@ -318,7 +314,7 @@ pub struct Renewed {
 
 /// Places (and with `auto_pay` tries to pay) one renewal order of `resources` for `period × num`.
 async fn renew_resources(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     resources: &[Resource],
@@ -345,7 +341,7 @@ async fn renew_resources(
     let (source, user_name) = match &ctx.actor {
         Actor::System { .. } => (SourceType::SystemCreated, "运营系统".to_string()),
         _ => {
-            let n: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+            let n: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
                 .bind(customer_id)
                 .fetch_one(&mut *c)
                 .await?;
@@ -369,19 +365,19 @@ async fn renew_resources(
     if !auto_pay {
         return Ok((placed.order_id, false));
     }
-    sqlx::query("SAVEPOINT renew_pay").execute(&mut *c).await?;
+    sql::query("SAVEPOINT renew_pay").execute(&mut *c).await?;
     let req = orders::PayRequest::parse(placed.order_id.clone(), "NO", "NO", None, None)?;
     let paid = match orders::pay_in(c, ctx, customer_id, &req).await {
         Ok(_) => true,
         Err(e) if e.code == Code::InsufficientBalance => {
-            sqlx::query("ROLLBACK TO SAVEPOINT renew_pay")
+            sql::query("ROLLBACK TO SAVEPOINT renew_pay")
                 .execute(&mut *c)
                 .await?;
             false
         }
         Err(e) => return Err(e),
     };
-    sqlx::query("RELEASE SAVEPOINT renew_pay")
+    sql::query("RELEASE SAVEPOINT renew_pay")
         .execute(&mut *c)
         .await?;
     Ok((placed.order_id, paid))
@@ -390,17 +386,13 @@ async fn renew_resources(
 /// Locks a resource row for this transaction (a no-op write) and refuses it when it is already
 /// in a pending-payment order: on PostgreSQL a concurrent renewal of the same resource waits here
 /// and then sees the first one's order.
-pub(crate) async fn claim_for_order(
-    c: &mut AnyConnection,
-    ctx: &Ctx,
-    r: &Resource,
-) -> AppResult<()> {
-    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
+pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> AppResult<()> {
+    sql::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
         .bind(ctx.now_ms)
         .bind(&r.id)
         .execute(&mut *c)
         .await?;
-    let pending: i64 = sqlx::query_scalar(
+    let pending: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.resource_id = $1 AND o.status = 6",
     )
     .bind(&r.id)
@@ -492,7 +484,7 @@ pub async fn renew(db: &Db, ctx: Ctx, renewal: Renewal) -> AppResult<Renewed> {
 
 /// [`renew`] inside an open transaction.
 async fn renew_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     renewal: &Renewal,
@@ -564,7 +556,7 @@ pub async fn set_auto_renew(db: &Db, ctx: Ctx, a: AutoRenew) -> AppResult<()> {
 
 /// [`set_auto_renew`] inside an open transaction.
 async fn set_auto_renew_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     resource_id: &str,
@@ -608,14 +600,14 @@ async fn set_auto_renew_in(
 
 /// Stores a resource's expiry policy (with its auto-renewal settings), audited.
 async fn set_policy(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     resource_id: &str,
     policy: i64,
     times: Option<i64>,
     period: Option<&str>,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE resources SET expire_policy = $1, auto_renew_times = $2, auto_renew_period = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(policy)
@@ -651,7 +643,7 @@ pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppRes
 
 /// [`cancel_auto_renew`] inside an open transaction.
 async fn cancel_auto_renew_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     resource_id: &str,
@@ -675,7 +667,7 @@ const RENEWAL_BATCH: i64 = 200;
 
 /// One resource at its expiry: auto-renewed, or expired.
 async fn renew_or_expire(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     r: &Resource,
     report: &mut RenewalReport,
@@ -696,7 +688,7 @@ async fn renew_or_expire(
         )
         .await?;
         let left = r.auto_renew_times.map(|t| t - 1);
-        sqlx::query("UPDATE resources SET auto_renew_times = $1, expire_policy = $2 WHERE id = $3")
+        sql::query("UPDATE resources SET auto_renew_times = $1, expire_policy = $2 WHERE id = $3")
             .bind(left.filter(|t| *t > 0))
             .bind(if left == Some(0) {
                 EXPIRE_POLICY_GRACE
@@ -726,7 +718,7 @@ async fn renew_or_expire(
         .await?;
         report.pending_orders.push(order_id);
     }
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE resources SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
     )
     .bind(ResourceStatus::Expired.code())
@@ -780,8 +772,8 @@ pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
 }
 
 /// One batch of the job: what it did, and how many due resources it looked at.
-async fn renewal_batch_in(c: &mut AnyConnection, ctx: &Ctx) -> AppResult<(RenewalReport, i64)> {
-    let rows = sqlx::query(&format!(
+async fn renewal_batch_in(c: &mut Conn, ctx: &Ctx) -> AppResult<(RenewalReport, i64)> {
+    let rows = sql::query(&format!(
         "{RESOURCE_SELECT} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
     ))
     .bind(ResourceStatus::InUse.code())

@@ -23,8 +23,8 @@
 //!   free a slot: the account and its audit trail stay).
 //! - A display name is optional, trimmed, at most 64 characters, without control characters.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::party::Role;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::crypto;
@@ -102,8 +102,8 @@ pub fn normalize_display_name(name: Option<&str>) -> AppResult<Option<String>> {
     Ok(Some(n.to_string()))
 }
 
-async fn partner_exists(c: &mut AnyConnection, partner_id: &str) -> AppResult<()> {
-    let found: Option<String> = sqlx::query_scalar("SELECT id FROM partners WHERE id = $1")
+async fn partner_exists(c: &mut Conn, partner_id: &str) -> AppResult<()> {
+    let found: Option<String> = sql::query_scalar("SELECT id FROM partners WHERE id = $1")
         .bind(partner_id)
         .fetch_optional(&mut *c)
         .await?;
@@ -123,7 +123,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             partner_exists(c, &partner_id).await?;
-            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
+            let users: i64 = sql::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
                 .bind(&partner_id)
                 .fetch_one(&mut *c)
                 .await?;
@@ -142,7 +142,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
                 None,
             )
             .await?;
-            sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+            sql::query("UPDATE users SET display_name = $1 WHERE id = $2")
                 .bind(display_name.clone())
                 .bind(&id)
                 .execute(&mut *c)
@@ -155,9 +155,9 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
 }
 
 /// The partner's console users (admins first, then staff, oldest first).
-pub async fn list(pool: &AnyPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<StaffUser>> {
+pub async fn list(pool: &ReadPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<StaffUser>> {
     check_manager(&ctx.actor, partner_id)?;
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT id, login, display_name, role, created_at, last_login_at, disabled_at FROM users \
          WHERE partner_id = $1 ORDER BY CASE WHEN role = $2 THEN 0 ELSE 1 END, created_at, login",
     )
@@ -184,12 +184,12 @@ pub async fn list(pool: &AnyPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<
 /// Loads one of the partner's staff users inside the transaction: another partner's user (or no
 /// user) is `PC.0404`, an admin `PC.1601`. Returns its login and `disabled_at`.
 async fn staff_of(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     partner_id: &str,
     user_id: &str,
 ) -> AppResult<(String, Option<i64>)> {
     let row =
-        sqlx::query("SELECT login, role, disabled_at FROM users WHERE id = $1 AND partner_id = $2")
+        sql::query("SELECT login, role, disabled_at FROM users WHERE id = $1 AND partner_id = $2")
             .bind(user_id)
             .bind(partner_id)
             .fetch_optional(&mut *c)
@@ -201,8 +201,8 @@ async fn staff_of(
     Ok((row.get(0), row.get(2)))
 }
 
-async fn end_sessions(c: &mut AnyConnection, user_id: &str) -> AppResult<u64> {
-    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+async fn end_sessions(c: &mut Conn, user_id: &str) -> AppResult<u64> {
+    let r = sql::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *c)
         .await?;
@@ -210,7 +210,7 @@ async fn end_sessions(c: &mut AnyConnection, user_id: &str) -> AppResult<u64> {
 }
 
 async fn record(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     action: &str,
     user_id: &str,
@@ -253,7 +253,7 @@ pub async fn set_disabled(db: &Db, ctx: Ctx, s: StaffState) -> AppResult<()> {
             if disabled_at.is_some() == disabled {
                 return Ok(());
             }
-            sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            sql::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
                 .bind(disabled.then_some(ctx.now_ms))
                 .bind(&user_id)
                 .execute(&mut *c)
@@ -292,7 +292,7 @@ pub async fn reset_password(db: &Db, ctx: Ctx, r: PasswordReset) -> AppResult<()
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let (login, _) = staff_of(c, &partner_id, &user_id).await?;
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            sql::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(&hash)
                 .bind(&user_id)
                 .execute(&mut *c)

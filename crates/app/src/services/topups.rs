@@ -35,13 +35,13 @@
 //! - *Remittance instructions* are one text an operator publishes (payee, bank, account
 //!   number), stored in `settings`; without it the customer page says to ask the operator.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::topups::{self as rules, TopupError, TopupStatus};
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
@@ -106,7 +106,7 @@ const SELECT: &str = "SELECT t.id, t.root_id, t.customer_id, cu.domain_name, t.a
      t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id \
      FROM topup_requests t JOIN customers cu ON cu.id = t.customer_id";
 
-fn from_row(r: &sqlx::any::AnyRow) -> AppResult<Topup> {
+fn from_row(r: &sql::Row) -> AppResult<Topup> {
     let status: String = r.get(7);
     Ok(Topup {
         id: r.get(0),
@@ -127,11 +127,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> AppResult<Topup> {
 }
 
 /// One request by id, whoever it belongs to (callers scope it).
-pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    id: &str,
-) -> AppResult<Option<Topup>> {
-    sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
+pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Topup>> {
+    sql::query(&format!("{SELECT} WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?
@@ -141,8 +138,8 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// The customer's current association: (type code, partner root), if any.
-async fn association(c: &mut AnyConnection, customer_id: &str) -> AppResult<Option<(i64, String)>> {
-    let row = sqlx::query(
+async fn association(c: &mut Conn, customer_id: &str) -> AppResult<Option<(i64, String)>> {
+    let row = sql::query(
         "SELECT association_type, root_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
     )
     .bind(customer_id)
@@ -157,8 +154,8 @@ fn is_resale(a: &Option<(i64, String)>) -> bool {
 
 /// May this customer top up itself? Every customer but a resale one (R3.5). For the console's
 /// navigation and the payment page's top-up entry.
-pub async fn may_top_up(pool: &AnyPool, customer_id: &str) -> AppResult<bool> {
-    let resale: Option<i64> = sqlx::query_scalar(
+pub async fn may_top_up(pool: &ReadPool, customer_id: &str) -> AppResult<bool> {
+    let resale: Option<i64> = sql::query_scalar(
         "SELECT 1 FROM associations WHERE customer_id = $1 AND ended_at IS NULL AND association_type = $2",
     )
     .bind(customer_id)
@@ -169,13 +166,13 @@ pub async fn may_top_up(pool: &AnyPool, customer_id: &str) -> AppResult<bool> {
 }
 
 /// Is `order_id` one of the customer's orders?
-pub async fn is_own_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn is_own_order<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     customer_id: &str,
     order_id: &str,
 ) -> AppResult<bool> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
+        sql::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
             .bind(order_id)
             .bind(customer_id)
             .fetch_optional(exec)
@@ -203,7 +200,7 @@ pub async fn declare(db: &Db, ctx: Ctx, d: Declaration) -> AppResult<Topup> {
 }
 
 async fn declare_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     d: Declaration,
@@ -214,7 +211,7 @@ async fn declare_in(
         .order_id
         .map(|o| o.trim().to_string())
         .filter(|o| !o.is_empty());
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = $1")
+    let exists: Option<i64> = sql::query_scalar("SELECT 1 FROM customers WHERE id = $1")
         .bind(customer_id)
         .fetch_optional(&mut *c)
         .await?;
@@ -233,7 +230,7 @@ async fn declare_in(
             return Err(AppError::new(Code::InvalidOrder));
         }
     }
-    let pending: i64 = sqlx::query_scalar(
+    let pending: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM topup_requests WHERE customer_id = $1 AND status = 'pending'",
     )
     .bind(customer_id)
@@ -244,7 +241,7 @@ async fn declare_in(
     }
     let id = format!("tu{}", random_hex(12));
     let root_id = assoc.map(|(_, root)| root);
-    let r = sqlx::query(
+    let r = sql::query(
         "INSERT INTO topup_requests (id, root_id, customer_id, amount, reference, order_id, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
     )
@@ -280,7 +277,7 @@ async fn declare_in(
 
 /// The answer when a guarded decision changed nothing: the request does not exist (or is not
 /// the caller's: the same answer), or it was already decided.
-async fn undecidable(c: &mut AnyConnection, id: &str, customer_id: Option<&str>) -> AppError {
+async fn undecidable(c: &mut Conn, id: &str, customer_id: Option<&str>) -> AppError {
     match get(&mut *c, id).await {
         Ok(Some(t)) if customer_id.is_none_or(|cid| cid == t.customer_id) => {
             AppError::new(Code::TopupNotPending)
@@ -300,8 +297,8 @@ pub async fn confirm(db: &Db, ctx: Ctx, id: String) -> AppResult<Topup> {
     .await
 }
 
-async fn confirm_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<Topup> {
-    let row = sqlx::query(
+async fn confirm_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Topup> {
+    let row = sql::query(
         "UPDATE topup_requests SET status = 'credited', decided_at = $1, decided_by = $2 \
          WHERE id = $3 AND status = 'pending' RETURNING customer_id, amount, root_id, reference, order_id",
     )
@@ -348,7 +345,7 @@ async fn confirm_in(c: &mut AnyConnection, ctx: &Ctx, id: &str) -> AppResult<Top
     )
     .await?;
     let tid = t.id.into_string();
-    sqlx::query("UPDATE topup_requests SET transfer_id = $1 WHERE id = $2")
+    sql::query("UPDATE topup_requests SET transfer_id = $1 WHERE id = $2")
         .bind(&tid)
         .bind(id)
         .execute(&mut *c)
@@ -390,9 +387,9 @@ pub async fn reject(db: &Db, ctx: Ctx, r: Rejection) -> AppResult<()> {
     .await
 }
 
-async fn reject_in(c: &mut AnyConnection, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
+async fn reject_in(c: &mut Conn, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
     let reason = rules::reject_reason(reason).map_err(invalid)?;
-    let r = sqlx::query(
+    let r = sql::query(
         "UPDATE topup_requests SET status = 'rejected', decided_at = $1, decided_by = $2, reject_reason = $3 \
          WHERE id = $4 AND status = 'pending'",
     )
@@ -429,8 +426,8 @@ pub async fn cancel(db: &Db, ctx: Ctx, id: String) -> AppResult<()> {
     .await
 }
 
-async fn cancel_in(c: &mut AnyConnection, ctx: &Ctx, customer_id: &str, id: &str) -> AppResult<()> {
-    let r = sqlx::query(
+async fn cancel_in(c: &mut Conn, ctx: &Ctx, customer_id: &str, id: &str) -> AppResult<()> {
+    let r = sql::query(
         "UPDATE topup_requests SET status = 'cancelled', decided_at = $1, decided_by = $2 \
          WHERE id = $3 AND customer_id = $4 AND status = 'pending'",
     )
@@ -470,7 +467,7 @@ pub struct TopupQuery<'a> {
 /// One page of requests and the total. Pending requests come first, oldest first (the queue
 /// an operator works through); decided ones follow, most recently decided first. A status
 /// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
-pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
     let mut binds: Vec<String> = Vec::new();
     let mut conds: Vec<String> = Vec::new();
     if let Some(c) = q.customer_id {
@@ -495,7 +492,7 @@ pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topu
         }
     };
     let count_sql = format!("SELECT COUNT(*) FROM topup_requests t {filter}");
-    let mut count = sqlx::query_scalar(&count_sql);
+    let mut count = sql::query_scalar(&count_sql);
     for b in &binds {
         count = count.bind(b);
     }
@@ -506,7 +503,7 @@ pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topu
         n + 1,
         n + 2
     );
-    let mut page = sqlx::query(&page_sql);
+    let mut page = sql::query(&page_sql);
     for b in &binds {
         page = page.bind(b);
     }
@@ -520,8 +517,8 @@ pub async fn list(pool: &AnyPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topu
 }
 
 /// The remittance instructions customers see; empty when none are published.
-pub async fn instructions(pool: &AnyPool) -> AppResult<String> {
-    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+pub async fn instructions(pool: &ReadPool) -> AppResult<String> {
+    let v: Option<String> = sql::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(INSTRUCTIONS_KEY)
         .fetch_optional(pool)
         .await?;
@@ -537,9 +534,9 @@ pub async fn set_instructions(db: &Db, ctx: Ctx, text: String) -> AppResult<()> 
     .await
 }
 
-async fn set_instructions_in(c: &mut AnyConnection, ctx: &Ctx, text: &str) -> AppResult<()> {
+async fn set_instructions_in(c: &mut Conn, ctx: &Ctx, text: &str) -> AppResult<()> {
     let text = rules::instructions(text).map_err(invalid)?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
     )
     .bind(INSTRUCTIONS_KEY)

@@ -14,10 +14,10 @@
 //! - Still to plug in when orders land: pending partner-paid orders must be paid or cancelled
 //!   first (R10.23).
 
+use crate::store::sql::{self};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, Role};
 use pc_domain::Money;
-use sqlx::Row;
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -56,7 +56,7 @@ pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<E
     };
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let row = sqlx::query(
+            let row = sql::query(
                 "SELECT a.id, a.partner_id, a.association_type, p.root_id FROM associations a JOIN partners p ON p.id = a.partner_id \
                  WHERE a.customer_id = $1 AND a.ended_at IS NULL",
             )
@@ -79,7 +79,7 @@ pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<E
             let kind = AssociationType::from_code(row.get(2));
             let root_id: String = row.get(3);
             if reason != "operator" {
-                let recent: i64 = sqlx::query_scalar(
+                let recent: i64 = sql::query_scalar(
                     "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL AND ended_at > $2 \
                      AND end_reason IN ('customer', 'partner')",
                 )
@@ -91,7 +91,7 @@ pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<E
                     return Err(AppError::new(Code::UnbindTooSoon));
                 }
             }
-            let ended = sqlx::query("UPDATE associations SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL")
+            let ended = sql::query("UPDATE associations SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL")
                 .bind(ctx.now_ms)
                 .bind(reason)
                 .bind(&association_id)

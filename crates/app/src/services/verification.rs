@@ -9,9 +9,9 @@
 //! instances; under concurrent sends on PostgreSQL they may be exceeded by the few requests in
 //! flight at once, which is acceptable for a brake.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::ids::random_hex;
 use pc_domain::verification::{self as rules, Scene, StoredCode};
-use sqlx::{AnyConnection, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -32,9 +32,9 @@ pub struct CodeRequest {
 }
 
 /// Sends a code (an outbox row) inside the caller's transaction, after the per-number limits.
-pub(crate) async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> AppResult<()> {
+pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<()> {
     let count_since = |since: i64| {
-        sqlx::query_scalar::<_, i64>(
+        sql::query_scalar::<i64>(
             "SELECT COUNT(*) FROM verification_codes WHERE mobile = $1 AND created_at > $2",
         )
         .bind(r.mobile.clone())
@@ -49,7 +49,7 @@ pub(crate) async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> A
     if !rules::may_send(last_hour, last_day) {
         return Err(AppError::new(Code::VerificationCodeLimit));
     }
-    sqlx::query(
+    sql::query(
         "UPDATE verification_codes SET used_at = $1 WHERE mobile = $2 AND scene = $3 AND requested_by = $4 AND used_at IS NULL",
     )
     .bind(ctx.now_ms)
@@ -61,7 +61,7 @@ pub(crate) async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> A
     let id = format!("vc{}", random_hex(12));
     let code = rules::generate_code();
     let expires_at = ctx.now_ms + r.ttl_minutes * 60_000;
-    sqlx::query(
+    sql::query(
         "INSERT INTO verification_codes (id, mobile, scene, code_hash, requested_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -113,14 +113,14 @@ pub(crate) async fn send(c: &mut AnyConnection, ctx: &Ctx, r: &CodeRequest) -> A
 /// is `CBC.99000026` (the caller then calls [`record_wrong_attempt`] outside the rolled-back
 /// transaction), an expired one `CBC.99000027`.
 pub(crate) async fn consume(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     mobile: &str,
     scene: Scene,
     requested_by: &str,
     code: &str,
 ) -> AppResult<()> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT id, code_hash, expires_at, attempts FROM verification_codes \
          WHERE mobile = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
     )
@@ -145,7 +145,7 @@ pub(crate) async fn consume(
     });
     rules::check_code(stored.as_ref(), code, ctx.now_ms)?;
     let id = fields.map(|f| f.0).unwrap_or_default();
-    let r = sqlx::query(
+    let r = sql::query(
         "UPDATE verification_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND attempts < $3",
     )
     .bind(ctx.now_ms)
@@ -183,7 +183,7 @@ pub(crate) async fn record_wrong_attempt(
 ) {
     let r = db.write(move |c| {
         Box::pin(async move {
-            let id: Option<String> = sqlx::query_scalar(
+            let id: Option<String> = sql::query_scalar(
                 "UPDATE verification_codes SET attempts = attempts + 1 \
                  WHERE mobile = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL RETURNING id",
             )

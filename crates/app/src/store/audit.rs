@@ -1,7 +1,7 @@
 //! The audit log: every write records actor, role, action, target, request id, time and the
 //! ledger transfers it made (docs/ARCHITECTURE.md, invariant 5). Rows are append-only (database triggers enforce it).
 
-use sqlx::AnyConnection;
+use crate::store::sql::{self, Conn};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -14,8 +14,8 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
-pub async fn record(c: &mut AnyConnection, ctx: &Ctx, e: Entry<'_>) -> AppResult<()> {
-    sqlx::query(
+pub async fn record(c: &mut Conn, ctx: &Ctx, e: Entry<'_>) -> AppResult<()> {
+    sql::query(
         "INSERT INTO audit_log (at, actor_kind, actor_id, role, root_id, action, target_kind, target_id, request_id, transfer_ids, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -48,8 +48,8 @@ pub struct Stamp<'a> {
 
 /// Sets the stamp to now on the one row with that key that the partner owns and that is not yet
 /// stamped, and audits it. `PC.0404` when there is none: another partner's row is "not found" too.
-pub async fn stamp_owned(c: &mut AnyConnection, ctx: &Ctx, s: Stamp<'_>) -> AppResult<()> {
-    let r = sqlx::query(&format!(
+pub async fn stamp_owned(c: &mut Conn, ctx: &Ctx, s: Stamp<'_>) -> AppResult<()> {
+    let r = sql::query(&format!(
         "UPDATE {table} SET {stamp} = $1 WHERE {key} = $2 AND partner_id = $3 AND {stamp} IS NULL",
         table = s.table,
         stamp = s.stamp_column,
@@ -93,12 +93,12 @@ pub struct AuditRow {
 
 /// The newest audit rows, optionally confined to one tenant.
 pub async fn recent(
-    pool: &sqlx::AnyPool,
+    pool: &super::ReadPool,
     root_id: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<AuditRow>> {
-    use sqlx::Row;
-    let rows = sqlx::query(
+    use crate::store::sql::{self};
+    let rows = sql::query(
         "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids \
          FROM audit_log WHERE ($1 IS NULL OR root_id = $1) ORDER BY seq DESC LIMIT $2",
     )

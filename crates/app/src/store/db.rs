@@ -1,33 +1,41 @@
-//! The database handle: one code path over SQLite and PostgreSQL.
+//! The database handle: one code path over SQLite and PostgreSQL (decision 0007).
 //!
-//! **Choice** (see `docs/decisions/0001-storage.md`): sqlx's `Any` driver with hand-written SQL that
-//! both engines accept (`$1` placeholders, `ON CONFLICT`, `RETURNING`, integers for money, time
-//! and booleans). Engine differences live here and in the two migration folders only.
+//! **Writes** go through [`Db::write`] (and [`Db::run`], which adds the idempotency key): a
+//! closure that receives a connection inside a transaction.
+//! - SQLite: one writer thread owns the only writing connection (`rusqlite`). It drains queued
+//!   write jobs into a batch, runs each job inside its own `SAVEPOINT` (a failing job rolls back
+//!   alone) and commits the batch once: **group commit**, one fsync per batch, with
+//!   `synchronous=FULL` so a commit that returned is durable. A job's body runs whole on that
+//!   thread: every statement it awaits is ready at once (it runs there and then), so a use case
+//!   costs one hand-over to the writer and back, whatever its number of statements. A body that
+//!   awaited anything else would never be woken there; it is refused (rolled back, internal
+//!   error), which the test suites would show at once.
+//! - PostgreSQL: each job is its own transaction on a pooled connection (sqlx's native driver,
+//!   statements prepared once per connection). Correctness under several server processes comes
+//!   from the database (guarded `UPDATE`s take row locks; unique constraints), never from
+//!   in-process locks.
 //!
-//! **Writes** go through [`Db::write`], a closure that receives the connection inside a
-//! transaction:
-//! - SQLite: one writer task owns the only writing connection. It drains queued write jobs into a
-//!   batch, runs each job inside its own `SAVEPOINT` (a failing job rolls back alone) and commits
-//!   the batch once: **group commit**, one fsync per batch, with `synchronous=FULL` so a commit that
-//!   returned is durable. Readers use a separate read-only pool and never block the writer (WAL).
-//! - PostgreSQL: each job is its own transaction on the pool. Correctness under several server
-//!   processes comes from the database (guarded `UPDATE`s take row locks; unique constraints),
-//!   never from in-process locks.
+//! **Reads** take a connection from [`ReadPool`]. On SQLite a reader connection (WAL,
+//! `query_only`) runs its statements on the calling task's thread: a read of an indexed page costs
+//! microseconds, less than a hand-over to another thread would. Readers never block the writer.
 
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::ConnectOptions;
+use tokio::sync::{mpsc, oneshot, Semaphore, SemaphorePermit};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::idempotency::{self, Form};
+use super::sql::{self, Conn, ConnInner};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 
@@ -45,11 +53,13 @@ pub enum Engine {
 }
 
 type Finisher = Box<dyn FnOnce(Option<AppError>) + Send>;
-type ErasedJob =
-    Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, (bool, Finisher)> + Send>;
+type ErasedJob = Box<dyn FnOnce(&mut Conn) -> (bool, Finisher) + Send>;
 
 /// Most write jobs one SQLite commit carries.
 const MAX_BATCH: usize = 512;
+
+/// Most SQLite reader connections open at once.
+const SQLITE_READERS: usize = 8;
 
 #[derive(Clone)]
 pub struct Db {
@@ -59,52 +69,75 @@ pub struct Db {
 struct Inner {
     engine: Engine,
     url: String,
-    read: AnyPool,
+    read: ReadPool,
     writer: Writer,
 }
 
 enum Writer {
     Sqlite(mpsc::Sender<ErasedJob>),
-    Postgres,
-}
-
-fn install_drivers() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(sqlx::any::install_default_drivers);
+    Postgres(PgPool),
 }
 
 /// The pragmas every SQLite connection gets. `synchronous=FULL` in WAL mode: a commit is durable
 /// once it returns (money must not be lost on power failure); group commit pays for it.
-const SQLITE_PRAGMAS: &[&str] = &[
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA synchronous = FULL",
-    // LIKE must be case-sensitive, as on PostgreSQL (the vendor's label filter is).
-    "PRAGMA case_sensitive_like = ON",
-    // Savepoint journals stay in memory instead of spilling to temp files (bench/README.md).
-    "PRAGMA temp_store = MEMORY",
-];
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+PRAGMA busy_timeout = 5000;
+PRAGMA synchronous = FULL;
+PRAGMA case_sensitive_like = ON;
+PRAGMA temp_store = MEMORY;";
+// `case_sensitive_like`: LIKE must be case-sensitive, as on PostgreSQL (the vendor's label filter
+// is). `temp_store`: savepoint journals stay in memory instead of spilling to temp files.
+
+fn open_sqlite(path: &str, writer: bool) -> AppResult<rusqlite::Connection> {
+    use rusqlite::OpenFlags as F;
+    let flags = if writer {
+        F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE
+    } else {
+        F::SQLITE_OPEN_READ_WRITE
+    } | F::SQLITE_OPEN_NO_MUTEX
+        | F::SQLITE_OPEN_URI;
+    let c = rusqlite::Connection::open_with_flags(path, flags)
+        .map_err(|e| AppError::internal(format!("cannot open SQLite database {path}: {e}")))?;
+    let setup = |c: &rusqlite::Connection| -> rusqlite::Result<()> {
+        if writer {
+            c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        }
+        c.execute_batch(SQLITE_PRAGMAS)?;
+        if !writer {
+            c.execute_batch("PRAGMA query_only = ON")?;
+        }
+        c.set_prepared_statement_cache_capacity(256);
+        Ok(())
+    };
+    setup(&c).map_err(|e| AppError::internal(format!("cannot set up SQLite {path}: {e}")))?;
+    Ok(c)
+}
 
 impl Db {
     /// Opens (creating an SQLite file and its folder if needed) and returns the handle.
     /// Does not migrate: call [`crate::store::migrate::run`].
     pub async fn connect(url: &str) -> AppResult<Db> {
-        install_drivers();
         if url.starts_with("sqlite:") {
-            Self::connect_sqlite(url).await
+            Self::connect_sqlite(url)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let read = AnyPoolOptions::new()
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| AppError::invalid(format!("bad PostgreSQL URL {}: {e}", redact(url))))?
+                .statement_cache_capacity(512)
+                .disable_statement_logging();
+            let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(opts)
                 .await
                 .map_err(|e| AppError::internal(format!("cannot connect to PostgreSQL: {e}")))?;
             Ok(Db {
                 inner: Arc::new(Inner {
                     engine: Engine::Postgres,
                     url: url.into(),
-                    read,
-                    writer: Writer::Postgres,
+                    read: ReadPool {
+                        inner: Arc::new(ReadInner::Postgres(pool.clone())),
+                    },
+                    writer: Writer::Postgres(pool),
                 }),
             })
         } else {
@@ -115,7 +148,7 @@ impl Db {
         }
     }
 
-    async fn connect_sqlite(url: &str) -> AppResult<Db> {
+    fn connect_sqlite(url: &str) -> AppResult<Db> {
         let path = url
             .trim_start_matches("sqlite://")
             .trim_start_matches("sqlite:");
@@ -131,38 +164,23 @@ impl Db {
                     .map_err(|e| AppError::internal(format!("cannot create {dir:?}: {e}")))?;
             }
         }
-        let full = format!("sqlite://{path}?mode=rwc");
-        let opts: AnyConnectOptions = full.parse().map_err(AppError::internal)?;
-        let mut wconn = opts
-            .connect()
-            .await
-            .map_err(|e| AppError::internal(format!("cannot open SQLite database {path}: {e}")))?;
-        wconn.execute("PRAGMA journal_mode = WAL").await?;
-        for p in SQLITE_PRAGMAS {
-            wconn.execute(*p).await?;
-        }
-        let read = AnyPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|c, _| {
-                Box::pin(async move {
-                    for p in SQLITE_PRAGMAS {
-                        c.execute(*p).await?;
-                    }
-                    c.execute("PRAGMA query_only = ON").await?;
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await
-            .map_err(AppError::internal)?;
+        let wconn = open_sqlite(path, true)?;
         let (tx, rx) = mpsc::channel::<ErasedJob>(4096);
-        tokio::spawn(sqlite_writer(wconn, rx));
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || sqlite_writer(Conn::sqlite(wconn), rx))
+            .map_err(AppError::internal)?;
         Ok(Db {
             inner: Arc::new(Inner {
                 engine: Engine::Sqlite,
                 url: url.into(),
-                read,
+                read: ReadPool {
+                    inner: Arc::new(ReadInner::Sqlite {
+                        path: path.to_string(),
+                        idle: Mutex::new(Vec::new()),
+                        slots: Semaphore::new(SQLITE_READERS),
+                    }),
+                },
                 writer: Writer::Sqlite(tx),
             }),
         })
@@ -177,7 +195,7 @@ impl Db {
     }
 
     /// The pool for reads. On SQLite its connections are read-only.
-    pub fn read(&self) -> &AnyPool {
+    pub fn read(&self) -> &ReadPool {
         &self.inner.read
     }
 
@@ -185,23 +203,26 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, AppResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, AppResult<T>> + Send + 'static,
     {
         match &self.inner.writer {
             Writer::Sqlite(queue) => {
                 let (tx, rx) = oneshot::channel::<AppResult<T>>();
                 let job: ErasedJob = Box::new(move |c| {
-                    Box::pin(async move {
-                        let r = f(c).await;
-                        let ok = r.is_ok();
-                        let finish: Finisher = Box::new(move |commit_err| {
-                            let _ = tx.send(match commit_err {
-                                Some(e) => Err(e),
-                                None => r,
-                            });
+                    let r = match ready_now(f(c)) {
+                        Some(r) => r,
+                        None => Err(AppError::internal(
+                            "a write use case awaited something other than the database",
+                        )),
+                    };
+                    let ok = r.is_ok();
+                    let finish: Finisher = Box::new(move |commit_err| {
+                        let _ = tx.send(match commit_err {
+                            Some(e) => Err(e),
+                            None => r,
                         });
-                        (ok, finish)
-                    })
+                    });
+                    (ok, finish)
                 });
                 queue
                     .send(job)
@@ -209,11 +230,19 @@ impl Db {
                     .map_err(|_| AppError::internal("the SQLite writer has stopped"))?;
                 rx.await.map_err(|_| AppError::new(Code::Unavailable))?
             }
-            Writer::Postgres => {
-                let mut tx = self.inner.read.begin().await?;
-                match f(&mut tx).await {
+            Writer::Postgres(pool) => {
+                let tx = pool.begin().await.map_err(sql::Error::from)?;
+                let mut conn = Conn {
+                    inner: ConnInner::PgTx(tx),
+                };
+                let r = f(&mut conn).await;
+                let ConnInner::PgTx(tx) = std::mem::replace(&mut conn.inner, ConnInner::Gone)
+                else {
+                    return Err(AppError::internal("the transaction was lost"));
+                };
+                match r {
                     Ok(v) => {
-                        tx.commit().await?;
+                        tx.commit().await.map_err(sql::Error::from)?;
                         Ok(v)
                     }
                     Err(e) => {
@@ -237,7 +266,7 @@ impl Db {
     pub async fn run<T, F>(&self, ctx: Ctx, f: F) -> AppResult<T>
     where
         T: Serialize + DeserializeOwned + Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
     {
         let Some(key) = ctx.idempotency.clone() else {
             return self.write(move |c| f(c, ctx)).await;
@@ -298,14 +327,109 @@ impl Db {
 
     /// Liveness of the storage, for `/readyz`.
     pub async fn ping(&self) -> AppResult<()> {
-        sqlx::query("SELECT 1").execute(self.read()).await?;
+        sql::query("SELECT 1").execute(self.read()).await?;
         Ok(())
     }
 }
 
-/// The SQLite writer task: group commit with a savepoint per job.
-async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob>) {
-    while let Some(first) = rx.recv().await {
+/// The connections reads run on (cheap to clone: a handle).
+#[derive(Clone)]
+pub struct ReadPool {
+    inner: Arc<ReadInner>,
+}
+
+enum ReadInner {
+    Sqlite {
+        path: String,
+        idle: Mutex<Vec<rusqlite::Connection>>,
+        slots: Semaphore,
+    },
+    Postgres(PgPool),
+}
+
+impl ReadPool {
+    /// A connection for several statements in a row (each its own snapshot: autocommit).
+    pub async fn acquire(&self) -> sql::Result<ReadConn<'_>> {
+        match &*self.inner {
+            ReadInner::Sqlite { path, idle, slots } => {
+                let permit = slots
+                    .acquire()
+                    .await
+                    .map_err(|_| sql::Error::new(sql::ErrorKind::Busy, "the readers are closed"))?;
+                let pooled = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let c = match pooled {
+                    Some(c) => c,
+                    None => open_sqlite(path, false)
+                        .map_err(|e| sql::Error::new(sql::ErrorKind::Other, e.to_string()))?,
+                };
+                Ok(ReadConn {
+                    conn: Conn::sqlite(c),
+                    back: Some(idle),
+                    _permit: Some(permit),
+                })
+            }
+            ReadInner::Postgres(pool) => Ok(ReadConn {
+                conn: Conn {
+                    inner: ConnInner::PgRead(pool.acquire().await?),
+                },
+                back: None,
+                _permit: None,
+            }),
+        }
+    }
+}
+
+/// A reader's connection, given back to its pool when dropped.
+pub struct ReadConn<'a> {
+    conn: Conn,
+    back: Option<&'a Mutex<Vec<rusqlite::Connection>>>,
+    _permit: Option<SemaphorePermit<'a>>,
+}
+
+impl Deref for ReadConn<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
+impl Drop for ReadConn<'_> {
+    fn drop(&mut self) {
+        if let (Some(back), ConnInner::Sqlite(c)) = (
+            self.back,
+            std::mem::replace(&mut self.conn.inner, ConnInner::Gone),
+        ) {
+            back.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+        }
+    }
+}
+
+/// Polls `f` once: its output if it is ready, `None` if it waits for something. On an SQLite
+/// connection every statement is ready at once, so a use case over the store finishes here.
+pub(crate) fn ready_now<F: Future>(f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// The SQLite writer thread: group commit with a savepoint per job.
+fn sqlite_writer(mut conn: Conn, mut rx: mpsc::Receiver<ErasedJob>) {
+    let exec = |conn: &mut Conn, sql: &str| -> sql::Result<()> {
+        match &conn.inner {
+            ConnInner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            _ => Err(sql::Error::new(sql::ErrorKind::Other, "not SQLite")),
+        }
+    };
+    while let Some(first) = rx.blocking_recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -314,11 +438,11 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE") {
             tracing::error!(error = %e, "SQLite writer cannot begin a transaction");
             // Dropping the jobs drops their reply channels: callers get `Unavailable`.
             drop(batch);
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            std::thread::sleep(Duration::from_millis(50));
             continue;
         }
         let mut finishers: Vec<Finisher> = Vec::with_capacity(batch.len());
@@ -328,28 +452,25 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
                 drop(job);
                 continue;
             }
-            if let Err(e) = conn.execute("SAVEPOINT job").await {
+            if let Err(e) = exec(&mut conn, "SAVEPOINT job") {
                 broken = Some(e.to_string());
                 drop(job);
                 continue;
             }
             // A panicking job (a bug) must not take the only writer down with it: it is rolled back
             // like a failed job and its caller gets an internal error (its reply channel is dropped).
-            let (ok, finish) = match (CatchUnwind {
-                inner: job(&mut conn),
-            })
-            .await
-            {
-                Ok(r) => r,
-                Err(()) => {
-                    tracing::error!("a write job panicked; rolled back");
-                    (false, Box::new(|_| {}) as Finisher)
-                }
-            };
+            let (ok, finish) =
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn))) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::error!("a write job panicked; rolled back");
+                        (false, Box::new(|_| {}) as Finisher)
+                    }
+                };
             let end = if ok {
-                conn.execute("RELEASE job").await
+                exec(&mut conn, "RELEASE job")
             } else {
-                rollback_to(&mut conn).await
+                exec(&mut conn, "ROLLBACK TO job; RELEASE job")
             };
             if let Err(e) = end {
                 broken = Some(e.to_string());
@@ -358,13 +479,13 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
         }
         let commit_err = match broken {
             Some(e) => {
-                let _ = conn.execute("ROLLBACK").await;
+                let _ = exec(&mut conn, "ROLLBACK");
                 Some(AppError::internal(format!("SQLite batch failed: {e}")))
             }
-            None => match conn.execute("COMMIT").await {
-                Ok(_) => None,
+            None => match exec(&mut conn, "COMMIT") {
+                Ok(()) => None,
                 Err(e) => {
-                    let _ = conn.execute("ROLLBACK").await;
+                    let _ = exec(&mut conn, "ROLLBACK");
                     Some(AppError::from(e))
                 }
             },
@@ -373,31 +494,6 @@ async fn sqlite_writer(mut conn: AnyConnection, mut rx: mpsc::Receiver<ErasedJob
             f(commit_err.clone());
         }
     }
-}
-
-/// Polls a future, turning a panic into `Err(())`.
-struct CatchUnwind<F> {
-    inner: F,
-}
-
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, ()>;
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let inner = &mut self.inner;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
-            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Err(_) => std::task::Poll::Ready(Err(())),
-        }
-    }
-}
-
-async fn rollback_to(conn: &mut AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
-    conn.execute("ROLLBACK TO job").await?;
-    conn.execute("RELEASE job").await
 }
 
 /// A database URL without its password, for messages and logs.

@@ -3,6 +3,8 @@
 //! with (bench/README.md, P1); building the conditions present, with numbered placeholders,
 //! gives each filter set its own statement and plan, on both engines.
 
+use super::sql;
+
 /// A bound value of a query built from the filters a request sends.
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -37,10 +39,7 @@ impl Conditions {
     }
 }
 
-pub fn bind_args<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    args: &'q [Arg],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+pub fn bind_args<'q>(mut q: sql::Query<'q>, args: &[Arg]) -> sql::Query<'q> {
     for a in args {
         q = match a {
             Arg::Text(s) => q.bind(s.as_str()),
@@ -50,10 +49,10 @@ pub fn bind_args<'q>(
     q
 }
 
-pub fn bind_scalar_args<'q, O>(
-    mut q: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    args: &'q [Arg],
-) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+pub fn bind_scalar_args<'q, O: sql::Decode>(
+    mut q: sql::QueryScalar<'q, O>,
+    args: &[Arg],
+) -> sql::QueryScalar<'q, O> {
     for a in args {
         q = match a {
             Arg::Text(s) => q.bind(s.as_str()),

@@ -2,7 +2,7 @@
 //! key, other request → `PC.0409`. The key row is written in the same transaction as the business
 //! writes and the saved response, so a retry after a crash either finds both or neither.
 
-use sqlx::{AnyConnection, Row};
+use crate::store::sql::{self, Conn};
 
 use crate::error::{AppError, AppResult, Code};
 
@@ -34,13 +34,13 @@ impl Form {
 
 /// Looks the key up inside the write transaction.
 pub async fn find(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     form: Form,
     scope: &str,
     key: &str,
     request_hash: &str,
 ) -> AppResult<Option<Saved>> {
-    let row = sqlx::query("SELECT request_hash, status_code, response_body, form FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
+    let row = sql::query("SELECT request_hash, status_code, response_body, form FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
         .bind(scope)
         .bind(key)
         .fetch_optional(c)
@@ -66,7 +66,7 @@ pub async fn find(
 }
 
 pub async fn save(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     form: Form,
     scope: &str,
     key: &str,
@@ -74,7 +74,7 @@ pub async fn save(
     saved: &Saved,
     now_ms: i64,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at, form) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(scope)
@@ -88,7 +88,7 @@ pub async fn save(
     .await
     .map_err(|e| match &e {
         // Another process committed the same key first (PostgreSQL): the caller retries the lookup.
-        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::new(Code::IdempotencyInFlight),
+        e if e.is_unique_violation() => AppError::new(Code::IdempotencyInFlight),
         _ => AppError::from(e),
     })?;
     Ok(())
@@ -97,7 +97,7 @@ pub async fn save(
 /// Looks a key up outside any transaction, after a concurrent request with the same key won the
 /// race to commit (PostgreSQL). `Ok(None)` means it has not committed yet.
 pub async fn find_committed(
-    pool: &sqlx::AnyPool,
+    pool: &super::ReadPool,
     form: Form,
     scope: &str,
     key: &str,

@@ -8,9 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ledger::{check_transfer, AccountKind, LedgerError};
 use pc_domain::{Money, TransferId};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -24,14 +24,14 @@ pub const EXTERNAL_OWNER: &str = "world";
 
 /// Creates the account if it does not exist; returns its id.
 pub async fn ensure_account(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     kind: AccountKind,
     owner: &str,
     root_id: Option<&str>,
     now_ms: i64,
 ) -> AppResult<String> {
     let id = account_id(kind, owner);
-    sqlx::query(
+    sql::query(
         "INSERT INTO ledger_accounts (id, root_id, kind, owner_id, balance, lower_limit, created_at) \
          VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (id) DO NOTHING",
     )
@@ -48,7 +48,7 @@ pub async fn ensure_account(
 
 /// The `external:world` account (money entering or leaving the system: operator credit,
 /// payments, refunds), created on first use; returns its id.
-pub async fn world(c: &mut AnyConnection, now_ms: i64) -> AppResult<String> {
+pub async fn world(c: &mut Conn, now_ms: i64) -> AppResult<String> {
     ensure_account(c, AccountKind::External, EXTERNAL_OWNER, None, now_ms).await
 }
 
@@ -82,7 +82,7 @@ pub fn is_derived(account: &str) -> bool {
 
 /// Posts one transfer. Fails with `InsufficientBalance` when the debit would cross the source's
 /// floor, `NotFound` when an account does not exist; either way nothing is written.
-pub async fn transfer(c: &mut AnyConnection, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Posted> {
+pub async fn transfer(c: &mut Conn, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Posted> {
     check_transfer(p.from, p.to, p.amount)?;
     let (from_after, to_after) = if p.from < p.to {
         let f = debit(c, p.from, p.amount).await?;
@@ -94,7 +94,7 @@ pub async fn transfer(c: &mut AnyConnection, ctx: &Ctx, p: &Posting<'_>) -> AppR
         (f, t)
     };
     let id = TransferId::generate();
-    sqlx::query(
+    sql::query(
         "INSERT INTO ledger_transfers (id, root_id, from_account, to_account, amount, from_balance_after, to_balance_after, kind, memo, request_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -118,11 +118,11 @@ pub async fn transfer(c: &mut AnyConnection, ctx: &Ctx, p: &Posting<'_>) -> AppR
     })
 }
 
-async fn debit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult<Money> {
+async fn debit(c: &mut Conn, account: &str, amount: Money) -> AppResult<Money> {
     if is_derived(account) {
         return Ok(Money::ZERO);
     }
-    let row = sqlx::query(
+    let row = sql::query(
         "UPDATE ledger_accounts SET balance = balance - $1 \
          WHERE id = $2 AND (lower_limit IS NULL OR balance - $1 >= lower_limit) RETURNING balance",
     )
@@ -133,7 +133,7 @@ async fn debit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult
     match row {
         Some(r) => Ok(Money::from_cents(r.get(0))),
         None => {
-            let exists = sqlx::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+            let exists = sql::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
                 .bind(account)
                 .fetch_optional(&mut *c)
                 .await?;
@@ -146,13 +146,13 @@ async fn debit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult
     }
 }
 
-async fn credit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResult<Money> {
+async fn credit(c: &mut Conn, account: &str, amount: Money) -> AppResult<Money> {
     if is_derived(account) {
         return Ok(Money::ZERO);
     }
     // Never past the largest balance a BIGINT holds: SQLite would store the sum as a float,
     // PostgreSQL fail with "bigint out of range" (the amount is positive, so no overflow here).
-    let row = sqlx::query(
+    let row = sql::query(
         "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 AND balance <= $3 \
          RETURNING balance",
     )
@@ -164,7 +164,7 @@ async fn credit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResul
     match row {
         Some(r) => Ok(Money::from_cents(r.get(0))),
         None => {
-            let exists = sqlx::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+            let exists = sql::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
                 .bind(account)
                 .fetch_optional(&mut *c)
                 .await?;
@@ -181,10 +181,10 @@ async fn credit(c: &mut AnyConnection, account: &str, amount: Money) -> AppResul
 /// is summed from its transfers (a scan: for reports, not for hot paths).
 pub async fn balance<'e, E>(exec: E, account: &str) -> AppResult<Money>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
+    E: Into<sql::Exec<'e>>,
 {
     let v: Option<i64> = if is_derived(account) {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "SELECT CAST(COALESCE(SUM(CASE WHEN to_account = $1 THEN amount ELSE -amount END), 0) AS BIGINT) \
              FROM ledger_transfers WHERE from_account = $1 OR to_account = $1",
         )
@@ -192,7 +192,7 @@ where
         .fetch_optional(exec)
         .await?
     } else {
-        sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
+        sql::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
             .bind(account)
             .fetch_optional(exec)
             .await?
@@ -215,9 +215,9 @@ pub struct Report {
 /// match a replay in order (derived accounts, [`is_derived`], cache nothing and record 0), the
 /// total over all accounts (a derived one counted at its replayed sum) is zero, no bounded account is below its
 /// floor, and every transfer is named by an audit row.
-pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
+pub async fn verify(pool: &ReadPool) -> AppResult<Report> {
     let mut report = Report::default();
-    let accounts = sqlx::query("SELECT id, kind, balance, lower_limit FROM ledger_accounts")
+    let accounts = sql::query("SELECT id, kind, balance, lower_limit FROM ledger_accounts")
         .fetch_all(pool)
         .await?;
     let mut cached: HashMap<String, (i64, Option<i64>)> = HashMap::new();
@@ -240,19 +240,18 @@ pub async fn verify(pool: &AnyPool) -> AppResult<Report> {
     }
     report.accounts = cached.len();
 
-    let audited: HashSet<String> = sqlx::query_scalar::<_, String>(
-        "SELECT transfer_ids FROM audit_log WHERE transfer_ids <> ''",
-    )
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
-    .collect();
+    let audited: HashSet<String> =
+        sql::query_scalar::<String>("SELECT transfer_ids FROM audit_log WHERE transfer_ids <> ''")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
+            .collect();
 
     // Replayed in i128: sums that no cached balance holds (the derived external account's, the
     // total) may pass i64 without any row being wrong.
     let mut running: HashMap<String, i128> = HashMap::new();
-    let transfers = sqlx::query(
+    let transfers = sql::query(
         "SELECT id, from_account, to_account, amount, from_balance_after, to_balance_after FROM ledger_transfers ORDER BY seq",
     )
     .fetch_all(pool)

@@ -3,9 +3,8 @@
 //! triggers) comes as a pair (`migrations/sqlite/`, `migrations/postgres/`) with the same version
 //! and meaning. `crates/app/tests/schema.rs` checks that both engines end with the same columns.
 
-use sqlx::{Connection, Executor};
-
 use super::db::{Db, Engine};
+use super::sql;
 use crate::error::{AppError, AppResult};
 
 struct Migration {
@@ -57,58 +56,57 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several
-/// processes at once on PostgreSQL (an advisory lock serialises them) and on SQLite (the write
-/// lock does). Returns the versions it applied.
+/// processes at once: on PostgreSQL each migration's transaction first takes an advisory lock, on
+/// SQLite the write lock serialises them. Returns the versions it applied.
 pub async fn run(db: &Db) -> AppResult<Vec<i64>> {
-    let mut conn = db.read().acquire().await?.detach();
-    if db.engine() == Engine::Sqlite {
-        // The read pool is query-only; this detached connection migrates.
-        conn.execute("PRAGMA query_only = OFF").await?;
-    } else {
-        conn.execute("SELECT pg_advisory_lock(740155)").await?;
-    }
-    let result = apply(db.engine(), &mut conn).await;
-    if db.engine() == Engine::Postgres {
-        let _ = conn.execute("SELECT pg_advisory_unlock(740155)").await;
-    }
-    let _ = conn.close().await;
-    result
-}
-
-async fn apply(engine: Engine, conn: &mut sqlx::AnyConnection) -> AppResult<Vec<i64>> {
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .await?;
+    let engine = db.engine();
     let mut applied = Vec::new();
     for m in MIGRATIONS {
-        let mut tx = conn.begin().await?;
-        let done: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(m.version)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if done.is_some() {
-            continue;
-        }
-        let sql = match engine {
+        let (version, name) = (m.version, m.name);
+        let script = match engine {
             Engine::Sqlite => m.sqlite,
             Engine::Postgres => m.postgres,
         };
-        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
-            AppError::internal(format!("migration {} {} failed: {e}", m.version, m.name))
-        })?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(m.version)
-        .bind(m.name)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        applied.push(m.version);
+        let done = db
+            .write(move |c| {
+                Box::pin(async move {
+                    if engine == Engine::Postgres {
+                        sql::query("SELECT pg_advisory_xact_lock(740155)")
+                            .execute(&mut *c)
+                            .await?;
+                    }
+                    c.execute_batch(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                    )
+                    .await?;
+                    let done: Option<i64> = sql::query_scalar(
+                        "SELECT version FROM schema_migrations WHERE version = $1",
+                    )
+                    .bind(version)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    if done.is_some() {
+                        return Ok(false);
+                    }
+                    c.execute_batch(script).await.map_err(|e| {
+                        AppError::internal(format!("migration {version} {name} failed: {e}"))
+                    })?;
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+                    sql::query(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    )
+                    .bind(version)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(true)
+                })
+            })
+            .await?;
+        if done {
+            applied.push(version);
+        }
     }
     Ok(applied)
 }

@@ -9,7 +9,8 @@ pub mod ledger;
 pub mod migrate;
 pub mod outbox;
 pub mod replay;
+pub mod sql;
 pub mod testing;
 
-pub use db::{BoxFut, Db, Engine};
-pub use sqlx::AnyConnection;
+pub use db::{BoxFut, Db, Engine, ReadConn, ReadPool};
+pub use sql::Conn;

@@ -2,13 +2,13 @@
 //! default transport is this table itself, which `partner-center outbox` and the operator
 //! console show, so a demo or a test can read a verification code.
 
-use sqlx::{AnyConnection, Row};
+use crate::store::sql::{self, Conn};
 
 use crate::context::Ctx;
 use crate::error::AppResult;
 
 pub async fn enqueue(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     root_id: Option<&str>,
     channel: &str,
@@ -16,7 +16,7 @@ pub async fn enqueue(
     subject: &str,
     body: &str,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO outbox (created_at, root_id, channel, recipient, subject, body) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(ctx.now_ms)
@@ -42,11 +42,11 @@ pub struct Message {
 }
 
 pub async fn list(
-    pool: &sqlx::AnyPool,
+    pool: &super::ReadPool,
     recipient: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<Message>> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT seq, created_at, channel, recipient, subject, body, status FROM outbox \
          WHERE ($1 IS NULL OR recipient = $1) ORDER BY seq DESC LIMIT $2",
     )

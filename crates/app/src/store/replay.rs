@@ -6,6 +6,7 @@
 //! must re-sign, which the official SDK does on each call).
 
 use crate::error::AppResult;
+use crate::store::sql;
 use crate::store::Db;
 
 /// Remembers `signature` until `expires_at` (ms); `false` when it was already seen (a replay).
@@ -13,11 +14,11 @@ use crate::store::Db;
 pub async fn first_sight(db: &Db, signature: String, now: i64, expires_at: i64) -> AppResult<bool> {
     db.write(move |c| {
         Box::pin(async move {
-            sqlx::query("DELETE FROM replay_cache WHERE expires_at < $1")
+            sql::query("DELETE FROM replay_cache WHERE expires_at < $1")
                 .bind(now)
                 .execute(&mut *c)
                 .await?;
-            let n = sqlx::query(
+            let n = sql::query(
                 "INSERT INTO replay_cache (signature, expires_at) VALUES ($1, $2) ON CONFLICT (signature) DO NOTHING",
             )
             .bind(&signature)

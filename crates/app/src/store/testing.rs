@@ -28,9 +28,8 @@ pub fn postgres_admin_url() -> Option<String> {
 
 /// Creates a new, empty database on the PostgreSQL server and returns its URL.
 pub async fn fresh_postgres_url(admin_url: &str, tag: &str) -> String {
-    sqlx::any::install_default_drivers();
     let name = format!("pc_test_{}_{}", tag, pc_domain::ids::random_hex(6));
-    let mut conn = sqlx::AnyConnection::connect(admin_url)
+    let mut conn = sqlx::PgConnection::connect(admin_url)
         .await
         .expect("connect to PC_TEST_POSTGRES_URL");
     conn.execute(format!("CREATE DATABASE {name}").as_str())

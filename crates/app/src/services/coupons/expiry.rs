@@ -1,8 +1,8 @@
 //! Lifecycle jobs: the coupon-expiry job and the association sweep.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{operation, quota_status};
 use pc_domain::ledger::AccountKind;
-use sqlx::{AnyConnection, Row};
 
 use super::*;
 use crate::context::Ctx;
@@ -23,8 +23,8 @@ const JOB_BATCH: i64 = 200;
 /// Stores the expiry of live coupons whose `expire_at` has passed (status 4) and returns their
 /// remainder to the quota while that quota is valid (record type 4, 过期回收). Idempotent: each
 /// coupon is taken by a guarded `UPDATE … WHERE status = 2`, so concurrent runs never double.
-async fn expire_one(c: &mut AnyConnection, ctx: &Ctx, coupon: &Coupon) -> AppResult<bool> {
-    let n = sqlx::query(
+async fn expire_one(c: &mut Conn, ctx: &Ctx, coupon: &Coupon) -> AppResult<bool> {
+    let n = sql::query(
         "UPDATE coupons SET status = 4, lock_order_id = NULL, updated_at = $1 WHERE id = $2 AND status = 2 AND expire_at <= $1",
     )
     .bind(ctx.now_ms)
@@ -101,7 +101,7 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
     let ctx = &ctx.with_idempotency(None);
     let mut report = JobReport::default();
     loop {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{COUPON_SELECT} WHERE k.status = 2 AND k.expire_at <= $1 ORDER BY k.expire_at, k.id LIMIT $2"
         ))
         .bind(ctx.now_ms)
@@ -141,7 +141,7 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
 /// that issued them (the event hooks recall them in their own transaction; this catches any
 /// change made elsewhere).
 async fn association_sweep(db: &Db, ctx: &Ctx) -> AppResult<usize> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT DISTINCT k.partner_id, k.customer_id, a.association_type FROM coupons k \
          LEFT JOIN associations a ON a.customer_id = k.customer_id AND a.partner_id = k.partner_id AND a.ended_at IS NULL \
          WHERE k.status = 2 AND k.lock_order_id IS NULL AND k.effective_at <= $1 AND k.expire_at > $1 \

@@ -1,9 +1,9 @@
 //! For orders (used by the orders capability): usable coupons, lock, consume, release, refund.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::coupons::{coupon_status, operation};
 use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool};
 
 use super::*;
 use crate::context::Ctx;
@@ -15,7 +15,7 @@ use crate::store::{audit, ledger};
 /// admits everything), with a positive balance. `amount` is the order's amount; coupons are
 /// returned whatever their balance (a coupon pays at most its balance), largest balance first.
 pub async fn usable_for_order(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: &str,
     order_id: &str,
     service_types: &[&str],
@@ -23,7 +23,7 @@ pub async fn usable_for_order(
     amount: Money,
     now: i64,
 ) -> AppResult<Vec<Coupon>> {
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "{COUPON_SELECT} WHERE k.customer_id = $1 AND k.status = 2 AND k.is_frozen = 0 \
          AND k.effective_at <= $2 AND k.expire_at > $2 AND (k.lock_order_id IS NULL OR k.lock_order_id = $3) \
          ORDER BY k.expire_at, k.id"
@@ -46,13 +46,13 @@ pub async fn usable_for_order(
 /// Locks a usable coupon of `customer_id` for one pending order (only that order may then use
 /// it). Guarded: a coupon already locked by another order is refused.
 pub async fn lock_for_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     coupon_id: &str,
     customer_id: &str,
     order_id: &str,
 ) -> AppResult<()> {
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE coupons SET lock_order_id = $1, updated_at = $2 WHERE id = $3 AND customer_id = $4 AND status = 2 \
          AND is_frozen = 0 AND effective_at <= $2 AND expire_at > $2 AND (lock_order_id IS NULL OR lock_order_id = $1)",
     )
@@ -82,12 +82,12 @@ pub async fn lock_for_order(
 
 /// Releases the lock an order holds (order cancelled or paid without it).
 pub async fn release_for_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     coupon_id: &str,
     order_id: &str,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE coupons SET lock_order_id = NULL, updated_at = $1 WHERE id = $2 AND lock_order_id = $3")
+    sql::query("UPDATE coupons SET lock_order_id = NULL, updated_at = $1 WHERE id = $2 AND lock_order_id = $3")
         .bind(ctx.now_ms)
         .bind(coupon_id)
         .bind(order_id)
@@ -113,7 +113,7 @@ pub const KIND_COUPON_USE: &str = "coupon_use";
 /// The order that locked the coupon uses it: `min(balance, amount)` moves `coupon → external`;
 /// the lock is released; a coupon whose balance reaches 0 is used (3). Returns the amount used.
 pub async fn consume_for_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     coupon_id: &str,
     order_id: &str,
@@ -122,7 +122,7 @@ pub async fn consume_for_order(
     if !amount.is_positive() {
         return Err(AppError::invalid("amount must be greater than 0"));
     }
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE coupons SET lock_order_id = NULL, last_used_at = $1, updated_at = $1 \
          WHERE id = $2 AND lock_order_id = $3 AND status = 2 AND effective_at <= $1 AND expire_at > $1",
     )
@@ -156,7 +156,7 @@ pub async fn consume_for_order(
         )
         .await?;
         if !t.from_balance_after.is_positive() {
-            sqlx::query("UPDATE coupons SET status = 3 WHERE id = $1")
+            sql::query("UPDATE coupons SET status = 3 WHERE id = $1")
                 .bind(coupon_id)
                 .execute(&mut *c)
                 .await?;
@@ -205,7 +205,7 @@ impl RefundTarget {
 /// has expired or was recalled, to the issuing partner's quota (`external:world → quota`) with a
 /// coupon record. Returns where it went and the transfer id.
 pub(crate) async fn refund_for_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     coupon_id: &str,
     refund_order_id: &str,
@@ -242,7 +242,7 @@ pub(crate) async fn refund_for_order(
     let tid = t.id.into_string();
     match target {
         RefundTarget::Coupon => {
-            sqlx::query("UPDATE coupons SET status = $1, updated_at = $2 WHERE id = $3")
+            sql::query("UPDATE coupons SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(coupon_status::USABLE)
                 .bind(ctx.now_ms)
                 .bind(&k.id)

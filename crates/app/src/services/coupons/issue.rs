@@ -1,12 +1,12 @@
 //! Issuing coupons from a quota to resale customers (`create_partner_coupons`, the console's
 //! issue form).
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{self, operation};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
@@ -55,7 +55,7 @@ pub async fn issue(db: &Db, ctx: Ctx, req: IssueRequest) -> AppResult<IssueOutco
 }
 
 async fn issue_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     caller_partner_id: &str,
     req: IssueRequest,
@@ -154,11 +154,11 @@ async fn issue_in(
 
 /// The customer's association with `partner`: resale is required to receive coupons.
 pub(super) async fn association_type(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     partner_id: &str,
     customer_id: &str,
 ) -> AppResult<Option<AssociationType>> {
-    let t: Option<i64> = sqlx::query_scalar(
+    let t: Option<i64> = sql::query_scalar(
         "SELECT association_type FROM associations WHERE partner_id = $1 AND customer_id = $2 AND ended_at IS NULL",
     )
     .bind(partner_id)
@@ -179,8 +179,8 @@ struct Terms<'a> {
 }
 
 /// Has the customer been associated with any partner before its association in effect?
-async fn associated_before(c: &mut AnyConnection, customer_id: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
+async fn associated_before(c: &mut Conn, customer_id: &str) -> AppResult<bool> {
+    let n: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL",
     )
     .bind(customer_id)
@@ -192,7 +192,7 @@ async fn associated_before(c: &mut AnyConnection, customer_id: &str) -> AppResul
 /// Issues one coupon; `issued_so_far` is the face value this request already issued.
 #[allow(clippy::too_many_arguments)]
 async fn issue_one(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     p: &partners::Partner,
     quota: &Quota,
@@ -217,7 +217,7 @@ async fn issue_one(
     coupons::check_total(issued_so_far, req.face_value, quota.quota_value).map_err(refusal)?;
     let (effective_at, expire_at) = terms.validity;
     // The count slot and the row lock on the quota, in one guarded statement.
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE coupon_quotas SET issued_count = issued_count + 1, updated_at = $1 \
          WHERE id = $2 AND (max_count IS NULL OR issued_count < max_count)",
     )
@@ -230,7 +230,7 @@ async fn issue_one(
         return Err(AppError::new(Code::CouponCountExceeded));
     }
     let coupon_id = new_id("cp");
-    sqlx::query(
+    sql::query(
         "INSERT INTO coupons (id, root_id, partner_id, quota_id, customer_id, coupon_type, face_value, status, effective_at, expire_at, \
          service_types, product_ids, memo, created_at, updated_at, order_types) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $13, $14)",
     )

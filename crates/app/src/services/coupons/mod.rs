@@ -44,11 +44,11 @@
 //! - A distributor's reclaim that empties a normal reseller quota marks it reclaimed (6); a
 //!   later grant from the same parent makes it normal again.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{IssueRefusal, MAX_COUPON_LIMIT_ITEMS, ORDER_TYPES};
 use pc_domain::ids::random_hex;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -233,18 +233,18 @@ fn refusal(r: IssueRefusal) -> AppError {
 
 /// Runs the rest of an item of a batch inside a savepoint, so one item's failure undoes only its
 /// own writes (both engines support `SAVEPOINT` inside the write transaction).
-async fn savepoint(c: &mut AnyConnection) -> AppResult<()> {
-    sqlx::query("SAVEPOINT coupon_item").execute(c).await?;
+async fn savepoint(c: &mut Conn) -> AppResult<()> {
+    sql::query("SAVEPOINT coupon_item").execute(c).await?;
     Ok(())
 }
 
-async fn end_savepoint(c: &mut AnyConnection, ok: bool) -> AppResult<()> {
+async fn end_savepoint(c: &mut Conn, ok: bool) -> AppResult<()> {
     if !ok {
-        sqlx::query("ROLLBACK TO SAVEPOINT coupon_item")
+        sql::query("ROLLBACK TO SAVEPOINT coupon_item")
             .execute(&mut *c)
             .await?;
     }
-    sqlx::query("RELEASE SAVEPOINT coupon_item")
+    sql::query("RELEASE SAVEPOINT coupon_item")
         .execute(c)
         .await?;
     Ok(())
@@ -253,7 +253,7 @@ async fn end_savepoint(c: &mut AnyConnection, ok: bool) -> AppResult<()> {
 /// Records one coupon operation (CouponRecordV2).
 #[allow(clippy::too_many_arguments)]
 async fn record(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner: (&str, &str),
     quota: &Quota,
@@ -264,7 +264,7 @@ async fn record(
     result: i64,
     remark: Option<&str>,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO coupon_records (id, root_id, partner_id, quota_id, quota_type, coupon_id, customer_id, operation_type, amount, result, remark, operator, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )

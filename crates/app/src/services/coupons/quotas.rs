@@ -1,11 +1,11 @@
 //! Quotas granted by operators (console, CLI): grant, top-up, status, limits, and the limits as
 //! an operator types them.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{quota_status, QuotaLimits, QuotaType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
@@ -148,7 +148,7 @@ fn limits_detail(l: &QuotaLimits) -> serde_json::Value {
 /// Inserts a quota row and opens its ledger account (empty).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn insert_quota(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner: &partners::Partner,
     parent_quota_id: Option<&str>,
@@ -158,7 +158,7 @@ pub(super) async fn insert_quota(
     limits: &QuotaLimits,
 ) -> AppResult<(String, String)> {
     let id = new_id("q");
-    sqlx::query(
+    sql::query(
         "INSERT INTO coupon_quotas (id, root_id, partner_id, parent_quota_id, quota_type, quota_value, status, effective_at, expire_at, \
          service_types, product_ids, min_face, max_face, max_count, created_by, created_at, updated_at, order_types, first_association_only) \
          VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
@@ -194,12 +194,12 @@ pub(super) async fn insert_quota(
 
 /// Adds `amount` to a quota's value (its balance comes from the transfer the caller posts).
 pub(super) async fn add_quota_value(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     quota_id: &str,
     amount: Money,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE coupon_quotas SET quota_value = quota_value + $1, updated_at = $2 WHERE id = $3",
     )
     .bind(amount.cents())
@@ -227,7 +227,7 @@ pub async fn grant_quota(db: &Db, ctx: Ctx, g: NewQuota) -> AppResult<QuotaGrant
     .await
 }
 
-async fn grant_quota_in(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppResult<QuotaGranted> {
+async fn grant_quota_in(c: &mut Conn, ctx: &Ctx, g: NewQuota) -> AppResult<QuotaGranted> {
     if !g.amount.is_positive() {
         return Err(AppError::invalid(
             "amount must be greater than 0 with at most 2 decimals",
@@ -278,7 +278,7 @@ async fn grant_quota_in(c: &mut AnyConnection, ctx: &Ctx, g: NewQuota) -> AppRes
 }
 
 async fn fund_quota(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     quota_id: &str,
     account: &str,
@@ -346,7 +346,7 @@ pub async fn adjust_quota(db: &Db, ctx: Ctx, a: QuotaAdjustment) -> AppResult<Qu
 
 /// Adds `amount` to an existing top-level quota (`external → quota`).
 async fn top_up_quota_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     quota_id: &str,
     amount: Money,
@@ -379,7 +379,7 @@ async fn top_up_quota_in(
 
 /// Sets a quota's status (0 normal, 3 invalid, 4 adjusting, 5 frozen).
 async fn set_quota_status_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     quota_id: &str,
     status: i64,
@@ -387,7 +387,7 @@ async fn set_quota_status_in(
     if !quota_status::ALL.contains(&status) {
         return Err(AppError::invalid("status must be 0, 3, 4 or 5"));
     }
-    let n = sqlx::query("UPDATE coupon_quotas SET status = $1, updated_at = $2 WHERE id = $3")
+    let n = sql::query("UPDATE coupon_quotas SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(ctx.now_ms)
         .bind(quota_id)
@@ -418,7 +418,7 @@ async fn set_quota_status_in(
 /// the guarded `UPDATE` skips such a row and the whole change is refused, also when an issue
 /// races it.
 async fn set_quota_limits_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     quota_id: &str,
     limits: &QuotaLimits,
@@ -428,13 +428,13 @@ async fn set_quota_limits_in(
         .await?
         .filter(|q| q.parent_quota_id.is_none())
         .ok_or_else(|| AppError::new(Code::QuotaInvalid))?;
-    let family: i64 = sqlx::query_scalar(
+    let family: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM coupon_quotas WHERE id = $1 OR parent_quota_id = $1",
     )
     .bind(&q.id)
     .fetch_one(&mut *c)
     .await?;
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE coupon_quotas SET service_types = $1, product_ids = $2, min_face = $3, max_face = $4, max_count = $5, \
          order_types = $6, first_association_only = $7, updated_at = $8 \
          WHERE (id = $9 OR parent_quota_id = $9) AND ($5 IS NULL OR issued_count <= $5)",
@@ -452,7 +452,7 @@ async fn set_quota_limits_in(
     .await?
     .rows_affected();
     if i64::try_from(n).unwrap_or(0) < family {
-        let issued: i64 = sqlx::query_scalar(
+        let issued: i64 = sql::query_scalar(
             "SELECT CAST(COALESCE(MAX(issued_count), 0) AS BIGINT) FROM coupon_quotas WHERE id = $1 OR parent_quota_id = $1",
         )
         .bind(&q.id)

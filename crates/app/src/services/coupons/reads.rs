@@ -1,9 +1,9 @@
 //! Quotas, coupons and their records as read: the row types, the listings of the vendor API and
 //! the console, and the partner an operation acts on.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::coupons::{self, QuotaLimits, QuotaType};
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::*;
 use crate::error::{AppError, AppResult, Code};
@@ -43,7 +43,7 @@ const QUOTA_SELECT: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota
     q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only \
     FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
 
-fn row_to_quota(r: &sqlx::any::AnyRow) -> AppResult<Quota> {
+fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
     let money = |v: Option<i64>| v.map(Money::from_cents);
     Ok(Quota {
         id: r.get(0),
@@ -72,11 +72,8 @@ fn row_to_quota(r: &sqlx::any::AnyRow) -> AppResult<Quota> {
     })
 }
 
-pub async fn get_quota<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    id: &str,
-) -> AppResult<Option<Quota>> {
-    let row = sqlx::query(&format!("{QUOTA_SELECT} WHERE q.id = $1"))
+pub async fn get_quota<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Quota>> {
+    let row = sql::query(&format!("{QUOTA_SELECT} WHERE q.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?;
@@ -84,11 +81,7 @@ pub async fn get_quota<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// A quota `partner_id` owns, or `CBC.99000012` (so a foreign id looks like a missing one).
-pub(super) async fn owned_quota(
-    c: &mut AnyConnection,
-    partner_id: &str,
-    id: &str,
-) -> AppResult<Quota> {
+pub(super) async fn owned_quota(c: &mut Conn, partner_id: &str, id: &str) -> AppResult<Quota> {
     match get_quota(c, id).await? {
         Some(q) if q.partner_id == partner_id => Ok(q),
         _ => Err(AppError::new(Code::QuotaInvalid)),
@@ -144,7 +137,7 @@ fn csv(items: &[impl ToString]) -> Option<String> {
 }
 
 pub async fn list_quotas(
-    pool: &AnyPool,
+    pool: &ReadPool,
     scope: QuotaScope<'_>,
     q: &QuotaQuery,
     now: i64,
@@ -196,12 +189,12 @@ pub async fn list_quotas(
                 .bind(q.expire_to)
         };
     }
-    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_all!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM coupon_quotas q {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_all!(sqlx::query(&format!(
+    let rows = bind_all!(sql::query(&format!(
         "{QUOTA_SELECT} {filters} ORDER BY q.created_at DESC, q.id LIMIT $14 OFFSET $15"
     )))
     .bind(q.limit)
@@ -218,7 +211,7 @@ pub async fn list_quotas(
 /// `indirect_partner_id` the caller's reseller (only a master distributor may name one; a
 /// reseller naming itself acts as itself).
 pub async fn acting_partner(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
 ) -> AppResult<partners::Partner> {
@@ -291,7 +284,7 @@ pub(super) const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.
     k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types \
     FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
 
-pub(super) fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
+pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
     Coupon {
         id: r.get(0),
         root_id: r.get(1),
@@ -318,11 +311,11 @@ pub(super) fn row_to_coupon(r: &sqlx::any::AnyRow) -> Coupon {
     }
 }
 
-pub async fn get_coupon<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn get_coupon<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     id: &str,
 ) -> AppResult<Option<Coupon>> {
-    let row = sqlx::query(&format!("{COUPON_SELECT} WHERE k.id = $1"))
+    let row = sql::query(&format!("{COUPON_SELECT} WHERE k.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?;
@@ -361,7 +354,7 @@ const COUPON_STATUS_AT: &str = "(CASE WHEN k.status = 2 AND k.expire_at <= $1 TH
     WHEN k.status = 2 AND k.effective_at > $1 THEN 1 ELSE k.status END)";
 
 pub async fn list_coupons(
-    pool: &AnyPool,
+    pool: &ReadPool,
     scope: CouponScope<'_>,
     q: &CouponQuery,
     now: i64,
@@ -395,12 +388,12 @@ pub async fn list_coupons(
                 .bind(q.expire_to)
         };
     }
-    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_all!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM coupons k {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_all!(sqlx::query(&format!(
+    let rows = bind_all!(sql::query(&format!(
         "{COUPON_SELECT} {filters} ORDER BY k.created_at DESC, k.id LIMIT $14 OFFSET $15"
     )))
     .bind(q.limit)
@@ -443,7 +436,7 @@ pub struct RecordQuery {
 }
 
 pub async fn list_records(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     q: &RecordQuery,
 ) -> AppResult<(i64, Vec<CouponRecord>)> {
@@ -475,12 +468,12 @@ pub async fn list_records(
                 .bind(q.result)
         };
     }
-    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_all!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM coupon_records r {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_all!(sqlx::query(&format!(
+    let rows = bind_all!(sql::query(&format!(
         "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator \
          FROM coupon_records r {filters} ORDER BY r.seq DESC LIMIT $10 OFFSET $11"
     )))
@@ -538,7 +531,7 @@ pub struct QuotaRecordQuery {
 }
 
 pub async fn list_quota_records(
-    pool: &AnyPool,
+    pool: &ReadPool,
     distributor_id: &str,
     q: &QuotaRecordQuery,
 ) -> AppResult<(i64, Vec<QuotaRecordRow>)> {
@@ -556,12 +549,12 @@ pub async fn list_quota_records(
                 .bind(q.to)
         };
     }
-    let total: i64 = bind_all!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_all!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM quota_records r {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_all!(sqlx::query(&format!(
+    let rows = bind_all!(sql::query(&format!(
         "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
          r.indirect_partner_id, p.name, r.remark FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id \
          {filters} ORDER BY r.seq DESC LIMIT $8 OFFSET $9"

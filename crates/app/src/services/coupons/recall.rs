@@ -1,11 +1,11 @@
 //! Recalling coupons: by the partner (`reclaim_partner_coupons`, the console) and at association
 //! events; every recall goes through one guarded path.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{coupon_status, operation};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
-use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
@@ -73,7 +73,7 @@ pub async fn reclaim_many(
 }
 
 async fn reclaim_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     caller_partner_id: &str,
     indirect_partner_id: Option<&str>,
@@ -97,13 +97,13 @@ async fn reclaim_in(
 /// The guarded status change and the transfer back to the quota, recorded with `op`. The one
 /// path of every recall, manual or automatic.
 async fn reclaim_coupon(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     coupon: &Coupon,
     op: i64,
     remark: Option<&str>,
 ) -> AppResult<Money> {
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE coupons SET status = 5, updated_at = $1 \
          WHERE id = $2 AND status = 2 AND lock_order_id IS NULL AND effective_at <= $1 AND expire_at > $1",
     )
@@ -129,7 +129,7 @@ async fn reclaim_coupon(
     let to = ledger::account_id(AccountKind::CouponQuota, &coupon.quota_id);
     // Stable after the guarded UPDATE: every debit of a coupon requires status 2.
     let amount = ledger::balance(&mut *c, &from).await?;
-    sqlx::query("UPDATE coupons SET reclaimed_amount = $1 WHERE id = $2")
+    sql::query("UPDATE coupons SET reclaimed_amount = $1 WHERE id = $2")
         .bind(amount.cents())
         .bind(&coupon.id)
         .execute(&mut *c)
@@ -187,13 +187,13 @@ async fn reclaim_coupon(
 /// (3 unbind, 7 association, 8 association-type switch): to be called at the triggering event
 /// inside its transaction. The coupon-expiry job's association sweep catches the rest.
 pub(crate) async fn reclaim_for_customer_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner_id: &str,
     customer_id: &str,
     op: i64,
 ) -> AppResult<Vec<(String, Money)>> {
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "{COUPON_SELECT} WHERE k.partner_id = $1 AND k.customer_id = $2 AND k.status = 2 \
          AND k.lock_order_id IS NULL AND k.effective_at <= $3 AND k.expire_at > $3"
     ))

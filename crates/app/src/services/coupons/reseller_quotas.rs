@@ -1,10 +1,10 @@
 //! Master distributor ↔ reseller quotas (the vendor's API reference).
 
+use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{operation, quota_status, QuotaType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::PartnerType;
 use pc_domain::Money;
-use sqlx::AnyConnection;
 
 use super::*;
 use crate::context::Ctx;
@@ -13,10 +13,7 @@ use crate::services::partners;
 use crate::store::{audit, ledger, Db};
 
 /// Is `partner` a master distributor? (Quota grants to resellers are theirs only.)
-pub async fn require_distributor(
-    c: &mut AnyConnection,
-    partner_id: &str,
-) -> AppResult<partners::Partner> {
+pub async fn require_distributor(c: &mut Conn, partner_id: &str) -> AppResult<partners::Partner> {
     let p = partners::get(c, partner_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
@@ -28,7 +25,7 @@ pub async fn require_distributor(
 
 #[allow(clippy::too_many_arguments)]
 async fn quota_record(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     distributor: &partners::Partner,
     quota_id: &str,
@@ -38,7 +35,7 @@ async fn quota_record(
     amount: Money,
     remark: Option<&str>,
 ) -> AppResult<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO quota_records (id, root_id, distributor_id, quota_id, parent_quota_id, indirect_partner_id, operation_type, amount, result, remark, operator, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11)",
     )
@@ -94,7 +91,7 @@ pub async fn grant_to_resellers(
 }
 
 async fn grant_to_resellers_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     distributor_id: &str,
     quota_id: &str,
@@ -137,7 +134,7 @@ async fn grant_to_resellers_in(
 }
 
 async fn grant_one(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     d: &partners::Partner,
     parent: &Quota,
@@ -149,11 +146,11 @@ async fn grant_one(
     // reseller racing on PostgreSQL would otherwise both find no child, and the second insert
     // would meet `coupon_quotas_one_child` (an internal error). Issuing takes this lock before the
     // quota's ledger account too, so the order is the same.
-    sqlx::query("UPDATE coupon_quotas SET updated_at = updated_at WHERE id = $1")
+    sql::query("UPDATE coupon_quotas SET updated_at = updated_at WHERE id = $1")
         .bind(&parent.id)
         .execute(&mut *c)
         .await?;
-    let existing: Option<String> = sqlx::query_scalar(
+    let existing: Option<String> = sql::query_scalar(
         "SELECT id FROM coupon_quotas WHERE parent_quota_id = $1 AND partner_id = $2",
     )
     .bind(&parent.id)
@@ -196,7 +193,7 @@ async fn grant_one(
     })?;
     add_quota_value(c, ctx, &child, amount).await?;
     // A grant into a reseller quota its distributor had emptied makes it normal again.
-    sqlx::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
+    sql::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
         .bind(&child)
         .execute(&mut *c)
         .await?;
@@ -253,7 +250,7 @@ pub async fn reclaim_from_resellers(
 }
 
 async fn reclaim_from_resellers_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     distributor_id: &str,
     quota_ids: &[String],
@@ -283,7 +280,7 @@ async fn reclaim_from_resellers_in(
 }
 
 async fn reclaim_quota_one(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     d: &partners::Partner,
     quota_id: &str,
@@ -300,7 +297,7 @@ async fn reclaim_quota_one(
     let from = ledger::account_id(AccountKind::CouponQuota, &child.id);
     // Lock the child's row first so the balance read below is the one the transfer takes; the
     // whole balance goes, so a normal quota becomes reclaimed (6). An error below rolls it back.
-    sqlx::query(
+    sql::query(
         "UPDATE coupon_quotas SET status = CASE WHEN status = 0 THEN 6 ELSE status END, updated_at = $1 WHERE id = $2",
     )
     .bind(ctx.now_ms)

@@ -1,9 +1,9 @@
 //! Partner-granted discounts and the operator's floor under them.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{self as rules, Ratio};
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -14,10 +14,8 @@ use crate::store::{audit, Db};
 use super::{customer_partner, grant_of, Grant, DISCOUNT_FLOOR_KEY};
 
 /// The operator's lowest discount ratio a partner may grant.
-pub async fn discount_floor<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-) -> AppResult<Ratio> {
-    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+pub async fn discount_floor<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<Ratio> {
+    let v: Option<String> = sql::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(DISCOUNT_FLOOR_KEY)
         .fetch_optional(exec)
         .await?;
@@ -40,8 +38,8 @@ pub async fn set_discount_floor(db: &Db, ctx: Ctx, floor: Ratio) -> AppResult<Ra
     .await
 }
 
-async fn set_discount_floor_in(c: &mut AnyConnection, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
-    sqlx::query(
+async fn set_discount_floor_in(c: &mut Conn, ctx: &Ctx, floor: Ratio) -> AppResult<()> {
+    sql::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
     )
     .bind(DISCOUNT_FLOOR_KEY)
@@ -105,7 +103,7 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, g: DiscountGrant) -> AppResult<Gr
 }
 
 async fn grant_discount_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     partner_id: &str,
     customer_id: &str,
@@ -132,7 +130,7 @@ async fn grant_discount_in(
         ));
     }
     let id = format!("pd{}", random_hex(12));
-    sqlx::query(
+    sql::query(
         "INSERT INTO partner_discounts (id, root_id, partner_id, customer_id, product_id, ratio_bp, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -222,7 +220,7 @@ const GRANT_SELECT: &str =
     "SELECT d.id, d.partner_id, d.customer_id, d.product_id, d.ratio_bp, d.created_at, \
      c.domain_name, d.revoked_at FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
 
-fn row_to_grant(r: &sqlx::any::AnyRow) -> AppResult<GrantRow> {
+fn row_to_grant(r: &sql::Row) -> AppResult<GrantRow> {
     Ok(GrantRow {
         grant: grant_of(r)?,
         customer_name: r.get(6),
@@ -231,12 +229,12 @@ fn row_to_grant(r: &sqlx::any::AnyRow) -> AppResult<GrantRow> {
 }
 
 /// One discount `partner_id` granted (revoked or not); another partner's is `None`.
-pub async fn find_discount<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn find_discount<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     partner_id: &str,
     discount_id: &str,
 ) -> AppResult<Option<GrantRow>> {
-    let row = sqlx::query(&format!(
+    let row = sql::query(&format!(
         "{GRANT_SELECT} WHERE d.id = $1 AND d.partner_id = $2"
     ))
     .bind(discount_id.trim())
@@ -248,7 +246,7 @@ pub async fn find_discount<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 /// The discounts `partner_id` granted, newest first, with the total count.
 pub async fn list_discounts(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner_id: &str,
     q: &DiscountQuery,
 ) -> AppResult<(i64, Vec<GrantRow>)> {
@@ -262,12 +260,12 @@ pub async fn list_discounts(
                 .bind(i64::from(q.include_revoked))
         };
     }
-    let total: i64 = bind_filters!(sqlx::query_scalar(&format!(
+    let total: i64 = bind_filters!(sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM partner_discounts d {filters}"
     )))
     .fetch_one(pool)
     .await?;
-    let rows = bind_filters!(sqlx::query(&format!(
+    let rows = bind_filters!(sql::query(&format!(
         "{GRANT_SELECT} {filters} ORDER BY d.created_at DESC, d.id LIMIT $5 OFFSET $6"
     )))
     .bind(q.limit)

@@ -1,8 +1,8 @@
 //! Cancelling an unpaid order: by its customer, or by the `order-expiry` job past its deadline.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::OrderStatus;
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -13,12 +13,12 @@ use super::{acting_customer, own_order};
 
 /// Releases every coupon lock `order_id` holds (it was cancelled or expired), each audited.
 pub(super) async fn release_order_coupons(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     order_id: &str,
 ) -> AppResult<()> {
     let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
+        sql::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
             .bind(order_id)
             .fetch_all(&mut *c)
             .await?;
@@ -55,7 +55,7 @@ pub async fn cancel(db: &Db, ctx: Ctx, order_id: String) -> AppResult<Cancelled>
 
 /// [`cancel`] inside its transaction; the order id as stored.
 async fn cancel_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     order_id: &str,
@@ -64,7 +64,7 @@ async fn cancel_in(
         return Err(AppError::invalid("order_id is required"));
     }
     let order_id = order_id.trim().to_uppercase();
-    let n = sqlx::query(
+    let n = sql::query(
         "UPDATE orders SET status = $1, cancelled_at = $2, cancel_reason = $3 WHERE id = $4 AND customer_id = $5 AND status = $6",
     )
     .bind(OrderStatus::Cancelled.code())
@@ -113,7 +113,7 @@ pub async fn expire_unpaid(db: &Db, ctx: Ctx) -> AppResult<Vec<String>> {
         let batch = db
             .run(ctx.clone(), move |c, ctx2| {
                 Box::pin(async move {
-                    let ids: Vec<String> = sqlx::query_scalar(
+                    let ids: Vec<String> = sql::query_scalar(
                         "SELECT id FROM orders WHERE status = $1 AND payment_deadline < $2 ORDER BY payment_deadline, id LIMIT $3",
                     )
                     .bind(OrderStatus::PendingPayment.code())
@@ -123,7 +123,7 @@ pub async fn expire_unpaid(db: &Db, ctx: Ctx) -> AppResult<Vec<String>> {
                     .await?;
                     let mut done = Vec::new();
                     for id in ids {
-                        let n = sqlx::query(
+                        let n = sql::query(
                             "UPDATE orders SET status = $1, cancelled_at = $2, cancel_reason = $3 WHERE id = $4 AND status = $5",
                         )
                         .bind(OrderStatus::Cancelled.code())

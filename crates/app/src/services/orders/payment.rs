@@ -1,11 +1,11 @@
 //! Paying an order: the discounts and coupons usable on it, the shape and combination rules of a
 //! pay request, and the payment itself.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{self as rules, DiscountKind, OrderStatus};
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, AnyPool};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -66,7 +66,7 @@ pub fn cash_needed(
 /// The discounts usable on a pending-payment order at `now`: the grants of the order's partner to
 /// the customer and the operator's live promotions, each that applies to at least one line.
 async fn usable_discounts(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     order: &Order,
     lines: &[OrderLine],
     now: i64,
@@ -112,7 +112,7 @@ async fn usable_discounts(
 
 /// `list_order_discounts` (customer only): the discounts usable on one of its orders.
 pub async fn order_discounts(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: &str,
     order_id: &str,
     now: i64,
@@ -353,7 +353,7 @@ fn order_scope(lines: &[OrderLine]) -> (Vec<&str>, Vec<String>) {
 /// loser finds the coupon locked or used and its whole payment rolls back), and recorded in
 /// `order_coupons` for refunds. Any error rolls the whole payment back.
 async fn apply_coupons(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     order: &Order,
     lines: &[OrderLine],
@@ -411,7 +411,7 @@ async fn apply_coupons(
             &mut out.coupon_amount
         };
         *slot = sum([*slot, used]);
-        sqlx::query(
+        sql::query(
             "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&order.order_id)
@@ -423,7 +423,7 @@ async fn apply_coupons(
         .await?;
     }
     if !refs.is_empty() {
-        out.transfer_ids = sqlx::query_scalar(
+        out.transfer_ids = sql::query_scalar(
             "SELECT id FROM ledger_transfers WHERE kind = $1 AND memo = $2 ORDER BY id",
         )
         .bind(coupons::KIND_COUPON_USE)
@@ -439,7 +439,7 @@ async fn apply_coupons(
 /// service type and product of the order, largest balance first. Any other order status lists
 /// none; an order that is not the customer's is `CBC.30000010`.
 pub async fn order_coupons(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: &str,
     order_id: &str,
     now: i64,
@@ -508,7 +508,7 @@ pub async fn pay(db: &Db, ctx: Ctx, req: PayOrder) -> AppResult<Paid> {
 /// [`pay`] as a step of a larger transaction (a renewal paid as it is placed), for `customer_id`
 /// whoever acts.
 pub(crate) async fn pay_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     req: &PayRequest,
@@ -517,7 +517,7 @@ pub(crate) async fn pay_in(
     let order_id = req.order_id.trim().to_uppercase();
     // The guarded transition first: on PostgreSQL it takes the row lock, so a concurrent payment
     // or cancellation of the same order waits for this transaction and then finds status ≠ 6.
-    let claimed = sqlx::query(
+    let claimed = sql::query(
         "UPDATE orders SET status = $1, paid_at = $2 WHERE id = $3 AND customer_id = $4 AND status = $5",
     )
     .bind(OrderStatus::Completed.code())
@@ -602,7 +602,7 @@ pub(crate) async fn pay_in(
     } else {
         None
     };
-    sqlx::query(
+    sql::query(
         "UPDATE orders SET amount_after_discount = $1, discount_amount = $2, discount_type = $3, discount_id = $4, \
          coupon_amount = $5, flexipurchase_coupon_amount = $6, stored_card_amount = $7, cash_amount = $8, pay_transfer_id = $9 \
          WHERE id = $10",

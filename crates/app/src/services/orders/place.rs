@@ -1,11 +1,11 @@
 //! Orders as stored, and placing one (new purchases here; renewals and changes through
 //! [`insert_order`]).
 
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{self as rules, OrderStatus, OrderType, SourceType};
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -64,7 +64,7 @@ pub(super) const ORDER_SELECT: &str = "SELECT o.id, o.root_id, o.partner_id, o.c
      o.currency, o.user_name, o.created_at, o.payment_deadline, o.paid_at, o.cancelled_at, o.cancel_reason \
      FROM orders o LEFT JOIN catalog_service_types s ON s.code = o.service_type_code";
 
-pub(super) fn row_to_order(r: &sqlx::any::AnyRow) -> Order {
+pub(super) fn row_to_order(r: &sql::Row) -> Order {
     let m = |i: usize| Money::from_cents(r.get(i));
     Order {
         order_id: r.get(0),
@@ -97,11 +97,11 @@ pub(super) fn row_to_order(r: &sqlx::any::AnyRow) -> Order {
     }
 }
 
-pub(crate) async fn load_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(crate) async fn load_order<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     order_id: &str,
 ) -> AppResult<Option<Order>> {
-    let row = sqlx::query(&format!("{ORDER_SELECT} WHERE o.id = $1"))
+    let row = sql::query(&format!("{ORDER_SELECT} WHERE o.id = $1"))
         .bind(order_id.trim().to_uppercase())
         .fetch_optional(exec)
         .await?;
@@ -142,7 +142,7 @@ const LINE_SELECT: &str = "SELECT l.id, l.order_id, l.product_id, l.service_type
      FROM order_lines l LEFT JOIN catalog_service_types s ON s.code = l.service_type_code \
      LEFT JOIN catalog_products b ON b.id = l.base_product_id";
 
-fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
+fn row_to_line(r: &sql::Row) -> OrderLine {
     OrderLine {
         order_line_item_id: r.get(0),
         order_id: r.get(1),
@@ -168,11 +168,11 @@ fn row_to_line(r: &sqlx::any::AnyRow) -> OrderLine {
     }
 }
 
-pub(super) async fn load_lines<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(super) async fn load_lines<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     order_id: &str,
 ) -> AppResult<Vec<OrderLine>> {
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "{LINE_SELECT} WHERE l.order_id = $1 ORDER BY l.seq"
     ))
     .bind(order_id)
@@ -228,7 +228,7 @@ pub async fn place_order_for(db: &Db, ctx: Ctx, o: OrderFor) -> AppResult<Placed
 /// [`place_order`] and [`place_order_for`] inside their transaction: who the actor is decides
 /// the source type and the orderer's name.
 async fn place_order_in(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     items: Vec<Item>,
@@ -246,7 +246,7 @@ async fn place_order_in(
             })
         }
     };
-    let domain_name: String = sqlx::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+    let domain_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
         .bind(customer_id)
         .fetch_one(&mut *c)
         .await?;
@@ -294,7 +294,7 @@ pub(crate) struct NewOrder<'a> {
 /// Inserts an order pending payment with its priced lines (each with the resource it renews, if
 /// any), audited.
 pub(crate) async fn insert_order(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     head: &NewOrder<'_>,
     lines: &[(PricedItem, Option<String>)],
@@ -306,7 +306,7 @@ pub(crate) async fn insert_order(
         .first()
         .ok_or_else(|| AppError::invalid("at least one product is required"))?
         .0;
-    sqlx::query(
+    sql::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
          official_amount, amount_after_discount, user_name, created_at, payment_deadline) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
@@ -326,7 +326,7 @@ pub(crate) async fn insert_order(
     .execute(&mut *c)
     .await?;
     for (i, (p, resource_id)) in lines.iter().enumerate() {
-        sqlx::query(
+        sql::query(
             "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
              region, period_type, period_num, subscription_num, resource_size, official_amount, amount_after_discount, resource_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",

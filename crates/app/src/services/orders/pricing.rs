@@ -1,10 +1,10 @@
 //! Items and their list prices, the discounts in force (partner grants, promotions) and price
 //! quotes.
 
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::orders::{self as rules, DiscountKind, PeriodType, Ratio};
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
-use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
@@ -90,12 +90,12 @@ impl Grant {
 }
 
 /// The discounts `partner_id` grants `customer_id` that are in force, newest first.
-pub async fn grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub async fn grants<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     partner_id: &str,
     customer_id: &str,
 ) -> AppResult<Vec<Grant>> {
-    let rows = sqlx::query(
+    let rows = sql::query(
         "SELECT id, partner_id, customer_id, product_id, ratio_bp, created_at FROM partner_discounts \
          WHERE partner_id = $1 AND customer_id = $2 AND revoked_at IS NULL ORDER BY created_at DESC, id",
     )
@@ -108,7 +108,7 @@ pub async fn grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 /// A grant from a row whose first columns are id, partner_id, customer_id, product_id, ratio_bp,
 /// created_at.
-pub(super) fn grant_of(r: &sqlx::any::AnyRow) -> AppResult<Grant> {
+pub(super) fn grant_of(r: &sql::Row) -> AppResult<Grant> {
     Ok(Grant {
         id: r.get(0),
         partner_id: r.get(1),
@@ -188,11 +188,11 @@ impl Quote {
 }
 
 /// The partner a customer is associated with now, and the association type.
-pub(super) async fn customer_partner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(super) async fn customer_partner<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     customer_id: &str,
 ) -> AppResult<Option<(partners::Partner, AssociationType)>> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at, \
          a.association_type FROM associations a JOIN partners p ON p.id = a.partner_id \
          WHERE a.customer_id = $1 AND a.ended_at IS NULL",
@@ -211,10 +211,7 @@ pub(super) async fn customer_partner<'e, E: sqlx::Executor<'e, Database = sqlx::
 }
 
 /// Loads and prices items; an unknown or inactive product is `ProductNotFound`.
-pub(crate) async fn price_items(
-    c: &mut AnyConnection,
-    items: Vec<Item>,
-) -> AppResult<Vec<PricedItem>> {
+pub(crate) async fn price_items(c: &mut Conn, items: Vec<Item>) -> AppResult<Vec<PricedItem>> {
     if items.is_empty() {
         return Err(AppError::invalid("at least one product is required"));
     }
@@ -242,7 +239,7 @@ pub(crate) async fn price_items(
 /// Quotes priced items for `customer_id` (or nobody): its partner's grants and the live
 /// promotions that lower the price, the biggest partner discount marked best (the first of equals).
 pub async fn quote_priced(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     customer_id: Option<&str>,
     items: Vec<PricedItem>,
     now: i64,
@@ -286,7 +283,7 @@ pub async fn quote_priced(
 
 /// A quote of products named by id (the console's catalogue page).
 pub async fn quote(
-    pool: &AnyPool,
+    pool: &ReadPool,
     customer_id: Option<&str>,
     items: Vec<Item>,
     now: i64,
@@ -319,7 +316,7 @@ pub struct RatingLine {
 /// [`quote_priced`] for the acting customer (its partner's grants and the live promotions), or
 /// for a partner with no customer. Anyone else `CBC.0155`. The quote's items are in the lines'
 /// order.
-pub async fn rate(pool: &AnyPool, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
+pub async fn rate(pool: &ReadPool, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
     if lines.is_empty() {
         return Err(AppError::invalid("product_infos is required"));
     }

@@ -1,7 +1,7 @@
 //! What a paid order provisions: new resources, a renewal's extension, a change's new spec.
 
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
-use sqlx::AnyConnection;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -14,7 +14,7 @@ use super::{new_resource_id, Order, OrderLine};
 /// extends its resource from its current expiry (or from now, if it had expired) and puts it
 /// back in use. Returns the resources provisioned or extended.
 pub(super) async fn provision(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     order: &Order,
     lines: &[OrderLine],
@@ -26,7 +26,7 @@ pub(super) async fn provision(
         let start = match &l.resource_id {
             Some(rid) if order.order_type == OrderType::Renew.code() => {
                 let current: i64 =
-                    sqlx::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
+                    sql::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
                         .bind(rid)
                         .fetch_one(&mut *c)
                         .await?;
@@ -39,7 +39,7 @@ pub(super) async fn provision(
             // A spec change (an upgrade paid now) runs from the payment to the resource's expiry,
             // and the resource takes the new product.
             Some(rid) if change => {
-                let (expire, spec, status): (i64, String, i64) = sqlx::query_as(
+                let (expire, spec, status): (i64, String, i64) = sql::query_as(
                     "SELECT r.expire_at, p.resource_spec, r.status FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
                 )
                 .bind(rid)
@@ -62,7 +62,7 @@ pub(super) async fn provision(
             _ => rules::period_end(start, period, l.period_num.unwrap_or(1)),
         };
         if let (Some(rid), true) = (&l.resource_id, order.order_type == OrderType::Renew.code()) {
-            sqlx::query(
+            sql::query(
                 "UPDATE resources SET expire_at = $1, status = $2, updated_at = $3 WHERE id = $4",
             )
             .bind(expire)
@@ -73,7 +73,7 @@ pub(super) async fn provision(
             .await?;
             ids.push(rid.clone());
         }
-        sqlx::query(
+        sql::query(
             "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
         )
         .bind(l.amount_after_discount.cents())
@@ -87,13 +87,13 @@ pub(super) async fn provision(
             continue;
         }
         let spec: String =
-            sqlx::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
+            sql::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
                 .bind(&l.product_id)
                 .fetch_one(&mut *c)
                 .await?;
         for n in 0..l.subscription_num {
             let id = new_resource_id();
-            sqlx::query(
+            sql::query(
                 "INSERT INTO resources (id, root_id, partner_id, customer_id, order_id, order_line_id, product_id, service_type_code, \
                  resource_type_code, resource_spec, region, name, is_main, status, effective_at, expire_at, expire_policy, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $14)",

@@ -1,9 +1,9 @@
 //! Who reads which orders: listing with the filters of `list_customer_orders`, one order with
 //! its lines.
 
+use crate::store::sql::{self, ReadPool};
 use pc_domain::orders::{self as rules, OrderStatus, OrderType};
 use pc_domain::timefmt;
-use sqlx::AnyPool;
 
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{funds, partners};
@@ -25,7 +25,7 @@ pub enum Viewer<'a> {
 
 /// The SQL scope of a viewer: (partner, customer); `None` = no restriction.
 pub(crate) async fn scope(
-    pool: &AnyPool,
+    pool: &ReadPool,
     v: Viewer<'_>,
 ) -> AppResult<(Option<String>, Option<String>)> {
     Ok(match v {
@@ -176,7 +176,7 @@ impl OrderQuery {
 
 /// `list_customer_orders`: the viewer's orders matching the filters, with the total count.
 pub async fn list_orders(
-    pool: &AnyPool,
+    pool: &ReadPool,
     viewer: Viewer<'_>,
     q: &OrderQuery,
 ) -> AppResult<(i64, Vec<Order>)> {
@@ -189,7 +189,7 @@ pub async fn list_orders(
 /// beneath it (the orders of its tenant placed with a partner other than itself). Another
 /// partner's reseller, or a caller that is not a master distributor, is `CBC.99000037`.
 pub async fn list_reseller_orders(
-    pool: &AnyPool,
+    pool: &ReadPool,
     distributor_id: &str,
     reseller_id: Option<&str>,
     q: &OrderQuery,
@@ -217,7 +217,7 @@ pub async fn list_reseller_orders(
 /// The orders matching `q` within a scope: one partner's, one customer's, the resellers' of a
 /// tenant root (its orders not placed with the root itself); `None` = no restriction.
 async fn list_in(
-    pool: &AnyPool,
+    pool: &ReadPool,
     partner: Option<String>,
     customer: Option<String>,
     resellers_of: Option<String>,
@@ -271,7 +271,7 @@ async fn list_in(
         None => String::new(),
     };
     let total: i64 = bind_scalar_args(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
+        sql::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
         &w.args,
     )
     .fetch_one(pool)
@@ -282,7 +282,7 @@ async fn list_in(
     args.push(Arg::Int(q.limit));
     args.push(Arg::Int(q.offset));
     let rows = bind_args(
-        sqlx::query(&format!(
+        sql::query(&format!(
             "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT ${n} OFFSET ${}",
             n + 1
         )),
@@ -303,7 +303,7 @@ pub struct OrderDetail {
 /// `show_customer_order_details`: an order the viewer may read, with its lines; anything else is
 /// `CBC.30000010`.
 pub async fn order_detail(
-    pool: &AnyPool,
+    pool: &ReadPool,
     viewer: Viewer<'_>,
     order_id: &str,
 ) -> AppResult<OrderDetail> {
@@ -318,7 +318,7 @@ pub async fn order_detail(
 }
 
 /// A customer's own pending-payment order (for the customer-only operations).
-pub(super) async fn own_order<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(super) async fn own_order<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     customer_id: &str,
     order_id: &str,

@@ -16,7 +16,7 @@ use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use pc_app::store::idempotency::{self, Form};
-use pc_app::store::{AnyConnection, BoxFut};
+use pc_app::store::{BoxFut, Conn};
 use pc_app::{AppError, AppResult, Ctx};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -108,7 +108,7 @@ pub async fn idempotent_write<T, F>(
 ) -> Result<Response, ApiError>
 where
     T: Serialize + Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn, Ctx) -> BoxFut<'c, AppResult<T>> + Send + 'static,
 {
     let ctx = caller.ctx();
     let scope = caller.scope();

@@ -1,0 +1,878 @@
+//! The one query interface every capability writes its SQL against, over both engines.
+//!
+//! Its shape is deliberately sqlx's (`query(…).bind(…).fetch_optional(&mut *c)`, `query_scalar`,
+//! `query_as`, `Row::get`), so that SQL written for one engine reads the same on the other and a
+//! capability's store code does not change with the engine under it. What runs it
+//! (decision 0007):
+//!
+//! - **SQLite** — `rusqlite` (bundled SQLite) with its prepared-statement cache, called directly on
+//!   the thread that runs the use case: the writer thread for writes, the calling task's thread for
+//!   reads. Every `.await` on an SQLite connection is ready at once; no statement crosses a thread.
+//! - **PostgreSQL** — sqlx's native PostgreSQL driver (not its `Any` driver): statements are
+//!   prepared once per connection and reused.
+//!
+//! Values cross the interface as [`Value`]s: integers (money in cents, times in milliseconds,
+//! flags as 0/1 unless a column is a real boolean), text, reals, bytes, and typed NULLs (a NULL
+//! knows what it stands for, so PostgreSQL is told a parameter's type even when it is NULL).
+//! Rows come back owned, their values decoded by column type.
+//!
+//! Placeholders are `$1`, `$2`, … on both engines. SQLite treats `$1` as a *named* parameter
+//! numbered by first appearance; [`bind_sqlite`] maps each name back to its number, so `$2` may
+//! appear before `$1` and a placeholder may repeat.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+pub use super::db::{ReadConn, ReadPool};
+
+/// A database error, classified for the callers that branch on it.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A unique or primary-key constraint refused the row.
+    Unique,
+    /// The database is busy (SQLite's lock, PostgreSQL's serialization failure or deadlock) or no
+    /// connection was free in time: retryable.
+    Busy,
+    /// PostgreSQL refuses NUL characters in text (SQLSTATE 22021, 22P05).
+    Nul,
+    /// `fetch_one` found no row.
+    RowNotFound,
+    /// A column's value is not of the type the code asked for.
+    Decode,
+    Other,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        self.kind == ErrorKind::Unique
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode as C;
+        let kind = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                // SQLITE_CONSTRAINT_UNIQUE (2067), SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+                C::ConstraintViolation if matches!(f.extended_code, 2067 | 1555) => {
+                    ErrorKind::Unique
+                }
+                C::DatabaseBusy | C::DatabaseLocked => ErrorKind::Busy,
+                _ => ErrorKind::Other,
+            },
+            _ => ErrorKind::Other,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        let kind = match &e {
+            sqlx::Error::PoolTimedOut => ErrorKind::Busy,
+            sqlx::Error::RowNotFound => ErrorKind::RowNotFound,
+            sqlx::Error::Database(d) => match d.code().as_deref() {
+                Some("23505") => ErrorKind::Unique,
+                Some("40001" | "40P01") => ErrorKind::Busy,
+                Some("22021" | "22P05") => ErrorKind::Nul,
+                _ => ErrorKind::Other,
+            },
+            _ => ErrorKind::Other,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a NULL stands for (PostgreSQL is told the parameter's type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Real,
+    Text,
+    Blob,
+    Bool,
+}
+
+/// One parameter or column value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null(Kind),
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+    Bool(bool),
+}
+
+/// A Rust value that can be bound as a parameter.
+pub trait Encode {
+    fn encode(self) -> Value;
+}
+
+/// The kind of NULL an `Option<Self>` binds as.
+pub trait Typed {
+    const KIND: Kind;
+}
+
+macro_rules! encode_int {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(self) -> Value {
+                Value::Int(self as i64)
+            }
+        }
+        impl Typed for $t {
+            const KIND: Kind = Kind::Int;
+        }
+    )*};
+}
+encode_int!(i64, i32, i16, u32, u16, u8);
+
+impl Encode for f64 {
+    fn encode(self) -> Value {
+        Value::Real(self)
+    }
+}
+impl Typed for f64 {
+    const KIND: Kind = Kind::Real;
+}
+impl Encode for bool {
+    fn encode(self) -> Value {
+        Value::Bool(self)
+    }
+}
+impl Typed for bool {
+    const KIND: Kind = Kind::Bool;
+}
+impl Encode for String {
+    fn encode(self) -> Value {
+        Value::Text(self)
+    }
+}
+impl Typed for String {
+    const KIND: Kind = Kind::Text;
+}
+impl Encode for &str {
+    fn encode(self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl Typed for &str {
+    const KIND: Kind = Kind::Text;
+}
+impl Encode for Cow<'_, str> {
+    fn encode(self) -> Value {
+        Value::Text(self.into_owned())
+    }
+}
+impl Encode for Vec<u8> {
+    fn encode(self) -> Value {
+        Value::Blob(self)
+    }
+}
+impl Typed for Vec<u8> {
+    const KIND: Kind = Kind::Blob;
+}
+impl Encode for &[u8] {
+    fn encode(self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl<T: Encode + Typed> Encode for Option<T> {
+    fn encode(self) -> Value {
+        match self {
+            Some(v) => v.encode(),
+            None => Value::Null(T::KIND),
+        }
+    }
+}
+impl<T: Typed> Typed for Option<T> {
+    const KIND: Kind = T::KIND;
+}
+impl<T: Encode + Clone> Encode for &T {
+    fn encode(self) -> Value {
+        self.clone().encode()
+    }
+}
+impl Encode for Value {
+    fn encode(self) -> Value {
+        self
+    }
+}
+
+/// A Rust value a column can be read as.
+pub trait Decode: Sized {
+    fn decode(v: &Value) -> Result<Self>;
+}
+
+fn mismatch(v: &Value, want: &str) -> Error {
+    Error::new(ErrorKind::Decode, format!("cannot read {v:?} as {want}"))
+}
+
+impl Decode for i64 {
+    fn decode(v: &Value) -> Result<i64> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(*b as i64),
+            _ => Err(mismatch(v, "an integer")),
+        }
+    }
+}
+
+macro_rules! decode_narrow {
+    ($($t:ty),*) => {$(
+        impl Decode for $t {
+            fn decode(v: &Value) -> Result<$t> {
+                let i = i64::decode(v)?;
+                <$t>::try_from(i).map_err(|_| mismatch(v, stringify!($t)))
+            }
+        }
+    )*};
+}
+decode_narrow!(i32, i16, u32, u16, u8, u64, usize);
+
+impl Decode for f64 {
+    fn decode(v: &Value) -> Result<f64> {
+        match v {
+            Value::Real(r) => Ok(*r),
+            Value::Int(i) => Ok(*i as f64),
+            _ => Err(mismatch(v, "a real")),
+        }
+    }
+}
+impl Decode for bool {
+    fn decode(v: &Value) -> Result<bool> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(i) => Ok(*i != 0),
+            _ => Err(mismatch(v, "a boolean")),
+        }
+    }
+}
+impl Decode for String {
+    fn decode(v: &Value) -> Result<String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            _ => Err(mismatch(v, "text")),
+        }
+    }
+}
+impl Decode for Vec<u8> {
+    fn decode(v: &Value) -> Result<Vec<u8>> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            Value::Text(s) => Ok(s.as_bytes().to_vec()),
+            _ => Err(mismatch(v, "bytes")),
+        }
+    }
+}
+impl<T: Decode> Decode for Option<T> {
+    fn decode(v: &Value) -> Result<Option<T>> {
+        match v {
+            Value::Null(_) => Ok(None),
+            v => T::decode(v).map(Some),
+        }
+    }
+}
+
+/// A row, owned: its column names (shared by the rows of one result) and values.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+/// A column by position or by name.
+pub trait ColumnIndex {
+    fn index(&self, row: &Row) -> Result<usize>;
+}
+impl ColumnIndex for usize {
+    fn index(&self, row: &Row) -> Result<usize> {
+        if *self < row.values.len() {
+            Ok(*self)
+        } else {
+            Err(Error::new(
+                ErrorKind::Decode,
+                format!("no column {self} (the row has {})", row.values.len()),
+            ))
+        }
+    }
+}
+impl ColumnIndex for &str {
+    fn index(&self, row: &Row) -> Result<usize> {
+        row.columns
+            .iter()
+            .position(|c| c == self)
+            .ok_or_else(|| Error::new(ErrorKind::Decode, format!("no column {self:?}")))
+    }
+}
+
+impl Row {
+    pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Row {
+        Row { columns, values }
+    }
+
+    /// The column's value; a missing column or a wrong type is a bug in the query, so it panics
+    /// (as sqlx's `Row::get` does). Use [`Row::try_get`] where the type may legitimately differ.
+    #[track_caller]
+    pub fn get<T: Decode, I: ColumnIndex>(&self, i: I) -> T {
+        match self.try_get(i) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    pub fn try_get<T: Decode, I: ColumnIndex>(&self, i: I) -> Result<T> {
+        let at = i.index(self)?;
+        T::decode(&self.values[at])
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// A type read from a whole row (tuples, in column order).
+pub trait FromRow: Sized {
+    fn from_row(row: &Row) -> Result<Self>;
+}
+
+macro_rules! from_row_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Decode),+> FromRow for ($($t,)+) {
+            fn from_row(row: &Row) -> Result<Self> {
+                Ok(($(row.try_get::<$t, usize>($i)?,)+))
+            }
+        }
+    };
+}
+from_row_tuple!(A 0);
+from_row_tuple!(A 0, B 1);
+from_row_tuple!(A 0, B 1, C 2);
+from_row_tuple!(A 0, B 1, C 2, D 3);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// How much of a result the caller wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Run to completion; the number of rows changed.
+    Done,
+    /// The first row, if any (a statement with side effects still runs to completion).
+    First,
+    All,
+}
+
+pub(crate) enum Out {
+    Done(u64),
+    Rows(Vec<Row>),
+}
+
+/// What a statement that returns no rows did.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    rows: u64,
+}
+
+impl Done {
+    pub fn rows_affected(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// A connection: inside a write transaction, or a reader's.
+pub struct Conn {
+    pub(crate) inner: ConnInner,
+}
+
+pub(crate) enum ConnInner {
+    Sqlite(rusqlite::Connection),
+    PgTx(sqlx::Transaction<'static, sqlx::Postgres>),
+    PgRead(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    /// A connection given back (the write is over); never seen by a use case.
+    Gone,
+}
+
+impl Conn {
+    pub(crate) fn sqlite(c: rusqlite::Connection) -> Conn {
+        Conn {
+            inner: ConnInner::Sqlite(c),
+        }
+    }
+
+    /// The engine this connection belongs to.
+    pub fn engine(&self) -> super::Engine {
+        match self.inner {
+            ConnInner::Sqlite(_) => super::Engine::Sqlite,
+            _ => super::Engine::Postgres,
+        }
+    }
+
+    pub(crate) async fn run(&mut self, sql: &str, args: Vec<Value>, want: Want) -> Result<Out> {
+        match &mut self.inner {
+            ConnInner::Sqlite(c) => run_sqlite(c, sql, &args, want),
+            ConnInner::PgTx(tx) => run_pg(tx, sql, args, want).await,
+            ConnInner::PgRead(c) => run_pg(c, sql, args, want).await,
+            ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
+        }
+    }
+
+    /// Runs several `;`-separated statements without parameters (migrations).
+    pub(crate) async fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        match &mut self.inner {
+            ConnInner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            ConnInner::PgTx(tx) => pg_batch(tx, sql).await,
+            ConnInner::PgRead(c) => pg_batch(c, sql).await,
+            ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
+        }
+    }
+}
+
+/// Boxed with its lifetimes spelled out: sqlx's executor traits are otherwise "not general
+/// enough" inside the boxed futures of write jobs.
+fn pg_batch<'a>(c: &'a mut sqlx::PgConnection, sql: &'a str) -> super::BoxFut<'a, Result<()>> {
+    Box::pin(async move {
+        // A `&str` without arguments goes by the simple query protocol: several statements.
+        sqlx::Executor::execute(c, sql).await?;
+        Ok(())
+    })
+}
+
+/// Binds `args` to a prepared SQLite statement by placeholder number (`$n` → `args[n-1]`).
+fn bind_sqlite(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()> {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    for i in 1..=stmt.parameter_count() {
+        let n = match stmt.parameter_name(i) {
+            Some(name) => name
+                .trim_start_matches(['$', '?', ':', '@'])
+                .parse::<usize>()
+                .map_err(|_| {
+                    Error::new(ErrorKind::Other, format!("placeholder {name} is not $n"))
+                })?,
+            None => i,
+        };
+        let v = args.get(n.wrapping_sub(1)).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Other,
+                format!("placeholder ${n} has no value ({} bound)", args.len()),
+            )
+        })?;
+        let out = match v {
+            Value::Null(_) => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(x) => ToSqlOutput::Borrowed(ValueRef::Integer(*x)),
+            Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(*b as i64)),
+            Value::Real(r) => ToSqlOutput::Borrowed(ValueRef::Real(*r)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        };
+        stmt.raw_bind_parameter(i, out)?;
+    }
+    Ok(())
+}
+
+fn run_sqlite(c: &rusqlite::Connection, sql: &str, args: &[Value], want: Want) -> Result<Out> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = c.prepare_cached(sql)?;
+    bind_sqlite(&mut stmt, args)?;
+    let ncols = stmt.column_count();
+    let columns: Arc<[String]> = if want == Want::Done {
+        Arc::from(Vec::new())
+    } else {
+        (0..ncols)
+            .map(|i| stmt.column_name(i).map(str::to_string))
+            .collect::<std::result::Result<Vec<_>, _>>()?
+            .into()
+    };
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        if want == Want::Done {
+            continue;
+        }
+        let mut values = Vec::with_capacity(ncols);
+        for i in 0..ncols {
+            values.push(match r.get_ref(i)? {
+                ValueRef::Null => Value::Null(Kind::Text),
+                ValueRef::Integer(x) => Value::Int(x),
+                ValueRef::Real(x) => Value::Real(x),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            });
+        }
+        out.push(Row::new(columns.clone(), values));
+        // The first row is all `fetch_optional` wants. A data-changing statement made all its
+        // changes at its first step (SQLite runs `… RETURNING` to completion there).
+        if want == Want::First {
+            break;
+        }
+    }
+    drop(rows);
+    Ok(match want {
+        Want::Done => Out::Done(c.changes()),
+        _ => Out::Rows(out),
+    })
+}
+
+async fn run_pg(
+    c: &mut sqlx::PgConnection,
+    sql: &str,
+    args: Vec<Value>,
+    want: Want,
+) -> Result<Out> {
+    let mut q = sqlx::query::<sqlx::Postgres>(sql);
+    for a in args {
+        q = match a {
+            Value::Null(Kind::Int) => q.bind(None::<i64>),
+            Value::Null(Kind::Real) => q.bind(None::<f64>),
+            Value::Null(Kind::Text) => q.bind(None::<String>),
+            Value::Null(Kind::Blob) => q.bind(None::<Vec<u8>>),
+            Value::Null(Kind::Bool) => q.bind(None::<bool>),
+            Value::Int(x) => q.bind(x),
+            Value::Real(x) => q.bind(x),
+            Value::Text(x) => q.bind(x),
+            Value::Blob(x) => q.bind(x),
+            Value::Bool(x) => q.bind(x),
+        };
+    }
+    match want {
+        Want::Done => Ok(Out::Done(q.execute(c).await?.rows_affected())),
+        Want::First => {
+            let r = q.fetch_optional(c).await?;
+            Ok(Out::Rows(match r {
+                Some(r) => {
+                    let cols = pg_columns(&r);
+                    vec![pg_row(&r, cols)?]
+                }
+                None => Vec::new(),
+            }))
+        }
+        Want::All => {
+            let rows = q.fetch_all(c).await?;
+            let Some(first) = rows.first() else {
+                return Ok(Out::Rows(Vec::new()));
+            };
+            let cols = pg_columns(first);
+            Ok(Out::Rows(
+                rows.iter()
+                    .map(|r| pg_row(r, cols.clone()))
+                    .collect::<Result<_>>()?,
+            ))
+        }
+    }
+}
+
+fn pg_columns(r: &sqlx::postgres::PgRow) -> Arc<[String]> {
+    use sqlx::{Column, Row as _};
+    r.columns().iter().map(|c| c.name().to_string()).collect()
+}
+
+fn pg_row(r: &sqlx::postgres::PgRow, columns: Arc<[String]>) -> Result<Row> {
+    use sqlx::{Column, Row as _, TypeInfo, ValueRef as _};
+    let mut values = Vec::with_capacity(columns.len());
+    for (i, col) in r.columns().iter().enumerate() {
+        let ty = col.type_info().name();
+        if r.try_get_raw(i)?.is_null() {
+            values.push(Value::Null(match ty {
+                "INT8" | "INT4" | "INT2" => Kind::Int,
+                "FLOAT4" | "FLOAT8" => Kind::Real,
+                "BOOL" => Kind::Bool,
+                "BYTEA" => Kind::Blob,
+                _ => Kind::Text,
+            }));
+            continue;
+        }
+        values.push(match ty {
+            "INT8" => Value::Int(r.try_get::<i64, _>(i)?),
+            "INT4" => Value::Int(r.try_get::<i32, _>(i)? as i64),
+            "INT2" => Value::Int(r.try_get::<i16, _>(i)? as i64),
+            "FLOAT8" => Value::Real(r.try_get::<f64, _>(i)?),
+            "FLOAT4" => Value::Real(r.try_get::<f32, _>(i)? as f64),
+            "BOOL" => Value::Bool(r.try_get::<bool, _>(i)?),
+            "BYTEA" => Value::Blob(r.try_get::<Vec<u8>, _>(i)?),
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" => {
+                Value::Text(r.try_get::<String, _>(i)?)
+            }
+            "VOID" => Value::Null(Kind::Text),
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "column {} is of type {other}, which the store does not read (cast it)",
+                        col.name()
+                    ),
+                ))
+            }
+        });
+    }
+    Ok(Row::new(columns, values))
+}
+
+/// Where a statement runs: on an open connection (a transaction's or a reader's), or on a
+/// connection taken from the read pool for this one statement.
+pub enum Exec<'c> {
+    Conn(&'c mut Conn),
+    Pool(&'c ReadPool),
+}
+
+impl<'c> From<&'c mut Conn> for Exec<'c> {
+    fn from(c: &'c mut Conn) -> Exec<'c> {
+        Exec::Conn(c)
+    }
+}
+impl<'c> From<&'c mut ReadConn<'_>> for Exec<'c> {
+    fn from(c: &'c mut ReadConn) -> Exec<'c> {
+        Exec::Conn(c)
+    }
+}
+impl<'c> From<&'c ReadPool> for Exec<'c> {
+    fn from(p: &'c ReadPool) -> Exec<'c> {
+        Exec::Pool(p)
+    }
+}
+
+impl<'c> From<&'c &ReadPool> for Exec<'c> {
+    fn from(p: &'c &ReadPool) -> Exec<'c> {
+        Exec::Pool(p)
+    }
+}
+
+impl Exec<'_> {
+    async fn run(self, sql: &str, args: Vec<Value>, want: Want) -> Result<Out> {
+        match self {
+            Exec::Conn(c) => c.run(sql, args, want).await,
+            Exec::Pool(p) => {
+                let mut c = p.acquire().await?;
+                c.run(sql, args, want).await
+            }
+        }
+    }
+}
+
+/// A statement and its parameters.
+#[must_use = "a query does nothing until it is executed or fetched"]
+pub struct Query<'q> {
+    sql: &'q str,
+    args: Vec<Value>,
+}
+
+/// A statement written once for both engines.
+pub fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        args: Vec::new(),
+    }
+}
+
+fn rows(out: Out) -> Vec<Row> {
+    match out {
+        Out::Rows(r) => r,
+        Out::Done(_) => Vec::new(),
+    }
+}
+
+impl<'q> Query<'q> {
+    pub fn bind<T: Encode>(mut self, v: T) -> Self {
+        self.args.push(v.encode());
+        self
+    }
+
+    pub async fn execute<'c>(self, e: impl Into<Exec<'c>>) -> Result<Done> {
+        match e.into().run(self.sql, self.args, Want::Done).await? {
+            Out::Done(rows) => Ok(Done { rows }),
+            Out::Rows(r) => Ok(Done {
+                rows: r.len() as u64,
+            }),
+        }
+    }
+
+    pub async fn fetch_optional<'c>(self, e: impl Into<Exec<'c>>) -> Result<Option<Row>> {
+        Ok(rows(e.into().run(self.sql, self.args, Want::First).await?)
+            .into_iter()
+            .next())
+    }
+
+    pub async fn fetch_one<'c>(self, e: impl Into<Exec<'c>>) -> Result<Row> {
+        self.fetch_optional(e)
+            .await?
+            .ok_or_else(|| Error::new(ErrorKind::RowNotFound, "no row was returned"))
+    }
+
+    pub async fn fetch_all<'c>(self, e: impl Into<Exec<'c>>) -> Result<Vec<Row>> {
+        Ok(rows(e.into().run(self.sql, self.args, Want::All).await?))
+    }
+}
+
+/// A statement whose result is its first column.
+#[must_use = "a query does nothing until it is fetched"]
+pub struct QueryScalar<'q, O> {
+    q: Query<'q>,
+    _o: std::marker::PhantomData<fn() -> O>,
+}
+
+pub fn query_scalar<O: Decode>(sql: &str) -> QueryScalar<'_, O> {
+    QueryScalar {
+        q: query(sql),
+        _o: std::marker::PhantomData,
+    }
+}
+
+impl<'q, O: Decode> QueryScalar<'q, O> {
+    pub fn bind<T: Encode>(mut self, v: T) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+
+    pub async fn fetch_optional<'c>(self, e: impl Into<Exec<'c>>) -> Result<Option<O>> {
+        match self.q.fetch_optional(e).await? {
+            Some(r) => r.try_get(0usize).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn fetch_one<'c>(self, e: impl Into<Exec<'c>>) -> Result<O> {
+        self.q.fetch_one(e).await?.try_get(0usize)
+    }
+
+    pub async fn fetch_all<'c>(self, e: impl Into<Exec<'c>>) -> Result<Vec<O>> {
+        self.q
+            .fetch_all(e)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0usize))
+            .collect()
+    }
+}
+
+/// A statement whose rows are read as `T` (a tuple, in column order).
+#[must_use = "a query does nothing until it is fetched"]
+pub struct QueryAs<'q, T> {
+    q: Query<'q>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+pub fn query_as<T: FromRow>(sql: &str) -> QueryAs<'_, T> {
+    QueryAs {
+        q: query(sql),
+        _t: std::marker::PhantomData,
+    }
+}
+
+impl<'q, T: FromRow> QueryAs<'q, T> {
+    pub fn bind<V: Encode>(mut self, v: V) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+
+    pub async fn fetch_optional<'c>(self, e: impl Into<Exec<'c>>) -> Result<Option<T>> {
+        match self.q.fetch_optional(e).await? {
+            Some(r) => T::from_row(&r).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn fetch_one<'c>(self, e: impl Into<Exec<'c>>) -> Result<T> {
+        T::from_row(&self.q.fetch_one(e).await?)
+    }
+
+    pub async fn fetch_all<'c>(self, e: impl Into<Exec<'c>>) -> Result<Vec<T>> {
+        self.q.fetch_all(e).await?.iter().map(T::from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem() -> rusqlite::Connection {
+        rusqlite::Connection::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn placeholders_bind_by_number_in_any_order() {
+        let c = mem();
+        let out = run_sqlite(
+            &c,
+            "SELECT $2 || $1, $1",
+            &[Value::Text("a".into()), Value::Text("b".into())],
+            Want::All,
+        )
+        .unwrap();
+        let Out::Rows(r) = out else { panic!() };
+        assert_eq!(r[0].get::<String, _>(0usize), "ba");
+        assert_eq!(r[0].get::<String, _>(1usize), "a");
+    }
+
+    #[test]
+    fn missing_values_are_errors_not_nulls() {
+        let c = mem();
+        let e = run_sqlite(&c, "SELECT $1, $2", &[Value::Int(1)], Want::All)
+            .err()
+            .unwrap();
+        assert!(e.message.contains("$2"), "{e}");
+    }
+
+    #[test]
+    fn decoding_checks_types_and_nulls() {
+        let cols: Arc<[String]> = vec!["a".to_string(), "b".to_string()].into();
+        let r = Row::new(cols, vec![Value::Int(7), Value::Null(Kind::Text)]);
+        assert_eq!(r.get::<i64, _>("a"), 7);
+        assert_eq!(r.get::<Option<String>, _>("b"), None);
+        assert!(r.try_get::<String, _>("b").is_err());
+        assert!(r.try_get::<String, _>("a").is_err());
+        assert!(r.try_get::<i64, _>("c").is_err());
+        assert!(r.try_get::<u8, _>(0usize).is_ok());
+    }
+
+    #[test]
+    fn unique_violations_are_classified() {
+        let c = mem();
+        c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE)")
+            .unwrap();
+        run_sqlite(
+            &c,
+            "INSERT INTO t (k) VALUES ($1)",
+            &[Value::Text("x".into())],
+            Want::Done,
+        )
+        .unwrap();
+        let e = run_sqlite(
+            &c,
+            "INSERT INTO t (k) VALUES ($1)",
+            &[Value::Text("x".into())],
+            Want::Done,
+        )
+        .err()
+        .unwrap();
+        assert!(e.is_unique_violation(), "{e}");
+    }
+}
