@@ -124,8 +124,12 @@ impl Db {
                 .map_err(|e| AppError::invalid(format!("bad PostgreSQL URL {}: {e}", redact(url))))?
                 .statement_cache_capacity(512)
                 .disable_statement_logging();
+            // No ping before handing out a pooled connection (sqlx's default): it is a round trip
+            // per transaction and per pooled read. A connection that died is found by the
+            // statement that uses it, which fails like any lost connection would.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await
@@ -341,7 +345,7 @@ pub struct ReadPool {
 enum ReadInner {
     Sqlite {
         path: String,
-        idle: Mutex<Vec<rusqlite::Connection>>,
+        idle: Mutex<Vec<sql::SqliteConn>>,
         slots: Semaphore,
     },
     Postgres(PgPool),
@@ -358,12 +362,16 @@ impl ReadPool {
                     .map_err(|_| sql::Error::new(sql::ErrorKind::Busy, "the readers are closed"))?;
                 let pooled = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
                 let c = match pooled {
-                    Some(c) => c,
-                    None => open_sqlite(path, false)
-                        .map_err(|e| sql::Error::new(sql::ErrorKind::Other, e.to_string()))?,
+                    Some(c) => Conn {
+                        inner: ConnInner::Sqlite(c),
+                    },
+                    None => Conn::sqlite(
+                        open_sqlite(path, false)
+                            .map_err(|e| sql::Error::new(sql::ErrorKind::Other, e.to_string()))?,
+                    ),
                 };
                 Ok(ReadConn {
-                    conn: Conn::sqlite(c),
+                    conn: c,
                     back: Some(idle),
                     _permit: Some(permit),
                 })
@@ -382,7 +390,7 @@ impl ReadPool {
 /// A reader's connection, given back to its pool when dropped.
 pub struct ReadConn<'a> {
     conn: Conn,
-    back: Option<&'a Mutex<Vec<rusqlite::Connection>>>,
+    back: Option<&'a Mutex<Vec<sql::SqliteConn>>>,
     _permit: Option<SemaphorePermit<'a>>,
 }
 
@@ -425,7 +433,7 @@ pub(crate) fn ready_now<F: Future>(f: F) -> Option<F::Output> {
 fn sqlite_writer(mut conn: Conn, mut rx: mpsc::Receiver<ErasedJob>) {
     let exec = |conn: &mut Conn, sql: &str| -> sql::Result<()> {
         match &conn.inner {
-            ConnInner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            ConnInner::Sqlite(c) => Ok(c.conn.execute_batch(sql)?),
             _ => Err(sql::Error::new(sql::ErrorKind::Other, "not SQLite")),
         }
     };

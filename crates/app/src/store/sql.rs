@@ -416,17 +416,27 @@ pub struct Conn {
 }
 
 pub(crate) enum ConnInner {
-    Sqlite(rusqlite::Connection),
+    Sqlite(SqliteConn),
     PgTx(sqlx::Transaction<'static, sqlx::Postgres>),
     PgRead(sqlx::pool::PoolConnection<sqlx::Postgres>),
     /// A connection given back (the write is over); never seen by a use case.
     Gone,
 }
 
+/// An SQLite connection and the column names of the statements it has run (a result's names are
+/// the same every time; reading them once saves a dozen allocations per query).
+pub(crate) struct SqliteConn {
+    pub(crate) conn: rusqlite::Connection,
+    names: std::collections::HashMap<String, Arc<[String]>>,
+}
+
 impl Conn {
-    pub(crate) fn sqlite(c: rusqlite::Connection) -> Conn {
+    pub(crate) fn sqlite(conn: rusqlite::Connection) -> Conn {
         Conn {
-            inner: ConnInner::Sqlite(c),
+            inner: ConnInner::Sqlite(SqliteConn {
+                conn,
+                names: Default::default(),
+            }),
         }
     }
 
@@ -450,7 +460,7 @@ impl Conn {
     /// Runs several `;`-separated statements without parameters (migrations).
     pub(crate) async fn execute_batch(&mut self, sql: &str) -> Result<()> {
         match &mut self.inner {
-            ConnInner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            ConnInner::Sqlite(c) => Ok(c.conn.execute_batch(sql)?),
             ConnInner::PgTx(tx) => pg_batch(tx, sql).await,
             ConnInner::PgRead(c) => pg_batch(c, sql).await,
             ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
@@ -500,18 +510,27 @@ fn bind_sqlite(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()>
     Ok(())
 }
 
-fn run_sqlite(c: &rusqlite::Connection, sql: &str, args: &[Value], want: Want) -> Result<Out> {
+fn run_sqlite(c: &mut SqliteConn, sql: &str, args: &[Value], want: Want) -> Result<Out> {
     use rusqlite::types::ValueRef;
-    let mut stmt = c.prepare_cached(sql)?;
+    let mut stmt = c.conn.prepare_cached(sql)?;
     bind_sqlite(&mut stmt, args)?;
     let ncols = stmt.column_count();
     let columns: Arc<[String]> = if want == Want::Done {
         Arc::from(Vec::new())
+    } else if let Some(names) = c.names.get(sql) {
+        names.clone()
     } else {
-        (0..ncols)
+        let names: Arc<[String]> = (0..ncols)
             .map(|i| stmt.column_name(i).map(str::to_string))
             .collect::<std::result::Result<Vec<_>, _>>()?
-            .into()
+            .into();
+        // Statement texts built from filters vary; the cache stays small all the same (one entry
+        // per filter combination) but is bounded for safety.
+        if c.names.len() >= 1024 {
+            c.names.clear();
+        }
+        c.names.insert(sql.to_string(), names.clone());
+        names
     };
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
@@ -537,8 +556,9 @@ fn run_sqlite(c: &rusqlite::Connection, sql: &str, args: &[Value], want: Want) -
         }
     }
     drop(rows);
+    drop(stmt);
     Ok(match want {
-        Want::Done => Out::Done(c.changes()),
+        Want::Done => Out::Done(c.conn.changes()),
         _ => Out::Rows(out),
     })
 }
@@ -813,15 +833,18 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
 mod tests {
     use super::*;
 
-    fn mem() -> rusqlite::Connection {
-        rusqlite::Connection::open_in_memory().unwrap()
+    fn mem() -> SqliteConn {
+        SqliteConn {
+            conn: rusqlite::Connection::open_in_memory().unwrap(),
+            names: Default::default(),
+        }
     }
 
     #[test]
     fn placeholders_bind_by_number_in_any_order() {
-        let c = mem();
+        let mut c = mem();
         let out = run_sqlite(
-            &c,
+            &mut c,
             "SELECT $2 || $1, $1",
             &[Value::Text("a".into()), Value::Text("b".into())],
             Want::All,
@@ -834,8 +857,8 @@ mod tests {
 
     #[test]
     fn missing_values_are_errors_not_nulls() {
-        let c = mem();
-        let e = run_sqlite(&c, "SELECT $1, $2", &[Value::Int(1)], Want::All)
+        let mut c = mem();
+        let e = run_sqlite(&mut c, "SELECT $1, $2", &[Value::Int(1)], Want::All)
             .err()
             .unwrap();
         assert!(e.message.contains("$2"), "{e}");
@@ -855,18 +878,19 @@ mod tests {
 
     #[test]
     fn unique_violations_are_classified() {
-        let c = mem();
-        c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE)")
+        let mut c = mem();
+        c.conn
+            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE)")
             .unwrap();
         run_sqlite(
-            &c,
+            &mut c,
             "INSERT INTO t (k) VALUES ($1)",
             &[Value::Text("x".into())],
             Want::Done,
         )
         .unwrap();
         let e = run_sqlite(
-            &c,
+            &mut c,
             "INSERT INTO t (k) VALUES ($1)",
             &[Value::Text("x".into())],
             Want::Done,
