@@ -15,6 +15,9 @@
 #   P2  POST /v2/accounts/partner-accounts/adjust-amount   durable ledger transfer, spread over
 #       BENCH_P2_PARTNERS partner accounts and all their customers
 #   P3  the same write, every debit from ONE partner account (hot account)
+#   O1k, O1M  GET /v2/orders/customer-orders?limit=10&offset=0   signed list_customer_orders, first
+#       page, for a distributor with BENCH_ORDERS_SMALL (1,000) orders and one with BENCH_ORDERS
+#       (1,000,000): the list must cost the same whatever the tenant's size
 # Requests are signed once (bench/sign.py) and replayed: the protocol has no nonce. Writes carry a
 # fresh X-Idempotency-Key each (unsigned), so the idempotency row is part of the write
 # (BENCH_IDEMPOTENCY=0 leaves it out). Every response is counted by status; any non-2xx makes the
@@ -25,6 +28,7 @@
 #   BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=64  BENCH_CUSTOMERS=10000
 #   BENCH_TIMEOUT=10s   (wrk --timeout: a request slower than this counts as a socket error)
 #   BENCH_P2_PARTNERS=16  BENCH_P2_CUSTOMERS=256  BENCH_IDEMPOTENCY=1
+#   BENCH_ORDERS=1000000  BENCH_ORDERS_SMALL=1000
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test   (server to create bench_<random> on)
 #   BENCH_SKIP_BUILD=1  (reuse target/release)   BENCH_KEEP=1 (keep temp dir and PG databases)
 #   BENCH_WAIT_QUIET=SECONDS  wait up to that long before each run for other work to stop
@@ -36,6 +40,8 @@
 #                       them free to run on both cores (wrk's too)
 #   BENCH_PERF=1        profile the server with `perf record -g` during each run (costs some
 #                       throughput; profiles land in the kept temp dir)
+#   BENCH_PERF_CALLGRAPH=fp  call chains by frame pointers (cheap; the release build has none, so
+#                       Rust chains are cut short) or `dwarf` (full chains from the unwind tables)
 #   RUST_LOG            (passed to the server; default: its own, one info line per request)
 # Exit status: 0 when every run was valid and every ledger check held (budgets may still be
 # missed: the table says which); 1 otherwise.
@@ -58,8 +64,15 @@ CUSTOMERS=${BENCH_CUSTOMERS:-10000}
 P2_PARTNERS=${BENCH_P2_PARTNERS:-16}
 P2_CUSTOMERS=${BENCH_P2_CUSTOMERS:-256}
 IDEM=${BENCH_IDEMPOTENCY:-1}
+ORDERS=${BENCH_ORDERS:-1000000}
+ORDERS_SMALL=${BENCH_ORDERS_SMALL:-1000}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 SERVER_CPU=0
+case "${BENCH_PERF_CALLGRAPH:-fp}" in
+fp) PERF_CG="-g" ;;
+dwarf) PERF_CG="--call-graph dwarf,16384" ;;
+*) echo "BENCH_PERF_CALLGRAPH must be fp or dwarf" >&2; exit 2 ;;
+esac
 WRK_CPU=1
 NICE=${BENCH_NICE--20}
 PG_PIN=${BENCH_PG_PIN:-1}
@@ -264,7 +277,7 @@ run_wrk() {
     local perf_pid=""
     if [ "${BENCH_PERF:-0}" = 1 ] && [ "$name" != H+lua ]; then
         # sample the server (call graphs) during the measured run; perf itself runs on wrk's core
-        taskset -c $WRK_CPU perf record -q -F 499 -g -o "$WORK/perf-$engine-$name.data" \
+        taskset -c $WRK_CPU perf record -q -F 499 $PERF_CG -o "$WORK/perf-$engine-$name.data" \
             -p "$(echo $SERVER_PIDS | tr ' ' ,)" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
         perf_pid=$!
     fi
@@ -418,6 +431,17 @@ bench_engine() {
     # which separates the per-request cost of the signed read path from the cost of the tenant size.
     head -1 "$WORK/$ENGINE-p2.tsv" | awk -F'\t' '{printf "%s\t%s\t%s\t{\"limit\": 10, \"offset\": 0}\n", $1, $2, $3}' \
         >"$WORK/$ENGINE-p1small.tsv"
+    # O1M / O1k: orders for the hot partner (ORDERS) and the first P2 partner (ORDERS_SMALL).
+    # BENCH_ORDERS=0 leaves them out.
+    if [ "$ORDERS" -gt 0 ]; then
+    local small_id
+    small_id=$(sql_value "SELECT partner_id FROM associations WHERE customer_id = '$(head -1 "$WORK/$ENGINE-p2-1-ids.txt")'")
+    log "$ENGINE: seeding $ORDERS orders for the hot partner and $ORDERS_SMALL for $small_id (SQL)"
+    python3 "$BENCH/seed_orders.py" --engine "$ENGINE" --partner "$HOT_ID" --count "$ORDERS" | sql
+    python3 "$BENCH/seed_orders.py" --engine "$ENGINE" --partner "$small_id" --count "$ORDERS_SMALL" | sql
+    printf '%s\t%s\t%s\t\n' "$HOT_AK" "$HOT_SK" "$HOT_DOM" >"$WORK/$ENGINE-o1m.tsv"
+    head -1 "$WORK/$ENGINE-p2.tsv" | awk -F'\t' '{printf "%s\t%s\t%s\t\n", $1, $2, $3}' >"$WORK/$ENGINE-o1k.tsv"
+    fi
     if [ "$ENGINE" = postgres ]; then
         # bulk-loaded tables: give the planner the statistics (and the visibility map) that
         # autovacuum would have in a running deployment. SQLite gets nothing: the server never
@@ -470,6 +494,23 @@ bench_engine() {
     python3 "$BENCH/sign.py" --wrk-lua "$WORK/$ENGINE-p1small.lua" --requests "$WORK/$ENGINE-p1small.tsv" \
         --host "127.0.0.1:$PORT" --method POST --path /v2/partners/sub-customers/query
     run_wrk "$ENGINE" P1small "http://127.0.0.1:$PORT/v2/partners/sub-customers/query" "$WORK/$ENGINE-p1small.lua"
+
+    # O1k and O1M: the first page of list_customer_orders, 1,000 orders against 1,000,000
+    if [ "$ORDERS" -gt 0 ]; then
+        local opath="/v2/orders/customer-orders?limit=10&offset=0"
+        for o in o1k o1m; do
+            python3 "$BENCH/sign.py" --wrk-lua "$WORK/$ENGINE-$o.lua" --requests "$WORK/$ENGINE-$o.tsv" \
+                --host "127.0.0.1:$PORT" --method GET --path "$opath"
+        done
+        python3 "$BENCH/sign.py" --ak "$HOT_AK" --sk "$HOT_SK" --domain-id "$HOT_DOM" \
+            --host "127.0.0.1:$PORT" --method GET --path "$opath" >"$WORK/hdr.txt"
+        code=$(curl -sS -o "$WORK/check-body.txt" -w '%{http_code}' -H @"$WORK/hdr.txt" "http://127.0.0.1:$PORT$opath")
+        [ "$code" = 200 ] || die "$ENGINE: a signed list_customer_orders answered $code: $(cat "$WORK/check-body.txt")"
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["total_count"]==int(sys.argv[2]) and len(d["order_infos"])==10, {k: d[k] for k in d if k != "order_infos"}' \
+            "$WORK/check-body.txt" "$ORDERS" || die "$ENGINE: unexpected list_customer_orders answer"
+        run_wrk "$ENGINE" O1k "http://127.0.0.1:$PORT$opath" "$WORK/$ENGINE-o1k.lua"
+        run_wrk "$ENGINE" O1M "http://127.0.0.1:$PORT$opath" "$WORK/$ENGINE-o1m.lua"
+    fi
 
     fsync_probe "$ENGINE, before P2"
     # P2 (spread)

@@ -30,7 +30,7 @@ use partner_center::config::Settings;
 use partner_center::state::AppState;
 use pc_app::services::invites::{self, LinkKind, NewLink};
 use pc_app::services::topups::{self, Declaration};
-use pc_app::services::{coupons, customers, identity, partners};
+use pc_app::services::{coupons, customers, identity};
 use pc_app::store::{ledger, outbox};
 use pc_app::{Actor, AppError, Code, Ctx, Db};
 use pc_domain::coupons::QuotaType;
@@ -215,14 +215,7 @@ async fn ledger_problems(app: &TestApp) -> Vec<String> {
         .map(|v| format!("{v:?}"))
         .collect();
     out.extend(
-        partners::verify_tree(app.db.read())
-            .await
-            .unwrap()
-            .iter()
-            .map(|v| format!("{v:?}")),
-    );
-    out.extend(
-        pc_app::services::refunds::verify(app.db.read())
+        pc_app::services::consistency(app.db.read())
             .await
             .unwrap()
             .iter()

@@ -23,3 +23,14 @@ pub mod staff;
 pub mod topups;
 pub mod unbind;
 pub mod verification;
+
+/// The cross-table invariants `partner-center verify` checks beyond the ledger's own (which
+/// `store::ledger::verify` checks): the partner tree and its kept customer counts, delegations,
+/// refunds within what was paid, and the kept order counts. Each capability checks its own
+/// tables; this is the one list of them, used by `verify` and by the test suites.
+pub async fn consistency(pool: &crate::store::ReadPool) -> crate::error::AppResult<Vec<String>> {
+    let mut v = partners::verify_tree(pool).await?;
+    v.extend(refunds::verify(pool).await?);
+    v.extend(orders::verify_counts(pool).await?);
+    Ok(v)
+}

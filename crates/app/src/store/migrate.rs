@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(18, "key_flash", common "0018_key_flash.sql"),
     migration!(19, "replay_cache", common "0019_replay_cache.sql"),
     migration!(20, "idempotency_form", common "0020_idempotency_form.sql"),
+    migration!(21, "order_counts", pair "0021_order_counts.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -227,14 +227,8 @@ impl TestApp {
             self.engine,
             r.violations
         );
-        assert!(partners::verify_tree(self.db.read())
-            .await
-            .unwrap()
-            .is_empty());
-        let refunds = pc_app::services::refunds::verify(self.db.read())
-            .await
-            .unwrap();
-        assert!(refunds.is_empty(), "{}: {refunds:?}", self.engine);
+        let v = pc_app::services::consistency(self.db.read()).await.unwrap();
+        assert!(v.is_empty(), "{}: {v:?}", self.engine);
     }
 }
 

@@ -227,11 +227,11 @@ async fn list_in(
         return Ok((0, Vec::new()));
     }
     let mut w = Conditions::new(1);
-    if let Some(v) = partner {
-        w.add("o.partner_id = ?", Arg::Text(v));
+    if let Some(v) = &partner {
+        w.add("o.partner_id = ?", Arg::Text(v.clone()));
     }
-    if let Some(v) = customer {
-        w.add("o.customer_id = ?", Arg::Text(v));
+    if let Some(v) = &customer {
+        w.add("o.customer_id = ?", Arg::Text(v.clone()));
     }
     if let Some(v) = &q.order_id {
         w.add("o.id = ?", Arg::Text(v.clone()));
@@ -258,7 +258,7 @@ async fn list_in(
     if let Some(v) = q.order_type {
         w.add("o.order_type = ?", Arg::Int(v));
     }
-    if let Some(v) = resellers_of {
+    if let Some(v) = resellers_of.clone() {
         // A distributor's resellers' customers: its tree, not its own.
         let n = w.next();
         w.add(
@@ -270,12 +270,36 @@ async fn list_in(
         Some(rest) => format!("WHERE {rest}"),
         None => String::new(),
     };
-    let total: i64 = bind_scalar_args(
-        sql::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
-        &w.args,
-    )
-    .fetch_one(pool)
-    .await?;
+    // A partner's whole list (the default view) takes its total from the count the triggers of
+    // migration 0021 keep: one point read, whatever the number of orders. Any filter counts the
+    // rows it selects.
+    let unfiltered = customer.is_none()
+        && resellers_of.is_none()
+        && q.order_id.is_none()
+        && q.customer_id.is_none()
+        && [q.create_from, q.create_to, q.pay_from, q.pay_to]
+            .iter()
+            .all(Option::is_none)
+        && q.service_type_code.is_none()
+        && q.status.is_none()
+        && q.order_type.is_none();
+    let total: i64 = match (&partner, unfiltered) {
+        (Some(p), true) => sql::query_scalar::<i64>(
+            "SELECT orders FROM partner_order_counts WHERE partner_id = $1",
+        )
+        .bind(p.as_str())
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0),
+        _ => {
+            bind_scalar_args(
+                sql::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
+                &w.args,
+            )
+            .fetch_one(pool)
+            .await?
+        }
+    };
     let dir = if q.newest_first { "DESC" } else { "ASC" };
     let n = w.next();
     let mut args = w.args;
@@ -315,6 +339,22 @@ pub async fn order_detail(
         .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
     let lines = load_lines(pool, &order.order_id).await?;
     Ok(OrderDetail { order, lines })
+}
+
+/// For `verify`: every partner's kept order count (migration 0021) equals its orders.
+pub async fn verify_counts(pool: &ReadPool) -> AppResult<Vec<String>> {
+    let drift: Vec<(String, i64, i64)> = sql::query_as(
+        "SELECT p.id, COALESCE(k.orders, 0), \
+         (SELECT COUNT(*) FROM orders o WHERE o.partner_id = p.id) \
+         FROM partners p LEFT JOIN partner_order_counts k ON k.partner_id = p.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(drift
+        .into_iter()
+        .filter(|(_, kept, real)| kept != real)
+        .map(|(id, kept, real)| format!("partner {id}: order count {kept} but {real} orders"))
+        .collect())
 }
 
 /// A customer's own pending-payment order (for the customer-only operations).
