@@ -421,7 +421,10 @@ async fn query_customers(
                 "FROM associations a JOIN customers c ON c.id = a.customer_id JOIN partners p ON p.id = a.partner_id \
                  WHERE a.partner_id = $1 AND a.ended_at IS NULL",
                 Arg::Text(id.to_string()),
-                "a.associated_at DESC, c.id",
+                // Ties broken by the association's own customer id, in the direction of the
+                // first key: the order is then exactly that of `associations_partner_active`,
+                // so a page is read from the index without sorting.
+                "a.associated_at DESC, a.customer_id DESC",
             )
         }
         ListScope::All { partner } => {
