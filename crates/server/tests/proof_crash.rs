@@ -446,6 +446,9 @@ struct Crash {
     acked: u64,
     lost: u64,
     unsent: u64,
+    /// Rounds whose kill came only after every write was answered (the server outran the kill):
+    /// they prove less, so only a few are tolerated (see `crash_loop`).
+    late_kills: u64,
     /// Hidden writes found committed after the restart.
     committed_unanswered: u64,
     failures: Vec<String>,
@@ -835,7 +838,8 @@ impl Crash {
         load.shuffle(&mut self.rng);
         let total = load.len();
         let at = self.rng.gen_range(total * 15 / 100..=total * 75 / 100);
-        let pause = self.rng.gen_range(0..15_000);
+        // A few milliseconds at most: a release build answers the whole round's load in ~15 ms.
+        let pause = self.rng.gen_range(0..3_000);
         let ran = run(port, load, Some((server, at, pause))).await;
         let mut hidden = Vec::new();
         for (w, o) in ran.done {
@@ -852,9 +856,7 @@ impl Crash {
         }
         self.unsent += ran.unsent.len() as u64;
         if ran.acked_at_kill >= total {
-            self.fail(format!(
-                "the kill came after all {total} writes were acknowledged"
-            ));
+            self.late_kills += 1;
         }
         hidden.extend(ran.unsent);
         hidden
@@ -1263,6 +1265,7 @@ async fn crash_loop(db: &ProofDb, seed: u64) -> (Crash, Server) {
         acked: 0,
         lost: 0,
         unsent: 0,
+        late_kills: 0,
         committed_unanswered: 0,
         failures: Vec::new(),
         startups: Vec::new(),
@@ -1307,6 +1310,14 @@ async fn crash_loop(db: &ProofDb, seed: u64) -> (Crash, Server) {
             c.engine, c.acked, server.startup
         );
     }
+    // A round whose kill came after every answer still checks recovery, but not a kill under
+    // load; most rounds must have been killed mid-load for the scenario to prove anything.
+    if c.late_kills * 4 > rounds {
+        c.fail(format!(
+            "{} of {rounds} rounds were killed only after every write was answered",
+            c.late_kills
+        ));
+    }
     // One more kill, with nothing in flight, checks what the last round's retries acknowledged.
     server.kill();
     server = c.restart().await;
@@ -1323,12 +1334,13 @@ async fn proof_crash_acknowledged_writes_survive_repeated_kill_9() {
         let (c, server) = crash_loop(&db, seed).await;
         let rounds = proof::size(3, 20);
         let detail = format!(
-            "rounds={rounds} max_startup_ms={} restarts={} unanswered={} committed_unanswered={} unsent={} seed={seed}",
+            "rounds={rounds} max_startup_ms={} restarts={} unanswered={} committed_unanswered={} unsent={} late_kills={} seed={seed}",
             c.max_startup_ms(),
             c.startups.len(),
             c.lost,
             c.committed_unanswered,
-            c.unsent
+            c.unsent,
+            c.late_kills
         );
         proof::report(
             "crash",
@@ -1417,7 +1429,7 @@ async fn restart_1gb(mut c: Crash, mut server: Server) {
         });
     }
     let at = c.rng.gen_range(50..=200);
-    let pause = c.rng.gen_range(0..15_000);
+    let pause = c.rng.gen_range(0..3_000);
     let ran = run(server.port, load, Some((&mut server, at, pause))).await;
     let mut hidden = ran.unsent;
     for (w, o) in ran.done {
