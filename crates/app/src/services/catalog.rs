@@ -3,6 +3,7 @@
 //! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
 //! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
 
+use crate::store::filters::{count_and_page, like_pattern, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::Money;
 
@@ -79,31 +80,22 @@ pub async fn service_types(
             "service_type_name has at most 128 characters",
         ));
     }
-    let pattern = name.map(|n| {
-        let mut s = String::from("%");
-        for ch in n.to_lowercase().chars() {
-            if matches!(ch, '%' | '_' | '\\') {
-                s.push('\\');
-            }
-            s.push(ch);
-        }
-        s.push('%');
-        s
-    });
-    let filter =
-        "FROM catalog_service_types WHERE ($1 IS NULL OR LOWER(name_zh) LIKE $1 ESCAPE '\\' \
-                  OR LOWER(name_en) LIKE $1 ESCAPE '\\')";
-    let total: i64 = sql::query_scalar(&format!("SELECT COUNT(*) {filter}"))
-        .bind(pattern.clone())
-        .fetch_one(pool)
-        .await?;
-    let rows = sql::query(&format!(
-        "SELECT code, name_zh, name_en, abbreviation {filter} ORDER BY sort_order, code LIMIT $2 OFFSET $3"
-    ))
-    .bind(pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
+    let mut w = Conditions::new(1);
+    if let Some(n) = name {
+        w.add(
+            "(LOWER(name_zh) LIKE ? ESCAPE '\\' OR LOWER(name_en) LIKE ? ESCAPE '\\')",
+            Arg::Text(like_pattern(&n.to_lowercase())),
+        );
+    }
+    let (total, rows) = count_and_page(
+        pool,
+        "SELECT code, name_zh, name_en, abbreviation",
+        "FROM catalog_service_types",
+        &w,
+        "sort_order, code",
+        offset,
+        limit,
+    )
     .await?;
     Ok((
         total,

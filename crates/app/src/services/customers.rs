@@ -17,7 +17,7 @@ use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
 use crate::services::{delegation, partners};
-use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
+use crate::store::filters::{bind_args, bind_scalar_args, like_pattern, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
 
 /// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
@@ -351,20 +351,6 @@ pub fn time_filter(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
 /// `offset` (default 0) and `limit` (default 10, 1 to [`MAX_PAGE`]) of the vendor API.
 pub fn page_bounds(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
     crate::store::filters::page(offset, limit, MAX_PAGE)
-}
-
-/// `%term%` with LIKE's wildcards escaped, for a substring match.
-fn like_pattern(term: &str) -> String {
-    let mut s = String::with_capacity(term.len() + 2);
-    s.push('%');
-    for ch in term.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(ch);
-    }
-    s.push('%');
-    s
 }
 
 /// Whose customers a listing covers.

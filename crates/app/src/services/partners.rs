@@ -3,6 +3,7 @@
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
 
+use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -366,32 +367,32 @@ pub async fn list_indirect_partners(
     if let Some(r) = &q.indirect_partner_id {
         ensure_child(pool, caller_id, r).await?;
     }
+    // The reseller's first administrator's login is its account name.
     const FROM: &str = "FROM partners p LEFT JOIN users u ON u.id = \
-        (SELECT v.id FROM users v WHERE v.partner_id = p.id AND v.role = 'partner_admin' ORDER BY v.created_at, v.id LIMIT 1) \
-        WHERE p.parent_id = $1 \
-        AND ($2 IS NULL OR u.login = $2) \
-        AND ($3 IS NULL OR p.created_at >= $3) \
-        AND ($4 IS NULL OR p.created_at <= $4) \
-        AND ($5 IS NULL OR p.id = $5)";
-    macro_rules! bind_filters {
-        ($q:expr) => {
-            $q.bind(caller_id)
-                .bind(q.account_name.clone())
-                .bind(q.associated_from)
-                .bind(q.associated_to)
-                .bind(q.indirect_partner_id.clone())
-        };
+        (SELECT v.id FROM users v WHERE v.partner_id = p.id AND v.role = 'partner_admin' ORDER BY v.created_at, v.id LIMIT 1)";
+    let mut w = Conditions::new(1);
+    w.add("p.parent_id = ?", Arg::Text(caller_id.to_string()));
+    if let Some(v) = &q.account_name {
+        w.add("u.login = ?", Arg::Text(v.clone()));
     }
-    let total: i64 = bind_filters!(sql::query_scalar(&format!("SELECT COUNT(*) {FROM}")))
-        .fetch_one(pool)
-        .await?;
-    let rows = bind_filters!(sql::query(&format!(
-        "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at {FROM} \
-         ORDER BY p.created_at DESC, p.id LIMIT $6 OFFSET $7"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    if let Some(v) = q.associated_from {
+        w.add("p.created_at >= ?", Arg::Int(v));
+    }
+    if let Some(v) = q.associated_to {
+        w.add("p.created_at <= ?", Arg::Int(v));
+    }
+    if let Some(v) = &q.indirect_partner_id {
+        w.add("p.id = ?", Arg::Text(v.clone()));
+    }
+    let (total, rows) = count_and_page(
+        pool,
+        "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at",
+        FROM,
+        &w,
+        "p.created_at DESC, p.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((
         total,

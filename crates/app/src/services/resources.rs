@@ -24,6 +24,7 @@
 //!   outbox. Every other resource past its expiry becomes expired (5). Resources already expired
 //!   are not retried (the pending order is the customer's to pay).
 
+use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::orders::{
     self as rules, OrderType, PeriodType, ResourceStatus, SourceType, EXPIRE_POLICY_AUTO_RENEW,
@@ -79,11 +80,11 @@ pub struct Resource {
     pub period_type: i64,
 }
 
-const RESOURCE_SELECT: &str = "SELECT r.id, r.root_id, r.partner_id, r.customer_id, r.order_id, r.product_id, r.service_type_code, \
+const RESOURCE_COLUMNS: &str = "SELECT r.id, r.root_id, r.partner_id, r.customer_id, r.order_id, r.product_id, r.service_type_code, \
     s.name_zh, s.name_en, r.resource_type_code, t.name_zh, t.name_en, r.resource_spec, r.region, r.name, r.is_main, r.parent_id, \
     r.status, r.effective_at, r.expire_at, r.expire_policy, r.auto_renew_times, r.auto_renew_period, r.updated_at, \
-    p.spec_desc_zh, p.spec_desc_en, l.resource_size, p.size_measure_id, l.period_type \
-    FROM resources r LEFT JOIN catalog_service_types s ON s.code = r.service_type_code \
+    p.spec_desc_zh, p.spec_desc_en, l.resource_size, p.size_measure_id, l.period_type";
+const RESOURCE_FROM: &str = "FROM resources r LEFT JOIN catalog_service_types s ON s.code = r.service_type_code \
     LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
     LEFT JOIN catalog_products p ON p.id = r.product_id JOIN order_lines l ON l.id = r.order_line_id";
 
@@ -124,7 +125,7 @@ fn row_to_resource(r: &sql::Row) -> Resource {
 /// One resource of `customer_id`, or `CBC.99003012`.
 pub async fn own_resource(c: &mut Conn, customer_id: &str, id: &str) -> AppResult<Resource> {
     let row = sql::query(&format!(
-        "{RESOURCE_SELECT} WHERE r.id = $1 AND r.customer_id = $2"
+        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.id = $1 AND r.customer_id = $2"
     ))
     .bind(id.trim())
     .bind(customer_id)
@@ -247,47 +248,37 @@ pub async fn list(
                 .ok_or_else(|| AppError::invalid("customer_id is required"))?,
         ),
     };
-    // Ids are matched in SQL as a comma-joined list (ids never contain commas).
-    let ids = (!q.resource_ids.is_empty()).then(|| format!(",{},", q.resource_ids.join(",")));
-    let statuses = (!q.statuses.is_empty()).then(|| {
-        format!(
-            ",{},",
-            q.statuses
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        )
-    });
-    let filters = "WHERE r.customer_id = $1 AND ($2 IS NULL OR r.partner_id = $2) \
-        AND ($3 IS NULL OR $3 LIKE '%,' || r.id || ',%') AND ($4 IS NULL OR r.order_id = $4) \
-        AND ($5 = 0 OR r.is_main = 1) AND ($6 IS NULL OR $6 LIKE '%,' || CAST(r.status AS TEXT) || ',%') \
-        AND ($7 IS NULL OR r.expire_at >= $7) AND ($8 IS NULL OR r.expire_at <= $8) \
-        AND ($9 IS NULL OR r.service_type_code = $9)";
-    macro_rules! bind_filters {
-        ($x:expr) => {
-            $x.bind(&customer)
-                .bind(partner.clone())
-                .bind(ids.clone())
-                .bind(q.order_id.clone())
-                .bind(q.only_main as i64)
-                .bind(statuses.clone())
-                .bind(q.expire_from)
-                .bind(q.expire_to)
-                .bind(q.service_type_code.clone())
-        };
+    let mut w = Conditions::new(1);
+    w.add("r.customer_id = ?", Arg::Text(customer.clone()));
+    if let Some(p) = &partner {
+        w.add("r.partner_id = ?", Arg::Text(p.clone()));
     }
-    let total: i64 = bind_filters!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM resources r {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_filters!(sql::query(&format!(
-        "{RESOURCE_SELECT} {filters} ORDER BY r.expire_at, r.id LIMIT $10 OFFSET $11"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    w.add_in("r.id", q.resource_ids.iter().cloned().map(Arg::Text));
+    if let Some(o) = &q.order_id {
+        w.add("r.order_id = ?", Arg::Text(o.clone()));
+    }
+    if q.only_main {
+        w.require("r.is_main = 1");
+    }
+    w.add_in("r.status", q.statuses.iter().copied().map(Arg::Int));
+    if let Some(v) = q.expire_from {
+        w.add("r.expire_at >= ?", Arg::Int(v));
+    }
+    if let Some(v) = q.expire_to {
+        w.add("r.expire_at <= ?", Arg::Int(v));
+    }
+    if let Some(v) = &q.service_type_code {
+        w.add("r.service_type_code = ?", Arg::Text(v.clone()));
+    }
+    let (total, rows) = count_and_page(
+        pool,
+        RESOURCE_COLUMNS,
+        RESOURCE_FROM,
+        &w,
+        "r.expire_at, r.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((total, rows.iter().map(row_to_resource).collect()))
 }
@@ -774,7 +765,7 @@ pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
 /// One batch of the job: what it did, and how many due resources it looked at.
 async fn renewal_batch_in(c: &mut Conn, ctx: &Ctx) -> AppResult<(RenewalReport, i64)> {
     let rows = sql::query(&format!(
-        "{RESOURCE_SELECT} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
+        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
     ))
     .bind(ResourceStatus::InUse.code())
     .bind(ctx.now_ms)

@@ -35,6 +35,7 @@
 //! - *Remittance instructions* are one text an operator publishes (payee, bank, account
 //!   number), stored in `settings`; without it the customer page says to ask the operator.
 
+use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -102,9 +103,9 @@ fn invalid(e: TopupError) -> AppError {
     AppError::invalid(e.to_string())
 }
 
-const SELECT: &str = "SELECT t.id, t.root_id, t.customer_id, cu.domain_name, t.amount, t.reference, t.order_id, t.status, \
-     t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id \
-     FROM topup_requests t JOIN customers cu ON cu.id = t.customer_id";
+const COLUMNS: &str = "SELECT t.id, t.root_id, t.customer_id, cu.domain_name, t.amount, t.reference, t.order_id, t.status, \
+     t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id";
+const FROM: &str = "FROM topup_requests t JOIN customers cu ON cu.id = t.customer_id";
 
 fn from_row(r: &sql::Row) -> AppResult<Topup> {
     let status: String = r.get(7);
@@ -128,7 +129,7 @@ fn from_row(r: &sql::Row) -> AppResult<Topup> {
 
 /// One request by id, whoever it belongs to (callers scope it).
 pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Topup>> {
-    sql::query(&format!("{SELECT} WHERE t.id = $1"))
+    sql::query(&format!("{COLUMNS} {FROM} WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?
@@ -468,21 +469,13 @@ pub struct TopupQuery<'a> {
 /// an operator works through); decided ones follow, most recently decided first. A status
 /// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
 pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
-    let mut binds: Vec<String> = Vec::new();
-    let mut conds: Vec<String> = Vec::new();
+    let mut w = Conditions::new(1);
     if let Some(c) = q.customer_id {
-        binds.push(c.to_string());
-        conds.push(format!("t.customer_id = ${}", binds.len()));
+        w.add("t.customer_id = ?", Arg::Text(c.to_string()));
     }
     if let Some(s) = q.status {
-        binds.push(s.as_str().to_string());
-        conds.push(format!("t.status = ${}", binds.len()));
+        w.add("t.status = ?", Arg::Text(s.as_str().to_string()));
     }
-    let filter = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    };
     let order = match q.status {
         Some(TopupStatus::Pending) => "t.created_at, t.id",
         Some(_) => "t.decided_at DESC, t.id",
@@ -491,27 +484,16 @@ pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Top
              CASE WHEN t.status = 'pending' THEN t.created_at ELSE -COALESCE(t.decided_at, t.created_at) END, t.id"
         }
     };
-    let count_sql = format!("SELECT COUNT(*) FROM topup_requests t {filter}");
-    let mut count = sql::query_scalar(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let total: i64 = count.fetch_one(pool).await?;
-    let n = binds.len();
-    let page_sql = format!(
-        "{SELECT} {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let mut page = sql::query(&page_sql);
-    for b in &binds {
-        page = page.bind(b);
-    }
-    let rows = page
-        .bind(q.limit.clamp(1, 100))
-        .bind(q.offset.max(0))
-        .fetch_all(pool)
-        .await?;
+    let (total, rows) = count_and_page(
+        pool,
+        COLUMNS,
+        FROM,
+        &w,
+        order,
+        q.offset.max(0),
+        q.limit.clamp(1, 100),
+    )
+    .await?;
     let list = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     Ok((total, list))
 }

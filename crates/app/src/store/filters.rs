@@ -4,6 +4,8 @@
 //! gives each filter set its own statement and plan, on both engines.
 
 use super::sql;
+use super::ReadPool;
+use crate::error::AppResult;
 
 /// A bound value of a query built from the filters a request sends.
 #[derive(Debug, Clone)]
@@ -34,9 +36,96 @@ impl Conditions {
         self.sql.push_str(&template.replace('?', &format!("${n}")));
         self.args.push(arg);
     }
+    /// Adds `AND {condition}`, a condition without a parameter (`d.revoked_at IS NULL`).
+    pub fn require(&mut self, condition: &str) {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(condition);
+    }
+    /// Adds `AND {column} IN ($n, $n+1, …)`, one placeholder per value; nothing when `values` is
+    /// empty (no filter).
+    pub fn add_in(&mut self, column: &str, values: impl IntoIterator<Item = Arg>) {
+        let values: Vec<Arg> = values.into_iter().collect();
+        if values.is_empty() {
+            return;
+        }
+        let marks: Vec<String> = (0..values.len())
+            .map(|i| format!("${}", self.next() + i))
+            .collect();
+        self.sql
+            .push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+        self.args.extend(values);
+    }
     pub fn next(&self) -> usize {
         self.first + self.args.len()
     }
+    /// `WHERE …` with the conditions added (the first `AND` dropped), or nothing.
+    pub fn where_clause(&self) -> String {
+        match self.sql.strip_prefix(" AND ") {
+            Some(rest) => format!("WHERE {rest}"),
+            None => String::new(),
+        }
+    }
+}
+
+/// `%term%` for `LIKE … ESCAPE '\'`, the term's own `%`, `_` and `\` escaped.
+pub fn like_pattern(term: &str) -> String {
+    let mut s = String::with_capacity(term.len() + 2);
+    s.push('%');
+    for ch in term.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+/// One page of a list: `{select} {from} WHERE … ORDER BY {order} LIMIT … OFFSET …`, the `WHERE`
+/// built from `w` (conditions numbered from 1).
+pub async fn page_rows(
+    pool: &ReadPool,
+    select: &str,
+    from: &str,
+    w: &Conditions,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<Vec<sql::Row>> {
+    let n = w.next();
+    Ok(bind_args(
+        sql::query(&format!(
+            "{select} {from} {} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            w.where_clause(),
+            n + 1
+        )),
+        &w.args,
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A list's total under `w` and one page of it ([`page_rows`]): the count-and-page of every
+/// listing whose total is not kept elsewhere.
+pub async fn count_and_page(
+    pool: &ReadPool,
+    select: &str,
+    from: &str,
+    w: &Conditions,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<sql::Row>)> {
+    let total: i64 = bind_scalar_args(
+        sql::query_scalar(&format!("SELECT COUNT(*) {from} {}", w.where_clause())),
+        &w.args,
+    )
+    .fetch_one(pool)
+    .await?;
+    let rows = page_rows(pool, select, from, w, order, offset, limit).await?;
+    Ok((total, rows))
 }
 
 pub fn bind_args<'q>(mut q: sql::Query<'q>, args: &[Arg]) -> sql::Query<'q> {
@@ -106,5 +195,29 @@ mod tests {
         assert_eq!(w.next(), 4);
         assert_eq!(w.args.len(), 2);
         assert_eq!(Conditions::new(1).next(), 1);
+        assert_eq!(Conditions::new(1).where_clause(), "");
+        assert_eq!(
+            w.where_clause(),
+            "WHERE a.x = $2 AND a.y LIKE $3 ESCAPE '\\'"
+        );
+    }
+
+    #[test]
+    fn in_lists_and_bare_conditions() {
+        let mut w = Conditions::new(1);
+        w.add("r.customer_id = ?", Arg::Text("c".into()));
+        w.add_in("r.status", [Arg::Int(1), Arg::Int(2)]);
+        w.add_in("r.id", []);
+        w.require("r.is_main = 1");
+        assert_eq!(
+            w.where_clause(),
+            "WHERE r.customer_id = $1 AND r.status IN ($2, $3) AND r.is_main = 1"
+        );
+        assert_eq!(w.next(), 4);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
     }
 }

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self};
 use crate::services::partners;
+use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::{audit, Db};
 
 use super::{customer_partner, grant_of, Grant, DISCOUNT_FLOOR_KEY};
@@ -216,9 +217,10 @@ pub struct DiscountQuery {
     pub limit: i64,
 }
 
-const GRANT_SELECT: &str =
+const GRANT_COLUMNS: &str =
     "SELECT d.id, d.partner_id, d.customer_id, d.product_id, d.ratio_bp, d.created_at, \
-     c.domain_name, d.revoked_at FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
+     c.domain_name, d.revoked_at";
+const GRANT_FROM: &str = "FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
 
 fn row_to_grant(r: &sql::Row) -> AppResult<GrantRow> {
     Ok(GrantRow {
@@ -235,7 +237,7 @@ pub async fn find_discount<'e, E: Into<sql::Exec<'e>>>(
     discount_id: &str,
 ) -> AppResult<Option<GrantRow>> {
     let row = sql::query(&format!(
-        "{GRANT_SELECT} WHERE d.id = $1 AND d.partner_id = $2"
+        "{GRANT_COLUMNS} {GRANT_FROM} WHERE d.id = $1 AND d.partner_id = $2"
     ))
     .bind(discount_id.trim())
     .bind(partner_id)
@@ -250,27 +252,26 @@ pub async fn list_discounts(
     partner_id: &str,
     q: &DiscountQuery,
 ) -> AppResult<(i64, Vec<GrantRow>)> {
-    let filters = "WHERE d.partner_id = $1 AND ($2 IS NULL OR d.customer_id = $2) \
-         AND ($3 IS NULL OR d.product_id = $3) AND ($4 = 1 OR d.revoked_at IS NULL)";
-    macro_rules! bind_filters {
-        ($x:expr) => {
-            $x.bind(partner_id)
-                .bind(q.customer_id.clone())
-                .bind(q.product_id.clone())
-                .bind(i64::from(q.include_revoked))
-        };
+    let mut w = Conditions::new(1);
+    w.add("d.partner_id = ?", Arg::Text(partner_id.to_string()));
+    if let Some(c) = &q.customer_id {
+        w.add("d.customer_id = ?", Arg::Text(c.clone()));
     }
-    let total: i64 = bind_filters!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM partner_discounts d {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_filters!(sql::query(&format!(
-        "{GRANT_SELECT} {filters} ORDER BY d.created_at DESC, d.id LIMIT $5 OFFSET $6"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    if let Some(p) = &q.product_id {
+        w.add("d.product_id = ?", Arg::Text(p.clone()));
+    }
+    if !q.include_revoked {
+        w.require("d.revoked_at IS NULL");
+    }
+    let (total, rows) = count_and_page(
+        pool,
+        GRANT_COLUMNS,
+        GRANT_FROM,
+        &w,
+        "d.created_at DESC, d.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
     let list = rows
         .iter()

@@ -7,7 +7,7 @@ use pc_domain::timefmt;
 
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{funds, partners};
-use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
+use crate::store::filters::{bind_scalar_args, page_rows, Arg, Conditions};
 
 use super::{load_lines, load_order, row_to_order, Order, OrderLine, ORDER_SELECT};
 
@@ -266,10 +266,7 @@ async fn list_in(
             Arg::Text(v),
         );
     }
-    let filters = match w.sql.strip_prefix(" AND ") {
-        Some(rest) => format!("WHERE {rest}"),
-        None => String::new(),
-    };
+    let filters = w.where_clause();
     // A partner's whole list (the default view) takes its total from the count the triggers of
     // migration 0021 keep: one point read, whatever the number of orders. Any filter counts the
     // rows it selects.
@@ -301,18 +298,15 @@ async fn list_in(
         }
     };
     let dir = if q.newest_first { "DESC" } else { "ASC" };
-    let n = w.next();
-    let mut args = w.args;
-    args.push(Arg::Int(q.limit));
-    args.push(Arg::Int(q.offset));
-    let rows = bind_args(
-        sql::query(&format!(
-            "{ORDER_SELECT} {filters} ORDER BY o.created_at {dir}, o.id {dir} LIMIT ${n} OFFSET ${}",
-            n + 1
-        )),
-        &args,
+    let rows = page_rows(
+        pool,
+        ORDER_SELECT,
+        "",
+        &w,
+        &format!("o.created_at {dir}, o.id {dir}"),
+        q.offset,
+        q.limit,
     )
-    .fetch_all(pool)
     .await?;
     Ok((total, rows.iter().map(row_to_order).collect()))
 }
