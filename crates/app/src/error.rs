@@ -89,7 +89,7 @@ codes! {
     TopupNotPending => (400, "PC.1502", "The top-up request is no longer pending: it was already credited, rejected or cancelled.", "该充值申请已不是待确认状态：已入账、已驳回或已撤销。"),
     TopupTooManyPending => (400, "PC.1503", "Too many top-up requests are pending (at most 10); wait for the operator to handle them, or cancel one.", "待确认的充值申请过多（最多 10 个）；请等待运营方处理，或撤销其中一个。"),
     TopupDuplicateReference => (400, "PC.1504", "A top-up request with this remittance reference is already pending or credited.", "使用该汇款凭证号的充值申请已在待确认或已入账状态。"),
-    // Partner staff accounts (services/staff.rs).
+    // Partner staff accounts (services/partners/staff.rs).
     StaffOnly => (400, "PC.1601", "Only a staff account can be disabled, re-enabled or given a new password here; an administrator account cannot.", "此处只能停用、启用员工账号或为其重置密码；管理员账号不可以。"),
     NotFound => (404, "PC.0404", "Not found.", "未找到。"),
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),

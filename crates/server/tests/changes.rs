@@ -8,7 +8,7 @@ mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::changes;
+use pc_app::services::subscriptions::changes;
 use pc_app::store::sql;
 use pc_domain::coupons::QuotaType;
 use pc_domain::orders::PeriodType;

@@ -9,7 +9,7 @@ use common::*;
 use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::orders::{self, OrderQuery, RawOrderQuery, Viewer};
 use pc_app::services::partners::CreatedPartner;
-use pc_app::services::resources::{self, ResourceQuery};
+use pc_app::services::subscriptions::resources::{self, ResourceQuery};
 use pc_app::services::{coupons, redirects};
 use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};

@@ -9,7 +9,7 @@ mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::{adjustments, orders, promotions};
+use pc_app::services::{orders, orders::adjustments, orders::promotions};
 use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::orders::Ratio;

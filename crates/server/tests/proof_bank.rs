@@ -587,9 +587,10 @@ impl Signer {
             return now;
         }
         let mut used = self.used.lock().unwrap();
-        // Inside the server's ±900 s window.
-        for back in 0..800 {
-            let s = now / 1000 - back;
+        // Inside the server's ±900 s window: the past first, then the future (a fast server
+        // repeats one refused body, such as the same over-draw, more than 800 times a run).
+        for offset in (0..800).chain(-800..0) {
+            let s = now / 1000 - offset;
             if used.insert((creds.ak.clone(), path, body.to_string(), s)) {
                 return s * 1000;
             }

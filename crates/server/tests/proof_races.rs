@@ -28,7 +28,7 @@ use common::shop::*;
 use common::*;
 use partner_center::config::Settings;
 use partner_center::state::AppState;
-use pc_app::services::invites::{self, LinkKind, NewLink};
+use pc_app::services::customers::invites::{self, LinkKind, NewLink};
 use pc_app::services::topups::{self, Declaration};
 use pc_app::services::{coupons, customers, identity};
 use pc_app::store::{ledger, outbox};

@@ -35,10 +35,11 @@ use common::proof;
 use common::routes::console_routes;
 use common::shop::{self, call, cust_ctx, resources_of, PAY};
 use common::*;
+use pc_app::services::customers::invites::{LinkKind, NewLink};
 use pc_app::services::funds::Way;
-use pc_app::services::invites::{LinkKind, NewLink};
 use pc_app::services::{
-    coupons, customers, delegation, funds, identity, invites, orders, partners, staff, topups,
+    coupons, customers, customers::invites, funds, identity, orders, partners,
+    partners::delegation, partners::staff, topups,
 };
 use pc_app::store::ledger;
 use pc_app::{Actor, Ctx};

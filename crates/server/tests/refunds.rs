@@ -629,10 +629,12 @@ async fn verify_catches_an_over_refunded_source() {
         let rid = bought(&app, &cc, &w.c.customer_id, 1).await[0].clone();
         let u = unsubscribe(&app, &cc, &[&rid], 1).await[0].clone();
         let base = purchase_order_of(&app, &rid).await;
-        assert!(pc_app::services::refunds::verify(app.db.read())
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            pc_app::services::subscriptions::refunds::verify(app.db.read())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let (u2, b2) = (u.clone(), base.clone());
         app.db
             .write(move |c| {
@@ -650,7 +652,7 @@ async fn verify_catches_an_over_refunded_source() {
             })
             .await
             .unwrap();
-        let v = pc_app::services::refunds::verify(app.db.read())
+        let v = pc_app::services::subscriptions::refunds::verify(app.db.read())
             .await
             .unwrap();
         assert_eq!(v.len(), 1, "{v:?}");

@@ -1,4 +1,4 @@
-//! Partner staff accounts (services/staff.rs, console/staff.rs, `admin create-staff`), in process
+//! Partner staff accounts (services/partners/staff.rs, console/staff.rs, `admin create-staff`), in process
 //! on SQLite and PostgreSQL: a partner admin creates a staff login that sees the read-only
 //! console; another partner's admin can neither see nor touch it; disabling ends an open session
 //! and blocks login, re-enabling restores it; a password reset ends sessions; bad input writes
@@ -9,7 +9,7 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use pc_app::services::{identity, staff};
+use pc_app::services::{identity, partners::staff};
 use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::{PartnerType, Role};

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use pc_app::clock::Clock;
-use pc_app::services::{customers, delegation, identity, partners};
+use pc_app::services::{customers, identity, partners, partners::delegation};
 use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::{AssociationType, PartnerType, Role};

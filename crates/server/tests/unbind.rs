@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pc_app::services::{coupons, customers, partners, unbind};
+use pc_app::services::{coupons, customers, customers::unbind, partners};
 use pc_app::store::{audit, ledger};
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::coupons::QuotaType;

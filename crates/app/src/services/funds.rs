@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::partners;
+use crate::services::{customers::association, partners};
 use crate::store::{audit, ledger, Db};
 
 fn check_amount(amount: Money) -> AppResult<()> {
@@ -203,14 +203,7 @@ async fn resale_customer(
     partner: &partners::Partner,
     customer_id: &str,
 ) -> AppResult<()> {
-    let t: Option<i64> = sql::query_scalar(
-        "SELECT association_type FROM associations WHERE partner_id = $1 AND customer_id = $2 AND ended_at IS NULL",
-    )
-    .bind(&partner.id)
-    .bind(customer_id)
-    .fetch_optional(c)
-    .await?;
-    match t.and_then(AssociationType::from_code) {
+    match association::type_with(c, &partner.id, customer_id).await? {
         Some(AssociationType::Resale) => Ok(()),
         Some(AssociationType::Consulting) => Err(AppError::new(Code::AssociationTypeNotAllowed)),
         None => Err(AppError::new(Code::NotSubCustomer)),
@@ -836,18 +829,12 @@ pub async fn find_transfer(
 /// The error a customer's own key gets on `list_partner_account_change_records`: resale
 /// customers get the vendor's `CBC.99000084`; any other customer is simply not a partner.
 pub async fn customer_records_refusal(pool: &ReadPool, customer_id: &str) -> AppError {
-    let t: Result<Option<i64>, sql::Error> = sql::query_scalar(
-        "SELECT association_type FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
-    )
-    .bind(customer_id)
-    .fetch_optional(pool)
-    .await;
-    match t {
-        Ok(Some(code)) if AssociationType::from_code(code) == Some(AssociationType::Resale) => {
+    match association::current(pool, customer_id).await {
+        Ok(Some(a)) if a.association_type == AssociationType::Resale => {
             AppError::new(Code::ResaleCustomerNoRecords)
         }
         Ok(_) => AppError::with(Code::NotAllowed, "This operation is for partners."),
-        Err(e) => e.into(),
+        Err(e) => e,
     }
 }
 

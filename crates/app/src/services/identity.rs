@@ -179,7 +179,7 @@ pub async fn insert_session(c: &mut Conn, ctx: &Ctx, user_id: &str) -> AppResult
         .bind(ctx.now_ms + SESSION_TTL_MS)
         .execute(&mut *c)
         .await?;
-    // Shown to the partner's admins on the staff page (services/staff.rs).
+    // Shown to the partner's admins on the staff page (services/partners/staff.rs).
     sql::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(ctx.now_ms)
         .bind(user_id)

@@ -2,27 +2,17 @@
 //! posts ledger transfers and writes its audit row, inside one transaction. Every surface (vendor
 //! API, native API, console, CLI) calls these same functions.
 
-pub mod adjustments;
-pub mod association;
 pub mod catalog;
-pub mod changes;
 pub mod coupons;
 pub mod customers;
-pub mod delegation;
 pub mod demo;
 pub mod funds;
 pub mod identity;
-pub mod invites;
 pub mod orders;
 pub mod partners;
-pub mod promotions;
 pub mod redirects;
-pub mod refunds;
-pub mod resources;
-pub mod staff;
+pub mod subscriptions;
 pub mod topups;
-pub mod unbind;
-pub mod verification;
 
 /// The cross-table invariants `partner-center verify` checks beyond the ledger's own (which
 /// `store::ledger::verify` checks): the partner tree and its kept customer counts, delegations,
@@ -30,7 +20,7 @@ pub mod verification;
 /// tables; this is the one list of them, used by `verify` and by the test suites.
 pub async fn consistency(pool: &crate::store::ReadPool) -> crate::error::AppResult<Vec<String>> {
     let mut v = partners::verify_tree(pool).await?;
-    v.extend(refunds::verify(pool).await?);
+    v.extend(subscriptions::refunds::verify(pool).await?);
     v.extend(orders::verify_counts(pool).await?);
     Ok(v)
 }

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
+use crate::services::customers::association;
 use crate::store::{audit, ledger, Db};
 
 /// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
@@ -138,32 +139,14 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Opt
         .transpose()
 }
 
-/// The customer's current association: (type code, partner root), if any.
-async fn association(c: &mut Conn, customer_id: &str) -> AppResult<Option<(i64, String)>> {
-    let row = sql::query(
-        "SELECT association_type, root_id FROM associations WHERE customer_id = $1 AND ended_at IS NULL",
-    )
-    .bind(customer_id)
-    .fetch_optional(c)
-    .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
-}
-
-fn is_resale(a: &Option<(i64, String)>) -> bool {
-    matches!(a, Some((t, _)) if *t == AssociationType::Resale.code())
+fn is_resale(a: &Option<association::Current>) -> bool {
+    matches!(a, Some(a) if a.association_type == AssociationType::Resale)
 }
 
 /// May this customer top up itself? Every customer but a resale one (R3.5). For the console's
 /// navigation and the payment page's top-up entry.
 pub async fn may_top_up(pool: &ReadPool, customer_id: &str) -> AppResult<bool> {
-    let resale: Option<i64> = sql::query_scalar(
-        "SELECT 1 FROM associations WHERE customer_id = $1 AND ended_at IS NULL AND association_type = $2",
-    )
-    .bind(customer_id)
-    .bind(AssociationType::Resale.code())
-    .fetch_optional(pool)
-    .await?;
-    Ok(resale.is_none())
+    Ok(!is_resale(&association::current(pool, customer_id).await?))
 }
 
 /// Is `order_id` one of the customer's orders?
@@ -222,7 +205,7 @@ async fn declare_in(
             format!("customer {customer_id}"),
         ));
     }
-    let assoc = association(c, customer_id).await?;
+    let assoc = association::current(&mut *c, customer_id).await?;
     if is_resale(&assoc) {
         return Err(AppError::new(Code::TopupResaleCustomer));
     }
@@ -241,7 +224,7 @@ async fn declare_in(
         return Err(AppError::new(Code::TopupTooManyPending));
     }
     let id = format!("tu{}", random_hex(12));
-    let root_id = assoc.map(|(_, root)| root);
+    let root_id = assoc.map(|a| a.root_id);
     let r = sql::query(
         "INSERT INTO topup_requests (id, root_id, customer_id, amount, reference, order_id, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
@@ -317,7 +300,7 @@ async fn confirm_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Topup> {
     let reference: String = row.get(3);
     let order_id: Option<String> = row.get(4);
     // R3.5 again: the customer may have become a resale customer since it declared.
-    if is_resale(&association(c, &customer_id).await?) {
+    if is_resale(&association::current(&mut *c, &customer_id).await?) {
         return Err(AppError::with(
             Code::TopupResaleCustomer,
             "reject this request and return the transfer",

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use pc_app::crypto::MasterKey;
-use pc_app::services::{identity, staff};
+use pc_app::services::{identity, partners::staff};
 use pc_app::Db;
 
 use super::{cli_ctx, fail, Admin, Resolved};

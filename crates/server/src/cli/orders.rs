@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use pc_app::services::{adjustments, catalog, orders, partners, resources};
+use pc_app::services::{catalog, orders, orders::adjustments, partners, subscriptions::resources};
 use pc_app::{Actor, AppError, Code, Ctx, Db};
 use pc_domain::orders::PeriodType;
 use pc_domain::party::Role;
@@ -211,14 +211,14 @@ pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
     if !(1..=3650).contains(&a.days) {
         return fail("--days must be between 1 and 3650");
     }
-    let p = pc_app::services::promotions::NewPromotion {
+    let p = pc_app::services::orders::promotions::NewPromotion {
         name: a.name,
         product_id: a.product,
         ratio,
         starts_at: ctx.now_ms,
         ends_at: ctx.now_ms + a.days * 86_400_000,
     };
-    match pc_app::services::promotions::create(db, ctx, p).await {
+    match pc_app::services::orders::promotions::create(db, ctx, p).await {
         Ok(id) if a.json => {
             println!("{}", serde_json::json!({ "promotion_id": id }));
             ExitCode::SUCCESS

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::partners;
+use crate::services::{customers::association, partners};
 use crate::store::{audit, ledger, Db};
 
 /// `create_partner_coupons` input (the vendor's API reference), parsed, and the console's issue form.
@@ -152,22 +152,6 @@ async fn issue_in(
     Ok(out)
 }
 
-/// The customer's association with `partner`: resale is required to receive coupons.
-pub(super) async fn association_type(
-    c: &mut Conn,
-    partner_id: &str,
-    customer_id: &str,
-) -> AppResult<Option<AssociationType>> {
-    let t: Option<i64> = sql::query_scalar(
-        "SELECT association_type FROM associations WHERE partner_id = $1 AND customer_id = $2 AND ended_at IS NULL",
-    )
-    .bind(partner_id)
-    .bind(customer_id)
-    .fetch_optional(c)
-    .await?;
-    Ok(t.and_then(AssociationType::from_code))
-}
-
 /// What every coupon of one issue gets, checked once against the quota.
 struct Terms<'a> {
     validity: (i64, i64),
@@ -176,17 +160,6 @@ struct Terms<'a> {
     order_types: &'a [i64],
     /// Ids naming the issuing partner itself (CBC.99000025).
     selves: &'a [String],
-}
-
-/// Has the customer been associated with any partner before its association in effect?
-async fn associated_before(c: &mut Conn, customer_id: &str) -> AppResult<bool> {
-    let n: i64 = sql::query_scalar(
-        "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL",
-    )
-    .bind(customer_id)
-    .fetch_one(c)
-    .await?;
-    Ok(n > 0)
 }
 
 /// Issues one coupon; `issued_so_far` is the face value this request already issued.
@@ -204,14 +177,16 @@ async fn issue_one(
     if terms.selves.iter().any(|s| s == customer_id) {
         return Err(AppError::new(Code::CouponSelfIssue));
     }
-    match association_type(c, &p.id, customer_id).await? {
+    match association::type_with(&mut *c, &p.id, customer_id).await? {
         Some(AssociationType::Resale) => {}
         Some(AssociationType::Consulting) => {
             return Err(AppError::new(Code::CouponCustomerTypeNotAllowed))
         }
         None => return Err(AppError::new(Code::NotSubCustomer)),
     }
-    if quota.limits.first_association_only && associated_before(c, customer_id).await? {
+    if quota.limits.first_association_only
+        && association::ended_before(&mut *c, customer_id).await?
+    {
         return Err(AppError::new(Code::CouponFirstAssociationOnly));
     }
     coupons::check_total(issued_so_far, req.face_value, quota.quota_value).map_err(refusal)?;

@@ -86,7 +86,6 @@ pub use reseller_quotas::{
     grant_to_resellers, reclaim_from_resellers, require_distributor, ResellerGrant, ResellerReclaim,
 };
 
-use issue::association_type;
 use quotas::{add_quota_value, insert_quota};
 use reads::{owned_quota, row_to_coupon, COUPON_SELECT};
 

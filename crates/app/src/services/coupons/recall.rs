@@ -10,6 +10,7 @@ use pc_domain::Money;
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
+use crate::services::customers::association;
 use crate::store::{audit, ledger, Db};
 
 /// A partner's recall of one coupon it issued.
@@ -86,7 +87,7 @@ async fn reclaim_in(
         .filter(|k| k.partner_id == p.id)
         .ok_or_else(|| AppError::new(Code::NoCustomerPermission))?;
     if via_api
-        && association_type(c, &p.id, &coupon.customer_id).await?
+        && association::type_with(&mut *c, &p.id, &coupon.customer_id).await?
             == Some(AssociationType::Consulting)
     {
         return Err(AppError::new(Code::ReclaimConsultingCoupon));

@@ -29,11 +29,13 @@ use pc_domain::ids::random_hex;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult, Code};
 
+pub mod adjustments;
 mod discounts;
 mod expiry;
 mod payment;
 mod place;
 mod pricing;
+pub mod promotions;
 mod provision;
 mod queries;
 

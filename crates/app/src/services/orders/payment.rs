@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
-use crate::services::{adjustments, promotions};
+use crate::services::{orders::adjustments, orders::promotions};
 use crate::store::{audit, ledger, Db};
 
 use super::{

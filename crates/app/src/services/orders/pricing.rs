@@ -9,8 +9,8 @@ use pc_domain::Money;
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::partners;
-use crate::services::promotions;
+use crate::services::orders::promotions;
+use crate::services::{customers::association, partners};
 
 use super::{MAX_LINES, MAX_RESOURCE_SIZE, MAX_SUBSCRIPTION_NUM};
 
@@ -188,26 +188,17 @@ impl Quote {
 }
 
 /// The partner a customer is associated with now, and the association type.
-pub(super) async fn customer_partner<'e, E: Into<sql::Exec<'e>>>(
-    exec: E,
+pub(super) async fn customer_partner(
+    c: &mut Conn,
     customer_id: &str,
 ) -> AppResult<Option<(partners::Partner, AssociationType)>> {
-    let row = sql::query(
-        "SELECT p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at, \
-         a.association_type FROM associations a JOIN partners p ON p.id = a.partner_id \
-         WHERE a.customer_id = $1 AND a.ended_at IS NULL",
-    )
-    .bind(customer_id)
-    .fetch_optional(exec)
-    .await?;
-    match row {
-        None => Ok(None),
-        Some(r) => {
-            let t = AssociationType::from_code(r.get(9))
-                .ok_or_else(|| AppError::internal("bad association type"))?;
-            Ok(Some((partners::row_to_partner(&r)?, t)))
-        }
-    }
+    let Some(a) = association::current(&mut *c, customer_id).await? else {
+        return Ok(None);
+    };
+    let p = partners::get(&mut *c, &a.partner_id)
+        .await?
+        .ok_or_else(|| AppError::internal("an association with a partner that does not exist"))?;
+    Ok(Some((p, a.association_type)))
 }
 
 /// Loads and prices items; an unknown or inactive product is `ProductNotFound`.

@@ -5,7 +5,7 @@ use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::changes;
+use crate::services::subscriptions::changes;
 
 use super::{new_resource_id, Order, OrderLine};
 

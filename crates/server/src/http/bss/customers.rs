@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::post;
-use pc_app::services::association::{
+use pc_app::services::customers::association::{
     self, CodeSendRequest, SubCustomerOutcome, SubCustomerRequest,
 };
 use pc_app::services::customers::{self, SubCustomerQuery};
@@ -88,7 +88,7 @@ async fn list_sub_customers(
         req.limit,
     )?;
     // A distributor listing a reseller's customers gets their contact details only under the
-    // reseller's delegation, and such a view is audited (services::delegation).
+    // reseller's delegation, and such a view is audited (services::partners::delegation).
     let listing = customers::list_and_record(&st.db, &caller.ctx(), &q).await?;
     let count = listing.total;
     let customer_infos = listing

@@ -1,12 +1,12 @@
 //! Unsubscribe and refund operations of the vendor API (the vendor's API reference):
 //! `cancel_resources_subscription` (customer only) and `show_refund_order_details` (partner or
-//! customer). The refund rule is `pc_domain::refunds`; what moves where, `pc_app::services::refunds`.
+//! customer). The refund rule is `pc_domain::refunds`; what moves where, `pc_app::services::subscriptions::refunds`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::refunds::{self, UnsubscribeRequest};
+use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
 use pc_domain::funds::MEASURE_YUAN;
 use pc_domain::Money;
 use schemars::JsonSchema;

@@ -1,11 +1,13 @@
 //! Yearly/monthly resource operations of the vendor API (the vendor's API reference): list, renew,
-//! auto-renewal on and off. Rules in `pc_app::services::resources`.
+//! auto-renewal on and off. Rules in `pc_app::services::subscriptions::resources`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::post;
-use pc_app::services::resources::{self, AutoRenew, Renewal, Resource, ResourceQuery};
+use pc_app::services::subscriptions::resources::{
+    self, AutoRenew, Renewal, Resource, ResourceQuery,
+};
 use pc_domain::timefmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

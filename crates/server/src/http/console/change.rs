@@ -1,7 +1,7 @@
 //! Changing a resource's spec from the customer console (变更): `GET
 //! /console/resources/{id}/change` lists the products it may move to, each with what the change
 //! costs (an upgrade, paid on the change order's page like any order) or gives back (a downgrade,
-//! carried out at once); `POST` with the chosen product calls `pc_app::services::changes::change`
+//! carried out at once); `POST` with the chosen product calls `pc_app::services::subscriptions::changes::change`
 //! and opens the change order. The quotes are `changes::plan`, the function the change itself uses.
 
 use axum::extract::{Path, State};
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use maud::html;
-use pc_app::services::changes::{self, Change};
+use pc_app::services::subscriptions::changes::{self, Change};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::ChangeQuote;
@@ -42,7 +42,7 @@ async fn view(st: &AppState, c: &Console, id: &str, err: Option<AppError>) -> Pa
         .acquire()
         .await
         .map_err(|e| internal(lang, AppError::from(e)))?;
-    let r = pc_app::services::resources::own_resource(&mut conn, &cid, id)
+    let r = pc_app::services::subscriptions::resources::own_resource(&mut conn, &cid, id)
         .await
         .map_err(|e| internal(lang, e))?;
     let candidates = changes::candidates(st.db.read(), &r)

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
-use pc_app::services::invites::{self, LinkKind, NewLink};
+use pc_app::services::customers::invites::{self, LinkKind, NewLink};
 use pc_app::services::partners;
 use pc_domain::association::offers;
 use pc_domain::party::{AssociationType, Role};

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
-use pc_app::services::{customers, identity, invites};
+use pc_app::services::{customers, customers::invites, identity};
 use pc_app::{Actor, AppError, Code, Ctx};
 use pc_domain::association::notice_required;
 use pc_domain::party::AssociationType;

@@ -1,6 +1,6 @@
 //! Operator promotions (`/console/promotions`): create a promotion (a name, one product or every
 //! product, a ratio typed as "8.5折", "85%" or "0.85", first and last day in China time) and
-//! revoke one; the list shows each with its status. Rules in `pc_app::services::promotions`.
+//! revoke one; the list shows each with its status. Rules in `pc_app::services::orders::promotions`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
-use pc_app::services::{catalog, promotions};
+use pc_app::services::{catalog, orders::promotions};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::timefmt::{cn_day_start_ms, format_utc, parse_date};

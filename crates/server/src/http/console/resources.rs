@@ -1,6 +1,6 @@
 //! The customer's yearly/monthly resources (`/console/resources`, 费用中心 > 续费管理 in the
 //! vendor's console): what it bought, with status, validity and expiry policy, and per resource
-//! the actions of the vendor's API reference through `pc_app::services::resources`, the same
+//! the actions of the vendor's API reference through `pc_app::services::subscriptions::resources`, the same
 //! functions as the vendor API:
 //! - **renew** for a number of months or years: a renewal order pending payment (never paid
 //!   behind the customer's back), and the customer is taken to it to choose coupons and a
@@ -18,7 +18,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::orders::Viewer;
-use pc_app::services::resources::{self, AutoRenew, Renewal, Resource, ResourceQuery};
+use pc_app::services::subscriptions::resources::{
+    self, AutoRenew, Renewal, Resource, ResourceQuery,
+};
 use pc_app::AppError;
 use pc_domain::orders::{PeriodType, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::party::Role;

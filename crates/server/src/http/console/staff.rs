@@ -5,7 +5,7 @@
 //!
 //! The partner is taken from the session for a partner admin (a `partner` field is ignored); only
 //! an operator names it. A refusal re-shows the page with the message (4xx) and writes nothing; a
-//! success redirects with `?done=…` (a flash). Rules live in `services/staff.rs`.
+//! success redirects with `?done=…` (a flash). Rules live in `services/partners/staff.rs`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
-use pc_app::services::{partners, staff};
+use pc_app::services::{partners, partners::staff};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;

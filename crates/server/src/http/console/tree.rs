@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::delegation::{self, ResellerOverview};
+use pc_app::services::partners::delegation::{self, ResellerOverview};
 use pc_app::services::{customers, partners};
 use pc_app::store::ledger;
 use pc_domain::ledger::AccountKind;

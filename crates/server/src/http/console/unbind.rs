@@ -1,5 +1,5 @@
 //! Ending an association from the console: a partner admin on its customer's page, the customer
-//! on its home page. The rules are in `services::unbind`.
+//! on its home page. The rules are in `services::customers::unbind`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::unbind::{self, Unbinding};
+use pc_app::services::customers::unbind::{self, Unbinding};
 use pc_domain::party::Role;
 
 use super::i18n::{t, Lang};

@@ -1,6 +1,6 @@
 //! Unsubscribing a resource from the customer console (费用中心 > 退订管理 in the vendor's
 //! console): `GET /console/resources/{id}/unsubscribe?type=1|2` shows what the refund would be,
-//! period by period (the plan of `pc_app::services::refunds::plan`, the function the unsubscribe
+//! period by period (the plan of `pc_app::services::subscriptions::refunds::plan`, the function the unsubscribe
 //! itself uses), and `POST` carries it out through `refunds::unsubscribe`, the same function as the
 //! vendor API's `cancel_resources_subscription`, then opens the unsubscribe order.
 //!
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use maud::html;
-use pc_app::services::refunds::{self, UnsubscribeRequest};
+use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::UnsubscribeType;

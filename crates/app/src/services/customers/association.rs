@@ -14,7 +14,7 @@ use crate::context::Ctx;
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::customers::{self, validate_domain_name};
-use crate::services::{identity, partners, verification};
+use crate::services::{customers::verification, identity, partners};
 use crate::store::Db;
 
 /// `partners.status` of a partner that may not develop customers.
@@ -602,4 +602,72 @@ async fn send_code_in(
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The association in effect, for the capabilities whose rules depend on it (funds, coupons,
+// top-ups, pricing): they ask here instead of reading `associations` themselves.
+
+/// A customer's association in effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Current {
+    pub id: String,
+    pub partner_id: String,
+    /// The partner's tenant root.
+    pub root_id: String,
+    pub association_type: AssociationType,
+}
+
+/// The customer's association in effect, if any.
+pub async fn current<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    customer_id: &str,
+) -> AppResult<Option<Current>> {
+    let row = sql::query(
+        "SELECT id, partner_id, root_id, association_type FROM associations \
+         WHERE customer_id = $1 AND ended_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_optional(exec)
+    .await?;
+    row.map(|r| {
+        Ok(Current {
+            id: r.get(0),
+            partner_id: r.get(1),
+            root_id: r.get(2),
+            association_type: AssociationType::from_code(r.get(3))
+                .ok_or_else(|| AppError::internal("an association of an unknown type"))?,
+        })
+    })
+    .transpose()
+}
+
+/// How the customer is associated with `partner_id` now; `None` when it is not.
+pub async fn type_with<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    partner_id: &str,
+    customer_id: &str,
+) -> AppResult<Option<AssociationType>> {
+    let t: Option<i64> = sql::query_scalar(
+        "SELECT association_type FROM associations WHERE partner_id = $1 AND customer_id = $2 AND ended_at IS NULL",
+    )
+    .bind(partner_id)
+    .bind(customer_id)
+    .fetch_optional(exec)
+    .await?;
+    Ok(t.and_then(AssociationType::from_code))
+}
+
+/// Has the customer had an association that has since ended (with any partner)?
+pub async fn ended_before<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    customer_id: &str,
+) -> AppResult<bool> {
+    let n: Option<i64> = sql::query_scalar(
+        "SELECT 1 FROM associations WHERE customer_id = $1 AND ended_at IS NOT NULL LIMIT 1",
+    )
+    .bind(customer_id)
+    .fetch_optional(exec)
+    .await?;
+    Ok(n.is_some())
 }

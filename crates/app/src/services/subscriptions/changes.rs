@@ -13,7 +13,7 @@
 //! - **Downgrade** (the new spec costs less): carried out at once. The difference for the
 //!   remaining time comes back, never more than what was paid and not used; it is spread over the
 //!   resource's paid periods in proportion to their unused value and paid back to the sources of
-//!   each original order as an unsubscribe refund would (`services::refunds`). What is not
+//!   each original order as an unsubscribe refund would (`services::subscriptions::refunds`). What is not
 //!   refunded stays paid for the new spec: the change order's line carries it as one period to
 //!   the expiry, and its sources move from the original orders to the change order
 //!   (`refund_sources` rows of kind `carried`). The change order is completed at once; its order
@@ -32,8 +32,8 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
 use crate::services::orders::{self, Item, NewOrder, PricedItem};
-use crate::services::refunds;
-use crate::services::resources::{self, Resource};
+use crate::services::subscriptions::refunds;
+use crate::services::subscriptions::resources::{self, Resource};
 use crate::store::{audit, Db};
 
 /// A quoted change of one resource.

@@ -3,6 +3,9 @@
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
 
+pub mod delegation;
+pub mod staff;
+
 use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, ReadPool};
 use pc_domain::ids::random_hex;
@@ -238,7 +241,7 @@ pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
                 format!("partner {id}: customer count {kept} but {real} active associations")
             }),
     );
-    v.extend(crate::services::delegation::verify(pool).await?);
+    v.extend(crate::services::partners::delegation::verify(pool).await?);
     Ok(v)
 }
 

@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 use crate::context::{Actor, Ctx};
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::association::{self, name_taken};
+use crate::services::customers::association::{self, name_taken};
 use crate::services::customers::{self, validate_domain_name};
 use crate::services::identity;
-use crate::services::{partners, verification};
+use crate::services::{customers::verification, partners};
 use crate::store::{audit, Db};
 
 /// Generic (labelled with its creator's login) or custom (labelled by the partner).

@@ -6,6 +6,11 @@
 //! **Size.** Over 800 lines: association, listing with its filters, detail and contacts. Next
 //! split: `customers/{association,listing,detail}` with decision 0006's store rewrite.
 
+pub mod association;
+pub mod invites;
+pub mod unbind;
+pub mod verification;
+
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
@@ -16,7 +21,7 @@ use crate::context::Ctx;
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
-use crate::services::{delegation, partners};
+use crate::services::{partners, partners::delegation};
 use crate::store::filters::{bind_args, bind_scalar_args, like_pattern, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
 

@@ -42,7 +42,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
 use crate::services::orders::{self, sum, Viewer};
-use crate::services::resources::{self, Resource, MAX_RENEW_IDS};
+use crate::services::subscriptions::resources::{self, Resource, MAX_RENEW_IDS};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger kind of a refund back to a customer's balance.
