@@ -276,14 +276,22 @@ impl Db {
             return self.write(move |c| f(c, ctx)).await;
         };
         let k = key.clone();
+        // SQLite looks the key up first: a statement costs microseconds there, and a retry queued
+        // in the same batch as its original sees the original's uncommitted row only this way.
+        // PostgreSQL skips the lookup (a round trip on every keyed write): a retry runs the body,
+        // its insert of the key meets the unique index, the transaction rolls back and the error
+        // path below answers with the saved output, or the key's conflict.
+        let look_first = self.engine() == Engine::Sqlite;
         let result = self
             .write(move |c| {
                 Box::pin(async move {
-                    let found =
-                        idempotency::find(c, Form::Output, &k.scope, &k.key, &k.request_hash)
-                            .await?;
-                    if let Some(saved) = found {
-                        return decode(&saved.body);
+                    if look_first {
+                        let found =
+                            idempotency::find(c, Form::Output, &k.scope, &k.key, &k.request_hash)
+                                .await?;
+                        if let Some(saved) = found {
+                            return decode(&saved.body);
+                        }
                     }
                     let now = ctx.now_ms;
                     let out = f(c, ctx).await?;
