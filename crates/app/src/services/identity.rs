@@ -689,21 +689,16 @@ pub async fn revoke_operator_key(db: &Db, ctx: Ctx, access_key: String) -> AppRe
     let user_id = user_id.clone();
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let r = sql::query(
-                "UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND owner_kind = 'operator' \
-                 AND user_id = $3 AND revoked_at IS NULL",
-            )
-            .bind(ctx.now_ms)
-            .bind(&access_key)
-            .bind(&user_id)
-            .execute(&mut *c)
-            .await?;
-            if r.rows_affected() == 0 {
-                return Err(AppError::new(Code::NotFound));
-            }
-            audit::record(
+            let revoked = audit::change(
                 c,
                 &ctx,
+                sql::query(
+                    "UPDATE access_keys SET revoked_at = $1 WHERE access_key = $2 AND owner_kind = 'operator' \
+                     AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(ctx.now_ms)
+                .bind(&access_key)
+                .bind(&user_id),
                 audit::Entry {
                     action: "access_key.revoke",
                     target_kind: "access_key",
@@ -712,7 +707,12 @@ pub async fn revoke_operator_key(db: &Db, ctx: Ctx, access_key: String) -> AppRe
                     detail: serde_json::json!({"user_id": user_id}),
                 },
             )
-            .await
+            .await?;
+            if revoked {
+                Ok(())
+            } else {
+                Err(AppError::new(Code::NotFound))
+            }
         })
     })
     .await

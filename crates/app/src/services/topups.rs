@@ -373,22 +373,17 @@ pub async fn reject(db: &Db, ctx: Ctx, r: Rejection) -> AppResult<()> {
 
 async fn reject_in(c: &mut Conn, ctx: &Ctx, id: &str, reason: &str) -> AppResult<()> {
     let reason = rules::reject_reason(reason).map_err(invalid)?;
-    let r = sql::query(
-        "UPDATE topup_requests SET status = 'rejected', decided_at = $1, decided_by = $2, reject_reason = $3 \
-         WHERE id = $4 AND status = 'pending'",
-    )
-    .bind(ctx.now_ms)
-    .bind(ctx.actor.id())
-    .bind(&reason)
-    .bind(id)
-    .execute(&mut *c)
-    .await?;
-    if r.rows_affected() == 0 {
-        return Err(undecidable(c, id, None).await);
-    }
-    audit::record(
+    let rejected = audit::change(
         c,
         ctx,
+        sql::query(
+            "UPDATE topup_requests SET status = 'rejected', decided_at = $1, decided_by = $2, reject_reason = $3 \
+             WHERE id = $4 AND status = 'pending'",
+        )
+        .bind(ctx.now_ms)
+        .bind(ctx.actor.id())
+        .bind(&reason)
+        .bind(id),
         audit::Entry {
             action: "topup.reject",
             target_kind: "topup",
@@ -397,7 +392,12 @@ async fn reject_in(c: &mut Conn, ctx: &Ctx, id: &str, reason: &str) -> AppResult
             detail: serde_json::json!({"reason": reason}),
         },
     )
-    .await
+    .await?;
+    if rejected {
+        Ok(())
+    } else {
+        Err(undecidable(c, id, None).await)
+    }
 }
 
 /// The acting customer withdraws its own pending request. Another customer's request is
@@ -411,22 +411,17 @@ pub async fn cancel(db: &Db, ctx: Ctx, id: String) -> AppResult<()> {
 }
 
 async fn cancel_in(c: &mut Conn, ctx: &Ctx, customer_id: &str, id: &str) -> AppResult<()> {
-    let r = sql::query(
-        "UPDATE topup_requests SET status = 'cancelled', decided_at = $1, decided_by = $2 \
-         WHERE id = $3 AND customer_id = $4 AND status = 'pending'",
-    )
-    .bind(ctx.now_ms)
-    .bind(ctx.actor.id())
-    .bind(id)
-    .bind(customer_id)
-    .execute(&mut *c)
-    .await?;
-    if r.rows_affected() == 0 {
-        return Err(undecidable(c, id, Some(customer_id)).await);
-    }
-    audit::record(
+    let cancelled = audit::change(
         c,
         ctx,
+        sql::query(
+            "UPDATE topup_requests SET status = 'cancelled', decided_at = $1, decided_by = $2 \
+             WHERE id = $3 AND customer_id = $4 AND status = 'pending'",
+        )
+        .bind(ctx.now_ms)
+        .bind(ctx.actor.id())
+        .bind(id)
+        .bind(customer_id),
         audit::Entry {
             action: "topup.cancel",
             target_kind: "topup",
@@ -435,7 +430,12 @@ async fn cancel_in(c: &mut Conn, ctx: &Ctx, customer_id: &str, id: &str) -> AppR
             detail: serde_json::json!({"customer_id": customer_id}),
         },
     )
-    .await
+    .await?;
+    if cancelled {
+        Ok(())
+    } else {
+        Err(undecidable(c, id, Some(customer_id)).await)
+    }
 }
 
 /// Which requests a listing covers.

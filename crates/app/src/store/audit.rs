@@ -35,6 +35,24 @@ pub async fn record(c: &mut Conn, ctx: &Ctx, e: Entry<'_>) -> AppResult<()> {
     Ok(())
 }
 
+/// A guarded change and its audit row, the shape of every state change: `change` is an `UPDATE`
+/// whose `WHERE` carries the rule (the status it leaves, the owner, "not yet"), so the check and
+/// the change are one statement on both engines. When it changed a row, `entry` is recorded in
+/// the same transaction and the answer is `true`; when it changed none, nothing is recorded and
+/// the caller says what the refusal means (not found, already decided, spent).
+pub async fn change(
+    c: &mut Conn,
+    ctx: &Ctx,
+    change: sql::Query<'_>,
+    entry: Entry<'_>,
+) -> AppResult<bool> {
+    if change.execute(&mut *c).await?.rows_affected() == 0 {
+        return Ok(false);
+    }
+    record(c, ctx, entry).await?;
+    Ok(true)
+}
+
 /// A one-way change to a row a partner owns: a timestamp column set once (revoked, disabled).
 pub struct Stamp<'a> {
     pub table: &'static str,
@@ -49,23 +67,19 @@ pub struct Stamp<'a> {
 /// Sets the stamp to now on the one row with that key that the partner owns and that is not yet
 /// stamped, and audits it. `PC.0404` when there is none: another partner's row is "not found" too.
 pub async fn stamp_owned(c: &mut Conn, ctx: &Ctx, s: Stamp<'_>) -> AppResult<()> {
-    let r = sql::query(&format!(
+    let sql = format!(
         "UPDATE {table} SET {stamp} = $1 WHERE {key} = $2 AND partner_id = $3 AND {stamp} IS NULL",
         table = s.table,
         stamp = s.stamp_column,
         key = s.key_column
-    ))
-    .bind(ctx.now_ms)
-    .bind(s.key)
-    .bind(s.partner_id)
-    .execute(&mut *c)
-    .await?;
-    if r.rows_affected() == 0 {
-        return Err(AppError::new(Code::NotFound));
-    }
-    record(
+    );
+    let changed = change(
         c,
         ctx,
+        sql::query(&sql)
+            .bind(ctx.now_ms)
+            .bind(s.key)
+            .bind(s.partner_id),
         Entry {
             action: s.action,
             target_kind: s.target_kind,
@@ -74,7 +88,12 @@ pub async fn stamp_owned(c: &mut Conn, ctx: &Ctx, s: Stamp<'_>) -> AppResult<()>
             detail: serde_json::json!({"partner_id": s.partner_id}),
         },
     )
-    .await
+    .await?;
+    if changed {
+        Ok(())
+    } else {
+        Err(AppError::new(Code::NotFound))
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -145,21 +145,15 @@ pub(crate) async fn consume(
     });
     rules::check_code(stored.as_ref(), code, ctx.now_ms)?;
     let id = fields.map(|f| f.0).unwrap_or_default();
-    let r = sql::query(
-        "UPDATE verification_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND attempts < $3",
-    )
-    .bind(ctx.now_ms)
-    .bind(&id)
-    .bind(rules::MAX_ATTEMPTS)
-    .execute(&mut *c)
-    .await?;
-    if r.rows_affected() != 1 {
-        // Spent or voided by a concurrent request a moment ago.
-        return Err(AppError::new(Code::VerificationCodeWrong));
-    }
-    audit::record(
+    let used = audit::change(
         c,
         ctx,
+        sql::query(
+            "UPDATE verification_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND attempts < $3",
+        )
+        .bind(ctx.now_ms)
+        .bind(&id)
+        .bind(rules::MAX_ATTEMPTS),
         audit::Entry {
             action: "verification_code.use",
             target_kind: "verification_code",
@@ -168,7 +162,13 @@ pub(crate) async fn consume(
             detail: serde_json::json!({}),
         },
     )
-    .await
+    .await?;
+    if used {
+        Ok(())
+    } else {
+        // Spent or voided by a concurrent request a moment ago.
+        Err(AppError::new(Code::VerificationCodeWrong))
+    }
 }
 
 /// Counts a wrong guess against the number's live code (in its own transaction, because the

@@ -293,25 +293,20 @@ pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResu
             let p = get(&mut *c, &partner_id)
                 .await?
                 .ok_or_else(|| AppError::new(Code::NotFound))?;
-            let r = sql::query(
-                "UPDATE partners SET status = COALESCE($1, status), \
-                 contact_mobile = CASE WHEN $2 = 1 THEN $3 ELSE contact_mobile END, \
-                 contact_email = CASE WHEN $4 = 1 THEN $5 ELSE contact_email END WHERE id = $6",
-            )
-            .bind(status.clone())
-            .bind(contact_mobile.is_some() as i64)
-            .bind(contact_mobile.clone().flatten())
-            .bind(contact_email.is_some() as i64)
-            .bind(contact_email.clone().filter(|e| !e.is_empty()))
-            .bind(&p.id)
-            .execute(&mut *c)
-            .await?;
-            if r.rows_affected() != 1 {
-                return Err(AppError::new(Code::NotFound));
-            }
-            audit::record(
+            let changed = audit::change(
                 c,
                 &ctx,
+                sql::query(
+                    "UPDATE partners SET status = COALESCE($1, status), \
+                     contact_mobile = CASE WHEN $2 = 1 THEN $3 ELSE contact_mobile END, \
+                     contact_email = CASE WHEN $4 = 1 THEN $5 ELSE contact_email END WHERE id = $6",
+                )
+                .bind(status.clone())
+                .bind(contact_mobile.is_some() as i64)
+                .bind(contact_mobile.clone().flatten())
+                .bind(contact_email.is_some() as i64)
+                .bind(contact_email.clone().filter(|e| !e.is_empty()))
+                .bind(&p.id),
                 audit::Entry {
                     action: "partner.update_profile",
                     target_kind: "partner",
@@ -320,7 +315,12 @@ pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResu
                     detail: serde_json::json!({"status": status, "contact_mobile": contact_mobile, "contact_email": contact_email}),
                 },
             )
-            .await
+            .await?;
+            if changed {
+                Ok(())
+            } else {
+                Err(AppError::new(Code::NotFound))
+            }
         })
     })
     .await
