@@ -67,6 +67,22 @@ impl Conditions {
     }
 }
 
+/// The largest page the vendor API's list operations accept (`limit` 1 to 100).
+pub const VENDOR_MAX_PAGE: i64 = 100;
+
+/// A time filter of the vendor API (`2019-05-06T08:05:01Z`, UTC), parsed; `None` stays no filter.
+/// The error names the field.
+pub fn utc_time(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(s) => pc_domain::timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
+            crate::error::AppError::invalid(format!(
+                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
+            ))
+        }),
+    }
+}
+
 /// `%term%` for `LIKE … ESCAPE '\'`, the term's own `%`, `_` and `\` escaped.
 pub fn like_pattern(term: &str) -> String {
     let mut s = String::with_capacity(term.len() + 2);

@@ -15,7 +15,7 @@ use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType, Role};
-use pc_domain::{timefmt, CustomerId};
+use pc_domain::CustomerId;
 
 use crate::context::Ctx;
 use crate::crypto::{self, MasterKey};
@@ -301,7 +301,7 @@ pub struct SubCustomerQuery {
     pub limit: i64,
 }
 
-pub const MAX_PAGE: i64 = 100;
+pub const MAX_PAGE: i64 = crate::store::filters::VENDOR_MAX_PAGE;
 
 impl SubCustomerQuery {
     /// Parses the raw wire values; every error names its field.
@@ -331,25 +331,16 @@ impl SubCustomerQuery {
             customer: nz(customer),
             label: nz(label),
             association_type,
-            associated_from: time_filter("associated_on_begin", associated_on_begin)?,
-            associated_to: time_filter("associated_on_end", associated_on_end)?,
+            associated_from: crate::store::filters::utc_time(
+                "associated_on_begin",
+                associated_on_begin,
+            )?,
+            associated_to: crate::store::filters::utc_time("associated_on_end", associated_on_end)?,
             customer_id: nz(customer_id),
             indirect_partner_id: nz(indirect_partner_id),
             offset,
             limit,
         })
-    }
-}
-
-/// A UTC time filter of the vendor API (`2019-05-06T08:05:01Z`); the error names the field.
-pub fn time_filter(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
-    match v {
-        None => Ok(None),
-        Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
-            AppError::invalid(format!(
-                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-            ))
-        }),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use crate::store::sql::{self, ReadPool};
 use pc_domain::orders::{self as rules, OrderStatus, OrderType};
-use pc_domain::timefmt;
 
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{funds, partners};
@@ -96,16 +95,7 @@ impl OrderQuery {
                     .map_err(|_| AppError::invalid(format!("{field} must be an integer"))),
             }
         };
-        let time = |field: &str, s: Option<String>| -> AppResult<Option<i64>> {
-            match nz(s) {
-                None => Ok(None),
-                Some(v) => timefmt::parse_utc(&v).map(Some).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-                    ))
-                }),
-            }
-        };
+        let time = |field: &str, s: Option<String>| crate::store::filters::utc_time(field, nz(s));
         let span = |a: Option<i64>, b: Option<i64>, what: &str| -> AppResult<()> {
             if let (Some(a), Some(b)) = (a, b) {
                 if a > b {

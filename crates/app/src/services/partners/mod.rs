@@ -423,17 +423,15 @@ impl IndirectPartnerQuery {
         limit: Option<i64>,
     ) -> AppResult<IndirectPartnerQuery> {
         let nz = |s: Option<String>| s.filter(|v| !v.is_empty());
-        let (offset, limit) = crate::services::customers::page_bounds(offset, limit)?;
+        let (offset, limit) =
+            crate::store::filters::page(offset, limit, crate::store::filters::VENDOR_MAX_PAGE)?;
         Ok(IndirectPartnerQuery {
             account_name: nz(account_name),
-            associated_from: crate::services::customers::time_filter(
+            associated_from: crate::store::filters::utc_time(
                 "associated_on_begin",
                 associated_on_begin,
             )?,
-            associated_to: crate::services::customers::time_filter(
-                "associated_on_end",
-                associated_on_end,
-            )?,
+            associated_to: crate::store::filters::utc_time("associated_on_end", associated_on_end)?,
             indirect_partner_id: nz(indirect_partner_id),
             offset,
             limit,
