@@ -134,6 +134,43 @@ async fn transfers_respect_floors_and_verify() {
     }
 }
 
+/// Found by the proof suite's setup on PostgreSQL: operator credits to several new partners at
+/// once each opened `external:world`, and a losing insert met the `(kind, owner_id)` index before
+/// the `id` one it was told to tolerate: a 500 on a fresh deployment. Every concurrent first
+/// opening of one account must succeed and leave exactly one account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_openings_of_an_account_all_succeed() {
+    for (engine, db) in testing::engines("ledger_open").await {
+        for round in 0..30 {
+            let owner = format!("race-{round}");
+            let mut tasks = Vec::new();
+            for _ in 0..32 {
+                let (db, owner) = (db.clone(), owner.clone());
+                tasks.push(tokio::spawn(async move {
+                    db.write(move |c| {
+                        Box::pin(async move {
+                            ledger::ensure_account(c, AccountKind::PartnerCash, &owner, None, 1)
+                                .await
+                        })
+                    })
+                    .await
+                }));
+            }
+            for t in tasks {
+                let id = t.await.unwrap().unwrap_or_else(|e| panic!("{engine}: {e}"));
+                assert_eq!(id, format!("partner_cash:{owner}"), "{engine}");
+            }
+            let n: i64 =
+                sql::query_scalar("SELECT COUNT(*) FROM ledger_accounts WHERE owner_id = $1")
+                    .bind(&owner)
+                    .fetch_one(db.read())
+                    .await
+                    .unwrap();
+            assert_eq!(n, 1, "{engine}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn concurrent_allocations_never_overdraw() {
     for (engine, db) in testing::engines("ledger_conc").await {

@@ -15,7 +15,7 @@
 //!   out of balance reads (§2.20).
 //!
 //! **Size.** Over 800 lines: the writes (~350) and the reads (~550) of one capability. Next split:
-//! `funds/{moves,reads}` when decision 0006's store rewrite touches every query here anyway.
+//! `funds/{moves,reads}`.
 
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};

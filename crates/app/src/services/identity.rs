@@ -2,7 +2,7 @@
 //! with CSRF tokens, and access keys for the vendor API (secret shown once, stored encrypted).
 //!
 //! **Size.** Over 800 lines: logins and sessions, partner keys, operator keys and secret
-//! resealing. Next split: `identity/{sessions,keys}` with decision 0006's store rewrite.
+//! resealing. Next split: `identity/{sessions,keys}`.
 
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::ids::random_hex;

@@ -22,7 +22,10 @@ pub fn account_id(kind: AccountKind, owner: &str) -> String {
 
 pub const EXTERNAL_OWNER: &str = "world";
 
-/// Creates the account if it does not exist; returns its id.
+/// Creates the account if it does not exist; returns its id. `ON CONFLICT` names no column on
+/// purpose: the row is unique by `id` and by `(kind, owner_id)`, and on PostgreSQL a concurrent
+/// first creation (two operator credits on a new deployment, both opening `external:world`) can
+/// meet the other index first; a conflict on either is "already there".
 pub async fn ensure_account(
     c: &mut Conn,
     kind: AccountKind,
@@ -33,7 +36,7 @@ pub async fn ensure_account(
     let id = account_id(kind, owner);
     sql::query(
         "INSERT INTO ledger_accounts (id, root_id, kind, owner_id, balance, lower_limit, created_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(root_id.map(str::to_string))

@@ -16,6 +16,10 @@
 //! knows what it stands for, so PostgreSQL is told a parameter's type even when it is NULL).
 //! Rows come back owned, their values decoded by column type.
 //!
+//! **Size.** Over 800 lines, a quarter of them tests: the interface (values, rows, queries) and
+//! the two engines' execution belong together, since each engine's half must decode into the same
+//! values. Next split, when a third engine or driver comes: `sql/{values,sqlite,postgres}`.
+//!
 //! Placeholders are `$1`, `$2`, … on both engines. SQLite treats `$1` as a *named* parameter
 //! numbered by first appearance; [`bind_sqlite`] maps each name back to its number, so `$2` may
 //! appear before `$1` and a placeholder may repeat.

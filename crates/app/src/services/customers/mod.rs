@@ -3,8 +3,10 @@
 //! A customer is associated with at most one partner at a time (a partial unique index enforces
 //! it); the association records its type (1 consulting sales, 2 resale), label and times.
 //!
-//! **Size.** Over 800 lines: association, listing with its filters, detail and contacts. Next
-//! split: `customers/{association,listing,detail}` with decision 0006's store rewrite.
+//! **Size.** Over 800 lines: the customer's record (creation for the vendor API, detail, contacts)
+//! and its listing with every filter of `list_sub_customers` and the console. Next split:
+//! `customers/{listing,detail}`, the way association, invites, verification and unbind already
+//! left this file.
 
 pub mod association;
 pub mod invites;
