@@ -684,12 +684,6 @@ impl<'c> From<&'c ReadPool> for Exec<'c> {
     }
 }
 
-impl<'c> From<&'c &ReadPool> for Exec<'c> {
-    fn from(p: &'c &ReadPool) -> Exec<'c> {
-        Exec::Pool(p)
-    }
-}
-
 impl Exec<'_> {
     async fn run(self, sql: &str, args: Vec<Value>, want: Want) -> Result<Out> {
         match self {

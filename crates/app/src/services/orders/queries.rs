@@ -220,6 +220,8 @@ async fn list_in(
     if let Some(v) = &partner {
         w.add("o.partner_id = ?", Arg::Text(v.clone()));
     }
+    // The conditions of the partner's scope alone; any other condition is a filter.
+    let scope_only = w.sql.clone();
     if let Some(v) = &customer {
         w.add("o.customer_id = ?", Arg::Text(v.clone()));
     }
@@ -260,16 +262,7 @@ async fn list_in(
     // A partner's whole list (the default view) takes its total from the count the triggers of
     // migration 0021 keep: one point read, whatever the number of orders. Any filter counts the
     // rows it selects.
-    let unfiltered = customer.is_none()
-        && resellers_of.is_none()
-        && q.order_id.is_none()
-        && q.customer_id.is_none()
-        && [q.create_from, q.create_to, q.pay_from, q.pay_to]
-            .iter()
-            .all(Option::is_none)
-        && q.service_type_code.is_none()
-        && q.status.is_none()
-        && q.order_type.is_none();
+    let unfiltered = w.sql == scope_only;
     let total: i64 = match (&partner, unfiltered) {
         (Some(p), true) => sql::query_scalar::<i64>(
             "SELECT orders FROM partner_order_counts WHERE partner_id = $1",
