@@ -344,18 +344,27 @@ pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn init_logging(json: bool) {
+/// Logs go to standard error through a writer thread: a request formats its line and hands it
+/// over, and the thread writes whatever has queued in one `write` (the request path no longer
+/// waits on the system call). Nothing is dropped: when 64k lines are queued, loggers wait. The
+/// returned guard flushes what is queued when `run` returns.
+fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if json {
         b.json().init();
     } else {
         b.init();
     }
+    guard
 }
 
 struct Resolved {
@@ -416,7 +425,7 @@ fn cli_ctx() -> Ctx {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
-    init_logging(cli.global.log_json);
+    let _logs = init_logging(cli.global.log_json);
     let r = match resolve(&cli.global) {
         Ok(r) => r,
         Err(e) => return fail(e),
