@@ -169,10 +169,19 @@ impl Db {
             }
         }
         let wconn = open_sqlite(path, true)?;
+        wconn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(|e| AppError::internal(format!("cannot set up SQLite {path}: {e}")))?;
+        let cconn = open_sqlite(path, true)?;
+        let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || sqlite_checkpointer(cconn, nudged))
+            .map_err(AppError::internal)?;
         let (tx, rx) = mpsc::channel::<ErasedJob>(4096);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || sqlite_writer(Conn::sqlite(wconn), rx))
+            .spawn(move || sqlite_writer(Conn::sqlite(wconn), rx, nudge))
             .map_err(AppError::internal)?;
         Ok(Db {
             inner: Arc::new(Inner {
@@ -437,11 +446,48 @@ pub(crate) fn ready_now<F: Future>(f: F) -> Option<F::Output> {
     }
 }
 
+/// How often the checkpointer copies committed WAL pages into the database file, at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The SQLite checkpointer thread. The writer does not checkpoint (`wal_autocheckpoint = 0`):
+/// SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages, so that
+/// commit (and every write queued behind it) waits for the pages to be copied and the database
+/// file to be fsynced. Here a `PASSIVE` checkpoint runs at most every [`CHECKPOINT_EVERY`] after
+/// a commit, beside the writer: it never blocks the writer or the readers, and a page written
+/// many times between two checkpoints is copied once. Durability does not depend on it (a
+/// commit is durable in the WAL); it only keeps the WAL short. When the writer stops (the last
+/// `Db` handle dropped) a last checkpoint runs and the thread ends.
+fn sqlite_checkpointer(conn: rusqlite::Connection, nudged: std::sync::mpsc::Receiver<()>) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; the next one retries");
+        }
+    };
+    while nudged.recv().is_ok() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        // Commits during the pause nudged again; they are in this checkpoint.
+        let _ = nudged.try_recv();
+        checkpoint();
+    }
+    checkpoint();
+}
+
 /// The SQLite writer thread: group commit with a savepoint per job.
-fn sqlite_writer(mut conn: Conn, mut rx: mpsc::Receiver<ErasedJob>) {
+fn sqlite_writer(
+    mut conn: Conn,
+    mut rx: mpsc::Receiver<ErasedJob>,
+    nudge: std::sync::mpsc::SyncSender<()>,
+) {
+    // The transaction-control statements run several times per batch: prepared once, from the
+    // connection's statement cache, instead of parsed on every use.
     let exec = |conn: &mut Conn, sql: &str| -> sql::Result<()> {
         match &conn.inner {
-            ConnInner::Sqlite(c) => Ok(c.conn.execute_batch(sql)?),
+            ConnInner::Sqlite(c) => {
+                for s in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    c.conn.prepare_cached(s)?.execute([])?;
+                }
+                Ok(())
+            }
             _ => Err(sql::Error::new(sql::ErrorKind::Other, "not SQLite")),
         }
     };
@@ -506,6 +552,10 @@ fn sqlite_writer(mut conn: Conn, mut rx: mpsc::Receiver<ErasedJob>) {
                 }
             },
         };
+        if commit_err.is_none() {
+            // Full means a checkpoint is already due.
+            let _ = nudge.try_send(());
+        }
         for f in finishers {
             f(commit_err.clone());
         }
