@@ -96,7 +96,7 @@ pub async fn transfer(c: &mut Conn, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Pos
         let f = debit(c, p.from, p.amount).await?;
         (f, t)
     };
-    let id = TransferId::generate();
+    let id = TransferId::generate_ordered(ctx.now_ms);
     sql::query(
         "INSERT INTO ledger_transfers (id, root_id, from_account, to_account, amount, from_balance_after, to_balance_after, kind, memo, request_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
