@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::Engine;
 use pc_domain::ledger::{check_transfer, AccountKind, LedgerError};
 use pc_domain::{Money, TransferId};
 
@@ -84,9 +85,15 @@ pub fn is_derived(account: &str) -> bool {
 }
 
 /// Posts one transfer. Fails with `InsufficientBalance` when the debit would cross the source's
-/// floor, `NotFound` when an account does not exist; either way nothing is written.
+/// floor, an internal error when an account does not exist, `Overflow` when the credit would
+/// pass the largest balance. On failure no transfer is recorded, but one of the two accounts may
+/// already be updated: the caller must give the error up so that its transaction rolls back
+/// (every use case does, with `?`; `Db::run` rolls back on `Err`), never go on writing in it.
 pub async fn transfer(c: &mut Conn, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Posted> {
     check_transfer(p.from, p.to, p.amount)?;
+    if c.engine() == Engine::Postgres && !is_derived(p.from) && !is_derived(p.to) {
+        return transfer_pg(c, ctx, p).await;
+    }
     let (from_after, to_after) = if p.from < p.to {
         let f = debit(c, p.from, p.amount).await?;
         let t = credit(c, p.to, p.amount).await?;
@@ -118,6 +125,85 @@ pub async fn transfer(c: &mut Conn, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Pos
         id,
         from_balance_after: from_after,
         to_balance_after: to_after,
+    })
+}
+
+/// [`transfer`] on PostgreSQL between two cached accounts: the debit, the credit and the
+/// transfer row in one statement, so a money movement costs one round trip instead of three and
+/// the debited row stays locked two round trips less (a hot account's throughput, bench P3).
+///
+/// The same guards as the three statements: the debit's floor and the credit's overflow bound in
+/// the `WHERE` clauses. The two rows are locked in id order as everywhere in the ledger: the
+/// `UPDATE` of the account with the smaller id (`first`) runs before the other, which reads
+/// `first`'s output (a data-modifying `WITH` runs when its output is first needed). The transfer
+/// row is inserted only when both updates found their row; otherwise the statement changes
+/// nothing the caller keeps (the failed use case rolls its transaction back) and a second query
+/// tells which guard held, as in [`debit`] and [`credit`].
+async fn transfer_pg(c: &mut Conn, ctx: &Ctx, p: &Posting<'_>) -> AppResult<Posted> {
+    const DEBIT: &str = "UPDATE ledger_accounts SET balance = balance - $5 \
+         WHERE id = $3 AND (lower_limit IS NULL OR balance - $5 >= lower_limit)";
+    const CREDIT: &str =
+        "UPDATE ledger_accounts SET balance = balance + $5 WHERE id = $4 AND balance <= $10";
+    let (first, second) = if p.from < p.to {
+        (DEBIT, CREDIT)
+    } else {
+        (CREDIT, DEBIT)
+    };
+    let statement = format!(
+        "WITH first AS ({first} RETURNING id, balance), \
+         second AS ({second} AND EXISTS (SELECT 1 FROM first) RETURNING id, balance), \
+         moved AS (SELECT \
+             (SELECT balance FROM first WHERE id = $3 UNION ALL SELECT balance FROM second WHERE id = $3) AS from_after, \
+             (SELECT balance FROM first WHERE id = $4 UNION ALL SELECT balance FROM second WHERE id = $4) AS to_after), \
+         t AS (INSERT INTO ledger_transfers (id, root_id, from_account, to_account, amount, from_balance_after, to_balance_after, kind, memo, request_id, created_at) \
+             SELECT $1, $2, $3, $4, $5, from_after, to_after, $6, $7, $8, $9 FROM moved \
+             WHERE from_after IS NOT NULL AND to_after IS NOT NULL RETURNING 1) \
+         SELECT from_after, to_after FROM moved"
+    );
+    let id = TransferId::generate_ordered(ctx.now_ms);
+    let row = sql::query(&statement)
+        .bind(id.as_str())
+        .bind(p.root_id.map(str::to_string))
+        .bind(p.from)
+        .bind(p.to)
+        .bind(p.amount.cents())
+        .bind(p.kind)
+        .bind(p.memo.map(str::to_string))
+        .bind(&ctx.request_id)
+        .bind(ctx.now_ms)
+        .bind(i64::MAX - p.amount.cents())
+        .fetch_one(&mut *c)
+        .await?;
+    let from_after: Option<i64> = row.try_get(0)?;
+    let to_after: Option<i64> = row.try_get(1)?;
+    match (from_after, to_after) {
+        (Some(f), Some(t)) => Ok(Posted {
+            id,
+            from_balance_after: Money::from_cents(f),
+            to_balance_after: Money::from_cents(t),
+        }),
+        _ => Err(refusal(c, p, from_after.is_none()).await?),
+    }
+}
+
+/// Why a guarded transfer moved nothing: a missing account, or the debit's floor (`debit_failed`),
+/// or the credit's overflow bound.
+async fn refusal(c: &mut Conn, p: &Posting<'_>, debit_failed: bool) -> AppResult<AppError> {
+    for account in [p.from, p.to] {
+        let exists = sql::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+            .bind(account)
+            .fetch_optional(&mut *c)
+            .await?;
+        if exists.is_none() {
+            return Ok(AppError::internal(format!(
+                "ledger account {account} does not exist"
+            )));
+        }
+    }
+    Ok(if debit_failed {
+        AppError::new(Code::InsufficientBalance)
+    } else {
+        LedgerError::Overflow.into()
     })
 }
 
