@@ -20,9 +20,11 @@
 //!
 //! The parts: [`pricing`] (items, list prices, discounts in force, quotes), [`discounts`]
 //! (partner-granted discounts and the operator's floor), [`place`] (orders as stored, placing
-//! one), [`queries`] (who reads which orders), [`payment`] (usable discounts and coupons, paying),
-//! [`provision`] (what a paid order provisions), [`expiry`] (cancelling, the expiry job). Every
-//! public item is re-exported here: callers name `services::orders::…`.
+//! one), [`queries`] (who reads which orders), [`payment`] (usable discounts and coupons, the
+//! money side of paying), [`expiry`] (cancelling, the expiry job). Every public item is
+//! re-exported here: callers name `services::orders::…`. Paying as a use case (the money, then
+//! what the order provisions) is `subscriptions::checkout`: orders know nothing of resources,
+//! subscriptions build on orders.
 
 use pc_domain::ids::random_hex;
 
@@ -36,7 +38,6 @@ mod payment;
 mod place;
 mod pricing;
 pub mod promotions;
-mod provision;
 mod queries;
 
 pub use discounts::*;
@@ -44,7 +45,6 @@ pub use expiry::*;
 pub use payment::*;
 pub use place::*;
 pub use pricing::*;
-use provision::provision;
 pub use queries::*;
 
 /// Ledger transfer kind of an order payment (customer cash → outside world).
@@ -62,18 +62,6 @@ pub const MAX_RESOURCE_SIZE: i64 = 32_768;
 
 pub(crate) fn new_order_id() -> String {
     format!("CS{}", random_hex(8).to_uppercase())
-}
-
-fn new_resource_id() -> String {
-    let h = random_hex(16);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// The customer acting, for what only a customer does (order for itself, pay, cancel); anyone

@@ -11,11 +11,11 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
 use crate::services::{orders::adjustments, orders::promotions};
-use crate::store::{audit, ledger, Db};
+use crate::store::ledger;
 
 use super::{
-    acting_customer, discount_lines, grants, load_lines, own_order, provision, sum, Discounted,
-    Grant, Order, OrderLine, KIND_ORDER_PAY,
+    discount_lines, grants, load_lines, own_order, sum, Discounted, Grant, Order, OrderLine,
+    KIND_ORDER_PAY,
 };
 
 /// One discount the customer may use on one of its orders, with what it does to each line.
@@ -483,36 +483,31 @@ pub struct Paid {
     pub resource_ids: Vec<String>,
 }
 
-/// `pay_orders`: the customer pays one of its pending-payment orders with at most one discount,
-/// then at most 3 coupons ([`apply_coupons`]), and the rest from its cash balance.
+/// A payment settled: the order claimed (pending payment → completed), the discount and coupons
+/// applied, the cash moved and the order's amounts written. What the order provisions and the
+/// payment's audit row are the caller's (`subscriptions::checkout`, which owns the resources), in
+/// the same transaction. `paid.resource_ids` is empty here.
+pub(crate) struct Settled {
+    pub order: Order,
+    pub lines: Vec<OrderLine>,
+    pub paid: Paid,
+    /// Every ledger transfer of the payment: the coupons' and the cash's.
+    pub transfer_ids: Vec<String>,
+}
+
+/// The money side of `pay_orders` (`subscriptions::checkout::pay`), inside the caller's
+/// transaction, for `customer_id` whoever acts: at most one discount, then at most 3 coupons
+/// ([`apply_coupons`]), and the rest from the customer's cash balance.
 /// Errors: not its order `CBC.30000010`; not pending payment (also a concurrent payment or
 /// cancellation that won) `CBC.99003106`; deadline passed `CBC.99003110`; unusable discount
 /// `CBC.99003108`; coupon errors as [`check_coupon_combination`] and [`apply_coupons`]; not
-/// enough balance `CBC.99005003`. On any error nothing is written. Not a customer `CBC.0155`,
-/// before the request's shape is checked (`CBC.0100`).
-pub async fn pay(db: &Db, ctx: Ctx, req: PayOrder) -> AppResult<Paid> {
-    let customer_id = acting_customer(&ctx.actor)?;
-    let req = PayRequest::parse(
-        req.order_id,
-        &req.use_coupon,
-        &req.use_discount,
-        req.coupons,
-        req.discounts,
-    )?;
-    db.run(ctx, move |c, ctx| {
-        Box::pin(async move { pay_in(c, &ctx, &customer_id, &req).await })
-    })
-    .await
-}
-
-/// [`pay`] as a step of a larger transaction (a renewal paid as it is placed), for `customer_id`
-/// whoever acts.
-pub(crate) async fn pay_in(
+/// enough balance `CBC.99005003`. On an error the caller's transaction must roll back.
+pub(crate) async fn settle(
     c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     req: &PayRequest,
-) -> AppResult<Paid> {
+) -> AppResult<Settled> {
     check_coupon_combination(req)?;
     let order_id = req.order_id.trim().to_uppercase();
     // The guarded transition first: on PostgreSQL it takes the row lock, so a concurrent payment
@@ -619,34 +614,20 @@ pub(crate) async fn pay_in(
     .bind(&order_id)
     .execute(&mut *c)
     .await?;
-    let resource_ids = provision(c, ctx, &order, &lines).await?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "orders.pay",
-            target_kind: "order",
-            target_id: &order_id,
-            transfer_ids: &transfer_ids,
-            detail: serde_json::json!({
-                "official": order.official_amount.to_string(),
-                "discount": discount.to_string(),
-                "coupons": coupons.total().to_string(),
-                "cash": cash.to_string(),
-                "resources": resource_ids.len(),
-            }),
+    Ok(Settled {
+        paid: Paid {
+            order_id,
+            partner_id: order.partner_id.clone(),
+            official: order.official_amount,
+            discount,
+            coupons: coupons.total(),
+            cash,
+            transfer_id,
+            resource_ids: Vec::new(),
         },
-    )
-    .await?;
-    Ok(Paid {
-        order_id,
-        partner_id: order.partner_id.clone(),
-        official: order.official_amount,
-        discount,
-        coupons: coupons.total(),
-        cash,
-        transfer_id,
-        resource_ids,
+        order,
+        lines,
+        transfer_ids,
     })
 }
 

@@ -5,15 +5,15 @@ use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::subscriptions::changes;
+use crate::services::orders::{Order, OrderLine};
 
-use super::{new_resource_id, Order, OrderLine};
+use super::changes;
 
 /// Provisions a paid order: each line's discount and validity; a new purchase gets one resource
 /// per unit bought, in use from the payment until the end of the period bought; a renewal
 /// extends its resource from its current expiry (or from now, if it had expired) and puts it
 /// back in use. Returns the resources provisioned or extended.
-pub(super) async fn provision(
+pub(crate) async fn provision(
     c: &mut Conn,
     ctx: &Ctx,
     order: &Order,
@@ -120,4 +120,17 @@ pub(super) async fn provision(
         }
     }
     Ok(ids)
+}
+
+/// A new resource's id, in the vendor's UUID-like shape.
+fn new_resource_id() -> String {
+    let h = pc_domain::ids::random_hex(16);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }

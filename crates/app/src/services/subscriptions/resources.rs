@@ -358,7 +358,7 @@ async fn renew_resources(
     }
     sql::query("SAVEPOINT renew_pay").execute(&mut *c).await?;
     let req = orders::PayRequest::parse(placed.order_id.clone(), "NO", "NO", None, None)?;
-    let paid = match orders::pay_in(c, ctx, customer_id, &req).await {
+    let paid = match super::checkout::pay_in(c, ctx, customer_id, &req).await {
         Ok(_) => true,
         Err(e) if e.code == Code::InsufficientBalance => {
             sql::query("ROLLBACK TO SAVEPOINT renew_pay")

@@ -703,7 +703,7 @@ async fn pay_orders(
             .discount_infos
             .map(|v| v.into_iter().map(|d| (d.id, d.r#type)).collect()),
     };
-    orders::pay(&st.db, caller.ctx(), pay).await?;
+    pc_app::services::subscriptions::pay(&st.db, caller.ctx(), pay).await?;
     ok_json(&EmptyResponse {})
 }
 

@@ -21,8 +21,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::i18n::{t, Lang};
-use super::layout::{message_page, page};
-use super::pages::{internal, with_status, CsrfForm, Page};
+use super::layout::{internal, message_page, page, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -15,8 +15,7 @@ use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{internal, with_status, Page};
+use super::layout::{internal, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

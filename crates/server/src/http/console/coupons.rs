@@ -25,8 +25,7 @@ use serde::Deserialize;
 
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{enc, internal, Page};
+use super::layout::{enc, internal, page, Page};
 use super::Console;
 use crate::http::form::query_pairs;
 use crate::state::AppState;
@@ -332,7 +331,7 @@ async fn management(
         } @else {
             (issued_table)
         }
-        (super::pages::pager(offset, PAGE_SIZE, total,
+        (super::layout::pager(offset, PAGE_SIZE, total,
             &format!("{base}?status={}&customer_id={}&", p.status, enc(&p.customer_id)), lang))
         script { (maud::PreEscaped(RECALL_JS)) }
         h2 { (t(lang, "operation_records")) }

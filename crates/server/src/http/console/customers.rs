@@ -16,8 +16,7 @@ use pc_domain::party::{PartnerType, Role};
 use pc_domain::timefmt::format_utc;
 
 use super::i18n::{t, Lang};
-use super::layout::{message_page, page};
-use super::pages::{enc, internal, pager, Page};
+use super::layout::{enc, internal, message_page, page, pager, Page};
 use super::Console;
 use crate::http::form::mask_phone;
 use crate::state::AppState;

@@ -27,8 +27,7 @@ use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{enc, internal, pager, CsrfForm, Page};
+use super::layout::{enc, internal, page, pager, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -29,8 +29,7 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{message_page, page};
-use super::pages::{enc, internal, pager, Page};
+use super::layout::{enc, internal, message_page, page, pager, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -18,8 +18,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::join;
-use super::layout::{message_page, page};
-use super::pages::internal;
+use super::layout::{internal, message_page, page};
 use super::{Console, ConsoleForm as Form};
 use crate::http::qr;
 use crate::state::AppState;

@@ -1,10 +1,12 @@
 //! The console's frame: head, header with the user, role-aware navigation, language switch and
-//! logout, and the stylesheet (embedded in the binary).
+//! logout, and the stylesheet (embedded in the binary); and what every page handler shares: the
+//! `Page` result, an error page, the pager, the CSRF-only form, query-string encoding.
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 use pc_domain::party::{PartnerType, Role};
+use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::Console;
@@ -184,4 +186,53 @@ pub async fn stylesheet() -> Response {
         CSS,
     )
         .into_response()
+}
+
+// ----------------------------------------------------------------------------------------------
+// What page handlers share
+
+pub(super) type Page = Result<Response, Response>;
+
+/// A rendered page answered with `status`: 200 as the success, anything else as the error side
+/// (a form re-shown with what went wrong).
+#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
+pub(super) fn with_status(
+    status: axum::http::StatusCode,
+    html: axum::response::Html<String>,
+) -> Page {
+    if status == axum::http::StatusCode::OK {
+        Ok(html.into_response())
+    } else {
+        Err((status, html).into_response())
+    }
+}
+
+pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
+    (
+        StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
+    html! {
+        p.pager {
+            @if offset > 0 { a href=(format!("{base}offset={}", (offset - limit).max(0))) { (t(lang, "prev")) } " " }
+            @if offset + limit < total { a href=(format!("{base}offset={}", offset + limit)) { (t(lang, "next")) } }
+        }
+    }
+}
+
+/// Percent-encodes a query-string value.
+pub(super) fn enc(s: &str) -> String {
+    let mut out = String::new();
+    pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
+    out
 }

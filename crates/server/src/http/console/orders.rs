@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -23,8 +24,9 @@ use maud::{html, Markup};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::adjustments::{self, PriceAdjustment};
 use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
-use pc_app::services::subscriptions::refunds;
-use pc_app::AppError;
+use pc_app::services::redirects;
+use pc_app::services::subscriptions::{self, refunds};
+use pc_app::{AppError, Code};
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
@@ -32,9 +34,10 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{enc, internal, pager, with_status, CsrfForm, Page};
+use super::layout::{enc, internal, page, pager, with_status, CsrfForm, Page};
+use super::pay;
 use super::{Console, ConsoleForm as Form};
+use crate::http::form::query_pairs;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -48,7 +51,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/orders", get(orders_page))
         .route("/console/orders/{id}", get(order_page))
-        .route("/console/orders/{id}/pay", post(super::pay::pay_submit))
+        .route("/console/orders/{id}/pay", post(pay_submit))
         .route("/console/orders/{id}/cancel", post(cancel_submit))
         .route("/console/orders/{id}/adjust", post(adjust_submit))
 }
@@ -495,7 +498,7 @@ pub(super) async fn order_view(
     id: &str,
     err: Option<AppError>,
     status: StatusCode,
-    pay: Option<&super::pay::PayState>,
+    pay: Option<&pay::PayState>,
 ) -> Page {
     let lang = c.lang;
     let en = lang == Lang::En;
@@ -506,7 +509,7 @@ pub(super) async fn order_view(
     let o = &d.order;
     let customer = c.user.role == Role::Customer;
     let pay_section = if customer && o.status() == Some(OrderStatus::PendingPayment) {
-        Some(super::pay::pay_section(st, c, o, pay).await?)
+        Some(pay::pay_section(st, c, o, pay).await?)
     } else {
         None
     };
@@ -685,6 +688,58 @@ async fn cancel_submit(
         Err(e) => {
             let s = status_of(&e);
             order_view(&st, &c, &id, Some(e), s, None).await
+        }
+    }
+}
+
+/// `POST /console/orders/{id}/pay` (customers): `coupon` (0–3, repeated) and `discount`.
+async fn pay_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Page {
+    c.require(&[Role::Customer])?;
+    let fields = query_pairs(&String::from_utf8_lossy(&body));
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    c.check_csrf(&get("csrf"))?;
+    let mut state = pay::PayState {
+        coupons: Vec::new(),
+        discount: get("discount"),
+        insufficient: false,
+    };
+    for (k, v) in &fields {
+        let v = v.trim();
+        if k == "coupon" && !v.is_empty() && !state.coupons.iter().any(|x| x == v) {
+            state.coupons.push(v.to_string());
+        }
+    }
+    let lang = c.lang;
+    if state.coupons.len() > pay::MAX_COUPONS {
+        let e = AppError::with(Code::InvalidParameter, t(lang, "pay_too_many_coupons"));
+        return order_view(&st, &c, &id, Some(e), StatusCode::BAD_REQUEST, Some(&state)).await;
+    }
+    let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));
+    match subscriptions::pay(&st.db, c.ctx(), req).await {
+        Ok(paid) => {
+            let urls = redirects::for_orders_of(st.db.read(), &paid.partner_id)
+                .await
+                .map_err(|e| internal(lang, e))?;
+            let to = urls
+                .paid_link(&paid.order_id)
+                .unwrap_or_else(|| format!("/console/orders/{}", enc(&paid.order_id)));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            state.insufficient = e.code == Code::InsufficientBalance;
+            let s = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            order_view(&st, &c, &id, Some(e), s, Some(&state)).await
         }
     }
 }

@@ -17,34 +17,10 @@ use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{message_page, page};
+use super::layout::{internal, message_page, page, pager, CsrfForm, Page};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
-
-pub(super) type Page = Result<Response, Response>;
-
-/// A rendered page answered with `status`: 200 as the success, anything else as the error side
-/// (a form re-shown with what went wrong).
-#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
-pub(super) fn with_status(
-    status: axum::http::StatusCode,
-    html: axum::response::Html<String>,
-) -> Page {
-    if status == axum::http::StatusCode::OK {
-        Ok(html.into_response())
-    } else {
-        Err((status, html).into_response())
-    }
-}
-
-pub(super) fn internal(lang: Lang, e: pc_app::AppError) -> Response {
-    (
-        StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        message_page(lang, None, "Error", &e.message(lang == Lang::Zh)),
-    )
-        .into_response()
-}
 
 pub(super) fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String {
     let secure = if st.settings.secure_cookies {
@@ -148,12 +124,6 @@ pub async fn login_submit(
                 .into_response()
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(super) csrf: String,
 }
 
 pub async fn logout(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
@@ -331,15 +301,6 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
     Ok(page(lang, Some(&c), t(lang, "partners"), body).into_response())
 }
 
-pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang) -> Markup {
-    html! {
-        p.pager {
-            @if offset > 0 { a href=(format!("{base}offset={}", (offset - limit).max(0))) { (t(lang, "prev")) } " " }
-            @if offset + limit < total { a href=(format!("{base}offset={}", offset + limit)) { (t(lang, "next")) } }
-        }
-    }
-}
-
 pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
@@ -375,13 +336,6 @@ pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
 
 // ----------------------------------------------------------------------------------------------
 // Partner pages
-
-/// Percent-encodes a query-string value.
-pub(super) fn enc(s: &str) -> String {
-    let mut out = String::new();
-    pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
-    out
-}
 
 /// Whose keys the access-key page manages: a partner admin's partner's, or an operator's own
 /// (operator keys call the native API's operator operations only).

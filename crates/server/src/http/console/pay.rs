@@ -1,6 +1,6 @@
 //! The customer's payment of a pending order on its order page (the vendor's help pages, §3 R3.4):
 //! choose up to 3 coupons (each shown with its type, balance and expiry) and at most one
-//! partner-granted discount, then pay the rest from the balance with `orders::pay`, the same
+//! partner-granted discount, then pay the rest from the balance with `subscriptions::pay`, the same
 //! function as the vendor API's `pay_orders`.
 //!
 //! **After paying** the customer is redirected (303) to its partner's post-payment address with
@@ -8,7 +8,7 @@
 //!
 //! **When the balance is insufficient** (`CBC.99005003`) the page shows the payment error and a
 //! top-up entry (`#topup-entry`) naming how much is missing for the payment just tried (list price
-//! − discount − coupons − balance, the same arithmetic as `orders::pay`):
+//! − discount − coupons − balance, the same arithmetic as `subscriptions::pay`):
 //! - where the partner configured a top-up address, the entry links there with `?order_id=…` and
 //!   `&amount=…` (the shortfall): the partner's platform funds the customer and sends it back;
 //! - **otherwise** the customer tops up here (R3.4's default): any customer but a resale one is
@@ -20,29 +20,25 @@
 //!
 //! The form's choices survive a failed payment (the same coupons and discount are ticked again).
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 use pc_app::services::coupons::Coupon;
 use pc_app::services::orders::{self, Order, OrderDiscount};
 use pc_app::services::{customers, redirects};
 use pc_app::store::ledger;
-use pc_app::{AppError, Code};
+use pc_app::AppError;
 use pc_domain::ledger::AccountKind;
-use pc_domain::party::{AssociationType, Role};
+use pc_domain::party::AssociationType;
 use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 
 use super::i18n::{t, Lang};
-use super::pages::{enc, internal, Page};
+use super::layout::{enc, internal};
 use super::Console;
-use crate::http::form::query_pairs;
 use crate::state::AppState;
 
 /// Most coupons one payment may use (R11.4).
-const MAX_COUPONS: usize = 3;
+pub(super) const MAX_COUPONS: usize = 3;
 
 /// What the customer chose on the form, and whether the payment failed for lack of balance.
 #[derive(Debug, Clone, Default)]
@@ -222,64 +218,4 @@ pub(super) async fn pay_section(
             button #cancel type="submit" { (t(lang, "cancel_order")) }
         }
     })
-}
-
-/// `POST /console/orders/{id}/pay` (customers): `coupon` (0–3, repeated) and `discount`.
-pub(super) async fn pay_submit(
-    State(st): State<AppState>,
-    c: Console,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Page {
-    c.require(&[Role::Customer])?;
-    let fields = query_pairs(&String::from_utf8_lossy(&body));
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    c.check_csrf(&get("csrf"))?;
-    let mut state = PayState {
-        coupons: Vec::new(),
-        discount: get("discount"),
-        insufficient: false,
-    };
-    for (k, v) in &fields {
-        let v = v.trim();
-        if k == "coupon" && !v.is_empty() && !state.coupons.iter().any(|x| x == v) {
-            state.coupons.push(v.to_string());
-        }
-    }
-    let lang = c.lang;
-    if state.coupons.len() > MAX_COUPONS {
-        let e = AppError::with(Code::InvalidParameter, t(lang, "pay_too_many_coupons"));
-        return super::orders::order_view(
-            &st,
-            &c,
-            &id,
-            Some(e),
-            StatusCode::BAD_REQUEST,
-            Some(&state),
-        )
-        .await;
-    }
-    let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));
-    match orders::pay(&st.db, c.ctx(), req).await {
-        Ok(paid) => {
-            let urls = redirects::for_orders_of(st.db.read(), &paid.partner_id)
-                .await
-                .map_err(|e| internal(lang, e))?;
-            let to = urls
-                .paid_link(&paid.order_id)
-                .unwrap_or_else(|| format!("/console/orders/{}", enc(&paid.order_id)));
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(e) => {
-            state.insufficient = e.code == Code::InsufficientBalance;
-            let s = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            super::orders::order_view(&st, &c, &id, Some(e), s, Some(&state)).await
-        }
-    }
 }

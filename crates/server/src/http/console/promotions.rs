@@ -16,8 +16,7 @@ use serde::Deserialize;
 
 use super::discounts::parse_ratio;
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{enc, internal, with_status, CsrfForm, Page};
+use super::layout::{enc, internal, page, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

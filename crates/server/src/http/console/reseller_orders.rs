@@ -11,7 +11,7 @@ use pc_app::{AppResult, Db};
 use pc_domain::party::{PartnerType, Role};
 
 use super::i18n::t;
-use super::pages::enc;
+use super::layout::enc;
 use super::Console;
 
 /// Which orders a partner's order list shows.

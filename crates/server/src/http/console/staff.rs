@@ -21,8 +21,7 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{forbidden, page};
-use super::pages::{enc, internal, with_status, Page};
+use super::layout::{enc, forbidden, internal, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -30,8 +30,7 @@ use pc_domain::topups::{self as rules, TopupError, TopupStatus};
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{message_page, page};
-use super::pages::{enc, internal, pager, with_status, CsrfForm, Page};
+use super::layout::{enc, internal, message_page, page, pager, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -18,8 +18,7 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{forbidden, page};
-use super::pages::{enc, internal, Page};
+use super::layout::{enc, forbidden, internal, page, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

@@ -11,8 +11,7 @@ use pc_app::services::customers::unbind::{self, Unbinding};
 use pc_domain::party::Role;
 
 use super::i18n::{t, Lang};
-use super::layout::message_page;
-use super::pages::{CsrfForm, Page};
+use super::layout::{message_page, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 

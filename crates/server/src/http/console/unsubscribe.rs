@@ -24,8 +24,7 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::page;
-use super::pages::{enc, internal, with_status, Page};
+use super::layout::{enc, internal, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
