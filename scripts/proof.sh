@@ -30,6 +30,14 @@ if [ -z "${PC_TEST_POSTGRES_URL:-}" ]; then
   echo "!!! PC_TEST_POSTGRES_URL is not set: the proof suite runs on SQLite only !!!"
 fi
 
+# PostgreSQL databases the Rust tests create are named pc_test_<run>_… (store/testing.rs) and
+# dropped when the run passes; a failed run keeps them for inspection.
+if [ -n "${PC_TEST_POSTGRES_URL:-}" ] && [ -z "${PC_TEST_DB_RUN:-}" ]; then
+  PC_TEST_DB_RUN="r$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+  export PC_TEST_DB_RUN
+  trap 'rc=$?; if [ $rc = 0 ]; then bash "$repo/scripts/drop-test-dbs.sh" "$PC_TEST_DB_RUN" || true; else echo "kept the test databases pc_test_${PC_TEST_DB_RUN}_* for inspection"; fi' EXIT
+fi
+
 profile=()
 bin="$repo/target/debug/partner-center"
 if [ "$long" = 1 ]; then

@@ -13,6 +13,14 @@ else
   echo "== PostgreSQL tests use fresh databases on ${PC_TEST_POSTGRES_URL%%\?*}"
 fi
 
+# PostgreSQL databases the Rust tests create are named pc_test_<run>_… (store/testing.rs) and
+# dropped when the run passes; a failed run keeps them for inspection.
+if [ -n "${PC_TEST_POSTGRES_URL:-}" ] && [ -z "${PC_TEST_DB_RUN:-}" ]; then
+  PC_TEST_DB_RUN="r$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+  export PC_TEST_DB_RUN
+  trap 'rc=$?; if [ $rc = 0 ]; then bash "$repo/scripts/drop-test-dbs.sh" "$PC_TEST_DB_RUN" || true; else echo "kept the test databases pc_test_${PC_TEST_DB_RUN}_* for inspection"; fi' EXIT
+fi
+
 echo "== building partner-center"
 cargo build --locked -p partner-center
 export PC_BIN="$repo/target/debug/partner-center"

@@ -26,9 +26,23 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
-/// Creates a new, empty database on the PostgreSQL server and returns its URL.
+/// Creates a new, empty database on the PostgreSQL server and returns its URL. Its name is
+/// `pc_test_<run>_<tag>_<random>` when `PC_TEST_DB_RUN` names the run (`scripts/test.sh` and
+/// `scripts/proof.sh` set it, and drop the run's databases when it passes), else
+/// `pc_test_<tag>_<random>`.
 pub async fn fresh_postgres_url(admin_url: &str, tag: &str) -> String {
-    let name = format!("pc_test_{}_{}", tag, pc_domain::ids::random_hex(6));
+    let run = std::env::var("PC_TEST_DB_RUN")
+        .ok()
+        .filter(|r| {
+            !r.is_empty()
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        .map(|r| format!("{r}_"))
+        .unwrap_or_default();
+    // PostgreSQL cuts names at 63 bytes: 8 + 10 (run) + 30 (tag) + 13 fit.
+    let tag: String = tag.chars().take(30).collect();
+    let name = format!("pc_test_{run}{tag}_{}", pc_domain::ids::random_hex(6));
     let mut conn = sqlx::PgConnection::connect(admin_url)
         .await
         .expect("connect to PC_TEST_POSTGRES_URL");
