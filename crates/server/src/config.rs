@@ -15,6 +15,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub struct FileConfig {
     pub listen: Option<String>,
     pub database: Option<String>,
+    pub db_pool: Option<u32>,
     pub master_key: Option<String>,
     pub master_key_file: Option<PathBuf>,
     pub previous_master_key: Option<String>,

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::ConnectOptions;
+use sqlx::ConnectOptions as _;
 use tokio::sync::{mpsc, oneshot, Semaphore, SemaphorePermit};
 
 use serde::de::DeserializeOwned;
@@ -113,10 +113,32 @@ fn open_sqlite(path: &str, writer: bool) -> AppResult<rusqlite::Connection> {
     Ok(c)
 }
 
+/// How a database handle is opened.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// PostgreSQL: the most connections this process holds (writes and reads share them). Each
+    /// instance holds up to this many, so PostgreSQL's `max_connections` must exceed the sum over
+    /// instances plus the tools. SQLite ignores it (one writer, at most 8 readers).
+    pub pg_max_connections: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            pg_max_connections: 16,
+        }
+    }
+}
+
 impl Db {
-    /// Opens (creating an SQLite file and its folder if needed) and returns the handle.
-    /// Does not migrate: call [`crate::store::migrate::run`].
+    /// Opens (creating an SQLite file and its folder if needed) and returns the handle, with the
+    /// default [`ConnectOptions`]. Does not migrate: call [`crate::store::migrate::run`].
     pub async fn connect(url: &str) -> AppResult<Db> {
+        Self::connect_with(url, &ConnectOptions::default()).await
+    }
+
+    /// [`Db::connect`] with options.
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> AppResult<Db> {
         if url.starts_with("sqlite:") {
             Self::connect_sqlite(url)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -128,7 +150,7 @@ impl Db {
             // per transaction and per pooled read. A connection that died is found by the
             // statement that uses it, which fails like any lost connection would.
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(options.pg_max_connections.max(1))
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)

@@ -12,5 +12,5 @@ pub mod replay;
 pub mod sql;
 pub mod testing;
 
-pub use db::{BoxFut, Db, Engine, ReadConn, ReadPool};
+pub use db::{BoxFut, ConnectOptions, Db, Engine, ReadConn, ReadPool};
 pub use sql::Conn;

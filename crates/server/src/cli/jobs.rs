@@ -10,22 +10,22 @@ use super::{cli_ctx, fail, open, Jobs, Resolved};
 pub(super) async fn run(r: Resolved, j: Jobs) -> ExitCode {
     match j {
         Jobs::Run { name, json, now } => match name.as_str() {
-            "order-expiry" | "subscription-renewal" => match open(&r.database).await {
+            "order-expiry" | "subscription-renewal" => match open(&r).await {
                 Ok(db) => super::orders::run_job(&db, cli_ctx(), &name, now.as_deref()).await,
                 Err(e) => fail(e),
             },
-            _ => run_job(&r.database, &name, json).await,
+            _ => run_job(&r, &name, json).await,
         },
     }
 }
 
-async fn run_job(database: &str, name: &str, json: bool) -> ExitCode {
+async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
     if name != "coupon-expiry" {
         return fail(format!(
             "unknown job {name:?} (known: coupon-expiry, order-expiry, subscription-renewal)"
         ));
     }
-    let db = match open(database).await {
+    let db = match open(r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };

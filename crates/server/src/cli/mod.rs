@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use pc_app::clock::SystemClock;
 use pc_app::crypto::MasterKey;
-use pc_app::store::migrate;
+use pc_app::store::{migrate, ConnectOptions};
 use pc_app::{Actor, AppError, Ctx, Db};
 
 use crate::config::{self, FileConfig};
@@ -37,6 +37,10 @@ pub struct Global {
     /// Database URL: sqlite://PATH (default sqlite://./data/partner-center.db) or postgres://…
     #[arg(long, global = true, env = "PC_DATABASE_URL")]
     pub database: Option<String>,
+    /// PostgreSQL: the most database connections this process holds (default 16, 2 to 1000).
+    /// PostgreSQL's `max_connections` must exceed the sum over all instances, plus the tools.
+    #[arg(long, global = true, env = "PC_DB_POOL")]
+    pub db_pool: Option<u32>,
     /// Optional TOML configuration file.
     #[arg(long, global = true, env = "PC_CONFIG")]
     pub config: Option<PathBuf>,
@@ -369,6 +373,7 @@ fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
 
 struct Resolved {
     database: String,
+    db: ConnectOptions,
     master_key: Result<MasterKey, AppError>,
     file: FileConfig,
 }
@@ -380,6 +385,14 @@ fn resolve(g: &Global) -> Result<Resolved, String> {
         .clone()
         .or_else(|| file.database.clone())
         .unwrap_or_else(|| config::DEFAULT_DATABASE.to_string());
+    let mut db = ConnectOptions::default();
+    if let Some(n) = g.db_pool.or(file.db_pool) {
+        // Two at least: a write's transaction holds one while the same request may read.
+        if !(2..=1000).contains(&n) {
+            return Err(format!("--db-pool must be between 2 and 1000, not {n}"));
+        }
+        db.pg_max_connections = n;
+    }
     let master_key = match g.master_key.clone().or_else(|| file.master_key.clone()) {
         Some(hex) => MasterKey::from_hex(&hex),
         None => {
@@ -402,13 +415,14 @@ fn resolve(g: &Global) -> Result<Resolved, String> {
     };
     Ok(Resolved {
         database,
+        db,
         master_key,
         file,
     })
 }
 
-async fn open(database: &str) -> Result<Db, AppError> {
-    let db = Db::connect(database).await?;
+async fn open(r: &Resolved) -> Result<Db, AppError> {
+    let db = Db::connect_with(&r.database, &r.db).await?;
     migrate::run(&db).await?;
     Ok(db)
 }
@@ -433,7 +447,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::serve(r, args).await,
         Command::Migrate => serve::migrate(&r).await,
-        Command::Verify => serve::verify(&r.database).await,
+        Command::Verify => serve::verify(&r).await,
         Command::Outbox { limit, recipient } => serve::outbox(&r, limit, recipient).await,
         Command::Admin(a) => admin(r, a).await,
         Command::Jobs(j) => jobs::run(r, j).await,
@@ -442,7 +456,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 /// `admin …`: each command group in its own module.
 async fn admin(r: Resolved, a: Admin) -> ExitCode {
-    let db = match open(&r.database).await {
+    let db = match open(&r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
@@ -463,5 +477,31 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
         | Admin::GrantDiscount { .. }
         | Admin::CreatePromotion { .. }
         | Admin::AdjustOrder { .. } => orders::admin(db, a).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(db_pool: Option<u32>) -> Global {
+        Global {
+            database: Some("postgres://h/db".into()),
+            db_pool,
+            config: None,
+            master_key: Some("00".repeat(32)),
+            master_key_file: None,
+            previous_master_key: None,
+            log_json: false,
+        }
+    }
+
+    #[test]
+    fn the_pool_size_is_checked_and_applied() {
+        let pool = |n| resolve(&global(n)).map(|r| r.db.pg_max_connections);
+        assert_eq!(pool(None), Ok(16));
+        assert_eq!(pool(Some(40)), Ok(40));
+        assert!(pool(Some(1)).unwrap_err().contains("--db-pool"));
+        assert!(pool(Some(1001)).is_err());
     }
 }

@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// `migrate`: apply the migrations and exit.
 pub(super) async fn migrate(r: &Resolved) -> ExitCode {
-    match Db::connect(&r.database).await {
+    match Db::connect_with(&r.database, &r.db).await {
         Ok(db) => match migrate::run(&db).await {
             Ok(v) => {
                 println!(
@@ -33,7 +33,7 @@ pub(super) async fn migrate(r: &Resolved) -> ExitCode {
 
 /// `outbox`: the newest messages of the notification outbox.
 pub(super) async fn outbox(r: &Resolved, limit: i64, recipient: Option<String>) -> ExitCode {
-    let db = match open(&r.database).await {
+    let db = match open(r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
@@ -56,8 +56,8 @@ pub(super) async fn outbox(r: &Resolved, limit: i64, recipient: Option<String>) 
     }
 }
 
-pub(super) async fn verify(database: &str) -> ExitCode {
-    let db = match open(database).await {
+pub(super) async fn verify(r: &Resolved) -> ExitCode {
+    let db = match open(r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
@@ -69,7 +69,7 @@ pub(super) async fn verify(database: &str) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
-    println!("database: {}", redact(database));
+    println!("database: {}", redact(&r.database));
     println!(
         "checked {} ledger accounts and {} transfers:",
         report.accounts, report.transfers
@@ -118,7 +118,7 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    let db = match open(&r.database).await {
+    let db = match open(&r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
