@@ -289,17 +289,18 @@ run_wrk() {
         fi
         times >"$WORK/times.txt"
     )
+    # Sampled as the run ends, before the profile is written (perf report takes seconds).
+    local t1 pg1 b1 wall1
+    t1=$(cpu_ticks $SERVER_PIDS)
+    pg1=$(cpu_ticks $(pg_pids))
+    b1=$(cpu_busy)
+    wall1=$(date +%s.%N)
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" 2>/dev/null || true
         perf report -i "$WORK/perf-$engine-$name.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
             grep -v '^$' | head -120 >"$WORK/perf-$engine-$name.txt" || true
         log "  perf profile: $WORK/perf-$engine-$name.txt"
     fi
-    local t1 pg1 b1 wall1
-    t1=$(cpu_ticks $SERVER_PIDS)
-    pg1=$(cpu_ticks $(pg_pids))
-    b1=$(cpu_busy)
-    wall1=$(date +%s.%N)
     python3 "$BENCH/wrkparse.py" "$engine" "$name" "$out" "$warm" "$t0" "$t1" "$pg0" "$pg1" "$wall0" "$wall1" \
         "$(getconf CLK_TCK)" "$b0" "$b1" "$WORK/times.txt" >>"$RESULTS"
     local line
