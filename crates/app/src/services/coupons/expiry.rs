@@ -102,7 +102,7 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
     let mut report = JobReport::default();
     loop {
         let rows = sql::query(&format!(
-            "{COUPON_SELECT} WHERE k.status = 2 AND k.expire_at <= $1 ORDER BY k.expire_at, k.id LIMIT $2"
+            "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.status = 2 AND k.expire_at <= $1 ORDER BY k.expire_at, k.id LIMIT $2"
         ))
         .bind(ctx.now_ms)
         .bind(JOB_BATCH)

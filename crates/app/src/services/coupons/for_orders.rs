@@ -24,7 +24,7 @@ pub async fn usable_for_order(
     now: i64,
 ) -> AppResult<Vec<Coupon>> {
     let rows = sql::query(&format!(
-        "{COUPON_SELECT} WHERE k.customer_id = $1 AND k.status = 2 AND k.is_frozen = 0 \
+        "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.customer_id = $1 AND k.status = 2 AND k.is_frozen = 0 \
          AND k.effective_at <= $2 AND k.expire_at > $2 AND (k.lock_order_id IS NULL OR k.lock_order_id = $3) \
          ORDER BY k.expire_at, k.id"
     ))

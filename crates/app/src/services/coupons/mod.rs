@@ -87,7 +87,7 @@ pub use reseller_quotas::{
 };
 
 use quotas::{add_quota_value, insert_quota};
-use reads::{owned_quota, row_to_coupon, COUPON_SELECT};
+use reads::{owned_quota, row_to_coupon, COUPON_COLUMNS, COUPON_FROM};
 
 /// What a batch operation did per item: successes and refusals, by id. It is the whole output of
 /// the use case, so an idempotent retry renders the same `error_details` again.

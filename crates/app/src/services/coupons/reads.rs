@@ -1,6 +1,7 @@
 //! Quotas, coupons and their records as read: the row types, the listings of the vendor API and
 //! the console, and the partner an operation acts on.
 
+use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::coupons::{self, QuotaLimits, QuotaType};
 use pc_domain::Money;
@@ -38,10 +39,12 @@ impl Quota {
     }
 }
 
-const QUOTA_SELECT: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
+const QUOTA_COLUMNS: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
     q.effective_at, q.expire_at, q.service_types, q.product_ids, q.min_face, q.max_face, q.max_count, q.issued_count, \
-    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only \
-    FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
+    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only";
+
+const QUOTA_FROM: &str =
+    "FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
 
 fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
     let money = |v: Option<i64>| v.map(Money::from_cents);
@@ -73,7 +76,7 @@ fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
 }
 
 pub async fn get_quota<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Quota>> {
-    let row = sql::query(&format!("{QUOTA_SELECT} WHERE q.id = $1"))
+    let row = sql::query(&format!("{QUOTA_COLUMNS} {QUOTA_FROM} WHERE q.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?;
@@ -121,19 +124,60 @@ pub enum QuotaScope<'a> {
     All,
 }
 
-/// `CASE` giving a quota's status at the time bound to `$1`, as its owner sees it (reclaimed
+/// A quota's status at the time bound to `now` (a placeholder), as its owner sees it (reclaimed
 /// reads as invalid, [`quota_status::owner_view`]): the status filter is the owner's.
-const QUOTA_STATUS_AT: &str =
-    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)";
+fn quota_status_at(now: &str) -> String {
+    format!("(CASE WHEN q.status = 0 AND q.expire_at <= {now} THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)")
+}
 
-fn csv(items: &[impl ToString]) -> Option<String> {
-    (!items.is_empty()).then(|| {
-        items
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    })
+/// Binds `now` once for a condition that names it more than once (a status as of now) and
+/// returns its placeholder.
+fn bind_now(w: &mut Conditions, now: i64) -> String {
+    let at = format!("${}", w.next());
+    w.args.push(Arg::Int(now));
+    at
+}
+
+/// `AND {template}` with its `?` bound to `v`, when the filter is sent.
+fn add_text(w: &mut Conditions, template: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        w.add(template, Arg::Text(v.to_string()));
+    }
+}
+
+/// `AND {template}` with its `?` bound to `v`, when the filter is sent.
+fn add_int(w: &mut Conditions, template: &str, v: Option<i64>) {
+    if let Some(v) = v {
+        w.add(template, Arg::Int(v));
+    }
+}
+
+/// `from <= column <= to`, each bound when sent.
+fn add_range(w: &mut Conditions, column: &str, from: Option<i64>, to: Option<i64>) {
+    add_int(w, &format!("{column} >= ?"), from);
+    add_int(w, &format!("{column} <= ?"), to);
+}
+
+/// A list filter that is sent: `column IN (…)`; with no value it matches nothing (the vendor: "an
+/// empty list is a filter").
+fn add_list(w: &mut Conditions, column: &str, values: Vec<Arg>) {
+    if values.is_empty() {
+        w.require("1 = 0");
+    } else {
+        w.add_in(column, values);
+    }
+}
+
+/// The ids a list filter names. The listings used to match ids against the items joined by
+/// commas, so an item holding commas names each of its parts and empty parts name nothing; the
+/// split keeps those results.
+fn id_list(items: &[String]) -> Vec<Arg> {
+    items
+        .iter()
+        .flat_map(|i| i.split(','))
+        .filter(|s| !s.is_empty())
+        .map(|s| Arg::Text(s.to_string()))
+        .collect()
 }
 
 pub async fn list_quotas(
@@ -142,64 +186,47 @@ pub async fn list_quotas(
     q: &QuotaQuery,
     now: i64,
 ) -> AppResult<(i64, Vec<Quota>)> {
-    let (scope_sql, a, b, c) = match scope {
-        QuotaScope::Owner(p) => (
-            "q.partner_id = $2 AND $3 IS NULL AND $4 IS NULL",
-            Some(p),
-            None,
-            None,
-        ),
+    let mut w = Conditions::new(1);
+    match scope {
+        QuotaScope::Owner(p) => add_text(&mut w, "q.partner_id = ?", Some(p)),
         QuotaScope::IssuedBy {
             distributor,
             reseller,
             parent_quota_id,
-        } => (
-            "q.parent_quota_id IN (SELECT id FROM coupon_quotas WHERE partner_id = $2) \
-             AND ($3 IS NULL OR q.partner_id = $3) AND ($4 IS NULL OR q.parent_quota_id = $4)",
-            Some(distributor),
-            reseller,
-            parent_quota_id,
-        ),
-        QuotaScope::All => ("$2 IS NULL AND $3 IS NULL AND $4 IS NULL", None, None, None),
-    };
-    let filters = format!(
-        "WHERE {scope_sql} \
-         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || q.id || ',%')) \
-         AND ($6 IS NULL OR (',' || $6 || ',') LIKE ('%,' || CAST({QUOTA_STATUS_AT} AS TEXT) || ',%')) \
-         AND ($7 IS NULL OR q.quota_type = $7) \
-         AND ($8 IS NULL OR q.created_at >= $8) AND ($9 IS NULL OR q.created_at <= $9) \
-         AND ($10 IS NULL OR q.effective_at >= $10) AND ($11 IS NULL OR q.effective_at <= $11) \
-         AND ($12 IS NULL OR q.expire_at >= $12) AND ($13 IS NULL OR q.expire_at <= $13) \
-         AND $1 = $1"
-    );
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(now)
-                .bind(a.map(str::to_string))
-                .bind(b.map(str::to_string))
-                .bind(c.map(str::to_string))
-                .bind(csv(&q.quota_ids))
-                .bind(csv(&q.statuses))
-                .bind(q.quota_type)
-                .bind(q.create_from)
-                .bind(q.create_to)
-                .bind(q.effective_from)
-                .bind(q.effective_to)
-                .bind(q.expire_from)
-                .bind(q.expire_to)
-        };
+        } => {
+            add_text(
+                &mut w,
+                "q.parent_quota_id IN (SELECT id FROM coupon_quotas WHERE partner_id = ?)",
+                Some(distributor),
+            );
+            add_text(&mut w, "q.partner_id = ?", reseller);
+            add_text(&mut w, "q.parent_quota_id = ?", parent_quota_id);
+        }
+        QuotaScope::All => {}
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupon_quotas q {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "{QUOTA_SELECT} {filters} ORDER BY q.created_at DESC, q.id LIMIT $14 OFFSET $15"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    if !q.quota_ids.is_empty() {
+        add_list(&mut w, "q.id", id_list(&q.quota_ids));
+    }
+    if !q.statuses.is_empty() {
+        let at = bind_now(&mut w, now);
+        w.add_in(
+            &quota_status_at(&at),
+            q.statuses.iter().copied().map(Arg::Int),
+        );
+    }
+    add_int(&mut w, "q.quota_type = ?", q.quota_type);
+    add_range(&mut w, "q.created_at", q.create_from, q.create_to);
+    add_range(&mut w, "q.effective_at", q.effective_from, q.effective_to);
+    add_range(&mut w, "q.expire_at", q.expire_from, q.expire_to);
+    let (total, rows) = count_and_page(
+        pool,
+        QUOTA_COLUMNS,
+        QUOTA_FROM,
+        &w,
+        "q.created_at DESC, q.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((
         total,
@@ -279,10 +306,11 @@ impl Coupon {
     }
 }
 
-pub(super) const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
+pub(super) const COUPON_COLUMNS: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
     k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
-    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types \
-    FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
+    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types";
+
+pub(super) const COUPON_FROM: &str = "FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
 
 pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
     Coupon {
@@ -315,7 +343,7 @@ pub async fn get_coupon<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     id: &str,
 ) -> AppResult<Option<Coupon>> {
-    let row = sql::query(&format!("{COUPON_SELECT} WHERE k.id = $1"))
+    let row = sql::query(&format!("{COUPON_COLUMNS} {COUPON_FROM} WHERE k.id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?;
@@ -349,9 +377,10 @@ pub enum CouponScope<'a> {
     OwnedBy(&'a str),
 }
 
-/// `CASE` giving a coupon's status at the time bound to `$1`.
-const COUPON_STATUS_AT: &str = "(CASE WHEN k.status = 2 AND k.expire_at <= $1 THEN 4 \
-    WHEN k.status = 2 AND k.effective_at > $1 THEN 1 ELSE k.status END)";
+/// A coupon's status at the time bound to `now` (a placeholder).
+fn coupon_status_at(now: &str) -> String {
+    format!("(CASE WHEN k.status = 2 AND k.expire_at <= {now} THEN 4 WHEN k.status = 2 AND k.effective_at > {now} THEN 1 ELSE k.status END)")
+}
 
 pub async fn list_coupons(
     pool: &ReadPool,
@@ -359,46 +388,34 @@ pub async fn list_coupons(
     q: &CouponQuery,
     now: i64,
 ) -> AppResult<(i64, Vec<Coupon>)> {
-    let (scope_sql, who) = match scope {
-        CouponScope::IssuedBy(p) => ("k.partner_id = $2", p),
-        CouponScope::OwnedBy(c) => ("k.customer_id = $2 AND k.status <> 5", c),
-    };
-    let filters = format!(
-        "WHERE {scope_sql} \
-         AND ($3 IS NULL OR k.id = $3) AND ($4 IS NULL OR k.customer_id = $4) AND ($5 IS NULL OR k.lock_order_id = $5) \
-         AND ($6 IS NULL OR k.coupon_type = $6) AND ($7 IS NULL OR {COUPON_STATUS_AT} = $7) \
-         AND ($8 IS NULL OR k.created_at >= $8) AND ($9 IS NULL OR k.created_at <= $9) \
-         AND ($10 IS NULL OR k.effective_at >= $10) AND ($11 IS NULL OR k.effective_at <= $11) \
-         AND ($12 IS NULL OR k.expire_at >= $12) AND ($13 IS NULL OR k.expire_at <= $13) AND $1 = $1"
-    );
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(now)
-                .bind(who)
-                .bind(q.coupon_id.clone())
-                .bind(q.customer_id.clone())
-                .bind(q.order_id.clone())
-                .bind(q.coupon_type)
-                .bind(q.status)
-                .bind(q.create_from)
-                .bind(q.create_to)
-                .bind(q.effective_from)
-                .bind(q.effective_to)
-                .bind(q.expire_from)
-                .bind(q.expire_to)
-        };
+    let mut w = Conditions::new(1);
+    match scope {
+        CouponScope::IssuedBy(p) => add_text(&mut w, "k.partner_id = ?", Some(p)),
+        CouponScope::OwnedBy(c) => {
+            add_text(&mut w, "k.customer_id = ?", Some(c));
+            w.require("k.status <> 5");
+        }
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupons k {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "{COUPON_SELECT} {filters} ORDER BY k.created_at DESC, k.id LIMIT $14 OFFSET $15"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    add_text(&mut w, "k.id = ?", q.coupon_id.as_deref());
+    add_text(&mut w, "k.customer_id = ?", q.customer_id.as_deref());
+    add_text(&mut w, "k.lock_order_id = ?", q.order_id.as_deref());
+    add_int(&mut w, "k.coupon_type = ?", q.coupon_type);
+    if let Some(s) = q.status {
+        let at = bind_now(&mut w, now);
+        w.add(&format!("{} = ?", coupon_status_at(&at)), Arg::Int(s));
+    }
+    add_range(&mut w, "k.created_at", q.create_from, q.create_to);
+    add_range(&mut w, "k.effective_at", q.effective_from, q.effective_to);
+    add_range(&mut w, "k.expire_at", q.expire_from, q.expire_to);
+    let (total, rows) = count_and_page(
+        pool,
+        COUPON_COLUMNS,
+        COUPON_FROM,
+        &w,
+        "k.created_at DESC, k.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((total, rows.iter().map(row_to_coupon).collect()))
 }
@@ -440,46 +457,32 @@ pub async fn list_records(
     partner_id: &str,
     q: &RecordQuery,
 ) -> AppResult<(i64, Vec<CouponRecord>)> {
-    // An empty list filter matches nothing: bind a value no row has.
-    let ops = q
-        .operation_types
-        .as_ref()
-        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
-    let ids = q
-        .coupon_ids
-        .as_ref()
-        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
-    let filters = "WHERE r.partner_id = $1 \
-         AND ($2 IS NULL OR (',' || $2 || ',') LIKE ('%,' || CAST(r.operation_type AS TEXT) || ',%')) \
-         AND ($3 IS NULL OR r.quota_id = $3) AND ($4 IS NULL OR r.quota_type = $4) \
-         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || r.coupon_id || ',%')) \
-         AND ($6 IS NULL OR r.customer_id = $6) AND ($7 IS NULL OR r.created_at >= $7) AND ($8 IS NULL OR r.created_at <= $8) \
-         AND ($9 IS NULL OR r.result = $9)";
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(partner_id)
-                .bind(ops.clone())
-                .bind(q.quota_id.clone())
-                .bind(q.quota_type)
-                .bind(ids.clone())
-                .bind(q.customer_id.clone())
-                .bind(q.from)
-                .bind(q.to)
-                .bind(q.result)
-        };
+    let mut w = Conditions::new(1);
+    add_text(&mut w, "r.partner_id = ?", Some(partner_id));
+    if let Some(ops) = &q.operation_types {
+        add_list(
+            &mut w,
+            "r.operation_type",
+            ops.iter().copied().map(Arg::Int).collect(),
+        );
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupon_records r {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator \
-         FROM coupon_records r {filters} ORDER BY r.seq DESC LIMIT $10 OFFSET $11"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
+    add_int(&mut w, "r.quota_type = ?", q.quota_type);
+    if let Some(ids) = &q.coupon_ids {
+        add_list(&mut w, "r.coupon_id", id_list(ids));
+    }
+    add_text(&mut w, "r.customer_id = ?", q.customer_id.as_deref());
+    add_range(&mut w, "r.created_at", q.from, q.to);
+    add_int(&mut w, "r.result = ?", q.result);
+    let (total, rows) = count_and_page(
+        pool,
+        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator",
+        "FROM coupon_records r",
+        &w,
+        "r.seq DESC",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((
         total,
@@ -535,33 +538,31 @@ pub async fn list_quota_records(
     distributor_id: &str,
     q: &QuotaRecordQuery,
 ) -> AppResult<(i64, Vec<QuotaRecordRow>)> {
-    let filters = "WHERE r.distributor_id = $1 AND ($2 IS NULL OR r.indirect_partner_id = $2) AND ($3 IS NULL OR r.quota_id = $3) \
-         AND ($4 IS NULL OR r.parent_quota_id = $4) AND ($5 IS NULL OR r.operation_type = $5) \
-         AND ($6 IS NULL OR r.created_at >= $6) AND ($7 IS NULL OR r.created_at <= $7)";
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(distributor_id)
-                .bind(q.indirect_partner_id.clone())
-                .bind(q.quota_id.clone())
-                .bind(q.parent_quota_id.clone())
-                .bind(q.operation_type)
-                .bind(q.from)
-                .bind(q.to)
-        };
-    }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM quota_records r {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_all!(sql::query(&format!(
+    let mut w = Conditions::new(1);
+    add_text(&mut w, "r.distributor_id = ?", Some(distributor_id));
+    add_text(
+        &mut w,
+        "r.indirect_partner_id = ?",
+        q.indirect_partner_id.as_deref(),
+    );
+    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
+    add_text(
+        &mut w,
+        "r.parent_quota_id = ?",
+        q.parent_quota_id.as_deref(),
+    );
+    add_int(&mut w, "r.operation_type = ?", q.operation_type);
+    add_range(&mut w, "r.created_at", q.from, q.to);
+    let (total, rows) = count_and_page(
+        pool,
         "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
-         r.indirect_partner_id, p.name, r.remark FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id \
-         {filters} ORDER BY r.seq DESC LIMIT $8 OFFSET $9"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+         r.indirect_partner_id, p.name, r.remark",
+        "FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id",
+        &w,
+        "r.seq DESC",
+        q.offset,
+        q.limit,
+    )
     .await?;
     Ok((
         total,

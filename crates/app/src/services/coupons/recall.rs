@@ -195,7 +195,7 @@ pub(crate) async fn reclaim_for_customer_in(
     op: i64,
 ) -> AppResult<Vec<(String, Money)>> {
     let rows = sql::query(&format!(
-        "{COUPON_SELECT} WHERE k.partner_id = $1 AND k.customer_id = $2 AND k.status = 2 \
+        "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.partner_id = $1 AND k.customer_id = $2 AND k.status = 2 \
          AND k.lock_order_id IS NULL AND k.effective_at <= $3 AND k.expire_at > $3"
     ))
     .bind(partner_id)
