@@ -1,5 +1,10 @@
 //! Quotas, coupons and their records as read: the row types, the listings of the vendor API and
 //! the console, and the partner an operation acts on.
+//!
+//! Each listing is a read use case, `(db, ctx, query) -> Listing`: whose rows it covers comes
+//! from `ctx.actor` (a partner, or with `indirect_partner_id` a master distributor's reseller; a
+//! customer; an operator), and it returns what the surfaces render, the names of other
+//! capabilities' rows included.
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
@@ -7,8 +12,11 @@ use pc_domain::coupons::{self, QuotaLimits, QuotaType};
 use pc_domain::Money;
 
 use super::*;
+use crate::context::Actor;
 use crate::error::{AppError, AppResult, Code};
+use crate::services::partners::lookup::{self as partner_lookup, PartnerSummary};
 use crate::services::{funds, partners};
+use crate::store::Db;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Quota {
@@ -91,9 +99,19 @@ pub(super) async fn owned_quota(c: &mut Conn, partner_id: &str, id: &str) -> App
     }
 }
 
-/// Filters of `list_quota_coupons` (the vendor's API reference).
+/// One page of a listing and the total under its filters.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub total: i64,
+    pub rows: Vec<T>,
+}
+
+/// Filters of `list_quota_coupons` (the vendor's API reference) and of the console's quota
+/// lists.
 #[derive(Debug, Clone, Default)]
 pub struct QuotaQuery {
+    /// A master distributor listing one of its resellers' quotas.
+    pub indirect_partner_id: Option<String>,
     pub quota_ids: Vec<String>,
     pub statuses: Vec<i64>,
     /// `None` = every type (the console); the API defaults to 0.
@@ -110,7 +128,7 @@ pub struct QuotaQuery {
 
 /// Whose quotas a listing covers.
 #[derive(Debug, Clone, Copy)]
-pub enum QuotaScope<'a> {
+enum QuotaScope<'a> {
     /// The quotas a partner owns.
     Owner(&'a str),
     /// Quotas a distributor granted to its resellers (children of its quotas), optionally one
@@ -180,7 +198,7 @@ fn id_list(items: &[String]) -> Vec<Arg> {
         .collect()
 }
 
-pub async fn list_quotas(
+async fn query_quotas(
     pool: &ReadPool,
     scope: QuotaScope<'_>,
     q: &QuotaQuery,
@@ -234,10 +252,89 @@ pub async fn list_quotas(
     ))
 }
 
+/// The quotas a read covers: an operator's, every quota; a partner's, its own or, with
+/// `indirect_partner_id`, its reseller's (only a master distributor may name one).
+pub async fn list_quotas(db: &Db, ctx: &Ctx, q: QuotaQuery) -> AppResult<Listing<Quota>> {
+    let owner;
+    let scope = match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => QuotaScope::All,
+        _ => {
+            owner = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
+            QuotaScope::Owner(&owner)
+        }
+    };
+    let (total, rows) = query_quotas(db.read(), scope, &q, ctx.now_ms).await?;
+    Ok(Listing { total, rows })
+}
+
+/// Filters of `list_issued_coupon_quotas`.
+#[derive(Debug, Clone, Default)]
+pub struct GrantedQuotaQuery {
+    pub quota_id: Option<String>,
+    /// One reseller's quotas only.
+    pub indirect_partner_id: Option<String>,
+    pub parent_quota_id: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A quota a master distributor granted, with the reseller that holds it.
+#[derive(Debug, Clone)]
+pub struct GrantedQuota {
+    pub quota: Quota,
+    pub reseller: PartnerSummary,
+}
+
+/// The quotas the acting partner granted to its resellers (children of its quotas).
+pub async fn list_granted_quotas(
+    db: &Db,
+    ctx: &Ctx,
+    q: GrantedQuotaQuery,
+) -> AppResult<Listing<GrantedQuota>> {
+    let scope = QuotaScope::IssuedBy {
+        distributor: ctx.actor.partner_id()?,
+        reseller: q.indirect_partner_id.as_deref(),
+        parent_quota_id: q.parent_quota_id.as_deref(),
+    };
+    let query = QuotaQuery {
+        quota_ids: q.quota_id.iter().cloned().collect(),
+        offset: q.offset,
+        limit: q.limit,
+        ..Default::default()
+    };
+    let (total, quotas) = query_quotas(db.read(), scope, &query, ctx.now_ms).await?;
+    let ids: Vec<&str> = quotas.iter().map(|x| x.partner_id.as_str()).collect();
+    let resellers = partner_lookup::names(db.read(), &ids).await?;
+    let rows = quotas
+        .into_iter()
+        .map(|quota| {
+            let reseller = resellers
+                .get(&quota.partner_id)
+                .cloned()
+                .ok_or_else(|| AppError::internal("quota without partner"))?;
+            Ok(GrantedQuota { quota, reseller })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(Listing { total, rows })
+}
+
+/// The partner a partner's read acts on ([`acting_partner`]), checked on a read connection.
+async fn reading_partner(
+    db: &Db,
+    ctx: &Ctx,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<String> {
+    let caller = ctx.actor.partner_id()?;
+    let mut conn = db.read().acquire().await?;
+    Ok(acting_partner(&mut conn, caller, indirect_partner_id)
+        .await?
+        .id)
+}
+
 /// The partner whose quotas and coupons an operation acts on: the caller, or with
 /// `indirect_partner_id` the caller's reseller (only a master distributor may name one; a
 /// reseller naming itself acts as itself).
-pub async fn acting_partner(
+pub(super) async fn acting_partner(
     c: &mut Conn,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
@@ -353,6 +450,8 @@ pub async fn get_coupon<'e, E: Into<sql::Exec<'e>>>(
 /// Filters of `list_issued_partner_coupons` (§2.7) and of the customer's own list.
 #[derive(Debug, Clone, Default)]
 pub struct CouponQuery {
+    /// A master distributor listing the coupons one of its resellers issued.
+    pub indirect_partner_id: Option<String>,
     pub coupon_id: Option<String>,
     pub customer_id: Option<String>,
     pub order_id: Option<String>,
@@ -370,7 +469,7 @@ pub struct CouponQuery {
 
 /// Whose coupons a listing covers.
 #[derive(Debug, Clone, Copy)]
-pub enum CouponScope<'a> {
+enum CouponScope<'a> {
     /// Issued by one partner, every status (reclaimed ones included, R9.6).
     IssuedBy(&'a str),
     /// Owned by one customer: reclaimed coupons are no longer theirs (R9.1).
@@ -382,7 +481,7 @@ fn coupon_status_at(now: &str) -> String {
     format!("(CASE WHEN k.status = 2 AND k.expire_at <= {now} THEN 4 WHEN k.status = 2 AND k.effective_at > {now} THEN 1 ELSE k.status END)")
 }
 
-pub async fn list_coupons(
+async fn query_coupons(
     pool: &ReadPool,
     scope: CouponScope<'_>,
     q: &CouponQuery,
@@ -420,6 +519,21 @@ pub async fn list_coupons(
     Ok((total, rows.iter().map(row_to_coupon).collect()))
 }
 
+/// The coupons a read covers: a customer's own (reclaimed ones are no longer theirs); those a
+/// partner issued, or with `indirect_partner_id` its reseller issued, every status.
+pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listing<Coupon>> {
+    let owner;
+    let scope = match &ctx.actor {
+        Actor::Customer { customer_id, .. } => CouponScope::OwnedBy(customer_id),
+        _ => {
+            owner = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
+            CouponScope::IssuedBy(&owner)
+        }
+    };
+    let (total, rows) = query_coupons(db.read(), scope, &q, ctx.now_ms).await?;
+    Ok(Listing { total, rows })
+}
+
 /// One coupon operation record (CouponRecordV2).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CouponRecord {
@@ -439,6 +553,8 @@ pub struct CouponRecord {
 /// Filters of `list_partner_coupons_record` (§2.8).
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery {
+    /// A master distributor listing one of its resellers' records.
+    pub indirect_partner_id: Option<String>,
     /// `Some(empty)` matches nothing (the vendor: "an empty list is a filter").
     pub operation_types: Option<Vec<i64>>,
     pub quota_id: Option<String>,
@@ -452,13 +568,11 @@ pub struct RecordQuery {
     pub limit: i64,
 }
 
-pub async fn list_records(
-    pool: &ReadPool,
-    partner_id: &str,
-    q: &RecordQuery,
-) -> AppResult<(i64, Vec<CouponRecord>)> {
+/// The coupon records of the acting partner, or with `indirect_partner_id` of its reseller.
+pub async fn list_records(db: &Db, ctx: &Ctx, q: RecordQuery) -> AppResult<Listing<CouponRecord>> {
+    let partner_id = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
     let mut w = Conditions::new(1);
-    add_text(&mut w, "r.partner_id = ?", Some(partner_id));
+    add_text(&mut w, "r.partner_id = ?", Some(&partner_id));
     if let Some(ops) = &q.operation_types {
         add_list(
             &mut w,
@@ -475,7 +589,7 @@ pub async fn list_records(
     add_range(&mut w, "r.created_at", q.from, q.to);
     add_int(&mut w, "r.result = ?", q.result);
     let (total, rows) = count_and_page(
-        pool,
+        db.read(),
         "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator",
         "FROM coupon_records r",
         &w,
@@ -484,9 +598,10 @@ pub async fn list_records(
         q.limit,
     )
     .await?;
-    Ok((
+    Ok(Listing {
         total,
-        rows.iter()
+        rows: rows
+            .iter()
             .map(|r| CouponRecord {
                 id: r.get(0),
                 operation_type: r.get(1),
@@ -501,7 +616,7 @@ pub async fn list_records(
                 operator: r.get(10),
             })
             .collect(),
-    ))
+    })
 }
 
 /// One quota record (QuotaRecord).
@@ -517,6 +632,8 @@ pub struct QuotaRecordRow {
     pub result: i64,
     pub indirect_partner_id: String,
     pub indirect_partner_name: String,
+    /// The reseller's account id.
+    pub indirect_partner_account_name: String,
     pub remark: Option<String>,
 }
 
@@ -533,13 +650,19 @@ pub struct QuotaRecordQuery {
     pub limit: i64,
 }
 
+/// The quota grant and reclaim records of the acting partner (a master distributor), with the
+/// names of the resellers they concern.
 pub async fn list_quota_records(
-    pool: &ReadPool,
-    distributor_id: &str,
-    q: &QuotaRecordQuery,
-) -> AppResult<(i64, Vec<QuotaRecordRow>)> {
+    db: &Db,
+    ctx: &Ctx,
+    q: QuotaRecordQuery,
+) -> AppResult<Listing<QuotaRecordRow>> {
     let mut w = Conditions::new(1);
-    add_text(&mut w, "r.distributor_id = ?", Some(distributor_id));
+    add_text(
+        &mut w,
+        "r.distributor_id = ?",
+        Some(ctx.actor.partner_id()?),
+    );
     add_text(
         &mut w,
         "r.indirect_partner_id = ?",
@@ -554,20 +677,25 @@ pub async fn list_quota_records(
     add_int(&mut w, "r.operation_type = ?", q.operation_type);
     add_range(&mut w, "r.created_at", q.from, q.to);
     let (total, rows) = count_and_page(
-        pool,
+        db.read(),
         "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
-         r.indirect_partner_id, p.name, r.remark",
-        "FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id",
+         r.indirect_partner_id, r.remark",
+        "FROM quota_records r",
         &w,
         "r.seq DESC",
         q.offset,
         q.limit,
     )
     .await?;
-    Ok((
-        total,
-        rows.iter()
-            .map(|r| QuotaRecordRow {
+    let ids: Vec<String> = rows.iter().map(|r| r.get(8)).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let resellers = partner_lookup::names(db.read(), &ids).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let indirect_partner_id: String = r.get(8);
+            let reseller = resellers.get(&indirect_partner_id);
+            QuotaRecordRow {
                 id: r.get(0),
                 operator: r.get(1),
                 operation_type: r.get(2),
@@ -576,10 +704,14 @@ pub async fn list_quota_records(
                 amount: Money::from_cents(r.get(5)),
                 at: r.get(6),
                 result: r.get(7),
-                indirect_partner_id: r.get(8),
-                indirect_partner_name: r.get(9),
-                remark: r.get(10),
-            })
-            .collect(),
-    ))
+                indirect_partner_name: reseller.map(|p| p.name.clone()).unwrap_or_default(),
+                indirect_partner_account_name: reseller
+                    .map(|p| p.domain_id.clone())
+                    .unwrap_or_default(),
+                indirect_partner_id,
+                remark: r.get(9),
+            }
+        })
+        .collect();
+    Ok(Listing { total, rows })
 }

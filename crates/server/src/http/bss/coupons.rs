@@ -11,8 +11,8 @@ use axum::http::{Method, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use pc_app::services::coupons::{
-    self, Coupon, CouponQuery, CouponScope, IssueRequest, Quota, QuotaQuery, QuotaRecordQuery,
-    QuotaScope, Reclaim, RecordQuery, ResellerGrant, ResellerReclaim,
+    self, Coupon, CouponQuery, GrantedQuotaQuery, IssueRequest, Quota, QuotaQuery,
+    QuotaRecordQuery, Reclaim, RecordQuery, ResellerGrant, ResellerReclaim,
 };
 use pc_app::services::identity::Principal;
 use pc_app::store::filters;
@@ -240,7 +240,7 @@ async fn list_quota_coupons(
     caller: Caller,
     VendorJson(req): VendorJson<QueryCouponQuotasReqExt>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let (offset, limit) = filters::page(req.offset, req.limit, coupons::MAX_PAGE)?;
     let quota_type = req.quota_type.unwrap_or(0);
     if !matches!(quota_type, 0 | 1) {
@@ -251,6 +251,7 @@ async fn list_quota_coupons(
         return Err(AppError::invalid("quota_status_list holds 0, 3, 4 or 5").into());
     }
     let q = QuotaQuery {
+        indirect_partner_id: req.indirect_partner_id,
         quota_ids: req.quota_ids.unwrap_or_default(),
         statuses,
         quota_type: Some(quota_type),
@@ -263,16 +264,12 @@ async fn list_quota_coupons(
         offset,
         limit,
     };
-    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
-    let owner =
-        coupons::acting_partner(&mut conn, &partner_id, req.indirect_partner_id.as_deref()).await?;
-    drop(conn);
     let now = caller.now_ms;
-    let (total_count, rows) =
-        coupons::list_quotas(st.db.read(), QuotaScope::Owner(&owner.id), &q, now).await?;
+    let l = coupons::list_quotas(&st.db, &caller.ctx(), q).await?;
     ok_json(&ListQuotaCouponsResponse {
-        total_count,
-        quotas: rows
+        total_count: l.total,
+        quotas: l
+            .rows
             .iter()
             .map(|x| {
                 let mut v = quota_v2(x, now);
@@ -407,51 +404,45 @@ async fn list_issued_coupon_quotas(
     caller: Caller,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let p = Params::from_uri(&uri);
     let (offset, limit) = p.paging()?;
-    let reseller = p.str("indirect_partner_id");
-    let parent = p.str("parent_quota_id");
-    let q = QuotaQuery {
-        quota_ids: p.str("quota_id").into_iter().collect(),
+    let q = GrantedQuotaQuery {
+        quota_id: p.str("quota_id"),
+        indirect_partner_id: p.str("indirect_partner_id"),
+        parent_quota_id: p.str("parent_quota_id"),
         offset,
         limit,
-        ..Default::default()
     };
     let now = caller.now_ms;
-    let scope = QuotaScope::IssuedBy {
-        distributor: &partner_id,
-        reseller: reseller.as_deref(),
-        parent_quota_id: parent.as_deref(),
-    };
-    let (total_count, rows) = coupons::list_quotas(st.db.read(), scope, &q, now).await?;
-    let mut quotas = Vec::with_capacity(rows.len());
-    for x in &rows {
-        let r = pc_app::services::partners::get(st.db.read(), &x.partner_id)
-            .await?
-            .ok_or_else(|| AppError::internal("quota without partner"))?;
-        let v = quota_v2(x, now);
-        quotas.push(IssuedCouponQuota {
-            quota_id: v.quota_id,
-            quota_type: v.quota_type,
-            create_time: v.create_time,
-            last_update_time: v.last_update_time,
-            quota_value: v.quota_value,
-            quota_status: v.quota_status,
-            balance: v.balance,
-            measure_id: 1,
-            currency: v.currency,
-            effective_time: v.effective_time,
-            expire_time: v.expire_time,
-            limit_infos: v.limit_infos,
-            indirect_partner_id: r.id,
-            indirect_partner_account_name: r.domain_id,
-            indirect_partner_name: r.name,
-            parent_quota_id: x.parent_quota_id.clone(),
-        });
-    }
+    let l = coupons::list_granted_quotas(&st.db, &caller.ctx(), q).await?;
+    let quotas = l
+        .rows
+        .into_iter()
+        .map(|g| {
+            let v = quota_v2(&g.quota, now);
+            IssuedCouponQuota {
+                quota_id: v.quota_id,
+                quota_type: v.quota_type,
+                create_time: v.create_time,
+                last_update_time: v.last_update_time,
+                quota_value: v.quota_value,
+                quota_status: v.quota_status,
+                balance: v.balance,
+                measure_id: 1,
+                currency: v.currency,
+                effective_time: v.effective_time,
+                expire_time: v.expire_time,
+                limit_infos: v.limit_infos,
+                indirect_partner_id: g.reseller.id,
+                indirect_partner_account_name: g.reseller.domain_id,
+                indirect_partner_name: g.reseller.name,
+                parent_quota_id: g.quota.parent_quota_id,
+            }
+        })
+        .collect();
     ok_json(&ListIssuedCouponQuotasResponse {
-        total_count,
+        total_count: l.total,
         quotas,
     })
 }
@@ -486,7 +477,7 @@ async fn list_coupon_quotas_records(
     caller: Caller,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let p = Params::from_uri(&uri);
     let (offset, limit) = p.paging()?;
     // A non-enumerated operation_type is not a filter (the vendor's API reference).
@@ -505,31 +496,27 @@ async fn list_coupon_quotas_records(
         offset,
         limit,
     };
-    let (total_count, rows) = coupons::list_quota_records(st.db.read(), &partner_id, &q).await?;
-    let mut records = Vec::with_capacity(rows.len());
-    for r in rows {
-        let account = pc_app::services::partners::get(st.db.read(), &r.indirect_partner_id)
-            .await?
-            .map(|x| x.domain_id)
-            .unwrap_or_default();
-        records.push(QuotaRecord {
-            id: r.id,
-            operator: r.operator,
-            operation_type: r.operation_type.to_string(),
-            quota_id: r.quota_id,
-            parent_quota_id: r.parent_quota_id,
-            amount: r.amount,
-            operation_time: utc(r.at),
-            result: r.result.to_string(),
-            indirect_partner_account_name: account,
-            indirect_partner_id: r.indirect_partner_id,
-            indirect_partner_name: r.indirect_partner_name,
-            remark: r.remark,
-        });
-    }
+    let l = coupons::list_quota_records(&st.db, &caller.ctx(), q).await?;
     ok_json(&ListCouponQuotasRecordsResponse {
-        total_count,
-        records,
+        total_count: l.total,
+        records: l
+            .rows
+            .into_iter()
+            .map(|r| QuotaRecord {
+                id: r.id,
+                operator: r.operator,
+                operation_type: r.operation_type.to_string(),
+                quota_id: r.quota_id,
+                parent_quota_id: r.parent_quota_id,
+                amount: r.amount,
+                operation_time: utc(r.at),
+                result: r.result.to_string(),
+                indirect_partner_account_name: r.indirect_partner_account_name,
+                indirect_partner_id: r.indirect_partner_id,
+                indirect_partner_name: r.indirect_partner_name,
+                remark: r.remark,
+            })
+            .collect(),
     })
 }
 
@@ -693,6 +680,7 @@ pub struct ListIssuedPartnerCouponsResponse {
 fn coupon_query(p: &Params) -> AppResult<CouponQuery> {
     let (offset, limit) = p.paging()?;
     Ok(CouponQuery {
+        indirect_partner_id: p.str("indirect_partner_id"),
         coupon_id: p.str("coupon_id"),
         customer_id: p.str("customer_id"),
         order_id: p.str("order_id"),
@@ -714,26 +702,18 @@ async fn list_issued_partner_coupons(
     caller: Caller,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let p = Params::from_uri(&uri);
     let mut q = coupon_query(&p)?;
     let now = caller.now_ms;
     // R9.15: coupons that expired more than 12 months ago are not listed.
     let floor = pc_domain::coupons::issued_list_expiry_floor(now);
     q.expire_from = Some(q.expire_from.map_or(floor, |f| f.max(floor)));
-    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
-    let owner = coupons::acting_partner(
-        &mut conn,
-        &partner_id,
-        p.str("indirect_partner_id").as_deref(),
-    )
-    .await?;
-    drop(conn);
-    let (total_count, rows) =
-        coupons::list_coupons(st.db.read(), CouponScope::IssuedBy(&owner.id), &q, now).await?;
+    let l = coupons::list_coupons(&st.db, &caller.ctx(), q).await?;
     ok_json(&ListIssuedPartnerCouponsResponse {
-        total_count,
-        user_coupons: rows
+        total_count: l.total,
+        user_coupons: l
+            .rows
             .iter()
             .map(|k| IQueryUserPartnerCouponsResultV2 {
                 coupon_id: k.id.clone(),
@@ -791,7 +771,7 @@ async fn list_partner_coupons_record(
     caller: Caller,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?.to_string();
+    caller.partner_id()?;
     let p = Params::from_uri(&uri);
     let (offset, limit) = p.paging()?;
     let operation_types = p
@@ -814,6 +794,7 @@ async fn list_partner_coupons_record(
         _ => None,
     };
     let q = RecordQuery {
+        indirect_partner_id: p.str("indirect_partner_id"),
         operation_types,
         quota_id: p.str("quota_id"),
         quota_type: p.int("quota_type")?,
@@ -825,18 +806,11 @@ async fn list_partner_coupons_record(
         offset,
         limit,
     };
-    let mut conn = st.db.read().acquire().await.map_err(AppError::from)?;
-    let owner = coupons::acting_partner(
-        &mut conn,
-        &partner_id,
-        p.str("indirect_partner_id").as_deref(),
-    )
-    .await?;
-    drop(conn);
-    let (total_count, rows) = coupons::list_records(st.db.read(), &owner.id, &q).await?;
+    let l = coupons::list_records(&st.db, &caller.ctx(), q).await?;
     ok_json(&ListPartnerCouponsRecordResponse {
-        total_count,
-        records: rows
+        total_count: l.total,
+        records: l
+            .rows
             .into_iter()
             .map(|r| CouponRecordV2 {
                 id: r.id,
@@ -903,7 +877,7 @@ async fn list_sub_customer_coupons(
     caller: Caller,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let Principal::Customer { customer_id } = &caller.principal else {
+    let Principal::Customer { .. } = &caller.principal else {
         return Err(AppError::with(Code::NotAllowed, "This operation is for customers.").into());
     };
     let p = Params::from_uri(&uri);
@@ -920,11 +894,11 @@ async fn list_sub_customer_coupons(
         ..Default::default()
     };
     let now = caller.now_ms;
-    let (count, rows) =
-        coupons::list_coupons(st.db.read(), CouponScope::OwnedBy(customer_id), &q, now).await?;
+    let l = coupons::list_coupons(&st.db, &caller.ctx(), q).await?;
     ok_json(&ListSubCustomerCouponsResponse {
-        count,
-        user_coupons: rows
+        count: l.total,
+        user_coupons: l
+            .rows
             .iter()
             .map(|k| IQueryUserCouponsResultV2 {
                 coupon_id: k.id.clone(),
