@@ -131,6 +131,9 @@ async fn issued_by(app: &TestApp, partner_id: &str) -> Vec<coupons::Coupon> {
         .await
         .unwrap()
         .rows
+        .into_iter()
+        .map(|listed| listed.coupon)
+        .collect()
 }
 
 #[tokio::test]

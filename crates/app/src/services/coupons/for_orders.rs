@@ -33,9 +33,9 @@ pub async fn usable_for_order(
     .bind(order_id)
     .fetch_all(pool)
     .await?;
-    let mut out: Vec<Coupon> = rows
-        .iter()
-        .map(row_to_coupon)
+    let mut out: Vec<Coupon> = coupons_of(pool, &rows)
+        .await?
+        .into_iter()
         .filter(|k| k.balance.is_positive() && amount.is_positive())
         .filter(|k| k.admits(service_types, product_ids))
         .collect();

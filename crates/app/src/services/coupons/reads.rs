@@ -7,16 +7,20 @@
 //! capabilities' rows included.
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
-use crate::store::sql::{self, Conn, ReadPool};
+use std::collections::HashMap;
+
+use crate::store::sql::{self, Conn, Exec, ReadPool};
 use pc_domain::coupons::{self, QuotaLimits, QuotaType};
+use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
 
 use super::*;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult, Code};
+use crate::services::customers::lookup as customer_lookup;
 use crate::services::partners::lookup::{self as partner_lookup, PartnerSummary};
 use crate::services::{funds, partners};
-use crate::store::Db;
+use crate::store::{ledger, Db};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Quota {
@@ -41,6 +45,63 @@ pub struct Quota {
     pub balance: Money,
 }
 
+/// A row whose balance is a ledger account's: a quota's or a coupon's.
+trait Ledgered {
+    fn account(&self) -> String;
+    fn set_balance(&mut self, balance: Money);
+}
+
+impl Ledgered for Quota {
+    fn account(&self) -> String {
+        ledger::account_id(AccountKind::CouponQuota, &self.id)
+    }
+    fn set_balance(&mut self, balance: Money) {
+        self.balance = balance;
+    }
+}
+
+/// `items` with their balances, asked of the ledger (which owns the accounts) on one connection:
+/// the caller's, or one taken from the read pool.
+async fn with_balances<T: Ledgered>(exec: Exec<'_>, mut items: Vec<T>) -> AppResult<Vec<T>> {
+    if items.is_empty() {
+        return Ok(items);
+    }
+    match exec {
+        Exec::Conn(c) => fill_balances(c, &mut items).await?,
+        Exec::Pool(p) => {
+            let mut c = p.acquire().await?;
+            fill_balances(&mut c, &mut items).await?
+        }
+    }
+    Ok(items)
+}
+
+async fn fill_balances<T: Ledgered>(c: &mut Conn, items: &mut [T]) -> AppResult<()> {
+    for x in items {
+        let balance = ledger::balance(&mut *c, &x.account()).await?;
+        x.set_balance(balance);
+    }
+    Ok(())
+}
+
+/// The row `sql` (one `$1`, bound to `id`) selects, and `exec` back for the next statement.
+async fn fetch_by_id<'e>(
+    exec: Exec<'e>,
+    sql: &str,
+    id: &str,
+) -> AppResult<(Option<sql::Row>, Exec<'e>)> {
+    Ok(match exec {
+        Exec::Conn(c) => {
+            let row = sql::query(sql).bind(id).fetch_optional(&mut *c).await?;
+            (row, Exec::Conn(c))
+        }
+        Exec::Pool(p) => (
+            sql::query(sql).bind(id).fetch_optional(p).await?,
+            Exec::Pool(p),
+        ),
+    })
+}
+
 impl Quota {
     pub fn status_at(&self, now: i64) -> i64 {
         coupons::quota_status_at(self.status, self.expire_at, now)
@@ -49,11 +110,11 @@ impl Quota {
 
 const QUOTA_COLUMNS: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
     q.effective_at, q.expire_at, q.service_types, q.product_ids, q.min_face, q.max_face, q.max_count, q.issued_count, \
-    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only";
+    q.created_at, q.updated_at, q.order_types, q.first_association_only";
 
-const QUOTA_FROM: &str =
-    "FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
+const QUOTA_FROM: &str = "FROM coupon_quotas q";
 
+/// A quota as stored; its balance is zero until [`with_balances`] asks the ledger.
 fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
     let money = |v: Option<i64>| v.map(Money::from_cents);
     Ok(Quota {
@@ -73,22 +134,21 @@ fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
             min_face: money(r.get(11)),
             max_face: money(r.get(12)),
             max_count: r.get(13),
-            order_types: split_codes(&r.get::<String, _>(18)),
-            first_association_only: r.get::<i64, _>(19) != 0,
+            order_types: split_codes(&r.get::<String, _>(17)),
+            first_association_only: r.get::<i64, _>(18) != 0,
         },
         issued_count: r.get(14),
         created_at: r.get(15),
         updated_at: r.get(16),
-        balance: Money::from_cents(r.get(17)),
+        balance: Money::ZERO,
     })
 }
 
 pub async fn get_quota<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Quota>> {
-    let row = sql::query(&format!("{QUOTA_COLUMNS} {QUOTA_FROM} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_optional(exec)
-        .await?;
-    row.as_ref().map(row_to_quota).transpose()
+    let sql = format!("{QUOTA_COLUMNS} {QUOTA_FROM} WHERE q.id = $1");
+    let (row, exec) = fetch_by_id(exec.into(), &sql, id).await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(with_balances(exec, vec![row_to_quota(&row)?]).await?.pop())
 }
 
 /// A quota `partner_id` owns, or `CBC.99000012` (so a foreign id looks like a missing one).
@@ -246,10 +306,8 @@ async fn query_quotas(
         q.limit,
     )
     .await?;
-    Ok((
-        total,
-        rows.iter().map(row_to_quota).collect::<AppResult<_>>()?,
-    ))
+    let quotas = rows.iter().map(row_to_quota).collect::<AppResult<_>>()?;
+    Ok((total, with_balances(Exec::Pool(pool), quotas).await?))
 }
 
 /// The quotas a read covers: an operator's, every quota; a partner's, its own or, with
@@ -369,12 +427,19 @@ pub struct Coupon {
     pub created_at: i64,
     pub updated_at: i64,
     pub balance: Money,
-    /// The customer's account name, for listings.
-    pub customer_name: String,
     /// What a recall took back (the coupon's balance is 0 afterwards).
     pub reclaimed_amount: Option<Money>,
     /// The order types it may pay for (empty: any).
     pub order_types: Vec<i64>,
+}
+
+impl Ledgered for Coupon {
+    fn account(&self) -> String {
+        ledger::account_id(AccountKind::Coupon, &self.id)
+    }
+    fn set_balance(&mut self, balance: Money) {
+        self.balance = balance;
+    }
 }
 
 impl Coupon {
@@ -405,11 +470,12 @@ impl Coupon {
 
 pub(super) const COUPON_COLUMNS: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
     k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
-    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types";
+    k.created_at, k.updated_at, k.reclaimed_amount, k.order_types";
 
-pub(super) const COUPON_FROM: &str = "FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
+pub(super) const COUPON_FROM: &str = "FROM coupons k";
 
-pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
+/// A coupon as stored; its balance is zero until [`with_balances`] asks the ledger.
+fn row_to_coupon(r: &sql::Row) -> Coupon {
     Coupon {
         id: r.get(0),
         root_id: r.get(1),
@@ -429,10 +495,9 @@ pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
         last_used_at: r.get(15),
         created_at: r.get(16),
         updated_at: r.get(17),
-        balance: Money::from_cents(r.get(18)),
-        customer_name: r.get(19),
-        reclaimed_amount: r.get::<Option<i64>, _>(20).map(Money::from_cents),
-        order_types: split_codes(&r.get::<String, _>(21)),
+        balance: Money::ZERO,
+        reclaimed_amount: r.get::<Option<i64>, _>(18).map(Money::from_cents),
+        order_types: split_codes(&r.get::<String, _>(19)),
     }
 }
 
@@ -440,11 +505,18 @@ pub async fn get_coupon<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     id: &str,
 ) -> AppResult<Option<Coupon>> {
-    let row = sql::query(&format!("{COUPON_COLUMNS} {COUPON_FROM} WHERE k.id = $1"))
-        .bind(id)
-        .fetch_optional(exec)
-        .await?;
-    Ok(row.as_ref().map(row_to_coupon))
+    let sql = format!("{COUPON_COLUMNS} {COUPON_FROM} WHERE k.id = $1");
+    let (row, exec) = fetch_by_id(exec.into(), &sql, id).await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(with_balances(exec, vec![row_to_coupon(&row)]).await?.pop())
+}
+
+/// The coupons of rows of [`COUPON_COLUMNS`], with their balances (on `exec`).
+pub(super) async fn coupons_of<'e>(
+    exec: impl Into<Exec<'e>>,
+    rows: &[sql::Row],
+) -> AppResult<Vec<Coupon>> {
+    with_balances(exec.into(), rows.iter().map(row_to_coupon).collect()).await
 }
 
 /// Filters of `list_issued_partner_coupons` (§2.7) and of the customer's own list.
@@ -516,12 +588,19 @@ async fn query_coupons(
         q.limit,
     )
     .await?;
-    Ok((total, rows.iter().map(row_to_coupon).collect()))
+    Ok((total, coupons_of(pool, &rows).await?))
 }
 
 /// The coupons a read covers: a customer's own (reclaimed ones are no longer theirs); those a
 /// partner issued, or with `indirect_partner_id` its reseller issued, every status.
-pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listing<Coupon>> {
+/// A coupon as a listing shows it: with its customer's account name.
+#[derive(Debug, Clone)]
+pub struct ListedCoupon {
+    pub coupon: Coupon,
+    pub customer_name: String,
+}
+
+pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listing<ListedCoupon>> {
     let owner;
     let scope = match &ctx.actor {
         Actor::Customer { customer_id, .. } => CouponScope::OwnedBy(customer_id),
@@ -530,7 +609,16 @@ pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listi
             CouponScope::IssuedBy(&owner)
         }
     };
-    let (total, rows) = query_coupons(db.read(), scope, &q, ctx.now_ms).await?;
+    let (total, coupons) = query_coupons(db.read(), scope, &q, ctx.now_ms).await?;
+    let ids: Vec<&str> = coupons.iter().map(|k| k.customer_id.as_str()).collect();
+    let names: HashMap<String, String> = customer_lookup::names(db.read(), &ids).await?;
+    let rows = coupons
+        .into_iter()
+        .map(|coupon| ListedCoupon {
+            customer_name: names.get(&coupon.customer_id).cloned().unwrap_or_default(),
+            coupon,
+        })
+        .collect();
     Ok(Listing { total, rows })
 }
 

@@ -204,8 +204,7 @@ pub(crate) async fn reclaim_for_customer_in(
     .fetch_all(&mut *c)
     .await?;
     let mut out = Vec::new();
-    for r in &rows {
-        let k = row_to_coupon(r);
+    for k in coupons_of(&mut *c, &rows).await? {
         let amount = reclaim_coupon(c, ctx, &k, op, None).await?;
         out.push((k.id, amount));
     }

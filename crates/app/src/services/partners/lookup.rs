@@ -20,7 +20,14 @@ pub async fn names<'e>(
     exec: impl Into<sql::Exec<'e>>,
     ids: &[&str],
 ) -> AppResult<HashMap<String, PartnerSummary>> {
-    let rows = rows_with_ids(exec, "SELECT id, name, domain_id FROM partners", "id", ids, &[]).await?;
+    let rows = rows_with_ids(
+        exec,
+        "SELECT id, name, domain_id FROM partners",
+        "id",
+        ids,
+        &[],
+    )
+    .await?;
     Ok(rows
         .iter()
         .map(|r| {

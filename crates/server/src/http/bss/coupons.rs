@@ -715,6 +715,7 @@ async fn list_issued_partner_coupons(
         user_coupons: l
             .rows
             .iter()
+            .map(|x| &x.coupon)
             .map(|k| IQueryUserPartnerCouponsResultV2 {
                 coupon_id: k.id.clone(),
                 status: k.status_at(now),
@@ -900,6 +901,7 @@ async fn list_sub_customer_coupons(
         user_coupons: l
             .rows
             .iter()
+            .map(|x| &x.coupon)
             .map(|k| IQueryUserCouponsResultV2 {
                 coupon_id: k.id.clone(),
                 coupon_code: None,

@@ -252,13 +252,14 @@ async fn management(
                 th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
             } }
             tbody {
-                @for k in &issued {
+                @for listed in &issued {
+                    @let k = &listed.coupon;
                     @let s = k.status_at(now);
                     tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                             input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
                         } }
-                        td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
+                        td { code { (k.id) } } td { (listed.customer_name) } td { "¥ " (k.face_value) }
                         td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
                         td.status { (status_label(lang, s)) }
                         td { (format_utc(k.expire_at)) }
@@ -581,7 +582,10 @@ pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
     )
     .await
     .map_err(|e| internal(lang, e))?
-    .rows;
+    .rows
+    .into_iter()
+    .map(|listed| listed.coupon)
+    .collect::<Vec<_>>();
     let body = html! {
         div.scroll { table #my-coupons {
             thead { tr {
