@@ -104,16 +104,22 @@ async fn operator(app: &TestApp, login: &str) -> Session {
     app.console_login(login, "Passw0rd!").await
 }
 
+/// The partner's own admin acting, at the tests' time.
+fn partner_ctx(app: &TestApp, partner_id: &str) -> Ctx {
+    let mut ctx = app.as_partner(partner_id);
+    ctx.now_ms = NOW_MS;
+    ctx
+}
+
 async fn owned_quotas(app: &TestApp, partner_id: &str) -> Vec<coupons::Quota> {
     let q = coupons::QuotaQuery {
         limit: 10,
         ..Default::default()
     };
-    let scope = coupons::QuotaScope::Owner(partner_id);
-    coupons::list_quotas(app.db.read(), scope, &q, NOW_MS)
+    coupons::list_quotas(&app.db, &partner_ctx(app, partner_id), q)
         .await
         .unwrap()
-        .1
+        .rows
 }
 
 async fn issued_by(app: &TestApp, partner_id: &str) -> Vec<coupons::Coupon> {
@@ -121,11 +127,13 @@ async fn issued_by(app: &TestApp, partner_id: &str) -> Vec<coupons::Coupon> {
         limit: 10,
         ..Default::default()
     };
-    let scope = coupons::CouponScope::IssuedBy(partner_id);
-    coupons::list_coupons(app.db.read(), scope, &q, NOW_MS)
+    coupons::list_coupons(&app.db, &partner_ctx(app, partner_id), q)
         .await
         .unwrap()
-        .1
+        .rows
+        .into_iter()
+        .map(|listed| listed.coupon)
+        .collect()
 }
 
 #[tokio::test]

@@ -3,10 +3,12 @@
 use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{operation, quota_status};
 use pc_domain::ledger::AccountKind;
+use pc_domain::party::AssociationType;
 
 use super::*;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::services::customers;
 use crate::store::{audit, ledger, Db};
 
 /// What a job run did.
@@ -102,7 +104,7 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
     let mut report = JobReport::default();
     loop {
         let rows = sql::query(&format!(
-            "{COUPON_SELECT} WHERE k.status = 2 AND k.expire_at <= $1 ORDER BY k.expire_at, k.id LIMIT $2"
+            "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.status = 2 AND k.expire_at <= $1 ORDER BY k.expire_at, k.id LIMIT $2"
         ))
         .bind(ctx.now_ms)
         .bind(JOB_BATCH)
@@ -111,7 +113,7 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
         if rows.is_empty() {
             break;
         }
-        let batch: Vec<Coupon> = rows.iter().map(row_to_coupon).collect();
+        let batch: Vec<Coupon> = coupons_of(db.read(), &rows).await?;
         let ctx2 = ctx.clone();
         let (n, returned) = db
             .write(move |c| {
@@ -142,22 +144,31 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
 /// change made elsewhere).
 async fn association_sweep(db: &Db, ctx: &Ctx) -> AppResult<usize> {
     let rows = sql::query(
-        "SELECT DISTINCT k.partner_id, k.customer_id, a.association_type FROM coupons k \
-         LEFT JOIN associations a ON a.customer_id = k.customer_id AND a.partner_id = k.partner_id AND a.ended_at IS NULL \
-         WHERE k.status = 2 AND k.lock_order_id IS NULL AND k.effective_at <= $1 AND k.expire_at > $1 \
-         AND (a.id IS NULL OR a.association_type <> 2)",
+        "SELECT DISTINCT k.partner_id, k.customer_id FROM coupons k \
+         WHERE k.status = 2 AND k.lock_order_id IS NULL AND k.effective_at <= $1 AND k.expire_at > $1",
     )
     .bind(ctx.now_ms)
     .fetch_all(db.read())
     .await?;
+    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    // The customers' associations are the customers capability's: asked in batches.
+    let mut due = Vec::new();
+    for batch in pairs.chunks(JOB_BATCH as usize) {
+        let ids: Vec<&str> = batch.iter().map(|(_, c)| c.as_str()).collect();
+        let current = customers::lookup::current_associations(db.read(), &ids).await?;
+        for (pid, cid) in batch {
+            // Still its resale customer: nothing to do. Associated with it for consulting: the
+            // type was switched; otherwise the association ended.
+            let op = match current.get(cid).filter(|a| &a.partner_id == pid) {
+                Some(a) if a.association_type == AssociationType::Resale => continue,
+                Some(_) => operation::MODE_SWITCH_RECLAIM,
+                None => operation::UNBIND_RECLAIM,
+            };
+            due.push((pid.clone(), cid.clone(), op));
+        }
+    }
     let mut total = 0;
-    for r in rows {
-        let (pid, cid, t): (String, String, Option<i64>) = (r.get(0), r.get(1), r.get(2));
-        let op = if t.is_some() {
-            operation::MODE_SWITCH_RECLAIM
-        } else {
-            operation::UNBIND_RECLAIM
-        };
+    for (pid, cid, op) in due {
         let ctx2 = ctx.clone();
         total += db
             .write(move |c| {

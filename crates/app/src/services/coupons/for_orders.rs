@@ -24,7 +24,7 @@ pub async fn usable_for_order(
     now: i64,
 ) -> AppResult<Vec<Coupon>> {
     let rows = sql::query(&format!(
-        "{COUPON_SELECT} WHERE k.customer_id = $1 AND k.status = 2 AND k.is_frozen = 0 \
+        "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.customer_id = $1 AND k.status = 2 AND k.is_frozen = 0 \
          AND k.effective_at <= $2 AND k.expire_at > $2 AND (k.lock_order_id IS NULL OR k.lock_order_id = $3) \
          ORDER BY k.expire_at, k.id"
     ))
@@ -33,9 +33,9 @@ pub async fn usable_for_order(
     .bind(order_id)
     .fetch_all(pool)
     .await?;
-    let mut out: Vec<Coupon> = rows
-        .iter()
-        .map(row_to_coupon)
+    let mut out: Vec<Coupon> = coupons_of(pool, &rows)
+        .await?
+        .into_iter()
         .filter(|k| k.balance.is_positive() && amount.is_positive())
         .filter(|k| k.admits(service_types, product_ids))
         .collect();

@@ -76,9 +76,9 @@ pub use quotas::{
     QuotaAdjustment, QuotaGranted, DEFAULT_QUOTA_VALIDITY_MS,
 };
 pub use reads::{
-    acting_partner, get_coupon, get_quota, list_coupons, list_quota_records, list_quotas,
-    list_records, Coupon, CouponQuery, CouponRecord, CouponScope, Quota, QuotaQuery,
-    QuotaRecordQuery, QuotaRecordRow, QuotaScope, RecordQuery,
+    get_coupon, get_quota, list_coupons, list_granted_quotas, list_quota_records, list_quotas,
+    list_records, Coupon, CouponQuery, CouponRecord, GrantedQuota, GrantedQuotaQuery, ListedCoupon,
+    Listing, Quota, QuotaQuery, QuotaRecordQuery, QuotaRecordRow, RecordQuery,
 };
 pub(crate) use recall::reclaim_for_customer_in;
 pub use recall::{reclaim, reclaim_many, Reclaim};
@@ -87,7 +87,7 @@ pub use reseller_quotas::{
 };
 
 use quotas::{add_quota_value, insert_quota};
-use reads::{owned_quota, row_to_coupon, COUPON_SELECT};
+use reads::{acting_partner, coupons_of, owned_quota, COUPON_COLUMNS, COUPON_FROM};
 
 /// What a batch operation did per item: successes and refusals, by id. It is the whole output of
 /// the use case, so an idempotent retry renders the same `error_details` again.

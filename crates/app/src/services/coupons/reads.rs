@@ -1,13 +1,26 @@
 //! Quotas, coupons and their records as read: the row types, the listings of the vendor API and
 //! the console, and the partner an operation acts on.
+//!
+//! Each listing is a read use case, `(db, ctx, query) -> Listing`: whose rows it covers comes
+//! from `ctx.actor` (a partner, or with `indirect_partner_id` a master distributor's reseller; a
+//! customer; an operator), and it returns what the surfaces render, the names of other
+//! capabilities' rows included.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::filters::{count_and_page, Arg, Conditions};
+use std::collections::HashMap;
+
+use crate::store::sql::{self, Conn, Exec, ReadPool};
 use pc_domain::coupons::{self, QuotaLimits, QuotaType};
+use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
 
 use super::*;
+use crate::context::Actor;
 use crate::error::{AppError, AppResult, Code};
+use crate::services::customers::lookup as customer_lookup;
+use crate::services::partners::lookup::{self as partner_lookup, PartnerSummary};
 use crate::services::{funds, partners};
+use crate::store::{ledger, Db};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Quota {
@@ -32,17 +45,76 @@ pub struct Quota {
     pub balance: Money,
 }
 
+/// A row whose balance is a ledger account's: a quota's or a coupon's.
+trait Ledgered {
+    fn account(&self) -> String;
+    fn set_balance(&mut self, balance: Money);
+}
+
+impl Ledgered for Quota {
+    fn account(&self) -> String {
+        ledger::account_id(AccountKind::CouponQuota, &self.id)
+    }
+    fn set_balance(&mut self, balance: Money) {
+        self.balance = balance;
+    }
+}
+
+/// `items` with their balances, asked of the ledger (which owns the accounts) on one connection:
+/// the caller's, or one taken from the read pool.
+async fn with_balances<T: Ledgered>(exec: Exec<'_>, mut items: Vec<T>) -> AppResult<Vec<T>> {
+    if items.is_empty() {
+        return Ok(items);
+    }
+    match exec {
+        Exec::Conn(c) => fill_balances(c, &mut items).await?,
+        Exec::Pool(p) => {
+            let mut c = p.acquire().await?;
+            fill_balances(&mut c, &mut items).await?
+        }
+    }
+    Ok(items)
+}
+
+async fn fill_balances<T: Ledgered>(c: &mut Conn, items: &mut [T]) -> AppResult<()> {
+    for x in items {
+        let balance = ledger::balance(&mut *c, &x.account()).await?;
+        x.set_balance(balance);
+    }
+    Ok(())
+}
+
+/// The row `sql` (one `$1`, bound to `id`) selects, and `exec` back for the next statement.
+async fn fetch_by_id<'e>(
+    exec: Exec<'e>,
+    sql: &str,
+    id: &str,
+) -> AppResult<(Option<sql::Row>, Exec<'e>)> {
+    Ok(match exec {
+        Exec::Conn(c) => {
+            let row = sql::query(sql).bind(id).fetch_optional(&mut *c).await?;
+            (row, Exec::Conn(c))
+        }
+        Exec::Pool(p) => (
+            sql::query(sql).bind(id).fetch_optional(p).await?,
+            Exec::Pool(p),
+        ),
+    })
+}
+
 impl Quota {
     pub fn status_at(&self, now: i64) -> i64 {
         coupons::quota_status_at(self.status, self.expire_at, now)
     }
 }
 
-const QUOTA_SELECT: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
+const QUOTA_COLUMNS: &str = "SELECT q.id, q.root_id, q.partner_id, q.parent_quota_id, q.quota_type, q.quota_value, q.status, \
     q.effective_at, q.expire_at, q.service_types, q.product_ids, q.min_face, q.max_face, q.max_count, q.issued_count, \
-    q.created_at, q.updated_at, COALESCE(a.balance, 0), q.order_types, q.first_association_only \
-    FROM coupon_quotas q LEFT JOIN ledger_accounts a ON a.id = 'coupon_quota:' || q.id";
+    q.created_at, q.updated_at, q.order_types, q.first_association_only";
 
+const QUOTA_FROM: &str = "FROM coupon_quotas q";
+
+/// A quota as stored; its balance is zero until [`with_balances`] asks the ledger.
 fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
     let money = |v: Option<i64>| v.map(Money::from_cents);
     Ok(Quota {
@@ -62,22 +134,21 @@ fn row_to_quota(r: &sql::Row) -> AppResult<Quota> {
             min_face: money(r.get(11)),
             max_face: money(r.get(12)),
             max_count: r.get(13),
-            order_types: split_codes(&r.get::<String, _>(18)),
-            first_association_only: r.get::<i64, _>(19) != 0,
+            order_types: split_codes(&r.get::<String, _>(17)),
+            first_association_only: r.get::<i64, _>(18) != 0,
         },
         issued_count: r.get(14),
         created_at: r.get(15),
         updated_at: r.get(16),
-        balance: Money::from_cents(r.get(17)),
+        balance: Money::ZERO,
     })
 }
 
 pub async fn get_quota<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Quota>> {
-    let row = sql::query(&format!("{QUOTA_SELECT} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_optional(exec)
-        .await?;
-    row.as_ref().map(row_to_quota).transpose()
+    let sql = format!("{QUOTA_COLUMNS} {QUOTA_FROM} WHERE q.id = $1");
+    let (row, exec) = fetch_by_id(exec.into(), &sql, id).await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(with_balances(exec, vec![row_to_quota(&row)?]).await?.pop())
 }
 
 /// A quota `partner_id` owns, or `CBC.99000012` (so a foreign id looks like a missing one).
@@ -88,9 +159,19 @@ pub(super) async fn owned_quota(c: &mut Conn, partner_id: &str, id: &str) -> App
     }
 }
 
-/// Filters of `list_quota_coupons` (the vendor's API reference).
+/// One page of a listing and the total under its filters.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub total: i64,
+    pub rows: Vec<T>,
+}
+
+/// Filters of `list_quota_coupons` (the vendor's API reference) and of the console's quota
+/// lists.
 #[derive(Debug, Clone, Default)]
 pub struct QuotaQuery {
+    /// A master distributor listing one of its resellers' quotas.
+    pub indirect_partner_id: Option<String>,
     pub quota_ids: Vec<String>,
     pub statuses: Vec<i64>,
     /// `None` = every type (the console); the API defaults to 0.
@@ -107,7 +188,7 @@ pub struct QuotaQuery {
 
 /// Whose quotas a listing covers.
 #[derive(Debug, Clone, Copy)]
-pub enum QuotaScope<'a> {
+enum QuotaScope<'a> {
     /// The quotas a partner owns.
     Owner(&'a str),
     /// Quotas a distributor granted to its resellers (children of its quotas), optionally one
@@ -121,96 +202,197 @@ pub enum QuotaScope<'a> {
     All,
 }
 
-/// `CASE` giving a quota's status at the time bound to `$1`, as its owner sees it (reclaimed
+/// A quota's status at the time bound to `now` (a placeholder), as its owner sees it (reclaimed
 /// reads as invalid, [`quota_status::owner_view`]): the status filter is the owner's.
-const QUOTA_STATUS_AT: &str =
-    "(CASE WHEN q.status = 0 AND q.expire_at <= $1 THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)";
-
-fn csv(items: &[impl ToString]) -> Option<String> {
-    (!items.is_empty()).then(|| {
-        items
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    })
+fn quota_status_at(now: &str) -> String {
+    format!("(CASE WHEN q.status = 0 AND q.expire_at <= {now} THEN 3 WHEN q.status = 6 THEN 3 ELSE q.status END)")
 }
 
-pub async fn list_quotas(
+/// Binds `now` once for a condition that names it more than once (a status as of now) and
+/// returns its placeholder.
+fn bind_now(w: &mut Conditions, now: i64) -> String {
+    let at = format!("${}", w.next());
+    w.args.push(Arg::Int(now));
+    at
+}
+
+/// `AND {template}` with its `?` bound to `v`, when the filter is sent.
+fn add_text(w: &mut Conditions, template: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        w.add(template, Arg::Text(v.to_string()));
+    }
+}
+
+/// `AND {template}` with its `?` bound to `v`, when the filter is sent.
+fn add_int(w: &mut Conditions, template: &str, v: Option<i64>) {
+    if let Some(v) = v {
+        w.add(template, Arg::Int(v));
+    }
+}
+
+/// `from <= column <= to`, each bound when sent.
+fn add_range(w: &mut Conditions, column: &str, from: Option<i64>, to: Option<i64>) {
+    add_int(w, &format!("{column} >= ?"), from);
+    add_int(w, &format!("{column} <= ?"), to);
+}
+
+/// A list filter that is sent: `column IN (…)`; with no value it matches nothing (the vendor: "an
+/// empty list is a filter").
+fn add_list(w: &mut Conditions, column: &str, values: Vec<Arg>) {
+    if values.is_empty() {
+        w.require("1 = 0");
+    } else {
+        w.add_in(column, values);
+    }
+}
+
+/// The ids a list filter names. The listings used to match ids against the items joined by
+/// commas, so an item holding commas names each of its parts and empty parts name nothing; the
+/// split keeps those results.
+fn id_list(items: &[String]) -> Vec<Arg> {
+    items
+        .iter()
+        .flat_map(|i| i.split(','))
+        .filter(|s| !s.is_empty())
+        .map(|s| Arg::Text(s.to_string()))
+        .collect()
+}
+
+async fn query_quotas(
     pool: &ReadPool,
     scope: QuotaScope<'_>,
     q: &QuotaQuery,
     now: i64,
 ) -> AppResult<(i64, Vec<Quota>)> {
-    let (scope_sql, a, b, c) = match scope {
-        QuotaScope::Owner(p) => (
-            "q.partner_id = $2 AND $3 IS NULL AND $4 IS NULL",
-            Some(p),
-            None,
-            None,
-        ),
+    let mut w = Conditions::new(1);
+    match scope {
+        QuotaScope::Owner(p) => add_text(&mut w, "q.partner_id = ?", Some(p)),
         QuotaScope::IssuedBy {
             distributor,
             reseller,
             parent_quota_id,
-        } => (
-            "q.parent_quota_id IN (SELECT id FROM coupon_quotas WHERE partner_id = $2) \
-             AND ($3 IS NULL OR q.partner_id = $3) AND ($4 IS NULL OR q.parent_quota_id = $4)",
-            Some(distributor),
-            reseller,
-            parent_quota_id,
-        ),
-        QuotaScope::All => ("$2 IS NULL AND $3 IS NULL AND $4 IS NULL", None, None, None),
-    };
-    let filters = format!(
-        "WHERE {scope_sql} \
-         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || q.id || ',%')) \
-         AND ($6 IS NULL OR (',' || $6 || ',') LIKE ('%,' || CAST({QUOTA_STATUS_AT} AS TEXT) || ',%')) \
-         AND ($7 IS NULL OR q.quota_type = $7) \
-         AND ($8 IS NULL OR q.created_at >= $8) AND ($9 IS NULL OR q.created_at <= $9) \
-         AND ($10 IS NULL OR q.effective_at >= $10) AND ($11 IS NULL OR q.effective_at <= $11) \
-         AND ($12 IS NULL OR q.expire_at >= $12) AND ($13 IS NULL OR q.expire_at <= $13) \
-         AND $1 = $1"
-    );
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(now)
-                .bind(a.map(str::to_string))
-                .bind(b.map(str::to_string))
-                .bind(c.map(str::to_string))
-                .bind(csv(&q.quota_ids))
-                .bind(csv(&q.statuses))
-                .bind(q.quota_type)
-                .bind(q.create_from)
-                .bind(q.create_to)
-                .bind(q.effective_from)
-                .bind(q.effective_to)
-                .bind(q.expire_from)
-                .bind(q.expire_to)
-        };
+        } => {
+            add_text(
+                &mut w,
+                "q.parent_quota_id IN (SELECT id FROM coupon_quotas WHERE partner_id = ?)",
+                Some(distributor),
+            );
+            add_text(&mut w, "q.partner_id = ?", reseller);
+            add_text(&mut w, "q.parent_quota_id = ?", parent_quota_id);
+        }
+        QuotaScope::All => {}
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupon_quotas q {filters}"
-    )))
-    .fetch_one(pool)
+    if !q.quota_ids.is_empty() {
+        add_list(&mut w, "q.id", id_list(&q.quota_ids));
+    }
+    if !q.statuses.is_empty() {
+        let at = bind_now(&mut w, now);
+        w.add_in(
+            &quota_status_at(&at),
+            q.statuses.iter().copied().map(Arg::Int),
+        );
+    }
+    add_int(&mut w, "q.quota_type = ?", q.quota_type);
+    add_range(&mut w, "q.created_at", q.create_from, q.create_to);
+    add_range(&mut w, "q.effective_at", q.effective_from, q.effective_to);
+    add_range(&mut w, "q.expire_at", q.expire_from, q.expire_to);
+    let (total, rows) = count_and_page(
+        pool,
+        QUOTA_COLUMNS,
+        QUOTA_FROM,
+        &w,
+        "q.created_at DESC, q.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "{QUOTA_SELECT} {filters} ORDER BY q.created_at DESC, q.id LIMIT $14 OFFSET $15"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
-    .await?;
-    Ok((
-        total,
-        rows.iter().map(row_to_quota).collect::<AppResult<_>>()?,
-    ))
+    let quotas = rows.iter().map(row_to_quota).collect::<AppResult<_>>()?;
+    Ok((total, with_balances(Exec::Pool(pool), quotas).await?))
+}
+
+/// The quotas a read covers: an operator's, every quota; a partner's, its own or, with
+/// `indirect_partner_id`, its reseller's (only a master distributor may name one).
+pub async fn list_quotas(db: &Db, ctx: &Ctx, q: QuotaQuery) -> AppResult<Listing<Quota>> {
+    let owner;
+    let scope = match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => QuotaScope::All,
+        _ => {
+            owner = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
+            QuotaScope::Owner(&owner)
+        }
+    };
+    let (total, rows) = query_quotas(db.read(), scope, &q, ctx.now_ms).await?;
+    Ok(Listing { total, rows })
+}
+
+/// Filters of `list_issued_coupon_quotas`.
+#[derive(Debug, Clone, Default)]
+pub struct GrantedQuotaQuery {
+    pub quota_id: Option<String>,
+    /// One reseller's quotas only.
+    pub indirect_partner_id: Option<String>,
+    pub parent_quota_id: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A quota a master distributor granted, with the reseller that holds it.
+#[derive(Debug, Clone)]
+pub struct GrantedQuota {
+    pub quota: Quota,
+    pub reseller: PartnerSummary,
+}
+
+/// The quotas the acting partner granted to its resellers (children of its quotas).
+pub async fn list_granted_quotas(
+    db: &Db,
+    ctx: &Ctx,
+    q: GrantedQuotaQuery,
+) -> AppResult<Listing<GrantedQuota>> {
+    let scope = QuotaScope::IssuedBy {
+        distributor: ctx.actor.partner_id()?,
+        reseller: q.indirect_partner_id.as_deref(),
+        parent_quota_id: q.parent_quota_id.as_deref(),
+    };
+    let query = QuotaQuery {
+        quota_ids: q.quota_id.iter().cloned().collect(),
+        offset: q.offset,
+        limit: q.limit,
+        ..Default::default()
+    };
+    let (total, quotas) = query_quotas(db.read(), scope, &query, ctx.now_ms).await?;
+    let ids: Vec<&str> = quotas.iter().map(|x| x.partner_id.as_str()).collect();
+    let resellers = partner_lookup::names(db.read(), &ids).await?;
+    let rows = quotas
+        .into_iter()
+        .map(|quota| {
+            let reseller = resellers
+                .get(&quota.partner_id)
+                .cloned()
+                .ok_or_else(|| AppError::internal("quota without partner"))?;
+            Ok(GrantedQuota { quota, reseller })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(Listing { total, rows })
+}
+
+/// The partner a partner's read acts on ([`acting_partner`]), checked on a read connection.
+async fn reading_partner(
+    db: &Db,
+    ctx: &Ctx,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<String> {
+    let caller = ctx.actor.partner_id()?;
+    let mut conn = db.read().acquire().await?;
+    Ok(acting_partner(&mut conn, caller, indirect_partner_id)
+        .await?
+        .id)
 }
 
 /// The partner whose quotas and coupons an operation acts on: the caller, or with
 /// `indirect_partner_id` the caller's reseller (only a master distributor may name one; a
 /// reseller naming itself acts as itself).
-pub async fn acting_partner(
+pub(super) async fn acting_partner(
     c: &mut Conn,
     caller_id: &str,
     indirect_partner_id: Option<&str>,
@@ -245,12 +427,19 @@ pub struct Coupon {
     pub created_at: i64,
     pub updated_at: i64,
     pub balance: Money,
-    /// The customer's account name, for listings.
-    pub customer_name: String,
     /// What a recall took back (the coupon's balance is 0 afterwards).
     pub reclaimed_amount: Option<Money>,
     /// The order types it may pay for (empty: any).
     pub order_types: Vec<i64>,
+}
+
+impl Ledgered for Coupon {
+    fn account(&self) -> String {
+        ledger::account_id(AccountKind::Coupon, &self.id)
+    }
+    fn set_balance(&mut self, balance: Money) {
+        self.balance = balance;
+    }
 }
 
 impl Coupon {
@@ -279,12 +468,14 @@ impl Coupon {
     }
 }
 
-pub(super) const COUPON_SELECT: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
+pub(super) const COUPON_COLUMNS: &str = "SELECT k.id, k.root_id, k.partner_id, k.quota_id, k.customer_id, k.coupon_type, k.face_value, k.status, \
     k.effective_at, k.expire_at, k.service_types, k.product_ids, k.memo, k.lock_order_id, k.is_frozen, k.last_used_at, \
-    k.created_at, k.updated_at, COALESCE(a.balance, 0), cu.domain_name, k.reclaimed_amount, k.order_types \
-    FROM coupons k JOIN customers cu ON cu.id = k.customer_id LEFT JOIN ledger_accounts a ON a.id = 'coupon:' || k.id";
+    k.created_at, k.updated_at, k.reclaimed_amount, k.order_types";
 
-pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
+pub(super) const COUPON_FROM: &str = "FROM coupons k";
+
+/// A coupon as stored; its balance is zero until [`with_balances`] asks the ledger.
+fn row_to_coupon(r: &sql::Row) -> Coupon {
     Coupon {
         id: r.get(0),
         root_id: r.get(1),
@@ -304,10 +495,9 @@ pub(super) fn row_to_coupon(r: &sql::Row) -> Coupon {
         last_used_at: r.get(15),
         created_at: r.get(16),
         updated_at: r.get(17),
-        balance: Money::from_cents(r.get(18)),
-        customer_name: r.get(19),
-        reclaimed_amount: r.get::<Option<i64>, _>(20).map(Money::from_cents),
-        order_types: split_codes(&r.get::<String, _>(21)),
+        balance: Money::ZERO,
+        reclaimed_amount: r.get::<Option<i64>, _>(18).map(Money::from_cents),
+        order_types: split_codes(&r.get::<String, _>(19)),
     }
 }
 
@@ -315,16 +505,25 @@ pub async fn get_coupon<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
     id: &str,
 ) -> AppResult<Option<Coupon>> {
-    let row = sql::query(&format!("{COUPON_SELECT} WHERE k.id = $1"))
-        .bind(id)
-        .fetch_optional(exec)
-        .await?;
-    Ok(row.as_ref().map(row_to_coupon))
+    let sql = format!("{COUPON_COLUMNS} {COUPON_FROM} WHERE k.id = $1");
+    let (row, exec) = fetch_by_id(exec.into(), &sql, id).await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(with_balances(exec, vec![row_to_coupon(&row)]).await?.pop())
+}
+
+/// The coupons of rows of [`COUPON_COLUMNS`], with their balances (on `exec`).
+pub(super) async fn coupons_of<'e>(
+    exec: impl Into<Exec<'e>>,
+    rows: &[sql::Row],
+) -> AppResult<Vec<Coupon>> {
+    with_balances(exec.into(), rows.iter().map(row_to_coupon).collect()).await
 }
 
 /// Filters of `list_issued_partner_coupons` (§2.7) and of the customer's own list.
 #[derive(Debug, Clone, Default)]
 pub struct CouponQuery {
+    /// A master distributor listing the coupons one of its resellers issued.
+    pub indirect_partner_id: Option<String>,
     pub coupon_id: Option<String>,
     pub customer_id: Option<String>,
     pub order_id: Option<String>,
@@ -342,65 +541,85 @@ pub struct CouponQuery {
 
 /// Whose coupons a listing covers.
 #[derive(Debug, Clone, Copy)]
-pub enum CouponScope<'a> {
+enum CouponScope<'a> {
     /// Issued by one partner, every status (reclaimed ones included, R9.6).
     IssuedBy(&'a str),
     /// Owned by one customer: reclaimed coupons are no longer theirs (R9.1).
     OwnedBy(&'a str),
 }
 
-/// `CASE` giving a coupon's status at the time bound to `$1`.
-const COUPON_STATUS_AT: &str = "(CASE WHEN k.status = 2 AND k.expire_at <= $1 THEN 4 \
-    WHEN k.status = 2 AND k.effective_at > $1 THEN 1 ELSE k.status END)";
+/// A coupon's status at the time bound to `now` (a placeholder).
+fn coupon_status_at(now: &str) -> String {
+    format!("(CASE WHEN k.status = 2 AND k.expire_at <= {now} THEN 4 WHEN k.status = 2 AND k.effective_at > {now} THEN 1 ELSE k.status END)")
+}
 
-pub async fn list_coupons(
+async fn query_coupons(
     pool: &ReadPool,
     scope: CouponScope<'_>,
     q: &CouponQuery,
     now: i64,
 ) -> AppResult<(i64, Vec<Coupon>)> {
-    let (scope_sql, who) = match scope {
-        CouponScope::IssuedBy(p) => ("k.partner_id = $2", p),
-        CouponScope::OwnedBy(c) => ("k.customer_id = $2 AND k.status <> 5", c),
-    };
-    let filters = format!(
-        "WHERE {scope_sql} \
-         AND ($3 IS NULL OR k.id = $3) AND ($4 IS NULL OR k.customer_id = $4) AND ($5 IS NULL OR k.lock_order_id = $5) \
-         AND ($6 IS NULL OR k.coupon_type = $6) AND ($7 IS NULL OR {COUPON_STATUS_AT} = $7) \
-         AND ($8 IS NULL OR k.created_at >= $8) AND ($9 IS NULL OR k.created_at <= $9) \
-         AND ($10 IS NULL OR k.effective_at >= $10) AND ($11 IS NULL OR k.effective_at <= $11) \
-         AND ($12 IS NULL OR k.expire_at >= $12) AND ($13 IS NULL OR k.expire_at <= $13) AND $1 = $1"
-    );
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(now)
-                .bind(who)
-                .bind(q.coupon_id.clone())
-                .bind(q.customer_id.clone())
-                .bind(q.order_id.clone())
-                .bind(q.coupon_type)
-                .bind(q.status)
-                .bind(q.create_from)
-                .bind(q.create_to)
-                .bind(q.effective_from)
-                .bind(q.effective_to)
-                .bind(q.expire_from)
-                .bind(q.expire_to)
-        };
+    let mut w = Conditions::new(1);
+    match scope {
+        CouponScope::IssuedBy(p) => add_text(&mut w, "k.partner_id = ?", Some(p)),
+        CouponScope::OwnedBy(c) => {
+            add_text(&mut w, "k.customer_id = ?", Some(c));
+            w.require("k.status <> 5");
+        }
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupons k {filters}"
-    )))
-    .fetch_one(pool)
+    add_text(&mut w, "k.id = ?", q.coupon_id.as_deref());
+    add_text(&mut w, "k.customer_id = ?", q.customer_id.as_deref());
+    add_text(&mut w, "k.lock_order_id = ?", q.order_id.as_deref());
+    add_int(&mut w, "k.coupon_type = ?", q.coupon_type);
+    if let Some(s) = q.status {
+        let at = bind_now(&mut w, now);
+        w.add(&format!("{} = ?", coupon_status_at(&at)), Arg::Int(s));
+    }
+    add_range(&mut w, "k.created_at", q.create_from, q.create_to);
+    add_range(&mut w, "k.effective_at", q.effective_from, q.effective_to);
+    add_range(&mut w, "k.expire_at", q.expire_from, q.expire_to);
+    let (total, rows) = count_and_page(
+        pool,
+        COUPON_COLUMNS,
+        COUPON_FROM,
+        &w,
+        "k.created_at DESC, k.id",
+        q.offset,
+        q.limit,
+    )
     .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "{COUPON_SELECT} {filters} ORDER BY k.created_at DESC, k.id LIMIT $14 OFFSET $15"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
-    .await?;
-    Ok((total, rows.iter().map(row_to_coupon).collect()))
+    Ok((total, coupons_of(pool, &rows).await?))
+}
+
+/// The coupons a read covers: a customer's own (reclaimed ones are no longer theirs); those a
+/// partner issued, or with `indirect_partner_id` its reseller issued, every status.
+/// A coupon as a listing shows it: with its customer's account name.
+#[derive(Debug, Clone)]
+pub struct ListedCoupon {
+    pub coupon: Coupon,
+    pub customer_name: String,
+}
+
+pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listing<ListedCoupon>> {
+    let owner;
+    let scope = match &ctx.actor {
+        Actor::Customer { customer_id, .. } => CouponScope::OwnedBy(customer_id),
+        _ => {
+            owner = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
+            CouponScope::IssuedBy(&owner)
+        }
+    };
+    let (total, coupons) = query_coupons(db.read(), scope, &q, ctx.now_ms).await?;
+    let ids: Vec<&str> = coupons.iter().map(|k| k.customer_id.as_str()).collect();
+    let names: HashMap<String, String> = customer_lookup::names(db.read(), &ids).await?;
+    let rows = coupons
+        .into_iter()
+        .map(|coupon| ListedCoupon {
+            customer_name: names.get(&coupon.customer_id).cloned().unwrap_or_default(),
+            coupon,
+        })
+        .collect();
+    Ok(Listing { total, rows })
 }
 
 /// One coupon operation record (CouponRecordV2).
@@ -422,6 +641,8 @@ pub struct CouponRecord {
 /// Filters of `list_partner_coupons_record` (§2.8).
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery {
+    /// A master distributor listing one of its resellers' records.
+    pub indirect_partner_id: Option<String>,
     /// `Some(empty)` matches nothing (the vendor: "an empty list is a filter").
     pub operation_types: Option<Vec<i64>>,
     pub quota_id: Option<String>,
@@ -435,55 +656,40 @@ pub struct RecordQuery {
     pub limit: i64,
 }
 
-pub async fn list_records(
-    pool: &ReadPool,
-    partner_id: &str,
-    q: &RecordQuery,
-) -> AppResult<(i64, Vec<CouponRecord>)> {
-    // An empty list filter matches nothing: bind a value no row has.
-    let ops = q
-        .operation_types
-        .as_ref()
-        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
-    let ids = q
-        .coupon_ids
-        .as_ref()
-        .map(|v| csv(v).unwrap_or_else(|| "-".into()));
-    let filters = "WHERE r.partner_id = $1 \
-         AND ($2 IS NULL OR (',' || $2 || ',') LIKE ('%,' || CAST(r.operation_type AS TEXT) || ',%')) \
-         AND ($3 IS NULL OR r.quota_id = $3) AND ($4 IS NULL OR r.quota_type = $4) \
-         AND ($5 IS NULL OR (',' || $5 || ',') LIKE ('%,' || r.coupon_id || ',%')) \
-         AND ($6 IS NULL OR r.customer_id = $6) AND ($7 IS NULL OR r.created_at >= $7) AND ($8 IS NULL OR r.created_at <= $8) \
-         AND ($9 IS NULL OR r.result = $9)";
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(partner_id)
-                .bind(ops.clone())
-                .bind(q.quota_id.clone())
-                .bind(q.quota_type)
-                .bind(ids.clone())
-                .bind(q.customer_id.clone())
-                .bind(q.from)
-                .bind(q.to)
-                .bind(q.result)
-        };
+/// The coupon records of the acting partner, or with `indirect_partner_id` of its reseller.
+pub async fn list_records(db: &Db, ctx: &Ctx, q: RecordQuery) -> AppResult<Listing<CouponRecord>> {
+    let partner_id = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
+    let mut w = Conditions::new(1);
+    add_text(&mut w, "r.partner_id = ?", Some(&partner_id));
+    if let Some(ops) = &q.operation_types {
+        add_list(
+            &mut w,
+            "r.operation_type",
+            ops.iter().copied().map(Arg::Int).collect(),
+        );
     }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM coupon_records r {filters}"
-    )))
-    .fetch_one(pool)
+    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
+    add_int(&mut w, "r.quota_type = ?", q.quota_type);
+    if let Some(ids) = &q.coupon_ids {
+        add_list(&mut w, "r.coupon_id", id_list(ids));
+    }
+    add_text(&mut w, "r.customer_id = ?", q.customer_id.as_deref());
+    add_range(&mut w, "r.created_at", q.from, q.to);
+    add_int(&mut w, "r.result = ?", q.result);
+    let (total, rows) = count_and_page(
+        db.read(),
+        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator",
+        "FROM coupon_records r",
+        &w,
+        "r.seq DESC",
+        q.offset,
+        q.limit,
+    )
     .await?;
-    let rows = bind_all!(sql::query(&format!(
-        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator \
-         FROM coupon_records r {filters} ORDER BY r.seq DESC LIMIT $10 OFFSET $11"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
-    .await?;
-    Ok((
+    Ok(Listing {
         total,
-        rows.iter()
+        rows: rows
+            .iter()
             .map(|r| CouponRecord {
                 id: r.get(0),
                 operation_type: r.get(1),
@@ -498,7 +704,7 @@ pub async fn list_records(
                 operator: r.get(10),
             })
             .collect(),
-    ))
+    })
 }
 
 /// One quota record (QuotaRecord).
@@ -514,6 +720,8 @@ pub struct QuotaRecordRow {
     pub result: i64,
     pub indirect_partner_id: String,
     pub indirect_partner_name: String,
+    /// The reseller's account id.
+    pub indirect_partner_account_name: String,
     pub remark: Option<String>,
 }
 
@@ -530,43 +738,52 @@ pub struct QuotaRecordQuery {
     pub limit: i64,
 }
 
+/// The quota grant and reclaim records of the acting partner (a master distributor), with the
+/// names of the resellers they concern.
 pub async fn list_quota_records(
-    pool: &ReadPool,
-    distributor_id: &str,
-    q: &QuotaRecordQuery,
-) -> AppResult<(i64, Vec<QuotaRecordRow>)> {
-    let filters = "WHERE r.distributor_id = $1 AND ($2 IS NULL OR r.indirect_partner_id = $2) AND ($3 IS NULL OR r.quota_id = $3) \
-         AND ($4 IS NULL OR r.parent_quota_id = $4) AND ($5 IS NULL OR r.operation_type = $5) \
-         AND ($6 IS NULL OR r.created_at >= $6) AND ($7 IS NULL OR r.created_at <= $7)";
-    macro_rules! bind_all {
-        ($x:expr) => {
-            $x.bind(distributor_id)
-                .bind(q.indirect_partner_id.clone())
-                .bind(q.quota_id.clone())
-                .bind(q.parent_quota_id.clone())
-                .bind(q.operation_type)
-                .bind(q.from)
-                .bind(q.to)
-        };
-    }
-    let total: i64 = bind_all!(sql::query_scalar(&format!(
-        "SELECT COUNT(*) FROM quota_records r {filters}"
-    )))
-    .fetch_one(pool)
-    .await?;
-    let rows = bind_all!(sql::query(&format!(
+    db: &Db,
+    ctx: &Ctx,
+    q: QuotaRecordQuery,
+) -> AppResult<Listing<QuotaRecordRow>> {
+    let mut w = Conditions::new(1);
+    add_text(
+        &mut w,
+        "r.distributor_id = ?",
+        Some(ctx.actor.partner_id()?),
+    );
+    add_text(
+        &mut w,
+        "r.indirect_partner_id = ?",
+        q.indirect_partner_id.as_deref(),
+    );
+    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
+    add_text(
+        &mut w,
+        "r.parent_quota_id = ?",
+        q.parent_quota_id.as_deref(),
+    );
+    add_int(&mut w, "r.operation_type = ?", q.operation_type);
+    add_range(&mut w, "r.created_at", q.from, q.to);
+    let (total, rows) = count_and_page(
+        db.read(),
         "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
-         r.indirect_partner_id, p.name, r.remark FROM quota_records r JOIN partners p ON p.id = r.indirect_partner_id \
-         {filters} ORDER BY r.seq DESC LIMIT $8 OFFSET $9"
-    )))
-    .bind(q.limit)
-    .bind(q.offset)
-    .fetch_all(pool)
+         r.indirect_partner_id, r.remark",
+        "FROM quota_records r",
+        &w,
+        "r.seq DESC",
+        q.offset,
+        q.limit,
+    )
     .await?;
-    Ok((
-        total,
-        rows.iter()
-            .map(|r| QuotaRecordRow {
+    let ids: Vec<String> = rows.iter().map(|r| r.get(8)).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let resellers = partner_lookup::names(db.read(), &ids).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let indirect_partner_id: String = r.get(8);
+            let reseller = resellers.get(&indirect_partner_id);
+            QuotaRecordRow {
                 id: r.get(0),
                 operator: r.get(1),
                 operation_type: r.get(2),
@@ -575,10 +792,14 @@ pub async fn list_quota_records(
                 amount: Money::from_cents(r.get(5)),
                 at: r.get(6),
                 result: r.get(7),
-                indirect_partner_id: r.get(8),
-                indirect_partner_name: r.get(9),
-                remark: r.get(10),
-            })
-            .collect(),
-    ))
+                indirect_partner_name: reseller.map(|p| p.name.clone()).unwrap_or_default(),
+                indirect_partner_account_name: reseller
+                    .map(|p| p.domain_id.clone())
+                    .unwrap_or_default(),
+                indirect_partner_id,
+                remark: r.get(9),
+            }
+        })
+        .collect();
+    Ok(Listing { total, rows })
 }

@@ -195,7 +195,7 @@ pub(crate) async fn reclaim_for_customer_in(
     op: i64,
 ) -> AppResult<Vec<(String, Money)>> {
     let rows = sql::query(&format!(
-        "{COUPON_SELECT} WHERE k.partner_id = $1 AND k.customer_id = $2 AND k.status = 2 \
+        "{COUPON_COLUMNS} {COUPON_FROM} WHERE k.partner_id = $1 AND k.customer_id = $2 AND k.status = 2 \
          AND k.lock_order_id IS NULL AND k.effective_at <= $3 AND k.expire_at > $3"
     ))
     .bind(partner_id)
@@ -204,8 +204,7 @@ pub(crate) async fn reclaim_for_customer_in(
     .fetch_all(&mut *c)
     .await?;
     let mut out = Vec::new();
-    for r in &rows {
-        let k = row_to_coupon(r);
+    for k in coupons_of(&mut *c, &rows).await? {
         let amount = reclaim_coupon(c, ctx, &k, op, None).await?;
         out.push((k.id, amount));
     }

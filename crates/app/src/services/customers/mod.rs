@@ -10,6 +10,7 @@
 
 pub mod association;
 pub mod invites;
+pub mod lookup;
 pub mod unbind;
 pub mod verification;
 

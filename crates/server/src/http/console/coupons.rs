@@ -13,8 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::coupons::{
-    self, CouponQuery, CouponScope, IssueRequest, LimitInput, NewQuota, QuotaAdjustment,
-    QuotaQuery, QuotaScope, RecordQuery,
+    self, CouponQuery, IssueRequest, LimitInput, NewQuota, QuotaAdjustment, QuotaQuery, RecordQuery,
 };
 use pc_app::AppError;
 use pc_domain::coupons::{coupon_status, QuotaLimits, QuotaType, ORDER_TYPES};
@@ -197,30 +196,30 @@ async fn management(
     Query(p): Query<ListParams>,
     qt: QuotaType,
 ) -> Page {
-    let pid = partner_of(&c)?;
+    partner_of(&c)?;
     let lang = c.lang;
     let now = c.now_ms;
     let admin = c.user.role == Role::PartnerAdmin;
-    let db = st.db.read();
-    let (_, quotas) = coupons::list_quotas(
-        db,
-        QuotaScope::Owner(&pid),
-        &QuotaQuery {
+    let ctx = c.ctx();
+    let quotas = coupons::list_quotas(
+        &st.db,
+        &ctx,
+        QuotaQuery {
             quota_type: Some(qt.code()),
             limit: coupons::MAX_PAGE,
             ..Default::default()
         },
-        now,
     )
     .await
-    .map_err(|e| internal(lang, e))?;
+    .map_err(|e| internal(lang, e))?
+    .rows;
     let status = p.status.parse::<i64>().ok();
     let customer = Some(p.customer_id.trim().to_string()).filter(|s| !s.is_empty());
     let offset = p.offset.max(0);
-    let (total, issued) = coupons::list_coupons(
-        db,
-        CouponScope::IssuedBy(&pid),
-        &CouponQuery {
+    let issued = coupons::list_coupons(
+        &st.db,
+        &ctx,
+        CouponQuery {
             coupon_type: Some(qt.coupon_type()),
             status,
             customer_id: customer.clone(),
@@ -228,21 +227,22 @@ async fn management(
             limit: PAGE_SIZE,
             ..Default::default()
         },
-        now,
     )
     .await
     .map_err(|e| internal(lang, e))?;
-    let (_, records) = coupons::list_records(
-        db,
-        &pid,
-        &RecordQuery {
+    let (total, issued) = (issued.total, issued.rows);
+    let records = coupons::list_records(
+        &st.db,
+        &ctx,
+        RecordQuery {
             quota_type: Some(qt.code()),
             limit: 50,
             ..Default::default()
         },
     )
     .await
-    .map_err(|e| internal(lang, e))?;
+    .map_err(|e| internal(lang, e))?
+    .rows;
     let base = type_page(qt);
     let confirm_one = t(lang, "recall_confirm");
     let issued_table = html! {
@@ -252,13 +252,14 @@ async fn management(
                 th { (t(lang, "coupon_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) } th {}
             } }
             tbody {
-                @for k in &issued {
+                @for listed in &issued {
+                    @let k = &listed.coupon;
                     @let s = k.status_at(now);
                     tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                             input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
                         } }
-                        td { code { (k.id) } } td { (k.customer_name) } td { "¥ " (k.face_value) }
+                        td { code { (k.id) } } td { (listed.customer_name) } td { "¥ " (k.face_value) }
                         td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
                         td.status { (status_label(lang, s)) }
                         td { (format_utc(k.expire_at)) }
@@ -503,8 +504,9 @@ pub async fn records_csv(
     c: Console,
     Query(p): Query<CsvParams>,
 ) -> Page {
-    let pid = partner_of(&c)?;
+    partner_of(&c)?;
     let lang = c.lang;
+    let ctx = c.ctx();
     let qt = QuotaType::parse(&p.quota_type).unwrap_or(QuotaType::Voucher);
     let mut out = String::from("\u{feff}");
     let head = [
@@ -520,10 +522,10 @@ pub async fn records_csv(
     csv_line(&mut out, &head.map(|k| t(lang, k)));
     let mut offset = 0;
     loop {
-        let (total, rows) = coupons::list_records(
-            st.db.read(),
-            &pid,
-            &RecordQuery {
+        let page = coupons::list_records(
+            &st.db,
+            &ctx,
+            RecordQuery {
                 quota_type: Some(qt.code()),
                 offset,
                 limit: coupons::MAX_PAGE,
@@ -532,6 +534,7 @@ pub async fn records_csv(
         )
         .await
         .map_err(|e| internal(lang, e))?;
+        let (total, rows) = (page.total, page.rows);
         for r in &rows {
             let line = [
                 format_utc(r.at),
@@ -569,18 +572,20 @@ pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::Customer])?;
     let lang = c.lang;
     let now = c.now_ms;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let (_, rows) = coupons::list_coupons(
-        st.db.read(),
-        CouponScope::OwnedBy(&cid),
-        &CouponQuery {
+    let rows = coupons::list_coupons(
+        &st.db,
+        &c.ctx(),
+        CouponQuery {
             limit: coupons::MAX_PAGE,
             ..Default::default()
         },
-        now,
     )
     .await
-    .map_err(|e| internal(lang, e))?;
+    .map_err(|e| internal(lang, e))?
+    .rows
+    .into_iter()
+    .map(|listed| listed.coupon)
+    .collect::<Vec<_>>();
     let body = html! {
         div.scroll { table #my-coupons {
             thead { tr {
@@ -613,17 +618,17 @@ pub async fn quotas(State(st): State<AppState>, c: Console, Query(p): Query<List
 async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page {
     let lang = c.lang;
     let now = c.now_ms;
-    let (_, rows) = coupons::list_quotas(
-        st.db.read(),
-        QuotaScope::All,
-        &QuotaQuery {
+    let rows = coupons::list_quotas(
+        &st.db,
+        &c.ctx(),
+        QuotaQuery {
             limit: coupons::MAX_PAGE,
             ..Default::default()
         },
-        now,
     )
     .await
-    .map_err(|e| internal(lang, e))?;
+    .map_err(|e| internal(lang, e))?
+    .rows;
     let body = html! {
         @if !msg.is_empty() { p.flash.ok #quota-flash { (msg) } }
         @if !err.is_empty() { p.flash.error #quota-error { (err) } }
