@@ -266,6 +266,28 @@ async fn credit(c: &mut Conn, account: &str, amount: Money) -> AppResult<Money> 
     }
 }
 
+/// The cached balances of several accounts in one query (a page of quotas or coupons), by account
+/// id; an account never opened is absent (its balance is zero). Not for derived accounts
+/// ([`is_derived`]), whose balance is a scan.
+pub async fn balances<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    accounts: &[&str],
+) -> AppResult<HashMap<String, Money>> {
+    debug_assert!(accounts.iter().all(|a| !is_derived(a)));
+    let rows = crate::store::filters::rows_with_ids(
+        exec,
+        "SELECT id, balance FROM ledger_accounts",
+        "id",
+        accounts,
+        &[],
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), Money::from_cents(r.get(1))))
+        .collect())
+}
+
 /// The balance of an account; zero when it was never opened. A derived account's ([`is_derived`])
 /// is summed from its transfers (a scan: for reports, not for hot paths).
 pub async fn balance<'e, E>(exec: E, account: &str) -> AppResult<Money>

@@ -62,6 +62,7 @@ mod issue;
 mod quotas;
 mod reads;
 mod recall;
+mod records;
 mod reseller_quotas;
 
 pub use expiry::{run_expiry_job, JobReport};
@@ -76,12 +77,14 @@ pub use quotas::{
     QuotaAdjustment, QuotaGranted, DEFAULT_QUOTA_VALIDITY_MS,
 };
 pub use reads::{
-    get_coupon, get_quota, list_coupons, list_granted_quotas, list_quota_records, list_quotas,
-    list_records, Coupon, CouponQuery, CouponRecord, GrantedQuota, GrantedQuotaQuery, ListedCoupon,
-    Listing, Quota, QuotaQuery, QuotaRecordQuery, QuotaRecordRow, RecordQuery,
+    get_coupon, get_quota, list_coupons, list_granted_quotas, list_quotas, Coupon, CouponQuery,
+    GrantedQuota, GrantedQuotaQuery, ListedCoupon, Listing, Quota, QuotaQuery,
 };
 pub(crate) use recall::reclaim_for_customer_in;
 pub use recall::{reclaim, reclaim_many, Reclaim};
+pub use records::{
+    list_quota_records, list_records, CouponRecord, QuotaRecordQuery, QuotaRecordRow, RecordQuery,
+};
 pub use reseller_quotas::{
     grant_to_resellers, reclaim_from_resellers, require_distributor, ResellerGrant, ResellerReclaim,
 };

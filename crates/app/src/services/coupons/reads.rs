@@ -77,9 +77,11 @@ async fn with_balances<T: Ledgered>(exec: Exec<'_>, mut items: Vec<T>) -> AppRes
 }
 
 async fn fill_balances<T: Ledgered>(c: &mut Conn, items: &mut [T]) -> AppResult<()> {
-    for x in items {
-        let balance = ledger::balance(&mut *c, &x.account()).await?;
-        x.set_balance(balance);
+    let accounts: Vec<String> = items.iter().map(Ledgered::account).collect();
+    let ids: Vec<&str> = accounts.iter().map(String::as_str).collect();
+    let balances = ledger::balances(&mut *c, &ids).await?;
+    for (x, account) in items.iter_mut().zip(&accounts) {
+        x.set_balance(balances.get(account).copied().unwrap_or(Money::ZERO));
     }
     Ok(())
 }
@@ -217,28 +219,28 @@ fn bind_now(w: &mut Conditions, now: i64) -> String {
 }
 
 /// `AND {template}` with its `?` bound to `v`, when the filter is sent.
-fn add_text(w: &mut Conditions, template: &str, v: Option<&str>) {
+pub(super) fn add_text(w: &mut Conditions, template: &str, v: Option<&str>) {
     if let Some(v) = v {
         w.add(template, Arg::Text(v.to_string()));
     }
 }
 
 /// `AND {template}` with its `?` bound to `v`, when the filter is sent.
-fn add_int(w: &mut Conditions, template: &str, v: Option<i64>) {
+pub(super) fn add_int(w: &mut Conditions, template: &str, v: Option<i64>) {
     if let Some(v) = v {
         w.add(template, Arg::Int(v));
     }
 }
 
 /// `from <= column <= to`, each bound when sent.
-fn add_range(w: &mut Conditions, column: &str, from: Option<i64>, to: Option<i64>) {
+pub(super) fn add_range(w: &mut Conditions, column: &str, from: Option<i64>, to: Option<i64>) {
     add_int(w, &format!("{column} >= ?"), from);
     add_int(w, &format!("{column} <= ?"), to);
 }
 
 /// A list filter that is sent: `column IN (…)`; with no value it matches nothing (the vendor: "an
 /// empty list is a filter").
-fn add_list(w: &mut Conditions, column: &str, values: Vec<Arg>) {
+pub(super) fn add_list(w: &mut Conditions, column: &str, values: Vec<Arg>) {
     if values.is_empty() {
         w.require("1 = 0");
     } else {
@@ -249,7 +251,7 @@ fn add_list(w: &mut Conditions, column: &str, values: Vec<Arg>) {
 /// The ids a list filter names. The listings used to match ids against the items joined by
 /// commas, so an item holding commas names each of its parts and empty parts name nothing; the
 /// split keeps those results.
-fn id_list(items: &[String]) -> Vec<Arg> {
+pub(super) fn id_list(items: &[String]) -> Vec<Arg> {
     items
         .iter()
         .flat_map(|i| i.split(','))
@@ -377,7 +379,7 @@ pub async fn list_granted_quotas(
 }
 
 /// The partner a partner's read acts on ([`acting_partner`]), checked on a read connection.
-async fn reading_partner(
+pub(super) async fn reading_partner(
     db: &Db,
     ctx: &Ctx,
     indirect_partner_id: Option<&str>,
@@ -617,188 +619,6 @@ pub async fn list_coupons(db: &Db, ctx: &Ctx, q: CouponQuery) -> AppResult<Listi
         .map(|coupon| ListedCoupon {
             customer_name: names.get(&coupon.customer_id).cloned().unwrap_or_default(),
             coupon,
-        })
-        .collect();
-    Ok(Listing { total, rows })
-}
-
-/// One coupon operation record (CouponRecordV2).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CouponRecord {
-    pub id: String,
-    pub operation_type: i64,
-    pub quota_id: String,
-    pub quota_type: i64,
-    pub coupon_id: Option<String>,
-    pub customer_id: String,
-    pub amount: Money,
-    pub at: i64,
-    pub result: i64,
-    pub remark: Option<String>,
-    pub operator: String,
-}
-
-/// Filters of `list_partner_coupons_record` (§2.8).
-#[derive(Debug, Clone, Default)]
-pub struct RecordQuery {
-    /// A master distributor listing one of its resellers' records.
-    pub indirect_partner_id: Option<String>,
-    /// `Some(empty)` matches nothing (the vendor: "an empty list is a filter").
-    pub operation_types: Option<Vec<i64>>,
-    pub quota_id: Option<String>,
-    pub quota_type: Option<i64>,
-    pub coupon_ids: Option<Vec<String>>,
-    pub customer_id: Option<String>,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub result: Option<i64>,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// The coupon records of the acting partner, or with `indirect_partner_id` of its reseller.
-pub async fn list_records(db: &Db, ctx: &Ctx, q: RecordQuery) -> AppResult<Listing<CouponRecord>> {
-    let partner_id = reading_partner(db, ctx, q.indirect_partner_id.as_deref()).await?;
-    let mut w = Conditions::new(1);
-    add_text(&mut w, "r.partner_id = ?", Some(&partner_id));
-    if let Some(ops) = &q.operation_types {
-        add_list(
-            &mut w,
-            "r.operation_type",
-            ops.iter().copied().map(Arg::Int).collect(),
-        );
-    }
-    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
-    add_int(&mut w, "r.quota_type = ?", q.quota_type);
-    if let Some(ids) = &q.coupon_ids {
-        add_list(&mut w, "r.coupon_id", id_list(ids));
-    }
-    add_text(&mut w, "r.customer_id = ?", q.customer_id.as_deref());
-    add_range(&mut w, "r.created_at", q.from, q.to);
-    add_int(&mut w, "r.result = ?", q.result);
-    let (total, rows) = count_and_page(
-        db.read(),
-        "SELECT r.id, r.operation_type, r.quota_id, r.quota_type, r.coupon_id, r.customer_id, r.amount, r.created_at, r.result, r.remark, r.operator",
-        "FROM coupon_records r",
-        &w,
-        "r.seq DESC",
-        q.offset,
-        q.limit,
-    )
-    .await?;
-    Ok(Listing {
-        total,
-        rows: rows
-            .iter()
-            .map(|r| CouponRecord {
-                id: r.get(0),
-                operation_type: r.get(1),
-                quota_id: r.get(2),
-                quota_type: r.get(3),
-                coupon_id: r.get(4),
-                customer_id: r.get(5),
-                amount: Money::from_cents(r.get(6)),
-                at: r.get(7),
-                result: r.get(8),
-                remark: r.get(9),
-                operator: r.get(10),
-            })
-            .collect(),
-    })
-}
-
-/// One quota record (QuotaRecord).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct QuotaRecordRow {
-    pub id: String,
-    pub operator: String,
-    pub operation_type: i64,
-    pub quota_id: String,
-    pub parent_quota_id: String,
-    pub amount: Money,
-    pub at: i64,
-    pub result: i64,
-    pub indirect_partner_id: String,
-    pub indirect_partner_name: String,
-    /// The reseller's account id.
-    pub indirect_partner_account_name: String,
-    pub remark: Option<String>,
-}
-
-/// Filters of `list_coupon_quotas_records` (§2.13).
-#[derive(Debug, Clone, Default)]
-pub struct QuotaRecordQuery {
-    pub indirect_partner_id: Option<String>,
-    pub quota_id: Option<String>,
-    pub parent_quota_id: Option<String>,
-    pub operation_type: Option<i64>,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// The quota grant and reclaim records of the acting partner (a master distributor), with the
-/// names of the resellers they concern.
-pub async fn list_quota_records(
-    db: &Db,
-    ctx: &Ctx,
-    q: QuotaRecordQuery,
-) -> AppResult<Listing<QuotaRecordRow>> {
-    let mut w = Conditions::new(1);
-    add_text(
-        &mut w,
-        "r.distributor_id = ?",
-        Some(ctx.actor.partner_id()?),
-    );
-    add_text(
-        &mut w,
-        "r.indirect_partner_id = ?",
-        q.indirect_partner_id.as_deref(),
-    );
-    add_text(&mut w, "r.quota_id = ?", q.quota_id.as_deref());
-    add_text(
-        &mut w,
-        "r.parent_quota_id = ?",
-        q.parent_quota_id.as_deref(),
-    );
-    add_int(&mut w, "r.operation_type = ?", q.operation_type);
-    add_range(&mut w, "r.created_at", q.from, q.to);
-    let (total, rows) = count_and_page(
-        db.read(),
-        "SELECT r.id, r.operator, r.operation_type, r.quota_id, r.parent_quota_id, r.amount, r.created_at, r.result, \
-         r.indirect_partner_id, r.remark",
-        "FROM quota_records r",
-        &w,
-        "r.seq DESC",
-        q.offset,
-        q.limit,
-    )
-    .await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.get(8)).collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let resellers = partner_lookup::names(db.read(), &ids).await?;
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let indirect_partner_id: String = r.get(8);
-            let reseller = resellers.get(&indirect_partner_id);
-            QuotaRecordRow {
-                id: r.get(0),
-                operator: r.get(1),
-                operation_type: r.get(2),
-                quota_id: r.get(3),
-                parent_quota_id: r.get(4),
-                amount: Money::from_cents(r.get(5)),
-                at: r.get(6),
-                result: r.get(7),
-                indirect_partner_name: reseller.map(|p| p.name.clone()).unwrap_or_default(),
-                indirect_partner_account_name: reseller
-                    .map(|p| p.domain_id.clone())
-                    .unwrap_or_default(),
-                indirect_partner_id,
-                remark: r.get(9),
-            }
         })
         .collect();
     Ok(Listing { total, rows })
