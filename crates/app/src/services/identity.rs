@@ -467,8 +467,42 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
 }
 
+/// The acting user's own keys (an operator's, or its partner's or customer's), newest first,
+/// revoked ones included (`CBC.0151` for the system, which holds none).
+pub async fn list_keys(db: &Db, ctx: &Ctx) -> AppResult<Vec<KeyRow>> {
+    let owner = match &ctx.actor {
+        Actor::Operator { user_id } => KeyOwner::Operator {
+            user_id: user_id.clone(),
+        },
+        Actor::Partner { partner_id, .. } => KeyOwner::Partner {
+            partner_id: partner_id.clone(),
+        },
+        Actor::Customer { customer_id, .. } => KeyOwner::Customer {
+            customer_id: customer_id.clone(),
+        },
+        Actor::System { .. } => return Err(AppError::new(Code::AccessDenied)),
+    };
+    keys_of(db.read(), &owner).await
+}
+
+/// A partner's keys, newest first: an operator, the system or the partner itself may see them
+/// (`CBC.0151` for anyone else).
+pub async fn list_partner_keys(db: &Db, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<KeyRow>> {
+    match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => {}
+        Actor::Partner {
+            partner_id: own, ..
+        } if own == partner_id => {}
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    }
+    let owner = KeyOwner::Partner {
+        partner_id: partner_id.to_string(),
+    };
+    keys_of(db.read(), &owner).await
+}
+
 /// The keys of one owner, newest first, revoked ones included.
-pub async fn list_keys(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
+async fn keys_of(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
     let (kind, column, id) = owner.parts();
     let rows = sql::query(&format!(
         "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys \
@@ -487,16 +521,6 @@ pub async fn list_keys(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRo
             revoked_at: r.get(3),
         })
         .collect())
-}
-
-pub async fn list_partner_keys(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
-    list_keys(
-        pool,
-        &KeyOwner::Partner {
-            partner_id: partner_id.to_string(),
-        },
-    )
-    .await
 }
 
 /// Most keys one owner (partner or operator) may hold unrevoked.

@@ -450,17 +450,20 @@ pub struct IdentityCheck {
 
 /// Whether a login name, mobile number (`0086-13800000000`) or e-mail address can still register.
 /// A partner's contact number cannot register customers at all (R10.3).
+/// Partners only (`CBC.0155` for anyone else).
 pub async fn check_user_identity(
-    pool: &ReadPool,
+    db: &Db,
+    ctx: &Ctx,
     search_type: &str,
     search_value: &str,
 ) -> AppResult<IdentityCheck> {
+    ctx.actor.partner_id()?;
     if search_value.is_empty() || search_value.chars().count() > 64 {
         return Err(AppError::invalid(
             "search_value must have 1 to 64 characters",
         ));
     }
-    let mut c = pool.acquire().await?;
+    let mut c = db.read().acquire().await?;
     match search_type {
         "name" => {
             let first_ok = search_value

@@ -10,7 +10,7 @@
 //! characters. Links do not expire; a partner admin disables them. A disabled or unknown token is
 //! one answer (`PC.3107`), so tokens cannot be probed.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::association::{self as rules};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{AssociationType, PartnerType, Role};
@@ -228,25 +228,27 @@ pub async fn disable_link(db: &Db, ctx: Ctx, link_id: String) -> AppResult<()> {
     .await
 }
 
-/// The partner's links, newest first: its generation history.
-pub async fn list_links(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<InviteLink>> {
+/// The acting partner's links, newest first: its generation history.
+pub async fn list_links(db: &Db, ctx: &Ctx) -> AppResult<Vec<InviteLink>> {
+    let partner_id = ctx.actor.partner_id()?;
     let rows = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.partner_id = $1 ORDER BY l.created_at DESC, l.id"
     ))
     .bind(partner_id)
-    .fetch_all(pool)
+    .fetch_all(db.read())
     .await?;
     rows.iter().map(row_to_link).collect()
 }
 
-/// One of the partner's own links (`PC.0404` for anyone else's).
-pub async fn get_link(pool: &ReadPool, partner_id: &str, link_id: &str) -> AppResult<InviteLink> {
+/// One of the acting partner's own links (`PC.0404` for anyone else's).
+pub async fn get_link(db: &Db, ctx: &Ctx, link_id: &str) -> AppResult<InviteLink> {
+    let partner_id = ctx.actor.partner_id()?;
     let row = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.id = $1 AND l.partner_id = $2"
     ))
     .bind(link_id)
     .bind(partner_id)
-    .fetch_optional(pool)
+    .fetch_optional(db.read())
     .await?;
     row.as_ref()
         .map(row_to_link)
@@ -283,9 +285,10 @@ async fn target_in(c: &mut Conn, token: &str) -> AppResult<JoinTarget> {
     })
 }
 
-/// An active link by its token (`PC.3107` when unknown or disabled).
-pub async fn open(pool: &ReadPool, token: &str) -> AppResult<JoinTarget> {
-    let mut c = pool.acquire().await?;
+/// An active link by its token (`PC.3107` when unknown or disabled). The invite page is public:
+/// anyone holding the token may see whose link it is, so the actor is not checked.
+pub async fn open(db: &Db, _ctx: &Ctx, token: &str) -> AppResult<JoinTarget> {
+    let mut c = db.read().acquire().await?;
     target_in(&mut c, token).await
 }
 
@@ -438,7 +441,7 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
         .as_ref()
         .is_err_and(|e| e.code == Code::VerificationCodeWrong)
     {
-        if let Ok(t) = open(db.read(), &r.token).await {
+        if let Ok(t) = open(db, &ctx, &r.token).await {
             verification::record_wrong_attempt(
                 db,
                 ctx.clone(),
@@ -592,7 +595,7 @@ async fn record_refusal<T>(
     if !association::is_refusal(e.code) {
         return;
     }
-    let Ok(t) = open(db.read(), token).await else {
+    let Ok(t) = open(db, ctx, token).await else {
         return;
     };
     let (ctx, code) = (ctx.clone(), e.code.vendor_code());
@@ -629,12 +632,9 @@ pub struct InviteEvent {
     pub account_name: Option<String>,
 }
 
-/// The partner's newest expansion records.
-pub async fn recent_events(
-    pool: &ReadPool,
-    partner_id: &str,
-    limit: i64,
-) -> AppResult<Vec<InviteEvent>> {
+/// The acting partner's newest expansion records, at most `limit`.
+pub async fn recent_events(db: &Db, ctx: &Ctx, limit: i64) -> AppResult<Vec<InviteEvent>> {
+    let partner_id = ctx.actor.partner_id()?;
     let rows = sql::query(
         "SELECT e.at, e.invite_link_id, l.label, e.outcome, e.error_code, e.account_name \
          FROM invite_events e JOIN invite_links l ON l.id = e.invite_link_id \
@@ -642,7 +642,7 @@ pub async fn recent_events(
     )
     .bind(partner_id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(db.read())
     .await?;
     Ok(rows
         .into_iter()

@@ -10,6 +10,7 @@
 
 pub mod association;
 pub mod invites;
+pub mod resellers;
 pub mod unbind;
 pub mod verification;
 
@@ -369,6 +370,8 @@ pub struct Listing {
     /// For a distributor's view of a reseller's customers (`indirect_partner_id`): whether the
     /// reseller has delegated to it. `None` for every other listing.
     pub reseller_delegated: Option<bool>,
+    /// The reseller's name in that view, `None` for every other listing.
+    pub reseller_name: Option<String>,
 }
 
 /// The customers of one scope with the filters of `q` (its `indirect_partner_id` is not used
@@ -526,7 +529,7 @@ async fn list_scoped(
     partner_id: &str,
     q: &SubCustomerQuery,
 ) -> AppResult<Listing> {
-    let (owner, reseller_delegated) = match &q.indirect_partner_id {
+    let (owner, reseller_delegated, reseller_name) = match &q.indirect_partner_id {
         Some(reseller) => {
             let me = partners::get(pool, partner_id)
                 .await?
@@ -536,9 +539,9 @@ async fn list_scoped(
             }
             let r = partners::ensure_child(pool, partner_id, reseller).await?;
             let delegated = delegation::is_delegated(pool, &r.id, partner_id).await?;
-            (r.id, Some(delegated))
+            (r.id, Some(delegated), Some(r.name))
         }
-        None => (partner_id.to_string(), None),
+        None => (partner_id.to_string(), None, None),
     };
     let (total, mut rows) = query_customers(pool, ListScope::Partner(&owner), q).await?;
     if reseller_delegated == Some(false) {
@@ -551,6 +554,7 @@ async fn list_scoped(
         total,
         rows,
         reseller_delegated,
+        reseller_name,
     })
 }
 
@@ -584,13 +588,16 @@ pub async fn list_and_record(db: &Db, ctx: &Ctx, q: &SubCustomerQuery) -> AppRes
     Ok(l)
 }
 
-/// Every customer for operators (the caller checks the role), with its current partner.
+/// Every customer, with its current partner: operators only (`CBC.0151` for anyone else).
+/// `partner` matches the current partner's name or id as a substring.
 pub async fn list_all(
-    pool: &ReadPool,
+    db: &Db,
+    ctx: &Ctx,
     partner: Option<&str>,
     q: &SubCustomerQuery,
 ) -> AppResult<(i64, Vec<SubCustomer>)> {
-    query_customers(pool, ListScope::All { partner }, q).await
+    ctx.actor.require_operator()?;
+    query_customers(db.read(), ListScope::All { partner }, q).await
 }
 
 #[cfg(test)]
@@ -662,16 +669,23 @@ pub struct MyAssociation {
     pub associated_at: i64,
 }
 
-pub async fn current_association(
-    pool: &ReadPool,
-    customer_id: &str,
-) -> AppResult<Option<MyAssociation>> {
+/// The customer acting in `ctx`; anyone else is `CBC.0151`.
+fn acting_customer(ctx: &Ctx) -> AppResult<&str> {
+    match &ctx.actor {
+        crate::context::Actor::Customer { customer_id, .. } => Ok(customer_id),
+        _ => Err(AppError::new(Code::AccessDenied)),
+    }
+}
+
+/// The acting customer's current association, if it has one.
+pub async fn current_association(db: &Db, ctx: &Ctx) -> AppResult<Option<MyAssociation>> {
+    let customer_id = acting_customer(ctx)?;
     let row = sql::query(
         "SELECT p.name, a.association_type, a.label, a.associated_at FROM associations a JOIN partners p ON p.id = a.partner_id \
          WHERE a.customer_id = $1 AND a.ended_at IS NULL",
     )
     .bind(customer_id)
-    .fetch_optional(pool)
+    .fetch_optional(db.read())
     .await?;
     Ok(row.map(|r| MyAssociation {
         partner_name: r.get(0),
@@ -681,11 +695,12 @@ pub async fn current_association(
     }))
 }
 
-/// Counts for the operator's home page.
-pub async fn count_all(pool: &ReadPool) -> AppResult<(i64, i64)> {
-    let p: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners")
-        .fetch_one(pool)
-        .await?;
+/// The operator's home page: how many partners and customers there are (operators only,
+/// `CBC.0151` for anyone else).
+pub async fn count_all(db: &Db, ctx: &Ctx) -> AppResult<(i64, i64)> {
+    ctx.actor.require_operator()?;
+    let pool = db.read();
+    let p = partners::count(pool).await?;
     let c: i64 = sql::query_scalar("SELECT COUNT(*) FROM customers")
         .fetch_one(pool)
         .await?;
@@ -693,12 +708,15 @@ pub async fn count_all(pool: &ReadPool) -> AppResult<(i64, i64)> {
 }
 
 /// The customers currently associated with a partner.
-pub async fn count_for_partner(pool: &ReadPool, partner_id: &str) -> AppResult<i64> {
+pub(crate) async fn count_for_partner<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    partner_id: &str,
+) -> AppResult<i64> {
     Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM associations WHERE partner_id = $1 AND ended_at IS NULL",
     )
     .bind(partner_id)
-    .fetch_one(pool)
+    .fetch_one(exec)
     .await?)
 }
 
@@ -715,8 +733,13 @@ pub struct AssociationRecord {
     pub end_reason: Option<String>,
 }
 
+/// The acting customer's associations with any partner, newest first.
+pub async fn association_history(db: &Db, ctx: &Ctx) -> AppResult<Vec<AssociationRecord>> {
+    history_of(db.read(), acting_customer(ctx)?, None).await
+}
+
 /// A customer's associations, newest first; with `partner_id`, only those with that partner.
-pub async fn association_history(
+async fn history_of(
     pool: &ReadPool,
     customer_id: &str,
     partner_id: Option<&str>,
@@ -771,16 +794,16 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
         ..SubCustomerQuery::default()
     };
     let not_yours = || AppError::new(Code::NotSubCustomer);
-    let (customer, history_of, reseller) = match &ctx.actor {
+    let (customer, history_of_partner, reseller) = match &ctx.actor {
         Actor::Operator { .. } => {
-            let (_, mut rows) = list_all(pool, None, &q).await?;
+            let (_, mut rows) = query_customers(pool, ListScope::All { partner: None }, &q).await?;
             let c = rows.pop().ok_or_else(|| AppError::new(Code::NotFound))?;
             (c, None, None)
         }
         Actor::Customer {
             customer_id: me, ..
         } if me == customer_id => {
-            let (_, mut rows) = list_all(pool, None, &q).await?;
+            let (_, mut rows) = query_customers(pool, ListScope::All { partner: None }, &q).await?;
             (rows.pop().ok_or_else(not_yours)?, None, None)
         }
         Actor::Partner { partner_id, .. } => {
@@ -810,7 +833,7 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
         }
         _ => return Err(AppError::new(Code::AccessDenied)),
     };
-    let history = association_history(pool, customer_id, history_of.as_deref()).await?;
+    let history = history_of(pool, customer_id, history_of_partner.as_deref()).await?;
     let balance = ledger::balance(
         pool,
         &ledger::account_id(AccountKind::CustomerCash, customer_id),

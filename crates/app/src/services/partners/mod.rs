@@ -34,6 +34,9 @@ pub struct Partner {
 
 const PARTNER_COLS: &str =
     "id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, status, created_at";
+/// [`PARTNER_COLS`] of a table aliased `p`, for statements that join another table.
+pub(crate) const PARTNER_COLS_OF_P: &str =
+    "p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at";
 
 /// Maps a row whose first columns are [`PARTNER_COLS`], in order.
 pub fn row_to_partner(r: &sql::Row) -> AppResult<Partner> {
@@ -61,11 +64,31 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Opt
     row.as_ref().map(row_to_partner).transpose()
 }
 
-/// All partners, newest first (operators only; the caller checks the role).
-pub async fn list_all(pool: &ReadPool, offset: i64, limit: i64) -> AppResult<(i64, Vec<Partner>)> {
-    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners")
-        .fetch_one(pool)
-        .await?;
+/// The partner acting in `ctx` (`CBC.0155` for an actor that is not a partner, `CBC.0151` when
+/// the partner is gone).
+pub async fn mine(db: &Db, ctx: &Ctx) -> AppResult<Partner> {
+    get(db.read(), ctx.actor.partner_id()?)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))
+}
+
+/// How many partners there are.
+pub async fn count<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<i64> {
+    Ok(sql::query_scalar("SELECT COUNT(*) FROM partners")
+        .fetch_one(exec)
+        .await?)
+}
+
+/// All partners, newest first: operators only (`CBC.0151` for anyone else).
+pub async fn list_all(
+    db: &Db,
+    ctx: &Ctx,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<Partner>)> {
+    ctx.actor.require_operator()?;
+    let pool = db.read();
+    let total = count(pool).await?;
     let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
     ))
@@ -176,13 +199,22 @@ pub async fn create(
     .await
 }
 
-/// The resellers beneath a distributor.
-pub async fn resellers(pool: &ReadPool, distributor_id: &str) -> AppResult<Vec<Partner>> {
+/// The resellers beneath the acting partner, oldest first (none for a partner that is not a
+/// distributor).
+pub async fn resellers(db: &Db, ctx: &Ctx) -> AppResult<Vec<Partner>> {
+    resellers_of(db.read(), ctx.actor.partner_id()?).await
+}
+
+/// The resellers beneath a distributor, oldest first.
+pub async fn resellers_of<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    distributor_id: &str,
+) -> AppResult<Vec<Partner>> {
     let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners WHERE parent_id = $1 ORDER BY created_at, id"
     ))
     .bind(distributor_id)
-    .fetch_all(pool)
+    .fetch_all(exec)
     .await?;
     rows.iter().map(row_to_partner).collect()
 }
@@ -350,14 +382,16 @@ pub struct IndirectPartnerQuery {
     pub limit: i64,
 }
 
-/// A master distributor's resellers. Only distributors may ask (`CBC.0155` otherwise); a reseller
-/// id that is not beneath the caller is `CBC.99000037`, never an empty page that would tell it
-/// apart from a real one.
+/// The acting master distributor's resellers. Only distributors may ask (`CBC.0155` otherwise);
+/// a reseller id that is not beneath the caller is `CBC.99000037`, never an empty page that would
+/// tell it apart from a real one.
 pub async fn list_indirect_partners(
-    pool: &ReadPool,
-    caller_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     q: &IndirectPartnerQuery,
 ) -> AppResult<(i64, Vec<IndirectPartner>)> {
+    let caller_id = ctx.actor.partner_id()?;
+    let pool = db.read();
     let me = get(pool, caller_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;

@@ -23,7 +23,7 @@
 //!   free a slot: the account and its audit trail stay).
 //! - A display name is optional, trimmed, at most 64 characters, without control characters.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::party::Role;
 
 use crate::context::{Actor, Ctx};
@@ -154,9 +154,22 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
     .await
 }
 
-/// The partner's console users (admins first, then staff, oldest first).
-pub async fn list(pool: &ReadPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<StaffUser>> {
+/// A partner's console users, as its staff page shows them.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub partner: super::Partner,
+    /// Admins first, then staff, oldest first.
+    pub users: Vec<StaffUser>,
+}
+
+/// A partner's console users: an admin of that partner, an operator or the system may see them
+/// (`CBC.0151` for anyone else); an unknown partner is `PC.0404`.
+pub async fn list(db: &Db, ctx: &Ctx, partner_id: &str) -> AppResult<Staff> {
     check_manager(&ctx.actor, partner_id)?;
+    let pool = db.read();
+    let partner = super::get(pool, partner_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotFound))?;
     let rows = sql::query(
         "SELECT id, login, display_name, role, created_at, last_login_at, disabled_at FROM users \
          WHERE partner_id = $1 ORDER BY CASE WHEN role = $2 THEN 0 ELSE 1 END, created_at, login",
@@ -165,7 +178,8 @@ pub async fn list(pool: &ReadPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec
     .bind(Role::PartnerAdmin.as_str())
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
+    let users = rows
+        .into_iter()
         .map(|r| {
             Ok(StaffUser {
                 user_id: r.get(0),
@@ -178,7 +192,8 @@ pub async fn list(pool: &ReadPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec
                 disabled_at: r.get(6),
             })
         })
-        .collect()
+        .collect::<AppResult<_>>()?;
+    Ok(Staff { partner, users })
 }
 
 /// Loads one of the partner's staff users inside the transaction: another partner's user (or no
