@@ -89,6 +89,159 @@ pub async fn insert_user(
     Ok(id)
 }
 
+/// A console user's language, set inside the caller's transaction (a registration sets the
+/// language the visitor chose).
+pub(crate) async fn set_lang_in(c: &mut Conn, user_id: &str, lang: &str) -> AppResult<()> {
+    sql::query("UPDATE users SET lang = $1 WHERE id = $2")
+        .bind(lang)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// The login of a partner's console user, `None` when the user is not that partner's.
+pub(crate) async fn login_of_partner_user(
+    c: &mut Conn,
+    user_id: &str,
+    partner_id: &str,
+) -> AppResult<Option<String>> {
+    Ok(
+        sql::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
+            .bind(user_id)
+            .bind(partner_id)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
+}
+
+/// How many console users a login name has (0 or 1), as a scalar subquery on the placeholder
+/// `param`: a capability that checks a name against its own accounts too (a customer's account
+/// name is also its login) asks both in one statement.
+pub(crate) fn login_uses_sql(param: &str) -> String {
+    format!("(SELECT COUNT(*) FROM users WHERE login = {param})")
+}
+
+/// The login of the first administrator of the partner whose id the SQL expression `partner`
+/// gives, as a scalar subquery: a reseller's account name in the vendor API's list of resellers,
+/// read (and filtered on) in the list's own statement.
+pub(crate) fn first_admin_login_sql(partner: &str) -> String {
+    format!(
+        "(SELECT v.login FROM users v WHERE v.partner_id = {partner} AND v.role = 'partner_admin' \
+         ORDER BY v.created_at, v.id LIMIT 1)"
+    )
+}
+
+/// A partner's console user, as its staff page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PartnerUser {
+    pub user_id: String,
+    pub login: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub disabled_at: Option<i64>,
+}
+
+/// A partner's console users: admins first, then staff, oldest first.
+pub(crate) async fn users_of_partner<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    partner_id: &str,
+) -> AppResult<Vec<PartnerUser>> {
+    let rows = sql::query(
+        "SELECT id, login, display_name, role, created_at, last_login_at, disabled_at FROM users \
+         WHERE partner_id = $1 ORDER BY CASE WHEN role = $2 THEN 0 ELSE 1 END, created_at, login",
+    )
+    .bind(partner_id)
+    .bind(Role::PartnerAdmin.as_str())
+    .fetch_all(exec)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PartnerUser {
+                user_id: r.get(0),
+                login: r.get(1),
+                display_name: r.get(2),
+                role: Role::parse(&r.get::<String, _>(3))
+                    .ok_or_else(|| AppError::internal("user with an unknown role"))?,
+                created_at: r.get(4),
+                last_login_at: r.get(5),
+                disabled_at: r.get(6),
+            })
+        })
+        .collect()
+}
+
+/// How many console users a partner has.
+pub(crate) async fn count_partner_users(c: &mut Conn, partner_id: &str) -> AppResult<i64> {
+    Ok(
+        sql::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
+            .bind(partner_id)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
+/// One of a partner's console users: its login, role and `disabled_at`; `None` when the user is
+/// not that partner's.
+pub(crate) async fn partner_user(
+    c: &mut Conn,
+    partner_id: &str,
+    user_id: &str,
+) -> AppResult<Option<(String, Option<Role>, Option<i64>)>> {
+    let row =
+        sql::query("SELECT login, role, disabled_at FROM users WHERE id = $1 AND partner_id = $2")
+            .bind(user_id)
+            .bind(partner_id)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(row.map(|r| (r.get(0), Role::parse(&r.get::<String, _>(1)), r.get(2))))
+}
+
+/// Sets a console user's display name.
+pub(crate) async fn set_display_name(
+    c: &mut Conn,
+    user_id: &str,
+    display_name: Option<&str>,
+) -> AppResult<()> {
+    sql::query("UPDATE users SET display_name = $1 WHERE id = $2")
+        .bind(display_name.map(str::to_string))
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Disables a console user as of `at`, or re-enables it (`None`).
+pub(crate) async fn set_disabled_at(c: &mut Conn, user_id: &str, at: Option<i64>) -> AppResult<()> {
+    sql::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a console user's password hash (argon2, hashed before the write job).
+pub(crate) async fn set_password_hash(c: &mut Conn, user_id: &str, hash: &str) -> AppResult<()> {
+    sql::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Ends every console session of a user; returns how many there were.
+pub(crate) async fn end_sessions(c: &mut Conn, user_id: &str) -> AppResult<u64> {
+    let r = sql::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// A console login and its password, as typed.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -288,11 +441,7 @@ pub async fn set_language(db: &Db, ctx: Ctx, lang: String) -> AppResult<()> {
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            sql::query("UPDATE users SET lang = $1 WHERE id = $2")
-                .bind(&lang)
-                .bind(&user_id)
-                .execute(&mut *c)
-                .await?;
+            set_lang_in(c, &user_id, &lang).await?;
             audit::record(
                 c,
                 &ctx,
@@ -569,15 +718,11 @@ pub async fn create_partner_key(
     description: String,
 ) -> AppResult<NewKey> {
     let partner_id = partner_admin(&ctx.actor)?;
+    // The key's tenant is the acting admin's, as authenticated (invariant 4).
+    let root = ctx.actor.root_id().unwrap_or_default().to_string();
     check_description(&description)?;
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let root: Option<String> =
-                sql::query_scalar("SELECT root_id FROM partners WHERE id = $1")
-                    .bind(&partner_id)
-                    .fetch_optional(&mut *c)
-                    .await?;
-            let root = root.ok_or_else(|| AppError::new(Code::NotFound))?;
             create_key(
                 c,
                 &ctx,

@@ -121,13 +121,7 @@ async fn creator_login(c: &mut Conn, actor: &Actor) -> AppResult<String> {
         _ => return Err(AppError::new(Code::AccessDenied)),
     };
     let login: Option<String> = match user_id {
-        Some(u) => {
-            sql::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
-                .bind(u)
-                .bind(partner_id)
-                .fetch_optional(&mut *c)
-                .await?
-        }
+        Some(u) => identity::login_of_partner_user(c, u, partner_id).await?,
         None => None,
     };
     Ok(login.unwrap_or_else(|| actor.id()))
@@ -270,8 +264,9 @@ async fn target_in(c: &mut Conn, token: &str) -> AppResult<JoinTarget> {
         return Err(AppError::new(Code::InviteNotFound));
     }
     let row = sql::query(&format!(
-        "SELECT {LINK_COLS}, p.name, p.partner_type FROM invite_links l JOIN partners p ON p.id = l.partner_id \
-         WHERE l.token = $1 AND l.disabled_at IS NULL"
+        "SELECT {LINK_COLS}, {}, {} FROM invite_links l WHERE l.token = $1 AND l.disabled_at IS NULL",
+        partners::fact_sql(partners::Fact::Name, "l.partner_id"),
+        partners::fact_sql(partners::Fact::Type, "l.partner_id"),
     ))
     .bind(token)
     .fetch_optional(&mut *c)
@@ -422,11 +417,7 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                 )
                 .await?;
                 let user_id = identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id)).await?;
-                sql::query("UPDATE users SET lang = $1 WHERE id = $2")
-                    .bind(&lang)
-                    .bind(&user_id)
-                    .execute(&mut *c)
-                    .await?;
+                identity::set_lang_in(c, &user_id, &lang).await?;
                 insert_event(c, &ctx2, &t.link, "associated", None, Some(&id), &n2).await?;
                 let session_token = identity::insert_session(c, &ctx2, &user_id).await?;
                 Ok(Joined {

@@ -680,10 +680,11 @@ fn acting_customer(ctx: &Ctx) -> AppResult<&str> {
 /// The acting customer's current association, if it has one.
 pub async fn current_association(db: &Db, ctx: &Ctx) -> AppResult<Option<MyAssociation>> {
     let customer_id = acting_customer(ctx)?;
-    let row = sql::query(
-        "SELECT p.name, a.association_type, a.label, a.associated_at FROM associations a JOIN partners p ON p.id = a.partner_id \
+    let row = sql::query(&format!(
+        "SELECT {}, a.association_type, a.label, a.associated_at FROM associations a \
          WHERE a.customer_id = $1 AND a.ended_at IS NULL",
-    )
+        partners::fact_sql(partners::Fact::Name, "a.partner_id")
+    ))
     .bind(customer_id)
     .fetch_optional(db.read())
     .await?;
@@ -744,13 +745,20 @@ async fn history_of(
     customer_id: &str,
     partner_id: Option<&str>,
 ) -> AppResult<Vec<AssociationRecord>> {
-    let rows = sql::query(
-        "SELECT a.id, a.partner_id, p.name, a.association_type, a.label, a.associated_at, a.ended_at, a.end_reason \
-         FROM associations a JOIN partners p ON p.id = a.partner_id \
-         WHERE a.customer_id = $1 AND ($2 IS NULL OR a.partner_id = $2) ORDER BY a.associated_at DESC, a.id DESC",
+    let mut w = Conditions::new(1);
+    w.add("a.customer_id = ?", Arg::Text(customer_id.to_string()));
+    if let Some(p) = partner_id {
+        w.add("a.partner_id = ?", Arg::Text(p.to_string()));
+    }
+    let rows = bind_args(
+        sql::query(&format!(
+            "SELECT a.id, a.partner_id, {}, a.association_type, a.label, a.associated_at, a.ended_at, a.end_reason \
+             FROM associations a {} ORDER BY a.associated_at DESC, a.id DESC",
+            partners::fact_sql(partners::Fact::Name, "a.partner_id"),
+            w.where_clause()
+        )),
+        &w.args,
     )
-    .bind(customer_id)
-    .bind(partner_id.map(str::to_string))
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -812,10 +820,11 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
                 Some(c) => (c, Some(partner_id.clone()), None),
                 None => {
                     // A customer of one of my resellers, delegated to me?
-                    let owner: Option<String> = sql::query_scalar(
-                        "SELECT a.partner_id FROM associations a JOIN partners p ON p.id = a.partner_id \
-                         WHERE a.customer_id = $1 AND a.ended_at IS NULL AND p.parent_id = $2",
-                    )
+                    let owner: Option<String> = sql::query_scalar(&format!(
+                        "SELECT a.partner_id FROM associations a \
+                         WHERE a.customer_id = $1 AND a.ended_at IS NULL AND {} = $2",
+                        partners::fact_sql(partners::Fact::Parent, "a.partner_id")
+                    ))
                     .bind(customer_id)
                     .bind(partner_id)
                     .fetch_optional(pool)
@@ -854,6 +863,44 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
         balance,
         via_delegation: reseller.is_some(),
     })
+}
+
+/// Invariants for `verify`: every association carries its partner's root, and the per-partner
+/// customer counts the triggers of migration 0013 keep match the active associations.
+pub async fn verify(pool: &ReadPool) -> AppResult<Vec<String>> {
+    let mut v = Vec::new();
+    let bad_assoc: Vec<String> = sql::query_scalar(&format!(
+        "SELECT a.id FROM associations a WHERE a.root_id <> {}",
+        partners::fact_sql(partners::Fact::Root, "a.partner_id")
+    ))
+    .fetch_all(pool)
+    .await?;
+    v.extend(
+        bad_assoc
+            .into_iter()
+            .map(|id| format!("association {id}: root_id differs from its partner's")),
+    );
+    // Every partner with a kept count or an active association; one without either has 0 of both.
+    let drift: Vec<(String, i64, i64)> = sql::query_as(
+        "SELECT k.partner_id, COALESCE(k.active, 0), \
+         (SELECT COUNT(*) FROM associations a WHERE a.partner_id = k.partner_id AND a.ended_at IS NULL) \
+         FROM partner_customer_counts k \
+         UNION ALL \
+         SELECT a.partner_id, 0, COUNT(*) FROM associations a WHERE a.ended_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM partner_customer_counts k WHERE k.partner_id = a.partner_id) \
+         GROUP BY a.partner_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    v.extend(
+        drift
+            .into_iter()
+            .filter(|(_, kept, real)| kept != real)
+            .map(|(id, kept, real)| {
+                format!("partner {id}: customer count {kept} but {real} active associations")
+            }),
+    );
+    Ok(v)
 }
 
 /// A customer's contact details; an empty value clears one.

@@ -64,6 +64,47 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Opt
     row.as_ref().map(row_to_partner).transpose()
 }
 
+/// A fact of one partner that another capability's statement may read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fact {
+    Name,
+    Type,
+    Root,
+    Parent,
+    XaccountType,
+}
+
+/// The fact `fact` of the partner whose id the SQL expression `id` gives, as a scalar subquery.
+/// A capability whose one statement needs a partner's name or tenant (a customer's association
+/// with its partner's name) reads it through this rather than joining this capability's table,
+/// and without a second round trip.
+pub(crate) fn fact_sql(fact: Fact, id: &str) -> String {
+    let column = match fact {
+        Fact::Name => "name",
+        Fact::Type => "partner_type",
+        Fact::Root => "root_id",
+        Fact::Parent => "parent_id",
+        Fact::XaccountType => "xaccount_type",
+    };
+    format!("(SELECT pf.{column} FROM partners pf WHERE pf.id = {id})")
+}
+
+/// How many partners have the e-mail address the placeholder `param` gives as their contact
+/// (case-insensitive), as a scalar subquery: the check whether an address may still register
+/// asks customers and partners in one statement.
+pub(crate) fn contact_email_uses_sql(param: &str) -> String {
+    format!("(SELECT COUNT(*) FROM partners WHERE LOWER(contact_email) = LOWER({param}))")
+}
+
+/// Whether a mobile number is some partner's contact number.
+pub(crate) async fn contact_mobile_in_use(c: &mut sql::Conn, mobile: &str) -> AppResult<bool> {
+    let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
+        .bind(mobile)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
 /// The partner acting in `ctx` (`CBC.0155` for an actor that is not a partner, `CBC.0151` when
 /// the partner is gone).
 pub async fn mine(db: &Db, ctx: &Ctx) -> AppResult<Partner> {
@@ -232,8 +273,8 @@ pub async fn ensure_child<'e, E: Into<sql::Exec<'e>>>(
 }
 
 /// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
-/// parent's root; every association carries its partner's root; a delegation in effect is to the
-/// reseller's own distributor.
+/// parent's root; a delegation in effect is to the reseller's own distributor. (That associations
+/// carry their partner's root is `customers::verify`'s.)
 pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
     let mut v = Vec::new();
     let bad_roots: Vec<String> = sql::query_scalar(
@@ -246,32 +287,6 @@ pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
         bad_roots
             .into_iter()
             .map(|id| format!("partner {id}: root_id does not follow its parent")),
-    );
-    let bad_assoc: Vec<String> = sql::query_scalar(
-        "SELECT a.id FROM associations a JOIN partners p ON p.id = a.partner_id WHERE a.root_id <> p.root_id",
-    )
-    .fetch_all(pool)
-    .await?;
-    v.extend(
-        bad_assoc
-            .into_iter()
-            .map(|id| format!("association {id}: root_id differs from its partner's")),
-    );
-    // The per-partner customer counts the triggers of migration 0013 keep.
-    let drift: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT p.id, COALESCE(k.active, 0), \
-         (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL) \
-         FROM partners p LEFT JOIN partner_customer_counts k ON k.partner_id = p.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    v.extend(
-        drift
-            .into_iter()
-            .filter(|(_, kept, real)| kept != real)
-            .map(|(id, kept, real)| {
-                format!("partner {id}: customer count {kept} but {real} active associations")
-            }),
     );
     v.extend(crate::services::partners::delegation::verify(pool).await?);
     Ok(v)
@@ -405,12 +420,11 @@ pub async fn list_indirect_partners(
         ensure_child(pool, caller_id, r).await?;
     }
     // The reseller's first administrator's login is its account name.
-    const FROM: &str = "FROM partners p LEFT JOIN users u ON u.id = \
-        (SELECT v.id FROM users v WHERE v.partner_id = p.id AND v.role = 'partner_admin' ORDER BY v.created_at, v.id LIMIT 1)";
+    let login = identity::first_admin_login_sql("p.id");
     let mut w = Conditions::new(1);
     w.add("p.parent_id = ?", Arg::Text(caller_id.to_string()));
     if let Some(v) = &q.account_name {
-        w.add("u.login = ?", Arg::Text(v.clone()));
+        w.add(&format!("{login} = ?"), Arg::Text(v.clone()));
     }
     if let Some(v) = q.associated_from {
         w.add("p.created_at >= ?", Arg::Int(v));
@@ -423,8 +437,8 @@ pub async fn list_indirect_partners(
     }
     let (total, rows) = count_and_page(
         pool,
-        "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at",
-        FROM,
+        &format!("SELECT p.id, p.name, {login}, p.contact_mobile, p.contact_email, p.created_at"),
+        "FROM partners p",
         &w,
         "p.created_at DESC, p.id",
         q.offset,
