@@ -12,6 +12,10 @@
 //! - `verification`: SMS verification codes;
 //! - `unbind`: ending an association;
 //! - `resellers`: a distributor's resellers and the operators' partner view, with customer counts.
+//!
+//! This capability owns `customers`, `associations`, the invite tables, `verification_codes` and
+//! `partner_customer_counts`. It sits above `partners` and `identity` (it asks them for partner
+//! facts and console users); neither imports it.
 
 pub mod association;
 mod detail;

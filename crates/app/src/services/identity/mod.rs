@@ -5,7 +5,10 @@
 //! - `sessions`: logging in and out, the session behind a console cookie;
 //! - `keys`: access keys, their lookup for the signature verifier, resealing.
 //!
-//! Callers name everything as `services::identity::…`.
+//! Callers name everything as `services::identity::…`. The lowest of the tenant capabilities: it
+//! imports neither `partners` nor `customers` (both call it). Its sign-in reads (the session
+//! behind a cookie, an access key's owner) still join `partners` for the tenant and type in the
+//! same statement, as the one read on every authenticated request.
 
 mod keys;
 mod sessions;

@@ -2,6 +2,11 @@
 //!
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
+//!
+//! This capability owns `partners` and `delegations`. It sits between `identity` (below: it creates
+//! a partner's first user and key there) and `customers` (above: customers ask it for partner
+//! facts, and the views that count a partner's customers live there), so it imports `identity`
+//! only; `delegation` and `staff` use this file, which does not use them.
 
 pub mod delegation;
 pub mod staff;
@@ -273,8 +278,8 @@ pub async fn ensure_child<'e, E: Into<sql::Exec<'e>>>(
 }
 
 /// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
-/// parent's root; a delegation in effect is to the reseller's own distributor. (That associations
-/// carry their partner's root is `customers::verify`'s.)
+/// parent's root. (That a delegation in effect is to the reseller's own distributor is
+/// [`delegation::verify`]'s, that associations carry their partner's root `customers::verify`'s.)
 pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
     let mut v = Vec::new();
     let bad_roots: Vec<String> = sql::query_scalar(
@@ -288,7 +293,6 @@ pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
             .into_iter()
             .map(|id| format!("partner {id}: root_id does not follow its parent")),
     );
-    v.extend(crate::services::partners::delegation::verify(pool).await?);
     Ok(v)
 }
 

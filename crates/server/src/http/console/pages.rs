@@ -203,7 +203,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
         }
         Role::PartnerAdmin | Role::PartnerStaff => {
             let pid = c.user.partner_id.clone().unwrap_or_default();
-            // A partner that is gone shows no card, as before the partner was looked up here.
+            // A partner that no longer exists shows no card (`mine` refuses it with `CBC.0151`).
             let p = match partners::mine(&st.db, &c.ctx()).await {
                 Ok(p) => Some(p),
                 Err(e) if e.code == pc_app::Code::AccessDenied => None,
