@@ -99,9 +99,10 @@ async fn key_lifecycle_outbox_and_revocation() {
                 .status,
             200
         );
-        let keys = identity::list_partner_keys(app.db.read(), &d.partner_id)
-            .await
-            .unwrap();
+        let keys =
+            identity::list_partner_keys(&app.db, &app.as_partner(&d.partner_id), &d.partner_id)
+                .await
+                .unwrap();
         assert_eq!(keys.len(), 2);
         // Another partner cannot revoke it.
         let other = app.partner(PartnerType::Consulting, None).await;

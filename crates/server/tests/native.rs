@@ -211,14 +211,7 @@ async fn operator_keys_reach_native_operator_operations_only() {
             .await
             .unwrap_err();
         assert_eq!(e.code, pc_app::Code::InvalidParameter);
-        let keys = identity::list_keys(
-            app.db.read(),
-            &identity::KeyOwner::Operator {
-                user_id: uid.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        let keys = identity::list_keys(&app.db, &as_op(&uid)).await.unwrap();
         assert_eq!(keys.len(), 5, "{}", app.engine);
         app.assert_ledger_clean().await;
     }

@@ -253,7 +253,7 @@ async fn another_partners_admin_can_neither_see_nor_touch_staff() {
             )
         };
         let e = staff::list(
-            app.db.read(),
+            &app.db,
             &as_admin_of(&b.partner_id, Role::PartnerAdmin),
             &a.partner_id,
         )

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use pc_app::clock::Clock;
+use pc_app::services::customers::resellers;
 use pc_app::services::{customers, identity, partners, partners::delegation};
 use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
@@ -103,9 +104,10 @@ async fn delegation_service_rules() {
                 Code::NotOwnDistributor
             );
         }
-        assert!(delegation::history(app.db.read(), &r.partner_id)
+        assert!(delegation::history(&app.db, &r_admin())
             .await
             .unwrap()
+            .delegations
             .is_empty());
         assert_eq!(
             code_of(delegation::cancel(&app.db, r_admin()).await),
@@ -136,9 +138,10 @@ async fn delegation_service_rules() {
         assert_eq!(again.code, Code::DelegationActive);
         assert!(again.message(false).contains("already delegated"));
         assert_eq!(
-            delegation::history(app.db.read(), &r.partner_id)
+            delegation::history(&app.db, &r_admin())
                 .await
                 .unwrap()
+                .delegations
                 .len(),
             1
         );
@@ -176,9 +179,10 @@ async fn delegation_service_rules() {
         // Re-delegate after cancelling; the history keeps both, newest first.
         app.clock.advance(1000);
         let second = delegate(r_admin(), &d.partner_id, true).await.unwrap();
-        let h = delegation::history(app.db.read(), &r.partner_id)
+        let h = delegation::history(&app.db, &r_admin())
             .await
-            .unwrap();
+            .unwrap()
+            .delegations;
         assert_eq!(h.len(), 2);
         assert_eq!(h[0].id, second.id);
         assert!(h[0].is_active() && !h[1].is_active());
@@ -198,17 +202,19 @@ async fn delegation_service_rules() {
         assert_eq!(a.err().or(b.err()).unwrap().code, Code::DelegationActive);
 
         // The overview a distributor sees.
-        let over = delegation::resellers_overview(app.db.read(), &d.partner_id)
+        let d_admin = as_partner(&app, &d, &d, Role::PartnerAdmin);
+        let over = resellers::resellers_overview(&app.db, &d_admin)
             .await
             .unwrap();
         assert_eq!(over.len(), 2);
         assert!(over.iter().all(|o| o.delegated_since.is_some()));
-        assert!(
-            delegation::resellers_overview(app.db.read(), &d2.partner_id)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(resellers::resellers_overview(
+            &app.db,
+            &as_partner(&app, &d2, &d2, Role::PartnerAdmin)
+        )
+        .await
+        .unwrap()
+        .is_empty());
 
         // Every change is audited.
         assert_eq!(audit_count(&app, "delegation.create").await, 3);

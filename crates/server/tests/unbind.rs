@@ -141,7 +141,7 @@ async fn partner_admin_unbinds_in_the_console_and_the_balance_returns() {
         // Gone from the partner's list and detail; history keeps the ended association.
         let list = app.console_get(&s, "/console/customers").await;
         assert!(!list.body.contains(&c.customer_id), "{}", app.engine);
-        let hist = customers::association_history(app.db.read(), &c.customer_id, None)
+        let hist = customers::association_history(&app.db, &as_customer(&c.customer_id, NOW_MS))
             .await
             .unwrap();
         assert_eq!(hist.len(), 1);
@@ -192,7 +192,7 @@ async fn customer_unbinds_itself_at_most_once_per_three_months() {
             app.engine
         );
         assert!(
-            customers::current_association(app.db.read(), &c.customer_id)
+            customers::current_association(&app.db, &as_customer(&c.customer_id, NOW_MS))
                 .await
                 .unwrap()
                 .is_none()
@@ -287,7 +287,7 @@ async fn only_the_associated_partners_admin_may_unbind() {
             assert_eq!(e.code, code, "{}", app.engine);
         }
         assert!(
-            customers::current_association(app.db.read(), &c.customer_id)
+            customers::current_association(&app.db, &as_customer(&c.customer_id, NOW_MS))
                 .await
                 .unwrap()
                 .is_some()

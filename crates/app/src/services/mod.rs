@@ -20,6 +20,8 @@ pub mod topups;
 /// tables; this is the one list of them, used by `verify` and by the test suites.
 pub async fn consistency(pool: &crate::store::ReadPool) -> crate::error::AppResult<Vec<String>> {
     let mut v = partners::verify_tree(pool).await?;
+    v.extend(partners::delegation::verify(pool).await?);
+    v.extend(customers::verify(pool).await?);
     v.extend(subscriptions::refunds::verify(pool).await?);
     v.extend(orders::verify_counts(pool).await?);
     Ok(v)

@@ -24,14 +24,9 @@ pub const STATUS_ACTIVE: &str = "active";
 /// The partner-side facts of the rules.
 pub async fn inviter_facts(c: &mut Conn, p: &partners::Partner) -> AppResult<Inviter> {
     let distributor_restricted = match &p.parent_id {
-        Some(parent) => {
-            let status: Option<String> =
-                sql::query_scalar("SELECT status FROM partners WHERE id = $1")
-                    .bind(parent)
-                    .fetch_optional(&mut *c)
-                    .await?;
-            status.as_deref() == Some(STATUS_RESTRICTED)
-        }
+        Some(parent) => partners::get(&mut *c, parent)
+            .await?
+            .is_some_and(|d| d.status == STATUS_RESTRICTED),
         None => false,
     };
     Ok(Inviter {
@@ -43,11 +38,7 @@ pub async fn inviter_facts(c: &mut Conn, p: &partners::Partner) -> AppResult<Inv
 
 /// Whether a mobile number is a partner's contact number (R10.3).
 pub async fn mobile_is_partner(c: &mut Conn, mobile: &str) -> AppResult<bool> {
-    let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
-        .bind(mobile)
-        .fetch_one(&mut *c)
-        .await?;
-    Ok(n > 0)
+    partners::contact_mobile_in_use(c, mobile).await
 }
 
 /// How many customer accounts a mobile number has registered.
@@ -62,9 +53,10 @@ pub async fn accounts_of_mobile(c: &mut Conn, mobile: &str) -> AppResult<i64> {
 
 /// Whether a name is free as both a customer account name and a console login.
 pub async fn name_taken(c: &mut Conn, name: &str) -> AppResult<bool> {
-    let n: i64 = sql::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM customers WHERE domain_name = $1) + (SELECT COUNT(*) FROM users WHERE login = $1)",
-    )
+    let n: i64 = sql::query_scalar(&format!(
+        "SELECT (SELECT COUNT(*) FROM customers WHERE domain_name = $1) + {}",
+        identity::login_uses_sql("$1")
+    ))
     .bind(name)
     .fetch_one(&mut *c)
     .await?;
@@ -423,10 +415,10 @@ async fn existing_for_xaccount(
     caller_id: &str,
     xaccount_id: &str,
 ) -> AppResult<Option<SubCustomerCreated>> {
-    let row = sql::query(
-        "SELECT c.id, c.domain_name FROM customers c JOIN partners p ON p.xaccount_type = c.xaccount_type \
-         WHERE p.id = $1 AND c.xaccount_id = $2",
-    )
+    let row = sql::query(&format!(
+        "SELECT c.id, c.domain_name FROM customers c WHERE c.xaccount_type = {} AND c.xaccount_id = $2",
+        partners::fact_sql(partners::Fact::XaccountType, "$1")
+    ))
     .bind(caller_id)
     .bind(xaccount_id.trim())
     .fetch_optional(pool)
@@ -450,17 +442,20 @@ pub struct IdentityCheck {
 
 /// Whether a login name, mobile number (`0086-13800000000`) or e-mail address can still register.
 /// A partner's contact number cannot register customers at all (R10.3).
+/// Partners only (`CBC.0155` for anyone else).
 pub async fn check_user_identity(
-    pool: &ReadPool,
+    db: &Db,
+    ctx: &Ctx,
     search_type: &str,
     search_value: &str,
 ) -> AppResult<IdentityCheck> {
+    ctx.actor.partner_id()?;
     if search_value.is_empty() || search_value.chars().count() > 64 {
         return Err(AppError::invalid(
             "search_value must have 1 to 64 characters",
         ));
     }
-    let mut c = pool.acquire().await?;
+    let mut c = db.read().acquire().await?;
     match search_type {
         "name" => {
             let first_ok = search_value
@@ -506,9 +501,10 @@ pub async fn check_user_identity(
                     "search_value must be a full e-mail address",
                 ));
             }
-            let n: i64 = sql::query_scalar(
-                "SELECT (SELECT COUNT(*) FROM customers WHERE LOWER(email) = LOWER($1)) + (SELECT COUNT(*) FROM partners WHERE LOWER(contact_email) = LOWER($1))",
-            )
+            let n: i64 = sql::query_scalar(&format!(
+                "SELECT (SELECT COUNT(*) FROM customers WHERE LOWER(email) = LOWER($1)) + {}",
+                partners::contact_email_uses_sql("$1")
+            ))
             .bind(search_value)
             .fetch_one(&mut *c)
             .await?;
@@ -585,10 +581,7 @@ async fn send_code_in(
             return Err(AppError::new(Code::NotSubCustomer));
         }
     }
-    let root: Option<String> = sql::query_scalar("SELECT root_id FROM partners WHERE id = $1")
-        .bind(partner_id)
-        .fetch_optional(&mut *c)
-        .await?;
+    let root = partners::get(&mut *c, partner_id).await?.map(|p| p.root_id);
     verification::send(
         c,
         ctx,

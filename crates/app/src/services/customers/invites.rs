@@ -10,7 +10,7 @@
 //! characters. Links do not expire; a partner admin disables them. A disabled or unknown token is
 //! one answer (`PC.3107`), so tokens cannot be probed.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::association::{self as rules};
 use pc_domain::ids::random_hex;
 use pc_domain::party::{AssociationType, PartnerType, Role};
@@ -121,13 +121,7 @@ async fn creator_login(c: &mut Conn, actor: &Actor) -> AppResult<String> {
         _ => return Err(AppError::new(Code::AccessDenied)),
     };
     let login: Option<String> = match user_id {
-        Some(u) => {
-            sql::query_scalar("SELECT login FROM users WHERE id = $1 AND partner_id = $2")
-                .bind(u)
-                .bind(partner_id)
-                .fetch_optional(&mut *c)
-                .await?
-        }
+        Some(u) => identity::login_of_partner_user(c, u, partner_id).await?,
         None => None,
     };
     Ok(login.unwrap_or_else(|| actor.id()))
@@ -228,25 +222,27 @@ pub async fn disable_link(db: &Db, ctx: Ctx, link_id: String) -> AppResult<()> {
     .await
 }
 
-/// The partner's links, newest first: its generation history.
-pub async fn list_links(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<InviteLink>> {
+/// The acting partner's links, newest first: its generation history.
+pub async fn list_links(db: &Db, ctx: &Ctx) -> AppResult<Vec<InviteLink>> {
+    let partner_id = ctx.actor.partner_id()?;
     let rows = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.partner_id = $1 ORDER BY l.created_at DESC, l.id"
     ))
     .bind(partner_id)
-    .fetch_all(pool)
+    .fetch_all(db.read())
     .await?;
     rows.iter().map(row_to_link).collect()
 }
 
-/// One of the partner's own links (`PC.0404` for anyone else's).
-pub async fn get_link(pool: &ReadPool, partner_id: &str, link_id: &str) -> AppResult<InviteLink> {
+/// One of the acting partner's own links (`PC.0404` for anyone else's).
+pub async fn get_link(db: &Db, ctx: &Ctx, link_id: &str) -> AppResult<InviteLink> {
+    let partner_id = ctx.actor.partner_id()?;
     let row = sql::query(&format!(
         "SELECT {LINK_COLS} FROM invite_links l WHERE l.id = $1 AND l.partner_id = $2"
     ))
     .bind(link_id)
     .bind(partner_id)
-    .fetch_optional(pool)
+    .fetch_optional(db.read())
     .await?;
     row.as_ref()
         .map(row_to_link)
@@ -268,8 +264,9 @@ async fn target_in(c: &mut Conn, token: &str) -> AppResult<JoinTarget> {
         return Err(AppError::new(Code::InviteNotFound));
     }
     let row = sql::query(&format!(
-        "SELECT {LINK_COLS}, p.name, p.partner_type FROM invite_links l JOIN partners p ON p.id = l.partner_id \
-         WHERE l.token = $1 AND l.disabled_at IS NULL"
+        "SELECT {LINK_COLS}, {}, {} FROM invite_links l WHERE l.token = $1 AND l.disabled_at IS NULL",
+        partners::fact_sql(partners::Fact::Name, "l.partner_id"),
+        partners::fact_sql(partners::Fact::Type, "l.partner_id"),
     ))
     .bind(token)
     .fetch_optional(&mut *c)
@@ -283,9 +280,10 @@ async fn target_in(c: &mut Conn, token: &str) -> AppResult<JoinTarget> {
     })
 }
 
-/// An active link by its token (`PC.3107` when unknown or disabled).
-pub async fn open(pool: &ReadPool, token: &str) -> AppResult<JoinTarget> {
-    let mut c = pool.acquire().await?;
+/// An active link by its token (`PC.3107` when unknown or disabled). The invite page is public:
+/// anyone holding the token may see whose link it is, so the actor is not checked.
+pub async fn open(db: &Db, _ctx: &Ctx, token: &str) -> AppResult<JoinTarget> {
+    let mut c = db.read().acquire().await?;
     target_in(&mut c, token).await
 }
 
@@ -419,11 +417,7 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                 )
                 .await?;
                 let user_id = identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id)).await?;
-                sql::query("UPDATE users SET lang = $1 WHERE id = $2")
-                    .bind(&lang)
-                    .bind(&user_id)
-                    .execute(&mut *c)
-                    .await?;
+                identity::set_lang_in(c, &user_id, &lang).await?;
                 insert_event(c, &ctx2, &t.link, "associated", None, Some(&id), &n2).await?;
                 let session_token = identity::insert_session(c, &ctx2, &user_id).await?;
                 Ok(Joined {
@@ -438,7 +432,7 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
         .as_ref()
         .is_err_and(|e| e.code == Code::VerificationCodeWrong)
     {
-        if let Ok(t) = open(db.read(), &r.token).await {
+        if let Ok(t) = open(db, &ctx, &r.token).await {
             verification::record_wrong_attempt(
                 db,
                 ctx.clone(),
@@ -592,7 +586,7 @@ async fn record_refusal<T>(
     if !association::is_refusal(e.code) {
         return;
     }
-    let Ok(t) = open(db.read(), token).await else {
+    let Ok(t) = open(db, ctx, token).await else {
         return;
     };
     let (ctx, code) = (ctx.clone(), e.code.vendor_code());
@@ -629,12 +623,9 @@ pub struct InviteEvent {
     pub account_name: Option<String>,
 }
 
-/// The partner's newest expansion records.
-pub async fn recent_events(
-    pool: &ReadPool,
-    partner_id: &str,
-    limit: i64,
-) -> AppResult<Vec<InviteEvent>> {
+/// The acting partner's newest expansion records, at most `limit`.
+pub async fn recent_events(db: &Db, ctx: &Ctx, limit: i64) -> AppResult<Vec<InviteEvent>> {
+    let partner_id = ctx.actor.partner_id()?;
     let rows = sql::query(
         "SELECT e.at, e.invite_link_id, l.label, e.outcome, e.error_code, e.account_name \
          FROM invite_events e JOIN invite_links l ON l.id = e.invite_link_id \
@@ -642,7 +633,7 @@ pub async fn recent_events(
     )
     .bind(partner_id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(db.read())
     .await?;
     Ok(rows
         .into_iter()

@@ -57,7 +57,8 @@ pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<E
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let row = sql::query(
-                "SELECT a.id, a.partner_id, a.association_type, p.root_id FROM associations a JOIN partners p ON p.id = a.partner_id \
+                // The association carries its partner's tenant (`verify` checks it).
+                "SELECT a.id, a.partner_id, a.association_type, a.root_id FROM associations a \
                  WHERE a.customer_id = $1 AND a.ended_at IS NULL",
             )
             .bind(&customer_id)

@@ -216,15 +216,44 @@ pub async fn current<'e, E: Into<sql::Exec<'e>>>(
     Ok(row.as_ref().map(row_to_delegation))
 }
 
-/// Every delegation a reseller ever gave, newest first.
-pub async fn history(pool: &ReadPool, reseller_id: &str) -> AppResult<Vec<Delegation>> {
+/// What a reseller's delegation page shows.
+#[derive(Debug, Clone)]
+pub struct DelegationHistory {
+    /// The master distributor the reseller belongs to (`None` for a partner without a parent).
+    pub distributor: Option<partners::Partner>,
+    /// Every delegation the reseller ever gave, newest first.
+    pub delegations: Vec<Delegation>,
+}
+
+impl DelegationHistory {
+    /// The delegation in effect, if any.
+    pub fn current(&self) -> Option<&Delegation> {
+        self.delegations.iter().find(|d| d.is_active())
+    }
+}
+
+/// The acting partner's distributor and every delegation it ever gave, newest first
+/// (`CBC.0155` for an actor that is not a partner).
+pub async fn history(db: &Db, ctx: &Ctx) -> AppResult<DelegationHistory> {
+    let reseller_id = ctx.actor.partner_id()?;
+    let pool = db.read();
+    let me = partners::get(pool, reseller_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    let distributor = match &me.parent_id {
+        Some(d) => partners::get(pool, d).await?,
+        None => None,
+    };
     let rows = sql::query(&format!(
         "SELECT {COLS} FROM delegations WHERE reseller_id = $1 ORDER BY created_at DESC, id DESC"
     ))
     .bind(reseller_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(row_to_delegation).collect())
+    Ok(DelegationHistory {
+        distributor,
+        delegations: rows.iter().map(row_to_delegation).collect(),
+    })
 }
 
 /// Whether `reseller_id` has delegated to `distributor_id` right now: the one condition under
@@ -268,46 +297,24 @@ pub async fn record_view(
     .await
 }
 
-/// A distributor's reseller with what the distributor may know of it without delegation.
-#[derive(Debug, Clone)]
-pub struct ResellerOverview {
-    pub partner: partners::Partner,
-    pub customer_count: i64,
-    /// When the delegation in effect was given; `None` when not delegated.
-    pub delegated_since: Option<i64>,
-}
-
-/// The resellers beneath a distributor, each with its customer count and delegation status.
-pub async fn resellers_overview(
-    pool: &ReadPool,
+/// The resellers beneath a distributor, oldest first, each with when the delegation it gave that
+/// distributor took effect (`None` when it has none in effect).
+pub async fn resellers_with_delegation<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
     distributor_id: &str,
-) -> AppResult<Vec<ResellerOverview>> {
-    let list = partners::resellers(pool, distributor_id).await?;
-    let rows = sql::query(
-        "SELECT p.id, \
-           (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL), \
-           (SELECT d.created_at FROM delegations d WHERE d.reseller_id = p.id AND d.distributor_id = $1 AND d.cancelled_at IS NULL) \
-         FROM partners p WHERE p.parent_id = $1",
-    )
+) -> AppResult<Vec<(partners::Partner, Option<i64>)>> {
+    let rows = sql::query(&format!(
+        "SELECT {}, d.created_at FROM partners p \
+         LEFT JOIN delegations d ON d.reseller_id = p.id AND d.distributor_id = $1 AND d.cancelled_at IS NULL \
+         WHERE p.parent_id = $1 ORDER BY p.created_at, p.id",
+        partners::PARTNER_COLS_OF_P
+    ))
     .bind(distributor_id)
-    .fetch_all(pool)
+    .fetch_all(exec)
     .await?;
-    let facts: std::collections::HashMap<String, (i64, Option<i64>)> = rows
-        .iter()
-        .map(|r| (r.get::<String, _>(0), (r.get(1), r.get(2))))
-        .collect();
-    Ok(list
-        .into_iter()
-        .map(|partner| {
-            let (customer_count, delegated_since) =
-                facts.get(&partner.id).cloned().unwrap_or((0, None));
-            ResellerOverview {
-                partner,
-                customer_count,
-                delegated_since,
-            }
-        })
-        .collect())
+    rows.iter()
+        .map(|r| Ok((partners::row_to_partner(r)?, r.get(9))))
+        .collect()
 }
 
 /// Tree invariant for `verify`: a delegation in effect names the reseller's own distributor and

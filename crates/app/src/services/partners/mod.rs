@@ -2,6 +2,11 @@
 //!
 //! Every partner carries `root_id`, its tenant: a reseller's root is its master distributor; any
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
+//!
+//! This capability owns `partners` and `delegations`. It sits between `identity` (below: it creates
+//! a partner's first user and key there) and `customers` (above: customers ask it for partner
+//! facts, and the views that count a partner's customers live there), so it imports `identity`
+//! only; `delegation` and `staff` use this file, which does not use them.
 
 pub mod delegation;
 pub mod lookup;
@@ -35,6 +40,9 @@ pub struct Partner {
 
 const PARTNER_COLS: &str =
     "id, root_id, parent_id, name, partner_type, domain_id, xaccount_type, status, created_at";
+/// [`PARTNER_COLS`] of a table aliased `p`, for statements that join another table.
+pub(crate) const PARTNER_COLS_OF_P: &str =
+    "p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at";
 
 /// Maps a row whose first columns are [`PARTNER_COLS`], in order.
 pub fn row_to_partner(r: &sql::Row) -> AppResult<Partner> {
@@ -62,11 +70,72 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Opt
     row.as_ref().map(row_to_partner).transpose()
 }
 
-/// All partners, newest first (operators only; the caller checks the role).
-pub async fn list_all(pool: &ReadPool, offset: i64, limit: i64) -> AppResult<(i64, Vec<Partner>)> {
-    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners")
-        .fetch_one(pool)
+/// A fact of one partner that another capability's statement may read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fact {
+    Name,
+    Type,
+    Root,
+    Parent,
+    XaccountType,
+}
+
+/// The fact `fact` of the partner whose id the SQL expression `id` gives, as a scalar subquery.
+/// A capability whose one statement needs a partner's name or tenant (a customer's association
+/// with its partner's name) reads it through this rather than joining this capability's table,
+/// and without a second round trip.
+pub(crate) fn fact_sql(fact: Fact, id: &str) -> String {
+    let column = match fact {
+        Fact::Name => "name",
+        Fact::Type => "partner_type",
+        Fact::Root => "root_id",
+        Fact::Parent => "parent_id",
+        Fact::XaccountType => "xaccount_type",
+    };
+    format!("(SELECT pf.{column} FROM partners pf WHERE pf.id = {id})")
+}
+
+/// How many partners have the e-mail address the placeholder `param` gives as their contact
+/// (case-insensitive), as a scalar subquery: the check whether an address may still register
+/// asks customers and partners in one statement.
+pub(crate) fn contact_email_uses_sql(param: &str) -> String {
+    format!("(SELECT COUNT(*) FROM partners WHERE LOWER(contact_email) = LOWER({param}))")
+}
+
+/// Whether a mobile number is some partner's contact number.
+pub(crate) async fn contact_mobile_in_use(c: &mut sql::Conn, mobile: &str) -> AppResult<bool> {
+    let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE contact_mobile = $1")
+        .bind(mobile)
+        .fetch_one(&mut *c)
         .await?;
+    Ok(n > 0)
+}
+
+/// The partner acting in `ctx` (`CBC.0155` for an actor that is not a partner, `CBC.0151` when
+/// the partner is gone).
+pub async fn mine(db: &Db, ctx: &Ctx) -> AppResult<Partner> {
+    get(db.read(), ctx.actor.partner_id()?)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))
+}
+
+/// How many partners there are.
+pub async fn count<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<i64> {
+    Ok(sql::query_scalar("SELECT COUNT(*) FROM partners")
+        .fetch_one(exec)
+        .await?)
+}
+
+/// All partners, newest first: operators only (`CBC.0151` for anyone else).
+pub async fn list_all(
+    db: &Db,
+    ctx: &Ctx,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<Partner>)> {
+    ctx.actor.require_operator()?;
+    let pool = db.read();
+    let total = count(pool).await?;
     let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
     ))
@@ -177,13 +246,22 @@ pub async fn create(
     .await
 }
 
-/// The resellers beneath a distributor.
-pub async fn resellers(pool: &ReadPool, distributor_id: &str) -> AppResult<Vec<Partner>> {
+/// The resellers beneath the acting partner, oldest first (none for a partner that is not a
+/// distributor).
+pub async fn resellers(db: &Db, ctx: &Ctx) -> AppResult<Vec<Partner>> {
+    resellers_of(db.read(), ctx.actor.partner_id()?).await
+}
+
+/// The resellers beneath a distributor, oldest first.
+pub async fn resellers_of<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    distributor_id: &str,
+) -> AppResult<Vec<Partner>> {
     let rows = sql::query(&format!(
         "SELECT {PARTNER_COLS} FROM partners WHERE parent_id = $1 ORDER BY created_at, id"
     ))
     .bind(distributor_id)
-    .fetch_all(pool)
+    .fetch_all(exec)
     .await?;
     rows.iter().map(row_to_partner).collect()
 }
@@ -201,8 +279,8 @@ pub async fn ensure_child<'e, E: Into<sql::Exec<'e>>>(
 }
 
 /// Tree invariants for `verify`: a partner without a parent is its own root; a reseller shares its
-/// parent's root; every association carries its partner's root; a delegation in effect is to the
-/// reseller's own distributor.
+/// parent's root. (That a delegation in effect is to the reseller's own distributor is
+/// [`delegation::verify`]'s, that associations carry their partner's root `customers::verify`'s.)
 pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
     let mut v = Vec::new();
     let bad_roots: Vec<String> = sql::query_scalar(
@@ -216,33 +294,6 @@ pub async fn verify_tree(pool: &ReadPool) -> AppResult<Vec<String>> {
             .into_iter()
             .map(|id| format!("partner {id}: root_id does not follow its parent")),
     );
-    let bad_assoc: Vec<String> = sql::query_scalar(
-        "SELECT a.id FROM associations a JOIN partners p ON p.id = a.partner_id WHERE a.root_id <> p.root_id",
-    )
-    .fetch_all(pool)
-    .await?;
-    v.extend(
-        bad_assoc
-            .into_iter()
-            .map(|id| format!("association {id}: root_id differs from its partner's")),
-    );
-    // The per-partner customer counts the triggers of migration 0013 keep.
-    let drift: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT p.id, COALESCE(k.active, 0), \
-         (SELECT COUNT(*) FROM associations a WHERE a.partner_id = p.id AND a.ended_at IS NULL) \
-         FROM partners p LEFT JOIN partner_customer_counts k ON k.partner_id = p.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    v.extend(
-        drift
-            .into_iter()
-            .filter(|(_, kept, real)| kept != real)
-            .map(|(id, kept, real)| {
-                format!("partner {id}: customer count {kept} but {real} active associations")
-            }),
-    );
-    v.extend(crate::services::partners::delegation::verify(pool).await?);
     Ok(v)
 }
 
@@ -351,14 +402,16 @@ pub struct IndirectPartnerQuery {
     pub limit: i64,
 }
 
-/// A master distributor's resellers. Only distributors may ask (`CBC.0155` otherwise); a reseller
-/// id that is not beneath the caller is `CBC.99000037`, never an empty page that would tell it
-/// apart from a real one.
+/// The acting master distributor's resellers. Only distributors may ask (`CBC.0155` otherwise);
+/// a reseller id that is not beneath the caller is `CBC.99000037`, never an empty page that would
+/// tell it apart from a real one.
 pub async fn list_indirect_partners(
-    pool: &ReadPool,
-    caller_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     q: &IndirectPartnerQuery,
 ) -> AppResult<(i64, Vec<IndirectPartner>)> {
+    let caller_id = ctx.actor.partner_id()?;
+    let pool = db.read();
     let me = get(pool, caller_id)
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
@@ -372,12 +425,11 @@ pub async fn list_indirect_partners(
         ensure_child(pool, caller_id, r).await?;
     }
     // The reseller's first administrator's login is its account name.
-    const FROM: &str = "FROM partners p LEFT JOIN users u ON u.id = \
-        (SELECT v.id FROM users v WHERE v.partner_id = p.id AND v.role = 'partner_admin' ORDER BY v.created_at, v.id LIMIT 1)";
+    let login = identity::first_admin_login_sql("p.id");
     let mut w = Conditions::new(1);
     w.add("p.parent_id = ?", Arg::Text(caller_id.to_string()));
     if let Some(v) = &q.account_name {
-        w.add("u.login = ?", Arg::Text(v.clone()));
+        w.add(&format!("{login} = ?"), Arg::Text(v.clone()));
     }
     if let Some(v) = q.associated_from {
         w.add("p.created_at >= ?", Arg::Int(v));
@@ -390,8 +442,8 @@ pub async fn list_indirect_partners(
     }
     let (total, rows) = count_and_page(
         pool,
-        "SELECT p.id, p.name, u.login, p.contact_mobile, p.contact_email, p.created_at",
-        FROM,
+        &format!("SELECT p.id, p.name, {login}, p.contact_mobile, p.contact_email, p.created_at"),
+        "FROM partners p",
         &w,
         "p.created_at DESC, p.id",
         q.offset,

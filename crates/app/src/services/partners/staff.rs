@@ -23,29 +23,20 @@
 //!   free a slot: the account and its audit trail stay).
 //! - A display name is optional, trimmed, at most 64 characters, without control characters.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::party::Role;
 
 use crate::context::{Actor, Ctx};
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::identity::{insert_user, validate_login, validate_password};
+use crate::services::identity::{self, insert_user, validate_login, validate_password};
 use crate::store::{audit, Db};
 
 /// Most console users (admins and staff, disabled ones included) one partner may have.
 pub const MAX_USERS_PER_PARTNER: i64 = 200;
 
 /// A partner's console user, as its admins see it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StaffUser {
-    pub user_id: String,
-    pub login: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    pub created_at: i64,
-    pub last_login_at: Option<i64>,
-    pub disabled_at: Option<i64>,
-}
+pub type StaffUser = identity::PartnerUser;
 
 #[derive(Debug, Clone)]
 pub struct NewStaff {
@@ -123,10 +114,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             partner_exists(c, &partner_id).await?;
-            let users: i64 = sql::query_scalar("SELECT COUNT(*) FROM users WHERE partner_id = $1")
-                .bind(&partner_id)
-                .fetch_one(&mut *c)
-                .await?;
+            let users = identity::count_partner_users(c, &partner_id).await?;
             if users >= MAX_USERS_PER_PARTNER {
                 return Err(AppError::invalid(format!(
                     "a partner has at most {MAX_USERS_PER_PARTNER} console users"
@@ -142,11 +130,7 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
                 None,
             )
             .await?;
-            sql::query("UPDATE users SET display_name = $1 WHERE id = $2")
-                .bind(display_name.clone())
-                .bind(&id)
-                .execute(&mut *c)
-                .await?;
+            identity::set_display_name(c, &id, display_name.as_deref()).await?;
             record(c, &ctx, "staff.create", &id, &partner_id, &s.login).await?;
             Ok(id)
         })
@@ -154,31 +138,24 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
     .await
 }
 
-/// The partner's console users (admins first, then staff, oldest first).
-pub async fn list(pool: &ReadPool, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<StaffUser>> {
+/// A partner's console users, as its staff page shows them.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub partner: super::Partner,
+    /// Admins first, then staff, oldest first.
+    pub users: Vec<StaffUser>,
+}
+
+/// A partner's console users: an admin of that partner, an operator or the system may see them
+/// (`CBC.0151` for anyone else); an unknown partner is `PC.0404`.
+pub async fn list(db: &Db, ctx: &Ctx, partner_id: &str) -> AppResult<Staff> {
     check_manager(&ctx.actor, partner_id)?;
-    let rows = sql::query(
-        "SELECT id, login, display_name, role, created_at, last_login_at, disabled_at FROM users \
-         WHERE partner_id = $1 ORDER BY CASE WHEN role = $2 THEN 0 ELSE 1 END, created_at, login",
-    )
-    .bind(partner_id)
-    .bind(Role::PartnerAdmin.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(StaffUser {
-                user_id: r.get(0),
-                login: r.get(1),
-                display_name: r.get(2),
-                role: Role::parse(&r.get::<String, _>(3))
-                    .ok_or_else(|| AppError::internal("user with an unknown role"))?,
-                created_at: r.get(4),
-                last_login_at: r.get(5),
-                disabled_at: r.get(6),
-            })
-        })
-        .collect()
+    let pool = db.read();
+    let partner = super::get(pool, partner_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotFound))?;
+    let users = identity::users_of_partner(pool, partner_id).await?;
+    Ok(Staff { partner, users })
 }
 
 /// Loads one of the partner's staff users inside the transaction: another partner's user (or no
@@ -188,25 +165,13 @@ async fn staff_of(
     partner_id: &str,
     user_id: &str,
 ) -> AppResult<(String, Option<i64>)> {
-    let row =
-        sql::query("SELECT login, role, disabled_at FROM users WHERE id = $1 AND partner_id = $2")
-            .bind(user_id)
-            .bind(partner_id)
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or_else(|| AppError::new(Code::NotFound))?;
-    if row.get::<String, _>(1) != Role::PartnerStaff.as_str() {
+    let (login, role, disabled_at) = identity::partner_user(c, partner_id, user_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotFound))?;
+    if role != Some(Role::PartnerStaff) {
         return Err(AppError::new(Code::StaffOnly));
     }
-    Ok((row.get(0), row.get(2)))
-}
-
-async fn end_sessions(c: &mut Conn, user_id: &str) -> AppResult<u64> {
-    let r = sql::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *c)
-        .await?;
-    Ok(r.rows_affected())
+    Ok((login, disabled_at))
 }
 
 async fn record(
@@ -253,13 +218,9 @@ pub async fn set_disabled(db: &Db, ctx: Ctx, s: StaffState) -> AppResult<()> {
             if disabled_at.is_some() == disabled {
                 return Ok(());
             }
-            sql::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
-                .bind(disabled.then_some(ctx.now_ms))
-                .bind(&user_id)
-                .execute(&mut *c)
-                .await?;
+            identity::set_disabled_at(c, &user_id, disabled.then_some(ctx.now_ms)).await?;
             if disabled {
-                end_sessions(c, &user_id).await?;
+                identity::end_sessions(c, &user_id).await?;
             }
             let action = if disabled {
                 "staff.disable"
@@ -292,12 +253,8 @@ pub async fn reset_password(db: &Db, ctx: Ctx, r: PasswordReset) -> AppResult<()
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let (login, _) = staff_of(c, &partner_id, &user_id).await?;
-            sql::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(&hash)
-                .bind(&user_id)
-                .execute(&mut *c)
-                .await?;
-            end_sessions(c, &user_id).await?;
+            identity::set_password_hash(c, &user_id, &hash).await?;
+            identity::end_sessions(c, &user_id).await?;
             record(
                 c,
                 &ctx,

@@ -231,9 +231,13 @@ async fn check_user_identity(
     caller: Caller,
     VendorJson(req): VendorJson<CheckSubcustomerUserReq>,
 ) -> Result<Response, ApiError> {
-    caller.partner_id()?;
-    let r =
-        association::check_user_identity(st.db.read(), &req.search_type, &req.search_value).await?;
+    let r = association::check_user_identity(
+        &st.db,
+        &caller.ctx(),
+        &req.search_type,
+        &req.search_value,
+    )
+    .await?;
     ok_json(&CheckUserIdentityResponse {
         error_code: "CBC.0000".into(),
         error_msg: "success".into(),

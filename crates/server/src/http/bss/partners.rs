@@ -50,7 +50,8 @@ async fn list_indirect_partners(
     caller: Caller,
     VendorJson(req): VendorJson<QueryIndirectPartnersReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
+    // A key of the wrong kind is refused before its body is looked at, as the vendor does.
+    caller.partner_id()?;
     let q = IndirectPartnerQuery::parse(
         req.account_name,
         req.associated_on_begin,
@@ -59,7 +60,7 @@ async fn list_indirect_partners(
         req.offset,
         req.limit,
     )?;
-    let (count, rows) = partners::list_indirect_partners(st.db.read(), partner_id, &q).await?;
+    let (count, rows) = partners::list_indirect_partners(&st.db, &caller.ctx(), &q).await?;
     ok_json(&ListIndirectPartnersResponse {
         count,
         indirect_partners: rows

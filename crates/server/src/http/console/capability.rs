@@ -45,12 +45,13 @@ struct UrlForm {
 #[allow(clippy::result_large_err)]
 async fn configurable_partner(st: &AppState, c: &Console) -> Result<String, Response> {
     c.require(&[Role::PartnerAdmin])?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let p = partners::get(st.db.read(), &pid)
-        .await
-        .map_err(|e| internal(c.lang, e))?;
+    let p = match partners::mine(&st.db, &c.ctx()).await {
+        Ok(p) => Some(p),
+        Err(e) if e.code == pc_app::Code::AccessDenied => None,
+        Err(e) => return Err(internal(c.lang, e)),
+    };
     match p {
-        Some(p) if redirects::may_configure(p.partner_type) => Ok(pid),
+        Some(p) if redirects::may_configure(p.partner_type) => Ok(p.id),
         _ => Err((
             StatusCode::FORBIDDEN,
             message_page(

@@ -160,11 +160,13 @@ async fn fetch(
             customers::list_and_record(&st.db, &c.ctx(), q).await
         }
         Viewer::Operator { partner } => {
-            let (total, rows) = customers::list_all(st.db.read(), partner.as_deref(), q).await?;
+            let (total, rows) =
+                customers::list_all(&st.db, &c.ctx(), partner.as_deref(), q).await?;
             Ok(Listing {
                 total,
                 rows,
                 reseller_delegated: None,
+                reseller_name: None,
             })
         }
     }
@@ -250,12 +252,8 @@ pub async fn list(
         .map_err(|e| refused(&c, e))?;
     let operator = matches!(viewer, Viewer::Operator { .. });
     let title = match &viewer {
-        Viewer::Reseller { reseller } => {
-            let name = pc_app::services::partners::get(st.db.read(), reseller)
-                .await
-                .map_err(|e| internal(lang, e))?
-                .map(|p| p.name)
-                .unwrap_or_default();
+        Viewer::Reseller { .. } => {
+            let name = l.reseller_name.as_deref().unwrap_or_default();
             format!("{} · {name}", t(lang, "customers"))
         }
         _ => t(lang, "customers").to_string(),

@@ -48,15 +48,14 @@ pub async fn list(
 ) -> Page {
     c.require(PARTNER_ROLES)?;
     let lang = c.lang;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let partner = partners::get(st.db.read(), &pid)
+    let ctx = c.ctx();
+    let partner = partners::mine(&st.db, &ctx)
         .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| super::layout::forbidden(&c))?;
-    let links = invites::list_links(st.db.read(), &pid)
+        .map_err(|_| super::layout::forbidden(&c))?;
+    let links = invites::list_links(&st.db, &ctx)
         .await
         .map_err(|e| internal(lang, e))?;
-    let events = invites::recent_events(st.db.read(), &pid, 50)
+    let events = invites::recent_events(&st.db, &ctx, 50)
         .await
         .map_err(|e| internal(lang, e))?;
     let types: Vec<AssociationType> = [AssociationType::Resale, AssociationType::Consulting]
@@ -250,8 +249,7 @@ pub async fn qr_png(
 /// The QR code of one of the partner's own links (another partner's link is "not found").
 async fn qr_image(st: &AppState, headers: &HeaderMap, c: &Console, id: &str, png: bool) -> Page {
     c.require(PARTNER_ROLES)?;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let link = invites::get_link(st.db.read(), &pid, id)
+    let link = invites::get_link(&st.db, &c.ctx(), id)
         .await
         .map_err(|e| internal(c.lang, e))?;
     let url = join::join_url(headers, st.settings.secure_cookies, &link.token);

@@ -18,7 +18,7 @@ use maud::{html, Markup, DOCTYPE};
 use pc_app::services::{customers, customers::invites, identity};
 use pc_app::{Actor, AppError, Code, Ctx};
 use pc_domain::association::notice_required;
-use pc_domain::party::AssociationType;
+use pc_domain::party::{AssociationType, Role};
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
@@ -229,7 +229,7 @@ pub async fn landing(
 ) -> Response {
     let (lang, lang_cookie) = visitor_lang(&parts, &q);
     let mut cookies: Vec<String> = lang_cookie.into_iter().collect();
-    let target = match invites::open(st.db.read(), &token).await {
+    let target = match invites::open(&st.db, &ctx(&st, &parts), &token).await {
         Ok(t) => t,
         Err(e) => return with_cookies(error_page(lang, &e), &cookies),
     };
@@ -318,13 +318,14 @@ pub struct JoinForm {
 /// Shows the page again with what the visitor typed (never the password) and a message.
 async fn again(
     st: &AppState,
+    parts: &Parts,
     lang: Lang,
     token: &str,
     csrf: &str,
     f: &JoinForm,
     mut s: Shown,
 ) -> Response {
-    let target = match invites::open(st.db.read(), token).await {
+    let target = match invites::open(&st.db, &ctx(st, parts), token).await {
         Ok(t) => t,
         Err(e) => return error_page(lang, &e),
     };
@@ -365,7 +366,7 @@ pub async fn request_code(
             ..Shown::default()
         },
     };
-    again(&st, lang, &token, &csrf, &f, shown).await
+    again(&st, &parts, lang, &token, &csrf, &f, shown).await
 }
 
 pub async fn register(
@@ -388,12 +389,13 @@ pub async fn register(
         lang: lang.tag().to_string(),
     };
     let result = invites::register(&st.db, ctx(&st, &parts), reg).await;
-    finish(&st, lang, &token, &csrf, &f, result).await
+    finish(&st, &parts, lang, &token, &csrf, &f, result).await
 }
 
 /// Logged in and associated: to the success page; else the page again with the reason.
 async fn finish(
     st: &AppState,
+    parts: &Parts,
     lang: Lang,
     token: &str,
     csrf: &str,
@@ -417,7 +419,7 @@ async fn finish(
                 error: Some(e),
                 ..Shown::default()
             };
-            again(st, lang, token, csrf, f, s).await
+            again(st, parts, lang, token, csrf, f, s).await
         }
     }
 }
@@ -450,7 +452,7 @@ pub async fn login(
         }
         joined
     };
-    finish(&st, lang, &token, &csrf, &f, result).await
+    finish(&st, &parts, lang, &token, &csrf, &f, result).await
 }
 
 pub async fn done(
@@ -462,8 +464,11 @@ pub async fn done(
         return Redirect::to(&format!("/join/{token}")).into_response();
     };
     let lang = c.lang;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let a = match customers::current_association(st.db.read(), &cid).await {
+    // Only a customer has an association; anyone else starts again from the invite page.
+    if c.user.role != Role::Customer {
+        return Redirect::to(&format!("/join/{token}")).into_response();
+    }
+    let a = match customers::current_association(&st.db, &c.ctx()).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to(&format!("/join/{token}")).into_response(),
         Err(e) => return error_page(lang, &e),

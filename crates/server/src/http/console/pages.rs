@@ -191,7 +191,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
     let lang = c.lang;
     let body = match c.user.role {
         Role::Operator => {
-            let (np, nc) = customers::count_all(st.db.read())
+            let (np, nc) = customers::count_all(&st.db, &c.ctx())
                 .await
                 .map_err(|e| internal(lang, e))?;
             html! {
@@ -203,9 +203,12 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
         }
         Role::PartnerAdmin | Role::PartnerStaff => {
             let pid = c.user.partner_id.clone().unwrap_or_default();
-            let p = partners::get(st.db.read(), &pid)
-                .await
-                .map_err(|e| internal(lang, e))?;
+            // A partner that no longer exists shows no card (`mine` refuses it with `CBC.0151`).
+            let p = match partners::mine(&st.db, &c.ctx()).await {
+                Ok(p) => Some(p),
+                Err(e) if e.code == pc_app::Code::AccessDenied => None,
+                Err(e) => return Err(internal(lang, e)),
+            };
             let bal = ledger::balance(
                 st.db.read(),
                 &ledger::account_id(AccountKind::PartnerCash, &pid),
@@ -228,7 +231,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
         }
         Role::Customer => {
             let cid = c.user.customer_id.clone().unwrap_or_default();
-            let a = customers::current_association(st.db.read(), &cid)
+            let a = customers::current_association(&st.db, &c.ctx())
                 .await
                 .map_err(|e| internal(lang, e))?;
             let bal = ledger::balance(
@@ -237,7 +240,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
             )
             .await
             .map_err(|e| internal(lang, e))?;
-            let history = customers::association_history(st.db.read(), &cid, None)
+            let history = customers::association_history(&st.db, &c.ctx())
                 .await
                 .map_err(|e| internal(lang, e))?;
             html! {
@@ -282,7 +285,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
     c.require(&[Role::Operator])?;
     let lang = c.lang;
     let offset = q.offset.unwrap_or(0).max(0);
-    let (total, list) = partners::list_all(st.db.read(), offset, 50)
+    let (total, list) = partners::list_all(&st.db, &c.ctx(), offset, 50)
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
@@ -354,7 +357,7 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     let lang = c.lang;
     let operator = c.user.role == Role::Operator;
-    let keys = identity::list_keys(st.db.read(), &key_owner(&c))
+    let keys = identity::list_keys(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
     // A key this session just made: shown once, whichever instance serves the page.

@@ -100,8 +100,7 @@ async fn topup_entry(
             }
         });
     }
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let assoc = customers::current_association(st.db.read(), &cid)
+    let assoc = customers::current_association(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
     Ok(match &assoc {

@@ -76,7 +76,7 @@ impl OrderScope {
         }
         let lang = c.lang;
         let resellers = if self.resellers {
-            partners::resellers(db.read(), c.user.partner_id.as_deref().unwrap_or_default()).await?
+            partners::resellers(db, &c.ctx()).await?
         } else {
             Vec::new()
         };

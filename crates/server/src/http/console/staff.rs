@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
-use pc_app::services::{partners, partners::staff};
+use pc_app::services::partners::staff;
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{enc, forbidden, internal, page, with_status, Page};
+use super::layout::{enc, forbidden, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -102,11 +102,7 @@ async fn render(
     prefill: &Prefill,
 ) -> Page {
     let lang = c.lang;
-    let partner = partners::get(st.db.read(), pid)
-        .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| refused(c, AppError::new(pc_app::Code::NotFound)))?;
-    let users = staff::list(st.db.read(), &c.ctx(), pid)
+    let staff::Staff { partner, users } = staff::list(&st.db, &c.ctx(), pid)
         .await
         .map_err(|e| refused(c, e))?;
     let operator = c.user.role == Role::Operator;

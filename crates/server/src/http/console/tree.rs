@@ -8,10 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::partners::delegation::{self, ResellerOverview};
-use pc_app::services::{customers, partners};
-use pc_app::store::ledger;
-use pc_domain::ledger::AccountKind;
+use pc_app::services::customers::resellers::{self, ResellerOverview};
+use pc_app::services::partners::{self, delegation};
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
@@ -77,9 +75,9 @@ fn resellers_table(
 /// `GET /console/resellers` (distributor admins): its resellers; a delegated reseller's
 /// customers are one click away.
 pub async fn resellers(State(st): State<AppState>, c: Console) -> Page {
-    let pid = require_admin_of(&c, PartnerType::Distributor)?;
+    require_admin_of(&c, PartnerType::Distributor)?;
     let lang = c.lang;
-    let rows = delegation::resellers_overview(st.db.read(), &pid)
+    let rows = resellers::resellers_overview(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
@@ -92,22 +90,17 @@ pub async fn resellers(State(st): State<AppState>, c: Console) -> Page {
 
 /// The reseller's delegation page, with an optional error from a refused form.
 async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) -> Page {
-    let pid = require_admin_of(c, PartnerType::Reseller)?;
+    require_admin_of(c, PartnerType::Reseller)?;
     let lang = c.lang;
-    let me = partners::get(st.db.read(), &pid)
-        .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| forbidden(c))?;
-    let dist = match &me.parent_id {
-        Some(d) => partners::get(st.db.read(), d)
-            .await
-            .map_err(|e| internal(lang, e))?,
-        None => None,
-    };
-    let history = delegation::history(st.db.read(), &pid)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let current = history.iter().find(|d| d.is_active());
+    let history = delegation::history(&st.db, &c.ctx()).await.map_err(|e| {
+        if e.code == pc_app::Code::AccessDenied {
+            forbidden(c)
+        } else {
+            internal(lang, e)
+        }
+    })?;
+    let current = history.current();
+    let dist = &history.distributor;
     let confirm = serde_json::Value::from(t(lang, "cancel_delegation_confirm")).to_string();
     let body = html! {
         @if let Some(e) = &error { p.flash.error #delegation-error { (e) } }
@@ -147,14 +140,14 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
                 th { (t(lang, "cancelled_at")) } th { (t(lang, "actor")) }
             } }
             tbody {
-                @for d in &history {
+                @for d in &history.delegations {
                     tr data-delegation=(d.id) data-status=(if d.is_active() { "active" } else { "cancelled" }) {
                         td { (format_utc(d.created_at)) } td { (d.created_by) }
                         td { @match d.cancelled_at { Some(at) => (format_utc(at)), None => span.muted { (t(lang, "current")) } } }
                         td { (d.cancelled_by.clone().unwrap_or_default()) }
                     }
                 }
-                @if history.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
+                @if history.delegations.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
             }
         } }
     };
@@ -220,32 +213,23 @@ pub async fn partner_detail(
 ) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
-    let db = st.db.read();
-    let p = partners::get(db, &id)
+    let o = resellers::partner_overview(&st.db, &c.ctx(), &id)
         .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| refused(&c, pc_app::AppError::new(pc_app::Code::NotFound)))?;
-    let parent = match &p.parent_id {
-        Some(pid) => partners::get(db, pid)
-            .await
-            .map_err(|e| internal(lang, e))?,
-        None => None,
-    };
-    let count = customers::count_for_partner(db, &p.id)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let balance = ledger::balance(db, &ledger::account_id(AccountKind::PartnerCash, &p.id))
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let resellers = delegation::resellers_overview(db, &p.id)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let delegated = match p.partner_type {
-        PartnerType::Reseller => delegation::current(db, &p.id)
-            .await
-            .map_err(|e| internal(lang, e))?,
-        _ => None,
-    };
+        .map_err(|e| {
+            if e.code == pc_app::Code::NotFound {
+                refused(&c, e)
+            } else {
+                internal(lang, e)
+            }
+        })?;
+    let (p, parent, count, balance, resellers, delegated) = (
+        o.partner,
+        o.parent,
+        o.customer_count,
+        o.balance,
+        o.resellers,
+        o.delegation,
+    );
     let body = html! {
         div.card #partner { dl {
             dt { (t(lang, "name")) } dd #partner-name { (p.name) }

@@ -1,314 +1,14 @@
-//! Identity and access: console users (operators, partner admins and staff, customers), sessions
-//! with CSRF tokens, and access keys for the vendor API (secret shown once, stored encrypted).
-//!
-//! **Size.** Over 800 lines: logins and sessions, partner keys, operator keys and secret
-//! resealing. Next split: `identity/{sessions,keys}`.
+//! Access keys for the vendor and native APIs: creating (the secret shown once, kept sealed under
+//! the master key), listing, revoking, looking a key up for the signature verifier, and resealing
+//! every secret under a new master key.
 
 use crate::store::sql::{self, Conn, ReadPool};
-use pc_domain::ids::random_hex;
 use pc_domain::party::{PartnerType, Role};
 
 use crate::context::{Actor, Ctx};
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::store::{audit, outbox, Db};
-
-/// How long a console session lives without being renewed.
-pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
-
-pub fn validate_login(login: &str) -> AppResult<()> {
-    let ok = (3..=64).contains(&login.len())
-        && login
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "a login is 3 to 64 characters: letters, digits, _ - . @",
-        ))
-    }
-}
-
-pub fn validate_password(pw: &str) -> AppResult<()> {
-    let classes = [
-        pw.bytes().any(|b| b.is_ascii_uppercase()),
-        pw.bytes().any(|b| b.is_ascii_lowercase()),
-        pw.bytes().any(|b| b.is_ascii_digit()),
-        pw.bytes().any(|b| !b.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|x| **x)
-    .count();
-    if pw.chars().count() < 8 || pw.len() > 128 || classes < 2 {
-        return Err(AppError::invalid(
-            "a password has 8 to 128 characters and at least two of: upper case, lower case, digits, symbols",
-        ));
-    }
-    Ok(())
-}
-
-/// Inserts a console user. `password_hash` is argon2 (hash before entering the write job: it is slow).
-pub async fn insert_user(
-    c: &mut Conn,
-    ctx: &Ctx,
-    login: &str,
-    password_hash: &str,
-    role: Role,
-    partner_id: Option<&str>,
-    customer_id: Option<&str>,
-) -> AppResult<String> {
-    let id = pc_domain::UserId::generate().into_string();
-    let r = sql::query(
-        "INSERT INTO users (id, login, password_hash, role, partner_id, customer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&id)
-    .bind(login)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(partner_id.map(str::to_string))
-    .bind(customer_id.map(str::to_string))
-    .bind(ctx.now_ms)
-    .execute(&mut *c)
-    .await;
-    crate::error::unique_violation_as(r, || {
-        AppError::with(Code::AlreadyExists, format!("login {login:?} is taken"))
-    })?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "user.create",
-            target_kind: "user",
-            target_id: &id,
-            transfer_ids: &[],
-            detail: serde_json::json!({"login": login, "role": role.as_str()}),
-        },
-    )
-    .await?;
-    Ok(id)
-}
-
-/// A console login and its password, as typed.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub login: String,
-    pub password: String,
-}
-
-/// An operator (or the command line) creates an operator's console login; returns its user id.
-pub async fn create_operator(db: &Db, ctx: Ctx, new: Credentials) -> AppResult<String> {
-    ctx.actor.require_operator()?;
-    let Credentials { login, password } = new;
-    validate_login(&login)?;
-    validate_password(&password)?;
-    let hash = crypto::hash_password(&password)?;
-    db.run(ctx, move |c, ctx| {
-        Box::pin(
-            async move { insert_user(c, &ctx, &login, &hash, Role::Operator, None, None).await },
-        )
-    })
-    .await
-}
-
-/// A logged-in user, as the console sees it.
-#[derive(Debug, Clone)]
-pub struct SessionUser {
-    pub user_id: String,
-    pub login: String,
-    pub role: Role,
-    pub partner_id: Option<String>,
-    pub root_id: Option<String>,
-    pub partner_type: Option<PartnerType>,
-    pub partner_name: Option<String>,
-    pub customer_id: Option<String>,
-    pub lang: String,
-    pub csrf: String,
-}
-
-/// A user whose password was just checked.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub user_id: String,
-    pub role: Role,
-    pub partner_id: Option<String>,
-    pub customer_id: Option<String>,
-}
-
-/// Checks a login and password (`PC.0401` on failure). Failures take the same path whether the
-/// login exists or not.
-pub async fn authenticate(pool: &ReadPool, login: &str, password: String) -> AppResult<AuthUser> {
-    let row = sql::query(
-        "SELECT id, password_hash, role, partner_id, customer_id FROM users WHERE login = $1 AND disabled_at IS NULL",
-    )
-    .bind(login)
-    .fetch_optional(pool)
-    .await?;
-    // A dummy hash keeps timing similar for unknown logins.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2b0yMgq2JVB0l+Yl3ByBq5J2Z0UqUeN2ZG0mJ0HtE1M";
-    let hash = match &row {
-        Some(r) => r.get::<String, _>(1),
-        None => DUMMY.to_string(),
-    };
-    let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    match (ok, row) {
-        (true, Some(r)) => Ok(AuthUser {
-            user_id: r.get(0),
-            role: Role::parse(&r.get::<String, _>(2))
-                .ok_or_else(|| AppError::internal("user with an unknown role"))?,
-            partner_id: r.get(3),
-            customer_id: r.get(4),
-        }),
-        _ => Err(AppError::new(Code::LoginFailed)),
-    }
-}
-
-/// Opens a console session for `user_id` inside the caller's transaction and returns its token
-/// (for the cookie). Audited as a login.
-pub async fn insert_session(c: &mut Conn, ctx: &Ctx, user_id: &str) -> AppResult<String> {
-    let token = random_hex(32);
-    let token_hash = crypto::sha256_hex(token.as_bytes());
-    let csrf = random_hex(16);
-    sql::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&token_hash)
-        .bind(user_id)
-        .bind(&csrf)
-        .bind(ctx.now_ms)
-        .bind(ctx.now_ms + SESSION_TTL_MS)
-        .execute(&mut *c)
-        .await?;
-    // Shown to the partner's admins on the staff page (services/partners/staff.rs).
-    sql::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
-        .bind(ctx.now_ms)
-        .bind(user_id)
-        .execute(&mut *c)
-        .await?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "session.login",
-            target_kind: "user",
-            target_id: user_id,
-            transfer_ids: &[],
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
-    Ok(token)
-}
-
-/// Checks a login and password; on success opens a session and returns its token (for the
-/// cookie). Nothing is written for a failed login (`PC.0401`).
-pub async fn login(db: &Db, ctx: Ctx, cred: Credentials) -> AppResult<String> {
-    let user = authenticate(db.read(), &cred.login, cred.password).await?;
-    db.run(ctx, move |c, ctx| {
-        Box::pin(async move { insert_session(c, &ctx, &user.user_id).await })
-    })
-    .await
-}
-
-pub async fn session_user(
-    pool: &ReadPool,
-    token: &str,
-    now_ms: i64,
-) -> AppResult<Option<SessionUser>> {
-    let token_hash = crypto::sha256_hex(token.as_bytes());
-    let row = sql::query(
-        "SELECT u.id, u.login, u.role, u.partner_id, u.customer_id, u.lang, s.csrf_token, p.root_id, p.partner_type, p.name \
-         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN partners p ON p.id = u.partner_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-    )
-    .bind(token_hash)
-    .bind(now_ms)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.and_then(|r| {
-        Some(SessionUser {
-            user_id: r.get(0),
-            login: r.get(1),
-            role: Role::parse(&r.get::<String, _>(2))?,
-            partner_id: r.get(3),
-            customer_id: r.get(4),
-            lang: r.get(5),
-            csrf: r.get(6),
-            root_id: r.get(7),
-            partner_type: r
-                .get::<Option<String>, _>(8)
-                .and_then(|t| PartnerType::parse(&t)),
-            partner_name: r.get(9),
-        })
-    }))
-}
-
-/// Ends the console session whose cookie holds `token`.
-pub async fn logout(db: &Db, ctx: Ctx, token: String) -> AppResult<()> {
-    let token_hash = crypto::sha256_hex(token.as_bytes());
-    db.run(ctx, move |c, _ctx| {
-        Box::pin(async move {
-            sql::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(&token_hash)
-                .execute(c)
-                .await?;
-            Ok(())
-        })
-    })
-    .await
-}
-
-pub const LANGS: [&str; 2] = ["zh-CN", "en-US"];
-
-/// The console user acting (an operator, a partner's user, a customer's login); an access key or
-/// the command line has none (`CBC.0151`).
-fn console_user(actor: &Actor) -> AppResult<String> {
-    match actor {
-        Actor::Operator { user_id }
-        | Actor::Partner {
-            user_id: Some(user_id),
-            ..
-        }
-        | Actor::Customer {
-            user_id: Some(user_id),
-            ..
-        } => Ok(user_id.clone()),
-        _ => Err(AppError::with(
-            Code::AccessDenied,
-            "only a console user has a console language",
-        )),
-    }
-}
-
-/// The acting console user's language (`zh-CN` or `en-US`).
-pub async fn set_language(db: &Db, ctx: Ctx, lang: String) -> AppResult<()> {
-    let user_id = console_user(&ctx.actor)?;
-    if !LANGS.contains(&lang.as_str()) {
-        return Err(AppError::invalid("language must be zh-CN or en-US"));
-    }
-    db.run(ctx, move |c, ctx| {
-        Box::pin(async move {
-            sql::query("UPDATE users SET lang = $1 WHERE id = $2")
-                .bind(&lang)
-                .bind(&user_id)
-                .execute(&mut *c)
-                .await?;
-            audit::record(
-                c,
-                &ctx,
-                audit::Entry {
-                    action: "user.set_language",
-                    target_kind: "user",
-                    target_id: &user_id,
-                    transfer_ids: &[],
-                    detail: serde_json::json!({"lang": lang}),
-                },
-            )
-            .await
-        })
-    })
-    .await
-}
 
 // ---------------------------------------------------------------------------------------------
 // Access keys
@@ -467,8 +167,42 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
 }
 
+/// The acting user's own keys (an operator's, or its partner's or customer's), newest first,
+/// revoked ones included (`CBC.0151` for the system, which holds none).
+pub async fn list_keys(db: &Db, ctx: &Ctx) -> AppResult<Vec<KeyRow>> {
+    let owner = match &ctx.actor {
+        Actor::Operator { user_id } => KeyOwner::Operator {
+            user_id: user_id.clone(),
+        },
+        Actor::Partner { partner_id, .. } => KeyOwner::Partner {
+            partner_id: partner_id.clone(),
+        },
+        Actor::Customer { customer_id, .. } => KeyOwner::Customer {
+            customer_id: customer_id.clone(),
+        },
+        Actor::System { .. } => return Err(AppError::new(Code::AccessDenied)),
+    };
+    keys_of(db.read(), &owner).await
+}
+
+/// A partner's keys, newest first: an operator, the system or the partner itself may see them
+/// (`CBC.0151` for anyone else).
+pub async fn list_partner_keys(db: &Db, ctx: &Ctx, partner_id: &str) -> AppResult<Vec<KeyRow>> {
+    match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => {}
+        Actor::Partner {
+            partner_id: own, ..
+        } if own == partner_id => {}
+        _ => return Err(AppError::new(Code::AccessDenied)),
+    }
+    let owner = KeyOwner::Partner {
+        partner_id: partner_id.to_string(),
+    };
+    keys_of(db.read(), &owner).await
+}
+
 /// The keys of one owner, newest first, revoked ones included.
-pub async fn list_keys(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
+async fn keys_of(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRow>> {
     let (kind, column, id) = owner.parts();
     let rows = sql::query(&format!(
         "SELECT access_key, COALESCE(description, ''), created_at, revoked_at FROM access_keys \
@@ -487,16 +221,6 @@ pub async fn list_keys(pool: &ReadPool, owner: &KeyOwner) -> AppResult<Vec<KeyRo
             revoked_at: r.get(3),
         })
         .collect())
-}
-
-pub async fn list_partner_keys(pool: &ReadPool, partner_id: &str) -> AppResult<Vec<KeyRow>> {
-    list_keys(
-        pool,
-        &KeyOwner::Partner {
-            partner_id: partner_id.to_string(),
-        },
-    )
-    .await
 }
 
 /// Most keys one owner (partner or operator) may hold unrevoked.
@@ -545,15 +269,11 @@ pub async fn create_partner_key(
     description: String,
 ) -> AppResult<NewKey> {
     let partner_id = partner_admin(&ctx.actor)?;
+    // The key's tenant is the acting admin's, as authenticated (invariant 4).
+    let root = ctx.actor.root_id().unwrap_or_default().to_string();
     check_description(&description)?;
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
-            let root: Option<String> =
-                sql::query_scalar("SELECT root_id FROM partners WHERE id = $1")
-                    .bind(&partner_id)
-                    .fetch_optional(&mut *c)
-                    .await?;
-            let root = root.ok_or_else(|| AppError::new(Code::NotFound))?;
             create_key(
                 c,
                 &ctx,
@@ -880,19 +600,4 @@ pub async fn reseal_secrets(db: &Db, ctx: Ctx, mk: MasterKey) -> AppResult<usize
         })
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn password_and_login_rules() {
-        assert!(validate_password("abcdefgh").is_err());
-        assert!(validate_password("abcdefg1").is_ok());
-        assert!(validate_password("Ab1").is_err());
-        assert!(validate_login("ok_login").is_ok());
-        assert!(validate_login("no spaces").is_err());
-        assert!(validate_login("ab").is_err());
-    }
 }
