@@ -1615,3 +1615,92 @@ async fn console_quota_limits() {
         app.assert_ledger_clean().await;
     }
 }
+
+/// The expiry job's association sweep: coupons whose customer stopped being the issuing
+/// partner's resale customer by a change the event hooks did not see (written straight to the
+/// table here) are recalled, with the record type of the change (3 ended, 8 switched to
+/// consulting); a customer still associated for resale keeps its coupon.
+#[tokio::test]
+async fn expiry_job_sweeps_coupons_of_changed_associations() {
+    for app in apps("coupons_sweep").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let dc = Creds::from(&d);
+        let kept = app
+            .customer(&d.partner_id, AssociationType::Resale, "sw-kept", "")
+            .await;
+        let ended = app
+            .customer(&d.partner_id, AssociationType::Resale, "sw-ended", "")
+            .await;
+        let switched = app
+            .customer(&d.partner_id, AssociationType::Resale, "sw-switched", "")
+            .await;
+        let q = grant(&app, &d.partner_id, QuotaType::Voucher, 10_000).await;
+        issue(
+            &app,
+            &dc,
+            &q,
+            &[&kept.customer_id, &ended.customer_id, &switched.customer_id],
+            10.0,
+        )
+        .await;
+        let (e, w) = (ended.customer_id.clone(), switched.customer_id.clone());
+        app.db
+            .write(move |c| {
+                Box::pin(async move {
+                    sql::query("UPDATE associations SET ended_at = $1 WHERE customer_id = $2")
+                        .bind(NOW_MS)
+                        .bind(&e)
+                        .execute(&mut *c)
+                        .await?;
+                    sql::query(
+                        "UPDATE associations SET association_type = 1 WHERE customer_id = $1",
+                    )
+                    .bind(&w)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let job = Ctx::new(Actor::System { name: "job".into() }, "job-sweep", NOW_MS);
+        let rep = coupons::run_expiry_job(&app.db, job.clone()).await.unwrap();
+        assert_eq!(rep.reclaimed_on_association_change, 2, "[{}]", app.engine);
+        let status = |customer: String| {
+            let coupons = issued_by(&app, &d.partner_id);
+            async move {
+                coupons
+                    .await
+                    .into_iter()
+                    .find(|k| k.customer_id == customer)
+                    .map(|k| (k.status, k.balance))
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            status(kept.customer_id.clone()).await.1,
+            Money::from_cents(1000)
+        );
+        assert_eq!(status(ended.customer_id.clone()).await.1, Money::ZERO);
+        assert_eq!(status(switched.customer_id.clone()).await.1, Money::ZERO);
+        let rep = coupons::run_expiry_job(&app.db, job).await.unwrap();
+        assert_eq!(
+            rep.reclaimed_on_association_change, 0,
+            "a rerun finds nothing due"
+        );
+        let r = get(
+            &app,
+            &dc,
+            "/v2/promotions/benefits/partner-coupons/records/query",
+        )
+        .await;
+        let ops: Vec<String> = r.json()["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["operation_type"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert!(ops.contains(&"3".into()) && ops.contains(&"8".into()), "{ops:?}");
+        app.assert_ledger_clean().await;
+    }
+}

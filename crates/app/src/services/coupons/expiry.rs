@@ -143,20 +143,29 @@ pub async fn run_expiry_job(db: &Db, ctx: Ctx) -> AppResult<JobReport> {
 /// that issued them (the event hooks recall them in their own transaction; this catches any
 /// change made elsewhere).
 async fn association_sweep(db: &Db, ctx: &Ctx) -> AppResult<usize> {
-    let rows = sql::query(
-        "SELECT DISTINCT k.partner_id, k.customer_id FROM coupons k \
-         WHERE k.status = 2 AND k.lock_order_id IS NULL AND k.effective_at <= $1 AND k.expire_at > $1",
-    )
-    .bind(ctx.now_ms)
-    .fetch_all(db.read())
-    .await?;
-    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    // The customers' associations are the customers capability's: asked in batches.
+    // The (partner, customer) pairs with a usable coupon, a page at a time in key order, so memory
+    // stays flat in the number of coupons (only the pairs due are kept); the customers'
+    // associations are the customers capability's, asked once per page.
     let mut due = Vec::new();
-    for batch in pairs.chunks(JOB_BATCH as usize) {
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let (after_cid, after_pid) = after.clone().unwrap_or_default();
+        let rows = sql::query(
+            "SELECT DISTINCT k.customer_id, k.partner_id FROM coupons k \
+             WHERE k.status = 2 AND k.lock_order_id IS NULL AND k.effective_at <= $1 AND k.expire_at > $1 \
+             AND (k.customer_id > $2 OR (k.customer_id = $2 AND k.partner_id > $3)) \
+             ORDER BY k.customer_id, k.partner_id LIMIT $4",
+        )
+        .bind(ctx.now_ms)
+        .bind(&after_cid)
+        .bind(&after_pid)
+        .bind(JOB_BATCH)
+        .fetch_all(db.read())
+        .await?;
+        let batch: Vec<(String, String)> = rows.iter().map(|r| (r.get(1), r.get(0))).collect();
         let ids: Vec<&str> = batch.iter().map(|(_, c)| c.as_str()).collect();
         let current = customers::lookup::current_associations(db.read(), &ids).await?;
-        for (pid, cid) in batch {
+        for (pid, cid) in &batch {
             // Still its resale customer: nothing to do. Associated with it for consulting: the
             // type was switched; otherwise the association ended.
             let op = match current.get(cid).filter(|a| &a.partner_id == pid) {
@@ -165,6 +174,12 @@ async fn association_sweep(db: &Db, ctx: &Ctx) -> AppResult<usize> {
                 None => operation::UNBIND_RECLAIM,
             };
             due.push((pid.clone(), cid.clone(), op));
+        }
+        match batch.last() {
+            Some((pid, cid)) if batch.len() as i64 == JOB_BATCH => {
+                after = Some((cid.clone(), pid.clone()))
+            }
+            _ => break,
         }
     }
     let mut total = 0;
