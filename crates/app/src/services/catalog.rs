@@ -69,11 +69,13 @@ pub fn page(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
 /// `list_service_types`: optionally filtered by a substring of the name (either language,
 /// case-insensitive), in catalogue order.
 pub async fn service_types(
-    pool: &ReadPool,
+    db: &Db,
+    _ctx: &Ctx,
     name: Option<&str>,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<ServiceType>)> {
+    let pool = db.read();
     let name = name.map(str::trim).filter(|s| !s.is_empty());
     if name.is_some_and(|n| n.chars().count() > 128) {
         return Err(AppError::invalid(
@@ -112,10 +114,12 @@ pub async fn service_types(
 
 /// `list_resource_types`, in catalogue order.
 pub async fn resource_types(
-    pool: &ReadPool,
+    db: &Db,
+    _ctx: &Ctx,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<ResourceType>)> {
+    let pool = db.read();
     let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM catalog_resource_types")
         .fetch_one(pool)
         .await?;
@@ -217,8 +221,25 @@ fn row_to_product(r: &sql::Row) -> Product {
     }
 }
 
-/// Every product in catalogue order (service type, resource type, id); inactive ones only when asked.
-pub async fn products(pool: &ReadPool, include_inactive: bool) -> AppResult<Vec<Product>> {
+/// Every product in catalogue order (service type, resource type, id); inactive ones only when an
+/// operator (or the command line) asks for them: anyone else sees what is on sale.
+pub async fn products(db: &Db, ctx: &Ctx, include_inactive: bool) -> AppResult<Vec<Product>> {
+    let operator = ctx.actor.require_operator().is_ok();
+    list_products(db.read(), include_inactive && operator).await
+}
+
+/// One product as an operator edits it (inactive ones too); `None` for an unknown id. Operators
+/// only.
+pub async fn product_to_edit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Option<Product>> {
+    ctx.actor.require_operator()?;
+    product(db.read(), id).await
+}
+
+/// [`products`] for a capability that has checked who acts (a change's candidates).
+pub(crate) async fn list_products(
+    pool: &ReadPool,
+    include_inactive: bool,
+) -> AppResult<Vec<Product>> {
     let rows = sql::query(&format!(
         "{PRODUCT_SELECT} WHERE ($1 = 1 OR p.active = 1) ORDER BY s.sort_order, r.sort_order, p.id"
     ))

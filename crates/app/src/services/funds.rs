@@ -17,7 +17,7 @@
 //! **Size.** Over 800 lines: the writes (~350) and the reads (~550) of one capability. Next split:
 //! `funds/{moves,reads}`.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType};
@@ -25,7 +25,7 @@ use pc_domain::{timefmt, Money};
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::Ctx;
+use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{customers::association, partners};
 use crate::store::{audit, ledger, Db};
@@ -381,14 +381,36 @@ pub struct PartnerBalance {
     pub amount: Money,
 }
 
-/// `list_partner_balances`: the caller's own cash account, or with `indirect_partner_id` (master
-/// distributors only) that reseller's.
+/// The partner a partner-only read acts for: the acting partner, or `CBC.0155` for anyone else
+/// (the message the vendor API has always given a key of the wrong kind).
+pub(crate) fn partner_caller(ctx: &Ctx) -> AppResult<&str> {
+    match &ctx.actor {
+        Actor::Partner { partner_id, .. } => Ok(partner_id),
+        _ => Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for partners.",
+        )),
+    }
+}
+
+/// The partner whose cash an operator or a partner reads: a partner always reads its own (it
+/// names none); an operator (or the command line) names one.
+fn cash_owner<'a>(ctx: &'a Ctx, named: Option<&'a str>) -> AppResult<&'a str> {
+    match &ctx.actor {
+        Actor::Operator { .. } | Actor::System { .. } => Ok(named.unwrap_or_default()),
+        _ => partner_caller(ctx),
+    }
+}
+
+/// `list_partner_balances`: the acting partner's own cash account, or with `indirect_partner_id`
+/// (master distributors only) that reseller's.
 pub async fn partner_balances(
-    pool: &ReadPool,
-    caller_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     indirect_partner_id: Option<&str>,
 ) -> AppResult<Vec<PartnerBalance>> {
-    let mut conn = pool.acquire().await?;
+    let caller_id = partner_caller(ctx)?;
+    let mut conn = db.read().acquire().await?;
     let p = acting_partner(&mut conn, caller_id, indirect_partner_id).await?;
     let account_id = ledger::account_id(AccountKind::PartnerCash, &p.id);
     let amount = ledger::balance(&mut *conn, &account_id).await?;
@@ -399,13 +421,44 @@ pub async fn partner_balances(
     }])
 }
 
-/// A partner's cash balance (zero for an unknown id).
-pub async fn partner_balance(pool: &ReadPool, partner_id: &str) -> AppResult<Money> {
+/// A partner's cash balance (zero for an unknown id): the acting partner's own, or the one an
+/// operator names.
+pub async fn partner_balance(db: &Db, ctx: &Ctx, partner_id: Option<&str>) -> AppResult<Money> {
+    let owner = cash_owner(ctx, partner_id)?;
     ledger::balance(
-        pool,
-        &ledger::account_id(AccountKind::PartnerCash, partner_id),
+        db.read(),
+        &ledger::account_id(AccountKind::PartnerCash, owner),
     )
     .await
+}
+
+/// The acting customer's own cash balance (zero before its account opens); anyone else `CBC.0155`.
+pub async fn customer_balance(db: &Db, ctx: &Ctx) -> AppResult<Money> {
+    let Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        ));
+    };
+    ledger::balance(
+        db.read(),
+        &ledger::account_id(AccountKind::CustomerCash, customer_id),
+    )
+    .await
+}
+
+/// The partner an operator is about to credit, with its balance (`None`: no such partner).
+pub async fn credit_target(
+    db: &Db,
+    ctx: &Ctx,
+    partner_id: &str,
+) -> AppResult<Option<PartnerWithBalance>> {
+    ctx.actor.require_operator()?;
+    let row = sql::query(&format!("{PARTNER_BALANCE_SELECT} WHERE p.id = $1"))
+        .bind(partner_id)
+        .fetch_optional(db.read())
+        .await?;
+    row.as_ref().map(row_to_partner_balance).transpose()
 }
 
 /// The filters of `list_partner_account_change_records` (the vendor's API reference), parsed.
@@ -420,6 +473,19 @@ pub struct ChangeRecordQuery {
     pub indirect_partner_id: Option<String>,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// The filters of `list_partner_account_change_records` as they came (the use case parses them,
+/// after refusing a customer, so a customer's key always gets its refusal).
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRecordFilters {
+    pub balance_type: Option<String>,
+    pub trade_type: Option<String>,
+    pub trade_time_begin: Option<String>,
+    pub trade_time_end: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
 }
 
 /// Largest page of income/expense records.
@@ -508,14 +574,51 @@ impl ChangeRecord {
     }
 }
 
-/// `list_partner_account_change_records`: the caller's (or its reseller's) income and expense,
-/// newest first, with the total count. A credit account has no records (none is ever granted).
+/// One page of income/expense records and the filters it was read with (the console shows them).
+#[derive(Debug, Clone)]
+pub struct ChangeRecords {
+    pub total: i64,
+    pub records: Vec<ChangeRecord>,
+    pub query: ChangeRecordQuery,
+}
+
+/// `list_partner_account_change_records`: the acting partner's (or its reseller's) income and
+/// expense, newest first, with the total count. A credit account has no records (none is ever
+/// granted). A customer's own key is refused first: a resale customer with the vendor's
+/// `CBC.99000084`, any other customer as not a partner.
 pub async fn change_records(
-    pool: &ReadPool,
+    db: &Db,
+    ctx: &Ctx,
+    f: ChangeRecordFilters,
+) -> AppResult<ChangeRecords> {
+    if let Actor::Customer { customer_id, .. } = &ctx.actor {
+        return Err(customer_records_refusal(db, customer_id).await);
+    }
+    let caller_id = partner_caller(ctx)?;
+    let q = ChangeRecordQuery::parse(
+        f.balance_type,
+        f.trade_type,
+        f.trade_time_begin,
+        f.trade_time_end,
+        f.offset,
+        f.limit,
+        f.indirect_partner_id,
+        ctx.now_ms,
+    )?;
+    let (total, records) = records_page(db, caller_id, &q).await?;
+    Ok(ChangeRecords {
+        total,
+        records,
+        query: q,
+    })
+}
+
+async fn records_page(
+    db: &Db,
     caller_id: &str,
     q: &ChangeRecordQuery,
 ) -> AppResult<(i64, Vec<ChangeRecord>)> {
-    let mut conn = pool.acquire().await?;
+    let mut conn = db.read().acquire().await?;
     let p = acting_partner(&mut conn, caller_id, q.indirect_partner_id.as_deref()).await?;
     if q.balance_type == BalanceType::Credit {
         return Ok((0, Vec::new()));
@@ -621,11 +724,12 @@ pub const MAX_BALANCE_QUERY: usize = 100;
 /// order asked, each once. Other ids (consulting customers, other partners' customers, unknown
 /// ids) are left out, as the vendor filters non-resale customers: nothing about them leaks.
 pub async fn customer_balances(
-    pool: &ReadPool,
-    caller_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     indirect_partner_id: Option<&str>,
     customer_ids: &[String],
 ) -> AppResult<Vec<CustomerBalance>> {
+    let caller_id = partner_caller(ctx)?;
     if customer_ids.is_empty() {
         return Err(AppError::invalid(
             "customer_infos must name at least one customer",
@@ -641,7 +745,7 @@ pub async fn customer_balances(
             "every customer_infos item needs a customer_id",
         ));
     }
-    let mut conn = pool.acquire().await?;
+    let mut conn = db.read().acquire().await?;
     let p = acting_partner(&mut conn, caller_id, indirect_partner_id).await?;
     let mut ids: Vec<&str> = Vec::with_capacity(customer_ids.len());
     for id in customer_ids {
@@ -696,12 +800,15 @@ fn row_to_partner_balance(r: &sql::Row) -> AppResult<PartnerWithBalance> {
 }
 
 /// Every partner with its balance, newest first, and the total over all partners (operators
-/// only; the caller checks the role).
+/// and the command line only).
 pub async fn all_partner_balances(
-    pool: &ReadPool,
+    db: &Db,
+    ctx: &Ctx,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Money, Vec<PartnerWithBalance>)> {
+    ctx.actor.require_operator()?;
+    let pool = db.read();
     let (count, sum): (i64, i64) = {
         let r = sql::query(
             "SELECT COUNT(*), CAST(COALESCE(SUM(l.balance), 0) AS BIGINT) FROM partners p \
@@ -725,13 +832,16 @@ pub async fn all_partner_balances(
     Ok((count, Money::from_cents(sum), list))
 }
 
-/// A master distributor's resellers with their balances, oldest first.
+/// The acting master distributor's resellers with their balances, oldest first (none for a
+/// partner that is not a distributor).
 pub async fn reseller_balances(
-    pool: &ReadPool,
-    distributor_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<PartnerWithBalance>)> {
+    let distributor_id = partner_caller(ctx)?;
+    let pool = db.read();
     let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_id = $1")
         .bind(distributor_id)
         .fetch_one(pool)
@@ -751,13 +861,14 @@ pub async fn reseller_balances(
     Ok((total, list))
 }
 
-/// A partner's resale customers with their balances (for the console's forms), by account name;
-/// at most `limit`.
+/// The acting partner's resale customers with their balances (for the console's forms), by
+/// account name; at most `limit`.
 pub async fn resale_customers_with_balances(
-    pool: &ReadPool,
-    partner_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     limit: i64,
 ) -> AppResult<Vec<CustomerBalance>> {
+    let partner_id = partner_caller(ctx)?;
     let rows = sql::query(
         "SELECT a.customer_id, c.domain_name, COALESCE(l.balance, 0) FROM associations a \
          JOIN customers c ON c.id = a.customer_id \
@@ -768,7 +879,7 @@ pub async fn resale_customers_with_balances(
     .bind(partner_id)
     .bind(AssociationType::Resale.code())
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(db.read())
     .await?;
     Ok(rows
         .into_iter()
@@ -793,20 +904,22 @@ pub struct TransferView {
     pub at_ms: i64,
 }
 
-/// A transfer that moved `partner_id`'s cash, by id (`None` when it did not, or does not exist).
+/// A transfer that moved a partner's cash, by id (`None` when it did not, or does not exist): the
+/// acting partner's own, or the one an operator names.
 pub async fn find_transfer(
-    pool: &ReadPool,
-    partner_id: &str,
+    db: &Db,
+    ctx: &Ctx,
+    partner_id: Option<&str>,
     transfer_id: &str,
 ) -> AppResult<Option<TransferView>> {
-    let account = ledger::account_id(AccountKind::PartnerCash, partner_id);
+    let account = ledger::account_id(AccountKind::PartnerCash, cash_owner(ctx, partner_id)?);
     let row = sql::query(
         "SELECT id, kind, from_account, amount, from_balance_after, to_balance_after, memo, created_at \
          FROM ledger_transfers WHERE id = $1 AND (from_account = $2 OR to_account = $2)",
     )
     .bind(transfer_id)
     .bind(&account)
-    .fetch_optional(pool)
+    .fetch_optional(db.read())
     .await?;
     Ok(row.map(|r| {
         let expense = r.get::<String, _>(2) == account;
@@ -828,8 +941,8 @@ pub async fn find_transfer(
 
 /// The error a customer's own key gets on `list_partner_account_change_records`: resale
 /// customers get the vendor's `CBC.99000084`; any other customer is simply not a partner.
-pub async fn customer_records_refusal(pool: &ReadPool, customer_id: &str) -> AppError {
-    match association::current(pool, customer_id).await {
+async fn customer_records_refusal(db: &Db, customer_id: &str) -> AppError {
+    match association::current(db.read(), customer_id).await {
         Ok(Some(a)) if a.association_type == AssociationType::Resale => {
             AppError::new(Code::ResaleCustomerNoRecords)
         }

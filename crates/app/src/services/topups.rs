@@ -149,6 +149,14 @@ pub async fn may_top_up(pool: &ReadPool, customer_id: &str) -> AppResult<bool> {
     Ok(!is_resale(&association::current(pool, customer_id).await?))
 }
 
+/// Is `order_id` one of the acting customer's orders? (`false` for anyone else.)
+pub async fn is_my_order(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<bool> {
+    match &ctx.actor {
+        Actor::Customer { customer_id, .. } => is_own_order(db.read(), customer_id, order_id).await,
+        _ => Ok(false),
+    }
+}
+
 /// Is `order_id` one of the customer's orders?
 pub async fn is_own_order<'e, E: Into<sql::Exec<'e>>>(
     exec: E,
@@ -441,19 +449,34 @@ async fn cancel_in(c: &mut Conn, ctx: &Ctx, customer_id: &str, id: &str) -> AppR
 /// Which requests a listing covers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TopupQuery<'a> {
-    /// Only this customer's (a customer's own page); `None` = every customer's (operators).
+    /// Only this customer's, for an operator; a customer always lists its own, and an operator
+    /// naming none lists every customer's.
     pub customer_id: Option<&'a str>,
     pub status: Option<TopupStatus>,
     pub offset: i64,
     pub limit: i64,
 }
 
-/// One page of requests and the total. Pending requests come first, oldest first (the queue
-/// an operator works through); decided ones follow, most recently decided first. A status
-/// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
-pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+/// One page of requests and the total: the acting customer's own, or for an operator (or the
+/// command line) every customer's; anyone else `CBC.0151`. Pending requests come first, oldest
+/// first (the queue an operator works through); decided ones follow, most recently decided
+/// first. A status filter orders by one indexed column (`topup_requests_status`,
+/// `topup_requests_decided`).
+pub async fn list(db: &Db, ctx: &Ctx, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+    let own;
+    let customer_id = match &ctx.actor {
+        Actor::Customer { .. } => {
+            own = acting_customer(ctx)?;
+            Some(own.as_str())
+        }
+        _ => {
+            ctx.actor.require_operator()?;
+            q.customer_id
+        }
+    };
+    let pool = db.read();
     let mut w = Conditions::new(1);
-    if let Some(c) = q.customer_id {
+    if let Some(c) = customer_id {
         w.add("t.customer_id = ?", Arg::Text(c.to_string()));
     }
     if let Some(s) = q.status {
@@ -482,10 +505,10 @@ pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Top
 }
 
 /// The remittance instructions customers see; empty when none are published.
-pub async fn instructions(pool: &ReadPool) -> AppResult<String> {
+pub async fn instructions(db: &Db, _ctx: &Ctx) -> AppResult<String> {
     let v: Option<String> = sql::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(INSTRUCTIONS_KEY)
-        .fetch_optional(pool)
+        .fetch_optional(db.read())
         .await?;
     Ok(v.unwrap_or_default())
 }

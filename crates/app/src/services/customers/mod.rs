@@ -9,6 +9,7 @@
 //! left this file.
 
 pub mod association;
+pub mod for_money;
 pub mod invites;
 pub mod unbind;
 pub mod verification;

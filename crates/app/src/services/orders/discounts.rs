@@ -1,6 +1,6 @@
 //! Partner-granted discounts and the operator's floor under them.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{self as rules, Ratio};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,12 @@ pub async fn discount_floor<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<Ra
         .and_then(Ratio::from_bp)
         .or_else(|| Ratio::from_bp(rules::DEFAULT_DISCOUNT_FLOOR_BP))
         .ok_or_else(|| AppError::internal("bad discount floor"))
+}
+
+/// The operator's lowest discount ratio, as the console and the native API show it (anyone
+/// signed in may read it: partners see the floor their grants must respect).
+pub async fn current_discount_floor(db: &Db, _ctx: &Ctx) -> AppResult<Ratio> {
+    discount_floor(db.read()).await
 }
 
 /// Sets the lowest ratio partners may grant (operators only; discounts already granted stay in
@@ -246,12 +252,14 @@ pub async fn find_discount<'e, E: Into<sql::Exec<'e>>>(
     row.as_ref().map(row_to_grant).transpose()
 }
 
-/// The discounts `partner_id` granted, newest first, with the total count.
+/// The discounts the acting partner granted, newest first, with the total count.
 pub async fn list_discounts(
-    pool: &ReadPool,
-    partner_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     q: &DiscountQuery,
 ) -> AppResult<(i64, Vec<GrantRow>)> {
+    let partner_id = crate::services::funds::partner_caller(ctx)?;
+    let pool = db.read();
     let mut w = Conditions::new(1);
     w.add("d.partner_id = ?", Arg::Text(partner_id.to_string()));
     if let Some(c) = &q.customer_id {

@@ -66,7 +66,7 @@ pub(crate) fn new_order_id() -> String {
 
 /// The customer acting, for what only a customer does (order for itself, pay, cancel); anyone
 /// else `CBC.0155`, as the vendor answers a partner's key on those operations.
-fn acting_customer(actor: &Actor) -> AppResult<String> {
+pub(crate) fn acting_customer(actor: &Actor) -> AppResult<String> {
     match actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
         _ => Err(AppError::with(

@@ -4,6 +4,7 @@
 //! other partner is its own root. All tenant-owned rows carry the same `root_id` (docs/ARCHITECTURE.md, Engines).
 
 pub mod delegation;
+pub mod for_money;
 pub mod staff;
 
 use crate::store::filters::{count_and_page, Arg, Conditions};

@@ -70,10 +70,40 @@ fn period_price(p: &Product, r: &Resource) -> AppResult<Money> {
     )
 }
 
+/// One of the acting customer's resources with what it may change to, each with its quote (or
+/// why it cannot change to it now), for the console's change page.
+#[derive(Debug)]
+pub struct ChangeOptions {
+    pub resource: Resource,
+    pub options: Vec<(Product, AppResult<ChangePlan>)>,
+}
+
+/// The acting customer's change options for one of its resources ([`candidates`], each
+/// [`plan`]ned at the request's time), writing nothing.
+pub async fn options(db: &Db, ctx: &Ctx, resource_id: &str) -> AppResult<ChangeOptions> {
+    let customer_id = resources::acting_customer(ctx)?;
+    let mut conn = db.read().acquire().await?;
+    let resource = resources::own_resource(&mut conn, &customer_id, resource_id).await?;
+    let products = candidates(db.read(), &resource).await?;
+    let mut options = Vec::with_capacity(products.len());
+    for p in products {
+        let q = plan(
+            &mut conn,
+            &customer_id,
+            resource_id,
+            &p.product_id,
+            ctx.now_ms,
+        )
+        .await;
+        options.push((p, q));
+    }
+    Ok(ChangeOptions { resource, options })
+}
+
 /// The products a resource may change to: same service type, resource type and region, active,
 /// sold by its period type, not its own product.
 pub async fn candidates(pool: &ReadPool, r: &Resource) -> AppResult<Vec<Product>> {
-    Ok(catalog::products(pool, false)
+    Ok(catalog::list_products(pool, false)
         .await?
         .into_iter()
         .filter(|p| {

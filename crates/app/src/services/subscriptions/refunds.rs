@@ -182,6 +182,19 @@ async fn no_reason_used(c: &mut Conn, customer_id: &str, now: i64) -> AppResult<
     .await?)
 }
 
+/// The acting customer's preview of unsubscribing one of its resources: [`plan`] at the
+/// request's time, on a read connection.
+pub async fn preview(
+    db: &Db,
+    ctx: &Ctx,
+    resource_id: &str,
+    kind: UnsubscribeType,
+) -> AppResult<ResourcePlan> {
+    let customer_id = resources::acting_customer(ctx)?;
+    let mut conn = db.read().acquire().await?;
+    plan(&mut conn, &customer_id, resource_id, kind, ctx.now_ms).await
+}
+
 /// Plans the refund of one of the customer's resources at `now` without writing anything: what
 /// the console shows before the customer confirms, and what [`unsubscribe`] then carries out.
 pub async fn plan(
@@ -692,18 +705,26 @@ pub struct RefundInfo {
     pub base_order_id: String,
 }
 
-/// `show_refund_order_details`: where the money of an unsubscribe order came from.
-/// `customer_id`, when a partner names it, must be the order's customer.
-pub async fn refund_details(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
-    order_id: &str,
-    customer_id: Option<&str>,
-) -> AppResult<Vec<RefundInfo>> {
-    let order_id = order_id.trim();
+/// Which refund order `show_refund_order_details` reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefundLookup<'a> {
+    pub order_id: &'a str,
+    /// When a partner names it, it must be the order's customer.
+    pub customer_id: Option<&'a str>,
+    /// A master distributor reading one of its resellers' customers' orders.
+    pub indirect_partner_id: Option<&'a str>,
+}
+
+/// `show_refund_order_details`: where the money of an unsubscribe order the acting user may read
+/// came from.
+pub async fn refund_details(db: &Db, ctx: &Ctx, q: RefundLookup<'_>) -> AppResult<Vec<RefundInfo>> {
+    let pool = db.read();
+    let customer_id = q.customer_id;
+    let order_id = q.order_id.trim();
     if order_id.is_empty() {
         return Err(AppError::invalid("order_id is required"));
     }
+    let viewer = Viewer::of(ctx, q.indirect_partner_id);
     let (partner, customer) = orders::scope(pool, viewer).await?;
     let order = orders::load_order(pool, &order_id.to_uppercase())
         .await?
@@ -749,6 +770,44 @@ pub async fn refund_details(
             base_order_id: r.get(10),
         })
         .collect())
+}
+
+/// An order as the console's order page shows it: the order with its lines, where the money of a
+/// refund order went, and the price adjustment it carries.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub detail: orders::OrderDetail,
+    /// Unsubscribe orders and downgrades (change orders that refunded); empty for the others.
+    pub refunds: Vec<RefundInfo>,
+    pub adjustment: Option<orders::adjustments::Adjustment>,
+}
+
+/// An order the acting user may read ([`orders::order_detail`]), with its refunds and its
+/// adjustment.
+pub async fn order_page(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<OrderPage> {
+    let detail = orders::order_detail(db, ctx, order_id, None).await?;
+    let o = &detail.order;
+    let refunds = if o.order_type == OrderType::Unsubscribe.code()
+        || o.order_type == OrderType::Change.code()
+    {
+        let q = RefundLookup {
+            order_id: &o.order_id,
+            ..RefundLookup::default()
+        };
+        match refund_details(db, ctx, q).await {
+            Ok(rows) => rows,
+            Err(e) if e.code == Code::NotRefundOrder => Vec::new(),
+            Err(e) => return Err(e),
+        }
+    } else {
+        Vec::new()
+    };
+    let adjustment = orders::adjustments::of_order(db.read(), &o.order_id).await?;
+    Ok(OrderPage {
+        detail,
+        refunds,
+        adjustment,
+    })
 }
 
 /// The refund invariant `partner-center verify` checks: no source of an order (its cash, each

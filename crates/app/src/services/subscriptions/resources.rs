@@ -25,7 +25,7 @@
 //!   are not retried (the pending order is the customer's to pay).
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{
     self as rules, OrderType, PeriodType, ResourceStatus, SourceType, EXPIRE_POLICY_AUTO_RENEW,
     EXPIRE_POLICY_GRACE,
@@ -220,14 +220,17 @@ impl ResourceQuery {
     }
 }
 
-/// `list_pay_per_use_customer_resources`: a customer's own resources, or a partner's customer's
-/// (the partner must name the customer), filtered and paged, with the total.
+/// `list_pay_per_use_customer_resources`: the acting customer's own resources, or a partner's
+/// customer's (the partner must name the customer; a master distributor may name one of its
+/// resellers with `indirect_partner_id`), filtered and paged, with the total.
 pub async fn list(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
+    db: &Db,
+    ctx: &Ctx,
+    indirect_partner_id: Option<&str>,
     q: &ResourceQuery,
 ) -> AppResult<(i64, Vec<Resource>)> {
-    let (partner, customer) = match viewer {
+    let pool = db.read();
+    let (partner, customer) = match Viewer::of(ctx, indirect_partner_id) {
         Viewer::Customer(id) => (None, id.to_string()),
         Viewer::Partner {
             partner_id,
