@@ -17,7 +17,7 @@
 //! **Size.** Over 800 lines: the writes (~350) and the reads (~550) of one capability. Next split:
 //! `funds/{moves,reads}`.
 
-use crate::store::sql::{self, Conn};
+use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::{AssociationType, PartnerType};
@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
-use crate::services::{customers::association, partners};
+use crate::services::{customers, customers::association, partners};
+use crate::store::filters::{bind_args, Arg, Conditions};
 use crate::store::{audit, ledger, Db};
+use std::collections::HashMap;
 
 fn check_amount(amount: Money) -> AppResult<()> {
     rules::check_amount(amount).map_err(|e| AppError::invalid(e.to_string()))
@@ -454,11 +456,12 @@ pub async fn credit_target(
     partner_id: &str,
 ) -> AppResult<Option<PartnerWithBalance>> {
     ctx.actor.require_operator()?;
-    let row = sql::query(&format!("{PARTNER_BALANCE_SELECT} WHERE p.id = $1"))
-        .bind(partner_id)
-        .fetch_optional(db.read())
-        .await?;
-    row.as_ref().map(row_to_partner_balance).transpose()
+    let Some(partner) = partners::get(db.read(), partner_id).await? else {
+        return Ok(None);
+    };
+    let account = ledger::account_id(AccountKind::PartnerCash, &partner.id);
+    let balance = ledger::balance(db.read(), &account).await?;
+    Ok(Some(PartnerWithBalance { partner, balance }))
 }
 
 /// The filters of `list_partner_account_change_records` (the vendor's API reference), parsed.
@@ -655,11 +658,9 @@ async fn records_page(
     let total = count_q.fetch_one(&mut *conn).await?;
     let sql = format!(
         "SELECT t.id, t.kind, t.created_at, t.amount, t.from_account, t.from_balance_after, t.to_balance_after, t.memo, \
-         o.kind, o.owner_id, c.domain_name, p.name \
+         o.kind, o.owner_id \
          FROM ({sel} {where_} ORDER BY t.seq DESC LIMIT ${l} OFFSET ${o}) t \
          JOIN ledger_accounts o ON o.id = CASE WHEN t.from_account = $1 THEN t.to_account ELSE t.from_account END \
-         LEFT JOIN customers c ON o.kind = 'customer_cash' AND c.id = o.owner_id \
-         LEFT JOIN partners p ON o.kind = 'partner_cash' AND p.id = o.owner_id \
          ORDER BY t.seq DESC",
         sel = "SELECT t.seq, t.id, t.kind, t.created_at, t.amount, t.from_account, t.to_account, \
                t.from_balance_after, t.to_balance_after, t.memo",
@@ -675,6 +676,22 @@ async fn records_page(
         .bind(q.offset)
         .fetch_all(&mut *conn)
         .await?;
+    // The other side's name, looked up once per page from its owner (customers, partners).
+    let sides: Vec<(Option<AccountKind>, String)> = rows
+        .iter()
+        .map(|r| (AccountKind::parse(&r.get::<String, _>(8)), r.get(9)))
+        .collect();
+    let owners = |kind: AccountKind| -> Vec<&str> {
+        sides
+            .iter()
+            .filter(|(k, _)| *k == Some(kind))
+            .map(|(_, o)| o.as_str())
+            .collect()
+    };
+    let customer_names =
+        customers::for_money::account_names(&mut *conn, &owners(AccountKind::CustomerCash)).await?;
+    let partner_names =
+        partners::for_money::names(&mut *conn, &owners(AccountKind::PartnerCash)).await?;
     let list = rows
         .into_iter()
         .map(|r| {
@@ -688,8 +705,14 @@ async fn records_page(
             let other_kind: String = r.get(8);
             let other_owner: String = r.get(9);
             let (counterparty_id, counterparty_name) = match AccountKind::parse(&other_kind) {
-                Some(AccountKind::CustomerCash) => (Some(other_owner), r.get(10)),
-                Some(AccountKind::PartnerCash) => (Some(other_owner), r.get(11)),
+                Some(AccountKind::CustomerCash) => {
+                    let name = customer_names.get(&other_owner).cloned();
+                    (Some(other_owner), name)
+                }
+                Some(AccountKind::PartnerCash) => {
+                    let name = partner_names.get(&other_owner).cloned();
+                    (Some(other_owner), name)
+                }
                 _ => (None, None),
             };
             ChangeRecord {
@@ -753,27 +776,20 @@ pub async fn customer_balances(
             ids.push(id);
         }
     }
-    let ph: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "SELECT a.customer_id, c.domain_name, l.balance FROM associations a \
-         JOIN customers c ON c.id = a.customer_id \
-         JOIN ledger_accounts l ON l.kind = 'customer_cash' AND l.owner_id = a.customer_id \
-         WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2 AND a.customer_id IN ({})",
-        ph.join(", ")
-    );
-    let mut q = sql::query(&sql)
-        .bind(&p.id)
-        .bind(AssociationType::Resale.code());
-    for id in &ids {
-        q = q.bind(*id);
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
-    let mut found: Vec<CustomerBalance> = rows
+    let resale = customers::for_money::resale_among(&mut *conn, &p.id, &ids).await?;
+    let mine: Vec<&str> = resale.iter().map(|c| c.customer_id.as_str()).collect();
+    let balances = balances_of(&mut *conn, AccountKind::CustomerCash, &mine).await?;
+    // A customer without a cash account has never been allocated anything: left out, as the
+    // vendor lists accounts.
+    let mut found: Vec<CustomerBalance> = resale
         .into_iter()
-        .map(|r| CustomerBalance {
-            customer_id: r.get(0),
-            account_name: r.get(1),
-            amount: Money::from_cents(r.get(2)),
+        .filter_map(|c| {
+            let amount = *balances.get(&c.customer_id)?;
+            Some(CustomerBalance {
+                customer_id: c.customer_id,
+                account_name: c.account_name,
+                amount,
+            })
         })
         .collect();
     found.sort_by_key(|b| ids.iter().position(|id| *id == b.customer_id));
@@ -787,16 +803,45 @@ pub struct PartnerWithBalance {
     pub balance: Money,
 }
 
-const PARTNER_BALANCE_SELECT: &str =
-    "SELECT p.id, p.root_id, p.parent_id, p.name, p.partner_type, p.domain_id, p.xaccount_type, p.status, p.created_at, \
-     COALESCE(l.balance, 0) FROM partners p \
-     LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id";
+/// The cash balances of the `kind` accounts of `owners`, by owner id, in one query; an owner
+/// without an account is absent.
+async fn balances_of<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    kind: AccountKind,
+    owners: &[&str],
+) -> AppResult<HashMap<String, Money>> {
+    if owners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut w = Conditions::new(2);
+    w.add_in("owner_id", owners.iter().map(|o| Arg::Text(o.to_string())));
+    let sql = format!(
+        "SELECT owner_id, balance FROM ledger_accounts WHERE kind = $1{}",
+        w.sql
+    );
+    let rows = bind_args(sql::query(&sql).bind(kind.as_str()), &w.args)
+        .fetch_all(exec)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), Money::from_cents(r.get(1))))
+        .collect())
+}
 
-fn row_to_partner_balance(r: &sql::Row) -> AppResult<PartnerWithBalance> {
-    Ok(PartnerWithBalance {
-        partner: partners::row_to_partner(r)?,
-        balance: Money::from_cents(r.get(9)),
-    })
+/// Partners with their cash balances (zero without an account), in the order given.
+async fn with_balances(
+    pool: &ReadPool,
+    list: Vec<partners::Partner>,
+) -> AppResult<Vec<PartnerWithBalance>> {
+    let ids: Vec<&str> = list.iter().map(|p| p.id.as_str()).collect();
+    let balances = balances_of(pool, AccountKind::PartnerCash, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|partner| PartnerWithBalance {
+            balance: balances.get(&partner.id).copied().unwrap_or(Money::ZERO),
+            partner,
+        })
+        .collect())
 }
 
 /// Every partner with its balance, newest first, and the total over all partners (operators
@@ -809,27 +854,19 @@ pub async fn all_partner_balances(
 ) -> AppResult<(i64, Money, Vec<PartnerWithBalance>)> {
     ctx.actor.require_operator()?;
     let pool = db.read();
-    let (count, sum): (i64, i64) = {
-        let r = sql::query(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(l.balance), 0) AS BIGINT) FROM partners p \
-             LEFT JOIN ledger_accounts l ON l.kind = 'partner_cash' AND l.owner_id = p.id",
-        )
-        .fetch_one(pool)
-        .await?;
-        (r.get(0), r.get(1))
-    };
-    let rows = sql::query(&format!(
-        "{PARTNER_BALANCE_SELECT} ORDER BY p.created_at DESC, p.id LIMIT $1 OFFSET $2"
-    ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
+    let (count, page) = partners::list_all(pool, offset, limit).await?;
+    // Partner cash accounts exist for partners only: their sum is what all partners hold.
+    let sum: i64 = sql::query_scalar(
+        "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM ledger_accounts WHERE kind = $1",
+    )
+    .bind(AccountKind::PartnerCash.as_str())
+    .fetch_one(pool)
     .await?;
-    let list = rows
-        .iter()
-        .map(row_to_partner_balance)
-        .collect::<AppResult<_>>()?;
-    Ok((count, Money::from_cents(sum), list))
+    Ok((
+        count,
+        Money::from_cents(sum),
+        with_balances(pool, page).await?,
+    ))
 }
 
 /// The acting master distributor's resellers with their balances, oldest first (none for a
@@ -842,23 +879,9 @@ pub async fn reseller_balances(
 ) -> AppResult<(i64, Vec<PartnerWithBalance>)> {
     let distributor_id = partner_caller(ctx)?;
     let pool = db.read();
-    let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_id = $1")
-        .bind(distributor_id)
-        .fetch_one(pool)
-        .await?;
-    let rows = sql::query(&format!(
-        "{PARTNER_BALANCE_SELECT} WHERE p.parent_id = $1 ORDER BY p.created_at, p.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(distributor_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let list = rows
-        .iter()
-        .map(row_to_partner_balance)
-        .collect::<AppResult<_>>()?;
-    Ok((total, list))
+    let (total, page) =
+        partners::for_money::resellers_page(pool, distributor_id, offset, limit).await?;
+    Ok((total, with_balances(pool, page).await?))
 }
 
 /// The acting partner's resale customers with their balances (for the console's forms), by
@@ -869,24 +892,16 @@ pub async fn resale_customers_with_balances(
     limit: i64,
 ) -> AppResult<Vec<CustomerBalance>> {
     let partner_id = partner_caller(ctx)?;
-    let rows = sql::query(
-        "SELECT a.customer_id, c.domain_name, COALESCE(l.balance, 0) FROM associations a \
-         JOIN customers c ON c.id = a.customer_id \
-         LEFT JOIN ledger_accounts l ON l.kind = 'customer_cash' AND l.owner_id = a.customer_id \
-         WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2 \
-         ORDER BY c.domain_name, a.customer_id LIMIT $3",
-    )
-    .bind(partner_id)
-    .bind(AssociationType::Resale.code())
-    .bind(limit)
-    .fetch_all(db.read())
-    .await?;
-    Ok(rows
+    let mut conn = db.read().acquire().await?;
+    let list = customers::for_money::resale_by_name(&mut *conn, partner_id, limit).await?;
+    let ids: Vec<&str> = list.iter().map(|c| c.customer_id.as_str()).collect();
+    let balances = balances_of(&mut *conn, AccountKind::CustomerCash, &ids).await?;
+    Ok(list
         .into_iter()
-        .map(|r| CustomerBalance {
-            customer_id: r.get(0),
-            account_name: r.get(1),
-            amount: Money::from_cents(r.get(2)),
+        .map(|c| CustomerBalance {
+            amount: balances.get(&c.customer_id).copied().unwrap_or(Money::ZERO),
+            customer_id: c.customer_id,
+            account_name: c.account_name,
         })
         .collect())
 }

@@ -21,7 +21,8 @@
 //! The parts: [`pricing`] (items, list prices, discounts in force, quotes), [`discounts`]
 //! (partner-granted discounts and the operator's floor), [`place`] (orders as stored, placing
 //! one), [`queries`] (who reads which orders), [`payment`] (usable discounts and coupons, the
-//! money side of paying), [`expiry`] (cancelling, the expiry job). Every public item is
+//! money side of paying), [`expiry`] (cancelling, the expiry job), [`for_subscriptions`] (what
+//! refunds and renewals read of orders). Every public item is
 //! re-exported here: callers name `services::orders::…`. Paying as a use case (the money, then
 //! what the order provisions) is `subscriptions::checkout`: orders know nothing of resources,
 //! subscriptions build on orders.
@@ -34,6 +35,7 @@ use crate::error::{AppError, AppResult, Code};
 pub mod adjustments;
 mod discounts;
 mod expiry;
+pub mod for_subscriptions;
 mod payment;
 mod place;
 mod pricing;

@@ -341,20 +341,45 @@ pub async fn order_detail(
     Ok(OrderDetail { order, lines })
 }
 
-/// For `verify`: every partner's kept order count (migration 0021) equals its orders.
+/// For `verify`: every partner's kept order count (migration 0021) equals its orders. A partner
+/// with neither a kept count nor an order has nothing to compare.
 pub async fn verify_counts(pool: &ReadPool) -> AppResult<Vec<String>> {
-    let drift: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT p.id, COALESCE(k.orders, 0), \
-         (SELECT COUNT(*) FROM orders o WHERE o.partner_id = p.id) \
-         FROM partners p LEFT JOIN partner_order_counts k ON k.partner_id = p.id",
+    let kept: Vec<(String, i64)> =
+        sql::query_as("SELECT partner_id, orders FROM partner_order_counts")
+            .fetch_all(pool)
+            .await?;
+    let real: Vec<(String, i64)> = sql::query_as(
+        "SELECT partner_id, CAST(COUNT(*) AS BIGINT) FROM orders GROUP BY partner_id",
     )
     .fetch_all(pool)
     .await?;
-    Ok(drift
+    let mut counts: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (id, n) in kept {
+        counts.entry(id).or_default().0 = n;
+    }
+    for (id, n) in real {
+        counts.entry(id).or_default().1 = n;
+    }
+    Ok(counts
         .into_iter()
-        .filter(|(_, kept, real)| kept != real)
-        .map(|(id, kept, real)| format!("partner {id}: order count {kept} but {real} orders"))
+        .filter(|(_, (kept, real))| kept != real)
+        .map(|(id, (kept, real))| format!("partner {id}: order count {kept} but {real} orders"))
         .collect())
+}
+
+/// Is `order_id` one of the customer's orders (any status)?
+pub async fn customer_has_order<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<bool> {
+    let found: Option<i64> =
+        sql::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
+            .bind(order_id)
+            .bind(customer_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(found.is_some())
 }
 
 /// A customer's own pending-payment order (for the customer-only operations).

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
+use crate::services::customers;
 use crate::services::orders::{self, Item, NewOrder, PricedItem};
 use crate::services::subscriptions::refunds;
 use crate::services::subscriptions::resources::{self, Resource};
@@ -227,10 +228,7 @@ async fn change_in(
     }
     resources::claim_for_order(c, ctx, &locked).await?;
     let p = plan(c, customer_id, resource_id, product_id, ctx.now_ms).await?;
-    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_one(&mut *c)
-        .await?;
+    let user_name = customers::for_money::known_account_name(&mut *c, customer_id).await?;
     match p.quote.clone() {
         ChangeQuote::Upgrade { amount } => {
             upgrade(c, ctx, customer_id, &user_name, &p, amount).await

@@ -5,6 +5,7 @@ use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
+use crate::services::catalog;
 use crate::services::orders::{Order, OrderLine};
 
 use super::changes;
@@ -86,11 +87,10 @@ pub(crate) async fn provision(
         if order.order_type != OrderType::New.code() {
             continue;
         }
-        let spec: String =
-            sql::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
-                .bind(&l.product_id)
-                .fetch_one(&mut *c)
-                .await?;
+        let spec = catalog::spec_of(&mut *c, &l.product_id)
+            .await?
+            .ok_or_else(|| AppError::internal(format!("product {} is missing", l.product_id)))?
+            .resource_spec;
         for n in 0..l.subscription_num {
             let id = new_resource_id();
             sql::query(

@@ -40,9 +40,9 @@ use pc_domain::Money;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::coupons;
 use crate::services::orders::{self, sum, Viewer};
 use crate::services::subscriptions::resources::{self, Resource, MAX_RENEW_IDS};
+use crate::services::{catalog, coupons, customers};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger kind of a refund back to a customer's balance.
@@ -172,14 +172,12 @@ pub(crate) async fn paid_periods(c: &mut Conn, r: &Resource) -> AppResult<Vec<Pa
 
 /// No-reason refunds the customer took in the last 365 days.
 async fn no_reason_used(c: &mut Conn, customer_id: &str, now: i64) -> AppResult<i64> {
-    Ok(sql::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2 AND no_reason = 1 AND created_at > $3",
+    orders::for_subscriptions::no_reason_unsubscribes_since(
+        c,
+        customer_id,
+        now - rules::NO_REASON_COUNT_WINDOW_MS,
     )
-    .bind(customer_id)
-    .bind(OrderType::Unsubscribe.code())
-    .bind(now - rules::NO_REASON_COUNT_WINDOW_MS)
-    .fetch_one(&mut *c)
-    .await?)
+    .await
 }
 
 /// The acting customer's preview of unsubscribing one of its resources: [`plan`] at the
@@ -240,15 +238,7 @@ struct Source {
 }
 
 async fn sources(c: &mut Conn, base_order_id: &str) -> AppResult<Vec<Source>> {
-    let cash: i64 = sql::query_scalar("SELECT cash_amount FROM orders WHERE id = $1")
-        .bind(base_order_id)
-        .fetch_one(&mut *c)
-        .await?;
-    let coupon_rows =
-        sql::query("SELECT coupon_id, coupon_type, amount FROM order_coupons WHERE order_id = $1 ORDER BY coupon_id")
-            .bind(base_order_id)
-            .fetch_all(&mut *c)
-            .await?;
+    let (cash, coupon_rows) = orders::for_subscriptions::paid_with(c, base_order_id).await?;
     // Every row counts against its source, whatever its kind (refunded, or carried to a change).
     let refunded = sql::query(
         "SELECT source_kind, source_id, amount FROM refund_sources WHERE base_order_id = $1",
@@ -269,14 +259,12 @@ async fn sources(c: &mut Conn, base_order_id: &str) -> AppResult<Vec<Source>> {
     // Coupons before cash: the order a payment takes these accounts in, so a refund and a
     // payment of the same customer never wait on each other in opposite orders.
     let mut out = Vec::with_capacity(coupon_rows.len() + 1);
-    for row in coupon_rows {
-        let id: String = row.get(0);
-        let paid: i64 = row.get(2);
+    for paid in coupon_rows {
         out.push(Source {
-            remaining: Money::from_cents(paid - back(Some(&id))),
+            remaining: Money::from_cents(paid.amount - back(Some(&paid.coupon_id))),
             kind: "coupon",
-            coupon_type: row.get(1),
-            coupon_id: Some(id),
+            coupon_type: paid.coupon_type,
+            coupon_id: Some(paid.coupon_id),
         });
     }
     out.push(Source {
@@ -559,10 +547,9 @@ async fn unsubscribe_one(
     .bind(i64::from(plan.no_reason))
     .execute(&mut *c)
     .await?;
-    let spec: String = sql::query_scalar("SELECT spec_desc_zh FROM catalog_products WHERE id = $1")
-        .bind(&r.product_id)
-        .fetch_optional(&mut *c)
+    let spec = catalog::spec_of(&mut *c, &r.product_id)
         .await?
+        .map(|s| s.spec_desc_zh)
         .unwrap_or_default();
     sql::query(
         "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
@@ -677,9 +664,7 @@ async fn unsubscribe_in(
             }
         }
     }
-    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_optional(&mut *c)
+    let user_name = customers::for_money::account_name(&mut *c, customer_id)
         .await?
         .ok_or_else(|| AppError::new(Code::NotAllowed))?;
     let mut ids = Vec::with_capacity(req.resource_ids.len());
@@ -744,30 +729,44 @@ pub async fn refund_details(db: &Db, ctx: &Ctx, q: RefundLookup<'_>) -> AppResul
         return Err(AppError::new(Code::NotRefundOrder));
     }
     let rows = sql::query(
-        "SELECT d.id, d.amount, d.customer_id, r.resource_type_code, r.service_type_code, t.name_zh, t.name_en, \
-         s.name_zh, s.name_en, r.region, d.base_order_id \
+        "SELECT d.id, d.amount, d.customer_id, r.resource_type_code, r.service_type_code, \
+         r.region, d.base_order_id \
          FROM refund_details d JOIN resources r ON r.id = d.resource_id \
-         LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
-         LEFT JOIN catalog_service_types s ON s.code = r.service_type_code \
          WHERE d.refund_order_id = $1 AND d.amount <> 0 ORDER BY d.base_order_id, d.kind, d.id",
     )
     .bind(&order.order_id)
     .fetch_all(pool)
     .await?;
+    let codes: Vec<(String, String)> = rows.iter().map(|r| (r.get(3), r.get(4))).collect();
+    let resource_codes: Vec<&str> = codes.iter().map(|(t, _)| t.as_str()).collect();
+    let service_codes: Vec<&str> = codes.iter().map(|(_, s)| s.as_str()).collect();
+    let (service_names, resource_names) =
+        catalog::type_names(pool, &service_codes, &resource_codes).await?;
     Ok(rows
         .iter()
-        .map(|r| RefundInfo {
-            id: r.get(0),
-            amount: Money::from_cents(r.get(1)),
-            customer_id: r.get(2),
-            resource_type_code: r.get(3),
-            service_type_code: r.get(4),
-            resource_type_name_zh: r.get(5),
-            resource_type_name_en: r.get(6),
-            service_type_name_zh: r.get(7),
-            service_type_name_en: r.get(8),
-            region: r.get(9),
-            base_order_id: r.get(10),
+        .zip(codes)
+        .map(|(r, (resource_type_code, service_type_code))| {
+            let (resource_type_name_zh, resource_type_name_en) = resource_names
+                .get(&resource_type_code)
+                .cloned()
+                .unwrap_or_default();
+            let (service_type_name_zh, service_type_name_en) = service_names
+                .get(&service_type_code)
+                .cloned()
+                .unwrap_or_default();
+            RefundInfo {
+                id: r.get(0),
+                amount: Money::from_cents(r.get(1)),
+                customer_id: r.get(2),
+                resource_type_code,
+                service_type_code,
+                resource_type_name_zh,
+                resource_type_name_en,
+                service_type_name_zh,
+                service_type_name_en,
+                region: r.get(5),
+                base_order_id: r.get(6),
+            }
         })
         .collect())
 }

@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
-use crate::services::funds;
 use crate::services::orders::{self, Item, NewOrder, Viewer};
+use crate::services::{customers, funds};
 use crate::store::{audit, outbox, Db};
 
 /// Most resource ids one renewal / query may name.
@@ -335,10 +335,7 @@ async fn renew_resources(
     let (source, user_name) = match &ctx.actor {
         Actor::System { .. } => (SourceType::SystemCreated, "运营系统".to_string()),
         _ => {
-            let n: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-                .bind(customer_id)
-                .fetch_one(&mut *c)
-                .await?;
+            let n = customers::for_money::known_account_name(&mut *c, customer_id).await?;
             (SourceType::Customer, n)
         }
     };
@@ -386,12 +383,7 @@ pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> Ap
         .bind(&r.id)
         .execute(&mut *c)
         .await?;
-    let pending: i64 = sql::query_scalar(
-        "SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.resource_id = $1 AND o.status = 6",
-    )
-    .bind(&r.id)
-    .fetch_one(&mut *c)
-    .await?;
+    let pending = orders::for_subscriptions::pending_on_resource(c, &r.id).await?;
     if pending > 0 {
         return Err(AppError::with(Code::ResourceInPendingOrder, r.id.clone()));
     }
