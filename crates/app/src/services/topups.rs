@@ -110,7 +110,8 @@ const COLUMNS: &str =
      t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id";
 const FROM: &str = "FROM topup_requests t";
 
-/// A request from its row, with the customer's account name (looked up from customers).
+/// A request from its row, with the customer's account name (which the customer capability
+/// looks up).
 fn from_row(r: &sql::Row, customer_name: String) -> AppResult<Topup> {
     let status: String = r.get(6);
     Ok(Topup {
