@@ -306,16 +306,8 @@ impl Carried {
             }
         }
         for (id, t, m) in merged {
-            sql::query(
-                "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(order_id)
-            .bind(id)
-            .bind(t)
-            .bind(m.cents())
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+            orders::for_subscriptions::add_order_coupon(c, order_id, &id, t, m.cents(), now)
+                .await?;
         }
         Ok(())
     }
@@ -575,15 +567,12 @@ async fn unsubscribe_one(
         record_period(c, ctx, &order_id, &r.id, customer_id, p).await?;
         pay_back(c, ctx, customer_id, &r.root_id, &order_id, p, &mut back).await?;
     }
-    sql::query(
-        "UPDATE orders SET cash_amount = $1, coupon_amount = $2, flexipurchase_coupon_amount = $3 WHERE id = $4",
-    )
-    .bind(back.cash.cents())
-    .bind(back.vouchers.cents())
-    .bind(back.cash_coupons.cents())
-    .bind(&order_id)
-    .execute(&mut *c)
-    .await?;
+    let split = orders::for_subscriptions::PaidSplit {
+        cash: back.cash.cents(),
+        vouchers: back.vouchers.cents(),
+        cash_coupons: back.cash_coupons.cents(),
+    };
+    orders::for_subscriptions::set_paid_split(c, &order_id, split).await?;
     match req.kind {
         UnsubscribeType::ResourceAndRenewals => {
             sql::query(
