@@ -133,7 +133,7 @@ pub async fn my_association(db: &Db, ctx: &Ctx) -> AppResult<Option<MyAssociatio
 /// The first `limit` customers of the acting partner, as `list_sub_customers` orders them (the
 /// customers a discount form suggests); anyone else `CBC.0155`.
 pub async fn suggested_customers(db: &Db, ctx: &Ctx, limit: i64) -> AppResult<Vec<SubCustomer>> {
-    let partner_id = crate::services::funds::partner_caller(ctx)?;
+    let partner_id = ctx.actor.partner_id()?;
     let q = SubCustomerQuery {
         limit,
         ..SubCustomerQuery::default()

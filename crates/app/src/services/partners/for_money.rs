@@ -56,7 +56,7 @@ pub async fn resellers_page(
 /// The acting partner's direct resellers, oldest first (none for a partner that is not a master
 /// distributor); anyone else `CBC.0155`.
 pub async fn my_resellers(db: &Db, ctx: &Ctx) -> AppResult<Vec<Partner>> {
-    let partner_id = crate::services::funds::partner_caller(ctx)?;
+    let partner_id = ctx.actor.partner_id()?;
     resellers(db.read(), partner_id).await
 }
 
