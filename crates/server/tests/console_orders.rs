@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::shop::{customer_balance, fund, item, place};
+use common::shop::{cust_ctx, customer_balance, fund, item, place};
 use common::*;
 use pc_app::services::customers::CreatedCustomer;
-use pc_app::services::orders::{self, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::services::orders::{self, OrderQuery, RawOrderQuery};
 use pc_app::services::partners::CreatedPartner;
 use pc_app::services::subscriptions::resources::{self, ResourceQuery};
 use pc_app::services::{coupons, redirects};
@@ -112,7 +112,7 @@ async fn grant(app: &TestApp, partner_id: &str, customer_id: &str, ratio: &str) 
 }
 
 async fn order(app: &TestApp, customer_id: &str, order_id: &str) -> orders::Order {
-    orders::order_detail(app.db.read(), Viewer::Customer(customer_id), order_id)
+    orders::order_detail(&app.db, &cust_ctx(app, customer_id), order_id, None)
         .await
         .unwrap()
         .order
@@ -611,7 +611,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
             ..Default::default()
         })
         .unwrap();
-        let (n, _) = orders::list_orders(app.db.read(), Viewer::Customer(&w.c.customer_id), &q)
+        let (n, _) = orders::list_orders(&app.db, &cust_ctx(&app, &w.c.customer_id), &q)
             .await
             .unwrap();
         assert_eq!(n, 2);
@@ -687,7 +687,7 @@ async fn resources_page_renew_and_auto_renew() {
             .await;
         assert_eq!(paid.status, 303, "{}", paid.body);
         let all = |app: &TestApp| {
-            let cid = w.c.customer_id.clone();
+            let ctx = cust_ctx(app, &w.c.customer_id);
             let db = app.db.clone();
             async move {
                 let q = ResourceQuery::parse(
@@ -703,10 +703,7 @@ async fn resources_page_renew_and_auto_renew() {
                     None,
                 )
                 .unwrap();
-                resources::list(db.read(), Viewer::Customer(&cid), &q)
-                    .await
-                    .unwrap()
-                    .1
+                resources::list(&db, &ctx, None, &q).await.unwrap().1
             }
         };
         let res = all(&app).await;

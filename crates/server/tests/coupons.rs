@@ -1700,7 +1700,10 @@ async fn expiry_job_sweeps_coupons_of_changed_associations() {
             .iter()
             .map(|x| x["operation_type"].as_str().unwrap_or("").to_string())
             .collect();
-        assert!(ops.contains(&"3".into()) && ops.contains(&"8".into()), "{ops:?}");
+        assert!(
+            ops.contains(&"3".into()) && ops.contains(&"8".into()),
+            "{ops:?}"
+        );
         app.assert_ledger_clean().await;
     }
 }

@@ -255,7 +255,8 @@ async fn declare_confirm_once_and_pay() {
         assert_eq!(ok.status, 303, "{}", ok.body);
         assert_eq!(location(&ok), "/console/topup?done=declared");
         let (_, mine) = topups::list(
-            app.db.read(),
+            &app.db,
+            &ctx(),
             TopupQuery {
                 customer_id: Some(&w.cc.customer_id),
                 limit: 20,

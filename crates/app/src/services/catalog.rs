@@ -3,7 +3,9 @@
 //! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
 //! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
 
-use crate::store::filters::{count_and_page, like_pattern, Arg, Conditions};
+use std::collections::HashMap;
+
+use crate::store::filters::{bind_args, count_and_page, like_pattern, Arg, Conditions};
 use crate::store::sql::{self, Conn, ReadPool};
 use pc_domain::Money;
 
@@ -69,11 +71,13 @@ pub fn page(offset: Option<i64>, limit: Option<i64>) -> AppResult<(i64, i64)> {
 /// `list_service_types`: optionally filtered by a substring of the name (either language,
 /// case-insensitive), in catalogue order.
 pub async fn service_types(
-    pool: &ReadPool,
+    db: &Db,
+    _ctx: &Ctx,
     name: Option<&str>,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<ServiceType>)> {
+    let pool = db.read();
     let name = name.map(str::trim).filter(|s| !s.is_empty());
     if name.is_some_and(|n| n.chars().count() > 128) {
         return Err(AppError::invalid(
@@ -112,10 +116,12 @@ pub async fn service_types(
 
 /// `list_resource_types`, in catalogue order.
 pub async fn resource_types(
-    pool: &ReadPool,
+    db: &Db,
+    _ctx: &Ctx,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<ResourceType>)> {
+    let pool = db.read();
     let total: i64 = sql::query_scalar("SELECT COUNT(*) FROM catalog_resource_types")
         .fetch_one(pool)
         .await?;
@@ -217,8 +223,81 @@ fn row_to_product(r: &sql::Row) -> Product {
     }
 }
 
-/// Every product in catalogue order (service type, resource type, id); inactive ones only when asked.
-pub async fn products(pool: &ReadPool, include_inactive: bool) -> AppResult<Vec<Product>> {
+/// Every product in catalogue order (service type, resource type, id); inactive ones only when an
+/// operator (or the command line) asks for them: anyone else sees what is on sale.
+pub async fn products(db: &Db, ctx: &Ctx, include_inactive: bool) -> AppResult<Vec<Product>> {
+    let operator = ctx.actor.require_operator().is_ok();
+    list_products(db.read(), include_inactive && operator).await
+}
+
+/// One product as an operator edits it (inactive ones too); `None` for an unknown id. Operators
+/// only.
+pub async fn product_to_edit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Option<Product>> {
+    ctx.actor.require_operator()?;
+    product(db.read(), id).await
+}
+
+/// The specification texts of a product, for the rows other capabilities write (a resource's
+/// spec, an unsubscribe line's description).
+#[derive(Debug, Clone)]
+pub struct ProductSpec {
+    pub resource_spec: String,
+    pub spec_desc_zh: String,
+}
+
+/// A product's specification texts (`None`: no such product).
+pub async fn spec_of<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    product_id: &str,
+) -> AppResult<Option<ProductSpec>> {
+    let row = sql::query("SELECT resource_spec, spec_desc_zh FROM catalog_products WHERE id = $1")
+        .bind(product_id)
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.map(|r| ProductSpec {
+        resource_spec: r.get(0),
+        spec_desc_zh: r.get(1),
+    }))
+}
+
+/// Names in both languages (`None` where the catalogue has none), by type code.
+pub type TypeNames = HashMap<String, (Option<String>, Option<String>)>;
+
+/// The names of the service types and of the resource types named by code, for the rows other
+/// capabilities show (one query for each kind, whatever the number of rows); unknown codes are
+/// absent.
+pub async fn type_names(
+    pool: &ReadPool,
+    service_codes: &[&str],
+    resource_codes: &[&str],
+) -> AppResult<(TypeNames, TypeNames)> {
+    async fn names(pool: &ReadPool, table: &str, codes: &[&str]) -> AppResult<TypeNames> {
+        if codes.is_empty() {
+            return Ok(TypeNames::new());
+        }
+        let mut w = Conditions::new(1);
+        w.add_in("code", codes.iter().map(|c| Arg::Text(c.to_string())));
+        let sql = format!(
+            "SELECT code, name_zh, name_en FROM {table} {}",
+            w.where_clause()
+        );
+        let rows = bind_args(sql::query(&sql), &w.args).fetch_all(pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect())
+    }
+    Ok((
+        names(pool, "catalog_service_types", service_codes).await?,
+        names(pool, "catalog_resource_types", resource_codes).await?,
+    ))
+}
+
+/// [`products`] for a capability that has checked who acts (a change's candidates).
+pub(crate) async fn list_products(
+    pool: &ReadPool,
+    include_inactive: bool,
+) -> AppResult<Vec<Product>> {
     let rows = sql::query(&format!(
         "{PRODUCT_SELECT} WHERE ($1 = 1 OR p.active = 1) ORDER BY s.sort_order, r.sort_order, p.id"
     ))

@@ -27,7 +27,7 @@
 //!   nothing else about the customer travels in the URL.
 //! - Clearing keeps the row with both addresses empty (the audit log has the history).
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::redirects::{parse_return_url, with_params};
 use pc_domain::Money;
@@ -89,8 +89,11 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, partner_id: &str) -> AppRe
 
 /// The addresses that apply to the orders `partner_id` sold: its own when it may configure them,
 /// else none. Each is checked again, so a row written past [`set`] (by hand in the database)
-/// falls back to the default instead of sending customers somewhere unchecked.
-pub async fn for_orders_of(pool: &ReadPool, partner_id: &str) -> AppResult<ReturnUrls> {
+/// falls back to the default instead of sending customers somewhere unchecked. Anyone signed in
+/// may read them: they are where the partner sends its customers, no secret of its tenant (the
+/// console asks for the partner of an order its customer has just read or paid).
+pub async fn for_orders_of(db: &Db, _ctx: &Ctx, partner_id: &str) -> AppResult<ReturnUrls> {
+    let pool = db.read();
     match partners::get(pool, partner_id).await? {
         Some(p) if may_configure(p.partner_type) => {
             let urls = get(pool, partner_id).await?;

@@ -46,7 +46,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
-use crate::services::customers::association;
+use crate::services::customers::{association, lookup};
+use crate::services::orders;
 use crate::store::{audit, ledger, Db};
 
 /// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
@@ -104,39 +105,50 @@ fn invalid(e: TopupError) -> AppError {
     AppError::invalid(e.to_string())
 }
 
-const COLUMNS: &str = "SELECT t.id, t.root_id, t.customer_id, cu.domain_name, t.amount, t.reference, t.order_id, t.status, \
+const COLUMNS: &str =
+    "SELECT t.id, t.root_id, t.customer_id, t.amount, t.reference, t.order_id, t.status, \
      t.created_at, t.decided_at, t.decided_by, t.reject_reason, t.transfer_id";
-const FROM: &str = "FROM topup_requests t JOIN customers cu ON cu.id = t.customer_id";
+const FROM: &str = "FROM topup_requests t";
 
-fn from_row(r: &sql::Row) -> AppResult<Topup> {
-    let status: String = r.get(7);
+/// A request from its row, with the customer's account name (which the customer capability
+/// looks up).
+fn from_row(r: &sql::Row, customer_name: String) -> AppResult<Topup> {
+    let status: String = r.get(6);
     Ok(Topup {
         id: r.get(0),
         root_id: r.get(1),
         customer_id: r.get(2),
-        customer_name: r.get(3),
-        amount: Money::from_cents(r.get(4)),
-        reference: r.get(5),
-        order_id: r.get(6),
+        customer_name,
+        amount: Money::from_cents(r.get(3)),
+        reference: r.get(4),
+        order_id: r.get(5),
         status: TopupStatus::parse(&status)
             .ok_or_else(|| AppError::internal(format!("top-up status {status:?}")))?,
-        created_at: r.get(8),
-        decided_at: r.get(9),
-        decided_by: r.get(10),
-        reject_reason: r.get(11),
-        transfer_id: r.get(12),
+        created_at: r.get(7),
+        decided_at: r.get(8),
+        decided_by: r.get(9),
+        reject_reason: r.get(10),
+        transfer_id: r.get(11),
     })
 }
 
 /// One request by id, whoever it belongs to (callers scope it).
-pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, id: &str) -> AppResult<Option<Topup>> {
-    sql::query(&format!("{COLUMNS} {FROM} WHERE t.id = $1"))
+pub async fn get(pool: &ReadPool, id: &str) -> AppResult<Option<Topup>> {
+    let mut c = pool.acquire().await?;
+    get_in(&mut c, id).await
+}
+
+/// [`get`] inside a transaction (the request a decision just changed).
+async fn get_in(c: &mut Conn, id: &str) -> AppResult<Option<Topup>> {
+    let Some(r) = sql::query(&format!("{COLUMNS} {FROM} WHERE t.id = $1"))
         .bind(id)
-        .fetch_optional(exec)
+        .fetch_optional(&mut *c)
         .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    else {
+        return Ok(None);
+    };
+    let name = lookup::known_account_name(&mut *c, &r.get::<String, _>(2)).await?;
+    from_row(&r, name).map(Some)
 }
 
 fn is_resale(a: &Option<association::Current>) -> bool {
@@ -149,19 +161,14 @@ pub async fn may_top_up(pool: &ReadPool, customer_id: &str) -> AppResult<bool> {
     Ok(!is_resale(&association::current(pool, customer_id).await?))
 }
 
-/// Is `order_id` one of the customer's orders?
-pub async fn is_own_order<'e, E: Into<sql::Exec<'e>>>(
-    exec: E,
-    customer_id: &str,
-    order_id: &str,
-) -> AppResult<bool> {
-    let found: Option<i64> =
-        sql::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
-            .bind(order_id)
-            .bind(customer_id)
-            .fetch_optional(exec)
-            .await?;
-    Ok(found.is_some())
+/// Is `order_id` one of the acting customer's orders? (`false` for anyone else.)
+pub async fn is_my_order(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<bool> {
+    match &ctx.actor {
+        Actor::Customer { customer_id, .. } => {
+            orders::customer_has_order(db.read(), customer_id, order_id).await
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The customer acting on its own top-ups; anyone else `CBC.0151`.
@@ -195,11 +202,7 @@ async fn declare_in(
         .order_id
         .map(|o| o.trim().to_string())
         .filter(|o| !o.is_empty());
-    let exists: Option<i64> = sql::query_scalar("SELECT 1 FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_optional(&mut *c)
-        .await?;
-    if exists.is_none() {
+    if lookup::account_name(&mut *c, customer_id).await?.is_none() {
         return Err(AppError::with(
             Code::NotFound,
             format!("customer {customer_id}"),
@@ -210,7 +213,7 @@ async fn declare_in(
         return Err(AppError::new(Code::TopupResaleCustomer));
     }
     if let Some(o) = &order_id {
-        if !is_own_order(&mut *c, customer_id, o).await? {
+        if !orders::customer_has_order(&mut *c, customer_id, o).await? {
             return Err(AppError::new(Code::InvalidOrder));
         }
     }
@@ -254,7 +257,7 @@ async fn declare_in(
         },
     )
     .await?;
-    get(&mut *c, &id)
+    get_in(&mut *c, &id)
         .await?
         .ok_or_else(|| AppError::internal("top-up request vanished"))
 }
@@ -262,7 +265,7 @@ async fn declare_in(
 /// The answer when a guarded decision changed nothing: the request does not exist (or is not
 /// the caller's: the same answer), or it was already decided.
 async fn undecidable(c: &mut Conn, id: &str, customer_id: Option<&str>) -> AppError {
-    match get(&mut *c, id).await {
+    match get_in(&mut *c, id).await {
         Ok(Some(t)) if customer_id.is_none_or(|cid| cid == t.customer_id) => {
             AppError::new(Code::TopupNotPending)
         }
@@ -349,7 +352,7 @@ async fn confirm_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Topup> {
         },
     )
     .await?;
-    get(&mut *c, id)
+    get_in(&mut *c, id)
         .await?
         .ok_or_else(|| AppError::internal("top-up request vanished"))
 }
@@ -441,19 +444,34 @@ async fn cancel_in(c: &mut Conn, ctx: &Ctx, customer_id: &str, id: &str) -> AppR
 /// Which requests a listing covers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TopupQuery<'a> {
-    /// Only this customer's (a customer's own page); `None` = every customer's (operators).
+    /// Only this customer's, for an operator; a customer always lists its own, and an operator
+    /// naming none lists every customer's.
     pub customer_id: Option<&'a str>,
     pub status: Option<TopupStatus>,
     pub offset: i64,
     pub limit: i64,
 }
 
-/// One page of requests and the total. Pending requests come first, oldest first (the queue
-/// an operator works through); decided ones follow, most recently decided first. A status
-/// filter orders by one indexed column (`topup_requests_status`, `topup_requests_decided`).
-pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+/// One page of requests and the total: the acting customer's own, or for an operator (or the
+/// command line) every customer's; anyone else `CBC.0151`. Pending requests come first, oldest
+/// first (the queue an operator works through); decided ones follow, most recently decided
+/// first. A status filter orders by one indexed column (`topup_requests_status`,
+/// `topup_requests_decided`).
+pub async fn list(db: &Db, ctx: &Ctx, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Topup>)> {
+    let own;
+    let customer_id = match &ctx.actor {
+        Actor::Customer { .. } => {
+            own = acting_customer(ctx)?;
+            Some(own.as_str())
+        }
+        _ => {
+            ctx.actor.require_operator()?;
+            q.customer_id
+        }
+    };
+    let pool = db.read();
     let mut w = Conditions::new(1);
-    if let Some(c) = q.customer_id {
+    if let Some(c) = customer_id {
         w.add("t.customer_id = ?", Arg::Text(c.to_string()));
     }
     if let Some(s) = q.status {
@@ -477,15 +495,22 @@ pub async fn list(pool: &ReadPool, q: TopupQuery<'_>) -> AppResult<(i64, Vec<Top
         q.limit.clamp(1, 100),
     )
     .await?;
-    let list = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let ids: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let names = lookup::names(pool, &id_refs).await?;
+    let list = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| from_row(r, names.get(id).cloned().unwrap_or_default()))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((total, list))
 }
 
 /// The remittance instructions customers see; empty when none are published.
-pub async fn instructions(pool: &ReadPool) -> AppResult<String> {
+pub async fn instructions(db: &Db, _ctx: &Ctx) -> AppResult<String> {
     let v: Option<String> = sql::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(INSTRUCTIONS_KEY)
-        .fetch_optional(pool)
+        .fetch_optional(db.read())
         .await?;
     Ok(v.unwrap_or_default())
 }

@@ -46,7 +46,7 @@ pub(super) async fn admin(db: Db, a: Admin) -> ExitCode {
                 return fail(e);
             }
             let (count, total, list) =
-                match funds::all_partner_balances(db.read(), offset, limit).await {
+                match funds::all_partner_balances(&db, &cli_ctx(), offset, limit).await {
                     Ok(v) => v,
                     Err(e) => return fail(e),
                 };

@@ -5,9 +5,8 @@
 use std::process::ExitCode;
 
 use pc_app::services::{catalog, orders, orders::adjustments, partners, subscriptions::resources};
-use pc_app::{Actor, AppError, Code, Ctx, Db};
+use pc_app::{Ctx, Db};
 use pc_domain::orders::PeriodType;
-use pc_domain::party::Role;
 use pc_domain::timefmt;
 
 use super::{cli_ctx, Admin};
@@ -16,7 +15,7 @@ use crate::cli::fail;
 /// `admin list-products [--json]`: every product (inactive ones too) with its type codes, names
 /// and prices; `--json` prints one JSON array.
 pub async fn list_products(db: &Db, json: bool) -> ExitCode {
-    let list = match catalog::products(db.read(), true).await {
+    let list = match catalog::products(db, &cli_ctx(), true).await {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -156,7 +155,7 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
     let Some(ratio) = pc_domain::orders::Ratio::parse(&a.ratio) else {
         return fail("--ratio must be a ratio like 0.85 (the share of the price that is paid)");
     };
-    let ctx = match as_partner(db, ctx, &a.partner).await {
+    let ctx = match partners::act_as(db, ctx, &a.partner).await {
         Ok(ctx) => ctx,
         Err(e) => return fail(e),
     };
@@ -177,21 +176,6 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
         }
         Err(e) => fail(e),
     }
-}
-
-/// The command line acting as partner `partner_id` (an unknown partner is `CBC.0151`, as the
-/// use case answered when it was handed the partner id).
-async fn as_partner(db: &Db, ctx: Ctx, partner_id: &str) -> Result<Ctx, AppError> {
-    let p = partners::get(db.read(), partner_id)
-        .await?
-        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
-    let actor = Actor::Partner {
-        partner_id: p.id,
-        root_id: p.root_id,
-        user_id: Some(ctx.actor.id()),
-        role: Role::PartnerAdmin,
-    };
-    Ok(Ctx::new(actor, ctx.request_id, ctx.now_ms))
 }
 
 pub struct PromotionArgs {

@@ -347,6 +347,18 @@ pub async fn list_all(
     query_customers(db.read(), ListScope::All { partner }, q).await
 }
 
+/// The first `limit` customers of the acting partner, as `list_sub_customers` orders them (the
+/// customers a discount form suggests); anyone else `CBC.0155`.
+pub async fn suggested_customers(db: &Db, ctx: &Ctx, limit: i64) -> AppResult<Vec<SubCustomer>> {
+    let partner_id = ctx.actor.partner_id()?;
+    let q = SubCustomerQuery {
+        limit,
+        ..SubCustomerQuery::default()
+    };
+    let (_, rows) = list_sub_customers(db.read(), partner_id, &q).await?;
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

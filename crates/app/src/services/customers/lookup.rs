@@ -1,5 +1,7 @@
-//! Customers as other capabilities see them in bulk: the names of a page's customers, the
-//! associations in effect of a batch of customers, each in one query.
+//! Customers as other capabilities see them: account names (one, or a page's in one query), the
+//! associations in effect of a batch of customers, a partner's resale customers among some ids
+//! or by name. The SQL over `customers` and `associations` stays here; callers name customers by
+//! id.
 
 use std::collections::HashMap;
 
@@ -7,7 +9,7 @@ use pc_domain::party::AssociationType;
 
 use super::association::Current;
 use crate::error::{AppError, AppResult};
-use crate::store::filters::rows_with_ids;
+use crate::store::filters::{bind_args, rows_with_ids, Arg, Conditions};
 use crate::store::sql;
 
 /// The account names (`domain_name`) of the customers among `ids`, by id; an unknown id is
@@ -54,4 +56,87 @@ pub async fn current_associations<'e>(
             Ok((r.get(0), current))
         })
         .collect()
+}
+
+/// One customer's account name (`None`: no such customer).
+pub async fn account_name<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    customer_id: &str,
+) -> AppResult<Option<String>> {
+    Ok(
+        sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_optional(exec)
+            .await?,
+    )
+}
+
+/// One customer's account name, for a customer the caller knows exists (its order, its
+/// resource): a missing one is an internal error.
+pub async fn known_account_name<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    customer_id: &str,
+) -> AppResult<String> {
+    account_name(exec, customer_id)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("customer {customer_id} is missing")))
+}
+
+/// A customer currently associated with a partner for resale, with its account name.
+#[derive(Debug, Clone)]
+pub struct ResaleCustomer {
+    pub customer_id: String,
+    pub account_name: String,
+}
+
+fn resale_rows(rows: Vec<sql::Row>) -> Vec<ResaleCustomer> {
+    rows.into_iter()
+        .map(|r| ResaleCustomer {
+            customer_id: r.get(0),
+            account_name: r.get(1),
+        })
+        .collect()
+}
+
+const RESALE_FROM: &str = "SELECT a.customer_id, c.domain_name FROM associations a \
+     JOIN customers c ON c.id = a.customer_id \
+     WHERE a.partner_id = $1 AND a.ended_at IS NULL AND a.association_type = $2";
+
+/// Which of `customer_ids` are `partner_id`'s current resale customers (in no particular order);
+/// the others (consulting customers, other partners' customers, unknown ids) are left out.
+pub async fn resale_among<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    partner_id: &str,
+    customer_ids: &[&str],
+) -> AppResult<Vec<ResaleCustomer>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Conditions::new(3);
+    w.add_in(
+        "a.customer_id",
+        customer_ids.iter().map(|id| Arg::Text(id.to_string())),
+    );
+    let sql = format!("{RESALE_FROM}{}", w.sql);
+    let q = sql::query(&sql)
+        .bind(partner_id)
+        .bind(AssociationType::Resale.code());
+    Ok(resale_rows(bind_args(q, &w.args).fetch_all(exec).await?))
+}
+
+/// `partner_id`'s current resale customers by account name (then id), at most `limit`.
+pub async fn resale_by_name<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    partner_id: &str,
+    limit: i64,
+) -> AppResult<Vec<ResaleCustomer>> {
+    let rows = sql::query(&format!(
+        "{RESALE_FROM} ORDER BY c.domain_name, a.customer_id LIMIT $3"
+    ))
+    .bind(partner_id)
+    .bind(AssociationType::Resale.code())
+    .bind(limit)
+    .fetch_all(exec)
+    .await?;
+    Ok(resale_rows(rows))
 }

@@ -1,6 +1,6 @@
 //! Partner-granted discounts and the operator's floor under them.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{self as rules, Ratio};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self};
-use crate::services::partners;
+use crate::services::{customers, partners};
 use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::{audit, Db};
 
@@ -24,6 +24,12 @@ pub async fn discount_floor<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<Ra
         .and_then(Ratio::from_bp)
         .or_else(|| Ratio::from_bp(rules::DEFAULT_DISCOUNT_FLOOR_BP))
         .ok_or_else(|| AppError::internal("bad discount floor"))
+}
+
+/// The operator's lowest discount ratio, as the console and the native API show it (anyone
+/// signed in may read it: partners see the floor their grants must respect).
+pub async fn current_discount_floor(db: &Db, _ctx: &Ctx) -> AppResult<Ratio> {
+    discount_floor(db.read()).await
 }
 
 /// Sets the lowest ratio partners may grant (operators only; discounts already granted stay in
@@ -219,20 +225,32 @@ pub struct DiscountQuery {
 
 const GRANT_COLUMNS: &str =
     "SELECT d.id, d.partner_id, d.customer_id, d.product_id, d.ratio_bp, d.created_at, \
-     c.domain_name, d.revoked_at";
-const GRANT_FROM: &str = "FROM partner_discounts d JOIN customers c ON c.id = d.customer_id";
+     d.revoked_at";
+const GRANT_FROM: &str = "FROM partner_discounts d";
 
-fn row_to_grant(r: &sql::Row) -> AppResult<GrantRow> {
-    Ok(GrantRow {
-        grant: grant_of(r)?,
-        customer_name: r.get(6),
-        revoked_at: r.get(7),
-    })
+/// Listed grants from their rows, with their customers' account names (one lookup for them all).
+async fn rows_to_grants<'e>(
+    exec: impl Into<sql::Exec<'e>>,
+    rows: &[sql::Row],
+) -> AppResult<Vec<GrantRow>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let names = customers::lookup::names(exec, &id_refs).await?;
+    rows.iter()
+        .zip(&ids)
+        .map(|(r, id)| {
+            Ok(GrantRow {
+                grant: grant_of(r)?,
+                customer_name: names.get(id).cloned().unwrap_or_default(),
+                revoked_at: r.get(6),
+            })
+        })
+        .collect()
 }
 
 /// One discount `partner_id` granted (revoked or not); another partner's is `None`.
-pub async fn find_discount<'e, E: Into<sql::Exec<'e>>>(
-    exec: E,
+pub async fn find_discount(
+    c: &mut Conn,
     partner_id: &str,
     discount_id: &str,
 ) -> AppResult<Option<GrantRow>> {
@@ -241,17 +259,20 @@ pub async fn find_discount<'e, E: Into<sql::Exec<'e>>>(
     ))
     .bind(discount_id.trim())
     .bind(partner_id)
-    .fetch_optional(exec)
+    .fetch_optional(&mut *c)
     .await?;
-    row.as_ref().map(row_to_grant).transpose()
+    let rows: Vec<sql::Row> = row.into_iter().collect();
+    Ok(rows_to_grants(&mut *c, &rows).await?.pop())
 }
 
-/// The discounts `partner_id` granted, newest first, with the total count.
+/// The discounts the acting partner granted, newest first, with the total count.
 pub async fn list_discounts(
-    pool: &ReadPool,
-    partner_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     q: &DiscountQuery,
 ) -> AppResult<(i64, Vec<GrantRow>)> {
+    let partner_id = crate::services::funds::partner_caller(ctx)?;
+    let pool = db.read();
     let mut w = Conditions::new(1);
     w.add("d.partner_id = ?", Arg::Text(partner_id.to_string()));
     if let Some(c) = &q.customer_id {
@@ -273,9 +294,5 @@ pub async fn list_discounts(
         q.limit,
     )
     .await?;
-    let list = rows
-        .iter()
-        .map(row_to_grant)
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok((total, list))
+    Ok((total, rows_to_grants(pool, &rows).await?))
 }

@@ -21,7 +21,8 @@
 //! The parts: [`pricing`] (items, list prices, discounts in force, quotes), [`discounts`]
 //! (partner-granted discounts and the operator's floor), [`place`] (orders as stored, placing
 //! one), [`queries`] (who reads which orders), [`payment`] (usable discounts and coupons, the
-//! money side of paying), [`expiry`] (cancelling, the expiry job). Every public item is
+//! money side of paying), [`expiry`] (cancelling, the expiry job), [`for_subscriptions`] (what
+//! refunds and renewals read of orders). Every public item is
 //! re-exported here: callers name `services::orders::…`. Paying as a use case (the money, then
 //! what the order provisions) is `subscriptions::checkout`: orders know nothing of resources,
 //! subscriptions build on orders.
@@ -34,6 +35,7 @@ use crate::error::{AppError, AppResult, Code};
 pub mod adjustments;
 mod discounts;
 mod expiry;
+pub mod for_subscriptions;
 mod payment;
 mod place;
 mod pricing;
@@ -66,7 +68,7 @@ pub(crate) fn new_order_id() -> String {
 
 /// The customer acting, for what only a customer does (order for itself, pay, cancel); anyone
 /// else `CBC.0155`, as the vendor answers a partner's key on those operations.
-fn acting_customer(actor: &Actor) -> AppResult<String> {
+pub(crate) fn acting_customer(actor: &Actor) -> AppResult<String> {
     match actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
         _ => Err(AppError::with(

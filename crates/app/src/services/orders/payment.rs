@@ -1,7 +1,7 @@
 //! Paying an order: the discounts and coupons usable on it, the shape and combination rules of a
 //! pay request, and the payment itself.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{self as rules, DiscountKind, OrderStatus};
 use pc_domain::Money;
@@ -11,11 +11,11 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons;
 use crate::services::{orders::adjustments, orders::promotions};
-use crate::store::ledger;
+use crate::store::{ledger, Db};
 
 use super::{
-    discount_lines, grants, load_lines, own_order, sum, Discounted, Grant, Order, OrderLine,
-    KIND_ORDER_PAY,
+    acting_customer, discount_lines, grants, load_lines, own_order, sum, Discounted, Grant, Order,
+    OrderLine, KIND_ORDER_PAY,
 };
 
 /// One discount the customer may use on one of its orders, with what it does to each line.
@@ -110,20 +110,17 @@ async fn usable_discounts(
         .collect())
 }
 
-/// `list_order_discounts` (customer only): the discounts usable on one of its orders.
-pub async fn order_discounts(
-    pool: &ReadPool,
-    customer_id: &str,
-    order_id: &str,
-    now: i64,
-) -> AppResult<Vec<OrderDiscount>> {
+/// `list_order_discounts` (the acting customer only): the discounts usable on one of its orders
+/// at the request's time.
+pub async fn order_discounts(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<Vec<OrderDiscount>> {
+    let customer_id = acting_customer(&ctx.actor)?;
     if order_id.trim().is_empty() {
         return Err(AppError::invalid("order_id is required"));
     }
-    let mut c = pool.acquire().await?;
-    let order = own_order(&mut *c, customer_id, order_id).await?;
+    let mut c = db.read().acquire().await?;
+    let order = own_order(&mut *c, &customer_id, order_id).await?;
     let lines = load_lines(&mut *c, &order.order_id).await?;
-    usable_discounts(&mut c, &order, &lines, now).await
+    usable_discounts(&mut c, &order, &lines, ctx.now_ms).await
 }
 
 /// A coupon named in a pay request (`coupon_infos[]`).
@@ -434,16 +431,13 @@ async fn apply_coupons(
     Ok(out)
 }
 
-/// `list_order_coupons_by_order_id` (customer only): the customer's coupons usable on one of its
-/// pending-payment orders now: usable, not frozen, not locked by another order, admitting every
-/// service type and product of the order, largest balance first. Any other order status lists
-/// none; an order that is not the customer's is `CBC.30000010`.
-pub async fn order_coupons(
-    pool: &ReadPool,
-    customer_id: &str,
-    order_id: &str,
-    now: i64,
-) -> AppResult<Vec<coupons::Coupon>> {
+/// `list_order_coupons_by_order_id` (the acting customer only): its coupons usable on one of its
+/// pending-payment orders at the request's time: usable, not frozen, not locked by another
+/// order, admitting every service type and product of the order, largest balance first. Any
+/// other order status lists none; an order that is not the customer's is `CBC.30000010`.
+pub async fn order_coupons(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<Vec<coupons::Coupon>> {
+    let customer_id = &acting_customer(&ctx.actor)?;
+    let (pool, now) = (db.read(), ctx.now_ms);
     if order_id.trim().is_empty() {
         return Err(AppError::invalid("order_id is required"));
     }

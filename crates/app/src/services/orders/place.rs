@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
+use crate::services::customers;
 use crate::store::{audit, Db};
 
 use super::{acting_customer, customer_partner, new_order_id, price_items, sum, Item, PricedItem};
@@ -246,10 +247,7 @@ async fn place_order_in(
             })
         }
     };
-    let domain_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_one(&mut *c)
-        .await?;
+    let domain_name = customers::lookup::known_account_name(&mut *c, customer_id).await?;
     let (source, user_name) = match &ctx.actor {
         Actor::Customer {
             customer_id: me, ..

@@ -1,7 +1,7 @@
 //! Items and their list prices, the discounts in force (partner grants, promotions) and price
 //! quotes.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{self as rules, DiscountKind, PeriodType, Ratio};
 use pc_domain::party::AssociationType;
 use pc_domain::Money;
@@ -13,6 +13,7 @@ use crate::services::orders::promotions;
 use crate::services::{customers::association, partners};
 
 use super::{MAX_LINES, MAX_RESOURCE_SIZE, MAX_SUBSCRIPTION_NUM};
+use crate::store::Db;
 
 /// One thing to buy: a product for a number of months or years, a quantity, and for linear
 /// products a size.
@@ -272,16 +273,16 @@ pub async fn quote_priced(
     Ok(Quote { items, discounts })
 }
 
-/// A quote of products named by id (the console's catalogue page).
-pub async fn quote(
-    pool: &ReadPool,
-    customer_id: Option<&str>,
-    items: Vec<Item>,
-    now: i64,
-) -> AppResult<Quote> {
-    let mut c = pool.acquire().await?;
+/// A quote of products named by id (the console's catalogue page), for the acting customer (its
+/// partner's grants and the live promotions) or, for anyone else, list prices and promotions.
+pub async fn quote(db: &Db, ctx: &Ctx, items: Vec<Item>) -> AppResult<Quote> {
+    let customer_id = match &ctx.actor {
+        Actor::Customer { customer_id, .. } => Some(customer_id.as_str()),
+        _ => None,
+    };
+    let mut c = db.read().acquire().await?;
     let priced = price_items(&mut c, items).await?;
-    quote_priced(&mut c, customer_id, priced, now).await
+    quote_priced(&mut c, customer_id, priced, ctx.now_ms).await
 }
 
 /// One line of a rating request (`list_rate_on_period_detail`'s `product_infos[]`): a product
@@ -307,7 +308,7 @@ pub struct RatingLine {
 /// [`quote_priced`] for the acting customer (its partner's grants and the live promotions), or
 /// for a partner with no customer. Anyone else `CBC.0155`. The quote's items are in the lines'
 /// order.
-pub async fn rate(pool: &ReadPool, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
+pub async fn rate(db: &Db, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
     if lines.is_empty() {
         return Err(AppError::invalid("product_infos is required"));
     }
@@ -316,7 +317,7 @@ pub async fn rate(pool: &ReadPool, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResu
             "product_infos has at most {MAX_LINES} items"
         )));
     }
-    let mut conn = pool.acquire().await?;
+    let mut conn = db.read().acquire().await?;
     let mut priced = Vec::with_capacity(lines.len());
     let mut ids: Vec<&str> = Vec::with_capacity(lines.len());
     for p in &lines {

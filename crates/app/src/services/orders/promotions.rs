@@ -8,7 +8,7 @@
 //! not bounded by the partner-discount floor (the operator sets both). A revoked or ended
 //! promotion is no longer offered; orders already paid keep what they got.
 
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::ids::random_hex;
 use pc_domain::orders::{DiscountKind, Ratio};
 
@@ -172,8 +172,10 @@ fn row_to_promotion(r: &sql::Row) -> AppResult<Promotion> {
 const SELECT: &str =
     "SELECT id, name, product_id, ratio_bp, starts_at, ends_at, created_at, revoked_at FROM promotions";
 
-/// Every promotion, newest first (the operator's page).
-pub async fn list(pool: &ReadPool) -> AppResult<Vec<Promotion>> {
+/// Every promotion, newest first (the operator's page; operators only).
+pub async fn list(db: &Db, ctx: &Ctx) -> AppResult<Vec<Promotion>> {
+    ctx.actor.require_operator()?;
+    let pool = db.read();
     let rows = sql::query(&format!("{SELECT} ORDER BY created_at DESC, id"))
         .fetch_all(pool)
         .await?;

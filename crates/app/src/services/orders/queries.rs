@@ -4,9 +4,11 @@
 use crate::store::sql::{self, ReadPool};
 use pc_domain::orders::{self as rules, OrderStatus, OrderType};
 
+use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{funds, partners};
 use crate::store::filters::{bind_scalar_args, page_rows, Arg, Conditions};
+use crate::store::Db;
 
 use super::{load_lines, load_order, row_to_order, Order, OrderLine, ORDER_SELECT};
 
@@ -20,6 +22,21 @@ pub enum Viewer<'a> {
         indirect_partner_id: Option<&'a str>,
     },
     Operator,
+}
+
+impl<'a> Viewer<'a> {
+    /// Who reads, from the acting user: a customer its own, a partner its own (or, naming one
+    /// of its resellers, that reseller's), an operator or the command line every order.
+    pub fn of(ctx: &'a Ctx, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
+        match &ctx.actor {
+            Actor::Customer { customer_id, .. } => Viewer::Customer(customer_id),
+            Actor::Partner { partner_id, .. } => Viewer::Partner {
+                partner_id,
+                indirect_partner_id: indirect_partner_id.filter(|s| !s.trim().is_empty()),
+            },
+            Actor::Operator { .. } | Actor::System { .. } => Viewer::Operator,
+        }
+    }
 }
 
 /// The SQL scope of a viewer: (partner, customer); `None` = no restriction.
@@ -58,6 +75,8 @@ pub struct OrderQuery {
     pub sub_customer: bool,
     pub offset: i64,
     pub limit: i64,
+    /// A master distributor reading one of its resellers' customers' orders.
+    pub indirect_partner_id: Option<String>,
 }
 
 /// Largest page of orders.
@@ -160,30 +179,31 @@ impl OrderQuery {
             sub_customer,
             offset,
             limit,
+            indirect_partner_id: None,
         })
     }
 }
 
-/// `list_customer_orders`: the viewer's orders matching the filters, with the total count.
-pub async fn list_orders(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
-    q: &OrderQuery,
-) -> AppResult<(i64, Vec<Order>)> {
-    let (partner, customer) = scope(pool, viewer).await?;
-    list_in(pool, partner, customer, None, q).await
+/// `list_customer_orders`: the acting user's orders matching the filters (see [`Viewer::of`]),
+/// with the total count.
+pub async fn list_orders(db: &Db, ctx: &Ctx, q: &OrderQuery) -> AppResult<(i64, Vec<Order>)> {
+    let viewer = Viewer::of(ctx, q.indirect_partner_id.as_deref());
+    let (partner, customer) = scope(db.read(), viewer).await?;
+    list_in(db.read(), partner, customer, None, q).await
 }
 
-/// A master distributor's view of its resellers' customers' orders (the partner console's
-/// "云经销商的客户订单" tab, R11.13): one reseller's, or with `reseller_id` empty every reseller's
-/// beneath it (the orders of its tenant placed with a partner other than itself). Another
-/// partner's reseller, or a caller that is not a master distributor, is `CBC.99000037`.
+/// The acting master distributor's view of its resellers' customers' orders (the partner
+/// console's "云经销商的客户订单" tab, R11.13): one reseller's, or with `reseller_id` empty every
+/// reseller's beneath it (the orders of its tenant placed with a partner other than itself).
+/// Another partner's reseller, or a caller that is not a master distributor, is `CBC.99000037`.
 pub async fn list_reseller_orders(
-    pool: &ReadPool,
-    distributor_id: &str,
+    db: &Db,
+    ctx: &Ctx,
     reseller_id: Option<&str>,
     q: &OrderQuery,
 ) -> AppResult<(i64, Vec<Order>)> {
+    let distributor_id = funds::partner_caller(ctx)?;
+    let pool = db.read();
     let mut conn = pool.acquire().await?;
     let me = partners::get(&mut *conn, distributor_id)
         .await?
@@ -198,7 +218,8 @@ pub async fn list_reseller_orders(
                 partner_id: distributor_id,
                 indirect_partner_id: Some(r),
             };
-            list_orders(pool, v, q).await
+            let (partner, customer) = scope(pool, v).await?;
+            list_in(pool, partner, customer, None, q).await
         }
         None => list_in(pool, None, None, Some(me.root_id), q).await,
     }
@@ -301,14 +322,16 @@ pub struct OrderDetail {
     pub lines: Vec<OrderLine>,
 }
 
-/// `show_customer_order_details`: an order the viewer may read, with its lines; anything else is
-/// `CBC.30000010`.
+/// `show_customer_order_details`: an order the acting user may read (see [`Viewer::of`]), with
+/// its lines; anything else is `CBC.30000010`.
 pub async fn order_detail(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
+    db: &Db,
+    ctx: &Ctx,
     order_id: &str,
+    indirect_partner_id: Option<&str>,
 ) -> AppResult<OrderDetail> {
-    let (partner, customer) = scope(pool, viewer).await?;
+    let pool = db.read();
+    let (partner, customer) = scope(pool, Viewer::of(ctx, indirect_partner_id)).await?;
     let order = load_order(pool, order_id)
         .await?
         .filter(|o| partner.as_ref().is_none_or(|p| *p == o.partner_id))
@@ -318,20 +341,45 @@ pub async fn order_detail(
     Ok(OrderDetail { order, lines })
 }
 
-/// For `verify`: every partner's kept order count (migration 0021) equals its orders.
+/// For `verify`: every partner's kept order count (migration 0021) equals its orders. A partner
+/// with neither a kept count nor an order has nothing to compare.
 pub async fn verify_counts(pool: &ReadPool) -> AppResult<Vec<String>> {
-    let drift: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT p.id, COALESCE(k.orders, 0), \
-         (SELECT COUNT(*) FROM orders o WHERE o.partner_id = p.id) \
-         FROM partners p LEFT JOIN partner_order_counts k ON k.partner_id = p.id",
+    let kept: Vec<(String, i64)> =
+        sql::query_as("SELECT partner_id, orders FROM partner_order_counts")
+            .fetch_all(pool)
+            .await?;
+    let real: Vec<(String, i64)> = sql::query_as(
+        "SELECT partner_id, CAST(COUNT(*) AS BIGINT) FROM orders GROUP BY partner_id",
     )
     .fetch_all(pool)
     .await?;
-    Ok(drift
+    let mut counts: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (id, n) in kept {
+        counts.entry(id).or_default().0 = n;
+    }
+    for (id, n) in real {
+        counts.entry(id).or_default().1 = n;
+    }
+    Ok(counts
         .into_iter()
-        .filter(|(_, kept, real)| kept != real)
-        .map(|(id, kept, real)| format!("partner {id}: order count {kept} but {real} orders"))
+        .filter(|(_, (kept, real))| kept != real)
+        .map(|(id, (kept, real))| format!("partner {id}: order count {kept} but {real} orders"))
         .collect())
+}
+
+/// Is `order_id` one of the customer's orders (any status)?
+pub async fn customer_has_order<'e, E: Into<sql::Exec<'e>>>(
+    exec: E,
+    customer_id: &str,
+    order_id: &str,
+) -> AppResult<bool> {
+    let found: Option<i64> =
+        sql::query_scalar("SELECT 1 FROM orders WHERE id = $1 AND customer_id = $2")
+            .bind(order_id)
+            .bind(customer_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(found.is_some())
 }
 
 /// A customer's own pending-payment order (for the customer-only operations).

@@ -19,7 +19,7 @@ use pc_domain::ledger::AccountKind;
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::PartnerId;
 
-use crate::context::Ctx;
+use crate::context::{Actor, Ctx};
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
@@ -490,4 +490,47 @@ impl IndirectPartnerQuery {
             limit,
         })
     }
+}
+
+/// One page of `distributor_id`'s direct resellers, oldest first, with their total.
+pub async fn resellers_page(
+    pool: &sql::ReadPool,
+    distributor_id: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<Partner>)> {
+    let mut w = Conditions::new(1);
+    w.add("parent_id = ?", Arg::Text(distributor_id.to_string()));
+    let select = format!("SELECT {PARTNER_COLS}");
+    let (total, rows) = count_and_page(
+        pool,
+        &select,
+        "FROM partners",
+        &w,
+        "created_at, id",
+        offset,
+        limit,
+    )
+    .await?;
+    Ok((
+        total,
+        rows.iter().map(row_to_partner).collect::<AppResult<_>>()?,
+    ))
+}
+
+/// The command line acting as partner `partner_id`'s administrator, for the commands that run a
+/// partner's use case (an unknown partner is `CBC.0151`, as the use case answered when it was
+/// handed the partner id). Only the command line itself (or an operator) may do this.
+pub async fn act_as(db: &Db, ctx: Ctx, partner_id: &str) -> AppResult<Ctx> {
+    ctx.actor.require_operator()?;
+    let p = get(db.read(), partner_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+    let actor = Actor::Partner {
+        partner_id: p.id,
+        root_id: p.root_id,
+        user_id: Some(ctx.actor.id()),
+        role: Role::PartnerAdmin,
+    };
+    Ok(Ctx::new(actor, ctx.request_id, ctx.now_ms))
 }

@@ -23,7 +23,7 @@
 //!   refused (`PC.1106`), as is a change that moves no money (`PC.1106`).
 
 use crate::store::sql::{self, Conn, ReadPool};
-use pc_domain::orders::{OrderStatus, OrderType, PeriodType, ResourceStatus, SourceType};
+use pc_domain::orders::{OrderType, PeriodType, ResourceStatus, SourceType};
 use pc_domain::refunds::{self as rules, ChangeQuote, PaidPeriod};
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
+use crate::services::customers;
 use crate::services::orders::{self, Item, NewOrder, PricedItem};
 use crate::services::subscriptions::refunds;
 use crate::services::subscriptions::resources::{self, Resource};
@@ -70,10 +71,40 @@ fn period_price(p: &Product, r: &Resource) -> AppResult<Money> {
     )
 }
 
+/// One of the acting customer's resources with what it may change to, each with its quote (or
+/// why it cannot change to it now), for the console's change page.
+#[derive(Debug)]
+pub struct ChangeOptions {
+    pub resource: Resource,
+    pub options: Vec<(Product, AppResult<ChangePlan>)>,
+}
+
+/// The acting customer's change options for one of its resources ([`candidates`], each
+/// [`plan`]ned at the request's time), writing nothing.
+pub async fn options(db: &Db, ctx: &Ctx, resource_id: &str) -> AppResult<ChangeOptions> {
+    let customer_id = resources::acting_customer(ctx)?;
+    let mut conn = db.read().acquire().await?;
+    let resource = resources::own_resource(&mut conn, &customer_id, resource_id).await?;
+    let products = candidates(db.read(), &resource).await?;
+    let mut options = Vec::with_capacity(products.len());
+    for p in products {
+        let q = plan(
+            &mut conn,
+            &customer_id,
+            resource_id,
+            &p.product_id,
+            ctx.now_ms,
+        )
+        .await;
+        options.push((p, q));
+    }
+    Ok(ChangeOptions { resource, options })
+}
+
 /// The products a resource may change to: same service type, resource type and region, active,
 /// sold by its period type, not its own product.
 pub async fn candidates(pool: &ReadPool, r: &Resource) -> AppResult<Vec<Product>> {
-    Ok(catalog::products(pool, false)
+    Ok(catalog::list_products(pool, false)
         .await?
         .into_iter()
         .filter(|p| {
@@ -197,10 +228,7 @@ async fn change_in(
     }
     resources::claim_for_order(c, ctx, &locked).await?;
     let p = plan(c, customer_id, resource_id, product_id, ctx.now_ms).await?;
-    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_one(&mut *c)
-        .await?;
+    let user_name = customers::lookup::known_account_name(&mut *c, customer_id).await?;
     match p.quote.clone() {
         ChangeQuote::Upgrade { amount } => {
             upgrade(c, ctx, customer_id, &user_name, &p, amount).await
@@ -247,14 +275,7 @@ async fn place_change_order(
         &[(line, Some(r.id.clone()))],
     )
     .await?;
-    // A change line names the product it replaces and has no period count.
-    sql::query(
-        "UPDATE order_lines SET base_product_id = $1, period_num = NULL WHERE order_id = $2",
-    )
-    .bind(&p.from.product_id)
-    .bind(&placed.order_id)
-    .execute(&mut *c)
-    .await?;
+    orders::for_subscriptions::mark_change_lines(c, &placed.order_id, &p.from.product_id).await?;
     Ok(placed.order_id)
 }
 
@@ -327,29 +348,22 @@ async fn downgrade(
         refunds::carry(c, ctx, &order_id, &period.base_order_id, keep, &mut carried).await?;
     }
     // The change order: completed; its amounts are the refund; what paid its (carried) period.
-    sql::query(
-        "UPDATE orders SET status = $1, paid_at = $2, payment_deadline = NULL, official_amount = $3, amount_after_discount = $3, \
-         cash_amount = $4, coupon_amount = $5, flexipurchase_coupon_amount = $6 WHERE id = $7",
+    let split = orders::for_subscriptions::PaidSplit {
+        cash: carried.cash.cents(),
+        vouchers: carried.vouchers.cents(),
+        cash_coupons: carried.cash_coupons.cents(),
+    };
+    orders::for_subscriptions::complete_refunding_change(
+        c,
+        &order_id,
+        now,
+        refund.cents(),
+        split,
+        retained.cents(),
+        r.expire_at,
     )
-    .bind(OrderStatus::Completed.code())
-    .bind(now)
-    .bind(refund.cents())
-    .bind(carried.cash.cents())
-    .bind(carried.vouchers.cents())
-    .bind(carried.cash_coupons.cents())
-    .bind(&order_id)
-    .execute(&mut *c)
     .await?;
     carried.write_coupons(c, &order_id, now).await?;
-    sql::query(
-        "UPDATE order_lines SET amount_after_discount = $1, official_amount = $1, effective_at = $2, expire_at = $3 WHERE order_id = $4",
-    )
-    .bind(retained.cents())
-    .bind(now)
-    .bind(r.expire_at)
-    .bind(&order_id)
-    .execute(&mut *c)
-    .await?;
     switch_product(c, ctx, &r.id, &p.to.product_id, &p.to.resource_spec).await?;
     audit::record(
         c,

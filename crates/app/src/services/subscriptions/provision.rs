@@ -5,7 +5,8 @@ use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::orders::{Order, OrderLine};
+use crate::services::catalog;
+use crate::services::orders::{self, Order, OrderLine};
 
 use super::changes;
 
@@ -73,24 +74,22 @@ pub(crate) async fn provision(
             .await?;
             ids.push(rid.clone());
         }
-        sql::query(
-            "UPDATE order_lines SET amount_after_discount = $1, discount_amount = $2, effective_at = $3, expire_at = $4 WHERE id = $5",
+        orders::for_subscriptions::set_line_period(
+            c,
+            &l.order_line_item_id,
+            l.amount_after_discount.cents(),
+            l.discount_amount.cents(),
+            start,
+            expire,
         )
-        .bind(l.amount_after_discount.cents())
-        .bind(l.discount_amount.cents())
-        .bind(start)
-        .bind(expire)
-        .bind(&l.order_line_item_id)
-        .execute(&mut *c)
         .await?;
         if order.order_type != OrderType::New.code() {
             continue;
         }
-        let spec: String =
-            sql::query_scalar("SELECT resource_spec FROM catalog_products WHERE id = $1")
-                .bind(&l.product_id)
-                .fetch_one(&mut *c)
-                .await?;
+        let spec = catalog::spec_of(&mut *c, &l.product_id)
+            .await?
+            .ok_or_else(|| AppError::internal(format!("product {} is missing", l.product_id)))?
+            .resource_spec;
         for n in 0..l.subscription_num {
             let id = new_resource_id();
             sql::query(

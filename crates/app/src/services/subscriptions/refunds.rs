@@ -40,9 +40,9 @@ use pc_domain::Money;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
-use crate::services::coupons;
-use crate::services::orders::{self, sum, Viewer};
+use crate::services::orders::{self, sum};
 use crate::services::subscriptions::resources::{self, Resource, MAX_RENEW_IDS};
+use crate::services::{catalog, coupons, customers};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger kind of a refund back to a customer's balance.
@@ -172,14 +172,25 @@ pub(crate) async fn paid_periods(c: &mut Conn, r: &Resource) -> AppResult<Vec<Pa
 
 /// No-reason refunds the customer took in the last 365 days.
 async fn no_reason_used(c: &mut Conn, customer_id: &str, now: i64) -> AppResult<i64> {
-    Ok(sql::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = $2 AND no_reason = 1 AND created_at > $3",
+    orders::for_subscriptions::no_reason_unsubscribes_since(
+        c,
+        customer_id,
+        now - rules::NO_REASON_COUNT_WINDOW_MS,
     )
-    .bind(customer_id)
-    .bind(OrderType::Unsubscribe.code())
-    .bind(now - rules::NO_REASON_COUNT_WINDOW_MS)
-    .fetch_one(&mut *c)
-    .await?)
+    .await
+}
+
+/// The acting customer's preview of unsubscribing one of its resources: [`plan`] at the
+/// request's time, on a read connection.
+pub async fn preview(
+    db: &Db,
+    ctx: &Ctx,
+    resource_id: &str,
+    kind: UnsubscribeType,
+) -> AppResult<ResourcePlan> {
+    let customer_id = resources::acting_customer(ctx)?;
+    let mut conn = db.read().acquire().await?;
+    plan(&mut conn, &customer_id, resource_id, kind, ctx.now_ms).await
 }
 
 /// Plans the refund of one of the customer's resources at `now` without writing anything: what
@@ -227,15 +238,7 @@ struct Source {
 }
 
 async fn sources(c: &mut Conn, base_order_id: &str) -> AppResult<Vec<Source>> {
-    let cash: i64 = sql::query_scalar("SELECT cash_amount FROM orders WHERE id = $1")
-        .bind(base_order_id)
-        .fetch_one(&mut *c)
-        .await?;
-    let coupon_rows =
-        sql::query("SELECT coupon_id, coupon_type, amount FROM order_coupons WHERE order_id = $1 ORDER BY coupon_id")
-            .bind(base_order_id)
-            .fetch_all(&mut *c)
-            .await?;
+    let (cash, coupon_rows) = orders::for_subscriptions::paid_with(c, base_order_id).await?;
     // Every row counts against its source, whatever its kind (refunded, or carried to a change).
     let refunded = sql::query(
         "SELECT source_kind, source_id, amount FROM refund_sources WHERE base_order_id = $1",
@@ -256,14 +259,12 @@ async fn sources(c: &mut Conn, base_order_id: &str) -> AppResult<Vec<Source>> {
     // Coupons before cash: the order a payment takes these accounts in, so a refund and a
     // payment of the same customer never wait on each other in opposite orders.
     let mut out = Vec::with_capacity(coupon_rows.len() + 1);
-    for row in coupon_rows {
-        let id: String = row.get(0);
-        let paid: i64 = row.get(2);
+    for paid in coupon_rows {
         out.push(Source {
-            remaining: Money::from_cents(paid - back(Some(&id))),
+            remaining: Money::from_cents(paid.amount - back(Some(&paid.coupon_id))),
             kind: "coupon",
-            coupon_type: row.get(1),
-            coupon_id: Some(id),
+            coupon_type: paid.coupon_type,
+            coupon_id: Some(paid.coupon_id),
         });
     }
     out.push(Source {
@@ -305,16 +306,8 @@ impl Carried {
             }
         }
         for (id, t, m) in merged {
-            sql::query(
-                "INSERT INTO order_coupons (order_id, coupon_id, coupon_type, amount, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(order_id)
-            .bind(id)
-            .bind(t)
-            .bind(m.cents())
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+            orders::for_subscriptions::add_order_coupon(c, order_id, &id, t, m.cents(), now)
+                .await?;
         }
         Ok(())
     }
@@ -546,10 +539,9 @@ async fn unsubscribe_one(
     .bind(i64::from(plan.no_reason))
     .execute(&mut *c)
     .await?;
-    let spec: String = sql::query_scalar("SELECT spec_desc_zh FROM catalog_products WHERE id = $1")
-        .bind(&r.product_id)
-        .fetch_optional(&mut *c)
+    let spec = catalog::spec_of(&mut *c, &r.product_id)
         .await?
+        .map(|s| s.spec_desc_zh)
         .unwrap_or_default();
     sql::query(
         "INSERT INTO order_lines (id, order_id, seq, product_id, service_type_code, resource_type_code, product_spec_desc, \
@@ -575,15 +567,12 @@ async fn unsubscribe_one(
         record_period(c, ctx, &order_id, &r.id, customer_id, p).await?;
         pay_back(c, ctx, customer_id, &r.root_id, &order_id, p, &mut back).await?;
     }
-    sql::query(
-        "UPDATE orders SET cash_amount = $1, coupon_amount = $2, flexipurchase_coupon_amount = $3 WHERE id = $4",
-    )
-    .bind(back.cash.cents())
-    .bind(back.vouchers.cents())
-    .bind(back.cash_coupons.cents())
-    .bind(&order_id)
-    .execute(&mut *c)
-    .await?;
+    let split = orders::for_subscriptions::PaidSplit {
+        cash: back.cash.cents(),
+        vouchers: back.vouchers.cents(),
+        cash_coupons: back.cash_coupons.cents(),
+    };
+    orders::for_subscriptions::set_paid_split(c, &order_id, split).await?;
     match req.kind {
         UnsubscribeType::ResourceAndRenewals => {
             sql::query(
@@ -664,9 +653,7 @@ async fn unsubscribe_in(
             }
         }
     }
-    let user_name: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_optional(&mut *c)
+    let user_name = customers::lookup::account_name(&mut *c, customer_id)
         .await?
         .ok_or_else(|| AppError::new(Code::NotAllowed))?;
     let mut ids = Vec::with_capacity(req.resource_ids.len());
@@ -676,80 +663,7 @@ async fn unsubscribe_in(
     Ok(ids)
 }
 
-/// One row of `show_refund_order_details` (`OrderRefundInfoV2`).
-#[derive(Debug, Clone)]
-pub struct RefundInfo {
-    pub id: String,
-    pub amount: Money,
-    pub customer_id: String,
-    pub resource_type_code: String,
-    pub service_type_code: String,
-    pub resource_type_name_zh: Option<String>,
-    pub resource_type_name_en: Option<String>,
-    pub service_type_name_zh: Option<String>,
-    pub service_type_name_en: Option<String>,
-    pub region: String,
-    pub base_order_id: String,
-}
-
-/// `show_refund_order_details`: where the money of an unsubscribe order came from.
-/// `customer_id`, when a partner names it, must be the order's customer.
-pub async fn refund_details(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
-    order_id: &str,
-    customer_id: Option<&str>,
-) -> AppResult<Vec<RefundInfo>> {
-    let order_id = order_id.trim();
-    if order_id.is_empty() {
-        return Err(AppError::invalid("order_id is required"));
-    }
-    let (partner, customer) = orders::scope(pool, viewer).await?;
-    let order = orders::load_order(pool, &order_id.to_uppercase())
-        .await?
-        .filter(|o| partner.as_ref().is_none_or(|p| *p == o.partner_id))
-        .filter(|o| customer.as_ref().is_none_or(|c| *c == o.customer_id))
-        .filter(|o| customer_id.is_none_or(|c| c.trim() == o.customer_id))
-        .ok_or_else(|| AppError::new(Code::InvalidOrder))?;
-    // Unsubscribe orders, and change orders that refunded (downgrades).
-    let refunded: i64 =
-        sql::query_scalar("SELECT COUNT(*) FROM refund_details WHERE refund_order_id = $1")
-            .bind(&order.order_id)
-            .fetch_one(pool)
-            .await?;
-    let refund_order = order.order_type == OrderType::Unsubscribe.code()
-        || (order.order_type == OrderType::Change.code() && refunded > 0);
-    if !refund_order {
-        return Err(AppError::new(Code::NotRefundOrder));
-    }
-    let rows = sql::query(
-        "SELECT d.id, d.amount, d.customer_id, r.resource_type_code, r.service_type_code, t.name_zh, t.name_en, \
-         s.name_zh, s.name_en, r.region, d.base_order_id \
-         FROM refund_details d JOIN resources r ON r.id = d.resource_id \
-         LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
-         LEFT JOIN catalog_service_types s ON s.code = r.service_type_code \
-         WHERE d.refund_order_id = $1 AND d.amount <> 0 ORDER BY d.base_order_id, d.kind, d.id",
-    )
-    .bind(&order.order_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| RefundInfo {
-            id: r.get(0),
-            amount: Money::from_cents(r.get(1)),
-            customer_id: r.get(2),
-            resource_type_code: r.get(3),
-            service_type_code: r.get(4),
-            resource_type_name_zh: r.get(5),
-            resource_type_name_en: r.get(6),
-            service_type_name_zh: r.get(7),
-            service_type_name_en: r.get(8),
-            region: r.get(9),
-            base_order_id: r.get(10),
-        })
-        .collect())
-}
+pub use super::refund_reads::{order_page, refund_details, OrderPage, RefundInfo, RefundLookup};
 
 /// The refund invariant `partner-center verify` checks: no source of an order (its cash, each
 /// coupon) ever had more refunded or carried away than it paid. Returns the violations.

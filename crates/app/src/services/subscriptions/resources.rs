@@ -25,7 +25,7 @@
 //!   are not retried (the pending order is the customer's to pay).
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
-use crate::store::sql::{self, Conn, ReadPool};
+use crate::store::sql::{self, Conn};
 use pc_domain::orders::{
     self as rules, OrderType, PeriodType, ResourceStatus, SourceType, EXPIRE_POLICY_AUTO_RENEW,
     EXPIRE_POLICY_GRACE,
@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
-use crate::services::funds;
 use crate::services::orders::{self, Item, NewOrder, Viewer};
+use crate::services::{customers, funds};
 use crate::store::{audit, outbox, Db};
 
 /// Most resource ids one renewal / query may name.
@@ -220,14 +220,17 @@ impl ResourceQuery {
     }
 }
 
-/// `list_pay_per_use_customer_resources`: a customer's own resources, or a partner's customer's
-/// (the partner must name the customer), filtered and paged, with the total.
+/// `list_pay_per_use_customer_resources`: the acting customer's own resources, or a partner's
+/// customer's (the partner must name the customer; a master distributor may name one of its
+/// resellers with `indirect_partner_id`), filtered and paged, with the total.
 pub async fn list(
-    pool: &ReadPool,
-    viewer: Viewer<'_>,
+    db: &Db,
+    ctx: &Ctx,
+    indirect_partner_id: Option<&str>,
     q: &ResourceQuery,
 ) -> AppResult<(i64, Vec<Resource>)> {
-    let (partner, customer) = match viewer {
+    let pool = db.read();
+    let (partner, customer) = match Viewer::of(ctx, indirect_partner_id) {
         Viewer::Customer(id) => (None, id.to_string()),
         Viewer::Partner {
             partner_id,
@@ -332,10 +335,7 @@ async fn renew_resources(
     let (source, user_name) = match &ctx.actor {
         Actor::System { .. } => (SourceType::SystemCreated, "运营系统".to_string()),
         _ => {
-            let n: String = sql::query_scalar("SELECT domain_name FROM customers WHERE id = $1")
-                .bind(customer_id)
-                .fetch_one(&mut *c)
-                .await?;
+            let n = customers::lookup::known_account_name(&mut *c, customer_id).await?;
             (SourceType::Customer, n)
         }
     };
@@ -383,12 +383,7 @@ pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> Ap
         .bind(&r.id)
         .execute(&mut *c)
         .await?;
-    let pending: i64 = sql::query_scalar(
-        "SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.resource_id = $1 AND o.status = 6",
-    )
-    .bind(&r.id)
-    .fetch_one(&mut *c)
-    .await?;
+    let pending = orders::for_subscriptions::pending_on_resource(c, &r.id).await?;
     if pending > 0 {
         return Err(AppError::with(Code::ResourceInPendingOrder, r.id.clone()));
     }

@@ -57,14 +57,20 @@ pub struct ListServiceTypesResponse {
 
 async fn list_service_types(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     headers: HeaderMap,
     VendorQuery(q): VendorQuery<ListServiceTypesQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
     let (offset, limit) = catalog::page(q.offset, q.limit)?;
-    let (total_count, list) =
-        catalog::service_types(st.db.read(), q.service_type_name.as_deref(), offset, limit).await?;
+    let (total_count, list) = catalog::service_types(
+        &st.db,
+        &caller.ctx(),
+        q.service_type_name.as_deref(),
+        offset,
+        limit,
+    )
+    .await?;
     ok_json(&ListServiceTypesResponse {
         total_count,
         service_types: list
@@ -116,13 +122,13 @@ pub struct ListResourceTypesResponse {
 
 async fn list_resource_types(
     State(st): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     headers: HeaderMap,
     VendorQuery(q): VendorQuery<ListResourceTypesQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
     let (offset, limit) = catalog::page(q.offset, q.limit)?;
-    let (total_count, list) = catalog::resource_types(st.db.read(), offset, limit).await?;
+    let (total_count, list) = catalog::resource_types(&st.db, &caller.ctx(), offset, limit).await?;
     ok_json(&ListResourceTypesResponse {
         total_count,
         resource_types: list
@@ -268,7 +274,7 @@ async fn list_rate_on_period_detail(
             subscription_num: p.subscription_num,
         })
         .collect();
-    let quote = orders::rate(st.db.read(), &caller.ctx(), lines).await?;
+    let quote = orders::rate(&st.db, &caller.ctx(), lines).await?;
     let official_results = quote
         .items
         .iter()

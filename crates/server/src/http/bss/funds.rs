@@ -7,8 +7,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::funds::{self, ChangeRecordQuery, CustomerFunds, ResellerFunds, Way};
-use pc_app::services::identity::Principal;
+use pc_app::services::funds::{self, ChangeRecordFilters, CustomerFunds, ResellerFunds, Way};
 use pc_domain::funds::{ACCOUNT_TYPE_CASH, CURRENCY, MEASURE_YUAN};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
@@ -157,9 +156,8 @@ async fn list_partner_balances(
     caller: Caller,
     VendorQuery(q): VendorQuery<ListPartnerBalancesQuery>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
     let list =
-        funds::partner_balances(st.db.read(), partner_id, q.indirect_partner_id.as_deref()).await?;
+        funds::partner_balances(&st.db, &caller.ctx(), q.indirect_partner_id.as_deref()).await?;
     ok_json(&ListPartnerBalancesResponse {
         account_balances: list
             .into_iter()
@@ -237,27 +235,21 @@ async fn list_partner_account_change_records(
     caller: Caller,
     VendorQuery(q): VendorQuery<ListPartnerAccountChangeRecordsQuery>,
 ) -> Result<Response, ApiError> {
-    if let Principal::Customer { customer_id } = &caller.principal {
-        return Err(funds::customer_records_refusal(st.db.read(), customer_id)
-            .await
-            .into());
-    }
-    let partner_id = caller.partner_id()?;
-    let query = ChangeRecordQuery::parse(
-        q.balance_type,
-        q.trade_type,
-        q.trade_time_begin,
-        q.trade_time_end,
-        q.offset,
-        q.limit,
-        q.indirect_partner_id,
-        caller.now_ms,
-    )?;
-    let (total_count, list) = funds::change_records(st.db.read(), partner_id, &query).await?;
+    let filters = ChangeRecordFilters {
+        balance_type: q.balance_type,
+        trade_type: q.trade_type,
+        trade_time_begin: q.trade_time_begin,
+        trade_time_end: q.trade_time_end,
+        offset: q.offset,
+        limit: q.limit,
+        indirect_partner_id: q.indirect_partner_id,
+    };
+    let page = funds::change_records(&st.db, &caller.ctx(), filters).await?;
     ok_json(&ListPartnerAccountChangeRecordsResponse {
-        total_count,
+        total_count: page.total,
         currency: CURRENCY.into(),
-        records: list
+        records: page
+            .records
             .into_iter()
             .map(|r| AccountChangeRecord {
                 trade_detail_type: r.trade_detail_type().into(),
@@ -416,15 +408,14 @@ async fn list_customers_balances_detail(
     caller: Caller,
     VendorJson(req): VendorJson<QueryCustomersBalancesReq>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
     let ids: Vec<String> = req
         .customer_infos
         .into_iter()
         .map(|c| c.customer_id)
         .collect();
     let list = funds::customer_balances(
-        st.db.read(),
-        partner_id,
+        &st.db,
+        &caller.ctx(),
         req.indirect_partner_id.as_deref(),
         &ids,
     )

@@ -6,8 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use pc_app::services::identity::Principal;
-use pc_app::services::orders::{self, Order, OrderLine, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::services::orders::{self, Order, OrderLine, OrderQuery, RawOrderQuery};
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
 use pc_domain::orders::{
     DiscountKind, OrderStatus, OrderType, DISCOUNT_MODE_AMOUNT, DISCOUNT_MODE_RATE,
@@ -30,26 +29,6 @@ pub const OPERATIONS: &[Operation] = &[
     PAY_ORDERS,
     CANCEL_CUSTOMER_ORDER,
 ];
-
-/// The reader of an order operation: a customer reads its own, a partner its customers' (or, a
-/// master distributor naming `indirect_partner_id`, its reseller's customers').
-///
-/// An operator's key never gets here (`auth::vendor_principals` refuses it on every vendor
-/// operation); should it, it reads as a partner that does not exist, which every order and
-/// resource service refuses, so it can never become [`Viewer::Operator`] through this API.
-pub fn viewer<'a>(caller: &'a Caller, indirect_partner_id: Option<&'a str>) -> Viewer<'a> {
-    match &caller.principal {
-        Principal::Customer { customer_id } => Viewer::Customer(customer_id),
-        Principal::Partner { partner_id, .. } => Viewer::Partner {
-            partner_id,
-            indirect_partner_id: indirect_partner_id.filter(|s| !s.trim().is_empty()),
-        },
-        Principal::Operator { .. } => Viewer::Partner {
-            partner_id: "",
-            indirect_partner_id: None,
-        },
-    }
-}
 
 /// `DiscountItemV2` (`discount_type` is a string on this model).
 #[derive(Debug, Serialize, JsonSchema)]
@@ -198,13 +177,9 @@ async fn list_customer_orders(
     VendorQuery(q): VendorQuery<ListCustomerOrdersQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
-    let query = q.filters.parse()?;
-    let (total_count, list) = orders::list_orders(
-        st.db.read(),
-        viewer(&caller, q.indirect_partner_id.as_deref()),
-        &query,
-    )
-    .await?;
+    let mut query = q.filters.parse()?;
+    query.indirect_partner_id = q.indirect_partner_id;
+    let (total_count, list) = orders::list_orders(&st.db, &caller.ctx(), &query).await?;
     ok_json(&ListCustomerOrdersResponse {
         total_count,
         order_infos: list
@@ -358,9 +333,10 @@ async fn show_customer_order_details(
     let en = english(&headers);
     let (offset, limit) = pc_app::store::filters::page(q.offset, q.limit, 100)?;
     let d = orders::order_detail(
-        st.db.read(),
-        viewer(&caller, q.indirect_partner_id.as_deref()),
+        &st.db,
+        &caller.ctx(),
         &order_id,
+        q.indirect_partner_id.as_deref(),
     )
     .await?;
     let o = &d.order;
@@ -465,14 +441,8 @@ async fn list_order_discounts(
     caller: Caller,
     VendorQuery(q): VendorQuery<OrderIdQuery>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?;
-    let list = orders::order_discounts(
-        st.db.read(),
-        customer_id,
-        q.order_id.as_deref().unwrap_or(""),
-        st.now_ms(),
-    )
-    .await?;
+    let list =
+        orders::order_discounts(&st.db, &caller.ctx(), q.order_id.as_deref().unwrap_or("")).await?;
     ok_json(&ListOrderDiscountsResponse {
         discounts: list
             .into_iter()
@@ -581,14 +551,8 @@ async fn list_order_coupons(
     caller: Caller,
     VendorQuery(q): VendorQuery<OrderIdQuery>,
 ) -> Result<Response, ApiError> {
-    let customer_id = caller.customer_id()?;
-    let list = orders::order_coupons(
-        st.db.read(),
-        customer_id,
-        q.order_id.as_deref().unwrap_or(""),
-        st.now_ms(),
-    )
-    .await?;
+    let list =
+        orders::order_coupons(&st.db, &caller.ctx(), q.order_id.as_deref().unwrap_or("")).await?;
     let mut types: Vec<i64> = list.iter().map(|k| k.coupon_type).collect();
     types.sort_unstable();
     types.dedup();

@@ -6,14 +6,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
+use pc_app::services::subscriptions::refunds::{self, RefundLookup, UnsubscribeRequest};
 use pc_domain::funds::MEASURE_YUAN;
 use pc_domain::Money;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::english;
-use super::orders::viewer;
 use super::resources::FailResourceInfo;
 use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson, VendorQuery};
@@ -111,13 +110,12 @@ async fn show_refund_order_details(
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
     let customer_id = q.customer_id.as_deref().filter(|s| !s.trim().is_empty());
-    let rows = refunds::refund_details(
-        st.db.read(),
-        viewer(&caller, q.indirect_partner_id.as_deref()),
-        q.order_id.as_deref().unwrap_or_default(),
+    let lookup = RefundLookup {
+        order_id: q.order_id.as_deref().unwrap_or_default(),
         customer_id,
-    )
-    .await?;
+        indirect_partner_id: q.indirect_partner_id.as_deref(),
+    };
+    let rows = refunds::refund_details(&st.db, &caller.ctx(), lookup).await?;
     let pick = |zh: Option<String>, e: Option<String>| if en { e } else { zh };
     let refund_infos: Vec<OrderRefundInfoV2> = rows
         .into_iter()

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::english;
-use super::orders::{viewer, EmptyResponse};
+use super::orders::EmptyResponse;
 use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
 use crate::http::error::ApiError;
@@ -127,8 +127,9 @@ async fn list_resources(
         req.customer_id,
     )?;
     let (total, list) = resources::list(
-        st.db.read(),
-        viewer(&caller, req.indirect_partner_id.as_deref()),
+        &st.db,
+        &caller.ctx(),
+        req.indirect_partner_id.as_deref(),
         &q,
     )
     .await?;

@@ -32,10 +32,10 @@ pub fn router() -> Router<AppState> {
 async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
-    let (_, services) = catalog::service_types(st.db.read(), None, 0, catalog::MAX_PAGE)
+    let (_, services) = catalog::service_types(&st.db, &c.ctx(), None, 0, catalog::MAX_PAGE)
         .await
         .map_err(|e| internal(lang, e))?;
-    let (_, resources) = catalog::resource_types(st.db.read(), 0, catalog::MAX_PAGE)
+    let (_, resources) = catalog::resource_types(&st.db, &c.ctx(), 0, catalog::MAX_PAGE)
         .await
         .map_err(|e| internal(lang, e))?;
     let status = err

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use maud::html;
-use pc_app::services::subscriptions::changes::{self, Change};
+use pc_app::services::subscriptions::changes::{self, Change, ChangeOptions};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::ChangeQuote;
@@ -33,28 +33,12 @@ async fn view(st: &AppState, c: &Console, id: &str, err: Option<AppError>) -> Pa
     c.require(&[Role::Customer])?;
     let lang = c.lang;
     let en = lang == Lang::En;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let now = c.ctx().now_ms;
-    let mut conn = st
-        .db
-        .read()
-        .acquire()
-        .await
-        .map_err(|e| internal(lang, AppError::from(e)))?;
-    let r = pc_app::services::subscriptions::resources::own_resource(&mut conn, &cid, id)
+    let ChangeOptions {
+        resource: r,
+        options: quotes,
+    } = changes::options(&st.db, &c.ctx(), id)
         .await
         .map_err(|e| internal(lang, e))?;
-    let candidates = changes::candidates(st.db.read(), &r)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let mut quotes = Vec::with_capacity(candidates.len());
-    for p in &candidates {
-        quotes.push((
-            p,
-            changes::plan(&mut conn, &cid, id, &p.product_id, now).await,
-        ));
-    }
-    drop(conn);
     let status = err
         .as_ref()
         .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))

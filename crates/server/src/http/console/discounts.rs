@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::catalog;
-use pc_app::services::customers::{self, SubCustomerQuery};
+use pc_app::services::customers;
 use pc_app::services::orders::{self, DiscountGrant, DiscountQuery};
 use pc_app::AppError;
 use pc_domain::orders::Ratio;
@@ -116,7 +116,7 @@ async fn discounts_page(
 /// status.
 async fn view(st: &AppState, c: &Console, q: &ListParams, err: Option<AppError>) -> Page {
     let lang = c.lang;
-    let floor = orders::discount_floor(st.db.read())
+    let floor = orders::current_discount_floor(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
     let body = if c.user.role == Role::Operator {
@@ -151,16 +151,10 @@ async fn partner_body(
 ) -> Result<Markup, axum::response::Response> {
     let lang = c.lang;
     let en = lang == Lang::En;
-    let pid = c.user.partner_id.clone().unwrap_or_default();
-    let pool = st.db.read();
-    let suggest = SubCustomerQuery {
-        limit: SUGGESTED_CUSTOMERS,
-        ..Default::default()
-    };
-    let (_, my_customers) = customers::list_sub_customers(pool, &pid, &suggest)
+    let my_customers = customers::suggested_customers(&st.db, &c.ctx(), SUGGESTED_CUSTOMERS)
         .await
         .map_err(|e| internal(lang, e))?;
-    let products = catalog::products(pool, false)
+    let products = catalog::products(&st.db, &c.ctx(), false)
         .await
         .map_err(|e| internal(lang, e))?;
     let revoked = q.revoked == "1";
@@ -171,7 +165,7 @@ async fn partner_body(
         limit: PAGE,
         ..Default::default()
     };
-    let (total, list) = orders::list_discounts(pool, &pid, &query)
+    let (total, list) = orders::list_discounts(&st.db, &c.ctx(), &query)
         .await
         .map_err(|e| internal(lang, e))?;
     let product_name = |id: &str| {

@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::funds::{
-    self, ChangeRecordQuery, Credit, CustomerFunds, ResellerFunds, TransferView, Way,
+    self, ChangeRecordFilters, ChangeRecords, Credit, CustomerFunds, PartnerWithBalance,
+    ResellerFunds, TransferView, Way,
 };
-use pc_app::services::partners;
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::funds::{classify, Direction, TradeType};
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::timefmt::{format_date, format_utc};
@@ -107,13 +107,10 @@ async fn funds_page(
         Role::Operator => operator_overview(&st, &c, &q).await,
         Role::PartnerAdmin => {
             let flash = match q.get("transfer").filter(|v| !v.is_empty()) {
-                Some(tid) => {
-                    let pid = c.user.partner_id.clone().unwrap_or_default();
-                    funds::find_transfer(st.db.read(), &pid, tid)
-                        .await
-                        .map_err(|e| internal(c.lang, e))?
-                        .map(Flash::Done)
-                }
+                Some(tid) => funds::find_transfer(&st.db, &c.ctx(), None, tid)
+                    .await
+                    .map_err(|e| internal(c.lang, e))?
+                    .map(Flash::Done),
                 None => None,
             };
             partner_page(&st, &c, &q, flash, StatusCode::OK).await
@@ -132,7 +129,7 @@ async fn operator_overview(st: &AppState, c: &Console, q: &HashMap<String, Strin
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0)
         .max(0);
-    let (count, total, list) = funds::all_partner_balances(st.db.read(), offset, OPERATOR_PAGE)
+    let (count, total, list) = funds::all_partner_balances(&st.db, &c.ctx(), offset, OPERATOR_PAGE)
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
@@ -172,7 +169,10 @@ async fn credit_view(
     status: StatusCode,
 ) -> Page {
     let lang = c.lang;
-    let Some(p) = partners::get(st.db.read(), partner_id)
+    let Some(PartnerWithBalance {
+        partner: p,
+        balance: bal,
+    }) = funds::credit_target(&st.db, &c.ctx(), partner_id)
         .await
         .map_err(|e| internal(lang, e))?
     else {
@@ -182,9 +182,6 @@ async fn credit_view(
         )
             .into_response());
     };
-    let bal = funds::partner_balance(st.db.read(), &p.id)
-        .await
-        .map_err(|e| internal(lang, e))?;
     let body = html! {
         (flash_markup(lang, &flash))
         div.card { dl {
@@ -219,7 +216,7 @@ async fn credit_page(
     c.require(&[Role::Operator])?;
     let pid = q.get("partner").cloned().unwrap_or_default();
     let flash = match q.get("transfer").filter(|v| !v.is_empty()) {
-        Some(tid) => funds::find_transfer(st.db.read(), &pid, tid)
+        Some(tid) => funds::find_transfer(&st.db, &c.ctx(), Some(&pid), tid)
             .await
             .map_err(|e| internal(c.lang, e))?
             .map(Flash::Done),
@@ -291,8 +288,7 @@ async fn partner_page(
     status: StatusCode,
 ) -> Page {
     let lang = c.lang;
-    let pool = st.db.read();
-    let pid = c.user.partner_id.clone().unwrap_or_default();
+    let ctx = c.ctx();
     let get = |k: &str| q.get(k).cloned().filter(|v| !v.trim().is_empty());
     let num = |k: &str| {
         get(k)
@@ -301,37 +297,44 @@ async fn partner_page(
             .max(0)
     };
     let (offset, roffset) = (num("offset"), num("roffset"));
-    let parse = |from: Option<String>, to: Option<String>, tt: Option<String>| {
-        ChangeRecordQuery::parse(
-            Some("BALANCE_TYPE_DEBIT".into()),
-            tt,
-            from,
-            to,
-            Some(offset),
-            Some(PAGE),
-            None,
-            c.now_ms,
-        )
-    };
-    let query = match parse(get("from"), get("to"), get("trade_type")) {
-        Ok(q) => q,
-        Err(_) => {
+    let filters =
+        |from: Option<String>, to: Option<String>, tt: Option<String>| ChangeRecordFilters {
+            balance_type: Some("BALANCE_TYPE_DEBIT".into()),
+            trade_type: tt,
+            trade_time_begin: from,
+            trade_time_end: to,
+            offset: Some(offset),
+            limit: Some(PAGE),
+            indirect_partner_id: None,
+        };
+    let page_of_records = match funds::change_records(
+        &st.db,
+        &ctx,
+        filters(get("from"), get("to"), get("trade_type")),
+    )
+    .await
+    {
+        Err(e) if e.code == Code::InvalidParameter => {
             flash = flash.or(Some(Flash::Error(t(lang, "funds_bad_filter").into())));
-            parse(None, None, None).map_err(|e| internal(lang, e))?
+            funds::change_records(&st.db, &ctx, filters(None, None, None)).await
         }
-    };
-    let balance = funds::partner_balance(pool, &pid)
+        other => other,
+    }
+    .map_err(|e| internal(lang, e))?;
+    let ChangeRecords {
+        total,
+        records,
+        query,
+    } = page_of_records;
+    let balance = funds::partner_balance(&st.db, &ctx, None)
         .await
         .map_err(|e| internal(lang, e))?;
-    let (total, records) = funds::change_records(pool, &pid, &query)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let customers = funds::resale_customers_with_balances(pool, &pid, SELECT_MAX)
+    let customers = funds::resale_customers_with_balances(&st.db, &ctx, SELECT_MAX)
         .await
         .map_err(|e| internal(lang, e))?;
     let is_distributor = c.user.partner_type == Some(PartnerType::Distributor);
     let (rtotal, resellers) = if is_distributor {
-        funds::reseller_balances(pool, &pid, roffset, SELECT_MAX)
+        funds::reseller_balances(&st.db, &ctx, roffset, SELECT_MAX)
             .await
             .map_err(|e| internal(lang, e))?
     } else {

@@ -23,9 +23,10 @@ use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::catalog::{self, Product, ProductInput};
 use pc_app::services::orders::adjustments::{self, PriceAdjustment};
-use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery, Viewer};
+use pc_app::services::orders::{self, Item, OrderQuery, RawOrderQuery};
 use pc_app::services::redirects;
-use pc_app::services::subscriptions::{self, refunds};
+use pc_app::services::subscriptions;
+use pc_app::services::subscriptions::refunds::{self, OrderPage};
 use pc_app::{AppError, Code};
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
@@ -89,7 +90,7 @@ async fn catalog_page(State(st): State<AppState>, c: Console) -> Page {
     let en = lang == Lang::En;
     let operator = c.user.role == Role::Operator;
     let customer = c.user.role == Role::Customer;
-    let list = catalog::products(st.db.read(), operator)
+    let list = catalog::products(&st.db, &c.ctx(), operator)
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
@@ -183,9 +184,8 @@ impl ItemForm {
 async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<ItemForm>) -> Page {
     c.require(&[Role::Customer])?;
     let lang = c.lang;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
     let quote = match f.item() {
-        Ok(item) => orders::quote(st.db.read(), Some(&cid), vec![item], c.now_ms).await,
+        Ok(item) => orders::quote(&st.db, &c.ctx(), vec![item]).await,
         Err(e) => Err(e),
     };
     let q = match quote {
@@ -376,7 +376,7 @@ async fn product_page(
 ) -> Page {
     c.require(&[Role::Operator])?;
     let f = match q.get("id").filter(|v| !v.is_empty()) {
-        Some(id) => match catalog::product(st.db.read(), id)
+        Some(id) => match catalog::product_to_edit(&st.db, &c.ctx(), id)
             .await
             .map_err(|e| internal(c.lang, e))?
         {
@@ -415,16 +415,13 @@ async fn product_submit(
 // ----------------------------------------------------------------------------------------------
 // Orders
 
-fn viewer(c: &Console) -> Option<Viewer<'_>> {
+/// Whether the user has an account orders are read for (the service decides which orders from
+/// who acts); a user without one gets the forbidden page.
+fn may_read_orders(c: &Console) -> bool {
     match c.user.role {
-        Role::Operator => Some(Viewer::Operator),
-        Role::Customer => c.user.customer_id.as_deref().map(Viewer::Customer),
-        Role::PartnerAdmin | Role::PartnerStaff => {
-            c.user.partner_id.as_deref().map(|p| Viewer::Partner {
-                partner_id: p,
-                indirect_partner_id: None,
-            })
-        }
+        Role::Operator => true,
+        Role::Customer => c.user.customer_id.is_some(),
+        Role::PartnerAdmin | Role::PartnerStaff => c.user.partner_id.is_some(),
     }
 }
 
@@ -434,7 +431,9 @@ async fn orders_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
     let lang = c.lang;
-    let v = viewer(&c).ok_or_else(|| super::layout::forbidden(&c))?;
+    if !may_read_orders(&c) {
+        return Err(super::layout::forbidden(&c));
+    }
     let status = q.get("status").cloned().unwrap_or_default();
     let offset = q
         .get("offset")
@@ -450,7 +449,7 @@ async fn orders_page(
     .map_err(|e| internal(lang, e))?;
     let scope = super::reseller_orders::OrderScope::from_query(&c, &q);
     let (total, list) = scope
-        .list(&st.db, &c, v, &query)
+        .list(&st.db, &c, &query)
         .await
         .map_err(|e| internal(lang, e))?;
     let scope_nav = scope.nav(&st.db, &c).await.map_err(|e| internal(lang, e))?;
@@ -502,8 +501,14 @@ pub(super) async fn order_view(
 ) -> Page {
     let lang = c.lang;
     let en = lang == Lang::En;
-    let v = viewer(c).ok_or_else(|| super::layout::forbidden(c))?;
-    let d = orders::order_detail(st.db.read(), v, id)
+    if !may_read_orders(c) {
+        return Err(super::layout::forbidden(c));
+    }
+    let OrderPage {
+        detail: d,
+        refunds: refund_rows,
+        adjustment,
+    } = refunds::order_page(&st.db, &c.ctx(), id)
         .await
         .map_err(|e| internal(lang, e))?;
     let o = &d.order;
@@ -522,20 +527,7 @@ pub(super) async fn order_view(
         }
     });
     let unsubscribe = o.order_type == OrderType::Unsubscribe.code();
-    // Unsubscribe orders and downgrades (change orders that refunded) show where money went.
-    let refund_rows = if unsubscribe || o.order_type == OrderType::Change.code() {
-        match refunds::refund_details(st.db.read(), v, &o.order_id, None).await {
-            Ok(rows) => rows,
-            Err(e) if e.code == pc_app::Code::NotRefundOrder => Vec::new(),
-            Err(e) => return Err(internal(lang, e)),
-        }
-    } else {
-        Vec::new()
-    };
     let base_product = d.lines.iter().find_map(|l| l.base_product_id.clone());
-    let adjustment = adjustments::of_order(st.db.read(), &o.order_id)
-        .await
-        .map_err(|e| internal(lang, e))?;
     let pending_order = o.status() == Some(OrderStatus::PendingPayment);
     let operator = c.user.role == Role::Operator;
     let body = html! {
@@ -728,7 +720,7 @@ async fn pay_submit(
     let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));
     match subscriptions::pay(&st.db, c.ctx(), req).await {
         Ok(paid) => {
-            let urls = redirects::for_orders_of(st.db.read(), &paid.partner_id)
+            let urls = redirects::for_orders_of(&st.db, &c.ctx(), &paid.partner_id)
                 .await
                 .map_err(|e| internal(lang, e))?;
             let to = urls

@@ -24,10 +24,8 @@ use axum::response::Response;
 use maud::{html, Markup};
 use pc_app::services::coupons::Coupon;
 use pc_app::services::orders::{self, Order, OrderDiscount};
-use pc_app::services::{customers, redirects};
-use pc_app::store::ledger;
+use pc_app::services::{customers, funds, redirects};
 use pc_app::AppError;
-use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
@@ -88,7 +86,7 @@ async fn topup_entry(
     missing: Money,
 ) -> Result<Markup, Response> {
     let lang = c.lang;
-    let urls = redirects::for_orders_of(st.db.read(), &order.partner_id)
+    let urls = redirects::for_orders_of(&st.db, &c.ctx(), &order.partner_id)
         .await
         .map_err(|e| internal(lang, e))?;
     let short = t(lang, "pay_topup_short").replace("{amount}", &missing.to_string());
@@ -141,18 +139,15 @@ pub(super) async fn pay_section(
     state: Option<&PayState>,
 ) -> Result<Markup, Response> {
     let lang = c.lang;
-    let read = st.db.read();
-    let cid = c.user.customer_id.clone().unwrap_or_default();
+    let ctx = c.ctx();
     let err = |e: AppError| internal(lang, e);
-    let discounts = orders::order_discounts(read, &cid, &order.order_id, c.now_ms)
+    let discounts = orders::order_discounts(&st.db, &ctx, &order.order_id)
         .await
         .map_err(err)?;
-    let usable = orders::order_coupons(read, &cid, &order.order_id, c.now_ms)
+    let usable = orders::order_coupons(&st.db, &ctx, &order.order_id)
         .await
         .map_err(err)?;
-    let balance = ledger::balance(read, &ledger::account_id(AccountKind::CustomerCash, &cid))
-        .await
-        .map_err(err)?;
+    let balance = funds::customer_balance(&st.db, &ctx).await.map_err(err)?;
     let default_state = PayState::default();
     let state = state.unwrap_or(&default_state);
     let topup = if state.insufficient {

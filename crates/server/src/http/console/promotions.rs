@@ -35,10 +35,10 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
     let en = lang == Lang::En;
-    let list = promotions::list(st.db.read())
+    let list = promotions::list(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
-    let products = catalog::products(st.db.read(), false)
+    let products = catalog::products(&st.db, &c.ctx(), false)
         .await
         .map_err(|e| internal(lang, e))?;
     let now = c.now_ms;

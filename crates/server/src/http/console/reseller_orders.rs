@@ -5,7 +5,7 @@
 //! to list and what to put above them.
 
 use maud::{html, Markup};
-use pc_app::services::orders::{self, Order, OrderQuery, Viewer};
+use pc_app::services::orders::{self, Order, OrderQuery};
 use pc_app::services::partners;
 use pc_app::{AppResult, Db};
 use pc_domain::party::{PartnerType, Role};
@@ -54,19 +54,12 @@ impl OrderScope {
         }
     }
 
-    /// The orders of this scope; `viewer` is the user's own (first tab, other roles).
-    pub async fn list(
-        &self,
-        db: &Db,
-        c: &Console,
-        viewer: Viewer<'_>,
-        q: &OrderQuery,
-    ) -> AppResult<(i64, Vec<Order>)> {
+    /// The orders of this scope: the user's own (first tab, other roles) or its resellers'.
+    pub async fn list(&self, db: &Db, c: &Console, q: &OrderQuery) -> AppResult<(i64, Vec<Order>)> {
         if !self.resellers {
-            return orders::list_orders(db.read(), viewer, q).await;
+            return orders::list_orders(db, &c.ctx(), q).await;
         }
-        let me = c.user.partner_id.as_deref().unwrap_or_default();
-        orders::list_reseller_orders(db.read(), me, Some(&self.reseller), q).await
+        orders::list_reseller_orders(db, &c.ctx(), Some(&self.reseller), q).await
     }
 
     /// The two tabs and, on the resellers' one, the reseller filter; nothing for other users.

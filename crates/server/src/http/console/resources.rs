@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::orders::Viewer;
 use pc_app::services::subscriptions::resources::{
     self, AutoRenew, Renewal, Resource, ResourceQuery,
 };
@@ -124,7 +123,6 @@ async fn view(
     c.require(&[Role::Customer])?;
     let lang = c.lang;
     let en = lang == Lang::En;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
     let offset = q.offset.unwrap_or(0).max(0);
     let rq = ResourceQuery::parse(
         None,
@@ -139,7 +137,7 @@ async fn view(
         None,
     )
     .map_err(|e| internal(lang, e))?;
-    let (total, list) = resources::list(st.db.read(), Viewer::Customer(&cid), &rq)
+    let (total, list) = resources::list(&st.db, &c.ctx(), None, &rq)
         .await
         .map_err(|e| internal(lang, e))?;
     let done = match q.done.as_str() {

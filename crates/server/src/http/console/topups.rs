@@ -20,10 +20,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::funds;
 use pc_app::services::topups::{self, Declaration, Rejection, Topup, TopupQuery};
-use pc_app::store::ledger;
 use pc_app::AppError;
-use pc_domain::ledger::AccountKind;
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
 use pc_domain::topups::{self as rules, TopupError, TopupStatus};
@@ -108,10 +107,10 @@ struct DeclareForm {
     order_id: String,
 }
 
-/// The customer's id once it is known to be a customer that may top up itself; otherwise the
+/// Passes a customer that may top up itself; anyone else gets the
 /// 403 page (a resale customer is told to ask its partner).
 #[allow(clippy::result_large_err)]
-fn self_topup_customer(c: &Console) -> Result<String, axum::response::Response> {
+fn require_self_topup(c: &Console) -> Result<(), axum::response::Response> {
     c.require(&[Role::Customer])?;
     if !c.may_top_up {
         return Err((
@@ -125,7 +124,7 @@ fn self_topup_customer(c: &Console) -> Result<String, axum::response::Response> 
         )
             .into_response());
     }
-    Ok(c.user.customer_id.clone().unwrap_or_default())
+    Ok(())
 }
 
 async fn mine_page(
@@ -133,7 +132,7 @@ async fn mine_page(
     c: Console,
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
-    let cid = self_topup_customer(&c)?;
+    require_self_topup(&c)?;
     // Prefill only what will be accepted: an amount in range, one of the customer's orders.
     let amount = q
         .get("amount")
@@ -145,7 +144,7 @@ async fn mine_page(
         .map(|o| o.trim().to_string())
         .unwrap_or_default();
     if !order_id.is_empty()
-        && !topups::is_own_order(st.db.read(), &cid, &order_id)
+        && !topups::is_my_order(&st.db, &c.ctx(), &order_id)
             .await
             .map_err(|e| internal(c.lang, e))?
     {
@@ -156,29 +155,26 @@ async fn mine_page(
         order_id,
         ..Default::default()
     };
-    mine_view(&st, &c, &cid, &f, offset_of(&q), done_key(&q), None).await
+    mine_view(&st, &c, &f, offset_of(&q), done_key(&q), None).await
 }
 
 async fn mine_view(
     st: &AppState,
     c: &Console,
-    cid: &str,
     f: &DeclareForm,
     offset: i64,
     done: Option<&'static str>,
     error: Option<(StatusCode, String)>,
 ) -> Page {
     let lang = c.lang;
-    let pool = st.db.read();
+    let ctx = c.ctx();
     let err = |e: AppError| internal(lang, e);
-    let instructions = topups::instructions(pool).await.map_err(err)?;
-    let balance = ledger::balance(pool, &ledger::account_id(AccountKind::CustomerCash, cid))
-        .await
-        .map_err(err)?;
+    let instructions = topups::instructions(&st.db, &ctx).await.map_err(err)?;
+    let balance = funds::customer_balance(&st.db, &ctx).await.map_err(err)?;
     let (total, list) = topups::list(
-        pool,
+        &st.db,
+        &ctx,
         TopupQuery {
-            customer_id: Some(cid),
             offset,
             limit: PAGE,
             ..Default::default()
@@ -292,7 +288,7 @@ async fn declare_submit(
     Form(f): Form<DeclareForm>,
 ) -> Page {
     c.check_csrf(&f.csrf)?;
-    let cid = self_topup_customer(&c)?;
+    require_self_topup(&c)?;
     let lang = c.lang;
     let checked = rules::parse_amount(&f.amount)
         .and_then(|amount| rules::reference(&f.reference).map(|r| (amount, r)));
@@ -300,16 +296,7 @@ async fn declare_submit(
         Ok(v) => v,
         Err(e) => {
             let msg = rule_error(lang, e);
-            return mine_view(
-                &st,
-                &c,
-                &cid,
-                &f,
-                0,
-                None,
-                Some((StatusCode::BAD_REQUEST, msg)),
-            )
-            .await;
+            return mine_view(&st, &c, &f, 0, None, Some((StatusCode::BAD_REQUEST, msg))).await;
         }
     };
     let d = Declaration {
@@ -322,16 +309,7 @@ async fn declare_submit(
         Ok(_) => Ok(Redirect::to("/console/topup?done=declared").into_response()),
         Err(e) => {
             let s = status_of(&e);
-            mine_view(
-                &st,
-                &c,
-                &cid,
-                &f,
-                0,
-                None,
-                Some((s, e.message(lang == Lang::Zh))),
-            )
-            .await
+            mine_view(&st, &c, &f, 0, None, Some((s, e.message(lang == Lang::Zh)))).await
         }
     }
 }
@@ -343,7 +321,7 @@ async fn cancel_submit(
     Form(f): Form<CsrfForm>,
 ) -> Page {
     c.check_csrf(&f.csrf)?;
-    let cid = self_topup_customer(&c)?;
+    require_self_topup(&c)?;
     let res = topups::cancel(&st.db, c.ctx(), id).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topup?done=cancelled").into_response()),
@@ -351,7 +329,7 @@ async fn cancel_submit(
             let s = status_of(&e);
             let msg = e.message(c.lang == Lang::Zh);
             let f = DeclareForm::default();
-            mine_view(&st, &c, &cid, &f, 0, None, Some((s, msg))).await
+            mine_view(&st, &c, &f, 0, None, Some((s, msg))).await
         }
     }
 }
@@ -380,12 +358,13 @@ async fn ops_view(
     error: Option<(StatusCode, String)>,
 ) -> Page {
     let lang = c.lang;
-    let pool = st.db.read();
+    let ctx = c.ctx();
     let err = |e: AppError| internal(lang, e);
     let filter = status_filter(q);
     let offset = offset_of(q);
     let (total, list) = topups::list(
-        pool,
+        &st.db,
+        &ctx,
         TopupQuery {
             customer_id: None,
             status: filter,
@@ -395,7 +374,7 @@ async fn ops_view(
     )
     .await
     .map_err(err)?;
-    let instructions = topups::instructions(pool).await.map_err(err)?;
+    let instructions = topups::instructions(&st.db, &ctx).await.map_err(err)?;
     let (status, message) = match error {
         Some((s, m)) => (s, Some(m)),
         None => (StatusCode::OK, None),

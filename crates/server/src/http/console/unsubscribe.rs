@@ -63,16 +63,7 @@ async fn view(
 ) -> Page {
     c.require(&[Role::Customer])?;
     let lang = c.lang;
-    let cid = c.user.customer_id.clone().unwrap_or_default();
-    let mut conn = st
-        .db
-        .read()
-        .acquire()
-        .await
-        .map_err(|e| internal(lang, AppError::from(e)))?;
-    let now = c.ctx().now_ms;
-    let plan = refunds::plan(&mut conn, &cid, id, kind, now).await;
-    drop(conn);
+    let plan = refunds::preview(&st.db, &c.ctx(), id, kind).await;
     let status = match (&err, &plan) {
         (Some(e), _) | (None, Err(e)) => {
             StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)

@@ -115,7 +115,7 @@ async fn list_products(
     let (offset, limit) = page(q.offset, q.limit)?;
     let all = flag("include_inactive", q.include_inactive.as_deref())?;
     // The catalogue is small (operator-managed), so it is paged in memory in catalogue order.
-    let list = catalog::products(st.db.read(), all).await?;
+    let list = catalog::products(&st.db, &caller.ctx(), all).await?;
     ok_json(&ListProductsResponse {
         total_count: list.len() as i64,
         products: list

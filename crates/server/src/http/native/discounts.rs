@@ -88,7 +88,7 @@ async fn list_discounts(
     caller: Caller,
     VendorQuery(q): VendorQuery<ListDiscountsQuery>,
 ) -> Result<Response, ApiError> {
-    let partner_id = caller.partner_id()?;
+    caller.partner_id()?;
     let (offset, limit) = page(q.offset, q.limit)?;
     let query = DiscountQuery {
         customer_id: nonempty(q.customer_id),
@@ -97,7 +97,7 @@ async fn list_discounts(
         offset,
         limit,
     };
-    let (total_count, list) = orders::list_discounts(st.db.read(), partner_id, &query).await?;
+    let (total_count, list) = orders::list_discounts(&st.db, &caller.ctx(), &query).await?;
     ok_json(&ListDiscountsResponse {
         total_count,
         discounts: list.into_iter().map(PartnerDiscount::from).collect(),

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use pc_app::services::orders::{self, Item, OrderFor, Viewer};
+use pc_app::services::orders::{self, Item, OrderFor};
 use pc_app::AppError;
 use pc_domain::orders::PeriodType;
 use pc_domain::{timefmt, Money};
@@ -64,7 +64,7 @@ async fn list_orders(
     caller.operator_id()?;
     let en = english(&headers);
     let query = q.parse()?;
-    let (total_count, list) = orders::list_orders(st.db.read(), Viewer::Operator, &query).await?;
+    let (total_count, list) = orders::list_orders(&st.db, &caller.ctx(), &query).await?;
     ok_json(&ListOrdersResponse {
         total_count,
         order_infos: list
@@ -104,7 +104,7 @@ async fn show_discount_floor(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     caller.operator_id()?;
-    let floor = orders::discount_floor(st.db.read()).await?;
+    let floor = orders::current_discount_floor(&st.db, &caller.ctx()).await?;
     ok_json(&DiscountFloor {
         discount_floor: ratio_number(floor),
     })
