@@ -1631,10 +1631,9 @@ async fn resources_renewal_and_job() {
         // customer's plain resource (expiring earlier) expires.
         let at = timefmt::parse_utc(&expire1).unwrap() + 1000;
         let jctx = Ctx::new(Actor::System { name: "job".into() }, "job-renew", at);
-        let rep =
-            pc_app::services::subscriptions::resources::run_renewal_job(&app.db, jctx.clone())
-                .await
-                .unwrap();
+        let rep = pc_app::services::subscriptions::renewal::run_renewal_job(&app.db, jctx.clone())
+            .await
+            .unwrap();
         assert_eq!(rep.renewed.len(), 1, "{rep:?}");
         assert_eq!(rep.pending_orders.len(), 1, "{rep:?}");
         assert!(rep.expired.contains(&foreign));
@@ -1650,10 +1649,9 @@ async fn resources_renewal_and_job() {
             .unwrap();
         assert_eq!(notices, 1);
         // Rerunning changes nothing.
-        let rep2 =
-            pc_app::services::subscriptions::resources::run_renewal_job(&app.db, jctx.clone())
-                .await
-                .unwrap();
+        let rep2 = pc_app::services::subscriptions::renewal::run_renewal_job(&app.db, jctx.clone())
+            .await
+            .unwrap();
         assert!(
             rep2.renewed.is_empty() && rep2.expired.is_empty() && rep2.pending_orders.is_empty(),
             "{rep2:?}"

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use pc_app::services::{catalog, orders, orders::adjustments, partners, subscriptions::resources};
+use pc_app::services::{catalog, orders, orders::adjustments, partners, subscriptions::renewal};
 use pc_app::{Ctx, Db};
 use pc_domain::orders::PeriodType;
 use pc_domain::timefmt;
@@ -112,7 +112,7 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
             }
             Err(e) => fail(e),
         },
-        "subscription-renewal" => match resources::run_renewal_job(db, ctx.clone()).await {
+        "subscription-renewal" => match renewal::run_renewal_job(db, ctx.clone()).await {
             Ok(r) => {
                 for id in &r.renewed {
                     println!("renewed {id}");

@@ -82,7 +82,7 @@ pub struct ChangeOptions {
 /// The acting customer's change options for one of its resources ([`candidates`], each
 /// [`plan`]ned at the request's time), writing nothing.
 pub async fn options(db: &Db, ctx: &Ctx, resource_id: &str) -> AppResult<ChangeOptions> {
-    let customer_id = resources::acting_customer(ctx)?;
+    let customer_id = super::acting_customer(ctx)?;
     let mut conn = db.read().acquire().await?;
     let resource = resources::own_resource(&mut conn, &customer_id, resource_id).await?;
     let products = candidates(db.read(), &resource).await?;
@@ -204,7 +204,7 @@ pub struct Change {
 /// The acting customer changes its resource to another product: an upgrade places a change
 /// order pending payment; a downgrade refunds and switches at once.
 pub async fn change(db: &Db, ctx: Ctx, ch: Change) -> AppResult<Changed> {
-    let customer_id = resources::acting_customer(&ctx)?;
+    let customer_id = super::acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
         Box::pin(
             async move { change_in(c, &ctx, &customer_id, &ch.resource_id, &ch.product_id).await },

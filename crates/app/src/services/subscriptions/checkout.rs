@@ -11,8 +11,8 @@ use crate::error::AppResult;
 use crate::services::orders::{self, Paid, PayOrder, PayRequest};
 use crate::store::{audit, Db};
 
+use super::acting_customer;
 use super::provision::provision;
-use super::resources::acting_customer;
 
 /// `pay_orders`: the customer pays one of its pending-payment orders with at most one discount,
 /// then at most 3 coupons, and the rest from its cash balance; the order's resources are

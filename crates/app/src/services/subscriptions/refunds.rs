@@ -188,7 +188,7 @@ pub async fn preview(
     resource_id: &str,
     kind: UnsubscribeType,
 ) -> AppResult<ResourcePlan> {
-    let customer_id = resources::acting_customer(ctx)?;
+    let customer_id = super::acting_customer(ctx)?;
     let mut conn = db.read().acquire().await?;
     plan(&mut conn, &customer_id, resource_id, kind, ctx.now_ms).await
 }
@@ -629,7 +629,7 @@ async fn unsubscribe_one(
 /// `cancel_resources_subscription`: the acting customer unsubscribes each named resource, all or
 /// nothing. Returns the unsubscribe order ids, one per resource, in the order named.
 pub async fn unsubscribe(db: &Db, ctx: Ctx, req: UnsubscribeRequest) -> AppResult<Vec<String>> {
-    let customer_id = resources::acting_customer(&ctx)?;
+    let customer_id = super::acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
         Box::pin(async move { unsubscribe_in(c, &ctx, &customer_id, &req).await })
     })

@@ -5,9 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::post;
-use pc_app::services::subscriptions::resources::{
-    self, AutoRenew, Renewal, Resource, ResourceQuery,
-};
+use pc_app::services::subscriptions::renewal::{self, AutoRenew, Renewal};
+use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
 use pc_domain::timefmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -188,7 +187,7 @@ async fn renewal_resources(
         req.period_num,
         req.is_auto_pay,
     )?;
-    let r = resources::renew(&st.db, caller.ctx(), renewal).await?;
+    let r = renewal::renew(&st.db, caller.ctx(), renewal).await?;
     ok_json(&RenewalResourcesResponse {
         order_ids: r.order_ids,
         fail_resource_infos: Vec::new(),
@@ -227,7 +226,7 @@ async fn auto_renewal_resources(
         times: b.auto_renew_times,
         period: b.period_type,
     };
-    resources::set_auto_renew(&st.db, caller.ctx(), a).await?;
+    renewal::set_auto_renew(&st.db, caller.ctx(), a).await?;
     ok_json(&EmptyResponse {})
 }
 
@@ -247,7 +246,7 @@ async fn cancel_auto_renewal_resources(
     caller: Caller,
     Path(resource_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    resources::cancel_auto_renew(&st.db, caller.ctx(), resource_id).await?;
+    renewal::cancel_auto_renew(&st.db, caller.ctx(), resource_id).await?;
     ok_json(&EmptyResponse {})
 }
 

@@ -17,9 +17,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::subscriptions::resources::{
-    self, AutoRenew, Renewal, Resource, ResourceQuery,
-};
+use pc_app::services::subscriptions::renewal::{self, AutoRenew, Renewal};
+use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
 use pc_app::AppError;
 use pc_domain::orders::{PeriodType, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::party::Role;
@@ -230,7 +229,7 @@ async fn renew_submit(
         num,
         auto_pay: false,
     };
-    let res = resources::renew(&st.db, c.ctx(), renewal).await;
+    let res = renewal::renew(&st.db, c.ctx(), renewal).await;
     match res.map(|r| r.order_ids.into_iter().next()) {
         Ok(Some(order_id)) => {
             Ok(Redirect::to(&format!("/console/orders/{}", enc(&order_id))).into_response())
@@ -249,9 +248,9 @@ async fn set_auto(st: AppState, c: Console, id: String, csrf: &str, on: bool) ->
             resource_id: id,
             ..AutoRenew::default()
         };
-        resources::set_auto_renew(&st.db, c.ctx(), a).await
+        renewal::set_auto_renew(&st.db, c.ctx(), a).await
     } else {
-        resources::cancel_auto_renew(&st.db, c.ctx(), id).await
+        renewal::cancel_auto_renew(&st.db, c.ctx(), id).await
     };
     match res {
         Ok(()) => Ok(Redirect::to(&format!(
