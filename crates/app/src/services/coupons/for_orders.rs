@@ -107,6 +107,20 @@ pub async fn release_for_order(
     .await
 }
 
+/// Releases every coupon lock `order_id` holds (the order was cancelled or expired), each
+/// audited, in coupon id order.
+pub async fn release_all_for_order(c: &mut Conn, ctx: &Ctx, order_id: &str) -> AppResult<()> {
+    let ids: Vec<String> =
+        sql::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(&mut *c)
+            .await?;
+    for id in ids {
+        release_for_order(c, ctx, &id, order_id).await?;
+    }
+    Ok(())
+}
+
 /// Ledger transfer kind of a coupon spent on an order (coupon → outside world).
 pub const KIND_COUPON_USE: &str = "coupon_use";
 

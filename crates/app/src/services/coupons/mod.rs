@@ -68,8 +68,8 @@ mod reseller_quotas;
 pub use expiry::{run_expiry_job, JobReport};
 pub(crate) use for_orders::refund_for_order;
 pub use for_orders::{
-    consume_for_order, lock_for_order, release_for_order, usable_for_order, RefundTarget,
-    KIND_COUPON_REFUND, KIND_COUPON_USE,
+    consume_for_order, lock_for_order, release_all_for_order, release_for_order, usable_for_order,
+    RefundTarget, KIND_COUPON_REFUND, KIND_COUPON_USE,
 };
 pub use issue::{issue, IssueOutcome, IssueRequest};
 pub use quotas::{

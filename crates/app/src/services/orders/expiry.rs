@@ -11,23 +11,6 @@ use crate::store::{audit, Db};
 
 use super::{acting_customer, own_order};
 
-/// Releases every coupon lock `order_id` holds (it was cancelled or expired), each audited.
-pub(super) async fn release_order_coupons(
-    c: &mut Conn,
-    ctx: &Ctx,
-    order_id: &str,
-) -> AppResult<()> {
-    let ids: Vec<String> =
-        sql::query_scalar("SELECT id FROM coupons WHERE lock_order_id = $1 ORDER BY id")
-            .bind(order_id)
-            .fetch_all(&mut *c)
-            .await?;
-    for id in ids {
-        coupons::release_for_order(c, ctx, &id, order_id).await?;
-    }
-    Ok(())
-}
-
 /// Why an order was cancelled.
 pub const CANCEL_BY_CUSTOMER: &str = "customer";
 pub const CANCEL_EXPIRED: &str = "expired";
@@ -80,7 +63,7 @@ async fn cancel_in(
         own_order(&mut *c, customer_id, &order_id).await?;
         return Err(AppError::new(Code::OrderNotCancellable));
     }
-    release_order_coupons(c, ctx, &order_id).await?;
+    coupons::release_all_for_order(c, ctx, &order_id).await?;
     audit::record(
         c,
         ctx,
@@ -135,7 +118,7 @@ pub async fn expire_unpaid(db: &Db, ctx: Ctx) -> AppResult<Vec<String>> {
                         .await?
                         .rows_affected();
                         if n == 1 {
-                            release_order_coupons(c, &ctx2, &id).await?;
+                            coupons::release_all_for_order(c, &ctx2, &id).await?;
                             audit::record(
                                 c,
                                 &ctx2,
