@@ -8,6 +8,7 @@ pub mod customers;
 pub mod demo;
 pub mod funds;
 pub mod identity;
+pub mod operations;
 pub mod orders;
 pub mod partners;
 pub mod redirects;

@@ -116,13 +116,20 @@ pub async fn recent(
     root_id: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<AuditRow>> {
-    use crate::store::sql::{self};
-    let rows = sql::query(
-        "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids \
-         FROM audit_log WHERE ($1 IS NULL OR root_id = $1) ORDER BY seq DESC LIMIT $2",
+    use crate::store::filters::{bind_args, Arg, Conditions};
+    let mut w = Conditions::new(2);
+    if let Some(root) = root_id {
+        w.add("root_id = ?", Arg::Text(root.to_string()));
+    }
+    let rows = bind_args(
+        sql::query(&format!(
+            "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids \
+             FROM audit_log {} ORDER BY seq DESC LIMIT $1",
+            w.where_clause()
+        ))
+        .bind(limit),
+        &w.args,
     )
-    .bind(root_id.map(str::to_string))
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows

@@ -2,6 +2,7 @@
 //! default transport is this table itself, which `partner-center outbox` and the operator
 //! console show, so a demo or a test can read a verification code.
 
+use crate::store::filters::{bind_args, Arg, Conditions};
 use crate::store::sql::{self, Conn};
 
 use crate::context::Ctx;
@@ -41,17 +42,25 @@ pub struct Message {
     pub status: String,
 }
 
+/// The newest messages, optionally to one recipient.
 pub async fn list(
     pool: &super::ReadPool,
     recipient: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<Message>> {
-    let rows = sql::query(
-        "SELECT seq, created_at, channel, recipient, subject, body, status FROM outbox \
-         WHERE ($1 IS NULL OR recipient = $1) ORDER BY seq DESC LIMIT $2",
+    let mut w = Conditions::new(2);
+    if let Some(to) = recipient {
+        w.add("recipient = ?", Arg::Text(to.to_string()));
+    }
+    let rows = bind_args(
+        sql::query(&format!(
+            "SELECT seq, created_at, channel, recipient, subject, body, status FROM outbox {} \
+             ORDER BY seq DESC LIMIT $1",
+            w.where_clause()
+        ))
+        .bind(limit),
+        &w.args,
     )
-    .bind(recipient.map(str::to_string))
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows

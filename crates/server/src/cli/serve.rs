@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use pc_app::clock::SystemClock;
 use pc_app::services::demo;
-use pc_app::store::{db::redact, ledger, migrate, outbox};
+use pc_app::services::operations;
+use pc_app::store::{db::redact, ledger, migrate};
 use pc_app::Db;
 
 use super::{cli_ctx, fail, open, Resolved, ServeArgs};
@@ -37,7 +38,7 @@ pub(super) async fn outbox(r: &Resolved, limit: i64, recipient: Option<String>) 
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    match outbox::list(db.read(), recipient.as_deref(), limit).await {
+    match operations::outbox(&db, &cli_ctx(), recipient.as_deref(), limit).await {
         Ok(msgs) => {
             for m in msgs.iter().rev() {
                 println!(

@@ -8,10 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use pc_app::services::customers;
 use pc_app::services::identity::KeyOwner;
-use pc_app::services::{identity, partners};
-use pc_app::store::{audit, ledger, outbox};
+use pc_app::services::{funds, identity, operations, partners};
 use pc_app::{Actor, Code, Ctx};
-use pc_domain::ledger::AccountKind;
 use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
@@ -202,19 +200,15 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
             }
         }
         Role::PartnerAdmin | Role::PartnerStaff => {
-            let pid = c.user.partner_id.clone().unwrap_or_default();
             // A partner that no longer exists shows no card (`mine` refuses it with `CBC.0151`).
             let p = match partners::mine(&st.db, &c.ctx()).await {
                 Ok(p) => Some(p),
                 Err(e) if e.code == pc_app::Code::AccessDenied => None,
                 Err(e) => return Err(internal(lang, e)),
             };
-            let bal = ledger::balance(
-                st.db.read(),
-                &ledger::account_id(AccountKind::PartnerCash, &pid),
-            )
-            .await
-            .map_err(|e| internal(lang, e))?;
+            let bal = funds::partner_balance(&st.db, &c.ctx(), None)
+                .await
+                .map_err(|e| internal(lang, e))?;
             html! {
                 @if let Some(p) = p {
                     div.card { dl {
@@ -230,16 +224,12 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
             }
         }
         Role::Customer => {
-            let cid = c.user.customer_id.clone().unwrap_or_default();
             let a = customers::current_association(&st.db, &c.ctx())
                 .await
                 .map_err(|e| internal(lang, e))?;
-            let bal = ledger::balance(
-                st.db.read(),
-                &ledger::account_id(AccountKind::CustomerCash, &cid),
-            )
-            .await
-            .map_err(|e| internal(lang, e))?;
+            let bal = funds::customer_balance(&st.db, &c.ctx())
+                .await
+                .map_err(|e| internal(lang, e))?;
             let history = customers::association_history(&st.db, &c.ctx())
                 .await
                 .map_err(|e| internal(lang, e))?;
@@ -307,7 +297,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
 pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
-    let msgs = outbox::list(st.db.read(), None, 200)
+    let msgs = operations::outbox(&st.db, &c.ctx(), None, 200)
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
@@ -322,7 +312,7 @@ pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
 pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
-    let rows = audit::recent(st.db.read(), None, 200)
+    let rows = operations::audit_log(&st.db, &c.ctx(), 200)
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
