@@ -1707,3 +1707,57 @@ async fn expiry_job_sweeps_coupons_of_changed_associations() {
         app.assert_ledger_clean().await;
     }
 }
+
+/// A master distributor's grants to and reclaims from one reseller quota, and the reseller's
+/// issues from it, all at once: every request is answered (no deadlock between the quota rows and
+/// their ledger accounts, which each path takes parent quota first, then the child quota, then
+/// the ledger), and the ledger stays clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reseller_grants_reclaims_and_issues_all_answer() {
+    for app in apps("coupons_res_conc").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let r1 = app
+            .partner(PartnerType::Reseller, Some(&d.partner_id))
+            .await;
+        let dc = Creds::from(&d);
+        let rc = Creds::from(&r1);
+        let cust = app
+            .customer(&r1.partner_id, AssociationType::Resale, "rc-one", "")
+            .await;
+        let q = grant(&app, &d.partner_id, QuotaType::Voucher, 100_000).await;
+        let grant_path = "/v2/partners/coupon-quotas/indirect-partner-adjust";
+        let r = post(
+            &app,
+            &dc,
+            grant_path,
+            json!({"quota_id": q, "indirect_partner_ids": [r1.partner_id], "quota_amount": 10}),
+        )
+        .await;
+        let child = first_id(&r.json(), "simple_quota_infos", "quota_id");
+        let grant_body =
+            json!({"quota_id": q, "indirect_partner_ids": [r1.partner_id], "quota_amount": 1})
+                .to_string();
+        let reclaim_body = json!({"quota_ids": [child]}).to_string();
+        let issue_body =
+            json!({"quota_id": child, "customer_ids": [cust.customer_id], "face_value": 0.01})
+                .to_string();
+        let mut reqs = Vec::new();
+        for _ in 0..24 {
+            reqs.push(signed(&dc, "POST", grant_path, &grant_body, NOW_MS, &[]));
+            reqs.push(signed(
+                &dc,
+                "POST",
+                "/v2/partners/coupon-quotas/indirect-partner-reclaim",
+                &reclaim_body,
+                NOW_MS,
+                &[],
+            ));
+            reqs.push(signed(&rc, "POST", COUPONS, &issue_body, NOW_MS, &[]));
+        }
+        let results = app.send_all(reqs).await;
+        for r in &results {
+            assert!(r.status < 500, "[{}] {} {}", app.engine, r.status, r.body);
+        }
+        app.assert_ledger_clean().await;
+    }
+}

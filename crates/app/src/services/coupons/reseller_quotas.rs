@@ -174,6 +174,16 @@ async fn grant_one(
             .0
         }
     };
+    // The child's row before the ledger accounts, as issuing from the child and reclaiming it take
+    // them (parent quota row, child quota row, then the ledger): a grant that locked the ledger
+    // first and the child row last deadlocked against those on PostgreSQL. A refused transfer
+    // below rolls these back with the rest of the item.
+    add_quota_value(c, ctx, &child, amount).await?;
+    // A grant into a reseller quota its distributor had emptied makes it normal again.
+    sql::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
+        .bind(&child)
+        .execute(&mut *c)
+        .await?;
     let t = ledger::transfer(
         c,
         ctx,
@@ -191,12 +201,6 @@ async fn grant_one(
         Code::InsufficientBalance => AppError::new(Code::QuotaInsufficient),
         _ => e,
     })?;
-    add_quota_value(c, ctx, &child, amount).await?;
-    // A grant into a reseller quota its distributor had emptied makes it normal again.
-    sql::query("UPDATE coupon_quotas SET status = 0 WHERE id = $1 AND status = 6")
-        .bind(&child)
-        .execute(&mut *c)
-        .await?;
     quota_record(
         c,
         ctx,
@@ -295,8 +299,15 @@ async fn reclaim_quota_one(
         .ok_or_else(|| AppError::new(Code::QuotaInvalid))?;
     owned_quota(c, &d.id, &parent_id).await?;
     let from = ledger::account_id(AccountKind::CouponQuota, &child.id);
-    // Lock the child's row first so the balance read below is the one the transfer takes; the
-    // whole balance goes, so a normal quota becomes reclaimed (6). An error below rolls it back.
+    // The parent quota's row, then the child's, then the ledger: the order grants and issues take
+    // them in, so none of them deadlocks with another on PostgreSQL.
+    sql::query("UPDATE coupon_quotas SET updated_at = updated_at WHERE id = $1")
+        .bind(&parent_id)
+        .execute(&mut *c)
+        .await?;
+    // The child's row before its balance is read, so the balance read below is the one the
+    // transfer takes; the whole balance goes, so a normal quota becomes reclaimed (6). An error
+    // below rolls it back.
     sql::query(
         "UPDATE coupon_quotas SET status = CASE WHEN status = 0 THEN 6 ELSE status END, updated_at = $1 WHERE id = $2",
     )
