@@ -87,6 +87,13 @@ pub async fn get<'e, E: Into<sql::Exec<'e>>>(exec: E, partner_id: &str) -> AppRe
         .unwrap_or_default())
 }
 
+/// The acting partner administrator's stored addresses (empty when never configured), as its
+/// capability page shows and edits them; anyone else `CBC.0151`.
+pub async fn mine(db: &Db, ctx: &Ctx) -> AppResult<ReturnUrls> {
+    let partner_id = acting_admin(ctx)?;
+    get(db.read(), &partner_id).await
+}
+
 /// The addresses that apply to the orders `partner_id` sold: its own when it may configure them,
 /// else none. Each is checked again, so a row written past [`set`] (by hand in the database)
 /// falls back to the default instead of sending customers somewhere unchecked. Anyone signed in

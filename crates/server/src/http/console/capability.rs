@@ -41,9 +41,9 @@ struct UrlForm {
     paid_url: String,
 }
 
-/// The partner admin's partner, once it is known to be one that may configure addresses.
+/// Refuses anyone but the administrator of a partner that may configure addresses.
 #[allow(clippy::result_large_err)]
-async fn configurable_partner(st: &AppState, c: &Console) -> Result<String, Response> {
+async fn configurable_partner(st: &AppState, c: &Console) -> Result<(), Response> {
     c.require(&[Role::PartnerAdmin])?;
     let p = match partners::mine(&st.db, &c.ctx()).await {
         Ok(p) => Some(p),
@@ -51,7 +51,7 @@ async fn configurable_partner(st: &AppState, c: &Console) -> Result<String, Resp
         Err(e) => return Err(internal(c.lang, e)),
     };
     match p {
-        Some(p) if redirects::may_configure(p.partner_type) => Ok(p.id),
+        Some(p) if redirects::may_configure(p.partner_type) => Ok(()),
         _ => Err((
             StatusCode::FORBIDDEN,
             message_page(
@@ -118,8 +118,8 @@ async fn capability_page(
     c: Console,
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
-    let pid = configurable_partner(&st, &c).await?;
-    let urls = redirects::get(st.db.read(), &pid)
+    configurable_partner(&st, &c).await?;
+    let urls = redirects::mine(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(c.lang, e))?;
     let f = UrlForm {
@@ -151,9 +151,9 @@ fn form_error(lang: Lang, f: &UrlForm) -> Option<String> {
 
 async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) -> Page {
     c.check_csrf(&f.csrf)?;
-    let pid = configurable_partner(&st, &c).await?;
+    configurable_partner(&st, &c).await?;
     let lang = c.lang;
-    let current = redirects::get(st.db.read(), &pid)
+    let current = redirects::mine(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
     if let Some(msg) = form_error(lang, &f) {
