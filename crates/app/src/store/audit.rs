@@ -30,7 +30,7 @@ pub async fn record(c: &mut Conn, ctx: &Ctx, e: Entry<'_>) -> AppResult<()> {
     .bind(&ctx.request_id)
     .bind(e.transfer_ids.join(","))
     .bind(e.detail.to_string())
-    .execute(c)
+    .defer(c)
     .await?;
     Ok(())
 }

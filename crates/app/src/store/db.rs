@@ -10,8 +10,9 @@
 //!   costs one hand-over to the writer and back, whatever its number of statements. A body that
 //!   awaited anything else would never be woken there; it is refused (rolled back, internal
 //!   error), which the test suites would show at once.
-//! - PostgreSQL: each job is its own transaction on a pooled connection (sqlx's native driver,
-//!   statements prepared once per connection). Correctness under several server processes comes
+//! - PostgreSQL: each job is its own transaction on a pooled connection (`tokio-postgres`,
+//!   statements prepared once per connection; `BEGIN` travels with the first statement and the
+//!   deferred audit row and saved output with `COMMIT`: see `store/pg.rs`). Correctness under several server processes comes
 //!   from the database (guarded `UPDATE`s take row locks; unique constraints), never from
 //!   in-process locks.
 //!
@@ -23,18 +24,16 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::ConnectOptions as _;
 use tokio::sync::{mpsc, oneshot, Semaphore, SemaphorePermit};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::idempotency::{self, Form};
+use super::pg::PgPool;
 use super::sql::{self, Conn, ConnInner};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
@@ -75,7 +74,7 @@ struct Inner {
 
 enum Writer {
     Sqlite(mpsc::Sender<ErasedJob>),
-    Postgres(PgPool),
+    Postgres(Arc<PgPool>),
 }
 
 /// The pragmas every SQLite connection gets. `synchronous=FULL` in WAL mode: a commit is durable
@@ -142,20 +141,14 @@ impl Db {
         if url.starts_with("sqlite:") {
             Self::connect_sqlite(url)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| AppError::invalid(format!("bad PostgreSQL URL {}: {e}", redact(url))))?
-                .statement_cache_capacity(512)
-                .disable_statement_logging();
-            // No ping before handing out a pooled connection (sqlx's default): it is a round trip
-            // per transaction and per pooled read. A connection that died is found by the
-            // statement that uses it, which fails like any lost connection would.
-            let pool = PgPoolOptions::new()
-                .max_connections(options.pg_max_connections.max(1))
-                .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+            let pool = PgPool::connect(url, options.pg_max_connections)
                 .await
-                .map_err(|e| AppError::internal(format!("cannot connect to PostgreSQL: {e}")))?;
+                .map_err(|e| {
+                    AppError::internal(format!(
+                        "cannot connect to PostgreSQL at {}: {e}",
+                        redact(url)
+                    ))
+                })?;
             Ok(Db {
                 inner: Arc::new(Inner {
                     engine: Engine::Postgres,
@@ -266,22 +259,23 @@ impl Db {
                 rx.await.map_err(|_| AppError::new(Code::Unavailable))?
             }
             Writer::Postgres(pool) => {
-                let tx = pool.begin().await.map_err(sql::Error::from)?;
+                let mut lease = pool.acquire().await?;
+                lease.begin();
                 let mut conn = Conn {
-                    inner: ConnInner::PgTx(tx),
+                    inner: ConnInner::Pg(lease),
                 };
                 let r = f(&mut conn).await;
-                let ConnInner::PgTx(tx) = std::mem::replace(&mut conn.inner, ConnInner::Gone)
+                let ConnInner::Pg(mut lease) = std::mem::replace(&mut conn.inner, ConnInner::Gone)
                 else {
                     return Err(AppError::internal("the transaction was lost"));
                 };
                 match r {
                     Ok(v) => {
-                        tx.commit().await.map_err(sql::Error::from)?;
+                        lease.commit().await?;
                         Ok(v)
                     }
                     Err(e) => {
-                        let _ = tx.rollback().await;
+                        let _ = lease.rollback().await;
                         Err(e)
                     }
                 }
@@ -387,7 +381,7 @@ enum ReadInner {
         idle: Mutex<Vec<sql::SqliteConn>>,
         slots: Semaphore,
     },
-    Postgres(PgPool),
+    Postgres(Arc<PgPool>),
 }
 
 impl ReadPool {
@@ -417,7 +411,7 @@ impl ReadPool {
             }
             ReadInner::Postgres(pool) => Ok(ReadConn {
                 conn: Conn {
-                    inner: ConnInner::PgRead(pool.acquire().await?),
+                    inner: ConnInner::Pg(pool.acquire().await?),
                 },
                 back: None,
                 _permit: None,

@@ -84,7 +84,9 @@ pub async fn save(
     .bind(&saved.body)
     .bind(now_ms)
     .bind(form.as_str())
-    .execute(c)
+    // On PostgreSQL the row travels with `COMMIT`: a key another process committed first is then
+    // met there, and `Db::run` answers with that process's saved output.
+    .defer(c)
     .await
     .map_err(|e| match &e {
         // Another process committed the same key first (PostgreSQL): the caller retries the lookup.

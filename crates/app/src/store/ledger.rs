@@ -45,7 +45,9 @@ pub async fn ensure_account(
     .bind(owner)
     .bind(kind.floor().map(|m| m.cents()))
     .bind(now_ms)
-    .execute(c)
+    // Nobody reads its outcome (the account exists afterwards either way): on PostgreSQL it
+    // travels with the transfer that needs it, not in a round trip of its own.
+    .defer(c)
     .await?;
     Ok(id)
 }

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;
+pub mod pg;
 pub mod replay;
 pub mod sql;
 pub mod testing;

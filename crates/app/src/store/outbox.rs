@@ -26,7 +26,7 @@ pub async fn enqueue(
     .bind(recipient)
     .bind(subject)
     .bind(body)
-    .execute(c)
+    .defer(c)
     .await?;
     Ok(())
 }

@@ -8,8 +8,9 @@
 //! - **SQLite** — `rusqlite` (bundled SQLite) with its prepared-statement cache, called directly on
 //!   the thread that runs the use case: the writer thread for writes, the calling task's thread for
 //!   reads. Every `.await` on an SQLite connection is ready at once; no statement crosses a thread.
-//! - **PostgreSQL** — sqlx's native PostgreSQL driver (not its `Any` driver): statements are
-//!   prepared once per connection and reused.
+//! - **PostgreSQL** — `tokio-postgres` ([`super::pg`]): statements are prepared once per
+//!   connection and reused; a transaction's `BEGIN` and its deferred statements travel with its
+//!   other statements (pipelining).
 //!
 //! Values cross the interface as [`Value`]s: integers (money in cents, times in milliseconds,
 //! flags as 0/1 unless a column is a real boolean), text, reals, bytes, and typed NULLs (a NULL
@@ -84,23 +85,6 @@ impl From<rusqlite::Error> for Error {
                     ErrorKind::Unique
                 }
                 C::DatabaseBusy | C::DatabaseLocked => ErrorKind::Busy,
-                _ => ErrorKind::Other,
-            },
-            _ => ErrorKind::Other,
-        };
-        Error::new(kind, e.to_string())
-    }
-}
-
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Error {
-        let kind = match &e {
-            sqlx::Error::PoolTimedOut => ErrorKind::Busy,
-            sqlx::Error::RowNotFound => ErrorKind::RowNotFound,
-            sqlx::Error::Database(d) => match d.code().as_deref() {
-                Some("23505") => ErrorKind::Unique,
-                Some("40001" | "40P01") => ErrorKind::Busy,
-                Some("22021" | "22P05") => ErrorKind::Nul,
                 _ => ErrorKind::Other,
             },
             _ => ErrorKind::Other,
@@ -421,8 +405,7 @@ pub struct Conn {
 
 pub(crate) enum ConnInner {
     Sqlite(SqliteConn),
-    PgTx(sqlx::Transaction<'static, sqlx::Postgres>),
-    PgRead(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    Pg(super::pg::PgLease),
     /// A connection given back (the write is over); never seen by a use case.
     Gone,
 }
@@ -455,8 +438,16 @@ impl Conn {
     pub(crate) async fn run(&mut self, sql: &str, args: Vec<Value>, want: Want) -> Result<Out> {
         match &mut self.inner {
             ConnInner::Sqlite(c) => run_sqlite(c, sql, &args, want),
-            ConnInner::PgTx(tx) => run_pg(tx, sql, args, want).await,
-            ConnInner::PgRead(c) => run_pg(c, sql, args, want).await,
+            ConnInner::Pg(c) => c.run(sql, args, want).await,
+            ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
+        }
+    }
+
+    /// Runs a statement whose outcome the caller does not read (see [`Query::defer`]).
+    pub(crate) async fn defer(&mut self, sql: &str, args: Vec<Value>) -> Result<()> {
+        match &mut self.inner {
+            ConnInner::Sqlite(c) => run_sqlite(c, sql, &args, Want::Done).map(|_| ()),
+            ConnInner::Pg(c) => c.defer(sql, args).await,
             ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
         }
     }
@@ -465,21 +456,10 @@ impl Conn {
     pub(crate) async fn execute_batch(&mut self, sql: &str) -> Result<()> {
         match &mut self.inner {
             ConnInner::Sqlite(c) => Ok(c.conn.execute_batch(sql)?),
-            ConnInner::PgTx(tx) => pg_batch(tx, sql).await,
-            ConnInner::PgRead(c) => pg_batch(c, sql).await,
+            ConnInner::Pg(c) => c.execute_batch(sql).await,
             ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
         }
     }
-}
-
-/// Boxed with its lifetimes spelled out: sqlx's executor traits are otherwise "not general
-/// enough" inside the boxed futures of write jobs.
-fn pg_batch<'a>(c: &'a mut sqlx::PgConnection, sql: &'a str) -> super::BoxFut<'a, Result<()>> {
-    Box::pin(async move {
-        // A `&str` without arguments goes by the simple query protocol: several statements.
-        sqlx::Executor::execute(c, sql).await?;
-        Ok(())
-    })
 }
 
 /// Binds `args` to a prepared SQLite statement by placeholder number (`$n` → `args[n-1]`).
@@ -567,100 +547,6 @@ fn run_sqlite(c: &mut SqliteConn, sql: &str, args: &[Value], want: Want) -> Resu
     })
 }
 
-async fn run_pg(
-    c: &mut sqlx::PgConnection,
-    sql: &str,
-    args: Vec<Value>,
-    want: Want,
-) -> Result<Out> {
-    let mut q = sqlx::query::<sqlx::Postgres>(sql);
-    for a in args {
-        q = match a {
-            Value::Null(Kind::Int) => q.bind(None::<i64>),
-            Value::Null(Kind::Real) => q.bind(None::<f64>),
-            Value::Null(Kind::Text) => q.bind(None::<String>),
-            Value::Null(Kind::Blob) => q.bind(None::<Vec<u8>>),
-            Value::Null(Kind::Bool) => q.bind(None::<bool>),
-            Value::Int(x) => q.bind(x),
-            Value::Real(x) => q.bind(x),
-            Value::Text(x) => q.bind(x),
-            Value::Blob(x) => q.bind(x),
-            Value::Bool(x) => q.bind(x),
-        };
-    }
-    match want {
-        Want::Done => Ok(Out::Done(q.execute(c).await?.rows_affected())),
-        Want::First => {
-            let r = q.fetch_optional(c).await?;
-            Ok(Out::Rows(match r {
-                Some(r) => {
-                    let cols = pg_columns(&r);
-                    vec![pg_row(&r, cols)?]
-                }
-                None => Vec::new(),
-            }))
-        }
-        Want::All => {
-            let rows = q.fetch_all(c).await?;
-            let Some(first) = rows.first() else {
-                return Ok(Out::Rows(Vec::new()));
-            };
-            let cols = pg_columns(first);
-            Ok(Out::Rows(
-                rows.iter()
-                    .map(|r| pg_row(r, cols.clone()))
-                    .collect::<Result<_>>()?,
-            ))
-        }
-    }
-}
-
-fn pg_columns(r: &sqlx::postgres::PgRow) -> Arc<[String]> {
-    use sqlx::{Column, Row as _};
-    r.columns().iter().map(|c| c.name().to_string()).collect()
-}
-
-fn pg_row(r: &sqlx::postgres::PgRow, columns: Arc<[String]>) -> Result<Row> {
-    use sqlx::{Column, Row as _, TypeInfo, ValueRef as _};
-    let mut values = Vec::with_capacity(columns.len());
-    for (i, col) in r.columns().iter().enumerate() {
-        let ty = col.type_info().name();
-        if r.try_get_raw(i)?.is_null() {
-            values.push(Value::Null(match ty {
-                "INT8" | "INT4" | "INT2" => Kind::Int,
-                "FLOAT4" | "FLOAT8" => Kind::Real,
-                "BOOL" => Kind::Bool,
-                "BYTEA" => Kind::Blob,
-                _ => Kind::Text,
-            }));
-            continue;
-        }
-        values.push(match ty {
-            "INT8" => Value::Int(r.try_get::<i64, _>(i)?),
-            "INT4" => Value::Int(r.try_get::<i32, _>(i)? as i64),
-            "INT2" => Value::Int(r.try_get::<i16, _>(i)? as i64),
-            "FLOAT8" => Value::Real(r.try_get::<f64, _>(i)?),
-            "FLOAT4" => Value::Real(r.try_get::<f32, _>(i)? as f64),
-            "BOOL" => Value::Bool(r.try_get::<bool, _>(i)?),
-            "BYTEA" => Value::Blob(r.try_get::<Vec<u8>, _>(i)?),
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" => {
-                Value::Text(r.try_get::<String, _>(i)?)
-            }
-            "VOID" => Value::Null(Kind::Text),
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Decode,
-                    format!(
-                        "column {} is of type {other}, which the store does not read (cast it)",
-                        col.name()
-                    ),
-                ))
-            }
-        });
-    }
-    Ok(Row::new(columns, values))
-}
-
 /// Where a statement runs: on an open connection (a transaction's or a reader's), or on a
 /// connection taken from the read pool for this one statement.
 pub enum Exec<'c> {
@@ -731,6 +617,15 @@ impl<'q> Query<'q> {
                 rows: r.len() as u64,
             }),
         }
+    }
+
+    /// Runs a statement whose outcome (rows, count) the caller does not read: an audit row, a
+    /// saved output, an outbox message. On SQLite it runs at once. Inside a PostgreSQL write it
+    /// is sent with the transaction's next statement or with its `COMMIT`, saving a round trip;
+    /// an error it meets is then that later call's error, and the transaction rolls back all the
+    /// same. Statements keep their order.
+    pub async fn defer(self, c: &mut Conn) -> Result<()> {
+        c.defer(self.sql, self.args).await
     }
 
     pub async fn fetch_optional<'c>(self, e: impl Into<Exec<'c>>) -> Result<Option<Row>> {

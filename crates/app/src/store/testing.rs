@@ -2,8 +2,6 @@
 //! server named by `PC_TEST_POSTGRES_URL`. Used by this workspace's integration tests; harmless
 //! in production builds (nothing calls it).
 
-use sqlx::{Connection, Executor};
-
 use super::db::Db;
 use super::migrate;
 
@@ -43,13 +41,9 @@ pub async fn fresh_postgres_url(admin_url: &str, tag: &str) -> String {
     // PostgreSQL cuts names at 63 bytes: 8 + 10 (run) + 30 (tag) + 13 fit.
     let tag: String = tag.chars().take(30).collect();
     let name = format!("pc_test_{run}{tag}_{}", pc_domain::ids::random_hex(6));
-    let mut conn = sqlx::PgConnection::connect(admin_url)
+    super::pg::admin_batch(admin_url, &format!("CREATE DATABASE {name}"))
         .await
-        .expect("connect to PC_TEST_POSTGRES_URL");
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create test database");
-    let _ = conn.close().await;
+        .expect("create a test database on PC_TEST_POSTGRES_URL");
     // Replace the database name (the last path segment) in the admin URL.
     let (base, query) = match admin_url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
