@@ -70,6 +70,45 @@ pub(crate) async fn acting_partner(
     }
 }
 
+/// The acting partner's id and tree, all a money movement needs of it.
+pub(crate) struct Acting {
+    pub id: String,
+    pub root_id: String,
+}
+
+/// [`acting_partner`] reduced to [`Acting`]. A partner acting for itself is known from its
+/// request's credentials (`ctx.actor`, from the key or the session): no statement is needed,
+/// which is one round trip less on every allocation. Acting for a reseller still checks the
+/// reseller in the database.
+pub(crate) async fn acting_ids(
+    c: &mut Conn,
+    ctx: &Ctx,
+    caller_id: &str,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<Acting> {
+    if let (
+        None,
+        Actor::Partner {
+            partner_id,
+            root_id,
+            ..
+        },
+    ) = (indirect_partner_id.filter(|s| !s.is_empty()), &ctx.actor)
+    {
+        if partner_id == caller_id {
+            return Ok(Acting {
+                id: partner_id.clone(),
+                root_id: root_id.clone(),
+            });
+        }
+    }
+    let p = acting_partner(c, caller_id, indirect_partner_id).await?;
+    Ok(Acting {
+        id: p.id,
+        root_id: p.root_id,
+    })
+}
+
 /// The partner a partner-only read acts for: the acting partner, or `CBC.0155` for anyone else
 /// (the message the vendor API has always given a key of the wrong kind).
 pub(crate) fn partner_caller(ctx: &Ctx) -> AppResult<&str> {

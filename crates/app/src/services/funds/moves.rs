@@ -14,7 +14,7 @@ use crate::services::{customers::association, partners};
 use crate::store::sql::Conn;
 use crate::store::{audit, ledger, Db};
 
-use super::{acting_partner, me, my_reseller};
+use super::{acting_ids, me, my_reseller};
 
 fn check_amount(amount: Money) -> AppResult<()> {
     rules::check_amount(amount).map_err(|e| AppError::invalid(e.to_string()))
@@ -148,12 +148,8 @@ pub(crate) async fn credit_partner_in(
 }
 
 /// Checks that the customer is associated with `partner` for resale (代售).
-async fn resale_customer(
-    c: &mut Conn,
-    partner: &partners::Partner,
-    customer_id: &str,
-) -> AppResult<()> {
-    match association::type_with(c, &partner.id, customer_id).await? {
+async fn resale_customer(c: &mut Conn, partner_id: &str, customer_id: &str) -> AppResult<()> {
+    match association::type_with(c, partner_id, customer_id).await? {
         Some(AssociationType::Resale) => Ok(()),
         Some(AssociationType::Consulting) => Err(AppError::new(Code::AssociationTypeNotAllowed)),
         None => Err(AppError::new(Code::NotSubCustomer)),
@@ -212,8 +208,8 @@ pub(crate) async fn move_customer_funds_in(
     amount: Money,
 ) -> AppResult<String> {
     check_amount(amount)?;
-    let p = acting_partner(c, caller_partner_id, indirect_partner_id).await?;
-    resale_customer(c, &p, customer_id).await?;
+    let p = acting_ids(c, ctx, caller_partner_id, indirect_partner_id).await?;
+    resale_customer(c, &p.id, customer_id).await?;
     let partner_acct = ledger::account_id(AccountKind::PartnerCash, &p.id);
     let customer_acct =
         ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
