@@ -4,6 +4,7 @@
 //! functions inside their transactions; adapters never reach past the services.
 
 pub mod association;
+pub mod bills;
 pub mod coupons;
 pub mod funds;
 pub mod ids;
