@@ -3,6 +3,7 @@
 //! API, native API, console, CLI) calls these same functions.
 
 pub mod catalog;
+pub mod consumption;
 pub mod coupons;
 pub mod customers;
 pub mod demo;

@@ -54,6 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(19, "replay_cache", common "0019_replay_cache.sql"),
     migration!(20, "idempotency_form", common "0020_idempotency_form.sql"),
     migration!(21, "order_counts", pair "0021_order_counts.sql"),
+    migration!(22, "consumption", common "0022_consumption.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -1,6 +1,6 @@
 //! Paying an order as one use case: the money (`orders::settle`: discount, coupons, cash), then
-//! what the paid order provisions ([`super::provision`]), then the payment's audit row, in one
-//! transaction. It lives with subscriptions because provisioning writes resources, which
+//! what the paid order provisions ([`super::provision`]), its consumption records
+//! (`consumption::record_paid_order`), then the payment's audit row, in one transaction. It lives with subscriptions because provisioning writes resources, which
 //! subscriptions own; orders know nothing of resources.
 
 use crate::store::sql::Conn;
@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::context::Ctx;
 use crate::error::AppResult;
+use crate::services::consumption;
 use crate::services::orders::{self, Paid, PayOrder, PayRequest};
 use crate::store::{audit, Db};
 
@@ -45,7 +46,13 @@ pub(crate) async fn pay_in(
 ) -> AppResult<Paid> {
     let settled = orders::settle(c, ctx, customer_id, req).await?;
     let mut paid = settled.paid;
-    paid.resource_ids = provision(c, ctx, &settled.order, &settled.lines).await?;
+    let provisioned = provision(c, ctx, &settled.order, &settled.lines).await?;
+    paid.resource_ids = provisioned
+        .iter()
+        .flatten()
+        .map(|(id, _)| id.clone())
+        .collect();
+    consumption::record_paid_order(c, ctx, &paid.order_id, &settled.lines, &provisioned).await?;
     audit::record(
         c,
         ctx,

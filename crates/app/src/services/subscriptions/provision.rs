@@ -6,6 +6,7 @@ use pc_domain::orders::{self as rules, OrderType, PeriodType, ResourceStatus};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog;
+use crate::services::consumption::LineResources;
 use crate::services::orders::{self, Order, OrderLine};
 
 use super::changes;
@@ -13,24 +14,28 @@ use super::changes;
 /// Provisions a paid order: each line's discount and validity; a new purchase gets one resource
 /// per unit bought, in use from the payment until the end of the period bought; a renewal
 /// extends its resource from its current expiry (or from now, if it had expired) and puts it
-/// back in use. Returns the resources provisioned or extended.
+/// back in use. Returns each line's resources (id and name), provisioned, extended or changed.
 pub(crate) async fn provision(
     c: &mut Conn,
     ctx: &Ctx,
     order: &Order,
     lines: &[OrderLine],
-) -> AppResult<Vec<String>> {
-    let mut ids = Vec::new();
+) -> AppResult<Vec<LineResources>> {
+    let mut out: Vec<LineResources> = Vec::with_capacity(lines.len());
     for l in lines {
+        let mut mine: LineResources = Vec::new();
+        // The name of a resource this line renews or changes (a new one is named below).
+        let mut existing_name = String::new();
         let period = PeriodType::from_code(l.period_type).unwrap_or(PeriodType::Month);
         // A renewal continues from the resource's expiry (or from now when it already expired).
         let start = match &l.resource_id {
             Some(rid) if order.order_type == OrderType::Renew.code() => {
-                let current: i64 =
-                    sql::query_scalar("SELECT expire_at FROM resources WHERE id = $1")
+                let (current, name): (i64, String) =
+                    sql::query_as("SELECT expire_at, name FROM resources WHERE id = $1")
                         .bind(rid)
                         .fetch_one(&mut *c)
                         .await?;
+                existing_name = name;
                 current.max(ctx.now_ms)
             }
             _ => ctx.now_ms,
@@ -40,8 +45,8 @@ pub(crate) async fn provision(
             // A spec change (an upgrade paid now) runs from the payment to the resource's expiry,
             // and the resource takes the new product.
             Some(rid) if change => {
-                let (expire, spec, status): (i64, String, i64) = sql::query_as(
-                    "SELECT r.expire_at, p.resource_spec, r.status FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
+                let (expire, spec, status, name): (i64, String, i64, String) = sql::query_as(
+                    "SELECT r.expire_at, p.resource_spec, r.status, r.name FROM resources r, catalog_products p WHERE r.id = $1 AND p.id = $2",
                 )
                 .bind(rid)
                 .bind(&l.product_id)
@@ -57,7 +62,7 @@ pub(crate) async fn provision(
                     ));
                 }
                 changes::switch_product(c, ctx, rid, &l.product_id, &spec).await?;
-                ids.push(rid.clone());
+                mine.push((rid.clone(), name));
                 expire
             }
             _ => rules::period_end(start, period, l.period_num.unwrap_or(1)),
@@ -72,7 +77,7 @@ pub(crate) async fn provision(
             .bind(rid)
             .execute(&mut *c)
             .await?;
-            ids.push(rid.clone());
+            mine.push((rid.clone(), std::mem::take(&mut existing_name)));
         }
         orders::for_subscriptions::set_line_period(
             c,
@@ -84,6 +89,7 @@ pub(crate) async fn provision(
         )
         .await?;
         if order.order_type != OrderType::New.code() {
+            out.push(mine);
             continue;
         }
         let spec = catalog::spec_of(&mut *c, &l.product_id)
@@ -92,6 +98,7 @@ pub(crate) async fn provision(
             .resource_spec;
         for n in 0..l.subscription_num {
             let id = new_resource_id();
+            let name = format!("{}-{}", l.product_id, n + 1);
             sql::query(
                 "INSERT INTO resources (id, root_id, partner_id, customer_id, order_id, order_line_id, product_id, service_type_code, \
                  resource_type_code, resource_spec, region, name, is_main, status, effective_at, expire_at, expire_policy, updated_at) \
@@ -108,17 +115,18 @@ pub(crate) async fn provision(
             .bind(&l.resource_type_code)
             .bind(&spec)
             .bind(&l.region)
-            .bind(format!("{}-{}", l.product_id, n + 1))
+            .bind(&name)
             .bind(ResourceStatus::InUse.code())
             .bind(ctx.now_ms)
             .bind(expire)
             .bind(rules::EXPIRE_POLICY_GRACE)
             .execute(&mut *c)
             .await?;
-            ids.push(id);
+            mine.push((id, name));
         }
+        out.push(mine);
     }
-    Ok(ids)
+    Ok(out)
 }
 
 /// A new resource's id, in the vendor's UUID-like shape.

@@ -32,6 +32,7 @@
 //!   order; zero amounts are left out.
 
 use crate::store::sql::{self, Conn, ReadPool};
+use pc_domain::bills;
 use pc_domain::ids::random_hex;
 use pc_domain::ledger::AccountKind;
 use pc_domain::orders::{OrderStatus, OrderType, ResourceStatus, SourceType, EXPIRE_POLICY_GRACE};
@@ -42,7 +43,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::orders::{self, sum};
 use crate::services::subscriptions::resources::{self, Resource, MAX_RENEW_IDS};
-use crate::services::{catalog, coupons, customers};
+use crate::services::{catalog, consumption, coupons, customers};
 use crate::store::{audit, ledger, Db};
 
 /// Ledger kind of a refund back to a customer's balance.
@@ -553,7 +554,7 @@ async fn unsubscribe_one(
     .bind(&r.product_id)
     .bind(&r.service_type_code)
     .bind(&r.resource_type_code)
-    .bind(spec)
+    .bind(&spec)
     .bind(&r.region)
     .bind(r.period_type)
     .bind(r.size)
@@ -573,6 +574,38 @@ async fn unsubscribe_one(
         cash_coupons: back.cash_coupons.cents(),
     };
     orders::for_subscriptions::set_paid_split(c, &order_id, split).await?;
+    // The refund is a negative consumption record of the month it is made in.
+    consumption::record(
+        c,
+        ctx,
+        &consumption::Charge {
+            customer_id,
+            trade_id: &order_id,
+            source_key: format!("refund:{order_id}"),
+            order_type: Some(OrderType::Unsubscribe.code()),
+            bill_detail_type: bills::detail_type::REFUND_UNSUBSCRIBE,
+            charging_mode: bills::charging_mode::PERIOD,
+            service_type_code: &r.service_type_code,
+            resource_type_code: &r.resource_type_code,
+            region: &r.region,
+            product_id: Some(&r.product_id),
+            product_spec_desc: &spec,
+            resource_id: Some(&r.id),
+            resource_name: Some(&r.name),
+            period_type: consumption::bill_period_type(r.period_type),
+            period_num: None,
+            consume_time: ctx.now_ms,
+            // What was given back, as the ledger moved it.
+            official: -(back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents()),
+            discount: 0,
+            payment: -(back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents()),
+            cash: -back.cash.cents(),
+            vouchers: -back.vouchers.cents(),
+            cash_coupons: -back.cash_coupons.cents(),
+            stored_card: 0,
+        },
+    )
+    .await?;
     match req.kind {
         UnsubscribeType::ResourceAndRenewals => {
             sql::query(

@@ -1,0 +1,219 @@
+//! Consumption: one record per charge on one resource (and one negative record per refund),
+//! with the vendor's bill fields, what paid it, and the customer's partner association *at the
+//! time of the charge*. Bills, incentives and settlement stand on these records.
+//!
+//! This capability owns `consumption_records`. Records are written by the use cases that charge,
+//! inside their transactions: paying an order (`subscriptions::checkout` → [`record_paid_order`])
+//! and unsubscribing (`subscriptions::refunds` → [`record`]). Recording the same source twice is
+//! a no-op (`source_key` is unique), never a second charge.
+//!
+//! Decisions where the vendor's pages are silent:
+//! - **One record per resource.** An order line that provisions several resources (subscription
+//!   number > 1) gives one record each, the line's amounts split evenly; an order's payment
+//!   (cash, vouchers, cash coupons, stored-value card) is split over its lines in proportion to
+//!   each line's amount after discount. Both splits are by largest remainder
+//!   (`pc_domain::bills::split`), so an order's records add up to what it was paid with, to the
+//!   cent.
+//! - **The association is the one in effect at the charge.** A charge with no association has no
+//!   partner: no partner ever sees it, whoever the customer is associated with later.
+//! - **An automatic renewal** (bill detail type 8) is a renewal order paid by the renewal job (a
+//!   system actor); a renewal the customer pays is type 2.
+//! - **Amounts are cents**; the wire shows yuan with two decimals.
+//!
+//! The reads ([`reads`]) answer the official SDK's bill operations.
+
+pub mod reads;
+
+pub use reads::*;
+
+use pc_domain::bills::{self, BillCycle};
+use pc_domain::orders::PeriodType;
+
+use crate::context::{Actor, Ctx};
+use crate::error::AppResult;
+use crate::services::customers::association;
+use crate::services::orders::{self, OrderLine};
+use crate::store::sql::{self, Conn};
+
+/// One charge (or refund: negative amounts) on one resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Charge<'a> {
+    pub customer_id: &'a str,
+    /// The order id for order charges and refunds, else a trade id.
+    pub trade_id: &'a str,
+    /// What made it (an order line and its n-th resource, a refund order): unique.
+    pub source_key: String,
+    pub order_type: Option<i64>,
+    pub bill_detail_type: i64,
+    pub charging_mode: i64,
+    pub service_type_code: &'a str,
+    pub resource_type_code: &'a str,
+    pub region: &'a str,
+    pub product_id: Option<&'a str>,
+    pub product_spec_desc: &'a str,
+    pub resource_id: Option<&'a str>,
+    pub resource_name: Option<&'a str>,
+    /// The bill's period type (19 year, 20 month, …), see [`bill_period_type`].
+    pub period_type: Option<i64>,
+    pub period_num: Option<i64>,
+    /// When the resource was consumed (for an order: when it was paid).
+    pub consume_time: i64,
+    pub official: i64,
+    pub discount: i64,
+    pub payment: i64,
+    pub cash: i64,
+    pub vouchers: i64,
+    pub cash_coupons: i64,
+    pub stored_card: i64,
+}
+
+/// The bill's period type for an order line's: year 19, month 20, day 24, hour 25, one-off 5.
+pub(crate) fn bill_period_type(order_period_type: i64) -> Option<i64> {
+    match PeriodType::from_code(order_period_type)? {
+        PeriodType::Year => Some(19),
+        PeriodType::Month => Some(20),
+        PeriodType::Day => Some(24),
+        PeriodType::Hour => Some(25),
+        PeriodType::OneOff => Some(5),
+        PeriodType::Week => None,
+    }
+}
+
+/// Writes one record, with the association in effect now and the billing month of now.
+pub(crate) async fn record(c: &mut Conn, ctx: &Ctx, ch: &Charge<'_>) -> AppResult<()> {
+    let assoc = association::current(&mut *c, ch.customer_id).await?;
+    insert(c, ctx, assoc.as_ref(), ch).await
+}
+
+async fn insert(
+    c: &mut Conn,
+    ctx: &Ctx,
+    assoc: Option<&association::Current>,
+    ch: &Charge<'_>,
+) -> AppResult<()> {
+    let id = format!("CR{}", pc_domain::ids::random_hex(12).to_uppercase());
+    sql::query(
+        "INSERT INTO consumption_records (id, customer_id, partner_id, root_id, association_type, bill_cycle, trade_time, \
+         consume_time, trade_id, order_type, bill_detail_type, charging_mode, service_type_code, resource_type_code, region, \
+         product_id, product_spec_desc, resource_id, resource_name, period_type, period_num, official_amount, discount_amount, \
+         payment_amount, cash_amount, coupon_amount, flexipurchase_coupon_amount, stored_value_card_amount, source_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+         $24, $25, $26, $27, $28, $29, $7) ON CONFLICT (source_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(ch.customer_id)
+    .bind(assoc.map(|a| a.partner_id.clone()))
+    .bind(assoc.map(|a| a.root_id.clone()))
+    .bind(assoc.map(|a| a.association_type.code()))
+    .bind(BillCycle::of_ms(ctx.now_ms).to_string())
+    .bind(ctx.now_ms)
+    .bind(ch.consume_time)
+    .bind(ch.trade_id)
+    .bind(ch.order_type)
+    .bind(ch.bill_detail_type)
+    .bind(ch.charging_mode)
+    .bind(ch.service_type_code)
+    .bind(ch.resource_type_code)
+    .bind(ch.region)
+    .bind(ch.product_id.map(str::to_string))
+    .bind(ch.product_spec_desc)
+    .bind(ch.resource_id.map(str::to_string))
+    .bind(ch.resource_name.map(str::to_string))
+    .bind(ch.period_type)
+    .bind(ch.period_num)
+    .bind(ch.official)
+    .bind(ch.discount)
+    .bind(ch.payment)
+    .bind(ch.cash)
+    .bind(ch.vouchers)
+    .bind(ch.cash_coupons)
+    .bind(ch.stored_card)
+    .bind(&ch.source_key)
+    // Nobody reads its outcome: on PostgreSQL it travels with the next statement or COMMIT.
+    .defer(c)
+    .await?;
+    Ok(())
+}
+
+/// The resources one paid order line provisioned, renewed or changed: `(id, name)`.
+pub(crate) type LineResources = Vec<(String, String)>;
+
+/// Records a paid order (new purchase, renewal, automatic renewal, change): one record per
+/// resource of each line, the order's payment split over them (see the module's header).
+/// `resources[i]` are line `i`'s resources. Orders of other types record nothing.
+pub(crate) async fn record_paid_order(
+    c: &mut Conn,
+    ctx: &Ctx,
+    order_id: &str,
+    lines: &[OrderLine],
+    resources: &[LineResources],
+) -> AppResult<()> {
+    let Some(order) = orders::load_order(&mut *c, order_id).await? else {
+        return Ok(());
+    };
+    let auto = matches!(ctx.actor, Actor::System { .. });
+    let Some(detail_type) = bills::detail_type_of_order(order.order_type, auto) else {
+        return Ok(());
+    };
+    let assoc = association::current(&mut *c, &order.customer_id).await?;
+    let weights: Vec<i64> = lines
+        .iter()
+        .map(|l| l.amount_after_discount.cents())
+        .collect();
+    let cash = bills::split(order.cash_amount.cents(), &weights);
+    let vouchers = bills::split(order.coupon_amount.cents(), &weights);
+    let cash_coupons = bills::split(order.flexipurchase_coupon_amount.cents(), &weights);
+    let stored = bills::split(order.stored_card_amount.cents(), &weights);
+    let paid_at = order.paid_at.unwrap_or(ctx.now_ms);
+    for (i, l) in lines.iter().enumerate() {
+        let own = resources.get(i).cloned().unwrap_or_default();
+        // A line without a resource (none provisioned) still charged: one record without one.
+        let slots: Vec<Option<&(String, String)>> = if own.is_empty() {
+            vec![None]
+        } else {
+            own.iter().map(Some).collect()
+        };
+        let even = vec![1; slots.len()];
+        let parts = |total: i64| bills::split(total, &even);
+        let (official, discount, payment) = (
+            parts(l.official_amount.cents()),
+            parts(l.discount_amount.cents()),
+            parts(l.amount_after_discount.cents()),
+        );
+        let (cash_l, vouchers_l, coupons_l, stored_l) = (
+            parts(cash[i]),
+            parts(vouchers[i]),
+            parts(cash_coupons[i]),
+            parts(stored[i]),
+        );
+        for (n, slot) in slots.iter().enumerate() {
+            let ch = Charge {
+                customer_id: &order.customer_id,
+                trade_id: &order.order_id,
+                source_key: format!("order:{}:{}:{n}", order.order_id, l.order_line_item_id),
+                order_type: Some(order.order_type),
+                bill_detail_type: detail_type,
+                charging_mode: bills::charging_mode::PERIOD,
+                service_type_code: &l.service_type_code,
+                resource_type_code: &l.resource_type_code,
+                region: &l.region,
+                product_id: Some(&l.product_id),
+                product_spec_desc: &l.product_spec_desc,
+                resource_id: slot.map(|r| r.0.as_str()),
+                resource_name: slot.map(|r| r.1.as_str()),
+                period_type: bill_period_type(l.period_type),
+                period_num: l.period_num,
+                consume_time: paid_at,
+                official: official[n],
+                discount: discount[n],
+                payment: payment[n],
+                cash: cash_l[n],
+                vouchers: vouchers_l[n],
+                cash_coupons: coupons_l[n],
+                stored_card: stored_l[n],
+            };
+            insert(c, ctx, assoc.as_ref(), &ch).await?;
+        }
+    }
+    Ok(())
+}

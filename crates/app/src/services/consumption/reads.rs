@@ -1,0 +1,424 @@
+//! The reads over consumption records: a partner's view of one customer's month
+//! (`list_sub_customer_bill_detail`) and a customer's monthly summary (`show_customer_monthly_sum`).
+//!
+//! Who sees what (the vendor's API reference, decided here where it is silent):
+//! - a partner sees the records charged while the customer was associated with it (both
+//!   association types); a master distributor naming `indirect_partner_id` sees those charged
+//!   while the customer was associated with that reseller (its own, else `CBC.99000037` as every
+//!   reseller operation); a customer the partner never had at all (no association now, no
+//!   record of one) is refused with `CBC.99000035`, so that a typo is not mistaken for "no
+//!   consumption";
+//! - a customer sees all of its own records, whoever its partner was.
+
+use pc_domain::bills::{self, BillCycle};
+use pc_domain::party::PartnerType;
+use pc_domain::timefmt;
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
+use crate::services::customers::association;
+use crate::services::partners;
+use crate::store::filters::{self, bind_args, Arg, Conditions};
+use crate::store::{sql, Db};
+
+/// A text filter that was sent with a value (absent and blank are "no filter").
+fn nonempty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The largest page of a bill list (the vendor documents 1 to 1,000 for its bill lists).
+pub const BILL_MAX_PAGE: i64 = 1000;
+
+/// One consumption record as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    pub customer_id: String,
+    pub partner_id: Option<String>,
+    pub association_type: Option<i64>,
+    pub bill_cycle: String,
+    pub trade_time: i64,
+    pub consume_time: i64,
+    pub trade_id: String,
+    pub order_type: Option<i64>,
+    pub bill_detail_type: i64,
+    pub charging_mode: i64,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub region: String,
+    pub product_id: Option<String>,
+    pub product_spec_desc: String,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub period_type: Option<i64>,
+    pub period_num: Option<i64>,
+    pub amounts: Amounts,
+}
+
+/// What a record (or a sum of records) charged and what paid it, in cents: the list price, the
+/// discount, what was payable, and how it was paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amounts {
+    pub official: i64,
+    pub discount: i64,
+    pub payment: i64,
+    pub cash: i64,
+    pub credit: i64,
+    pub vouchers: i64,
+    pub cash_coupons: i64,
+    pub stored_card: i64,
+    pub debt: i64,
+    pub writeoff: i64,
+}
+
+/// The amount columns of `consumption_records`, in [`Amounts`]' order.
+const AMOUNT_COLS: [&str; 10] = [
+    "official_amount",
+    "discount_amount",
+    "payment_amount",
+    "cash_amount",
+    "credit_amount",
+    "coupon_amount",
+    "flexipurchase_coupon_amount",
+    "stored_value_card_amount",
+    "debt_amount",
+    "writeoff_amount",
+];
+
+impl Amounts {
+    /// Reads [`AMOUNT_COLS`] from column `from` on (a NULL sum is 0).
+    fn from_row(r: &sql::Row, from: usize) -> Amounts {
+        let a = |i: usize| r.get::<Option<i64>, _>(from + i).unwrap_or(0);
+        Amounts {
+            official: a(0),
+            discount: a(1),
+            payment: a(2),
+            cash: a(3),
+            credit: a(4),
+            vouchers: a(5),
+            cash_coupons: a(6),
+            stored_card: a(7),
+            debt: a(8),
+            writeoff: a(9),
+        }
+    }
+}
+
+const RECORD_COLS: &str = "r.id, r.customer_id, r.partner_id, r.association_type, r.bill_cycle, r.trade_time, r.consume_time, \
+     r.trade_id, r.order_type, r.bill_detail_type, r.charging_mode, r.service_type_code, r.resource_type_code, r.region, \
+     r.product_id, r.product_spec_desc, r.resource_id, r.resource_name, r.period_type, r.period_num";
+
+fn row_to_record(r: &sql::Row) -> Record {
+    Record {
+        id: r.get(0),
+        customer_id: r.get(1),
+        partner_id: r.get(2),
+        association_type: r.get(3),
+        bill_cycle: r.get(4),
+        trade_time: r.get(5),
+        consume_time: r.get(6),
+        trade_id: r.get(7),
+        order_type: r.get(8),
+        bill_detail_type: r.get(9),
+        charging_mode: r.get(10),
+        service_type_code: r.get(11),
+        resource_type_code: r.get(12),
+        region: r.get(13),
+        product_id: r.get(14),
+        product_spec_desc: r.get(15),
+        resource_id: r.get(16),
+        resource_name: r.get(17),
+        period_type: r.get(18),
+        period_num: r.get(19),
+        amounts: Amounts::from_row(r, 20),
+    }
+}
+
+/// A billing month as sent (`YYYY-MM`), or `CBC.0100` naming the field.
+pub fn parse_cycle(field: &str, v: Option<&str>) -> AppResult<BillCycle> {
+    let v = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid(format!("{field} is required (YYYY-MM)")))?;
+    BillCycle::parse(v).ok_or_else(|| AppError::invalid(format!("{field} must be YYYY-MM")))
+}
+
+/// `bill_date_begin` / `bill_date_end`: both or neither (one alone is ignored, as the vendor
+/// documents), each `YYYY-MM-DD` in `cycle`'s month, begin ≤ end. The instants `[from, to)`.
+fn date_range(
+    cycle: BillCycle,
+    begin: Option<&str>,
+    end: Option<&str>,
+) -> AppResult<Option<(i64, i64)>> {
+    let (Some(b), Some(e)) = (nonempty(begin), nonempty(end)) else {
+        return Ok(None);
+    };
+    let parse = |field: &str, s: &str| {
+        timefmt::parse_date(s)
+            .filter(|d| cycle.contains_date(*d))
+            .ok_or_else(|| {
+                AppError::invalid(format!("{field} must be a date (YYYY-MM-DD) in {cycle}"))
+            })
+    };
+    let (b, e) = (parse("bill_date_begin", b)?, parse("bill_date_end", e)?);
+    if b > e {
+        return Err(AppError::invalid(
+            "bill_date_begin must not be after bill_date_end",
+        ));
+    }
+    let end = e.next_day().unwrap_or(e);
+    Ok(Some((
+        timefmt::cn_day_start_ms(b),
+        timefmt::cn_day_start_ms(end),
+    )))
+}
+
+/// `list_sub_customer_bill_detail`'s filters, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct BillDetailQuery {
+    pub bill_cycle: Option<String>,
+    pub customer_id: Option<String>,
+    pub service_type_code: Option<String>,
+    pub region_code: Option<String>,
+    pub charging_mode: Option<i64>,
+    pub bill_detail_type: Option<i64>,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub trade_id: Option<String>,
+    pub association_type: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    pub bill_date_begin: Option<String>,
+    pub bill_date_end: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// One customer's consumption in one month, as its partner sees it (see the module's header),
+/// newest first: the total and one page.
+pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(i64, Vec<Record>)> {
+    let caller = ctx.actor.partner_id()?;
+    let cycle = parse_cycle("bill_cycle", q.bill_cycle.as_deref())?;
+    if !bills::within_detail_window(cycle, ctx.now_ms) {
+        return Err(AppError::invalid(format!(
+            "bill_cycle must be one of the last {} months",
+            bills::DETAIL_WINDOW_MONTHS
+        )));
+    }
+    let customer_id = q
+        .customer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("customer_id is required"))?;
+    if let Some(m) = q.charging_mode {
+        if !bills::charging_mode::ALL.contains(&m) {
+            return Err(AppError::invalid("charging_mode must be 1, 3, 10 or 11"));
+        }
+    }
+    if let Some(t) = q.bill_detail_type {
+        if !bills::detail_type::ALL.contains(&t) {
+            return Err(AppError::invalid(
+                "bill_detail_type is not a known bill type",
+            ));
+        }
+    }
+    let association_type = match q.association_type.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("1") => Some(1),
+        Some("2") => Some(2),
+        Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
+    };
+    let range = date_range(
+        cycle,
+        q.bill_date_begin.as_deref(),
+        q.bill_date_end.as_deref(),
+    )?;
+    let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
+    let pool = db.read();
+    let owner = match q.indirect_partner_id.as_deref().map(str::trim) {
+        None | Some("") => caller.to_string(),
+        Some(reseller) => {
+            let me = partners::get(pool, caller)
+                .await?
+                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+            if me.partner_type != PartnerType::Distributor {
+                return Err(AppError::new(Code::NoResellerPermission));
+            }
+            partners::ensure_child(pool, caller, reseller).await?.id
+        }
+    };
+    if association::type_with(pool, &owner, customer_id)
+        .await?
+        .is_none()
+    {
+        let had: Option<i64> = sql::query_scalar(
+            "SELECT 1 FROM consumption_records WHERE customer_id = $1 AND partner_id = $2 LIMIT 1",
+        )
+        .bind(customer_id)
+        .bind(&owner)
+        .fetch_optional(pool)
+        .await?;
+        if had.is_none() {
+            return Err(AppError::new(Code::NotSubCustomer));
+        }
+    }
+    let mut w = Conditions::new(1);
+    w.add("r.customer_id = ?", Arg::Text(customer_id.to_string()));
+    w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    w.add("r.partner_id = ?", Arg::Text(owner));
+    let text = |s: &'_ Option<String>| nonempty(s.as_deref()).map(str::to_string);
+    if let Some(s) = text(&q.service_type_code) {
+        w.add("r.service_type_code = ?", Arg::Text(s));
+    }
+    if let Some(s) = text(&q.region_code) {
+        w.add("r.region = ?", Arg::Text(s));
+    }
+    if let Some(m) = q.charging_mode {
+        w.add("r.charging_mode = ?", Arg::Int(m));
+    }
+    if let Some(t) = q.bill_detail_type {
+        w.add("r.bill_detail_type = ?", Arg::Int(t));
+    }
+    if let Some(s) = text(&q.resource_id) {
+        w.add("r.resource_id = ?", Arg::Text(s));
+    }
+    if let Some(s) = text(&q.resource_name) {
+        w.add("r.resource_name = ?", Arg::Text(s));
+    }
+    if let Some(s) = text(&q.trade_id) {
+        w.add("r.trade_id = ?", Arg::Text(s));
+    }
+    if let Some(t) = association_type {
+        w.add("r.association_type = ?", Arg::Int(t));
+    }
+    if let Some((from, to)) = range {
+        w.add("r.trade_time >= ?", Arg::Int(from));
+        w.add("r.trade_time < ?", Arg::Int(to));
+    }
+    // One customer's month: bounded, so its count is cheap (the (customer, month) index).
+    let (total, rows) = filters::count_and_page(
+        pool,
+        &format!(
+            "SELECT {RECORD_COLS}, {}",
+            AMOUNT_COLS.map(|c| format!("r.{c}")).join(", ")
+        ),
+        "FROM consumption_records r",
+        &w,
+        "r.trade_time DESC, r.id DESC",
+        offset,
+        limit,
+    )
+    .await?;
+    Ok((total, rows.iter().map(row_to_record).collect()))
+}
+
+/// The bill type of a summary line (1 consumption, 2 refund, 3 adjustment), by detail type.
+const SUM_BILL_TYPE: &str =
+    "CASE WHEN r.bill_detail_type IN (4, 20, 24) THEN 2 WHEN r.bill_detail_type IN (9, 16) THEN 3 ELSE 1 END";
+
+/// One line of a monthly summary: a service type, resource type, charging mode and bill type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumLine {
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub charging_mode: i64,
+    pub bill_type: i64,
+    pub amounts: Amounts,
+}
+
+/// A customer's month: its lines (one page) and the totals over all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlySum {
+    pub customer_id: String,
+    pub bill_cycle: String,
+    pub total_count: i64,
+    pub lines: Vec<SumLine>,
+    pub totals: Amounts,
+}
+
+/// `show_customer_monthly_sum`'s filters, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct MonthlySumQuery {
+    pub bill_cycle: Option<String>,
+    pub service_type_code: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// The acting customer's consumption in one month, summed by service type, resource type,
+/// charging mode and bill type.
+pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<MonthlySum> {
+    let Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        ));
+    };
+    let cycle = parse_cycle("bill_cycle", q.bill_cycle.as_deref())?;
+    let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
+    let mut w = Conditions::new(1);
+    w.add("r.customer_id = ?", Arg::Text(customer_id.clone()));
+    w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    if let Some(s) = q
+        .service_type_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        w.add("r.service_type_code = ?", Arg::Text(s.to_string()));
+    }
+    let grouped = format!(
+        "SELECT r.service_type_code, r.resource_type_code, r.charging_mode, {} \
+         FROM consumption_records r {} GROUP BY r.service_type_code, r.resource_type_code, r.charging_mode, {SUM_BILL_TYPE}",
+        grouped_sums(),
+        w.where_clause()
+    );
+    let pool = db.read();
+    let n = w.next();
+    let rows = bind_args(
+        sql::query(&format!(
+            "SELECT * FROM ({grouped}) g ORDER BY 1, 2, 3, 4 LIMIT ${n} OFFSET ${}",
+            n + 1
+        )),
+        &w.args,
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    // One customer's month: a handful of groups, counted and totalled in one statement.
+    let totals = (5..=14)
+        .map(|i| format!("CAST(COALESCE(SUM(g.c{i}), 0) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let totals_row = bind_args(
+        sql::query(&format!("SELECT COUNT(*), {totals} FROM ({grouped}) g")),
+        &w.args,
+    )
+    .fetch_one(pool)
+    .await?;
+    let line = |r: &sql::Row| SumLine {
+        service_type_code: r.get(0),
+        resource_type_code: r.get(1),
+        charging_mode: r.get(2),
+        bill_type: r.get(3),
+        amounts: Amounts::from_row(r, 4),
+    };
+    Ok(MonthlySum {
+        customer_id: customer_id.clone(),
+        bill_cycle: cycle.to_string(),
+        total_count: totals_row.get(0),
+        lines: rows.iter().map(line).collect(),
+        totals: Amounts::from_row(&totals_row, 1),
+    })
+}
+
+/// The bill type and the sums of a summary line, named `c5` … `c14` for the totals over them.
+/// (`SUM` of a `BIGINT` is a `NUMERIC` on PostgreSQL: cast back.)
+fn grouped_sums() -> String {
+    let mut s = format!("{SUM_BILL_TYPE} AS bill_type");
+    for (i, c) in AMOUNT_COLS.iter().enumerate() {
+        s.push_str(&format!(", CAST(SUM(r.{c}) AS BIGINT) AS c{}", i + 5));
+    }
+    s
+}
