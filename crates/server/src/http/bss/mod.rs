@@ -1,6 +1,7 @@
 //! The BSS-compatible partner API (`/v2/…`, `/v3/…`), wire-compatible with the official BSS
 //! SDKs. The [`OPERATIONS`] table is the single source of both the router and `/openapi.json`.
 
+pub mod bills;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
@@ -53,6 +54,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     orders::OPERATIONS,
     resources::OPERATIONS,
     refunds::OPERATIONS,
+    bills::OPERATIONS,
 ];
 
 /// All operations, flattened.

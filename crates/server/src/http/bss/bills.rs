@@ -1,0 +1,380 @@
+//! Bill operations of the vendor API over consumption records: a partner's view of one
+//! customer's month (`list_sub_customer_bill_detail`) and a customer's monthly summary
+//! (`show_customer_monthly_sum`). Who sees what is decided in `pc_app::services::consumption`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::routing::get;
+use pc_app::services::catalog::{self, TypeNames};
+use pc_app::services::consumption::{self, BillDetailQuery, MonthlySumQuery, Record, SumLine};
+use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
+use pc_domain::{timefmt, Money};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::catalog::english;
+use super::{ok_json, schema, Operation};
+use crate::http::auth::{Caller, VendorQuery};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+pub const OPERATIONS: &[Operation] = &[LIST_SUB_CUSTOMER_BILL_DETAIL, SHOW_CUSTOMER_MONTHLY_SUM];
+
+/// A name in the language asked for, from the catalogue's names of `code`.
+fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
+    let (zh, english_name) = names.get(code)?;
+    if en {
+        english_name.clone().or_else(|| zh.clone())
+    } else {
+        zh.clone()
+    }
+}
+
+/// The catalogue's names of the service and resource types of `codes` (one query per kind).
+async fn type_names(
+    st: &AppState,
+    codes: impl Iterator<Item = (String, String)>,
+) -> Result<(TypeNames, TypeNames), ApiError> {
+    let (mut services, mut resources): (Vec<String>, Vec<String>) = codes.unzip();
+    services.sort();
+    services.dedup();
+    resources.sort();
+    resources.dedup();
+    let s: Vec<&str> = services.iter().map(String::as_str).collect();
+    let r: Vec<&str> = resources.iter().map(String::as_str).collect();
+    Ok(catalog::type_names(st.db.read(), &s, &r).await?)
+}
+
+// ----------------------------------------------------------------------------------------------
+// list_sub_customer_bill_detail
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListSubCustomerBillDetailQuery {
+    pub bill_cycle: Option<String>,
+    pub customer_id: Option<String>,
+    pub service_type_code: Option<String>,
+    pub region_code: Option<String>,
+    pub charging_mode: Option<i64>,
+    pub bill_detail_type: Option<i64>,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub trade_id: Option<String>,
+    /// Accepted and ignored: this system has no account managers.
+    pub account_manager_id: Option<String>,
+    pub association_type: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub indirect_partner_id: Option<String>,
+    pub bill_date_begin: Option<String>,
+    pub bill_date_end: Option<String>,
+}
+
+/// `SubCustomerMonthlyBillDetail`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubCustomerMonthlyBillDetail {
+    pub bill_cycle: String,
+    pub customer_id: String,
+    pub association_type: Option<String>,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub service_type_name: Option<String>,
+    pub resource_type_name: Option<String>,
+    pub charging_mode: i64,
+    pub trade_time: String,
+    pub trade_id: String,
+    pub id: String,
+    pub bill_detail_type: i64,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub product_spec_desc: String,
+    pub region_code: String,
+    pub product_id: Option<String>,
+    pub consume_time: String,
+    #[schemars(with = "f64")]
+    pub official_amount: Money,
+    #[schemars(with = "f64")]
+    pub official_discount_amount: Money,
+    #[schemars(with = "f64")]
+    pub payment_amount: Money,
+    #[schemars(with = "f64")]
+    pub cash_amount: Money,
+    #[schemars(with = "f64")]
+    pub credit_amount: Money,
+    #[schemars(with = "f64")]
+    pub coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub flexipurchase_coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub stored_value_card_amount: Money,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    #[schemars(with = "f64")]
+    pub writeoff_amount: Money,
+    pub period_type: Option<i64>,
+    pub period_num: Option<i64>,
+    pub order_type: Option<i64>,
+    pub partner_id: Option<String>,
+}
+
+/// `ListSubCustomerBillDetailResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListSubCustomerBillDetailResponse {
+    pub total_count: i64,
+    pub currency: String,
+    pub fee_records: Vec<SubCustomerMonthlyBillDetail>,
+}
+
+fn detail(
+    r: &Record,
+    services: &TypeNames,
+    resources: &TypeNames,
+    en: bool,
+) -> SubCustomerMonthlyBillDetail {
+    let m = Money::from_cents;
+    let a = &r.amounts;
+    SubCustomerMonthlyBillDetail {
+        bill_cycle: r.bill_cycle.clone(),
+        customer_id: r.customer_id.clone(),
+        association_type: r.association_type.map(|t| t.to_string()),
+        service_type_code: r.service_type_code.clone(),
+        resource_type_code: r.resource_type_code.clone(),
+        service_type_name: name_of(services, &r.service_type_code, en),
+        resource_type_name: name_of(resources, &r.resource_type_code, en),
+        charging_mode: r.charging_mode,
+        trade_time: timefmt::format_utc(r.trade_time),
+        trade_id: r.trade_id.clone(),
+        id: r.id.clone(),
+        bill_detail_type: r.bill_detail_type,
+        resource_id: r.resource_id.clone(),
+        resource_name: r.resource_name.clone(),
+        product_spec_desc: r.product_spec_desc.clone(),
+        region_code: r.region.clone(),
+        product_id: r.product_id.clone(),
+        consume_time: timefmt::format_utc(r.consume_time),
+        official_amount: m(a.official),
+        official_discount_amount: m(a.discount),
+        payment_amount: m(a.payment),
+        cash_amount: m(a.cash),
+        credit_amount: m(a.credit),
+        coupon_amount: m(a.vouchers),
+        flexipurchase_coupon_amount: m(a.cash_coupons),
+        stored_value_card_amount: m(a.stored_card),
+        debt_amount: m(a.debt),
+        writeoff_amount: m(a.writeoff),
+        period_type: r.period_type,
+        period_num: r.period_num,
+        order_type: r.order_type,
+        partner_id: r.partner_id.clone(),
+    }
+}
+
+async fn list_sub_customer_bill_detail(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ListSubCustomerBillDetailQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let query = BillDetailQuery {
+        bill_cycle: q.bill_cycle,
+        customer_id: q.customer_id,
+        service_type_code: q.service_type_code,
+        region_code: q.region_code,
+        charging_mode: q.charging_mode,
+        bill_detail_type: q.bill_detail_type,
+        resource_id: q.resource_id,
+        resource_name: q.resource_name,
+        trade_id: q.trade_id,
+        association_type: q.association_type,
+        indirect_partner_id: q.indirect_partner_id,
+        bill_date_begin: q.bill_date_begin,
+        bill_date_end: q.bill_date_end,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let (total_count, records) = consumption::bill_detail(&st.db, &caller.ctx(), &query).await?;
+    let (services, resources) = type_names(
+        &st,
+        records
+            .iter()
+            .map(|r| (r.service_type_code.clone(), r.resource_type_code.clone())),
+    )
+    .await?;
+    ok_json(&ListSubCustomerBillDetailResponse {
+        total_count,
+        currency: CURRENCY.to_string(),
+        fee_records: records
+            .iter()
+            .map(|r| detail(r, &services, &resources, en))
+            .collect(),
+    })
+}
+
+const LIST_SUB_CUSTOMER_BILL_DETAIL: Operation = Operation {
+    name: "list_sub_customer_bill_detail",
+    method: Method::GET,
+    path: "/v2/bills/subcustomer-bills/res-fee-records",
+    summary: "查询伙伴子客户消费记录 — one customer's consumption records in one billing month (the last 18), as its partner (or, with indirect_partner_id, its reseller) saw them charged",
+    callers: "partner",
+    request: Some(schema::<ListSubCustomerBillDetailQuery>),
+    response: schema::<ListSubCustomerBillDetailResponse>,
+    route: || get(list_sub_customer_bill_detail),
+};
+
+// ----------------------------------------------------------------------------------------------
+// show_customer_monthly_sum
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ShowCustomerMonthlySumQuery {
+    pub bill_cycle: Option<String>,
+    pub service_type_code: Option<String>,
+    /// Accepted and ignored: this system has no enterprise projects.
+    pub enterprise_project_id: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    /// `oneself`, `sub_customer` or `all`: this system has no enterprise sub-customers, so every
+    /// method reads the customer's own consumption.
+    pub method: Option<String>,
+    pub sub_customer_id: Option<String>,
+}
+
+/// `BillSumRecordInfoV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BillSumRecordInfoV2 {
+    pub bill_cycle: String,
+    pub resource_type_code: String,
+    pub service_type_code: String,
+    pub service_type_name: Option<String>,
+    pub resource_type_name: Option<String>,
+    pub charging_mode: i64,
+    #[schemars(with = "f64")]
+    pub official_amount: Money,
+    #[schemars(with = "f64")]
+    pub official_discount_amount: Money,
+    #[schemars(with = "f64")]
+    pub truncated_amount: Money,
+    #[schemars(with = "f64")]
+    pub consume_amount: Money,
+    #[schemars(with = "f64")]
+    pub coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub flexipurchase_coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub stored_value_card_amount: Money,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    #[schemars(with = "f64")]
+    pub writeoff_amount: Money,
+    #[schemars(with = "f64")]
+    pub cash_amount: Money,
+    #[schemars(with = "f64")]
+    pub credit_amount: Money,
+    pub measure_id: i64,
+    pub bill_type: i64,
+    pub customer_id: String,
+}
+
+/// `ShowCustomerMonthlySumResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ShowCustomerMonthlySumResponse {
+    pub total_count: i64,
+    pub bill_sums: Vec<BillSumRecordInfoV2>,
+    #[schemars(with = "f64")]
+    pub consume_amount: Money,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    #[schemars(with = "f64")]
+    pub coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub flexipurchase_coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub stored_value_card_amount: Money,
+    #[schemars(with = "f64")]
+    pub cash_amount: Money,
+    #[schemars(with = "f64")]
+    pub credit_amount: Money,
+    #[schemars(with = "f64")]
+    pub writeoff_amount: Money,
+    pub measure_id: i64,
+    pub currency: String,
+}
+
+async fn show_customer_monthly_sum(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ShowCustomerMonthlySumQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    if let Some(m) = q.method.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        if !["oneself", "sub_customer", "all"].contains(&m) {
+            return Err(ApiError(pc_app::AppError::invalid(
+                "method must be oneself, sub_customer or all",
+            )));
+        }
+    }
+    let query = MonthlySumQuery {
+        bill_cycle: q.bill_cycle,
+        service_type_code: q.service_type_code,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let sum = consumption::monthly_sum(&st.db, &caller.ctx(), &query).await?;
+    let (services, resources) = type_names(
+        &st,
+        sum.lines
+            .iter()
+            .map(|l| (l.service_type_code.clone(), l.resource_type_code.clone())),
+    )
+    .await?;
+    let m = Money::from_cents;
+    let line = |l: &SumLine| BillSumRecordInfoV2 {
+        bill_cycle: sum.bill_cycle.clone(),
+        resource_type_code: l.resource_type_code.clone(),
+        service_type_code: l.service_type_code.clone(),
+        service_type_name: name_of(&services, &l.service_type_code, en),
+        resource_type_name: name_of(&resources, &l.resource_type_code, en),
+        charging_mode: l.charging_mode,
+        official_amount: m(l.amounts.official),
+        official_discount_amount: m(l.amounts.discount),
+        truncated_amount: Money::ZERO,
+        consume_amount: m(l.amounts.payment),
+        coupon_amount: m(l.amounts.vouchers),
+        flexipurchase_coupon_amount: m(l.amounts.cash_coupons),
+        stored_value_card_amount: m(l.amounts.stored_card),
+        debt_amount: m(l.amounts.debt),
+        writeoff_amount: m(l.amounts.writeoff),
+        cash_amount: m(l.amounts.cash),
+        credit_amount: m(l.amounts.credit),
+        measure_id: MEASURE_YUAN,
+        bill_type: l.bill_type,
+        customer_id: sum.customer_id.clone(),
+    };
+    let t = &sum.totals;
+    ok_json(&ShowCustomerMonthlySumResponse {
+        total_count: sum.total_count,
+        bill_sums: sum.lines.iter().map(line).collect(),
+        consume_amount: m(t.payment),
+        debt_amount: m(t.debt),
+        coupon_amount: m(t.vouchers),
+        flexipurchase_coupon_amount: m(t.cash_coupons),
+        stored_value_card_amount: m(t.stored_card),
+        cash_amount: m(t.cash),
+        credit_amount: m(t.credit),
+        writeoff_amount: m(t.writeoff),
+        measure_id: MEASURE_YUAN,
+        currency: CURRENCY.to_string(),
+    })
+}
+
+const SHOW_CUSTOMER_MONTHLY_SUM: Operation = Operation {
+    name: "show_customer_monthly_sum",
+    method: Method::GET,
+    path: "/v2/bills/customer-bills/monthly-sum",
+    summary: "查询汇总账单 — the acting customer's consumption in one billing month, summed by service type, resource type, charging mode and bill type",
+    callers: "customer",
+    request: Some(schema::<ShowCustomerMonthlySumQuery>),
+    response: schema::<ShowCustomerMonthlySumResponse>,
+    route: || get(show_customer_monthly_sum),
+};

@@ -1,0 +1,132 @@
+"""Consumption records and bills through the official SDK: list_sub_customer_bill_detail (the
+partner's view of one customer's month) and show_customer_monthly_sum (the customer's summary),
+fed by paying an order (one record per resource) and unsubscribing (a negative record)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from huaweicloudsdkbss.v2 import (
+    AdjustAccountReq,
+    CancelResourcesSubscriptionRequest,
+    ListPayPerUseCustomerResourcesRequest,
+    ListSubCustomerBillDetailRequest,
+    PayCustomerOrderV3Req,
+    PayOrdersRequest,
+    QueryResourcesReq,
+    ShowCustomerMonthlySumRequest,
+    UnsubscribeResourcesReq,
+    UpdateCustomerAccountAmountRequest,
+)
+
+from sdk_support import expect_client_error
+
+
+def this_month() -> str:
+    """The billing month now, in the business time zone (UTC+8)."""
+    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m")
+
+
+def bought_two(engine):
+    """A distributor's resale customer with 100.00 pays a one-month order of two ECS (35.00
+    each)."""
+    dist = engine.create_partner("distributor")
+    cust = engine.create_customer(dist["partner_id"], "resale")
+    engine.credit_partner(dist["partner_id"], "100.00")
+    engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
+        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal("100.00"))))
+    order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1, quantity=2)["order_id"]
+    engine.client(cust).pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
+        order_id=order, use_coupon="NO", use_discount="NO")))
+    return dist, cust, order
+
+
+def detail(client, customer_id, **kw):
+    return client.list_sub_customer_bill_detail(ListSubCustomerBillDetailRequest(
+        bill_cycle=kw.pop("bill_cycle", this_month()), customer_id=customer_id, **kw))
+
+
+def test_a_paid_order_gives_one_record_per_resource_that_its_partner_reads(engine):
+    dist, cust, order = bought_two(engine)
+    p = engine.client(dist)
+    r = detail(p, cust["customer_id"])
+    assert r.total_count == 2 and r.currency == "CNY"
+    ids = set()
+    for rec in r.fee_records:
+        assert rec.bill_cycle == this_month() and rec.customer_id == cust["customer_id"]
+        assert rec.trade_id == order and rec.bill_detail_type == 1 and rec.charging_mode == 1
+        assert rec.association_type == "2" and rec.partner_id == dist["partner_id"]
+        assert rec.service_type_code == "hws.service.type.ec2" and rec.region_code == "cn-north-4"
+        assert rec.official_amount == Decimal("35.00") and rec.payment_amount == Decimal("35.00")
+        assert rec.cash_amount == Decimal("35.00") and rec.coupon_amount == Decimal("0.00")
+        assert rec.period_type == 20 and rec.period_num == 1 and rec.order_type == 1
+        assert rec.service_type_name == "弹性云服务器"
+        ids.add(rec.resource_id)
+    res = engine.client(cust).list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order)))
+    assert ids == {x.resource_id for x in res.data}, "one record per resource bought"
+    # English names on request; paging; filters.
+    en = detail(p, cust["customer_id"], x_language="en_us")
+    assert en.fee_records[0].service_type_name == "Elastic Cloud Server"
+    page = detail(p, cust["customer_id"], limit=1, offset=1)
+    assert page.total_count == 2 and len(page.fee_records) == 1
+    assert detail(p, cust["customer_id"], trade_id=order).total_count == 2
+    assert detail(p, cust["customer_id"], bill_detail_type=4).total_count == 0
+    assert detail(p, cust["customer_id"], charging_mode=3).total_count == 0
+    assert detail(p, cust["customer_id"], association_type="1").total_count == 0
+    today = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d")
+    assert detail(p, cust["customer_id"], bill_date_begin=today, bill_date_end=today).total_count == 2
+    assert engine.verify().returncode == 0
+
+
+def test_refusals(engine):
+    dist, cust, _ = bought_two(engine)
+    p = engine.client(dist)
+    # A customer the partner never had; a bad month; a month out of the 18-month window; a bad
+    # filter; a date outside the month; a customer's key.
+    other = engine.create_partner("distributor")
+    stranger = engine.create_customer(other["partner_id"], "resale")
+    expect_client_error(lambda: detail(p, stranger["customer_id"]), 400, "CBC.99000035")
+    expect_client_error(lambda: detail(p, cust["customer_id"], bill_cycle="2026-13"), 400, "CBC.0100")
+    expect_client_error(lambda: detail(p, cust["customer_id"], bill_cycle="2019-01"), 400, "CBC.0100")
+    expect_client_error(lambda: detail(p, cust["customer_id"], charging_mode=7), 400, "CBC.0100")
+    expect_client_error(lambda: detail(p, cust["customer_id"], bill_date_begin="2019-01-01",
+                                       bill_date_end="2019-01-02"), 400, "CBC.0100")
+    expect_client_error(lambda: detail(p, cust["customer_id"], limit=1001), 400, "CBC.0100")
+    expect_client_error(lambda: detail(engine.client(cust), cust["customer_id"]), 403, "CBC.0155")
+    # A reseller's customer is read by its distributor only naming the reseller.
+    reseller = engine.create_partner("reseller", parent=dist["partner_id"])
+    expect_client_error(lambda: detail(engine.client(other), cust["customer_id"],
+                                       indirect_partner_id=reseller["partner_id"]), 400, "CBC.99000037")
+    expect_client_error(lambda: engine.client(dist).show_customer_monthly_sum(ShowCustomerMonthlySumRequest(
+        bill_cycle=this_month())), 403, "CBC.0155")
+
+
+def test_an_unsubscribe_is_a_negative_record_and_the_customer_sums_its_month(engine):
+    dist, cust, order = bought_two(engine)
+    c = engine.client(cust)
+    rid = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order))).data[0].resource_id
+    refund = c.cancel_resources_subscription(CancelResourcesSubscriptionRequest(body=UnsubscribeResourcesReq(
+        resource_ids=[rid], unsubscribe_type=1, unsubscribe_reason_type=5,
+        unsubscribe_reason="no longer needed"))).order_ids[0]
+    r = detail(engine.client(dist), cust["customer_id"], bill_detail_type=4)
+    assert r.total_count == 1
+    rec = r.fee_records[0]
+    assert rec.trade_id == refund and rec.resource_id == rid and rec.order_type == 4
+    assert rec.payment_amount == Decimal("-35.00") and rec.cash_amount == Decimal("-35.00")
+
+    s = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=this_month()))
+    assert s.total_count == 2 and s.currency == "CNY" and s.measure_id == 1
+    by_type = {x.bill_type: x for x in s.bill_sums}
+    assert by_type[1].consume_amount == Decimal("70.00") and by_type[1].cash_amount == Decimal("70.00")
+    assert by_type[2].consume_amount == Decimal("-35.00")
+    assert by_type[1].service_type_name == "弹性云服务器" and by_type[1].customer_id == cust["customer_id"]
+    assert s.consume_amount == Decimal("35.00") and s.cash_amount == Decimal("35.00")
+    # Another month is empty; a bad month is refused.
+    empty = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle="2020-01"))
+    assert empty.total_count == 0 and empty.bill_sums == [] and empty.consume_amount == Decimal("0.00")
+    expect_client_error(lambda: c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle="2020-1")),
+                        400, "CBC.0100")
+    assert engine.verify().returncode == 0
