@@ -324,7 +324,7 @@ impl Db {
                         status: 200,
                         body: serde_json::to_string(&out).map_err(AppError::internal)?,
                     };
-                    idempotency::save(
+                    idempotency::save_with_commit(
                         c,
                         Form::Output,
                         &k.scope,

@@ -65,6 +65,28 @@ pub async fn find(
     }
 }
 
+const SAVE: &str = "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at, form) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+fn save_query<'q>(
+    form: Form,
+    scope: &'q str,
+    key: &'q str,
+    request_hash: &'q str,
+    saved: &'q Saved,
+    now_ms: i64,
+) -> sql::Query<'q> {
+    sql::query(SAVE)
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(saved.status as i64)
+        .bind(&saved.body)
+        .bind(now_ms)
+        .bind(form.as_str())
+}
+
+/// Saves an output under its key, now. A key another process committed first is
+/// `IdempotencyInFlight`: the caller looks it up again.
 pub async fn save(
     c: &mut Conn,
     form: Form,
@@ -74,25 +96,32 @@ pub async fn save(
     saved: &Saved,
     now_ms: i64,
 ) -> AppResult<()> {
-    sql::query(
-        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response_body, created_at, form) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(request_hash)
-    .bind(saved.status as i64)
-    .bind(&saved.body)
-    .bind(now_ms)
-    .bind(form.as_str())
-    // On PostgreSQL the row travels with `COMMIT`: a key another process committed first is then
-    // met there, and `Db::run` answers with that process's saved output.
-    .defer(c)
-    .await
-    .map_err(|e| match &e {
-        // Another process committed the same key first (PostgreSQL): the caller retries the lookup.
-        e if e.is_unique_violation() => AppError::new(Code::IdempotencyInFlight),
-        _ => AppError::from(e),
-    })?;
+    save_query(form, scope, key, request_hash, saved, now_ms)
+        .execute(c)
+        .await
+        .map_err(|e| match &e {
+            e if e.is_unique_violation() => AppError::new(Code::IdempotencyInFlight),
+            _ => AppError::from(e),
+        })?;
+    Ok(())
+}
+
+/// [`save`] sent with the transaction's `COMMIT` on PostgreSQL (`Query::defer`): for `Db::run`
+/// alone, whose error path answers a key another process committed first (a unique violation at
+/// `COMMIT`, here not mapped) with that process's saved output. Saves a round trip per keyed
+/// write.
+pub(crate) async fn save_with_commit(
+    c: &mut Conn,
+    form: Form,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    saved: &Saved,
+    now_ms: i64,
+) -> AppResult<()> {
+    save_query(form, scope, key, request_hash, saved, now_ms)
+        .defer(c)
+        .await?;
     Ok(())
 }
 
