@@ -226,9 +226,8 @@ class Engine:
             return "<no server log>"
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def engine(request, tmp_path_factory):
-    name = request.param
+def _engine(name, tmp_path_factory):
+    """A server on a database of its own, started; verified and stopped when the generator ends."""
     if not os.path.isfile(PC_BIN) or not os.access(PC_BIN, os.X_OK):
         pytest.exit(f"partner-center binary not found at {PC_BIN} (set PC_BIN; this suite never builds it)", returncode=2)
     workdir = tmp_path_factory.mktemp(f"pc-{name}")
@@ -259,6 +258,18 @@ def engine(request, tmp_path_factory):
                 _psql(POSTGRES_ADMIN_URL, f"DROP DATABASE IF EXISTS {dbname}")
             except Exception as e:  # best effort; a leftover database is harmless
                 print(f"warning: could not drop {dbname}: {e}", file=sys.stderr)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request, tmp_path_factory):
+    yield from _engine(request.param, tmp_path_factory)
+
+
+@pytest.fixture(params=ENGINES)
+def fresh_engine(request, tmp_path_factory):
+    """A server on a database of its own for one test: for tests that change what the whole
+    deployment sees (closing a billing month), which must not leak into the shared one."""
+    yield from _engine(request.param, tmp_path_factory)
 
 
 # --- per-test data helpers (fresh partners for every test) ---------------------------------

@@ -29,13 +29,13 @@ def this_month() -> str:
 
 
 def bought_two(engine):
-    """A distributor's resale customer with 100.00 pays a one-month order of two ECS (35.00
+    """A distributor's resale customer with 200.00 pays a one-month order of two ECS (35.00
     each)."""
     dist = engine.create_partner("distributor")
     cust = engine.create_customer(dist["partner_id"], "resale")
-    engine.credit_partner(dist["partner_id"], "100.00")
+    engine.credit_partner(dist["partner_id"], "200.00")
     engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
-        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal("100.00"))))
+        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal("200.00"))))
     order = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1, quantity=2)["order_id"]
     engine.client(cust).pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(
         order_id=order, use_coupon="NO", use_discount="NO")))
@@ -129,4 +129,61 @@ def test_an_unsubscribe_is_a_negative_record_and_the_customer_sums_its_month(eng
     assert empty.total_count == 0 and empty.bill_sums == [] and empty.consume_amount == Decimal("0.00")
     expect_client_error(lambda: c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle="2020-1")),
                         400, "CBC.0100")
+    assert engine.verify().returncode == 0
+
+
+def tamper(engine, statement: str) -> None:
+    """Runs `statement` on the engine's database behind the server's back."""
+    if engine.name == "sqlite":
+        import sqlite3
+        db = sqlite3.connect(engine.database_url.removeprefix("sqlite://"))
+        with db:
+            db.execute(statement)
+        db.close()
+    else:
+        from conftest import _psql
+        _psql(engine.database_url, statement)
+
+
+def next_month(cycle: str) -> str:
+    y, m = map(int, cycle.split("-"))
+    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def test_closing_a_month_freezes_it_and_a_late_record_goes_to_the_next(fresh_engine):
+    """`jobs run bill-close`: a month closes once it has ended (here: the job told it is the first
+    of next month); its records become bills, `verify` checks records = bills = ledger; running
+    it again changes nothing; a charge made afterwards for the closed month lands in the next
+    open month."""
+    engine = fresh_engine
+    dist, cust, order = bought_two(engine)
+    month, after = this_month(), next_month(this_month())
+    c = engine.client(cust)
+    before = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=month))
+    assert before.consume_amount == Decimal("70.00")
+
+    # Not ended yet: nothing to close.
+    out = engine.cli("jobs", "run", "bill-close")
+    assert "0 month(s) closed" in out.stdout, out.stdout
+    first_of_next = f"{after}-01T00:00:00Z"
+    out = engine.cli("jobs", "run", "bill-close", "--now", first_of_next, "--json")
+    closed = __import__("json").loads(out.stdout)["closed"]
+    assert [m["cycle"] for m in closed] == [month] and closed[0]["records"] == 2
+    again = engine.cli("jobs", "run", "bill-close", "--now", first_of_next, "--json")
+    assert __import__("json").loads(again.stdout)["closed"] == []
+    assert engine.verify().returncode == 0
+    # The check is real: a bill line that no longer matches its records fails `verify`.
+    tamper(engine, "UPDATE monthly_bills SET payment_amount = payment_amount + 1")
+    broken = engine.verify()
+    assert broken.returncode != 0 and f"bills of {month}" in broken.stdout + broken.stderr, broken.stdout
+    tamper(engine, "UPDATE monthly_bills SET payment_amount = payment_amount - 1")
+    assert engine.verify().returncode == 0
+
+    # A charge made now (still in the closed month) is recorded in the next open month.
+    order2 = engine.place_order(cust["customer_id"], "ecs-s6-small-1-linux", "month", 1)["order_id"]
+    c.pay_orders(PayOrdersRequest(body=PayCustomerOrderV3Req(order_id=order2, use_coupon="NO", use_discount="NO")))
+    frozen = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=month))
+    assert frozen.consume_amount == Decimal("70.00") and frozen.total_count == before.total_count
+    late = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=after))
+    assert late.consume_amount == Decimal("35.00")
     assert engine.verify().returncode == 0

@@ -18,7 +18,8 @@ pub mod topups;
 
 /// The cross-table invariants `partner-center verify` checks beyond the ledger's own (which
 /// `store::ledger::verify` checks): the partner tree and its kept customer counts, delegations,
-/// refunds within what was paid, and the kept order counts. Each capability checks its own
+/// refunds within what was paid, the kept order counts, and closed billing months (records =
+/// bills = ledger). Each capability checks its own
 /// tables; this is the one list of them, used by `verify` and by the test suites.
 pub async fn consistency(pool: &crate::store::ReadPool) -> crate::error::AppResult<Vec<String>> {
     let mut v = partners::verify_tree(pool).await?;
@@ -26,5 +27,6 @@ pub async fn consistency(pool: &crate::store::ReadPool) -> crate::error::AppResu
     v.extend(customers::verify(pool).await?);
     v.extend(subscriptions::refunds::verify(pool).await?);
     v.extend(orders::verify_counts(pool).await?);
+    v.extend(consumption::verify(pool).await?);
     Ok(v)
 }

@@ -268,6 +268,23 @@ async fn credit(c: &mut Conn, account: &str, amount: Money) -> AppResult<Money> 
     }
 }
 
+/// What moved in `[from_ms, to_ms)`, summed by transfer kind (cents): for checks that reconcile
+/// another capability's records with the ledger (a closed billing month's payments).
+pub async fn net_by_kinds(
+    pool: &ReadPool,
+    from_ms: i64,
+    to_ms: i64,
+) -> AppResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sql::query_as(
+        "SELECT kind, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers WHERE created_at >= $1 AND created_at < $2 GROUP BY kind",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The cached balances of several accounts in one query (a page of quotas or coupons), by account
 /// id; an account never opened is absent (its balance is zero). Not for derived accounts
 /// ([`is_derived`]), whose balance is a scan.

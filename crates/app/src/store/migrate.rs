@@ -55,6 +55,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(20, "idempotency_form", common "0020_idempotency_form.sql"),
     migration!(21, "order_counts", pair "0021_order_counts.sql"),
     migration!(22, "consumption", common "0022_consumption.sql"),
+    migration!(23, "monthly_bills", common "0023_monthly_bills.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

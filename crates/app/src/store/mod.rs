@@ -6,6 +6,7 @@ pub mod db;
 pub mod filters;
 pub mod idempotency;
 pub mod ledger;
+pub mod locks;
 pub mod migrate;
 pub mod outbox;
 pub mod pg;

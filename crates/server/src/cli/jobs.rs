@@ -1,8 +1,10 @@
-//! Background jobs, run once: `jobs run coupon-expiry | order-expiry | subscription-renewal`.
+//! Background jobs, run once: `jobs run coupon-expiry | order-expiry | subscription-renewal |
+//! bill-close`.
 
 use std::process::ExitCode;
 
-use pc_app::services::coupons;
+use pc_app::services::{consumption, coupons};
+use pc_domain::timefmt;
 
 use super::{cli_ctx, fail, open, Jobs, Resolved};
 
@@ -14,6 +16,7 @@ pub(super) async fn run(r: Resolved, j: Jobs) -> ExitCode {
                 Ok(db) => super::orders::run_job(&db, cli_ctx(), &name, now.as_deref()).await,
                 Err(e) => fail(e),
             },
+            "bill-close" => bill_close(&r, json, now.as_deref()).await,
             _ => run_job(&r, &name, json).await,
         },
     }
@@ -22,7 +25,7 @@ pub(super) async fn run(r: Resolved, j: Jobs) -> ExitCode {
 async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
     if name != "coupon-expiry" {
         return fail(format!(
-            "unknown job {name:?} (known: coupon-expiry, order-expiry, subscription-renewal)"
+            "unknown job {name:?} (known: coupon-expiry, order-expiry, subscription-renewal, bill-close)"
         ));
     }
     let db = match open(r).await {
@@ -38,6 +41,38 @@ async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
                     "coupon-expiry: {} expired ({} returned to their quota), {} recalled after an association change",
                     r.expired, r.returned_to_quota, r.reclaimed_on_association_change
                 );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `jobs run bill-close [--now TIME] [--json]`: closes the billing months that have ended.
+async fn bill_close(r: &Resolved, json: bool, now: Option<&str>) -> ExitCode {
+    let mut ctx = cli_ctx();
+    if let Some(t) = now {
+        match timefmt::parse_utc(t) {
+            Some(ms) => ctx.now_ms = ms,
+            None => return fail("--now must be a UTC time like 2026-01-01T00:00:00Z"),
+        }
+    }
+    let db = match open(r).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    match consumption::close_months(&db, ctx).await {
+        Ok(closed) => {
+            if json {
+                println!("{}", serde_json::json!({ "closed": closed }));
+            } else {
+                for m in &closed {
+                    println!(
+                        "closed {}: {} record(s), {} bill line(s), {} payable",
+                        m.cycle, m.records, m.bill_lines, m.payment
+                    );
+                }
+                println!("bill-close: {} month(s) closed", closed.len());
             }
             ExitCode::SUCCESS
         }

@@ -94,13 +94,15 @@ pub enum Jobs {
     /// Run one job now: `coupon-expiry` (expire coupons past their expiry, return their remainder
     /// to valid quotas, recall coupons of customers no longer associated for resale) or
     /// `order-expiry` (cancel unpaid orders past their payment deadline) or
-    /// `subscription-renewal` (auto-renew or expire resources past their expiry).
+    /// `subscription-renewal` (auto-renew or expire resources past their expiry) or `bill-close`
+    /// (close the billing months that have ended: their records become monthly bills).
     Run {
         name: String,
-        /// Print a JSON report (coupon-expiry).
+        /// Print a JSON report (coupon-expiry, bill-close).
         #[arg(long)]
         json: bool,
-        /// Act as if it were this UTC time (2026-01-01T00:00:00Z) instead of now (order-expiry).
+        /// Act as if it were this UTC time (2026-01-01T00:00:00Z) instead of now (order-expiry,
+        /// subscription-renewal, bill-close).
         #[arg(long)]
         now: Option<String>,
     },

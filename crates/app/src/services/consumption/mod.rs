@@ -20,10 +20,17 @@
 //!   system actor); a renewal the customer pays is type 2.
 //! - **Amounts are cents**; the wire shows yuan with two decimals.
 //!
+//! **Months close** ([`close`]): after a month has ended, the `bill-close` job sums its records into
+//! monthly bills and closes it; a record made for a closed month goes to the next open month and
+//! says which month it was late for (`late_from`), so a closed month never changes. `verify`
+//! checks that each closed month's records, its bills and what the ledger moved agree to the cent.
+//!
 //! The reads ([`reads`]) answer the official SDK's bill operations.
 
+pub mod close;
 pub mod reads;
 
+pub use close::*;
 pub use reads::*;
 
 use pc_domain::bills::{self, BillCycle};
@@ -33,6 +40,7 @@ use crate::context::{Actor, Ctx};
 use crate::error::AppResult;
 use crate::services::customers::association;
 use crate::services::orders::{self, OrderLine};
+use crate::store::locks;
 use crate::store::sql::{self, Conn};
 
 /// One charge (or refund: negative amounts) on one resource.
@@ -79,15 +87,48 @@ pub(crate) fn bill_period_type(order_period_type: i64) -> Option<i64> {
     }
 }
 
-/// Writes one record, with the association in effect now and the billing month of now.
+/// Writes one record, with the association in effect now, in the billing month of now (or the
+/// next open one, see [`billing_month`]).
 pub(crate) async fn record(c: &mut Conn, ctx: &Ctx, ch: &Charge<'_>) -> AppResult<()> {
+    let month = billing_month(c, ctx.now_ms).await?;
     let assoc = association::current(&mut *c, ch.customer_id).await?;
-    insert(c, ctx, assoc.as_ref(), ch).await
+    insert(c, ctx, &month, assoc.as_ref(), ch).await
+}
+
+/// The billing month a record made at `at_ms` goes to, and the month it was late for.
+pub(crate) struct Month {
+    cycle: String,
+    late_from: Option<String>,
+}
+
+/// The month of `at_ms`, unless that month is closed: then the first open month after it, and
+/// the record says which month it was late for. Holds the month-close lock shared until the
+/// transaction ends, so a month cannot close between this choice and the record's commit
+/// (`close::close_months` takes it exclusively).
+pub(crate) async fn billing_month(c: &mut Conn, at_ms: i64) -> AppResult<Month> {
+    locks::shared(c, locks::Named::BillMonths).await?;
+    let wanted = BillCycle::of_ms(at_ms);
+    let closed: std::collections::HashSet<String> =
+        sql::query_scalar("SELECT cycle FROM bill_months WHERE cycle >= $1")
+            .bind(wanted.to_string())
+            .fetch_all(&mut *c)
+            .await?
+            .into_iter()
+            .collect();
+    let mut cycle = wanted;
+    while closed.contains(&cycle.to_string()) {
+        cycle = cycle.next();
+    }
+    Ok(Month {
+        cycle: cycle.to_string(),
+        late_from: (cycle != wanted).then(|| wanted.to_string()),
+    })
 }
 
 async fn insert(
     c: &mut Conn,
     ctx: &Ctx,
+    month: &Month,
     assoc: Option<&association::Current>,
     ch: &Charge<'_>,
 ) -> AppResult<()> {
@@ -96,16 +137,17 @@ async fn insert(
         "INSERT INTO consumption_records (id, customer_id, partner_id, root_id, association_type, bill_cycle, trade_time, \
          consume_time, trade_id, order_type, bill_detail_type, charging_mode, service_type_code, resource_type_code, region, \
          product_id, product_spec_desc, resource_id, resource_name, period_type, period_num, official_amount, discount_amount, \
-         payment_amount, cash_amount, coupon_amount, flexipurchase_coupon_amount, stored_value_card_amount, source_key, created_at) \
+         payment_amount, cash_amount, coupon_amount, flexipurchase_coupon_amount, stored_value_card_amount, source_key, created_at, \
+         late_from) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-         $24, $25, $26, $27, $28, $29, $7) ON CONFLICT (source_key) DO NOTHING",
+         $24, $25, $26, $27, $28, $29, $7, $30) ON CONFLICT (source_key) DO NOTHING",
     )
     .bind(&id)
     .bind(ch.customer_id)
     .bind(assoc.map(|a| a.partner_id.clone()))
     .bind(assoc.map(|a| a.root_id.clone()))
     .bind(assoc.map(|a| a.association_type.code()))
-    .bind(BillCycle::of_ms(ctx.now_ms).to_string())
+    .bind(&month.cycle)
     .bind(ctx.now_ms)
     .bind(ch.consume_time)
     .bind(ch.trade_id)
@@ -129,6 +171,7 @@ async fn insert(
     .bind(ch.cash_coupons)
     .bind(ch.stored_card)
     .bind(&ch.source_key)
+    .bind(month.late_from.clone())
     // Nobody reads its outcome: on PostgreSQL it travels with the next statement or COMMIT.
     .defer(c)
     .await?;
@@ -155,6 +198,7 @@ pub(crate) async fn record_paid_order(
     let Some(detail_type) = bills::detail_type_of_order(order.order_type, auto) else {
         return Ok(());
     };
+    let month = billing_month(c, ctx.now_ms).await?;
     let assoc = association::current(&mut *c, &order.customer_id).await?;
     let weights: Vec<i64> = lines
         .iter()
@@ -212,7 +256,7 @@ pub(crate) async fn record_paid_order(
                 cash_coupons: coupons_l[n],
                 stored_card: stored_l[n],
             };
-            insert(c, ctx, assoc.as_ref(), &ch).await?;
+            insert(c, ctx, &month, assoc.as_ref(), &ch).await?;
         }
     }
     Ok(())

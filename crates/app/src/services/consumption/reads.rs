@@ -14,6 +14,7 @@ use pc_domain::bills::{self, BillCycle};
 use pc_domain::party::PartnerType;
 use pc_domain::timefmt;
 
+use super::close::BILL_TYPE_SQL;
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::customers::association;
@@ -72,7 +73,7 @@ pub struct Amounts {
 }
 
 /// The amount columns of `consumption_records`, in [`Amounts`]' order.
-const AMOUNT_COLS: [&str; 10] = [
+pub(crate) const AMOUNT_COLS: [&str; 10] = [
     "official_amount",
     "discount_amount",
     "payment_amount",
@@ -312,10 +313,6 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
     Ok((total, rows.iter().map(row_to_record).collect()))
 }
 
-/// The bill type of a summary line (1 consumption, 2 refund, 3 adjustment), by detail type.
-const SUM_BILL_TYPE: &str =
-    "CASE WHEN r.bill_detail_type IN (4, 20, 24) THEN 2 WHEN r.bill_detail_type IN (9, 16) THEN 3 ELSE 1 END";
-
 /// One line of a monthly summary: a service type, resource type, charging mode and bill type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SumLine {
@@ -369,7 +366,7 @@ pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<M
     }
     let grouped = format!(
         "SELECT r.service_type_code, r.resource_type_code, r.charging_mode, {} \
-         FROM consumption_records r {} GROUP BY r.service_type_code, r.resource_type_code, r.charging_mode, {SUM_BILL_TYPE}",
+         FROM consumption_records r {} GROUP BY r.service_type_code, r.resource_type_code, r.charging_mode, {BILL_TYPE_SQL}",
         grouped_sums(),
         w.where_clause()
     );
@@ -416,7 +413,7 @@ pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<M
 /// The bill type and the sums of a summary line, named `c5` … `c14` for the totals over them.
 /// (`SUM` of a `BIGINT` is a `NUMERIC` on PostgreSQL: cast back.)
 fn grouped_sums() -> String {
-    let mut s = format!("{SUM_BILL_TYPE} AS bill_type");
+    let mut s = format!("{BILL_TYPE_SQL} AS bill_type");
     for (i, c) in AMOUNT_COLS.iter().enumerate() {
         s.push_str(&format!(", CAST(SUM(r.{c}) AS BIGINT) AS c{}", i + 5));
     }

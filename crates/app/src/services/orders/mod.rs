@@ -52,6 +52,11 @@ pub use queries::*;
 /// Ledger transfer kind of an order payment (customer cash → outside world).
 pub const KIND_ORDER_PAY: &str = "order_pay";
 
+/// Ledger transfer kind of a refund to a customer's balance (outside world → customer cash), made
+/// when a resource is unsubscribed (`subscriptions::refunds`). Named here beside the payment's, so
+/// that the checks reconciling what orders moved can name both from below subscriptions.
+pub const KIND_ORDER_REFUND: &str = "order_refund";
+
 /// The `settings` key of the operator's lowest discount ratio (basis points).
 pub const DISCOUNT_FLOOR_KEY: &str = "orders.discount_floor_bp";
 

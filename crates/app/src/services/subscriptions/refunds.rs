@@ -46,8 +46,7 @@ use crate::services::subscriptions::resources::{self, Resource, MAX_RENEW_IDS};
 use crate::services::{catalog, consumption, coupons, customers};
 use crate::store::{audit, ledger, Db};
 
-/// Ledger kind of a refund back to a customer's balance.
-pub const KIND_ORDER_REFUND: &str = "order_refund";
+pub use crate::services::orders::KIND_ORDER_REFUND;
 /// Longest `unsubscribe_reason` kept.
 pub const MAX_REASON_CHARS: usize = 512;
 
