@@ -1,6 +1,8 @@
 """Consumption records and bills through the official SDK: list_sub_customer_bill_detail (the
-partner's view of one customer's month) and show_customer_monthly_sum (the customer's summary),
-fed by paying an order (one record per resource) and unsubscribing (a negative record)."""
+partner's view of one customer's month), list_consume_sub_customers (who consumed),
+list_subcustomer_monthly_bills (the partner's monthly sums by customer) and
+show_customer_monthly_sum (the customer's summary), fed by paying an order (one record per
+resource) and unsubscribing (a negative record); and the month close (`jobs run bill-close`)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ from huaweicloudsdkbss.v2 import (
     AdjustAccountReq,
     CancelResourcesSubscriptionRequest,
     ListPayPerUseCustomerResourcesRequest,
+    ListConsumeSubCustomersReq,
+    ListConsumeSubCustomersRequest,
     ListSubCustomerBillDetailRequest,
+    ListSubcustomerMonthlyBillsRequest,
     PayCustomerOrderV3Req,
     PayOrdersRequest,
     QueryResourcesReq,
@@ -187,3 +192,41 @@ def test_closing_a_month_freezes_it_and_a_late_record_goes_to_the_next(fresh_eng
     late = c.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=after))
     assert late.consume_amount == Decimal("35.00")
     assert engine.verify().returncode == 0
+
+
+def test_the_partner_lists_who_consumed_and_their_monthly_sums(engine):
+    dist, cust, order = bought_two(engine)
+    p = engine.client(dist)
+    who = p.list_consume_sub_customers(ListConsumeSubCustomersRequest(body=ListConsumeSubCustomersReq(
+        bill_cycle=this_month(), limit=100)))
+    assert cust["customer_id"] in [x.customer_id for x in who.sub_customers]
+    assert who.total_count == len(who.sub_customers)
+    expect_client_error(lambda: p.list_consume_sub_customers(ListConsumeSubCustomersRequest(
+        body=ListConsumeSubCustomersReq(bill_cycle="2026/12"))), 400, "CBC.0100")
+    expect_client_error(lambda: p.list_consume_sub_customers(ListConsumeSubCustomersRequest(
+        body=ListConsumeSubCustomersReq(bill_cycle=this_month(), limit=101))), 400, "CBC.0100")
+
+    def sums(**kw):
+        return p.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
+            cycle=kw.pop("cycle", this_month()), charge_mode=kw.pop("charge_mode", "1"), **kw))
+
+    mine = sums(customer_id=cust["customer_id"])
+    assert mine.count == 1 and mine.currency == "CNY"
+    line = mine.bill_sums[0]
+    assert line.customer_id == cust["customer_id"] and line.cloud_service_type == "hws.service.type.ec2"
+    assert line.bill_type == "0" and line.charge_mode == "1" and line.amount == Decimal("70.00")
+    assert line.cloud_service_type_name == "弹性云服务器" and line.resource_type_code == "hws.resource.type.vm"
+    assert [(d.balance_type, d.amount) for d in line.account_details] == [("BALANCE_TYPE_DEBIT", Decimal("70.00"))]
+    assert sums(customer_id=cust["customer_id"], bill_type="1").count == 0
+    assert sums(customer_id=cust["customer_id"], charge_mode="3").count == 0
+    # A customer of the partner with no consumption has no line.
+    idle = engine.create_customer(dist["partner_id"], "resale")
+    assert sums(customer_id=idle["customer_id"]).count == 0
+    expect_client_error(lambda: p.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
+        cycle=this_month())), 400, "CBC.0100")
+    expect_client_error(lambda: sums(charge_mode="2"), 400, "CBC.0100")
+    expect_client_error(lambda: sums(limit=101), 400, "CBC.0100")
+    # Another partner sees none of it.
+    other = engine.client(engine.create_partner("distributor"))
+    assert other.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
+        cycle=this_month(), charge_mode="1", customer_id=cust["customer_id"])).count == 0

@@ -236,18 +236,7 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
     )?;
     let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
     let pool = db.read();
-    let owner = match q.indirect_partner_id.as_deref().map(str::trim) {
-        None | Some("") => caller.to_string(),
-        Some(reseller) => {
-            let me = partners::get(pool, caller)
-                .await?
-                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
-            if me.partner_type != PartnerType::Distributor {
-                return Err(AppError::new(Code::NoResellerPermission));
-            }
-            partners::ensure_child(pool, caller, reseller).await?.id
-        }
-    };
+    let owner = records_owner(pool, caller, q.indirect_partner_id.as_deref()).await?;
     if association::type_with(pool, &owner, customer_id)
         .await?
         .is_none()
@@ -418,4 +407,178 @@ fn grouped_sums() -> String {
         s.push_str(&format!(", CAST(SUM(r.{c}) AS BIGINT) AS c{}", i + 5));
     }
     s
+}
+
+/// The owner of the records a partner read covers: the caller, or with `indirect_partner_id` its
+/// reseller (a master distributor's only, else `CBC.99000037`).
+async fn records_owner(
+    pool: &crate::store::ReadPool,
+    caller: &str,
+    indirect_partner_id: Option<&str>,
+) -> AppResult<String> {
+    match nonempty(indirect_partner_id) {
+        None => Ok(caller.to_string()),
+        Some(reseller) => {
+            let me = partners::get(pool, caller)
+                .await?
+                .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+            if me.partner_type != PartnerType::Distributor {
+                return Err(AppError::new(Code::NoResellerPermission));
+            }
+            Ok(partners::ensure_child(pool, caller, reseller).await?.id)
+        }
+    }
+}
+
+/// `list_consume_sub_customers`: the customers with consumption charged while associated with
+/// the calling partner in `bill_cycle`, by id; the total and one page (at most 100).
+pub async fn consuming_customers(
+    db: &Db,
+    ctx: &Ctx,
+    bill_cycle: Option<&str>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<(i64, Vec<String>)> {
+    let caller = ctx.actor.partner_id()?;
+    let cycle = parse_cycle("bill_cycle", bill_cycle)?;
+    let (offset, limit) = filters::page(offset, limit, filters::VENDOR_MAX_PAGE)?;
+    let mut w = Conditions::new(1);
+    w.add("r.partner_id = ?", Arg::Text(caller.to_string()));
+    w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    let total: i64 = filters::bind_scalar_args(
+        sql::query_scalar(&format!(
+            "SELECT COUNT(DISTINCT r.customer_id) FROM consumption_records r {}",
+            w.where_clause()
+        )),
+        &w.args,
+    )
+    .fetch_one(db.read())
+    .await?;
+    let rows = filters::page_rows(
+        db.read(),
+        "SELECT DISTINCT r.customer_id",
+        "FROM consumption_records r",
+        &w,
+        "r.customer_id",
+        offset,
+        limit,
+    )
+    .await?;
+    Ok((total, rows.iter().map(|r| r.get(0)).collect()))
+}
+
+/// `list_subcustomer_monthly_bills`' filters, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerMonthlyQuery {
+    pub cycle: Option<String>,
+    pub customer_id: Option<String>,
+    pub cloud_service_type: Option<String>,
+    /// `1` yearly/monthly, `3` pay-per-use, `11` savings plan (required).
+    pub charge_mode: Option<String>,
+    /// `0` consumption, `1` unsubscribe, `2` written off by the vendor.
+    pub bill_type: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// One line of a partner's monthly bills: a customer, service type, resource type and bill
+/// type (`0` consumption, `1` unsubscribe, `2` write-off, the vendor's codes on this operation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerSumLine {
+    pub customer_id: String,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub charging_mode: i64,
+    pub bill_type: i64,
+    pub amounts: Amounts,
+}
+
+/// The partner-side bill type of a record: 1 unsubscribe (refunds), 2 write-off (adjustments),
+/// else 0.
+const PARTNER_BILL_TYPE_SQL: &str =
+    "CASE WHEN r.bill_detail_type IN (4, 20, 24) THEN 1 WHEN r.bill_detail_type IN (9, 16) THEN 2 ELSE 0 END";
+
+/// `list_subcustomer_monthly_bills`: the month's consumption of the partner's resale customers
+/// (charged while associated with it, or with its reseller named by `indirect_partner_id`),
+/// summed by customer, service type, resource type and bill type.
+pub async fn partner_monthly_sums(
+    db: &Db,
+    ctx: &Ctx,
+    q: &PartnerMonthlyQuery,
+) -> AppResult<(i64, Vec<PartnerSumLine>)> {
+    let caller = ctx.actor.partner_id()?;
+    let cycle = parse_cycle("cycle", q.cycle.as_deref())?;
+    let charge_mode = match nonempty(q.charge_mode.as_deref()) {
+        Some("1") => 1,
+        Some("3") => 3,
+        Some("11") => 11,
+        Some(_) => return Err(AppError::invalid("charge_mode must be 1, 3 or 11")),
+        None => return Err(AppError::invalid("charge_mode is required (1, 3 or 11)")),
+    };
+    let bill_type = match nonempty(q.bill_type.as_deref()) {
+        None => None,
+        Some("0") => Some(0),
+        Some("1") => Some(1),
+        Some("2") => Some(2),
+        Some(_) => return Err(AppError::invalid("bill_type must be 0, 1 or 2")),
+    };
+    let (offset, limit) = filters::page(q.offset, q.limit, filters::VENDOR_MAX_PAGE)?;
+    let pool = db.read();
+    let owner = records_owner(pool, caller, q.indirect_partner_id.as_deref()).await?;
+    let mut w = Conditions::new(1);
+    w.add("r.partner_id = ?", Arg::Text(owner));
+    w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    w.add("r.charging_mode = ?", Arg::Int(charge_mode));
+    // Resale (代售) customers only: the vendor's operation is about partner-funded consumption.
+    w.require("r.association_type = 2");
+    if let Some(c) = nonempty(q.customer_id.as_deref()) {
+        w.add("r.customer_id = ?", Arg::Text(c.to_string()));
+    }
+    if let Some(s) = nonempty(q.cloud_service_type.as_deref()) {
+        w.add("r.service_type_code = ?", Arg::Text(s.to_string()));
+    }
+    if let Some(t) = bill_type {
+        w.add(&format!("{PARTNER_BILL_TYPE_SQL} = ?"), Arg::Int(t));
+    }
+    let sums = AMOUNT_COLS
+        .map(|c| format!("CAST(SUM(r.{c}) AS BIGINT)"))
+        .join(", ");
+    let grouped = format!(
+        "SELECT r.customer_id, r.service_type_code, r.resource_type_code, r.charging_mode, {PARTNER_BILL_TYPE_SQL} AS bill_type, \
+         {sums} FROM consumption_records r {} GROUP BY r.customer_id, r.service_type_code, r.resource_type_code, \
+         r.charging_mode, {PARTNER_BILL_TYPE_SQL}",
+        w.where_clause()
+    );
+    let total: i64 = filters::bind_scalar_args(
+        sql::query_scalar(&format!("SELECT COUNT(*) FROM ({grouped}) g")),
+        &w.args,
+    )
+    .fetch_one(pool)
+    .await?;
+    let n = w.next();
+    let rows = bind_args(
+        sql::query(&format!(
+            "SELECT * FROM ({grouped}) g ORDER BY 1, 2, 3, 5 LIMIT ${n} OFFSET ${}",
+            n + 1
+        )),
+        &w.args,
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        total,
+        rows.iter()
+            .map(|r| PartnerSumLine {
+                customer_id: r.get(0),
+                service_type_code: r.get(1),
+                resource_type_code: r.get(2),
+                charging_mode: r.get(3),
+                bill_type: r.get(4),
+                amounts: Amounts::from_row(r, 5),
+            })
+            .collect(),
+    ))
 }

@@ -5,9 +5,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use pc_app::services::catalog::{self, TypeNames};
-use pc_app::services::consumption::{self, BillDetailQuery, MonthlySumQuery, Record, SumLine};
+use pc_app::services::consumption::{
+    self, Amounts, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, SumLine,
+};
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
@@ -15,11 +17,16 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::english;
 use super::{ok_json, schema, Operation};
-use crate::http::auth::{Caller, VendorQuery};
+use crate::http::auth::{Caller, VendorJson, VendorQuery};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
-pub const OPERATIONS: &[Operation] = &[LIST_SUB_CUSTOMER_BILL_DETAIL, SHOW_CUSTOMER_MONTHLY_SUM];
+pub const OPERATIONS: &[Operation] = &[
+    LIST_SUB_CUSTOMER_BILL_DETAIL,
+    LIST_CONSUME_SUB_CUSTOMERS,
+    LIST_SUBCUSTOMER_MONTHLY_BILLS,
+    SHOW_CUSTOMER_MONTHLY_SUM,
+];
 
 /// A name in the language asked for, from the catalogue's names of `code`.
 fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
@@ -377,4 +384,201 @@ const SHOW_CUSTOMER_MONTHLY_SUM: Operation = Operation {
     request: Some(schema::<ShowCustomerMonthlySumQuery>),
     response: schema::<ShowCustomerMonthlySumResponse>,
     route: || get(show_customer_monthly_sum),
+};
+
+// ----------------------------------------------------------------------------------------------
+// list_consume_sub_customers
+
+/// `ListConsumeSubCustomersReq` (the SDK may send no body at all: read as `{}`, then
+/// `bill_cycle` is missing, `CBC.0100`).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListConsumeSubCustomersReq {
+    pub bill_cycle: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// `SubCustomerInfoV3`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubCustomerInfoV3 {
+    pub customer_id: String,
+}
+
+/// `ListConsumeSubCustomersResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListConsumeSubCustomersResponse {
+    pub sub_customers: Vec<SubCustomerInfoV3>,
+    pub total_count: i64,
+}
+
+async fn list_consume_sub_customers(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(q): VendorJson<ListConsumeSubCustomersReq>,
+) -> Result<Response, ApiError> {
+    let (total_count, ids) = consumption::consuming_customers(
+        &st.db,
+        &caller.ctx(),
+        q.bill_cycle.as_deref(),
+        q.offset,
+        q.limit,
+    )
+    .await?;
+    ok_json(&ListConsumeSubCustomersResponse {
+        sub_customers: ids
+            .into_iter()
+            .map(|customer_id| SubCustomerInfoV3 { customer_id })
+            .collect(),
+        total_count,
+    })
+}
+
+const LIST_CONSUME_SUB_CUSTOMERS: Operation = Operation {
+    name: "list_consume_sub_customers",
+    method: Method::POST,
+    path: "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query",
+    summary: "查询伙伴消费子客户列表 — the customers with consumption charged while associated with the calling partner in a billing month",
+    callers: "partner",
+    request: Some(schema::<ListConsumeSubCustomersReq>),
+    response: schema::<ListConsumeSubCustomersResponse>,
+    route: || post(list_consume_sub_customers),
+};
+
+// ----------------------------------------------------------------------------------------------
+// list_subcustomer_monthly_bills
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListSubcustomerMonthlyBillsQuery {
+    pub customer_id: Option<String>,
+    pub cycle: Option<String>,
+    pub cloud_service_type: Option<String>,
+    pub charge_mode: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub bill_type: Option<String>,
+    pub indirect_partner_id: Option<String>,
+}
+
+/// `BalanceTypeDeductSumV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BalanceTypeDeductSumV2 {
+    pub balance_type: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    pub bill_type: String,
+}
+
+/// `BillSumInfoV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BillSumInfoV2 {
+    pub customer_id: String,
+    pub cloud_service_type: String,
+    pub cloud_service_type_name: Option<String>,
+    pub bill_type: String,
+    pub charge_mode: String,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    /// Absent on unsubscribe and write-off lines, as the vendor documents.
+    #[schemars(with = "Option<f64>")]
+    pub debt_amount: Option<Money>,
+    #[schemars(with = "Option<f64>")]
+    pub adjustment_amount: Option<Money>,
+    #[schemars(with = "Option<f64>")]
+    pub discount_amount: Option<Money>,
+    pub measure_id: i64,
+    pub account_details: Vec<BalanceTypeDeductSumV2>,
+    pub resource_type_code: String,
+    pub resource_type_name: Option<String>,
+}
+
+/// `ListSubcustomerMonthlyBillsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListSubcustomerMonthlyBillsResponse {
+    pub bill_sums: Vec<BillSumInfoV2>,
+    pub count: i64,
+    pub currency: String,
+}
+
+/// What paid a line, by the vendor's balance types (only those that paid something).
+fn account_details(a: &Amounts, bill_type: &str) -> Vec<BalanceTypeDeductSumV2> {
+    [
+        ("BALANCE_TYPE_DEBIT", a.cash),
+        ("BALANCE_TYPE_CREDIT", a.credit),
+        ("BALANCE_TYPE_COUPON", a.vouchers),
+        ("BALANCE_TYPE_RCASH_COUPON", a.cash_coupons),
+        ("BALANCE_TYPE_STORED_VALUE_CARD", a.stored_card),
+    ]
+    .into_iter()
+    .filter(|(_, cents)| *cents != 0)
+    .map(|(balance_type, cents)| BalanceTypeDeductSumV2 {
+        balance_type: balance_type.to_string(),
+        amount: Money::from_cents(cents),
+        bill_type: bill_type.to_string(),
+    })
+    .collect()
+}
+
+async fn list_subcustomer_monthly_bills(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ListSubcustomerMonthlyBillsQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let query = PartnerMonthlyQuery {
+        cycle: q.cycle,
+        customer_id: q.customer_id,
+        cloud_service_type: q.cloud_service_type,
+        charge_mode: q.charge_mode,
+        bill_type: q.bill_type,
+        indirect_partner_id: q.indirect_partner_id,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let (count, lines) = consumption::partner_monthly_sums(&st.db, &caller.ctx(), &query).await?;
+    let (services, resources) = type_names(
+        &st,
+        lines
+            .iter()
+            .map(|l| (l.service_type_code.clone(), l.resource_type_code.clone())),
+    )
+    .await?;
+    let m = Money::from_cents;
+    ok_json(&ListSubcustomerMonthlyBillsResponse {
+        bill_sums: lines
+            .iter()
+            .map(|l| {
+                let bill_type = l.bill_type.to_string();
+                let consumption = l.bill_type == 0;
+                BillSumInfoV2 {
+                    customer_id: l.customer_id.clone(),
+                    cloud_service_type: l.service_type_code.clone(),
+                    cloud_service_type_name: name_of(&services, &l.service_type_code, en),
+                    charge_mode: l.charging_mode.to_string(),
+                    amount: m(l.amounts.payment),
+                    debt_amount: consumption.then(|| m(l.amounts.debt)),
+                    adjustment_amount: consumption.then(|| m(l.amounts.writeoff)),
+                    discount_amount: consumption.then(|| m(l.amounts.discount)),
+                    measure_id: MEASURE_YUAN,
+                    account_details: account_details(&l.amounts, &bill_type),
+                    resource_type_code: l.resource_type_code.clone(),
+                    resource_type_name: name_of(&resources, &l.resource_type_code, en),
+                    bill_type,
+                }
+            })
+            .collect(),
+        count,
+        currency: CURRENCY.to_string(),
+    })
+}
+
+const LIST_SUBCUSTOMER_MONTHLY_BILLS: Operation = Operation {
+    name: "list_subcustomer_monthly_bills",
+    method: Method::GET,
+    path: "/v2/bills/partner-bills/subcustomer-bills/monthly-sum",
+    summary: "查询客户月度消费账单 — the month's consumption of the partner's resale customers (or, with indirect_partner_id, its reseller's), by customer, service type, resource type and bill type",
+    callers: "partner",
+    request: Some(schema::<ListSubcustomerMonthlyBillsQuery>),
+    response: schema::<ListSubcustomerMonthlyBillsResponse>,
+    route: || get(list_subcustomer_monthly_bills),
 };
