@@ -360,18 +360,7 @@ pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<M
         w.where_clause()
     );
     let pool = db.read();
-    let n = w.next();
-    let rows = bind_args(
-        sql::query(&format!(
-            "SELECT * FROM ({grouped}) g ORDER BY 1, 2, 3, 4 LIMIT ${n} OFFSET ${}",
-            n + 1
-        )),
-        &w.args,
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+    let rows = grouped_page(pool, &grouped, &w, "1, 2, 3, 4", offset, limit).await?;
     // One customer's month: a handful of groups, counted and totalled in one statement.
     let totals = (5..=14)
         .map(|i| format!("CAST(COALESCE(SUM(g.c{i}), 0) AS BIGINT)"))
@@ -556,18 +545,7 @@ pub async fn partner_monthly_sums(
     )
     .fetch_one(pool)
     .await?;
-    let n = w.next();
-    let rows = bind_args(
-        sql::query(&format!(
-            "SELECT * FROM ({grouped}) g ORDER BY 1, 2, 3, 5 LIMIT ${n} OFFSET ${}",
-            n + 1
-        )),
-        &w.args,
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+    let rows = grouped_page(pool, &grouped, &w, "1, 2, 3, 5", offset, limit).await?;
     Ok((
         total,
         rows.iter()
@@ -581,4 +559,28 @@ pub async fn partner_monthly_sums(
             })
             .collect(),
     ))
+}
+
+/// One page of the lines of `grouped` (a `GROUP BY` statement whose `WHERE` is `w`'s), ordered
+/// by `order` (column positions).
+async fn grouped_page(
+    pool: &crate::store::ReadPool,
+    grouped: &str,
+    w: &Conditions,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<Vec<sql::Row>> {
+    let n = w.next();
+    Ok(bind_args(
+        sql::query(&format!(
+            "SELECT * FROM ({grouped}) g ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            n + 1
+        )),
+        &w.args,
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?)
 }
