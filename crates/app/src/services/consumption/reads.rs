@@ -286,20 +286,8 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
         w.add("r.trade_time < ?", Arg::Int(to));
     }
     // One customer's month: bounded, so its count is cheap (the (customer, month) index).
-    let (total, rows) = filters::count_and_page(
-        pool,
-        &format!(
-            "SELECT {RECORD_COLS}, {}",
-            AMOUNT_COLS.map(|c| format!("r.{c}")).join(", ")
-        ),
-        "FROM consumption_records r",
-        &w,
-        "r.trade_time DESC, r.id DESC",
-        offset,
-        limit,
-    )
-    .await?;
-    Ok((total, rows.iter().map(row_to_record).collect()))
+    let (total, rows) = record_page(pool, &w, offset, limit).await?;
+    Ok((total, rows))
 }
 
 /// One line of a monthly summary: a service type, resource type, charging mode and bill type.
@@ -583,4 +571,97 @@ async fn grouped_page(
     .bind(offset)
     .fetch_all(pool)
     .await?)
+}
+
+/// The acting customer's own records of one month, newest first: the total and one page.
+pub async fn my_records(
+    db: &Db,
+    ctx: &Ctx,
+    bill_cycle: Option<&str>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<(i64, Vec<Record>)> {
+    let Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        ));
+    };
+    let cycle = parse_cycle("bill_cycle", bill_cycle)?;
+    let (offset, limit) = filters::page(offset, limit, BILL_MAX_PAGE)?;
+    let mut w = Conditions::new(1);
+    w.add("r.customer_id = ?", Arg::Text(customer_id.clone()));
+    w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    let (total, rows) = record_page(db.read(), &w, offset, limit).await?;
+    Ok((total, rows))
+}
+
+/// A billing month as the operator sees it: closed (with what the close wrote) or still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthStatus {
+    pub cycle: String,
+    pub closed_at: Option<i64>,
+    pub records: i64,
+    /// Cents payable, net of refunds.
+    pub payment: i64,
+}
+
+/// Every month with records, newest first, closed or open: operators only.
+pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
+    if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
+        return Err(AppError::new(Code::NotAllowed));
+    }
+    let closed: Vec<(String, i64, i64, i64)> =
+        sql::query_as("SELECT cycle, closed_at, records, payment_amount FROM bill_months")
+            .fetch_all(db.read())
+            .await?;
+    let open: Vec<(String, i64, i64)> = sql::query_as(
+        "SELECT r.bill_cycle, COUNT(*), CAST(COALESCE(SUM(r.payment_amount), 0) AS BIGINT) FROM consumption_records r \
+         WHERE NOT EXISTS (SELECT 1 FROM bill_months m WHERE m.cycle = r.bill_cycle) GROUP BY r.bill_cycle",
+    )
+    .fetch_all(db.read())
+    .await?;
+    let mut out: Vec<MonthStatus> = closed
+        .into_iter()
+        .map(|(cycle, at, records, payment)| MonthStatus {
+            cycle,
+            closed_at: Some(at),
+            records,
+            payment,
+        })
+        .chain(
+            open.into_iter()
+                .map(|(cycle, records, payment)| MonthStatus {
+                    cycle,
+                    closed_at: None,
+                    records,
+                    payment,
+                }),
+        )
+        .collect();
+    out.sort_by(|a, b| b.cycle.cmp(&a.cycle));
+    Ok(out)
+}
+
+/// The records under `w` (conditions numbered from 1), newest first: the total and one page.
+async fn record_page(
+    pool: &crate::store::ReadPool,
+    w: &Conditions,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<Record>)> {
+    let (total, rows) = filters::count_and_page(
+        pool,
+        &format!(
+            "SELECT {RECORD_COLS}, {}",
+            AMOUNT_COLS.map(|c| format!("r.{c}")).join(", ")
+        ),
+        "FROM consumption_records r",
+        w,
+        "r.trade_time DESC, r.id DESC",
+        offset,
+        limit,
+    )
+    .await?;
+    Ok((total, rows.iter().map(row_to_record).collect()))
 }

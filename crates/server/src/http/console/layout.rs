@@ -25,6 +25,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("discounts", "/console/discounts", "discounts"),
             ("promotions", "/console/promotions", "promotions"),
             ("topups", "/console/topups", "topup_ops_nav"),
+            ("bills", "/console/bills", "bills_nav"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
             ("access-keys", "/console/access-keys", "access_keys"),
@@ -35,6 +36,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("funds", "/console/funds", "funds"),
             ("invites", "/console/invites", "invites"),
             ("orders", "/console/orders", "orders"),
+            ("bills", "/console/bills", "bills_nav"),
             ("discounts", "/console/discounts", "discounts"),
             ("access-keys", "/console/access-keys", "access_keys"),
             ("vouchers", "/console/vouchers", "voucher_management"),
@@ -62,6 +64,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("catalog", "/console/catalog", "catalog"),
             ("orders", "/console/orders", "orders"),
             ("resources", "/console/resources", "resources"),
+            ("bills", "/console/bills", "bills_nav"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }

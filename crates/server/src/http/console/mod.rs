@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod bills;
 mod capability;
 mod catalog_types;
 mod change;
@@ -81,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(discounts::router())
         .merge(topups::router())
         .merge(staff::router())
+        .merge(bills::router())
         .layer(axum::middleware::from_fn(form_guard))
 }
 

@@ -1,0 +1,355 @@
+//! Bills in the console (`pc_app::services::consumption`), one page per role at `/console/bills`,
+//! a billing month chosen with `?cycle=YYYY-MM` (default: this month in the business time zone):
+//!
+//! - a customer: its month summed by service type (the totals, then one line per service type,
+//!   resource type and bill type) and its consumption records;
+//! - a partner admin: its resale customers' month by customer (yearly/monthly charges), a CSV of
+//!   it (`/console/bills.csv`), and one customer's records (`?customer=`);
+//! - an operator: every month with records, closed (when, how many records, what was payable) or
+//!   open.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::consumption::{
+    self, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record,
+};
+use pc_domain::bills::BillCycle;
+use pc_domain::party::Role;
+use pc_domain::timefmt::format_utc;
+use pc_domain::Money;
+
+use super::customers::csv_line;
+use super::i18n::{t, Lang};
+use super::layout::{enc, internal, page, pager, Page};
+use super::Console;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/bills", get(bills_page))
+        .route("/console/bills.csv", get(partner_csv))
+}
+
+const PAGE: i64 = 20;
+
+fn yuan(cents: i64) -> String {
+    format!("¥ {}", Money::from_cents(cents))
+}
+
+/// The month asked for, or this month.
+fn cycle_of(c: &Console, q: &HashMap<String, String>) -> String {
+    q.get("cycle")
+        .and_then(|s| BillCycle::parse(s.trim()))
+        .unwrap_or_else(|| BillCycle::of_ms(c.now_ms))
+        .to_string()
+}
+
+fn offset_of(q: &HashMap<String, String>) -> i64 {
+    q.get("offset")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0)
+}
+
+fn bill_type_label(lang: Lang, bill_type: i64) -> &'static str {
+    t(lang, &format!("bill_type_{bill_type}"))
+}
+
+fn detail_type_label(lang: Lang, t_: i64) -> String {
+    match t_ {
+        1 | 2 | 3 | 4 | 5 | 8 | 20 => t(lang, &format!("bill_detail_{t_}")).to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn month_form(lang: Lang, cycle: &str, extra: Markup) -> Markup {
+    html! {
+        form #month-form method="get" action="/console/bills" {
+            label { (t(lang, "bill_cycle")) " " input type="month" name="cycle" value=(cycle); }
+            (extra)
+            " " button type="submit" { (t(lang, "show")) }
+        }
+    }
+}
+
+fn records_table(lang: Lang, rows: &[Record]) -> Markup {
+    html! {
+        div.scroll { table #records {
+            thead { tr {
+                th { (t(lang, "trade_time")) } th { (t(lang, "bill_detail_type")) } th { (t(lang, "service_type")) }
+                th { (t(lang, "resource")) } th { (t(lang, "region")) } th { (t(lang, "official_price")) }
+                th { (t(lang, "discount")) } th { (t(lang, "payable")) } th { (t(lang, "paid_cash")) }
+                th { (t(lang, "paid_coupons")) } th { (t(lang, "trade_id")) }
+            } }
+            tbody {
+                @for r in rows {
+                    tr data-record=(r.id) data-detail-type=(r.bill_detail_type) {
+                        td { (format_utc(r.trade_time)) }
+                        td { (detail_type_label(lang, r.bill_detail_type)) }
+                        td { code { (r.service_type_code) } }
+                        td { (r.resource_name.as_deref().unwrap_or("—")) }
+                        td { (r.region) }
+                        td.amount { (yuan(r.amounts.official)) }
+                        td.amount { (yuan(r.amounts.discount)) }
+                        td.amount.payable { (yuan(r.amounts.payment)) }
+                        td.amount { (yuan(r.amounts.cash)) }
+                        td.amount { (yuan(r.amounts.vouchers + r.amounts.cash_coupons)) }
+                        td { code { (r.trade_id) } }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="11" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    }
+}
+
+async fn bills_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
+    match c.user.role {
+        Role::Customer => customer_page(&st, &c, &q).await,
+        Role::PartnerAdmin => partner_page(&st, &c, &q).await,
+        _ => operator_page(&st, &c).await,
+    }
+}
+
+async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -> Page {
+    let lang = c.lang;
+    let cycle = cycle_of(c, q);
+    let offset = offset_of(q);
+    let ctx = c.ctx();
+    let sum = consumption::monthly_sum(
+        &st.db,
+        &ctx,
+        &MonthlySumQuery {
+            bill_cycle: Some(cycle.clone()),
+            limit: Some(1000),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let (total, rows) =
+        consumption::my_records(&st.db, &ctx, Some(&cycle), Some(offset), Some(PAGE))
+            .await
+            .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        (month_form(lang, &cycle, html! {}))
+        h2 { (t(lang, "bill_summary")) }
+        p #bill-total data-cents=(sum.totals.payment) {
+            (t(lang, "payable")) ": " strong { (yuan(sum.totals.payment)) }
+            " · " (t(lang, "paid_cash")) ": " (yuan(sum.totals.cash))
+            " · " (t(lang, "paid_coupons")) ": " (yuan(sum.totals.vouchers + sum.totals.cash_coupons))
+        }
+        div.scroll { table #bill-sums {
+            thead { tr {
+                th { (t(lang, "service_type")) } th { (t(lang, "resource_type")) } th { (t(lang, "bill_type")) }
+                th { (t(lang, "official_price")) } th { (t(lang, "discount")) } th { (t(lang, "payable")) }
+            } }
+            tbody {
+                @for l in &sum.lines {
+                    tr data-service=(l.service_type_code) data-bill-type=(l.bill_type) {
+                        td { code { (l.service_type_code) } } td { code { (l.resource_type_code) } }
+                        td { (bill_type_label(lang, l.bill_type)) }
+                        td.amount { (yuan(l.amounts.official)) } td.amount { (yuan(l.amounts.discount)) }
+                        td.amount.payable { (yuan(l.amounts.payment)) }
+                    }
+                }
+                @if sum.lines.is_empty() { tr { td colspan="6" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+        h2 { (t(lang, "consumption_records")) }
+        (records_table(lang, &rows))
+        (pager(offset, PAGE, total, &format!("/console/bills?cycle={}&", enc(&cycle)), lang))
+    };
+    Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
+}
+
+fn partner_query(cycle: &str, offset: i64, limit: i64) -> PartnerMonthlyQuery {
+    PartnerMonthlyQuery {
+        cycle: Some(cycle.to_string()),
+        charge_mode: Some("1".into()),
+        offset: Some(offset),
+        limit: Some(limit),
+        ..Default::default()
+    }
+}
+
+async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -> Page {
+    let lang = c.lang;
+    let cycle = cycle_of(c, q);
+    let offset = offset_of(q);
+    let ctx = c.ctx();
+    let customer = q
+        .get("customer")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
+    let detail = match customer {
+        Some(id) => Some(
+            consumption::bill_detail(
+                &st.db,
+                &ctx,
+                &BillDetailQuery {
+                    bill_cycle: Some(cycle.clone()),
+                    customer_id: Some(id.to_string()),
+                    offset: Some(offset),
+                    limit: Some(PAGE),
+                    ..Default::default()
+                },
+            )
+            .await,
+        ),
+        None => None,
+    };
+    let (count, lines) = consumption::partner_monthly_sums(
+        &st.db,
+        &ctx,
+        &partner_query(&cycle, if customer.is_some() { 0 } else { offset }, PAGE),
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        (month_form(lang, &cycle, html! {}))
+        p { a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) } }
+        h2 { (t(lang, "bills_by_customer")) }
+        div.scroll { table #partner-bills {
+            thead { tr {
+                th { (t(lang, "customer_id")) } th { (t(lang, "service_type")) } th { (t(lang, "bill_type")) }
+                th { (t(lang, "payable")) } th { (t(lang, "paid_cash")) } th { (t(lang, "paid_coupons")) } th {}
+            } }
+            tbody {
+                @for l in &lines {
+                    tr data-customer=(l.customer_id) data-bill-type=(l.bill_type) {
+                        td { code { (l.customer_id) } } td { code { (l.service_type_code) } }
+                        td { (t(lang, &format!("partner_bill_type_{}", l.bill_type))) }
+                        td.amount.payable { (yuan(l.amounts.payment)) } td.amount { (yuan(l.amounts.cash)) }
+                        td.amount { (yuan(l.amounts.vouchers + l.amounts.cash_coupons)) }
+                        td { a.records href=(format!("/console/bills?cycle={}&customer={}", enc(&cycle), enc(&l.customer_id))) { (t(lang, "consumption_records")) } }
+                    }
+                }
+                @if lines.is_empty() { tr { td colspan="7" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+        @if customer.is_none() {
+            (pager(offset, PAGE, count, &format!("/console/bills?cycle={}&", enc(&cycle)), lang))
+        }
+        @if let (Some(id), Some(d)) = (customer, &detail) {
+            h2 #customer-records data-customer=(id) { (t(lang, "consumption_records")) " · " code { (id) } }
+            @match d {
+                Ok((total, rows)) => {
+                    (records_table(lang, rows))
+                    (pager(offset, PAGE, *total, &format!("/console/bills?cycle={}&customer={}&", enc(&cycle), enc(id)), lang))
+                }
+                Err(e) => p.flash.error #bills-error { (e.message(lang == Lang::Zh)) },
+            }
+        }
+    };
+    Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
+}
+
+/// `GET /console/bills.csv?cycle=` (partner admins): the month's lines by customer, every page.
+async fn partner_csv(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::PartnerAdmin])?;
+    let lang = c.lang;
+    let cycle = cycle_of(&c, &q);
+    let ctx = c.ctx();
+    let mut out = String::from("\u{feff}");
+    csv_line(
+        &mut out,
+        &[
+            "bill_cycle",
+            "customer_id",
+            "service_type_code",
+            "resource_type_code",
+            "bill_type",
+            "official_amount",
+            "discount_amount",
+            "payment_amount",
+            "cash_amount",
+            "coupon_amount",
+            "flexipurchase_coupon_amount",
+        ],
+    );
+    let mut offset = 0;
+    loop {
+        let (count, lines) =
+            consumption::partner_monthly_sums(&st.db, &ctx, &partner_query(&cycle, offset, 100))
+                .await
+                .map_err(|e| internal(lang, e))?;
+        for l in &lines {
+            let a = &l.amounts;
+            let fields = [
+                cycle.clone(),
+                l.customer_id.clone(),
+                l.service_type_code.clone(),
+                l.resource_type_code.clone(),
+                l.bill_type.to_string(),
+                Money::from_cents(a.official).to_string(),
+                Money::from_cents(a.discount).to_string(),
+                Money::from_cents(a.payment).to_string(),
+                Money::from_cents(a.cash).to_string(),
+                Money::from_cents(a.vouchers).to_string(),
+                Money::from_cents(a.cash_coupons).to_string(),
+            ];
+            csv_line(&mut out, &fields.each_ref().map(String::as_str));
+        }
+        offset += 100;
+        if lines.is_empty() || offset >= count {
+            break;
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bills-{cycle}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+async fn operator_page(st: &AppState, c: &Console) -> Page {
+    let lang = c.lang;
+    let months = consumption::months(&st.db, &c.ctx())
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let body = html! {
+        p.muted { (t(lang, "bill_close_hint")) }
+        div.scroll { table #bill-months {
+            thead { tr {
+                th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) } th { (t(lang, "payable")) }
+            } }
+            tbody {
+                @for m in &months {
+                    tr data-cycle=(m.cycle) data-closed=(m.closed_at.is_some()) {
+                        td { (m.cycle) }
+                        td { @match m.closed_at {
+                            Some(at) => { (t(lang, "month_closed")) " " (format_utc(at)) },
+                            None => (t(lang, "month_open")),
+                        } }
+                        td { (m.records) } td.amount { (yuan(m.payment)) }
+                    }
+                }
+                @if months.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    };
+    Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
+}
