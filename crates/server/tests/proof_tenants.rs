@@ -378,6 +378,17 @@ const API: &[ApiEntry] = &[
     foreign("show_refund_order_details", &[
         case("B's refund order", "/v2/orders/customer-orders/refund-orders?order_id=$refund", "", NoEffect, Control::Shows(Customer, "order_paid")),
     ]),
+    // Bills (the fixture's clock, NOW_MS, is in 2026-11: `bills_month_is_the_fixtures`)
+    foreign("list_sub_customer_bill_detail", &[
+        case("B's customer", "/v2/bills/subcustomer-bills/res-fee-records?bill_cycle=2026-11&customer_id=$c", "", Refused, Control::Ok(Dist)),
+        case("B's reseller's customer through B's reseller", "/v2/bills/subcustomer-bills/res-fee-records?bill_cycle=2026-11&customer_id=$rc&indirect_partner_id=$r", "", Refused, Control::Ok(Dist)),
+    ]),
+    foreign("list_subcustomer_monthly_bills", &[
+        case("B's customer", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum?cycle=2026-11&charge_mode=1&customer_id=$c", "", NoEffect, Control::Ok(Dist)),
+        case("B's reseller's customers", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum?cycle=2026-11&charge_mode=1&indirect_partner_id=$r", "", Refused, Control::Ok(Dist)),
+    ]),
+    api_nothing("list_consume_sub_customers", "the customers who consumed while associated with the caller: the key says whose", Probe::Read("/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", r#"{"bill_cycle":"2026-11"}"#)),
+    api_nothing("show_customer_monthly_sum", "a customer's own month: the key says whose", Probe::Read("/v2/bills/customer-bills/monthly-sum?bill_cycle=2026-11", "")),
     // Native: catalogue (operators)
     api_nothing("native_list_products", CATALOGUE, Probe::Read("/native/v1/catalog/products", "")),
     api_nothing("native_create_product", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products", "{}")),
@@ -623,6 +634,10 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("POST", "/console/topup/{id}/cancel", &[SelfPay], &[
         case("B's request", "/console/topup/$topup2/cancel", "", Refused, Control::Ok(SelfPay)),
     ]),
+    page("GET", "/console/bills", &[Dist, Reseller, Customer, SelfPay, Operator], &[
+        case("B's customer's records", "/console/bills?cycle=2026-11&customer=$c", "", NoEffect, Control::Ok(Dist)),
+    ]),
+    page_nothing("GET", "/console/bills.csv", ADMINS, "the caller's own customers' month: the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
     page_nothing("GET", "/console/topups", OPS, "operators review every request by design", Probe::Read("/console/topups?status=pending", "")),
     page("POST", "/console/topups/{id}/confirm", OPS, &[
         case("B's request", "/console/topups/$topup/confirm", "", Refused, Control::Ok(Operator)),
@@ -1895,4 +1910,13 @@ async fn proof_tenants_no_role_reaches_another_tenant() {
         app.assert_ledger_clean().await;
         proof::report("tenants", &app.engine, cells, failures, took, &detail);
     }
+}
+
+/// The bill cells above name the month of the fixture's clock.
+#[test]
+fn bills_month_is_the_fixtures() {
+    assert_eq!(
+        pc_domain::bills::BillCycle::of_ms(NOW_MS).to_string(),
+        "2026-11"
+    );
 }
