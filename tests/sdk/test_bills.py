@@ -1,7 +1,8 @@
 """Consumption records and bills through the official SDK: list_sub_customer_bill_detail (the
 partner's view of one customer's month), list_consume_sub_customers (who consumed),
 list_subcustomer_monthly_bills (the partner's monthly sums by customer) and
-show_customer_monthly_sum (the customer's summary), fed by paying an order (one record per
+show_customer_monthly_sum and list_customer_bills_fee_records (the customer's summary and
+records), fed by paying an order (one record per
 resource) and unsubscribing (a negative record); and the month close (`jobs run bill-close`)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from huaweicloudsdkbss.v2 import (
     CancelResourcesSubscriptionRequest,
     ListPayPerUseCustomerResourcesRequest,
     ListConsumeSubCustomersReq,
+    ListCustomerBillsFeeRecordsRequest,
     ListConsumeSubCustomersRequest,
     ListSubCustomerBillDetailRequest,
     ListSubcustomerMonthlyBillsRequest,
@@ -230,3 +232,31 @@ def test_the_partner_lists_who_consumed_and_their_monthly_sums(engine):
     other = engine.client(engine.create_partner("distributor"))
     assert other.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
         cycle=this_month(), charge_mode="1", customer_id=cust["customer_id"])).count == 0
+
+
+def test_the_customer_reads_its_fee_records(engine):
+    dist, cust, order = bought_two(engine)
+    c = engine.client(cust)
+
+    def fees(**kw):
+        return c.list_customer_bills_fee_records(ListCustomerBillsFeeRecordsRequest(
+            bill_cycle=kw.pop("bill_cycle", this_month()), **kw))
+
+    r = fees()
+    assert r.total_count == 2 and r.currency == "CNY"
+    for rec in r.records:
+        assert rec.customer_id == cust["customer_id"] and rec.trade_id == order and rec.bill_type == 1
+        assert rec.status == 1 and rec.provider_type == 1 and rec.charging_mode == 1
+        assert rec.consume_amount == Decimal("35.00") and rec.cash_amount == Decimal("35.00")
+        assert rec.official_amount == rec.official_discount_amount + rec.erase_amount + rec.consume_amount
+        assert rec.service_type_name == "弹性云服务器"
+    assert fees(x_language="en_us").records[0].resource_type_name == "Cloud server"
+    assert fees(resource_type_code="hws.resource.type.vm", region_code="cn-north-4").total_count == 2
+    assert fees(bill_type=4).total_count == 0 and fees(status=2).total_count == 0
+    assert fees(provider_type=2).total_count == 0 and fees(include_zero_record=False).total_count == 2
+    assert fees(limit=1, offset=1).total_count == 2 and len(fees(limit=1, offset=1).records) == 1
+    expect_client_error(lambda: fees(bill_cycle="2026-00"), 400, "CBC.0100")
+    expect_client_error(lambda: fees(status=4), 400, "CBC.0100")
+    expect_client_error(lambda: fees(limit=1001), 400, "CBC.0100")
+    expect_client_error(lambda: engine.client(dist).list_customer_bills_fee_records(
+        ListCustomerBillsFeeRecordsRequest(bill_cycle=this_month())), 403, "CBC.0155")

@@ -174,22 +174,101 @@ fn date_range(
     )))
 }
 
-/// `list_sub_customer_bill_detail`'s filters, as sent.
+/// The filters every record list shares, as sent (absent or blank text is no filter).
 #[derive(Debug, Clone, Default)]
-pub struct BillDetailQuery {
-    pub bill_cycle: Option<String>,
-    pub customer_id: Option<String>,
+pub struct RecordFilters {
     pub service_type_code: Option<String>,
+    pub resource_type_code: Option<String>,
     pub region_code: Option<String>,
     pub charging_mode: Option<i64>,
     pub bill_detail_type: Option<i64>,
     pub resource_id: Option<String>,
     pub resource_name: Option<String>,
     pub trade_id: Option<String>,
+    /// `1` consulting, `2` resale (the association at the charge).
     pub association_type: Option<String>,
-    pub indirect_partner_id: Option<String>,
+    /// `YYYY-MM-DD` both or neither, within the month.
     pub bill_date_begin: Option<String>,
     pub bill_date_end: Option<String>,
+    /// `Some(false)`: leave out records with nothing payable.
+    pub include_zero_record: Option<bool>,
+    /// Payment status: `1` paid (every record here: charges are paid when made), `2` unsettled,
+    /// `3` not yet billed (none, until pay-per-use charges in arrears exist).
+    pub status: Option<i64>,
+}
+
+impl RecordFilters {
+    /// Checks the filters (`CBC.0100` naming the field) and adds their conditions to `w`.
+    fn apply(&self, cycle: BillCycle, w: &mut Conditions) -> AppResult<()> {
+        if let Some(m) = self.charging_mode {
+            if !bills::charging_mode::ALL.contains(&m) {
+                return Err(AppError::invalid("charging_mode must be 1, 3, 10 or 11"));
+            }
+        }
+        if let Some(t) = self.bill_detail_type {
+            if !bills::detail_type::ALL.contains(&t) {
+                return Err(AppError::invalid("the bill type is not a known bill type"));
+            }
+        }
+        let association_type = match nonempty(self.association_type.as_deref()) {
+            None => None,
+            Some("1") => Some(1),
+            Some("2") => Some(2),
+            Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
+        };
+        if let Some(st) = self.status {
+            if !(1..=3).contains(&st) {
+                return Err(AppError::invalid("status must be 1, 2 or 3"));
+            }
+            if st != 1 {
+                w.require("1 = 0");
+            }
+        }
+        let range = date_range(
+            cycle,
+            self.bill_date_begin.as_deref(),
+            self.bill_date_end.as_deref(),
+        )?;
+        let text = |s: &Option<String>| nonempty(s.as_deref()).map(str::to_string);
+        for (column, value) in [
+            ("r.service_type_code", text(&self.service_type_code)),
+            ("r.resource_type_code", text(&self.resource_type_code)),
+            ("r.region", text(&self.region_code)),
+            ("r.resource_id", text(&self.resource_id)),
+            ("r.resource_name", text(&self.resource_name)),
+            ("r.trade_id", text(&self.trade_id)),
+        ] {
+            if let Some(v) = value {
+                w.add(&format!("{column} = ?"), Arg::Text(v));
+            }
+        }
+        for (column, value) in [
+            ("r.charging_mode", self.charging_mode),
+            ("r.bill_detail_type", self.bill_detail_type),
+            ("r.association_type", association_type),
+        ] {
+            if let Some(v) = value {
+                w.add(&format!("{column} = ?"), Arg::Int(v));
+            }
+        }
+        if self.include_zero_record == Some(false) {
+            w.require("r.payment_amount <> 0");
+        }
+        if let Some((from, to)) = range {
+            w.add("r.trade_time >= ?", Arg::Int(from));
+            w.add("r.trade_time < ?", Arg::Int(to));
+        }
+        Ok(())
+    }
+}
+
+/// `list_sub_customer_bill_detail`'s request, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct BillDetailQuery {
+    pub bill_cycle: Option<String>,
+    pub customer_id: Option<String>,
+    pub indirect_partner_id: Option<String>,
+    pub filters: RecordFilters,
     pub offset: Option<i64>,
     pub limit: Option<i64>,
 }
@@ -211,29 +290,6 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| AppError::invalid("customer_id is required"))?;
-    if let Some(m) = q.charging_mode {
-        if !bills::charging_mode::ALL.contains(&m) {
-            return Err(AppError::invalid("charging_mode must be 1, 3, 10 or 11"));
-        }
-    }
-    if let Some(t) = q.bill_detail_type {
-        if !bills::detail_type::ALL.contains(&t) {
-            return Err(AppError::invalid(
-                "bill_detail_type is not a known bill type",
-            ));
-        }
-    }
-    let association_type = match q.association_type.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("1") => Some(1),
-        Some("2") => Some(2),
-        Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
-    };
-    let range = date_range(
-        cycle,
-        q.bill_date_begin.as_deref(),
-        q.bill_date_end.as_deref(),
-    )?;
     let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
     let pool = db.read();
     let owner = records_owner(pool, caller, q.indirect_partner_id.as_deref()).await?;
@@ -256,35 +312,7 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
     w.add("r.customer_id = ?", Arg::Text(customer_id.to_string()));
     w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
     w.add("r.partner_id = ?", Arg::Text(owner));
-    let text = |s: &'_ Option<String>| nonempty(s.as_deref()).map(str::to_string);
-    if let Some(s) = text(&q.service_type_code) {
-        w.add("r.service_type_code = ?", Arg::Text(s));
-    }
-    if let Some(s) = text(&q.region_code) {
-        w.add("r.region = ?", Arg::Text(s));
-    }
-    if let Some(m) = q.charging_mode {
-        w.add("r.charging_mode = ?", Arg::Int(m));
-    }
-    if let Some(t) = q.bill_detail_type {
-        w.add("r.bill_detail_type = ?", Arg::Int(t));
-    }
-    if let Some(s) = text(&q.resource_id) {
-        w.add("r.resource_id = ?", Arg::Text(s));
-    }
-    if let Some(s) = text(&q.resource_name) {
-        w.add("r.resource_name = ?", Arg::Text(s));
-    }
-    if let Some(s) = text(&q.trade_id) {
-        w.add("r.trade_id = ?", Arg::Text(s));
-    }
-    if let Some(t) = association_type {
-        w.add("r.association_type = ?", Arg::Int(t));
-    }
-    if let Some((from, to)) = range {
-        w.add("r.trade_time >= ?", Arg::Int(from));
-        w.add("r.trade_time < ?", Arg::Int(to));
-    }
+    q.filters.apply(cycle, &mut w)?;
     // One customer's month: bounded, so its count is cheap (the (customer, month) index).
     let (total, rows) = record_page(pool, &w, offset, limit).await?;
     Ok((total, rows))
@@ -573,11 +601,13 @@ async fn grouped_page(
     .await?)
 }
 
-/// The acting customer's own records of one month, newest first: the total and one page.
+/// The acting customer's own records of one month under `filters`, newest first: the total and
+/// one page (`list_customer_bills_fee_records`, the customer's Bills page).
 pub async fn my_records(
     db: &Db,
     ctx: &Ctx,
     bill_cycle: Option<&str>,
+    filters: &RecordFilters,
     offset: Option<i64>,
     limit: Option<i64>,
 ) -> AppResult<(i64, Vec<Record>)> {
@@ -592,6 +622,7 @@ pub async fn my_records(
     let mut w = Conditions::new(1);
     w.add("r.customer_id = ?", Arg::Text(customer_id.clone()));
     w.add("r.bill_cycle = ?", Arg::Text(cycle.to_string()));
+    filters.apply(cycle, &mut w)?;
     let (total, rows) = record_page(db.read(), &w, offset, limit).await?;
     Ok((total, rows))
 }

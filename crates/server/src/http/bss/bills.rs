@@ -8,7 +8,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use pc_app::services::catalog::{self, TypeNames};
 use pc_app::services::consumption::{
-    self, Amounts, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, SumLine,
+    self, Amounts, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, RecordFilters,
+    SumLine,
 };
 use pc_domain::funds::{CURRENCY, MEASURE_YUAN};
 use pc_domain::{timefmt, Money};
@@ -23,6 +24,7 @@ use crate::state::AppState;
 
 pub const OPERATIONS: &[Operation] = &[
     LIST_SUB_CUSTOMER_BILL_DETAIL,
+    LIST_CUSTOMER_BILLS_FEE_RECORDS,
     LIST_CONSUME_SUB_CUSTOMERS,
     LIST_SUBCUSTOMER_MONTHLY_BILLS,
     SHOW_CUSTOMER_MONTHLY_SUM,
@@ -186,17 +188,20 @@ async fn list_sub_customer_bill_detail(
     let query = BillDetailQuery {
         bill_cycle: q.bill_cycle,
         customer_id: q.customer_id,
-        service_type_code: q.service_type_code,
-        region_code: q.region_code,
-        charging_mode: q.charging_mode,
-        bill_detail_type: q.bill_detail_type,
-        resource_id: q.resource_id,
-        resource_name: q.resource_name,
-        trade_id: q.trade_id,
-        association_type: q.association_type,
         indirect_partner_id: q.indirect_partner_id,
-        bill_date_begin: q.bill_date_begin,
-        bill_date_end: q.bill_date_end,
+        filters: RecordFilters {
+            service_type_code: q.service_type_code,
+            region_code: q.region_code,
+            charging_mode: q.charging_mode,
+            bill_detail_type: q.bill_detail_type,
+            resource_id: q.resource_id,
+            resource_name: q.resource_name,
+            trade_id: q.trade_id,
+            association_type: q.association_type,
+            bill_date_begin: q.bill_date_begin,
+            bill_date_end: q.bill_date_end,
+            ..Default::default()
+        },
         offset: q.offset,
         limit: q.limit,
     };
@@ -581,4 +586,182 @@ const LIST_SUBCUSTOMER_MONTHLY_BILLS: Operation = Operation {
     request: Some(schema::<ListSubcustomerMonthlyBillsQuery>),
     response: schema::<ListSubcustomerMonthlyBillsResponse>,
     route: || get(list_subcustomer_monthly_bills),
+};
+
+// ----------------------------------------------------------------------------------------------
+// list_customer_bills_fee_records
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListCustomerBillsFeeRecordsQuery {
+    pub bill_cycle: Option<String>,
+    /// `1` the vendor's cloud, `2` the marketplace: every record here is the cloud's.
+    pub provider_type: Option<i64>,
+    pub service_type_code: Option<String>,
+    pub resource_type_code: Option<String>,
+    pub region_code: Option<String>,
+    pub charging_mode: Option<i64>,
+    pub bill_type: Option<i64>,
+    pub trade_id: Option<String>,
+    /// Accepted and ignored: this system has no enterprise projects.
+    pub enterprise_project_id: Option<String>,
+    pub include_zero_record: Option<bool>,
+    pub status: Option<i64>,
+    /// Every method reads the customer's own records (no enterprise sub-customers here).
+    pub method: Option<String>,
+    pub sub_customer_id: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    pub bill_date_begin: Option<String>,
+    pub bill_date_end: Option<String>,
+}
+
+/// `MonthlyBillRecord`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MonthlyBillRecord {
+    pub bill_cycle: String,
+    pub customer_id: String,
+    pub service_type_code: String,
+    pub resource_type_code: String,
+    pub service_type_name: Option<String>,
+    pub resource_type_name: Option<String>,
+    pub region_code: String,
+    pub charging_mode: i64,
+    pub consume_time: String,
+    pub trade_time: String,
+    pub provider_type: i64,
+    pub trade_id: String,
+    pub id: String,
+    pub bill_type: i64,
+    pub status: i64,
+    #[schemars(with = "f64")]
+    pub official_amount: Money,
+    #[schemars(with = "f64")]
+    pub official_discount_amount: Money,
+    #[schemars(with = "f64")]
+    pub erase_amount: Money,
+    #[schemars(with = "f64")]
+    pub consume_amount: Money,
+    #[schemars(with = "f64")]
+    pub cash_amount: Money,
+    #[schemars(with = "f64")]
+    pub credit_amount: Money,
+    #[schemars(with = "f64")]
+    pub coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub flexipurchase_coupon_amount: Money,
+    #[schemars(with = "f64")]
+    pub stored_value_card_amount: Money,
+    #[schemars(with = "f64")]
+    pub bonus_amount: Money,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    #[schemars(with = "f64")]
+    pub writeoff_amount: Money,
+}
+
+/// `ListCustomerBillsFeeRecordsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListCustomerBillsFeeRecordsResponse {
+    pub total_count: i64,
+    pub records: Vec<MonthlyBillRecord>,
+    pub currency: String,
+}
+
+async fn list_customer_bills_fee_records(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorQuery(q): VendorQuery<ListCustomerBillsFeeRecordsQuery>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    if q.provider_type.is_some_and(|p| !(1..=2).contains(&p)) {
+        return Err(ApiError(pc_app::AppError::invalid(
+            "provider_type must be 1 or 2",
+        )));
+    }
+    let filters = RecordFilters {
+        service_type_code: q.service_type_code,
+        resource_type_code: q.resource_type_code,
+        region_code: q.region_code,
+        charging_mode: q.charging_mode,
+        bill_detail_type: q.bill_type,
+        trade_id: q.trade_id,
+        bill_date_begin: q.bill_date_begin,
+        bill_date_end: q.bill_date_end,
+        include_zero_record: q.include_zero_record,
+        // The marketplace has no records here: asking for them finds none.
+        status: if q.provider_type == Some(2) {
+            Some(3)
+        } else {
+            q.status
+        },
+        ..Default::default()
+    };
+    let (total_count, records) = consumption::my_records(
+        &st.db,
+        &caller.ctx(),
+        q.bill_cycle.as_deref(),
+        &filters,
+        q.offset,
+        q.limit,
+    )
+    .await?;
+    let (services, resources) = type_names(
+        &st,
+        records
+            .iter()
+            .map(|r| (r.service_type_code.clone(), r.resource_type_code.clone())),
+    )
+    .await?;
+    let m = Money::from_cents;
+    ok_json(&ListCustomerBillsFeeRecordsResponse {
+        total_count,
+        records: records
+            .iter()
+            .map(|r| {
+                let a = &r.amounts;
+                MonthlyBillRecord {
+                    bill_cycle: r.bill_cycle.clone(),
+                    customer_id: r.customer_id.clone(),
+                    service_type_code: r.service_type_code.clone(),
+                    resource_type_code: r.resource_type_code.clone(),
+                    service_type_name: name_of(&services, &r.service_type_code, en),
+                    resource_type_name: name_of(&resources, &r.resource_type_code, en),
+                    region_code: r.region.clone(),
+                    charging_mode: r.charging_mode,
+                    consume_time: timefmt::format_utc(r.consume_time),
+                    trade_time: timefmt::format_utc(r.trade_time),
+                    provider_type: 1,
+                    trade_id: r.trade_id.clone(),
+                    id: r.id.clone(),
+                    bill_type: r.bill_detail_type,
+                    status: 1,
+                    official_amount: m(a.official),
+                    official_discount_amount: m(a.discount),
+                    erase_amount: Money::ZERO,
+                    consume_amount: m(a.payment),
+                    cash_amount: m(a.cash),
+                    credit_amount: m(a.credit),
+                    coupon_amount: m(a.vouchers),
+                    flexipurchase_coupon_amount: m(a.cash_coupons),
+                    stored_value_card_amount: m(a.stored_card),
+                    bonus_amount: Money::ZERO,
+                    debt_amount: m(a.debt),
+                    writeoff_amount: m(a.writeoff),
+                }
+            })
+            .collect(),
+        currency: CURRENCY.to_string(),
+    })
+}
+
+const LIST_CUSTOMER_BILLS_FEE_RECORDS: Operation = Operation {
+    name: "list_customer_bills_fee_records",
+    method: Method::GET,
+    path: "/v2/bills/customer-bills/fee-records",
+    summary: "查询流水账单 — the acting customer's consumption records of one billing month, with the vendor's filters",
+    callers: "customer",
+    request: Some(schema::<ListCustomerBillsFeeRecordsQuery>),
+    response: schema::<ListCustomerBillsFeeRecordsResponse>,
+    route: || get(list_customer_bills_fee_records),
 };

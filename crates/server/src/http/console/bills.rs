@@ -17,7 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::consumption::{
-    self, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record,
+    self, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, RecordFilters,
 };
 use pc_domain::bills::BillCycle;
 use pc_domain::party::Role;
@@ -138,10 +138,16 @@ async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) 
     )
     .await
     .map_err(|e| internal(lang, e))?;
-    let (total, rows) =
-        consumption::my_records(&st.db, &ctx, Some(&cycle), Some(offset), Some(PAGE))
-            .await
-            .map_err(|e| internal(lang, e))?;
+    let (total, rows) = consumption::my_records(
+        &st.db,
+        &ctx,
+        Some(&cycle),
+        &RecordFilters::default(),
+        Some(offset),
+        Some(PAGE),
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
     let body = html! {
         (month_form(lang, &cycle, html! {}))
         h2 { (t(lang, "bill_summary")) }
