@@ -75,8 +75,11 @@ test('a paid order shows on the customer’s and the partner’s bills; the oper
     assert.match(text, new RegExp(`${cycle},${customer},hws\\.service\\.type\\.ec2,hws\\.resource\\.type\\.vm,0,35\\.00`));
     await logout(page);
 
-    // The operator: the month is open, then closed by the job.
+    // The operator: the month is open, then closed by the job. This server runs on the system's
+    // clock: no test-clock banner, no clock page.
     await login(page, 'operator');
+    assert.equal(await page.locator('#test-clock-banner').count(), 0);
+    assert.equal((await page.goto('/console/clock')).status(), 404);
     await submitAndWait(page, 'nav#main-nav a[data-nav="bills"]');
     assert.equal(await page.locator(`table#bill-months tr[data-cycle="${cycle}"]`).getAttribute('data-closed'), 'false');
     runCli(fx.server, ['jobs', 'run', 'bill-close', '--now', firstOfNext]);

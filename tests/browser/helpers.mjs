@@ -48,7 +48,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Start `partner-center serve --demo` on a free port with a fresh database.
  * Resolves once `GET /healthz` answers 200. Returns { baseURL, port, dir, logPath, stop() }.
  */
-export async function startServer() {
+export async function startServer({ extraArgs = [] } = {}) {
   const bin = serverBinary();
   const dir = mkdtempSync(join(tmpdir(), 'pc-browser-'));
   const port = await freePort();
@@ -57,7 +57,7 @@ export async function startServer() {
   const logPath = join(dir, 'server.log');
   const log = createWriteStream(logPath);
 
-  const child = spawn(bin, ['serve', '--listen', listen, '--database', `sqlite://${join(dir, 'pc.db')}`, '--demo'], {
+  const child = spawn(bin, ['serve', '--listen', listen, '--database', `sqlite://${join(dir, 'pc.db')}`, '--demo', ...extraArgs], {
     cwd: dir,
     env: { ...process.env, PC_MASTER_KEY: MASTER_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -169,7 +169,8 @@ export async function launchBrowser() {
  * runs `fn({ page, context, base })` in a fresh browser context and, if it throws, saves a
  * screenshot named after the test before rethrowing.
  */
-export function createFixture(fileName) {
+/** `serverArgs`: extra `serve` arguments (e.g. `--test-clock`). */
+export function createFixture(fileName, { serverArgs = [] } = {}) {
   const fx = {
     server: null,
     browser: null,
@@ -178,7 +179,7 @@ export function createFixture(fileName) {
       return fx.server.baseURL;
     },
     async setup() {
-      fx.server = await startServer();
+      fx.server = await startServer({ extraArgs: serverArgs });
       fx.browser = await launchBrowser();
     },
     async teardown() {

@@ -39,3 +39,30 @@ impl Clock for ManualClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// The movable clock of `serve --test-clock` (staging and tests only): the system's time moved by
+/// an offset an operator sets (`services::test_clock`). Time keeps running from where it was set.
+#[derive(Default)]
+pub struct OffsetClock {
+    offset_ms: AtomicI64,
+}
+
+impl OffsetClock {
+    pub fn new(offset_ms: i64) -> Self {
+        OffsetClock {
+            offset_ms: AtomicI64::new(offset_ms),
+        }
+    }
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::SeqCst)
+    }
+    pub fn set_offset_ms(&self, ms: i64) {
+        self.offset_ms.store(ms, Ordering::SeqCst)
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms().saturating_add(self.offset_ms())
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use pc_app::clock::SharedClock;
+use pc_app::clock::{OffsetClock, SharedClock};
 use pc_app::crypto::MasterKey;
 use pc_app::services::identity::{self, KeyInfo};
 use pc_app::{AppResult, Db};
@@ -22,6 +22,8 @@ pub struct AppState {
     pub keys: Arc<KeyCache>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<RateLimiter>,
+    /// `serve --test-clock`: the movable clock (also `clock`), shown on every console page.
+    pub test_clock: Option<Arc<OffsetClock>>,
 }
 
 impl AppState {
@@ -38,7 +40,20 @@ impl AppState {
             settings: Arc::new(settings),
             keys: Arc::new(KeyCache::default()),
             metrics: Arc::new(Metrics::default()),
+            test_clock: None,
         }
+    }
+
+    /// The state of a server on the movable test clock: `clock` reads it too.
+    pub fn on_test_clock(mut self, clock: Arc<OffsetClock>) -> Self {
+        self.clock = clock.clone();
+        self.login_limiter = Arc::new(RateLimiter::new(
+            10,
+            Duration::from_secs(15 * 60),
+            clock.clone(),
+        ));
+        self.test_clock = Some(clock);
+        self
     }
 
     pub fn now_ms(&self) -> i64 {

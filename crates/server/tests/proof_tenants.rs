@@ -638,6 +638,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("GET", "/console/bills", &[Dist, Reseller, Customer, SelfPay, Operator], &[
         case("B's customer's records", "/console/bills?cycle=2026-11&customer=$c", "", NoEffect, Control::Ok(Dist)),
     ]),
+    page_nothing("GET", "/console/clock", OPS, "the deployment's one test clock (404 unless serve --test-clock)", Probe::Read("/console/clock", "")),
+    page_nothing("POST", "/console/clock", OPS, "the deployment's one test clock", Probe::RefusalsOnly("/console/clock", "action=reset")),
     page_nothing("GET", "/console/bills.csv", ADMINS, "the caller's own customers' month: the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
     page_nothing("GET", "/console/topups", OPS, "operators review every request by design", Probe::Read("/console/topups?status=pending", "")),
     page("POST", "/console/topups/{id}/confirm", OPS, &[

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod partners;
 pub mod redirects;
 pub mod subscriptions;
+pub mod test_clock;
 pub mod topups;
 
 /// The cross-table invariants `partner-center verify` checks beyond the ledger's own (which

@@ -1,6 +1,7 @@
 //! The `partner-center` command line: its arguments and their dispatch here, each command group
 //! in its own module.
 
+mod clock;
 mod funds;
 mod jobs;
 mod keys;
@@ -126,10 +127,34 @@ pub struct ServeArgs {
     /// (the SDK protocol has no nonce; clients retrying must re-sign).
     #[arg(long, env = "PC_STRICT_REPLAY")]
     pub strict_replay: bool,
+    /// Run on a movable clock, for staging and tests only: operators move it on the console
+    /// (/console/clock) or with `admin clock`; every console page shows a banner. Refused in
+    /// production by leaving it off: without this flag the stored offset is never read.
+    #[arg(long, env = "PC_TEST_CLOCK")]
+    pub test_clock: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClockCmd {
+    /// Print the test clock's time and offset.
+    Show,
+    /// Set the test clock to a UTC time (2027-01-01T00:00:00Z).
+    Set { time: String },
+    /// Move the test clock by a duration: 3d, 12h, 90m, 30s; negative moves back (-1d).
+    Advance {
+        #[arg(allow_hyphen_values = true)]
+        by: String,
+    },
+    /// Put the test clock back on the system's time.
+    Reset,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Admin {
+    /// The movable clock of servers started with `serve --test-clock` (staging and tests only);
+    /// they follow a change within a second.
+    #[command(subcommand)]
+    Clock(ClockCmd),
     /// Create an operator (the vendor's channel team) console login.
     CreateOperator {
         #[arg(long)]
@@ -479,6 +504,7 @@ async fn admin(r: Resolved, a: Admin) -> ExitCode {
         | Admin::GrantDiscount { .. }
         | Admin::CreatePromotion { .. }
         | Admin::AdjustOrder { .. } => orders::admin(db, a).await,
+        Admin::Clock(cmd) => clock::admin(db, cmd).await,
     }
 }
 

@@ -156,7 +156,29 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             Err(e) => return fail(e),
         }
     }
-    let state = AppState::new(db, mk, Arc::new(SystemClock), settings);
+    let mut state = AppState::new(db.clone(), mk, Arc::new(SystemClock), settings);
+    if args.test_clock {
+        let offset = match pc_app::services::test_clock::offset(db.read()).await {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        let clock = Arc::new(pc_app::clock::OffsetClock::new(offset));
+        state = state.on_test_clock(clock.clone());
+        // Other instances, the console and `admin clock` move the stored offset: follow it.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                match pc_app::services::test_clock::offset(db.read()).await {
+                    Ok(o) => clock.set_offset_ms(o),
+                    Err(e) => tracing::warn!(error = %e, "cannot read the test clock's offset"),
+                }
+            }
+        });
+        println!(
+            "TEST CLOCK ON: this server runs on a movable clock (admin clock, /console/clock); never in production"
+        );
+    }
     let app = crate::http::app(state);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

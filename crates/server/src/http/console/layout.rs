@@ -93,6 +93,9 @@ fn type_entries(
 
 const CAPABILITY: (&str, &str, &str) = ("capability", "/console/capability", "capability");
 
+/// The test clock's page: for operators of a server started with `serve --test-clock`.
+const CLOCK: (&str, &str, &str) = ("clock", "/console/clock", "test_clock");
+
 /// The customer's offline top-up page: for customers that may top up themselves (not resale).
 const TOPUP: (&str, &str, &str) = ("topup", "/console/topup", "topup_nav");
 
@@ -129,7 +132,7 @@ pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Ht
                     a.brand href="/console" { (t(lang, "app")) }
                     @if let Some(c) = user {
                         nav #main-nav {
-                            @for (id, path, key) in nav_entries(c.user.role).iter().chain(type_entries(c.user.role, c.user.partner_type)).chain(c.may_top_up.then_some(&TOPUP)) {
+                            @for (id, path, key) in nav_entries(c.user.role).iter().chain(type_entries(c.user.role, c.user.partner_type)).chain(c.may_top_up.then_some(&TOPUP)).chain((c.test_clock && c.user.role == Role::Operator).then_some(&CLOCK)) {
                                 a data-nav=(id) href=(path) { (t(lang, key)) }
                             }
                         }
@@ -144,6 +147,12 @@ pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Ht
                         }
                     } @else {
                         (lang_form(lang, None))
+                    }
+                }
+                @if let Some(c) = user.filter(|c| c.test_clock) {
+                    div #test-clock-banner data-ms=(c.now_ms) {
+                        (t(lang, "test_clock_banner")) " " strong { (pc_domain::timefmt::format_utc(c.now_ms)) }
+                        @if c.user.role == Role::Operator { " · " a href="/console/clock" { (t(lang, "test_clock")) } }
                     }
                 }
                 main { h1 { (title) } (body) }
@@ -172,7 +181,7 @@ header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6r
 #whoami{color:#646a73;font-size:.9em;margin-left:auto}form{margin:0}#lang-form button,#logout{border:1px solid #d0d3d6;background:#fff;padding:.2rem .6rem;border-radius:4px;cursor:pointer}
 #lang-form button.on{border-color:#c7000b;color:#c7000b}main{max-width:1100px;margin:0 auto;padding:1rem}h1{font-size:1.3rem}
 table{width:100%;border-collapse:collapse;background:#fff;font-size:.92em}th,td{padding:.45rem .6rem;border-bottom:1px solid #eef0f1;text-align:left;vertical-align:top}
-th{background:#fafbfc;font-weight:600}.scroll{overflow-x:auto}.card{background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:1rem;margin:0 0 1rem}
+th{background:#fafbfc;font-weight:600}#test-clock-banner{background:#fff3cd;border-bottom:1px solid #f0c36d;padding:.4rem 1rem;color:#7a5200}.scroll{overflow-x:auto}.card{background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .flash{padding:.6rem .8rem;border-radius:4px;margin:.6rem 0}.flash.error{background:#fdecee;color:#a8071a}.flash.ok{background:#e8f7ee;color:#0a6b3a}
 label{display:block;margin:.4rem 0}input,select{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}

@@ -6,6 +6,7 @@ mod bills;
 mod capability;
 mod catalog_types;
 mod change;
+mod clock;
 mod coupons;
 mod customers;
 mod discounts;
@@ -83,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(topups::router())
         .merge(staff::router())
         .merge(bills::router())
+        .merge(clock::router())
         .layer(axum::middleware::from_fn(form_guard))
 }
 
@@ -150,6 +152,8 @@ pub struct Console {
     /// A customer that may top up itself (not a resale customer, R3.5): its navigation has the
     /// top-up page. False for every other role.
     pub may_top_up: bool,
+    /// The server runs on the movable test clock (`serve --test-clock`): every page says so.
+    pub test_clock: bool,
 }
 
 impl Console {
@@ -247,6 +251,7 @@ impl OptionalFromRequestParts<AppState> for Console {
             request_id,
             now_ms,
             may_top_up,
+            test_clock: st.test_clock.is_some(),
         }))
     }
 }
