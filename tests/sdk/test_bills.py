@@ -1,8 +1,8 @@
 """Consumption records and bills through the official SDK: list_sub_customer_bill_detail (the
 partner's view of one customer's month), list_consume_sub_customers (who consumed),
 list_subcustomer_monthly_bills (the partner's monthly sums by customer) and
-show_customer_monthly_sum and list_customer_bills_fee_records (the customer's summary and
-records), fed by paying an order (one record per
+show_customer_monthly_sum, list_customer_bills_fee_records and show_customer_account_balances
+(the customer's summary, records and balance), fed by paying an order (one record per
 resource) and unsubscribing (a negative record); and the month close (`jobs run bill-close`)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from huaweicloudsdkbss.v2 import (
     PayCustomerOrderV3Req,
     PayOrdersRequest,
     QueryResourcesReq,
+    ShowCustomerAccountBalancesRequest,
     ShowCustomerMonthlySumRequest,
     UnsubscribeResourcesReq,
     UpdateCustomerAccountAmountRequest,
@@ -260,3 +261,15 @@ def test_the_customer_reads_its_fee_records(engine):
     expect_client_error(lambda: fees(limit=1001), 400, "CBC.0100")
     expect_client_error(lambda: engine.client(dist).list_customer_bills_fee_records(
         ListCustomerBillsFeeRecordsRequest(bill_cycle=this_month())), 403, "CBC.0155")
+
+
+def test_the_customer_reads_its_balance(engine):
+    dist, cust, order = bought_two(engine)
+    b = engine.client(cust).show_customer_account_balances(ShowCustomerAccountBalancesRequest())
+    assert b.currency == "CNY" and b.measure_id == 1 and b.debt_amount == Decimal("0.00")
+    assert len(b.account_balances) == 1
+    acct = b.account_balances[0]
+    # 200.00 allocated, 70.00 paid.
+    assert acct.account_type == 1 and acct.amount == Decimal("130.00") and acct.account_id
+    expect_client_error(lambda: engine.client(dist).show_customer_account_balances(
+        ShowCustomerAccountBalancesRequest()), 403, "CBC.0155")

@@ -55,17 +55,20 @@ pub async fn partner_balance(db: &Db, ctx: &Ctx, partner_id: Option<&str>) -> Ap
 
 /// The acting customer's own cash balance (zero before its account opens); anyone else `CBC.0155`.
 pub async fn customer_balance(db: &Db, ctx: &Ctx) -> AppResult<Money> {
+    Ok(customer_account(db, ctx).await?.1)
+}
+
+/// [`customer_balance`] with the cash account's id (`show_customer_account_balances`).
+pub async fn customer_account(db: &Db, ctx: &Ctx) -> AppResult<(String, Money)> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
         return Err(AppError::with(
             Code::NotAllowed,
             "This operation is for customers.",
         ));
     };
-    ledger::balance(
-        db.read(),
-        &ledger::account_id(AccountKind::CustomerCash, customer_id),
-    )
-    .await
+    let account = ledger::account_id(AccountKind::CustomerCash, customer_id);
+    let amount = ledger::balance(db.read(), &account).await?;
+    Ok((account, amount))
 }
 
 /// The partner an operator is about to credit, with its balance (`None`: no such partner).

@@ -60,6 +60,7 @@ pub const OPERATIONS: &[Operation] = &[
     UPDATE_INDIRECT_PARTNER_ACCOUNT,
     RECLAIM_INDIRECT_PARTNER_ACCOUNT,
     LIST_CUSTOMERS_BALANCES_DETAIL,
+    SHOW_CUSTOMER_ACCOUNT_BALANCES,
 ];
 
 const UPDATE_CUSTOMER_ACCOUNT_AMOUNT: Operation = Operation {
@@ -443,4 +444,66 @@ const LIST_CUSTOMERS_BALANCES_DETAIL: Operation = Operation {
     request: Some(schema::<QueryCustomersBalancesReq>),
     response: schema::<ListCustomersBalancesDetailResponse>,
     route: || post(list_customers_balances_detail),
+};
+
+// ----------------------------------------------------------------------------------------------
+// show_customer_account_balances
+
+/// `AccountBalanceV3`: the customer's one cash account (`account_type` 1). Partner Center grants
+/// no credit, reward or deposit accounts.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccountBalanceV3 {
+    pub account_id: String,
+    pub account_type: i64,
+    #[schemars(with = "f64")]
+    pub amount: Money,
+    pub currency: String,
+    #[schemars(with = "f64")]
+    pub designated_amount: Money,
+    #[schemars(with = "Option<f64>")]
+    pub credit_amount: Option<Money>,
+    pub measure_id: i64,
+}
+
+/// `ShowCustomerAccountBalancesResponse`. `debt_amount` is 0 until pay-per-use charges can leave
+/// a customer in arrears.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ShowCustomerAccountBalancesResponse {
+    pub account_balances: Vec<AccountBalanceV3>,
+    #[schemars(with = "f64")]
+    pub debt_amount: Money,
+    pub measure_id: i64,
+    pub currency: String,
+}
+
+async fn show_customer_account_balances(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let (account_id, amount) = funds::customer_account(&st.db, &caller.ctx()).await?;
+    ok_json(&ShowCustomerAccountBalancesResponse {
+        account_balances: vec![AccountBalanceV3 {
+            account_id,
+            account_type: ACCOUNT_TYPE_CASH,
+            amount,
+            currency: CURRENCY.into(),
+            designated_amount: Money::ZERO,
+            credit_amount: None,
+            measure_id: MEASURE_YUAN,
+        }],
+        debt_amount: Money::ZERO,
+        measure_id: MEASURE_YUAN,
+        currency: CURRENCY.into(),
+    })
+}
+
+const SHOW_CUSTOMER_ACCOUNT_BALANCES: Operation = Operation {
+    name: "show_customer_account_balances",
+    method: Method::GET,
+    path: "/v2/accounts/customer-accounts/balances",
+    summary: "查询账户余额 — the acting customer's own cash balance",
+    callers: "customer",
+    request: None,
+    response: schema::<ShowCustomerAccountBalancesResponse>,
+    route: || get(show_customer_account_balances),
 };
