@@ -203,7 +203,7 @@ impl PgConn {
         let begin = std::mem::take(&mut self.begin_pending);
         let deferred = std::mem::take(&mut self.deferred);
         // Set before anything is sent: a request cancelled from here on leaves a transaction
-        // open, and its lease then closes the connection instead of pooling it.
+        // open, and its lease then rolls it back before pooling the connection again.
         self.in_transaction |= begin;
         let client = &self.client;
         Head {
@@ -287,7 +287,6 @@ impl Head<'_> {
         }
         let client = self.client;
         let begin = self.begin;
-        // Polled in this order, so sent in this order.
         let begin_f = async move {
             if begin {
                 client.batch_execute("BEGIN").await.map_err(Error::from)
@@ -304,7 +303,11 @@ impl Head<'_> {
                 .map(|_| ())
                 .map_err(Error::from)
         }));
-        let (b, ds, r) = tokio::join!(begin_f, deferred_f, last);
+        // `join3` polls its futures in argument order, every time (`tokio::join!` rotates which it
+        // polls first), and each sends its request on its first poll: so `BEGIN`, the deferred
+        // statements and `last` leave in this order. `tests/pipeline.rs` fails if they do not (a
+        // statement sent before `BEGIN` would commit on its own).
+        let (b, ds, r) = futures_util::future::join3(begin_f, deferred_f, last).await;
         b?;
         for d in ds {
             d?;
