@@ -236,6 +236,35 @@ async fn downgrade_refunds_at_once_and_carries_the_rest() {
             resource(&app, &cc, &rid).await["product_id"],
             "ecs-s6-small-1-linux"
         );
+        // Consumption: the purchase (type 1) and the refund (退款-变更, type 20, negative, as the
+        // ledger gave it back); closing the months and `verify`'s checks agree.
+        let records: Vec<(i64, i64, i64)> = sql::query_as(
+            "SELECT bill_detail_type, payment_amount, cash_amount + coupon_amount FROM consumption_records \
+             WHERE customer_id = $1 ORDER BY trade_time",
+        )
+        .bind(&w.c.customer_id)
+        .fetch_all(app.db.read())
+        .await
+        .unwrap();
+        assert_eq!(
+            records,
+            vec![(1, 11_900, 11_900), (20, -refund, -refund)],
+            "{}",
+            app.engine
+        );
+        let later = pc_app::Ctx::new(
+            pc_app::Actor::System {
+                name: "test".into(),
+            },
+            "req-close",
+            app_now(&app) + 62 * DAY,
+        );
+        let closed = pc_app::services::consumption::close_months(&app.db, later)
+            .await
+            .unwrap();
+        assert!(!closed.is_empty(), "{}", app.engine);
+        let problems = pc_app::services::consistency(app.db.read()).await.unwrap();
+        assert!(problems.is_empty(), "{}: {problems:?}", app.engine);
         // An upgrade order is not a refund order.
         let up = change(&app, &w.c.customer_id, &rid, "ecs-c7-xlarge-2-win").await;
         call(

@@ -23,6 +23,7 @@
 //!   refused (`PC.1106`), as is a change that moves no money (`PC.1106`).
 
 use crate::store::sql::{self, Conn, ReadPool};
+use pc_domain::bills;
 use pc_domain::orders::{OrderType, PeriodType, ResourceStatus, SourceType};
 use pc_domain::refunds::{self as rules, ChangeQuote, PaidPeriod};
 use pc_domain::Money;
@@ -31,10 +32,10 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog::{self, Product};
-use crate::services::customers;
 use crate::services::orders::{self, Item, NewOrder, PricedItem};
 use crate::services::subscriptions::refunds;
 use crate::services::subscriptions::resources::{self, Resource};
+use crate::services::{consumption, customers};
 use crate::store::{audit, Db};
 
 /// A quoted change of one resource.
@@ -364,6 +365,38 @@ async fn downgrade(
     )
     .await?;
     carried.write_coupons(c, &order_id, now).await?;
+    // What was given back is a negative consumption record (退款-变更) of the old spec.
+    let given_back = back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents();
+    consumption::record(
+        c,
+        ctx,
+        &consumption::Charge {
+            customer_id,
+            trade_id: &order_id,
+            source_key: format!("refund:{order_id}"),
+            order_type: Some(OrderType::Change.code()),
+            bill_detail_type: bills::detail_type::REFUND_CHANGE,
+            charging_mode: bills::charging_mode::PERIOD,
+            service_type_code: &r.service_type_code,
+            resource_type_code: &r.resource_type_code,
+            region: &r.region,
+            product_id: Some(&p.from.product_id),
+            product_spec_desc: p.from.spec_desc(false),
+            resource_id: Some(&r.id),
+            resource_name: Some(&r.name),
+            period_type: consumption::bill_period_type(r.period_type),
+            period_num: None,
+            consume_time: now,
+            official: -given_back,
+            discount: 0,
+            payment: -given_back,
+            cash: -back.cash.cents(),
+            vouchers: -back.vouchers.cents(),
+            cash_coupons: -back.cash_coupons.cents(),
+            stored_card: 0,
+        },
+    )
+    .await?;
     switch_product(c, ctx, &r.id, &p.to.product_id, &p.to.resource_spec).await?;
     audit::record(
         c,
