@@ -3,9 +3,10 @@
 //! time of the charge*. Bills, incentives and settlement stand on these records.
 //!
 //! This capability owns `consumption_records`. Records are written by the use cases that charge,
-//! inside their transactions: paying an order (`subscriptions::checkout` → [`record_paid_order`])
-//! and unsubscribing (`subscriptions::refunds` → [`record`]). Recording the same source twice is
-//! a no-op (`source_key` is unique), never a second charge.
+//! inside their transactions: paying an order (`subscriptions::checkout` → [`record_paid_order`]),
+//! unsubscribing (`subscriptions::refunds` → [`record`], 退款-退订) and a downgrade's refund
+//! (`subscriptions::changes` → [`record`], 退款-变更). Recording the same source twice is a no-op
+//! (`source_key` is unique), never a second charge.
 //!
 //! Decisions where the vendor's pages are silent:
 //! - **One record per resource.** An order line that provisions several resources (subscription
