@@ -17,9 +17,9 @@
 //! knows what it stands for, so PostgreSQL is told a parameter's type even when it is NULL).
 //! Rows come back owned, their values decoded by column type.
 //!
-//! **Size.** Over 800 lines, a quarter of them tests: the interface (values, rows, queries) and
-//! the two engines' execution belong together, since each engine's half must decode into the same
-//! values. Next split, when a third engine or driver comes: `sql/{values,sqlite,postgres}`.
+//! **Where the engines live.** This file holds the interface (values, rows, queries) and SQLite's
+//! execution; PostgreSQL's is `store/pg.rs`. Both must decode into the same values, which the
+//! tests here and `crates/app/tests/` check on both engines.
 //!
 //! Placeholders are `$1`, `$2`, … on both engines. SQLite treats `$1` as a *named* parameter
 //! numbered by first appearance; [`bind_sqlite`] maps each name back to its number, so `$2` may
