@@ -2,7 +2,7 @@
 // acme-retail pays an order and finds the charge on its Bills page (the month's summary and the
 // consumption record); its distributor finds the customer's month among its customers' bills,
 // opens the customer's records and exports the month as CSV; after `jobs run bill-close` the
-// operator sees the month closed.
+// operator sees the month closed, and a charge made afterwards shows in the next month as late.
 // Run with tests/browser/run.sh (needs the built binary and chromium on PATH).
 
 import { after, before, test } from 'node:test';
@@ -85,5 +85,21 @@ test('a paid order shows on the customer’s and the partner’s bills; the oper
     runCli(fx.server, ['jobs', 'run', 'bill-close', '--now', firstOfNext]);
     await page.reload();
     assert.equal(await page.locator(`table#bill-months tr[data-cycle="${cycle}"]`).getAttribute('data-closed'), 'true');
+    await logout(page);
+
+    // A charge made now, in the closed month, lands in the next month and says which it was for;
+    // the closed month does not change.
+    const late = JSON.parse(
+      runCli(fx.server, ['admin', 'place-order', '--customer', customer, '--product', 'obs-standard-100g',
+        '--period', 'month', '--count', '1', '--quantity', '1', '--json']),
+    ).order_id;
+    await login(page, 'acme-retail');
+    await page.goto(`/console/orders/${late}`);
+    await submitAndWait(page, 'form#pay-form button#pay');
+    await page.goto(`/console/bills?cycle=${firstOfNext.slice(0, 7)}`);
+    assert.equal(await page.locator('#bill-total').getAttribute('data-cents'), '990');
+    assert.equal(await page.locator(`table#records small.late[data-late-from="${cycle}"]`).count(), 1);
+    await page.goto(`/console/bills?cycle=${cycle}`);
+    assert.equal(await page.locator('#bill-total').getAttribute('data-cents'), '3500');
   });
 });

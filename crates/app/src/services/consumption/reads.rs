@@ -53,6 +53,8 @@ pub struct Record {
     pub resource_name: Option<String>,
     pub period_type: Option<i64>,
     pub period_num: Option<i64>,
+    /// The closed month this record was made for, when it landed in a later one.
+    pub late_from: Option<String>,
     pub amounts: Amounts,
 }
 
@@ -107,7 +109,7 @@ impl Amounts {
 
 const RECORD_COLS: &str = "r.id, r.customer_id, r.partner_id, r.association_type, r.bill_cycle, r.trade_time, r.consume_time, \
      r.trade_id, r.order_type, r.bill_detail_type, r.charging_mode, r.service_type_code, r.resource_type_code, r.region, \
-     r.product_id, r.product_spec_desc, r.resource_id, r.resource_name, r.period_type, r.period_num";
+     r.product_id, r.product_spec_desc, r.resource_id, r.resource_name, r.period_type, r.period_num, r.late_from";
 
 fn row_to_record(r: &sql::Row) -> Record {
     Record {
@@ -131,7 +133,8 @@ fn row_to_record(r: &sql::Row) -> Record {
         resource_name: r.get(17),
         period_type: r.get(18),
         period_num: r.get(19),
-        amounts: Amounts::from_row(r, 20),
+        late_from: r.get(20),
+        amounts: Amounts::from_row(r, 21),
     }
 }
 

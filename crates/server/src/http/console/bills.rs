@@ -91,7 +91,12 @@ fn records_table(lang: Lang, rows: &[Record]) -> Markup {
                 @for r in rows {
                     tr data-record=(r.id) data-detail-type=(r.bill_detail_type) {
                         td { (format_utc(r.trade_time)) }
-                        td { (detail_type_label(lang, r.bill_detail_type)) }
+                        td {
+                            (detail_type_label(lang, r.bill_detail_type))
+                            @if let Some(m) = &r.late_from {
+                                br; small.muted.late data-late-from=(m) { (t(lang, "late_from")) " " (m) }
+                            }
+                        }
                         td { code { (r.service_type_code) } }
                         td { (r.resource_name.as_deref().unwrap_or("—")) }
                         td { (r.region) }

@@ -311,6 +311,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "test_clock_reset" => ("恢复系统时间", "Back to the system's time"),
         "test_clock_bad_time" => ("时间格式应为 2027-01-01T00:00:00Z。", "The time must look like 2027-01-01T00:00:00Z."),
         "test_clock_bad_duration" => ("时长格式应为 3d、12h、90m、30s 或 -1d。", "The duration must look like 3d, 12h, 90m, 30s or -1d."),
+        "late_from" => ("补记，原属账期", "recorded late, for"),
         "bills_nav" => ("账单", "Bills"),
         "bill_cycle" => ("账期", "Billing month"),
         "show" => ("查看", "Show"),
