@@ -264,14 +264,16 @@ pub async fn spec_of<'e>(
 pub type TypeNames = HashMap<String, (Option<String>, Option<String>)>;
 
 /// The names of the service types and of the resource types named by code, for the rows other
-/// capabilities show (one query for each kind, whatever the number of rows); unknown codes are
-/// absent.
+/// capabilities show (one query for each kind, whatever the number of rows, each code asked for
+/// once); unknown codes are absent.
 pub async fn type_names(
     pool: &ReadPool,
     service_codes: &[&str],
     resource_codes: &[&str],
 ) -> AppResult<(TypeNames, TypeNames)> {
     async fn names(pool: &ReadPool, table: &str, codes: &[&str]) -> AppResult<TypeNames> {
+        // Rows repeat codes: each is asked for once.
+        let codes: std::collections::BTreeSet<&str> = codes.iter().copied().collect();
         if codes.is_empty() {
             return Ok(TypeNames::new());
         }

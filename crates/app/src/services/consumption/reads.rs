@@ -195,6 +195,8 @@ pub struct RecordFilters {
     pub bill_date_end: Option<String>,
     /// `Some(false)`: leave out records with nothing payable.
     pub include_zero_record: Option<bool>,
+    /// `1` the vendor's cloud, `2` the marketplace (no record here is the marketplace's).
+    pub provider_type: Option<i64>,
     /// Payment status: `1` paid (every record here: charges are paid when made), `2` unsettled,
     /// `3` not yet billed (none, until pay-per-use charges in arrears exist).
     pub status: Option<i64>,
@@ -219,6 +221,11 @@ impl RecordFilters {
             Some("2") => Some(2),
             Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
         };
+        match self.provider_type {
+            None | Some(1) => {}
+            Some(2) => w.require("1 = 0"),
+            Some(_) => return Err(AppError::invalid("provider_type must be 1 or 2")),
+        }
         if let Some(st) = self.status {
             if !(1..=3).contains(&st) {
                 return Err(AppError::invalid("status must be 1, 2 or 3"));
@@ -345,6 +352,9 @@ pub struct MonthlySum {
 #[derive(Debug, Clone, Default)]
 pub struct MonthlySumQuery {
     pub bill_cycle: Option<String>,
+    /// `oneself`, `sub_customer` or `all`: there are no enterprise sub-customers here, so every
+    /// method reads the customer's own consumption.
+    pub method: Option<String>,
     pub service_type_code: Option<String>,
     pub offset: Option<i64>,
     pub limit: Option<i64>,
@@ -359,6 +369,13 @@ pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<M
             "This operation is for customers.",
         ));
     };
+    if nonempty(q.method.as_deref())
+        .is_some_and(|m| !["oneself", "sub_customer", "all"].contains(&m))
+    {
+        return Err(AppError::invalid(
+            "method must be oneself, sub_customer or all",
+        ));
+    }
     let cycle = parse_cycle("bill_cycle", q.bill_cycle.as_deref())?;
     let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
     let mut w = Conditions::new(1);

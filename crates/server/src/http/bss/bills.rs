@@ -41,18 +41,12 @@ fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
 }
 
 /// The catalogue's names of the service and resource types of `codes` (one query per kind).
-async fn type_names(
+async fn type_names<'a>(
     st: &AppState,
-    codes: impl Iterator<Item = (String, String)>,
+    codes: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(TypeNames, TypeNames), ApiError> {
-    let (mut services, mut resources): (Vec<String>, Vec<String>) = codes.unzip();
-    services.sort();
-    services.dedup();
-    resources.sort();
-    resources.dedup();
-    let s: Vec<&str> = services.iter().map(String::as_str).collect();
-    let r: Vec<&str> = resources.iter().map(String::as_str).collect();
-    Ok(catalog::type_names(st.db.read(), &s, &r).await?)
+    let (services, resources): (Vec<&str>, Vec<&str>) = codes.unzip();
+    Ok(catalog::type_names(st.db.read(), &services, &resources).await?)
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -210,7 +204,7 @@ async fn list_sub_customer_bill_detail(
         &st,
         records
             .iter()
-            .map(|r| (r.service_type_code.clone(), r.resource_type_code.clone())),
+            .map(|r| (r.service_type_code.as_str(), r.resource_type_code.as_str())),
     )
     .await?;
     ok_json(&ListSubCustomerBillDetailResponse {
@@ -319,16 +313,10 @@ async fn show_customer_monthly_sum(
     VendorQuery(q): VendorQuery<ShowCustomerMonthlySumQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
-    if let Some(m) = q.method.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        if !["oneself", "sub_customer", "all"].contains(&m) {
-            return Err(ApiError(pc_app::AppError::invalid(
-                "method must be oneself, sub_customer or all",
-            )));
-        }
-    }
     let query = MonthlySumQuery {
         bill_cycle: q.bill_cycle,
         service_type_code: q.service_type_code,
+        method: q.method,
         offset: q.offset,
         limit: q.limit,
     };
@@ -337,7 +325,7 @@ async fn show_customer_monthly_sum(
         &st,
         sum.lines
             .iter()
-            .map(|l| (l.service_type_code.clone(), l.resource_type_code.clone())),
+            .map(|l| (l.service_type_code.as_str(), l.resource_type_code.as_str())),
     )
     .await?;
     let m = Money::from_cents;
@@ -545,7 +533,7 @@ async fn list_subcustomer_monthly_bills(
         &st,
         lines
             .iter()
-            .map(|l| (l.service_type_code.clone(), l.resource_type_code.clone())),
+            .map(|l| (l.service_type_code.as_str(), l.resource_type_code.as_str())),
     )
     .await?;
     let m = Money::from_cents;
@@ -674,11 +662,6 @@ async fn list_customer_bills_fee_records(
     VendorQuery(q): VendorQuery<ListCustomerBillsFeeRecordsQuery>,
 ) -> Result<Response, ApiError> {
     let en = english(&headers);
-    if q.provider_type.is_some_and(|p| !(1..=2).contains(&p)) {
-        return Err(ApiError(pc_app::AppError::invalid(
-            "provider_type must be 1 or 2",
-        )));
-    }
     let filters = RecordFilters {
         service_type_code: q.service_type_code,
         resource_type_code: q.resource_type_code,
@@ -710,7 +693,7 @@ async fn list_customer_bills_fee_records(
         &st,
         records
             .iter()
-            .map(|r| (r.service_type_code.clone(), r.resource_type_code.clone())),
+            .map(|r| (r.service_type_code.as_str(), r.resource_type_code.as_str())),
     )
     .await?;
     let m = Money::from_cents;

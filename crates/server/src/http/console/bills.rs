@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
 const PAGE: i64 = 20;
 
 fn yuan(cents: i64) -> String {
-    format!("¥ {}", Money::from_cents(cents))
+    super::layout::yuan(Money::from_cents(cents))
 }
 
 /// The month asked for, or this month.

@@ -29,7 +29,7 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, message_page, page, pager, Page};
+use super::layout::{enc, internal, message_page, page, pager, yuan, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -53,10 +53,6 @@ const SELECT_MAX: i64 = 500;
 enum Flash {
     Done(TransferView),
     Error(String),
-}
-
-fn yuan(m: Money) -> String {
-    format!("¥ {m}")
 }
 
 fn direction_label(lang: Lang, d: Direction) -> &'static str {

@@ -242,6 +242,11 @@ pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang)
     }
 }
 
+/// An amount as the console shows it: `¥ 1234.50`.
+pub(super) fn yuan(m: pc_domain::Money) -> String {
+    format!("¥ {m}")
+}
+
 /// Percent-encodes a query-string value.
 pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();

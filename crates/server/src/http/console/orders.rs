@@ -60,7 +60,7 @@ pub fn router() -> Router<AppState> {
 const PAGE: i64 = 20;
 
 fn yuan(m: Option<Money>) -> String {
-    m.map(|m| format!("¥ {m}")).unwrap_or_else(|| "—".into())
+    m.map(super::layout::yuan).unwrap_or_else(|| "—".into())
 }
 
 fn status_label(lang: Lang, s: i64) -> &'static str {

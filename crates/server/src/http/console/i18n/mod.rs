@@ -1,5 +1,9 @@
-//! The console's two languages. Every visible string goes through [`t`]; a missing key shows the
-//! key itself, which the tests would catch.
+//! The console's two languages. Every visible string goes through [`t`]; a missing key shows
+//! `??`, which the tests would catch. The table is split by area: the pages' common strings here,
+//! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`].
+
+mod bills;
+mod staff;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -301,51 +305,6 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "voucher_management" => ("代金券管理", "Voucher management"),
         "cash_coupon_management" => ("现金券管理", "Cash coupon management"),
         "my_coupons" => ("我的优惠券", "My coupons"),
-        "test_clock" => ("测试时钟", "Test clock"),
-        "test_clock_off" => ("测试时钟未开启：以 serve --test-clock 启动服务后才可调整时间（仅用于预发和测试）。", "The test clock is off: start the server with serve --test-clock to move time (staging and tests only)."),
-        "test_clock_banner" => ("测试时钟已开启，当前时间：", "TEST CLOCK ON, the time here is"),
-        "test_clock_now" => ("当前时间", "Time now"),
-        "test_clock_offset" => ("与系统时间相差", "Offset from the system's time"),
-        "test_clock_set" => ("设为（UTC）", "Set to (UTC)"),
-        "test_clock_advance" => ("前进", "Move by"),
-        "test_clock_reset" => ("恢复系统时间", "Back to the system's time"),
-        "test_clock_bad_time" => ("时间格式应为 2027-01-01T00:00:00Z。", "The time must look like 2027-01-01T00:00:00Z."),
-        "test_clock_bad_duration" => ("时长格式应为 3d、12h、90m、30s 或 -1d。", "The duration must look like 3d, 12h, 90m, 30s or -1d."),
-        "late_from" => ("补记，原属账期", "recorded late, for"),
-        "bills_nav" => ("账单", "Bills"),
-        "bill_cycle" => ("账期", "Billing month"),
-        "show" => ("查看", "Show"),
-        "bill_summary" => ("月度汇总", "Monthly summary"),
-        "payable" => ("应付金额", "Payable"),
-        "paid_cash" => ("现金支付", "Paid in cash"),
-        "paid_coupons" => ("优惠券支付", "Paid with coupons"),
-        "service_type" => ("云服务类型", "Service type"),
-        "resource_type" => ("资源类型", "Resource type"),
-        "bill_type" => ("账单类型", "Bill type"),
-        "official_price" => ("官网价", "List price"),
-        "consumption_records" => ("消费记录", "Consumption records"),
-        "trade_time" => ("交易时间", "Charged at"),
-        "bill_detail_type" => ("消费类型", "Charge type"),
-        "resource" => ("资源", "Resource"),
-        "trade_id" => ("订单号/交易号", "Order / trade ID"),
-        "bills_by_customer" => ("客户月度账单（包年/包月）", "Customers' monthly bills (yearly/monthly)"),
-        "records" => ("记录数", "Records"),
-        "month_closed" => ("已出账", "Closed"),
-        "month_open" => ("未出账", "Open"),
-        "bill_close_hint" => ("账期结束后，运行 partner-center jobs run bill-close 出账：账单汇总自消费记录，出账后的账期不再变化。", "After a month has ended, partner-center jobs run bill-close closes it: its bills are summed from the consumption records, and a closed month never changes."),
-        "bill_type_1" => ("消费", "Consumption"),
-        "bill_type_2" => ("退款", "Refund"),
-        "bill_type_3" => ("调账", "Adjustment"),
-        "partner_bill_type_0" => ("消费", "Consumption"),
-        "partner_bill_type_1" => ("退订", "Unsubscribe"),
-        "partner_bill_type_2" => ("核销", "Write-off"),
-        "bill_detail_1" => ("消费-新购", "New purchase"),
-        "bill_detail_2" => ("消费-续订", "Renewal"),
-        "bill_detail_3" => ("消费-变更", "Change"),
-        "bill_detail_4" => ("退款-退订", "Refund (unsubscribe)"),
-        "bill_detail_5" => ("消费-使用", "Usage"),
-        "bill_detail_8" => ("消费-自动续订", "Automatic renewal"),
-        "bill_detail_20" => ("退款-变更", "Refund (change)"),
         "quota_id" => ("额度编号", "Quota ID"),
         "quota_value" => ("额度总值", "Quota value"),
         "quota_balance" => ("额度余额", "Quota balance"),
@@ -777,50 +736,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "topup_err_reason_missing" => ("驳回时须填写原因。", "A rejection needs a reason."),
         "topup_err_reason_too_long" => ("驳回原因最多 200 个字符。", "The reason has at most 200 characters."),
         "topup_err_instructions_too_long" => ("收款信息最多 1000 个字符。", "The instructions have at most 1000 characters."),
-        // Staff accounts (console/staff.rs).
-        "staff_nav" => ("员工", "Staff"),
-        "staff_title" => ("员工账号", "Staff accounts"),
-        "staff_intro" => (
-            "员工账号可登录控制台查看客户、邀请链接和优惠券，但不能发券、回收、拨款或修改设置。停用后该员工立即退出登录且无法再登录。",
-            "Staff can log in to the console to see customers, invite links and coupons, but cannot issue or recall coupons, move funds or change settings. A disabled staff member is logged out at once and cannot log in again.",
-        ),
-        "staff_partner" => ("伙伴：", "Partner:"),
-        "staff_new" => ("新建员工账号", "New staff account"),
-        "staff_login_hint" => (
-            "3 至 64 个字符：字母、数字、_ - . @",
-            "3 to 64 characters: letters, digits, _ - . @",
-        ),
-        "staff_display_name" => ("显示名称（可选）", "Display name (optional)"),
-        "staff_display_name_col" => ("显示名称", "Display name"),
-        "staff_initial_password" => ("初始密码", "Initial password"),
-        "staff_password_hint" => (
-            "8 至 128 个字符，至少包含大写字母、小写字母、数字、符号中的两类。请通过安全渠道告知员工。",
-            "8 to 128 characters with at least two of: upper case, lower case, digits, symbols. Give it to the staff member over a safe channel.",
-        ),
-        "staff_create" => ("创建员工账号", "Create staff account"),
-        "staff_accounts" => ("账号列表", "Accounts"),
-        "staff_role" => ("角色", "Role"),
-        "staff_last_login" => ("最近登录", "Last login"),
-        "staff_never" => ("从未登录", "Never"),
-        "staff_enable" => ("启用", "Enable"),
-        "staff_disable_confirm" => (
-            "停用后该员工将立即退出登录且无法再登录，确定停用？",
-            "The staff member will be logged out at once and cannot log in again. Disable the account?",
-        ),
-        "staff_new_password" => ("新密码", "New password"),
-        "staff_reset" => ("重置密码", "Reset password"),
-        "staff_admin_locked" => ("管理员账号不可在此修改", "Admin accounts cannot be changed here"),
-        "staff_done_created" => ("员工账号已创建。", "The staff account was created."),
-        "staff_done_disabled" => (
-            "员工账号已停用，其登录会话已全部结束。",
-            "The staff account was disabled and all its sessions ended.",
-        ),
-        "staff_done_enabled" => ("员工账号已启用。", "The staff account was enabled."),
-        "staff_done_password" => (
-            "密码已重置，该员工需使用新密码重新登录。",
-            "The password was reset; the staff member must log in again with the new password.",
-        ),
-        _ => return "??",
+        _ => match bills::pair(key).or_else(|| staff::pair(key)) {
+            Some(p) => p,
+            None => return "??",
+        },
     };
     match lang {
         Lang::Zh => zh,
