@@ -26,15 +26,22 @@ pub enum AccountKind {
     /// An issued coupon's remaining balance (优惠券余额); owner = coupon id. Use by an order moves
     /// `coupon → external` (the value is spent on the vendor's services, outside the partner's books).
     Coupon,
+    /// What a customer owes for pay-per-use it consumed beyond its cash (欠费); owner = customer
+    /// id. A charge the cash cannot cover moves the rest `arrears → external`, so the balance
+    /// goes below zero by what is owed; money that later reaches the customer's cash repays it
+    /// (`cash → arrears`) up to zero. No lower limit: pay-per-use runs on until the account is
+    /// frozen, and the amount owed is shown, not refused.
+    CustomerArrears,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 5] = [
+    pub const ALL: [AccountKind; 6] = [
         AccountKind::External,
         AccountKind::PartnerCash,
         AccountKind::CustomerCash,
         AccountKind::CouponQuota,
         AccountKind::Coupon,
+        AccountKind::CustomerArrears,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +51,7 @@ impl AccountKind {
             AccountKind::CustomerCash => "customer_cash",
             AccountKind::CouponQuota => "coupon_quota",
             AccountKind::Coupon => "coupon",
+            AccountKind::CustomerArrears => "customer_arrears",
         }
     }
 
@@ -54,7 +62,7 @@ impl AccountKind {
     /// The lowest balance the account may reach; `None` means unbounded.
     pub fn floor(self) -> Option<Money> {
         match self {
-            AccountKind::External => None,
+            AccountKind::External | AccountKind::CustomerArrears => None,
             _ => Some(Money::ZERO),
         }
     }

@@ -17,6 +17,7 @@ pub mod refunds;
 pub mod signing;
 pub mod timefmt;
 pub mod topups;
+pub mod usage;
 pub mod verification;
 
 pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};

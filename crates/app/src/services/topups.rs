@@ -47,7 +47,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
 use crate::services::customers::{association, lookup};
-use crate::services::orders;
+use crate::services::{funds, orders};
 use crate::store::{audit, ledger, Db};
 
 /// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
@@ -332,6 +332,8 @@ async fn confirm_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Topup> {
     )
     .await?;
     let tid = t.id.into_string();
+    // A top-up repays what the customer owes first (funds::arrears).
+    funds::arrears::repay(c, ctx, &customer_id).await?;
     sql::query("UPDATE topup_requests SET transfer_id = $1 WHERE id = $2")
         .bind(&tid)
         .bind(id)

@@ -330,6 +330,22 @@ where
     Ok(Money::from_cents(v.unwrap_or(0)))
 }
 
+/// The balance of a cached account, its row locked until the transaction ends on PostgreSQL (on
+/// SQLite the one writer already excludes every other write): for a use case that decides how
+/// much to move from what an account holds, so that no other transaction can take it between the
+/// read and the transfer. Zero when the account was never opened.
+pub async fn balance_for_update(c: &mut Conn, account: &str) -> AppResult<Money> {
+    let q = match c.engine() {
+        Engine::Postgres => "SELECT balance FROM ledger_accounts WHERE id = $1 FOR UPDATE",
+        Engine::Sqlite => "SELECT balance FROM ledger_accounts WHERE id = $1",
+    };
+    let v: Option<i64> = sql::query_scalar(q)
+        .bind(account)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(Money::from_cents(v.unwrap_or(0)))
+}
+
 /// What `verify` found.
 #[derive(Debug, Default, Clone)]
 pub struct Report {

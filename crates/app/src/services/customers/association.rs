@@ -651,6 +651,35 @@ pub async fn type_with<'e>(
     Ok(t.and_then(AssociationType::from_code))
 }
 
+/// [`type_with`], and whether the customer is in arrears, in the same query (an allocation
+/// repays arrears only when there are some, without a statement of its own on its hot path).
+pub async fn type_and_arrears_with(
+    c: &mut Conn,
+    partner_id: &str,
+    customer_id: &str,
+) -> AppResult<Option<(AssociationType, bool)>> {
+    let row: Option<(i64, i64)> = sql::query_as(
+        "SELECT a.association_type, c.in_arrears FROM associations a JOIN customers c ON c.id = a.customer_id \
+         WHERE a.partner_id = $1 AND a.customer_id = $2 AND a.ended_at IS NULL",
+    )
+    .bind(partner_id)
+    .bind(customer_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(row.and_then(|(t, a)| AssociationType::from_code(t).map(|t| (t, a != 0))))
+}
+
+/// Marks a customer in arrears or not (`funds::arrears` keeps it true exactly while the customer
+/// owes; the association rule R10.9 reads it).
+pub async fn set_in_arrears(c: &mut Conn, customer_id: &str, owes: bool) -> AppResult<()> {
+    sql::query("UPDATE customers SET in_arrears = $1 WHERE id = $2")
+        .bind(owes as i64)
+        .bind(customer_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Has the customer had an association that has since ended (with any partner)?
 pub async fn ended_before<'e>(
     exec: impl Into<sql::Exec<'e>>,

@@ -20,6 +20,7 @@
 //! which every part asks. Every public item is re-exported here: callers name
 //! `services::funds::…`.
 
+pub mod arrears;
 mod balances;
 mod moves;
 mod records;

@@ -148,10 +148,13 @@ pub(crate) async fn credit_partner_in(
 }
 
 /// Checks that the customer is associated with `partner` for resale (代售).
-async fn resale_customer(c: &mut Conn, partner_id: &str, customer_id: &str) -> AppResult<()> {
-    match association::type_with(c, partner_id, customer_id).await? {
-        Some(AssociationType::Resale) => Ok(()),
-        Some(AssociationType::Consulting) => Err(AppError::new(Code::AssociationTypeNotAllowed)),
+/// Is the customer in arrears? (An allocation then repays them.)
+async fn resale_customer(c: &mut Conn, partner_id: &str, customer_id: &str) -> AppResult<bool> {
+    match association::type_and_arrears_with(c, partner_id, customer_id).await? {
+        Some((AssociationType::Resale, in_arrears)) => Ok(in_arrears),
+        Some((AssociationType::Consulting, _)) => {
+            Err(AppError::new(Code::AssociationTypeNotAllowed))
+        }
         None => Err(AppError::new(Code::NotSubCustomer)),
     }
 }
@@ -209,7 +212,7 @@ pub(crate) async fn move_customer_funds_in(
 ) -> AppResult<String> {
     check_amount(amount)?;
     let p = acting_ids(c, ctx, caller_partner_id, indirect_partner_id).await?;
-    resale_customer(c, &p.id, customer_id).await?;
+    let in_arrears = resale_customer(c, &p.id, customer_id).await?;
     let partner_acct = ledger::account_id(AccountKind::PartnerCash, &p.id);
     let customer_acct =
         ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
@@ -244,6 +247,9 @@ pub(crate) async fn move_customer_funds_in(
         },
     )
     .await?;
+    if way == Way::Allocate && in_arrears {
+        super::arrears::repay(c, ctx, customer_id).await?;
+    }
     Ok(t.id.into_string())
 }
 

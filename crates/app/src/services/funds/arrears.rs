@@ -1,0 +1,158 @@
+//! Arrears (欠费): pay-per-use a customer consumed beyond its cash.
+//!
+//! A charge takes what the customer's cash holds and owes the rest: `customer_cash → external`
+//! for the part paid (`usage_pay`), `customer_arrears → external` for the part owed
+//! (`usage_debt`), so the arrears account's balance is minus what the customer owes and the
+//! ledger stays balanced. The customer is marked in arrears while it owes anything; the
+//! association rule R10.9 (an account in arrears cannot be associated) reads that mark.
+//!
+//! Money that later reaches the customer's cash (a partner's allocation, a confirmed top-up)
+//! repays what is owed first, in the same transaction (`arrears_repay`: cash → arrears), and the
+//! mark is lifted once nothing is owed. Decision: repayment is automatic, as on the vendor's
+//! platform, where a top-up "writes off" arrears before it can be spent (消费-欠费还款).
+
+use pc_domain::ledger::AccountKind;
+use pc_domain::Money;
+
+use crate::context::Ctx;
+use crate::error::AppResult;
+use crate::services::customers::association;
+use crate::store::sql::Conn;
+use crate::store::{audit, ledger};
+
+/// Ledger kinds of this module (`ledger_transfers.kind`).
+pub const KIND_USAGE_PAY: &str = "usage_pay";
+pub const KIND_USAGE_DEBT: &str = "usage_debt";
+pub const KIND_ARREARS_REPAY: &str = "arrears_repay";
+
+/// How a charge was paid: cents from the cash balance, cents owed, and the transfers (for the
+/// caller's audit row).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Paid {
+    pub cash: i64,
+    pub debt: i64,
+    pub transfer_ids: Vec<String>,
+}
+
+/// Charges `amount` cents of pay-per-use to a customer (see the module's header). `memo` names
+/// what was charged (an import's request id).
+pub(crate) async fn charge_usage(
+    c: &mut Conn,
+    ctx: &Ctx,
+    customer_id: &str,
+    amount: i64,
+    memo: &str,
+) -> AppResult<Paid> {
+    if amount <= 0 {
+        return Ok(Paid::default());
+    }
+    let cash_acct =
+        ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
+    let held = ledger::balance_for_update(c, &cash_acct).await?.cents();
+    let mut paid = Paid {
+        cash: held.clamp(0, amount),
+        debt: amount - held.clamp(0, amount),
+        transfer_ids: Vec::new(),
+    };
+    let world = ledger::world(c, ctx.now_ms).await?;
+    if paid.cash > 0 {
+        let t = ledger::transfer(
+            c,
+            ctx,
+            &ledger::Posting {
+                from: &cash_acct,
+                to: &world,
+                amount: Money::from_cents(paid.cash),
+                kind: KIND_USAGE_PAY,
+                root_id: None,
+                memo: Some(memo),
+            },
+        )
+        .await?;
+        paid.transfer_ids.push(t.id.into_string());
+    }
+    if paid.debt > 0 {
+        let arrears = ledger::ensure_account(
+            c,
+            AccountKind::CustomerArrears,
+            customer_id,
+            None,
+            ctx.now_ms,
+        )
+        .await?;
+        let t = ledger::transfer(
+            c,
+            ctx,
+            &ledger::Posting {
+                from: &arrears,
+                to: &world,
+                amount: Money::from_cents(paid.debt),
+                kind: KIND_USAGE_DEBT,
+                root_id: None,
+                memo: Some(memo),
+            },
+        )
+        .await?;
+        paid.transfer_ids.push(t.id.into_string());
+        association::set_in_arrears(c, customer_id, true).await?;
+    }
+    Ok(paid)
+}
+
+/// What the customer owes now, in cents (zero or more).
+pub async fn owed<'e>(
+    exec: impl Into<crate::store::sql::Exec<'e>>,
+    customer_id: &str,
+) -> AppResult<i64> {
+    let b = ledger::balance(
+        exec,
+        &ledger::account_id(AccountKind::CustomerArrears, customer_id),
+    )
+    .await?;
+    Ok((-b.cents()).max(0))
+}
+
+/// Repays what the customer owes from its cash, as far as the cash goes; lifts the arrears mark
+/// when nothing is owed any more. Call after crediting a customer that is marked in arrears.
+/// Returns the cents repaid.
+pub(crate) async fn repay(c: &mut Conn, ctx: &Ctx, customer_id: &str) -> AppResult<i64> {
+    let arrears = ledger::account_id(AccountKind::CustomerArrears, customer_id);
+    let owes = (-ledger::balance_for_update(c, &arrears).await?.cents()).max(0);
+    let cash_acct = ledger::account_id(AccountKind::CustomerCash, customer_id);
+    let held = ledger::balance_for_update(c, &cash_acct)
+        .await?
+        .cents()
+        .max(0);
+    let amount = owes.min(held);
+    if amount > 0 {
+        let t = ledger::transfer(
+            c,
+            ctx,
+            &ledger::Posting {
+                from: &cash_acct,
+                to: &arrears,
+                amount: Money::from_cents(amount),
+                kind: KIND_ARREARS_REPAY,
+                root_id: None,
+                memo: None,
+            },
+        )
+        .await?;
+        audit::record(
+            c,
+            ctx,
+            audit::Entry {
+                action: "funds.arrears_repay",
+                target_kind: "customer",
+                target_id: customer_id,
+                transfer_ids: &[t.id.into_string()],
+                detail: serde_json::json!({ "repaid": Money::from_cents(amount).to_string(), "still_owed": Money::from_cents(owes - amount).to_string() }),
+            },
+        )
+        .await?;
+    }
+    if owes - amount == 0 {
+        association::set_in_arrears(c, customer_id, false).await?;
+    }
+    Ok(amount)
+}
