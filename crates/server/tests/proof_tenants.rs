@@ -391,6 +391,17 @@ const API: &[ApiEntry] = &[
     api_nothing("show_customer_monthly_sum", "a customer's own month: the key says whose", Probe::Read("/v2/bills/customer-bills/monthly-sum?bill_cycle=2026-11", "")),
     api_nothing("show_customer_account_balances", "a customer's own balance: the key says whose", Probe::Read("/v2/accounts/customer-accounts/balances", "")),
     api_nothing("list_customer_bills_fee_records", "a customer's own records: the key says whose", Probe::Read("/v2/bills/customer-bills/fee-records?bill_cycle=2026-11", "")),
+    // Pay-per-use
+    foreign("list_customer_on_demand_resources", &[
+        case("B's customer", "/v2/partners/sub-customers/on-demand-resources/query", r#"{"customer_id":"$c"}"#, Refused, Control::Ok(Dist)),
+        case("B's reseller's customer through B's reseller", "/v2/partners/sub-customers/on-demand-resources/query", r#"{"customer_id":"$rc","indirect_partner_id":"$r"}"#, Refused, Control::Ok(Dist)),
+    ]),
+    api_nothing("list_free_resource_infos", "a customer's own packages: the key says whose", Probe::Read("/v3/payments/free-resources/query", "{}")),
+    api_nothing("list_free_resource_usages", "a customer's own packages: ids not its own are left out (crates/server/tests/usage.rs)", Probe::Read("/v2/payments/free-resources/usages/details/query", r#"{"free_resource_ids":["FR0"]}"#)),
+    api_nothing("list_free_resources_usage_records", "a customer's own deductions: the key says whose", Probe::Read("/v2/bills/customer-bills/free-resources-usage-records", "")),
+    api_nothing("list_on_demand_resource_ratings", "prices of the public catalogue", Probe::Read("/v2/bills/ratings/on-demand-resources", r#"{"product_infos":[{"id":"1","cloud_service_type":"hws.service.type.ec2","resource_type":"hws.resource.type.vm","resource_spec":"s6.small.1.linux","region":"cn-north-4","usage_value":1}]}"#)),
+    api_nothing("native_import_usage", "operators import the metering's usage for any customer by design; partner and customer keys are refused", Probe::RefusalsOnly("/native/v1/usage", r#"{"usage":[]}"#)),
+    api_nothing("native_set_usage_pricing", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products/ecs-s6-small-1-linux/usage-pricing", "{}")),
     // Native: catalogue (operators)
     api_nothing("native_list_products", CATALOGUE, Probe::Read("/native/v1/catalog/products", "")),
     api_nothing("native_create_product", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products", "{}")),

@@ -16,6 +16,7 @@ pub mod redirects;
 pub mod subscriptions;
 pub mod test_clock;
 pub mod topups;
+pub mod usage;
 
 /// The cross-table invariants `partner-center verify` checks beyond the ledger's own (which
 /// `store::ledger::verify` checks): the partner tree and its kept customer counts, delegations,

@@ -16,6 +16,9 @@ use crate::error::AppResult;
 pub enum Named {
     /// Held shared by every write of a consumption record, exclusively by the month close.
     BillMonths = 740_156,
+    /// Held exclusively by a usage import: the tiers' monthly totals and the packages' remaining
+    /// hours are read, advanced and written back by one import at a time.
+    UsageImport = 740_157,
 }
 
 /// Takes `lock` shared: others may hold it shared too; an exclusive holder waits for all.

@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(21, "order_counts", pair "0021_order_counts.sql"),
     migration!(22, "consumption", common "0022_consumption.sql"),
     migration!(23, "monthly_bills", common "0023_monthly_bills.sql"),
+    migration!(24, "usage", common "0024_usage.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -8,6 +8,7 @@ mod keys;
 mod orders;
 mod partners;
 mod serve;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +89,33 @@ pub enum Command {
     /// Background jobs, run once (schedule them with cron or a timer).
     #[command(subcommand)]
     Jobs(Jobs),
+    /// Pay-per-use usage from the deployment's metering.
+    #[command(subcommand)]
+    Usage(UsageCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsageCmd {
+    /// Check a usage file (CSV with a header, or JSON lines) and import it: every line is checked
+    /// first, and a file with bad lines names each and imports nothing. Idempotent by usage_id.
+    Import {
+        file: String,
+        /// csv or jsonl (default: from the file's extension).
+        #[arg(long)]
+        format: Option<String>,
+        /// Lines per transaction (1 to 1000).
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a usage file without importing it.
+    Check {
+        file: String,
+        #[arg(long)]
+        format: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -478,6 +506,21 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Outbox { limit, recipient } => serve::outbox(&r, limit, recipient).await,
         Command::Admin(a) => admin(r, a).await,
         Command::Jobs(j) => jobs::run(r, j).await,
+        Command::Usage(u) => {
+            let db = match open(&r).await {
+                Ok(d) => d,
+                Err(e) => return fail(e),
+            };
+            match u {
+                UsageCmd::Import {
+                    file,
+                    format,
+                    batch,
+                    json,
+                } => usage::import(db, file, format, batch, json).await,
+                UsageCmd::Check { file, format } => usage::check(db, file, format).await,
+            }
+        }
     }
 }
 

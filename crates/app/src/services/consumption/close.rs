@@ -18,6 +18,7 @@ use super::reads::AMOUNT_COLS;
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::coupons::{KIND_COUPON_REFUND, KIND_COUPON_USE};
+use crate::services::funds::arrears;
 use crate::services::orders::{KIND_ORDER_PAY, KIND_ORDER_REFUND};
 use crate::store::{audit, locks, sql, Db, ReadPool};
 
@@ -175,9 +176,10 @@ pub async fn verify(pool: &ReadPool) -> AppResult<Vec<String>> {
             continue;
         };
         let (start, end) = c.span_ms();
-        let (cash, coupons): (i64, i64) = sql::query_as(
+        let (cash, coupons, debt): (i64, i64, i64) = sql::query_as(
             "SELECT CAST(COALESCE(SUM(cash_amount), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(coupon_amount + flexipurchase_coupon_amount), 0) AS BIGINT) \
+             CAST(COALESCE(SUM(coupon_amount + flexipurchase_coupon_amount), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(debt_amount), 0) AS BIGINT) \
              FROM consumption_records WHERE trade_time >= $1 AND trade_time < $2",
         )
         .bind(start)
@@ -185,8 +187,15 @@ pub async fn verify(pool: &ReadPool) -> AppResult<Vec<String>> {
         .fetch_one(pool)
         .await?;
         let ledger = crate::store::ledger::net_by_kinds(pool, start, end).await?;
-        let moved_cash = ledger.get(KIND_ORDER_PAY).copied().unwrap_or(0)
-            - ledger.get(KIND_ORDER_REFUND).copied().unwrap_or(0);
+        let kind = |k: &str| ledger.get(k).copied().unwrap_or(0);
+        let moved_cash =
+            kind(KIND_ORDER_PAY) - kind(KIND_ORDER_REFUND) + kind(arrears::KIND_USAGE_PAY);
+        let moved_debt = kind(arrears::KIND_USAGE_DEBT);
+        if debt != moved_debt {
+            problems.push(format!(
+                "bills of {cycle}: records say {debt} cents charged in arrears, the ledger moved {moved_debt}"
+            ));
+        }
         let moved_coupons = ledger.get(KIND_COUPON_USE).copied().unwrap_or(0)
             - ledger.get(KIND_COUPON_REFUND).copied().unwrap_or(0);
         if cash != moved_cash {

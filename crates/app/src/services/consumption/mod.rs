@@ -45,7 +45,7 @@ use crate::store::locks;
 use crate::store::sql::{self, Conn};
 
 /// One charge (or refund: negative amounts) on one resource.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Charge<'a> {
     pub customer_id: &'a str,
     /// The order id for order charges and refunds, else a trade id.
@@ -74,6 +74,11 @@ pub(crate) struct Charge<'a> {
     pub vouchers: i64,
     pub cash_coupons: i64,
     pub stored_card: i64,
+    /// What was charged but not paid: pay-per-use beyond the customer's cash (`funds::arrears`).
+    pub debt: i64,
+    /// Pay-per-use: the hours used, and the hours a resource package covered (millionths).
+    pub usage_quantity: Option<i64>,
+    pub free_quantity: Option<i64>,
 }
 
 /// The bill's period type for an order line's: year 19, month 20, day 24, hour 25, one-off 5.
@@ -98,8 +103,8 @@ pub(crate) async fn record(c: &mut Conn, ctx: &Ctx, ch: &Charge<'_>) -> AppResul
 
 /// The billing month a record made at `at_ms` goes to, and the month it was late for.
 pub(crate) struct Month {
-    cycle: String,
-    late_from: Option<String>,
+    pub cycle: String,
+    pub late_from: Option<String>,
 }
 
 /// The month of `at_ms`, unless that month is closed: then the first open month after it, and
@@ -126,7 +131,9 @@ pub(crate) async fn billing_month(c: &mut Conn, at_ms: i64) -> AppResult<Month> 
     })
 }
 
-async fn insert(
+/// Writes one record in `month` with the association `assoc` (both found by the caller: a batch
+/// finds each once, see [`billing_month`] and `customers::lookup::current_associations`).
+pub(crate) async fn insert(
     c: &mut Conn,
     ctx: &Ctx,
     month: &Month,
@@ -139,9 +146,9 @@ async fn insert(
          consume_time, trade_id, order_type, bill_detail_type, charging_mode, service_type_code, resource_type_code, region, \
          product_id, product_spec_desc, resource_id, resource_name, period_type, period_num, official_amount, discount_amount, \
          payment_amount, cash_amount, coupon_amount, flexipurchase_coupon_amount, stored_value_card_amount, source_key, created_at, \
-         late_from) \
+         late_from, debt_amount, usage_quantity, free_quantity) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-         $24, $25, $26, $27, $28, $29, $7, $30) ON CONFLICT (source_key) DO NOTHING",
+         $24, $25, $26, $27, $28, $29, $7, $30, $31, $32, $33) ON CONFLICT (source_key) DO NOTHING",
     )
     .bind(&id)
     .bind(ch.customer_id)
@@ -173,6 +180,9 @@ async fn insert(
     .bind(ch.stored_card)
     .bind(&ch.source_key)
     .bind(month.late_from.clone())
+    .bind(ch.debt)
+    .bind(ch.usage_quantity)
+    .bind(ch.free_quantity)
     // Nobody reads its outcome: on PostgreSQL it travels with the next statement or COMMIT.
     .defer(c)
     .await?;
@@ -256,6 +266,7 @@ pub(crate) async fn record_paid_order(
                 vouchers: vouchers_l[n],
                 cash_coupons: coupons_l[n],
                 stored_card: stored_l[n],
+                ..Default::default()
             };
             insert(c, ctx, &month, assoc.as_ref(), &ch).await?;
         }

@@ -436,7 +436,7 @@ fn grouped_sums() -> String {
 
 /// The owner of the records a partner read covers: the caller, or with `indirect_partner_id` its
 /// reseller (a master distributor's only, else `CBC.99000037`).
-async fn records_owner(
+pub(crate) async fn records_owner(
     pool: &crate::store::ReadPool,
     caller: &str,
     indirect_partner_id: Option<&str>,

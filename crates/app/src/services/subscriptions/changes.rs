@@ -394,6 +394,7 @@ async fn downgrade(
             vouchers: -back.vouchers.cents(),
             cash_coupons: -back.cash_coupons.cents(),
             stored_card: 0,
+            ..Default::default()
         },
     )
     .await?;

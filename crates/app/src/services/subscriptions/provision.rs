@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog;
 use crate::services::consumption::LineResources;
 use crate::services::orders::{self, Order, OrderLine};
+use crate::services::usage;
 
 use super::changes;
 
@@ -77,6 +78,7 @@ pub(crate) async fn provision(
             .bind(rid)
             .execute(&mut *c)
             .await?;
+            grant_package(c, ctx, order, l, rid, start, expire).await?;
             mine.push((rid.clone(), std::mem::take(&mut existing_name)));
         }
         orders::for_subscriptions::set_line_period(
@@ -122,11 +124,39 @@ pub(crate) async fn provision(
             .bind(rules::EXPIRE_POLICY_GRACE)
             .execute(&mut *c)
             .await?;
+            grant_package(c, ctx, order, l, &id, ctx.now_ms, expire).await?;
             mine.push((id, name));
         }
         out.push(mine);
     }
     Ok(out)
+}
+
+/// A resource package's hours for the period just bought or renewed (nothing for other products).
+async fn grant_package(
+    c: &mut Conn,
+    ctx: &Ctx,
+    order: &Order,
+    l: &OrderLine,
+    resource_id: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<()> {
+    usage::packages::grant(
+        c,
+        ctx,
+        &usage::packages::Granted {
+            customer_id: &order.customer_id,
+            order_id: &order.order_id,
+            resource_id,
+            product_id: &l.product_id,
+            service_type_code: &l.service_type_code,
+            region: &l.region,
+            effective_at: from,
+            expire_at: to,
+        },
+    )
+    .await
 }
 
 /// A new resource's id, in the vendor's UUID-like shape.

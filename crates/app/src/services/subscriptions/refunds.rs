@@ -602,6 +602,7 @@ async fn unsubscribe_one(
             vouchers: -back.vouchers.cents(),
             cash_coupons: -back.cash_coupons.cents(),
             stored_card: 0,
+            ..Default::default()
         },
     )
     .await?;

@@ -31,7 +31,7 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 /// A name in the language asked for, from the catalogue's names of `code`.
-fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
+pub(super) fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
     let (zh, english_name) = names.get(code)?;
     if en {
         english_name.clone().or_else(|| zh.clone())

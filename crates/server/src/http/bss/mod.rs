@@ -10,6 +10,7 @@ pub mod orders;
 pub mod partners;
 pub mod refunds;
 pub mod resources;
+pub mod usage;
 
 use std::collections::BTreeMap;
 
@@ -55,6 +56,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     resources::OPERATIONS,
     refunds::OPERATIONS,
     bills::OPERATIONS,
+    usage::OPERATIONS,
 ];
 
 /// All operations, flattened.

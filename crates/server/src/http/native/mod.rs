@@ -22,6 +22,7 @@
 pub mod catalog;
 pub mod discounts;
 pub mod orders;
+pub mod usage;
 
 use pc_domain::orders::Ratio;
 use serde::{Deserialize, Deserializer};
@@ -37,6 +38,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     catalog::OPERATIONS,
     orders::OPERATIONS,
     discounts::OPERATIONS,
+    usage::OPERATIONS,
 ];
 
 /// The path prefix of every native operation.

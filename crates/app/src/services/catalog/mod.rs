@@ -3,6 +3,10 @@
 //! `0006_orders.sql` (reference data every deployment needs); operators edit products and prices
 //! with [`save_product`]. Reads are open to every authenticated caller: a catalogue is public.
 
+mod usage_pricing;
+
+pub use usage_pricing::*;
+
 use std::collections::HashMap;
 
 use crate::store::filters::{bind_args, count_and_page, like_pattern, Arg, Conditions};
