@@ -391,6 +391,7 @@ const API: &[ApiEntry] = &[
     api_nothing("show_customer_monthly_sum", "a customer's own month: the key says whose", Probe::Read("/v2/bills/customer-bills/monthly-sum?bill_cycle=2026-11", "")),
     api_nothing("show_customer_account_balances", "a customer's own balance: the key says whose", Probe::Read("/v2/accounts/customer-accounts/balances", "")),
     api_nothing("list_customer_bills_fee_records", "a customer's own records: the key says whose", Probe::Read("/v2/bills/customer-bills/fee-records?bill_cycle=2026-11", "")),
+    api_nothing("list_customer_account_change_records", "a customer's own cash account: the key says whose", Probe::Read("/v2/accounts/customer-accounts/account-change-records?balance_type=BALANCE_TYPE_DEBIT", "")),
     // Native: catalogue (operators)
     api_nothing("native_list_products", CATALOGUE, Probe::Read("/native/v1/catalog/products", "")),
     api_nothing("native_create_product", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products", "{}")),
