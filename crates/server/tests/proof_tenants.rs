@@ -391,6 +391,11 @@ const API: &[ApiEntry] = &[
     api_nothing("show_customer_monthly_sum", "a customer's own month: the key says whose", Probe::Read("/v2/bills/customer-bills/monthly-sum?bill_cycle=2026-11", "")),
     api_nothing("show_customer_account_balances", "a customer's own balance: the key says whose", Probe::Read("/v2/accounts/customer-accounts/balances", "")),
     api_nothing("list_customer_bills_fee_records", "a customer's own records: the key says whose", Probe::Read("/v2/bills/customer-bills/fee-records?bill_cycle=2026-11", "")),
+    api_nothing("list_customerself_resource_records", "a customer's own records: the key says whose", Probe::Read("/v2/bills/customer-bills/res-fee-records?cycle=2026-11&statistic_type=1", "")),
+    foreign("list_customerself_resource_record_details", &[
+        case("B's customer as the payer", "/v2/bills/customer-bills/res-records/query", r#"{"cycle":"2026-11","payer_account_id":"$c"}"#, Refused, Control::Ok(Customer)),
+    ]),
+    api_nothing("list_customer_bills_monthly_break_down", "a customer's own cost: the key says whose", Probe::Read("/v2/costs/cost-analysed-bills/monthly-breakdown?shared_month=2026-11", "")),
     api_nothing("list_customer_account_change_records", "a customer's own cash account: the key says whose", Probe::Read("/v2/accounts/customer-accounts/account-change-records?balance_type=BALANCE_TYPE_DEBIT", "")),
     // Native: catalogue (operators)
     api_nothing("native_list_products", CATALOGUE, Probe::Read("/native/v1/catalog/products", "")),

@@ -31,7 +31,7 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 /// A name in the language asked for, from the catalogue's names of `code`.
-fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
+pub(super) fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
     let (zh, english_name) = names.get(code)?;
     if en {
         english_name.clone().or_else(|| zh.clone())
@@ -41,7 +41,7 @@ fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
 }
 
 /// The catalogue's names of the service and resource types of `codes` (one query per kind).
-async fn type_names<'a>(
+pub(super) async fn type_names<'a>(
     st: &AppState,
     codes: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(TypeNames, TypeNames), ApiError> {

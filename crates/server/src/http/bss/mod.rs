@@ -4,6 +4,7 @@
 pub mod bills;
 pub mod catalog;
 pub mod coupons;
+pub mod customer_bills;
 pub mod customers;
 pub mod funds;
 pub mod orders;
@@ -55,6 +56,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     resources::OPERATIONS,
     refunds::OPERATIONS,
     bills::OPERATIONS,
+    customer_bills::OPERATIONS,
 ];
 
 /// All operations, flattened.
