@@ -62,6 +62,7 @@ codes! {
     NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),
     DelegationConsentRequired => (400, "PC.1203", "Read and agree to the sales-expansion task delegation notice first.", "请先阅读并同意《销售拓展任务委托须知》。"),
     NotOwnDistributor => (400, "PC.1204", "A cloud reseller can delegate only to the master distributor it belongs to.", "云经销商只能委托其所属的总经销商。"),
+    ResaleCustomerNoAccount => (400, "CBC.99000049", "A resale customer has no account balance of its own (its balance is its partner's allocation), so it has no income and expense records to query.", "转售子客户无账户余额。"),
     ResaleCustomerNoRecords => (400, "CBC.99000084", "Resale customers cannot query income and expense records.", "代售类客户不能查询收支明细。"),
     // Yearly/monthly orders (the vendor's help pages).
     InvalidOrder => (400, "CBC.30000010", "Invalid order: it does not exist or is not yours.", "无效订单：订单不存在或不属于您。"),
@@ -77,6 +78,15 @@ codes! {
     ResourceFrozen => (400, "CBC.99003656", "The resource is frozen.", "资源已冻结。"),
     NoRenewedPeriod => (400, "CBC.99003128", "The resource has no renewed period that has not started yet; to stop using it, unsubscribe the resource itself (unsubscribe_type 1).", "该资源没有尚未生效的已续费周期；如需停止使用，请退订资源本身（unsubscribe_type 为 1）。"),
     WholeServiceRequired => (400, "CBC.99003185", "Only main resources can be unsubscribed; their sub-resources go with them.", "云服务必须整体操作：只能退订主资源，从资源随主资源一起退订。"),
+    // Renewal quotes (`list_renew_rate_on_period`): the vendor answers these per resource, in the
+    // `fail_resource_infos` of a 200, except the repeated ids, which refuse the request.
+    RenewNotMainResource => (400, "CBC.30050007", "It is not a main resource: its renewal cannot be quoted.", "资源非主资源，不允许续费询价。"),
+    RenewPeriodUnavailable => (400, "CBC.30050008", "The resource's product is not sold by this period type.", "资源不存在对应的的周期类型或周期数。"),
+    RenewResourceMissing => (400, "CBC.30050009", "The resource does not exist, is not yours, or was unsubscribed or deleted.", "资源已过期删除或不存在。"),
+    RenewInPendingOrder => (400, "CBC.30050010", "The resource is included in an order pending payment.", "当前操作的资源中，有资源包含在您的待支付的订单，不能进行当前操作。"),
+    RenewNotRenewable => (400, "CBC.30050013", "The product can no longer be renewed (it is no longer sold).", "该产品不支持续费。"),
+    RenewDuplicateIds => (400, "CBC.30050012", "The resource IDs repeat.", "存在重复的资源ID。"),
+    RenewConfigUnsupported => (400, "PC.1107", "A same expiration date for renewed resources (EXPIRE_DATE) is not supported here yet; only the deduction date of auto-renewal (DEDUCTION_DATE) can be set.", "暂不支持设置续费后资源统一到期日（EXPIRE_DATE）；仅可设置自动续费扣款日（DEDUCTION_DATE）。"),
     ResourceDeleted => (400, "CBC.30000067", "The resource was already unsubscribed or deleted.", "资源已退订或已删除。"),
     NotRefundOrder => (400, "CBC.99005026", "The order is not an unsubscribe or downgrade order.", "该订单不是退订或降配订单。"),
     OrderNotCancellable => (400, "CBC.99005010", "The order status does not allow cancellation.", "订单状态不允许取消。"),

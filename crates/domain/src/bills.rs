@@ -190,6 +190,68 @@ pub fn split(total: i64, weights: &[i64]) -> Vec<i64> {
     parts.into_iter().map(|x| x as i64).collect()
 }
 
+/// **Monthly cost (成本摊销, decision).** A yearly/monthly charge's cost is spread evenly over the
+/// months it pays for, from its billing month on: a charge of `period_type` 20 (month) for `n`
+/// months over `n` months, 19 (year) over `12 × n`. Everything else stands whole in its own
+/// month: a refund or a change's refund (its reduction is taken when it happens, not spread
+/// back over the months already shown), a one-off or hourly charge, and pay-per-use. The vendor
+/// spreads by days; spreading by months keeps every month of a period the same, to the cent, and
+/// the shares of a charge add up to it exactly ([`split`], the earlier months taking the odd
+/// cents).
+pub fn amortization_months(
+    bill_detail_type: i64,
+    period_type: Option<i64>,
+    period_num: Option<i64>,
+) -> i64 {
+    if matches!(
+        bill_detail_type,
+        detail_type::REFUND_UNSUBSCRIBE | detail_type::REFUND_CHANGE | 24
+    ) {
+        return 1;
+    }
+    let n = period_num.unwrap_or(1).max(1);
+    match period_type {
+        Some(19) => n.saturating_mul(12),
+        Some(20) => n,
+        _ => 1,
+    }
+}
+
+/// One month's view of an amortized amount: what earlier months took, this month's share, and
+/// what later months will take. The three add up to the amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amortized {
+    pub past: i64,
+    pub current: i64,
+    pub future: i64,
+}
+
+/// `total` cents spread over `months` months (at least 1), seen from the month `index` months
+/// after the first: before the first month everything is in the future, after the last all in
+/// the past.
+pub fn amortize(total: i64, months: i64, index: i64) -> Amortized {
+    let months = months.max(1);
+    if index < 0 {
+        return Amortized {
+            future: total,
+            ..Default::default()
+        };
+    }
+    if index >= months {
+        return Amortized {
+            past: total,
+            ..Default::default()
+        };
+    }
+    let shares = split(total, &vec![1; months as usize]);
+    let i = index as usize;
+    Amortized {
+        past: shares[..i].iter().sum(),
+        current: shares[i],
+        future: shares[i + 1..].iter().sum(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +334,73 @@ mod tests {
             let (s, e) = d.span_ms();
             prop_assert_eq!(BillCycle::of_ms(s), d);
             prop_assert_eq!(BillCycle::of_ms(e - 1), d);
+        }
+    }
+
+    #[test]
+    fn amortization_spreads_periods_and_keeps_refunds_whole() {
+        assert_eq!(amortization_months(1, Some(20), Some(3)), 3);
+        assert_eq!(amortization_months(2, Some(19), Some(1)), 12);
+        assert_eq!(amortization_months(1, Some(20), None), 1);
+        assert_eq!(amortization_months(4, Some(20), Some(3)), 1);
+        assert_eq!(amortization_months(20, Some(19), Some(2)), 1);
+        assert_eq!(amortization_months(1, Some(5), Some(1)), 1);
+        assert_eq!(amortization_months(5, None, None), 1);
+        // 100.00 over 3 months: 33.34, 33.33, 33.33.
+        assert_eq!(
+            amortize(10_000, 3, 0),
+            Amortized {
+                past: 0,
+                current: 3334,
+                future: 6666
+            }
+        );
+        assert_eq!(
+            amortize(10_000, 3, 1),
+            Amortized {
+                past: 3334,
+                current: 3333,
+                future: 3333
+            }
+        );
+        assert_eq!(
+            amortize(10_000, 3, 2),
+            Amortized {
+                past: 6667,
+                current: 3333,
+                future: 0
+            }
+        );
+        assert_eq!(
+            amortize(10_000, 3, 3),
+            Amortized {
+                past: 10_000,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            amortize(10_000, 3, -1),
+            Amortized {
+                future: 10_000,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            amortize(-500, 1, 0),
+            Amortized {
+                current: -500,
+                ..Default::default()
+            }
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn amortized_parts_add_up(total in -10_000_000i64..10_000_000, months in 1i64..40, index in -2i64..42) {
+            let a = amortize(total, months, index);
+            prop_assert_eq!(a.past + a.current + a.future, total);
+            let shares: i64 = (0..months).map(|i| amortize(total, months, i).current).sum();
+            prop_assert_eq!(shares, total);
         }
     }
 }

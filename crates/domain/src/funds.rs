@@ -13,20 +13,49 @@
 //! | `reclaim_customer`   | resale customer → partner          | `BERETRIEVE` | `SOURCE_OPERATION_BERETRIEVE` |
 //! | `allocate_reseller`  | master distributor → its reseller  | `BEADJUST`   | `SOURCE_OPERATION_BEADJUST`   |
 //! | `reclaim_reseller`   | reseller → its master distributor  | `BERETRIEVE` | `SOURCE_OPERATION_BERETRIEVE` |
+//! | `unbind_return`      | customer → partner at an unbind    | `BEUNBIND`   | `SOURCE_OPERATION_BEUNBIND`   |
+//! | `customer_topup`     | outside world → customer           | `RECHARGE`   | `SOURCE_OPERAIION_RECHARGE`   |
+//! | `order_pay`          | customer → outside world           | `DEDEUCT`    | `SOURCE_OPERATION_DEDEUCT`    |
+//! | `order_refund`       | outside world → customer           | `REFUND`     | `SOURCE_OPERATION_REFUND`     |
+//! | `coupon_use`         | coupon → outside world             | `DEDEUCT`    | `SOURCE_OPERATION_DEDEUCT`    |
+//! | `coupon_refund`      | outside world → coupon             | `REFUND`     | `SOURCE_OPERATION_REFUND`     |
+//! | `usage_pay`          | customer → outside world (按需)     | `DEDEUCT`    | `SOURCE_OPERAIION_USAGE`      |
+//! | `arrears_repay`      | customer cash → what it owed       | `DEDEUCT`    | `SOURCE_OPERAIION_WRITEOFF`   |
 //! | anything else        | (kinds other capabilities add)     | `ADJUST`     | `SOURCE_OPERAIION_ADJUST`     |
 //!
-//! A kind added later that has a better vendor name (a payment → `DEDEUCT`, an unbind reclaim →
-//! `BEUNBIND`) gets a row in [`KINDS`]; until then it shows as a balance adjustment, never hidden.
+//! The vendor publishes no list of `trade_detail_type` values for these kinds: the names after
+//! the first five follow the pattern of the documented ones (decision). Coupon uses and refunds
+//! move a coupon's balance, never a cash account, so no cash account's records show them; they
+//! are classified so that any view of the ledger names them alike. A kind added later that has a
+//! better vendor name gets a row in [`KINDS`]; until then it shows as a balance adjustment, never
+//! hidden.
 
 use crate::money::Money;
 
 /// Ledger transfer kinds that move partner or customer cash (`ledger_transfers.kind`).
 pub mod kind {
+    /// Pay-per-use paid from a customer's cash, and owed beyond it (`customer_arrears`).
+    pub const USAGE_PAY: &str = "usage_pay";
+    pub const USAGE_DEBT: &str = "usage_debt";
+    /// A customer's cash repaying what it owed.
+    pub const ARREARS_REPAY: &str = "arrears_repay";
     pub const OPERATOR_CREDIT: &str = "operator_credit";
     pub const ALLOCATE_CUSTOMER: &str = "allocate_customer";
     pub const RECLAIM_CUSTOMER: &str = "reclaim_customer";
     pub const ALLOCATE_RESELLER: &str = "allocate_reseller";
     pub const RECLAIM_RESELLER: &str = "reclaim_reseller";
+    /// A resale customer's balance returned to its partner when the association ends.
+    pub const UNBIND_RETURN: &str = "unbind_return";
+    /// An operator-confirmed offline top-up of a customer's cash.
+    pub const CUSTOMER_TOPUP: &str = "customer_topup";
+    /// An order paid from a customer's cash.
+    pub const ORDER_PAY: &str = "order_pay";
+    /// An unsubscribe's refund to a customer's cash.
+    pub const ORDER_REFUND: &str = "order_refund";
+    /// A coupon's value spent on an order.
+    pub const COUPON_USE: &str = "coupon_use";
+    /// A coupon's value given back by an unsubscribe.
+    pub const COUPON_REFUND: &str = "coupon_refund";
 }
 
 /// `list_partner_account_change_records?trade_type=` (the literal `DEDEUCT` is the vendor's).
@@ -43,6 +72,10 @@ pub enum TradeType {
     BeUnbind,
     BonusConvert,
     TradeModeTransfer,
+    /// `EXPIRED` (过期清零): a customer's filter only; nothing here expires cash.
+    Expired,
+    /// `DEPOSIT` (保证金): a customer's filter only; there are no deposit accounts.
+    Deposit,
 }
 
 impl TradeType {
@@ -60,6 +93,10 @@ impl TradeType {
         TradeType::TradeModeTransfer,
     ];
 
+    /// The extra values of a customer's `trade_type` filter
+    /// (`list_customer_account_change_records`), beside [`TradeType::ALL`].
+    pub const CUSTOMER_ONLY: [TradeType; 2] = [TradeType::Expired, TradeType::Deposit];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TradeType::Recharge => "RECHARGE",
@@ -73,11 +110,23 @@ impl TradeType {
             TradeType::BeUnbind => "BEUNBIND",
             TradeType::BonusConvert => "BONUSCONVERT",
             TradeType::TradeModeTransfer => "TRADE_MODE_TRANSFER",
+            TradeType::Expired => "EXPIRED",
+            TradeType::Deposit => "DEPOSIT",
         }
     }
 
+    /// A partner's `trade_type` filter (`list_partner_account_change_records`).
     pub fn parse(s: &str) -> Option<TradeType> {
         TradeType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// A customer's `trade_type` filter: the partner's values and [`TradeType::CUSTOMER_ONLY`].
+    pub fn parse_customer(s: &str) -> Option<TradeType> {
+        TradeType::parse(s).or_else(|| {
+            TradeType::CUSTOMER_ONLY
+                .into_iter()
+                .find(|t| t.as_str() == s)
+        })
     }
 }
 
@@ -108,7 +157,75 @@ pub const KINDS: &[(&str, TradeType, &str)] = &[
         TradeType::BeRetrieve,
         "SOURCE_OPERATION_BERETRIEVE",
     ),
+    (
+        kind::UNBIND_RETURN,
+        TradeType::BeUnbind,
+        "SOURCE_OPERATION_BEUNBIND",
+    ),
+    (
+        kind::CUSTOMER_TOPUP,
+        TradeType::Recharge,
+        "SOURCE_OPERAIION_RECHARGE",
+    ),
+    (
+        kind::ORDER_PAY,
+        TradeType::Dedeuct,
+        "SOURCE_OPERATION_DEDEUCT",
+    ),
+    (
+        kind::ORDER_REFUND,
+        TradeType::Refund,
+        "SOURCE_OPERATION_REFUND",
+    ),
+    (
+        kind::COUPON_USE,
+        TradeType::Dedeuct,
+        "SOURCE_OPERATION_DEDEUCT",
+    ),
+    (
+        kind::COUPON_REFUND,
+        TradeType::Refund,
+        "SOURCE_OPERATION_REFUND",
+    ),
+    (
+        kind::USAGE_PAY,
+        TradeType::Dedeuct,
+        "SOURCE_OPERAIION_USAGE",
+    ),
+    (
+        kind::ARREARS_REPAY,
+        TradeType::Dedeuct,
+        "SOURCE_OPERAIION_WRITEOFF",
+    ),
 ];
+
+/// The vendor's payment channels (`payment_channel_id`) a customer's records name: `2` bank
+/// transfer for an offline top-up, `0` (no channel) for every other movement.
+pub fn payment_channel(kind: &str) -> &'static str {
+    if kind == kind::CUSTOMER_TOPUP {
+        "2"
+    } else {
+        "0"
+    }
+}
+
+/// `revenue_expense_type` of a customer's records: `REVENUE` income, `EXPENSE` expense.
+impl Direction {
+    pub fn revenue_expense(self) -> &'static str {
+        match self {
+            Direction::Income => "REVENUE",
+            Direction::Expense => "EXPENSE",
+        }
+    }
+
+    pub fn parse_revenue_expense(s: &str) -> Option<Direction> {
+        match s {
+            "REVENUE" => Some(Direction::Income),
+            "EXPENSE" => Some(Direction::Expense),
+            _ => None,
+        }
+    }
+}
 
 const FALLBACK: (TradeType, &str) = (TradeType::Adjust, "SOURCE_OPERAIION_ADJUST");
 
@@ -237,7 +354,39 @@ mod tests {
                 assert_eq!(selected, other == *t, "{k} under {other:?}");
             }
         }
-        assert_eq!(kinds_of(TradeType::Refund), KindFilter::Only(vec![]));
+        assert_eq!(
+            kinds_of(TradeType::Refund),
+            KindFilter::Only(vec![kind::ORDER_REFUND, kind::COUPON_REFUND])
+        );
+        assert_eq!(kinds_of(TradeType::Expired), KindFilter::Only(vec![]));
+        assert_eq!(TradeType::parse("EXPIRED"), None);
+        assert_eq!(
+            TradeType::parse_customer("EXPIRED"),
+            Some(TradeType::Expired)
+        );
+        assert_eq!(
+            TradeType::parse_customer("DEPOSIT"),
+            Some(TradeType::Deposit)
+        );
+        assert_eq!(
+            TradeType::parse_customer("BEADJUST"),
+            Some(TradeType::BeAdjust)
+        );
+        assert_eq!(TradeType::parse_customer("GIFT"), None);
+        assert_eq!(
+            classify(kind::ORDER_PAY),
+            (TradeType::Dedeuct, "SOURCE_OPERATION_DEDEUCT")
+        );
+        assert_eq!(classify(kind::UNBIND_RETURN).0, TradeType::BeUnbind);
+        assert_eq!(payment_channel(kind::CUSTOMER_TOPUP), "2");
+        assert_eq!(payment_channel(kind::ORDER_PAY), "0");
+        for d in [Direction::Income, Direction::Expense] {
+            assert_eq!(
+                Direction::parse_revenue_expense(d.revenue_expense()),
+                Some(d)
+            );
+        }
+        assert_eq!(Direction::parse_revenue_expense("revenue"), None);
     }
 
     #[test]

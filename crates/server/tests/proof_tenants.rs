@@ -402,6 +402,12 @@ const API: &[ApiEntry] = &[
     api_nothing("list_on_demand_resource_ratings", "prices of the public catalogue", Probe::Read("/v2/bills/ratings/on-demand-resources", r#"{"product_infos":[{"id":"1","cloud_service_type":"hws.service.type.ec2","resource_type":"hws.resource.type.vm","resource_spec":"s6.small.1.linux","region":"cn-north-4","usage_value":1}]}"#)),
     api_nothing("native_import_usage", "operators import the metering's usage for any customer by design; partner and customer keys are refused", Probe::RefusalsOnly("/native/v1/usage", r#"{"usage":[]}"#)),
     api_nothing("native_set_usage_pricing", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products/ecs-s6-small-1-linux/usage-pricing", "{}")),
+    api_nothing("list_customerself_resource_records", "a customer's own records: the key says whose", Probe::Read("/v2/bills/customer-bills/res-fee-records?cycle=2026-11&statistic_type=1", "")),
+    foreign("list_customerself_resource_record_details", &[
+        case("B's customer as the payer", "/v2/bills/customer-bills/res-records/query", r#"{"cycle":"2026-11","payer_account_id":"$c"}"#, Refused, Control::Ok(Customer)),
+    ]),
+    api_nothing("list_customer_bills_monthly_break_down", "a customer's own cost: the key says whose", Probe::Read("/v2/costs/cost-analysed-bills/monthly-breakdown?shared_month=2026-11", "")),
+    api_nothing("list_customer_account_change_records", "a customer's own cash account: the key says whose", Probe::Read("/v2/accounts/customer-accounts/account-change-records?balance_type=BALANCE_TYPE_DEBIT", "")),
     // Native: catalogue (operators)
     api_nothing("native_list_products", CATALOGUE, Probe::Read("/native/v1/catalog/products", "")),
     api_nothing("native_create_product", CATALOGUE, Probe::RefusalsOnly("/native/v1/catalog/products", "{}")),

@@ -159,7 +159,12 @@ pub async fn bought(app: &TestApp, creds: &Creds, customer_id: &str, n: i64) -> 
     .await;
     let r = call(app, creds, "POST", PAY, &pay_body(&o)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let j = resources_of(app, creds, serde_json::json!({"order_id": o})).await;
+    order_resources(app, creds, &o).await
+}
+
+/// The ids of the resources a paid order provisioned, as `creds` lists them.
+pub async fn order_resources(app: &TestApp, creds: &Creds, order_id: &str) -> Vec<String> {
+    let j = resources_of(app, creds, serde_json::json!({"order_id": order_id})).await;
     j["data"]
         .as_array()
         .unwrap()

@@ -29,9 +29,11 @@
 //! The reads ([`reads`]) answer the official SDK's bill operations.
 
 pub mod close;
+pub mod customer_reads;
 pub mod reads;
 
 pub use close::*;
+pub use customer_reads::*;
 pub use reads::*;
 
 use pc_domain::bills::{self, BillCycle};

@@ -23,7 +23,7 @@ use crate::store::filters::{self, bind_args, Arg, Conditions};
 use crate::store::{sql, Db};
 
 /// A text filter that was sent with a value (absent and blank are "no filter").
-fn nonempty(s: Option<&str>) -> Option<&str> {
+pub(super) fn nonempty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -90,7 +90,7 @@ pub(crate) const AMOUNT_COLS: [&str; 10] = [
 
 impl Amounts {
     /// Reads [`AMOUNT_COLS`] from column `from` on (a NULL sum is 0).
-    fn from_row(r: &sql::Row, from: usize) -> Amounts {
+    pub(super) fn from_row(r: &sql::Row, from: usize) -> Amounts {
         let a = |i: usize| r.get::<Option<i64>, _>(from + i).unwrap_or(0);
         Amounts {
             official: a(0),
@@ -204,7 +204,7 @@ pub struct RecordFilters {
 
 impl RecordFilters {
     /// Checks the filters (`CBC.0100` naming the field) and adds their conditions to `w`.
-    fn apply(&self, cycle: BillCycle, w: &mut Conditions) -> AppResult<()> {
+    pub(super) fn apply(&self, cycle: BillCycle, w: &mut Conditions) -> AppResult<()> {
         if let Some(m) = self.charging_mode {
             if !bills::charging_mode::ALL.contains(&m) {
                 return Err(AppError::invalid("charging_mode must be 1, 3, 10 or 11"));
@@ -599,7 +599,7 @@ pub async fn partner_monthly_sums(
 
 /// One page of the lines of `grouped` (a `GROUP BY` statement whose `WHERE` is `w`'s), ordered
 /// by `order` (column positions).
-async fn grouped_page(
+pub(super) async fn grouped_page(
     pool: &crate::store::ReadPool,
     grouped: &str,
     w: &Conditions,
@@ -695,7 +695,7 @@ pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
 }
 
 /// The records under `w` (conditions numbered from 1), newest first: the total and one page.
-async fn record_page(
+pub(super) async fn record_page(
     pool: &crate::store::ReadPool,
     w: &Conditions,
     offset: i64,

@@ -113,7 +113,7 @@ pub async fn end_association(db: &Db, ctx: Ctx, whose: Unbinding) -> AppResult<E
                     let t = ledger::transfer(
                         c,
                         &ctx,
-                        &ledger::Posting { from: &from, to: &to, amount: balance, kind: "unbind_return", root_id: Some(&root_id), memo: None },
+                        &ledger::Posting { from: &from, to: &to, amount: balance, kind: pc_domain::funds::kind::UNBIND_RETURN, root_id: Some(&root_id), memo: None },
                     )
                     .await?;
                     returned = balance;

@@ -21,9 +21,9 @@ use crate::store::sql::Conn;
 use crate::store::{audit, ledger};
 
 /// Ledger kinds of this module (`ledger_transfers.kind`).
-pub const KIND_USAGE_PAY: &str = "usage_pay";
-pub const KIND_USAGE_DEBT: &str = "usage_debt";
-pub const KIND_ARREARS_REPAY: &str = "arrears_repay";
+pub const KIND_USAGE_PAY: &str = pc_domain::funds::kind::USAGE_PAY;
+pub const KIND_USAGE_DEBT: &str = pc_domain::funds::kind::USAGE_DEBT;
+pub const KIND_ARREARS_REPAY: &str = pc_domain::funds::kind::ARREARS_REPAY;
 
 /// How a charge was paid: cents from the cash balance, cents owed, and the transfers (for the
 /// caller's audit row).

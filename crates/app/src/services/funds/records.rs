@@ -2,7 +2,7 @@
 //! `list_partner_account_change_records` lists them, and one transfer seen from it (the
 //! console's confirmations).
 
-use pc_domain::funds::{self as rules, BalanceType, Direction, KindFilter, TradeType};
+use pc_domain::funds::{self as rules, kind, BalanceType, Direction, KindFilter, TradeType};
 use pc_domain::ledger::AccountKind;
 use pc_domain::party::AssociationType;
 use pc_domain::{timefmt, Money};
@@ -10,6 +10,7 @@ use pc_domain::{timefmt, Money};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{customers, customers::association, partners};
+use crate::store::filters::{bind_args, bind_scalar_args, Arg, Conditions};
 use crate::store::sql;
 use crate::store::{ledger, Db};
 
@@ -120,6 +121,15 @@ pub struct ChangeRecord {
 }
 
 impl ChangeRecord {
+    /// What the record is for, as a customer's records name it: the order (payments, refunds) or
+    /// top-up request its transfer carries, else the transfer itself.
+    pub fn trade_ref(&self) -> &str {
+        self.memo.as_deref().unwrap_or(&self.transfer_id)
+    }
+    /// `payment_channel_id` of the record ([`rules::payment_channel`]).
+    pub fn payment_channel(&self) -> &'static str {
+        rules::payment_channel(&self.kind)
+    }
     pub fn trade_type(&self) -> TradeType {
         rules::classify(&self.kind).0
     }
@@ -177,56 +187,106 @@ async fn records_page(
     if q.balance_type == BalanceType::Credit {
         return Ok((0, Vec::new()));
     }
-    let account = ledger::account_id(AccountKind::PartnerCash, &p.id);
-    let from_ms = timefmt::cn_day_start_ms(q.begin);
-    let to_ms = timefmt::cn_day_start_ms(q.end.next_day().unwrap_or(q.end));
-    let (kinds, negate) = match q.trade_type.map(rules::kinds_of) {
-        None => (Vec::new(), None),
-        Some(KindFilter::Only(v)) if v.is_empty() => return Ok((0, Vec::new())),
-        Some(KindFilter::Only(v)) => (v, Some("")),
-        Some(KindFilter::AllBut(v)) => (v, Some("NOT ")),
+    let page = AccountPage {
+        account: ledger::account_id(AccountKind::PartnerCash, &p.id),
+        from_ms: timefmt::cn_day_start_ms(q.begin),
+        to_ms: timefmt::cn_day_start_ms(q.end.next_day().unwrap_or(q.end)),
+        trade_type: q.trade_type,
+        direction: None,
+        trade_id: None,
+        channels: None,
+        offset: q.offset,
+        limit: q.limit,
     };
-    let kind_clause = match negate {
-        None => String::new(),
-        Some(not) => {
-            let ph: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
-            format!(" AND t.kind {not}IN ({})", ph.join(", "))
-        }
-    };
-    let where_ = format!(
-        "FROM ledger_transfers t WHERE (t.from_account = $1 OR t.to_account = $1) \
-         AND t.created_at >= $2 AND t.created_at < $3{kind_clause}"
+    account_records(&mut conn, &page).await
+}
+
+/// One page of one cash account's records: the transfers that moved it in `[from_ms, to_ms)`,
+/// under the filters set, newest first.
+struct AccountPage {
+    account: String,
+    from_ms: i64,
+    to_ms: i64,
+    trade_type: Option<TradeType>,
+    /// Income or expense only.
+    direction: Option<Direction>,
+    /// The order, top-up or transfer the record is for ([`ChangeRecord::trade_ref`]).
+    trade_id: Option<String>,
+    /// The payment channels asked for (`payment_channel_id`, [`rules::payment_channel`]).
+    channels: Option<Vec<String>>,
+    offset: i64,
+    limit: i64,
+}
+
+async fn account_records(
+    conn: &mut sql::Conn,
+    q: &AccountPage,
+) -> AppResult<(i64, Vec<ChangeRecord>)> {
+    let mut w = Conditions::new(1);
+    // `$1` is the account throughout (the join below names it again).
+    w.add(
+        "(t.from_account = ? OR t.to_account = ?)",
+        Arg::Text(q.account.clone()),
     );
-    let n = kinds.len();
-    let count_sql = format!("SELECT COUNT(*) {where_}");
-    let mut count_q = sql::query_scalar::<i64>(&count_sql)
-        .bind(&account)
-        .bind(from_ms)
-        .bind(to_ms);
-    for k in &kinds {
-        count_q = count_q.bind(*k);
+    w.add("t.created_at >= ?", Arg::Int(q.from_ms));
+    w.add("t.created_at < ?", Arg::Int(q.to_ms));
+    match q.trade_type.map(rules::kinds_of) {
+        None => {}
+        Some(KindFilter::Only(v)) if v.is_empty() => return Ok((0, Vec::new())),
+        Some(KindFilter::Only(v)) => w.add_in("t.kind", v.into_iter().map(|k| Arg::Text(k.into()))),
+        Some(KindFilter::AllBut(v)) => {
+            let marks: Vec<String> = (0..v.len()).map(|i| format!("${}", w.next() + i)).collect();
+            w.sql
+                .push_str(&format!(" AND t.kind NOT IN ({})", marks.join(", ")));
+            w.args.extend(v.into_iter().map(|k| Arg::Text(k.into())));
+        }
     }
-    let total = count_q.fetch_one(&mut *conn).await?;
+    match q.direction {
+        None => {}
+        Some(Direction::Income) => w.require("t.to_account = $1"),
+        Some(Direction::Expense) => w.require("t.from_account = $1"),
+    }
+    if let Some(id) = &q.trade_id {
+        w.add("(t.memo = ? OR t.id = ?)", Arg::Text(id.clone()));
+    }
+    if let Some(channels) = &q.channels {
+        let topup = channels
+            .iter()
+            .any(|c| c == rules::payment_channel(kind::CUSTOMER_TOPUP));
+        let other = channels
+            .iter()
+            .any(|c| c == rules::payment_channel(kind::ORDER_PAY));
+        match (topup, other) {
+            (true, true) => {}
+            (true, false) => w.add("t.kind = ?", Arg::Text(kind::CUSTOMER_TOPUP.into())),
+            (false, true) => w.add("t.kind <> ?", Arg::Text(kind::CUSTOMER_TOPUP.into())),
+            (false, false) => return Ok((0, Vec::new())),
+        }
+    }
+    let where_ = format!("FROM ledger_transfers t {}", w.where_clause());
+    let total = bind_scalar_args(
+        sql::query_scalar::<i64>(&format!("SELECT COUNT(*) {where_}")),
+        &w.args,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let n = w.next();
     let sql = format!(
         "SELECT t.id, t.kind, t.created_at, t.amount, t.from_account, t.from_balance_after, t.to_balance_after, t.memo, \
          o.kind, o.owner_id \
-         FROM ({sel} {where_} ORDER BY t.seq DESC LIMIT ${l} OFFSET ${o}) t \
+         FROM ({sel} {where_} ORDER BY t.seq DESC LIMIT ${n} OFFSET ${o}) t \
          JOIN ledger_accounts o ON o.id = CASE WHEN t.from_account = $1 THEN t.to_account ELSE t.from_account END \
          ORDER BY t.seq DESC",
         sel = "SELECT t.seq, t.id, t.kind, t.created_at, t.amount, t.from_account, t.to_account, \
                t.from_balance_after, t.to_balance_after, t.memo",
-        l = n + 4,
-        o = n + 5,
+        o = n + 1,
     );
-    let mut rows_q = sql::query(&sql).bind(&account).bind(from_ms).bind(to_ms);
-    for k in &kinds {
-        rows_q = rows_q.bind(*k);
-    }
-    let rows = rows_q
+    let rows = bind_args(sql::query(&sql), &w.args)
         .bind(q.limit)
         .bind(q.offset)
         .fetch_all(&mut *conn)
         .await?;
+    let account = &q.account;
     // The other side's name, looked up once per page from its owner (customers, partners).
     let sides: Vec<(Option<AccountKind>, String)> = rows
         .iter()
@@ -248,7 +308,7 @@ async fn records_page(
         .map(|r| {
             let from: String = r.get(4);
             let amount = Money::from_cents(r.get(3));
-            let (direction, after) = if from == account {
+            let (direction, after) = if &from == account {
                 (Direction::Expense, r.get::<i64, _>(5))
             } else {
                 (Direction::Income, r.get::<i64, _>(6))
@@ -280,6 +340,128 @@ async fn records_page(
         })
         .collect();
     Ok((total, list))
+}
+
+/// The filters of `list_customer_account_change_records` as they came.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRecordFilters {
+    pub balance_type: Option<String>,
+    pub revenue_expense_type: Option<String>,
+    pub trade_type: Option<String>,
+    pub trade_time_begin: Option<String>,
+    pub trade_time_end: Option<String>,
+    pub trade_id: Option<String>,
+    /// Comma-separated channel codes.
+    pub payment_channel_id: Option<String>,
+    pub payment_channel_no: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A page of a customer's own income and expense.
+#[derive(Debug, Clone)]
+pub struct CustomerRecords {
+    pub total: i64,
+    pub records: Vec<ChangeRecord>,
+    /// The customer's account name (each record's `account_name`).
+    pub account_name: Option<String>,
+}
+
+/// `list_customer_account_change_records`: the acting customer's own cash account records,
+/// newest first. Anyone but a customer gets `CBC.0155`; a resale (代售) customer, whose balance
+/// is its partner's allocation, the vendor's `CBC.99000049` (the operation "does not apply to
+/// partners' resale customers"). The filters are the partner's operation's (dates in UTC+8,
+/// a year back by default, pages of at most [`MAX_RECORDS_PAGE`]) and: `revenue_expense_type`
+/// (`REVENUE`/`EXPENSE`, never blank), `trade_type` with the customer's `EXPIRED` and `DEPOSIT`
+/// (none here), `trade_id` (the order, top-up request or transfer id a record shows),
+/// `payment_channel_id` (comma-separated; `2` bank transfer is an offline top-up, `0` no channel
+/// every other movement) and `payment_channel_no` (no movement here has a channel serial number,
+/// so a value finds nothing). A credit account has no records (none is ever granted).
+pub async fn customer_change_records(
+    db: &Db,
+    ctx: &Ctx,
+    f: CustomerRecordFilters,
+) -> AppResult<CustomerRecords> {
+    let Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        ));
+    };
+    let mut conn = db.read().acquire().await?;
+    if association::current(&mut *conn, customer_id)
+        .await?
+        .is_some_and(|a| a.association_type == AssociationType::Resale)
+    {
+        return Err(AppError::new(Code::ResaleCustomerNoAccount));
+    }
+    let nz = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let direction =
+        match f.revenue_expense_type {
+            None => None,
+            Some(s) => Some(Direction::parse_revenue_expense(s.trim()).ok_or_else(|| {
+                AppError::invalid("revenue_expense_type must be REVENUE or EXPENSE")
+            })?),
+        };
+    let trade_type = match nz(f.trade_type) {
+        None => None,
+        Some(s) => Some(TradeType::parse_customer(&s).ok_or_else(|| {
+            AppError::invalid(format!("trade_type {s:?} is not a known trade type"))
+        })?),
+    };
+    // The partner's rules for the rest (balance type, dates, page), its trade type aside.
+    let q = ChangeRecordQuery::parse(
+        f.balance_type,
+        None,
+        f.trade_time_begin,
+        f.trade_time_end,
+        f.offset,
+        f.limit,
+        None,
+        ctx.now_ms,
+    )?;
+    let channels = match nz(f.payment_channel_id) {
+        None => None,
+        Some(s) => {
+            let list: Vec<String> = s.split(',').map(|c| c.trim().to_string()).collect();
+            if list
+                .iter()
+                .any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(AppError::invalid(
+                    "payment_channel_id must be channel codes separated by commas",
+                ));
+            }
+            Some(list)
+        }
+    };
+    let account_name = customers::lookup::names(&mut *conn, &[customer_id.as_str()])
+        .await?
+        .remove(customer_id);
+    if q.balance_type == BalanceType::Credit || nz(f.payment_channel_no).is_some() {
+        return Ok(CustomerRecords {
+            total: 0,
+            records: Vec::new(),
+            account_name,
+        });
+    }
+    let page = AccountPage {
+        account: ledger::account_id(AccountKind::CustomerCash, customer_id),
+        from_ms: timefmt::cn_day_start_ms(q.begin),
+        to_ms: timefmt::cn_day_start_ms(q.end.next_day().unwrap_or(q.end)),
+        trade_type,
+        direction,
+        trade_id: nz(f.trade_id),
+        channels,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let (total, records) = account_records(&mut conn, &page).await?;
+    Ok(CustomerRecords {
+        total,
+        records,
+        account_name,
+    })
 }
 
 /// One transfer seen from a partner's cash account, for the console's confirmations.
@@ -365,6 +547,16 @@ mod tests {
             None,
             NOW,
         )
+    }
+
+    #[test]
+    fn the_ledger_kinds_are_the_domains() {
+        use crate::services::{coupons, orders, topups};
+        assert_eq!(orders::KIND_ORDER_PAY, kind::ORDER_PAY);
+        assert_eq!(orders::KIND_ORDER_REFUND, kind::ORDER_REFUND);
+        assert_eq!(topups::KIND_CUSTOMER_TOPUP, kind::CUSTOMER_TOPUP);
+        assert_eq!(coupons::KIND_COUPON_USE, kind::COUPON_USE);
+        assert_eq!(coupons::KIND_COUPON_REFUND, kind::COUPON_REFUND);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub(super) fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String>
 }
 
 /// The catalogue's names of the service and resource types of `codes` (one query per kind).
-async fn type_names<'a>(
+pub(super) async fn type_names<'a>(
     st: &AppState,
     codes: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(TypeNames, TypeNames), ApiError> {

@@ -7,7 +7,10 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
-use pc_app::services::funds::{self, ChangeRecordFilters, CustomerFunds, ResellerFunds, Way};
+use pc_app::services::funds::{
+    self, ChangeRecordFilters, CustomerFunds, CustomerRecordFilters, ResellerFunds, Way,
+};
+use pc_domain::bills::BillCycle;
 use pc_domain::funds::{ACCOUNT_TYPE_CASH, CURRENCY, MEASURE_YUAN};
 use pc_domain::{timefmt, Money};
 use schemars::JsonSchema;
@@ -61,6 +64,7 @@ pub const OPERATIONS: &[Operation] = &[
     RECLAIM_INDIRECT_PARTNER_ACCOUNT,
     LIST_CUSTOMERS_BALANCES_DETAIL,
     SHOW_CUSTOMER_ACCOUNT_BALANCES,
+    LIST_CUSTOMER_ACCOUNT_CHANGE_RECORDS,
 ];
 
 const UPDATE_CUSTOMER_ACCOUNT_AMOUNT: Operation = Operation {
@@ -506,4 +510,111 @@ const SHOW_CUSTOMER_ACCOUNT_BALANCES: Operation = Operation {
     request: None,
     response: schema::<ShowCustomerAccountBalancesResponse>,
     route: || get(show_customer_account_balances),
+};
+
+// ----------------------------------------------------------------------------------------------
+// list_customer_account_change_records
+
+/// Query of `list_customer_account_change_records`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListCustomerAccountChangeRecordsQuery {
+    pub balance_type: Option<String>,
+    pub revenue_expense_type: Option<String>,
+    pub trade_type: Option<String>,
+    pub trade_time_begin: Option<String>,
+    pub trade_time_end: Option<String>,
+    pub trade_id: Option<String>,
+    pub payment_channel_id: Option<String>,
+    pub payment_channel_no: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// `CustomerAccountChangeRecord`. Amounts are strings on this model, as on the partner's;
+/// `change_amount` is signed (income positive, expense negative).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CustomerAccountChangeRecord {
+    /// The ledger transfer id.
+    pub account_change_id: String,
+    pub trade_detail_type: String,
+    pub trade_time: String,
+    /// The order (payments, refunds), the top-up request, or else the transfer id.
+    pub trade_id: String,
+    pub change_amount: String,
+    pub balance_after_change: String,
+    /// `REVENUE` or `EXPENSE`.
+    pub revenue_expense_type: String,
+    /// The billing month of the movement (UTC+8).
+    pub bill_cycle: String,
+    pub payment_channel_id: String,
+    /// No movement here has a channel serial number.
+    pub payment_channel_no: Option<String>,
+    pub consume_time: String,
+    pub account_name: Option<String>,
+    /// The ledger does not say which service a movement paid for.
+    pub cloud_service_type_name: Option<String>,
+    pub resource_type_name: Option<String>,
+}
+
+/// `ListCustomerAccountChangeRecordsResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListCustomerAccountChangeRecordsResponse {
+    pub total_count: i64,
+    pub currency: String,
+    pub records: Vec<CustomerAccountChangeRecord>,
+}
+
+async fn list_customer_account_change_records(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorQuery(q): VendorQuery<ListCustomerAccountChangeRecordsQuery>,
+) -> Result<Response, ApiError> {
+    let filters = CustomerRecordFilters {
+        balance_type: q.balance_type,
+        revenue_expense_type: q.revenue_expense_type,
+        trade_type: q.trade_type,
+        trade_time_begin: q.trade_time_begin,
+        trade_time_end: q.trade_time_end,
+        trade_id: q.trade_id,
+        payment_channel_id: q.payment_channel_id,
+        payment_channel_no: q.payment_channel_no,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let page = funds::customer_change_records(&st.db, &caller.ctx(), filters).await?;
+    ok_json(&ListCustomerAccountChangeRecordsResponse {
+        total_count: page.total,
+        currency: CURRENCY.into(),
+        records: page
+            .records
+            .iter()
+            .map(|r| CustomerAccountChangeRecord {
+                account_change_id: r.transfer_id.clone(),
+                trade_detail_type: r.trade_detail_type().into(),
+                trade_time: timefmt::format_utc(r.at_ms),
+                trade_id: r.trade_ref().to_string(),
+                change_amount: r.change.to_string(),
+                balance_after_change: r.balance_after.to_string(),
+                revenue_expense_type: r.direction.revenue_expense().into(),
+                bill_cycle: BillCycle::of_ms(r.at_ms).to_string(),
+                payment_channel_id: r.payment_channel().into(),
+                payment_channel_no: None,
+                consume_time: timefmt::format_utc(r.at_ms),
+                account_name: page.account_name.clone(),
+                cloud_service_type_name: None,
+                resource_type_name: None,
+            })
+            .collect(),
+    })
+}
+
+const LIST_CUSTOMER_ACCOUNT_CHANGE_RECORDS: Operation = Operation {
+    name: "list_customer_account_change_records",
+    method: Method::GET,
+    path: "/v2/accounts/customer-accounts/account-change-records",
+    summary: "查询收支明细（客户） — the acting customer's own cash account income and expense, newest first (not for resale customers)",
+    callers: "customer",
+    request: Some(schema::<ListCustomerAccountChangeRecordsQuery>),
+    response: schema::<ListCustomerAccountChangeRecordsResponse>,
+    route: || get(list_customer_account_change_records),
 };

@@ -4,6 +4,7 @@
 pub mod bills;
 pub mod catalog;
 pub mod coupons;
+pub mod customer_bills;
 pub mod customers;
 pub mod funds;
 pub mod orders;
@@ -57,6 +58,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     refunds::OPERATIONS,
     bills::OPERATIONS,
     usage::OPERATIONS,
+    customer_bills::OPERATIONS,
 ];
 
 /// All operations, flattened.
