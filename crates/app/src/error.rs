@@ -101,6 +101,17 @@ codes! {
     TopupDuplicateReference => (400, "PC.1504", "A top-up request with this remittance reference is already pending or credited.", "使用该汇款凭证号的充值申请已在待确认或已入账状态。"),
     // Partner staff accounts (services/partners/staff.rs).
     StaffOnly => (400, "PC.1601", "Only a staff account can be disabled, re-enabled or given a new password here; an administrator account cannot.", "此处只能停用、启用员工账号或为其重置密码；管理员账号不可以。"),
+    // Consumption invoices (services/invoices, pc_domain::invoices).
+    InvoiceTooEarly => (400, "PC.1701", "Last month's consumption can be invoiced from the 4th of this month on (after the 3rd).", "上个月的账期须在每月3号后（4号起）才能申请开票。"),
+    InvoiceMonthNotEnded => (400, "PC.1702", "This billing month has not ended; only ended months can be invoiced.", "该账期尚未结束，只能为已结束的账期申请开票。"),
+    InvoiceInArrears => (400, "PC.1703", "This account is in arrears: repay what is owed before asking for an invoice.", "该账号存在欠费，请先还清欠款再申请开票。"),
+    InvoiceNothingOpen => (400, "PC.1704", "Nothing is left to invoice in what was selected (or the invoices owed for refunds exceed it).", "所选范围没有可开票金额（或欠票金额不小于可开票金额）。"),
+    InvoiceSpecialNeedsEnterprise => (400, "PC.1705", "A VAT special invoice needs an enterprise title with a tax ID.", "增值税专用发票仅限抬头类型为企业且填写了税号。"),
+    InvoicePaperNeedsAddress => (400, "PC.1706", "A paper invoice needs a mailing address.", "纸质发票须填写邮寄地址。"),
+    InvoiceBadTitle => (400, "PC.1707", "The invoice title is required (at most 100 characters).", "发票抬头必填（最多 100 个字符）。"),
+    InvoiceNotNow => (400, "PC.1708", "The request's status does not allow this.", "该开票申请当前状态不允许此操作。"),
+    InvoiceWrongMedium => (400, "PC.1709", "Electronic invoices are issued; paper invoices are mailed.", "电子发票直接开具，纸质发票需邮寄。"),
+    InvoiceNoProfile => (400, "PC.1710", "Fill in the invoice information first (one profile per account).", "请先填写发票信息（每个账号一份）。"),
     NotFound => (404, "PC.0404", "Not found.", "未找到。"),
     AlreadyExists => (400, "PC.0001", "It already exists.", "已存在。"),
     LoginFailed => (401, "PC.0401", "Wrong login or password.", "账号或密码错误。"),
@@ -228,6 +239,21 @@ impl From<pc_domain::association::Refusal> for AppError {
             AlreadyElsewhere => Code::AlreadyAssociated,
             InArrears => Code::CustomerInArrears,
         })
+    }
+}
+
+impl From<pc_domain::invoices::InvoiceError> for AppError {
+    fn from(e: pc_domain::invoices::InvoiceError) -> Self {
+        use pc_domain::invoices::InvoiceError::*;
+        match e {
+            NotNow(_) => AppError::new(Code::InvoiceNotNow),
+            WrongMedium => AppError::new(Code::InvoiceWrongMedium),
+            TooEarly(m) => AppError::with(Code::InvoiceTooEarly, m),
+            NotEnded(m) => AppError::with(Code::InvoiceMonthNotEnded, m),
+            SpecialNeedsEnterprise => AppError::new(Code::InvoiceSpecialNeedsEnterprise),
+            PaperNeedsAddress => AppError::new(Code::InvoicePaperNeedsAddress),
+            BadTitle => AppError::new(Code::InvoiceBadTitle),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod bills;
 pub mod coupons;
 pub mod funds;
 pub mod ids;
+pub mod invoices;
 pub mod ledger;
 pub mod money;
 pub mod orders;

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod demo;
 pub mod funds;
 pub mod identity;
+pub mod invoices;
 pub mod operations;
 pub mod orders;
 pub mod partners;

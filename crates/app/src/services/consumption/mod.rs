@@ -30,6 +30,7 @@
 
 pub mod close;
 pub mod customer_reads;
+pub mod for_invoices;
 pub mod reads;
 
 pub use close::*;

@@ -1,0 +1,298 @@
+//! Consumption invoices on both engines: who invoices whom, the 3rd-of-the-month rule, one
+//! request per amount, the state machine with the issuer acting, a partner asking the vendor for
+//! its resale customers' consumption, arrears blocking a request, and strangers seeing nothing.
+
+mod common;
+
+use common::shop::*;
+use common::*;
+use pc_app::services::invoices::{self, Act, NewRequest, Profile, Selection};
+use pc_app::services::orders::PayOrder;
+use pc_app::services::subscriptions;
+use pc_app::{Actor, AppError, Ctx};
+use pc_domain::invoices::{Action, TitleType};
+use pc_domain::timefmt::parse_utc;
+
+fn at(mut ctx: Ctx, time: &str) -> Ctx {
+    ctx.now_ms = parse_utc(time).unwrap();
+    ctx
+}
+
+fn operator_ctx() -> Ctx {
+    Ctx::new(
+        Actor::Operator {
+            user_id: "op".into(),
+        },
+        "req-op",
+        NOW_MS,
+    )
+}
+
+fn months(m: &[&str]) -> NewRequest {
+    NewRequest {
+        issuer_partner_id: String::new(),
+        selection: Selection::Months(m.iter().map(|s| s.to_string()).collect()),
+        special: false,
+        paper: false,
+        remark: None,
+    }
+}
+
+fn code(e: AppError) -> &'static str {
+    e.code.vendor_code()
+}
+
+async fn profile(app: &TestApp, ctx: Ctx, title: &str) {
+    invoices::save_profile(
+        &app.db,
+        ctx,
+        Profile {
+            title_type: TitleType::Enterprise,
+            title: title.into(),
+            tax_id: Some("91310000MA1FL".into()),
+            mailing_address: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_resale_customer_asks_its_partner_after_the_third_and_the_partner_asks_the_vendor() {
+    for app in apps("invoices").await {
+        let e = &app.engine;
+        let w = world(&app).await;
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 20_000).await;
+        let (order, _) = place_ecs_month(&app, c).await;
+        subscriptions::pay(
+            &app.db,
+            cust_ctx(&app, c),
+            PayOrder {
+                order_id: order,
+                use_coupon: "NO".into(),
+                use_discount: "NO".into(),
+                coupons: None,
+                discounts: None,
+            },
+        )
+        .await
+        .unwrap();
+        let me = cust_ctx(&app, c);
+        // Who invoices me: the partner (resale).
+        let issuer = invoices::issuer_now(&app.db, &me).await.unwrap();
+        assert_eq!(issuer.map(|p| p.id), Some(w.d.partner_id.clone()), "{e}");
+        // No profile yet.
+        let to_partner = NewRequest {
+            issuer_partner_id: w.d.partner_id.clone(),
+            ..months(&["2026-11"])
+        };
+        let err = invoices::submit(
+            &app.db,
+            at(me.clone(), "2026-12-04T02:00:00Z"),
+            to_partner.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "PC.1710", "{e}");
+        profile(&app, me.clone(), "Cust Ltd").await;
+        // November has not ended on the 18th; on December 2nd it is too early; on the 4th it opens.
+        let err = invoices::submit(&app.db, me.clone(), to_partner.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1702", "{e}");
+        let err = invoices::submit(
+            &app.db,
+            at(me.clone(), "2026-12-02T02:00:00Z"),
+            to_partner.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "PC.1701", "{e}");
+        let r = invoices::submit(
+            &app.db,
+            at(me.clone(), "2026-12-04T02:00:00Z"),
+            to_partner.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.amount, r.status, r.title.as_str()),
+            (3500, 1, "Cust Ltd"),
+            "{e}"
+        );
+        // The same month again: nothing left.
+        let err = invoices::submit(
+            &app.db,
+            at(me.clone(), "2026-12-05T02:00:00Z"),
+            to_partner.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "PC.1704", "{e}");
+        // The vendor has nothing of this customer's to invoice (all of it was resale).
+        let err = invoices::submit(
+            &app.db,
+            at(me.clone(), "2026-12-05T02:00:00Z"),
+            months(&["2026-11"]),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "PC.1704", "{e}");
+
+        // The requester cannot approve; another partner does not see it; the issuer acts.
+        let act = |action: Action, no: Option<&str>| Act {
+            request_id: r.id.clone(),
+            action,
+            reason: None,
+            invoice_no: no.map(str::to_string),
+        };
+        let err = invoices::act(&app.db, me.clone(), act(Action::Approve, None))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1708", "{e}");
+        let err = invoices::act(
+            &app.db,
+            app.as_partner(&w.o.partner_id),
+            act(Action::Approve, None),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "PC.0404", "{e}");
+        let issuer = app.as_partner(&w.d.partner_id);
+        let (n, queue) = invoices::issuer_queue(&app.db, &issuer, Some(1), None, None)
+            .await
+            .unwrap();
+        assert_eq!((n, queue[0].id.as_str()), (1, r.id.as_str()), "{e}");
+        invoices::act(&app.db, issuer.clone(), act(Action::Approve, None))
+            .await
+            .unwrap();
+        let err = invoices::act(&app.db, issuer.clone(), act(Action::Mail, Some("N1")))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1709", "{e}");
+        let done = invoices::act(
+            &app.db,
+            issuer.clone(),
+            act(Action::IssueElectronic, Some("INV-0001")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (done.status, done.invoice_no.as_deref()),
+            (4, Some("INV-0001")),
+            "{e}"
+        );
+        let (_, mine) = invoices::my_requests(&app.db, &me, None, None)
+            .await
+            .unwrap();
+        assert_eq!(mine[0].status, 4, "{e}");
+
+        // The partner asks the vendor for its resale customers' November; operators issue.
+        profile(&app, issuer.clone(), "Distributor Ltd").await;
+        let pr = invoices::submit(
+            &app.db,
+            at(issuer.clone(), "2026-12-04T02:00:00Z"),
+            months(&["2026-11"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(pr.amount, 3500, "{e}");
+        let op = operator_ctx();
+        let (n, _) = invoices::issuer_queue(&app.db, &op, None, None, None)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{e}");
+        let reject = Act {
+            request_id: pr.id.clone(),
+            action: Action::Reject,
+            reason: Some("wrong title".into()),
+            invoice_no: None,
+        };
+        let draft = invoices::act(&app.db, op.clone(), reject)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (draft.status, draft.reason.as_deref()),
+            (0, Some("wrong title")),
+            "{e}"
+        );
+        // A draft holds nothing; resubmitted, it holds the month again.
+        let (m, _) = invoices::open_amounts(&app.db, &issuer).await.unwrap();
+        assert_eq!(m.iter().map(|o| o.open).sum::<i64>(), 3500, "{e}");
+        let back = invoices::act(
+            &app.db,
+            at(issuer.clone(), "2026-12-06T02:00:00Z"),
+            Act {
+                request_id: pr.id.clone(),
+                action: Action::Resubmit,
+                reason: None,
+                invoice_no: None,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((back.status, back.amount), (1, 3500), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn paper_and_special_invoices_follow_their_rules_and_arrears_block_requests() {
+    for app in apps("invoices_rules").await {
+        let e = &app.engine;
+        let w = world(&app).await;
+        let c = &w.c.customer_id;
+        let me = at(cust_ctx(&app, c), "2026-12-04T02:00:00Z");
+        invoices::save_profile(
+            &app.db,
+            me.clone(),
+            Profile {
+                title_type: TitleType::Organization,
+                title: "City Library".into(),
+                tax_id: None,
+                mailing_address: None,
+            },
+        )
+        .await
+        .unwrap();
+        let special = NewRequest {
+            special: true,
+            ..months(&["2026-11"])
+        };
+        let err = invoices::submit(&app.db, me.clone(), special)
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1705", "{e}");
+        let paper = NewRequest {
+            paper: true,
+            ..months(&["2026-11"])
+        };
+        let err = invoices::submit(&app.db, me.clone(), paper)
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1706", "{e}");
+        // A customer that owes pay-per-use cannot ask.
+        let mut sys = ctx();
+        sys.now_ms = app_now(&app);
+        let usage = pc_domain::usage::RawUsage {
+            usage_id: "inv-u1".into(),
+            customer_id: c.clone(),
+            resource_id: "inv-vm".into(),
+            product_id: "ecs-s6-small-1-linux".into(),
+            usage: "10".into(),
+            begin_time: "2026-11-17T00:00:00Z".into(),
+            end_time: "2026-11-17T10:00:00Z".into(),
+            ..Default::default()
+        };
+        pc_app::services::usage::ingest(&app.db, sys, vec![usage])
+            .await
+            .unwrap();
+        let err = invoices::submit(&app.db, me.clone(), months(&["2026-11"]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1703", "{e}");
+    }
+}
