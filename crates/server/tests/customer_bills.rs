@@ -1,7 +1,7 @@
 //! A customer's own bill and account operations through the vendor API, in process, on SQLite and
 //! PostgreSQL: list_customer_account_change_records (the customer's cash account records, the
-//! vendor's trade types and refusals), the resource consumption reads, renewal quotes and the
-//! renewal settings.
+//! vendor's trade types and refusals), the resource consumption reads and the month's amortized
+//! cost. Renewal quotes and settings are in `customer_renewals.rs`.
 
 mod common;
 
@@ -256,20 +256,6 @@ const RES_DETAILS: &str = "/v2/bills/customer-bills/res-records/query";
 const BREAKDOWN: &str = "/v2/costs/cost-analysed-bills/monthly-breakdown";
 const RENEW: &str = "/v2/orders/subscriptions/resources/renew";
 
-/// Places and pays an order; returns (order id, its resources).
-async fn buy(
-    app: &TestApp,
-    creds: &Creds,
-    customer_id: &str,
-    items: Vec<pc_app::services::orders::Item>,
-) -> (String, Vec<String>) {
-    let (o, _) = shop::place(app, customer_id, items).await;
-    let r = call(app, creds, "POST", PAY, &pay_body(&o)).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let res = shop::order_resources(app, creds, &o).await;
-    (o, res)
-}
-
 /// A resale customer with: a 3-month ECS (105.00, `ra`), a yearly RDS (2652.00, `rb`), two 1-month
 /// ECS in one order (35.00 each), and `ra` renewed twice for a month (35.00 each, bill type 2).
 struct Bought {
@@ -285,21 +271,21 @@ async fn bought(app: &TestApp, w: &OrdersWorld) -> Bought {
     let creds = Creds::from(&w.c);
     let cid = w.c.customer_id.clone();
     shop::fund(app, &w.d.partner_id, &cid, 1_000_000).await;
-    let (_, ra) = buy(
+    let (_, ra) = shop::buy(
         app,
         &creds,
         &cid,
         vec![shop::item("ecs-s6-small-1-linux", Month, 3, 1, None)],
     )
     .await;
-    let (_, rb) = buy(
+    let (_, rb) = shop::buy(
         app,
         &creds,
         &cid,
         vec![shop::item("rds-mysql-2u4g", Year, 1, 1, None)],
     )
     .await;
-    let (order_c, rc) = buy(
+    let (order_c, rc) = shop::buy(
         app,
         &creds,
         &cid,

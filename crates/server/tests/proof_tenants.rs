@@ -372,6 +372,10 @@ const API: &[ApiEntry] = &[
     foreign("cancel_auto_renewal_resources", &[
         case("B's resource", "/v2/orders/subscriptions/resources/autorenew/$res_auto", "", Refused, Control::Ok(Customer)),
     ]),
+    foreign("list_renew_rate_on_period", &[
+        case("B's resource", "/v2/bills/ratings/period-resources/renew-rate", r#"{"resource_ids":["$res"],"period_type":2,"period_num":1}"#, NoEffect, Control::Ok(Customer)),
+    ]),
+    api_nothing("set_resources_renew_config", "a customer's own renewal setting: the key says whose", Probe::RefusalsOnly("/v2/orders/subscriptions/resources/renew/config", r#"{"config_name":"DEDUCTION_DATE","config_value":"7"}"#)),
     foreign("cancel_resources_subscription", &[
         case("B's resource", "/v2/orders/subscriptions/resources/unsubscribe", r#"{"resource_ids":["$res_unsub"],"unsubscribe_type":1,"unsubscribe_reason_type":5,"unsubscribe_reason":"moving"}"#, NoEffect, Control::Ok(Customer)),
     ]),

@@ -58,6 +58,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(23, "monthly_bills", common "0023_monthly_bills.sql"),
     migration!(24, "usage", common "0024_usage.sql"),
     migration!(25, "invoices", common "0025_invoices.sql"),
+    migration!(26, "renew_configs", common "0026_renew_configs.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

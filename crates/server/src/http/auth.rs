@@ -140,6 +140,7 @@ fn is_read(method: &str, path: &str) -> bool {
         || path.ends_with("query")
         || path.ends_with("/check-identity")
         || path.ends_with("/subscribe-rate")
+        || path.ends_with("/renew-rate")
 }
 
 pub async fn sdk_auth(

@@ -172,3 +172,17 @@ pub async fn order_resources(app: &TestApp, creds: &Creds, order_id: &str) -> Ve
         .map(|r| r["resource_id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Places and pays an order; returns (order id, its resources).
+pub async fn buy(
+    app: &TestApp,
+    creds: &Creds,
+    customer_id: &str,
+    items: Vec<Item>,
+) -> (String, Vec<String>) {
+    let (o, _) = shop::place(app, customer_id, items).await;
+    let r = call(app, creds, "POST", PAY, &pay_body(&o)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let res = order_resources(app, creds, &o).await;
+    (o, res)
+}

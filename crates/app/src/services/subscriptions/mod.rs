@@ -1,7 +1,7 @@
 //! Subscriptions: the resources an order provisions and what happens to them afterwards —
 //! paying an order and provisioning what it buys ([`checkout`], [`provision`]), the resources and
 //! their listing ([`resources`]), renewal and auto-renewal ([`renewal`]), specification changes
-//! ([`changes`]) and unsubscribing with its refunds ([`refunds`]; its reads, re-exported there,
+//! ([`changes`]), renewal quotes ([`renew_rates`]) and settings ([`renew_config`]) and unsubscribing with its refunds ([`refunds`]; its reads, re-exported there,
 //! in `refund_reads`). Subscriptions build on orders (they place renewal, change and refund
 //! orders); orders never call back into them. Inside, the parts import downward only:
 //! `renewal` → `checkout` → `provision` → `changes` → `refunds` → `resources`.
@@ -14,6 +14,8 @@ pub mod checkout;
 mod provision;
 mod refund_reads;
 pub mod refunds;
+pub mod renew_config;
+pub mod renew_rates;
 pub mod renewal;
 pub mod resources;
 

@@ -14,11 +14,13 @@
 //! - Auto-renewal: `expire_policy` 3 with a period type (`MONTH`/`YEAR`, default that of the line
 //!   that bought it) and `auto_renew_times` = renewals left (NULL or 0 requested = unlimited).
 //!   Cancelling puts `expire_policy` back to 0 (grace period).
-//! - The job renews at expiry (not 7 days before, as the vendor does): an auto-renew resource gets
-//!   a one-period renewal order paid from the balance; if the balance is short the order stays
-//!   pending, the resource expires (5) until it is paid, and the customer gets a notice in the
-//!   outbox. Every other resource past its expiry becomes expired (5). Resources already expired
-//!   are not retried (the pending order is the customer's to pay).
+//! - The job renews at expiry, or, for a customer that set a deduction date
+//!   (`set_resources_renew_config`, [`super::renew_config`]), that many days before it: an
+//!   auto-renew resource gets a one-period renewal order paid from the balance; if the balance is
+//!   short the order stays pending, the customer gets a notice in the outbox, and the resource
+//!   expires (5) at its expiry until the order is paid. Every other resource past its expiry
+//!   becomes expired (5). Resources already expired are not retried (the pending order is the
+//!   customer's to pay).
 
 use crate::store::sql::{self, Conn};
 use pc_domain::orders::{
@@ -389,10 +391,18 @@ async fn renew_or_expire(
             report.renewed.push(r.id.clone());
             return Ok(());
         }
-        let body = format!(
-            "Your resource {} ({}) expired and its automatic renewal order {order_id} is pending payment: your balance is insufficient. Pay it to put the resource back in use. / 您的资源 {}（{}）已到期，自动续费订单 {order_id} 因余额不足待支付，支付后资源恢复使用。",
-            r.name, r.id, r.name, r.id
-        );
+        let body = if r.expire_at > ctx.now_ms {
+            let at = pc_domain::timefmt::format_utc(r.expire_at);
+            format!(
+                "The automatic renewal order {order_id} of your resource {} ({}) is pending payment: your balance is insufficient. Pay it before the resource expires at {at}. / 您的资源 {}（{}）的自动续费订单 {order_id} 因余额不足待支付，请在资源于 {at} 到期前支付。",
+                r.name, r.id, r.name, r.id
+            )
+        } else {
+            format!(
+                "Your resource {} ({}) expired and its automatic renewal order {order_id} is pending payment: your balance is insufficient. Pay it to put the resource back in use. / 您的资源 {}（{}）已到期，自动续费订单 {order_id} 因余额不足待支付，支付后资源恢复使用。",
+                r.name, r.id, r.name, r.id
+            )
+        };
         outbox::enqueue(
             c,
             ctx,
@@ -405,8 +415,10 @@ async fn renew_or_expire(
         .await?;
         report.pending_orders.push(order_id);
     }
+    // A resource renewed before its expiry (its customer's deduction date) stays in use until
+    // then.
     let n = sql::query(
-        "UPDATE resources SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        "UPDATE resources SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND expire_at <= $2",
     )
     .bind(ResourceStatus::Expired.code())
     .bind(ctx.now_ms)

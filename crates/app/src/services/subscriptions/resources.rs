@@ -9,7 +9,7 @@
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn};
-use pc_domain::orders::ResourceStatus;
+use pc_domain::orders::{ResourceStatus, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::timefmt;
 
 use crate::context::Ctx;
@@ -265,11 +265,13 @@ pub async fn list(
     Ok((total, rows.iter().map(row_to_resource).collect()))
 }
 
-/// The resources in use whose expiry has come by `now`, oldest expiry first, at most `limit`
-/// (the renewal job's batch).
+/// The resources in use whose renewal moment has come by `now`, oldest expiry first, at most
+/// `limit` (the renewal job's batch): their expiry, or for one renewing automatically its
+/// customer's deduction days before it (`renew_config`).
 pub(crate) async fn due(c: &mut Conn, now: i64, limit: i64) -> AppResult<Vec<Resource>> {
+    let renew_at = super::renew_config::renew_at_sql(&EXPIRE_POLICY_AUTO_RENEW.to_string());
     let rows = sql::query(&format!(
-        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.status = $1 AND r.expire_at <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
+        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.status = $1 AND {renew_at} <= $2 ORDER BY r.expire_at, r.id LIMIT $3"
     ))
     .bind(ResourceStatus::InUse.code())
     .bind(now)

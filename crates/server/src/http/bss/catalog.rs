@@ -240,6 +240,24 @@ pub struct ListRateOnPeriodDetailResponse {
     pub currency: String,
 }
 
+/// A quoted discount's `discount_type` on the rating operations.
+pub(super) fn rating_discount_type(g: &orders::Grant) -> i64 {
+    g.kind.fee_item().parse().unwrap_or(RATING_DISCOUNT_PARTNER)
+}
+
+/// A quoted discount's `discount_name` on the rating operations, in the language asked for.
+pub(super) fn rating_discount_name(g: &orders::Grant, en: bool) -> String {
+    match (g.kind, en) {
+        (DiscountKind::Partner, true) => format!("Partner discount {}", g.ratio),
+        (DiscountKind::Partner, false) => format!("伙伴折扣 {}", g.ratio),
+        (DiscountKind::Promotion, true) => format!("Promotion {}", g.ratio),
+        (DiscountKind::Promotion, false) => format!("促销折扣 {}", g.ratio),
+        // Quotes are of products or resources, never of an order, so never an adjustment.
+        (DiscountKind::Adjustment, true) => "Order price adjustment".to_string(),
+        (DiscountKind::Adjustment, false) => "订单调价".to_string(),
+    }
+}
+
 /// Quotes the list price of each product; for a customer's own key also one result per discount
 /// its partner grants it that lowers the price (discount type 607 "partner-set discount rate"),
 /// the largest marked `best_offer` 1. A partner's quote has no customer, so no discounts.
@@ -295,21 +313,8 @@ async fn list_rate_on_period_detail(
             official_website_amount: quote.official(),
             discount_amount: d.discount(),
             measure_id: MEASURE_YUAN,
-            discount_type: d
-                .grant
-                .kind
-                .fee_item()
-                .parse()
-                .unwrap_or(RATING_DISCOUNT_PARTNER),
-            discount_name: match (d.grant.kind, en) {
-                (DiscountKind::Partner, true) => format!("Partner discount {}", d.grant.ratio),
-                (DiscountKind::Partner, false) => format!("伙伴折扣 {}", d.grant.ratio),
-                (DiscountKind::Promotion, true) => format!("Promotion {}", d.grant.ratio),
-                (DiscountKind::Promotion, false) => format!("促销折扣 {}", d.grant.ratio),
-                // Quotes are of products, never of an order, so never an adjustment.
-                (DiscountKind::Adjustment, true) => "Order price adjustment".to_string(),
-                (DiscountKind::Adjustment, false) => "订单调价".to_string(),
-            },
+            discount_type: rating_discount_type(&d.grant),
+            discount_name: rating_discount_name(&d.grant, en),
             best_offer: i64::from(d.best),
             product_rating_results: quote
                 .items

@@ -1,17 +1,22 @@
 //! Yearly/monthly resource operations of the vendor API (the vendor's API reference): list, renew,
-//! auto-renewal on and off. Rules in `pc_app::services::subscriptions::resources`.
+//! auto-renewal on and off, renewal quotes and the renewal settings. Rules in
+//! `pc_app::services::subscriptions` (`resources`, `renewal`, `renew_rates`, `renew_config`).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::post;
+use pc_app::services::subscriptions::renew_config::{self, RenewConfigRequest};
+use pc_app::services::subscriptions::renew_rates::{self, RenewRateRequest};
 use pc_app::services::subscriptions::renewal::{self, AutoRenew, Renewal};
 use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
+use pc_app::AppError;
+use pc_domain::funds::CURRENCY;
 use pc_domain::timefmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::catalog::english;
+use super::catalog::{english, rating_discount_name, rating_discount_type};
 use super::orders::EmptyResponse;
 use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
@@ -23,6 +28,8 @@ pub const OPERATIONS: &[Operation] = &[
     RENEWAL_RESOURCES,
     AUTO_RENEWAL_RESOURCES,
     CANCEL_AUTO_RENEWAL_RESOURCES,
+    LIST_RENEW_RATE_ON_PERIOD,
+    SET_RESOURCES_RENEW_CONFIG,
 ];
 
 // ----------------------------------------------------------------------------------------------
@@ -161,7 +168,8 @@ pub struct RenewalResourcesReq {
     pub is_auto_pay: Option<i64>,
 }
 
-/// `FailResourceInfo` (reserved: a renewal succeeds or fails whole).
+/// `FailResourceInfo` (a renewal succeeds or fails whole; a renewal quote lists here the
+/// resources it cannot quote).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FailResourceInfo {
     pub resource_id: String,
@@ -259,4 +267,163 @@ const CANCEL_AUTO_RENEWAL_RESOURCES: Operation = Operation {
     request: None,
     response: schema::<EmptyResponse>,
     route: || axum::routing::delete(cancel_auto_renewal_resources),
+};
+
+// ----------------------------------------------------------------------------------------------
+// list_renew_rate_on_period
+
+/// `ListRenewRateOnPeriodReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListRenewRateOnPeriodReq {
+    pub resource_ids: Option<Vec<String>>,
+    /// `2` month, `3` year.
+    pub period_type: Option<i64>,
+    pub period_num: Option<i64>,
+    /// Accepted: a renewal here renews the main resources named and nothing else.
+    pub include_relative_resources: Option<bool>,
+}
+
+/// `RenewInquiryResultInfo` (amounts are strings on this model, in yuan).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RenewInquiryResultInfo {
+    pub resource_id: String,
+    pub amount: String,
+}
+
+/// `OfficialWebsiteRatingResultV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OfficialWebsiteRatingResultV2 {
+    pub official_website_amount: String,
+}
+
+/// `OptionalDiscountRatingResultV2`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OptionalDiscountRatingResultV2 {
+    pub discount_id: String,
+    pub amount: String,
+    pub official_website_amount: String,
+    pub discount_amount: String,
+    pub discount_type: i64,
+    pub discount_name: String,
+    pub best_offer: i64,
+}
+
+/// `ListRenewRateOnPeriodResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListRenewRateOnPeriodResponse {
+    pub currency: String,
+    pub renew_inquiry_results: Vec<RenewInquiryResultInfo>,
+    pub official_website_rating_result: OfficialWebsiteRatingResultV2,
+    pub optional_discount_rating_results: Vec<OptionalDiscountRatingResultV2>,
+    pub fail_resource_infos: Vec<FailResourceInfo>,
+}
+
+async fn list_renew_rate_on_period(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    VendorJson(b): VendorJson<ListRenewRateOnPeriodReq>,
+) -> Result<Response, ApiError> {
+    let en = english(&headers);
+    let req = RenewRateRequest {
+        resource_ids: b.resource_ids,
+        period_type: b.period_type,
+        period_num: b.period_num,
+        include_relative_resources: b.include_relative_resources,
+    };
+    let rates = renew_rates::renew_rates(&st.db, &caller.ctx(), &req).await?;
+    let official = rates.quote.official();
+    ok_json(&ListRenewRateOnPeriodResponse {
+        currency: CURRENCY.into(),
+        renew_inquiry_results: rates
+            .resources
+            .iter()
+            .map(|(id, amount)| RenewInquiryResultInfo {
+                resource_id: id.clone(),
+                amount: amount.to_string(),
+            })
+            .collect(),
+        official_website_rating_result: OfficialWebsiteRatingResultV2 {
+            official_website_amount: official.to_string(),
+        },
+        optional_discount_rating_results: rates
+            .quote
+            .discounts
+            .iter()
+            .map(|d| OptionalDiscountRatingResultV2 {
+                discount_id: d.grant.id.clone(),
+                amount: d.amount().to_string(),
+                official_website_amount: official.to_string(),
+                discount_amount: d.discount().to_string(),
+                discount_type: rating_discount_type(&d.grant),
+                discount_name: rating_discount_name(&d.grant, en),
+                best_offer: i64::from(d.best),
+            })
+            .collect(),
+        fail_resource_infos: rates
+            .failed
+            .iter()
+            .map(|(id, code)| FailResourceInfo {
+                error_code: code.vendor_code().into(),
+                error_msg: AppError::new(*code).message(!en),
+                resource_id: id.clone(),
+            })
+            .collect(),
+    })
+}
+
+const LIST_RENEW_RATE_ON_PERIOD: Operation = Operation {
+    name: "list_renew_rate_on_period",
+    method: Method::POST,
+    path: "/v2/bills/ratings/period-resources/renew-rate",
+    summary: "查询包年/包月资源的续费金额 — what renewing some of the customer's main resources for months or years would cost, priced as the renewal prices it, with the discounts it could choose; resources that cannot be renewed are listed with the reason",
+    callers: "customer",
+    request: Some(schema::<ListRenewRateOnPeriodReq>),
+    response: schema::<ListRenewRateOnPeriodResponse>,
+    route: || post(list_renew_rate_on_period),
+};
+
+// ----------------------------------------------------------------------------------------------
+// set_resources_renew_config
+
+/// `RenewResourceConfigReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RenewResourceConfigReq {
+    /// `DEDUCTION_DATE` (or `EXPIRE_DATE`, refused with `PC.1107`).
+    pub config_name: Option<String>,
+    pub config_value: Option<String>,
+}
+
+/// `SetResourcesRenewConfigResponse`: the vendor answers success in the body.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SetResourcesRenewConfigResponse {
+    pub error_code: String,
+    pub error_msg: String,
+}
+
+async fn set_resources_renew_config(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(b): VendorJson<RenewResourceConfigReq>,
+) -> Result<Response, ApiError> {
+    let req = RenewConfigRequest {
+        config_name: b.config_name,
+        config_value: b.config_value,
+    };
+    renew_config::set_renew_config(&st.db, caller.ctx(), req).await?;
+    ok_json(&SetResourcesRenewConfigResponse {
+        error_code: "CBC.0000".into(),
+        error_msg: "success".into(),
+    })
+}
+
+const SET_RESOURCES_RENEW_CONFIG: Operation = Operation {
+    name: "set_resources_renew_config",
+    method: Method::POST,
+    path: "/v2/orders/subscriptions/resources/renew/config",
+    summary: "设置包年/包月资源自动续费扣款日 — the customer's automatic renewals are paid 2 to 7 days before expiry (DEDUCTION_DATE); a same expiration date (EXPIRE_DATE) is not supported yet",
+    callers: "customer",
+    request: Some(schema::<RenewResourceConfigReq>),
+    response: schema::<SetResourcesRenewConfigResponse>,
+    route: || post(set_resources_renew_config),
 };
