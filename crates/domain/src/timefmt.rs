@@ -42,6 +42,15 @@ pub fn cn_date(ms: i64) -> time::Date {
         .date()
 }
 
+/// `2026-12-04 10:00` in UTC+8 (the business time zone), for people reading a page.
+pub fn format_cn(ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(CN_OFFSET);
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    t.format(&fmt).unwrap_or_default()
+}
+
 /// The instant (UTC Unix ms) a UTC+8 calendar date begins.
 pub fn cn_day_start_ms(d: time::Date) -> i64 {
     let t = d.midnight().assume_offset(CN_OFFSET);
@@ -58,6 +67,12 @@ pub fn one_year_before(d: time::Date) -> time::Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn business_times_read_in_utc_plus_8() {
+        let ms = super::parse_utc("2026-12-03T18:30:00Z").unwrap();
+        assert_eq!(super::format_cn(ms), "2026-12-04 02:30");
+    }
+
     use super::*;
 
     #[test]

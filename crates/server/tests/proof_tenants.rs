@@ -657,6 +657,12 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("POST", "/console/topup/{id}/cancel", &[SelfPay], &[
         case("B's request", "/console/topup/$topup2/cancel", "", Refused, Control::Ok(SelfPay)),
     ]),
+    page_nothing("GET", "/console/invoices", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own requests and the queue it issues: the session says whose", Probe::Read("/console/invoices", "")),
+    page_nothing("POST", "/console/invoices", &[Dist, Reseller, Customer, SelfPay], "the caller's own consumption: the session says whose", Probe::RefusalsOnly("/console/invoices", "month=%7C2026-11")),
+    page_nothing("POST", "/console/invoices/profile", &[Dist, Reseller, Customer, SelfPay], "the caller's own profile: the session says whose", Probe::RefusalsOnly("/console/invoices/profile", "title=")),
+    page("POST", "/console/invoices/{id}/{action}", &[Dist, Reseller, Customer, SelfPay, Operator], &[
+        case("B's customer's request", "/console/invoices/$invoice/approve", "", Refused, Control::Ok(Dist)),
+    ]),
     page("GET", "/console/bills", &[Dist, Reseller, Customer, SelfPay, Operator], &[
         case("B's customer's records", "/console/bills?cycle=2026-11&customer=$c", "", NoEffect, Control::Ok(Dist)),
     ]),
@@ -883,6 +889,40 @@ async fn paid(app: &TestApp, creds: &Creds, customer_id: &str, n: i64) -> (Strin
 }
 
 /// One complete tree. `salt` (cents) makes every amount of the tree its own.
+/// A resale customer's invoice request for November (its paid order), to its partner, made on
+/// December 4th (the 3rd-of-the-month rule).
+async fn invoice_request(app: &TestApp, customer_id: &str, partner_id: &str) -> String {
+    use pc_app::services::invoices::{self, NewRequest, Profile, Selection};
+    let mut cctx = cust_ctx(app, customer_id);
+    cctx.now_ms = pc_domain::timefmt::parse_utc("2026-12-04T02:00:00Z").unwrap();
+    invoices::save_profile(
+        &app.db,
+        cctx.clone(),
+        Profile {
+            title_type: pc_domain::invoices::TitleType::Enterprise,
+            title: "Tenant Ltd".into(),
+            tax_id: None,
+            mailing_address: None,
+        },
+    )
+    .await
+    .unwrap();
+    invoices::submit(
+        &app.db,
+        cctx,
+        NewRequest {
+            issuer_partner_id: partner_id.into(),
+            selection: Selection::Months(vec!["2026-11".into()]),
+            special: false,
+            paper: false,
+            remark: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant {
     let title = format!("{}{}", tag[..1].to_uppercase(), &tag[1..]);
     let cents = |c: i64| Money::from_cents(c + salt);
@@ -1248,6 +1288,10 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
         v.insert(k, pending[i].clone());
     }
     v.insert("order_paid", order_paid);
+    v.insert(
+        "invoice",
+        invoice_request(app, &c.customer_id, &d.partner_id).await,
+    );
     for (i, k) in [
         "res",
         "res_renew",

@@ -27,6 +27,34 @@ pub fn mask_phone(p: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// A urlencoded form body as its pairs, for forms that send a field once per checked row (a
+/// batch recall's `coupon_id`, an invoice request's `month`), which a struct cannot take.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &[u8]) -> Fields {
+        Fields(query_pairs(&String::from_utf8_lossy(body)))
+    }
+
+    /// The first value of `k`, trimmed (empty when absent).
+    pub fn get(&self, k: &str) -> String {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Every non-empty value of `k`, in order.
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, v)| key == k && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -26,7 +26,7 @@ use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{enc, internal, page, Page};
 use super::Console;
-use crate::http::form::query_pairs;
+use crate::http::form::Fields;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -39,29 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/my-coupons", get(my_coupons))
         .route("/console/quotas", get(quotas).post(grant))
         .route("/console/quotas/adjust", post(adjust))
-}
-
-/// A urlencoded body as pairs (the batch recall sends `coupon_id` once per checked row).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn parse(body: &Bytes) -> Fields {
-        Fields(query_pairs(&String::from_utf8_lossy(body)))
-    }
-    fn get(&self, k: &str) -> String {
-        self.0
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    }
-    fn all(&self, k: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(key, v)| key == k && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
 }
 
 fn type_page(qt: QuotaType) -> &'static str {

@@ -26,6 +26,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("promotions", "/console/promotions", "promotions"),
             ("topups", "/console/topups", "topup_ops_nav"),
             ("bills", "/console/bills", "bills_nav"),
+            ("invoices", "/console/invoices", "invoices_nav"),
             ("outbox", "/console/outbox", "outbox"),
             ("audit", "/console/audit", "audit"),
             ("access-keys", "/console/access-keys", "access_keys"),
@@ -37,6 +38,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("invites", "/console/invites", "invites"),
             ("orders", "/console/orders", "orders"),
             ("bills", "/console/bills", "bills_nav"),
+            ("invoices", "/console/invoices", "invoices_nav"),
             ("discounts", "/console/discounts", "discounts"),
             ("access-keys", "/console/access-keys", "access_keys"),
             ("vouchers", "/console/vouchers", "voucher_management"),
@@ -65,6 +67,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("orders", "/console/orders", "orders"),
             ("resources", "/console/resources", "resources"),
             ("bills", "/console/bills", "bills_nav"),
+            ("invoices", "/console/invoices", "invoices_nav"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }

@@ -13,6 +13,7 @@ mod discounts;
 mod funds;
 pub mod i18n;
 mod invites;
+mod invoices;
 pub mod join;
 mod layout;
 mod orders;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .merge(topups::router())
         .merge(staff::router())
         .merge(bills::router())
+        .merge(invoices::router())
         .merge(clock::router())
         .layer(axum::middleware::from_fn(form_guard))
 }

@@ -1,0 +1,425 @@
+//! Consumption invoices in the console (`pc_app::services::invoices`), `/console/invoices`:
+//!
+//! - a customer: who invoices it (its partner for resale consumption, else the vendor), its one
+//!   invoice profile, the months open to invoice by issuer with a request form (ordinary or VAT
+//!   special, electronic or paper, a remark), and its requests with their status, the issuer's
+//!   reason for a rejection and the invoice number, and its own moves (cancel before review,
+//!   resubmit or delete a draft, confirm a paper invoice's receipt);
+//! - a partner admin: the same towards the vendor for its resale customers' consumption (by month,
+//!   or one customer's months), and the queue of its resale customers' requests to review, issue
+//!   (electronic) or mail (paper);
+//! - an operator: the queue of requests the vendor issues.
+//!
+//! Every form carries the CSRF token; a refused form re-renders the page with the reason in the
+//! page's language and writes nothing; a success redirects with `?done=`.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use pc_app::services::invoices::{self, Act, NewRequest, Open, Profile, Request, Selection};
+use pc_app::services::partners;
+use pc_app::AppError;
+use pc_domain::invoices::{Action, Status, TitleType};
+use pc_domain::party::Role;
+use pc_domain::timefmt::format_cn;
+use pc_domain::Money;
+
+use super::i18n::{t, Lang};
+use super::layout::{enc, internal, page, with_status, Page};
+use super::Console;
+use crate::http::form::Fields;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/invoices", get(invoices_page).post(submit))
+        .route("/console/invoices/profile", post(save_profile))
+        .route("/console/invoices/{id}/{action}", post(act))
+}
+
+fn yuan(cents: i64) -> String {
+    super::layout::yuan(Money::from_cents(cents))
+}
+
+fn status_label(lang: Lang, s: i64) -> &'static str {
+    t(lang, &format!("invoice_status_{s}"))
+}
+
+fn done_key(q: &HashMap<String, String>) -> Option<&'static str> {
+    match q.get("done").map(String::as_str) {
+        Some("submitted") => Some("invoice_submitted"),
+        Some("profile") => Some("saved"),
+        Some("acted") => Some("invoice_acted"),
+        _ => None,
+    }
+}
+
+fn may_request(role: Role) -> bool {
+    matches!(role, Role::Customer | Role::PartnerAdmin)
+}
+
+async fn invoices_page(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
+    view(&st, &c, done_key(&q), None).await
+}
+
+async fn view(
+    st: &AppState,
+    c: &Console,
+    done: Option<&'static str>,
+    error: Option<(StatusCode, String)>,
+) -> Page {
+    let lang = c.lang;
+    let ctx = c.ctx();
+    let err = |e: AppError| internal(lang, e);
+    let (status, message) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let mut body = html! {
+        @if let Some(k) = done { p.flash.ok #invoice-done { (t(lang, k)) } }
+        @if let Some(m) = &message { p.flash.error #invoice-error { (m) } }
+        p.muted { (t(lang, "invoice_rule_hint")) }
+    };
+    if may_request(c.user.role) {
+        let profile = invoices::profile(&st.db, &ctx).await.map_err(err)?;
+        let (months, _) = invoices::open_amounts(&st.db, &ctx).await.map_err(err)?;
+        let (_, mine) = invoices::my_requests(&st.db, &ctx, None, Some(100))
+            .await
+            .map_err(err)?;
+        let who = if c.user.role == Role::Customer {
+            Some(invoices::issuer_now(&st.db, &ctx).await.map_err(err)?)
+        } else {
+            None
+        };
+        // Names of the issuers the open months name.
+        let mut ids: Vec<&str> = months
+            .iter()
+            .map(|m| m.issuer_partner_id.as_str())
+            .filter(|i| !i.is_empty())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names = partners::lookup::names(st.db.read(), &ids)
+            .await
+            .map_err(err)?;
+        let issuer_name = |id: &str| -> String {
+            if id.is_empty() {
+                t(lang, "invoice_vendor").to_string()
+            } else {
+                names
+                    .get(id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| id.to_string())
+            }
+        };
+        body = html! {
+            (body)
+            @if let Some(who) = &who {
+                p #who-invoices-me {
+                    (t(lang, "invoice_who")) ": "
+                    strong { @match who {
+                        Some(p) => (p.name),
+                        None => (t(lang, "invoice_vendor")),
+                    } }
+                }
+            }
+            (profile_form(c, profile.as_ref()))
+            (request_form(c, &months, &issuer_name))
+            h2 { (t(lang, "invoice_my_requests")) }
+            (requests_table(c, &mine, false, &issuer_name))
+        };
+    }
+    if matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
+        let (_, queue) = invoices::issuer_queue(&st.db, &ctx, None, None, Some(100))
+            .await
+            .map_err(err)?;
+        body = html! {
+            (body)
+            h2 #invoice-queue-title { (t(lang, if c.user.role == Role::Operator { "invoice_queue_vendor" } else { "invoice_queue_partner" })) }
+            (requests_table(c, &queue, true, &|_| String::new()))
+        };
+    }
+    with_status(status, page(lang, Some(c), t(lang, "invoices_nav"), body))
+}
+
+fn profile_form(c: &Console, p: Option<&Profile>) -> Markup {
+    let lang = c.lang;
+    let enterprise = p.is_none_or(|p| p.title_type == TitleType::Enterprise);
+    html! {
+        form.card #invoice-profile method="post" action="/console/invoices/profile" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "invoice_profile")) }
+            p.muted { (t(lang, "invoice_profile_hint")) }
+            label { (t(lang, "invoice_title_type")) " "
+                select name="title_type" #invoice-title-type {
+                    option value="1" selected[enterprise] { (t(lang, "invoice_title_enterprise")) }
+                    option value="2" selected[!enterprise] { (t(lang, "invoice_title_organization")) }
+                }
+            }
+            label { (t(lang, "invoice_title")) br;
+                input name="title" #invoice-title required maxlength="100" size="40" value=(p.map(|p| p.title.as_str()).unwrap_or("")); }
+            label { (t(lang, "invoice_tax_id")) br;
+                input name="tax_id" #invoice-tax-id maxlength="32" value=(p.and_then(|p| p.tax_id.as_deref()).unwrap_or("")); }
+            label { (t(lang, "invoice_address")) br;
+                input name="mailing_address" #invoice-address maxlength="200" size="50" value=(p.and_then(|p| p.mailing_address.as_deref()).unwrap_or("")); }
+            p { button #invoice-profile-save type="submit" { (t(lang, "save")) } }
+        }
+    }
+}
+
+fn request_form(c: &Console, months: &[Open], issuer_name: &dyn Fn(&str) -> String) -> Markup {
+    let lang = c.lang;
+    // One row per issuer and month: the open amount over its customers.
+    let mut rows: Vec<(String, String, i64)> = Vec::new();
+    for m in months {
+        match rows
+            .iter_mut()
+            .find(|(i, cy, _)| *i == m.issuer_partner_id && *cy == m.cycle)
+        {
+            Some(r) => r.2 += m.open,
+            None => rows.push((m.issuer_partner_id.clone(), m.cycle.clone(), m.open)),
+        }
+    }
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    html! {
+        form.card #invoice-request method="post" action="/console/invoices" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            h2 { (t(lang, "invoice_request")) }
+            div.scroll { table #invoice-open {
+                thead { tr { th {} th { (t(lang, "bill_cycle")) } th { (t(lang, "invoice_issuer")) } th { (t(lang, "invoice_open")) } } }
+                tbody {
+                    @for (issuer, cycle, open) in &rows {
+                        tr data-cycle=(cycle) data-issuer=(issuer) {
+                            td { input type="checkbox" name="month" value=(format!("{issuer}|{cycle}")) disabled[*open <= 0]; }
+                            td { (cycle) }
+                            td { (issuer_name(issuer)) }
+                            td.amount { (yuan(*open)) }
+                        }
+                    }
+                    @if rows.is_empty() { tr { td colspan="4" .muted { (t(lang, "invoice_nothing_open")) } } }
+                }
+            } }
+            label { (t(lang, "invoice_type")) " "
+                select name="special" #invoice-special {
+                    option value="0" { (t(lang, "invoice_ordinary")) }
+                    option value="1" { (t(lang, "invoice_special")) }
+                }
+            }
+            " "
+            label { (t(lang, "invoice_medium")) " "
+                select name="paper" #invoice-medium {
+                    option value="0" { (t(lang, "invoice_electronic")) }
+                    option value="1" { (t(lang, "invoice_paper")) }
+                }
+            }
+            label { (t(lang, "invoice_remark")) br; input name="remark" maxlength="200" size="50"; }
+            p { button.primary #invoice-submit type="submit" { (t(lang, "invoice_submit")) } }
+        }
+    }
+}
+
+fn requests_table(
+    c: &Console,
+    list: &[Request],
+    issuer: bool,
+    issuer_name: &dyn Fn(&str) -> String,
+) -> Markup {
+    let lang = c.lang;
+    html! {
+        div.scroll { table.invoice-requests id=(if issuer { "invoice-queue" } else { "invoice-mine" }) {
+            thead { tr {
+                th { (t(lang, "created_at")) } th { (t(lang, "invoice_id")) }
+                @if issuer { th { (t(lang, "invoice_requester")) } } @else { th { (t(lang, "invoice_issuer")) } }
+                th { (t(lang, "invoice_scope")) } th { (t(lang, "amount")) } th { (t(lang, "invoice_title")) }
+                th { (t(lang, "status")) } th {}
+            } }
+            tbody {
+                @for r in list {
+                    tr data-invoice=(r.id) data-status=(r.status) {
+                        td { (format_cn(r.created_at)) }
+                        td { code { (r.id) } }
+                        @if issuer { td { (r.requester_kind) " " code { (r.requester_id) } } }
+                        @else { td { (issuer_name(&r.issuer_partner_id)) } }
+                        td { (r.scope) }
+                        td.amount { (yuan(r.amount))
+                            @if r.owed_offset > 0 { br; small.muted { (t(lang, "invoice_owed_offset")) " " (yuan(r.owed_offset)) } } }
+                        td { (r.title) br; small.muted {
+                            (t(lang, if r.special { "invoice_special" } else { "invoice_ordinary" })) " · "
+                            (t(lang, if r.paper { "invoice_paper" } else { "invoice_electronic" })) } }
+                        td.status { (status_label(lang, r.status))
+                            @if let Some(reason) = &r.reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } }
+                            @if let Some(no) = &r.invoice_no { br; small.invoice-no { (t(lang, "invoice_no")) ": " code { (no) } } } }
+                        td { (actions(c, r, issuer)) }
+                    }
+                }
+                @if list.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
+            }
+        } }
+    }
+}
+
+fn action_form(
+    c: &Console,
+    r: &Request,
+    action: &str,
+    label: &str,
+    field: Option<(&str, &str)>,
+) -> Markup {
+    html! {
+        form.invoice-act data-action=(action) method="post" action=(format!("/console/invoices/{}/{action}", enc(&r.id))) {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            @if let Some((name, placeholder)) = field {
+                input name=(name) required maxlength="200" aria-label=(placeholder) placeholder=(placeholder);
+                " "
+            }
+            button type="submit" { (label) }
+        }
+    }
+}
+
+fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
+    let lang = c.lang;
+    let s = Status::from_code(r.status);
+    html! {
+        @if issuer {
+            @match s {
+                Some(Status::PendingReview) => {
+                    (action_form(c, r, "approve", t(lang, "invoice_approve"), None))
+                    (action_form(c, r, "reject", t(lang, "invoice_reject"), Some(("reason", t(lang, "reason")))))
+                }
+                Some(Status::Issuing) if r.paper => (action_form(c, r, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::Issuing) => (action_form(c, r, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                _ => {}
+            }
+        } @else {
+            @match s {
+                Some(Status::PendingReview) => (action_form(c, r, "cancel", t(lang, "invoice_cancel"), None)),
+                Some(Status::Draft) => {
+                    (action_form(c, r, "resubmit", t(lang, "invoice_resubmit"), None))
+                    (action_form(c, r, "delete", t(lang, "invoice_delete"), None))
+                }
+                Some(Status::AwaitingReceipt) => (action_form(c, r, "confirm", t(lang, "invoice_confirm"), None)),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn refused(c: &Console, e: &AppError) -> Option<(StatusCode, String)> {
+    Some((
+        StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST),
+        e.message(c.lang == Lang::Zh),
+    ))
+}
+
+async fn save_profile(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    c.require(&[Role::Customer, Role::PartnerAdmin])?;
+    let opt = |k: &str| Some(f.get(k)).filter(|v| !v.is_empty());
+    let p = Profile {
+        title_type: if f.get("title_type") == "2" {
+            TitleType::Organization
+        } else {
+            TitleType::Enterprise
+        },
+        title: f.get("title"),
+        tax_id: opt("tax_id"),
+        mailing_address: opt("mailing_address"),
+    };
+    match invoices::save_profile(&st.db, c.ctx(), p).await {
+        Ok(_) => Ok(Redirect::to("/console/invoices?done=profile").into_response()),
+        Err(e) => view(&st, &c, None, refused(&c, &e)).await,
+    }
+}
+
+async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    c.require(&[Role::Customer, Role::PartnerAdmin])?;
+    // Checked months by issuer: one request per issuer.
+    let mut by_issuer: Vec<(String, Vec<String>)> = Vec::new();
+    for v in f.all("month") {
+        let (issuer, cycle) = v.split_once('|').unwrap_or(("", v.as_str()));
+        match by_issuer.iter_mut().find(|(i, _)| i == issuer) {
+            Some((_, m)) => m.push(cycle.to_string()),
+            None => by_issuer.push((issuer.to_string(), vec![cycle.to_string()])),
+        }
+    }
+    if by_issuer.is_empty() {
+        let e = AppError::invalid(t(c.lang, "invoice_choose_month"));
+        return view(
+            &st,
+            &c,
+            None,
+            Some((StatusCode::BAD_REQUEST, e.message(c.lang == Lang::Zh))),
+        )
+        .await;
+    }
+    let remark = Some(f.get("remark")).filter(|r| !r.is_empty());
+    for (issuer, months) in by_issuer {
+        let req = NewRequest {
+            issuer_partner_id: issuer,
+            selection: Selection::Months(months),
+            special: f.get("special") == "1",
+            paper: f.get("paper") == "1",
+            remark: remark.clone(),
+        };
+        if let Err(e) = invoices::submit(&st.db, c.ctx(), req).await {
+            return view(&st, &c, None, refused(&c, &e)).await;
+        }
+    }
+    Ok(Redirect::to("/console/invoices?done=submitted").into_response())
+}
+
+async fn act(
+    State(st): State<AppState>,
+    c: Console,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Page {
+    let f = Fields::parse(&body);
+    c.check_csrf(&f.get("csrf"))?;
+    c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
+    let action = match action.as_str() {
+        "approve" => Action::Approve,
+        "reject" => Action::Reject,
+        "issue" => Action::IssueElectronic,
+        "mail" => Action::Mail,
+        "cancel" => Action::Cancel,
+        "resubmit" => Action::Resubmit,
+        "delete" => Action::Delete,
+        "confirm" => Action::ConfirmReceipt,
+        _ => {
+            return view(
+                &st,
+                &c,
+                None,
+                Some((StatusCode::NOT_FOUND, t(c.lang, "not_found").to_string())),
+            )
+            .await
+        }
+    };
+    let opt = |k: &str| Some(f.get(k)).filter(|v| !v.is_empty());
+    let a = Act {
+        request_id: id,
+        action,
+        reason: opt("reason"),
+        invoice_no: opt("invoice_no"),
+    };
+    match invoices::act(&st.db, c.ctx(), a).await {
+        Ok(_) => Ok(Redirect::to("/console/invoices?done=acted").into_response()),
+        Err(e) => view(&st, &c, None, refused(&c, &e)).await,
+    }
+}
