@@ -36,7 +36,8 @@ use crate::store::{audit, outbox, Db};
 /// Most resource ids one renewal / query may name.
 use super::acting_customer;
 use super::resources::{
-    self, check_ids, claim_for_order, own_resource, Resource, MAX_AUTO_RENEW_TIMES, MAX_RENEW_IDS,
+    self, check_ids, claim_for_order, own_resource, set_policy, Resource, MAX_AUTO_RENEW_TIMES,
+    MAX_RENEW_IDS,
 };
 
 /// What a renewal made: the order ids, and whether each was paid.
@@ -283,39 +284,6 @@ async fn set_auto_renew_in(
         None => None,
     };
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_AUTO_RENEW, times, Some(period)).await
-}
-
-/// Stores a resource's expiry policy (with its auto-renewal settings), audited.
-async fn set_policy(
-    c: &mut Conn,
-    ctx: &Ctx,
-    resource_id: &str,
-    policy: i64,
-    times: Option<i64>,
-    period: Option<&str>,
-) -> AppResult<()> {
-    sql::query(
-        "UPDATE resources SET expire_policy = $1, auto_renew_times = $2, auto_renew_period = $3, updated_at = $4 WHERE id = $5",
-    )
-    .bind(policy)
-    .bind(times)
-    .bind(period.map(str::to_string))
-    .bind(ctx.now_ms)
-    .bind(resource_id)
-    .execute(&mut *c)
-    .await?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "resources.set_expire_policy",
-            target_kind: "resource",
-            target_id: resource_id,
-            transfer_ids: &[],
-            detail: serde_json::json!({"expire_policy": policy, "times": times, "period": period}),
-        },
-    )
-    .await
 }
 
 /// `cancel_auto_renewal_resources`: the acting customer's resource goes back to the

@@ -1,6 +1,6 @@
 //! Yearly/monthly resources of partners' customers (the vendor's API reference): the resource as
 //! stored, listing, and the checks every order on a resource makes (its owner, its claim for an
-//! order). Renewal and auto-renewal are [`super::renewal`].
+//! order), its expiry policy. Renewal and auto-renewal are [`super::renewal`].
 //!
 //! **Who (decision; the vendor's help pages leave it open).** A customer lists and acts on its
 //! own resources; a partner lists the resources of one of its customers (`customer_id` required,
@@ -16,7 +16,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::funds;
 use crate::services::orders::{self, Viewer};
-use crate::store::Db;
+use crate::store::{audit, Db};
 
 /// Most resource ids one renewal / query may name.
 pub const MAX_RENEW_IDS: usize = 10;
@@ -299,6 +299,40 @@ pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> Ap
         return Err(AppError::with(Code::ResourceNotFound, r.id.clone()));
     }
     Ok(())
+}
+
+/// Stores a resource's expiry policy (with its auto-renewal settings), audited: 0 grace period,
+/// 1 change to pay-per-use, 3 auto-renew. One field, so each replaces the others.
+pub(crate) async fn set_policy(
+    c: &mut Conn,
+    ctx: &Ctx,
+    resource_id: &str,
+    policy: i64,
+    times: Option<i64>,
+    period: Option<&str>,
+) -> AppResult<()> {
+    sql::query(
+        "UPDATE resources SET expire_policy = $1, auto_renew_times = $2, auto_renew_period = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(policy)
+    .bind(times)
+    .bind(period.map(str::to_string))
+    .bind(ctx.now_ms)
+    .bind(resource_id)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "resources.set_expire_policy",
+            target_kind: "resource",
+            target_id: resource_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"expire_policy": policy, "times": times, "period": period}),
+        },
+    )
+    .await
 }
 
 /// Checks a list of 1–`max` distinct resource ids.
