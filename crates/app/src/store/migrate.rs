@@ -57,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(22, "consumption", common "0022_consumption.sql"),
     migration!(23, "monthly_bills", common "0023_monthly_bills.sql"),
     migration!(24, "usage", common "0024_usage.sql"),
+    migration!(27, "to_on_demand", common "0027_to_on_demand.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several
