@@ -13,11 +13,12 @@ use common::shop::*;
 use common::*;
 use pc_app::services::catalog::{self, Package, UsagePricing};
 use pc_app::services::subscriptions::renewal::{self, RenewalReport};
+use pc_app::services::usage::{self, Outcome};
 use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::orders::{add_months, PeriodType};
 use pc_domain::timefmt;
-use pc_domain::usage::Quantity;
+use pc_domain::usage::{Quantity, RawUsage};
 use serde_json::{json, Value};
 
 const SET: &str = "/v2/orders/subscriptions/resources/to-on-demand";
@@ -195,6 +196,113 @@ async fn set_up_and_cancel_store_the_policy_exclusive_with_auto_renewal() {
         );
         assert_eq!(policy_of(&app, &cc, b).await, 0, "{e}");
 
+        app.assert_ledger_clean().await;
+    }
+}
+
+/// The subscription-renewal job at their expiry: the resource set to change becomes pay-per-use
+/// (no order, no money), the other expires, and one set to change but named by an order awaiting
+/// payment expires too, keeping its policy for the customer to cancel; usage after the expiry is
+/// rated by the hour.
+#[tokio::test]
+async fn the_job_changes_a_resource_set_up_at_its_expiry() {
+    for app in apps("tod_expiry").await {
+        let e = &app.engine;
+        let w = world(&app).await;
+        let (cc, dc) = (Creds::from(&w.c), Creds::from(&w.d));
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 20_000).await;
+        let ids = bought(&app, &cc, c, 3).await;
+        let (a, b, p) = (ids[0].as_str(), ids[1].as_str(), ids[2].as_str());
+        assert!(
+            policy_call(&app, &cc, "SET_UP", &[a, p]).await.is_empty(),
+            "{e}"
+        );
+        let renew = json!({"resource_ids": [p], "period_type": 2, "period_num": 1});
+        let r = call(&app, &cc, "POST", RENEW, &renew.to_string()).await;
+        assert_eq!(r.status, 200, "{e}: {}", r.body);
+
+        // `a` becomes pay-per-use, `b` and `p` expire. No money moves.
+        let expire_time = listed(&app, &cc, a).await["expire_time"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let expire = timefmt::parse_utc(&expire_time).unwrap();
+        let balance = customer_balance(&app, c).await;
+        let rep = run_job(&app, expire + 1000).await;
+        assert_eq!(rep.converted, vec![a.to_string()], "{e}: {rep:?}");
+        let mut expired = rep.expired.clone();
+        expired.sort();
+        let mut want = vec![b.to_string(), p.to_string()];
+        want.sort();
+        assert_eq!(expired, want, "{e}: {rep:?}");
+        assert!(
+            rep.renewed.is_empty() && rep.pending_orders.is_empty(),
+            "{e}"
+        );
+        assert_eq!(customer_balance(&app, c).await, balance, "{e}");
+        let orders_10 = "SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND order_type = 10";
+        assert_eq!(scalar(&app, orders_10, c).await, 0, "{e}");
+        // `a` left the yearly/monthly list (and every operation on it), `b` and `p` are there,
+        // expired; `p` keeps its policy, which the customer may still take back.
+        assert!(listed(&app, &cc, a).await.is_null(), "{e}");
+        assert_eq!(listed(&app, &cc, b).await["status"], 5, "{e}");
+        assert_eq!(listed(&app, &cc, p).await["status"], 5, "{e}");
+        assert_eq!(policy_of(&app, &cc, p).await, 1, "{e}");
+        assert!(
+            policy_call(&app, &cc, "CANCEL", &[p]).await.is_empty(),
+            "{e}"
+        );
+        assert_eq!(policy_of(&app, &cc, p).await, 0, "{e}");
+        let all = resources_of(&app, &dc, json!({ "customer_id": c })).await;
+        assert_eq!(all["total_count"], 2, "{e}: {all}");
+        let r = call(
+            &app,
+            &cc,
+            "POST",
+            RENEW,
+            &json!({"resource_ids": [a], "period_type": 2, "period_num": 1}).to_string(),
+        )
+        .await;
+        r.assert_error(400, "CBC.99003012");
+        // The partner sees it among its customer's pay-per-use resources, from its expiry on.
+        let od = on_demand_of(&app, &dc, c).await;
+        assert_eq!(od.len(), 1, "{e}: {od:?}");
+        assert_eq!(od[0]["resource_id"], a, "{e}");
+        assert_eq!(od[0]["status"], 1, "{e}");
+        assert_eq!(od[0]["effective_time"], expire_time.as_str(), "{e}");
+        assert_eq!(od[0]["resource_spec_code"], "s6.small.1.linux", "{e}");
+        // Rerunning the job changes nothing.
+        let again = run_job(&app, expire + 2000).await;
+        assert!(
+            again.converted.is_empty() && again.expired.is_empty(),
+            "{e}: {again:?}"
+        );
+
+        // Usage after the expiry is rated by the hour like any pay-per-use resource's: 2 h × 0.07.
+        let at = expire + 3 * 3_600_000;
+        app.clock.set(at);
+        let mut sys = ctx();
+        sys.now_ms = at;
+        let raw = RawUsage {
+            usage_id: format!("{a}-u1"),
+            customer_id: c.clone(),
+            resource_id: a.into(),
+            product_id: "ecs-s6-small-1-linux".into(),
+            usage: "2".into(),
+            begin_time: timefmt::format_utc(expire + 3_600_000),
+            end_time: timefmt::format_utc(expire + 3 * 3_600_000),
+            ..Default::default()
+        };
+        let Outcome::Imported(i) = usage::ingest(&app.db, sys, vec![raw]).await.unwrap() else {
+            panic!("{e}: refused")
+        };
+        assert_eq!((i.accepted, i.charged), (1, 14), "{e}");
+        assert_eq!(
+            customer_balance(&app, c).await.cents(),
+            balance.cents() - 14,
+            "{e}"
+        );
         app.assert_ledger_clean().await;
     }
 }

@@ -1,6 +1,6 @@
 //! Renewal of yearly/monthly resources: a renewal (a type-2 order, paid at once from the balance
-//! when asked), auto-renewal on and off, and the `subscription-renewal` job that renews or
-//! expires resources at their expiry.
+//! when asked), auto-renewal on and off, and the `subscription-renewal` job that renews, changes
+//! to pay-per-use (`super::to_on_demand`) or expires resources at their expiry.
 //!
 //! **Decisions (the vendor's help pages leave these open).**
 //! - A renewal request makes one order per selling partner (in practice one order), one line per
@@ -17,8 +17,9 @@
 //! - The job renews at expiry (not 7 days before, as the vendor does): an auto-renew resource gets
 //!   a one-period renewal order paid from the balance; if the balance is short the order stays
 //!   pending, the resource expires (5) until it is paid, and the customer gets a notice in the
-//!   outbox. Every other resource past its expiry becomes expired (5). Resources already expired
-//!   are not retried (the pending order is the customer's to pay).
+//!   outbox. A resource set to change to pay-per-use (`expire_policy` 1) becomes pay-per-use
+//!   (`to_on_demand::convert_at_expiry`). Every other resource past its expiry becomes expired
+//!   (5). Resources already expired are not retried (the pending order is the customer's to pay).
 
 use crate::store::sql::{self, Conn};
 use pc_domain::orders::{
@@ -39,6 +40,7 @@ use super::resources::{
     self, check_ids, claim_for_order, own_resource, set_policy, Resource, MAX_AUTO_RENEW_TIMES,
     MAX_RENEW_IDS,
 };
+use super::to_on_demand;
 
 /// What a renewal made: the order ids, and whether each was paid.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -316,6 +318,9 @@ pub struct RenewalReport {
     pub pending_orders: Vec<String>,
     /// Resources that expired.
     pub expired: Vec<String>,
+    /// Resources that became pay-per-use.
+    #[serde(default)]
+    pub converted: Vec<String>,
 }
 
 const RENEWAL_BATCH: i64 = 200;
@@ -327,6 +332,10 @@ async fn renew_or_expire(
     r: &Resource,
     report: &mut RenewalReport,
 ) -> AppResult<()> {
+    if to_on_demand::convert_at_expiry(c, ctx, r).await? {
+        report.converted.push(r.id.clone());
+        return Ok(());
+    }
     if r.expire_policy == EXPIRE_POLICY_AUTO_RENEW && claim_for_order(c, ctx, r).await.is_ok() {
         let period = match r.auto_renew_period.as_deref() {
             Some("YEAR") => PeriodType::Year,
@@ -403,9 +412,10 @@ async fn renew_or_expire(
 
 /// The `subscription-renewal` job (an operator, or the system running jobs): every resource in
 /// use whose expiry is before `ctx.now_ms` is auto-renewed (paid from the balance, else left
-/// pending with a notice) or expired, in batches of [`RENEWAL_BATCH`], each its own transaction.
-/// Safe to rerun: a renewed resource's expiry moves on, an expired one is no longer in use, so
-/// the job takes no idempotency key (one would answer every batch with the first one's report).
+/// pending with a notice), changed to pay-per-use or expired, in batches of [`RENEWAL_BATCH`],
+/// each its own transaction. Safe to rerun: a renewed resource's expiry moves on, an expired or
+/// changed one is no longer in use, so the job takes no idempotency key (one would answer every
+/// batch with the first one's report).
 pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
     ctx.actor.require_operator()?;
     let ctx = ctx.with_idempotency(None);
@@ -416,10 +426,12 @@ pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
                 Box::pin(async move { renewal_batch_in(c, &ctx).await })
             })
             .await?;
-        let progressed = !batch.renewed.is_empty() || !batch.expired.is_empty();
+        let progressed =
+            !batch.renewed.is_empty() || !batch.expired.is_empty() || !batch.converted.is_empty();
         report.renewed.extend(batch.renewed);
         report.pending_orders.extend(batch.pending_orders);
         report.expired.extend(batch.expired);
+        report.converted.extend(batch.converted);
         if n < RENEWAL_BATCH || !progressed {
             return Ok(report);
         }

@@ -44,7 +44,7 @@
 //!   (`CBC.99003012`): nothing is refunded twice.
 
 use pc_domain::bills;
-use pc_domain::orders::OrderType;
+use pc_domain::orders::{OrderType, EXPIRE_POLICY_TO_ON_DEMAND};
 use pc_domain::to_on_demand::{
     self as rules, Action, Facts, Operation, Outcome, Refusal, MAX_INSTANT_IDS, MAX_POLICY_IDS,
 };
@@ -350,6 +350,32 @@ async fn become_on_demand(c: &mut Conn, ctx: &Ctx, r: &Resource, at: i64) -> App
             region: &r.region,
             name: &r.name,
             since: at,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The renewal job, for a resource in use whose expiry has come: when it is set to change and
+/// still qualifies, it becomes pay-per-use from its expiry on (audited) and `true` is returned;
+/// otherwise nothing is written and the job expires it.
+pub(crate) async fn convert_at_expiry(c: &mut Conn, ctx: &Ctx, r: &Resource) -> AppResult<bool> {
+    if r.expire_policy != EXPIRE_POLICY_TO_ON_DEMAND {
+        return Ok(false);
+    }
+    let f = facts(c, r).await?;
+    if !rules::converts_at_expiry(&f) || !become_on_demand(c, ctx, r, r.expire_at).await? {
+        return Ok(false);
+    }
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "resources.to_on_demand_at_expiry",
+            target_kind: "resource",
+            target_id: &r.id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"expire_at": r.expire_at}),
         },
     )
     .await?;
