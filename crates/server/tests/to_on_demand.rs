@@ -190,6 +190,10 @@ async fn set_up_and_cancel_store_the_policy_exclusive_with_auto_renewal() {
             policy_call(&app, &cc, "SET_UP", &[b]).await.is_empty(),
             "{e}"
         );
+        // Cancelling auto-renewal does not cancel the change: only CANCEL does.
+        let r = call(&app, &cc, "DELETE", &format!("{AUTO}/{b}"), "").await;
+        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        assert_eq!(policy_of(&app, &cc, b).await, 1, "{e}");
         assert!(
             policy_call(&app, &cc, "CANCEL", &[b]).await.is_empty(),
             "{e}"

@@ -288,8 +288,9 @@ async fn set_auto_renew_in(
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_AUTO_RENEW, times, Some(period)).await
 }
 
-/// `cancel_auto_renewal_resources`: the acting customer's resource goes back to the
-/// grace-period policy.
+/// `cancel_auto_renewal_resources`: the acting customer's auto-renewing resource goes back to
+/// the grace-period policy. A resource that does not renew automatically keeps its policy (a
+/// change to pay-per-use at expiry is cancelled only by `update_period_to_on_demand`).
 pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppResult<()> {
     let customer_id = acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
@@ -306,6 +307,9 @@ async fn cancel_auto_renew_in(
     resource_id: &str,
 ) -> AppResult<()> {
     let r = own_resource(c, customer_id, resource_id).await?;
+    if r.expire_policy != EXPIRE_POLICY_AUTO_RENEW {
+        return Ok(());
+    }
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_GRACE, None, None).await
 }
 
