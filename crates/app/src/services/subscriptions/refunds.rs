@@ -1,7 +1,8 @@
 //! Unsubscribing yearly/monthly resources and the refunds that follow (the vendor's API reference;
 //! the vendor's help pages). The arithmetic is `pc_domain::refunds` (its module doc is the rule);
 //! this module finds what paid for a resource, writes the type-4 order, moves the money back and
-//! answers `show_refund_order_details`.
+//! answers `show_refund_order_details`. Changing to pay-per-use at once (`super::to_on_demand`)
+//! writes its type-10 order with the same [`write_refund_order`].
 //!
 //! **Decisions.**
 //! - One unsubscribe order (type 4, status 5 completed) per resource: the vendor answers a list of
