@@ -87,6 +87,15 @@ codes! {
     RenewNotRenewable => (400, "CBC.30050013", "The product can no longer be renewed (it is no longer sold).", "该产品不支持续费。"),
     RenewDuplicateIds => (400, "CBC.30050012", "The resource IDs repeat.", "存在重复的资源ID。"),
     RenewConfigUnsupported => (400, "PC.1107", "A same expiration date for renewed resources (EXPIRE_DATE) is not supported here yet; only the deduction date of auto-renewal (DEDUCTION_DATE) can be set.", "暂不支持设置续费后资源统一到期日（EXPIRE_DATE）；仅可设置自动续费扣款日（DEDUCTION_DATE）。"),
+    // Yearly/monthly to pay-per-use (`update_period_to_on_demand` and `_instantly`): the vendor's
+    // codes for the cases its table names; answered per resource, in a 200's results.
+    ToOnDemandNotSoldByUsage => (400, "CBC.99003609", "This product type cannot change to pay-per-use: it has no pay-per-use price.", "该产品类型不支持转按需。"),
+    ToOnDemandGracePeriod => (400, "CBC.99003610", "A resource in its grace or retention period cannot change to pay-per-use; renew it first.", "宽限期、保留期资源不能转按需。"),
+    ToOnDemandPackage => (400, "CBC.99003611", "A resource package cannot change to pay-per-use.", "按需套餐包不能设置转按需。"),
+    ToOnDemandPendingOrder => (400, "CBC.99003623", "Another transaction of the resource is in progress (an order awaiting payment); it cannot change to pay-per-use.", "存在其他处理中交易不能转按需。"),
+    ToOnDemandFrozen => (400, "CBC.99003624", "A frozen resource cannot change to pay-per-use.", "冻结资源不允许设置转按需。"),
+    ToOnDemandNotMain => (400, "PC.1120", "Only main resources can change to pay-per-use; their sub-resources go with them.", "只能对主资源设置转按需，从资源随主资源一起转按需。"),
+    ToOnDemandNotSetUp => (400, "PC.1121", "The resource is not set to change to pay-per-use at expiry: there is nothing to cancel.", "该资源未设置到期转按需，无需取消。"),
     ResourceDeleted => (400, "CBC.30000067", "The resource was already unsubscribed or deleted.", "资源已退订或已删除。"),
     NotRefundOrder => (400, "CBC.99005026", "The order is not an unsubscribe or downgrade order.", "该订单不是退订或降配订单。"),
     OrderNotCancellable => (400, "CBC.99005010", "The order status does not allow cancellation.", "订单状态不允许取消。"),

@@ -144,6 +144,8 @@ pub mod detail_type {
     pub const AUTO_RENEWAL: i64 = 8;
     /// 退款-变更
     pub const REFUND_CHANGE: i64 = 20;
+    /// 退款-包年/包月转按需
+    pub const REFUND_TO_ON_DEMAND: i64 = 24;
     /// Every code the vendor documents (accepted as filters even where nothing here makes them).
     pub const ALL: [i64; 15] = [1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103];
 }
@@ -205,7 +207,9 @@ pub fn amortization_months(
 ) -> i64 {
     if matches!(
         bill_detail_type,
-        detail_type::REFUND_UNSUBSCRIBE | detail_type::REFUND_CHANGE | 24
+        detail_type::REFUND_UNSUBSCRIBE
+            | detail_type::REFUND_CHANGE
+            | detail_type::REFUND_TO_ON_DEMAND
     ) {
         return 1;
     }

@@ -17,6 +17,7 @@ pub mod redirects;
 pub mod refunds;
 pub mod signing;
 pub mod timefmt;
+pub mod to_on_demand;
 pub mod topups;
 pub mod usage;
 pub mod verification;

@@ -165,6 +165,8 @@ impl OrderStatus {
 
 /// Resource expire policies (`expire_policy`).
 pub const EXPIRE_POLICY_GRACE: i64 = 0;
+/// Change to pay-per-use at expiry (到期转按需, `crate::to_on_demand`).
+pub const EXPIRE_POLICY_TO_ON_DEMAND: i64 = 1;
 pub const EXPIRE_POLICY_AUTO_RENEW: i64 = 3;
 
 /// Largest period counts one order may buy: 1–11 months or 1–3 years, as the vendor's renewal

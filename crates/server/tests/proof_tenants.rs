@@ -379,6 +379,12 @@ const API: &[ApiEntry] = &[
     foreign("cancel_resources_subscription", &[
         case("B's resource", "/v2/orders/subscriptions/resources/unsubscribe", r#"{"resource_ids":["$res_unsub"],"unsubscribe_type":1,"unsubscribe_reason_type":5,"unsubscribe_reason":"moving"}"#, NoEffect, Control::Ok(Customer)),
     ]),
+    foreign("update_period_to_on_demand", &[
+        case("B's resource", "/v2/orders/subscriptions/resources/to-on-demand", r#"{"operation":"SET_UP","resource_ids":["$res_ondemand"]}"#, NoEffect, Control::Ok(Customer)),
+    ]),
+    foreign("update_period_to_on_demand_instantly", &[
+        case("B's resource", "/v2/orders/subscriptions/resources/to-on-demand/instantly", r#"{"resource_ids":["$res_instant"]}"#, NoEffect, Control::Ok(Customer)),
+    ]),
     foreign("show_refund_order_details", &[
         case("B's refund order", "/v2/orders/customer-orders/refund-orders?order_id=$refund", "", NoEffect, Control::Shows(Customer, "order_paid")),
     ]),
@@ -1118,7 +1124,8 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
     }
 
     // Orders: pending ones (each control that pays or cancels has its own), a paid one with its
-    // resources (each control that renews, unsubscribes or changes has its own), a refund.
+    // resources (each control that renews, unsubscribes, changes or goes pay-per-use has its own),
+    // a refund.
     let ccreds = Creds::from(&c);
     // B's pending orders buy three servers, A's one: their amounts tell the trees apart.
     let pending_order = |customer_id: String| async move {
@@ -1132,8 +1139,8 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
         pending.push(id);
         amounts.push(amount.to_string());
     }
-    let (order_paid, res) = paid(app, &ccreds, &c.customer_id, 9).await;
-    assert_eq!(res.len(), 9, "{}", app.engine);
+    let (order_paid, res) = paid(app, &ccreds, &c.customer_id, 11).await;
+    assert_eq!(res.len(), 11, "{}", app.engine);
     let r_unsub = call(
         app,
         &ccreds,
@@ -1302,6 +1309,8 @@ async fn tenant(app: &TestApp, tag: &str, salt: i64, delegated: bool) -> Tenant 
         "res_cunsub",
         "res_change",
         "res_refunded",
+        "res_ondemand",
+        "res_instant",
     ]
     .iter()
     .enumerate()
@@ -1854,6 +1863,10 @@ impl Run<'_> {
                     if j[k].as_array().is_some_and(|a| !a.is_empty()) {
                         problems.push(format!("{k} not empty"));
                     }
+                }
+                let results = j["to_ondemand_service_results"].as_array();
+                if results.is_some_and(|a| a.iter().any(|x| x["result"] != "SUCCESS")) {
+                    problems.push("a resource failed".into());
                 }
             } else if r.status == 303 {
                 if loc.starts_with("/console/login") || loc.contains("err=") {

@@ -59,6 +59,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(24, "usage", common "0024_usage.sql"),
     migration!(25, "invoices", common "0025_invoices.sql"),
     migration!(26, "renew_configs", common "0026_renew_configs.sql"),
+    migration!(27, "to_on_demand", common "0027_to_on_demand.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -123,11 +123,15 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
                 for id in &r.expired {
                     println!("expired {id}");
                 }
+                for id in &r.converted {
+                    println!("changed to pay-per-use {id}");
+                }
                 println!(
-                    "subscription-renewal: {} renewed, {} renewal order(s) pending payment, {} expired",
+                    "subscription-renewal: {} renewed, {} renewal order(s) pending payment, {} expired, {} changed to pay-per-use",
                     r.renewed.len(),
                     r.pending_orders.len(),
-                    r.expired.len()
+                    r.expired.len(),
+                    r.converted.len()
                 );
                 ExitCode::SUCCESS
             }

@@ -4,8 +4,9 @@
 //!
 //! This capability owns `consumption_records`. Records are written by the use cases that charge,
 //! inside their transactions: paying an order (`subscriptions::checkout` → [`record_paid_order`]),
-//! unsubscribing (`subscriptions::refunds` → [`record`], 退款-退订) and a downgrade's refund
-//! (`subscriptions::changes` → [`record`], 退款-变更). Recording the same source twice is a no-op
+//! unsubscribing (`subscriptions::refunds` → [`record`], 退款-退订), a downgrade's refund
+//! (`subscriptions::changes` → [`record`], 退款-变更) and changing to pay-per-use at once
+//! (`subscriptions::to_on_demand`, through the refund order `refunds` writes, 退款-包年/包月转按需). Recording the same source twice is a no-op
 //! (`source_key` is unique), never a second charge.
 //!
 //! Decisions where the vendor's pages are silent:

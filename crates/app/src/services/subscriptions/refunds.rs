@@ -1,7 +1,8 @@
 //! Unsubscribing yearly/monthly resources and the refunds that follow (the vendor's API reference;
 //! the vendor's help pages). The arithmetic is `pc_domain::refunds` (its module doc is the rule);
 //! this module finds what paid for a resource, writes the type-4 order, moves the money back and
-//! answers `show_refund_order_details`.
+//! answers `show_refund_order_details`. Changing to pay-per-use at once (`super::to_on_demand`)
+//! writes its type-10 order with the same [`write_refund_order`].
 //!
 //! **Decisions.**
 //! - One unsubscribe order (type 4, status 5 completed) per resource: the vendor answers a list of
@@ -475,7 +476,7 @@ pub(crate) async fn pay_back(
 
 /// Locks the resource row for this transaction (so concurrent unsubscribes, renewals and
 /// payments of it serialise on PostgreSQL) and reads it afresh.
-async fn lock_resource(
+pub(crate) async fn lock_resource(
     c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
@@ -490,28 +491,38 @@ async fn lock_resource(
     resources::own_resource(c, customer_id, id).await
 }
 
-/// Unsubscribes one resource: plan, write the type-4 order and its details, pay back, update the
-/// resource. Returns the refund order id.
-async fn unsubscribe_one(
+/// What kind of refund order [`write_refund_order`] writes.
+pub(crate) struct RefundKind<'a> {
+    /// 4 unsubscribe, or 10 yearly/monthly to pay-per-use.
+    pub order_type: OrderType,
+    /// The negative consumption record's bill detail type: 4 退款-退订, 24 退款-包年/包月转按需.
+    pub bill_detail_type: i64,
+    /// An unsubscription's type and reason (none for other refunds).
+    pub unsubscribe: Option<&'a UnsubscribeRequest>,
+}
+
+/// A refund order written: its id and what went back where.
+pub(crate) struct RefundOrder {
+    pub order_id: String,
+    pub back: Returned,
+}
+
+/// Writes the completed refund order of one resource from its plan: the order and its line, each
+/// period's refund details, the money back to the sources that paid each period, what the order
+/// gave back, and the refund's negative consumption record of this month. The caller has locked
+/// the resource and claimed it; it updates the resource and writes the audit row.
+pub(crate) async fn write_refund_order(
     c: &mut Conn,
     ctx: &Ctx,
     customer_id: &str,
     user_name: &str,
-    req: &UnsubscribeRequest,
-    id: &str,
-) -> AppResult<String> {
-    let locked = lock_resource(c, ctx, customer_id, id).await?;
-    if locked.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceDeleted, locked.id));
-    }
-    if locked.is_main == 0 {
-        return Err(AppError::with(Code::WholeServiceRequired, locked.id));
-    }
-    resources::claim_for_order(c, ctx, &locked).await?;
-    let plan = plan(c, customer_id, id, req.kind, ctx.now_ms).await?;
+    plan: &ResourcePlan,
+    kind: &RefundKind<'_>,
+) -> AppResult<RefundOrder> {
     let r = &plan.resource;
     let order_id = orders::new_order_id();
     let refund = plan.refund();
+    let unsub = kind.unsubscribe;
     // The order row first: refund details and sources reference it.
     sql::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \
@@ -526,16 +537,16 @@ async fn unsubscribe_one(
     .bind(&r.service_type_code)
     .bind(SourceType::Customer.code())
     .bind(OrderStatus::Completed.code())
-    .bind(OrderType::Unsubscribe.code())
+    .bind(kind.order_type.code())
     .bind(refund.cents())
     .bind(plan.fee().cents())
     .bind(plan.consumed().cents())
     .bind(user_name)
     .bind(&r.order_id)
     .bind(ctx.now_ms)
-    .bind(req.kind.code())
-    .bind(req.reason_type)
-    .bind(req.reason.clone())
+    .bind(unsub.map(|u| u.kind.code()))
+    .bind(unsub.and_then(|u| u.reason_type))
+    .bind(unsub.and_then(|u| u.reason.clone()))
     .bind(i64::from(plan.no_reason))
     .execute(&mut *c)
     .await?;
@@ -574,6 +585,7 @@ async fn unsubscribe_one(
     };
     orders::for_subscriptions::set_paid_split(c, &order_id, split).await?;
     // The refund is a negative consumption record of the month it is made in.
+    let given = back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents();
     consumption::record(
         c,
         ctx,
@@ -581,8 +593,8 @@ async fn unsubscribe_one(
             customer_id,
             trade_id: &order_id,
             source_key: format!("refund:{order_id}"),
-            order_type: Some(OrderType::Unsubscribe.code()),
-            bill_detail_type: bills::detail_type::REFUND_UNSUBSCRIBE,
+            order_type: Some(kind.order_type.code()),
+            bill_detail_type: kind.bill_detail_type,
             charging_mode: bills::charging_mode::PERIOD,
             service_type_code: &r.service_type_code,
             resource_type_code: &r.resource_type_code,
@@ -595,9 +607,9 @@ async fn unsubscribe_one(
             period_num: None,
             consume_time: ctx.now_ms,
             // What was given back, as the ledger moved it.
-            official: -(back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents()),
+            official: -given,
             discount: 0,
-            payment: -(back.cash.cents() + back.vouchers.cents() + back.cash_coupons.cents()),
+            payment: -given,
             cash: -back.cash.cents(),
             vouchers: -back.vouchers.cents(),
             cash_coupons: -back.cash_coupons.cents(),
@@ -606,6 +618,37 @@ async fn unsubscribe_one(
         },
     )
     .await?;
+    Ok(RefundOrder { order_id, back })
+}
+
+/// Unsubscribes one resource: plan, write the type-4 order and its details, pay back, update the
+/// resource. Returns the refund order id.
+async fn unsubscribe_one(
+    c: &mut Conn,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_name: &str,
+    req: &UnsubscribeRequest,
+    id: &str,
+) -> AppResult<String> {
+    let locked = lock_resource(c, ctx, customer_id, id).await?;
+    if locked.status == ResourceStatus::Closed.code() {
+        return Err(AppError::with(Code::ResourceDeleted, locked.id));
+    }
+    if locked.is_main == 0 {
+        return Err(AppError::with(Code::WholeServiceRequired, locked.id));
+    }
+    resources::claim_for_order(c, ctx, &locked).await?;
+    let plan = plan(c, customer_id, id, req.kind, ctx.now_ms).await?;
+    let r = &plan.resource;
+    let kind = RefundKind {
+        order_type: OrderType::Unsubscribe,
+        bill_detail_type: bills::detail_type::REFUND_UNSUBSCRIBE,
+        unsubscribe: Some(req),
+    };
+    let RefundOrder { order_id, back } =
+        write_refund_order(c, ctx, customer_id, user_name, &plan, &kind).await?;
+    let refund = plan.refund();
     match req.kind {
         UnsubscribeType::ResourceAndRenewals => {
             sql::query(

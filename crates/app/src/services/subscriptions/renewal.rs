@@ -1,6 +1,6 @@
 //! Renewal of yearly/monthly resources: a renewal (a type-2 order, paid at once from the balance
-//! when asked), auto-renewal on and off, and the `subscription-renewal` job that renews or
-//! expires resources at their expiry.
+//! when asked), auto-renewal on and off, and the `subscription-renewal` job that renews, changes
+//! to pay-per-use (`super::to_on_demand`) or expires resources at their expiry.
 //!
 //! **Decisions (the vendor's help pages leave these open).**
 //! - A renewal request makes one order per selling partner (in practice one order), one line per
@@ -18,9 +18,10 @@
 //!   (`set_resources_renew_config`, [`super::renew_config`]), that many days before it: an
 //!   auto-renew resource gets a one-period renewal order paid from the balance; if the balance is
 //!   short the order stays pending, the customer gets a notice in the outbox, and the resource
-//!   expires (5) at its expiry until the order is paid. Every other resource past its expiry
-//!   becomes expired (5). Resources already expired are not retried (the pending order is the
-//!   customer's to pay).
+//!   expires (5) at its expiry until the order is paid. A resource set to change to pay-per-use
+//!   (`expire_policy` 1) becomes pay-per-use at its expiry (`to_on_demand::convert_at_expiry`).
+//!   Every other resource past its expiry becomes expired (5). Resources already expired are not
+//!   retried (the pending order is the customer's to pay).
 
 use crate::store::sql::{self, Conn};
 use pc_domain::orders::{
@@ -38,8 +39,10 @@ use crate::store::{audit, outbox, Db};
 /// Most resource ids one renewal / query may name.
 use super::acting_customer;
 use super::resources::{
-    self, check_ids, claim_for_order, own_resource, Resource, MAX_AUTO_RENEW_TIMES, MAX_RENEW_IDS,
+    self, check_ids, claim_for_order, own_resource, set_policy, Resource, MAX_AUTO_RENEW_TIMES,
+    MAX_RENEW_IDS,
 };
+use super::to_on_demand;
 
 /// What a renewal made: the order ids, and whether each was paid.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -287,41 +290,9 @@ async fn set_auto_renew_in(
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_AUTO_RENEW, times, Some(period)).await
 }
 
-/// Stores a resource's expiry policy (with its auto-renewal settings), audited.
-async fn set_policy(
-    c: &mut Conn,
-    ctx: &Ctx,
-    resource_id: &str,
-    policy: i64,
-    times: Option<i64>,
-    period: Option<&str>,
-) -> AppResult<()> {
-    sql::query(
-        "UPDATE resources SET expire_policy = $1, auto_renew_times = $2, auto_renew_period = $3, updated_at = $4 WHERE id = $5",
-    )
-    .bind(policy)
-    .bind(times)
-    .bind(period.map(str::to_string))
-    .bind(ctx.now_ms)
-    .bind(resource_id)
-    .execute(&mut *c)
-    .await?;
-    audit::record(
-        c,
-        ctx,
-        audit::Entry {
-            action: "resources.set_expire_policy",
-            target_kind: "resource",
-            target_id: resource_id,
-            transfer_ids: &[],
-            detail: serde_json::json!({"expire_policy": policy, "times": times, "period": period}),
-        },
-    )
-    .await
-}
-
-/// `cancel_auto_renewal_resources`: the acting customer's resource goes back to the
-/// grace-period policy.
+/// `cancel_auto_renewal_resources`: the acting customer's auto-renewing resource goes back to
+/// the grace-period policy. A resource that does not renew automatically keeps its policy (a
+/// change to pay-per-use at expiry is cancelled only by `update_period_to_on_demand`).
 pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppResult<()> {
     let customer_id = acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
@@ -338,6 +309,9 @@ async fn cancel_auto_renew_in(
     resource_id: &str,
 ) -> AppResult<()> {
     let r = own_resource(c, customer_id, resource_id).await?;
+    if r.expire_policy != EXPIRE_POLICY_AUTO_RENEW {
+        return Ok(());
+    }
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_GRACE, None, None).await
 }
 
@@ -350,6 +324,9 @@ pub struct RenewalReport {
     pub pending_orders: Vec<String>,
     /// Resources that expired.
     pub expired: Vec<String>,
+    /// Resources that became pay-per-use.
+    #[serde(default)]
+    pub converted: Vec<String>,
 }
 
 const RENEWAL_BATCH: i64 = 200;
@@ -361,6 +338,10 @@ async fn renew_or_expire(
     r: &Resource,
     report: &mut RenewalReport,
 ) -> AppResult<()> {
+    if to_on_demand::convert_at_expiry(c, ctx, r).await? {
+        report.converted.push(r.id.clone());
+        return Ok(());
+    }
     if r.expire_policy == EXPIRE_POLICY_AUTO_RENEW && claim_for_order(c, ctx, r).await.is_ok() {
         let period = match r.auto_renew_period.as_deref() {
             Some("YEAR") => PeriodType::Year,
@@ -447,9 +428,10 @@ async fn renew_or_expire(
 
 /// The `subscription-renewal` job (an operator, or the system running jobs): every resource in
 /// use whose expiry is before `ctx.now_ms` is auto-renewed (paid from the balance, else left
-/// pending with a notice) or expired, in batches of [`RENEWAL_BATCH`], each its own transaction.
-/// Safe to rerun: a renewed resource's expiry moves on, an expired one is no longer in use, so
-/// the job takes no idempotency key (one would answer every batch with the first one's report).
+/// pending with a notice), changed to pay-per-use or expired, in batches of [`RENEWAL_BATCH`],
+/// each its own transaction. Safe to rerun: a renewed resource's expiry moves on, an expired or
+/// changed one is no longer in use, so the job takes no idempotency key (one would answer every
+/// batch with the first one's report).
 pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
     ctx.actor.require_operator()?;
     let ctx = ctx.with_idempotency(None);
@@ -460,10 +442,12 @@ pub async fn run_renewal_job(db: &Db, ctx: Ctx) -> AppResult<RenewalReport> {
                 Box::pin(async move { renewal_batch_in(c, &ctx).await })
             })
             .await?;
-        let progressed = !batch.renewed.is_empty() || !batch.expired.is_empty();
+        let progressed =
+            !batch.renewed.is_empty() || !batch.expired.is_empty() || !batch.converted.is_empty();
         report.renewed.extend(batch.renewed);
         report.pending_orders.extend(batch.pending_orders);
         report.expired.extend(batch.expired);
+        report.converted.extend(batch.converted);
         if n < RENEWAL_BATCH || !progressed {
             return Ok(report);
         }

@@ -1,11 +1,13 @@
 //! Yearly/monthly resources of partners' customers (the vendor's API reference): the resource as
 //! stored, listing, and the checks every order on a resource makes (its owner, its claim for an
-//! order). Renewal and auto-renewal are [`super::renewal`].
+//! order), its expiry policy, and its leaving the yearly/monthly list when it becomes pay-per-use
+//! ([`super::to_on_demand`]). Renewal and auto-renewal are [`super::renewal`].
 //!
 //! **Who (decision; the vendor's help pages leave it open).** A customer lists and acts on its
 //! own resources; a partner lists the resources of one of its customers (`customer_id` required,
 //! as the vendor says) through the partner that sold them. A resource id that is not the caller's
-//! answers `CBC.99003012` (no such resource), the same as one that does not exist.
+//! answers `CBC.99003012` (no such resource), the same as one that does not exist; so does one
+//! that became pay-per-use (`on_demand_at` set): it is no longer a yearly/monthly resource.
 
 use crate::store::filters::{count_and_page, Arg, Conditions};
 use crate::store::sql::{self, Conn};
@@ -16,7 +18,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::funds;
 use crate::services::orders::{self, Viewer};
-use crate::store::Db;
+use crate::store::{audit, Db};
 
 /// Most resource ids one renewal / query may name.
 pub const MAX_RENEW_IDS: usize = 10;
@@ -67,6 +69,9 @@ const RESOURCE_FROM: &str = "FROM resources r LEFT JOIN catalog_service_types s 
     LEFT JOIN catalog_resource_types t ON t.code = r.resource_type_code \
     LEFT JOIN catalog_products p ON p.id = r.product_id JOIN order_lines l ON l.id = r.order_line_id";
 
+/// Still a yearly/monthly resource: it has not become pay-per-use.
+const YEARLY_MONTHLY: &str = "r.on_demand_at IS NULL";
+
 fn row_to_resource(r: &sql::Row) -> Resource {
     Resource {
         id: r.get(0),
@@ -104,7 +109,7 @@ fn row_to_resource(r: &sql::Row) -> Resource {
 /// One resource of `customer_id`, or `CBC.99003012`.
 pub async fn own_resource(c: &mut Conn, customer_id: &str, id: &str) -> AppResult<Resource> {
     let row = sql::query(&format!(
-        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.id = $1 AND r.customer_id = $2"
+        "{RESOURCE_COLUMNS} {RESOURCE_FROM} WHERE r.id = $1 AND r.customer_id = $2 AND {YEARLY_MONTHLY}"
     ))
     .bind(id.trim())
     .bind(customer_id)
@@ -232,6 +237,7 @@ pub async fn list(
     };
     let mut w = Conditions::new(1);
     w.add("r.customer_id = ?", Arg::Text(customer.clone()));
+    w.require(YEARLY_MONTHLY);
     if let Some(p) = &partner {
         w.add("r.partner_id = ?", Arg::Text(p.clone()));
     }
@@ -301,6 +307,64 @@ pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> Ap
         return Err(AppError::with(Code::ResourceNotFound, r.id.clone()));
     }
     Ok(())
+}
+
+/// Stores a resource's expiry policy (with its auto-renewal settings), audited: 0 grace period,
+/// 1 change to pay-per-use, 3 auto-renew. One field, so each replaces the others.
+pub(crate) async fn set_policy(
+    c: &mut Conn,
+    ctx: &Ctx,
+    resource_id: &str,
+    policy: i64,
+    times: Option<i64>,
+    period: Option<&str>,
+) -> AppResult<()> {
+    sql::query(
+        "UPDATE resources SET expire_policy = $1, auto_renew_times = $2, auto_renew_period = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(policy)
+    .bind(times)
+    .bind(period.map(str::to_string))
+    .bind(ctx.now_ms)
+    .bind(resource_id)
+    .execute(&mut *c)
+    .await?;
+    audit::record(
+        c,
+        ctx,
+        audit::Entry {
+            action: "resources.set_expire_policy",
+            target_kind: "resource",
+            target_id: resource_id,
+            transfer_ids: &[],
+            detail: serde_json::json!({"expire_policy": policy, "times": times, "period": period}),
+        },
+    )
+    .await
+}
+
+/// The resource became pay-per-use at `at` (its expiry, or now): it leaves the yearly/monthly
+/// list (closed, its period ending then, auto-renewal off) and the expiry job no longer sees it.
+/// `false` (nothing written) when it was no longer a yearly/monthly resource in use.
+pub(crate) async fn mark_on_demand(
+    c: &mut Conn,
+    ctx: &Ctx,
+    resource_id: &str,
+    at: i64,
+) -> AppResult<bool> {
+    let n = sql::query(
+        "UPDATE resources SET status = $1, expire_at = $2, on_demand_at = $2, auto_renew_times = NULL, \
+         auto_renew_period = NULL, updated_at = $3 WHERE id = $4 AND status = $5 AND on_demand_at IS NULL",
+    )
+    .bind(ResourceStatus::Closed.code())
+    .bind(at)
+    .bind(ctx.now_ms)
+    .bind(resource_id)
+    .bind(ResourceStatus::InUse.code())
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 /// Checks a list of 1–`max` distinct resource ids.

@@ -16,7 +16,8 @@
 //!   CLI checks a whole file with [`check`] before importing any of it.
 //! - **Billing month.** A line belongs to the month of its end (Asia/Shanghai), or to the next
 //!   open month when that one is closed (the record says which month it was late for).
-//! - **A resource** is known from its first usage on; it belongs to one customer and one product,
+//! - **A resource** is known from its first usage on, or from when a yearly/monthly resource
+//!   became pay-per-use ([`convert_from_period`]); it belongs to one customer and one product,
 //!   and a line naming it with another is refused.
 //! - **Charging.** A batch charges each customer once (the sum of its lines); what the cash pays
 //!   and what is owed are split back over the lines by largest remainder, so the lines' records
@@ -479,6 +480,53 @@ async fn insert_resource(c: &mut Conn, u: &Usage, p: &UsagePrice) -> AppResult<(
     .bind(u.end_ms)
     .defer(c)
     .await?;
+    Ok(())
+}
+
+/// A yearly/monthly resource that became pay-per-use (`subscriptions::to_on_demand`).
+#[derive(Debug, Clone)]
+pub(crate) struct FromPeriod<'a> {
+    pub customer_id: &'a str,
+    pub resource_id: &'a str,
+    pub product_id: &'a str,
+    pub service_type_code: &'a str,
+    pub resource_type_code: &'a str,
+    pub resource_spec: &'a str,
+    pub region: &'a str,
+    pub name: &'a str,
+    /// When pay-per-use began: the end of its period, or the change at once.
+    pub since: i64,
+}
+
+/// Makes a yearly/monthly resource that became pay-per-use known here from `p.since` on, under
+/// its own id, as if its first usage had come then: it is listed with the customer's on-demand
+/// resources, and usage imported for it is rated with its product's hourly price. An id the
+/// metering already named (usage of the same customer's) is kept as it is, back in use; one of
+/// another customer's cannot be taken over (an internal error: ids are the deployment's own).
+pub(crate) async fn convert_from_period(c: &mut Conn, p: &FromPeriod<'_>) -> AppResult<()> {
+    let n = sql::query(
+        "INSERT INTO on_demand_resources (id, customer_id, product_id, service_type_code, resource_type_code, resource_spec, \
+         region, name, effective_at, last_usage_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) \
+         ON CONFLICT (id) DO UPDATE SET status = 1 WHERE on_demand_resources.customer_id = excluded.customer_id",
+    )
+    .bind(p.resource_id)
+    .bind(p.customer_id)
+    .bind(p.product_id)
+    .bind(p.service_type_code)
+    .bind(p.resource_type_code)
+    .bind(p.resource_spec)
+    .bind(p.region)
+    .bind(p.name)
+    .bind(p.since)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::internal(format!(
+            "resource {} is a pay-per-use resource of another customer",
+            p.resource_id
+        )));
+    }
     Ok(())
 }
 

@@ -38,7 +38,9 @@ pub struct DiscountItemV2 {
     pub discount_amount: Money,
 }
 
-/// `AmountInfomationV2`. `commission_amount` / `consumed_amount` exist on unsubscribe orders only.
+/// `AmountInfomationV2`. `commission_amount` / `consumed_amount` exist on the orders that refund
+/// a resource only: unsubscribe orders (the vendor's) and, refunding the same way, orders changing
+/// a resource to pay-per-use at once (type 10).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AmountInfomationV2 {
     pub discounts: Vec<DiscountItemV2>,
@@ -55,7 +57,10 @@ pub struct AmountInfomationV2 {
 }
 
 fn amount_info(o: &Order) -> AmountInfomationV2 {
-    let unsubscribe = o.order_type == OrderType::Unsubscribe.code();
+    let refunds = matches!(
+        OrderType::from_code(o.order_type),
+        Some(OrderType::Unsubscribe | OrderType::PeriodToOnDemand)
+    );
     AmountInfomationV2 {
         discounts: match (&o.discount_type, o.discount_amount.is_positive()) {
             (Some(t), true) => vec![DiscountItemV2 {
@@ -67,8 +72,8 @@ fn amount_info(o: &Order) -> AmountInfomationV2 {
         flexipurchase_coupon_amount: o.flexipurchase_coupon_amount,
         coupon_amount: o.coupon_amount,
         stored_card_amount: o.stored_card_amount,
-        commission_amount: unsubscribe.then_some(o.commission_amount),
-        consumed_amount: unsubscribe.then_some(o.consumed_amount),
+        commission_amount: refunds.then_some(o.commission_amount),
+        consumed_amount: refunds.then_some(o.consumed_amount),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Yearly/monthly resource operations of the vendor API (the vendor's API reference): list, renew,
-//! auto-renewal on and off, renewal quotes and the renewal settings. Rules in
-//! `pc_app::services::subscriptions` (`resources`, `renewal`, `renew_rates`, `renew_config`).
+//! auto-renewal on and off, renewal quotes and the renewal settings, changing to pay-per-use at
+//! expiry or at once. Rules in `pc_app::services::subscriptions` (`resources`, `renewal`,
+//! `renew_rates`, `renew_config`, `to_on_demand`).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method};
@@ -10,6 +11,7 @@ use pc_app::services::subscriptions::renew_config::{self, RenewConfigRequest};
 use pc_app::services::subscriptions::renew_rates::{self, RenewRateRequest};
 use pc_app::services::subscriptions::renewal::{self, AutoRenew, Renewal};
 use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
+use pc_app::services::subscriptions::to_on_demand::{self, ChangeNow, ExpiryChange};
 use pc_app::AppError;
 use pc_domain::funds::CURRENCY;
 use pc_domain::timefmt;
@@ -30,6 +32,8 @@ pub const OPERATIONS: &[Operation] = &[
     CANCEL_AUTO_RENEWAL_RESOURCES,
     LIST_RENEW_RATE_ON_PERIOD,
     SET_RESOURCES_RENEW_CONFIG,
+    UPDATE_PERIOD_TO_ON_DEMAND,
+    UPDATE_PERIOD_TO_ON_DEMAND_INSTANTLY,
 ];
 
 // ----------------------------------------------------------------------------------------------
@@ -426,4 +430,127 @@ const SET_RESOURCES_RENEW_CONFIG: Operation = Operation {
     request: Some(schema::<RenewResourceConfigReq>),
     response: schema::<SetResourcesRenewConfigResponse>,
     route: || post(set_resources_renew_config),
+};
+
+// ----------------------------------------------------------------------------------------------
+// update_period_to_on_demand, update_period_to_on_demand_instantly
+
+/// `PeriodToOnDemandReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PeriodToOnDemandReq {
+    /// `SET_UP` or `CANCEL`.
+    pub operation: Option<String>,
+    pub resource_ids: Option<Vec<String>>,
+}
+
+/// `ErrorDetail`: one resource refused.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorDetail {
+    pub error_code: String,
+    pub error_msg: String,
+    pub id: String,
+}
+
+/// `UpdatePeriodToOnDemandResponse`: only the refused resources (empty: all done).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UpdatePeriodToOnDemandResponse {
+    pub error_details: Vec<ErrorDetail>,
+}
+
+async fn update_period_to_on_demand(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<PeriodToOnDemandReq>,
+) -> Result<Response, ApiError> {
+    let change = ExpiryChange::parse(req.operation, req.resource_ids)?;
+    let failures = to_on_demand::set_expiry_change(&st.db, caller.ctx(), change).await?;
+    ok_json(&UpdatePeriodToOnDemandResponse {
+        error_details: failures
+            .into_iter()
+            .map(|f| ErrorDetail {
+                error_code: f.error_code,
+                error_msg: f.error_msg,
+                id: f.resource_id,
+            })
+            .collect(),
+    })
+}
+
+const UPDATE_PERIOD_TO_ON_DEMAND: Operation = Operation {
+    name: "update_period_to_on_demand",
+    method: Method::POST,
+    path: "/v2/orders/subscriptions/resources/to-on-demand",
+    summary: "设置或取消包年/包月资源到期转按需 — the customer sets resources to change to pay-per-use at expiry (SET_UP) or takes it back (CANCEL); refusals per resource",
+    callers: "customer",
+    request: Some(schema::<PeriodToOnDemandReq>),
+    response: schema::<UpdatePeriodToOnDemandResponse>,
+    route: || post(update_period_to_on_demand),
+};
+
+/// `PeriodToOnDemandInstantlyReq`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PeriodToOnDemandInstantlyReq {
+    pub resource_ids: Option<Vec<String>>,
+}
+
+/// `ToOndemandServiceResult`: `SUCCESS` with the order, or `FAIL` with the code.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ToOndemandServiceResult {
+    pub resource_id: String,
+    pub result: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+/// `UpdatePeriodToOnDemandInstantlyResponse`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UpdatePeriodToOnDemandInstantlyResponse {
+    pub to_ondemand_service_results: Vec<ToOndemandServiceResult>,
+}
+
+async fn update_period_to_on_demand_instantly(
+    State(st): State<AppState>,
+    caller: Caller,
+    VendorJson(req): VendorJson<PeriodToOnDemandInstantlyReq>,
+) -> Result<Response, ApiError> {
+    let change = ChangeNow::parse(req.resource_ids)?;
+    let results = to_on_demand::change_now(&st.db, caller.ctx(), change).await?;
+    ok_json(&UpdatePeriodToOnDemandInstantlyResponse {
+        to_ondemand_service_results: results
+            .into_iter()
+            .map(|r| {
+                let (code, msg) = match r.failure {
+                    Some(f) => (Some(f.error_code), Some(f.error_msg)),
+                    None => (None, None),
+                };
+                ToOndemandServiceResult {
+                    resource_id: r.resource_id,
+                    result: if r.order_id.is_some() {
+                        "SUCCESS"
+                    } else {
+                        "FAIL"
+                    }
+                    .into(),
+                    error_code: code,
+                    error_msg: msg,
+                    order_id: r.order_id,
+                }
+            })
+            .collect(),
+    })
+}
+
+const UPDATE_PERIOD_TO_ON_DEMAND_INSTANTLY: Operation = Operation {
+    name: "update_period_to_on_demand_instantly",
+    method: Method::POST,
+    path: "/v2/orders/subscriptions/resources/to-on-demand/instantly",
+    summary: "设置包年/包月资源即时转按需 — the customer changes resources to pay-per-use now: a type-10 order refunding the unused part each; results per resource",
+    callers: "customer",
+    request: Some(schema::<PeriodToOnDemandInstantlyReq>),
+    response: schema::<UpdatePeriodToOnDemandInstantlyResponse>,
+    route: || post(update_period_to_on_demand_instantly),
 };
