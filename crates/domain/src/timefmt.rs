@@ -48,6 +48,16 @@ pub fn cn_day_start_ms(d: time::Date) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// `2026-11-18 20:00`: the UTC+8 (Asia/Shanghai) wall-clock time at `ms`, to the minute, as the
+/// console shows times.
+pub fn format_cn(ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(CN_OFFSET);
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    t.format(&fmt).unwrap_or_default()
+}
+
 /// The same day one year earlier (29 February becomes 28 February).
 pub fn one_year_before(d: time::Date) -> time::Date {
     let y = d.year() - 1;
@@ -66,6 +76,15 @@ mod tests {
         assert_eq!(format_utc(ms), "2019-05-06T08:05:01Z");
         assert!(parse_utc("2019-05-06").is_none());
         assert!(parse_utc("2019-05-06T08:05:01+08:00").is_some());
+    }
+
+    #[test]
+    fn cn_wall_clock() {
+        // 16:30 UTC on 30 November is 00:30 on 1 December in Asia/Shanghai.
+        assert_eq!(
+            format_cn(parse_utc("2026-11-30T16:30:59Z").unwrap()),
+            "2026-12-01 00:30"
+        );
     }
 
     #[test]

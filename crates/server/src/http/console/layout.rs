@@ -65,6 +65,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("orders", "/console/orders", "orders"),
             ("resources", "/console/resources", "resources"),
             ("bills", "/console/bills", "bills_nav"),
+            ("usage", "/console/usage", "usage_nav"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }
@@ -245,6 +246,13 @@ pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang)
 /// An amount as the console shows it: `¥ 1234.50`.
 pub(super) fn yuan(m: pc_domain::Money) -> String {
     format!("¥ {m}")
+}
+
+/// A time as the console shows it: the Asia/Shanghai wall clock to the minute, the UTC instant
+/// in `datetime` and on hover.
+pub(super) fn cn_time(ms: i64) -> Markup {
+    let utc = pc_domain::timefmt::format_utc(ms);
+    html! { time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) } }
 }
 
 /// Percent-encodes a query-string value.

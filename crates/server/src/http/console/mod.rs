@@ -26,6 +26,7 @@ mod topups;
 mod tree;
 mod unbind;
 mod unsubscribe;
+mod usage;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(bills::router())
         .merge(clock::router())
+        .merge(usage::router())
         .layer(axum::middleware::from_fn(form_guard))
 }
 

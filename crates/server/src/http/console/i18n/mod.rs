@@ -1,9 +1,11 @@
 //! The console's two languages. Every visible string goes through [`t`]; a missing key shows
 //! `??`, which the tests would catch. The table is split by area: the pages' common strings here,
-//! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`].
+//! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`], the customer's
+//! pay-per-use page's in [`usage`].
 
 mod bills;
 mod staff;
+mod usage;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -736,7 +738,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "topup_err_reason_missing" => ("驳回时须填写原因。", "A rejection needs a reason."),
         "topup_err_reason_too_long" => ("驳回原因最多 200 个字符。", "The reason has at most 200 characters."),
         "topup_err_instructions_too_long" => ("收款信息最多 1000 个字符。", "The instructions have at most 1000 characters."),
-        _ => match bills::pair(key).or_else(|| staff::pair(key)) {
+        _ => match bills::pair(key)
+            .or_else(|| staff::pair(key))
+            .or_else(|| usage::pair(key))
+        {
             Some(p) => p,
             None => return "??",
         },

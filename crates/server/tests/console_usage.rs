@@ -1,0 +1,189 @@
+//! The console's pay-per-use views, in process on SQLite and PostgreSQL: the customer's usage page
+//! (arrears and how they are repaid, on-demand resources, resource packages, deductions, paging,
+//! both languages, Asia/Shanghai times) and the partner admin's Bills page additions (the XLSX
+//! export, the chart of the last 12 months by service type); the operator's count of usage lines.
+
+mod common;
+
+use common::shop::{app_now, call, fund, item, pay_body, place, PAY};
+use common::*;
+use pc_app::services::catalog::{self, Package, UsagePricing};
+use pc_app::services::customers::CreatedCustomer;
+use pc_app::services::funds::arrears;
+use pc_app::services::usage::{self, Outcome};
+use pc_app::Ctx;
+use pc_domain::orders::PeriodType;
+use pc_domain::usage::{Quantity, RawUsage};
+
+const ECS: &str = "ecs-s6-small-1-linux"; // 0.07 yuan an hour
+const PACKAGE: &str = "obs-standard-100g";
+
+fn line(id: &str, customer: &str, resource: &str, hours: &str) -> RawUsage {
+    RawUsage {
+        usage_id: id.into(),
+        customer_id: customer.into(),
+        resource_id: resource.into(),
+        product_id: ECS.into(),
+        usage: hours.into(),
+        // 18:00 to 20:00 in Asia/Shanghai.
+        begin_time: "2026-11-18T10:00:00Z".into(),
+        end_time: "2026-11-18T12:00:00Z".into(),
+        ..Default::default()
+    }
+}
+
+/// The command line's context at the app's time (operators import usage).
+fn system(app: &TestApp) -> Ctx {
+    let mut c = ctx();
+    c.now_ms = app_now(app);
+    c
+}
+
+async fn import(app: &TestApp, lines: Vec<RawUsage>) {
+    let out = usage::ingest(&app.db, system(app), lines).await.unwrap();
+    assert!(
+        matches!(out, Outcome::Imported(_)),
+        "{}: {out:?}",
+        app.engine
+    );
+}
+
+/// The customer buys a package of 10 vm hours (the package product made one for the test).
+async fn buy_package(app: &TestApp, customer: &CreatedCustomer) {
+    catalog::set_usage_pricing(
+        &app.db,
+        ctx(),
+        PACKAGE.into(),
+        UsagePricing {
+            tiers: vec![],
+            package: Some(Package {
+                quantity: Quantity::parse("10").unwrap(),
+                resource_type_code: "hws.resource.type.vm".into(),
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    let (order, _) = place(
+        app,
+        &customer.customer_id,
+        vec![item(PACKAGE, PeriodType::Month, 1, 1, None)],
+    )
+    .await;
+    let r = call(app, &customer.into(), "POST", PAY, &pay_body(&order)).await;
+    assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+#[tokio::test]
+async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_languages() {
+    for app in apps("console_usage").await {
+        let e = app.engine.clone();
+        let w = app.orders_world("cu").await;
+        let c = w.c.customer_id.clone();
+        fund(&app, &w.d.partner_id, &c, 2000).await;
+        buy_package(&app, &w.c).await;
+        app.clock.advance(2 * 3_600_000);
+        // 4 h covered by the package, then 300 h: 6 covered, 294 h at 0.07 = 20.58, beyond the
+        // cash: owed.
+        import(&app, vec![line("u1", &c, "vm-1", "4")]).await;
+        import(&app, vec![line("u2", &c, "vm-1", "300")]).await;
+        let owed = arrears::owed(app.db.read(), &c).await.unwrap();
+        assert!(owed > 0, "{e}: owes {owed}");
+
+        let s = app.console_login(&w.c.login, "Passw0rd!").await;
+        let home = app.console_get(&s, "/console").await;
+        assert!(home.body.contains(r#"data-nav="usage""#), "{e}: the nav");
+        let r = app.console_get(&s, "/console/usage").await;
+        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        let b = &r.body;
+        assert!(b.contains(&format!(r#"data-owed-cents="{owed}""#)), "{e}");
+        assert!(b.contains(r#"data-in-arrears="true""#), "{e}");
+        let shown = format!("¥ {}", pc_domain::Money::from_cents(owed));
+        assert!(b.contains(&shown), "{e}: {shown}");
+        assert!(b.contains("您已欠费"), "{e}");
+        // A resale customer is repaid by its partner's allocations (it has no top-up page).
+        assert!(b.contains("合作伙伴向您拨款时，将优先偿还欠费"), "{e}");
+        assert!(!b.contains(r#"href="/console/topup""#), "{e}");
+        assert!(b.contains(r#"data-resource="vm-1" data-status="1""#), "{e}");
+        // Times in Asia/Shanghai: the usage began at 10:00 UTC.
+        assert!(b.contains("2026-11-18 18:00"), "{e}");
+        assert!(b.contains(r#"datetime="2026-11-18T10:00:00Z""#), "{e}");
+        // The package is used up (10 of 10 hours), with two deductions (4 h, then 6 h).
+        assert!(
+            b.contains(r#"data-status="2" data-left="0""#),
+            "{e}: the package used up"
+        );
+        assert!(b.contains("已用完"), "{e}");
+        let deductions = &b[b.find(r#"id="deductions""#).unwrap()..];
+        assert_eq!(count(deductions, "<tr data-package="), 2, "{e}");
+        assert!(deductions.contains(r#"<td class="amount">6</td><td class="amount">0</td>"#));
+        assert!(!b.contains("??"), "{e}: a missing string");
+
+        // English.
+        let r = app
+            .console_post(&s, "/console/lang", &[("lang", "en-US")])
+            .await;
+        assert_eq!(r.status, 303, "{e}");
+        let b = app.console_get(&s, "/console/usage").await.body;
+        assert!(b.contains("Your account is in arrears. You owe"), "{e}");
+        assert!(b.contains(&shown), "{e}");
+        assert!(
+            b.contains("An allocation from your partner repays the arrears first"),
+            "{e}"
+        );
+        assert!(
+            b.contains("Used up") && b.contains("On-demand resources"),
+            "{e}"
+        );
+        assert!(b.contains("Latest deductions"), "{e}");
+        assert!(!b.contains("??"), "{e}: a missing string");
+
+        // Paging: 21 more resources; the first page has 20, the next one the rest, the other
+        // lists keep their pages.
+        let more: Vec<RawUsage> = (0..21)
+            .map(|i| line(&format!("m{i}"), &c, &format!("vm-m{i:02}"), "1"))
+            .collect();
+        import(&app, more).await;
+        let b = app.console_get(&s, "/console/usage").await.body;
+        let table = |b: &str| {
+            let from = b.find(r#"id="on-demand""#).unwrap();
+            let to = b[from..].find("</table>").unwrap();
+            count(&b[from..from + to], "<tr data-resource=")
+        };
+        assert_eq!(table(&b), 20, "{e}");
+        assert!(
+            b.contains(r#"href="/console/usage?resources_offset=20""#),
+            "{e}"
+        );
+        let b = app
+            .console_get(&s, "/console/usage?resources_offset=20&packages_offset=0")
+            .await
+            .body;
+        assert_eq!(table(&b), 2, "{e}");
+
+        // Others may not open it.
+        let sd = app.console_login(&w.d.login, "Passw0rd!").await;
+        assert_eq!(app.console_get(&sd, "/console/usage").await.status, 403);
+
+        // The partner's allocation repays the arrears: the page says so.
+        let owed = arrears::owed(app.db.read(), &c).await.unwrap();
+        fund(&app, &w.d.partner_id, &c, owed + 100).await;
+        let b = app.console_get(&s, "/console/usage").await.body;
+        assert!(
+            b.contains(r#"data-owed-cents="0" data-in-arrears="false""#),
+            "{e}"
+        );
+        assert!(b.contains("Your account is not in arrears."), "{e}");
+
+        // A consulting customer pays for itself: a top-up repays its arrears.
+        let sc = app.console_login(&w.cc.login, "Passw0rd!").await;
+        let b = app.console_get(&sc, "/console/usage").await.body;
+        assert!(b.contains("充值到账后，将优先偿还欠费"), "{e}");
+        assert!(b.contains(r#"href="/console/topup""#), "{e}");
+        assert!(b.contains("暂无数据"), "{e}: no resources of its own");
+    }
+}
