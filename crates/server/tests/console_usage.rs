@@ -187,3 +187,123 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
         assert!(b.contains("暂无数据"), "{e}: no resources of its own");
     }
 }
+
+/// A usage line of `hours` of ECS for `customer` that ended at `end` (UTC).
+fn ended(id: &str, customer: &str, hours: &str, end: &str) -> RawUsage {
+    RawUsage {
+        begin_time: "2025-01-01T00:00:00Z".into(),
+        end_time: end.into(),
+        ..line(id, customer, &format!("vm-{id}"), hours)
+    }
+}
+
+/// The part of `page` from the element with `id` to the end of that element's `tag`.
+fn element<'a>(page: &'a str, id: &str, tag: &str) -> &'a str {
+    let from = page
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let to = page[from..].find(&format!("</{tag}>")).unwrap();
+    &page[from..from + to]
+}
+
+#[tokio::test]
+async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
+    for app in apps("console_chart").await {
+        let e = app.engine.clone();
+        let w = app.orders_world("ch").await;
+        let (c, cc, oc) = (&w.c.customer_id, &w.cc.customer_id, &w.oc.customer_id);
+        // 2026-11 (the app's month): a month of ECS (35.00) and a storage package (9.90) for the
+        // resale customer, 100 h of ECS (7.00, owed) for the consulting one.
+        fund(&app, &w.d.partner_id, c, 10_000).await;
+        let (o1, _) = place(
+            &app,
+            c,
+            vec![
+                item("ecs-s6-small-1-linux", PeriodType::Month, 1, 1, None),
+                item(PACKAGE, PeriodType::Month, 1, 1, None),
+            ],
+        )
+        .await;
+        let r = call(&app, &(&w.c).into(), "POST", PAY, &pay_body(&o1)).await;
+        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        import(
+            &app,
+            vec![
+                ended("k1", cc, "100", "2026-11-18T08:00:00Z"),
+                // 2026-10 in Asia/Shanghai: 0.70.
+                ended("k2", c, "10", "2026-10-15T00:00:00Z"),
+                // 2025-10: older than the 12 months.
+                ended("k3", c, "10", "2025-10-15T00:00:00Z"),
+                // Another partner's customer.
+                ended("k4", oc, "50", "2026-11-18T08:00:00Z"),
+            ],
+        )
+        .await;
+
+        let s = app.console_login(&w.d.login, "Passw0rd!").await;
+        let b = app.console_get(&s, "/console/bills").await.body;
+        let chart = element(&b, "bills-chart", "figure");
+        assert!(chart.contains(r#"role="img""#), "{e}");
+        assert_eq!(chart.matches(r#"<g class="bar""#).count(), 12, "{e}");
+        let months: Vec<&str> = chart
+            .split(r#"<g class="bar" data-category=""#)
+            .skip(1)
+            .map(|g| &g[..7])
+            .collect();
+        assert_eq!(months.first(), Some(&"2025-12"), "{e}");
+        assert_eq!(months.last(), Some(&"2026-11"), "{e}");
+        assert!(
+            chart.contains(r#"data-category="2026-11" data-total-cents="5190""#),
+            "{e}: 35.00 + 9.90 + 7.00"
+        );
+        assert!(
+            chart.contains(r#"data-category="2026-10" data-total-cents="70""#),
+            "{e}"
+        );
+        assert!(
+            chart.contains(r#"data-category="2026-09" data-total-cents="0""#),
+            "{e}"
+        );
+        let nov = element(chart, "bills-chart", "svg");
+        let nov = &nov[nov.find(r#"data-category="2026-11""#).unwrap()..];
+        let nov = &nov[..nov.find("</g>").unwrap()];
+        assert!(
+            nov.contains(r#"data-series="hws.service.type.ec2" data-cents="4200""#),
+            "{e}: {nov}"
+        );
+        assert!(
+            nov.contains(r#"data-series="hws.service.type.obs" data-cents="990""#),
+            "{e}"
+        );
+        assert!(nov.contains("<title>2026-11: ¥ 51.90</title>"), "{e}");
+        assert!(nov.contains("2026-11 · 弹性云服务器: ¥ 42.00"), "{e}");
+        // The legend, largest first, in the user's language.
+        let legend = &chart[chart.find("<figcaption>").unwrap()..];
+        let ecs = legend.find("弹性云服务器").unwrap();
+        let obs = legend.find("对象存储服务").unwrap();
+        assert!(ecs < obs, "{e}");
+        assert!(b.contains("近 12 个月客户消费"), "{e}");
+        let r = app
+            .console_post(&s, "/console/lang", &[("lang", "en-US")])
+            .await;
+        assert_eq!(r.status, 303, "{e}");
+        let b = app.console_get(&s, "/console/bills").await.body;
+        let chart = element(&b, "bills-chart", "figure");
+        assert!(
+            chart.contains("2026-11 · Elastic Cloud Server: ¥ 42.00"),
+            "{e}"
+        );
+        assert!(chart.contains("Object Storage Service"), "{e}");
+        assert!(!b.contains("??"), "{e}: a missing string");
+
+        // The other partner sees only its own customer's 3.50.
+        let so = app.console_login(&w.o.login, "Passw0rd!").await;
+        let b = app.console_get(&so, "/console/bills").await.body;
+        let chart = element(&b, "bills-chart", "figure");
+        assert!(
+            chart.contains(r#"data-category="2026-11" data-total-cents="350""#),
+            "{e}"
+        );
+        assert_eq!(chart.matches("<rect x=").count(), 1, "{e}");
+    }
+}

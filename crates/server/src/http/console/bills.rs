@@ -3,8 +3,9 @@
 //!
 //! - a customer: its month summed by service type (the totals, then one line per service type,
 //!   resource type and bill type) and its consumption records;
-//! - a partner admin: its resale customers' month by customer (yearly/monthly charges), a CSV of
-//!   it (`/console/bills.csv`), and one customer's records (`?customer=`);
+//! - a partner admin: a chart of its customers' last 12 months by service type (inline SVG,
+//!   `console/chart.rs`), its resale customers' month by customer (yearly/monthly charges), a CSV
+//!   of it (`/console/bills.csv`), and one customer's records (`?customer=`);
 //! - an operator: every month with records, closed (when, how many records, what was payable) or
 //!   open.
 
@@ -16,6 +17,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::catalog::pick;
 use pc_app::services::consumption::{
     self, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, RecordFilters,
 };
@@ -24,6 +26,7 @@ use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 
+use super::chart::{self, Series};
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{enc, internal, page, pager, Page};
@@ -37,6 +40,9 @@ pub fn router() -> Router<AppState> {
 }
 
 const PAGE: i64 = 20;
+
+/// How many months the partner's chart shows.
+const CHART_MONTHS: i64 = 12;
 
 fn yuan(cents: i64) -> String {
     super::layout::yuan(Money::from_cents(cents))
@@ -228,9 +234,43 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     )
     .await
     .map_err(|e| internal(lang, e))?;
+    let months = consumption::partner_months_by_service(&st.db, &ctx, CHART_MONTHS)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let labels: Vec<&str> = months
+        .series
+        .iter()
+        .map(|s| {
+            let name = pick(
+                lang == Lang::En,
+                s.name_zh.as_deref().unwrap_or(""),
+                s.name_en.as_deref().unwrap_or(""),
+            );
+            if name.is_empty() {
+                s.service_type_code.as_str()
+            } else {
+                name
+            }
+        })
+        .collect();
+    let series: Vec<Series> = months
+        .series
+        .iter()
+        .zip(&labels)
+        .map(|(s, label)| Series {
+            key: &s.service_type_code,
+            label,
+            values: &s.payments,
+        })
+        .collect();
     let body = html! {
         (month_form(lang, &cycle, html! {}))
-        p { a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) } }
+        p {
+            a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) }
+        }
+        h2 { (t(lang, "bills_chart_title")) }
+        p.muted { (t(lang, "bills_chart_hint")) }
+        (chart::stacked_bars("bills-chart", t(lang, "bills_chart_title"), &months.cycles, &series, t(lang, "bills_chart_empty")))
         h2 { (t(lang, "bills_by_customer")) }
         div.scroll { table #partner-bills {
             thead { tr {

@@ -187,6 +187,8 @@ th{background:#fafbfc;font-weight:600}#test-clock-banner{background:#fff3cd;bord
 label{display:block;margin:.4rem 0}input,select{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
+.chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
+.legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0 0}.legend svg{vertical-align:-1px}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.muted{color:#8f959e}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
 "#;
 

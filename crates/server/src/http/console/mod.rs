@@ -6,6 +6,7 @@ mod bills;
 mod capability;
 mod catalog_types;
 mod change;
+mod chart;
 mod clock;
 mod coupons;
 mod customers;
