@@ -10,6 +10,7 @@ use common::*;
 use pc_app::services::catalog::{self, Package, UsagePricing};
 use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::funds::arrears;
+use pc_app::services::orders::Item;
 use pc_app::services::usage::{self, Outcome};
 use pc_app::Ctx;
 use pc_domain::orders::PeriodType;
@@ -64,14 +65,28 @@ async fn buy_package(app: &TestApp, customer: &CreatedCustomer) {
     )
     .await
     .unwrap();
-    let (order, _) = place(
+    pay_for(
         app,
-        &customer.customer_id,
+        customer,
         vec![item(PACKAGE, PeriodType::Month, 1, 1, None)],
     )
     .await;
+}
+
+/// The customer places and pays (from its cash) an order of `items`.
+async fn pay_for(app: &TestApp, customer: &CreatedCustomer, items: Vec<Item>) {
+    let (order, _) = place(app, &customer.customer_id, items).await;
     let r = call(app, &customer.into(), "POST", PAY, &pay_body(&order)).await;
     assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+}
+
+/// `n` months of small ECS (35.00 each) and a storage package (9.90), paid.
+async fn pay_ecs_and_package(app: &TestApp, customer: &CreatedCustomer, n: i64) {
+    let items = vec![
+        item(ECS, PeriodType::Month, 1, n, None),
+        item(PACKAGE, PeriodType::Month, 1, 1, None),
+    ];
+    pay_for(app, customer, items).await;
 }
 
 fn count(hay: &str, needle: &str) -> usize {
@@ -215,17 +230,7 @@ async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
         // 2026-11 (the app's month): a month of ECS (35.00) and a storage package (9.90) for the
         // resale customer, 100 h of ECS (7.00, owed) for the consulting one.
         fund(&app, &w.d.partner_id, c, 10_000).await;
-        let (o1, _) = place(
-            &app,
-            c,
-            vec![
-                item("ecs-s6-small-1-linux", PeriodType::Month, 1, 1, None),
-                item(PACKAGE, PeriodType::Month, 1, 1, None),
-            ],
-        )
-        .await;
-        let r = call(&app, &(&w.c).into(), "POST", PAY, &pay_body(&o1)).await;
-        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        pay_ecs_and_package(&app, &w.c, 1).await;
         import(
             &app,
             vec![
@@ -305,5 +310,165 @@ async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
             "{e}"
         );
         assert_eq!(chart.matches("<rect x=").count(), 1, "{e}");
+    }
+}
+
+/// The cells of a worksheet's XML, row by row: each cell's text or number, and whether it is a
+/// number.
+fn sheet_rows(xml: &str) -> Vec<Vec<(String, bool)>> {
+    xml.split("<row ")
+        .skip(1)
+        .map(|row| {
+            let row = &row[..row.find("</row>").unwrap()];
+            row.split("<c ")
+                .skip(1)
+                .map(|c| {
+                    let inner = |open: &str, close: &str| {
+                        let at = c.find(open)? + open.len();
+                        Some(c[at..at + c[at..].find(close)?].to_string())
+                    };
+                    match inner("<t xml:space=\"preserve\">", "</t>") {
+                        Some(t) => (t, false),
+                        None => (inner("<v>", "</v>").unwrap(), true),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `GET path` as the session; the status, the headers and the body's bytes.
+async fn get_bytes(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            axum::http::Request::get(path)
+                .header("cookie", &s.cookie)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+/// An XLSX's workbook and worksheet XML, checking it is a zip with every part a workbook needs.
+fn open_xlsx(bytes: Vec<u8>) -> (String, String) {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    let mut read = |part: &str| {
+        let mut out = String::new();
+        z.by_name(part)
+            .unwrap_or_else(|e| panic!("{part}: {e}"))
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    for part in [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+    ] {
+        assert!(read(part).starts_with("<?xml"), "{part}");
+    }
+    (read("xl/workbook.xml"), read("xl/worksheets/sheet1.xml"))
+}
+
+#[tokio::test]
+async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
+    for app in apps("console_xlsx").await {
+        let e = app.engine.clone();
+        let w = app.orders_world("xl").await;
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 10_000).await;
+        pay_ecs_and_package(&app, &w.c, 2).await;
+
+        let s = app.console_login(&w.d.login, "Passw0rd!").await;
+        let page = app
+            .console_get(&s, "/console/bills?cycle=2026-11")
+            .await
+            .body;
+        assert!(
+            page.contains(r#"href="/console/bills.xlsx?cycle=2026-11""#),
+            "{e}"
+        );
+        assert!(page.contains("导出 Excel（XLSX）"), "{e}");
+        let csv = app
+            .console_get(&s, "/console/bills.csv?cycle=2026-11")
+            .await;
+        assert_eq!(csv.status, 200, "{e}");
+        let (status, headers, bytes) =
+            get_bytes(&app, &s, "/console/bills.xlsx?cycle=2026-11").await;
+        assert_eq!(status, 200, "{e}");
+        assert_eq!(
+            headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert_eq!(
+            headers["content-disposition"],
+            "attachment; filename=\"bills-2026-11.xlsx\""
+        );
+        let (wb, sheet) = open_xlsx(bytes);
+        assert!(wb.contains(r#"<sheet name="2026-11" sheetId="1" r:id="rId1"/>"#));
+        // The same rows as the CSV, cell by cell; amounts and the bill type are numbers.
+        let rows = sheet_rows(&sheet);
+        let csv_rows: Vec<Vec<String>> = csv
+            .body
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            rows.len(),
+            3,
+            "{e}: the header, ECS and the package: {sheet}"
+        );
+        assert_eq!(rows.len(), csv_rows.len(), "{e}");
+        for (x, c) in rows.iter().zip(&csv_rows) {
+            let texts: Vec<&str> = x.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(texts, *c, "{e}");
+        }
+        for row in &rows[1..] {
+            let numeric: Vec<bool> = row.iter().map(|(_, n)| *n).collect();
+            assert_eq!(numeric, [[false; 4].as_slice(), &[true; 7]].concat(), "{e}");
+        }
+        let ecs = rows
+            .iter()
+            .find(|r| r[2].0 == "hws.service.type.ec2")
+            .unwrap();
+        assert_eq!(
+            (ecs[1].0.as_str(), ecs[7].0.as_str()),
+            (c.as_str(), "70.00")
+        );
+        assert!(
+            sheet.contains(r#" s="1"><v>70.00</v></c>"#),
+            "{e}: formatted 0.00"
+        );
+
+        // Another month has the header alone; a customer may not download it.
+        let (_, _, bytes) = get_bytes(&app, &s, "/console/bills.xlsx?cycle=2020-01").await;
+        assert_eq!(sheet_rows(&open_xlsx(bytes).1).len(), 1, "{e}");
+        let sc = app.console_login(&w.c.login, "Passw0rd!").await;
+        assert_eq!(
+            app.console_get(&sc, "/console/bills.xlsx").await.status,
+            403,
+            "{e}"
+        );
     }
 }

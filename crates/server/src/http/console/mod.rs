@@ -28,6 +28,7 @@ mod tree;
 mod unbind;
 mod unsubscribe;
 mod usage;
+mod xlsx;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;

@@ -30,6 +30,7 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "bill_detail_type" => ("消费类型", "Charge type"),
         "resource" => ("资源", "Resource"),
         "trade_id" => ("订单号/交易号", "Order / trade ID"),
+        "export_xlsx" => ("导出 Excel（XLSX）", "Export Excel (XLSX)"),
         "bills_chart_title" => ("近 12 个月客户消费（按云服务类型）", "Your customers' consumption over the last 12 months, by service type"),
         "bills_chart_hint" => ("按北京时间（UTC+8）账期统计应付金额（已扣除退款），包括顾问销售和代售客户在与您关联期间的全部消费（包年/包月与按需）。", "Payable by billing month in Beijing time (UTC+8), refunds deducted: everything your customers (consulting and resale) were charged while associated with you, yearly/monthly and pay-per-use."),
         "bills_chart_empty" => ("近 12 个月暂无消费。", "No consumption in the last 12 months."),
