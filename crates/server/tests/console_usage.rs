@@ -472,3 +472,59 @@ async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_operator_sees_each_months_usage_lines_open_and_closed() {
+    for app in apps("console_usage_lines").await {
+        let e = app.engine.clone();
+        let w = app.orders_world("ul").await;
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 10_000).await;
+        pay_ecs_and_package(&app, &w.c, 1).await;
+        import(
+            &app,
+            vec![
+                ended("n1", c, "1", "2026-11-18T08:00:00Z"),
+                ended("n2", c, "1", "2026-11-18T08:00:00Z"),
+                ended("n3", c, "1", "2026-11-18T08:00:00Z"),
+                ended("o1", c, "1", "2026-10-15T00:00:00Z"),
+            ],
+        )
+        .await;
+        // The app's month is 2026-11: the job closes 2026-10.
+        let closed = pc_app::services::consumption::close_months(&app.db, system(&app))
+            .await
+            .unwrap();
+        assert_eq!(closed.len(), 1, "{e}");
+        pc_app::services::identity::create_operator(
+            &app.db,
+            ctx(),
+            pc_app::services::identity::Credentials {
+                login: "ul-ops".into(),
+                password: "Passw0rd!".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let s = app.console_login("ul-ops", "Passw0rd!").await;
+        let b = app.console_get(&s, "/console/bills").await.body;
+        let row = |cycle: &str| {
+            let at = b.find(&format!(r#"data-cycle="{cycle}""#)).unwrap();
+            b[at..at + b[at..].find("</tr>").unwrap()].to_string()
+        };
+        // 2026-11, open: the two order lines' records and three usage lines.
+        let nov = row("2026-11");
+        assert!(nov.contains(r#"data-closed="false""#), "{e}: {nov}");
+        assert!(
+            nov.contains(r#"<td>5</td><td class="usage-lines">3</td>"#),
+            "{e}: {nov}"
+        );
+        let oct = row("2026-10");
+        assert!(oct.contains(r#"data-closed="true""#), "{e}: {oct}");
+        assert!(
+            oct.contains(r#"<td>1</td><td class="usage-lines">1</td>"#),
+            "{e}: {oct}"
+        );
+        assert!(b.contains("其中按需用量"), "{e}");
+    }
+}

@@ -749,11 +749,15 @@ pub struct MonthStatus {
     pub cycle: String,
     pub closed_at: Option<i64>,
     pub records: i64,
+    /// Of those, the pay-per-use records: one per imported usage line.
+    pub usage_lines: i64,
     /// Cents payable, net of refunds.
     pub payment: i64,
 }
 
-/// Every month with records, newest first, closed or open: operators only.
+/// Every month with records, newest first, closed or open: operators only. A closed month's
+/// figures are what its close wrote (`bill_months`, and its monthly bills for the usage lines);
+/// an open month's are summed from its records.
 pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
     if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
         return Err(AppError::new(Code::NotAllowed));
@@ -762,15 +766,26 @@ pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
         sql::query_as("SELECT cycle, closed_at, records, payment_amount FROM bill_months")
             .fetch_all(db.read())
             .await?;
-    let open: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT r.bill_cycle, COUNT(*), CAST(COALESCE(SUM(r.payment_amount), 0) AS BIGINT) FROM consumption_records r \
+    let closed_usage: std::collections::HashMap<String, i64> = sql::query_as(
+        "SELECT cycle, CAST(SUM(records) AS BIGINT) FROM monthly_bills WHERE charging_mode = $1 GROUP BY cycle",
+    )
+    .bind(bills::charging_mode::ON_DEMAND)
+    .fetch_all(db.read())
+    .await?
+    .into_iter()
+    .collect();
+    let open: Vec<(String, i64, i64, i64)> = sql::query_as(
+        "SELECT r.bill_cycle, COUNT(*), CAST(COALESCE(SUM(CASE WHEN r.charging_mode = $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(r.payment_amount), 0) AS BIGINT) FROM consumption_records r \
          WHERE NOT EXISTS (SELECT 1 FROM bill_months m WHERE m.cycle = r.bill_cycle) GROUP BY r.bill_cycle",
     )
+    .bind(bills::charging_mode::ON_DEMAND)
     .fetch_all(db.read())
     .await?;
     let mut out: Vec<MonthStatus> = closed
         .into_iter()
         .map(|(cycle, at, records, payment)| MonthStatus {
+            usage_lines: closed_usage.get(&cycle).copied().unwrap_or(0),
             cycle,
             closed_at: Some(at),
             records,
@@ -778,10 +793,11 @@ pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
         })
         .chain(
             open.into_iter()
-                .map(|(cycle, records, payment)| MonthStatus {
+                .map(|(cycle, records, usage_lines, payment)| MonthStatus {
                     cycle,
                     closed_at: None,
                     records,
+                    usage_lines,
                     payment,
                 }),
         )

@@ -7,8 +7,8 @@
 //!   `console/chart.rs`), its resale customers' month by customer (yearly/monthly charges), a CSV
 //!   and an XLSX of it (`/console/bills.csv`, `/console/bills.xlsx`, the same rows), and one
 //!   customer's records (`?customer=`);
-//! - an operator: every month with records, closed (when, how many records, what was payable) or
-//!   open.
+//! - an operator: every month with records, closed (when, how many records, how many of them
+//!   usage lines, what was payable) or open.
 
 use std::collections::HashMap;
 
@@ -435,7 +435,8 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
         p.muted { (t(lang, "bill_close_hint")) }
         div.scroll { table #bill-months {
             thead { tr {
-                th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) } th { (t(lang, "payable")) }
+                th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) }
+                th { (t(lang, "usage_lines")) } th { (t(lang, "payable")) }
             } }
             tbody {
                 @for m in &months {
@@ -445,10 +446,10 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
                             Some(at) => { (t(lang, "month_closed")) " " (format_utc(at)) },
                             None => (t(lang, "month_open")),
                         } }
-                        td { (m.records) } td.amount { (yuan(m.payment)) }
+                        td { (m.records) } td.usage-lines { (m.usage_lines) } td.amount { (yuan(m.payment)) }
                     }
                 }
-                @if months.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
+                @if months.is_empty() { tr { td colspan="5" .muted { (t(lang, "empty")) } } }
             }
         } }
     };

@@ -36,6 +36,7 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "bills_chart_empty" => ("近 12 个月暂无消费。", "No consumption in the last 12 months."),
         "bills_by_customer" => ("客户月度账单（包年/包月）", "Customers' monthly bills (yearly/monthly)"),
         "records" => ("记录数", "Records"),
+        "usage_lines" => ("其中按需用量", "Of which pay-per-use usage lines"),
         "month_closed" => ("已出账", "Closed"),
         "month_open" => ("未出账", "Open"),
         "bill_close_hint" => ("账期结束后，运行 partner-center jobs run bill-close 出账：账单汇总自消费记录，出账后的账期不再变化。", "After a month has ended, partner-center jobs run bill-close closes it: its bills are summed from the consumption records, and a closed month never changes."),
