@@ -82,6 +82,32 @@ impl BillCycle {
         }
     }
 
+    pub fn prev(self) -> BillCycle {
+        if self.month == 1 {
+            BillCycle {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            BillCycle {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The `n` months that end with this one, oldest first (none when `n` is 0 or less).
+    pub fn last_months(self, n: i64) -> Vec<BillCycle> {
+        let mut out = Vec::new();
+        let mut c = self;
+        for _ in 0..n.max(0) {
+            out.push(c);
+            c = c.prev();
+        }
+        out.reverse();
+        out
+    }
+
     /// The first day of the month.
     pub fn first_day(self) -> time::Date {
         let month = Month::try_from(self.month).unwrap_or(Month::January);
@@ -260,6 +286,19 @@ pub fn amortize(total: i64, months: i64, index: i64) -> Amortized {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_last_months_cross_a_year() {
+        let feb = BillCycle::parse("2026-02").unwrap();
+        let got: Vec<String> = feb.last_months(4).iter().map(|c| c.to_string()).collect();
+        assert_eq!(got, ["2025-11", "2025-12", "2026-01", "2026-02"]);
+        assert_eq!(feb.last_months(12).len(), 12);
+        assert!(feb.last_months(0).is_empty());
+        assert_eq!(
+            BillCycle::parse("2026-01").unwrap().prev().to_string(),
+            "2025-12"
+        );
+    }
 
     #[test]
     fn cycles_parse_strictly() {

@@ -42,19 +42,20 @@ pub fn cn_date(ms: i64) -> time::Date {
         .date()
 }
 
-/// `2026-12-04 10:00` in UTC+8 (the business time zone), for people reading a page.
+/// The instant (UTC Unix ms) a UTC+8 calendar date begins.
+pub fn cn_day_start_ms(d: time::Date) -> i64 {
+    let t = d.midnight().assume_offset(CN_OFFSET);
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// `2026-11-18 20:00`: the UTC+8 (Asia/Shanghai) wall-clock time at `ms`, to the minute, as the
+/// console shows times.
 pub fn format_cn(ms: i64) -> String {
     let t = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
         .to_offset(CN_OFFSET);
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     t.format(&fmt).unwrap_or_default()
-}
-
-/// The instant (UTC Unix ms) a UTC+8 calendar date begins.
-pub fn cn_day_start_ms(d: time::Date) -> i64 {
-    let t = d.midnight().assume_offset(CN_OFFSET);
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The same day one year earlier (29 February becomes 28 February).
@@ -81,6 +82,15 @@ mod tests {
         assert_eq!(format_utc(ms), "2019-05-06T08:05:01Z");
         assert!(parse_utc("2019-05-06").is_none());
         assert!(parse_utc("2019-05-06T08:05:01+08:00").is_some());
+    }
+
+    #[test]
+    fn cn_wall_clock() {
+        // 16:30 UTC on 30 November is 00:30 on 1 December in Asia/Shanghai.
+        assert_eq!(
+            format_cn(parse_utc("2026-11-30T16:30:59Z").unwrap()),
+            "2026-12-01 00:30"
+        );
     }
 
     #[test]

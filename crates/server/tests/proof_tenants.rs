@@ -674,7 +674,9 @@ const CONSOLE: &[ConsoleEntry] = &[
     ]),
     page_nothing("GET", "/console/clock", OPS, "the deployment's one test clock (404 unless serve --test-clock)", Probe::Read("/console/clock", "")),
     page_nothing("POST", "/console/clock", OPS, "the deployment's one test clock", Probe::RefusalsOnly("/console/clock", "action=reset")),
+    page_nothing("GET", "/console/usage", CUSTOMERS, "the caller's own usage, packages and arrears: the session says whose", Probe::Read("/console/usage?resources_offset=0&packages_offset=0&deductions_offset=0", "")),
     page_nothing("GET", "/console/bills.csv", ADMINS, "the caller's own customers' month: the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
+    page_nothing("GET", "/console/bills.xlsx", ADMINS, "the caller's own customers' month (the CSV's rows; its entries are stored uncompressed, so this search reads them): the session says whose", Probe::Read("/console/bills.xlsx?cycle=2026-11", "")),
     page_nothing("GET", "/console/topups", OPS, "operators review every request by design", Probe::Read("/console/topups?status=pending", "")),
     page("POST", "/console/topups/{id}/confirm", OPS, &[
         case("B's request", "/console/topups/$topup/confirm", "", Refused, Control::Ok(Operator)),

@@ -17,6 +17,7 @@ use pc_domain::timefmt;
 use super::close::BILL_TYPE_SQL;
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
+use crate::services::catalog;
 use crate::services::customers::association;
 use crate::services::partners;
 use crate::store::filters::{self, bind_args, Arg, Conditions};
@@ -597,6 +598,101 @@ pub async fn partner_monthly_sums(
     ))
 }
 
+/// One service type's line in [`MonthsByService`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSeries {
+    pub service_type_code: String,
+    /// The catalogue's names (`None` for a code it does not know).
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    /// Cents payable in each month, in [`MonthsByService::cycles`]' order (net of refunds).
+    pub payments: Vec<i64>,
+}
+
+/// A partner's customers' consumption over the last months, by service type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthsByService {
+    /// The months, oldest first; the last is this month (Asia/Shanghai).
+    pub cycles: Vec<String>,
+    /// The service types with records in those months, the largest total first (then by code).
+    pub series: Vec<ServiceSeries>,
+}
+
+/// The most months [`partner_months_by_service`] reads.
+pub const MONTHS_BY_SERVICE_MAX: i64 = 24;
+
+/// The calling partner's customers' consumption over the last `months` months (this month and
+/// the ones before it), summed by billing month and service type: every record charged while the
+/// customer was associated with the caller (either association type, every charging mode), as
+/// payable net of refunds. One grouped query over the caller's records (the
+/// `consumption_partner_cycle` index), one for the service types' names.
+pub async fn partner_months_by_service(
+    db: &Db,
+    ctx: &Ctx,
+    months: i64,
+) -> AppResult<MonthsByService> {
+    let caller = ctx.actor.partner_id()?;
+    if !(1..=MONTHS_BY_SERVICE_MAX).contains(&months) {
+        return Err(AppError::invalid(format!(
+            "months must be from 1 to {MONTHS_BY_SERVICE_MAX}"
+        )));
+    }
+    let cycles: Vec<String> = BillCycle::of_ms(ctx.now_ms)
+        .last_months(months)
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let (first, last) = (&cycles[0], &cycles[cycles.len() - 1]);
+    let pool = db.read();
+    let rows: Vec<(String, String, i64)> = sql::query_as(
+        "SELECT r.bill_cycle, r.service_type_code, CAST(SUM(r.payment_amount) AS BIGINT) FROM consumption_records r \
+         WHERE r.partner_id = $1 AND r.bill_cycle >= $2 AND r.bill_cycle <= $3 \
+         GROUP BY r.bill_cycle, r.service_type_code",
+    )
+    .bind(caller)
+    .bind(first)
+    .bind(last)
+    .fetch_all(pool)
+    .await?;
+    let mut series: Vec<ServiceSeries> = Vec::new();
+    for (cycle, code, cents) in rows {
+        let Some(i) = cycles.iter().position(|c| *c == cycle) else {
+            continue;
+        };
+        let at = match series.iter().position(|s| s.service_type_code == code) {
+            Some(at) => at,
+            None => {
+                series.push(ServiceSeries {
+                    service_type_code: code,
+                    name_zh: None,
+                    name_en: None,
+                    payments: vec![0; cycles.len()],
+                });
+                series.len() - 1
+            }
+        };
+        series[at].payments[i] += cents;
+    }
+    let codes: Vec<&str> = series
+        .iter()
+        .map(|s| s.service_type_code.as_str())
+        .collect();
+    let (names, _) = catalog::type_names(pool, &codes, &[]).await?;
+    for s in &mut series {
+        if let Some((zh, en)) = names.get(&s.service_type_code) {
+            s.name_zh = zh.clone();
+            s.name_en = en.clone();
+        }
+    }
+    series.sort_by(|a, b| {
+        let total = |s: &ServiceSeries| s.payments.iter().sum::<i64>();
+        total(b)
+            .cmp(&total(a))
+            .then_with(|| a.service_type_code.cmp(&b.service_type_code))
+    });
+    Ok(MonthsByService { cycles, series })
+}
+
 /// One page of the lines of `grouped` (a `GROUP BY` statement whose `WHERE` is `w`'s), ordered
 /// by `order` (column positions).
 pub(super) async fn grouped_page(
@@ -653,11 +749,15 @@ pub struct MonthStatus {
     pub cycle: String,
     pub closed_at: Option<i64>,
     pub records: i64,
+    /// Of those, the pay-per-use records: one per imported usage line.
+    pub usage_lines: i64,
     /// Cents payable, net of refunds.
     pub payment: i64,
 }
 
-/// Every month with records, newest first, closed or open: operators only.
+/// Every month with records, newest first, closed or open: operators only. A closed month's
+/// figures are what its close wrote (`bill_months`, and its monthly bills for the usage lines);
+/// an open month's are summed from its records.
 pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
     if !matches!(ctx.actor, Actor::Operator { .. } | Actor::System { .. }) {
         return Err(AppError::new(Code::NotAllowed));
@@ -666,15 +766,26 @@ pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
         sql::query_as("SELECT cycle, closed_at, records, payment_amount FROM bill_months")
             .fetch_all(db.read())
             .await?;
-    let open: Vec<(String, i64, i64)> = sql::query_as(
-        "SELECT r.bill_cycle, COUNT(*), CAST(COALESCE(SUM(r.payment_amount), 0) AS BIGINT) FROM consumption_records r \
+    let closed_usage: std::collections::HashMap<String, i64> = sql::query_as(
+        "SELECT cycle, CAST(SUM(records) AS BIGINT) FROM monthly_bills WHERE charging_mode = $1 GROUP BY cycle",
+    )
+    .bind(bills::charging_mode::ON_DEMAND)
+    .fetch_all(db.read())
+    .await?
+    .into_iter()
+    .collect();
+    let open: Vec<(String, i64, i64, i64)> = sql::query_as(
+        "SELECT r.bill_cycle, COUNT(*), CAST(COALESCE(SUM(CASE WHEN r.charging_mode = $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(r.payment_amount), 0) AS BIGINT) FROM consumption_records r \
          WHERE NOT EXISTS (SELECT 1 FROM bill_months m WHERE m.cycle = r.bill_cycle) GROUP BY r.bill_cycle",
     )
+    .bind(bills::charging_mode::ON_DEMAND)
     .fetch_all(db.read())
     .await?;
     let mut out: Vec<MonthStatus> = closed
         .into_iter()
         .map(|(cycle, at, records, payment)| MonthStatus {
+            usage_lines: closed_usage.get(&cycle).copied().unwrap_or(0),
             cycle,
             closed_at: Some(at),
             records,
@@ -682,10 +793,11 @@ pub async fn months(db: &Db, ctx: &Ctx) -> AppResult<Vec<MonthStatus>> {
         })
         .chain(
             open.into_iter()
-                .map(|(cycle, records, payment)| MonthStatus {
+                .map(|(cycle, records, usage_lines, payment)| MonthStatus {
                     cycle,
                     closed_at: None,
                     records,
+                    usage_lines,
                     payment,
                 }),
         )

@@ -14,11 +14,11 @@
 use pc_domain::ledger::AccountKind;
 use pc_domain::Money;
 
-use crate::context::Ctx;
-use crate::error::AppResult;
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, AppResult, Code};
 use crate::services::customers::association;
 use crate::store::sql::Conn;
-use crate::store::{audit, ledger};
+use crate::store::{audit, ledger, Db};
 
 /// Ledger kinds of this module (`ledger_transfers.kind`).
 pub const KIND_USAGE_PAY: &str = pc_domain::funds::kind::USAGE_PAY;
@@ -110,6 +110,18 @@ pub async fn owed<'e>(
     )
     .await?;
     Ok((-b.cents()).max(0))
+}
+
+/// What the acting customer owes now, in cents (zero or more): its own arrears, for its usage
+/// page. Anyone but a customer is `CBC.0155`.
+pub async fn my_owed(db: &Db, ctx: &Ctx) -> AppResult<i64> {
+    let Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::with(
+            Code::NotAllowed,
+            "This operation is for customers.",
+        ));
+    };
+    owed(db.read(), customer_id).await
 }
 
 /// Repays what the customer owes from its cash, as far as the cash goes; lifts the arrears mark

@@ -112,11 +112,21 @@ pub async fn on_demand_resources(
         }
         w.add("status = ?", Arg::Int(s));
     }
+    on_demand_page(pool, &w, offset, limit).await
+}
+
+/// The on-demand resources under `w`, newest first: the total and one page.
+async fn on_demand_page(
+    pool: &crate::store::ReadPool,
+    w: &Conditions,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<OnDemandResource>)> {
     let (total, rows) = count_and_page(
         pool,
         "SELECT customer_id, region, service_type_code, resource_type_code, id, name, resource_spec, effective_at, status",
         "FROM on_demand_resources",
-        &w,
+        w,
         "effective_at DESC, id",
         offset,
         limit,
@@ -138,6 +148,21 @@ pub async fn on_demand_resources(
             })
             .collect(),
     ))
+}
+
+/// The acting customer's own on-demand resources, newest first: the total and one page (the
+/// customer's usage page; `on_demand_resources` is the partner's view of the same rows).
+pub async fn my_on_demand_resources(
+    db: &Db,
+    ctx: &Ctx,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<(i64, Vec<OnDemandResource>)> {
+    let customer_id = customer_of(ctx)?;
+    let (offset, limit) = filters::page(offset, limit, filters::VENDOR_MAX_PAGE)?;
+    let mut w = Conditions::new(1);
+    w.add("customer_id = ?", Arg::Text(customer_id.to_string()));
+    on_demand_page(db.read(), &w, offset, limit).await
 }
 
 /// A package's status (`FreeResourcePackageV3.status`): 0 not yet in force, 1 in force, 2 used

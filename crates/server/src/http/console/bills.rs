@@ -3,10 +3,12 @@
 //!
 //! - a customer: its month summed by service type (the totals, then one line per service type,
 //!   resource type and bill type) and its consumption records;
-//! - a partner admin: its resale customers' month by customer (yearly/monthly charges), a CSV of
-//!   it (`/console/bills.csv`), and one customer's records (`?customer=`);
-//! - an operator: every month with records, closed (when, how many records, what was payable) or
-//!   open.
+//! - a partner admin: a chart of its customers' last 12 months by service type (inline SVG,
+//!   `console/chart.rs`), its resale customers' month by customer (yearly/monthly charges), a CSV
+//!   and an XLSX of it (`/console/bills.csv`, `/console/bills.xlsx`, the same rows), and one
+//!   customer's records (`?customer=`);
+//! - an operator: every month with records, closed (when, how many records, how many of them
+//!   usage lines, what was payable) or open.
 
 use std::collections::HashMap;
 
@@ -16,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::catalog::pick;
 use pc_app::services::consumption::{
     self, BillDetailQuery, MonthlySumQuery, PartnerMonthlyQuery, Record, RecordFilters,
 };
@@ -24,9 +27,11 @@ use pc_domain::party::Role;
 use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 
+use super::chart::{self, Series};
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{enc, internal, page, pager, Page};
+use super::xlsx::{self, Cell};
 use super::Console;
 use crate::state::AppState;
 
@@ -34,9 +39,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/bills", get(bills_page))
         .route("/console/bills.csv", get(partner_csv))
+        .route("/console/bills.xlsx", get(partner_xlsx))
 }
 
 const PAGE: i64 = 20;
+
+/// How many months the partner's chart shows.
+const CHART_MONTHS: i64 = 12;
 
 fn yuan(cents: i64) -> String {
     super::layout::yuan(Money::from_cents(cents))
@@ -228,9 +237,45 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     )
     .await
     .map_err(|e| internal(lang, e))?;
+    let months = consumption::partner_months_by_service(&st.db, &ctx, CHART_MONTHS)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let labels: Vec<&str> = months
+        .series
+        .iter()
+        .map(|s| {
+            let name = pick(
+                lang == Lang::En,
+                s.name_zh.as_deref().unwrap_or(""),
+                s.name_en.as_deref().unwrap_or(""),
+            );
+            if name.is_empty() {
+                s.service_type_code.as_str()
+            } else {
+                name
+            }
+        })
+        .collect();
+    let series: Vec<Series> = months
+        .series
+        .iter()
+        .zip(&labels)
+        .map(|(s, label)| Series {
+            key: &s.service_type_code,
+            label,
+            values: &s.payments,
+        })
+        .collect();
     let body = html! {
         (month_form(lang, &cycle, html! {}))
-        p { a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) } }
+        p {
+            a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) }
+            " · "
+            a #bills-xlsx href=(format!("/console/bills.xlsx?cycle={}", enc(&cycle))) { (t(lang, "export_xlsx")) }
+        }
+        h2 { (t(lang, "bills_chart_title")) }
+        p.muted { (t(lang, "bills_chart_hint")) }
+        (chart::stacked_bars("bills-chart", t(lang, "bills_chart_title"), &months.cycles, &series, t(lang, "bills_chart_empty")))
         h2 { (t(lang, "bills_by_customer")) }
         div.scroll { table #partner-bills {
             thead { tr {
@@ -267,33 +312,32 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
 }
 
-/// `GET /console/bills.csv?cycle=` (partner admins): the month's lines by customer, every page.
-async fn partner_csv(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
+/// The columns of the month's export by customer (CSV and XLSX).
+const EXPORT_COLUMNS: [&str; 11] = [
+    "bill_cycle",
+    "customer_id",
+    "service_type_code",
+    "resource_type_code",
+    "bill_type",
+    "official_amount",
+    "discount_amount",
+    "payment_amount",
+    "cash_amount",
+    "coupon_amount",
+    "flexipurchase_coupon_amount",
+];
+
+/// The month's lines by customer, every page, as the exports write them (partner admins).
+async fn export_rows(
+    st: &AppState,
+    c: &Console,
+    q: &HashMap<String, String>,
+) -> Result<(String, Vec<Vec<Cell>>), axum::response::Response> {
     c.require(&[Role::PartnerAdmin])?;
     let lang = c.lang;
-    let cycle = cycle_of(&c, &q);
+    let cycle = cycle_of(c, q);
     let ctx = c.ctx();
-    let mut out = String::from("\u{feff}");
-    csv_line(
-        &mut out,
-        &[
-            "bill_cycle",
-            "customer_id",
-            "service_type_code",
-            "resource_type_code",
-            "bill_type",
-            "official_amount",
-            "discount_amount",
-            "payment_amount",
-            "cash_amount",
-            "coupon_amount",
-            "flexipurchase_coupon_amount",
-        ],
-    );
+    let mut rows = Vec::new();
     let mut offset = 0;
     loop {
         let (count, lines) =
@@ -302,38 +346,84 @@ async fn partner_csv(
                 .map_err(|e| internal(lang, e))?;
         for l in &lines {
             let a = &l.amounts;
-            let fields = [
-                cycle.clone(),
-                l.customer_id.clone(),
-                l.service_type_code.clone(),
-                l.resource_type_code.clone(),
-                l.bill_type.to_string(),
-                Money::from_cents(a.official).to_string(),
-                Money::from_cents(a.discount).to_string(),
-                Money::from_cents(a.payment).to_string(),
-                Money::from_cents(a.cash).to_string(),
-                Money::from_cents(a.vouchers).to_string(),
-                Money::from_cents(a.cash_coupons).to_string(),
-            ];
-            csv_line(&mut out, &fields.each_ref().map(String::as_str));
+            let money = |cents: i64| Cell::Amount(Money::from_cents(cents));
+            rows.push(vec![
+                Cell::Text(cycle.clone()),
+                Cell::Text(l.customer_id.clone()),
+                Cell::Text(l.service_type_code.clone()),
+                Cell::Text(l.resource_type_code.clone()),
+                Cell::Integer(l.bill_type),
+                money(a.official),
+                money(a.discount),
+                money(a.payment),
+                money(a.cash),
+                money(a.vouchers),
+                money(a.cash_coupons),
+            ]);
         }
         offset += 100;
         if lines.is_empty() || offset >= count {
             break;
         }
     }
-    Ok((
+    Ok((cycle, rows))
+}
+
+fn download(content_type: &str, file: &str, body: Vec<u8>) -> axum::response::Response {
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bills-{cycle}.csv\""),
+                format!("attachment; filename=\"{file}\""),
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        out,
+        body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// `GET /console/bills.csv?cycle=` (partner admins): the month's lines by customer, every page.
+async fn partner_csv(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    let (cycle, rows) = export_rows(&st, &c, &q).await?;
+    let mut out = String::from("\u{feff}");
+    csv_line(&mut out, &EXPORT_COLUMNS);
+    for r in &rows {
+        let fields: Vec<String> = r.iter().map(Cell::text).collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        csv_line(&mut out, &fields);
+    }
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("bills-{cycle}.csv"),
+        out.into_bytes(),
+    ))
+}
+
+/// `GET /console/bills.xlsx?cycle=` (partner admins): the same rows as the CSV, as a workbook of
+/// one sheet named after the month, amounts as numbers with two decimals.
+async fn partner_xlsx(
+    State(st): State<AppState>,
+    c: Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
+    let (cycle, rows) = export_rows(&st, &c, &q).await?;
+    let bytes = xlsx::workbook(&cycle, &EXPORT_COLUMNS, &rows).map_err(|e| {
+        internal(
+            c.lang,
+            pc_app::AppError::internal(format!("writing the workbook: {e}")),
+        )
+    })?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("bills-{cycle}.xlsx"),
+        bytes,
+    ))
 }
 
 async fn operator_page(st: &AppState, c: &Console) -> Page {
@@ -345,7 +435,8 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
         p.muted { (t(lang, "bill_close_hint")) }
         div.scroll { table #bill-months {
             thead { tr {
-                th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) } th { (t(lang, "payable")) }
+                th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) }
+                th { (t(lang, "usage_lines")) } th { (t(lang, "payable")) }
             } }
             tbody {
                 @for m in &months {
@@ -355,10 +446,10 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
                             Some(at) => { (t(lang, "month_closed")) " " (format_utc(at)) },
                             None => (t(lang, "month_open")),
                         } }
-                        td { (m.records) } td.amount { (yuan(m.payment)) }
+                        td { (m.records) } td.usage-lines { (m.usage_lines) } td.amount { (yuan(m.payment)) }
                     }
                 }
-                @if months.is_empty() { tr { td colspan="4" .muted { (t(lang, "empty")) } } }
+                @if months.is_empty() { tr { td colspan="5" .muted { (t(lang, "empty")) } } }
             }
         } }
     };

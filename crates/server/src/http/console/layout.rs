@@ -68,6 +68,7 @@ fn nav_entries(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("resources", "/console/resources", "resources"),
             ("bills", "/console/bills", "bills_nav"),
             ("invoices", "/console/invoices", "invoices_nav"),
+            ("usage", "/console/usage", "usage_nav"),
             ("my-coupons", "/console/my-coupons", "my_coupons"),
         ],
     }
@@ -189,6 +190,8 @@ th{background:#fafbfc;font-weight:600}#test-clock-banner{background:#fff3cd;bord
 label{display:block;margin:.4rem 0}input,select{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
+.chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
+.legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0 0}.legend svg{vertical-align:-1px}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.muted{color:#8f959e}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
 "#;
 
@@ -248,6 +251,13 @@ pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang)
 /// An amount as the console shows it: `¥ 1234.50`.
 pub(super) fn yuan(m: pc_domain::Money) -> String {
     format!("¥ {m}")
+}
+
+/// A time as the console shows it: the Asia/Shanghai wall clock to the minute, the UTC instant
+/// in `datetime` and on hover.
+pub(super) fn cn_time(ms: i64) -> Markup {
+    let utc = pc_domain::timefmt::format_utc(ms);
+    html! { time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) } }
 }
 
 /// Percent-encodes a query-string value.

@@ -6,6 +6,7 @@ mod bills;
 mod capability;
 mod catalog_types;
 mod change;
+mod chart;
 mod clock;
 mod coupons;
 mod customers;
@@ -27,6 +28,8 @@ mod topups;
 mod tree;
 mod unbind;
 mod unsubscribe;
+mod usage;
+mod xlsx;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -87,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .merge(bills::router())
         .merge(invoices::router())
         .merge(clock::router())
+        .merge(usage::router())
         .layer(axum::middleware::from_fn(form_guard))
 }
 

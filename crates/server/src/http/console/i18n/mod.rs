@@ -1,10 +1,12 @@
 //! The console's two languages. Every visible string goes through [`t`]; a missing key shows
 //! `??`, which the tests would catch. The table is split by area: the pages' common strings here,
-//! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`].
+//! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`], the customer's
+//! pay-per-use page's in [`usage`].
 
 mod bills;
 mod invoices;
 mod staff;
+mod usage;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -740,6 +742,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         _ => match bills::pair(key)
             .or_else(|| staff::pair(key))
             .or_else(|| invoices::pair(key))
+            .or_else(|| usage::pair(key))
         {
             Some(p) => p,
             None => return "??",
