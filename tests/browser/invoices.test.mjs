@@ -7,7 +7,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFixture, login, logout, navItems, runCli, submitAndWait } from './helpers.mjs';
+import {
+  createFixture, isConsoleHome, login, logout, navItems, runCli, submitAndWait, submitLogin,
+} from './helpers.mjs';
 
 const fx = createFixture('invoices', { serverArgs: ['--test-clock'] });
 before(() => fx.setup(), { timeout: 60_000 });
@@ -19,10 +21,13 @@ async function clockTo(page, time) {
   runCli(fx.server, ['admin', 'clock', 'set', time]);
   const want = Date.parse(time);
   for (let i = 0; i < 30; i++) {
-    await login(page, 'operator');
-    const v = Number(await page.locator('#test-clock-banner').getAttribute('data-ms'));
-    await logout(page);
-    if (Math.abs(v - want) < 120_000) return;
+    // A session made just before the server follows the move may expire at once: try again.
+    await submitLogin(page, 'operator');
+    if (isConsoleHome(page)) {
+      const v = Number(await page.locator('#test-clock-banner').getAttribute('data-ms'));
+      await logout(page);
+      if (Math.abs(v - want) < 120_000) return;
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   assert.fail(`the server did not follow the clock to ${time}`);
