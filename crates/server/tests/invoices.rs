@@ -189,6 +189,17 @@ async fn a_resale_customer_asks_its_partner_after_the_third_and_the_partner_asks
             .unwrap();
         assert_eq!(mine[0].status, 4, "{e}");
 
+        // A cloud reseller does not ask the vendor: its distributor does, for its customers too.
+        let reseller = app.as_partner(&w.r.partner_id);
+        profile(&app, reseller.clone(), "Reseller Ltd").await;
+        let err = invoices::submit(
+            &app.db,
+            at(reseller, "2026-12-04T02:00:00Z"),
+            months(&["2026-11"]),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "CBC.0155", "{e}");
         // The partner asks the vendor for its resale customers' November; operators issue.
         profile(&app, issuer.clone(), "Distributor Ltd").await;
         let pr = invoices::submit(

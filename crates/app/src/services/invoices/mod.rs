@@ -8,7 +8,8 @@
 //! - **Requesters and issuers.** A customer asks the issuer of each record: its partner for resale
 //!   consumption, the vendor (operators) for the rest; a request goes to one issuer, so months with
 //!   consumption under two issuers make two requests. A partner admin asks the vendor for its
-//!   resale customers' consumption (a master distributor's includes its resellers' customers).
+//!   resale customers' consumption (a master distributor's includes its resellers' customers; a
+//!   cloud reseller asks nobody: its customers' consumption is its distributor's to invoice).
 //! - **Held amounts.** A request holds its amounts per customer, month and order (its lines) while
 //!   pending, issuing, awaiting receipt or issued; a cancelled request or a draft holds nothing.
 //!   What is open = cash paid − held. A month whose refunds came after it was invoiced has a
@@ -101,6 +102,11 @@ async fn paid_of(c: &mut Conn, who: &Requester) -> AppResult<Vec<CashPaid>> {
             let me = partners::get(&mut *c, id)
                 .await?
                 .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+            // A cloud reseller's customers' consumption is invoiced to its master distributor
+            // (below), so the reseller has nothing of its own to ask the vendor for.
+            if me.partner_type == PartnerType::Reseller {
+                return Ok(Vec::new());
+            }
             let mut ids = vec![me.id.clone()];
             if me.partner_type == PartnerType::Distributor {
                 ids.extend(
@@ -484,8 +490,19 @@ async fn place(
             return Err(AppError::new(Code::InvoiceInArrears));
         }
     }
-    if matches!(who, Requester::Partner(_)) && !req.issuer_partner_id.is_empty() {
-        return Err(AppError::invalid("partners ask the vendor for invoices"));
+    if let Requester::Partner(pid) = who {
+        if !req.issuer_partner_id.is_empty() {
+            return Err(AppError::invalid("partners ask the vendor for invoices"));
+        }
+        let me = partners::get(&mut *c, pid)
+            .await?
+            .ok_or_else(|| AppError::new(Code::AccessDenied))?;
+        if me.partner_type == PartnerType::Reseller {
+            return Err(AppError::with(
+                Code::NotAllowed,
+                "a cloud reseller's customers' consumption is invoiced to its master distributor, who asks the vendor",
+            ));
+        }
     }
     let profile = load_profile(c, who)
         .await?
