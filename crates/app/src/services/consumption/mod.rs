@@ -29,11 +29,13 @@
 //!
 //! The reads ([`reads`]) answer the official SDK's bill operations.
 
+pub mod chart;
 pub mod close;
 pub mod customer_reads;
 pub mod for_invoices;
 pub mod reads;
 
+pub use chart::*;
 pub use close::*;
 pub use customer_reads::*;
 pub use reads::*;
