@@ -150,8 +150,11 @@ pub fn next(
 /// not ended cannot; last month only after the 3rd of this month (from the 4th on); earlier months
 /// any time.
 pub fn check_month(cycle: BillCycle, today: time::Date) -> Result<(), InvoiceError> {
-    let this = BillCycle::parse(&format!("{:04}-{:02}", today.year(), today.month() as u8))
-        .expect("a date's month is a billing month");
+    let Some(this) = BillCycle::parse(&format!("{:04}-{:02}", today.year(), today.month() as u8))
+    else {
+        // A date outside the billing calendar: nothing can be invoiced on it.
+        return Err(InvoiceError::NotEnded(cycle.to_string()));
+    };
     if cycle >= this {
         return Err(InvoiceError::NotEnded(cycle.to_string()));
     }
