@@ -307,3 +307,104 @@ async fn paper_and_special_invoices_follow_their_rules_and_arrears_block_request
         assert_eq!(code(err), "PC.1703", "{e}");
     }
 }
+
+#[tokio::test]
+async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
+    for app in apps("invoices_scope").await {
+        let e = &app.engine;
+        let w = world(&app).await;
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 20_000).await;
+        let mut orders = Vec::new();
+        for _ in 0..2 {
+            let (order, _) = place_ecs_month(&app, c).await;
+            subscriptions::pay(
+                &app.db,
+                cust_ctx(&app, c),
+                PayOrder {
+                    order_id: order.clone(),
+                    use_coupon: "NO".into(),
+                    use_discount: "NO".into(),
+                    coupons: None,
+                    discounts: None,
+                },
+            )
+            .await
+            .unwrap();
+            orders.push(order);
+        }
+        let me = at(cust_ctx(&app, c), "2026-12-04T02:00:00Z");
+        profile(&app, me.clone(), "Cust Ltd").await;
+        // By order: one of the two orders (35.00); the month keeps the other one's 35.00.
+        let by_order = NewRequest {
+            issuer_partner_id: w.d.partner_id.clone(),
+            selection: Selection::Orders(vec![orders[0].clone()]),
+            ..months(&[])
+        };
+        let r = invoices::submit(&app.db, me.clone(), by_order.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.amount, 3500, "{e}");
+        let err = invoices::submit(&app.db, me.clone(), by_order)
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1704", "{e}");
+        let (m, o) = invoices::open_amounts(&app.db, &me).await.unwrap();
+        assert_eq!(m.iter().map(|x| x.open).sum::<i64>(), 3500, "{e}");
+        assert_eq!(
+            o.iter().find(|x| x.order_id == orders[0]).map(|x| x.open),
+            Some(0),
+            "{e}"
+        );
+        // A customer cannot ask by customer per month; its month request takes what is left.
+        let err = invoices::submit(
+            &app.db,
+            me.clone(),
+            NewRequest {
+                issuer_partner_id: w.d.partner_id.clone(),
+                selection: Selection::CustomerMonths {
+                    customer_id: c.clone(),
+                    months: vec!["2026-11".into()],
+                },
+                ..months(&[])
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(err), "CBC.0100", "{e}");
+        let rest = NewRequest {
+            issuer_partner_id: w.d.partner_id.clone(),
+            ..months(&["2026-11"])
+        };
+        assert_eq!(
+            invoices::submit(&app.db, me.clone(), rest)
+                .await
+                .unwrap()
+                .amount,
+            3500,
+            "{e}"
+        );
+
+        // The distributor asks the vendor for one customer's month: only that customer's cash.
+        let d = at(app.as_partner(&w.d.partner_id), "2026-12-04T02:00:00Z");
+        profile(&app, d.clone(), "Distributor Ltd").await;
+        let one = NewRequest {
+            issuer_partner_id: String::new(),
+            selection: Selection::CustomerMonths {
+                customer_id: c.clone(),
+                months: vec!["2026-11".into()],
+            },
+            ..months(&[])
+        };
+        assert_eq!(
+            invoices::submit(&app.db, d.clone(), one.clone())
+                .await
+                .unwrap()
+                .amount,
+            7000,
+            "{e}"
+        );
+        let err = invoices::submit(&app.db, d, one).await.unwrap_err();
+        assert_eq!(code(err), "PC.1704", "{e}");
+    }
+}
