@@ -23,7 +23,7 @@ use crate::store::filters::{self, bind_args, Arg, Conditions};
 use crate::store::{sql, Db};
 
 /// A text filter that was sent with a value (absent and blank are "no filter").
-pub(super) fn nonempty(s: Option<&str>) -> Option<&str> {
+pub(crate) fn nonempty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 

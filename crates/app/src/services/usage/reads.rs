@@ -7,14 +7,10 @@ use pc_domain::usage::{self as rules, Quantity};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::catalog;
-use crate::services::consumption;
+use crate::services::consumption::{self, nonempty};
 use crate::services::customers::association;
 use crate::store::filters::{self, bind_args, count_and_page, utc_time, Arg, Conditions};
 use crate::store::{sql, Db};
-
-fn nonempty(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
-}
 
 fn customer_of(ctx: &Ctx) -> AppResult<&str> {
     match &ctx.actor {

@@ -40,15 +40,6 @@ fn hours_number(q: Quantity) -> serde_json::Number {
         .unwrap_or_else(|_| serde_json::Number::from(0))
 }
 
-/// The names of the service and resource types of `codes`, in the language asked for.
-async fn names(
-    st: &AppState,
-    services: &[&str],
-    resources: &[&str],
-) -> Result<(cat::TypeNames, cat::TypeNames), ApiError> {
-    Ok(cat::type_names(st.db.read(), services, resources).await?)
-}
-
 // ----------------------------------------------------------------------------------------------
 // list_customer_on_demand_resources
 
@@ -115,7 +106,7 @@ async fn list_customer_on_demand_resources(
     let (total_count, list) = usage::on_demand_resources(&st.db, &caller.ctx(), &q).await?;
     let s: Vec<&str> = list.iter().map(|r| r.service_type_code.as_str()).collect();
     let r: Vec<&str> = list.iter().map(|r| r.resource_type_code.as_str()).collect();
-    let (services, resources) = names(&st, &s, &r).await?;
+    let (services, resources) = cat::type_names(st.db.read(), &s, &r).await?;
     ok_json(&ListCustomerOnDemandResourcesResponse {
         total_count,
         resources: list
@@ -226,7 +217,7 @@ async fn list_free_resource_infos(
     let (total_count, list) = usage::my_packages(&st.db, &caller.ctx(), &q).await?;
     let s: Vec<&str> = list.iter().map(|f| f.service_type_code.as_str()).collect();
     let r: Vec<&str> = list.iter().map(|f| f.resource_type_code.as_str()).collect();
-    let (services, resources) = names(&st, &s, &r).await?;
+    let (services, resources) = cat::type_names(st.db.read(), &s, &r).await?;
     ok_json(&ListFreeResourceInfosResponse {
         total_count,
         free_resource_packages: list
@@ -328,7 +319,7 @@ async fn list_free_resource_usages(
     let ids = req.free_resource_ids.unwrap_or_default();
     let list = usage::my_free_resources(&st.db, &caller.ctx(), &ids).await?;
     let r: Vec<&str> = list.iter().map(|f| f.resource_type_code.as_str()).collect();
-    let (_, resources) = names(&st, &[], &r).await?;
+    let (_, resources) = cat::type_names(st.db.read(), &[], &r).await?;
     ok_json(&ListFreeResourceUsagesResponse {
         free_resources: list.iter().map(|f| detail(f, &resources, en)).collect(),
     })
@@ -403,7 +394,7 @@ async fn list_free_resources_usage_records(
     };
     let (total_count, list) = usage::my_deductions(&st.db, &caller.ctx(), &query).await?;
     let r: Vec<&str> = list.iter().map(|d| d.resource_type_code.as_str()).collect();
-    let (_, resources) = names(&st, &[], &r).await?;
+    let (_, resources) = cat::type_names(st.db.read(), &[], &r).await?;
     ok_json(&ListFreeResourcesUsageRecordsResponse {
         total_count,
         free_resource_records: list
