@@ -390,13 +390,65 @@ async fn only_operators_import_and_partners_see_only_their_customers_resources()
 
 /// Runs the CLI, expecting it to fail; its standard error.
 fn cli_fails(db: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
+    cli_fails_with_output(db, args).1
+}
+
+/// Runs the CLI on `db`, whatever its outcome.
+fn cli_output(db: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(spawn::BIN)
         .args(args)
         .args(["--database", db, "--master-key", spawn::MASTER_KEY])
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// A fresh folder for a test's files.
+fn scratch_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pc-{tag}-{}", pc_domain::ids::random_hex(4)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the CLI, expecting it to fail; its standard output and standard error.
+fn cli_fails_with_output(db: &str, args: &[&str]) -> (String, String) {
+    let out = cli_output(db, args);
     assert!(!out.status.success(), "{args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A resale customer of a new distributor, made with the CLI; its id.
+fn cli_customer(url: &str) -> String {
+    let p = spawn::cli_json(
+        url,
+        &[
+            "admin",
+            "create-partner",
+            "--name",
+            "usage cli",
+            "--type",
+            "distributor",
+            "--json",
+        ],
+    );
+    let partner = p["partner_id"].as_str().unwrap().to_string();
+    spawn::cli_json(
+        url,
+        &[
+            "admin",
+            "create-customer",
+            "--partner",
+            &partner,
+            "--association",
+            "resale",
+            "--json",
+        ],
+    )["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -404,36 +456,8 @@ async fn the_cli_imports_a_file_once_and_a_file_with_bad_lines_not_at_all() {
     for db in spawn::proof_dbs("usage_cli").await {
         let e = &db.engine;
         let url = &db.url;
-        let p = spawn::cli_json(
-            url,
-            &[
-                "admin",
-                "create-partner",
-                "--name",
-                "usage cli",
-                "--type",
-                "distributor",
-                "--json",
-            ],
-        );
-        let partner = p["partner_id"].as_str().unwrap().to_string();
-        let c = spawn::cli_json(
-            url,
-            &[
-                "admin",
-                "create-customer",
-                "--partner",
-                &partner,
-                "--association",
-                "resale",
-                "--json",
-            ],
-        )["customer_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let dir = std::env::temp_dir().join(format!("pc-usage-{}", pc_domain::ids::random_hex(4)));
-        std::fs::create_dir_all(&dir).unwrap();
+        let c = cli_customer(url);
+        let dir = scratch_dir("usage");
         // 2,500 lines of 0.5 h each (0.035 yuan → 0.04 each, rounded half-up once per line).
         let mut csv =
             String::from("usage_id,customer_id,resource_id,product_id,usage,begin_time,end_time\n");
@@ -487,6 +511,67 @@ async fn the_cli_imports_a_file_once_and_a_file_with_bad_lines_not_at_all() {
         assert!(err.contains("nothing was imported"), "{e}: {err}");
         let out = spawn::cli_json(url, &["usage", "import", good, "--json"]);
         assert_eq!(out["accepted"], 0, "{e}");
+
+        // 120 bad lines among good ones: the first 50 named with their reasons, then the count of
+        // the rest; `--json` lists all 120.
+        let mut many =
+            String::from("usage_id,customer_id,resource_id,product_id,usage,begin_time,end_time\n");
+        for i in 0..240 {
+            let usage = if i % 2 == 1 { "-1" } else { "1" };
+            many.push_str(&format!(
+                "m{i},{c},vm-m,{ECS},{usage},2026-11-03T00:00:00Z,2026-11-03T01:00:00Z\n"
+            ));
+        }
+        let many_bad = dir.join("many_bad.csv");
+        std::fs::write(&many_bad, &many).unwrap();
+        let many_bad = many_bad.to_str().unwrap();
+        let (_, err) = cli_fails_with_output(url, &["usage", "import", many_bad]);
+        let named: Vec<&str> = err.lines().filter(|l| l.starts_with("line ")).collect();
+        assert_eq!(named.len(), 50, "{e}: {err}");
+        // Data lines start on line 2: the bad ones are lines 3, 5, …; the 50th is line 101.
+        assert!(named[0].starts_with("line 3 (usage_id m1): "), "{e}: {err}");
+        assert!(
+            named[49].starts_with("line 101 (usage_id m99): "),
+            "{e}: {err}"
+        );
+        assert!(err.contains("… and 70 more bad lines"), "{e}: {err}");
+        assert!(err.contains("120 of 240 line(s)"), "{e}: {err}");
+        let (out, _) = cli_fails_with_output(url, &["usage", "import", many_bad, "--json"]);
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let listed = report["errors"].as_array().unwrap();
+        assert_eq!(listed.len(), 120, "{e}: {out}");
+        assert_eq!(
+            (report["invalid"].as_u64(), report["lines"].as_u64()),
+            (Some(120), Some(240)),
+            "{e}"
+        );
+        assert_eq!(listed[119]["line"], 241, "{e}");
+        assert_eq!(listed[119]["usage_id"], "m239", "{e}");
+        assert!(
+            listed[119]["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "{e}"
+        );
+        // Nothing of it was imported: its good lines alone import now, every one.
+        let good_half: String = many
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i == 0 || i % 2 == 1)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        let good_half_file = dir.join("good_half.csv");
+        std::fs::write(&good_half_file, good_half).unwrap();
+        let out = spawn::cli_json(
+            url,
+            &[
+                "usage",
+                "import",
+                good_half_file.to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_eq!(out["accepted"], 120, "{e}: {out}");
         spawn::verify(url).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -97,7 +97,8 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum UsageCmd {
     /// Check a usage file (CSV with a header, or JSON lines) and import it: every line is checked
-    /// first, and a file with bad lines names each and imports nothing. Idempotent by usage_id.
+    /// first, and a file with bad lines imports nothing and names them (the first 50 and how many
+    /// more; every one with --json). Idempotent by usage_id.
     Import {
         file: String,
         /// csv or jsonl (default: from the file's extension).
@@ -106,7 +107,8 @@ pub enum UsageCmd {
         /// Lines per transaction (1 to 1000).
         #[arg(long, default_value_t = 1000)]
         batch: usize,
-        /// Print the summary as JSON.
+        /// Print the summary as JSON; for a file with bad lines, every bad line
+        /// (`{"errors":[{"line","usage_id","reason"}],"invalid","lines","message"}`).
         #[arg(long)]
         json: bool,
     },

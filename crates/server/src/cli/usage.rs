@@ -3,7 +3,8 @@
 //! extension (`.csv`; `.jsonl`, `.ndjson`, `.json`) or `--format`.
 //!
 //! The whole file is checked first (`pc_app::services::usage::check`, in batches): a file with bad
-//! lines names each one (its line number in the file and why) and imports nothing. Then it is
+//! lines imports nothing and names them (its line number in the file and why): the first 50 on
+//! standard error and how many more, or every one with `--json`. Then it is
 //! imported in batches of `--batch` lines, one transaction each, with a progress bar on a
 //! terminal. Importing is idempotent by `usage_id`: running the same file again imports nothing
 //! and says how many lines it skipped; a run cut short is finished by running it again.
@@ -189,19 +190,71 @@ impl Progress {
     }
 }
 
-fn print_errors(errors: &[(usize, Option<String>, String)]) {
-    for (no, id, msg) in errors {
-        match id {
-            Some(id) => eprintln!("line {no} (usage_id {id}): {msg}"),
-            None => eprintln!("line {no}: {msg}"),
+/// How many bad lines a text report names before it only counts the rest.
+const SHOWN_BAD_LINES: usize = 50;
+
+/// The bad lines of a file as they are found (in line order): on standard error, the first
+/// [`SHOWN_BAD_LINES`] with their line numbers and reasons, then how many more; with `--json`,
+/// every one, streamed to standard output as one JSON object (`{"errors": […], …}`), so a file of
+/// a million bad lines neither floods a terminal nor is held in memory.
+struct BadLines {
+    json: bool,
+    count: usize,
+}
+
+impl BadLines {
+    fn new(json: bool) -> BadLines {
+        BadLines { json, count: 0 }
+    }
+
+    /// Reports one batch's bad lines (sorted here by line number).
+    fn add(&mut self, mut batch: Vec<(usize, Option<String>, String)>) {
+        batch.sort_by_key(|e| e.0);
+        let mut out = std::io::stdout().lock();
+        for (no, id, msg) in batch {
+            if self.json {
+                let sep = if self.count == 0 {
+                    "{\"errors\":["
+                } else {
+                    ","
+                };
+                let e = serde_json::json!({"line": no, "usage_id": id, "reason": msg});
+                let _ = write!(out, "{sep}{e}");
+            } else if self.count < SHOWN_BAD_LINES {
+                match id {
+                    Some(id) => eprintln!("line {no} (usage_id {id}): {msg}"),
+                    None => eprintln!("line {no}: {msg}"),
+                }
+            }
+            self.count += 1;
+        }
+    }
+
+    /// Ends the report: the count of the lines not shown, or the JSON object's closing fields.
+    fn finish(&self, lines: usize, message: &str) {
+        if self.json {
+            let open = if self.count == 0 { "{\"errors\":[" } else { "" };
+            println!(
+                "{open}],\"invalid\":{},\"lines\":{lines},\"message\":{}}}",
+                self.count,
+                serde_json::Value::from(message)
+            );
+        } else if self.count > SHOWN_BAD_LINES {
+            eprintln!("… and {} more bad lines", self.count - SHOWN_BAD_LINES);
         }
     }
 }
 
-/// Checks the whole file; returns the number of rows, or prints every bad line and fails.
-async fn check_file(db: &Db, path: &str, format: Format, batch: usize) -> Result<usize, ExitCode> {
+/// Checks the whole file; returns the number of rows, or reports the bad lines and fails.
+async fn check_file(
+    db: &Db,
+    path: &str,
+    format: Format,
+    batch: usize,
+    json: bool,
+) -> Result<usize, ExitCode> {
     let mut reader = Reader::open(path, format).map_err(fail)?;
-    let mut errors: Vec<(usize, Option<String>, String)> = Vec::new();
+    let mut bad_lines = BadLines::new(json);
     let mut rows = 0usize;
     loop {
         let (ok, bad) = reader.batch(batch).map_err(fail)?;
@@ -209,7 +262,8 @@ async fn check_file(db: &Db, path: &str, format: Format, batch: usize) -> Result
             break;
         }
         rows += ok.len() + bad.len();
-        errors.extend(bad.into_iter().map(|(no, e)| (no, None, e)));
+        let mut errors: Vec<(usize, Option<String>, String)> =
+            bad.into_iter().map(|(no, e)| (no, None, e)).collect();
         let raw: Vec<RawUsage> = ok.iter().map(|(_, r)| r.clone()).collect();
         let found: Vec<LineError> = usage::check(db, &cli_ctx(), &raw).await.map_err(fail)?;
         errors.extend(
@@ -217,16 +271,17 @@ async fn check_file(db: &Db, path: &str, format: Format, batch: usize) -> Result
                 .into_iter()
                 .map(|e| (ok[e.index].0, e.usage_id, e.message)),
         );
+        bad_lines.add(errors);
     }
-    if errors.is_empty() {
+    if bad_lines.count == 0 {
         return Ok(rows);
     }
-    errors.sort_by_key(|e| e.0);
-    print_errors(&errors);
-    Err(fail(format!(
+    let message = format!(
         "{} of {rows} line(s) of {path} are invalid; nothing was imported",
-        errors.len()
-    )))
+        bad_lines.count
+    );
+    bad_lines.finish(rows, &message);
+    Err(fail(message))
 }
 
 pub(super) async fn check(db: Db, file: String, format: Option<String>) -> ExitCode {
@@ -234,7 +289,7 @@ pub(super) async fn check(db: Db, file: String, format: Option<String>) -> ExitC
         Ok(f) => f,
         Err(e) => return fail(e),
     };
-    match check_file(&db, &file, f, usage::MAX_BATCH).await {
+    match check_file(&db, &file, f, usage::MAX_BATCH, false).await {
         Ok(rows) => {
             println!("{file}: {rows} line(s), all valid");
             ExitCode::SUCCESS
@@ -255,7 +310,7 @@ pub(super) async fn import(
         Err(e) => return fail(e),
     };
     let batch = batch.clamp(1, usage::MAX_BATCH);
-    let total = match check_file(&db, &file, f, batch).await {
+    let total = match check_file(&db, &file, f, batch, json).await {
         Ok(rows) => rows,
         Err(code) => return code,
     };
@@ -297,8 +352,11 @@ pub(super) async fn import(
                     .into_iter()
                     .map(|e| (numbers[e.index], e.usage_id, e.message))
                     .collect();
-                print_errors(&listed);
-                return fail("the batch above was refused (the data changed since the check); the lines before it were imported");
+                let mut bad_lines = BadLines::new(json);
+                bad_lines.add(listed);
+                let message = "the batch above was refused (the data changed since the check); the lines before it were imported";
+                bad_lines.finish(done + n, message);
+                return fail(message);
             }
             Err(e) => {
                 progress.finish(done);
