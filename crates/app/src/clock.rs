@@ -48,7 +48,7 @@ pub struct OffsetClock {
 }
 
 impl OffsetClock {
-    pub fn new(offset_ms: i64) -> Self {
+    pub const fn new(offset_ms: i64) -> Self {
         OffsetClock {
             offset_ms: AtomicI64::new(offset_ms),
         }

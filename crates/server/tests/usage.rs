@@ -576,3 +576,57 @@ async fn the_cli_imports_a_file_once_and_a_file_with_bad_lines_not_at_all() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The command line acts at the database's test clock when one is set (`admin clock`), and at the
+/// system's time otherwise: this month's usage is closed by `jobs run bill-close` only once the
+/// clock has moved past the month.
+#[tokio::test]
+async fn the_cli_jobs_follow_the_test_clock_only_when_one_is_set() {
+    for db in spawn::proof_dbs("usage_clock").await {
+        let e = &db.engine;
+        let url = &db.url;
+        let c = cli_customer(url);
+        let now = spawn::now_ms();
+        let cycle = pc_domain::bills::BillCycle::of_ms(now).to_string();
+        let dir = scratch_dir("clock");
+        let file = dir.join("now.csv");
+        std::fs::write(
+            &file,
+            format!(
+                "usage_id,customer_id,resource_id,product_id,usage,begin_time,end_time\n\
+                 n1,{c},vm-n,{ECS},1,{},{}\n",
+                pc_domain::timefmt::format_utc(now - 120_000),
+                pc_domain::timefmt::format_utc(now - 60_000)
+            ),
+        )
+        .unwrap();
+        let out = spawn::cli_json(url, &["usage", "import", file.to_str().unwrap(), "--json"]);
+        assert_eq!(out["accepted"], 1, "{e}: {out}");
+        // No test clock: this month is still open.
+        let closed = spawn::cli_json(url, &["jobs", "run", "bill-close", "--json"]);
+        assert_eq!(closed["closed"], json!([]), "{e}: {closed}");
+        // The test clock 40 days ahead: the job closes this month, as a server on it would.
+        spawn::cli(url, &["admin", "clock", "advance", "40d"]);
+        let out = cli_output(url, &["jobs", "run", "bill-close", "--json"]);
+        assert!(out.status.success(), "{e}: {out:?}");
+        let closed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            closed["closed"][0]["cycle"],
+            cycle.as_str(),
+            "{e}: {closed}"
+        );
+        assert_eq!(closed["closed"][0]["records"], 1, "{e}: {closed}");
+        let note = String::from_utf8_lossy(&out.stderr);
+        assert!(note.contains("test clock is set"), "{e}: {note}");
+        // Back on the system's time: no note.
+        spawn::cli(url, &["admin", "clock", "reset"]);
+        let out = cli_output(url, &["jobs", "run", "bill-close", "--json"]);
+        assert!(out.status.success(), "{e}: {out:?}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("test clock"),
+            "{e}: {out:?}"
+        );
+        spawn::verify(url).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -50,6 +50,11 @@ async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
 
 /// `jobs run bill-close [--now TIME] [--json]`: closes the billing months that have ended.
 async fn bill_close(r: &Resolved, json: bool, now: Option<&str>) -> ExitCode {
+    let db = match open(r).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    // After `open`: the context's time is the database's test clock when one is set.
     let mut ctx = cli_ctx();
     if let Some(t) = now {
         match timefmt::parse_utc(t) {
@@ -57,10 +62,6 @@ async fn bill_close(r: &Resolved, json: bool, now: Option<&str>) -> ExitCode {
             None => return fail("--now must be a UTC time like 2026-01-01T00:00:00Z"),
         }
     }
-    let db = match open(r).await {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
     match consumption::close_months(&db, ctx).await {
         Ok(closed) => {
             if json {

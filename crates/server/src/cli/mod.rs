@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use pc_app::clock::SystemClock;
+use pc_app::clock::{Clock, OffsetClock};
 use pc_app::crypto::MasterKey;
 use pc_app::store::{migrate, ConnectOptions};
 use pc_app::{Actor, AppError, Ctx, Db};
@@ -478,10 +478,38 @@ fn resolve(g: &Global) -> Result<Resolved, String> {
     })
 }
 
-async fn open(r: &Resolved) -> Result<Db, AppError> {
+/// The command's "now": the system's time, moved by the database's test-clock offset when one is
+/// set ([`follow_test_clock`]), so that jobs and admin commands act at the time servers started
+/// with `serve --test-clock` run at. A database whose test clock was never set (or was reset)
+/// leaves it on the system's time.
+static CLI_CLOCK: OffsetClock = OffsetClock::new(0);
+
+/// Connects and migrates, on the system's clock.
+async fn connect(r: &Resolved) -> Result<Db, AppError> {
     let db = Db::connect_with(&r.database, &r.db).await?;
     migrate::run(&db).await?;
     Ok(db)
+}
+
+/// Connects and migrates; the command then runs on the database's test clock if it has one set.
+async fn open(r: &Resolved) -> Result<Db, AppError> {
+    let db = connect(r).await?;
+    follow_test_clock(&db).await?;
+    Ok(db)
+}
+
+/// Puts the command on the database's test clock (`admin clock`), saying so on standard error,
+/// when one is set; else it stays on the system's time.
+async fn follow_test_clock(db: &Db) -> Result<(), AppError> {
+    let offset = pc_app::services::test_clock::offset(db.read()).await?;
+    CLI_CLOCK.set_offset_ms(offset);
+    if offset != 0 {
+        eprintln!(
+            "note: this database's test clock is set; acting at {} (`admin clock reset` returns to the system's time)",
+            pc_domain::timefmt::format_utc(CLI_CLOCK.now_ms())
+        );
+    }
+    Ok(())
 }
 
 fn cli_ctx() -> Ctx {
@@ -491,7 +519,7 @@ fn cli_ctx() -> Ctx {
             name: format!("cli:{who}"),
         },
         format!("cli-{}", pc_domain::ids::random_hex(8)),
-        pc_app::clock::Clock::now_ms(&SystemClock),
+        CLI_CLOCK.now_ms(),
     )
 }
 
@@ -528,7 +556,12 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 /// `admin …`: each command group in its own module.
 async fn admin(r: Resolved, a: Admin) -> ExitCode {
-    let db = match open(&r).await {
+    // `admin clock` moves the test clock relative to the system's time.
+    let db = match if matches!(a, Admin::Clock(_)) {
+        connect(&r).await
+    } else {
+        open(&r).await
+    } {
         Ok(d) => d,
         Err(e) => return fail(e),
     };

@@ -10,7 +10,7 @@ use pc_app::services::operations;
 use pc_app::store::{db::redact, ledger, migrate};
 use pc_app::Db;
 
-use super::{cli_ctx, fail, open, Resolved, ServeArgs};
+use super::{cli_ctx, connect, fail, follow_test_clock, open, Resolved, ServeArgs};
 use crate::config::{self, Settings};
 use crate::state::AppState;
 
@@ -119,10 +119,16 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    let db = match open(&r).await {
+    // Without --test-clock the server never reads the test clock: nor does the demo's loading.
+    let db = match connect(&r).await {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
+    if args.test_clock {
+        if let Err(e) = follow_test_clock(&db).await {
+            return fail(e);
+        }
+    }
     let settings = Settings {
         signature_window_secs: args
             .signature_window_secs
