@@ -124,9 +124,27 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
         assert!(b.contains("合作伙伴向您拨款时，将优先偿还欠费"), "{e}");
         assert!(!b.contains(r#"href="/console/topup""#), "{e}");
         assert!(b.contains(r#"data-resource="vm-1" data-status="1""#), "{e}");
-        // Times in Asia/Shanghai: the usage began at 10:00 UTC.
-        assert!(b.contains("2026-11-18 18:00"), "{e}");
-        assert!(b.contains(r#"datetime="2026-11-18T10:00:00Z""#), "{e}");
+        // Times in Asia/Shanghai, the zone named: the usage began at 10:00 UTC.
+        assert!(
+            b.contains(r#"<time datetime="2026-11-18T10:00:00Z" title="2026-11-18T10:00:00Z">2026-11-18 18:00</time> <small class="tz">Asia/Shanghai</small>"#),
+            "{e}: {b}"
+        );
+        // The Bills page: record times in Asia/Shanghai too.
+        let bills = app
+            .console_get(&s, "/console/bills?cycle=2026-11")
+            .await
+            .body;
+        let records = element(&bills, "records", "table");
+        let at = &records[records.find(r#"<time datetime=""#).expect("a record time") + 16..];
+        let utc = &at[..at.find('"').unwrap()];
+        let ms = pc_domain::timefmt::parse_utc(utc).unwrap();
+        assert!(
+            records.contains(&format!(
+                r#"{}</time> <small class="tz">Asia/Shanghai</small>"#,
+                pc_domain::timefmt::format_cn(ms)
+            )),
+            "{e}: {records}"
+        );
         // The package is used up (10 of 10 hours), with two deductions (4 h, then 6 h).
         assert!(
             b.contains(r#"data-status="2" data-left="0""#),

@@ -24,13 +24,12 @@ use pc_app::services::consumption::{
 };
 use pc_domain::bills::BillCycle;
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 
 use super::chart::{self, Series};
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, pager, Page};
+use super::layout::{cn_time, enc, internal, page, pager, Page};
 use super::xlsx::{self, Cell};
 use super::Console;
 use crate::state::AppState;
@@ -99,7 +98,7 @@ fn records_table(lang: Lang, rows: &[Record]) -> Markup {
             tbody {
                 @for r in rows {
                     tr data-record=(r.id) data-detail-type=(r.bill_detail_type) {
-                        td { (format_utc(r.trade_time)) }
+                        td { (cn_time(r.trade_time)) }
                         td {
                             (detail_type_label(lang, r.bill_detail_type))
                             @if let Some(m) = &r.late_from {
@@ -443,7 +442,7 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
                     tr data-cycle=(m.cycle) data-closed=(m.closed_at.is_some()) {
                         td { (m.cycle) }
                         td { @match m.closed_at {
-                            Some(at) => { (t(lang, "month_closed")) " " (format_utc(at)) },
+                            Some(at) => { (t(lang, "month_closed")) " " (cn_time(at)) },
                             None => (t(lang, "month_open")),
                         } }
                         td { (m.records) } td.usage-lines { (m.usage_lines) } td.amount { (yuan(m.payment)) }

@@ -16,12 +16,11 @@ use maud::html;
 use pc_app::services::{partners, redirects};
 use pc_domain::party::Role;
 use pc_domain::redirects::parse_return_url;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::i18n::{t, Lang};
-use super::layout::{internal, message_page, page, with_status, CsrfForm, Page};
+use super::layout::{cn_time, internal, message_page, page, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -89,7 +88,7 @@ fn view(
             dd #current-topup-url { @match &urls.topup_url { Some(u) => code { (u) }, None => span.muted { (t(lang, "capability_default_topup")) } } }
             dt { (t(lang, "capability_paid_url")) }
             dd #current-paid-url { @match &urls.paid_url { Some(u) => code { (u) }, None => span.muted { (t(lang, "capability_default_paid")) } } }
-            @if let Some(at) = urls.updated_at { dt { (t(lang, "capability_updated_at")) } dd { (format_utc(at)) } }
+            @if let Some(at) = urls.updated_at { dt { (t(lang, "capability_updated_at")) } dd { (cn_time(at)) } }
         } }
         form.card #capability-form method="post" action="/console/capability" {
             input type="hidden" name="csrf" value=(c.user.csrf);

@@ -14,11 +14,10 @@ use pc_app::services::subscriptions::changes::{self, Change, ChangeOptions};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::ChangeQuote;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, with_status, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -50,7 +49,7 @@ async fn view(st: &AppState, c: &Console, id: &str, err: Option<AppError>) -> Pa
             dt { (t(lang, "resources_resource")) } dd { (r.name) " " small { code { (r.id) } } }
             dt { (t(lang, "catalog_product")) } dd #change-current { code { (r.product_id) } " "
                 (if en { r.spec_desc_en.as_deref() } else { r.spec_desc_zh.as_deref() }.unwrap_or(&r.resource_spec)) }
-            dt { (t(lang, "expire_time")) } dd { (format_utc(r.expire_at)) }
+            dt { (t(lang, "expire_time")) } dd { (cn_time(r.expire_at)) }
         } }
         p.muted { (t(lang, "change_hint")) }
         table #change-options {

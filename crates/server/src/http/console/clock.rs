@@ -12,11 +12,11 @@ use maud::html;
 use pc_app::clock::{Clock, SystemClock};
 use pc_app::services::test_clock::{self, Move};
 use pc_domain::party::Role;
-use pc_domain::timefmt::{self, format_utc};
+use pc_domain::timefmt;
 use serde::Deserialize;
 
 use super::i18n::t;
-use super::layout::{message_page, page, Page};
+use super::layout::{cn_time, message_page, page, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -67,7 +67,7 @@ async fn clock_page(State(st): State<AppState>, c: Console, Query(f): Query<Flas
     let offset = st.test_clock.as_ref().map(|k| k.offset_ms()).unwrap_or(0);
     let body = html! {
         @if !f.err.is_empty() { p.flash.error #clock-error { (f.err) } }
-        p #clock-now data-ms=(st.now_ms()) { (t(lang, "test_clock_now")) ": " strong { (format_utc(st.now_ms())) } }
+        p #clock-now data-ms=(st.now_ms()) { (t(lang, "test_clock_now")) ": " strong { (cn_time(st.now_ms())) } }
         p.muted #clock-offset data-offset-ms=(offset) { (t(lang, "test_clock_offset")) ": " (offset / 1000) " s" }
         form #clock-set method="post" action="/console/clock" {
             input type="hidden" name="csrf" value=(c.user.csrf);

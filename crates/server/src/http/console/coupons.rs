@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, Page};
+use super::layout::{cn_time, enc, internal, page, Page};
 use super::Console;
 use crate::http::form::Fields;
 use crate::state::AppState;
@@ -239,7 +239,7 @@ async fn management(
                         td { code { (k.id) } } td { (listed.customer_name) } td { "¥ " (k.face_value) }
                         td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
                         td.status { (status_label(lang, s)) }
-                        td { (format_utc(k.expire_at)) }
+                        td { (cn_time(k.expire_at)) }
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                             button.recall type="submit" name="one" value=(k.id)
                                 data-confirm=(confirm_one.replace("{amount}", &k.balance.to_string())) { (t(lang, "recall")) }
@@ -265,7 +265,7 @@ async fn management(
                     tr data-quota=(q.id) {
                         td { code { (q.id) } } td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
                         td { (quota_status_label(lang, q.status_at(now))) }
-                        td { (format_utc(q.effective_at)) } td { (format_utc(q.expire_at)) }
+                        td { (cn_time(q.effective_at)) } td { (cn_time(q.expire_at)) }
                         td.quota-limits { (limits_summary(lang, &q.limits)) }
                     }
                 }
@@ -322,7 +322,7 @@ async fn management(
             tbody {
                 @for r in &records {
                     tr data-op=(r.operation_type) data-coupon=(r.coupon_id.clone().unwrap_or_default()) {
-                        td { (format_utc(r.at)) } td { (op_label(lang, r.operation_type)) }
+                        td { (cn_time(r.at)) } td { (op_label(lang, r.operation_type)) }
                         td { code { (r.coupon_id.clone().unwrap_or_default()) } } td { code { (r.customer_id) } }
                         td.amount { "¥ " (r.amount) }
                         td { @if r.result == 0 { (t(lang, "result_ok")) } @else { (t(lang, "result_failed")) " " (r.remark.clone().unwrap_or_default()) } }
@@ -576,7 +576,7 @@ pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
                         td { (t(lang, if k.coupon_type == 4 { "cash_coupon" } else { "voucher" })) }
                         td { "¥ " (k.face_value) } td.balance { "¥ " (k.balance) }
                         td { (status_label(lang, k.status_at(now))) }
-                        td { (format_utc(k.effective_at)) } td { (format_utc(k.expire_at)) }
+                        td { (cn_time(k.effective_at)) } td { (cn_time(k.expire_at)) }
                     }
                 }
                 @if rows.is_empty() { tr { td colspan="7" .muted { (t(lang, "empty")) } } }
@@ -632,7 +632,7 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
                         td { code { (q.id) } } td { a href=(format!("/console/partners/{}", q.partner_id)) { code { (q.partner_id) } } }
                         td { (t(lang, if q.quota_type == QuotaType::Cash { "cash_quota" } else { "voucher_quota" })) }
                         td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
-                        td.quota-status data-status=(q.status_at(now)) { (quota_status_label(lang, q.status_at(now))) } td { (format_utc(q.expire_at)) }
+                        td.quota-status data-status=(q.status_at(now)) { (quota_status_label(lang, q.status_at(now))) } td { (cn_time(q.expire_at)) }
                         td.quota-limits {
                             (limits_summary(lang, &q.limits))
                             @if q.parent_quota_id.is_none() {

@@ -16,7 +16,7 @@ use pc_domain::party::{PartnerType, Role};
 use pc_domain::timefmt::format_utc;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, message_page, page, pager, Page};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, Page};
 use super::Console;
 use crate::http::form::mask_phone;
 use crate::state::AppState;
@@ -198,7 +198,7 @@ fn table(lang: Lang, rows: &[SubCustomer], with_partner: bool) -> Markup {
                         td { (x.real_name.clone().unwrap_or_default()) } td { code { (x.customer_id) } }
                         @if with_partner { td.partner { (x.partner_name.clone().unwrap_or_default()) } }
                         td { (assoc_label(lang, x)) } td { (x.label.clone().unwrap_or_default()) }
-                        td { @if x.partner_id.is_some() { (format_utc(x.associated_at)) } }
+                        td { @if x.partner_id.is_some() { (cn_time(x.associated_at)) } }
                         td.telephone { (x.mobile.as_deref().map(mask_phone).unwrap_or_default()) }
                         td.email { (x.email.clone().unwrap_or_default()) }
                     }
@@ -404,7 +404,7 @@ pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<Strin
             }
             dt { (t(lang, "association_type")) } dd #association-type { (assoc_label(lang, x)) }
             dt { (t(lang, "label")) } dd #label { (x.label.clone().unwrap_or_default()) }
-            @if x.partner_id.is_some() { dt { (t(lang, "associated_on")) } dd { (format_utc(x.associated_at)) } }
+            @if x.partner_id.is_some() { dt { (t(lang, "associated_on")) } dd { (cn_time(x.associated_at)) } }
             dt { (t(lang, "telephone")) } dd.telephone { (x.mobile.as_deref().map(mask_phone).unwrap_or_default()) }
             dt { (t(lang, "email")) } dd.email { (x.email.clone().unwrap_or_default()) }
             dt { (t(lang, "balance")) } dd #balance { "¥ " (d.balance) }
@@ -430,9 +430,9 @@ pub(super) fn history_table(lang: Lang, rows: &[customers::AssociationRecord]) -
                 @for a in rows {
                     tr data-association=(a.id) data-status=(if a.ended_at.is_some() { "ended" } else { "current" }) {
                         td { (a.partner_name) } td { (t(lang, &format!("assoc_{}", a.association_type))) }
-                        td { (a.label.clone().unwrap_or_default()) } td { (format_utc(a.associated_at)) }
+                        td { (a.label.clone().unwrap_or_default()) } td { (cn_time(a.associated_at)) }
                         td { @match a.ended_at {
-                            Some(e) => { (format_utc(e)) @if let Some(r) = &a.end_reason { " · " (r) } },
+                            Some(e) => { (cn_time(e)) @if let Some(r) = &a.end_reason { " · " (r) } },
                             None => span.muted { (t(lang, "current")) },
                         } }
                     }

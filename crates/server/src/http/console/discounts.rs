@@ -23,11 +23,10 @@ use pc_app::services::orders::{self, DiscountGrant, DiscountQuery};
 use pc_app::AppError;
 use pc_domain::orders::Ratio;
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, enc, internal, page, pager, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -216,9 +215,9 @@ async fn partner_body(
                         None => { (t(lang, "disc_all_products")) }
                     } }
                     td.ratio data-ratio=(d.grant.ratio) { (ratio_label(lang, d.grant.ratio)) }
-                    td { (format_utc(d.grant.created_at)) }
+                    td { (cn_time(d.grant.created_at)) }
                     td { @match d.revoked_at {
-                        Some(at) => { (t(lang, "revoked")) " " (format_utc(at)) }
+                        Some(at) => { (t(lang, "revoked")) " " (cn_time(at)) }
                         None => { (t(lang, "active")) }
                     } }
                     td { @if live {

@@ -24,12 +24,12 @@ use pc_app::services::funds::{
 use pc_app::{AppError, Code};
 use pc_domain::funds::{classify, Direction, TradeType};
 use pc_domain::party::{PartnerType, Role};
-use pc_domain::timefmt::{format_date, format_utc};
+use pc_domain::timefmt::format_date;
 use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, message_page, page, pager, yuan, Page};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -400,7 +400,7 @@ async fn partner_page(
                 tbody {
                     @for r in &records {
                         tr data-transfer=(r.transfer_id) data-trade-type=(r.trade_type().as_str()) {
-                            td { (format_utc(r.at_ms)) }
+                            td { (cn_time(r.at_ms)) }
                             td { (trade_label(lang, r.trade_type())) }
                             td { (direction_label(lang, r.direction)) }
                             td.change { (r.change) }

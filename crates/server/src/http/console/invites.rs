@@ -13,12 +13,11 @@ use pc_app::services::customers::invites::{self, LinkKind, NewLink};
 use pc_app::services::partners;
 use pc_domain::association::offers;
 use pc_domain::party::{AssociationType, Role};
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::join;
-use super::layout::{internal, message_page, page};
+use super::layout::{cn_time, internal, message_page, page};
 use super::{Console, ConsoleForm as Form};
 use crate::http::qr;
 use crate::state::AppState;
@@ -102,7 +101,7 @@ pub async fn list(
                         dt { (t(lang, "association_type")) } dd.invite-type { (t(lang, &format!("assoc_{}", l.association_type.code()))) }
                         dt { (t(lang, "invite_kind")) } dd { (t(lang, &format!("invite_{}", l.kind))) }
                         dt { (t(lang, "created_by")) } dd { (l.created_by) }
-                        dt { (t(lang, "created_at")) } dd { (format_utc(l.created_at)) }
+                        dt { (t(lang, "created_at")) } dd { (cn_time(l.created_at)) }
                         dt { (t(lang, "associated_count")) } dd.invite-count { (l.associated) }
                         dt { (t(lang, "status")) } dd { (if active { t(lang, "active") } else { t(lang, "disabled") }) }
                         dt { (t(lang, "invite_link")) } dd { a.invite-url href=(url) { code { (url) } } }
@@ -131,7 +130,7 @@ pub async fn list(
             tbody {
                 @for e in &events {
                     tr data-outcome=(e.outcome) data-link=(e.link_id) {
-                        td { (format_utc(e.at)) } td { (e.label.clone().unwrap_or_default()) } td { (e.account_name.clone().unwrap_or_default()) }
+                        td { (cn_time(e.at)) } td { (e.label.clone().unwrap_or_default()) } td { (e.account_name.clone().unwrap_or_default()) }
                         td { (t(lang, &format!("outcome_{}", e.outcome))) }
                         td { @if let Some(code) = &e.error_code { code { (code) } " " (reason_text(lang, code)) } }
                     }

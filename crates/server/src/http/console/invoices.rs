@@ -27,11 +27,10 @@ use pc_app::services::partners;
 use pc_app::AppError;
 use pc_domain::invoices::{Action, Status, TitleType};
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_cn;
 use pc_domain::Money;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, with_status, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, Page};
 use super::Console;
 use crate::http::form::Fields;
 use crate::state::AppState;
@@ -247,7 +246,7 @@ fn requests_table(
             tbody {
                 @for r in list {
                     tr data-invoice=(r.id) data-status=(r.status) {
-                        td { (format_cn(r.created_at)) }
+                        td { (cn_time(r.created_at)) }
                         td { code { (r.id) } }
                         @if issuer { td { (r.requester_kind) " " code { (r.requester_id) } } }
                         @else { td { (issuer_name(&r.issuer_partner_id)) } }

@@ -155,7 +155,7 @@ pub fn page(lang: Lang, user: Option<&Console>, title: &str, body: Markup) -> Ht
                 }
                 @if let Some(c) = user.filter(|c| c.test_clock) {
                     div #test-clock-banner data-ms=(c.now_ms) {
-                        (t(lang, "test_clock_banner")) " " strong { (pc_domain::timefmt::format_utc(c.now_ms)) }
+                        (t(lang, "test_clock_banner")) " " strong { (cn_time(c.now_ms)) }
                         @if c.user.role == Role::Operator { " · " a href="/console/clock" { (t(lang, "test_clock")) } }
                     }
                 }
@@ -192,7 +192,7 @@ button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
 .chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0 0}.legend svg{vertical-align:-1px}
-.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.muted{color:#8f959e}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.muted{color:#8f959e}.tz{color:#8f959e;font-size:.8em}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
 "#;
 
 pub async fn stylesheet() -> Response {
@@ -253,11 +253,18 @@ pub(super) fn yuan(m: pc_domain::Money) -> String {
     format!("¥ {m}")
 }
 
-/// A time as the console shows it: the Asia/Shanghai wall clock to the minute, the UTC instant
-/// in `datetime` and on hover.
+/// The business time zone, as every time the console shows names it.
+pub(super) const BUSINESS_ZONE: &str = "Asia/Shanghai";
+
+/// A time as the console shows it, the one way every page does: the Asia/Shanghai wall clock to
+/// the minute (`2026-11-18 20:00`) followed by the zone's name, the UTC instant in `datetime` and
+/// on hover.
 pub(super) fn cn_time(ms: i64) -> Markup {
     let utc = pc_domain::timefmt::format_utc(ms);
-    html! { time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) } }
+    html! {
+        time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) }
+        " " small.tz { (BUSINESS_ZONE) }
+    }
 }
 
 /// Percent-encodes a query-string value.

@@ -30,12 +30,11 @@ use pc_app::services::subscriptions::refunds::{self, OrderPage};
 use pc_app::{AppError, Code};
 use pc_domain::orders::{OrderStatus, OrderType, PeriodType};
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, pager, with_status, CsrfForm, Page};
+use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
 use super::pay;
 use super::{Console, ConsoleForm as Form};
 use crate::http::form::query_pairs;
@@ -482,7 +481,7 @@ async fn orders_page(
                     td.status { (status_label(lang, o.status)) }
                     td { (yuan(Some(o.official_amount))) }
                     td { (yuan(Some(o.amount_after_discount))) }
-                    td { (format_utc(o.created_at)) }
+                    td { (cn_time(o.created_at)) }
                 }
             } }
         }
@@ -540,11 +539,11 @@ pub(super) async fn order_view(
             dt { (t(lang, "official_amount")) } dd { (yuan(Some(o.official_amount))) }
             dt { (t(lang, "discount")) } dd #order-discount { (yuan(Some(o.discount_amount))) }
             dt { (t(lang, "amount_paid")) } dd #order-paid { (yuan(Some(o.amount_after_discount))) }
-            dt { (t(lang, "created_at")) } dd { (format_utc(o.created_at)) }
+            dt { (t(lang, "created_at")) } dd { (cn_time(o.created_at)) }
             @if let Some(dl) = o.payment_deadline.filter(|_| o.status() == Some(OrderStatus::PendingPayment)) {
-                dt { (t(lang, "payment_deadline")) } dd { (format_utc(dl)) }
+                dt { (t(lang, "payment_deadline")) } dd { (cn_time(dl)) }
             }
-            @if let Some(p) = o.paid_at { dt { (t(lang, "paid_at")) } dd { (format_utc(p)) } }
+            @if let Some(p) = o.paid_at { dt { (t(lang, "paid_at")) } dd { (cn_time(p)) } }
             @if unsubscribe {
                 dt { (t(lang, "unsub_consumed")) } dd #order-consumed { (yuan(Some(o.consumed_amount))) }
                 dt { (t(lang, "unsub_fee")) } dd #order-fee { (yuan(Some(o.commission_amount))) }
@@ -552,7 +551,7 @@ pub(super) async fn order_view(
         } }
         @if let Some(a) = &adjustment {
             div.card #order-adjustment data-amount=(a.amount) {
-                p { (t(lang, "adjust_current")) " −¥" (a.amount) " · " (a.reason) " · " small { (format_utc(a.created_at)) } }
+                p { (t(lang, "adjust_current")) " −¥" (a.amount) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
                 @if operator && pending_order {
                     form #clear-adjustment method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
                         input type="hidden" name="csrf" value=(c.user.csrf);
@@ -594,7 +593,7 @@ pub(super) async fn order_view(
                     td { (l.period_num.unwrap_or(0)) " " (t(lang, if l.period_type == PeriodType::Year.code() { "period_year" } else { "period_month" })) }
                     td { (l.subscription_num) @if let Some(s) = l.resource_size { " × " (s) } }
                     td { (yuan(Some(l.official_amount))) }
-                    td { (l.expire_at.map(format_utc).unwrap_or_default()) }
+                    td { @if let Some(at) = l.expire_at { (cn_time(at)) } }
                 }
             } }
         }

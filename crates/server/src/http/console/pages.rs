@@ -11,11 +11,10 @@ use pc_app::services::identity::KeyOwner;
 use pc_app::services::{funds, identity, operations, partners};
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{internal, message_page, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, internal, message_page, page, pager, CsrfForm, Page};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -241,7 +240,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                             dl {
                                 dt { (t(lang, "name")) } dd { (a.partner_name) }
                                 dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
-                                dt { (t(lang, "since")) } dd { (format_utc(a.associated_at)) }
+                                dt { (t(lang, "since")) } dd { (cn_time(a.associated_at)) }
                             }
                             (super::unbind::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
                         },
@@ -285,7 +284,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
             tbody { @for p in &list {
                 tr data-partner=(p.id) {
                     td { a href=(format!("/console/partners/{}", p.id)) { (p.name) } } td { (t(lang, &format!("type_{}", p.partner_type.as_str()))) } td { code { (p.id) } }
-                    td { (p.parent_id.clone().unwrap_or_default()) } td { (format_utc(p.created_at)) }
+                    td { (p.parent_id.clone().unwrap_or_default()) } td { (cn_time(p.created_at)) }
                 }
             } }
         } }
@@ -303,7 +302,7 @@ pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     let body = html! {
         div.scroll { table #outbox {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "channel")) } th { (t(lang, "recipient")) } th { (t(lang, "subject")) } th { (t(lang, "body")) } } }
-            tbody { @for m in &msgs { tr { td { (format_utc(m.created_at)) } td { (m.channel) } td { (m.recipient) } td { (m.subject) } td { (m.body) } } } }
+            tbody { @for m in &msgs { tr { td { (cn_time(m.created_at)) } td { (m.channel) } td { (m.recipient) } td { (m.subject) } td { (m.body) } } } }
         } }
     };
     Ok(page(lang, Some(&c), t(lang, "outbox"), body).into_response())
@@ -319,7 +318,7 @@ pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
         div.scroll { table #audit {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "actor")) } th { (t(lang, "action")) } th { (t(lang, "target")) } th { (t(lang, "request_id")) } th { (t(lang, "transfers")) } } }
             tbody { @for r in &rows {
-                tr { td { (format_utc(r.at)) } td { (r.actor_kind) ":" (r.actor_id) " (" (r.role) ")" } td { (r.action) }
+                tr { td { (cn_time(r.at)) } td { (r.actor_kind) ":" (r.actor_id) " (" (r.role) ")" } td { (r.action) }
                      td { (r.target_kind) ":" (r.target_id) } td { code { (r.request_id) } } td { (r.transfer_ids) } }
             } }
         } }
@@ -384,7 +383,7 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
             tbody { @for k in &keys {
                 @let revoked = k.revoked_at.is_some();
                 tr data-ak=(k.access_key) data-status=(if revoked { "revoked" } else { "active" }) {
-                    td { code { (k.access_key) } } td { (k.description) } td { (format_utc(k.created_at)) }
+                    td { code { (k.access_key) } } td { (k.description) } td { (cn_time(k.created_at)) }
                     td { (if revoked { t(lang, "revoked") } else { t(lang, "active") }) }
                     td { @if !revoked {
                         form.revoke-form method="post" action=(format!("/console/access-keys/{}/revoke", k.access_key))

@@ -27,11 +27,10 @@ use pc_app::services::orders::{self, Order, OrderDiscount};
 use pc_app::services::{customers, funds, redirects};
 use pc_app::AppError;
 use pc_domain::party::AssociationType;
-use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal};
+use super::layout::{cn_time, enc, internal};
 use super::Console;
 use crate::state::AppState;
 
@@ -180,7 +179,7 @@ pub(super) async fn pay_section(
                                 td.coupon-type { (coupon_type_label(lang, k.coupon_type)) }
                                 td { "¥ " (k.face_value) }
                                 td.balance { "¥ " (k.balance) }
-                                td.expiry { (format_utc(k.expire_at)) }
+                                td.expiry { (cn_time(k.expire_at)) }
                             }
                         } }
                     } }

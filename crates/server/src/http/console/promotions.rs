@@ -11,12 +11,12 @@ use maud::html;
 use pc_app::services::{catalog, orders::promotions};
 use pc_app::AppError;
 use pc_domain::party::Role;
-use pc_domain::timefmt::{cn_day_start_ms, format_utc, parse_date};
+use pc_domain::timefmt::{cn_day_start_ms, parse_date};
 use serde::Deserialize;
 
 use super::discounts::parse_ratio;
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, with_status, CsrfForm, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -75,7 +75,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
                         td { (p.name) }
                         td { (p.product_id.as_deref().unwrap_or(t(lang, "disc_all_products"))) }
                         td { (p.ratio) }
-                        td { (format_utc(p.starts_at)) " – " (format_utc(p.ends_at)) }
+                        td { (cn_time(p.starts_at)) " – " (cn_time(p.ends_at)) }
                         td.status { (t(lang, &format!("promo_status_{state}"))) }
                         td { @if p.revoked_at.is_none() && now < p.ends_at {
                             form.revoke-form method="post" action=(format!("/console/promotions/{}/revoke", enc(&p.id))) {

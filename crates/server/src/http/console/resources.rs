@@ -22,11 +22,10 @@ use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
 use pc_app::AppError;
 use pc_domain::orders::{PeriodType, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, pager, with_status, CsrfForm, Page};
+use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -168,8 +167,8 @@ async fn view(
                             br; small.muted { (period_label(lang, r.period_type)) " · " (r.region) } }
                         td { (if en { r.service_type_name_en.as_deref() } else { r.service_type_name_zh.as_deref() }.unwrap_or(&r.service_type_code)) }
                         td.status { (t(lang, &format!("resources_status_{}", r.status))) }
-                        td { (format_utc(r.effective_at)) }
-                        td.expiry { (format_utc(r.expire_at)) }
+                        td { (cn_time(r.effective_at)) }
+                        td.expiry { (cn_time(r.expire_at)) }
                         td.policy { (policy_label(lang, r)) }
                         td.actions { (actions(c, r)) }
                     }

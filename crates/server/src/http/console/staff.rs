@@ -16,12 +16,11 @@ use maud::html;
 use pc_app::services::partners::staff;
 use pc_app::AppError;
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{enc, forbidden, page, with_status, Page};
+use super::layout::{cn_time, enc, forbidden, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -151,8 +150,8 @@ async fn render(
                         td { (u.display_name.clone().unwrap_or_default()) }
                         td { (t(lang, &format!("role_{}", u.role.as_str()))) }
                         td.staff-status { (if active { t(lang, "active") } else { t(lang, "disabled") }) }
-                        td { (format_utc(u.created_at)) }
-                        td { @match u.last_login_at { Some(at) => (format_utc(at)), None => span.muted { (t(lang, "staff_never")) } } }
+                        td { (cn_time(u.created_at)) }
+                        td { @match u.last_login_at { Some(at) => (cn_time(at)), None => span.muted { (t(lang, "staff_never")) } } }
                         td {
                             @if u.role == Role::PartnerStaff {
                                 @if active {

@@ -24,12 +24,13 @@ use pc_app::services::funds;
 use pc_app::services::topups::{self, Declaration, Rejection, Topup, TopupQuery};
 use pc_app::AppError;
 use pc_domain::party::Role;
-use pc_domain::timefmt::format_utc;
 use pc_domain::topups::{self as rules, TopupError, TopupStatus};
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, message_page, page, pager, with_status, CsrfForm, Page};
+use super::layout::{
+    cn_time, enc, internal, message_page, page, pager, with_status, CsrfForm, Page,
+};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -238,7 +239,7 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
             tbody { @for r in list {
                 @let pending = r.status == TopupStatus::Pending;
                 tr data-topup=(r.id) data-status=(r.status.as_str()) {
-                    td { (format_utc(r.created_at)) }
+                    td { (cn_time(r.created_at)) }
                     @if operator { td { (r.customer_name) br; small { code { (r.customer_id) } } } }
                     td.amount { "¥ " (r.amount) }
                     td { code { (r.reference) } }
@@ -246,7 +247,7 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
                     td.status { (status_label(lang, r.status))
                         @if let Some(reason) = &r.reject_reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } } }
                     td { @if let Some(at) = r.decided_at {
-                        (format_utc(at))
+                        (cn_time(at))
                         // Who decided: operators answer for each other's confirmations.
                         @if let (true, Some(by)) = (operator, &r.decided_by) { br; small.decided-by { (by) } }
                     } }

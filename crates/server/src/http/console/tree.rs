@@ -11,12 +11,11 @@ use maud::{html, Markup};
 use pc_app::services::customers::resellers::{self, ResellerOverview};
 use pc_app::services::partners::{self, delegation};
 use pc_domain::party::{PartnerType, Role};
-use pc_domain::timefmt::format_utc;
 use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{enc, forbidden, internal, page, Page};
+use super::layout::{cn_time, enc, forbidden, internal, page, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -60,7 +59,7 @@ fn resellers_table(
                         td { (r.partner.name) } td { code { (r.partner.id) } }
                         td.customer-count { (r.customer_count) }
                         td.delegation { @match r.delegated_since {
-                            Some(at) => { (t(lang, "delegated")) " · " (format_utc(at)) },
+                            Some(at) => { (t(lang, "delegated")) " · " (cn_time(at)) },
                             None => span.muted { (t(lang, "not_delegated")) },
                         } }
                         td { @if let Some(href) = link(r) { a.view-customers href=(href) { (t(lang, "view_customers")) } } }
@@ -109,7 +108,7 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
                 dt { (t(lang, "distributor")) } dd #distributor { (dist.as_ref().map(|d| d.name.as_str()).unwrap_or("")) }
                 dt { (t(lang, "delegation_status")) }
                 dd #status { @match current {
-                    Some(d) => { (t(lang, "delegated")) " · " (t(lang, "delegated_since")) " " (format_utc(d.created_at)) },
+                    Some(d) => { (t(lang, "delegated")) " · " (t(lang, "delegated_since")) " " (cn_time(d.created_at)) },
                     None => (t(lang, "not_delegated")),
                 } }
             }
@@ -142,8 +141,8 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
             tbody {
                 @for d in &history.delegations {
                     tr data-delegation=(d.id) data-status=(if d.is_active() { "active" } else { "cancelled" }) {
-                        td { (format_utc(d.created_at)) } td { (d.created_by) }
-                        td { @match d.cancelled_at { Some(at) => (format_utc(at)), None => span.muted { (t(lang, "current")) } } }
+                        td { (cn_time(d.created_at)) } td { (d.created_by) }
+                        td { @match d.cancelled_at { Some(at) => (cn_time(at)), None => span.muted { (t(lang, "current")) } } }
                         td { (d.cancelled_by.clone().unwrap_or_default()) }
                     }
                 }
@@ -242,7 +241,7 @@ pub async fn partner_detail(
             } }
             @if p.partner_type == PartnerType::Reseller {
                 dt { (t(lang, "delegation_status")) } dd #delegation { @match &delegated {
-                    Some(d) => { (t(lang, "delegated")) " · " (format_utc(d.created_at)) },
+                    Some(d) => { (t(lang, "delegated")) " · " (cn_time(d.created_at)) },
                     None => (t(lang, "not_delegated")),
                 } }
             }
@@ -253,7 +252,7 @@ pub async fn partner_detail(
             dt { (t(lang, "staff_nav")) } dd #staff-link {
                 a href=(format!("/console/staff?partner={}", enc(&p.id))) { (t(lang, "staff_title")) }
             }
-            dt { (t(lang, "created_at")) } dd { (format_utc(p.created_at)) }
+            dt { (t(lang, "created_at")) } dd { (cn_time(p.created_at)) }
         } }
         @if p.partner_type == PartnerType::Distributor {
             h2 { (t(lang, "resellers")) }

@@ -19,12 +19,11 @@ use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::UnsubscribeType;
-use pc_domain::timefmt::format_utc;
 use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{enc, internal, page, with_status, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -85,7 +84,7 @@ async fn view(
             Ok(p) => {
                 div.card { dl {
                     dt { (t(lang, "resources_resource")) } dd { (p.resource.name) " " small { code { (p.resource.id) } } }
-                    dt { (t(lang, "expire_time")) } dd { (format_utc(p.resource.expire_at)) }
+                    dt { (t(lang, "expire_time")) } dd { (cn_time(p.resource.expire_at)) }
                 } }
                 @if p.no_reason { p.flash.ok #unsubscribe-no-reason { (t(lang, "unsub_no_reason")) } }
                 table #refund-plan {
@@ -97,7 +96,7 @@ async fn view(
                         @for x in &p.periods {
                             tr data-order=(x.base_order_id) {
                                 td { a href=(format!("/console/orders/{}", enc(&x.base_order_id))) { (x.base_order_id) } }
-                                td { (format_utc(x.start)) " – " (format_utc(x.end))
+                                td { (cn_time(x.start)) " – " (cn_time(x.end))
                                     @if x.future { " " small.muted { (t(lang, "unsub_not_started")) } } }
                                 td { (yuan(x.paid)) } td { (yuan(x.consumed)) } td { (yuan(x.fee)) } td { (yuan(x.refund)) }
                             }
