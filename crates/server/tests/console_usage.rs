@@ -129,7 +129,15 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
             b.contains(r#"<time datetime="2026-11-18T10:00:00Z" title="2026-11-18T10:00:00Z">2026-11-18 18:00</time> <small class="tz">Asia/Shanghai</small>"#),
             "{e}: {b}"
         );
-        // The Bills page: record times in Asia/Shanghai too.
+        // The catalogue's type names, not their codes.
+        let on_demand = element(b, "on-demand", "table");
+        assert!(on_demand.contains(r#"title="hws.service.type.ec2" data-code="hws.service.type.ec2">弹性云服务器</span>"#), "{e}: {on_demand}");
+        assert!(on_demand.contains(">云主机</span>"), "{e}");
+        assert!(
+            element(b, "packages", "table").contains(">云主机</span>"),
+            "{e}"
+        );
+        // The Bills page: record times in Asia/Shanghai too, types by name.
         let bills = app
             .console_get(&s, "/console/bills?cycle=2026-11")
             .await
@@ -144,6 +152,15 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
                 pc_domain::timefmt::format_cn(ms)
             )),
             "{e}: {records}"
+        );
+        assert!(
+            !records.contains("hws.service.type.ec2</code>"),
+            "{e}: {records}"
+        );
+        assert!(records.contains(">弹性云服务器</span>"), "{e}");
+        assert!(
+            element(&bills, "bill-sums", "table").contains(">云主机</span>"),
+            "{e}"
         );
         // The package is used up (10 of 10 hours), with two deductions (4 h, then 6 h).
         assert!(
@@ -173,6 +190,14 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
             "{e}"
         );
         assert!(b.contains("Latest deductions"), "{e}");
+        assert!(
+            element(&b, "on-demand", "table").contains(">Elastic Cloud Server</span>"),
+            "{e}"
+        );
+        assert!(
+            element(&b, "packages", "table").contains(">Cloud server</span>"),
+            "{e}"
+        );
         assert!(!b.contains("??"), "{e}: a missing string");
 
         // Paging: 21 more resources; the first page has 20, the next one the rest, the other

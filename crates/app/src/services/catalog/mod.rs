@@ -267,6 +267,17 @@ pub async fn spec_of<'e>(
 /// Names in both languages (`None` where the catalogue has none), by type code.
 pub type TypeNames = HashMap<String, (Option<String>, Option<String>)>;
 
+/// The name of `code` in the language asked for (English falls back to the Chinese name), if the
+/// catalogue has one.
+pub fn type_name(names: &TypeNames, code: &str, en: bool) -> Option<String> {
+    let (zh, english_name) = names.get(code)?;
+    if en {
+        english_name.clone().or_else(|| zh.clone())
+    } else {
+        zh.clone()
+    }
+}
+
 /// The names of the service types and of the resource types named by code, for the rows other
 /// capabilities show (one query for each kind, whatever the number of rows, each code asked for
 /// once); unknown codes are absent.

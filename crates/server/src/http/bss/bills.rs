@@ -31,14 +31,7 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 /// A name in the language asked for, from the catalogue's names of `code`.
-pub(super) fn name_of(names: &TypeNames, code: &str, en: bool) -> Option<String> {
-    let (zh, english_name) = names.get(code)?;
-    if en {
-        english_name.clone().or_else(|| zh.clone())
-    } else {
-        zh.clone()
-    }
-}
+pub(super) use pc_app::services::catalog::type_name as name_of;
 
 /// The catalogue's names of the service and resource types of `codes` (one query per kind).
 pub(super) async fn type_names<'a>(

@@ -30,6 +30,7 @@ use super::chart::{self, Series};
 use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, Page};
+use super::type_labels::TypeLabels;
 use super::xlsx::{self, Cell};
 use super::Console;
 use crate::state::AppState;
@@ -86,7 +87,18 @@ fn month_form(lang: Lang, cycle: &str, extra: Markup) -> Markup {
     }
 }
 
-fn records_table(lang: Lang, rows: &[Record]) -> Markup {
+/// The catalogue's names of the types of a page's records and lines.
+async fn labels_of<'a>(
+    st: &AppState,
+    lang: Lang,
+    codes: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<TypeLabels, axum::response::Response> {
+    TypeLabels::load(st, lang, codes)
+        .await
+        .map_err(|e| internal(lang, e))
+}
+
+fn records_table(lang: Lang, rows: &[Record], names: &TypeLabels) -> Markup {
     html! {
         div.scroll { table #records {
             thead { tr {
@@ -105,7 +117,7 @@ fn records_table(lang: Lang, rows: &[Record]) -> Markup {
                                 br; small.muted.late data-late-from=(m) { (t(lang, "late_from")) " " (m) }
                             }
                         }
-                        td { code { (r.service_type_code) } }
+                        td.service-type { (names.service(&r.service_type_code)) }
                         td { (r.resource_name.as_deref().unwrap_or("—")) }
                         td { (r.region) }
                         td.amount { (yuan(r.amounts.official)) }
@@ -161,6 +173,15 @@ async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) 
     )
     .await
     .map_err(|e| internal(lang, e))?;
+    let names = labels_of(
+        st,
+        lang,
+        sum.lines
+            .iter()
+            .map(|l| (l.service_type_code.as_str(), l.resource_type_code.as_str()))
+            .chain(rows.iter().map(|r| (r.service_type_code.as_str(), ""))),
+    )
+    .await?;
     let body = html! {
         (month_form(lang, &cycle, html! {}))
         h2 { (t(lang, "bill_summary")) }
@@ -177,7 +198,7 @@ async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) 
             tbody {
                 @for l in &sum.lines {
                     tr data-service=(l.service_type_code) data-bill-type=(l.bill_type) {
-                        td { code { (l.service_type_code) } } td { code { (l.resource_type_code) } }
+                        td.service-type { (names.service(&l.service_type_code)) } td.resource-type { (names.resource(&l.resource_type_code)) }
                         td { (bill_type_label(lang, l.bill_type)) }
                         td.amount { (yuan(l.amounts.official)) } td.amount { (yuan(l.amounts.discount)) }
                         td.amount.payable { (yuan(l.amounts.payment)) }
@@ -187,7 +208,7 @@ async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) 
             }
         } }
         h2 { (t(lang, "consumption_records")) }
-        (records_table(lang, &rows))
+        (records_table(lang, &rows, &names))
         (pager(offset, PAGE, total, &format!("/console/bills?cycle={}&", enc(&cycle)), lang))
     };
     Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
@@ -265,6 +286,23 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
             values: &s.payments,
         })
         .collect();
+    let detail_rows: &[Record] = match &detail {
+        Some(Ok((_, rows))) => rows,
+        _ => &[],
+    };
+    let names = labels_of(
+        st,
+        lang,
+        lines
+            .iter()
+            .map(|l| (l.service_type_code.as_str(), ""))
+            .chain(
+                detail_rows
+                    .iter()
+                    .map(|r| (r.service_type_code.as_str(), "")),
+            ),
+    )
+    .await?;
     let body = html! {
         (month_form(lang, &cycle, html! {}))
         p {
@@ -284,7 +322,7 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
             tbody {
                 @for l in &lines {
                     tr data-customer=(l.customer_id) data-bill-type=(l.bill_type) {
-                        td { code { (l.customer_id) } } td { code { (l.service_type_code) } }
+                        td { code { (l.customer_id) } } td.service-type { (names.service(&l.service_type_code)) }
                         td { (t(lang, &format!("partner_bill_type_{}", l.bill_type))) }
                         td.amount.payable { (yuan(l.amounts.payment)) } td.amount { (yuan(l.amounts.cash)) }
                         td.amount { (yuan(l.amounts.vouchers + l.amounts.cash_coupons)) }
@@ -301,7 +339,7 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
             h2 #customer-records data-customer=(id) { (t(lang, "consumption_records")) " · " code { (id) } }
             @match d {
                 Ok((total, rows)) => {
-                    (records_table(lang, rows))
+                    (records_table(lang, rows, &names))
                     (pager(offset, PAGE, *total, &format!("/console/bills?cycle={}&customer={}&", enc(&cycle), enc(id)), lang))
                 }
                 Err(e) => p.flash.error #bills-error { (e.message(lang == Lang::Zh)) },

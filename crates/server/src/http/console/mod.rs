@@ -26,6 +26,7 @@ mod resources;
 mod staff;
 mod topups;
 mod tree;
+mod type_labels;
 mod unbind;
 mod unsubscribe;
 mod usage;

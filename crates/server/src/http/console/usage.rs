@@ -19,6 +19,7 @@ use pc_domain::Money;
 
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, internal, page, pager, yuan, Page};
+use super::type_labels::TypeLabels;
 use super::Console;
 use crate::state::AppState;
 
@@ -96,6 +97,16 @@ async fn usage_page(
     )
     .await
     .map_err(|e| internal(lang, e))?;
+    let names = TypeLabels::load(
+        &st,
+        lang,
+        resources
+            .iter()
+            .map(|r| (r.service_type_code.as_str(), r.resource_type_code.as_str()))
+            .chain(packages.iter().map(|p| ("", p.resource_type_code.as_str()))),
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
     let body = html! {
         p.muted { (t(lang, "usage_times_hint")) " " a #usage-bills href="/console/bills" { (t(lang, "usage_see_bills")) } }
         section.card #arrears data-owed-cents=(owed) data-in-arrears=(owed > 0) {
@@ -123,8 +134,8 @@ async fn usage_page(
             tbody {
                 @for r in &resources {
                     tr data-resource=(r.resource_id) data-status=(r.status) {
-                        td { (r.name) } td { code { (r.resource_id) } } td { code { (r.service_type_code) } }
-                        td { code { (r.resource_type_code) } } td { (r.resource_spec) } td { (r.region) }
+                        td { (r.name) } td { code { (r.resource_id) } } td.service-type { (names.service(&r.service_type_code)) }
+                        td.resource-type { (names.resource(&r.resource_type_code)) } td { (r.resource_spec) } td { (r.region) }
                         td { (cn_time(r.effective_at)) }
                         td { @match r.status {
                             1..=3 => (t(lang, &format!("usage_res_status_{}", r.status))),
@@ -147,7 +158,7 @@ async fn usage_page(
                 @for p in &packages {
                     tr data-package=(p.id) data-status=(p.status) data-left=(p.remaining.to_decimal()) {
                         td { (pick(en, &p.product_name_zh, &p.product_name_en)) }
-                        td { (p.region) } td { code { (p.resource_type_code) } }
+                        td { (p.region) } td.resource-type { (names.resource(&p.resource_type_code)) }
                         td.amount { (p.original.to_decimal()) } td.amount.left { (p.remaining.to_decimal()) }
                         td { (cn_time(p.effective_at)) } td { (cn_time(p.expire_at)) }
                         td { @match p.status {
