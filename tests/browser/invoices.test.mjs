@@ -33,19 +33,24 @@ async function clockTo(page, time) {
   assert.fail(`the server did not follow the clock to ${time}`);
 }
 
+/** The signed-in customer places and pays a month of a small server (35.00) on the console, so
+ * on the test clock's time. */
+async function buyServerMonth(page) {
+  await page.click('nav#main-nav a[data-nav="catalog"]');
+  const product = page.locator('table#products tr[data-product="ecs-s6-small-1-linux"]');
+  await product.locator('select[name=period]').selectOption('month');
+  await submitAndWait(page, 'table#products tr[data-product="ecs-s6-small-1-linux"] form button[type=submit]');
+  await submitAndWait(page, 'button#place-order');
+  await submitAndWait(page, 'form#pay-form button#pay');
+  assert.equal(await page.locator('#order-status').getAttribute('data-status'), '5');
+}
+
 test('a customer asks for last month’s invoice: refused on the 2nd, accepted on the 4th; the partner issues it', async (t) => {
   await fx.pageTest(t, async ({ page }) => {
     // January 15th: acme-retail pays a month of a server (35.00).
     await clockTo(page, '2027-01-15T04:00:00Z');
-    // The order is placed on the console, so on the test clock's time.
     await login(page, 'acme-retail');
-    await page.click('nav#main-nav a[data-nav="catalog"]');
-    const product = page.locator('table#products tr[data-product="ecs-s6-small-1-linux"]');
-    await product.locator('select[name=period]').selectOption('month');
-    await submitAndWait(page, 'table#products tr[data-product="ecs-s6-small-1-linux"] form button[type=submit]');
-    await submitAndWait(page, 'button#place-order');
-    await submitAndWait(page, 'form#pay-form button#pay');
-    assert.equal(await page.locator('#order-status').getAttribute('data-status'), '5');
+    await buyServerMonth(page);
     await logout(page);
 
     // February 2nd (10:00 in Shanghai): too early for January.
@@ -104,5 +109,31 @@ test('a customer asks for last month’s invoice: refused on the 2nd, accepted o
     assert.match(await issued.textContent(), /FP-2027-0001/);
     // Nothing of January is left to invoice.
     assert.match(await page.locator('table#invoice-open tr[data-cycle="2027-01"] td.amount').textContent(), /0\.00/);
+
+    // By order: a February order, invoiceable at once (the 3rd-of-the-month rule is the months').
+    await buyServerMonth(page);
+    await page.goto('/console/invoices');
+    const orders = page.locator('table#invoice-open-orders tr[data-order]');
+    assert.equal(await orders.count(), 1, 'only the February order is open (January is invoiced)');
+    const order = await orders.getAttribute('data-order');
+    assert.match(await orders.locator('td.amount').textContent(), /35\.00/);
+    await orders.locator('input[type=checkbox]').check();
+    await submitAndWait(page, 'form#invoice-request-order button#invoice-submit-order');
+    assert.equal(await page.locator('#invoice-done').count(), 1);
+    const byOrder = page.locator('table#invoice-mine tr[data-kind="2"]');
+    assert.equal(await byOrder.count(), 1, 'the request by order is listed');
+    assert.equal(await byOrder.getAttribute('data-status'), '1');
+    assert.match(await byOrder.textContent(), new RegExp(`按订单[\\s\\S]*${order}`));
+    assert.match(await byOrder.locator('td.amount').textContent(), /35\.00/);
+    assert.equal(await page.locator('table#invoice-open-orders tr[data-order]').count(), 0, 'nothing left to ask by order');
+    // Its time is Shanghai's, the zone named.
+    assert.match(await byOrder.locator('td').first().textContent(), /^2027-02-04 \d\d:\d\d Asia\/Shanghai$/);
+    // Asking again with nothing chosen is refused with the reason, in English too.
+    await submitAndWait(page, 'form#lang-form button[name=lang][value="en-US"]');
+    await page.goto('/console/invoices');
+    const none = await submitAndWait(page, 'form#invoice-request-order button#invoice-submit-order');
+    assert.equal(none.status(), 400);
+    assert.match(await page.locator('#invoice-error').textContent(), /Choose at least one order/);
+    assert.match(await page.locator('table#invoice-mine tr[data-kind="2"]').textContent(), /By order/);
   });
 });

@@ -64,20 +64,7 @@ async fn a_resale_customer_asks_its_partner_after_the_third_and_the_partner_asks
         let w = world(&app).await;
         let c = &w.c.customer_id;
         fund(&app, &w.d.partner_id, c, 20_000).await;
-        let (order, _) = place_ecs_month(&app, c).await;
-        subscriptions::pay(
-            &app.db,
-            cust_ctx(&app, c),
-            PayOrder {
-                order_id: order,
-                use_coupon: "NO".into(),
-                use_discount: "NO".into(),
-                coupons: None,
-                discounts: None,
-            },
-        )
-        .await
-        .unwrap();
+        paid_orders(&app, c, 1).await;
         let me = cust_ctx(&app, c);
         // Who invoices me: the partner (resale).
         let issuer = invoices::issuer_now(&app.db, &me).await.unwrap();
@@ -308,6 +295,29 @@ async fn paper_and_special_invoices_follow_their_rules_and_arrears_block_request
     }
 }
 
+/// `n` months of a small server (35.00 each) the customer orders and pays; their order ids.
+async fn paid_orders(app: &TestApp, customer_id: &str, n: usize) -> Vec<String> {
+    let mut orders = Vec::new();
+    for _ in 0..n {
+        let (order, _) = place_ecs_month(app, customer_id).await;
+        subscriptions::pay(
+            &app.db,
+            cust_ctx(app, customer_id),
+            PayOrder {
+                order_id: order.clone(),
+                use_coupon: "NO".into(),
+                use_discount: "NO".into(),
+                coupons: None,
+                discounts: None,
+            },
+        )
+        .await
+        .unwrap();
+        orders.push(order);
+    }
+    orders
+}
+
 #[tokio::test]
 async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
     for app in apps("invoices_scope").await {
@@ -315,24 +325,7 @@ async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
         let w = world(&app).await;
         let c = &w.c.customer_id;
         fund(&app, &w.d.partner_id, c, 20_000).await;
-        let mut orders = Vec::new();
-        for _ in 0..2 {
-            let (order, _) = place_ecs_month(&app, c).await;
-            subscriptions::pay(
-                &app.db,
-                cust_ctx(&app, c),
-                PayOrder {
-                    order_id: order.clone(),
-                    use_coupon: "NO".into(),
-                    use_discount: "NO".into(),
-                    coupons: None,
-                    discounts: None,
-                },
-            )
-            .await
-            .unwrap();
-            orders.push(order);
-        }
+        let orders = paid_orders(&app, c, 2).await;
         let me = at(cust_ctx(&app, c), "2026-12-04T02:00:00Z");
         profile(&app, me.clone(), "Cust Ltd").await;
         // By order: one of the two orders (35.00); the month keeps the other one's 35.00.
@@ -385,9 +378,26 @@ async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
             "{e}"
         );
 
-        // The distributor asks the vendor for one customer's month: only that customer's cash.
+        // The distributor asks the vendor for one of its customer's orders, then for that
+        // customer's month: the order's 35.00, then only the rest of that customer's cash.
         let d = at(app.as_partner(&w.d.partner_id), "2026-12-04T02:00:00Z");
         profile(&app, d.clone(), "Distributor Ltd").await;
+        let (_, open_orders) = invoices::open_amounts(&app.db, &d).await.unwrap();
+        assert!(
+            open_orders.iter().any(|o| o.order_id == orders[1]
+                && o.open == 3500
+                && o.issuer_partner_id.is_empty()),
+            "{e}: {open_orders:?}"
+        );
+        let partner_order = NewRequest {
+            issuer_partner_id: String::new(),
+            selection: Selection::Orders(vec![orders[1].clone()]),
+            ..months(&[])
+        };
+        let r = invoices::submit(&app.db, d.clone(), partner_order)
+            .await
+            .unwrap();
+        assert_eq!((r.amount, r.kind), (3500, 2), "{e}");
         let one = NewRequest {
             issuer_partner_id: String::new(),
             selection: Selection::CustomerMonths {
@@ -401,10 +411,100 @@ async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
                 .await
                 .unwrap()
                 .amount,
-            7000,
+            3500,
             "{e}"
         );
         let err = invoices::submit(&app.db, d, one).await.unwrap_err();
         assert_eq!(code(err), "PC.1704", "{e}");
+    }
+}
+
+/// The console's request forms: a customer by month or by order; a partner admin also by customer
+/// per month (one request per customer); what each made is listed with how it selects.
+#[tokio::test]
+async fn the_console_asks_by_order_and_by_customer_per_month() {
+    for app in apps("invoices_console").await {
+        let e = &app.engine;
+        let w = world(&app).await;
+        let c = w.c.customer_id.clone();
+        fund(&app, &w.d.partner_id, &c, 20_000).await;
+        let orders = paid_orders(&app, &c, 2).await;
+        app.clock.set(parse_utc("2026-12-04T02:00:00Z").unwrap());
+        profile(&app, app.as_partner(&w.d.partner_id), "Distributor Ltd").await;
+        profile(&app, cust_ctx(&app, &c), "Cust Ltd").await;
+
+        // The customer: by month and by order, not by customer.
+        let sc = app.console_login(&w.c.login, "Passw0rd!").await;
+        let b = app.console_get(&sc, "/console/invoices").await.body;
+        assert!(b.contains(r#"id="invoice-request-order""#), "{e}");
+        assert!(!b.contains(r#"id="invoice-request-customer""#), "{e}");
+        for o in &orders {
+            assert!(b.contains(&format!(r#"<tr data-order="{o}""#)), "{e}: {o}");
+        }
+        let none = app
+            .console_post(&sc, "/console/invoices", &[("by", "order")])
+            .await;
+        assert_eq!(none.status, 400, "{e}");
+        assert!(none.body.contains("请至少选择一个订单。"), "{e}");
+
+        // The partner admin: one order of its customer, then that customer's month (the rest).
+        let sd = app.console_login(&w.d.login, "Passw0rd!").await;
+        let b = app.console_get(&sd, "/console/invoices").await.body;
+        assert!(
+            b.contains(&format!(r#"data-customer="{c}" data-cycle="2026-11""#)),
+            "{e}"
+        );
+        let by_order = format!("|{}", orders[0]);
+        let r = app
+            .console_post(
+                &sd,
+                "/console/invoices",
+                &[("by", "order"), ("order", &by_order)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{e}: {}", r.body);
+        // Another partner's customer is nothing this partner may ask for.
+        let foreign = format!("{}|2026-11", w.oc.customer_id);
+        let r = app
+            .console_post(
+                &sd,
+                "/console/invoices",
+                &[("by", "customer"), ("customer_month", &foreign)],
+            )
+            .await;
+        assert!(r.status >= 400, "{e}: {}", r.status);
+        assert!(r.body.contains(r#"id="invoice-error""#), "{e}");
+        let mine = format!("{c}|2026-11");
+        let r = app
+            .console_post(
+                &sd,
+                "/console/invoices",
+                &[("by", "customer"), ("customer_month", &mine)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{e}: {}", r.body);
+        let b = app.console_get(&sd, "/console/invoices").await.body;
+        let listed = &b[b.find(r#"id="invoice-mine""#).unwrap()..];
+        assert!(listed.contains(r#"data-status="1" data-kind="2""#), "{e}");
+        assert!(listed.contains(r#"data-status="1" data-kind="3""#), "{e}");
+        assert!(
+            listed.contains("按客户分账期") && listed.contains(&format!("{c}:2026-11")),
+            "{e}"
+        );
+        let (_, mine) =
+            invoices::my_requests(&app.db, &app.as_partner(&w.d.partner_id), None, None)
+                .await
+                .unwrap();
+        let amounts: Vec<(i64, i64)> = mine.iter().map(|r| (r.kind, r.amount)).collect();
+        assert!(
+            amounts.contains(&(2, 3500)) && amounts.contains(&(3, 3500)),
+            "{e}: {amounts:?}"
+        );
+        // Nothing of that month is left to ask for, by order or by customer.
+        assert!(
+            !b.contains(&format!(r#"data-customer="{c}" data-cycle="2026-11""#)),
+            "{e}"
+        );
+        assert!(!b.contains(r#"<tr data-order=""#), "{e}");
     }
 }

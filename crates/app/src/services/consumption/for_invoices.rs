@@ -18,27 +18,28 @@ pub struct CashPaid {
     pub cash: i64,
 }
 
+/// A record's order as invoicing sees it: the order that charged it, `''` for pay-per-use.
+const ORDER_OF: &str = "CASE WHEN order_type IS NOT NULL THEN trade_id ELSE '' END";
+
 /// The cash a customer paid, by issuer, month and order: resale records are its partner's to
 /// invoice, every other record the vendor's.
 pub async fn cash_of_customer<'e>(
     exec: impl Into<sql::Exec<'e>>,
     customer_id: &str,
 ) -> AppResult<Vec<CashPaid>> {
-    let rows = sql::query(
+    let rows = sql::query(&format!(
         "SELECT CASE WHEN association_type = 2 THEN partner_id ELSE '' END, customer_id, bill_cycle, \
-         CASE WHEN order_type IS NOT NULL THEN trade_id ELSE '' END, CAST(SUM(cash_amount) AS BIGINT) \
-         FROM consumption_records WHERE customer_id = $1 \
-         GROUP BY CASE WHEN association_type = 2 THEN partner_id ELSE '' END, customer_id, bill_cycle, \
-         CASE WHEN order_type IS NOT NULL THEN trade_id ELSE '' END",
-    )
+         {ORDER_OF}, CAST(SUM(cash_amount) AS BIGINT) FROM consumption_records WHERE customer_id = $1 \
+         GROUP BY CASE WHEN association_type = 2 THEN partner_id ELSE '' END, customer_id, bill_cycle, {ORDER_OF}"
+    ))
     .bind(customer_id)
     .fetch_all(exec)
     .await?;
     Ok(rows.iter().map(row).collect())
 }
 
-/// The cash the resale customers of `partner_ids` paid while associated with them, by customer
-/// and month (the vendor invoices it to the partner).
+/// The cash the resale customers of `partner_ids` paid while associated with them, by customer,
+/// month and order (the vendor invoices it to the partner).
 pub async fn cash_of_partners<'e>(
     exec: impl Into<sql::Exec<'e>>,
     partner_ids: &[String],
@@ -53,8 +54,8 @@ pub async fn cash_of_partners<'e>(
         partner_ids.iter().map(|p| Arg::Text(p.clone())),
     );
     let q = format!(
-        "SELECT '', customer_id, bill_cycle, '', CAST(SUM(cash_amount) AS BIGINT) FROM consumption_records {} \
-         GROUP BY customer_id, bill_cycle",
+        "SELECT '', customer_id, bill_cycle, {ORDER_OF}, CAST(SUM(cash_amount) AS BIGINT) FROM consumption_records {} \
+         GROUP BY customer_id, bill_cycle, {ORDER_OF}",
         w.where_clause()
     );
     let rows = bind_args(sql::query(&q), &w.args).fetch_all(exec).await?;

@@ -315,7 +315,7 @@ pub async fn save_profile(db: &Db, ctx: Ctx, p: Profile) -> AppResult<Profile> {
 pub enum Selection {
     /// Billing months (`YYYY-MM`), every customer's (a partner's: all its customers').
     Months(Vec<String>),
-    /// Orders (customers only).
+    /// Orders open to invoice: a customer's own, or a partner's customers' (domain §8.2).
     Orders(Vec<String>),
     /// One customer's months (partners only).
     CustomerMonths {
@@ -391,11 +391,6 @@ fn take(
             }
         }
         Selection::Orders(list) => {
-            if matches!(who, Requester::Partner(_)) {
-                return Err(AppError::invalid(
-                    "partners invoice by month or by customer per month",
-                ));
-            }
             if list.is_empty() {
                 return Err(AppError::invalid("choose at least one order"));
             }

@@ -1,12 +1,13 @@
 //! Consumption invoices in the console (`pc_app::services::invoices`), `/console/invoices`:
 //!
 //! - a customer: who invoices it (its partner for resale consumption, else the vendor), its one
-//!   invoice profile, the months open to invoice by issuer with a request form (ordinary or VAT
-//!   special, electronic or paper, a remark), and its requests with their status, the issuer's
+//!   invoice profile, the months and the orders open to invoice by issuer with a request form for
+//!   each (by month, by order; ordinary or VAT special, electronic or paper, a remark), and its
+//!   requests with how they select and their status, the issuer's
 //!   reason for a rejection and the invoice number, and its own moves (cancel before review,
 //!   resubmit or delete a draft, confirm a paper invoice's receipt);
 //! - a partner admin: the same towards the vendor for its resale customers' consumption (by month,
-//!   or one customer's months), and the queue of its resale customers' requests to review, issue
+//!   by order, or by customer per month), and the queue of its resale customers' requests to review, issue
 //!   (electronic) or mail (paper);
 //! - an operator: the queue of requests the vendor issues.
 //!
@@ -22,6 +23,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use pc_app::services::customers::lookup as customer_lookup;
 use pc_app::services::invoices::{self, Act, NewRequest, Open, Profile, Request, Selection};
 use pc_app::services::partners;
 use pc_app::AppError;
@@ -92,7 +94,7 @@ async fn view(
     };
     if may_request(c.user.role) {
         let profile = invoices::profile(&st.db, &ctx).await.map_err(err)?;
-        let (months, _) = invoices::open_amounts(&st.db, &ctx).await.map_err(err)?;
+        let (months, orders) = invoices::open_amounts(&st.db, &ctx).await.map_err(err)?;
         let (_, mine) = invoices::my_requests(&st.db, &ctx, None, Some(100))
             .await
             .map_err(err)?;
@@ -110,6 +112,17 @@ async fn view(
         ids.sort_unstable();
         ids.dedup();
         let names = partners::lookup::names(st.db.read(), &ids)
+            .await
+            .map_err(err)?;
+        // A partner's lists name its customers.
+        let mut customer_ids: Vec<&str> = if c.user.role == Role::PartnerAdmin {
+            months.iter().map(|m| m.customer_id.as_str()).collect()
+        } else {
+            Vec::new()
+        };
+        customer_ids.sort_unstable();
+        customer_ids.dedup();
+        let customer_names = customer_lookup::names(st.db.read(), &customer_ids)
             .await
             .map_err(err)?;
         let issuer_name = |id: &str| -> String {
@@ -134,7 +147,12 @@ async fn view(
                 }
             }
             (profile_form(c, profile.as_ref()))
+            h2 { (t(lang, "invoice_request")) }
             (request_form(c, &months, &issuer_name))
+            (order_form(c, &orders, &issuer_name, &customer_names))
+            @if c.user.role == Role::PartnerAdmin {
+                (customer_form(c, &months, &customer_names))
+            }
             h2 { (t(lang, "invoice_my_requests")) }
             (requests_table(c, &mine, false, &issuer_name))
         };
@@ -191,41 +209,143 @@ fn request_form(c: &Console, months: &[Open], issuer_name: &dyn Fn(&str) -> Stri
         }
     }
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    html! {
-        form.card #invoice-request method="post" action="/console/invoices" {
-            input type="hidden" name="csrf" value=(c.user.csrf);
-            h2 { (t(lang, "invoice_request")) }
-            div.scroll { table #invoice-open {
-                thead { tr { th {} th { (t(lang, "bill_cycle")) } th { (t(lang, "invoice_issuer")) } th { (t(lang, "invoice_open")) } } }
-                tbody {
-                    @for (issuer, cycle, open) in &rows {
-                        tr data-cycle=(cycle) data-issuer=(issuer) {
-                            td { input type="checkbox" name="month" value=(format!("{issuer}|{cycle}")) disabled[*open <= 0]; }
-                            td { (cycle) }
-                            td { (issuer_name(issuer)) }
-                            td.amount { (yuan(*open)) }
-                        }
+    let table = html! {
+        div.scroll { table #invoice-open {
+            thead { tr { th {} th { (t(lang, "bill_cycle")) } th { (t(lang, "invoice_issuer")) } th { (t(lang, "invoice_open")) } } }
+            tbody {
+                @for (issuer, cycle, open) in &rows {
+                    tr data-cycle=(cycle) data-issuer=(issuer) {
+                        td { input type="checkbox" name="month" value=(format!("{issuer}|{cycle}")) disabled[*open <= 0]; }
+                        td { (cycle) }
+                        td { (issuer_name(issuer)) }
+                        td.amount { (yuan(*open)) }
                     }
-                    @if rows.is_empty() { tr { td colspan="4" .muted { (t(lang, "invoice_nothing_open")) } } }
                 }
-            } }
-            label { (t(lang, "invoice_type")) " "
-                select name="special" #invoice-special {
-                    option value="0" { (t(lang, "invoice_ordinary")) }
-                    option value="1" { (t(lang, "invoice_special")) }
-                }
+                @if rows.is_empty() { tr { td colspan="4" .muted { (t(lang, "invoice_nothing_open")) } } }
             }
-            " "
-            label { (t(lang, "invoice_medium")) " "
-                select name="paper" #invoice-medium {
-                    option value="0" { (t(lang, "invoice_electronic")) }
-                    option value="1" { (t(lang, "invoice_paper")) }
-                }
-            }
-            label { (t(lang, "invoice_remark")) br; input name="remark" maxlength="200" size="50"; }
-            p { button.primary #invoice-submit type="submit" { (t(lang, "invoice_submit")) } }
+        } }
+    };
+    request_card(c, "month", false, table)
+}
+
+/// One request form. `by` says how it selects (`month`, `order`, `customer`: the submitted
+/// `by`), and names its ids (`invoice-request[-by]`, `invoice-submit[-by]`; none for months),
+/// its title (`invoice_by_{by}`) and, with `hint`, its hint (`invoice_by_{by}_hint`); `table`
+/// lists what may be chosen.
+fn request_card(c: &Console, by: &str, hint: bool, table: Markup) -> Markup {
+    let lang = c.lang;
+    let suffix = if by == "month" {
+        String::new()
+    } else {
+        format!("-{by}")
+    };
+    html! {
+        form.card id=(format!("invoice-request{suffix}")) method="post" action="/console/invoices" {
+            input type="hidden" name="csrf" value=(c.user.csrf);
+            input type="hidden" name="by" value=(by);
+            h3 { (t(lang, &format!("invoice_by_{by}"))) }
+            @if hint { p.muted { (t(lang, &format!("invoice_by_{by}_hint"))) } }
+            (table)
+            (request_fields(lang, &format!("invoice-submit{suffix}")))
         }
     }
+}
+
+/// What every request form asks besides its selection: invoice type, medium, remark, and the
+/// submit button (`submit_id`).
+fn request_fields(lang: Lang, submit_id: &str) -> Markup {
+    html! {
+        label { (t(lang, "invoice_type")) " "
+            select name="special" .invoice-special {
+                option value="0" { (t(lang, "invoice_ordinary")) }
+                option value="1" { (t(lang, "invoice_special")) }
+            }
+        }
+        " "
+        label { (t(lang, "invoice_medium")) " "
+            select name="paper" .invoice-medium {
+                option value="0" { (t(lang, "invoice_electronic")) }
+                option value="1" { (t(lang, "invoice_paper")) }
+            }
+        }
+        label { (t(lang, "invoice_remark")) br; input name="remark" maxlength="200" size="50"; }
+        p { button.primary id=(submit_id) type="submit" { (t(lang, "invoice_submit")) } }
+    }
+}
+
+/// A customer's name, or its id when it has none.
+fn customer_label(names: &HashMap<String, String>, id: &str) -> Markup {
+    html! {
+        @match names.get(id) {
+            Some(n) => { (n) " " small.muted { code { (id) } } },
+            None => code { (id) },
+        }
+    }
+}
+
+/// Requests by order: the orders open to invoice (their open amount above zero), newest month
+/// first; a partner's rows name the customer.
+fn order_form(
+    c: &Console,
+    orders: &[Open],
+    issuer_name: &dyn Fn(&str) -> String,
+    customer_names: &HashMap<String, String>,
+) -> Markup {
+    let lang = c.lang;
+    let partner = c.user.role == Role::PartnerAdmin;
+    let mut open: Vec<&Open> = orders.iter().filter(|o| o.open > 0).collect();
+    open.sort_by(|a, b| b.cycle.cmp(&a.cycle).then(a.order_id.cmp(&b.order_id)));
+    let table = html! {
+        div.scroll { table #invoice-open-orders {
+            thead { tr {
+                th {} th { (t(lang, "invoice_order")) } th { (t(lang, "bill_cycle")) }
+                @if partner { th { (t(lang, "invoice_customer")) } }
+                th { (t(lang, "invoice_issuer")) } th { (t(lang, "invoice_open")) }
+            } }
+            tbody {
+                @for o in &open {
+                    tr data-order=(o.order_id) data-issuer=(o.issuer_partner_id) {
+                        td { input type="checkbox" name="order" value=(format!("{}|{}", o.issuer_partner_id, o.order_id)); }
+                        td { code { (o.order_id) } }
+                        td { (o.cycle) }
+                        @if partner { td { (customer_label(customer_names, &o.customer_id)) } }
+                        td { (issuer_name(&o.issuer_partner_id)) }
+                        td.amount { (yuan(o.open)) }
+                    }
+                }
+                @if open.is_empty() { tr { td colspan="6" .muted { (t(lang, "invoice_no_orders_open")) } } }
+            }
+        } }
+    };
+    request_card(c, "order", true, table)
+}
+
+/// A partner admin's requests by customer per month: each customer's months with an open amount.
+fn customer_form(c: &Console, months: &[Open], customer_names: &HashMap<String, String>) -> Markup {
+    let lang = c.lang;
+    let mut rows: Vec<&Open> = months.iter().filter(|m| m.open > 0).collect();
+    rows.sort_by(|a, b| {
+        b.cycle
+            .cmp(&a.cycle)
+            .then(a.customer_id.cmp(&b.customer_id))
+    });
+    let table = html! {
+        div.scroll { table #invoice-open-customers {
+            thead { tr { th {} th { (t(lang, "invoice_customer")) } th { (t(lang, "bill_cycle")) } th { (t(lang, "invoice_open")) } } }
+            tbody {
+                @for m in &rows {
+                    tr data-customer=(m.customer_id) data-cycle=(m.cycle) {
+                        td { input type="checkbox" name="customer_month" value=(format!("{}|{}", m.customer_id, m.cycle)); }
+                        td { (customer_label(customer_names, &m.customer_id)) }
+                        td { (m.cycle) }
+                        td.amount { (yuan(m.open)) }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="4" .muted { (t(lang, "invoice_nothing_open")) } } }
+            }
+        } }
+    };
+    request_card(c, "customer", true, table)
 }
 
 fn requests_table(
@@ -245,12 +365,12 @@ fn requests_table(
             } }
             tbody {
                 @for r in list {
-                    tr data-invoice=(r.id) data-status=(r.status) {
+                    tr data-invoice=(r.id) data-status=(r.status) data-kind=(r.kind) {
                         td { (cn_time(r.created_at)) }
                         td { code { (r.id) } }
                         @if issuer { td { (r.requester_kind) " " code { (r.requester_id) } } }
                         @else { td { (issuer_name(&r.issuer_partner_id)) } }
-                        td { (r.scope) }
+                        td { small.invoice-kind { (t(lang, &format!("invoice_kind_{}", r.kind.clamp(1, 3)))) } br; (r.scope) }
                         td.amount { (yuan(r.amount))
                             @if r.owed_offset > 0 { br; small.muted { (t(lang, "invoice_owed_offset")) " " (yuan(r.owed_offset)) } } }
                         td { (r.title) br; small.muted {
@@ -347,17 +467,24 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
     c.require(&[Role::Customer, Role::PartnerAdmin])?;
-    // Checked months by issuer: one request per issuer.
-    let mut by_issuer: Vec<(String, Vec<String>)> = Vec::new();
-    for v in f.all("month") {
-        let (issuer, cycle) = v.split_once('|').unwrap_or(("", v.as_str()));
-        match by_issuer.iter_mut().find(|(i, _)| i == issuer) {
-            Some((_, m)) => m.push(cycle.to_string()),
-            None => by_issuer.push((issuer.to_string(), vec![cycle.to_string()])),
+    // What was checked, grouped by issuer (by customer for requests by customer per month): one
+    // request per group.
+    let by = f.get("by");
+    let (field, empty) = match by.as_str() {
+        "order" => ("order", "invoice_choose_order"),
+        "customer" => ("customer_month", "invoice_choose_customer_month"),
+        _ => ("month", "invoice_choose_month"),
+    };
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for v in f.all(field) {
+        let (key, item) = v.split_once('|').unwrap_or(("", v.as_str()));
+        match groups.iter_mut().find(|(k, _)| k == key) {
+            Some((_, items)) => items.push(item.to_string()),
+            None => groups.push((key.to_string(), vec![item.to_string()])),
         }
     }
-    if by_issuer.is_empty() {
-        let e = AppError::invalid(t(c.lang, "invoice_choose_month"));
+    if groups.is_empty() {
+        let e = AppError::invalid(t(c.lang, empty));
         return view(
             &st,
             &c,
@@ -367,10 +494,22 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
         .await;
     }
     let remark = Some(f.get("remark")).filter(|r| !r.is_empty());
-    for (issuer, months) in by_issuer {
+    for (key, items) in groups {
+        let (issuer_partner_id, selection) = match by.as_str() {
+            "order" => (key, Selection::Orders(items)),
+            // Partners ask the vendor.
+            "customer" => (
+                String::new(),
+                Selection::CustomerMonths {
+                    customer_id: key,
+                    months: items,
+                },
+            ),
+            _ => (key, Selection::Months(items)),
+        };
         let req = NewRequest {
-            issuer_partner_id: issuer,
-            selection: Selection::Months(months),
+            issuer_partner_id,
+            selection,
             special: f.get("special") == "1",
             paper: f.get("paper") == "1",
             remark: remark.clone(),
