@@ -159,7 +159,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "funds_records" => ("收支明细", "Income and expense"),
         "funds_from" => ("开始日期", "From"),
         "funds_to" => ("结束日期", "To"),
-        "funds_trade_time" => ("交易时间（UTC）", "Time (UTC)"),
+        "funds_trade_time" => ("交易时间", "Time"),
         "funds_trade_type" => ("交易类型", "Trade type"),
         "funds_direction" => ("收支", "In/out"),
         "funds_change_amount" => ("变更金额（元）", "Change (CNY)"),
