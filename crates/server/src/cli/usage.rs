@@ -256,8 +256,15 @@ async fn check_file(
     let mut reader = Reader::open(path, format).map_err(fail)?;
     let mut bad_lines = BadLines::new(json);
     let mut rows = 0usize;
+    // A failure part way still closes what was reported.
+    let stop = |bad_lines: &BadLines, rows: usize, e: String| {
+        if bad_lines.count > 0 {
+            bad_lines.finish(rows, &e);
+        }
+        fail(e)
+    };
     loop {
-        let (ok, bad) = reader.batch(batch).map_err(fail)?;
+        let (ok, bad) = reader.batch(batch).map_err(|e| stop(&bad_lines, rows, e))?;
         if ok.is_empty() && bad.is_empty() {
             break;
         }
@@ -265,7 +272,9 @@ async fn check_file(
         let mut errors: Vec<(usize, Option<String>, String)> =
             bad.into_iter().map(|(no, e)| (no, None, e)).collect();
         let raw: Vec<RawUsage> = ok.iter().map(|(_, r)| r.clone()).collect();
-        let found: Vec<LineError> = usage::check(db, &cli_ctx(), &raw).await.map_err(fail)?;
+        let found: Vec<LineError> = usage::check(db, &cli_ctx(), &raw)
+            .await
+            .map_err(|e| stop(&bad_lines, rows, e.to_string()))?;
         errors.extend(
             found
                 .into_iter()
