@@ -123,8 +123,75 @@ pub async fn page_rows(
     .await?)
 }
 
-/// A list's total under `w` and one page of it ([`page_rows`]): the count-and-page of every
-/// listing whose total is not kept elsewhere.
+/// Where a list's total comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Total<'a> {
+    /// `COUNT(*)` over the page's own `FROM … WHERE …`.
+    Count,
+    /// A one-value `SELECT` over the same arguments: a count kept at write time (by triggers),
+    /// or a count cheaper than the page's joins. No row counts as 0.
+    Select(&'a str),
+}
+
+/// One page of a list and the list's total, in **one statement**:
+/// `{select}, COALESCE(({total}), 0) {from_where} ORDER BY {order} LIMIT … OFFSET …`.
+///
+/// The total rides as every row's last column (taken off before the rows are returned). It is
+/// an uncorrelated scalar subquery, which both engines evaluate once per statement, so a page
+/// and its total come from one snapshot and cost one statement (one round trip on PostgreSQL)
+/// instead of two (bench/README.md, P1). A page with no row carries no total: on the first
+/// page that means the list is empty; past it (an offset beyond the end) the total is read by
+/// itself.
+///
+/// `select` is `SELECT <columns>` without `FROM`; `from_where` the `FROM … [WHERE …]` whose
+/// placeholders are `$1..$n` for `args`.
+#[allow(clippy::too_many_arguments)]
+pub async fn page_and_total(
+    pool: &ReadPool,
+    select: &str,
+    from_where: &str,
+    args: &[Arg],
+    total: Total<'_>,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<sql::Row>)> {
+    let total_sql = match total {
+        Total::Count => format!("SELECT COUNT(*) {from_where}"),
+        Total::Select(s) => s.to_string(),
+    };
+    let n = args.len() + 1;
+    let mut rows = bind_args(
+        sql::query(&format!(
+            "{select}, COALESCE(({total_sql}), 0) {from_where} ORDER BY {order} LIMIT ${n} OFFSET ${}",
+            n + 1
+        )),
+        args,
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let mut total = None;
+    for r in &mut rows {
+        total = Some(r.take_last::<i64>()?);
+    }
+    let total = match total {
+        Some(t) => t,
+        None if offset == 0 => 0,
+        None => bind_scalar_args(
+            sql::query_scalar::<Option<i64>>(&format!("SELECT ({total_sql})")),
+            args,
+        )
+        .fetch_one(pool)
+        .await?
+        .unwrap_or(0),
+    };
+    Ok((total, rows))
+}
+
+/// A list's total under `w` and one page of it, counted ([`page_and_total`] with
+/// [`Total::Count`]): the count-and-page of every listing whose total is not kept elsewhere.
 pub async fn count_and_page(
     pool: &ReadPool,
     select: &str,
@@ -134,14 +201,17 @@ pub async fn count_and_page(
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<sql::Row>)> {
-    let total: i64 = bind_scalar_args(
-        sql::query_scalar(&format!("SELECT COUNT(*) {from} {}", w.where_clause())),
+    page_and_total(
+        pool,
+        select,
+        &format!("{from} {}", w.where_clause()),
         &w.args,
+        Total::Count,
+        order,
+        offset,
+        limit,
     )
-    .fetch_one(pool)
-    .await?;
-    let rows = page_rows(pool, select, from, w, order, offset, limit).await?;
-    Ok((total, rows))
+    .await
 }
 
 /// The rows of `{select} WHERE {column} IN (…) AND {also…}` for `ids` (each bound once): a page's

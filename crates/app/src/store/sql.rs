@@ -343,6 +343,17 @@ impl Row {
         self.values.len()
     }
 
+    /// Removes the last column's value and decodes it: a value a statement appended to every
+    /// row for its caller (a list's total, `store::filters::page_and_total`), taken off so the
+    /// row reads as the caller's own columns.
+    pub fn take_last<T: Decode>(&mut self) -> Result<T> {
+        let v = self
+            .values
+            .pop()
+            .ok_or_else(|| Error::new(ErrorKind::Decode, "the row has no column"))?;
+        T::decode(&v)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

@@ -7,8 +7,8 @@ use pc_domain::party::PartnerType;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{partners, partners::delegation};
-use crate::store::filters::{bind_args, bind_scalar_args, like_pattern, Arg, Conditions};
-use crate::store::sql::{self, ReadPool};
+use crate::store::filters::{like_pattern, page_and_total, Arg, Conditions, Total};
+use crate::store::sql::ReadPool;
 use crate::store::Db;
 
 /// A customer as a partner sees it in its list.
@@ -193,48 +193,32 @@ pub(super) async fn query_customers(
     let customer_side = all.args.len() > assoc_only;
     let mut args = vec![first];
     args.extend(all.args.iter().cloned());
-    let total: i64 = match (scope, customer_side, assoc_only) {
-        (ListScope::Partner(_), false, 0) => sql::query_scalar::<i64>(
-            "SELECT active FROM partner_customer_counts WHERE partner_id = $1",
-        )
-        .bind(match &args[0] {
-            Arg::Text(s) => s.as_str(),
-            Arg::Int(_) => "",
-        })
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(0),
-        (ListScope::Partner(_), false, _) => bind_scalar_args(
-            sql::query_scalar(&format!(
+    let counted;
+    let total = match (scope, customer_side, assoc_only) {
+        (ListScope::Partner(_), false, 0) => {
+            Total::Select("SELECT active FROM partner_customer_counts WHERE partner_id = $1")
+        }
+        (ListScope::Partner(_), false, _) => {
+            counted = format!(
                 "SELECT COUNT(*) FROM associations a WHERE a.partner_id = $1 AND a.ended_at IS NULL{}",
                 all.sql
-            )),
-            &args,
-        )
-        .fetch_one(pool)
-        .await?,
-        _ => bind_scalar_args(
-            sql::query_scalar(&format!("SELECT COUNT(*) {from}{}", all.sql)),
-            &args,
-        )
-        .fetch_one(pool)
-        .await?,
+            );
+            Total::Select(&counted)
+        }
+        _ => Total::Count,
     };
-    let n = all.next();
-    let mut page_args = args;
-    page_args.push(Arg::Int(q.limit));
-    page_args.push(Arg::Int(q.offset));
-    let rows = bind_args(
-        sql::query(&format!(
-            "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
-             c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
-             p.id, p.name {from}{} ORDER BY {order} LIMIT ${n} OFFSET ${}",
-            all.sql,
-            n + 1
-        )),
-        &page_args,
+    let (total, rows) = page_and_total(
+        pool,
+        "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
+         c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
+         p.id, p.name",
+        &format!("{from}{}", all.sql),
+        &args,
+        total,
+        order,
+        q.offset,
+        q.limit,
     )
-    .fetch_all(pool)
     .await?;
     let list = rows
         .into_iter()

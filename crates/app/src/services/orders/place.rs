@@ -59,11 +59,24 @@ impl Order {
     }
 }
 
-pub(super) const ORDER_SELECT: &str = "SELECT o.id, o.root_id, o.partner_id, o.customer_id, o.service_type_code, s.name_zh, s.name_en, \
-     o.source_type, o.status, o.order_type, o.official_amount, o.amount_after_discount, o.discount_amount, o.discount_type, \
-     o.coupon_amount, o.flexipurchase_coupon_amount, o.stored_card_amount, o.cash_amount, o.commission_amount, o.consumed_amount, \
-     o.currency, o.user_name, o.created_at, o.payment_deadline, o.paid_at, o.cancelled_at, o.cancel_reason \
-     FROM orders o LEFT JOIN catalog_service_types s ON s.code = o.service_type_code";
+macro_rules! order_columns {
+    () => {
+        "SELECT o.id, o.root_id, o.partner_id, o.customer_id, o.service_type_code, s.name_zh, s.name_en, \
+         o.source_type, o.status, o.order_type, o.official_amount, o.amount_after_discount, o.discount_amount, o.discount_type, \
+         o.coupon_amount, o.flexipurchase_coupon_amount, o.stored_card_amount, o.cash_amount, o.commission_amount, o.consumed_amount, \
+         o.currency, o.user_name, o.created_at, o.payment_deadline, o.paid_at, o.cancelled_at, o.cancel_reason"
+    };
+}
+macro_rules! order_from {
+    () => {
+        "FROM orders o LEFT JOIN catalog_service_types s ON s.code = o.service_type_code"
+    };
+}
+/// An order's columns, as [`row_to_order`] reads them (without `FROM`, for a list's page).
+pub(super) const ORDER_COLUMNS: &str = order_columns!();
+/// Where [`ORDER_COLUMNS`] come from.
+pub(super) const ORDER_FROM: &str = order_from!();
+pub(super) const ORDER_SELECT: &str = concat!(order_columns!(), " ", order_from!());
 
 pub(super) fn row_to_order(r: &sql::Row) -> Order {
     let m = |i: usize| Money::from_cents(r.get(i));

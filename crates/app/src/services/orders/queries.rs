@@ -7,10 +7,10 @@ use pc_domain::orders::{self as rules, OrderStatus, OrderType};
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{funds, partners};
-use crate::store::filters::{bind_scalar_args, page_rows, Arg, Conditions};
+use crate::store::filters::{page_and_total, Arg, Conditions, Total};
 use crate::store::Db;
 
-use super::{load_lines, load_order, row_to_order, Order, OrderLine, ORDER_SELECT};
+use super::{load_lines, load_order, row_to_order, Order, OrderLine, ORDER_COLUMNS, ORDER_FROM};
 
 /// Who is reading orders.
 #[derive(Debug, Clone, Copy)]
@@ -284,29 +284,20 @@ async fn list_in(
     // migration 0021 keep: one point read, whatever the number of orders. Any filter counts the
     // rows it selects.
     let unfiltered = w.sql == scope_only;
-    let total: i64 = match (&partner, unfiltered) {
-        (Some(p), true) => sql::query_scalar::<i64>(
-            "SELECT orders FROM partner_order_counts WHERE partner_id = $1",
-        )
-        .bind(p.as_str())
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(0),
-        _ => {
-            bind_scalar_args(
-                sql::query_scalar(&format!("SELECT COUNT(*) FROM orders o {filters}")),
-                &w.args,
-            )
-            .fetch_one(pool)
-            .await?
-        }
-    };
     let dir = if q.newest_first { "DESC" } else { "ASC" };
-    let rows = page_rows(
+    let total = match (&partner, unfiltered) {
+        // The scope's first argument is the partner (`scope_only` above).
+        (Some(_), true) => {
+            Total::Select("SELECT orders FROM partner_order_counts WHERE partner_id = $1")
+        }
+        _ => Total::Count,
+    };
+    let (total, rows) = page_and_total(
         pool,
-        ORDER_SELECT,
-        "",
-        &w,
+        ORDER_COLUMNS,
+        &format!("{ORDER_FROM} {filters}"),
+        &w.args,
+        total,
         &format!("o.created_at {dir}, o.id {dir}"),
         q.offset,
         q.limit,
