@@ -3,11 +3,68 @@
 use time::OffsetDateTime;
 
 /// `2019-05-06T08:05:01Z`, the vendor's UTC format for query filters and responses.
+///
+/// Every list row of the vendor API carries one or more of these, so the years 0 to 9999 take
+/// a direct path (days to civil date by Hinnant's algorithm, digits written by hand): the
+/// `time` crate's general formatter was 2% of a list call's CPU (bench/README.md, P1). Other
+/// instants go through `time`; the unit tests hold both paths to the same output.
 pub fn format_utc(ms: i64) -> String {
+    fast_utc(ms).unwrap_or_else(|| general_utc(ms))
+}
+
+fn general_utc(ms: i64) -> String {
     let t = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     t.format(&fmt).unwrap_or_default()
+}
+
+/// [`format_utc`] for the years 0 to 9999; `None` outside them.
+fn fast_utc(ms: i64) -> Option<String> {
+    // From 0000-03-01 to 10000-01-01, in seconds since 1970 (bounds the arithmetic below).
+    const MIN: i64 = -62_162_035_200;
+    const MAX: i64 = 253_402_300_800;
+    let secs = ms.div_euclid(1000);
+    if !(MIN..MAX).contains(&secs) {
+        return None;
+    }
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil from days (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut b = [0u8; 20];
+    let mut put = |at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            b[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, sod / 3600, 2);
+    put(14, sod / 60 % 60, 2);
+    put(17, sod % 60, 2);
+    b[4] = b'-';
+    b[7] = b'-';
+    b[10] = b'T';
+    b[13] = b':';
+    b[16] = b':';
+    b[19] = b'Z';
+    // Only ASCII digits and separators were written.
+    String::from_utf8(b.to_vec()).ok()
 }
 
 /// Parses `YYYY-MM-DDThh:mm:ssZ` (the vendor's form); also accepts any RFC 3339 timestamp.
@@ -68,6 +125,24 @@ pub fn one_year_before(d: time::Date) -> time::Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fast_utc_matches_the_general_formatter() {
+        let mut ms: i64 = -62_162_035_200_000;
+        // A walk over the whole fast range with an odd step, plus the edges.
+        let mut samples = vec![0, -1, 1, 999, -1000, 951_782_400_000, 4_107_542_399_999];
+        while ms < 253_402_300_800_000 {
+            samples.push(ms);
+            ms += 7_777_777_777_777;
+        }
+        // Every day (and a drifting time of day) from 1900 to 2174.
+        samples.extend((0..100_000).map(|i| -2_208_988_800_000 + i * 86_400_007));
+        for ms in samples {
+            assert_eq!(format_utc(ms), general_utc(ms), "{ms}");
+        }
+        assert_eq!(format_utc(1_557_129_901_000), "2019-05-06T08:05:01Z");
+        assert_eq!(fast_utc(253_402_300_800_000), None);
+    }
+
     #[test]
     fn business_times_read_in_utc_plus_8() {
         let ms = super::parse_utc("2026-12-03T18:30:00Z").unwrap();

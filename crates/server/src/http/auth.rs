@@ -215,18 +215,6 @@ pub async fn sdk_auth(
             )));
         }
     }
-    let request_hash = {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(parts.method.as_str());
-        h.update(b"\n");
-        h.update(parts.uri.path());
-        h.update(b"\n");
-        h.update(parts.uri.query().unwrap_or(""));
-        h.update(b"\n");
-        h.update(&bytes);
-        hex::encode(h.finalize())
-    };
     let idempotency_key = match parts.headers.get("x-idempotency-key") {
         None => None,
         Some(v) => {
@@ -241,6 +229,22 @@ pub async fn sdk_auth(
                 );
             }
             Some(k)
+        }
+    };
+    // What a retry must repeat to get the first answer: only a request with a key has one.
+    let request_hash = match idempotency_key {
+        None => String::new(),
+        Some(_) => {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            h.update(parts.method.as_str());
+            h.update(b"\n");
+            h.update(parts.uri.path());
+            h.update(b"\n");
+            h.update(parts.uri.query().unwrap_or(""));
+            h.update(b"\n");
+            h.update(&bytes);
+            hex::encode(h.finalize())
         }
     };
     let request_id = parts
