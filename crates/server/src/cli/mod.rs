@@ -157,6 +157,11 @@ pub struct ServeArgs {
     /// (the SDK protocol has no nonce; clients retrying must re-sign).
     #[arg(long, env = "PC_STRICT_REPLAY")]
     pub strict_replay: bool,
+    /// The public base URL users reach the server at (https://pc.example.com, behind a reverse
+    /// proxy or TLS terminator): invite links and their QR codes are built from it. Without it,
+    /// from the request's Host and X-Forwarded-Proto.
+    #[arg(long, env = "PC_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Run on a movable clock, for staging and tests only: operators move it on the console
     /// (/console/clock) or with `admin clock`; every console page shows a banner. Refused in
     /// production by leaving it off: without this flag the stored offset is never read.

@@ -115,6 +115,13 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             ))
         }
     };
+    let public_url = match args.public_url.or(r.file.public_url.clone()) {
+        Some(raw) => match pc_domain::redirects::parse_base_url(&raw) {
+            Ok(base) => Some(base),
+            Err(e) => return fail(format!("--public-url: {e}")),
+        },
+        None => None,
+    };
     let mk = match r.master_key.clone() {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -136,6 +143,7 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             .unwrap_or(900),
         secure_cookies: args.secure_cookies || r.file.secure_cookies.unwrap_or(false),
         strict_replay: args.strict_replay || r.file.strict_replay.unwrap_or(false),
+        public_url,
         ..Settings::default()
     };
     if args.demo {
@@ -162,6 +170,8 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             Err(e) => return fail(e),
         }
     }
+    let state_public_url = settings.public_url.clone();
+    let secure_cookies = settings.secure_cookies;
     let mut state = AppState::new(db.clone(), mk, Arc::new(SystemClock), settings);
     if args.test_clock {
         let offset = match pc_app::services::test_clock::offset(db.read()).await {
@@ -194,6 +204,12 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         "Partner Center listening on http://{addr} (console: http://{addr}/console, database {})",
         redact(&r.database)
     );
+    if let Some(base) = &state_public_url {
+        println!("Public URL (invite links): {base}");
+        if base.starts_with("https://") && !secure_cookies {
+            println!("note: the public URL is https but cookies are not marked Secure (--secure-cookies)");
+        }
+    }
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
