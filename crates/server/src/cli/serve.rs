@@ -1,6 +1,7 @@
 //! The server and its database: `serve`, `migrate`, `verify`, `outbox`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -30,6 +31,31 @@ pub(super) async fn migrate(r: &Resolved) -> ExitCode {
         },
         Err(e) => fail(e),
     }
+}
+
+/// `backup --to FILE`: an online copy of the SQLite database (`pc_app::store::backup`). It does
+/// not migrate: a backup taken before an upgrade is the database as the old version left it.
+pub(super) async fn backup(r: &Resolved, to: PathBuf) -> ExitCode {
+    let url = r.database.clone();
+    let copied =
+        match tokio::task::spawn_blocking(move || pc_app::store::backup::sqlite(&url, &to)).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return fail(e),
+            Err(e) => return fail(e),
+        };
+    println!(
+        "backed up {} to {} ({} bytes, schema version {})",
+        redact(&r.database),
+        copied.file.display(),
+        copied.bytes,
+        copied.schema_version
+    );
+    println!(
+        "note: the master key is not in the backup: keep a copy of it (PC_MASTER_KEY, or the key \
+         file, master.key beside the database by default) in a safe place of its own; without it \
+         the access keys' secrets in a restored backup cannot be opened"
+    );
+    ExitCode::SUCCESS
 }
 
 /// `outbox`: the newest messages of the notification outbox.
