@@ -141,7 +141,12 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             ))
         }
     };
-    let public_url = match args.public_url.or(r.file.public_url.clone()) {
+    // Empty is unset (`PC_PUBLIC_URL=` from a compose file's default).
+    let public_url = match args
+        .public_url
+        .or(r.file.public_url.clone())
+        .filter(|u| !u.trim().is_empty())
+    {
         Some(raw) => match pc_domain::redirects::parse_base_url(&raw) {
             Ok(base) => Some(base),
             Err(e) => return fail(format!("--public-url: {e}")),
