@@ -28,6 +28,15 @@ export PC_BIN="$repo/target/debug/partner-center"
 echo "== Rust tests (SQLite${PC_TEST_POSTGRES_URL:+ and PostgreSQL}; the proof suite runs below)"
 cargo test --locked --workspace -- --skip proof_
 
+# The container image (docs/deploy.md): built where a container tool works; elsewhere
+# crates/server/tests/deploy.rs (above) checks the Dockerfile against the code.
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  echo "== container image (docker build)"
+  docker build -q -t partner-center:test .
+else
+  echo "== container image: no working container tool here; tests/deploy.rs checked the Dockerfile instead"
+fi
+
 echo "== official SDK tests (huaweicloudsdkbss)"
 bash tests/sdk/run.sh
 

@@ -137,15 +137,19 @@ fn check_authority(auth: &str) -> Result<String, UrlError> {
     Ok(host)
 }
 
+/// Not printable ASCII, or a character never valid in a URL (space, `"`, `<`, `\\` …).
+fn has_bad_character(s: &str) -> bool {
+    s.bytes()
+        .any(|b| !(0x21..0x7f).contains(&b) || b"\"<>\\^`{|}".contains(&b))
+}
+
 /// Checks a return address; returns it trimmed (scheme as written).
 pub fn parse_return_url(raw: &str) -> Result<String, UrlError> {
     let s = raw.trim();
     if s.len() > MAX_URL_LEN {
         return Err(UrlError::TooLong);
     }
-    if s.bytes()
-        .any(|b| !(0x21..0x7f).contains(&b) || b"\"<>\\^`{|}".contains(&b))
-    {
+    if has_bad_character(s) {
         return Err(UrlError::BadCharacter);
     }
     let Some((scheme, rest)) = s.split_once("://") else {
@@ -201,6 +205,51 @@ fn encode(v: &str) -> String {
     out
 }
 
+/// A deployment's public base URL (`serve --public-url`), from which the server builds the links
+/// that leave it (invite links and their QR codes). Accepted: `http` or `https` (plain http is the
+/// operator's choice here, e.g. an internal network), a valid host as for return addresses, an
+/// optional port, no user information, no query, no fragment, and no path but `/` — the server's
+/// pages and forms use root paths (`/join/…`, `/console/…`), so it must be served at the root of
+/// its host name. Returns the normalised base: scheme and host in lower case, no trailing `/`
+/// (`https://pc.example.com`). The error says what is wrong, in English (a start-up message).
+pub fn parse_base_url(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let refuse = |why: &str| Err(format!("{s:?} is not a public base URL: {why}"));
+    if s.len() > MAX_URL_LEN {
+        return refuse(UrlError::TooLong.describe());
+    }
+    if has_bad_character(s) {
+        return refuse(UrlError::BadCharacter.describe());
+    }
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return refuse(
+            "it must be an absolute http:// or https:// URL, like https://pc.example.com",
+        );
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return refuse("its scheme must be http or https");
+    }
+    if s.contains('?') {
+        return refuse("it must not have a query (?…)");
+    }
+    if s.contains('#') {
+        return refuse(UrlError::Fragment.describe());
+    }
+    let end = rest.find('/').unwrap_or(rest.len());
+    if !matches!(&rest[end..], "" | "/") {
+        return refuse(
+            "a path is not supported (the server's links and forms use root paths): serve it at the root of its host name",
+        );
+    }
+    let authority = &rest[..end];
+    if let Err(e) = check_authority(authority) {
+        return refuse(e.describe());
+    }
+    // The host is case-insensitive and the port digits: the whole authority in lower case.
+    Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
 /// `url` (a valid return address) with `params` appended to its query.
 pub fn with_params(url: &str, params: &[(&str, &str)]) -> String {
     let mut out = url.to_string();
@@ -224,6 +273,38 @@ pub fn with_params(url: &str, params: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn public_base_urls() {
+        for (raw, base) in [
+            ("https://pc.example.com", "https://pc.example.com"),
+            ("https://pc.example.com/", "https://pc.example.com"),
+            (
+                " HTTPS://PC.Example.com:8443 ",
+                "https://pc.example.com:8443",
+            ),
+            ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+            ("http://[::1]:8080/", "http://[::1]:8080"),
+        ] {
+            assert_eq!(parse_base_url(raw).as_deref(), Ok(base), "{raw}");
+        }
+        for (raw, why) in [
+            ("pc.example.com", "absolute"),
+            ("/console", "absolute"),
+            ("ftp://pc.example.com", "scheme"),
+            ("https://pc.example.com/?a=1", "query"),
+            ("https://pc.example.com#top", "fragment"),
+            ("https://pc.example.com/pc", "path"),
+            ("https://user:pw@pc.example.com", "user name"),
+            ("https://pc example.com", "character"),
+            ("https://-bad-.example.com", "host"),
+            ("https://pc.example.com:0", "port"),
+            ("https://", "host"),
+        ] {
+            let e = parse_base_url(raw).unwrap_err();
+            assert!(e.contains(why), "{raw}: {e}");
+        }
+    }
 
     #[test]
     fn accepted() {

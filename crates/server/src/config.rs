@@ -23,6 +23,7 @@ pub struct FileConfig {
     pub log_json: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub strict_replay: Option<bool>,
+    pub public_url: Option<String>,
 }
 
 impl FileConfig {
@@ -50,6 +51,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// Refuse a write whose signature was already used inside the window (docs/ARCHITECTURE.md, Security, opt-in).
     pub strict_replay: bool,
+    /// The deployment's public base URL (`--public-url`, checked by
+    /// `pc_domain::redirects::parse_base_url`: `https://pc.example.com`, no trailing `/`): every
+    /// link that leaves the server starts with it. `None`: links follow the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -59,6 +64,7 @@ impl Default for Settings {
             secure_cookies: false,
             body_limit: 1 << 20,
             strict_replay: false,
+            public_url: None,
         }
     }
 }

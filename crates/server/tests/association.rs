@@ -1132,6 +1132,67 @@ async fn console_invite_links_and_qr_codes() {
     }
 }
 
+/// Behind a reverse proxy the request's `Host` is the internal address: with `--public-url` the
+/// invite links and their QR codes use the public URL instead, whatever `Host` and
+/// `X-Forwarded-Proto` say; the link opens on the server as usual.
+#[tokio::test]
+async fn invite_links_use_the_public_url_behind_another_host() {
+    for plain in apps("invpublic").await {
+        let settings = partner_center::config::Settings {
+            public_url: Some("https://pc.example.com".into()),
+            ..Default::default()
+        };
+        let app = TestApp {
+            router: plain.instance_with(settings).await,
+            engine: plain.engine.clone(),
+            db: plain.db.clone(),
+            mk: plain.mk.clone(),
+            clock: plain.clock.clone(),
+        };
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let dc = console_login(&app, &d.login, "Passw0rd!").await;
+        // The helpers send `Host: 127.0.0.1:8080`, as a proxy forwarding to the server would.
+        let (id, token) = make_link(&app, &dc, "custom", "behind-proxy", "1").await;
+        let page = get(&app, "/console/invites", &dc).await.body;
+        let public = format!("https://pc.example.com/join/{token}");
+        assert!(page.contains(&public), "{}: {page}", app.engine);
+        assert!(
+            !page.contains("127.0.0.1:8080/join/"),
+            "{}: no link from the Host header",
+            app.engine
+        );
+        // X-Forwarded-Proto does not change it either.
+        let forwarded = app
+            .send(
+                Request::get("/console/invites")
+                    .header("host", "internal:8080")
+                    .header("x-forwarded-proto", "http")
+                    .header("cookie", &dc)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(forwarded.body.contains(&public), "{}", app.engine);
+        // The QR code encodes the public link.
+        let svg = get(&app, &format!("/console/invites/{id}/qr.svg"), &dc).await;
+        assert_eq!(svg.status, 200);
+        assert_eq!(
+            svg.body,
+            partner_center::http::qr::svg(&public, 240).unwrap()
+        );
+        let hosted = format!("http://127.0.0.1:8080/join/{token}");
+        assert_ne!(
+            svg.body,
+            partner_center::http::qr::svg(&hosted, 240).unwrap()
+        );
+        // The same link on an instance without it: from the Host header, as before.
+        let page = get(&plain, "/console/invites", &dc).await.body;
+        assert!(page.contains(&hosted), "{}", plain.engine);
+        // The link's path answers on the server.
+        assert_eq!(get(&app, &format!("/join/{token}"), "").await.status, 200);
+    }
+}
+
 #[tokio::test]
 async fn joining_through_a_link_registers_or_logs_in_or_says_why_not() {
     for app in apps("join").await {

@@ -90,6 +90,14 @@ PRAGMA temp_store = FILE;";
 // the close of a 10,000,000-record year peaked at 623 MB against 82 MB for 1,000,000. A job's
 // savepoint journal stays in memory below SQLite's 64 KiB spill threshold either way.
 
+/// The file of an `sqlite://PATH[?…]` (or `sqlite:PATH`) URL.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    path.split('?').next().unwrap_or("")
+}
+
 fn open_sqlite(path: &str, writer: bool) -> AppResult<rusqlite::Connection> {
     use rusqlite::OpenFlags as F;
     let flags = if writer {
@@ -171,10 +179,7 @@ impl Db {
     }
 
     fn connect_sqlite(url: &str) -> AppResult<Db> {
-        let path = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
-        let path = path.split('?').next().unwrap_or("");
+        let path = sqlite_path(url);
         if path.is_empty() || path == ":memory:" {
             return Err(AppError::invalid(
                 "an SQLite database needs a file path (WAL and a separate writer need a file)",

@@ -75,6 +75,14 @@ pub enum Command {
     Migrate,
     /// Re-derive every balance from the ledger and check the invariants; exits non-zero on a violation.
     Verify,
+    /// Copy an SQLite database to FILE while servers keep running (SQLite's online backup: one
+    /// consistent copy, checked, as one file). PostgreSQL: use pg_dump. The master key is not in
+    /// the copy: keep it with the backups.
+    Backup {
+        /// The backup file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
     /// Show the newest messages of the notification outbox.
     Outbox {
         #[arg(long, default_value_t = 20)]
@@ -157,6 +165,11 @@ pub struct ServeArgs {
     /// (the SDK protocol has no nonce; clients retrying must re-sign).
     #[arg(long, env = "PC_STRICT_REPLAY")]
     pub strict_replay: bool,
+    /// The public base URL users reach the server at (https://pc.example.com, behind a reverse
+    /// proxy or TLS terminator): invite links and their QR codes are built from it. Without it,
+    /// from the request's Host and X-Forwarded-Proto.
+    #[arg(long, env = "PC_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Run on a movable clock, for staging and tests only: operators move it on the console
     /// (/console/clock) or with `admin clock`; every console page shows a banner. Refused in
     /// production by leaving it off: without this flag the stored offset is never read.
@@ -533,6 +546,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::serve(r, args).await,
         Command::Migrate => serve::migrate(&r).await,
         Command::Verify => serve::verify(&r).await,
+        Command::Backup { to } => serve::backup(&r, to).await,
         Command::Outbox { limit, recipient } => serve::outbox(&r, limit, recipient).await,
         Command::Admin(a) => admin(r, a).await,
         Command::Jobs(j) => jobs::run(r, j).await,

@@ -1,6 +1,7 @@
 //! The server and its database: `serve`, `migrate`, `verify`, `outbox`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -30,6 +31,31 @@ pub(super) async fn migrate(r: &Resolved) -> ExitCode {
         },
         Err(e) => fail(e),
     }
+}
+
+/// `backup --to FILE`: an online copy of the SQLite database (`pc_app::store::backup`). It does
+/// not migrate: a backup taken before an upgrade is the database as the old version left it.
+pub(super) async fn backup(r: &Resolved, to: PathBuf) -> ExitCode {
+    let url = r.database.clone();
+    let copied =
+        match tokio::task::spawn_blocking(move || pc_app::store::backup::sqlite(&url, &to)).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return fail(e),
+            Err(e) => return fail(e),
+        };
+    println!(
+        "backed up {} to {} ({} bytes, schema version {})",
+        redact(&r.database),
+        copied.file.display(),
+        copied.bytes,
+        copied.schema_version
+    );
+    println!(
+        "note: the master key is not in the backup: keep a copy of it (PC_MASTER_KEY, or the key \
+         file, master.key beside the database by default) in a safe place of its own; without it \
+         the access keys' secrets in a restored backup cannot be opened"
+    );
+    ExitCode::SUCCESS
 }
 
 /// `outbox`: the newest messages of the notification outbox.
@@ -115,6 +141,18 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             ))
         }
     };
+    // Empty is unset (`PC_PUBLIC_URL=` from a compose file's default).
+    let public_url = match args
+        .public_url
+        .or(r.file.public_url.clone())
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(raw) => match pc_domain::redirects::parse_base_url(&raw) {
+            Ok(base) => Some(base),
+            Err(e) => return fail(format!("--public-url: {e}")),
+        },
+        None => None,
+    };
     let mk = match r.master_key.clone() {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -136,6 +174,7 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             .unwrap_or(900),
         secure_cookies: args.secure_cookies || r.file.secure_cookies.unwrap_or(false),
         strict_replay: args.strict_replay || r.file.strict_replay.unwrap_or(false),
+        public_url,
         ..Settings::default()
     };
     if args.demo {
@@ -162,6 +201,8 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
             Err(e) => return fail(e),
         }
     }
+    let state_public_url = settings.public_url.clone();
+    let secure_cookies = settings.secure_cookies;
     let mut state = AppState::new(db.clone(), mk, Arc::new(SystemClock), settings);
     if args.test_clock {
         let offset = match pc_app::services::test_clock::offset(db.read()).await {
@@ -194,6 +235,12 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         "Partner Center listening on http://{addr} (console: http://{addr}/console, database {})",
         redact(&r.database)
     );
+    if let Some(base) = &state_public_url {
+        println!("Public URL (invite links): {base}");
+        if base.starts_with("https://") && !secure_cookies {
+            println!("note: the public URL is https but cookies are not marked Secure (--secure-cookies)");
+        }
+    }
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

@@ -92,7 +92,7 @@ pub async fn list(
         @if links.is_empty() { p.muted #invites-empty { (t(lang, "empty")) } }
         div #invites {
             @for l in &links {
-                @let url = join::join_url(&headers, st.settings.secure_cookies, &l.token);
+                @let url = join::join_url(&headers, &st.settings, &l.token);
                 @let active = l.disabled_at.is_none();
                 div.card.invite id=(format!("invite-{}", l.id)) data-invite=(l.id) data-type=(l.association_type.code())
                     data-label=(l.label.clone().unwrap_or_default()) data-status=(if active { "active" } else { "disabled" }) {
@@ -251,7 +251,7 @@ async fn qr_image(st: &AppState, headers: &HeaderMap, c: &Console, id: &str, png
     let link = invites::get_link(&st.db, &c.ctx(), id)
         .await
         .map_err(|e| internal(c.lang, e))?;
-    let url = join::join_url(headers, st.settings.secure_cookies, &link.token);
+    let url = join::join_url(headers, &st.settings, &link.token);
     let (content_type, bytes) = if png {
         ("image/png", qr::png(&url, 8))
     } else {

@@ -25,6 +25,7 @@ use super::i18n::{t, Lang};
 use super::layout::head;
 use super::pages::session_cookie;
 use super::{anonymous_lang, cookie, Console, ConsoleForm as Form, LANG_COOKIE};
+use crate::config::Settings;
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
@@ -39,9 +40,13 @@ pub fn router() -> Router<AppState> {
 
 const CSRF_COOKIE: &str = "pc_join";
 
-/// The absolute URL of an invite link, as the partner reached this server: the `Host` header (only
-/// host-name characters kept) and `X-Forwarded-Proto`, else https when cookies are marked Secure.
-pub fn join_url(headers: &HeaderMap, secure: bool, token: &str) -> String {
+/// The absolute URL of an invite link: under the configured public base URL (`--public-url`) when
+/// there is one; else as the partner reached this server: the `Host` header (only host-name
+/// characters kept) and `X-Forwarded-Proto`, else https when cookies are marked Secure.
+pub fn join_url(headers: &HeaderMap, settings: &Settings, token: &str) -> String {
+    if let Some(base) = &settings.public_url {
+        return format!("{base}/join/{token}");
+    }
     let host: String = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -56,7 +61,7 @@ pub fn join_url(headers: &HeaderMap, secure: bool, token: &str) -> String {
     {
         Some("https") => "https",
         Some("http") => "http",
-        _ if secure => "https",
+        _ if settings.secure_cookies => "https",
         _ => "http",
     };
     format!("{scheme}://{host}/join/{token}")
