@@ -2,7 +2,8 @@
 // resale customer acme-retail pays an order in January; on February 2nd it asks for January's
 // invoice and is refused with the reason (the month opens after the 3rd); on the 4th the same
 // request is accepted; its partner (the demo distributor, who invoices resale consumption)
-// approves and issues it; both see it issued, with the invoice number.
+// approves and issues it; both see it issued, with the invoice number. Then the customer returns
+// it (退票) and, once the distributor confirms, January is open again.
 // Run with tests/browser/run.sh (needs the built binary and chromium on PATH).
 
 import { after, before, test } from 'node:test';
@@ -135,5 +136,22 @@ test('a customer asks for last month’s invoice: refused on the 2nd, accepted o
     assert.equal(none.status(), 400);
     assert.match(await page.locator('#invoice-error').textContent(), /Choose at least one order/);
     assert.match(await page.locator('table#invoice-mine tr[data-kind="2"]').textContent(), /By order/);
+
+    // R8.10: January's invoice is returned; once the issuer confirms it, January is open again.
+    const jan = () => page.locator(`table#invoice-mine tr[data-invoice="${id}"]`);
+    await page.fill(`table#invoice-mine tr[data-invoice="${id}"] form[data-action=return] input[name=reason]`, 'wrong title');
+    await submitAndWait(page, `table#invoice-mine tr[data-invoice="${id}"] form[data-action=return] button`);
+    assert.equal(await jan().getAttribute('data-status'), '6');
+    assert.match(await jan().textContent(), /Return requested/);
+    await logout(page);
+    await login(page, 'distributor');
+    await page.goto('/console/invoices');
+    await submitAndWait(page, `table#invoice-queue tr[data-invoice="${id}"] form[data-action=confirm-return] button`);
+    assert.equal(await row().getAttribute('data-status'), '7');
+    await logout(page);
+    await login(page, 'acme-retail');
+    await page.goto('/console/invoices');
+    assert.match(await jan().textContent(), /Returned/);
+    assert.match(await page.locator('table#invoice-open tr[data-cycle="2027-01"] td.amount').textContent(), /35\.00/);
   });
 });

@@ -16,12 +16,25 @@
 //! | 0 draft (草稿, after a rejection) | requester resubmits · requester deletes | 1 · gone |
 //! | 2 issuing (开票中) | issuer issues an electronic invoice · issuer mails a paper one | 4 · 3 |
 //! | 3 awaiting receipt (待签收) | requester confirms receipt | 4 |
-//! | 4 issued (已开票) | — | |
+//! | 4 issued (已开票) | requester asks to return it (退票) | 6 |
 //! | 5 cancelled (已撤销) | — | |
+//! | 6 return requested (退票中) | issuer confirms the invoice came back · issuer refuses | 7 · 4 |
+//! | 7 returned (已退票) | — | |
 //!
-//! Decisions where the pages are silent: cancelling is possible only before review (after it, the
-//! vendor's revocation is a separate paper process not modelled); a rejected request keeps its
-//! months and amounts as a draft, and resubmitting checks every rule again with today's amounts.
+//! **Returns (R8.10).** An issued invoice must be returned before its amounts can be invoiced
+//! again (or withdrawn). The requester asks with a reason; a paper invoice is mailed back at the
+//! requester's cost. The issuer confirms once it has the invoice back (or has red-lettered an
+//! electronic one): the request is then *returned* and its amounts are open again. Until then
+//! the request still holds them.
+//!
+//! Decisions where the pages are silent: cancelling is possible only before review (after it,
+//! an issued invoice is returned as above); a rejected request keeps its months and amounts as a
+//! draft, and resubmitting checks every rule again with today's amounts.
+//!
+//! **Postage (R8.6)** and **the issuing delay (R8.8)** are facts shown with a request, not
+//! states: [`freight_collect`] and [`due_by`]. **Contracting entities (R8.3):** a deployment
+//! invoices as one contracting entity (the vendor running it), so funds never need splitting by
+//! entity; a vendor with several entities runs one deployment per entity.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,16 +49,20 @@ pub enum Status {
     AwaitingReceipt,
     Issued,
     Cancelled,
+    ReturnRequested,
+    Returned,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 8] = [
         Status::Draft,
         Status::PendingReview,
         Status::Issuing,
         Status::AwaitingReceipt,
         Status::Issued,
         Status::Cancelled,
+        Status::ReturnRequested,
+        Status::Returned,
     ];
 
     pub fn code(self) -> i64 {
@@ -56,6 +73,8 @@ impl Status {
             Status::AwaitingReceipt => 3,
             Status::Issued => 4,
             Status::Cancelled => 5,
+            Status::ReturnRequested => 6,
+            Status::Returned => 7,
         }
     }
 
@@ -67,8 +86,22 @@ impl Status {
     pub fn holds_amounts(self) -> bool {
         matches!(
             self,
-            Status::PendingReview | Status::Issuing | Status::AwaitingReceipt | Status::Issued
+            Status::PendingReview
+                | Status::Issuing
+                | Status::AwaitingReceipt
+                | Status::Issued
+                | Status::ReturnRequested
         )
+    }
+
+    /// The codes of [`Status::holds_amounts`], for SQL: `1, 2, 3, 4, 6`.
+    pub fn holding_codes() -> String {
+        Status::ALL
+            .into_iter()
+            .filter(|s| s.holds_amounts())
+            .map(|s| s.code().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -83,6 +116,9 @@ pub enum Action {
     IssueElectronic,
     Mail,
     ConfirmReceipt,
+    RequestReturn,
+    ConfirmReturn,
+    RefuseReturn,
 }
 
 /// Who may do an action: the requester or the issuer.
@@ -95,12 +131,17 @@ pub enum Side {
 impl Action {
     pub fn side(self) -> Side {
         match self {
-            Action::Approve | Action::Reject | Action::IssueElectronic | Action::Mail => {
-                Side::Issuer
-            }
-            Action::Cancel | Action::Resubmit | Action::Delete | Action::ConfirmReceipt => {
-                Side::Requester
-            }
+            Action::Approve
+            | Action::Reject
+            | Action::IssueElectronic
+            | Action::Mail
+            | Action::ConfirmReturn
+            | Action::RefuseReturn => Side::Issuer,
+            Action::Cancel
+            | Action::Resubmit
+            | Action::Delete
+            | Action::ConfirmReceipt
+            | Action::RequestReturn => Side::Requester,
         }
     }
 }
@@ -142,8 +183,32 @@ pub fn next(
         (Issuing, Mail) if medium_paper => AwaitingReceipt,
         (Issuing, IssueElectronic) | (Issuing, Mail) => return Err(InvoiceError::WrongMedium),
         (AwaitingReceipt, ConfirmReceipt) => Issued,
+        (Issued, RequestReturn) => ReturnRequested,
+        (ReturnRequested, ConfirmReturn) => Returned,
+        (ReturnRequested, RefuseReturn) => Issued,
         (s, _) => return Err(InvoiceError::NotNow(s)),
     }))
+}
+
+/// R8.6: a paper invoice under 100 CNY travels freight collect (the requester pays postage); from
+/// 100 CNY the issuer pays. Electronic invoices have no postage.
+pub fn freight_collect(paper: bool, amount_cents: i64) -> bool {
+    paper && amount_cents < 10_000
+}
+
+/// R8.8: the issuer issues within 3 working days of an accurate request. `submitted` is the
+/// request's date in the business time zone; the day it is due by (Saturdays and Sundays are not
+/// working days; public holidays are not modelled, so the date is the earliest it can be).
+pub fn due_by(submitted: time::Date) -> time::Date {
+    let mut d = submitted;
+    let mut left = 3;
+    while left > 0 {
+        d = d.next_day().unwrap_or(d);
+        if !matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+            left -= 1;
+        }
+    }
+    d
 }
 
 /// R8.1: may `cycle` be invoiced on `today` (a date in the business time zone)? A month that has
@@ -238,6 +303,48 @@ pub fn amount_after_owed(open: &[i64], owed: i64) -> Option<i64> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn returns_release_what_an_issued_invoice_held() {
+        use Action::*;
+        use Status::*;
+        assert_eq!(
+            next(Issued, RequestReturn, false),
+            Ok(Some(ReturnRequested))
+        );
+        assert_eq!(
+            next(ReturnRequested, ConfirmReturn, true),
+            Ok(Some(Returned))
+        );
+        assert_eq!(next(ReturnRequested, RefuseReturn, false), Ok(Some(Issued)));
+        assert_eq!(
+            next(Issuing, RequestReturn, false),
+            Err(InvoiceError::NotNow(Issuing))
+        );
+        assert_eq!(
+            next(Returned, RequestReturn, false),
+            Err(InvoiceError::NotNow(Returned))
+        );
+        assert!(ReturnRequested.holds_amounts());
+        assert!(!Returned.holds_amounts());
+        assert_eq!(Status::holding_codes(), "1, 2, 3, 4, 6");
+        assert_eq!(RequestReturn.side(), Side::Requester);
+        assert_eq!(ConfirmReturn.side(), Side::Issuer);
+        for s in Status::ALL {
+            assert_eq!(Status::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn postage_and_the_three_working_days() {
+        assert!(freight_collect(true, 9_999));
+        assert!(!freight_collect(true, 10_000));
+        assert!(!freight_collect(false, 1));
+        // Thursday → the next Tuesday; Monday → Thursday; Saturday → Wednesday.
+        assert_eq!(due_by(date!(2026 - 12 - 03)), date!(2026 - 12 - 08));
+        assert_eq!(due_by(date!(2026 - 12 - 07)), date!(2026 - 12 - 10));
+        assert_eq!(due_by(date!(2026 - 12 - 05)), date!(2026 - 12 - 09));
+    }
 
     #[test]
     fn last_month_from_the_fourth_on() {

@@ -176,6 +176,77 @@ async fn a_resale_customer_asks_its_partner_after_the_third_and_the_partner_asks
             .unwrap();
         assert_eq!(mine[0].status, 4, "{e}");
 
+        // R8.10: an issued invoice is returned before its month can be invoiced again. Asking
+        // needs a reason; until the issuer confirms, the request still holds the month.
+        let with = |action: Action, reason: Option<&str>| Act {
+            request_id: r.id.clone(),
+            action,
+            reason: reason.map(str::to_string),
+            invoice_no: None,
+        };
+        let err = invoices::act(&app.db, me.clone(), with(Action::RequestReturn, None))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "CBC.0100", "{e}");
+        let back = invoices::act(
+            &app.db,
+            me.clone(),
+            with(Action::RequestReturn, Some("wrong title")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(back.status, 6, "{e}");
+        let again = || {
+            invoices::submit(
+                &app.db,
+                at(me.clone(), "2026-12-06T02:00:00Z"),
+                to_partner.clone(),
+            )
+        };
+        assert_eq!(code(again().await.unwrap_err()), "PC.1704", "{e}");
+        let err = invoices::act(&app.db, me.clone(), with(Action::ConfirmReturn, None))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), "PC.1708", "{e}");
+        let refused = invoices::act(
+            &app.db,
+            issuer.clone(),
+            with(Action::RefuseReturn, Some("not received")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(refused.status, 4, "{e}");
+        invoices::act(
+            &app.db,
+            me.clone(),
+            with(Action::RequestReturn, Some("wrong title")),
+        )
+        .await
+        .unwrap();
+        let returned = invoices::act(&app.db, issuer.clone(), with(Action::ConfirmReturn, None))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(returned.status, 7, "{e}");
+        // The month is open again: a new request takes the whole amount (then is withdrawn, so
+        // the issuer's queue below reads as before).
+        let redo = again().await.unwrap();
+        assert_eq!((redo.amount, redo.status), (3500, 1), "{e}");
+        invoices::act(
+            &app.db,
+            me.clone(),
+            Act {
+                request_id: redo.id.clone(),
+                action: Action::Cancel,
+                reason: None,
+                invoice_no: None,
+            },
+        )
+        .await
+        .unwrap();
+
         // A cloud reseller does not ask the vendor: its distributor does, for its customers too.
         let reseller = app.as_partner(&w.r.partner_id);
         profile(&app, reseller.clone(), "Reseller Ltd").await;

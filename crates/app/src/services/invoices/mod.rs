@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use pc_domain::bills::BillCycle;
 use pc_domain::ids::random_hex;
-use pc_domain::invoices::{self as rules, Form, TitleType};
+use pc_domain::invoices::{self as rules, Form, Status, TitleType};
 use pc_domain::party::{PartnerType, Role};
 use pc_domain::timefmt;
 use serde::{Deserialize, Serialize};
@@ -126,12 +126,13 @@ async fn held_of(
     c: &mut Conn,
     who: &Requester,
 ) -> AppResult<HashMap<(String, String, String, String), i64>> {
-    let rows: Vec<(String, String, String, String, i64)> = sql::query_as(
+    let rows: Vec<(String, String, String, String, i64)> = sql::query_as(&format!(
         "SELECT q.issuer_partner_id, l.customer_id, l.bill_cycle, l.order_id, CAST(SUM(l.amount) AS BIGINT) \
          FROM invoice_request_lines l JOIN invoice_requests q ON q.id = l.request_id \
-         WHERE q.requester_kind = $1 AND q.requester_id = $2 AND q.status IN (1, 2, 3, 4) \
+         WHERE q.requester_kind = $1 AND q.requester_id = $2 AND q.status IN ({}) \
          GROUP BY q.issuer_partner_id, l.customer_id, l.bill_cycle, l.order_id",
-    )
+        Status::holding_codes()
+    ))
     .bind(who.kind())
     .bind(who.id())
     .fetch_all(&mut *c)

@@ -63,8 +63,12 @@ pub async fn act(db: &Db, ctx: Ctx, a: Act) -> AppResult<Option<Request>> {
             let from = Status::from_code(r.status)
                 .ok_or_else(|| AppError::internal("a request in an unknown status"))?;
             let to = rules::next(from, a.action, r.paper)?;
-            if a.action == Action::Reject && reason.is_none() {
-                return Err(AppError::invalid("give the reason for rejecting"));
+            if matches!(
+                a.action,
+                Action::Reject | Action::RequestReturn | Action::RefuseReturn
+            ) && reason.is_none()
+            {
+                return Err(AppError::invalid("give the reason"));
             }
             if matches!(a.action, Action::IssueElectronic | Action::Mail) && invoice_no.is_none() {
                 return Err(AppError::invalid("give the invoice number"));
@@ -116,6 +120,8 @@ pub async fn act(db: &Db, ctx: Ctx, a: Act) -> AppResult<Option<Request>> {
                         Action::Reject => Some(("Invoice request rejected / 开票申请被驳回", format!("{}: {}", r.id, reason.clone().unwrap_or_default()))),
                         Action::IssueElectronic => Some(("Invoice issued / 发票已开具", format!("{}: {}", r.id, invoice_no.clone().unwrap_or_default()))),
                         Action::Mail => Some(("Invoice mailed / 发票已邮寄", format!("{}: {}", r.id, invoice_no.clone().unwrap_or_default()))),
+                        Action::ConfirmReturn => Some(("Invoice returned / 发票已退回", format!("{}: {}", r.id, r.invoice_no.clone().unwrap_or_default()))),
+                        Action::RefuseReturn => Some(("Invoice return refused / 退票申请被拒绝", format!("{}: {}", r.id, reason.clone().unwrap_or_default()))),
                         _ => None,
                     };
                     if let Some((subject, body)) = notice {

@@ -27,7 +27,7 @@ use pc_app::services::customers::lookup as customer_lookup;
 use pc_app::services::invoices::{self, Act, NewRequest, Open, Profile, Request, Selection};
 use pc_app::services::partners;
 use pc_app::AppError;
-use pc_domain::invoices::{Action, Status, TitleType};
+use pc_domain::invoices::{self as rules, Action, Status, TitleType};
 use pc_domain::party::Role;
 use pc_domain::Money;
 
@@ -46,6 +46,11 @@ pub fn router() -> Router<AppState> {
 
 fn yuan(cents: i64) -> String {
     super::layout::yuan(Money::from_cents(cents))
+}
+
+/// R8.8's date for the issuer: three working days after the request (its day in Asia/Shanghai).
+fn due_by(created_at: i64) -> String {
+    rules::due_by(pc_domain::timefmt::cn_date(created_at)).to_string()
 }
 
 fn status_label(lang: Lang, s: i64) -> &'static str {
@@ -375,8 +380,11 @@ fn requests_table(
                             @if r.owed_offset > 0 { br; small.muted { (t(lang, "invoice_owed_offset")) " " (yuan(r.owed_offset)) } } }
                         td { (r.title) br; small.muted {
                             (t(lang, if r.special { "invoice_special" } else { "invoice_ordinary" })) " · "
-                            (t(lang, if r.paper { "invoice_paper" } else { "invoice_electronic" })) } }
+                            (t(lang, if r.paper { "invoice_paper" } else { "invoice_electronic" }))
+                            @if rules::freight_collect(r.paper, r.amount) { br; span.freight { (t(lang, "invoice_freight_collect")) } } } }
                         td.status { (status_label(lang, r.status))
+                            @if issuer && matches!(Status::from_code(r.status), Some(Status::PendingReview | Status::Issuing)) {
+                                br; small.due-by { (t(lang, "invoice_due_by")) " " (due_by(r.created_at)) } }
                             @if let Some(reason) = &r.reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } }
                             @if let Some(no) = &r.invoice_no { br; small.invoice-no { (t(lang, "invoice_no")) ": " code { (no) } } } }
                         td { (actions(c, r, issuer)) }
@@ -419,6 +427,10 @@ fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
                 }
                 Some(Status::Issuing) if r.paper => (action_form(c, r, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
                 Some(Status::Issuing) => (action_form(c, r, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::ReturnRequested) => {
+                    (action_form(c, r, "confirm-return", t(lang, "invoice_confirm_return"), None))
+                    (action_form(c, r, "refuse-return", t(lang, "invoice_refuse_return"), Some(("reason", t(lang, "reason")))))
+                }
                 _ => {}
             }
         } @else {
@@ -429,6 +441,10 @@ fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
                     (action_form(c, r, "delete", t(lang, "invoice_delete"), None))
                 }
                 Some(Status::AwaitingReceipt) => (action_form(c, r, "confirm", t(lang, "invoice_confirm"), None)),
+                Some(Status::Issued) => {
+                    (action_form(c, r, "return", t(lang, "invoice_request_return"), Some(("reason", t(lang, "reason")))))
+                    @if r.paper { small.muted { (t(lang, "invoice_return_paper")) } }
+                }
                 _ => {}
             }
         }
@@ -539,6 +555,9 @@ async fn act(
         "resubmit" => Action::Resubmit,
         "delete" => Action::Delete,
         "confirm" => Action::ConfirmReceipt,
+        "return" => Action::RequestReturn,
+        "confirm-return" => Action::ConfirmReturn,
+        "refuse-return" => Action::RefuseReturn,
         _ => {
             return view(
                 &st,

@@ -65,6 +65,14 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "invoice_status_3" => ("待签收", "Awaiting receipt"),
         "invoice_status_4" => ("已开票", "Issued"),
         "invoice_status_5" => ("已撤销", "Cancelled"),
+        "invoice_status_6" => ("退票中", "Return requested"),
+        "invoice_status_7" => ("已退票", "Returned"),
+        "invoice_request_return" => ("申请退票", "Ask to return"),
+        "invoice_confirm_return" => ("确认已退回", "Confirm returned"),
+        "invoice_refuse_return" => ("拒绝退票", "Refuse return"),
+        "invoice_return_paper" => ("纸质发票请寄回开票方，邮费由申请方承担。", "Mail the paper invoice back to the issuer, at your cost."),
+        "invoice_freight_collect" => ("邮费到付（不足100元）", "Postage paid by you (under ¥100)"),
+        "invoice_due_by" => ("应于此日前开具", "To be issued by"),
         _ => return None,
     })
 }
