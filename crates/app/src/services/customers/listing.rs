@@ -146,19 +146,22 @@ pub(super) async fn query_customers(
     if let Some(v) = q.associated_to {
         assoc.add("a.associated_at <= ?", Arg::Int(v));
     }
-    let (from, first, order) = match scope {
+    // The page's partner columns: in a partner's own list that partner, read once (an
+    // uncorrelated subquery) instead of joined to every row.
+    let (from, first, order, partner_cols) = match scope {
         ListScope::Partner(id) => {
             if let Some(v) = &q.customer_id {
                 assoc.add("a.customer_id = ?", Arg::Text(v.clone()));
             }
             (
-                "FROM associations a JOIN customers c ON c.id = a.customer_id JOIN partners p ON p.id = a.partner_id \
+                "FROM associations a JOIN customers c ON c.id = a.customer_id \
                  WHERE a.partner_id = $1 AND a.ended_at IS NULL",
                 Arg::Text(id.to_string()),
                 // Ties broken by the association's own customer id, in the direction of the
                 // first key: the order is then exactly that of `associations_partner_active`,
                 // so a page is read from the index without sorting.
                 "a.associated_at DESC, a.customer_id DESC",
+                "a.partner_id, (SELECT name FROM partners WHERE id = $1)",
             )
         }
         ListScope::All { partner } => {
@@ -176,6 +179,7 @@ pub(super) async fn query_customers(
                         .unwrap_or_default(),
                 ),
                 "c.created_at DESC, c.id",
+                "p.id, p.name",
             )
         }
     };
@@ -209,9 +213,11 @@ pub(super) async fn query_customers(
     };
     let (total, rows) = page_and_total(
         pool,
-        "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
-         c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
-         p.id, p.name",
+        &format!(
+            "SELECT c.id, c.domain_name, c.real_name, COALESCE(a.associated_at, 0), COALESCE(a.association_type, 0), a.label, c.mobile, \
+             c.country_code, c.email, c.verified_status, c.customer_type, c.is_frozen, c.customer_level, c.xaccount_id, c.xaccount_type, \
+             {partner_cols}"
+        ),
         &format!("{from}{}", all.sql),
         &args,
         total,
