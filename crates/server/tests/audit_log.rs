@@ -125,6 +125,8 @@ async fn operators_filter_the_audit_log_follow_its_transfers_and_export_it() {
             "¥ 10.00".to_string(),
             "¥ 90.00".to_string(),
             "allocate_customer".to_string(),
+            "伙伴现金账户".to_string(),
+            "客户现金账户".to_string(),
             "向客户拨款".to_string(),
         ] {
             assert!(t.body.contains(&want), "{e}: {want}: {}", t.body);

@@ -22,6 +22,7 @@ use pc_domain::party::Role;
 use pc_domain::timefmt::{format_cn, format_utc};
 
 use super::customers::refused;
+use super::i18n::audit::{account_kind, transfer_kind};
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
 use super::xlsx::{self, Cell};
@@ -351,15 +352,20 @@ async fn transfer_page(State(st): State<AppState>, c: Console, Path(id): Path<St
             yuan(m)
         }
     };
+    let named = |p: Option<(&'static str, &'static str)>| match (p, lang) {
+        (Some((zh, _)), Lang::Zh) => zh,
+        (Some((_, en)), Lang::En) => en,
+        (None, _) => "",
+    };
     let body = html! {
         div.card #transfer data-transfer=(x.id) { dl {
             dt { (t(lang, "id")) } dd { code.id { (x.id) } }
             dt { (t(lang, "time")) } dd { (cn_time(x.created_at)) }
-            dt { (t(lang, "transfer_kind")) } dd #transfer-kind { code { (x.kind) } }
+            dt { (t(lang, "transfer_kind")) } dd #transfer-kind { (named(transfer_kind(&x.kind))) " " code { (x.kind) } }
             dt { (t(lang, "amount")) } dd #transfer-amount { (yuan(x.amount)) }
-            dt { (t(lang, "transfer_from")) } dd #transfer-from { code.id { (x.from_account) } }
+            dt { (t(lang, "transfer_from")) } dd #transfer-from { (named(account_kind(&x.from_account))) " " code.id { (x.from_account) } }
             dt { (t(lang, "transfer_from_after")) } dd #transfer-from-after { (balance(x.from_balance_after, d.from_derived)) }
-            dt { (t(lang, "transfer_to")) } dd #transfer-to { code.id { (x.to_account) } }
+            dt { (t(lang, "transfer_to")) } dd #transfer-to { (named(account_kind(&x.to_account))) " " code.id { (x.to_account) } }
             dt { (t(lang, "transfer_to_after")) } dd #transfer-to-after { (balance(x.to_balance_after, d.to_derived)) }
             @if let Some(m) = &x.memo { dt { (t(lang, "transfer_memo")) } dd { (m) } }
             @if let Some(r) = &x.request_id { dt { (t(lang, "request_id")) } dd { code.id { (r) } } }

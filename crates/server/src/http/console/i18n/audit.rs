@@ -43,3 +43,45 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         _ => return None,
     })
 }
+
+/// The (Chinese, English) name of a ledger transfer's kind (`ledger_transfers.kind`), if known;
+/// the transfer page shows the code beside it either way.
+pub fn transfer_kind(kind: &str) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        "operator_credit" => ("运营充值", "Operator credit"),
+        "allocate_customer" => ("向客户拨款", "Allocation to a customer"),
+        "reclaim_customer" => ("从客户回收", "Reclaim from a customer"),
+        "allocate_reseller" => ("向云经销商拨款", "Allocation to a reseller"),
+        "reclaim_reseller" => ("从云经销商回收", "Reclaim from a reseller"),
+        "unbind_return" => ("解除关联退回余额", "Balance returned on unbinding"),
+        "customer_topup" => ("客户线下充值", "Customer offline top-up"),
+        "order_pay" => ("订单支付", "Order payment"),
+        "order_refund" => ("退订退款", "Unsubscribe refund"),
+        "coupon_use" => ("优惠券抵扣", "Coupon spent"),
+        "coupon_refund" => ("优惠券退还", "Coupon given back"),
+        "usage_pay" => ("按需扣费", "Pay-per-use charge"),
+        "usage_debt" => ("按需欠费", "Pay-per-use owed"),
+        "arrears_repay" => ("偿还欠费", "Arrears repaid"),
+        "coupon_issue" => ("发放优惠券", "Coupon issued"),
+        "coupon_reclaim" => ("回收优惠券", "Coupon reclaimed"),
+        "coupon_expiry_return" => ("优惠券过期退回额度", "Expired coupon returned to its quota"),
+        "quota_grant" => ("发放优惠券额度", "Coupon quota granted"),
+        "quota_grant_reseller" => ("向云经销商下拨额度", "Quota granted to a reseller"),
+        "quota_reclaim_reseller" => ("回收云经销商额度", "Quota reclaimed from a reseller"),
+        _ => return None,
+    })
+}
+
+/// The (Chinese, English) name of a ledger account's kind, from its id's prefix
+/// (`partner_cash:p-1`).
+pub fn account_kind(account: &str) -> Option<(&'static str, &'static str)> {
+    Some(match account.split(':').next()? {
+        "external" => ("外部（系统之外）", "External (outside the system)"),
+        "partner_cash" => ("伙伴现金账户", "Partner cash"),
+        "customer_cash" => ("客户现金账户", "Customer cash"),
+        "coupon_quota" => ("优惠券额度", "Coupon quota"),
+        "coupon" => ("优惠券", "Coupon"),
+        "customer_arrears" => ("客户欠费", "Customer arrears"),
+        _ => return None,
+    })
+}

@@ -3,7 +3,7 @@
 //! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`], the customer's
 //! pay-per-use page's in [`usage`].
 
-mod audit;
+pub mod audit;
 mod bills;
 mod invoices;
 mod staff;
