@@ -6,6 +6,7 @@
 mod common;
 
 use common::shop::{app_now, call, fund, item, pay_body, place, PAY};
+use common::xlsx::{open_xlsx, sheet_rows};
 use common::*;
 use pc_app::services::catalog::{self, Package, UsagePricing};
 use pc_app::services::customers::CreatedCustomer;
@@ -356,83 +357,6 @@ async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
     }
 }
 
-/// The cells of a worksheet's XML, row by row: each cell's text or number, and whether it is a
-/// number.
-fn sheet_rows(xml: &str) -> Vec<Vec<(String, bool)>> {
-    xml.split("<row ")
-        .skip(1)
-        .map(|row| {
-            let row = &row[..row.find("</row>").unwrap()];
-            row.split("<c ")
-                .skip(1)
-                .map(|c| {
-                    let inner = |open: &str, close: &str| {
-                        let at = c.find(open)? + open.len();
-                        Some(c[at..at + c[at..].find(close)?].to_string())
-                    };
-                    match inner("<t xml:space=\"preserve\">", "</t>") {
-                        Some(t) => (t, false),
-                        None => (inner("<v>", "</v>").unwrap(), true),
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// `GET path` as the session; the status, the headers and the body's bytes.
-async fn get_bytes(
-    app: &TestApp,
-    s: &Session,
-    path: &str,
-) -> (u16, axum::http::HeaderMap, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let resp = app
-        .router
-        .clone()
-        .oneshot(
-            axum::http::Request::get(path)
-                .header("cookie", &s.cookie)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
-}
-
-/// An XLSX's workbook and worksheet XML, checking it is a zip with every part a workbook needs.
-fn open_xlsx(bytes: Vec<u8>) -> (String, String) {
-    use std::io::Read;
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
-    let mut read = |part: &str| {
-        let mut out = String::new();
-        z.by_name(part)
-            .unwrap_or_else(|e| panic!("{part}: {e}"))
-            .read_to_string(&mut out)
-            .unwrap();
-        out
-    };
-    for part in [
-        "[Content_Types].xml",
-        "_rels/.rels",
-        "xl/_rels/workbook.xml.rels",
-        "xl/styles.xml",
-    ] {
-        assert!(read(part).starts_with("<?xml"), "{part}");
-    }
-    (read("xl/workbook.xml"), read("xl/worksheets/sheet1.xml"))
-}
-
 #[tokio::test]
 async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
     for app in apps("console_xlsx").await {
@@ -456,8 +380,9 @@ async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
             .console_get(&s, "/console/bills.csv?cycle=2026-11")
             .await;
         assert_eq!(csv.status, 200, "{e}");
-        let (status, headers, bytes) =
-            get_bytes(&app, &s, "/console/bills.xlsx?cycle=2026-11").await;
+        let (status, headers, bytes) = app
+            .console_get_bytes(&s, "/console/bills.xlsx?cycle=2026-11")
+            .await;
         assert_eq!(status, 200, "{e}");
         assert_eq!(
             headers["content-type"],
@@ -505,7 +430,9 @@ async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
         );
 
         // Another month has the header alone; a customer may not download it.
-        let (_, _, bytes) = get_bytes(&app, &s, "/console/bills.xlsx?cycle=2020-01").await;
+        let (_, _, bytes) = app
+            .console_get_bytes(&s, "/console/bills.xlsx?cycle=2020-01")
+            .await;
         assert_eq!(sheet_rows(&open_xlsx(bytes).1).len(), 1, "{e}");
         let sc = app.console_login(&w.c.login, "Passw0rd!").await;
         assert_eq!(

@@ -89,21 +89,6 @@ fn first_id(j: &Value, list: &str, field: &str) -> String {
     j[list][0][field].as_str().unwrap().to_string()
 }
 
-/// Creates an operator and logs it into the console.
-async fn operator(app: &TestApp, login: &str) -> Session {
-    pc_app::services::identity::create_operator(
-        &app.db,
-        ctx(),
-        pc_app::services::identity::Credentials {
-            login: login.into(),
-            password: "Passw0rd!".into(),
-        },
-    )
-    .await
-    .unwrap();
-    app.console_login(login, "Passw0rd!").await
-}
-
 /// The partner's own admin acting, at the tests' time.
 fn partner_ctx(app: &TestApp, partner_id: &str) -> Ctx {
     let mut ctx = app.as_partner(partner_id);
@@ -676,7 +661,7 @@ async fn console_grant_issue_recall() {
             .customer(&d.partner_id, AssociationType::Resale, "con-cust", "")
             .await;
         // The operator grants a voucher quota from the console.
-        let ops = operator(&app, "ops-c").await;
+        let ops = app.operator_session("ops-c").await;
         let r = app
             .console_post(
                 &ops,
@@ -1481,7 +1466,7 @@ async fn console_quota_limits() {
             .customer(&d.partner_id, AssociationType::Resale, "cl-cust", "")
             .await
             .customer_id;
-        let ops = operator(&app, "ops-l").await;
+        let ops = app.operator_session("ops-l").await;
         let grant_form = |min: &'static str| {
             let pid = d.partner_id.clone();
             let (app, ops) = (&app, &ops);

@@ -472,6 +472,11 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/partners", OPS, "operators list every partner by design", Probe::Read("/console/partners", "")),
     page_nothing("GET", "/console/outbox", OPS, "operators read the whole outbox by design", Probe::Read("/console/outbox", "")),
     page_nothing("GET", "/console/audit", OPS, "operators read the whole audit log by design", Probe::Read("/console/audit", "")),
+    page_nothing("GET", "/console/audit.csv", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.csv", "")),
+    page_nothing("GET", "/console/audit.xlsx", OPS, "operators export the whole audit log by design (its entries are stored uncompressed, so this search reads them)", Probe::Read("/console/audit.xlsx", "")),
+    page("GET", "/console/transfers/{id}", OPS, &[
+        case("B's transfer", "/console/transfers/$transfer", "", Refused, Control::Shows(Operator, "transfer")),
+    ]),
     // Access keys
     page_nothing("GET", "/console/access-keys", ADMINS_OPS, "the caller's own keys", Probe::Read("/console/access-keys", "")),
     page_nothing("POST", "/console/access-keys", ADMINS_OPS, "creates a key for the caller's own partner", Probe::RefusalsOnly("/console/access-keys", "description=x")),

@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::http::Request;
 use common::shop::{customer_balance, item, place};
 use common::*;
+use pc_app::services::customers;
 use pc_app::services::topups::{self, Declaration, TopupQuery};
-use pc_app::services::{customers, identity};
 use pc_app::store::sql;
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::orders::PeriodType;
@@ -48,20 +48,6 @@ async fn credits(app: &TestApp) -> i64 {
         "SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'customer_topup'",
     )
     .await
-}
-
-async fn operator(app: &TestApp, login: &str) -> Session {
-    identity::create_operator(
-        &app.db,
-        ctx(),
-        identity::Credentials {
-            login: login.into(),
-            password: "Passw0rd!".into(),
-        },
-    )
-    .await
-    .unwrap();
-    app.console_login(login, "Passw0rd!").await
 }
 
 fn cust_ctx(customer_id: &str) -> Ctx {
@@ -388,7 +374,7 @@ async fn declare_confirm_once_and_pay() {
         );
 
         // The operator's queue: the request, the customer, the filters.
-        let so = operator(&app, "ops-tup").await;
+        let so = app.operator_session("ops-tup").await;
         let queue = app.console_get(&so, "/console/topups").await;
         assert!(
             queue.status == 200
@@ -511,7 +497,7 @@ async fn reject_cancel_limits_and_languages() {
     for app in apps("tuq").await {
         let w = app.orders_world("tuq").await;
         let cid = w.cc.customer_id.clone();
-        let so = operator(&app, "ops-tuq").await;
+        let so = app.operator_session("ops-tuq").await;
         let s = app.console_login(&w.cc.login, "Passw0rd!").await;
 
         // The operator publishes where to transfer; customers read it. Too long is refused.

@@ -2,6 +2,7 @@
 //! posts ledger transfers and writes its audit row, inside one transaction. Every surface (vendor
 //! API, native API, console, CLI) calls these same functions.
 
+pub mod audit;
 pub mod catalog;
 pub mod consumption;
 pub mod coupons;

@@ -108,6 +108,27 @@ pub struct AuditRow {
     pub target_id: String,
     pub request_id: String,
     pub transfer_ids: String,
+    pub root_id: Option<String>,
+    pub detail: String,
+}
+
+const COLUMNS: &str = "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids, root_id, detail";
+
+fn row(r: &sql::Row) -> AuditRow {
+    AuditRow {
+        seq: r.get(0),
+        at: r.get(1),
+        actor_kind: r.get(2),
+        actor_id: r.get(3),
+        role: r.get(4),
+        action: r.get(5),
+        target_kind: r.get(6),
+        target_id: r.get(7),
+        request_id: r.get(8),
+        transfer_ids: r.get(9),
+        root_id: r.get(10),
+        detail: r.get(11),
+    }
 }
 
 /// The newest audit rows, optionally confined to one tenant.
@@ -116,35 +137,78 @@ pub async fn recent(
     root_id: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<AuditRow>> {
-    use crate::store::filters::{bind_args, Arg, Conditions};
-    let mut w = Conditions::new(2);
-    if let Some(root) = root_id {
-        w.add("root_id = ?", Arg::Text(root.to_string()));
+    let filter = Filter {
+        root_id: root_id.map(str::to_string),
+        ..Filter::default()
+    };
+    Ok(search(pool, &filter, 0, limit).await?.1)
+}
+
+/// What an audit search narrows to; `None` is no condition.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the actor's id (a partner's id matches its users' `partner/user` ids too).
+    pub actor: Option<String>,
+    /// The tenant: the root partner the actor acted in.
+    pub root_id: Option<String>,
+    pub target_kind: Option<String>,
+    /// Part of the target's id.
+    pub target_id: Option<String>,
+    pub action: Option<String>,
+    /// `[from_ms, to_ms)`.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Rows that name this ledger transfer.
+    pub transfer_id: Option<String>,
+}
+
+/// The rows matching `f`, newest first, one page of them and their total (one statement).
+pub async fn search(
+    pool: &super::ReadPool,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(i64, Vec<AuditRow>)> {
+    use crate::store::filters::{count_and_page, like_pattern, Arg, Conditions};
+    let mut w = Conditions::new(1);
+    let text = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    if let Some(v) = text(&f.actor) {
+        w.add("actor_id LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(&v)));
     }
-    let rows = bind_args(
-        sql::query(&format!(
-            "SELECT seq, at, actor_kind, actor_id, role, action, target_kind, target_id, request_id, transfer_ids \
-             FROM audit_log {} ORDER BY seq DESC LIMIT $1",
-            w.where_clause()
-        ))
-        .bind(limit),
-        &w.args,
+    if let Some(v) = text(&f.root_id) {
+        w.add("root_id = ?", Arg::Text(v));
+    }
+    if let Some(v) = text(&f.target_kind) {
+        w.add("target_kind = ?", Arg::Text(v));
+    }
+    if let Some(v) = text(&f.target_id) {
+        w.add("target_id LIKE ? ESCAPE '\\'", Arg::Text(like_pattern(&v)));
+    }
+    if let Some(v) = text(&f.action) {
+        w.add("action = ?", Arg::Text(v));
+    }
+    if let Some(v) = f.from_ms {
+        w.add("at >= ?", Arg::Int(v));
+    }
+    if let Some(v) = f.to_ms {
+        w.add("at < ?", Arg::Int(v));
+    }
+    if let Some(v) = text(&f.transfer_id) {
+        // `transfer_ids` is a comma-separated list: match the whole id among them.
+        w.add(
+            "(',' || transfer_ids || ',') LIKE ? ESCAPE '\\'",
+            Arg::Text(like_pattern(&format!(",{v},"))),
+        );
+    }
+    let (total, rows) = count_and_page(
+        pool,
+        COLUMNS,
+        "FROM audit_log",
+        &w,
+        "seq DESC",
+        offset,
+        limit,
     )
-    .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRow {
-            seq: r.get(0),
-            at: r.get(1),
-            actor_kind: r.get(2),
-            actor_id: r.get(3),
-            role: r.get(4),
-            action: r.get(5),
-            target_kind: r.get(6),
-            target_id: r.get(7),
-            request_id: r.get(8),
-            transfer_ids: r.get(9),
-        })
-        .collect())
+    Ok((total, rows.iter().map(row).collect()))
 }

@@ -479,3 +479,41 @@ pub async fn verify(pool: &ReadPool) -> AppResult<Report> {
     }
     Ok(report)
 }
+
+/// One transfer as the journal holds it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TransferRow {
+    pub id: String,
+    pub kind: String,
+    pub from_account: String,
+    pub to_account: String,
+    pub amount: Money,
+    pub from_balance_after: Money,
+    pub to_balance_after: Money,
+    pub memo: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// The transfer with this id, if any (no tenant check: the caller's).
+pub async fn transfer_by_id(pool: &ReadPool, id: &str) -> AppResult<Option<TransferRow>> {
+    let row = sql::query(
+        "SELECT id, kind, from_account, to_account, amount, from_balance_after, to_balance_after, memo, request_id, created_at \
+         FROM ledger_transfers WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| TransferRow {
+        id: r.get(0),
+        kind: r.get(1),
+        from_account: r.get(2),
+        to_account: r.get(3),
+        amount: Money::from_cents(r.get(4)),
+        from_balance_after: Money::from_cents(r.get(5)),
+        to_balance_after: Money::from_cents(r.get(6)),
+        memo: r.get(7),
+        request_id: r.get(8),
+        created_at: r.get(9),
+    }))
+}

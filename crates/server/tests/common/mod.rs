@@ -24,6 +24,7 @@ pub mod proof;
 pub mod routes;
 pub mod shop;
 pub mod spawn;
+pub mod xlsx;
 
 pub const NOW_MS: i64 = 1_795_000_000_000;
 
@@ -391,6 +392,49 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+
+    /// `GET path` as the session: the status, the headers and the body's bytes (a download).
+    pub async fn console_get_bytes(
+        &self,
+        s: &Session,
+        path: &str,
+    ) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+        let resp = self
+            .router
+            .clone()
+            .oneshot(
+                Request::get(path)
+                    .header("cookie", &s.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// A new operator `login` (password `Passw0rd!`), logged in to the console.
+    pub async fn operator_session(&self, login: &str) -> Session {
+        pc_app::services::identity::create_operator(
+            &self.db,
+            ctx(),
+            pc_app::services::identity::Credentials {
+                login: login.into(),
+                password: "Passw0rd!".into(),
+            },
+        )
+        .await
+        .unwrap();
+        self.console_login(login, "Passw0rd!").await
     }
 
     /// Posts a console form with the session's CSRF token added.

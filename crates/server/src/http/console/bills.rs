@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -27,7 +26,6 @@ use pc_domain::party::Role;
 use pc_domain::Money;
 
 use super::chart::{self, Series};
-use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, Page};
 use super::type_labels::TypeLabels;
@@ -406,21 +404,6 @@ async fn export_rows(
     Ok((cycle, rows))
 }
 
-fn download(content_type: &str, file: &str, body: Vec<u8>) -> axum::response::Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// `GET /console/bills.csv?cycle=` (partner admins): the month's lines by customer, every page.
 async fn partner_csv(
     State(st): State<AppState>,
@@ -428,17 +411,10 @@ async fn partner_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
     let (cycle, rows) = export_rows(&st, &c, &q).await?;
-    let mut out = String::from("\u{feff}");
-    csv_line(&mut out, &EXPORT_COLUMNS);
-    for r in &rows {
-        let fields: Vec<String> = r.iter().map(Cell::text).collect();
-        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        csv_line(&mut out, &fields);
-    }
-    Ok(download(
-        "text/csv; charset=utf-8",
+    Ok(xlsx::csv_download(
         &format!("bills-{cycle}.csv"),
-        out.into_bytes(),
+        &EXPORT_COLUMNS,
+        &rows,
     ))
 }
 
@@ -450,17 +426,13 @@ async fn partner_xlsx(
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
     let (cycle, rows) = export_rows(&st, &c, &q).await?;
-    let bytes = xlsx::workbook(&cycle, &EXPORT_COLUMNS, &rows).map_err(|e| {
-        internal(
-            c.lang,
-            pc_app::AppError::internal(format!("writing the workbook: {e}")),
-        )
-    })?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    xlsx::xlsx_download(
+        c.lang,
+        &cycle,
         &format!("bills-{cycle}.xlsx"),
-        bytes,
-    ))
+        &EXPORT_COLUMNS,
+        &rows,
+    )
 }
 
 async fn operator_page(st: &AppState, c: &Console) -> Page {

@@ -2,6 +2,7 @@
 //! Sessions are HttpOnly SameSite=Lax cookies; every state-changing form carries the session's
 //! CSRF token. Handlers are thin: they call the same services as the API.
 
+mod audit;
 mod bills;
 mod capability;
 mod catalog_types;
@@ -61,7 +62,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/lang", post(pages::set_lang))
         .route("/console/partners", get(pages::partners))
         .route("/console/outbox", get(pages::outbox))
-        .route("/console/audit", get(pages::audit))
         .route(
             "/console/access-keys",
             get(pages::access_keys).post(pages::create_access_key),
@@ -71,6 +71,7 @@ pub fn router() -> Router<AppState> {
             post(pages::revoke_access_key),
         )
         .route("/console/static/console.css", get(layout::stylesheet))
+        .merge(audit::router())
         .merge(unbind::router())
         .merge(customers::router())
         .merge(coupons::router())

@@ -308,24 +308,6 @@ pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     Ok(page(lang, Some(&c), t(lang, "outbox"), body).into_response())
 }
 
-pub async fn audit(State(st): State<AppState>, c: Console) -> Page {
-    c.require(&[Role::Operator])?;
-    let lang = c.lang;
-    let rows = operations::audit_log(&st.db, &c.ctx(), 200)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let body = html! {
-        div.scroll { table #audit {
-            thead { tr { th { (t(lang, "time")) } th { (t(lang, "actor")) } th { (t(lang, "action")) } th { (t(lang, "target")) } th { (t(lang, "request_id")) } th { (t(lang, "transfers")) } } }
-            tbody { @for r in &rows {
-                tr { td { (cn_time(r.at)) } td { (r.actor_kind) ":" (r.actor_id) " (" (r.role) ")" } td { (r.action) }
-                     td { (r.target_kind) ":" (r.target_id) } td { code { (r.request_id) } } td { (r.transfer_ids) } }
-            } }
-        } }
-    };
-    Ok(page(lang, Some(&c), t(lang, "audit"), body).into_response())
-}
-
 // ----------------------------------------------------------------------------------------------
 // Partner pages
 

@@ -14,12 +14,22 @@
 //! Money is never a float here: an amount is written as a numeric cell whose value is the
 //! decimal string of `Money` (`1234.50`), formatted `0.00`; text is an inline string (never a
 //! formula, whatever it starts with).
+//!
+//! The exports' responses are here too: the same rows as CSV ([`csv_download`]) or as a workbook
+//! ([`xlsx_download`]).
 
 use std::io::{Cursor, Write};
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use pc_domain::Money;
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
+
+use super::customers::csv_line;
+use super::i18n::Lang;
+use super::layout::{internal, Page};
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +193,59 @@ pub(super) fn workbook(
         zip.write_all(text.as_bytes())?;
     }
     Ok(zip.finish()?.into_inner())
+}
+
+// ----------------------------------------------------------------------------------------------
+// The console's exports: the same rows as CSV or as a workbook.
+
+/// A file to save: `Content-Disposition: attachment`, never cached.
+pub(super) fn download(content_type: &str, file: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `header` and `rows` as UTF-8 CSV with a byte-order mark (so Excel opens Chinese correctly).
+pub(super) fn csv_download(file: &str, header: &[&str], rows: &[Vec<Cell>]) -> Response {
+    let mut out = String::from("\u{feff}");
+    csv_line(&mut out, header);
+    for r in rows {
+        let fields: Vec<String> = r.iter().map(Cell::text).collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        csv_line(&mut out, &fields);
+    }
+    download("text/csv; charset=utf-8", file, out.into_bytes())
+}
+
+/// The same rows as a workbook of one sheet named `sheet`.
+#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
+pub(super) fn xlsx_download(
+    lang: Lang,
+    sheet: &str,
+    file: &str,
+    header: &[&str],
+    rows: &[Vec<Cell>],
+) -> Page {
+    let bytes = workbook(sheet, header, rows).map_err(|e| {
+        internal(
+            lang,
+            pc_app::AppError::internal(format!("writing the workbook: {e}")),
+        )
+    })?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file,
+        bytes,
+    ))
 }
 
 #[cfg(test)]

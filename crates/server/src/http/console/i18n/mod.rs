@@ -3,6 +3,7 @@
 //! the bills and test-clock pages' in [`bills`], the staff pages' in [`staff`], the customer's
 //! pay-per-use page's in [`usage`].
 
+pub mod audit;
 mod bills;
 mod invoices;
 mod staff;
@@ -740,6 +741,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "topup_err_reason_too_long" => ("驳回原因最多 200 个字符。", "The reason has at most 200 characters."),
         "topup_err_instructions_too_long" => ("收款信息最多 1000 个字符。", "The instructions have at most 1000 characters."),
         _ => match bills::pair(key)
+            .or_else(|| audit::pair(key))
             .or_else(|| staff::pair(key))
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
