@@ -159,18 +159,43 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: Code) -> Self {
-        AppError { code, detail: None }
+        AppError {
+            code,
+            detail: None,
+            detail_zh: None,
+        }
     }
 
     pub fn with(code: Code, detail: impl Into<String>) -> Self {
         AppError {
             code,
             detail: Some(detail.into()),
+            detail_zh: None,
+        }
+    }
+
+    /// A detail in both languages (English, Chinese).
+    pub fn with_tr(code: Code, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        AppError {
+            code,
+            detail: Some(en.into()),
+            detail_zh: Some(zh.into()),
         }
     }
 
     pub fn invalid(detail: impl Into<String>) -> Self {
         AppError::with(Code::InvalidParameter, detail)
+    }
+
+    /// `CBC.0100` with a detail in both languages (English, Chinese).
+    pub fn invalid_tr(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        AppError::with_tr(Code::InvalidParameter, en, zh)
+    }
+
+    /// The same detail under another code (an operation whose vendor table names its own code
+    /// for a refusal a shared rule makes).
+    pub fn recode(self, code: Code) -> Self {
+        AppError { code, ..self }
     }
 
     /// An internal failure. The cause is logged here and not shown to the client.
@@ -186,7 +211,11 @@ impl AppError {
         } else {
             self.code.message_en()
         };
-        match &self.detail {
+        let detail = match (zh, &self.detail_zh) {
+            (true, Some(d)) => Some(d),
+            _ => self.detail.as_ref(),
+        };
+        match detail {
             Some(d) => format!("{base} {d}"),
             None => base.to_string(),
         }

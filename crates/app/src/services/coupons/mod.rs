@@ -113,6 +113,8 @@ pub(super) mod refusals {
         id: String,
         code: String,
         detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail_zh: Option<String>,
     }
 
     pub fn serialize<S: Serializer>(v: &[(String, AppError)], s: S) -> Result<S::Ok, S::Error> {
@@ -121,6 +123,7 @@ pub(super) mod refusals {
                 id: id.clone(),
                 code: format!("{:?}", e.code),
                 detail: e.detail.clone(),
+                detail_zh: e.detail_zh.clone(),
             })
             .collect::<Vec<_>>()
             .serialize(s)
@@ -144,6 +147,7 @@ pub(super) mod refusals {
                     AppError {
                         code,
                         detail: r.detail,
+                        detail_zh: r.detail_zh,
                     },
                 ))
             })

@@ -99,7 +99,7 @@ fn error_details(failed: Vec<(String, AppError)>) -> Vec<ErrorDetail> {
         .into_iter()
         .map(|(id, e)| ErrorDetail {
             error_code: e.code.vendor_code().to_string(),
-            error_msg: e.message(false),
+            error_msg: e.message(crate::http::error::caller_zh()),
             id,
         })
         .collect()
