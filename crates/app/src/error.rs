@@ -130,7 +130,7 @@ codes! {
     AlreadyAssociated => (400, "PC.3102", "This account is already associated with another partner. To change partner, first unbind in Account Center > My Partner (at most once every 3 months), or use another account.", "该账号已关联其他合作伙伴。如需更换，请先在“账号中心 > 我的合作伙伴”申请解除关联（每 3 个月最多一次），或使用其他账号。"),
     CustomerIsPartner => (400, "PC.3103", "This account or mobile number belongs to a partner, and a partner cannot be associated as a customer. Register or log in with a customer account.", "该账号或手机号属于合作伙伴，合作伙伴不能作为客户被关联。请注册或登录客户账号。"),
     CustomerInArrears => (400, "PC.3104", "This account is in arrears. Top up and repay the amount owed first, then open the link again.", "该账号存在欠费。请先充值还清欠款，再重新打开链接关联。"),
-    PartnerRestricted => (400, "PC.3105", "The partner is currently restricted and cannot create associations. Contact the partner.", "该合作伙伴目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
+    PartnerRestricted => (400, "CBC.50010085", "The partner is currently restricted and cannot create associations. Contact the partner.", "该伙伴企业目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
     DistributorRestricted => (400, "CBC.50010086", "The partner is a cloud reseller whose master distributor is currently restricted, so it cannot create associations. Contact the partner.", "伙伴是云经销商，其关联的总经销商企业目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
     AssociationTypeMismatch => (400, "CBC.5023", "The account type does not match the partner's association type: this partner cannot associate customers in this mode. Ask the partner for another link.", "账户类型与合作伙伴关联类型不匹配：该伙伴不能以此关联类型关联客户。请向合作伙伴索取其他链接。"),
     NoticeNotAccepted => (400, "PC.3106", "To associate in resale mode, read the notice on associating with a partner and tick \"I have read and agree\".", "以代售模式关联前，请阅读《客户关联合作伙伴须知》并勾选“我已经阅读并同意”。"),
@@ -138,21 +138,31 @@ codes! {
     NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
     UnbindTooSoon => (400, "PC.3110", "This customer's association was already ended within the last 3 months; unbinding is allowed at most once every 3 months.", "该客户在最近 3 个月内已解除过关联；每 3 个月最多解除一次。"),
     NotAssociated => (400, "PC.3111", "There is no association in effect to end.", "当前没有生效中的关联关系。"),
-    MobileAccountLimit => (400, "PC.3109", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "该手机号注册的客户账号已达上限。请登录已有账号，或使用其他手机号。"),
-    XaccountExists => (400, "CBC.99000050", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
-    VerificationCodeWrong => (400, "CBC.99000026", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),
-    VerificationCodeExpired => (400, "CBC.99000027", "The verification code has expired. Request a new code.", "验证码已过期，请重新获取。"),
+    MobileAccountLimit => (400, "CBC.99000030", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "手机号注册数量超过上限。请登录已有账号，或使用其他手机号。"),
+    // `create_sub_customer`'s table (the vendor's API reference, 创建客户).
+    XaccountDuplicate => (400, "CBC.99000039", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "xaccountId重复：该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
+    LoginNameExists => (400, "CBC.99000038", "The customer login name already exists.", "客户登录名已经存在。"),
+    LoginNameInvalid => (400, "CBC.99000031", "The customer login name is not valid.", "客户登录名格式不合法。"),
+    MobileExists => (400, "CBC.99000029", "The customer mobile number already exists.", "客户手机号已经存在。"),
+    MobileInvalid => (400, "CBC.5017", "The customer mobile number is not valid.", "客户手机号格式不合法。"),
+    PasswordInvalid => (400, "CBC.99000036", "The customer password is not valid.", "客户密码格式不合法。"),
+    VerificationCodeWrong => (400, "CBC.99004010", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),
+    VerificationCodeExpired => (400, "CBC.99004008", "The verification code has expired. Request a new code.", "验证码已失效，请重新获取。"),
+    VerificationCodeVoid => (400, "CBC.99004009", "The verification code failed too many checks and is void. Request a new code.", "验证码校验失败次数过多，已失效，请重新获取。"),
     VerificationCodeLimit => (400, "CBC.99004015", "Too many verification codes for this mobile number (at most 15 an hour and 60 a day). Try again later.", "该手机号发送验证码次数已达到上限（每小时 15 次，每天 60 次），请稍后再试。"),
     Unavailable => (503, "PC.0503", "The service is busy; retry shortly.", "服务繁忙，请稍后重试。"),
     Internal => (500, "CBC.0999", "Internal error.", "其他错误。"),
 }
 
 /// An application error: a [`Code`] and, for the client, an optional detail that says which
-/// field or object is wrong. Internal causes are logged, never sent.
+/// field or object is wrong (in English, and in Chinese where the detail was written in both).
+/// Internal causes are logged, never sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppError {
     pub code: Code,
     pub detail: Option<String>,
+    /// The detail in Chinese; without it a Chinese message carries the English detail.
+    pub detail_zh: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -296,13 +306,15 @@ impl From<pc_domain::invoices::InvoiceError> for AppError {
 }
 
 impl From<pc_domain::verification::CodeError> for AppError {
-    /// No code, a void code and a wrong code are one answer: the message says to check the SMS or
-    /// request a new code, and tells a guesser nothing.
+    /// No code and a wrong code are one answer (`CBC.99004010`): the message says to check the SMS
+    /// or request a new code, and tells a guesser nothing; a code voided by wrong guesses is
+    /// `CBC.99004009`, an expired one `CBC.99004008` (the vendor's `create_sub_customer` table).
     fn from(e: pc_domain::verification::CodeError) -> Self {
         use pc_domain::verification::CodeError::*;
         match e {
             Expired => AppError::new(Code::VerificationCodeExpired),
-            NoCode | Exhausted | Wrong => AppError::new(Code::VerificationCodeWrong),
+            Exhausted => AppError::new(Code::VerificationCodeVoid),
+            NoCode | Wrong => AppError::new(Code::VerificationCodeWrong),
         }
     }
 }
