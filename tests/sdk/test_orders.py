@@ -100,6 +100,10 @@ def test_rate_on_period_detail(engine):
     assert r.currency == "CNY"
     expect_client_error(lambda: engine.client(dist).list_rate_on_period_detail(
         ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="", product_infos=[info]))), 400, "CBC.0100")
+    # The table's "产品未发现" for a spec the catalogue does not sell.
+    info.resource_spec = "no.such.spec"
+    expect_client_error(lambda: engine.client(cust).list_rate_on_period_detail(
+        ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="proj", product_infos=[info]))), 400, "CBC.99006006")
 
 
 def test_orders_list_details_pay_and_cancel(engine):

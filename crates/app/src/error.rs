@@ -101,7 +101,8 @@ codes! {
     OrderNotCancellable => (400, "CBC.99005010", "The order status does not allow cancellation.", "订单状态不允许取消。"),
     ChangeNotPossible => (400, "PC.1106", "This spec change is not possible.", "无法进行该规格变更。"),
     FeeNotConfirmed => (400, "PC.1104", "Tick the box to confirm that this unsubscription charges a handling fee.", "请勾选“我已确认本次退订将收取手续费”。"),
-    ProductNotFound => (400, "PC.1101", "No product matches the service type, resource type, spec and region.", "找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
+    // The price-query tables (查询包年/包月产品价格, 查询按需产品价格): "产品未发现".
+    ProductNotFound => (400, "CBC.99006006", "Product not found: no product matches the service type, resource type, spec and region.", "产品未发现：找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
     DiscountBelowFloor => (400, "PC.1102", "The discount is below the lowest ratio the operator allows.", "折扣低于运营方允许的最低折扣率。"),
     // Offline top-ups (services/topups.rs; the vendor's help pages).
     TopupResaleCustomer => (400, "PC.1501", "Resale customers cannot top up themselves: their balance is allocated by their partner. Ask the partner for an allocation.", "代售客户不能自行充值：账户余额由合作伙伴拨款。请联系合作伙伴拨款。"),

@@ -198,7 +198,7 @@ async fn catalogue_types_and_quotes() {
             &body("").replace("s6.small.1.linux", "s6.nope"),
         )
         .await
-        .assert_error(400, "PC.1101");
+        .assert_error(400, "CBC.99006006");
         call(
             &app,
             &dc,
