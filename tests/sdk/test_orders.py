@@ -245,6 +245,9 @@ def test_resources_list_renew_and_auto_renew(engine):
     res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
         body=QueryResourcesReq(resource_ids=[rid])))
     assert res.data[0].expire_policy == 0
+    # The table's CBC.99003605: auto-renewal is already cancelled.
+    expect_client_error(lambda: c.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=rid)),
+                        400, "CBC.99003605")
     # Another customer's resource does not exist for this one.
     other = engine.create_customer(dist["partner_id"], "resale")
     expect_client_error(lambda: engine.client(other).renewal_resources(RenewalResourcesRequest(

@@ -76,6 +76,9 @@ codes! {
     ResourceNotFound => (400, "CBC.99003012", "The resource ID does not exist or is not yours.", "资源ID不存在。"),
     ResourceInPendingOrder => (400, "CBC.99003100", "The resource is included in an order pending payment.", "资源包含在待支付订单中。"),
     ResourceFrozen => (400, "CBC.99003656", "The resource is frozen.", "资源已冻结。"),
+    // Auto-renewal (设置/取消包年/包月资源自动续费).
+    AutoRenewNotAllowed => (400, "CBC.99003602", "The resource has expired or is frozen: it cannot renew automatically.", "资源已过期或被冻结，不允许自动续费。"),
+    AutoRenewCancelled => (400, "CBC.99003605", "Auto-renewal is already cancelled: the resource does not renew automatically.", "自动续费已取消，不可进行当前操作。"),
     NoRenewedPeriod => (400, "CBC.99003128", "The resource has no renewed period that has not started yet; to stop using it, unsubscribe the resource itself (unsubscribe_type 1).", "该资源没有尚未生效的已续费周期；如需停止使用，请退订资源本身（unsubscribe_type 为 1）。"),
     WholeServiceRequired => (400, "CBC.99003185", "Only main resources can be unsubscribed; their sub-resources go with them.", "云服务必须整体操作：只能退订主资源，从资源随主资源一起退订。"),
     // Renewal quotes (`list_renew_rate_on_period`): the vendor answers these per resource, in the

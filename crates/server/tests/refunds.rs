@@ -465,6 +465,15 @@ async fn refusals_and_readers() {
         call(&app, &cc, "POST", UNSUB, &unsub_body(&[&rid], 1))
             .await
             .assert_error(400, "CBC.99003656");
+        // Frozen or expired, it cannot renew automatically (auto_renewal_resources' table).
+        let auto = format!("/v2/orders/subscriptions/resources/autorenew/{rid}");
+        call(&app, &cc, "POST", &auto, "{}")
+            .await
+            .assert_error(400, "CBC.99003602");
+        set_resource(&app, "UPDATE resources SET status = 5 WHERE id = $1", &rid).await;
+        call(&app, &cc, "POST", &auto, "{}")
+            .await
+            .assert_error(400, "CBC.99003602");
         set_resource(&app, "UPDATE resources SET status = 2 WHERE id = $1", &rid).await;
         // A sub-resource must go with its main resource.
         set_resource(&app, "UPDATE resources SET is_main = 0 WHERE id = $1", &rid).await;

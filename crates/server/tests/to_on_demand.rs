@@ -190,9 +190,11 @@ async fn set_up_and_cancel_store_the_policy_exclusive_with_auto_renewal() {
             policy_call(&app, &cc, "SET_UP", &[b]).await.is_empty(),
             "{e}"
         );
-        // Cancelling auto-renewal does not cancel the change: only CANCEL does.
-        let r = call(&app, &cc, "DELETE", &format!("{AUTO}/{b}"), "").await;
-        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        // Cancelling auto-renewal does not cancel the change, only CANCEL does: the resource no
+        // longer renews automatically (the vendor's CBC.99003605).
+        call(&app, &cc, "DELETE", &format!("{AUTO}/{b}"), "")
+            .await
+            .assert_error(400, "CBC.99003605");
         assert_eq!(policy_of(&app, &cc, b).await, 1, "{e}");
         assert!(
             policy_call(&app, &cc, "CANCEL", &[b]).await.is_empty(),

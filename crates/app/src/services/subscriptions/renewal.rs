@@ -262,12 +262,14 @@ async fn set_auto_renew_in(
     }
     let period = period.map(parse_auto_period).transpose()?;
     let r = own_resource(c, customer_id, resource_id).await?;
+    // The vendor's table: an expired or frozen resource is CBC.99003602; one unsubscribed or
+    // deleted no longer exists (CBC.99003012).
     if r.status != ResourceStatus::InUse.code() {
         return Err(match r.status {
-            s if s == ResourceStatus::Frozen.code() => {
-                AppError::with(Code::ResourceFrozen, r.id.clone())
+            s if s == ResourceStatus::Frozen.code() || s == ResourceStatus::Expired.code() => {
+                AppError::with(Code::AutoRenewNotAllowed, r.id.clone())
             }
-            _ => AppError::invalid("only a resource in use can be renewed automatically"),
+            _ => AppError::with(Code::ResourceNotFound, r.id.clone()),
         });
     }
     let default_period = if r.period_type == PeriodType::Year.code() {
@@ -291,8 +293,9 @@ async fn set_auto_renew_in(
 }
 
 /// `cancel_auto_renewal_resources`: the acting customer's auto-renewing resource goes back to
-/// the grace-period policy. A resource that does not renew automatically keeps its policy (a
-/// change to pay-per-use at expiry is cancelled only by `update_period_to_on_demand`).
+/// the grace-period policy. A resource that does not renew automatically is refused with the
+/// vendor's `CBC.99003605` and keeps its policy (a change to pay-per-use at expiry is cancelled
+/// only by `update_period_to_on_demand`).
 pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppResult<()> {
     let customer_id = acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
@@ -310,7 +313,7 @@ async fn cancel_auto_renew_in(
 ) -> AppResult<()> {
     let r = own_resource(c, customer_id, resource_id).await?;
     if r.expire_policy != EXPIRE_POLICY_AUTO_RENEW {
-        return Ok(());
+        return Err(AppError::with(Code::AutoRenewCancelled, r.id.clone()));
     }
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_GRACE, None, None).await
 }
