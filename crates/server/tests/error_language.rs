@@ -1,0 +1,61 @@
+//! The vendor API's error messages follow `X-Language` (docs/error-codes.md): Chinese by default
+//! (the vendor's default zh_CN) and for `zh_CN`, English for `en_US`; the code never changes. On
+//! SQLite and PostgreSQL.
+
+mod common;
+
+use common::shop::app_now;
+use common::*;
+use pc_domain::party::PartnerType;
+use serde_json::json;
+
+const CREATE: &str = "/v2/partners/sub-customers";
+const LIST: &str = "/v2/partners/sub-customers/query";
+
+#[tokio::test]
+async fn error_messages_follow_x_language() {
+    for app in apps("errlang").await {
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let creds = Creds::from(&d);
+        let bad_name =
+            json!({"xaccount_id": "l-1", "xaccount_type": d.xaccount_type, "domain_name": "ab"})
+                .to_string();
+        let bad_page = json!({"limit": 0}).to_string();
+        for (path, body, code, zh, en) in [
+            (
+                CREATE,
+                &bad_name,
+                "CBC.99000031",
+                "客户登录名格式不合法。 账号名为 5 到 32",
+                "The customer login name is not valid. an account name has 5 to 32",
+            ),
+            (
+                LIST,
+                &bad_page,
+                "CBC.0100",
+                "参数错误。 limit 须在 1 到 100 之间。",
+                "Invalid parameter. limit must be between 1 and 100",
+            ),
+        ] {
+            for (header, expected) in [
+                (None, zh),
+                (Some("zh_CN"), zh),
+                (Some("en_US"), en),
+                (Some("en-us"), en),
+            ] {
+                let extra: Vec<(&str, &str)> =
+                    header.map(|h| ("x-language", h)).into_iter().collect();
+                let r = app
+                    .send(signed(&creds, "POST", path, body, app_now(&app), &extra))
+                    .await;
+                r.assert_error(400, code);
+                let msg = r.json()["error_msg"].as_str().unwrap().to_string();
+                assert!(
+                    msg.starts_with(expected),
+                    "{}: {header:?}: {msg}",
+                    app.engine
+                );
+            }
+        }
+    }
+}
