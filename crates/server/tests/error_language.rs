@@ -21,6 +21,36 @@ async fn error_messages_follow_x_language() {
             json!({"xaccount_id": "l-1", "xaccount_type": d.xaccount_type, "domain_name": "ab"})
                 .to_string();
         let bad_page = json!({"limit": 0}).to_string();
+        // A customer's key on a partner operation: the detail is translated too.
+        let c = app
+            .customer(
+                &d.partner_id,
+                pc_domain::party::AssociationType::Resale,
+                "lang-c",
+                "l",
+            )
+            .await;
+        for (header, expected) in [
+            (None, "不允许执行当前请求。 该接口仅供合作伙伴调用。"),
+            (
+                Some("en_US"),
+                "This account may not call this API. This operation is for partners.",
+            ),
+        ] {
+            let extra: Vec<(&str, &str)> = header.map(|h| ("x-language", h)).into_iter().collect();
+            let r = app
+                .send(signed(
+                    &Creds::from(&c),
+                    "POST",
+                    LIST,
+                    "{}",
+                    app_now(&app),
+                    &extra,
+                ))
+                .await;
+            r.assert_error(403, "CBC.0155");
+            assert_eq!(r.json()["error_msg"], expected, "{}", app.engine);
+        }
         for (path, body, code, zh, en) in [
             (
                 CREATE,
