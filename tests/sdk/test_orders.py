@@ -251,7 +251,7 @@ def test_resources_list_renew_and_auto_renew(engine):
     # Another customer's resource does not exist for this one.
     other = engine.create_customer(dist["partner_id"], "resale")
     expect_client_error(lambda: engine.client(other).renewal_resources(RenewalResourcesRequest(
-        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003012")
+        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003016")
     expect_client_error(lambda: engine.client(other).cancel_auto_renewal_resources(
         CancelAutoRenewalResourcesRequest(resource_id=rid)), 400, "CBC.99003012")
     # The job runs (nothing has expired yet).

@@ -76,6 +76,9 @@ codes! {
     ResourceNotFound => (400, "CBC.99003012", "The resource ID does not exist or is not yours.", "资源ID不存在。"),
     ResourceInPendingOrder => (400, "CBC.99003100", "The resource is included in an order pending payment.", "资源包含在待支付订单中。"),
     ResourceFrozen => (400, "CBC.99003656", "The resource is frozen.", "资源已冻结。"),
+    // Renewal (续订包年/包月资源).
+    RenewGone => (400, "CBC.99003016", "The resource has expired and been deleted, or does not exist.", "资源已过期删除或不存在。"),
+    RenewNotMain => (400, "CBC.30010036", "The resource is not a main resource: renew its main resource (its sub-resources go with it).", "续费的资源非主资源，不允许续费。"),
     // Auto-renewal (设置/取消包年/包月资源自动续费).
     AutoRenewNotAllowed => (400, "CBC.99003602", "The resource has expired or is frozen: it cannot renew automatically.", "资源已过期或被冻结，不允许自动续费。"),
     AutoRenewCancelled => (400, "CBC.99003605", "Auto-renewal is already cancelled: the resource does not renew automatically.", "自动续费已取消，不可进行当前操作。"),

@@ -1546,7 +1546,7 @@ async fn resources_renewal_and_job() {
         };
         call(&app, &cc, "POST", RES_RENEW, &renew(vec![&foreign], 0))
             .await
-            .assert_error(400, "CBC.99003012");
+            .assert_error(400, "CBC.99003016");
         call(&app, &cc, "POST", &format!("{RES_AUTO}/{foreign}"), "{}")
             .await
             .assert_error(400, "CBC.99003012");

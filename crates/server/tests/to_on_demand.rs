@@ -270,7 +270,7 @@ async fn the_job_changes_a_resource_set_up_at_its_expiry() {
             &json!({"resource_ids": [a], "period_type": 2, "period_num": 1}).to_string(),
         )
         .await;
-        r.assert_error(400, "CBC.99003012");
+        r.assert_error(400, "CBC.99003016");
         // The partner sees it among its customer's pay-per-use resources, from its expiry on.
         let od = on_demand_of(&app, &dc, c).await;
         assert_eq!(od.len(), 1, "{e}: {od:?}");

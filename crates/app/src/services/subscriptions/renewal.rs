@@ -184,13 +184,22 @@ async fn renew_in(
     let (resource_ids, period, num) = (&renewal.resource_ids, renewal.period, renewal.num);
     check_ids(resource_ids, MAX_RENEW_IDS)?;
     rules::check_period(period, num).map_err(AppError::invalid)?;
+    // The renewal table's codes: a resource not the customer's, unsubscribed or deleted is
+    // CBC.99003016 (where other operations say CBC.99003012), a sub-resource CBC.30010036.
+    let gone = |e: AppError| {
+        if e.code == Code::ResourceNotFound {
+            e.recode(Code::RenewGone)
+        } else {
+            e
+        }
+    };
     let mut all = Vec::new();
     for id in resource_ids {
-        let r = own_resource(c, customer_id, id).await?;
+        let r = own_resource(c, customer_id, id).await.map_err(gone)?;
         if r.is_main == 0 {
-            return Err(AppError::invalid(format!("{id} is not a main resource")));
+            return Err(AppError::with(Code::RenewNotMain, id.clone()));
         }
-        claim_for_order(c, ctx, &r).await?;
+        claim_for_order(c, ctx, &r).await.map_err(gone)?;
         all.push(r);
     }
     let mut out = Renewed::default();
