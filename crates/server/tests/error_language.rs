@@ -11,6 +11,7 @@ use serde_json::json;
 
 const CREATE: &str = "/v2/partners/sub-customers";
 const LIST: &str = "/v2/partners/sub-customers/query";
+const ADJUST: &str = "/v2/accounts/partner-accounts/adjust-amount";
 
 #[tokio::test]
 async fn error_messages_follow_x_language() {
@@ -30,6 +31,22 @@ async fn error_messages_follow_x_language() {
                 "l",
             )
             .await;
+        // A funds refusal's detail.
+        let zero = json!({"customer_id": c.customer_id, "amount": 0}).to_string();
+        for (header, expected) in [
+            (None, "参数错误。 金额须大于 0，且最多 2 位小数。"),
+            (
+                Some("en_US"),
+                "Invalid parameter. amount must be greater than 0 with at most 2 decimals",
+            ),
+        ] {
+            let extra: Vec<(&str, &str)> = header.map(|h| ("x-language", h)).into_iter().collect();
+            let r = app
+                .send(signed(&creds, "POST", ADJUST, &zero, app_now(&app), &extra))
+                .await;
+            r.assert_error(400, "CBC.0100");
+            assert_eq!(r.json()["error_msg"], expected, "{}", app.engine);
+        }
         for (header, expected) in [
             (None, "不允许执行当前请求。 该接口仅供合作伙伴调用。"),
             (
