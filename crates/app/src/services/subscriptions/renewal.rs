@@ -144,16 +144,23 @@ impl Renewal {
             Some(2) => PeriodType::Month,
             Some(3) => PeriodType::Year,
             _ => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "period_type must be 2 (month) or 3 (year)",
+                    "period_type 须为 2（月）或 3（年）。",
                 ))
             }
         };
-        let num = period_num.ok_or_else(|| AppError::invalid("period_num is required"))?;
+        let num = period_num
+            .ok_or_else(|| AppError::invalid_tr("period_num is required", "period_num 必填。"))?;
         let auto_pay = match is_auto_pay.unwrap_or(0) {
             0 => false,
             1 => true,
-            _ => return Err(AppError::invalid("is_auto_pay must be 0 or 1")),
+            _ => {
+                return Err(AppError::invalid_tr(
+                    "is_auto_pay must be 0 or 1",
+                    "is_auto_pay 须为 0 或 1。",
+                ))
+            }
         };
         Ok(Renewal {
             resource_ids,
@@ -220,7 +227,10 @@ pub fn parse_auto_period(s: &str) -> AppResult<&'static str> {
     match s.trim().to_uppercase().as_str() {
         "MONTH" => Ok("MONTH"),
         "YEAR" => Ok("YEAR"),
-        _ => Err(AppError::invalid("period_type must be MONTH or YEAR")),
+        _ => Err(AppError::invalid_tr(
+            "period_type must be MONTH or YEAR",
+            "period_type 须为 MONTH 或 YEAR。",
+        )),
     }
 }
 
@@ -265,9 +275,10 @@ async fn set_auto_renew_in(
     period: Option<&str>,
 ) -> AppResult<()> {
     if times.is_some_and(|t| !(0..=MAX_AUTO_RENEW_TIMES).contains(&t)) {
-        return Err(AppError::invalid(format!(
-            "auto_renew_times must be between 0 and {MAX_AUTO_RENEW_TIMES}"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("auto_renew_times must be between 0 and {MAX_AUTO_RENEW_TIMES}"),
+            format!("auto_renew_times 须在 0 到 {MAX_AUTO_RENEW_TIMES} 之间。"),
+        ));
     }
     let period = period.map(parse_auto_period).transpose()?;
     let r = own_resource(c, customer_id, resource_id).await?;
