@@ -86,26 +86,34 @@ def test_code_then_create_with_mobile(engine, distributor):
         lambda: create(client, mobile_phone=mobile, verification_code=code, xaccount_id=engine.unique("xa"),
                        xaccount_type=distributor["xaccount_type"]),
         400,
-        "CBC.99000026",
+        "CBC.99004010",
     )
-    assert "code" in e.error_msg.lower()
+    # The vendor's default language is Chinese; X-Language: en_US asks for English.
+    assert "验证码" in e.error_msg
+    body = {"mobile_phone": mobile, "verification_code": code, "xaccount_id": engine.unique("xa"),
+            "xaccount_type": distributor["xaccount_type"]}
+    en = signed_request(engine.port, Creds.of(distributor), "POST", CREATE_PATH, body,
+                        headers={"X-Language": "en_US"})
+    assert en.status_code == 400 and en.json()["error_code"] == "CBC.99004010", en.text
+    assert "verification code" in en.json()["error_msg"].lower()
 
 
-def test_duplicate_xaccount_returns_the_existing_account(engine, distributor):
+def test_duplicate_xaccount_is_refused_naming_the_existing_account(engine, distributor):
     client = engine.client(distributor)
     xid = engine.unique("dup")
     first = create(client, xaccount_id=xid, xaccount_type=distributor["xaccount_type"], cooperation_type="1")
     assert first.domain_id and len(first.domain_name) == 32
-    # Through the SDK, a retry gets the same account (HTTP 200, the spec's CBC.99000050 model) ...
-    again = create(client, xaccount_id=xid, xaccount_type=distributor["xaccount_type"], domain_name=engine.unique("other"))
-    assert (again.domain_id, again.domain_name) == (first.domain_id, first.domain_name)
+    # The vendor's table: a duplicate xaccount_id is CBC.99000039 ...
+    expect_client_error(
+        lambda: create(client, xaccount_id=xid, xaccount_type=distributor["xaccount_type"], domain_name=engine.unique("other")),
+        400, "CBC.99000039")
     assert find(client, first.domain_id).association_type == "1"
-    # ... and on the wire the body says why.
+    # ... and on the wire the error body names the account the platform user already has.
     r = signed_request(engine.port, Creds.of(distributor), "POST", CREATE_PATH,
                        {"xaccount_id": xid, "xaccount_type": distributor["xaccount_type"]})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 400, r.text
     doc = r.json()
-    assert doc["error_code"] == "CBC.99000050"
+    assert doc["error_code"] == "CBC.99000039"
     assert doc["domain_id"] == first.domain_id and doc["domain_name"] == first.domain_name
 
 
@@ -123,14 +131,14 @@ def test_refusals(engine, distributor):
     client = engine.client(distributor)
     xt = distributor["xaccount_type"]
     expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type="someone-else"), 400, "CBC.0100")
-    expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type=xt, domain_name="op_admin"), 400, "CBC.0100")
+    expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type=xt, domain_name="op_admin"), 400, "CBC.99000031")
     expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type=xt, mobile_phone=fresh_mobile()), 400, "CBC.0100")
     expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type=xt, mobile_phone=fresh_mobile(),
-                                       verification_code="123456"), 400, "CBC.99000026")
+                                       verification_code="123456"), 400, "CBC.99004010")
     # A reseller (no capability opening), another distributor's reseller, a restricted distributor.
     reseller = engine.create_partner("reseller", parent=distributor["partner_id"])
     expect_client_error(lambda: create(engine.client(reseller), xaccount_id="x", xaccount_type=reseller["xaccount_type"]),
-                        403, "CBC.0155")
+                        403, "CBC.0151")
     other = engine.create_partner("distributor")
     foreign = engine.create_partner("reseller", parent=other["partner_id"])
     expect_client_error(lambda: create(client, xaccount_id="x", xaccount_type=xt, indirect_partner_id=foreign["partner_id"]),
@@ -145,6 +153,52 @@ def test_refusals(engine, distributor):
     r = create(client, xaccount_id=engine.unique("rx"), xaccount_type=xt, indirect_partner_id=reseller["partner_id"])
     listed = engine.client(reseller).list_sub_customers(ListSubCustomersRequest(body=QuerySubCustomerListReq()))
     assert [c.customer_id for c in listed.customer_infos] == [r.domain_id]
+
+
+def test_create_sub_customer_vendor_codes(engine):
+    """Each refusal of the vendor's error-code table for create_sub_customer (创建客户) that this
+    server makes, with the table's code."""
+    distributor = engine.create_partner("distributor")
+    client = engine.client(distributor)
+    xt = distributor["xaccount_type"]
+
+    def make(**kw):
+        return create(client, xaccount_id=engine.unique("vc"), xaccount_type=xt, **kw)
+
+    taken = make(domain_name=engine.unique("taken"))
+    expect_client_error(lambda: make(domain_name=taken.domain_name), 400, "CBC.99000038")
+    expect_client_error(lambda: make(domain_name="ab"), 400, "CBC.99000031")
+    expect_client_error(lambda: make(mobile_phone="1380000", verification_code="123456"), 400, "CBC.5017")
+    expect_client_error(lambda: make(password="short"), 400, "CBC.99000036")
+    # A mobile number that is a partner's is already an account's.
+    partner_mobile = fresh_mobile()
+    other = engine.create_partner("distributor")
+    engine.cli("admin", "update-partner", other["partner_id"], "--mobile", partner_mobile)
+    send_code(client, partner_mobile)
+    expect_client_error(lambda: make(mobile_phone=partner_mobile, verification_code=code_from_outbox(engine, partner_mobile)),
+                        400, "CBC.99000029")
+    # At most 5 accounts per mobile number.
+    mobile = fresh_mobile()
+    for _ in range(5):
+        send_code(client, mobile)
+        make(mobile_phone=mobile, verification_code=code_from_outbox(engine, mobile))
+    send_code(client, mobile)
+    expect_client_error(lambda: make(mobile_phone=mobile, verification_code=code_from_outbox(engine, mobile)),
+                        400, "CBC.99000030")
+    # Wrong guesses (CBC.99004010) void the code (CBC.99004009).
+    mobile = fresh_mobile()
+    send_code(client, mobile)
+    code = code_from_outbox(engine, mobile)
+    wrong = "111111" if code == "000000" else "000000"
+    for _ in range(5):
+        expect_client_error(lambda: make(mobile_phone=mobile, verification_code=wrong), 400, "CBC.99004010")
+    expect_client_error(lambda: make(mobile_phone=mobile, verification_code=code), 400, "CBC.99004009")
+    # A restricted partner cannot develop customers.
+    engine.cli("admin", "update-partner", distributor["partner_id"], "--status", "restricted")
+    try:
+        expect_client_error(lambda: make(), 400, "CBC.50010085")
+    finally:
+        engine.cli("admin", "update-partner", distributor["partner_id"], "--status", "active")
 
 
 def test_send_code_limits_and_input(engine, distributor):

@@ -100,6 +100,10 @@ def test_rate_on_period_detail(engine):
     assert r.currency == "CNY"
     expect_client_error(lambda: engine.client(dist).list_rate_on_period_detail(
         ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="", product_infos=[info]))), 400, "CBC.0100")
+    # The table's "产品未发现" for a spec the catalogue does not sell.
+    info.resource_spec = "no.such.spec"
+    expect_client_error(lambda: engine.client(cust).list_rate_on_period_detail(
+        ListRateOnPeriodDetailRequest(body=RateOnPeriodReq(project_id="proj", product_infos=[info]))), 400, "CBC.99006006")
 
 
 def test_orders_list_details_pay_and_cancel(engine):
@@ -241,10 +245,13 @@ def test_resources_list_renew_and_auto_renew(engine):
     res = c.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
         body=QueryResourcesReq(resource_ids=[rid])))
     assert res.data[0].expire_policy == 0
+    # The table's CBC.99003605: auto-renewal is already cancelled.
+    expect_client_error(lambda: c.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=rid)),
+                        400, "CBC.99003605")
     # Another customer's resource does not exist for this one.
     other = engine.create_customer(dist["partner_id"], "resale")
     expect_client_error(lambda: engine.client(other).renewal_resources(RenewalResourcesRequest(
-        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003012")
+        body=RenewalResourcesReq(resource_ids=[rid], period_type=2, period_num=1))), 400, "CBC.99003016")
     expect_client_error(lambda: engine.client(other).cancel_auto_renewal_resources(
         CancelAutoRenewalResourcesRequest(resource_id=rid)), 400, "CBC.99003012")
     # The job runs (nothing has expired yet).

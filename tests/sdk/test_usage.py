@@ -103,7 +103,8 @@ def test_on_demand_ratings_price_usage_from_the_catalogue(engine):
     expect_client_error(lambda: engine.client(dist).list_on_demand_resource_ratings(
         ListOnDemandResourceRatingsRequest(body=RateOnDemandReq(product_infos=[
             DemandProductInfo(id="x", cloud_service_type="hws.service.type.ec2", resource_type="hws.resource.type.vm",
-                              resource_spec="no.such.spec", region="cn-north-4", usage_value=Decimal("1"))]))), 400)
+                              resource_spec="no.such.spec", region="cn-north-4", usage_value=Decimal("1"))]))),
+        400, "CBC.99006006")
 
 
 def test_a_customer_reads_its_packages_and_deductions(engine, tmp_path):

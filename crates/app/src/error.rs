@@ -76,6 +76,12 @@ codes! {
     ResourceNotFound => (400, "CBC.99003012", "The resource ID does not exist or is not yours.", "资源ID不存在。"),
     ResourceInPendingOrder => (400, "CBC.99003100", "The resource is included in an order pending payment.", "资源包含在待支付订单中。"),
     ResourceFrozen => (400, "CBC.99003656", "The resource is frozen.", "资源已冻结。"),
+    // Renewal (续订包年/包月资源).
+    RenewGone => (400, "CBC.99003016", "The resource has expired and been deleted, or does not exist.", "资源已过期删除或不存在。"),
+    RenewNotMain => (400, "CBC.30010036", "The resource is not a main resource: renew its main resource (its sub-resources go with it).", "续费的资源非主资源，不允许续费。"),
+    // Auto-renewal (设置/取消包年/包月资源自动续费).
+    AutoRenewNotAllowed => (400, "CBC.99003602", "The resource has expired or is frozen: it cannot renew automatically.", "资源已过期或被冻结，不允许自动续费。"),
+    AutoRenewCancelled => (400, "CBC.99003605", "Auto-renewal is already cancelled: the resource does not renew automatically.", "自动续费已取消，不可进行当前操作。"),
     NoRenewedPeriod => (400, "CBC.99003128", "The resource has no renewed period that has not started yet; to stop using it, unsubscribe the resource itself (unsubscribe_type 1).", "该资源没有尚未生效的已续费周期；如需停止使用，请退订资源本身（unsubscribe_type 为 1）。"),
     WholeServiceRequired => (400, "CBC.99003185", "Only main resources can be unsubscribed; their sub-resources go with them.", "云服务必须整体操作：只能退订主资源，从资源随主资源一起退订。"),
     // Renewal quotes (`list_renew_rate_on_period`): the vendor answers these per resource, in the
@@ -101,7 +107,8 @@ codes! {
     OrderNotCancellable => (400, "CBC.99005010", "The order status does not allow cancellation.", "订单状态不允许取消。"),
     ChangeNotPossible => (400, "PC.1106", "This spec change is not possible.", "无法进行该规格变更。"),
     FeeNotConfirmed => (400, "PC.1104", "Tick the box to confirm that this unsubscription charges a handling fee.", "请勾选“我已确认本次退订将收取手续费”。"),
-    ProductNotFound => (400, "PC.1101", "No product matches the service type, resource type, spec and region.", "找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
+    // The price-query tables (查询包年/包月产品价格, 查询按需产品价格): "产品未发现".
+    ProductNotFound => (400, "CBC.99006006", "Product not found: no product matches the service type, resource type, spec and region.", "产品未发现：找不到与云服务类型、资源类型、资源规格和区域匹配的产品。"),
     DiscountBelowFloor => (400, "PC.1102", "The discount is below the lowest ratio the operator allows.", "折扣低于运营方允许的最低折扣率。"),
     // Offline top-ups (services/topups.rs; the vendor's help pages).
     TopupResaleCustomer => (400, "PC.1501", "Resale customers cannot top up themselves: their balance is allocated by their partner. Ask the partner for an allocation.", "代售客户不能自行充值：账户余额由合作伙伴拨款。请联系合作伙伴拨款。"),
@@ -130,7 +137,7 @@ codes! {
     AlreadyAssociated => (400, "PC.3102", "This account is already associated with another partner. To change partner, first unbind in Account Center > My Partner (at most once every 3 months), or use another account.", "该账号已关联其他合作伙伴。如需更换，请先在“账号中心 > 我的合作伙伴”申请解除关联（每 3 个月最多一次），或使用其他账号。"),
     CustomerIsPartner => (400, "PC.3103", "This account or mobile number belongs to a partner, and a partner cannot be associated as a customer. Register or log in with a customer account.", "该账号或手机号属于合作伙伴，合作伙伴不能作为客户被关联。请注册或登录客户账号。"),
     CustomerInArrears => (400, "PC.3104", "This account is in arrears. Top up and repay the amount owed first, then open the link again.", "该账号存在欠费。请先充值还清欠款，再重新打开链接关联。"),
-    PartnerRestricted => (400, "PC.3105", "The partner is currently restricted and cannot create associations. Contact the partner.", "该合作伙伴目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
+    PartnerRestricted => (400, "CBC.50010085", "The partner is currently restricted and cannot create associations. Contact the partner.", "该伙伴企业目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
     DistributorRestricted => (400, "CBC.50010086", "The partner is a cloud reseller whose master distributor is currently restricted, so it cannot create associations. Contact the partner.", "伙伴是云经销商，其关联的总经销商企业目前处于受限状态，无法拓客创建关联关系。请联系合作伙伴。"),
     AssociationTypeMismatch => (400, "CBC.5023", "The account type does not match the partner's association type: this partner cannot associate customers in this mode. Ask the partner for another link.", "账户类型与合作伙伴关联类型不匹配：该伙伴不能以此关联类型关联客户。请向合作伙伴索取其他链接。"),
     NoticeNotAccepted => (400, "PC.3106", "To associate in resale mode, read the notice on associating with a partner and tick \"I have read and agree\".", "以代售模式关联前，请阅读《客户关联合作伙伴须知》并勾选“我已经阅读并同意”。"),
@@ -138,39 +145,74 @@ codes! {
     NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
     UnbindTooSoon => (400, "PC.3110", "This customer's association was already ended within the last 3 months; unbinding is allowed at most once every 3 months.", "该客户在最近 3 个月内已解除过关联；每 3 个月最多解除一次。"),
     NotAssociated => (400, "PC.3111", "There is no association in effect to end.", "当前没有生效中的关联关系。"),
-    MobileAccountLimit => (400, "PC.3109", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "该手机号注册的客户账号已达上限。请登录已有账号，或使用其他手机号。"),
-    XaccountExists => (400, "CBC.99000050", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
-    VerificationCodeWrong => (400, "CBC.99000026", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),
-    VerificationCodeExpired => (400, "CBC.99000027", "The verification code has expired. Request a new code.", "验证码已过期，请重新获取。"),
+    MobileAccountLimit => (400, "CBC.99000030", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "手机号注册数量超过上限。请登录已有账号，或使用其他手机号。"),
+    // `create_sub_customer`'s table (the vendor's API reference, 创建客户).
+    XaccountDuplicate => (400, "CBC.99000039", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "xaccountId重复：该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
+    LoginNameExists => (400, "CBC.99000038", "The customer login name already exists.", "客户登录名已经存在。"),
+    LoginNameInvalid => (400, "CBC.99000031", "The customer login name is not valid.", "客户登录名格式不合法。"),
+    MobileExists => (400, "CBC.99000029", "The customer mobile number already exists.", "客户手机号已经存在。"),
+    MobileInvalid => (400, "CBC.5017", "The customer mobile number is not valid.", "客户手机号格式不合法。"),
+    PasswordInvalid => (400, "CBC.99000036", "The customer password is not valid.", "客户密码格式不合法。"),
+    VerificationCodeWrong => (400, "CBC.99004010", "Wrong verification code. Check the SMS and try again, or request a new code.", "验证码错误。请核对短信后重试，或重新获取验证码。"),
+    VerificationCodeExpired => (400, "CBC.99004008", "The verification code has expired. Request a new code.", "验证码已失效，请重新获取。"),
+    VerificationCodeVoid => (400, "CBC.99004009", "The verification code failed too many checks and is void. Request a new code.", "验证码校验失败次数过多，已失效，请重新获取。"),
     VerificationCodeLimit => (400, "CBC.99004015", "Too many verification codes for this mobile number (at most 15 an hour and 60 a day). Try again later.", "该手机号发送验证码次数已达到上限（每小时 15 次，每天 60 次），请稍后再试。"),
     Unavailable => (503, "PC.0503", "The service is busy; retry shortly.", "服务繁忙，请稍后重试。"),
     Internal => (500, "CBC.0999", "Internal error.", "其他错误。"),
 }
 
 /// An application error: a [`Code`] and, for the client, an optional detail that says which
-/// field or object is wrong. Internal causes are logged, never sent.
+/// field or object is wrong (in English, and in Chinese where the detail was written in both).
+/// Internal causes are logged, never sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppError {
     pub code: Code,
     pub detail: Option<String>,
+    /// The detail in Chinese; without it a Chinese message carries the English detail.
+    pub detail_zh: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: Code) -> Self {
-        AppError { code, detail: None }
+        AppError {
+            code,
+            detail: None,
+            detail_zh: None,
+        }
     }
 
     pub fn with(code: Code, detail: impl Into<String>) -> Self {
         AppError {
             code,
             detail: Some(detail.into()),
+            detail_zh: None,
+        }
+    }
+
+    /// A detail in both languages (English, Chinese).
+    pub fn with_tr(code: Code, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        AppError {
+            code,
+            detail: Some(en.into()),
+            detail_zh: Some(zh.into()),
         }
     }
 
     pub fn invalid(detail: impl Into<String>) -> Self {
         AppError::with(Code::InvalidParameter, detail)
+    }
+
+    /// `CBC.0100` with a detail in both languages (English, Chinese).
+    pub fn invalid_tr(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        AppError::with_tr(Code::InvalidParameter, en, zh)
+    }
+
+    /// The same detail under another code (an operation whose vendor table names its own code
+    /// for a refusal a shared rule makes).
+    pub fn recode(self, code: Code) -> Self {
+        AppError { code, ..self }
     }
 
     /// An internal failure. The cause is logged here and not shown to the client.
@@ -186,7 +228,11 @@ impl AppError {
         } else {
             self.code.message_en()
         };
-        match &self.detail {
+        let detail = match (zh, &self.detail_zh) {
+            (true, Some(d)) => Some(d),
+            _ => self.detail.as_ref(),
+        };
+        match detail {
             Some(d) => format!("{base} {d}"),
             None => base.to_string(),
         }
@@ -267,13 +313,15 @@ impl From<pc_domain::invoices::InvoiceError> for AppError {
 }
 
 impl From<pc_domain::verification::CodeError> for AppError {
-    /// No code, a void code and a wrong code are one answer: the message says to check the SMS or
-    /// request a new code, and tells a guesser nothing.
+    /// No code and a wrong code are one answer (`CBC.99004010`): the message says to check the SMS
+    /// or request a new code, and tells a guesser nothing; a code voided by wrong guesses is
+    /// `CBC.99004009`, an expired one `CBC.99004008` (the vendor's `create_sub_customer` table).
     fn from(e: pc_domain::verification::CodeError) -> Self {
         use pc_domain::verification::CodeError::*;
         match e {
             Expired => AppError::new(Code::VerificationCodeExpired),
-            NoCode | Exhausted | Wrong => AppError::new(Code::VerificationCodeWrong),
+            Exhausted => AppError::new(Code::VerificationCodeVoid),
+            NoCode | Wrong => AppError::new(Code::VerificationCodeWrong),
         }
     }
 }

@@ -84,13 +84,13 @@ pub struct StoredCode<'a> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeError {
-    /// No code was requested (or the last one was used): CBC.99000026.
+    /// No code was requested (or the last one was used): CBC.99004010.
     NoCode,
-    /// Too many wrong guesses: the code is void (CBC.99000026).
+    /// Too many wrong guesses: the code is void (CBC.99004009).
     Exhausted,
-    /// Past its lifetime (CBC.99000027).
+    /// Past its lifetime (CBC.99004008).
     Expired,
-    /// Does not match (CBC.99000026); the caller counts the attempt.
+    /// Does not match (CBC.99004010); the caller counts the attempt.
     Wrong,
 }
 

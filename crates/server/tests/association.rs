@@ -319,12 +319,13 @@ async fn create_sub_customer_creates_maps_associates_and_is_idempotent() {
             .unwrap();
         assert_eq!(u.role, Role::Customer);
         assert_eq!(u.customer_id.as_deref(), Some(id.as_str()));
-        // The same xaccount_id again: CBC.99000050 with the existing account, HTTP 200, nothing new.
+        // The same xaccount_id again: CBC.99000039 (the vendor's "xaccountId重复"), the existing
+        // account named in the error body, nothing new.
         let n = count(&app, "SELECT COUNT(*) FROM customers").await;
         let again = post(&app, &creds, CREATE, &json!({"xaccount_id": "u-1", "xaccount_type": d.xaccount_type, "domain_name": "shop-other"})).await;
-        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.status, 400, "{}", again.body);
         let a = again.json();
-        assert_eq!(a["error_code"], "CBC.99000050");
+        assert_eq!(a["error_code"], "CBC.99000039");
         assert!(a["error_msg"].as_str().is_some_and(|m| !m.is_empty()));
         assert_eq!(a["domain_id"], id.as_str());
         assert_eq!(a["domain_name"], "shop-one");
@@ -429,25 +430,60 @@ async fn create_sub_customer_refusals_write_nothing() {
             .await;
         let before = count(&app, "SELECT COUNT(*) FROM customers").await;
         let (sol_c, r1_c, cons_c) = (Creds::from(&sol), Creds::from(&r1), Creds::from(&cons));
+        // The vendor's table: CBC.99000031 a bad login name, CBC.5017 a bad mobile number,
+        // CBC.99000036 a bad password; CBC.0100 any other bad field.
         let invalid = [
-            json!({"xaccount_id": "a", "xaccount_type": r1.xaccount_type}),
-            json!({"xaccount_type": x}),
-            json!({"xaccount_id": "", "xaccount_type": x}),
-            json!({"xaccount_id": "a".repeat(129), "xaccount_type": x}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "op_shop"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "12345678"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "abc"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "password": "short"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "mirror-name", "password": "eman-rorrim"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001", "verification_code": ""}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "137"}),
-            json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001", "verification_code": "123456", "password": "ab13700000001"}),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": r1.xaccount_type}),
+                "CBC.0100",
+            ),
+            (json!({"xaccount_type": x}), "CBC.0100"),
+            (json!({"xaccount_id": "", "xaccount_type": x}), "CBC.0100"),
+            (
+                json!({"xaccount_id": "a".repeat(129), "xaccount_type": x}),
+                "CBC.0100",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "op_shop"}),
+                "CBC.99000031",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "12345678"}),
+                "CBC.99000031",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "abc"}),
+                "CBC.99000031",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "password": "short"}),
+                "CBC.99000036",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "mirror-name", "password": "eman-rorrim"}),
+                "CBC.99000036",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001"}),
+                "CBC.0100",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001", "verification_code": ""}),
+                "CBC.0100",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "137"}),
+                "CBC.5017",
+            ),
+            (
+                json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13700000001", "verification_code": "123456", "password": "ab13700000001"}),
+                "CBC.99000036",
+            ),
         ];
-        for body in &invalid {
+        for (body, code) in &invalid {
             post(&app, &creds, CREATE, body)
                 .await
-                .assert_error(400, "CBC.0100");
+                .assert_error(400, code);
         }
         post(
             &app,
@@ -456,7 +492,7 @@ async fn create_sub_customer_refusals_write_nothing() {
             &json!({"xaccount_id": "a", "xaccount_type": x, "domain_name": "taken-name"}),
         )
         .await
-        .assert_error(400, "PC.0001");
+        .assert_error(400, "CBC.99000038");
         // A reseller of another distributor, an unknown one, or a solution provider naming one.
         for (who, reseller) in [
             (&creds, &r2.partner_id),
@@ -477,7 +513,7 @@ async fn create_sub_customer_refusals_write_nothing() {
             .await
             .assert_error(400, "CBC.99000037");
         }
-        // Partners without capability opening.
+        // Partners without capability opening: the table's CBC.0151 (access denied).
         for (who, xt) in [(&r1_c, &r1.xaccount_type), (&cons_c, &cons.xaccount_type)] {
             post(
                 &app,
@@ -486,7 +522,7 @@ async fn create_sub_customer_refusals_write_nothing() {
                 &json!({"xaccount_id": "a", "xaccount_type": xt}),
             )
             .await
-            .assert_error(403, "CBC.0155");
+            .assert_error(403, "CBC.0151");
         }
         // A customer's key.
         let c = app
@@ -512,7 +548,7 @@ async fn create_sub_customer_refusals_write_nothing() {
             &json!({"xaccount_id": "a", "xaccount_type": x}),
         )
         .await
-        .assert_error(400, "PC.3105");
+        .assert_error(400, "CBC.50010085");
         post(
             &app,
             &creds,
@@ -530,14 +566,14 @@ async fn create_sub_customer_refusals_write_nothing() {
             &json!({"xaccount_id": "a", "xaccount_type": x, "indirect_partner_id": r1.partner_id}),
         )
         .await
-        .assert_error(400, "PC.3105");
+        .assert_error(400, "CBC.50010085");
         set_status(&app, &r1.partner_id, "active").await;
         // A partner's contact mobile cannot register customers (R10.3).
         set_contact(&app, &d2.partner_id, "13600000000", "ops@d2.test").await;
         let code = send_code(&app, &creds, "13600000000").await;
         post(&app, &creds, CREATE, &json!({"xaccount_id": "a", "xaccount_type": x, "mobile_phone": "13600000000", "verification_code": code}))
             .await
-            .assert_error(400, "PC.3103");
+            .assert_error(400, "CBC.99000029");
         assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, before);
 
         // A distributor creates a reseller's customer: associated with the reseller.
@@ -557,7 +593,7 @@ async fn create_sub_customer_refusals_write_nothing() {
         let code = send_code(&app, &creds, "13500000000").await;
         post(&app, &creds, CREATE, &json!({"xaccount_id": "m-5", "xaccount_type": x, "mobile_phone": "13500000000", "verification_code": code}))
             .await
-            .assert_error(400, "PC.3109");
+            .assert_error(400, "CBC.99000030");
         app.assert_ledger_clean().await;
     }
 }
@@ -573,39 +609,39 @@ async fn create_sub_customer_checks_verification_codes() {
         // No code requested yet.
         post(&app, &creds, CREATE, &body("123456", "v-1"))
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004010");
         let code = send_code(&app, &creds, "13300000000").await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
         // Five wrong guesses void the code; the right one then fails too.
         for _ in 0..5 {
             post(&app, &creds, CREATE, &body(wrong, "v-1"))
                 .await
-                .assert_error(400, "CBC.99000026");
+                .assert_error(400, "CBC.99004010");
         }
         post(&app, &creds, CREATE, &body(&code, "v-1"))
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004009");
         assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, 0);
         // A fresh code works once, with two wrong guesses before it.
         let code = send_code(&app, &creds, "13300000000").await;
         post(&app, &creds, CREATE, &body(wrong, "v-1"))
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004010");
         post(&app, &creds, CREATE, &body(wrong, "v-1"))
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004010");
         let r = post(&app, &creds, CREATE, &body(&code, "v-1")).await;
         assert_eq!(r.status, 200, "{}", r.body);
         post(&app, &creds, CREATE, &body(&code, "v-2"))
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004010");
         // A newer code replaces the older one.
         let old = send_code(&app, &creds, "13300000000").await;
         let new = send_code(&app, &creds, "13300000000").await;
         if old != new {
             post(&app, &creds, CREATE, &body(&old, "v-2"))
                 .await
-                .assert_error(400, "CBC.99000026");
+                .assert_error(400, "CBC.99004010");
         }
         // Expired.
         let r = post(
@@ -620,13 +656,13 @@ async fn create_sub_customer_checks_verification_codes() {
         app.clock.advance(61_000);
         post(&app, &creds, CREATE, &body(&code, "v-2"))
             .await
-            .assert_error(400, "CBC.99000027");
+            .assert_error(400, "CBC.99004008");
         // A code sent through one partner's platform cannot be spent through another's.
         let code = send_code(&app, &creds, "13300000000").await;
         let theirs = json!({"xaccount_id": "v-3", "xaccount_type": s.xaccount_type, "mobile_phone": "13300000000", "verification_code": code});
         post(&app, &Creds::from(&s), CREATE, &theirs)
             .await
-            .assert_error(400, "CBC.99000026");
+            .assert_error(400, "CBC.99004010");
         let r = post(&app, &creds, CREATE, &body(&code, "v-3")).await;
         assert_eq!(r.status, 200, "the owner's code still works: {}", r.body);
         app.clock.set(NOW_MS);
@@ -1259,7 +1295,7 @@ async fn joining_through_a_link_registers_or_logs_in_or_says_why_not() {
             true,
         )
         .await;
-        assert_eq!((r.status, refusal_code(&r)), (400, "CBC.99000026"));
+        assert_eq!((r.status, refusal_code(&r)), (400, "CBC.99004010"));
         assert!(
             r.body.contains(r#"value="joiner-one""#),
             "the form keeps what was typed"
@@ -1321,7 +1357,7 @@ async fn joining_through_a_link_registers_or_logs_in_or_says_why_not() {
             true,
         )
         .await;
-        assert_eq!(refusal_code(&r), "CBC.99000026");
+        assert_eq!(refusal_code(&r), "CBC.99004010");
 
         // Existing accounts logging in on another partner's link.
         let dc2 = console_login(&app, &other.login, "Passw0rd!").await;

@@ -440,7 +440,7 @@ async fn operators_set_the_floor_and_partners_grant_within_it() {
             (&w.oc.customer_id, None, "0.9", "CBC.99000035"),
             // A master distributor does not grant its reseller's customers: the reseller does.
             (&w.rc.customer_id, None, "0.9", "CBC.99000035"),
-            (&w.c.customer_id, Some("no-such"), "0.9", "PC.1101"),
+            (&w.c.customer_id, Some("no-such"), "0.9", "CBC.99006006"),
             (&w.c.customer_id, None, "1.0", "CBC.0100"),
             (&String::new(), None, "0.9", "CBC.0100"),
         ] {
@@ -687,7 +687,7 @@ async fn partners_order_on_behalf_of_resale_customers() {
         let unknown = json!({"product_id": "nope", "period_type": 2, "period_num": 1});
         call(&app, &dc, "POST", PLACE, &body(&w.c.customer_id, unknown))
             .await
-            .assert_error(400, "PC.1101");
+            .assert_error(400, "CBC.99006006");
         for bad in [
             json!({"product_id": "ecs-s6-small-1-linux", "period_type": 1, "period_num": 1}),
             json!({"product_id": "ecs-s6-small-1-linux", "period_type": 2, "period_num": 12}),

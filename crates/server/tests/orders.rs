@@ -198,7 +198,7 @@ async fn catalogue_types_and_quotes() {
             &body("").replace("s6.small.1.linux", "s6.nope"),
         )
         .await
-        .assert_error(400, "PC.1101");
+        .assert_error(400, "CBC.99006006");
         call(
             &app,
             &dc,
@@ -1546,7 +1546,7 @@ async fn resources_renewal_and_job() {
         };
         call(&app, &cc, "POST", RES_RENEW, &renew(vec![&foreign], 0))
             .await
-            .assert_error(400, "CBC.99003012");
+            .assert_error(400, "CBC.99003016");
         call(&app, &cc, "POST", &format!("{RES_AUTO}/{foreign}"), "{}")
             .await
             .assert_error(400, "CBC.99003012");
@@ -1614,6 +1614,10 @@ async fn resources_renewal_and_job() {
         assert_eq!(r.status, 200, "{}", r.body);
         let j = resources_of(&app, &cc, serde_json::json!({"resource_ids": [r1]})).await;
         assert_eq!(j["data"][0]["expire_policy"], 0);
+        // Again: auto-renewal is already cancelled (the vendor's CBC.99003605).
+        call(&app, &cc, "DELETE", &format!("{RES_AUTO}/{r1}"), "")
+            .await
+            .assert_error(400, "CBC.99003605");
         for (rid, body) in [(&r1, r#"{"auto_renew_times": 1}"#), (&r2, "")] {
             let r = call(&app, &cc, "POST", &format!("{RES_AUTO}/{rid}"), body).await;
             assert_eq!(r.status, 200, "{}", r.body);

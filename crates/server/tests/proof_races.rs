@@ -551,7 +551,7 @@ async fn reject_a_topup(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome {
 /// One SMS code, 64 `create_sub_customer` requests spending it. The requests differ only in the
 /// platform user (`xaccount_id`): identical ones would be stopped earlier by the one-account-per-
 /// platform-user guard (answered with the existing account), and never reach the code. One
-/// account is created; the rest `CBC.99000026` (the code is spent).
+/// account is created; the rest `CBC.99004010` (the code is spent).
 async fn spend_an_sms_code(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome {
     let mobile = format!("1390000{:04}", fx.round);
     let sent = send_to(
@@ -638,7 +638,7 @@ async fn invite(app: &TestApp, fx: &Fx) -> (invites::InviteLink, String) {
 /// 64 identical registrations through an invite link (a visitor pressing the button again and
 /// again): one account, associated once. The others are refused on the page (400, `#join-error`)
 /// by whichever guard they reach first: the account name is taken (`PC.0001`, once the winner
-/// committed) or the SMS code is spent (`CBC.99000026`, when they were already past the name
+/// committed) or the SMS code is spent (`CBC.99004010`, when they were already past the name
 /// check): both say the truth.
 async fn register_through_a_link(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome {
     let (link, csrf) = invite(app, fx).await;

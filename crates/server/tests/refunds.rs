@@ -150,7 +150,7 @@ async fn unsubscribe_after_the_window_keeps_used_time_and_fee() {
         let renew = json!({"resource_ids": [rid], "period_type": 2, "period_num": 1}).to_string();
         call(&app, &cc, "POST", RENEW, &renew)
             .await
-            .assert_error(400, "CBC.99003012");
+            .assert_error(400, "CBC.99003016");
         let audit: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'orders.unsubscribe' AND target_id = $1",
         )
@@ -465,12 +465,31 @@ async fn refusals_and_readers() {
         call(&app, &cc, "POST", UNSUB, &unsub_body(&[&rid], 1))
             .await
             .assert_error(400, "CBC.99003656");
+        let renew_frozen =
+            json!({"resource_ids": [rid], "period_type": 2, "period_num": 1}).to_string();
+        call(&app, &cc, "POST", RENEW, &renew_frozen)
+            .await
+            .assert_error(400, "CBC.99003656");
+        // Frozen or expired, it cannot renew automatically (auto_renewal_resources' table).
+        let auto = format!("/v2/orders/subscriptions/resources/autorenew/{rid}");
+        call(&app, &cc, "POST", &auto, "{}")
+            .await
+            .assert_error(400, "CBC.99003602");
+        set_resource(&app, "UPDATE resources SET status = 5 WHERE id = $1", &rid).await;
+        call(&app, &cc, "POST", &auto, "{}")
+            .await
+            .assert_error(400, "CBC.99003602");
         set_resource(&app, "UPDATE resources SET status = 2 WHERE id = $1", &rid).await;
         // A sub-resource must go with its main resource.
         set_resource(&app, "UPDATE resources SET is_main = 0 WHERE id = $1", &rid).await;
         call(&app, &cc, "POST", UNSUB, &unsub_body(&[&rid], 1))
             .await
             .assert_error(400, "CBC.99003185");
+        // Nor can it be renewed alone (the renewal table's CBC.30010036).
+        let renew = json!({"resource_ids": [rid], "period_type": 2, "period_num": 1}).to_string();
+        call(&app, &cc, "POST", RENEW, &renew)
+            .await
+            .assert_error(400, "CBC.30010036");
         set_resource(&app, "UPDATE resources SET is_main = 1 WHERE id = $1", &rid).await;
 
         let u = unsubscribe(&app, &cc, &[&rid], 1).await[0].clone();

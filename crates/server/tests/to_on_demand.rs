@@ -190,9 +190,11 @@ async fn set_up_and_cancel_store_the_policy_exclusive_with_auto_renewal() {
             policy_call(&app, &cc, "SET_UP", &[b]).await.is_empty(),
             "{e}"
         );
-        // Cancelling auto-renewal does not cancel the change: only CANCEL does.
-        let r = call(&app, &cc, "DELETE", &format!("{AUTO}/{b}"), "").await;
-        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        // Cancelling auto-renewal does not cancel the change, only CANCEL does: the resource no
+        // longer renews automatically (the vendor's CBC.99003605).
+        call(&app, &cc, "DELETE", &format!("{AUTO}/{b}"), "")
+            .await
+            .assert_error(400, "CBC.99003605");
         assert_eq!(policy_of(&app, &cc, b).await, 1, "{e}");
         assert!(
             policy_call(&app, &cc, "CANCEL", &[b]).await.is_empty(),
@@ -268,7 +270,7 @@ async fn the_job_changes_a_resource_set_up_at_its_expiry() {
             &json!({"resource_ids": [a], "period_type": 2, "period_num": 1}).to_string(),
         )
         .await;
-        r.assert_error(400, "CBC.99003012");
+        r.assert_error(400, "CBC.99003016");
         // The partner sees it among its customer's pay-per-use resources, from its expiry on.
         let od = on_demand_of(&app, &dc, c).await;
         assert_eq!(od.len(), 1, "{e}: {od:?}");

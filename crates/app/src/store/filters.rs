@@ -76,9 +76,10 @@ pub fn utc_time(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
     match v {
         None => Ok(None),
         Some(s) => pc_domain::timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
-            crate::error::AppError::invalid(format!(
-                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-            ))
+            crate::error::AppError::invalid_tr(
+                format!("{field} must be a UTC time like 2019-05-06T08:05:01Z"),
+                format!("{field} 须为 UTC 时间，例如 2019-05-06T08:05:01Z。"),
+            )
         }),
     }
 }
@@ -273,12 +274,16 @@ pub fn page(
     let offset = offset.unwrap_or(0);
     let limit = limit.unwrap_or(10);
     if offset < 0 {
-        return Err(AppError::invalid("offset must be 0 or more"));
+        return Err(AppError::invalid_tr(
+            "offset must be 0 or more",
+            "offset 须大于或等于 0。",
+        ));
     }
     if !(1..=max).contains(&limit) {
-        return Err(AppError::invalid(format!(
-            "limit must be between 1 and {max}"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("limit must be between 1 and {max}"),
+            format!("limit 须在 1 到 {max} 之间。"),
+        ));
     }
     Ok((offset, limit))
 }

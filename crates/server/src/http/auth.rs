@@ -67,9 +67,10 @@ impl Caller {
     pub fn partner_id(&self) -> Result<&str, ApiError> {
         match &self.principal {
             Principal::Partner { partner_id, .. } => Ok(partner_id),
-            Principal::Customer { .. } | Principal::Operator { .. } => {
-                Err(not_allowed("This operation is for partners."))
-            }
+            Principal::Customer { .. } | Principal::Operator { .. } => Err(not_allowed(
+                "This operation is for partners.",
+                "该接口仅供合作伙伴调用。",
+            )),
         }
     }
 
@@ -78,9 +79,10 @@ impl Caller {
     pub fn customer_id(&self) -> Result<&str, ApiError> {
         match &self.principal {
             Principal::Customer { customer_id } => Ok(customer_id),
-            Principal::Partner { .. } | Principal::Operator { .. } => {
-                Err(not_allowed("This operation is for customers."))
-            }
+            Principal::Partner { .. } | Principal::Operator { .. } => Err(not_allowed(
+                "This operation is for customers.",
+                "该接口仅供客户调用。",
+            )),
         }
     }
 
@@ -89,9 +91,10 @@ impl Caller {
     pub fn operator_id(&self) -> Result<&str, ApiError> {
         match &self.principal {
             Principal::Operator { user_id } => Ok(user_id),
-            Principal::Partner { .. } | Principal::Customer { .. } => {
-                Err(not_allowed("This operation is for operators."))
-            }
+            Principal::Partner { .. } | Principal::Customer { .. } => Err(not_allowed(
+                "This operation is for operators.",
+                "该接口仅供运营方调用。",
+            )),
         }
     }
 
@@ -105,8 +108,8 @@ impl Caller {
     }
 }
 
-fn not_allowed(why: &str) -> ApiError {
-    ApiError(AppError::with(Code::NotAllowed, why))
+fn not_allowed(en: &str, zh: &str) -> ApiError {
+    ApiError(AppError::with_tr(Code::NotAllowed, en, zh))
 }
 
 /// Runs after [`sdk_auth`] on the vendor API: an operator's key reaches native operator
@@ -116,6 +119,7 @@ pub async fn vendor_principals(req: Request, next: Next) -> Result<Response, Api
     match req.extensions().get::<Caller>().map(|c| &c.principal) {
         Some(Principal::Operator { .. }) => Err(not_allowed(
             "Operator access keys call the native API (/native/v1) only.",
+            "运营方访问密钥只能调用原生接口（/native/v1）。",
         )),
         _ => Ok(next.run(req).await),
     }
@@ -130,7 +134,22 @@ fn sign_error(e: SignError) -> ApiError {
     } else {
         Code::AuthFailed
     };
-    ApiError(AppError::with(code, e.to_string()))
+    ApiError(AppError::with_tr(code, e.to_string(), sign_error_zh(&e)))
+}
+
+/// [`SignError`]'s text in Chinese.
+fn sign_error_zh(e: &SignError) -> String {
+    match e {
+        SignError::Missing => "缺少 Authorization 请求头。".into(),
+        SignError::Malformed => "Authorization 请求头格式错误。".into(),
+        SignError::Algorithm(a) => format!("不支持的签名算法 {a:?}。"),
+        SignError::HeaderNotSigned(h) => format!("签名头须包含 {h}。"),
+        SignError::HeaderAbsent(h) => format!("请求中缺少已签名的请求头 {h}。"),
+        SignError::BadDate => "X-Sdk-Date 缺失或格式不是 YYYYMMDDTHHMMSSZ。".into(),
+        SignError::Expired => "请求时间与服务器时间相差超过允许的范围。".into(),
+        SignError::Mismatch => "签名不匹配。".into(),
+        SignError::UnsignedPayload => "不接受未签名的请求体：请求体须参与签名。".into(),
+    }
 }
 
 /// Reads, which strict replay mode leaves alone: GET, and the vendor's POST queries (paths ending
@@ -164,9 +183,10 @@ pub async fn sdk_auth(
         .get(&st.db, &st.master_key, &auth.access)
         .await?
         .ok_or_else(|| {
-            ApiError(AppError::with(
+            ApiError(AppError::with_tr(
                 Code::AuthFailed,
                 "The access key does not exist or was revoked.",
+                "访问密钥不存在或已被撤销。",
             ))
         })?;
     let now_ms = st.now_ms();
@@ -190,9 +210,10 @@ pub async fn sdk_auth(
         .map_err(sign_error)?;
         if let Some(d) = lookup("x-domain-id") {
             if d.trim() != info.principal.domain_id() {
-                return Err(ApiError(AppError::with(
+                return Err(ApiError(AppError::with_tr(
                     Code::AuthFailed,
                     "X-Domain-Id does not match the access key's account.",
+                    "X-Domain-Id 与访问密钥所属账号不一致。",
                 )));
             }
         }
@@ -209,9 +230,10 @@ pub async fn sdk_auth(
         )
         .await?;
         if !fresh {
-            return Err(ApiError(AppError::with(
+            return Err(ApiError(AppError::with_tr(
                 Code::AuthFailed,
                 "This signature was already used (strict replay mode): sign each request anew.",
+                "该签名已使用过（严格防重放模式）：请为每个请求重新签名。",
             )));
         }
     }
@@ -220,13 +242,20 @@ pub async fn sdk_auth(
         Some(v) => {
             let k = v
                 .to_str()
-                .map_err(|_| AppError::invalid("X-Idempotency-Key must be printable ASCII"))?
+                .map_err(|_| {
+                    AppError::invalid_tr(
+                        "X-Idempotency-Key must be printable ASCII",
+                        "X-Idempotency-Key 须为可打印的 ASCII 字符。",
+                    )
+                })?
                 .trim()
                 .to_string();
             if k.is_empty() || k.len() > 128 {
-                return Err(
-                    AppError::invalid("X-Idempotency-Key must have 1 to 128 characters").into(),
-                );
+                return Err(AppError::invalid_tr(
+                    "X-Idempotency-Key must have 1 to 128 characters",
+                    "X-Idempotency-Key 须为 1 到 128 个字符。",
+                )
+                .into());
             }
             Some(k)
         }
@@ -315,7 +344,7 @@ fn serde_urlencoded_compat<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> 
     axum::extract::Query::<T>::try_from_uri(
         &format!("/?{q}")
             .parse()
-            .map_err(|_| AppError::invalid("bad query string"))?,
+            .map_err(|_| AppError::invalid_tr("bad query string", "查询字符串格式错误。"))?,
     )
     .map(|axum::extract::Query(v)| v)
     .map_err(|e| ApiError(AppError::invalid(e.body_text())))

@@ -31,7 +31,12 @@ pub async fn request_envelope(
     let method = req.method().to_string();
     let start = Instant::now();
     let browser = is_browser_path(req.uri().path());
-    let mut resp = next.run(req).await;
+    let zh = super::error::zh_from_header(
+        req.headers()
+            .get("x-language")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut resp = super::error::in_language(zh, next.run(req)).await;
     if let Ok(v) = HeaderValue::from_str(&rid) {
         resp.headers_mut().insert("x-request-id", v);
     }

@@ -61,20 +61,25 @@ async fn issue_in(
     req: IssueRequest,
 ) -> AppResult<IssueOutcome> {
     if req.customer_ids.is_empty() || req.customer_ids.len() > MAX_CUSTOMERS_PER_ISSUE {
-        return Err(AppError::invalid(format!(
-            "customer_ids holds 1 to {MAX_CUSTOMERS_PER_ISSUE} customer ids"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("customer_ids holds 1 to {MAX_CUSTOMERS_PER_ISSUE} customer ids"),
+            format!("customer_ids 须有 1 到 {MAX_CUSTOMERS_PER_ISSUE} 个客户 ID。"),
+        ));
     }
     if !req.face_value.is_positive() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "face_value must be greater than 0 with at most 2 decimals",
+            "face_value 须大于 0，且最多 2 位小数。",
         ));
     }
     check_limit_list("cloud_service_types", &req.service_types)?;
     check_limit_list("product_ids", &req.product_ids)?;
     check_order_types(&req.order_types)?;
     if req.memo.as_ref().is_some_and(|m| m.chars().count() > 256) {
-        return Err(AppError::invalid("memo has at most 256 characters"));
+        return Err(AppError::invalid_tr(
+            "memo has at most 256 characters",
+            "memo 最多 256 个字符。",
+        ));
     }
     let p = acting_partner(c, caller_partner_id, req.indirect_partner_id.as_deref()).await?;
     let quota = owned_quota(c, &p.id, &req.quota_id).await?;
@@ -116,8 +121,10 @@ async fn issue_in(
     let mut issued_total = Money::ZERO;
     for cid in &req.customer_ids {
         if !seen.insert(cid.clone()) {
-            out.failed
-                .push((cid.clone(), AppError::invalid("duplicate customer id")));
+            out.failed.push((
+                cid.clone(),
+                AppError::invalid_tr("duplicate customer id", "客户 ID 重复。"),
+            ));
             continue;
         }
         savepoint(c).await?;

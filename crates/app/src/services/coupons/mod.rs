@@ -113,6 +113,8 @@ pub(super) mod refusals {
         id: String,
         code: String,
         detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail_zh: Option<String>,
     }
 
     pub fn serialize<S: Serializer>(v: &[(String, AppError)], s: S) -> Result<S::Ok, S::Error> {
@@ -121,6 +123,7 @@ pub(super) mod refusals {
                 id: id.clone(),
                 code: format!("{:?}", e.code),
                 detail: e.detail.clone(),
+                detail_zh: e.detail_zh.clone(),
             })
             .collect::<Vec<_>>()
             .serialize(s)
@@ -144,6 +147,7 @@ pub(super) mod refusals {
                     AppError {
                         code,
                         detail: r.detail,
+                        detail_zh: r.detail_zh,
                     },
                 ))
             })
@@ -195,7 +199,10 @@ pub fn check_order_types(items: &[i64]) -> AppResult<()> {
         .enumerate()
         .any(|(i, t)| items[..i].contains(t))
     {
-        return Err(AppError::invalid("order types are listed once each"));
+        return Err(AppError::invalid_tr(
+            "order types are listed once each",
+            "订购类型不能重复。",
+        ));
     }
     Ok(())
 }
@@ -203,17 +210,19 @@ pub fn check_order_types(items: &[i64]) -> AppResult<()> {
 /// Checks a list of service types / product ids: at most 10, non-empty items without commas.
 pub fn check_limit_list(field: &str, items: &[String]) -> AppResult<()> {
     if items.len() > MAX_COUPON_LIMIT_ITEMS {
-        return Err(AppError::invalid(format!(
-            "{field} holds at most {MAX_COUPON_LIMIT_ITEMS} items"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("{field} holds at most {MAX_COUPON_LIMIT_ITEMS} items"),
+            format!("{field} 最多 {MAX_COUPON_LIMIT_ITEMS} 项。"),
+        ));
     }
     if items
         .iter()
         .any(|i| i.is_empty() || i.contains(',') || i.len() > 64)
     {
-        return Err(AppError::invalid(format!(
-            "{field} items are non-empty, at most 64 characters, without commas"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("{field} items are non-empty, at most 64 characters, without commas"),
+            format!("{field} 的各项须非空、最多 64 个字符且不含逗号。"),
+        ));
     }
     Ok(())
 }
@@ -227,9 +236,7 @@ fn refusal(r: IssueRefusal) -> AppError {
         IssueRefusal::LimitsExceedQuota => AppError::new(Code::CouponLimitsExceedQuota),
         IssueRefusal::OrderTypesExceedQuota => AppError::new(Code::CouponOrderTypesExceedQuota),
         IssueRefusal::TotalAboveQuota => AppError::new(Code::CouponTotalAboveQuota),
-        IssueRefusal::BadValidity => AppError::invalid(
-            "valid_time must be before expire_time, expire_time in the future, both within the quota's validity",
-        ),
+        IssueRefusal::BadValidity => AppError::invalid_tr("valid_time must be before expire_time, expire_time in the future, both within the quota's validity", "valid_time 须早于 expire_time，expire_time 须晚于当前时间，且两者都在额度有效期内。"),
     }
 }
 

@@ -99,13 +99,15 @@ async fn grant_to_resellers_in(
     amount: Money,
 ) -> AppResult<BatchOutcome<String>> {
     if reseller_ids.is_empty() || reseller_ids.len() > MAX_CUSTOMERS_PER_ISSUE {
-        return Err(AppError::invalid(format!(
-            "indirect_partner_ids holds 1 to {MAX_CUSTOMERS_PER_ISSUE} ids"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("indirect_partner_ids holds 1 to {MAX_CUSTOMERS_PER_ISSUE} ids"),
+            format!("indirect_partner_ids 须有 1 到 {MAX_CUSTOMERS_PER_ISSUE} 个 ID。"),
+        ));
     }
     if !amount.is_positive() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "quota_amount must be greater than 0 with at most 2 decimals",
+            "quota_amount 须大于 0，且最多 2 位小数。",
         ));
     }
     let d = require_distributor(c, distributor_id).await?;
@@ -261,12 +263,16 @@ async fn reclaim_from_resellers_in(
     remark: Option<&str>,
 ) -> AppResult<BatchOutcome<Money>> {
     if quota_ids.is_empty() || quota_ids.len() > MAX_QUOTAS_PER_RECLAIM {
-        return Err(AppError::invalid(format!(
-            "quota_ids holds 1 to {MAX_QUOTAS_PER_RECLAIM} ids"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("quota_ids holds 1 to {MAX_QUOTAS_PER_RECLAIM} ids"),
+            format!("quota_ids 须有 1 到 {MAX_QUOTAS_PER_RECLAIM} 个 ID。"),
+        ));
     }
     if remark.is_some_and(|r| r.chars().count() > 256) {
-        return Err(AppError::invalid("remark has at most 256 characters"));
+        return Err(AppError::invalid_tr(
+            "remark has at most 256 characters",
+            "remark 最多 256 个字符。",
+        ));
     }
     let d = require_distributor(c, distributor_id).await?;
     let mut out = BatchOutcome::default();

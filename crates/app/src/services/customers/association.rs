@@ -64,9 +64,10 @@ pub async fn name_taken(c: &mut Conn, name: &str) -> AppResult<bool> {
 }
 
 fn name_taken_error(name: &str) -> AppError {
-    AppError::with(
-        Code::AlreadyExists,
+    AppError::with_tr(
+        Code::LoginNameExists,
         format!("The account name {name:?} is taken; choose another."),
+        format!("账号名 {name:?} 已被使用，请更换。"),
     )
 }
 
@@ -186,40 +187,51 @@ pub fn generated_domain_name() -> String {
     format!("c{}", &random_hex(16)[..31])
 }
 
-/// Checks the request's fields (CBC.0100 naming the field) and hashes the password.
+/// Checks the request's fields (CBC.0100 naming the field; the vendor's own codes for a bad login
+/// name, mobile number or password) and hashes the password.
 async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCustomer> {
     let xaccount_id = r.xaccount_id.trim().to_string();
     if xaccount_id.is_empty() || xaccount_id.chars().count() > 128 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "xaccount_id must have 1 to 128 characters",
+            "xaccount_id 须为 1 到 128 个字符。",
         ));
     }
     if r.xaccount_type.is_empty() || r.xaccount_type.chars().count() > 64 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "xaccount_type must have 1 to 64 characters",
+            "xaccount_type 须为 1 到 64 个字符。",
         ));
     }
     let domain_name = match r.domain_name.filter(|d| !d.is_empty()) {
         Some(d) => {
-            validate_domain_name(&d)?;
+            validate_domain_name(&d).map_err(|e| e.recode(Code::LoginNameInvalid))?;
             d
         }
         None => generated_domain_name(),
     };
     let mobile = match r.mobile_phone.filter(|m| !m.is_empty()) {
         Some(m) => Some(rules::parse_cn_mobile(&m).ok_or_else(|| {
-            AppError::invalid("mobile_phone must be a Chinese mobile number such as 13800000000")
+            AppError::with_tr(
+                Code::MobileInvalid,
+                "mobile_phone must be a Chinese mobile number such as 13800000000",
+                "mobile_phone 须为中国大陆手机号，例如 13800000000。",
+            )
         })?),
         None => None,
     };
     let code = match (&mobile, r.verification_code) {
         (Some(_), None) => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "verification_code is required with mobile_phone (send_verification_message_code sends one)",
+                "填写 mobile_phone 时须填写 verification_code（由 send_verification_message_code 发送）。",
             ))
         }
         (Some(_), Some(c)) if c.trim().is_empty() => {
-            return Err(AppError::invalid("verification_code must not be empty"))
+            return Err(AppError::invalid_tr(
+                "verification_code must not be empty",
+                "verification_code 不能为空。",
+            ))
         }
         (Some(_), Some(c)) => Some(c),
         (None, _) => None,
@@ -231,9 +243,9 @@ async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCus
     let password_hash = match r.password {
         None => NO_PASSWORD.to_string(),
         Some(pw) => {
-            identity::validate_password(&pw)?;
+            identity::validate_password(&pw).map_err(|e| e.recode(Code::PasswordInvalid))?;
             if let Some(why) = rules::password_conflict(&pw, &domain_name, mobile.as_deref()) {
-                return Err(AppError::invalid(why));
+                return Err(AppError::with(Code::PasswordInvalid, why));
             }
             tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
                 .await
@@ -264,9 +276,9 @@ pub struct SubCustomerCreated {
 pub enum SubCustomerOutcome {
     /// A new account, associated.
     Created(SubCustomerCreated),
-    /// This `xaccount_id` already had an account under the partner's platform (`CBC.99000050`):
-    /// that account, which the vendor API answers with HTTP 200 carrying the error code, so a
-    /// platform retrying after a lost response gets the account it created.
+    /// This `xaccount_id` already had an account under the partner's platform: the vendor API
+    /// refuses it with `CBC.99000039` (its table: "xaccountId重复") and names that account in the
+    /// error body, so a platform retrying after a lost response learns the account it created.
     Existing(SubCustomerCreated),
 }
 
@@ -300,7 +312,7 @@ pub async fn create_sub_customer(
         Err(e) => e,
     };
     match e.code {
-        Code::XaccountExists | Code::AlreadyExists => {
+        Code::XaccountDuplicate | Code::LoginNameExists | Code::AlreadyExists => {
             if let Some(existing) =
                 existing_for_xaccount(db.read(), &caller_id, &xaccount_id).await?
             {
@@ -321,7 +333,17 @@ pub async fn create_sub_customer(
         }
         _ => {}
     }
-    Err(e)
+    // The vendor's codes for this operation: a name taken in a race with another create (the
+    // login's unique index), a mobile number that is a partner's (already an account's).
+    Err(match e.code {
+        Code::AlreadyExists => e.recode(Code::LoginNameExists),
+        Code::CustomerIsPartner => AppError::with_tr(
+            Code::MobileExists,
+            "The mobile number belongs to a partner's account.",
+            "该手机号属于合作伙伴账号。",
+        ),
+        _ => e,
+    })
 }
 
 /// [`create_sub_customer`]'s writes, inside its transaction.
@@ -338,14 +360,16 @@ async fn create_sub_customer_in(
         caller.partner_type,
         PartnerType::Distributor | PartnerType::Solution
     ) {
-        return Err(AppError::with(
-            Code::NotAllowed,
+        return Err(AppError::with_tr(
+            Code::AccessDenied,
             "Only master distributors and solution providers may create customers through the API.",
+            "只有总经销商和解决方案提供商可以通过接口创建客户。",
         ));
     }
     if r.xaccount_type != caller.xaccount_type {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "xaccount_type must be your platform identifier, shown on your console home page",
+            "xaccount_type 须为贵方平台标识（见控制台首页）。",
         ));
     }
     let dup: i64 = sql::query_scalar(
@@ -356,7 +380,7 @@ async fn create_sub_customer_in(
     .fetch_one(&mut *c)
     .await?;
     if dup > 0 {
-        return Err(AppError::new(Code::XaccountExists));
+        return Err(AppError::new(Code::XaccountDuplicate));
     }
     let owner = match &r.indirect_partner_id {
         Some(reseller) => {
@@ -451,8 +475,9 @@ pub async fn check_user_identity(
 ) -> AppResult<IdentityCheck> {
     ctx.actor.partner_id()?;
     if search_value.is_empty() || search_value.chars().count() > 64 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "search_value must have 1 to 64 characters",
+            "search_value 须为 1 到 64 个字符。",
         ));
     }
     let mut c = db.read().acquire().await?;
@@ -463,8 +488,9 @@ pub async fn check_user_identity(
                 .next()
                 .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '-');
             if !first_ok || validate_domain_name(search_value).is_err() {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "a login name has 5 to 32 letters, digits, _ or -, starts with a letter or -, and does not start with op_ or shadow_",
+                    "登录名为 5 到 32 个字母、数字、_ 或 -，以字母或 - 开头，且不以 op_ 或 shadow_ 开头。",
                 ));
             }
             Ok(IdentityCheck {
@@ -477,8 +503,9 @@ pub async fn check_user_identity(
                 .strip_prefix("0086-")
                 .and_then(rules::parse_cn_mobile)
                 .ok_or_else(|| {
-                    AppError::invalid(
+                    AppError::invalid_tr(
                         "a mobile number is 0086- followed by a Chinese mobile number, e.g. 0086-13800000000",
+                        "手机号格式为 0086- 加中国大陆手机号，例如 0086-13800000000。",
                     )
                 })?;
             let remaining = if mobile_is_partner(&mut c, &national).await? {
@@ -497,8 +524,9 @@ pub async fn check_user_identity(
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'));
             if !ok || search_value.contains(char::is_whitespace) {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "search_value must be a full e-mail address",
+                    "search_value 须为完整的电子邮箱地址。",
                 ));
             }
             let n: i64 = sql::query_scalar(&format!(
@@ -513,8 +541,9 @@ pub async fn check_user_identity(
                 mobile_remaining: None,
             })
         }
-        _ => Err(AppError::invalid(
+        _ => Err(AppError::invalid_tr(
             "search_type must be email, mobile or name",
+            "search_type 须为 email、mobile 或 name。",
         )),
     }
 }
@@ -551,25 +580,42 @@ async fn send_code_in(
     r: &CodeSendRequest,
 ) -> AppResult<()> {
     if r.receiver_type != 1 {
-        return Err(AppError::invalid("receiver_type must be 1 (SMS)"));
+        return Err(AppError::invalid_tr(
+            "receiver_type must be 1 (SMS)",
+            "receiver_type 须为 1（短信）。",
+        ));
     }
     let mobile = rules::parse_cn_mobile(&r.mobile_phone).ok_or_else(|| {
-        AppError::invalid("mobile_phone must be a Chinese mobile number such as 13800000000")
+        AppError::invalid_tr(
+            "mobile_phone must be a Chinese mobile number such as 13800000000",
+            "mobile_phone 须为中国大陆手机号，例如 13800000000。",
+        )
     })?;
-    let ttl = codes::ttl_minutes(r.timeout).map_err(AppError::invalid)?;
+    let ttl = codes::ttl_minutes(r.timeout)
+        .map_err(|e| AppError::invalid_tr(e, "timeout 至少为 1 分钟。"))?;
     let english = match r.lang.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("zh-cn") => false,
         Some("en-us") => true,
-        Some(_) => return Err(AppError::invalid("lang must be zh-cn or en-us")),
+        Some(_) => {
+            return Err(AppError::invalid_tr(
+                "lang must be zh-cn or en-us",
+                "lang 须为 zh-cn 或 en-us。",
+            ))
+        }
     };
-    let scene =
-        Scene::from_wire(r.scene).ok_or_else(|| AppError::invalid("scene must be 29 or 18"))?;
+    let scene = Scene::from_wire(r.scene)
+        .ok_or_else(|| AppError::invalid_tr("scene must be 29 or 18", "scene 须为 29 或 18。"))?;
     if scene == Scene::BankCardRealName {
         let cid = r
             .customer_id
             .as_deref()
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::invalid("customer_id is required when scene is 18"))?;
+            .ok_or_else(|| {
+                AppError::invalid_tr(
+                    "customer_id is required when scene is 18",
+                    "scene 为 18 时须填写 customer_id。",
+                )
+            })?;
         let mine: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM associations WHERE customer_id = $1 AND partner_id = $2 AND ended_at IS NULL",
         )

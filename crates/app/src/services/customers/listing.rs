@@ -73,7 +73,12 @@ impl SubCustomerQuery {
             None => None,
             Some("1") => Some(1),
             Some("2") => Some(2),
-            Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
+            Some(_) => {
+                return Err(AppError::invalid_tr(
+                    "association_type must be 1 or 2",
+                    "association_type 须为 1 或 2。",
+                ))
+            }
         };
         let (offset, limit) = page_bounds(offset, limit)?;
         Ok(SubCustomerQuery {

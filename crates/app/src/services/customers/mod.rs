@@ -272,8 +272,9 @@ pub fn validate_domain_name(s: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::invalid_tr(
             "an account name has 5 to 32 letters, digits, _ or -, starts with a letter, _ or -, and does not start with op_ or shadow_",
+            "账号名为 5 到 32 个字母、数字、_ 或 -，以字母、_ 或 - 开头，且不以 op_ 或 shadow_ 开头。",
         ))
     }
 }

@@ -110,8 +110,8 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
 }
 
 /// Spends the number's live code if `code` matches, inside the caller's transaction. A wrong code
-/// is `CBC.99000026` (the caller then calls [`record_wrong_attempt`] outside the rolled-back
-/// transaction), an expired one `CBC.99000027`.
+/// is `CBC.99004010` (the caller then calls [`record_wrong_attempt`] outside the rolled-back
+/// transaction), an expired one `CBC.99004008`.
 pub(crate) async fn consume(
     c: &mut Conn,
     ctx: &Ctx,

@@ -109,18 +109,21 @@ pub async fn customer_balances(
 ) -> AppResult<Vec<CustomerBalance>> {
     let caller_id = partner_caller(ctx)?;
     if customer_ids.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "customer_infos must name at least one customer",
+            "customer_infos 须至少包含一个客户。",
         ));
     }
     if customer_ids.len() > MAX_BALANCE_QUERY {
-        return Err(AppError::invalid(format!(
-            "customer_infos may name at most {MAX_BALANCE_QUERY} customers"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("customer_infos may name at most {MAX_BALANCE_QUERY} customers"),
+            format!("customer_infos 最多包含 {MAX_BALANCE_QUERY} 个客户。"),
+        ));
     }
     if customer_ids.iter().any(|id| id.trim().is_empty()) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "every customer_infos item needs a customer_id",
+            "customer_infos 的每一项都须填写 customer_id。",
         ));
     }
     let mut conn = db.read().acquire().await?;

@@ -52,7 +52,10 @@ async fn my_reseller(
         return Err(AppError::new(Code::NoResellerPermission));
     }
     if reseller_id.is_empty() {
-        return Err(AppError::invalid("indirect_partner_id is required"));
+        return Err(AppError::invalid_tr(
+            "indirect_partner_id is required",
+            "indirect_partner_id 必填。",
+        ));
     }
     partners::ensure_child(&mut *c, &me.id, reseller_id).await
 }

@@ -17,7 +17,8 @@ use crate::store::{audit, ledger, Db};
 use super::{acting_ids, me, my_reseller};
 
 fn check_amount(amount: Money) -> AppResult<()> {
-    rules::check_amount(amount).map_err(|e| AppError::invalid(e.to_string()))
+    rules::check_amount(amount)
+        .map_err(|e| AppError::invalid_tr(e.to_string(), "金额须大于 0，且最多 2 位小数。"))
 }
 
 /// One audited ledger movement.
@@ -110,7 +111,10 @@ pub(crate) async fn credit_partner_in(
     check_amount(amount)?;
     let memo = memo.map(str::trim).filter(|m| !m.is_empty());
     if memo.is_some_and(|m| m.chars().count() > 200) {
-        return Err(AppError::invalid("a memo has at most 200 characters"));
+        return Err(AppError::invalid_tr(
+            "a memo has at most 200 characters",
+            "备注最多 200 个字符。",
+        ));
     }
     let p = partners::get(&mut *c, partner_id)
         .await?

@@ -62,22 +62,36 @@ impl ChangeRecordQuery {
     ) -> AppResult<ChangeRecordQuery> {
         let nz = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
         let balance_type = match nz(balance_type) {
-            None => return Err(AppError::invalid("balance_type is required")),
+            None => {
+                return Err(AppError::invalid_tr(
+                    "balance_type is required",
+                    "balance_type 必填。",
+                ))
+            }
             Some(s) => BalanceType::parse(&s).ok_or_else(|| {
-                AppError::invalid("balance_type must be BALANCE_TYPE_DEBIT or BALANCE_TYPE_CREDIT")
+                AppError::invalid_tr(
+                    "balance_type must be BALANCE_TYPE_DEBIT or BALANCE_TYPE_CREDIT",
+                    "balance_type 须为 BALANCE_TYPE_DEBIT 或 BALANCE_TYPE_CREDIT。",
+                )
             })?,
         };
         let trade_type = match nz(trade_type) {
             None => None,
             Some(s) => Some(TradeType::parse(&s).ok_or_else(|| {
-                AppError::invalid(format!("trade_type {s:?} is not a known trade type"))
+                AppError::invalid_tr(
+                    format!("trade_type {s:?} is not a known trade type"),
+                    format!("trade_type {s:?} 不是已知的交易类型。"),
+                )
             })?),
         };
         let date = |field: &str, v: Option<String>| -> AppResult<Option<time::Date>> {
             match nz(v) {
                 None => Ok(None),
                 Some(s) => timefmt::parse_date(&s).map(Some).ok_or_else(|| {
-                    AppError::invalid(format!("{field} must be a date like 2017-10-21"))
+                    AppError::invalid_tr(
+                        format!("{field} must be a date like 2017-10-21"),
+                        format!("{field} 须为日期，例如 2017-10-21。"),
+                    )
                 }),
             }
         };
@@ -86,8 +100,9 @@ impl ChangeRecordQuery {
         let begin = date("trade_time_begin", trade_time_begin)?
             .unwrap_or_else(|| timefmt::one_year_before(today));
         if begin > end {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "trade_time_begin must not be after trade_time_end",
+                "trade_time_begin 不能晚于 trade_time_end。",
             ));
         }
         let (offset, limit) = crate::store::filters::page(offset, limit, MAX_RECORDS_PAGE)?;
@@ -396,17 +411,22 @@ pub async fn customer_change_records(
         return Err(AppError::new(Code::ResaleCustomerNoAccount));
     }
     let nz = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let direction =
-        match f.revenue_expense_type {
-            None => None,
-            Some(s) => Some(Direction::parse_revenue_expense(s.trim()).ok_or_else(|| {
-                AppError::invalid("revenue_expense_type must be REVENUE or EXPENSE")
-            })?),
-        };
+    let direction = match f.revenue_expense_type {
+        None => None,
+        Some(s) => Some(Direction::parse_revenue_expense(s.trim()).ok_or_else(|| {
+            AppError::invalid_tr(
+                "revenue_expense_type must be REVENUE or EXPENSE",
+                "revenue_expense_type 须为 REVENUE 或 EXPENSE。",
+            )
+        })?),
+    };
     let trade_type = match nz(f.trade_type) {
         None => None,
         Some(s) => Some(TradeType::parse_customer(&s).ok_or_else(|| {
-            AppError::invalid(format!("trade_type {s:?} is not a known trade type"))
+            AppError::invalid_tr(
+                format!("trade_type {s:?} is not a known trade type"),
+                format!("trade_type {s:?} 不是已知的交易类型。"),
+            )
         })?),
     };
     // The partner's rules for the rest (balance type, dates, page), its trade type aside.
@@ -428,8 +448,9 @@ pub async fn customer_change_records(
                 .iter()
                 .any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
             {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "payment_channel_id must be channel codes separated by commas",
+                    "payment_channel_id 须为以逗号分隔的渠道编码。",
                 ));
             }
             Some(list)

@@ -34,8 +34,9 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
     .filter(|x| **x)
     .count();
     if pw.chars().count() < 8 || pw.len() > 128 || classes < 2 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "a password has 8 to 128 characters and at least two of: upper case, lower case, digits, symbols",
+            "密码为 8 到 128 个字符，且至少包含大写字母、小写字母、数字、符号中的两种。",
         ));
     }
     Ok(())

@@ -78,7 +78,7 @@ pub struct DiscountGrant {
 
 /// The acting partner grants one of its own customers (associated with it now) a discount on one
 /// product or every product, not below the operator's floor. No customer id is `CBC.0100`;
-/// another partner's customer `CBC.99000035`; an unknown product `PC.1101`; below the floor
+/// another partner's customer `CBC.99000035`; an unknown product `CBC.99006006`; below the floor
 /// `PC.1102`. The discount as listed.
 pub async fn grant_discount(db: &Db, ctx: Ctx, g: DiscountGrant) -> AppResult<GrantRow> {
     let partner_id = ctx.actor.partner_id()?.to_string();

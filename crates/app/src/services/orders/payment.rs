@@ -115,7 +115,10 @@ async fn usable_discounts(
 pub async fn order_discounts(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<Vec<OrderDiscount>> {
     let customer_id = acting_customer(&ctx.actor)?;
     if order_id.trim().is_empty() {
-        return Err(AppError::invalid("order_id is required"));
+        return Err(AppError::invalid_tr(
+            "order_id is required",
+            "order_id 必填。",
+        ));
     }
     let mut c = db.read().acquire().await?;
     let order = own_order(&mut *c, &customer_id, order_id).await?;
@@ -187,15 +190,18 @@ pub struct PayRequest {
 /// R11.4: a `YES` flag requires its list (at most `max` items), `NO` forbids it.
 fn check_flagged_list(flag: &str, yes: bool, list: &str, n: usize, max: usize) -> AppResult<()> {
     match (yes, n) {
-        (true, 0) => Err(AppError::invalid(format!(
-            "{flag} is YES: {list} is required"
-        ))),
-        (true, n) if n > max => Err(AppError::invalid(format!(
-            "{list} has at most {max} item(s) per payment"
-        ))),
-        (false, n) if n > 0 => Err(AppError::invalid(format!(
-            "{flag} is NO: {list} must be absent"
-        ))),
+        (true, 0) => Err(AppError::invalid_tr(
+            format!("{flag} is YES: {list} is required"),
+            format!("{flag} 为 YES 时 {list} 必填。"),
+        )),
+        (true, n) if n > max => Err(AppError::invalid_tr(
+            format!("{list} has at most {max} item(s) per payment"),
+            format!("每次支付 {list} 最多 {max} 项。"),
+        )),
+        (false, n) if n > 0 => Err(AppError::invalid_tr(
+            format!("{flag} is NO: {list} must be absent"),
+            format!("{flag} 为 NO 时不能填写 {list}。"),
+        )),
         _ => Ok(()),
     }
 }
@@ -211,7 +217,10 @@ impl PayRequest {
         discounts: Option<Vec<(String, i64)>>,
     ) -> AppResult<PayRequest> {
         if order_id.trim().is_empty() {
-            return Err(AppError::invalid("order_id is required"));
+            return Err(AppError::invalid_tr(
+                "order_id is required",
+                "order_id 必填。",
+            ));
         }
         let use_coupon =
             rules::parse_yes_no("use_coupon", use_coupon).map_err(AppError::invalid)?;
@@ -231,12 +240,16 @@ impl PayRequest {
             c.pay_type
                 .is_some_and(|t| ![300, 301, 302, 303].contains(&t))
         }) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "coupon_infos[].type must be 300, 301, 302 or 303",
+                "coupon_infos[].type 须为 300、301、302 或 303。",
             ));
         }
         if discounts.iter().any(|(_, t)| ![0, 2, 3, 609].contains(t)) {
-            return Err(AppError::invalid("discount_infos[].type must be 0, 2 or 3"));
+            return Err(AppError::invalid_tr(
+                "discount_infos[].type must be 0, 2 or 3",
+                "discount_infos[].type 须为 0、2 或 3。",
+            ));
         }
         Ok(PayRequest {
             order_id,
@@ -319,10 +332,10 @@ pub fn check_coupon_combination(req: &PayRequest) -> AppResult<()> {
     }
     for (i, c) in req.coupons.iter().enumerate() {
         if req.coupons[..i].iter().any(|d| d.id == c.id) {
-            return Err(AppError::invalid(format!(
-                "coupon {} is named twice in coupon_infos",
-                c.id
-            )));
+            return Err(AppError::invalid_tr(
+                format!("coupon {} is named twice in coupon_infos", c.id),
+                format!("coupon_infos 中优惠券 {} 出现了两次。", c.id),
+            ));
         }
     }
     Ok(())
@@ -439,7 +452,10 @@ pub async fn order_coupons(db: &Db, ctx: &Ctx, order_id: &str) -> AppResult<Vec<
     let customer_id = &acting_customer(&ctx.actor)?;
     let (pool, now) = (db.read(), ctx.now_ms);
     if order_id.trim().is_empty() {
-        return Err(AppError::invalid("order_id is required"));
+        return Err(AppError::invalid_tr(
+            "order_id is required",
+            "order_id 必填。",
+        ));
     }
     let order = own_order(pool, customer_id, order_id).await?;
     if order.status() != Some(OrderStatus::PendingPayment) {

@@ -304,7 +304,7 @@ pub struct RatingLine {
 }
 
 /// `list_rate_on_period_detail`: 1–[`MAX_LINES`] lines with distinct ids, each an active product
-/// found by its rating keys (`PC.1101` naming the line otherwise), priced; then quoted as
+/// found by its rating keys (`CBC.99006006` naming the line otherwise), priced; then quoted as
 /// [`quote_priced`] for the acting customer (its partner's grants and the live promotions), or
 /// for a partner with no customer. Anyone else `CBC.0155`. The quote's items are in the lines'
 /// order.

@@ -108,24 +108,28 @@ impl OrderQuery {
         let int = |field: &str, s: Option<String>| -> AppResult<Option<i64>> {
             match nz(s) {
                 None => Ok(None),
-                Some(v) => v
-                    .parse::<i64>()
-                    .map(Some)
-                    .map_err(|_| AppError::invalid(format!("{field} must be an integer"))),
+                Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                    AppError::invalid_tr(
+                        format!("{field} must be an integer"),
+                        format!("{field} 须为整数。"),
+                    )
+                }),
             }
         };
         let time = |field: &str, s: Option<String>| crate::store::filters::utc_time(field, nz(s));
         let span = |a: Option<i64>, b: Option<i64>, what: &str| -> AppResult<()> {
             if let (Some(a), Some(b)) = (a, b) {
                 if a > b {
-                    return Err(AppError::invalid(format!(
-                        "{what}_begin must not be after {what}_end"
-                    )));
+                    return Err(AppError::invalid_tr(
+                        format!("{what}_begin must not be after {what}_end"),
+                        format!("{what}_begin 不能晚于 {what}_end。"),
+                    ));
                 }
                 if b > rules::add_months(a, 12) {
-                    return Err(AppError::invalid(format!(
-                        "{what}_begin and {what}_end may be at most one year apart"
-                    )));
+                    return Err(AppError::invalid_tr(
+                        format!("{what}_begin and {what}_end may be at most one year apart"),
+                        format!("{what}_begin 与 {what}_end 间隔不能超过一年。"),
+                    ));
                 }
             }
             Ok(())
@@ -138,27 +142,37 @@ impl OrderQuery {
         span(pay_from, pay_to, "payment_time")?;
         let status = int("status", raw.status)?;
         if status.is_some_and(|s| OrderStatus::from_code(s).is_none()) {
-            return Err(AppError::invalid("status must be 1, 3, 4, 5, 6 or 9"));
+            return Err(AppError::invalid_tr(
+                "status must be 1, 3, 4, 5, 6 or 9",
+                "status 须为 1、3、4、5、6 或 9。",
+            ));
         }
         let order_type = int("order_type", raw.order_type)?;
         if order_type.is_some_and(|t| OrderType::from_code(t).is_none()) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "order_type must be 1, 2, 3, 4, 10, 11, 13, 14 or 15",
+                "order_type 须为 1、2、3、4、10、11、13、14 或 15。",
             ));
         }
         let newest_first = match nz(raw.order_by).map(|s| s.to_lowercase()).as_deref() {
             None | Some("-createtime") => true,
             Some("createtime") => false,
             Some(_) => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "order_by must be createTime or -createTime",
+                    "order_by 须为 createTime 或 -createTime。",
                 ))
             }
         };
         let sub_customer = match nz(raw.method).as_deref() {
             None | Some("oneself") => false,
             Some("sub_customer") => true,
-            Some(_) => return Err(AppError::invalid("method must be oneself or sub_customer")),
+            Some(_) => {
+                return Err(AppError::invalid_tr(
+                    "method must be oneself or sub_customer",
+                    "method 须为 oneself 或 sub_customer。",
+                ))
+            }
         };
         let (offset, limit) = crate::store::filters::page(
             int("offset", raw.offset)?,

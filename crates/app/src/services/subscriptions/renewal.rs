@@ -144,16 +144,23 @@ impl Renewal {
             Some(2) => PeriodType::Month,
             Some(3) => PeriodType::Year,
             _ => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "period_type must be 2 (month) or 3 (year)",
+                    "period_type 须为 2（月）或 3（年）。",
                 ))
             }
         };
-        let num = period_num.ok_or_else(|| AppError::invalid("period_num is required"))?;
+        let num = period_num
+            .ok_or_else(|| AppError::invalid_tr("period_num is required", "period_num 必填。"))?;
         let auto_pay = match is_auto_pay.unwrap_or(0) {
             0 => false,
             1 => true,
-            _ => return Err(AppError::invalid("is_auto_pay must be 0 or 1")),
+            _ => {
+                return Err(AppError::invalid_tr(
+                    "is_auto_pay must be 0 or 1",
+                    "is_auto_pay 须为 0 或 1。",
+                ))
+            }
         };
         Ok(Renewal {
             resource_ids,
@@ -184,13 +191,22 @@ async fn renew_in(
     let (resource_ids, period, num) = (&renewal.resource_ids, renewal.period, renewal.num);
     check_ids(resource_ids, MAX_RENEW_IDS)?;
     rules::check_period(period, num).map_err(AppError::invalid)?;
+    // The renewal table's codes: a resource not the customer's, unsubscribed or deleted is
+    // CBC.99003016 (where other operations say CBC.99003012), a sub-resource CBC.30010036.
+    let gone = |e: AppError| {
+        if e.code == Code::ResourceNotFound {
+            e.recode(Code::RenewGone)
+        } else {
+            e
+        }
+    };
     let mut all = Vec::new();
     for id in resource_ids {
-        let r = own_resource(c, customer_id, id).await?;
+        let r = own_resource(c, customer_id, id).await.map_err(gone)?;
         if r.is_main == 0 {
-            return Err(AppError::invalid(format!("{id} is not a main resource")));
+            return Err(AppError::with(Code::RenewNotMain, id.clone()));
         }
-        claim_for_order(c, ctx, &r).await?;
+        claim_for_order(c, ctx, &r).await.map_err(gone)?;
         all.push(r);
     }
     let mut out = Renewed::default();
@@ -211,7 +227,10 @@ pub fn parse_auto_period(s: &str) -> AppResult<&'static str> {
     match s.trim().to_uppercase().as_str() {
         "MONTH" => Ok("MONTH"),
         "YEAR" => Ok("YEAR"),
-        _ => Err(AppError::invalid("period_type must be MONTH or YEAR")),
+        _ => Err(AppError::invalid_tr(
+            "period_type must be MONTH or YEAR",
+            "period_type 须为 MONTH 或 YEAR。",
+        )),
     }
 }
 
@@ -256,18 +275,21 @@ async fn set_auto_renew_in(
     period: Option<&str>,
 ) -> AppResult<()> {
     if times.is_some_and(|t| !(0..=MAX_AUTO_RENEW_TIMES).contains(&t)) {
-        return Err(AppError::invalid(format!(
-            "auto_renew_times must be between 0 and {MAX_AUTO_RENEW_TIMES}"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("auto_renew_times must be between 0 and {MAX_AUTO_RENEW_TIMES}"),
+            format!("auto_renew_times 须在 0 到 {MAX_AUTO_RENEW_TIMES} 之间。"),
+        ));
     }
     let period = period.map(parse_auto_period).transpose()?;
     let r = own_resource(c, customer_id, resource_id).await?;
+    // The vendor's table: an expired or frozen resource is CBC.99003602; one unsubscribed or
+    // deleted no longer exists (CBC.99003012).
     if r.status != ResourceStatus::InUse.code() {
         return Err(match r.status {
-            s if s == ResourceStatus::Frozen.code() => {
-                AppError::with(Code::ResourceFrozen, r.id.clone())
+            s if s == ResourceStatus::Frozen.code() || s == ResourceStatus::Expired.code() => {
+                AppError::with(Code::AutoRenewNotAllowed, r.id.clone())
             }
-            _ => AppError::invalid("only a resource in use can be renewed automatically"),
+            _ => AppError::with(Code::ResourceNotFound, r.id.clone()),
         });
     }
     let default_period = if r.period_type == PeriodType::Year.code() {
@@ -291,8 +313,9 @@ async fn set_auto_renew_in(
 }
 
 /// `cancel_auto_renewal_resources`: the acting customer's auto-renewing resource goes back to
-/// the grace-period policy. A resource that does not renew automatically keeps its policy (a
-/// change to pay-per-use at expiry is cancelled only by `update_period_to_on_demand`).
+/// the grace-period policy. A resource that does not renew automatically is refused with the
+/// vendor's `CBC.99003605` and keeps its policy (a change to pay-per-use at expiry is cancelled
+/// only by `update_period_to_on_demand`).
 pub async fn cancel_auto_renew(db: &Db, ctx: Ctx, resource_id: String) -> AppResult<()> {
     let customer_id = acting_customer(&ctx)?;
     db.run(ctx, move |c, ctx| {
@@ -310,7 +333,7 @@ async fn cancel_auto_renew_in(
 ) -> AppResult<()> {
     let r = own_resource(c, customer_id, resource_id).await?;
     if r.expire_policy != EXPIRE_POLICY_AUTO_RENEW {
-        return Ok(());
+        return Err(AppError::with(Code::AutoRenewCancelled, r.id.clone()));
     }
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_GRACE, None, None).await
 }

@@ -153,29 +153,39 @@ impl ResourceQuery {
         let nz = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let ids = resource_ids.unwrap_or_default();
         if ids.len() > MAX_QUERY_IDS {
-            return Err(AppError::invalid(format!(
-                "resource_ids has at most {MAX_QUERY_IDS} items"
-            )));
+            return Err(AppError::invalid_tr(
+                format!("resource_ids has at most {MAX_QUERY_IDS} items"),
+                format!("resource_ids 最多 {MAX_QUERY_IDS} 项。"),
+            ));
         }
         let only_main = match only_main_resource.unwrap_or(0) {
             0 => false,
             1 => true,
-            _ => return Err(AppError::invalid("only_main_resource must be 0 or 1")),
+            _ => {
+                return Err(AppError::invalid_tr(
+                    "only_main_resource must be 0 or 1",
+                    "only_main_resource 须为 0 或 1。",
+                ))
+            }
         };
         let statuses = status_list.unwrap_or_default();
         if statuses
             .iter()
             .any(|s| ResourceStatus::from_code(*s).is_none())
         {
-            return Err(AppError::invalid("status_list items must be 2, 3, 4 or 5"));
+            return Err(AppError::invalid_tr(
+                "status_list items must be 2, 3, 4 or 5",
+                "status_list 的取值须为 2、3、4 或 5。",
+            ));
         }
         let time = |field: &str, v: Option<String>| -> AppResult<Option<i64>> {
             match nz(v) {
                 None => Ok(None),
                 Some(t) => timefmt::parse_utc(&t).map(Some).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-                    ))
+                    AppError::invalid_tr(
+                        format!("{field} must be a UTC time like 2019-05-06T08:05:01Z"),
+                        format!("{field} 须为 UTC 时间，例如 2019-05-06T08:05:01Z。"),
+                    )
                 }),
             }
         };
@@ -183,11 +193,17 @@ impl ResourceQuery {
             .as_deref()
             .is_some_and(|s| s.trim().is_empty())
         {
-            return Err(AppError::invalid("service_type_code must not be empty"));
+            return Err(AppError::invalid_tr(
+                "service_type_code must not be empty",
+                "service_type_code 不能为空。",
+            ));
         }
         let (offset, limit) = crate::store::filters::page(offset, limit, orders::MAX_ORDERS_PAGE)?;
         if customer_id.as_deref().is_some_and(|c| c.len() > 64) {
-            return Err(AppError::invalid("customer_id is at most 64 characters"));
+            return Err(AppError::invalid_tr(
+                "customer_id is at most 64 characters",
+                "customer_id 最多 64 个字符。",
+            ));
         }
         Ok(ResourceQuery {
             resource_ids: ids.into_iter().map(|s| s.trim().to_string()).collect(),
@@ -220,19 +236,21 @@ pub async fn list(
             partner_id,
             indirect_partner_id,
         } => {
-            let cid = q
-                .customer_id
-                .clone()
-                .ok_or_else(|| AppError::invalid("customer_id is required for a partner"))?;
+            let cid = q.customer_id.clone().ok_or_else(|| {
+                AppError::invalid_tr(
+                    "customer_id is required for a partner",
+                    "合作伙伴查询时 customer_id 必填。",
+                )
+            })?;
             let mut conn = pool.acquire().await?;
             let p = funds::acting_partner(&mut conn, partner_id, indirect_partner_id).await?;
             (Some(p.id), cid)
         }
         Viewer::Operator => (
             None,
-            q.customer_id
-                .clone()
-                .ok_or_else(|| AppError::invalid("customer_id is required"))?,
+            q.customer_id.clone().ok_or_else(|| {
+                AppError::invalid_tr("customer_id is required", "customer_id 必填。")
+            })?,
         ),
     };
     let mut w = Conditions::new(1);
@@ -370,14 +388,16 @@ pub(crate) async fn mark_on_demand(
 /// Checks a list of 1–`max` distinct resource ids.
 pub fn check_ids(ids: &[String], max: usize) -> AppResult<()> {
     if ids.is_empty() || ids.len() > max {
-        return Err(AppError::invalid(format!(
-            "resource_ids must have 1 to {max} items"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("resource_ids must have 1 to {max} items"),
+            format!("resource_ids 须有 1 到 {max} 项。"),
+        ));
     }
     for (i, id) in ids.iter().enumerate() {
         if id.trim().is_empty() || ids[..i].contains(id) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "resource_ids must be distinct and non-empty",
+                "resource_ids 的各项须非空且互不重复。",
             ));
         }
     }

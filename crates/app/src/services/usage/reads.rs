@@ -442,7 +442,7 @@ pub struct Rated {
 
 /// Prices usage before it happens: each product's `usage × hourly price × size × number`, from
 /// the first hour of a month (the tiers as for a customer with no usage yet). A product the
-/// catalogue does not sell by usage is `PC.1101`, naming it.
+/// catalogue does not sell by usage is `CBC.99006006`, naming it.
 pub async fn rate_on_demand(db: &Db, _ctx: &Ctx, items: &[RateItem]) -> AppResult<Vec<Rated>> {
     if items.is_empty() || items.len() > 100 {
         return Err(AppError::invalid("product_infos holds 1 to 100 products"));

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ok_json, schema, Operation};
 use crate::http::auth::{Caller, VendorJson};
-use crate::http::error::ApiError;
+use crate::http::error::{envelope_with, ApiError};
 use crate::http::form::mask_phone;
 use crate::state::AppState;
 
@@ -154,16 +154,11 @@ pub struct CreateCustomerV2Req {
     pub include_association_result: Option<bool>,
 }
 
-/// `CreateSubCustomerResponse`. On `CBC.99000050` (this `xaccount_id` already has an account) the
-/// answer is HTTP 200 with `error_code`/`error_msg` and the existing account's `domain_id` and
-/// `domain_name`: the spec returns those two "on success or on CBC.99000050" in the 2xx model, so
-/// a platform retrying after a lost response gets the account it created, through the SDK too.
+/// `CreateSubCustomerResponse`. A duplicate `xaccount_id` is refused as the vendor's table says
+/// (HTTP 400, `CBC.99000039`); the error body also carries the existing account's `domain_id` and
+/// `domain_name`, so a platform retrying after a lost response learns the account it created.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CreateSubCustomerResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_msg: Option<String>,
     pub domain_id: String,
     pub domain_name: String,
 }
@@ -184,14 +179,16 @@ async fn create_sub_customer(
         cooperation_type: req.cooperation_type,
         indirect_partner_id: req.indirect_partner_id,
     };
-    let (account, refusal) = match association::create_sub_customer(&st.db, caller.ctx(), r).await?
-    {
-        SubCustomerOutcome::Created(a) => (a, None),
-        SubCustomerOutcome::Existing(a) => (a, Some(AppError::new(Code::XaccountExists))),
+    let account = match association::create_sub_customer(&st.db, caller.ctx(), r).await? {
+        SubCustomerOutcome::Created(a) => a,
+        SubCustomerOutcome::Existing(a) => {
+            return Ok(envelope_with(
+                &AppError::new(Code::XaccountDuplicate),
+                serde_json::json!({"domain_id": a.domain_id, "domain_name": a.domain_name}),
+            ))
+        }
     };
     ok_json(&CreateSubCustomerResponse {
-        error_code: refusal.as_ref().map(|e| e.code.vendor_code().to_string()),
-        error_msg: refusal.as_ref().map(|e| e.message(false)),
         domain_id: account.domain_id,
         domain_name: account.domain_name,
     })

@@ -6,7 +6,7 @@
 //! **Rules (decision).** The customer must be associated with the calling partner now
 //! (`CBC.99000035` otherwise, a master distributor's reseller's customer included: the reseller
 //! grants its own); the ratio is what is paid (`0.85` = 15% off), never below the operator's
-//! floor (`PC.1102`); a product must exist (`PC.1101`). Several discounts may be in force for
+//! floor (`PC.1102`); a product must exist (`CBC.99006006`). Several discounts may be in force for
 //! one customer; the customer uses at most one per payment. Revoking takes effect at once for
 //! quotes and payments; orders already paid keep their discount; an unknown, foreign or already
 //! revoked discount is `PC.0404`.

@@ -102,7 +102,7 @@ pub fn refused(errors: &[LineError]) -> Response {
     ));
     let body = serde_json::json!({
         "error_code": e.code.vendor_code(),
-        "error_msg": e.message(false),
+        "error_msg": e.message(crate::http::error::caller_zh()),
         "errors": errors.iter().map(|l| serde_json::json!({
             "index": l.index,
             "usage_id": l.usage_id,

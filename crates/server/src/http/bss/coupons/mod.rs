@@ -58,8 +58,12 @@ impl Params {
     fn int(&self, k: &str) -> AppResult<Option<i64>> {
         self.str(k)
             .map(|s| {
-                s.parse::<i64>()
-                    .map_err(|_| AppError::invalid(format!("{k} must be an integer")))
+                s.parse::<i64>().map_err(|_| {
+                    AppError::invalid_tr(
+                        format!("{k} must be an integer"),
+                        format!("{k} 须为整数。"),
+                    )
+                })
             })
             .transpose()
     }
@@ -75,9 +79,10 @@ fn time_field(field: &str, v: Option<String>) -> AppResult<Option<i64>> {
     match v.filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => timefmt::parse_utc(&s).map(Some).ok_or_else(|| {
-            AppError::invalid(format!(
-                "{field} must be a UTC time like 2019-05-06T08:05:01Z"
-            ))
+            AppError::invalid_tr(
+                format!("{field} must be a UTC time like 2019-05-06T08:05:01Z"),
+                format!("{field} 须为 UTC 时间，例如 2019-05-06T08:05:01Z。"),
+            )
         }),
     }
 }
@@ -99,7 +104,7 @@ fn error_details(failed: Vec<(String, AppError)>) -> Vec<ErrorDetail> {
         .into_iter()
         .map(|(id, e)| ErrorDetail {
             error_code: e.code.vendor_code().to_string(),
-            error_msg: e.message(false),
+            error_msg: e.message(crate::http::error::caller_zh()),
             id,
         })
         .collect()

@@ -153,11 +153,17 @@ async fn list_quota_coupons(
     let (offset, limit) = filters::page(req.offset, req.limit, coupons::MAX_PAGE)?;
     let quota_type = req.quota_type.unwrap_or(0);
     if !matches!(quota_type, 0 | 1) {
-        return Err(AppError::invalid("quota_type must be 0 or 1").into());
+        return Err(
+            AppError::invalid_tr("quota_type must be 0 or 1", "quota_type 须为 0 或 1。").into(),
+        );
     }
     let statuses = req.quota_status_list.unwrap_or_default();
     if statuses.iter().any(|s| !quota_status::ALL.contains(s)) {
-        return Err(AppError::invalid("quota_status_list holds 0, 3, 4 or 5").into());
+        return Err(AppError::invalid_tr(
+            "quota_status_list holds 0, 3, 4 or 5",
+            "quota_status_list 的取值须为 0、3、4 或 5。",
+        )
+        .into());
     }
     let q = QuotaQuery {
         indirect_partner_id: req.indirect_partner_id,

@@ -196,7 +196,12 @@ async fn list_partner_coupons_record(
                     s.parse::<i64>()
                         .ok()
                         .filter(|n| (1..=9).contains(n))
-                        .ok_or_else(|| AppError::invalid("operation_types holds 1 to 9"))
+                        .ok_or_else(|| {
+                            AppError::invalid_tr(
+                                "operation_types holds 1 to 9",
+                                "operation_types 的取值为 1 到 9。",
+                            )
+                        })
                 })
                 .collect::<AppResult<Vec<i64>>>()
         })
