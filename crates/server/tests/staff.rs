@@ -365,11 +365,11 @@ async fn bad_input_writes_nothing() {
             (vec![("login", "has space"), ("password", PW)], "3 to 64"),
             (
                 vec![("login", "ok.login"), ("password", "short")],
-                "8 to 128",
+                "8 到 128",
             ),
             (
                 vec![("login", "ok.login"), ("password", "alllowercase")],
-                "8 to 128",
+                "8 到 128",
             ),
             (
                 vec![
