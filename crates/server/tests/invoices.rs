@@ -7,8 +7,6 @@ mod common;
 use common::shop::*;
 use common::*;
 use pc_app::services::invoices::{self, Act, NewRequest, Profile, Selection};
-use pc_app::services::orders::PayOrder;
-use pc_app::services::subscriptions;
 use pc_app::{Actor, AppError, Ctx};
 use pc_domain::invoices::{Action, TitleType};
 use pc_domain::timefmt::parse_utc;
@@ -65,19 +63,7 @@ async fn a_resale_customer_asks_its_partner_after_the_third_and_the_partner_asks
         let c = &w.c.customer_id;
         fund(&app, &w.d.partner_id, c, 20_000).await;
         let (order, _) = place_ecs_month(&app, c).await;
-        subscriptions::pay(
-            &app.db,
-            cust_ctx(&app, c),
-            PayOrder {
-                order_id: order,
-                use_coupon: "NO".into(),
-                use_discount: "NO".into(),
-                coupons: None,
-                discounts: None,
-            },
-        )
-        .await
-        .unwrap();
+        pay_cash(&app, c, order).await;
         let me = cust_ctx(&app, c);
         // Who invoices me: the partner (resale).
         let issuer = invoices::issuer_now(&app.db, &me).await.unwrap();
@@ -318,19 +304,7 @@ async fn requests_by_order_and_by_customer_per_month_hold_what_they_name() {
         let mut orders = Vec::new();
         for _ in 0..2 {
             let (order, _) = place_ecs_month(&app, c).await;
-            subscriptions::pay(
-                &app.db,
-                cust_ctx(&app, c),
-                PayOrder {
-                    order_id: order.clone(),
-                    use_coupon: "NO".into(),
-                    use_discount: "NO".into(),
-                    coupons: None,
-                    discounts: None,
-                },
-            )
-            .await
-            .unwrap();
+            pay_cash(&app, c, order.clone()).await;
             orders.push(order);
         }
         let me = at(cust_ctx(&app, c), "2026-12-04T02:00:00Z");

@@ -10,9 +10,7 @@ mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::catalog::{self, Package, UsagePricing};
-use pc_app::services::orders::PayOrder;
-use pc_app::services::subscriptions;
+use pc_app::services::catalog::{self, UsagePricing};
 use pc_app::services::usage;
 use pc_app::store::sql;
 use pc_domain::orders::PeriodType;
@@ -82,20 +80,7 @@ async fn batches_of_many_customers_are_charged_as_one_customer_at_a_time_was() {
         )
         .await
         .unwrap();
-        catalog::set_usage_pricing(
-            &app.db,
-            ctx(),
-            "obs-standard-100g".into(),
-            UsagePricing {
-                tiers: vec![],
-                package: Some(Package {
-                    quantity: Quantity::parse("10").unwrap(),
-                    resource_type_code: "hws.resource.type.vm".into(),
-                }),
-            },
-        )
-        .await
-        .unwrap();
+        make_vm_package(&app, "10").await;
         // c: a package of 10 VM hours and 1.00 left; oc: 0.30; rc and cc: nothing.
         let (c, rc, cc, oc) = (
             w.c.customer_id.as_str(),
@@ -107,22 +92,10 @@ async fn batches_of_many_customers_are_charged_as_one_customer_at_a_time_was() {
         let (order, _) = place(
             &app,
             c,
-            vec![item("obs-standard-100g", PeriodType::Month, 1, 1, None)],
+            vec![item(VM_PACKAGE, PeriodType::Month, 1, 1, None)],
         )
         .await;
-        subscriptions::pay(
-            &app.db,
-            cust_ctx(&app, c),
-            PayOrder {
-                order_id: order,
-                use_coupon: "NO".into(),
-                use_discount: "NO".into(),
-                coupons: None,
-                discounts: None,
-            },
-        )
-        .await
-        .unwrap();
+        pay_cash(&app, c, order).await;
         fund(&app, &w.o.partner_id, oc, 30).await;
         app.clock.advance(2 * 3_600_000);
         let mut sys = ctx();
