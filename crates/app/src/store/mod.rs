@@ -2,6 +2,7 @@
 //! writes in its own transaction (ledger, idempotency, audit, outbox).
 
 pub mod audit;
+pub mod bulk;
 pub mod db;
 pub mod filters;
 pub mod idempotency;
