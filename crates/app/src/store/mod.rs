@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod pg;
 pub mod replay;
 pub mod sql;
+pub mod sqlite;
 pub mod testing;
 
 pub use db::{BoxFut, ConnectOptions, Db, Engine, ReadConn, ReadPool};
