@@ -9,7 +9,10 @@
 //!
 //! The rows go where the template says `{rows}`, as `($1, $2, …), ($k, …)`; rows of one value
 //! may instead fill an `IN ({list})`, as `$1, $2, …`. In an `UPDATE … FROM (VALUES {rows}) AS v`,
-//! both engines name the columns of `v` `column1`, `column2`, ….
+//! both engines name the columns of `v` `column1`, `column2`, …, and `{firsts}` is the rows'
+//! first values (`$1, $k, …`): PostgreSQL plans a join with a list of hundreds of rows as a hash
+//! join over a scan of the whole table, and a redundant `AND t.id IN ({firsts})` lets it find
+//! the rows by their index instead (SQLite's plan is the same either way).
 
 use super::sql::{self, Conn, Encode, Value};
 
@@ -77,13 +80,15 @@ impl Rows {
     }
 }
 
-/// `template` with `{rows}` replaced by `n` tuples of `width` numbered placeholders, or `{list}`
-/// by `n` placeholders.
+/// `template` with `{rows}` replaced by `n` tuples of `width` numbered placeholders (and
+/// `{firsts}` by the first of each), or `{list}` by `n` placeholders.
 fn statement(template: &str, width: usize, n: usize) -> String {
     if width == 1 && template.contains("{list}") {
         let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
         return template.replace("{list}", &marks.join(", "));
     }
+    let firsts: Vec<String> = (0..n).map(|r| format!("${}", r * width + 1)).collect();
+    let template = template.replace("{firsts}", &firsts.join(", "));
     let mut rows = String::with_capacity(n * width * 6);
     for r in 0..n {
         if r > 0 {
@@ -141,6 +146,13 @@ mod tests {
         assert_eq!(s[5].0, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12), ($13, $14), ($15, $16)");
         assert_eq!(s[0].1[0], Value::Int(0));
         assert_eq!(s[5].1[15], Value::Text("x999".into()));
+        let mut two = Rows::new(2);
+        two.push("a").push(1i64).push("b").push(2i64);
+        let s = two.statements("FROM (VALUES {rows}) AS v WHERE t.id IN ({firsts})");
+        assert_eq!(
+            s[0].0,
+            "FROM (VALUES ($1, $2), ($3, $4)) AS v WHERE t.id IN ($1, $3)"
+        );
     }
 
     #[test]

@@ -268,7 +268,7 @@ pub async fn transfer_many(
     let mut after: HashMap<String, i64> = bulk::fetch_all(
         c,
         "UPDATE ledger_accounts SET balance = balance - v.column2 FROM (VALUES {rows}) AS v \
-         WHERE ledger_accounts.id = v.column1 AND (ledger_accounts.lower_limit IS NULL \
+         WHERE ledger_accounts.id IN ({firsts}) AND ledger_accounts.id = v.column1 AND (ledger_accounts.lower_limit IS NULL \
          OR ledger_accounts.balance - v.column2 >= ledger_accounts.lower_limit) \
          RETURNING ledger_accounts.id, ledger_accounts.balance",
         rows,

@@ -533,7 +533,7 @@ async fn save_resources(
         "UPDATE on_demand_resources SET \
          effective_at = CASE WHEN effective_at > v.column2 THEN v.column2 ELSE effective_at END, \
          last_usage_at = CASE WHEN last_usage_at < v.column3 THEN v.column3 ELSE last_usage_at END \
-         FROM (VALUES {rows}) AS v WHERE on_demand_resources.id = v.column1",
+         FROM (VALUES {rows}) AS v WHERE on_demand_resources.id IN ({firsts}) AND on_demand_resources.id = v.column1",
         seen,
     )
     .await?;

@@ -165,7 +165,8 @@ impl Pool {
         }
         bulk::defer(
             c,
-            "UPDATE free_resources SET remaining = v.column2 FROM (VALUES {rows}) AS v WHERE free_resources.id = v.column1",
+            "UPDATE free_resources SET remaining = v.column2 FROM (VALUES {rows}) AS v \
+             WHERE free_resources.id IN ({firsts}) AND free_resources.id = v.column1",
             left,
         )
         .await?;
