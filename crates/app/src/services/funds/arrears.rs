@@ -35,8 +35,8 @@ pub struct Paid {
 }
 
 /// Charges each customer its pay-per-use `(customer, cents)` (see the module's header), all at
-/// once: a batch of usage names up to a thousand customers. One statement reads (and, on
-/// PostgreSQL, locks) their cash and arrears accounts, one opens those that are missing, and
+/// once: a batch of usage names up to a thousand customers. One read takes (and, on PostgreSQL,
+/// locks) their cash accounts, one their arrears accounts, one statement opens those missing, and
 /// `ledger::transfer_many` posts every customer's `usage_pay` and `usage_debt` in two more; one
 /// statement marks those now owing. Each customer is named once. `memo` names what was charged (an
 /// import's request id). Returns how each customer (in order) paid.
@@ -60,11 +60,12 @@ pub(crate) async fn charge_usage(
             )
         })
         .collect();
-    let ids: Vec<&str> = accounts
-        .iter()
-        .flat_map(|(cash, arrears)| [cash.as_str(), arrears.as_str()])
-        .collect();
-    let held = ledger::balances_for_update(c, &ids).await?;
+    // Every cash row before any arrears row, as an allocation locks a customer's cash and then
+    // (repaying) its arrears: in the other order, an allocation and an import could deadlock.
+    let cash_ids: Vec<&str> = accounts.iter().map(|(cash, _)| cash.as_str()).collect();
+    let arrears_ids: Vec<&str> = accounts.iter().map(|(_, a)| a.as_str()).collect();
+    let mut held = ledger::balances_for_update(c, &cash_ids).await?;
+    held.extend(ledger::balances_for_update(c, &arrears_ids).await?);
     let mut open: Vec<(AccountKind, &str, Option<&str>)> = Vec::new();
     let mut paid: Vec<(&str, Paid)> = Vec::with_capacity(due.len());
     for ((customer, amount), (cash, arrears)) in due.iter().zip(&accounts) {
