@@ -5,20 +5,18 @@
 
 mod common;
 
-use common::shop::{app_now, call, fund, item, pay_body, place, PAY};
+use common::shop::{app_now, call, fund, item, make_vm_package, pay_body, place, PAY, VM_PACKAGE};
 use common::xlsx::{open_xlsx, sheet_rows};
 use common::*;
-use pc_app::services::catalog::{self, Package, UsagePricing};
 use pc_app::services::customers::CreatedCustomer;
 use pc_app::services::funds::arrears;
 use pc_app::services::orders::Item;
 use pc_app::services::usage::{self, Outcome};
 use pc_app::Ctx;
 use pc_domain::orders::PeriodType;
-use pc_domain::usage::{Quantity, RawUsage};
+use pc_domain::usage::RawUsage;
 
 const ECS: &str = "ecs-s6-small-1-linux"; // 0.07 yuan an hour
-const PACKAGE: &str = "obs-standard-100g";
 
 fn line(id: &str, customer: &str, resource: &str, hours: &str) -> RawUsage {
     RawUsage {
@@ -52,24 +50,11 @@ async fn import(app: &TestApp, lines: Vec<RawUsage>) {
 
 /// The customer buys a package of 10 vm hours (the package product made one for the test).
 async fn buy_package(app: &TestApp, customer: &CreatedCustomer) {
-    catalog::set_usage_pricing(
-        &app.db,
-        ctx(),
-        PACKAGE.into(),
-        UsagePricing {
-            tiers: vec![],
-            package: Some(Package {
-                quantity: Quantity::parse("10").unwrap(),
-                resource_type_code: "hws.resource.type.vm".into(),
-            }),
-        },
-    )
-    .await
-    .unwrap();
+    make_vm_package(app, "10").await;
     pay_for(
         app,
         customer,
-        vec![item(PACKAGE, PeriodType::Month, 1, 1, None)],
+        vec![item(VM_PACKAGE, PeriodType::Month, 1, 1, None)],
     )
     .await;
 }
@@ -85,7 +70,7 @@ async fn pay_for(app: &TestApp, customer: &CreatedCustomer, items: Vec<Item>) {
 async fn pay_ecs_and_package(app: &TestApp, customer: &CreatedCustomer, n: i64) {
     let items = vec![
         item(ECS, PeriodType::Month, 1, n, None),
-        item(PACKAGE, PeriodType::Month, 1, 1, None),
+        item(VM_PACKAGE, PeriodType::Month, 1, 1, None),
     ];
     pay_for(app, customer, items).await;
 }

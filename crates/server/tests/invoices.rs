@@ -7,8 +7,6 @@ mod common;
 use common::shop::*;
 use common::*;
 use pc_app::services::invoices::{self, Act, NewRequest, Profile, Selection};
-use pc_app::services::orders::PayOrder;
-use pc_app::services::subscriptions;
 use pc_app::{Actor, AppError, Ctx};
 use pc_domain::invoices::{Action, TitleType};
 use pc_domain::timefmt::parse_utc;
@@ -371,19 +369,7 @@ async fn paid_orders(app: &TestApp, customer_id: &str, n: usize) -> Vec<String> 
     let mut orders = Vec::new();
     for _ in 0..n {
         let (order, _) = place_ecs_month(app, customer_id).await;
-        subscriptions::pay(
-            &app.db,
-            cust_ctx(app, customer_id),
-            PayOrder {
-                order_id: order.clone(),
-                use_coupon: "NO".into(),
-                use_discount: "NO".into(),
-                coupons: None,
-                discounts: None,
-            },
-        )
-        .await
-        .unwrap();
+        pay_cash(app, customer_id, order.clone()).await;
         orders.push(order);
     }
     orders

@@ -11,14 +11,13 @@ mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::catalog::{self, Package, UsagePricing};
 use pc_app::services::subscriptions::renewal::{self, RenewalReport};
 use pc_app::services::usage::{self, Outcome};
 use pc_app::store::sql;
 use pc_app::{Actor, Ctx};
 use pc_domain::orders::{add_months, PeriodType};
 use pc_domain::timefmt;
-use pc_domain::usage::{Quantity, RawUsage};
+use pc_domain::usage::RawUsage;
 use serde_json::{json, Value};
 
 const SET: &str = "/v2/orders/subscriptions/resources/to-on-demand";
@@ -497,21 +496,8 @@ async fn refusals_name_each_resource_and_write_nothing_for_it() {
         )
         .await;
         let no_price = buy_one(&app, &cc, c, "dcs-redis-2g").await;
-        catalog::set_usage_pricing(
-            &app.db,
-            ctx(),
-            "obs-standard-100g".into(),
-            UsagePricing {
-                tiers: vec![],
-                package: Some(Package {
-                    quantity: Quantity::parse("10").unwrap(),
-                    resource_type_code: "hws.resource.type.vm".into(),
-                }),
-            },
-        )
-        .await
-        .unwrap();
-        let package = buy_one(&app, &cc, c, "obs-standard-100g").await;
+        make_vm_package(&app, "10").await;
+        let package = buy_one(&app, &cc, c, VM_PACKAGE).await;
 
         let named = [
             ok,

@@ -7,11 +7,9 @@ mod common;
 
 use common::shop::*;
 use common::*;
-use pc_app::services::catalog::{self, Package, UsagePricing};
+use pc_app::services::catalog::{self, UsagePricing};
 use pc_app::services::consumption;
 use pc_app::services::identity;
-use pc_app::services::orders::PayOrder;
-use pc_app::services::subscriptions;
 use pc_app::services::usage::{self, Outcome};
 use pc_app::store::{ledger, sql};
 use pc_domain::ledger::AccountKind;
@@ -227,41 +225,15 @@ async fn a_resource_package_absorbs_usage_before_it_is_rated() {
         let e = &app.engine;
         let w = world(&app).await;
         let c = &w.c.customer_id;
-        // The 100 GB storage package, made to carry 10 VM hours.
-        catalog::set_usage_pricing(
-            &app.db,
-            ctx(),
-            "obs-standard-100g".into(),
-            UsagePricing {
-                tiers: vec![],
-                package: Some(Package {
-                    quantity: Quantity::parse("10").unwrap(),
-                    resource_type_code: "hws.resource.type.vm".into(),
-                }),
-            },
-        )
-        .await
-        .unwrap();
+        make_vm_package(&app, "10").await;
         fund(&app, &w.d.partner_id, c, 2000).await;
         let (order, _) = place(
             &app,
             c,
-            vec![item("obs-standard-100g", PeriodType::Month, 1, 1, None)],
+            vec![item(VM_PACKAGE, PeriodType::Month, 1, 1, None)],
         )
         .await;
-        subscriptions::pay(
-            &app.db,
-            cust_ctx(&app, c),
-            PayOrder {
-                order_id: order,
-                use_coupon: "NO".into(),
-                use_discount: "NO".into(),
-                coupons: None,
-                discounts: None,
-            },
-        )
-        .await
-        .unwrap();
+        pay_cash(&app, c, order).await;
         let before = customer_balance(&app, c).await.cents();
         let raw = |id: &str, hours: &str| RawUsage {
             usage_id: id.into(),

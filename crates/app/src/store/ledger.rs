@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::store::sql::{self, Conn, ReadPool};
 use crate::store::Engine;
+use crate::store::{bulk, filters};
 use pc_domain::ledger::{check_transfer, AccountKind, LedgerError};
 use pc_domain::{Money, TransferId};
 
@@ -34,22 +35,37 @@ pub async fn ensure_account(
     root_id: Option<&str>,
     now_ms: i64,
 ) -> AppResult<String> {
-    let id = account_id(kind, owner);
-    sql::query(
+    open_accounts(c, &[(kind, owner, root_id)], now_ms).await?;
+    Ok(account_id(kind, owner))
+}
+
+/// Creates the accounts `(kind, owner, root)` that do not exist yet, in one statement (see
+/// [`ensure_account`]).
+pub async fn open_accounts(
+    c: &mut Conn,
+    accounts: &[(AccountKind, &str, Option<&str>)],
+    now_ms: i64,
+) -> AppResult<()> {
+    let mut rows = bulk::Rows::new(7);
+    for (kind, owner, root_id) in accounts {
+        rows.push(account_id(*kind, owner))
+            .push(root_id.map(str::to_string))
+            .push(kind.as_str())
+            .push(*owner)
+            .push(0i64)
+            .push(kind.floor().map(|m| m.cents()))
+            .push(now_ms);
+    }
+    // Nobody reads its outcome (the accounts exist afterwards either way): on PostgreSQL it
+    // travels with the statement that needs them, not in a round trip of its own.
+    bulk::defer(
+        c,
         "INSERT INTO ledger_accounts (id, root_id, kind, owner_id, balance, lower_limit, created_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
+         VALUES {rows} ON CONFLICT DO NOTHING",
+        rows,
     )
-    .bind(&id)
-    .bind(root_id.map(str::to_string))
-    .bind(kind.as_str())
-    .bind(owner)
-    .bind(kind.floor().map(|m| m.cents()))
-    .bind(now_ms)
-    // Nobody reads its outcome (the account exists afterwards either way): on PostgreSQL it
-    // travels with the transfer that needs it, not in a round trip of its own.
-    .defer(c)
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The `external:world` account (money entering or leaving the system: operator credit,
@@ -209,6 +225,105 @@ async fn refusal(c: &mut Conn, p: &Posting<'_>, debit_failed: bool) -> AppResult
     })
 }
 
+/// Posts many transfers from cached accounts to derived ones ([`is_derived`]: money leaving, such
+/// as a batch of pay-per-use charges) in two statements whatever their number: one guarded
+/// `UPDATE … FROM (VALUES …)` of every debited account (the floor checked in its `WHERE`, as in
+/// [`transfer`]; the new balances returned) and one multi-row `INSERT` of the transfer rows, each
+/// with its account's running balance. An account debited by several postings is debited once
+/// by their sum, and its rows carry the balance after each, in order. On PostgreSQL the caller
+/// locks the accounts first, in id order ([`balances_for_update`]), as every use case that
+/// decides amounts from balances does. Fails as [`transfer`] does and, like it, leaves its
+/// transaction to be rolled back.
+pub async fn transfer_many(
+    c: &mut Conn,
+    ctx: &Ctx,
+    postings: &[Posting<'_>],
+) -> AppResult<Vec<TransferId>> {
+    let mut sums: Vec<(&str, i64)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for p in postings {
+        check_transfer(p.from, p.to, p.amount)?;
+        if is_derived(p.from) || !is_derived(p.to) {
+            return Err(AppError::internal(format!(
+                "transfer_many moves from cached accounts to derived ones, not {} → {}",
+                p.from, p.to
+            )));
+        }
+        let i = *at.entry(p.from).or_insert_with(|| {
+            sums.push((p.from, 0));
+            sums.len() - 1
+        });
+        sums[i].1 = sums[i]
+            .1
+            .checked_add(p.amount.cents())
+            .ok_or(LedgerError::Overflow)?;
+    }
+    if sums.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = bulk::Rows::new(2);
+    for (account, amount) in &sums {
+        rows.push(*account).push(*amount);
+    }
+    let mut after: HashMap<String, i64> = bulk::fetch_all(
+        c,
+        "UPDATE ledger_accounts SET balance = balance - v.column2 FROM (VALUES {rows}) AS v \
+         WHERE ledger_accounts.id IN ({firsts}) AND ledger_accounts.id = v.column1 AND (ledger_accounts.lower_limit IS NULL \
+         OR ledger_accounts.balance - v.column2 >= ledger_accounts.lower_limit) \
+         RETURNING ledger_accounts.id, ledger_accounts.balance",
+        rows,
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    if let Some((account, _)) = sums.iter().find(|(a, _)| !after.contains_key(*a)) {
+        let exists = sql::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+            .bind(*account)
+            .fetch_optional(&mut *c)
+            .await?;
+        return Err(match exists {
+            Some(_) => AppError::new(Code::InsufficientBalance),
+            None => AppError::internal(format!("ledger account {account} does not exist")),
+        });
+    }
+    // Each row's balance after it: the final balance plus what the account's later rows took.
+    let mut from_after = vec![0i64; postings.len()];
+    for (i, p) in postings.iter().enumerate().rev() {
+        let running = after
+            .get_mut(p.from)
+            .expect("every debited account was returned");
+        from_after[i] = *running;
+        *running += p.amount.cents();
+    }
+    let mut ids = Vec::with_capacity(postings.len());
+    let mut rows = bulk::Rows::new(11);
+    for (p, fa) in postings.iter().zip(from_after) {
+        let id = TransferId::generate_ordered(ctx.now_ms);
+        rows.push(id.as_str())
+            .push(p.root_id.map(str::to_string))
+            .push(p.from)
+            .push(p.to)
+            .push(p.amount.cents())
+            .push(fa)
+            // A derived account records 0 as its running balance.
+            .push(0i64)
+            .push(p.kind)
+            .push(p.memo.map(str::to_string))
+            .push(ctx.request_id.as_str())
+            .push(ctx.now_ms);
+        ids.push(id);
+    }
+    bulk::defer(
+        c,
+        "INSERT INTO ledger_transfers (id, root_id, from_account, to_account, amount, from_balance_after, to_balance_after, \
+         kind, memo, request_id, created_at) VALUES {rows}",
+        rows,
+    )
+    .await?;
+    Ok(ids)
+}
+
 async fn debit(c: &mut Conn, account: &str, amount: Money) -> AppResult<Money> {
     if is_derived(account) {
         return Ok(Money::ZERO);
@@ -293,7 +408,7 @@ pub async fn balances<'e>(
     accounts: &[&str],
 ) -> AppResult<HashMap<String, Money>> {
     debug_assert!(accounts.iter().all(|a| !is_derived(a)));
-    let rows = crate::store::filters::rows_with_ids(
+    let rows = filters::rows_with_ids(
         exec,
         "SELECT id, balance FROM ledger_accounts",
         "id",
@@ -344,6 +459,34 @@ pub async fn balance_for_update(c: &mut Conn, account: &str) -> AppResult<Money>
         .fetch_optional(&mut *c)
         .await?;
     Ok(Money::from_cents(v.unwrap_or(0)))
+}
+
+/// The balances of several cached accounts in one statement, their rows locked until the
+/// transaction ends on PostgreSQL, in id order (the order every transfer locks in), as
+/// [`balance_for_update`] does for one. An account never opened is absent.
+pub async fn balances_for_update(
+    c: &mut Conn,
+    accounts: &[&str],
+) -> AppResult<HashMap<String, i64>> {
+    let mut ids = accounts.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // Sorted before they are split into statements, so the statements lock in id order too.
+    let mut rows = bulk::Rows::new(1);
+    for id in ids {
+        rows.push(id);
+    }
+    let q = match c.engine() {
+        Engine::Postgres => {
+            "SELECT id, balance FROM ledger_accounts WHERE id IN ({list}) ORDER BY id FOR UPDATE"
+        }
+        Engine::Sqlite => "SELECT id, balance FROM ledger_accounts WHERE id IN ({list})",
+    };
+    Ok(bulk::fetch_all(c, q, rows)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
 }
 
 /// What `verify` found.

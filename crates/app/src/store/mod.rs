@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod db;
 pub mod filters;
 pub mod idempotency;
@@ -13,6 +14,7 @@ pub mod outbox;
 pub mod pg;
 pub mod replay;
 pub mod sql;
+pub mod sqlite;
 pub mod testing;
 
 pub use db::{BoxFut, ConnectOptions, Db, Engine, ReadConn, ReadPool};

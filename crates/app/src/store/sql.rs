@@ -17,17 +17,19 @@
 //! knows what it stands for, so PostgreSQL is told a parameter's type even when it is NULL).
 //! Rows come back owned, their values decoded by column type.
 //!
-//! **Where the engines live.** This file holds the interface (values, rows, queries) and SQLite's
-//! execution; PostgreSQL's is `store/pg.rs`. Both must decode into the same values, which the
+//! **Where the engines live.** This file holds the interface (values, rows, queries); SQLite's
+//! execution is `store/sqlite.rs`, PostgreSQL's `store/pg.rs`. Both must decode into the same values, which the
 //! tests here and `crates/app/tests/` check on both engines.
 //!
 //! Placeholders are `$1`, `$2`, … on both engines. SQLite treats `$1` as a *named* parameter
-//! numbered by first appearance; [`bind_sqlite`] maps each name back to its number, so `$2` may
+//! numbered by first appearance; `store/sqlite.rs` maps each back to its number, so `$2` may
 //! appear before `$1` and a placeholder may repeat.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+
+pub(crate) use super::sqlite::run_sqlite;
 
 pub use super::db::{ReadConn, ReadPool};
 
@@ -425,7 +427,7 @@ pub(crate) enum ConnInner {
 /// the same every time; reading them once saves a dozen allocations per query).
 pub(crate) struct SqliteConn {
     pub(crate) conn: rusqlite::Connection,
-    names: std::collections::HashMap<String, Arc<[String]>>,
+    pub(crate) names: std::collections::HashMap<String, Arc<[String]>>,
 }
 
 impl Conn {
@@ -471,91 +473,6 @@ impl Conn {
             ConnInner::Gone => Err(Error::new(ErrorKind::Other, "the connection is closed")),
         }
     }
-}
-
-/// Binds `args` to a prepared SQLite statement by placeholder number (`$n` → `args[n-1]`).
-fn bind_sqlite(stmt: &mut rusqlite::Statement<'_>, args: &[Value]) -> Result<()> {
-    use rusqlite::types::{ToSqlOutput, ValueRef};
-    for i in 1..=stmt.parameter_count() {
-        let n = match stmt.parameter_name(i) {
-            Some(name) => name
-                .trim_start_matches(['$', '?', ':', '@'])
-                .parse::<usize>()
-                .map_err(|_| {
-                    Error::new(ErrorKind::Other, format!("placeholder {name} is not $n"))
-                })?,
-            None => i,
-        };
-        let v = args.get(n.wrapping_sub(1)).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Other,
-                format!("placeholder ${n} has no value ({} bound)", args.len()),
-            )
-        })?;
-        let out = match v {
-            Value::Null(_) => ToSqlOutput::Borrowed(ValueRef::Null),
-            Value::Int(x) => ToSqlOutput::Borrowed(ValueRef::Integer(*x)),
-            Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(*b as i64)),
-            Value::Real(r) => ToSqlOutput::Borrowed(ValueRef::Real(*r)),
-            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-        };
-        stmt.raw_bind_parameter(i, out)?;
-    }
-    Ok(())
-}
-
-fn run_sqlite(c: &mut SqliteConn, sql: &str, args: &[Value], want: Want) -> Result<Out> {
-    use rusqlite::types::ValueRef;
-    let mut stmt = c.conn.prepare_cached(sql)?;
-    bind_sqlite(&mut stmt, args)?;
-    let ncols = stmt.column_count();
-    let columns: Arc<[String]> = if want == Want::Done {
-        Arc::from(Vec::new())
-    } else if let Some(names) = c.names.get(sql) {
-        names.clone()
-    } else {
-        let names: Arc<[String]> = (0..ncols)
-            .map(|i| stmt.column_name(i).map(str::to_string))
-            .collect::<std::result::Result<Vec<_>, _>>()?
-            .into();
-        // Statement texts built from filters vary; the cache stays small all the same (one entry
-        // per filter combination) but is bounded for safety.
-        if c.names.len() >= 1024 {
-            c.names.clear();
-        }
-        c.names.insert(sql.to_string(), names.clone());
-        names
-    };
-    let mut rows = stmt.raw_query();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        if want == Want::Done {
-            continue;
-        }
-        let mut values = Vec::with_capacity(ncols);
-        for i in 0..ncols {
-            values.push(match r.get_ref(i)? {
-                ValueRef::Null => Value::Null(Kind::Text),
-                ValueRef::Integer(x) => Value::Int(x),
-                ValueRef::Real(x) => Value::Real(x),
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-            });
-        }
-        out.push(Row::new(columns.clone(), values));
-        // The first row is all `fetch_optional` wants. A data-changing statement made all its
-        // changes at its first step (SQLite runs `… RETURNING` to completion there).
-        if want == Want::First {
-            break;
-        }
-    }
-    drop(rows);
-    drop(stmt);
-    Ok(match want {
-        Want::Done => Out::Done(c.conn.changes()),
-        _ => Out::Rows(out),
-    })
 }
 
 /// Where a statement runs: on an open connection (a transaction's or a reader's), or on a

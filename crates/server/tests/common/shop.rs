@@ -65,6 +65,44 @@ pub async fn fund(app: &TestApp, partner_id: &str, customer_id: &str, cents: i64
     app.allocate(partner_id, customer_id, cents).await;
 }
 
+/// The customer pays its order from its cash alone (no coupon, no discount).
+pub async fn pay_cash(app: &TestApp, customer_id: &str, order_id: String) {
+    pc_app::services::subscriptions::pay(
+        &app.db,
+        cust_ctx(app, customer_id),
+        pc_app::services::orders::PayOrder {
+            order_id,
+            use_coupon: "NO".into(),
+            use_discount: "NO".into(),
+            coupons: None,
+            discounts: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The package product a test buys, made to carry `hours` VM hours (a resource package).
+pub const VM_PACKAGE: &str = "obs-standard-100g";
+
+pub async fn make_vm_package(app: &TestApp, hours: &str) {
+    use pc_app::services::catalog::{self, Package, UsagePricing};
+    catalog::set_usage_pricing(
+        &app.db,
+        ctx(),
+        VM_PACKAGE.into(),
+        UsagePricing {
+            tiers: vec![],
+            package: Some(Package {
+                quantity: pc_domain::usage::Quantity::parse(hours).unwrap(),
+                resource_type_code: "hws.resource.type.vm".into(),
+            }),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 pub async fn customer_balance(app: &TestApp, customer_id: &str) -> Money {
     ledger::balance(
         app.db.read(),

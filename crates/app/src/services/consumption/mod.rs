@@ -47,8 +47,8 @@ use crate::context::{Actor, Ctx};
 use crate::error::AppResult;
 use crate::services::customers::association;
 use crate::services::orders::{self, OrderLine};
-use crate::store::locks;
 use crate::store::sql::{self, Conn};
+use crate::store::{bulk, locks};
 
 /// One charge (or refund: negative amounts) on one resource.
 #[derive(Debug, Clone, Default)]
@@ -146,51 +146,66 @@ pub(crate) async fn insert(
     assoc: Option<&association::Current>,
     ch: &Charge<'_>,
 ) -> AppResult<()> {
-    let id = format!("CR{}", pc_domain::ids::random_hex(12).to_uppercase());
-    sql::query(
+    insert_many(c, ctx, &[(month, assoc, ch)]).await
+}
+
+/// Writes records, each in its month with its association ([`insert`]), in as few statements as
+/// `store::bulk` allows (a batch of usage writes a thousand).
+pub(crate) async fn insert_many(
+    c: &mut Conn,
+    ctx: &Ctx,
+    records: &[(&Month, Option<&association::Current>, &Charge<'_>)],
+) -> AppResult<()> {
+    let mut rows = bulk::Rows::new(34);
+    for (month, assoc, ch) in records {
+        rows.push(format!(
+            "CR{}",
+            pc_domain::ids::random_hex(12).to_uppercase()
+        ))
+        .push(ch.customer_id)
+        .push(assoc.map(|a| a.partner_id.clone()))
+        .push(assoc.map(|a| a.root_id.clone()))
+        .push(assoc.map(|a| a.association_type.code()))
+        .push(month.cycle.as_str())
+        .push(ctx.now_ms)
+        .push(ch.consume_time)
+        .push(ch.trade_id)
+        .push(ch.order_type)
+        .push(ch.bill_detail_type)
+        .push(ch.charging_mode)
+        .push(ch.service_type_code)
+        .push(ch.resource_type_code)
+        .push(ch.region)
+        .push(ch.product_id.map(str::to_string))
+        .push(ch.product_spec_desc)
+        .push(ch.resource_id.map(str::to_string))
+        .push(ch.resource_name.map(str::to_string))
+        .push(ch.period_type)
+        .push(ch.period_num)
+        .push(ch.official)
+        .push(ch.discount)
+        .push(ch.payment)
+        .push(ch.cash)
+        .push(ch.vouchers)
+        .push(ch.cash_coupons)
+        .push(ch.stored_card)
+        .push(ch.source_key.as_str())
+        .push(ctx.now_ms)
+        .push(month.late_from.clone())
+        .push(ch.debt)
+        .push(ch.usage_quantity)
+        .push(ch.free_quantity);
+    }
+    // Nobody reads its outcome: on PostgreSQL it travels with the next statement or COMMIT.
+    bulk::defer(
+        c,
         "INSERT INTO consumption_records (id, customer_id, partner_id, root_id, association_type, bill_cycle, trade_time, \
          consume_time, trade_id, order_type, bill_detail_type, charging_mode, service_type_code, resource_type_code, region, \
          product_id, product_spec_desc, resource_id, resource_name, period_type, period_num, official_amount, discount_amount, \
          payment_amount, cash_amount, coupon_amount, flexipurchase_coupon_amount, stored_value_card_amount, source_key, created_at, \
-         late_from, debt_amount, usage_quantity, free_quantity) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-         $24, $25, $26, $27, $28, $29, $7, $30, $31, $32, $33) ON CONFLICT (source_key) DO NOTHING",
+         late_from, debt_amount, usage_quantity, free_quantity) VALUES {rows} ON CONFLICT (source_key) DO NOTHING",
+        rows,
     )
-    .bind(&id)
-    .bind(ch.customer_id)
-    .bind(assoc.map(|a| a.partner_id.clone()))
-    .bind(assoc.map(|a| a.root_id.clone()))
-    .bind(assoc.map(|a| a.association_type.code()))
-    .bind(&month.cycle)
-    .bind(ctx.now_ms)
-    .bind(ch.consume_time)
-    .bind(ch.trade_id)
-    .bind(ch.order_type)
-    .bind(ch.bill_detail_type)
-    .bind(ch.charging_mode)
-    .bind(ch.service_type_code)
-    .bind(ch.resource_type_code)
-    .bind(ch.region)
-    .bind(ch.product_id.map(str::to_string))
-    .bind(ch.product_spec_desc)
-    .bind(ch.resource_id.map(str::to_string))
-    .bind(ch.resource_name.map(str::to_string))
-    .bind(ch.period_type)
-    .bind(ch.period_num)
-    .bind(ch.official)
-    .bind(ch.discount)
-    .bind(ch.payment)
-    .bind(ch.cash)
-    .bind(ch.vouchers)
-    .bind(ch.cash_coupons)
-    .bind(ch.stored_card)
-    .bind(&ch.source_key)
-    .bind(month.late_from.clone())
-    .bind(ch.debt)
-    .bind(ch.usage_quantity)
-    .bind(ch.free_quantity)
-    // Nobody reads its outcome: on PostgreSQL it travels with the next statement or COMMIT.
-    .defer(c)
     .await?;
     Ok(())
 }

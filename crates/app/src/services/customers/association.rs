@@ -726,6 +726,21 @@ pub async fn set_in_arrears(c: &mut Conn, customer_id: &str, owes: bool) -> AppR
     Ok(())
 }
 
+/// Marks customers in arrears, in one statement whatever their number (a batch of usage).
+pub async fn mark_in_arrears(c: &mut Conn, customer_ids: &[&str]) -> AppResult<()> {
+    let mut rows = crate::store::bulk::Rows::new(1);
+    for id in customer_ids {
+        rows.push(*id);
+    }
+    crate::store::bulk::defer(
+        c,
+        "UPDATE customers SET in_arrears = 1 WHERE id IN ({list})",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Has the customer had an association that has since ended (with any partner)?
 pub async fn ended_before<'e>(
     exec: impl Into<sql::Exec<'e>>,

@@ -34,69 +34,97 @@ pub struct Paid {
     pub transfer_ids: Vec<String>,
 }
 
-/// Charges `amount` cents of pay-per-use to a customer (see the module's header). `memo` names
-/// what was charged (an import's request id).
+/// Charges each customer its pay-per-use `(customer, cents)` (see the module's header), all at
+/// once: a batch of usage names up to a thousand customers. One read takes (and, on PostgreSQL,
+/// locks) their cash accounts, one their arrears accounts, one statement opens those missing, and
+/// `ledger::transfer_many` posts every customer's `usage_pay` and `usage_debt` in two more; one
+/// statement marks those now owing. Each customer is named once. `memo` names what was charged (an
+/// import's request id). Returns how each customer (in order) paid.
 pub(crate) async fn charge_usage(
     c: &mut Conn,
     ctx: &Ctx,
-    customer_id: &str,
-    amount: i64,
+    charges: &[(&str, i64)],
     memo: &str,
-) -> AppResult<Paid> {
-    if amount <= 0 {
-        return Ok(Paid::default());
+) -> AppResult<Vec<Paid>> {
+    // Nothing to charge: no transfer, no account opened.
+    let due: Vec<(&str, i64)> = charges.iter().copied().filter(|(_, a)| *a > 0).collect();
+    if due.is_empty() {
+        return Ok(vec![Paid::default(); charges.len()]);
     }
-    let cash_acct =
-        ledger::ensure_account(c, AccountKind::CustomerCash, customer_id, None, ctx.now_ms).await?;
-    let held = ledger::balance_for_update(c, &cash_acct).await?.cents();
-    let mut paid = Paid {
-        cash: held.clamp(0, amount),
-        debt: amount - held.clamp(0, amount),
-        transfer_ids: Vec::new(),
-    };
+    let accounts: Vec<(String, String)> = due
+        .iter()
+        .map(|(customer, _)| {
+            (
+                ledger::account_id(AccountKind::CustomerCash, customer),
+                ledger::account_id(AccountKind::CustomerArrears, customer),
+            )
+        })
+        .collect();
+    // Every cash row before any arrears row, as an allocation locks a customer's cash and then
+    // (repaying) its arrears: in the other order, an allocation and an import could deadlock.
+    let cash_ids: Vec<&str> = accounts.iter().map(|(cash, _)| cash.as_str()).collect();
+    let arrears_ids: Vec<&str> = accounts.iter().map(|(_, a)| a.as_str()).collect();
+    let mut held = ledger::balances_for_update(c, &cash_ids).await?;
+    held.extend(ledger::balances_for_update(c, &arrears_ids).await?);
+    let mut open: Vec<(AccountKind, &str, Option<&str>)> = Vec::new();
+    let mut paid: Vec<(&str, Paid)> = Vec::with_capacity(due.len());
+    for ((customer, amount), (cash, arrears)) in due.iter().zip(&accounts) {
+        let from_cash = held.get(cash).copied().unwrap_or(0).clamp(0, *amount);
+        if !held.contains_key(cash) {
+            open.push((AccountKind::CustomerCash, customer, None));
+        }
+        if from_cash < *amount && !held.contains_key(arrears) {
+            open.push((AccountKind::CustomerArrears, customer, None));
+        }
+        paid.push((
+            customer,
+            Paid {
+                cash: from_cash,
+                debt: amount - from_cash,
+                transfer_ids: Vec::new(),
+            },
+        ));
+    }
+    ledger::open_accounts(c, &open, ctx.now_ms).await?;
     let world = ledger::world(c, ctx.now_ms).await?;
-    if paid.cash > 0 {
-        let t = ledger::transfer(
-            c,
-            ctx,
-            &ledger::Posting {
-                from: &cash_acct,
-                to: &world,
-                amount: Money::from_cents(paid.cash),
-                kind: KIND_USAGE_PAY,
-                root_id: None,
-                memo: Some(memo),
-            },
-        )
-        .await?;
-        paid.transfer_ids.push(t.id.into_string());
+    let mut postings = Vec::new();
+    let mut owner = Vec::new();
+    for (i, ((_, p), (cash, arrears))) in paid.iter().zip(&accounts).enumerate() {
+        for (from, cents, kind) in [
+            (cash, p.cash, KIND_USAGE_PAY),
+            (arrears, p.debt, KIND_USAGE_DEBT),
+        ] {
+            if cents > 0 {
+                postings.push(ledger::Posting {
+                    from,
+                    to: &world,
+                    amount: Money::from_cents(cents),
+                    kind,
+                    root_id: None,
+                    memo: Some(memo),
+                });
+                owner.push(i);
+            }
+        }
     }
-    if paid.debt > 0 {
-        let arrears = ledger::ensure_account(
-            c,
-            AccountKind::CustomerArrears,
-            customer_id,
-            None,
-            ctx.now_ms,
-        )
-        .await?;
-        let t = ledger::transfer(
-            c,
-            ctx,
-            &ledger::Posting {
-                from: &arrears,
-                to: &world,
-                amount: Money::from_cents(paid.debt),
-                kind: KIND_USAGE_DEBT,
-                root_id: None,
-                memo: Some(memo),
-            },
-        )
-        .await?;
-        paid.transfer_ids.push(t.id.into_string());
-        association::set_in_arrears(c, customer_id, true).await?;
+    let ids = ledger::transfer_many(c, ctx, &postings).await?;
+    for (i, id) in owner.into_iter().zip(ids) {
+        paid[i].1.transfer_ids.push(id.into_string());
     }
-    Ok(paid)
+    let owing: Vec<&str> = paid
+        .iter()
+        .filter(|(_, p)| p.debt > 0)
+        .map(|(customer, _)| *customer)
+        .collect();
+    association::mark_in_arrears(c, &owing).await?;
+    let mut paid = paid.into_iter().map(|(_, p)| p);
+    Ok(charges
+        .iter()
+        .map(|(_, amount)| match *amount > 0 {
+            true => paid.next().unwrap_or_default(),
+            false => Paid::default(),
+        })
+        .collect())
 }
 
 /// What the customer owes now, in cents (zero or more).

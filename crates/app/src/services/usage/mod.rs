@@ -21,7 +21,10 @@
 //!   and a line naming it with another is refused.
 //! - **Charging.** A batch charges each customer once (the sum of its lines); what the cash pays
 //!   and what is owed are split back over the lines by largest remainder, so the lines' records
-//!   add up to the ledger's transfers to the cent.
+//!   add up to the ledger's transfers to the cent. All of a batch's customers are charged at
+//!   once (`funds::arrears::charge_usage`) and its lines' rows are written as multi-row
+//!   statements (`store::bulk`): a batch costs a fixed number of statements, not a number per
+//!   line or per customer (decision 0008, addendum).
 
 pub mod packages;
 pub mod reads;
@@ -42,7 +45,7 @@ use crate::services::customers::lookup;
 use crate::services::funds::arrears;
 use crate::store::filters::rows_with_ids;
 use crate::store::sql::{self, Conn};
-use crate::store::{audit, locks, Db};
+use crate::store::{audit, bulk, locks, Db};
 
 /// The most lines one [`ingest`] call takes (one transaction). The CLI sends a file in batches of
 /// this size; the native API refuses a larger body.
@@ -343,71 +346,77 @@ async fn ingest_in(c: &mut Conn, ctx: &Ctx, raw: &[RawUsage]) -> AppResult<Outco
     }
     // Charge each customer once; split what cash paid and what is owed back over its lines.
     let mut by_customer: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut slot: HashMap<&str, usize> = HashMap::new();
     for (i, r) in rated.iter().enumerate() {
-        match by_customer
-            .iter_mut()
-            .find(|(cu, _)| *cu == r.usage.customer_id)
-        {
-            Some((_, v)) => v.push(i),
-            None => by_customer.push((&r.usage.customer_id, vec![i])),
-        }
+        let k = *slot.entry(&r.usage.customer_id).or_insert_with(|| {
+            by_customer.push((&r.usage.customer_id, Vec::new()));
+            by_customer.len() - 1
+        });
+        by_customer[k].1.push(i);
     }
+    let charges: Vec<(&str, i64)> = by_customer
+        .iter()
+        .map(|(customer, idx)| (*customer, idx.iter().map(|&i| rated[i].amount).sum()))
+        .collect();
+    let paid = arrears::charge_usage(c, ctx, &charges, &ctx.request_id).await?;
     let mut transfer_ids: Vec<String> = Vec::new();
     let mut cash = vec![0i64; rated.len()];
     let mut debt = vec![0i64; rated.len()];
-    for (customer, idx) in &by_customer {
+    for (((_, idx), (_, total)), paid) in by_customer.iter().zip(&charges).zip(paid) {
         let weights: Vec<i64> = idx.iter().map(|&i| rated[i].amount).collect();
-        let total: i64 = weights.iter().sum();
-        let paid = arrears::charge_usage(c, ctx, customer, total, &ctx.request_id).await?;
         for (k, part) in bills::split(paid.cash, &weights).into_iter().enumerate() {
             cash[idx[k]] = part;
         }
         for (k, part) in bills::split(paid.debt, &weights).into_iter().enumerate() {
             debt[idx[k]] = part;
         }
-        transfer_ids.extend(paid.transfer_ids.iter().cloned());
+        transfer_ids.extend(paid.transfer_ids);
         out.charged += total;
         out.paid_from_cash += paid.cash;
         out.owed += paid.debt;
     }
     let customers: Vec<&str> = by_customer.iter().map(|(c, _)| *c).collect();
     let assocs = lookup::current_associations(&mut *c, &customers).await?;
-    let mut new_resources: HashSet<&str> = HashSet::new();
-    for (i, r) in rated.iter().enumerate() {
-        let u = r.usage;
-        store_event(c, ctx, r, cash[i], debt[i]).await?;
-        if !checked.known.contains_key(&u.resource_id) && new_resources.insert(&u.resource_id) {
-            insert_resource(c, u, r.price).await?;
-        } else {
-            touch_resource(c, u).await?;
-        }
-        let ch = Charge {
-            customer_id: &u.customer_id,
-            trade_id: &u.usage_id,
-            source_key: format!("usage:{}", u.usage_id),
-            order_type: None,
-            bill_detail_type: bills::detail_type::USAGE,
-            charging_mode: bills::charging_mode::ON_DEMAND,
-            service_type_code: &r.price.service_type_code,
-            resource_type_code: &r.price.resource_type_code,
-            region: &r.price.region,
-            product_id: Some(&u.product_id),
-            product_spec_desc: &r.price.spec_desc_zh,
-            resource_id: Some(&u.resource_id),
-            resource_name: Some(resource_name(u)),
-            period_type: Some(25),
-            period_num: None,
-            consume_time: u.end_ms,
-            official: r.amount,
-            payment: r.amount,
-            cash: cash[i],
-            debt: debt[i],
-            usage_quantity: Some(u.quantity.micros()),
-            free_quantity: Some(r.free),
-            ..Default::default()
-        };
-        consumption::insert(c, ctx, r.month, assocs.get(&u.customer_id), &ch).await?;
-    }
+    store_events(c, ctx, &rated, &cash, &debt).await?;
+    save_resources(c, &rated, &checked.known).await?;
+    let records: Vec<Charge> = rated
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let u = r.usage;
+            Charge {
+                customer_id: &u.customer_id,
+                trade_id: &u.usage_id,
+                source_key: format!("usage:{}", u.usage_id),
+                order_type: None,
+                bill_detail_type: bills::detail_type::USAGE,
+                charging_mode: bills::charging_mode::ON_DEMAND,
+                service_type_code: &r.price.service_type_code,
+                resource_type_code: &r.price.resource_type_code,
+                region: &r.price.region,
+                product_id: Some(&u.product_id),
+                product_spec_desc: &r.price.spec_desc_zh,
+                resource_id: Some(&u.resource_id),
+                resource_name: Some(resource_name(u)),
+                period_type: Some(25),
+                period_num: None,
+                consume_time: u.end_ms,
+                official: r.amount,
+                payment: r.amount,
+                cash: cash[i],
+                debt: debt[i],
+                usage_quantity: Some(u.quantity.micros()),
+                free_quantity: Some(r.free),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let records: Vec<_> = rated
+        .iter()
+        .zip(&records)
+        .map(|(r, ch)| (r.month, assocs.get(&r.usage.customer_id), ch))
+        .collect();
+    consumption::insert_many(c, ctx, &records).await?;
     pk.save(c, ctx).await?;
     totals.save(c).await?;
     out.accepted = rated.len();
@@ -430,55 +439,103 @@ fn resource_name(u: &Usage) -> &str {
     u.resource_name.as_deref().unwrap_or(&u.resource_id)
 }
 
-async fn store_event(
+/// The batch's usage rows, in as few statements as `store::bulk` allows.
+async fn store_events(
     c: &mut Conn,
     ctx: &Ctx,
-    r: &RatedLine<'_>,
-    cash: i64,
-    debt: i64,
+    rated: &[RatedLine<'_>],
+    cash: &[i64],
+    debt: &[i64],
 ) -> AppResult<()> {
-    let u = r.usage;
-    sql::query(
+    let mut rows = bulk::Rows::new(15);
+    for (i, r) in rated.iter().enumerate() {
+        let u = r.usage;
+        rows.push(u.usage_id.as_str())
+            .push(u.customer_id.as_str())
+            .push(u.resource_id.as_str())
+            .push(u.product_id.as_str())
+            .push(r.month.cycle.as_str())
+            .push(u.quantity.micros())
+            .push(r.free)
+            .push(u.size)
+            .push(u.begin_ms)
+            .push(u.end_ms)
+            .push(r.amount)
+            .push(cash[i])
+            .push(debt[i])
+            .push(ctx.request_id.as_str())
+            .push(ctx.now_ms);
+    }
+    bulk::defer(
+        c,
         "INSERT INTO usage_events (usage_id, customer_id, resource_id, product_id, bill_cycle, quantity, free_quantity, size, \
-         begin_at, end_at, official_amount, cash_amount, debt_amount, request_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         begin_at, end_at, official_amount, cash_amount, debt_amount, request_id, created_at) VALUES {rows}",
+        rows,
     )
-    .bind(&u.usage_id)
-    .bind(&u.customer_id)
-    .bind(&u.resource_id)
-    .bind(&u.product_id)
-    .bind(&r.month.cycle)
-    .bind(u.quantity.micros())
-    .bind(r.free)
-    .bind(u.size)
-    .bind(u.begin_ms)
-    .bind(u.end_ms)
-    .bind(r.amount)
-    .bind(cash)
-    .bind(debt)
-    .bind(&ctx.request_id)
-    .bind(ctx.now_ms)
-    .defer(c)
     .await?;
     Ok(())
 }
 
-async fn insert_resource(c: &mut Conn, u: &Usage, p: &UsagePrice) -> AppResult<()> {
-    sql::query(
+/// Makes the batch's new resources known and keeps every resource's first and last usage (usage
+/// may arrive out of order): one insert of the new, one update of the known, each carrying a
+/// resource's earliest begin and latest end in the batch.
+async fn save_resources(
+    c: &mut Conn,
+    rated: &[RatedLine<'_>],
+    known: &HashMap<String, (String, String)>,
+) -> AppResult<()> {
+    // Each resource's first line, earliest begin and latest end, in order of first appearance.
+    let mut spans: Vec<(&RatedLine, i64, i64)> = Vec::new();
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    for r in rated {
+        let u = r.usage;
+        match slot.get(u.resource_id.as_str()) {
+            Some(&k) => {
+                let s = &mut spans[k];
+                s.1 = s.1.min(u.begin_ms);
+                s.2 = s.2.max(u.end_ms);
+            }
+            None => {
+                slot.insert(&u.resource_id, spans.len());
+                spans.push((r, u.begin_ms, u.end_ms));
+            }
+        }
+    }
+    let mut new = bulk::Rows::new(11);
+    let mut seen = bulk::Rows::new(3);
+    for (r, begin, end) in spans {
+        let (u, p) = (r.usage, r.price);
+        if known.contains_key(&u.resource_id) {
+            seen.push(u.resource_id.as_str()).push(begin).push(end);
+        } else {
+            new.push(u.resource_id.as_str())
+                .push(u.customer_id.as_str())
+                .push(u.product_id.as_str())
+                .push(p.service_type_code.as_str())
+                .push(p.resource_type_code.as_str())
+                .push(p.resource_spec.as_str())
+                .push(p.region.as_str())
+                .push(resource_name(u))
+                .push(begin)
+                .push(end)
+                .push(1i64);
+        }
+    }
+    bulk::defer(
+        c,
         "INSERT INTO on_demand_resources (id, customer_id, product_id, service_type_code, resource_type_code, resource_spec, \
-         region, name, effective_at, last_usage_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)",
+         region, name, effective_at, last_usage_at, status) VALUES {rows}",
+        new,
     )
-    .bind(&u.resource_id)
-    .bind(&u.customer_id)
-    .bind(&u.product_id)
-    .bind(&p.service_type_code)
-    .bind(&p.resource_type_code)
-    .bind(&p.resource_spec)
-    .bind(&p.region)
-    .bind(resource_name(u))
-    .bind(u.begin_ms)
-    .bind(u.end_ms)
-    .defer(c)
+    .await?;
+    bulk::defer(
+        c,
+        "UPDATE on_demand_resources SET \
+         effective_at = CASE WHEN effective_at > v.column2 THEN v.column2 ELSE effective_at END, \
+         last_usage_at = CASE WHEN last_usage_at < v.column3 THEN v.column3 ELSE last_usage_at END \
+         FROM (VALUES {rows}) AS v WHERE on_demand_resources.id IN ({firsts}) AND on_demand_resources.id = v.column1",
+        seen,
+    )
     .await?;
     Ok(())
 }
@@ -527,21 +584,6 @@ pub(crate) async fn convert_from_period(c: &mut Conn, p: &FromPeriod<'_>) -> App
             p.resource_id
         )));
     }
-    Ok(())
-}
-
-/// Keeps a known resource's first and last usage (usage may arrive out of order).
-async fn touch_resource(c: &mut Conn, u: &Usage) -> AppResult<()> {
-    sql::query(
-        "UPDATE on_demand_resources SET \
-         effective_at = CASE WHEN effective_at > $1 THEN $1 ELSE effective_at END, \
-         last_usage_at = CASE WHEN last_usage_at < $2 THEN $2 ELSE last_usage_at END WHERE id = $3",
-    )
-    .bind(u.begin_ms)
-    .bind(u.end_ms)
-    .bind(&u.resource_id)
-    .defer(c)
-    .await?;
     Ok(())
 }
 
@@ -597,21 +639,22 @@ impl Totals {
     }
 
     async fn save(self, c: &mut Conn) -> AppResult<()> {
-        for ((customer, product, cycle), (q, changed)) in self.map {
-            if !changed {
-                continue;
+        let mut rows = bulk::Rows::new(4);
+        for ((customer, product, cycle), (q, changed)) in &self.map {
+            if *changed {
+                rows.push(customer.as_str())
+                    .push(product.as_str())
+                    .push(cycle.as_str())
+                    .push(q.micros());
             }
-            sql::query(
-                "INSERT INTO usage_totals (customer_id, product_id, bill_cycle, quantity) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (customer_id, product_id, bill_cycle) DO UPDATE SET quantity = excluded.quantity",
-            )
-            .bind(customer)
-            .bind(product)
-            .bind(cycle)
-            .bind(q.micros())
-            .defer(c)
-            .await?;
         }
+        bulk::defer(
+            c,
+            "INSERT INTO usage_totals (customer_id, product_id, bill_cycle, quantity) VALUES {rows} \
+             ON CONFLICT (customer_id, product_id, bill_cycle) DO UPDATE SET quantity = excluded.quantity",
+            rows,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ use pc_domain::usage::{self as rules, Free, Quantity, Usage};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::services::catalog::{self, UsagePrice};
+use crate::store::bulk;
 use crate::store::filters::rows_with_ids;
 use crate::store::sql::{self, Conn};
 
@@ -156,32 +157,39 @@ impl Pool {
         covered
     }
 
+    /// Writes the packages' hours left and the deductions, one statement each (`store::bulk`).
     pub(crate) async fn save(self, c: &mut Conn, ctx: &Ctx) -> AppResult<()> {
+        let mut left = bulk::Rows::new(2);
         for (id, remaining) in &self.changed {
-            sql::query("UPDATE free_resources SET remaining = $1 WHERE id = $2")
-                .bind(*remaining)
-                .bind(id)
-                .defer(c)
-                .await?;
+            left.push(id.as_str()).push(*remaining);
         }
+        bulk::defer(
+            c,
+            "UPDATE free_resources SET remaining = v.column2 FROM (VALUES {rows}) AS v \
+             WHERE free_resources.id IN ({firsts}) AND free_resources.id = v.column1",
+            left,
+        )
+        .await?;
+        let mut rows = bulk::Rows::new(10);
         for d in self.deductions {
-            sql::query(
-                "INSERT INTO free_resource_usages (id, free_resource_id, customer_id, usage_id, resource_id, resource_type_code, \
-                 product_id, used, remaining_after, deducted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(format!("FU{}", random_hex(12).to_uppercase()))
-            .bind(d.free_resource_id)
-            .bind(d.customer_id)
-            .bind(d.usage_id)
-            .bind(d.resource_id)
-            .bind(d.resource_type_code)
-            .bind(d.product_id)
-            .bind(d.used)
-            .bind(d.remaining_after)
-            .bind(ctx.now_ms)
-            .defer(c)
-            .await?;
+            rows.push(format!("FU{}", random_hex(12).to_uppercase()))
+                .push(d.free_resource_id)
+                .push(d.customer_id)
+                .push(d.usage_id)
+                .push(d.resource_id)
+                .push(d.resource_type_code)
+                .push(d.product_id)
+                .push(d.used)
+                .push(d.remaining_after)
+                .push(ctx.now_ms);
         }
+        bulk::defer(
+            c,
+            "INSERT INTO free_resource_usages (id, free_resource_id, customer_id, usage_id, resource_id, resource_type_code, \
+             product_id, used, remaining_after, deducted_at) VALUES {rows}",
+            rows,
+        )
+        .await?;
         Ok(())
     }
 }
