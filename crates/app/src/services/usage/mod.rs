@@ -272,6 +272,16 @@ struct RatedLine<'a> {
 }
 
 async fn ingest_in(c: &mut Conn, ctx: &Ctx, raw: &[RawUsage]) -> AppResult<Outcome> {
+    if c.engine() == crate::store::Engine::Postgres {
+        // The batch looks its ids up in the tables the import itself fills (usage events, usage
+        // totals, on-demand resources). The store's generic plans (store/pg.rs) are made once
+        // per connection, while those tables may still be empty: a plan that scans the table,
+        // kept while the table grows, made a long import quadratic (bench/README.md, "Usage
+        // import"). A batch plans its statements for the tables as they are now.
+        sql::query("SET LOCAL plan_cache_mode = force_custom_plan")
+            .defer(c)
+            .await?;
+    }
     locks::exclusive(c, locks::Named::UsageImport).await?;
     let checked = check_in(c, ctx.now_ms, raw).await?;
     if !checked.errors.is_empty() {
