@@ -58,7 +58,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
             input type="text" name="name_zh" placeholder="中文名称" required;
             input type="text" name="name_en" placeholder="English name" required;
             input type="text" name="abbreviation" placeholder=(t(lang, "types_abbreviation")) required;
-            input type="number" name="sort_order" value="100";
+            input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
             button type="submit" { (t(lang, "types_save")) }
         }
         h3 { (t(lang, "types_resources")) }
@@ -71,14 +71,14 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
         form #resource-type-form method="post" action="/console/catalog/resource-types" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             input type="text" name="code" placeholder="hws.resource.type.xxx" required;
-            select name="service_type_code" {
+            select name="service_type_code" aria-label=(t(lang, "catalog_service")) {
                 @for s in &services { option value=(s.code) { (s.code) } }
             }
             input type="text" name="name_zh" placeholder="中文名称" required;
             input type="text" name="name_en" placeholder="English name" required;
             input type="text" name="desc_zh" placeholder="中文说明";
             input type="text" name="desc_en" placeholder="Description";
-            input type="number" name="sort_order" value="100";
+            input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
             button type="submit" { (t(lang, "types_save")) }
         }
     };

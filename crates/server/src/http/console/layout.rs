@@ -187,15 +187,17 @@ header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6r
 table{width:100%;border-collapse:collapse;background:#fff;font-size:.92em}th,td{padding:.45rem .6rem;border-bottom:1px solid #eef0f1;text-align:left;vertical-align:top}
 th{background:#fafbfc;font-weight:600}#test-clock-banner{background:#fff3cd;border-bottom:1px solid #f0c36d;padding:.4rem 1rem;color:#7a5200}.scroll{overflow-x:auto}.card{background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .flash{padding:.6rem .8rem;border-radius:4px;margin:.6rem 0}.flash.error{background:#fdecee;color:#a8071a}.flash.ok{background:#e8f7ee;color:#0a6b3a}
-label{display:block;margin:.4rem 0}input,select{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
+label{display:block;margin:.4rem 0}input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
 .chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0 0}.legend svg{vertical-align:-1px}
+label.inl{display:inline-block;margin:0 .4rem .2rem 0}label.inl input[type=number]{width:5em}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.nowrap{white-space:nowrap}
 table.audit th{white-space:nowrap}table.audit code{word-break:normal;white-space:nowrap}table.audit a.id{text-decoration:none}table.audit td.detail{font-size:.85em;overflow-wrap:anywhere;min-width:12rem;max-width:22rem}table.audit .kv{display:inline-block;margin-right:.6rem}table.audit a.transfer{white-space:nowrap}
-@media (max-width:700px){table.audit thead{display:none}table.audit,table.audit tbody,table.audit tr,table.audit td{display:block;width:100%}table.audit tr{border:1px solid #e5e6eb;border-radius:6px;margin:0 0 .6rem;padding:.3rem 0}table.audit td{border:0;padding:.2rem .6rem;max-width:none}table.audit td::before{content:attr(data-label);display:block;color:#8f959e;font-size:.8em}table.audit td.nowrap{white-space:normal}}
-.muted{color:#8f959e}.tz{color:#8f959e;font-size:.8em}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
+@media (max-width:700px){table.audit thead{display:none}table.audit,table.audit tbody,table.audit tr,table.audit td{display:block;width:100%}table.audit tr{border:1px solid #e5e6eb;border-radius:6px;margin:0 0 .6rem;padding:.3rem 0}table.audit td{border:0;padding:.2rem .6rem;max-width:none}table.audit td::before{content:attr(data-label);display:block;color:#646a73;font-size:.8em}table.audit td.nowrap{white-space:normal}
+main table:not(.audit){display:block;overflow-x:auto;max-width:100%}main table:not(.audit) th,main table:not(.audit) td{white-space:nowrap}}
+.muted{color:#646a73}.tz{color:#646a73;font-size:.8em}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
 "#;
 
 pub async fn stylesheet() -> Response {

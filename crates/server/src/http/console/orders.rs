@@ -127,13 +127,16 @@ fn quote_form(lang: Lang, p: &Product) -> Markup {
     html! {
         form.inline method="get" action="/console/catalog/quote" {
             input type="hidden" name="product" value=(p.product_id);
-            select name="period" {
-                @if p.month_price.is_some() { option value="month" { (t(lang, "period_month")) } }
-                @if p.year_price.is_some() { option value="year" { (t(lang, "period_year")) } }
+            // Visible labels: which number is the period count, which the quantity.
+            label.inl { span.muted { (t(lang, "period")) } " "
+                select name="period" {
+                    @if p.month_price.is_some() { option value="month" { (t(lang, "period_month")) } }
+                    @if p.year_price.is_some() { option value="year" { (t(lang, "period_year")) } }
+                }
             }
-            input type="number" name="count" value="1" min="1" max="11" aria-label=(t(lang, "period_count"));
-            input type="number" name="quantity" value="1" min="1" max="100" aria-label=(t(lang, "quantity"));
-            @if p.is_linear() { input type="number" name="size" value="40" min="1" aria-label=(t(lang, "size")); }
+            label.inl { span.muted { (t(lang, "period_count")) } " " input type="number" name="count" value="1" min="1" max="11"; }
+            label.inl { span.muted { (t(lang, "quantity")) } " " input type="number" name="quantity" value="1" min="1" max="100"; }
+            @if p.is_linear() { label.inl { span.muted { (t(lang, "size")) } " " input type="number" name="size" value="40" min="1"; } }
             button type="submit" { (t(lang, "quote")) }
         }
     }

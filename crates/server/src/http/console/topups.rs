@@ -400,7 +400,7 @@ async fn ops_view(
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "topup_instructions")) }
             p.muted { (t(lang, "topup_instructions_hint")) }
-            textarea name="text" rows="5" cols="60" maxlength="1000" { (instructions) }
+            textarea name="text" rows="5" cols="60" maxlength="1000" aria-label=(t(lang, "topup_instructions")) { (instructions) }
             p { button type="submit" { (t(lang, "save")) } }
         }
     };

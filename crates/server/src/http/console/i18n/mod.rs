@@ -595,6 +595,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "types_services" => ("云服务类型", "Cloud service types"),
         "types_resources" => ("资源类型", "Resource types"),
         "types_abbreviation" => ("缩写", "Abbreviation"),
+        "types_sort_order" => ("排序（越小越靠前）", "Sort order (smaller first)"),
         "types_save" => ("保存", "Save"),
         "adjust_current" => ("订单调价：", "Price adjustment:"),
         "adjust_amount" => ("调减金额（元）", "Amount off (yuan)"),
