@@ -296,26 +296,27 @@ async fn rows(st: &AppState, c: &Console, q: &HashMap<String, String>) -> Result
         "email",
     ]);
     let mut x = Export::new(lang, "customers", t(lang, "customers"), &keys);
-    let first = f.query(&viewer, 0, 1).map_err(|e| internal(lang, e))?;
-    let first = fetch(st, c, &viewer, &first)
-        .await
-        .map_err(|e| refused(c, e))?;
-    if first.reseller_delegated == Some(false) {
+    // A reseller that has not delegated to the distributor: its customers are not exported.
+    let hidden = std::sync::atomic::AtomicBool::new(false);
+    let list = export::all_pages(c, customers::MAX_PAGE, |offset, limit| {
+        let query = f.query(&viewer, offset, limit);
+        let (viewer, hidden) = (&viewer, &hidden);
+        async move {
+            let l = fetch(st, c, viewer, &query?).await?;
+            if l.reseller_delegated == Some(false) {
+                hidden.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok((l.total, l.rows))
+        }
+    })
+    .await?;
+    if hidden.load(std::sync::atomic::Ordering::Relaxed) {
         return Err((
             StatusCode::FORBIDDEN,
             message_page(lang, Some(c), "403", t(lang, "reseller_customers_hidden")),
         )
             .into_response());
     }
-    let list = export::all_pages(c, customers::MAX_PAGE, |offset, limit| {
-        let query = f.query(&viewer, offset, limit);
-        let viewer = &viewer;
-        async move {
-            let l = fetch(st, c, viewer, &query?).await?;
-            Ok((l.total, l.rows))
-        }
-    })
-    .await?;
     for x_ in &list {
         let mut row = vec![
             Cell::text(&x_.account_name),

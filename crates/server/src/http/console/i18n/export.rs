@@ -18,6 +18,8 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "export_invoice_owed_offset" => ("已抵扣欠票金额", "Owed invoices offset"),
         "export_usage_deductions" => ("资源包抵扣记录", "Package deductions"),
         "export_package_id" => ("资源包 ID", "Package ID"),
+        "export_actor_id" => ("操作人 ID", "Actor ID"),
+        "export_target_id" => ("对象 ID", "Object ID"),
         _ => return None,
     })
 }
