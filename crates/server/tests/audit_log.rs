@@ -141,11 +141,15 @@ async fn operators_filter_the_audit_log_follow_its_transfers_and_export_it() {
         assert_eq!(csv.status, 200, "{e}");
         let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines.len(), 3, "{e}: {}", csv.body);
-        assert!(lines[0].starts_with("时间,UTC,操作人"), "{e}: {}", lines[0]);
         assert!(
-            lines[1].contains("向客户拨款") && lines[1].contains("Asia/Shanghai"),
-            "{e}"
+            lines[0].starts_with("时间 (Asia/Shanghai),时间 (UTC),操作人,操作人 ID"),
+            "{e}: {}",
+            lines[0]
         );
+        // The first column is the business time zone's wall clock, to the minute.
+        let at = pc_domain::timefmt::format_cn(NOW_MS);
+        assert!(lines[1].starts_with(&format!("{at},")), "{e}: {}", lines[1]);
+        assert!(lines[1].contains("向客户拨款"), "{e}");
         let csv_a = app
             .console_get(
                 &s,
@@ -177,7 +181,7 @@ async fn operators_filter_the_audit_log_follow_its_transfers_and_export_it() {
         assert!(ct.contains("spreadsheetml"), "{e}");
         let rows = sheet_texts(bytes);
         assert_eq!(rows.len(), 3, "{e}");
-        assert_eq!(rows[0][0], "Time", "{e}");
+        assert_eq!(rows[0][0], "Time (Asia/Shanghai)", "{e}");
         let csv_rows: Vec<&str> = csv_en.trim_start_matches('\u{feff}').lines().collect();
         for (x, c) in rows.iter().zip(&csv_rows) {
             assert_eq!(x.join(","), *c, "{e}");

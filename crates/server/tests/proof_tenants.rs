@@ -457,6 +457,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("POST", "/console/delegation/cancel", &[Reseller], "cancels the caller's own delegation; names nothing", Probe::RefusalsOnly("/console/delegation/cancel", "")),
     page_nothing("GET", "/console/delegation", &[Reseller], "the caller's own delegation", Probe::Read("/console/delegation", "")),
     page_nothing("GET", "/console/resellers", &[Dist], "the caller's own resellers", Probe::Read("/console/resellers", "")),
+    page_nothing("GET", "/console/resellers.csv", &[Dist], "the caller's own resellers", Probe::Read("/console/resellers.csv", "")),
+    page_nothing("GET", "/console/resellers.xlsx", &[Dist], "the caller's own resellers", Probe::Read("/console/resellers.xlsx", "")),
     page("GET", "/console/partners/{id}", OPS, &[
         case("B's distributor", "/console/partners/$d", "", Refused, Control::Shows(Operator, "d_name")),
     ]),
@@ -473,7 +475,7 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/outbox", OPS, "operators read the whole outbox by design", Probe::Read("/console/outbox", "")),
     page_nothing("GET", "/console/audit", OPS, "operators read the whole audit log by design", Probe::Read("/console/audit", "")),
     page_nothing("GET", "/console/audit.csv", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.csv", "")),
-    page_nothing("GET", "/console/audit.xlsx", OPS, "operators export the whole audit log by design (its entries are stored uncompressed, so this search reads them)", Probe::Read("/console/audit.xlsx", "")),
+    page_nothing("GET", "/console/audit.xlsx", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.xlsx", "")),
     page("GET", "/console/transfers/{id}", OPS, &[
         case("B's transfer", "/console/transfers/$transfer", "", Refused, Control::Shows(Operator, "transfer")),
     ]),
@@ -496,6 +498,11 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's customer's account name", "/console/customers.csv?account_name=$c_name", "", NoEffect, Control::Shows(Dist, "c")),
         case("B's distributor (an operator's filter)", "/console/customers.csv?partner=$d", "", NoEffect, Control::Shows(Dist, "c")),
     ]),
+    page("GET", "/console/customers.xlsx", PARTNER_USERS_OPS, &[
+        case("B's reseller's customers", "/console/customers.xlsx?reseller=$r", "", Refused, Control::Shows(Dist, "rc")),
+        case("B's customer's account name", "/console/customers.xlsx?account_name=$c_name", "", NoEffect, Control::Shows(Dist, "c")),
+        case("B's distributor (an operator's filter)", "/console/customers.xlsx?partner=$d", "", NoEffect, Control::Shows(Dist, "c")),
+    ]),
     page("GET", "/console/customers/{id}", PARTNER_USERS_OPS, &[
         case("B's customer", "/console/customers/$c", "", Refused, Control::Shows(Dist, "c_name")),
         case("B's reseller's customer", "/console/customers/$rc", "", Refused, Control::Shows(Dist, "rc_name")),
@@ -512,6 +519,13 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's customer", "/console/cash-coupons?customer_id=$c", "", NoEffect, Control::Ok(Dist)),
     ]),
     page_nothing("GET", "/console/coupons/records.csv", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.csv?type=voucher", "")),
+    page_nothing("GET", "/console/coupons/records.xlsx", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.xlsx?type=voucher", "")),
+    page("GET", "/console/coupons/issued.csv", PARTNER_USERS, &[
+        case("B's customer", "/console/coupons/issued.csv?type=voucher&customer_id=$c", "", NoEffect, Control::Shows(Dist, "coupon")),
+    ]),
+    page("GET", "/console/coupons/issued.xlsx", PARTNER_USERS, &[
+        case("B's customer", "/console/coupons/issued.xlsx?type=voucher&customer_id=$c", "", NoEffect, Control::Shows(Dist, "coupon")),
+    ]),
     page("POST", "/console/coupons/issue", ADMINS, &[
         case("to B's customer", "/console/coupons/issue", "type=voucher&quota_id=@quota&customer_ids=$c&face_value=1", Logged, Control::Ok(Dist)),
         case("from B's quota", "/console/coupons/issue", "type=voucher&quota_id=$quota&customer_ids=@c&face_value=1", Back, Control::Ok(Dist)),
@@ -539,6 +553,12 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("GET", "/console/orders", ALL, &[
         case("B's reseller's customers' orders", "/console/orders?view=resellers&reseller=$r", "", NoEffect, Control::Shows(Dist, "rc_order")),
     ]),
+    page("GET", "/console/orders.csv", ALL, &[
+        case("B's reseller's customers' orders", "/console/orders.csv?view=resellers&reseller=$r", "", NoEffect, Control::Shows(Dist, "rc_order")),
+    ]),
+    page("GET", "/console/orders.xlsx", ALL, &[
+        case("B's reseller's customers' orders", "/console/orders.xlsx?view=resellers&reseller=$r", "", NoEffect, Control::Shows(Dist, "rc_order")),
+    ]),
     page("GET", "/console/orders/{id}", ALL, &[
         case("B's order", "/console/orders/$order", "", Refused, Control::Shows(Customer, "order")),
         case("B's reseller's customer's order", "/console/orders/$rc_order", "", Refused, Control::Shows(Reseller, "rc_order")),
@@ -560,6 +580,12 @@ const CONSOLE: &[ConsoleEntry] = &[
     // Resources
     page("GET", "/console/resources", CUSTOMERS, &[
         case("B's paid order", "/console/resources?order_id=$order_paid", "", NoEffect, Control::Shows(Customer, "res")),
+    ]),
+    page("GET", "/console/resources.csv", CUSTOMERS, &[
+        case("B's paid order", "/console/resources.csv?order_id=$order_paid", "", NoEffect, Control::Shows(Customer, "res")),
+    ]),
+    page("GET", "/console/resources.xlsx", CUSTOMERS, &[
+        case("B's paid order", "/console/resources.xlsx?order_id=$order_paid", "", NoEffect, Control::Shows(Customer, "res")),
     ]),
     page("POST", "/console/resources/{id}/renew", CUSTOMERS, &[
         case("B's resource", "/console/resources/$res_crenew/renew", "period=month&count=1", Refused, Control::Ok(Customer)),
@@ -598,6 +624,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("GET", "/console/funds", ADMINS_OPS, &[
         case("B's transfer", "/console/funds?transfer=$transfer", "", NoEffect, Control::Shows(Dist, "transfer")),
     ]),
+    page_nothing("GET", "/console/funds.csv", &[Dist, Reseller], "the caller's own cash account's records: the session says whose", Probe::Read("/console/funds.csv", "")),
+    page_nothing("GET", "/console/funds.xlsx", &[Dist, Reseller], "the caller's own cash account's records: the session says whose", Probe::Read("/console/funds.xlsx", "")),
     page("GET", "/console/funds/credit", OPS, &[
         case("B's distributor", "/console/funds/credit?partner=$d", "", Refused, Control::Shows(Operator, "d_name")),
     ]),
@@ -614,6 +642,10 @@ const CONSOLE: &[ConsoleEntry] = &[
     ]),
     // Invites
     page_nothing("GET", "/console/invites", PARTNER_USERS, "the caller's own links", Probe::Read("/console/invites", "")),
+    page_nothing("GET", "/console/invites.csv", PARTNER_USERS, "the caller's own links", Probe::Read("/console/invites.csv", "")),
+    page_nothing("GET", "/console/invites.xlsx", PARTNER_USERS, "the caller's own links", Probe::Read("/console/invites.xlsx", "")),
+    page_nothing("GET", "/console/invites/records.csv", PARTNER_USERS, "the caller's own links' records", Probe::Read("/console/invites/records.csv", "")),
+    page_nothing("GET", "/console/invites/records.xlsx", PARTNER_USERS, "the caller's own links' records", Probe::Read("/console/invites/records.xlsx", "")),
     page_nothing("POST", "/console/invites", PARTNER_USERS, "creates a link for the caller's own partner", Probe::RefusalsOnly("/console/invites", "kind=generic&association_type=1")),
     page("POST", "/console/invites/{id}/disable", ADMINS, &[
         case("B's link", "/console/invites/$invite2/disable", "", Refused, Control::Ok(Dist)),
@@ -669,6 +701,8 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's request", "/console/topup/$topup2/cancel", "", Refused, Control::Ok(SelfPay)),
     ]),
     page_nothing("GET", "/console/invoices", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own requests and the queue it issues: the session says whose", Probe::Read("/console/invoices", "")),
+    page_nothing("GET", "/console/invoices.csv", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own requests and the queue it issues: the session says whose", Probe::Read("/console/invoices.csv?list=queue", "")),
+    page_nothing("GET", "/console/invoices.xlsx", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own requests and the queue it issues: the session says whose", Probe::Read("/console/invoices.xlsx?list=mine", "")),
     page_nothing("POST", "/console/invoices", &[Dist, Reseller, Customer, SelfPay], "the caller's own consumption: the session says whose", Probe::RefusalsOnly("/console/invoices", "month=%7C2026-11")),
     page_nothing("POST", "/console/invoices/profile", &[Dist, Reseller, Customer, SelfPay], "the caller's own profile: the session says whose", Probe::RefusalsOnly("/console/invoices/profile", "title=")),
     page("POST", "/console/invoices/{id}/{action}", &[Dist, Reseller, Customer, SelfPay, Operator], &[
@@ -680,9 +714,13 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/clock", OPS, "the deployment's one test clock (404 unless serve --test-clock)", Probe::Read("/console/clock", "")),
     page_nothing("POST", "/console/clock", OPS, "the deployment's one test clock", Probe::RefusalsOnly("/console/clock", "action=reset")),
     page_nothing("GET", "/console/usage", CUSTOMERS, "the caller's own usage, packages and arrears: the session says whose", Probe::Read("/console/usage?resources_offset=0&packages_offset=0&deductions_offset=0", "")),
+    page_nothing("GET", "/console/usage.csv", CUSTOMERS, "the caller's own deductions: the session says whose", Probe::Read("/console/usage.csv", "")),
+    page_nothing("GET", "/console/usage.xlsx", CUSTOMERS, "the caller's own deductions: the session says whose", Probe::Read("/console/usage.xlsx", "")),
     page_nothing("GET", "/console/bills.csv", ADMINS, "the caller's own customers' month: the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
-    page_nothing("GET", "/console/bills.xlsx", ADMINS, "the caller's own customers' month (the CSV's rows; its entries are stored uncompressed, so this search reads them): the session says whose", Probe::Read("/console/bills.xlsx?cycle=2026-11", "")),
+    page_nothing("GET", "/console/bills.xlsx", ADMINS, "the caller's own customers' month (the CSV's rows): the session says whose", Probe::Read("/console/bills.xlsx?cycle=2026-11", "")),
     page_nothing("GET", "/console/topups", OPS, "operators review every request by design", Probe::Read("/console/topups?status=pending", "")),
+    page_nothing("GET", "/console/topups.csv", &[SelfPay, Operator], "a customer's own requests (operators review every request by design)", Probe::Read("/console/topups.csv?status=pending", "")),
+    page_nothing("GET", "/console/topups.xlsx", &[SelfPay, Operator], "a customer's own requests (operators review every request by design)", Probe::Read("/console/topups.xlsx?status=pending", "")),
     page("POST", "/console/topups/{id}/confirm", OPS, &[
         case("B's request", "/console/topups/$topup/confirm", "", Refused, Control::Ok(Operator)),
     ]),

@@ -595,7 +595,7 @@ async fn customer_detail_history_csv_and_operator_pages() {
             .unwrap()
             .contains("customers.csv"));
         assert!(csv.body.starts_with(
-            "\u{feff}客户账号名,实名认证名称,ID,关联类型,标签,关联时间,电话,邮箱\r\n"
+            "\u{feff}客户账号名,实名认证名称,ID,关联类型,标签,关联时间 (Asia/Shanghai),电话,邮箱\r\n"
         ));
         let lines: Vec<&str> = csv.body.lines().collect();
         assert_eq!(lines.len(), 3, "{}", csv.body);
@@ -626,7 +626,7 @@ async fn customer_detail_history_csv_and_operator_pages() {
         assert_eq!(lang.status, 303);
         let csv = app.console_get(&ds, "/console/customers.csv").await;
         assert!(csv.body.starts_with(
-            "\u{feff}Account name,Verified name,ID,Association type,Label,Associated on,Telephone,E-mail\r\n"
+            "\u{feff}Account name,Verified name,ID,Association type,Label,Associated on (Asia/Shanghai),Telephone,E-mail\r\n"
         ));
         assert!(csv.body.contains(",Resale,vip,"));
 

@@ -90,16 +90,24 @@ impl Resp {
     }
 }
 
-/// One request through a router, the response read whole.
+/// One request through a router, the response read whole. A workbook (XLSX) answer's body is the
+/// text of its XML parts, so a search of the body reads its cells.
 pub async fn send_to(router: Router, req: Request<Body>) -> Resp {
     let resp: Response<Body> = router.oneshot(req).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let workbook = headers
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().ends_with(b"spreadsheetml.sheet"));
+    let body = match workbook.then(|| xlsx::parts_text(&bytes)).flatten() {
+        Some(text) => text,
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    };
     Resp {
         status,
         headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+        body,
     }
 }
 

@@ -19,21 +19,21 @@ use maud::{html, Markup};
 use pc_app::services::audit::{self, actions, AuditEntry, AuditQuery};
 use pc_app::Code;
 use pc_domain::party::Role;
-use pc_domain::timefmt::{format_cn, format_utc};
+use pc_domain::timefmt::format_utc;
 
 use super::customers::refused;
+use super::export::{self, Cell, Export};
 use super::i18n::audit::{account_kind, transfer_kind};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
-use super::xlsx::{self, Cell};
+use super::layout::{cn_time, enc, message_page, page, pager, yuan, Page};
 use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/audit", get(audit_page))
-        .route("/console/audit.csv", get(audit_csv))
-        .route("/console/audit.xlsx", get(audit_xlsx))
+        .route("/console/audit.csv", get(csv))
+        .route("/console/audit.xlsx", get(xlsx))
         .route("/console/transfers/{id}", get(transfer_page))
 }
 
@@ -247,8 +247,7 @@ async fn audit_page(
         @if let Some(l) = &list {
             p.muted #audit-summary {
                 (t(lang, "total")) " " span #audit-total { (l.total) } " · "
-                a #export-csv href=(format!("/console/audit.csv?{qs}")) { (t(lang, "export_csv")) } " · "
-                a #export-xlsx href=(format!("/console/audit.xlsx?{qs}")) { (t(lang, "export_xlsx")) }
+                (export::links(lang, "export", "/console/audit", &qs))
                 " " small { (t(lang, "audit_export_capped")) }
             }
             (entries_table(lang, &l.entries))
@@ -258,77 +257,63 @@ async fn audit_page(
     Ok(page(lang, Some(&c), t(lang, "audit"), body).into_response())
 }
 
-/// The export's header and rows, in the page's language.
-async fn export_rows(
+/// The export: the filtered list in the page's language.
+async fn rows(
     st: &AppState,
     c: &Console,
     q: &HashMap<String, String>,
-) -> Result<(Vec<&'static str>, Vec<Vec<Cell>>), axum::response::Response> {
+) -> Result<Export, axum::response::Response> {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
     let list = audit::export(&st.db, &c.ctx(), &query_of(q))
         .await
-        .map_err(|e| internal(lang, e))?;
-    let header = vec![
-        t(lang, "time"),
-        "UTC",
-        t(lang, "actor"),
-        t(lang, "audit_actor"),
-        t(lang, "staff_role"),
-        t(lang, "audit_tenant"),
-        t(lang, "action"),
-        "code",
-        t(lang, "audit_target_kind"),
-        t(lang, "audit_target_id"),
-        t(lang, "request_id"),
-        t(lang, "transfers"),
-        t(lang, "audit_details"),
-    ];
-    let rows = list
+        .map_err(|e| refused(c, e))?;
+    let mut x = Export::new(
+        lang,
+        "audit",
+        t(lang, "audit"),
+        &[
+            "@time",
+            "time_utc",
+            "actor",
+            "export_actor_id",
+            "staff_role",
+            "audit_tenant",
+            "action",
+            "action_code",
+            "audit_target_kind",
+            "export_target_id",
+            "request_id",
+            "transfers",
+            "audit_details",
+        ],
+    );
+    x.rows = list
         .entries
         .iter()
         .map(|e| {
             let r = &e.row;
-            let text = |s: &str| Cell::Text(s.to_string());
             vec![
-                Cell::Text(format!("{} Asia/Shanghai", format_cn(r.at))),
-                Cell::Text(format_utc(r.at)),
-                text(actor_kind(lang, &r.actor_kind)),
-                text(&r.actor_id),
-                text(role_label(lang, &r.role)),
-                text(r.root_id.as_deref().unwrap_or("")),
-                Cell::Text(action_label(lang, &r.action)),
-                text(&r.action),
-                text(&r.target_kind),
-                text(&r.target_id),
-                text(&r.request_id),
-                Cell::Text(e.transfers.join(" ")),
-                Cell::Text(detail_text(&r.detail)),
+                Cell::Time(r.at),
+                Cell::text(format_utc(r.at)),
+                Cell::text(actor_kind(lang, &r.actor_kind)),
+                Cell::text(&r.actor_id),
+                Cell::text(role_label(lang, &r.role)),
+                Cell::opt(r.root_id.as_deref()),
+                Cell::text(action_label(lang, &r.action)),
+                Cell::text(&r.action),
+                Cell::text(&r.target_kind),
+                Cell::text(&r.target_id),
+                Cell::text(&r.request_id),
+                Cell::text(e.transfers.join(" ")),
+                Cell::text(detail_text(&r.detail)),
             ]
         })
         .collect();
-    Ok((header, rows))
+    Ok(x)
 }
 
-/// `GET /console/audit.csv?…`: the filtered list as UTF-8 CSV (with a byte-order mark).
-async fn audit_csv(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
-    let (header, rows) = export_rows(&st, &c, &q).await?;
-    Ok(xlsx::csv_download("audit.csv", &header, &rows))
-}
-
-/// `GET /console/audit.xlsx?…`: the same rows as a workbook of one sheet.
-async fn audit_xlsx(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
-    let (header, rows) = export_rows(&st, &c, &q).await?;
-    xlsx::xlsx_download(c.lang, t(c.lang, "audit"), "audit.xlsx", &header, &rows)
-}
+export::downloads!();
 
 /// `GET /console/transfers/{id}`: one ledger transfer and the audit entries naming it.
 async fn transfer_page(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {

@@ -26,18 +26,18 @@ use pc_domain::party::Role;
 use pc_domain::Money;
 
 use super::chart::{self, Series};
+use super::export::{self, Cell, Export};
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, Page};
 use super::type_labels::TypeLabels;
-use super::xlsx::{self, Cell};
 use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/bills", get(bills_page))
-        .route("/console/bills.csv", get(partner_csv))
-        .route("/console/bills.xlsx", get(partner_xlsx))
+        .route("/console/bills.csv", get(csv))
+        .route("/console/bills.xlsx", get(xlsx))
 }
 
 const PAGE: i64 = 20;
@@ -387,7 +387,7 @@ async fn export_rows(
                 Cell::Text(l.customer_id.clone()),
                 Cell::Text(l.service_type_code.clone()),
                 Cell::Text(l.resource_type_code.clone()),
-                Cell::Integer(l.bill_type),
+                Cell::Count(l.bill_type),
                 money(a.official),
                 money(a.discount),
                 money(a.payment),
@@ -404,36 +404,24 @@ async fn export_rows(
     Ok((cycle, rows))
 }
 
-/// `GET /console/bills.csv?cycle=` (partner admins): the month's lines by customer, every page.
-async fn partner_csv(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
-    let (cycle, rows) = export_rows(&st, &c, &q).await?;
-    Ok(xlsx::csv_download(
-        &format!("bills-{cycle}.csv"),
-        &EXPORT_COLUMNS,
-        &rows,
-    ))
+/// The month's export: a file and a sheet named after the month, the vendor's field names as the
+/// header.
+#[allow(clippy::result_large_err)]
+async fn rows(
+    st: &AppState,
+    c: &Console,
+    q: &HashMap<String, String>,
+) -> Result<Export, axum::response::Response> {
+    let (cycle, rows) = export_rows(st, c, q).await?;
+    Ok(Export {
+        file: format!("bills-{cycle}"),
+        sheet: cycle,
+        header: EXPORT_COLUMNS.iter().map(|h| h.to_string()).collect(),
+        rows,
+    })
 }
 
-/// `GET /console/bills.xlsx?cycle=` (partner admins): the same rows as the CSV, as a workbook of
-/// one sheet named after the month, amounts as numbers with two decimals.
-async fn partner_xlsx(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
-    let (cycle, rows) = export_rows(&st, &c, &q).await?;
-    xlsx::xlsx_download(
-        c.lang,
-        &cycle,
-        &format!("bills-{cycle}.xlsx"),
-        &EXPORT_COLUMNS,
-        &rows,
-    )
-}
+export::downloads!();
 
 async fn operator_page(st: &AppState, c: &Console) -> Page {
     let lang = c.lang;

@@ -7,7 +7,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -18,11 +17,10 @@ use pc_app::services::coupons::{
 use pc_app::AppError;
 use pc_domain::coupons::{coupon_status, QuotaLimits, QuotaType, ORDER_TYPES};
 use pc_domain::party::Role;
-use pc_domain::timefmt::{format_utc, parse_utc};
+use pc_domain::timefmt::parse_utc;
 use pc_domain::Money;
 use serde::Deserialize;
 
-use super::customers::csv_line;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, Page};
 use super::Console;
@@ -35,7 +33,22 @@ pub fn router() -> Router<AppState> {
         .route("/console/cash-coupons", get(cash_coupons))
         .route("/console/coupons/issue", post(issue))
         .route("/console/coupons/recall", post(recall))
-        .route("/console/coupons/records.csv", get(records_csv))
+        .route(
+            "/console/coupons/issued.csv",
+            get(super::export::coupons::csv),
+        )
+        .route(
+            "/console/coupons/issued.xlsx",
+            get(super::export::coupons::xlsx),
+        )
+        .route(
+            "/console/coupons/records.csv",
+            get(super::export::coupon_records::csv),
+        )
+        .route(
+            "/console/coupons/records.xlsx",
+            get(super::export::coupon_records::xlsx),
+        )
         .route("/console/my-coupons", get(my_coupons))
         .route("/console/quotas", get(quotas).post(grant))
         .route("/console/quotas/adjust", post(adjust))
@@ -48,7 +61,7 @@ fn type_page(qt: QuotaType) -> &'static str {
     }
 }
 
-fn status_label(lang: Lang, s: i64) -> &'static str {
+pub(super) fn status_label(lang: Lang, s: i64) -> &'static str {
     t(lang, &format!("coupon_status_{s}"))
 }
 
@@ -56,7 +69,7 @@ fn quota_status_label(lang: Lang, s: i64) -> &'static str {
     t(lang, &format!("quota_status_{s}"))
 }
 
-fn op_label(lang: Lang, op: i64) -> &'static str {
+pub(super) fn op_label(lang: Lang, op: i64) -> &'static str {
     t(lang, &format!("coupon_op_{op}"))
 }
 
@@ -134,7 +147,7 @@ fn limits_summary(lang: Lang, l: &QuotaLimits) -> Markup {
 
 /// The partner id of a partner user, or a 403 page.
 #[allow(clippy::result_large_err)]
-fn partner_of(c: &Console) -> Result<String, Response> {
+pub(super) fn partner_of(c: &Console) -> Result<String, Response> {
     c.require(&[Role::PartnerAdmin, Role::PartnerStaff])?;
     c.user
         .partner_id
@@ -309,11 +322,13 @@ async fn management(
         } @else {
             (issued_table)
         }
+        p { (super::export::links(lang, "export-issued", "/console/coupons/issued",
+            &format!("type={}&status={}&customer_id={}", qt.as_str(), enc(&p.status), enc(&p.customer_id)))) }
         (super::layout::pager(offset, PAGE_SIZE, total,
             &format!("{base}?status={}&customer_id={}&", p.status, enc(&p.customer_id)), lang))
         script { (maud::PreEscaped(RECALL_JS)) }
         h2 { (t(lang, "operation_records")) }
-        p { a #export-records href=(format!("/console/coupons/records.csv?type={}", qt.as_str())) { (t(lang, "export_csv")) } }
+        p { (super::export::links(lang, "export-records", "/console/coupons/records", &format!("type={}", qt.as_str()))) }
         div.scroll { table #records {
             thead { tr {
                 th { (t(lang, "operation_time")) } th { (t(lang, "operation_type")) } th { (t(lang, "coupon_id")) }
@@ -467,81 +482,6 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
         return Ok(back_with(base, "err", &msg));
     }
     Ok(back_with(base, "msg", &msg))
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsvParams {
-    #[serde(default, rename = "type")]
-    quota_type: String,
-}
-
-/// `GET /console/coupons/records.csv?type=voucher|cash`: every operation record of that type.
-pub async fn records_csv(
-    State(st): State<AppState>,
-    c: Console,
-    Query(p): Query<CsvParams>,
-) -> Page {
-    partner_of(&c)?;
-    let lang = c.lang;
-    let ctx = c.ctx();
-    let qt = QuotaType::parse(&p.quota_type).unwrap_or(QuotaType::Voucher);
-    let mut out = String::from("\u{feff}");
-    let head = [
-        "operation_time",
-        "operation_type",
-        "quota_id",
-        "coupon_id",
-        "customer_id",
-        "amount",
-        "result",
-        "operator",
-    ];
-    csv_line(&mut out, &head.map(|k| t(lang, k)));
-    let mut offset = 0;
-    loop {
-        let page = coupons::list_records(
-            &st.db,
-            &ctx,
-            RecordQuery {
-                quota_type: Some(qt.code()),
-                offset,
-                limit: coupons::MAX_PAGE,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| internal(lang, e))?;
-        let (total, rows) = (page.total, page.rows);
-        for r in &rows {
-            let line = [
-                format_utc(r.at),
-                op_label(lang, r.operation_type).to_string(),
-                r.quota_id.clone(),
-                r.coupon_id.clone().unwrap_or_default(),
-                r.customer_id.clone(),
-                r.amount.to_string(),
-                if r.result == 0 { "0" } else { "-1" }.to_string(),
-                r.operator.clone(),
-            ];
-            csv_line(&mut out, &line.each_ref().map(String::as_str));
-        }
-        offset += coupons::MAX_PAGE;
-        if rows.is_empty() || offset >= total {
-            break;
-        }
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"coupon-records.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        out,
-    )
-        .into_response())
 }
 
 /// `GET /console/my-coupons` (customers): their coupons; recalled ones are no longer theirs.

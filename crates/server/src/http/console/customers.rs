@@ -1,11 +1,11 @@
 //! Customer management in the console: the customer list (a partner's own customers, every
-//! customer for operators, a delegated reseller's customers for its distributor), its CSV export,
+//! customer for operators, a delegated reseller's customers for its distributor), its exports (CSV, XLSX),
 //! and one customer's detail. One listing and one table serve every viewer.
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -13,8 +13,8 @@ use maud::{html, Markup};
 use pc_app::services::customers::{self, Listing, SubCustomer, SubCustomerQuery};
 use pc_app::{AppError, Code};
 use pc_domain::party::{PartnerType, Role};
-use pc_domain::timefmt::format_utc;
 
+use super::export::{self, Cell, Export};
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, message_page, page, pager, Page};
 use super::Console;
@@ -24,13 +24,12 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/customers", get(list))
-        .route("/console/customers.csv", get(export_csv))
+        .route("/console/customers.csv", get(csv))
+        .route("/console/customers.xlsx", get(xlsx))
         .route("/console/customers/{id}", get(detail))
 }
 
 const PAGE_SIZE: i64 = 20;
-/// The most rows one CSV export holds.
-const CSV_MAX_ROWS: i64 = 100_000;
 
 /// A refusal as a console page: another tenant's or an unknown object is "not found" (404), so
 /// the answer does not tell which; a role that may not act is 403.
@@ -268,7 +267,7 @@ pub async fn list(
             (filter_form(lang, &f, operator))
             p.muted {
                 (t(lang, "total")) " " span #customer-total { (l.total) } " · "
-                a #export-csv href=(format!("/console/customers.csv?{}", f.query_string())) { (t(lang, "export_csv")) }
+                (export::links(lang, "export", "/console/customers", &f.query_string()))
             }
             (table(lang, &l.rows, operator))
             (pager(offset, PAGE_SIZE, l.total, &base, lang))
@@ -277,108 +276,69 @@ pub async fn list(
     Ok(page(lang, Some(&c), &title, body).into_response())
 }
 
-/// One CSV field: quoted when needed, and a leading `=`, `+`, `-`, `@` (or tab/CR) defused with
-/// an apostrophe so a spreadsheet never runs a customer-supplied value as a formula.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
-pub(super) fn csv_line(out: &mut String, fields: &[&str]) {
-    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-    out.push_str(&line.join(","));
-    out.push_str("\r\n");
-}
-
-/// `GET /console/customers.csv`: the same list with the same filters, every page, as UTF-8 CSV
-/// with a byte-order mark (so Excel opens Chinese correctly) and a header row in the user's
-/// language. A reseller's list without delegation is not exported.
-pub async fn export_csv(
-    State(st): State<AppState>,
-    c: Console,
-    Query(q): Query<HashMap<String, String>>,
-) -> Page {
+/// The export (`/console/customers.csv`, `/console/customers.xlsx`): the same list with the same
+/// filters, every page, in the user's language. A reseller's list without delegation is not
+/// exported.
+#[allow(clippy::result_large_err)]
+async fn rows(st: &AppState, c: &Console, q: &HashMap<String, String>) -> Result<Export, Response> {
     let lang = c.lang;
-    let (f, viewer) = Filters::with_viewer(&c, &q)?;
+    let (f, viewer) = Filters::with_viewer(c, q)?;
     let operator = matches!(viewer, Viewer::Operator { .. });
-    let mut out = String::from("\u{feff}");
-    let mut header: Vec<&str> = vec![t(lang, "account_name"), t(lang, "real_name"), t(lang, "id")];
+    let mut keys = vec!["account_name", "real_name", "id"];
     if operator {
-        header.push(t(lang, "partner"));
+        keys.push("partner");
     }
-    header.extend([
-        t(lang, "association_type"),
-        t(lang, "label"),
-        t(lang, "associated_on"),
-        t(lang, "telephone"),
-        t(lang, "email"),
+    keys.extend([
+        "association_type",
+        "label",
+        "@associated_on",
+        "telephone",
+        "email",
     ]);
-    csv_line(&mut out, &header);
-    let mut offset = 0;
-    loop {
-        let query = f
-            .query(&viewer, offset, customers::MAX_PAGE)
-            .map_err(|e| internal(lang, e))?;
-        let l = fetch(&st, &c, &viewer, &query)
-            .await
-            .map_err(|e| refused(&c, e))?;
-        if l.reseller_delegated == Some(false) {
-            return Err((
-                StatusCode::FORBIDDEN,
-                message_page(lang, Some(&c), "403", t(lang, "reseller_customers_hidden")),
-            )
-                .into_response());
-        }
-        for x in &l.rows {
-            let at = if x.partner_id.is_some() {
-                format_utc(x.associated_at)
-            } else {
-                String::new()
-            };
-            let phone = x.mobile.as_deref().map(mask_phone).unwrap_or_default();
-            let mut row: Vec<&str> = vec![
-                &x.account_name,
-                x.real_name.as_deref().unwrap_or(""),
-                &x.customer_id,
-            ];
-            if operator {
-                row.push(x.partner_name.as_deref().unwrap_or(""));
+    let mut x = Export::new(lang, "customers", t(lang, "customers"), &keys);
+    // A reseller that has not delegated to the distributor: its customers are not exported.
+    let hidden = std::sync::atomic::AtomicBool::new(false);
+    let list = export::all_pages(c, customers::MAX_PAGE, |offset, limit| {
+        let query = f.query(&viewer, offset, limit);
+        let (viewer, hidden) = (&viewer, &hidden);
+        async move {
+            let l = fetch(st, c, viewer, &query?).await?;
+            if l.reseller_delegated == Some(false) {
+                hidden.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            row.extend([
-                assoc_label(lang, x),
-                x.label.as_deref().unwrap_or(""),
-                &at,
-                &phone,
-                x.email.as_deref().unwrap_or(""),
-            ]);
-            csv_line(&mut out, &row);
+            Ok((l.total, l.rows))
         }
-        offset += customers::MAX_PAGE;
-        if l.rows.is_empty() || offset >= l.total || offset >= CSV_MAX_ROWS {
-            break;
-        }
+    })
+    .await?;
+    if hidden.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            message_page(lang, Some(c), "403", t(lang, "reseller_customers_hidden")),
+        )
+            .into_response());
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"customers.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        out,
-    )
-        .into_response())
+    for x_ in &list {
+        let mut row = vec![
+            Cell::text(&x_.account_name),
+            Cell::opt(x_.real_name.as_deref()),
+            Cell::text(&x_.customer_id),
+        ];
+        if operator {
+            row.push(Cell::opt(x_.partner_name.as_deref()));
+        }
+        row.extend([
+            Cell::text(assoc_label(lang, x_)),
+            Cell::opt(x_.label.as_deref()),
+            Cell::time_opt(x_.partner_id.as_ref().map(|_| x_.associated_at)),
+            Cell::text(x_.mobile.as_deref().map(mask_phone).unwrap_or_default()),
+            Cell::opt(x_.email.as_deref()),
+        ]);
+        x.rows.push(row);
+    }
+    Ok(x)
 }
+
+export::downloads!();
 
 /// `GET /console/customers/{id}`: one customer, its association history and its balance.
 pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
@@ -440,21 +400,5 @@ pub(super) fn history_table(lang: Lang, rows: &[customers::AssociationRecord]) -
                 @if rows.is_empty() { tr { td colspan="5" .muted { (t(lang, "empty")) } } }
             }
         } }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("西湖茶业"), "西湖茶业");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("-abcde"), "'-abcde");
-        assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
     }
 }

@@ -36,6 +36,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/funds", get(funds_page))
+        .route("/console/funds.csv", get(super::export::funds::csv))
+        .route("/console/funds.xlsx", get(super::export::funds::xlsx))
         .route(
             "/console/funds/credit",
             get(credit_page).post(credit_submit),
@@ -55,14 +57,14 @@ enum Flash {
     Error(String),
 }
 
-fn direction_label(lang: Lang, d: Direction) -> &'static str {
+pub(super) fn direction_label(lang: Lang, d: Direction) -> &'static str {
     match d {
         Direction::Income => t(lang, "funds_income"),
         Direction::Expense => t(lang, "funds_expense"),
     }
 }
 
-fn trade_label(lang: Lang, tt: TradeType) -> &'static str {
+pub(super) fn trade_label(lang: Lang, tt: TradeType) -> &'static str {
     t(lang, &format!("funds_tt_{}", tt.as_str()))
 }
 
@@ -390,7 +392,8 @@ async fn partner_page(
                 }
                 button.primary type="submit" { (t(lang, "filter")) }
             }
-            p.muted { (t(lang, "total")) " " span #records-total { (total) } }
+            p.muted { (t(lang, "total")) " " span #records-total { (total) } " · "
+                (super::export::links(lang, "export", "/console/funds", base.trim_start_matches("/console/funds?"))) }
             div.scroll { table #records {
                 thead { tr {
                     th { (t(lang, "funds_trade_time")) } th { (t(lang, "funds_trade_type")) } th { (t(lang, "funds_direction")) }

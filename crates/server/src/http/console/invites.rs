@@ -27,6 +27,16 @@ type Page = Result<Response, Response>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/invites", get(list).post(create))
+        .route("/console/invites.csv", get(super::export::invites::csv))
+        .route("/console/invites.xlsx", get(super::export::invites::xlsx))
+        .route(
+            "/console/invites/records.csv",
+            get(super::export::invite_records::csv),
+        )
+        .route(
+            "/console/invites/records.xlsx",
+            get(super::export::invite_records::xlsx),
+        )
         .route("/console/invites/{id}/disable", post(disable))
         .route("/console/invites/{id}/qr.svg", get(qr_svg))
         .route("/console/invites/{id}/qr.png", get(qr_png))
@@ -89,6 +99,7 @@ pub async fn list(
             p.muted { (t(lang, "invite_share_hint")) }
         }
         h2 { (t(lang, "invite_history")) }
+        p { (super::export::links(lang, "export-invites", "/console/invites", "")) }
         @if links.is_empty() { p.muted #invites-empty { (t(lang, "empty")) } }
         div #invites {
             @for l in &links {
@@ -125,6 +136,7 @@ pub async fn list(
             }
         }
         h2 { (t(lang, "invite_records")) }
+        p { (super::export::links(lang, "export-invite-records", "/console/invites/records", "")) }
         div.scroll { table #invite-events {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "label")) } th { (t(lang, "account_name")) } th { (t(lang, "outcome")) } th { (t(lang, "reason")) } } }
             tbody {
@@ -143,7 +155,7 @@ pub async fn list(
 }
 
 /// The message of a recorded refusal's code, in the page's language.
-fn reason_text(lang: Lang, vendor_code: &str) -> &'static str {
+pub(super) fn reason_text(lang: Lang, vendor_code: &str) -> &'static str {
     pc_app::Code::ALL
         .iter()
         .find(|c| c.vendor_code() == vendor_code)

@@ -40,6 +40,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/invoices", get(invoices_page).post(submit))
+        .route("/console/invoices.csv", get(super::export::invoices::csv))
+        .route("/console/invoices.xlsx", get(super::export::invoices::xlsx))
         .route("/console/invoices/profile", post(save_profile))
         .route("/console/invoices/{id}/{action}", post(act))
 }
@@ -53,7 +55,7 @@ fn due_by(created_at: i64) -> String {
     rules::due_by(pc_domain::timefmt::cn_date(created_at)).to_string()
 }
 
-fn status_label(lang: Lang, s: i64) -> &'static str {
+pub(super) fn status_label(lang: Lang, s: i64) -> &'static str {
     t(lang, &format!("invoice_status_{s}"))
 }
 
@@ -66,7 +68,7 @@ fn done_key(q: &HashMap<String, String>) -> Option<&'static str> {
     }
 }
 
-fn may_request(role: Role) -> bool {
+pub(super) fn may_request(role: Role) -> bool {
     matches!(role, Role::Customer | Role::PartnerAdmin)
 }
 
@@ -159,6 +161,7 @@ async fn view(
                 (customer_form(c, &months, &customer_names))
             }
             h2 { (t(lang, "invoice_my_requests")) }
+            p { (super::export::links(lang, "export-mine", "/console/invoices", "list=mine")) }
             (requests_table(c, &mine, false, &issuer_name))
         };
     }
@@ -169,6 +172,7 @@ async fn view(
         body = html! {
             (body)
             h2 #invoice-queue-title { (t(lang, if c.user.role == Role::Operator { "invoice_queue_vendor" } else { "invoice_queue_partner" })) }
+            p { (super::export::links(lang, "export-queue", "/console/invoices", "list=queue")) }
             (requests_table(c, &queue, true, &|_| String::new()))
         };
     }

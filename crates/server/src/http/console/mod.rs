@@ -12,6 +12,7 @@ mod clock;
 mod coupons;
 mod customers;
 mod discounts;
+mod export;
 mod funds;
 pub mod i18n;
 mod invites;
@@ -31,7 +32,6 @@ mod type_labels;
 mod unbind;
 mod unsubscribe;
 mod usage;
-mod xlsx;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;

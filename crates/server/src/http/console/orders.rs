@@ -50,6 +50,8 @@ pub fn router() -> Router<AppState> {
             get(product_page).post(product_submit),
         )
         .route("/console/orders", get(orders_page))
+        .route("/console/orders.csv", get(super::export::orders::csv))
+        .route("/console/orders.xlsx", get(super::export::orders::xlsx))
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/pay", post(pay_submit))
         .route("/console/orders/{id}/cancel", post(cancel_submit))
@@ -62,7 +64,7 @@ fn yuan(m: Option<Money>) -> String {
     m.map(super::layout::yuan).unwrap_or_else(|| "—".into())
 }
 
-fn status_label(lang: Lang, s: i64) -> &'static str {
+pub(super) fn status_label(lang: Lang, s: i64) -> &'static str {
     match OrderStatus::from_code(s) {
         Some(OrderStatus::PendingReview) => t(lang, "order_status_1"),
         Some(OrderStatus::Processing) => t(lang, "order_status_3"),
@@ -419,7 +421,7 @@ async fn product_submit(
 
 /// Whether the user has an account orders are read for (the service decides which orders from
 /// who acts); a user without one gets the forbidden page.
-fn may_read_orders(c: &Console) -> bool {
+pub(super) fn may_read_orders(c: &Console) -> bool {
     match c.user.role {
         Role::Operator => true,
         Role::Customer => c.user.customer_id.is_some(),
@@ -470,7 +472,8 @@ async fn orders_page(
         nav.tabs #order-tabs { @for (s, key) in tabs {
             a href=(format!("{base}status={s}")) .active[status == s] data-status=(s) { (t(lang, key)) }
         } }
-        p { (t(lang, "total")) ": " span #order-count { (total) } }
+        p { (t(lang, "total")) ": " span #order-count { (total) } " · "
+            (super::export::links(lang, "export", "/console/orders", &format!("{}status={}", base.trim_start_matches("/console/orders?"), enc(&status)))) }
         table #orders {
             thead { tr {
                 th { (t(lang, "order_id")) } th { (t(lang, "customer")) } th { (t(lang, "catalog_service")) }
@@ -609,7 +612,7 @@ pub(super) async fn order_view(
 }
 
 /// The label of an order type (new, renewal, change, unsubscribe, …).
-fn order_type_label(lang: Lang, order_type: i64) -> &'static str {
+pub(super) fn order_type_label(lang: Lang, order_type: i64) -> &'static str {
     if order_type == OrderType::Unsubscribe.code() {
         t(lang, "order_type_4")
     } else {

@@ -32,6 +32,11 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/resources", get(resources_page))
+        .route("/console/resources.csv", get(super::export::resources::csv))
+        .route(
+            "/console/resources.xlsx",
+            get(super::export::resources::xlsx),
+        )
         .route("/console/resources/{id}/renew", post(renew_submit))
         .route("/console/resources/{id}/auto-renew", post(auto_renew_on))
         .route(
@@ -151,7 +156,8 @@ async fn view(
             p #resource-filter { (t(lang, "order_id")) ": " code { (q.order_id) } " · "
                 a href="/console/resources" { (t(lang, "resources_show_all")) } }
         }
-        p { (t(lang, "total")) ": " span #resource-count { (total) } }
+        p { (t(lang, "total")) ": " span #resource-count { (total) } " · "
+            (super::export::links(lang, "export", "/console/resources", &format!("order_id={}", enc(&q.order_id)))) }
         div.scroll { table #resources {
             thead { tr {
                 th { (t(lang, "resources_resource")) } th { (t(lang, "catalog_product")) } th { (t(lang, "catalog_service")) }

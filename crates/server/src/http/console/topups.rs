@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/topup", get(mine_page).post(declare_submit))
         .route("/console/topup/{id}/cancel", post(cancel_submit))
         .route("/console/topups", get(ops_page))
+        .route("/console/topups.csv", get(super::export::topups::csv))
+        .route("/console/topups.xlsx", get(super::export::topups::xlsx))
         .route("/console/topups/{id}/confirm", post(confirm_submit))
         .route("/console/topups/{id}/reject", post(reject_submit))
         .route("/console/topups/instructions", post(instructions_submit))
@@ -46,7 +48,7 @@ pub fn router() -> Router<AppState> {
 
 const PAGE: i64 = 20;
 
-fn status_label(lang: Lang, s: TopupStatus) -> &'static str {
+pub(super) fn status_label(lang: Lang, s: TopupStatus) -> &'static str {
     t(lang, &format!("topup_status_{}", s.as_str()))
 }
 
@@ -111,7 +113,7 @@ struct DeclareForm {
 /// Passes a customer that may top up itself; anyone else gets the
 /// 403 page (a resale customer is told to ask its partner).
 #[allow(clippy::result_large_err)]
-fn require_self_topup(c: &Console) -> Result<(), axum::response::Response> {
+pub(super) fn require_self_topup(c: &Console) -> Result<(), axum::response::Response> {
     c.require(&[Role::Customer])?;
     if !c.may_top_up {
         return Err((
@@ -214,6 +216,7 @@ async fn mine_view(
             p { button.primary #topup-submit type="submit" { (t(lang, "topup_submit")) } }
         }
         h2 { (t(lang, "topup_my_requests")) }
+        p { (super::export::links(lang, "export", "/console/topups", "")) }
         @if list.is_empty() {
             p.muted #topup-none { (t(lang, "topup_none")) }
         } @else {
@@ -339,7 +342,7 @@ async fn cancel_submit(
 // The operator's page
 
 /// The status filter of `?status=`: a known status, else all.
-fn status_filter(q: &HashMap<String, String>) -> Option<TopupStatus> {
+pub(super) fn status_filter(q: &HashMap<String, String>) -> Option<TopupStatus> {
     q.get("status").and_then(|s| TopupStatus::parse(s))
 }
 
@@ -389,7 +392,8 @@ async fn ops_view(
         nav.tabs #topup-tabs { @for (s, label) in tabs {
             a href=(format!("/console/topups?status={s}")) .active[current == s] data-status=(s) { (label) }
         } }
-        p { (t(lang, "total")) ": " span #topup-count { (total) } }
+        p { (t(lang, "total")) ": " span #topup-count { (total) } " · "
+            (super::export::links(lang, "export", "/console/topups", &format!("status={current}"))) }
         @if list.is_empty() {
             p.muted #topup-none { (t(lang, "topup_none")) }
         } @else {

@@ -22,6 +22,11 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/resellers", get(resellers))
+        .route("/console/resellers.csv", get(super::export::resellers::csv))
+        .route(
+            "/console/resellers.xlsx",
+            get(super::export::resellers::xlsx),
+        )
         .route("/console/delegation", get(delegation_page).post(delegate))
         .route("/console/delegation/cancel", post(cancel))
         .route("/console/partners/{id}", get(partner_detail))
@@ -29,7 +34,7 @@ pub fn router() -> Router<AppState> {
 
 /// Refuses unless the user is an administrator of a partner of type `ptype`.
 #[allow(clippy::result_large_err)]
-fn require_admin_of(c: &Console, ptype: PartnerType) -> Result<String, Response> {
+pub(super) fn require_admin_of(c: &Console, ptype: PartnerType) -> Result<String, Response> {
     c.require(&[Role::PartnerAdmin])?;
     match (&c.user.partner_id, c.user.partner_type) {
         (Some(pid), Some(t)) if t == ptype => Ok(pid.clone()),
@@ -80,7 +85,7 @@ pub async fn resellers(State(st): State<AppState>, c: Console) -> Page {
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
-        p.muted { (t(lang, "resellers_hint")) }
+        p.muted { (t(lang, "resellers_hint")) " " (super::export::links(lang, "export", "/console/resellers", "")) }
         (resellers_table(lang, &rows, |r| r.delegated_since
             .map(|_| format!("/console/customers?reseller={}", enc(&r.partner.id)))))
     };

@@ -24,7 +24,10 @@ use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/console/usage", get(usage_page))
+    Router::new()
+        .route("/console/usage", get(usage_page))
+        .route("/console/usage.csv", get(super::export::usage::csv))
+        .route("/console/usage.xlsx", get(super::export::usage::xlsx))
 }
 
 const PAGE: i64 = 20;
@@ -172,6 +175,7 @@ async fn usage_page(
         } }
         (pager(pkg_off, PAGE, pkg_total, &pager_base(&q, "packages"), lang))
         h2 { (t(lang, "usage_deductions")) }
+        p { (super::export::links(lang, "export-deductions", "/console/usage", "")) }
         div.scroll { table #deductions {
             thead { tr {
                 th { (t(lang, "usage_deducted_at")) } th { (t(lang, "usage_package")) } th { (t(lang, "usage_resource_id")) }

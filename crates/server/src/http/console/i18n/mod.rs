@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod bills;
+mod export;
 mod invoices;
 mod staff;
 mod usage;
@@ -746,6 +747,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             .or_else(|| staff::pair(key))
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
+            .or_else(|| export::pair(key))
         {
             Some(p) => p,
             None => return "??",
