@@ -185,8 +185,9 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
                     demo::DEMO_PASSWORD
                 );
                 for (role, login, _) in &info.logins {
-                    println!("  {role:<26} {login}");
+                    println!("  {role:<42} {login}");
                 }
+                println!("  (a year of history: see docs/demo.md)");
                 let d = &info.distributor;
                 println!("Demo master distributor API credentials (GlobalCredentials):");
                 println!(
