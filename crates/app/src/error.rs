@@ -91,6 +91,7 @@ codes! {
     RenewResourceMissing => (400, "CBC.30050009", "The resource does not exist, is not yours, or was unsubscribed or deleted.", "资源已过期删除或不存在。"),
     RenewInPendingOrder => (400, "CBC.30050010", "The resource is included in an order pending payment.", "当前操作的资源中，有资源包含在您的待支付的订单，不能进行当前操作。"),
     RenewNotRenewable => (400, "CBC.30050013", "The product can no longer be renewed (it is no longer sold).", "该产品不支持续费。"),
+    RenewQuoteLocked => (400, "CBC.3002", "The resource is locked (frozen): its renewal cannot be quoted.", "资源被锁定。"),
     RenewDuplicateIds => (400, "CBC.30050012", "The resource IDs repeat.", "存在重复的资源ID。"),
     RenewConfigUnsupported => (400, "PC.1107", "A same expiration date for renewed resources (EXPIRE_DATE) is not supported here yet; only the deduction date of auto-renewal (DEDUCTION_DATE) can be set.", "暂不支持设置续费后资源统一到期日（EXPIRE_DATE）；仅可设置自动续费扣款日（DEDUCTION_DATE）。"),
     // Yearly/monthly to pay-per-use (`update_period_to_on_demand` and `_instantly`): the vendor's
