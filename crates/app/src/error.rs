@@ -146,6 +146,7 @@ codes! {
     NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
     UnbindTooSoon => (400, "PC.3110", "This customer's association was already ended within the last 3 months; unbinding is allowed at most once every 3 months.", "该客户在最近 3 个月内已解除过关联；每 3 个月最多解除一次。"),
     NotAssociated => (400, "PC.3111", "There is no association in effect to end.", "当前没有生效中的关联关系。"),
+    EmailExists => (400, "PC.3112", "The e-mail address is already used by another account.", "该电子邮箱已被其他账号使用。"),
     MobileAccountLimit => (400, "CBC.99000030", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "手机号注册数量超过上限。请登录已有账号，或使用其他手机号。"),
     // `create_sub_customer`'s table (the vendor's API reference, 创建客户).
     XaccountDuplicate => (400, "CBC.99000039", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "xaccountId重复：该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),
