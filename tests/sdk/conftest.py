@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -172,6 +173,27 @@ class Engine:
 
     def verify(self) -> subprocess.CompletedProcess:
         return self.cli("verify", check=False)
+
+    def scalar(self, sql: str, *params: str):
+        """One value read straight from the database (a test checking that a refused write wrote
+        nothing). `params` are text, bound as $1, $2, ... on both engines."""
+        if self.database_url.startswith("sqlite://"):
+            import sqlite3
+
+            path = self.database_url[len("sqlite://"):]
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = con.execute(re.sub(r"\$(\d+)", r"?\1", sql), params).fetchone()
+            finally:
+                con.close()
+            return None if row is None else row[0]
+        literal = sql
+        for i in range(len(params), 0, -1):
+            literal = literal.replace(f"${i}", "'" + params[i - 1].replace("'", "''") + "'")
+        out = subprocess.run([shutil.which("psql"), self.database_url, "-tA", "-c", literal],
+                             capture_output=True, text=True, timeout=60, check=True)
+        value = out.stdout.strip()
+        return None if value == "" else (int(value) if value.lstrip("-").isdigit() else value)
 
     # --- clients ---------------------------------------------------------------------------
     def client(self, record_or_creds):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the official-SDK compatibility suite (huaweicloudsdkbss 3.1.219) against a spawned
+# Runs the official-SDK compatibility suite (huaweicloudsdkbss and huaweicloudsdkbssintl 3.1.219) against a spawned
 # partner-center server, on SQLite and, when PC_TEST_POSTGRES_URL is set, on PostgreSQL too.
 #
 #   PC_BIN                 the server binary (default: <repo>/target/debug/partner-center); never built here

@@ -174,3 +174,28 @@ def hand_signed_post(port: int, creds: Creds, path: str, body: bytes, headers: d
     sent = dict(headers)
     sent["Authorization"] = f"SDK-HMAC-SHA256 Access={creds.ak}, SignedHeaders={';'.join(signed)}, Signature={sig}"
     return requests.post(f"http://127.0.0.1:{port}{path}", headers=sent, data=body, timeout=30)
+
+
+def intl_client(port: int, creds: Creds):
+    """A BssintlClient (huaweicloudsdkbssintl, the international SDK) built the same way."""
+    from huaweicloudsdkbssintl.v2 import BssintlClient
+
+    return (
+        BssintlClient.new_builder()
+        .with_credentials(GlobalCredentials(creds.ak, creds.sk, creds.domain_id))
+        .with_endpoints([f"http://127.0.0.1:{port}"])
+        .build()
+    )
+
+
+def funded_resale_customer(engine, amount: str = "5000.00"):
+    """A fresh distributor and its resale customer holding `amount` yuan (credited to the
+    distributor, then allocated with update_customer_account_amount): (distributor, customer)."""
+    from huaweicloudsdkbss.v2 import AdjustAccountReq, UpdateCustomerAccountAmountRequest
+
+    dist = engine.create_partner("distributor")
+    cust = engine.create_customer(dist["partner_id"], "resale")
+    engine.credit_partner(dist["partner_id"], amount)
+    engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
+        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal(amount))))
+    return dist, cust

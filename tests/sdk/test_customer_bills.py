@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import requests
 from huaweicloudsdkbss.v2 import (
-    AdjustAccountReq,
     ListCustomerAccountChangeRecordsRequest,
     ListCustomerBillsMonthlyBreakDownRequest,
     ListCustomerselfResourceRecordDetailsRequest,
@@ -28,10 +27,9 @@ from huaweicloudsdkbss.v2 import (
     QueryResRecordsDetailReq,
     RenewResourceConfigReq,
     SetResourcesRenewConfigRequest,
-    UpdateCustomerAccountAmountRequest,
 )
 
-from sdk_support import expect_client_error
+from sdk_support import expect_client_error, funded_resale_customer
 
 
 def this_month() -> str:
@@ -50,13 +48,6 @@ def resources(engine, cust, order):
     return [r.resource_id for r in res.data]
 
 
-def funded_resale_customer(engine, amount="5000.00"):
-    dist = engine.create_partner("distributor")
-    cust = engine.create_customer(dist["partner_id"], "resale")
-    engine.credit_partner(dist["partner_id"], amount)
-    engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
-        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal(amount))))
-    return dist, cust
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from huaweicloudsdkbss.v2 import (
-    AdjustAccountReq,
     AutoRenewalResourcesReq,
     AutoRenewalResourcesRequest,
     ListCustomerBillsFeeRecordsRequest,
@@ -24,22 +23,14 @@ from huaweicloudsdkbss.v2 import (
     QueryResourcesReq,
     ShowCustomerAccountBalancesRequest,
     ShowCustomerOrderDetailsRequest,
-    UpdateCustomerAccountAmountRequest,
     UpdatePeriodToOnDemandInstantlyRequest,
     UpdatePeriodToOnDemandRequest,
 )
 
 from sdk_support import expect_client_error
+from sdk_support import funded_resale_customer as funded
 
 
-def funded(engine, balance: str):
-    """A distributor and its resale customer holding `balance` yuan."""
-    dist = engine.create_partner("distributor")
-    cust = engine.create_customer(dist["partner_id"], "resale")
-    engine.credit_partner(dist["partner_id"], balance)
-    engine.client(dist).update_customer_account_amount(UpdateCustomerAccountAmountRequest(
-        body=AdjustAccountReq(customer_id=cust["customer_id"], amount=Decimal(balance))))
-    return dist, cust
 
 
 def bought(engine, cust, product="ecs-s6-small-1-linux", count=1):

@@ -91,6 +91,7 @@ codes! {
     RenewResourceMissing => (400, "CBC.30050009", "The resource does not exist, is not yours, or was unsubscribed or deleted.", "资源已过期删除或不存在。"),
     RenewInPendingOrder => (400, "CBC.30050010", "The resource is included in an order pending payment.", "当前操作的资源中，有资源包含在您的待支付的订单，不能进行当前操作。"),
     RenewNotRenewable => (400, "CBC.30050013", "The product can no longer be renewed (it is no longer sold).", "该产品不支持续费。"),
+    RenewQuoteLocked => (400, "CBC.3002", "The resource is locked (frozen): its renewal cannot be quoted.", "资源被锁定。"),
     RenewDuplicateIds => (400, "CBC.30050012", "The resource IDs repeat.", "存在重复的资源ID。"),
     RenewConfigUnsupported => (400, "PC.1107", "A same expiration date for renewed resources (EXPIRE_DATE) is not supported here yet; only the deduction date of auto-renewal (DEDUCTION_DATE) can be set.", "暂不支持设置续费后资源统一到期日（EXPIRE_DATE）；仅可设置自动续费扣款日（DEDUCTION_DATE）。"),
     // Yearly/monthly to pay-per-use (`update_period_to_on_demand` and `_instantly`): the vendor's
@@ -145,6 +146,7 @@ codes! {
     NotCustomerAccount => (400, "PC.3108", "This is not a customer account. Log in with a customer account, or register one.", "该账号不是客户账号。请登录客户账号，或注册新账号。"),
     UnbindTooSoon => (400, "PC.3110", "This customer's association was already ended within the last 3 months; unbinding is allowed at most once every 3 months.", "该客户在最近 3 个月内已解除过关联；每 3 个月最多解除一次。"),
     NotAssociated => (400, "PC.3111", "There is no association in effect to end.", "当前没有生效中的关联关系。"),
+    EmailExists => (400, "PC.3112", "The e-mail address is already used by another account.", "该电子邮箱已被其他账号使用。"),
     MobileAccountLimit => (400, "CBC.99000030", "This mobile number already has the most customer accounts allowed. Log in with one of them, or use another mobile number.", "手机号注册数量超过上限。请登录已有账号，或使用其他手机号。"),
     // `create_sub_customer`'s table (the vendor's API reference, 创建客户).
     XaccountDuplicate => (400, "CBC.99000039", "This partner-platform account (xaccount_id) already has a customer account; domain_id and domain_name name it.", "xaccountId重复：该伙伴销售平台账号已创建过客户账号，domain_id 与 domain_name 为该客户账号。"),

@@ -165,6 +165,14 @@ async fn renewal_quotes() {
             ]
         );
         assert!(!r.body.contains(&w.rc.customer_id));
+        // A frozen resource: the quote table's "资源被锁定".
+        shop::set_resource(&app, "UPDATE resources SET status = 4 WHERE id = $1", &x).await;
+        let r = call(&app, &c, "POST", RENEW_RATE, &rate_body(&[&x], 2, 1)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = r.json();
+        assert_eq!(s(&j["fail_resource_infos"][0], "error_code"), "CBC.3002");
+        assert!(j["renew_inquiry_results"].as_array().unwrap().is_empty());
+        shop::set_resource(&app, "UPDATE resources SET status = 2 WHERE id = $1", &x).await;
 
         // Refusals.
         for (body, code) in [

@@ -367,20 +367,6 @@ async fn coupons_get_their_share_back() {
     }
 }
 
-/// A test-only change of a resource row (states the API cannot reach: frozen, sub-resource).
-async fn set_resource(app: &TestApp, sql: &'static str, id: &str) {
-    let id = id.to_string();
-    app.db
-        .write(move |c| {
-            Box::pin(async move {
-                sql::query(sql).bind(id).execute(&mut *c).await?;
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
-}
-
 fn pay_coupons(order_id: &str, coupon: &str) -> String {
     json!({"order_id": order_id, "use_coupon": "YES", "use_discount": "NO",
         "coupon_infos": [{"id": coupon, "type": 301}]})

@@ -224,3 +224,21 @@ pub async fn buy(
     let res = order_resources(app, creds, &o).await;
     (o, res)
 }
+
+/// Runs one statement on a resource (`$1` its id): a state the API cannot reach (frozen, a
+/// sub-resource, expired).
+pub async fn set_resource(app: &TestApp, sql: &'static str, id: &str) {
+    let id = id.to_string();
+    app.db
+        .write(move |c| {
+            Box::pin(async move {
+                pc_app::store::sql::query(sql)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}

@@ -14,7 +14,7 @@ use crate::context::Ctx;
 use crate::crypto;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::customers::{self, validate_domain_name};
-use crate::services::{customers::verification, identity, partners};
+use crate::services::{customers::email, customers::verification, identity, partners};
 use crate::store::Db;
 
 /// `partners.status` of a partner that may not develop customers.
@@ -157,6 +157,10 @@ pub struct SubCustomerRequest {
     pub password: Option<String>,
     pub cooperation_type: Option<String>,
     pub indirect_partner_id: Option<String>,
+    /// The international SDK's: the customer's e-mail address (verified by an e-mail code when
+    /// no mobile number is given) and country or region.
+    pub email: Option<String>,
+    pub domain_area: Option<String>,
 }
 
 /// A request checked for shape, with its password hashed (slow: done before the write).
@@ -164,6 +168,7 @@ pub struct SubCustomerRequest {
 struct PreparedSubCustomer {
     pub domain_name: String,
     pub mobile: Option<String>,
+    pub email: Option<String>,
     pub code: Option<String>,
     pub xaccount_id: String,
     pub xaccount_type: String,
@@ -220,21 +225,29 @@ async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCus
         })?),
         None => None,
     };
-    let code = match (&mobile, r.verification_code) {
-        (Some(_), None) => {
+    let email = match r.email.filter(|e| !e.is_empty()) {
+        Some(e) => Some(email::parse_email("email", &e)?),
+        None => None,
+    };
+    if let Some(area) = r.domain_area.as_deref() {
+        email::parse_domain_area(area)?;
+    }
+    // The code verifies the mobile number, or without one the e-mail address.
+    let code = match (mobile.is_some() || email.is_some(), r.verification_code) {
+        (true, None) => {
             return Err(AppError::invalid_tr(
-                "verification_code is required with mobile_phone (send_verification_message_code sends one)",
-                "填写 mobile_phone 时须填写 verification_code（由 send_verification_message_code 发送）。",
+                "verification_code is required with mobile_phone or email (send_verification_message_code sends one)",
+                "填写 mobile_phone 或 email 时须填写 verification_code（由 send_verification_message_code 发送）。",
             ))
         }
-        (Some(_), Some(c)) if c.trim().is_empty() => {
+        (true, Some(c)) if c.trim().is_empty() => {
             return Err(AppError::invalid_tr(
                 "verification_code must not be empty",
                 "verification_code 不能为空。",
             ))
         }
-        (Some(_), Some(c)) => Some(c),
-        (None, _) => None,
+        (true, Some(c)) => Some(c),
+        (false, _) => None,
     };
     let kind = match r.cooperation_type.as_deref() {
         Some("1") => AssociationType::Consulting,
@@ -247,6 +260,16 @@ async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCus
             if let Some(why) = rules::password_conflict(&pw, &domain_name, mobile.as_deref()) {
                 return Err(AppError::with(Code::PasswordInvalid, why));
             }
+            if email
+                .as_deref()
+                .is_some_and(|e| pw.to_ascii_lowercase().contains(e))
+            {
+                return Err(AppError::with_tr(
+                    Code::PasswordInvalid,
+                    "The password must not contain the e-mail address.",
+                    "密码不能包含邮箱地址。",
+                ));
+            }
             tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
                 .await
                 .map_err(AppError::internal)??
@@ -255,6 +278,7 @@ async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCus
     Ok(PreparedSubCustomer {
         domain_name,
         mobile,
+        email,
         code,
         xaccount_id,
         xaccount_type: r.xaccount_type,
@@ -300,7 +324,7 @@ pub async fn create_sub_customer(
     let caller_id = ctx.actor.partner_id()?.to_string();
     let xaccount_id = r.xaccount_id.clone();
     let prepared = prepare_sub_customer(r).await?;
-    let mobile = prepared.mobile.clone();
+    let receiver = prepared.mobile.clone().or_else(|| prepared.email.clone());
     let (ctx2, caller) = (ctx.clone(), caller_id.clone());
     let result = db
         .run(ctx, move |c, ctx| {
@@ -320,7 +344,7 @@ pub async fn create_sub_customer(
             }
         }
         Code::VerificationCodeWrong => {
-            if let Some(m) = mobile {
+            if let Some(m) = receiver {
                 verification::record_wrong_attempt(
                     db,
                     ctx2,
@@ -395,7 +419,10 @@ async fn create_sub_customer_in(
     if name_taken(c, &r.domain_name).await? {
         return Err(name_taken_error(&r.domain_name));
     }
-    if let (Some(m), Some(code)) = (&r.mobile, &r.code) {
+    if let Some(e) = &r.email {
+        email::ensure_email_free(c, e).await?;
+    }
+    if let (Some(m), Some(code)) = (r.mobile.as_ref().or(r.email.as_ref()), &r.code) {
         verification::consume(
             c,
             ctx,
@@ -415,6 +442,9 @@ async fn create_sub_customer_in(
         Some((&r.xaccount_id, &r.xaccount_type)),
     )
     .await?;
+    if let Some(e) = &r.email {
+        email::set_email(c, &id, e).await?;
+    }
     customers::associate(c, ctx, &owner, &id, r.kind, None).await?;
     identity::insert_user(
         c,
@@ -520,22 +550,13 @@ pub async fn check_user_identity(
             })
         }
         "email" => {
-            let ok = search_value
-                .split_once('@')
-                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'));
-            if !ok || search_value.contains(char::is_whitespace) {
+            if !email::valid_email(search_value) {
                 return Err(AppError::invalid_tr(
                     "search_value must be a full e-mail address",
                     "search_value 须为完整的电子邮箱地址。",
                 ));
             }
-            let n: i64 = sql::query_scalar(&format!(
-                "SELECT (SELECT COUNT(*) FROM customers WHERE LOWER(email) = LOWER($1)) + {}",
-                partners::contact_email_uses_sql("$1")
-            ))
-            .bind(search_value)
-            .fetch_one(&mut *c)
-            .await?;
+            let n = email::email_uses(&mut c, search_value).await?;
             Ok(IdentityCheck {
                 available: n == 0,
                 mobile_remaining: None,
@@ -554,9 +575,11 @@ pub async fn check_user_identity(
 /// `SendVerificationCodeV2Req`, as received.
 #[derive(Debug, Clone, Default)]
 pub struct CodeSendRequest {
+    /// 1: SMS to `mobile_phone`; 2: e-mail to `email` (the international SDK's).
     pub receiver_type: i64,
     pub timeout: Option<i64>,
-    pub mobile_phone: String,
+    pub mobile_phone: Option<String>,
+    pub email: Option<String>,
     pub lang: Option<String>,
     pub scene: Option<i64>,
     pub customer_id: Option<String>,
@@ -579,18 +602,24 @@ async fn send_code_in(
     partner_id: &str,
     r: &CodeSendRequest,
 ) -> AppResult<()> {
-    if r.receiver_type != 1 {
-        return Err(AppError::invalid_tr(
-            "receiver_type must be 1 (SMS)",
-            "receiver_type 须为 1（短信）。",
-        ));
-    }
-    let mobile = rules::parse_cn_mobile(&r.mobile_phone).ok_or_else(|| {
-        AppError::invalid_tr(
-            "mobile_phone must be a Chinese mobile number such as 13800000000",
-            "mobile_phone 须为中国大陆手机号，例如 13800000000。",
-        )
-    })?;
+    // The receiver: a mobile number, or an e-mail address (verification codes keep either).
+    let mobile = match r.receiver_type {
+        1 => rules::parse_cn_mobile(r.mobile_phone.as_deref().unwrap_or_default()).ok_or_else(
+            || {
+                AppError::invalid_tr(
+                    "mobile_phone must be a Chinese mobile number such as 13800000000",
+                    "mobile_phone 须为中国大陆手机号，例如 13800000000。",
+                )
+            },
+        )?,
+        2 => email::parse_email("email", r.email.as_deref().unwrap_or_default())?,
+        _ => {
+            return Err(AppError::invalid_tr(
+                "receiver_type must be 1 (SMS) or 2 (e-mail)",
+                "receiver_type 须为 1（短信）或 2（邮件）。",
+            ))
+        }
+    };
     let ttl = codes::ttl_minutes(r.timeout)
         .map_err(|e| AppError::invalid_tr(e, "timeout 至少为 1 分钟。"))?;
     let english = match r.lang.as_deref().map(str::to_ascii_lowercase).as_deref() {

@@ -9,7 +9,8 @@
 //! - `detail`: one customer as the customer, its partner or an operator sees it;
 //! - `association`: the vendor API's creation of a sub-customer, its checks and codes;
 //! - `invites`: invite links and what a customer does through one;
-//! - `verification`: SMS verification codes;
+//! - `verification`: SMS (and e-mail) verification codes;
+//! - `email`: the e-mail address and `domain_area` the international SDK sends;
 //! - `unbind`: ending an association;
 //! - `resellers`: a distributor's resellers and the operators' partner view, with customer counts.
 //!
@@ -19,6 +20,7 @@
 
 pub mod association;
 mod detail;
+pub mod email;
 pub mod invites;
 mod listing;
 pub mod lookup;

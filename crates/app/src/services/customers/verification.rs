@@ -1,4 +1,4 @@
-//! SMS verification codes: sent through the outbox (the default transport is the outbox table, so
+//! SMS (or e-mail) verification codes: sent through the outbox (the default transport is the outbox table, so
 //! a demo or a test reads the code there), checked once, limited per mobile number.
 //!
 //! A code is bound to who asked for it (`requested_by`: `partner:<id>` for the vendor API,
@@ -20,7 +20,9 @@ use crate::store::{audit, outbox, Db};
 /// A code to send.
 #[derive(Debug, Clone)]
 pub struct CodeRequest {
-    /// A checked Chinese mobile number (11 digits).
+    /// The receiver: a checked Chinese mobile number (11 digits), or a checked e-mail address
+    /// (the international SDK's `receiver_type` 2; the code then goes out as an e-mail). The
+    /// `mobile` column of `verification_codes` keeps either.
     pub mobile: String,
     pub scene: Scene,
     pub ttl_minutes: i64,
@@ -89,7 +91,11 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
         c,
         ctx,
         r.root_id.as_deref(),
-        "sms",
+        if r.mobile.contains('@') {
+            "email"
+        } else {
+            "sms"
+        },
         &r.mobile,
         "Verification code / 验证码",
         &body,

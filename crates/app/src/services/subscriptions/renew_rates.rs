@@ -101,7 +101,8 @@ async fn price_one(
         return Ok(Err(Code::RenewNotMainResource));
     }
     if r.status == ResourceStatus::Frozen.code() {
-        return Ok(Err(Code::ResourceFrozen));
+        // The quote table's "资源被锁定" (its other resource tables' CBC.99003656 is not in it).
+        return Ok(Err(Code::RenewQuoteLocked));
     }
     if orders::for_subscriptions::pending_on_resource(c, &r.id).await? > 0 {
         return Ok(Err(Code::RenewInPendingOrder));

@@ -137,11 +137,17 @@ const LIST_SUB_CUSTOMERS: Operation = Operation {
     route: || post(list_sub_customers),
 };
 
-/// `CreateCustomerV2Req`.
+/// `CreateCustomerV2Req`: the Chinese SDK's shape (`mobile_phone`, `cooperation_type`) and the
+/// international SDK's (`email`, `domain_area`), docs/sdk-compat.md.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateCustomerV2Req {
     pub domain_name: Option<String>,
     pub mobile_phone: Option<String>,
+    /// The international SDK's: the customer's e-mail address (with an e-mail code).
+    pub email: Option<String>,
+    /// The international SDK's (required there): the customer's country or region, ISO 3166
+    /// alpha-2; checked, not kept (this platform sells in one business region).
+    pub domain_area: Option<String>,
     pub verification_code: Option<String>,
     pub xaccount_id: String,
     pub xaccount_type: String,
@@ -178,6 +184,8 @@ async fn create_sub_customer(
         password: req.password,
         cooperation_type: req.cooperation_type,
         indirect_partner_id: req.indirect_partner_id,
+        email: req.email,
+        domain_area: req.domain_area,
     };
     let account = match association::create_sub_customer(&st.db, caller.ctx(), r).await? {
         SubCustomerOutcome::Created(a) => a,
@@ -259,12 +267,14 @@ const CHECK_USER_IDENTITY: Operation = Operation {
     route: || post(check_user_identity),
 };
 
-/// `SendVerificationCodeV2Req`.
+/// `SendVerificationCodeV2Req`: `receiver_type` 1 with `mobile_phone` (the Chinese SDK's), or 2
+/// with `email` (the international SDK's).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SendVerificationCodeV2Req {
     pub receiver_type: i64,
     pub timeout: Option<i64>,
-    pub mobile_phone: String,
+    pub mobile_phone: Option<String>,
+    pub email: Option<String>,
     pub lang: Option<String>,
     pub scene: Option<i64>,
     pub customer_id: Option<String>,
@@ -284,6 +294,7 @@ async fn send_verification_message_code(
         receiver_type: req.receiver_type,
         timeout: req.timeout,
         mobile_phone: req.mobile_phone,
+        email: req.email,
         lang: req.lang,
         scene: req.scene,
         customer_id: req.customer_id,
@@ -296,7 +307,7 @@ const SEND_VERIFICATION_MESSAGE_CODE: Operation = Operation {
     name: "send_verification_message_code",
     method: Method::POST,
     path: "/v2/bases/verificationcode/send",
-    summary: "发送验证码 — send an SMS verification code (registration, or bank-card real-name certification) through the outbox",
+    summary: "发送验证码 — send an SMS (or, receiver_type 2, e-mail) verification code (registration, or bank-card real-name certification) through the outbox",
     callers: "partner",
     request: Some(schema::<SendVerificationCodeV2Req>),
     response: schema::<SendVerificationMessageCodeResponse>,
