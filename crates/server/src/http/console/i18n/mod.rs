@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod bills;
+mod home;
 mod invoices;
 mod staff;
 mod usage;
@@ -743,6 +744,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         _ => match bills::pair(key)
             .or_else(|| audit::pair(key))
             .or_else(|| staff::pair(key))
+            .or_else(|| home::pair(key))
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
         {
