@@ -548,3 +548,15 @@ async fn set_instructions_in(c: &mut Conn, ctx: &Ctx, text: &str) -> AppResult<(
     )
     .await
 }
+
+/// How many top-ups wait for an operator's decision: operators (and the command line) only,
+/// anyone else `CBC.0151`. One range of `topup_requests_status`.
+pub async fn pending_count(db: &Db, ctx: &Ctx) -> AppResult<i64> {
+    ctx.actor.require_operator()?;
+    Ok(
+        sql::query_scalar("SELECT COUNT(*) FROM topup_requests WHERE status = $1")
+            .bind(TopupStatus::Pending.as_str())
+            .fetch_one(db.read())
+            .await?,
+    )
+}

@@ -660,3 +660,63 @@ pub async fn transfer_by_id(pool: &ReadPool, id: &str) -> AppResult<Option<Trans
         created_at: r.get(9),
     }))
 }
+
+/// Which end of a transfer an account is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    From,
+    To,
+}
+
+/// What transfers of `kind` moved out of (`End::From`) or into (`End::To`) `account` in each of
+/// `months`, in cents. `kind` is a transfer kind constant (`pc_domain::funds::kind`), written
+/// into the statement so a partial index on that kind serves it (the customer allocations' and
+/// reclaims', `0028_home_indexes.sql`): one range of it per call.
+pub async fn monthly_sums(
+    pool: &ReadPool,
+    account: &str,
+    end: End,
+    kind: &'static str,
+    months: &crate::store::months::Months,
+) -> AppResult<Vec<i64>> {
+    if !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return Err(AppError::internal(format!("transfer kind {kind:?}")));
+    }
+    let column = match end {
+        End::From => "from_account",
+        End::To => "to_account",
+    };
+    let sql = format!(
+        "SELECT {}, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers \
+         WHERE {column} = $1 AND kind = '{kind}' AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+        months.bucket_sql("created_at", 4)
+    );
+    let rows = months
+        .bind(sql::query_as::<(i64, i64)>(&sql).bind(account))
+        .fetch_all(pool)
+        .await?;
+    Ok(months.spread(rows))
+}
+
+/// The cached balances summed by kind of account (cents), every kind but the derived external
+/// one ([`is_derived`]), which is the others' counterpart. One pass over the accounts (a row per
+/// partner, customer, quota and coupon, not per movement): an operator's report.
+pub async fn totals_by_account_kind(pool: &ReadPool) -> AppResult<Vec<(AccountKind, Money)>> {
+    let rows: Vec<(String, i64)> = sql::query_as(
+        "SELECT kind, CAST(SUM(balance) AS BIGINT) FROM ledger_accounts WHERE kind <> $1 GROUP BY kind",
+    )
+    .bind(AccountKind::External.as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok(AccountKind::ALL
+        .into_iter()
+        .filter(|k| *k != AccountKind::External)
+        .map(|k| {
+            let cents = rows
+                .iter()
+                .find(|(kind, _)| kind == k.as_str())
+                .map_or(0, |(_, c)| *c);
+            (k, Money::from_cents(cents))
+        })
+        .collect())
+}

@@ -60,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(25, "invoices", common "0025_invoices.sql"),
     migration!(26, "renew_configs", common "0026_renew_configs.sql"),
     migration!(27, "to_on_demand", common "0027_to_on_demand.sql"),
+    migration!(28, "home_indexes", common "0028_home_indexes.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod locks;
 pub mod migrate;
+pub mod months;
 pub mod outbox;
 pub mod pg;
 pub mod replay;

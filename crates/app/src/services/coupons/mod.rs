@@ -64,6 +64,7 @@ mod reads;
 mod recall;
 mod records;
 mod reseller_quotas;
+pub mod summary;
 
 pub use expiry::{run_expiry_job, JobReport};
 pub(crate) use for_orders::refund_for_order;

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Code};
 use crate::services::{partners, partners::delegation};
 use crate::store::filters::{bind_args, Arg, Conditions};
+use crate::store::months::Months;
 use crate::store::sql::{self, ReadPool};
 use crate::store::{ledger, Db};
 
@@ -215,4 +216,34 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
         balance,
         via_delegation: reseller.is_some(),
     })
+}
+
+/// The customers associated with the acting partner in each of the last `months` months
+/// (Asia/Shanghai months, this one last): every association that began then, ended since or
+/// not. A partner only: its own associations (a reseller's are its own, never its siblings').
+/// One grouped read of the `associations_partner` index over the window.
+pub async fn associated_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<MonthlyCounts> {
+    let partner_id = ctx.actor.partner_id()?;
+    let m = Months::last(ctx.now_ms, months);
+    let sql = format!(
+        "SELECT {}, COUNT(*) FROM associations \
+         WHERE partner_id = $1 AND associated_at >= $2 AND associated_at < $3 GROUP BY 1",
+        m.bucket_sql("associated_at", 4)
+    );
+    let rows = m
+        .bind(sql::query_as::<(i64, i64)>(&sql).bind(partner_id))
+        .fetch_all(db.read())
+        .await?;
+    Ok(MonthlyCounts {
+        counts: m.spread(rows),
+        months: m.labels,
+    })
+}
+
+/// A count per month, oldest month first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyCounts {
+    /// `YYYY-MM` in Asia/Shanghai, the last is this month.
+    pub months: Vec<String>,
+    pub counts: Vec<i64>,
 }

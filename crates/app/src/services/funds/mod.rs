@@ -24,10 +24,12 @@ pub mod arrears;
 mod balances;
 mod moves;
 mod records;
+mod summary;
 
 pub use balances::*;
 pub use moves::*;
 pub use records::*;
+pub use summary::*;
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, AppResult, Code};

@@ -41,6 +41,7 @@ mod place;
 mod pricing;
 pub mod promotions;
 mod queries;
+mod summary;
 
 pub use discounts::*;
 pub use expiry::*;
@@ -48,6 +49,7 @@ pub use payment::*;
 pub use place::*;
 pub use pricing::*;
 pub use queries::*;
+pub use summary::*;
 
 /// Ledger transfer kind of an order payment (customer cash → outside world).
 pub const KIND_ORDER_PAY: &str = "order_pay";

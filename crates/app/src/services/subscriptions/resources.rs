@@ -403,3 +403,25 @@ pub fn check_ids(ids: &[String], max: usize) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// How many of the acting customer's yearly/monthly main resources in use expire within the next
+/// `days` days (from now on; none that became pay-per-use): one range of `resources_customer`.
+/// Anyone but a customer is `CBC.0151`.
+pub async fn expiring_count(db: &Db, ctx: &Ctx, days: i64) -> AppResult<i64> {
+    let crate::context::Actor::Customer { customer_id, .. } = &ctx.actor else {
+        return Err(AppError::new(Code::AccessDenied));
+    };
+    let until = ctx
+        .now_ms
+        .saturating_add(days.clamp(0, 366) * 24 * 3600 * 1000);
+    Ok(sql::query_scalar(
+        "SELECT COUNT(*) FROM resources WHERE customer_id = $1 AND expire_at > $2 AND expire_at <= $3 \
+         AND status = $4 AND is_main = 1 AND on_demand_at IS NULL",
+    )
+    .bind(customer_id)
+    .bind(ctx.now_ms)
+    .bind(until)
+    .bind(ResourceStatus::InUse.code())
+    .fetch_one(db.read())
+    .await?)
+}

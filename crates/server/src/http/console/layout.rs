@@ -191,6 +191,7 @@ label{display:block;margin:.4rem 0}input,select,textarea{font:inherit;padding:.3
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
 .chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.8rem;margin:0 0 1rem}.tile{position:relative;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.7rem .9rem}.tile .label{color:#646a73;font-size:.88em}.tile .value{font-size:1.35rem;font-weight:600;overflow-wrap:anywhere}.tile .more{position:absolute;top:.5rem;right:.7rem;text-decoration:none;color:#c7000b}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0 0}.legend svg{vertical-align:-1px}
 label.inl{display:inline-block;margin:0 .4rem .2rem 0}label.inl input[type=number]{width:5em}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.nowrap{white-space:nowrap}

@@ -14,6 +14,7 @@ mod customers;
 mod discounts;
 mod export;
 mod funds;
+mod home;
 pub mod i18n;
 mod invites;
 mod invoices;
@@ -52,8 +53,8 @@ pub const LANG_COOKIE: &str = "pc_lang";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/console", get(pages::home))
-        .route("/console/", get(pages::home))
+        .route("/console", get(home::home))
+        .route("/console/", get(home::home))
         .route(
             "/console/login",
             get(pages::login_form).post(pages::login_submit),

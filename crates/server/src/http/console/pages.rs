@@ -6,9 +6,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use pc_app::services::customers;
 use pc_app::services::identity::KeyOwner;
-use pc_app::services::{funds, identity, operations, partners};
+use pc_app::services::{identity, operations, partners};
 use pc_app::{Actor, Code, Ctx};
 use pc_domain::party::Role;
 use serde::Deserialize;
@@ -183,84 +182,6 @@ pub async fn set_lang(
 
 // ----------------------------------------------------------------------------------------------
 // Home
-
-pub async fn home(State(st): State<AppState>, c: Console) -> Page {
-    let lang = c.lang;
-    let body = match c.user.role {
-        Role::Operator => {
-            let (np, nc) = customers::count_all(&st.db, &c.ctx())
-                .await
-                .map_err(|e| internal(lang, e))?;
-            html! {
-                div.card { dl {
-                    dt { (t(lang, "partner_count")) } dd #partner-count { (np) }
-                    dt { (t(lang, "customer_count")) } dd #customer-count { (nc) }
-                } }
-            }
-        }
-        Role::PartnerAdmin | Role::PartnerStaff => {
-            // A partner that no longer exists shows no card (`mine` refuses it with `CBC.0151`).
-            let p = match partners::mine(&st.db, &c.ctx()).await {
-                Ok(p) => Some(p),
-                Err(e) if e.code == pc_app::Code::AccessDenied => None,
-                Err(e) => return Err(internal(lang, e)),
-            };
-            let bal = funds::partner_balance(&st.db, &c.ctx(), None)
-                .await
-                .map_err(|e| internal(lang, e))?;
-            html! {
-                @if let Some(p) = p {
-                    div.card { dl {
-                        dt { (t(lang, "name")) } dd { (p.name) }
-                        dt { (t(lang, "type")) } dd { (t(lang, &format!("type_{}", p.partner_type.as_str()))) }
-                        dt { (t(lang, "id")) } dd { code { (p.id) } }
-                        dt { (t(lang, "domain_id")) } dd { code #domain-id { (p.domain_id) } }
-                        dt { (t(lang, "xaccount_type")) } dd { code #xaccount-type { (p.xaccount_type) } }
-                        dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) }
-                    } }
-                    p.muted { (t(lang, "api_hint")) }
-                }
-            }
-        }
-        Role::Customer => {
-            let a = customers::current_association(&st.db, &c.ctx())
-                .await
-                .map_err(|e| internal(lang, e))?;
-            let bal = funds::customer_balance(&st.db, &c.ctx())
-                .await
-                .map_err(|e| internal(lang, e))?;
-            let history = customers::association_history(&st.db, &c.ctx())
-                .await
-                .map_err(|e| internal(lang, e))?;
-            html! {
-                div.card #association {
-                    h2 { (t(lang, "my_partner")) }
-                    @match a {
-                        Some(a) => {
-                            dl {
-                                dt { (t(lang, "name")) } dd { (a.partner_name) }
-                                dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
-                                dt { (t(lang, "since")) } dd { (cn_time(a.associated_at)) }
-                            }
-                            (super::unbind::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
-                        },
-                        None => p { (t(lang, "not_associated")) },
-                    }
-                }
-                div.card { dl { dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) } } }
-                h2 { (t(lang, "association_history")) }
-                (super::customers::history_table(lang, &history))
-            }
-        }
-    };
-    Ok(page(
-        lang,
-        Some(&c),
-        &format!("{}, {}", t(lang, "welcome"), c.user.login),
-        body,
-    )
-    .into_response())
-}
 
 // ----------------------------------------------------------------------------------------------
 // Operator pages

@@ -6,6 +6,7 @@
 pub mod audit;
 mod bills;
 mod export;
+mod home;
 mod invoices;
 mod staff;
 mod usage;
@@ -745,6 +746,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         _ => match bills::pair(key)
             .or_else(|| audit::pair(key))
             .or_else(|| staff::pair(key))
+            .or_else(|| home::pair(key))
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
             .or_else(|| export::pair(key))
