@@ -3,7 +3,7 @@
 //!
 //! | hour | what |
 //! |---|---|
-//! | 02:00 | the jobs: month close on the 1st, coupon expiry on the 1st and the 16th |
+//! | 02:00 | the jobs: month close on the 1st; coupon expiry, order expiry and subscription renewal on the 1st and the 16th |
 //! | 09:00 | quarterly: the operator's credit and coupon quota, the distributor's grants; delegation, reseller money |
 //! | 10:00 | customers join (money from the partner or a top-up two hours later) or come back |
 //! | 11:00 | coupons issued (the 8th; ten-day ones on the 20th); quarterly top-ups and allocations; invoice requests (the 6th) |
@@ -67,6 +67,7 @@ async fn one_day(
         }
         if dom == 1 || dom == 16 {
             coupons::expiry(d, d.at(day, 2, 10)).await?;
+            orders::jobs(d, d.at(day, 2, 20)).await?;
         }
 
         // 09:00

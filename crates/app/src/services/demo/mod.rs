@@ -15,8 +15,9 @@
 //!   same moment make the same partners, customers, amounts, times and statuses. The ids the
 //!   services draw (customer, order, coupon and key ids, the access keys' secrets) are random, as
 //!   they are for any other caller: that is the one difference between two loads.
-//! - What cannot be backdated: nothing the demo does. Only the passwords' hashes and the sessions
-//!   the invite registrations open carry no time of their own beyond their context's.
+//! - What cannot be backdated: nothing the demo does. Every service it calls takes "now" from its
+//!   context; after a load no stored time is later than the history's last event, but expiry
+//!   dates (and the migrations' own times).
 
 mod coupons;
 mod history;

@@ -193,6 +193,16 @@ pub(crate) async fn usage(
     Ok(())
 }
 
+/// The `order-expiry` and `subscription-renewal` jobs, as the scheduler runs them: unpaid orders
+/// past their deadline are cancelled, resources past their expiry expire (or renew where set).
+pub(crate) async fn jobs(d: &mut Demo<'_>, at: i64) -> AppResult<()> {
+    let ctx = d.system(at);
+    orders::expire_unpaid(d.db, ctx).await?;
+    let ctx = d.system(at + super::MINUTE_MS);
+    renewal::run_renewal_job(d.db, ctx).await?;
+    Ok(())
+}
+
 /// The month close (the `bill-close` job): every month before `at`'s is billed.
 pub(crate) async fn close(d: &mut Demo<'_>, at: i64) -> AppResult<()> {
     let ctx = d.system(at);
