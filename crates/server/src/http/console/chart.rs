@@ -77,6 +77,20 @@ pub(super) fn stacked_bars(
     series: &[Series],
     empty_note: &str,
 ) -> Markup {
+    stacked_bars_sized(id, title, categories, categories, series, empty_note, W)
+}
+
+/// [`stacked_bars`] on a canvas `w` wide (the narrower, the larger its text on a phone), the
+/// axis showing `labels` (short) under the bars, the titles `categories` (full).
+pub(super) fn stacked_bars_sized(
+    id: &str,
+    title: &str,
+    categories: &[String],
+    labels: &[String],
+    series: &[Series],
+    empty_note: &str,
+    w: f64,
+) -> Markup {
     let n = categories.len();
     // Each category's stacks above and below zero.
     let up: Vec<i64> = (0..n)
@@ -96,7 +110,7 @@ pub(super) fn stacked_bars(
     let top = ((hi + step - 1).div_euclid(step) * step).max(if lo < 0 { 0 } else { step });
     let bottom = lo.div_euclid(step) * step;
     let plot_h = H - TOP - BOTTOM;
-    let plot_w = W - LEFT - RIGHT;
+    let plot_w = w - LEFT - RIGHT;
     let y = |v: i64| TOP + (top - v) as f64 * plot_h / (top - bottom) as f64;
     let slot = plot_w / n.max(1) as f64;
     let bar_w = slot * 0.62;
@@ -112,13 +126,13 @@ pub(super) fn stacked_bars(
     let (title_id, desc_id) = (format!("{id}-title"), format!("{id}-desc"));
     html! {
         figure.chart #(id) {
-            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {W} {H}")) role="img"
+            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {w} {H}")) role="img"
                 aria-labelledby=(format!("{title_id} {desc_id}")) {
                 title #(title_id) { (title) }
                 desc #(desc_id) { (desc.join("; ")) }
                 g.axis {
                     @for v in &ticks {
-                        line x1=(px(LEFT)) x2=(px(W - RIGHT)) y1=(px(y(*v))) y2=(px(y(*v)))
+                        line x1=(px(LEFT)) x2=(px(w - RIGHT)) y1=(px(y(*v))) y2=(px(y(*v)))
                             stroke=(if *v == 0 { "#8f959e" } else { "#e5e6eb" }) stroke-width="1" {}
                         text x=(px(LEFT - 6.0)) y=(px(y(*v) + 4.0)) text-anchor="end" font-size="11" fill="#646a73" {
                             (yuan(Money::from_cents(*v)))
@@ -142,7 +156,7 @@ pub(super) fn stacked_bars(
                             }
                         }
                         text x=(px(LEFT + slot * i as f64 + slot / 2.0)) y=(px(H - BOTTOM + 16.0))
-                            text-anchor="middle" font-size="11" fill="#646a73" { (cat) }
+                            text-anchor="middle" font-size="11" fill="#646a73" { (labels.get(i).unwrap_or(cat)) }
                     }
                 }
             }
@@ -166,7 +180,7 @@ pub(super) fn stacked_bars(
 
 /// The small charts' canvas: narrower than the money chart's, so its text stays legible when a
 /// phone scales it down.
-const SW: f64 = 480.0;
+const SW: f64 = 420.0;
 
 /// A vertical bar per category with its count: `labels` are what the axis shows under each bar
 /// (short), `categories` what the titles and the description say (full).
@@ -236,8 +250,9 @@ pub(super) struct Bar<'a> {
 
 /// A horizontal bar per status, its label on the left and its count at the bar's end.
 pub(super) fn status_bars(id: &str, title: &str, bars: &[Bar]) -> Markup {
+    const SW: f64 = 360.0;
     const ROW: f64 = 30.0;
-    const LABEL: f64 = 150.0;
+    const LABEL: f64 = 120.0;
     const TOP: f64 = 6.0;
     let h = TOP * 2.0 + ROW * bars.len().max(1) as f64;
     let hi = bars.iter().map(|b| b.count).max().unwrap_or(0).max(1);
@@ -258,9 +273,9 @@ pub(super) fn status_bars(id: &str, title: &str, bars: &[Bar]) -> Markup {
                     @let w = plot_w * b.count as f64 / hi as f64;
                     g.bar data-status=(b.key) data-count=(b.count) {
                         title { (b.label) ": " (b.count) }
-                        text x=(px(LABEL - 8.0)) y=(px(y0 + ROW / 2.0 + 4.0)) text-anchor="end" font-size="12" fill="#1f2329" { (b.label) }
+                        text x=(px(LABEL - 8.0)) y=(px(y0 + ROW / 2.0 + 4.0)) text-anchor="end" font-size="13" fill="#1f2329" { (b.label) }
                         rect x=(px(LABEL)) y=(px(y0 + 5.0)) width=(px(w.max(1.0))) height=(px(ROW - 10.0)) fill=(colour(i)) {}
-                        text x=(px(LABEL + w.max(1.0) + 5.0)) y=(px(y0 + ROW / 2.0 + 4.0)) font-size="12" fill="#646a73" { (b.count) }
+                        text x=(px(LABEL + w.max(1.0) + 5.0)) y=(px(y0 + ROW / 2.0 + 4.0)) font-size="13" fill="#646a73" { (b.count) }
                     }
                 }
             }

@@ -113,8 +113,10 @@ fn orders_chart(lang: Lang, s: &orders::OrderSummary) -> Markup {
         })
         .collect();
     html! {
-        h2 { (t(lang, "home_orders_chart")) }
-        (chart::status_bars("chart-orders", t(lang, "home_orders_chart"), &bars))
+        section {
+            h2 { (t(lang, "home_orders_chart")) }
+            (chart::status_bars("chart-orders", t(lang, "home_orders_chart"), &bars))
+        }
     }
 }
 
@@ -233,11 +235,17 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
                 } }
             }
         }
-        h2 { (t(lang, "home_customers_chart")) }
-        (chart::count_bars("chart-customers", t(lang, "home_customers_chart"), &joined.months, &labels, &joined.counts))
-        h2 { (t(lang, "home_funds_chart")) }
-        (chart::stacked_bars("chart-funds", t(lang, "home_funds_chart"), &moves.months, &series, ""))
-        (orders_chart(lang, &orders))
+        div.charts {
+            section {
+                h2 { (t(lang, "home_customers_chart")) }
+                (chart::count_bars("chart-customers", t(lang, "home_customers_chart"), &joined.months, &labels, &joined.counts))
+            }
+            section {
+                h2 { (t(lang, "home_funds_chart")) }
+                (chart::stacked_bars_sized("chart-funds", t(lang, "home_funds_chart"), &moves.months, &labels, &series, "", 480.0))
+            }
+            (orders_chart(lang, &orders))
+        }
         p.muted { (t(lang, "api_hint")) }
     })
 }
@@ -273,7 +281,7 @@ async fn customer(st: &AppState, c: &Console) -> Result<Markup, AppError> {
             (tile("resources-expiring", t(lang, "home_resources_expiring"), html! { (expiring) }, Some("/console/resources")))
             (tile("orders-to-pay", t(lang, "home_orders_to_pay"), html! { (orders.awaiting_payment) }, Some("/console/orders?status=6")))
         }
-        (orders_chart(lang, &orders))
+        div.charts { (orders_chart(lang, &orders)) }
         h2 { (t(lang, "association_history")) }
         (super::customers::history_table(lang, &history))
     })
