@@ -9,7 +9,6 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
             "该列表共 {n} 行，单次导出最多 {max} 行。请缩小筛选范围后再导出。",
             "This list has {n} rows; an export holds at most {max}. Narrow the filters and export again.",
         ),
-        "export_capped_note" => ("单次导出最多 100,000 行。", "An export holds at most 100,000 rows."),
         "time_utc" => ("时间 (UTC)", "Time (UTC)"),
         "action_code" => ("操作代码", "Action code"),
         "export_recalled_amount" => ("回收金额", "Recalled amount"),
