@@ -342,7 +342,10 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
         let cs = app.console_login(&w.c.login, "Passw0rd!").await;
         let ccs = app.console_login(&w.cc.login, "Passw0rd!").await;
         let ops = app.operator_session("exa-ops").await;
+        let history = format!("/console/customers/{c}/history");
         let cases: Vec<(&Session, &str, usize)> = vec![
+            (&ds, &history, 1),
+            (&ops, "/console/partners", 3),
             (&ds, "/console/resellers", 1),
             (&ds, "/console/invites", 0),
             (&ds, "/console/invites/records", 0),
@@ -389,8 +392,14 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
             (&cs, "/console/funds.csv"),
             (&ds, "/console/usage.xlsx"),
             (&cs, "/console/resellers.csv"),
+            (&ds, "/console/partners.csv"),
         ] {
             assert_eq!(app.console_get(s, path).await.status, 403, "{e}: {path}");
         }
+        // Another tree's customer's history is not found.
+        let other = format!("/console/customers/{}/history.csv", w.oc.customer_id);
+        let r = app.console_get(&ds, &other).await;
+        assert_eq!(r.status, 404, "{e}");
+        assert!(!r.body.contains(&w.o.partner_id), "{e}");
     }
 }

@@ -472,6 +472,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/static/console.css", ALL, "a static stylesheet", Probe::Read("/console/static/console.css", "")),
     // Operator pages
     page_nothing("GET", "/console/partners", OPS, "operators list every partner by design", Probe::Read("/console/partners", "")),
+    page_nothing("GET", "/console/partners.csv", OPS, "operators list every partner by design", Probe::Read("/console/partners.csv", "")),
+    page_nothing("GET", "/console/partners.xlsx", OPS, "operators list every partner by design", Probe::Read("/console/partners.xlsx", "")),
     page_nothing("GET", "/console/outbox", OPS, "operators read the whole outbox by design", Probe::Read("/console/outbox", "")),
     page_nothing("GET", "/console/audit", OPS, "operators read the whole audit log by design", Probe::Read("/console/audit", "")),
     page_nothing("GET", "/console/audit.csv", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.csv", "")),
@@ -506,6 +508,13 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("GET", "/console/customers/{id}", PARTNER_USERS_OPS, &[
         case("B's customer", "/console/customers/$c", "", Refused, Control::Shows(Dist, "c_name")),
         case("B's reseller's customer", "/console/customers/$rc", "", Refused, Control::Shows(Dist, "rc_name")),
+    ]),
+    page("GET", "/console/customers/{id}/history.csv", PARTNER_USERS_OPS, &[
+        case("B's customer", "/console/customers/$c/history.csv", "", Refused, Control::Shows(Dist, "d_name")),
+        case("B's reseller's customer", "/console/customers/$rc/history.csv", "", Refused, Control::Shows(Dist, "r_name")),
+    ]),
+    page("GET", "/console/customers/{id}/history.xlsx", PARTNER_USERS_OPS, &[
+        case("B's customer", "/console/customers/$c/history.xlsx", "", Refused, Control::Shows(Dist, "d_name")),
     ]),
     page("POST", "/console/customers/{id}/unbind", ADMINS_OPS, &[
         case("B's customer", "/console/customers/$c2/unbind", "", Refused, Control::Ok(Dist)),
