@@ -19,6 +19,9 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "export_package_id" => ("资源包 ID", "Package ID"),
         "export_actor_id" => ("操作人 ID", "Actor ID"),
         "export_target_id" => ("对象 ID", "Object ID"),
+        "export_discount_amount" => ("折扣金额", "Discount"),
+        "export_voucher_amount" => ("代金券支付", "Paid with vouchers"),
+        "export_cash_coupon_amount" => ("现金券支付", "Paid with cash coupons"),
         _ => return None,
     })
 }
