@@ -321,6 +321,20 @@ async fn customer_coupon_and_fund_exports_follow_the_filters() {
             "{e}"
         );
         assert!(!mine.iter().any(|r| r[0] == k2), "{e}");
+        // The quota: its value and the balance after both issues, exact.
+        let quotas = csv(&app, &ds, "/console/coupons/quotas.csv?type=voucher").await;
+        assert_eq!(quotas.len(), 2, "{e}: {quotas:?}");
+        let h = &quotas[0];
+        assert_eq!(quotas[1][0], quota, "{e}");
+        assert_eq!(quotas[1][col(h, "额度总值")], "1000.00", "{e}");
+        assert_eq!(quotas[1][col(h, "额度余额")], "980.50", "{e}");
+        assert_eq!(
+            csv(&app, &ds, "/console/coupons/quotas.csv?type=cash")
+                .await
+                .len(),
+            1,
+            "{e}"
+        );
         let records = xlsx(&app, &ds, "/console/coupons/records.xlsx?type=voucher").await;
         assert_eq!(records.len(), 3, "{e}: two issues: {records:?}");
         assert!(records[0][0].0.ends_with("(Asia/Shanghai)"), "{e}");
@@ -352,6 +366,8 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
             (&ds, "/console/invoices?list=mine", 0),
             (&ds, "/console/invoices?list=queue", 0),
             (&ds, "/console/coupons/records?type=cash", 0),
+            (&ds, "/console/coupons/quotas?type=voucher", 0),
+            (&ops, "/console/coupons/quotas", 0),
             (&ds, "/console/bills?cycle=2026-11", 1),
             (&cs, "/console/resources", 1),
             (&cs, "/console/usage", 0),

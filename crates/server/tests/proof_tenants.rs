@@ -528,6 +528,8 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's customer", "/console/cash-coupons?customer_id=$c", "", NoEffect, Control::Ok(Dist)),
     ]),
     page_nothing("GET", "/console/coupons/records.csv", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.csv?type=voucher", "")),
+    page_nothing("GET", "/console/coupons/quotas.csv", PARTNER_USERS_OPS, "the caller's own quotas (operators list every quota by design)", Probe::Read("/console/coupons/quotas.csv?type=voucher", "")),
+    page_nothing("GET", "/console/coupons/quotas.xlsx", PARTNER_USERS_OPS, "the caller's own quotas (operators list every quota by design)", Probe::Read("/console/coupons/quotas.xlsx", "")),
     page_nothing("GET", "/console/coupons/records.xlsx", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.xlsx?type=voucher", "")),
     page("GET", "/console/coupons/issued.csv", PARTNER_USERS, &[
         case("B's customer", "/console/coupons/issued.csv?type=voucher&customer_id=$c", "", NoEffect, Control::Shows(Dist, "coupon")),

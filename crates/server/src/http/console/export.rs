@@ -71,6 +71,7 @@ pub(super) mod invites;
 pub(super) mod invoices;
 pub(super) mod orders;
 pub(super) mod partners;
+pub(super) mod quotas;
 pub(super) mod resellers;
 pub(super) mod resources;
 pub(super) mod topups;

@@ -22,6 +22,7 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "export_discount_amount" => ("折扣金额", "Discount"),
         "export_voucher_amount" => ("代金券支付", "Paid with vouchers"),
         "export_cash_coupon_amount" => ("现金券支付", "Paid with cash coupons"),
+        "export_issued_count" => ("已发券数", "Coupons issued"),
         _ => return None,
     })
 }
