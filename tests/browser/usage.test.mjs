@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { createFixture, login, logout, navItems, runCli, submitAndWait } from './helpers.mjs';
 
 const fx = createFixture('usage');
@@ -28,10 +29,10 @@ const shanghai = (ms) => new Date(ms + 8 * HOUR).toISOString().slice(0, 16).repl
 const thisCycle = () => new Date(Date.now() + 8 * HOUR).toISOString().slice(0, 7);
 
 /**
- * The entries of a zip archive whose entries are stored (not compressed), read from its central
- * directory: { name: Buffer }.
+ * The entries of a zip archive (each stored or deflated), read from its central directory:
+ * { name: Buffer }.
  */
-function storedEntries(buf) {
+function zipEntries(buf) {
   const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   assert.ok(eocd >= 0, 'an end of central directory record');
   const count = buf.readUInt16LE(eocd + 10);
@@ -46,9 +47,10 @@ function storedEntries(buf) {
     const commentLen = buf.readUInt16LE(at + 32);
     const local = buf.readUInt32LE(at + 42);
     const name = buf.toString('utf8', at + 46, at + 46 + nameLen);
-    assert.equal(method, 0, `${name} is stored`);
+    assert.ok(method === 0 || method === 8, `${name} is stored or deflated`);
     const data = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    out[name] = buf.subarray(data, data + size);
+    const bytes = buf.subarray(data, data + size);
+    out[name] = method === 8 ? inflateRawSync(bytes) : bytes;
     at += 46 + nameLen + extraLen + commentLen;
   }
   return out;
@@ -145,7 +147,7 @@ test('imported usage shows on the customer’s usage page; the partner sees the 
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a#bills-xlsx')]);
     assert.equal(download.suggestedFilename(), `bills-${cycle}.xlsx`);
-    const xlsx = storedEntries(readFileSync(await download.path()));
+    const xlsx = zipEntries(readFileSync(await download.path()));
     for (const part of ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml']) {
       assert.ok(xlsx[part], part);
     }
@@ -155,8 +157,10 @@ test('imported usage shows on the customer’s usage page; the partner sees the 
     const linesAfter = await csvLines();
     assert.equal(linesAfter, linesBefore + 1, 'acme-retail’s line is added');
     assert.equal((sheet.match(/<row /g) || []).length, linesAfter, 'the XLSX has the CSV’s rows');
-    assert.match(sheet, new RegExp(`<t xml:space="preserve">${acme}</t>`));
-    assert.match(sheet, /<v>35\.00<\/v><\/c>/);
+    // Texts are shared strings; the amount is a number styled #,##0.00.
+    assert.match(xlsx['xl/sharedStrings.xml'].toString('utf8'), new RegExp(`<t>${acme}</t>`));
+    assert.match(sheet, /<c r="H\d+" s="\d+"><v>35<\/v><\/c>/);
+    assert.match(xlsx['xl/styles.xml'].toString('utf8'), /formatCode="#,##0\.00"/);
     // The CSV has the same line.
     const csv = await (await page.request.get(`/console/bills.csv?cycle=${cycle}`)).text();
     assert.match(csv, new RegExp(`${cycle},${acme},hws\\.service\\.type\\.ec2,hws\\.resource\\.type\\.vm,0,35\\.00`));

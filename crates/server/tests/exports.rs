@@ -321,6 +321,20 @@ async fn customer_coupon_and_fund_exports_follow_the_filters() {
             "{e}"
         );
         assert!(!mine.iter().any(|r| r[0] == k2), "{e}");
+        // The quota: its value and the balance after both issues, exact.
+        let quotas = csv(&app, &ds, "/console/coupons/quotas.csv?type=voucher").await;
+        assert_eq!(quotas.len(), 2, "{e}: {quotas:?}");
+        let h = &quotas[0];
+        assert_eq!(quotas[1][0], quota, "{e}");
+        assert_eq!(quotas[1][col(h, "额度总值")], "1000.00", "{e}");
+        assert_eq!(quotas[1][col(h, "额度余额")], "980.50", "{e}");
+        assert_eq!(
+            csv(&app, &ds, "/console/coupons/quotas.csv?type=cash")
+                .await
+                .len(),
+            1,
+            "{e}"
+        );
         let records = xlsx(&app, &ds, "/console/coupons/records.xlsx?type=voucher").await;
         assert_eq!(records.len(), 3, "{e}: two issues: {records:?}");
         assert!(records[0][0].0.ends_with("(Asia/Shanghai)"), "{e}");
@@ -342,13 +356,18 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
         let cs = app.console_login(&w.c.login, "Passw0rd!").await;
         let ccs = app.console_login(&w.cc.login, "Passw0rd!").await;
         let ops = app.operator_session("exa-ops").await;
+        let history = format!("/console/customers/{c}/history");
         let cases: Vec<(&Session, &str, usize)> = vec![
+            (&ds, &history, 1),
+            (&ops, "/console/partners", 3),
             (&ds, "/console/resellers", 1),
             (&ds, "/console/invites", 0),
             (&ds, "/console/invites/records", 0),
             (&ds, "/console/invoices?list=mine", 0),
             (&ds, "/console/invoices?list=queue", 0),
             (&ds, "/console/coupons/records?type=cash", 0),
+            (&ds, "/console/coupons/quotas?type=voucher", 0),
+            (&ops, "/console/coupons/quotas", 0),
             (&ds, "/console/bills?cycle=2026-11", 1),
             (&cs, "/console/resources", 1),
             (&cs, "/console/usage", 0),
@@ -373,10 +392,7 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
                     rows[0]
                 );
                 let chinese = rows[0].iter().any(|h| h.chars().any(|ch| ch > '\u{2e80}'));
-                // The bills export names its columns with the vendor's field names.
-                if !base.ends_with("/bills") {
-                    assert_eq!(chinese, lang == "zh-CN", "{e}: {path}: {:?}", rows[0]);
-                }
+                assert_eq!(chinese, lang == "zh-CN", "{e}: {path}: {:?}", rows[0]);
                 let sheet = xlsx(&app, s, &format!("{base}.xlsx?{qs}")).await;
                 same_rows(&e, &path, &rows, &sheet);
             }
@@ -389,8 +405,14 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
             (&cs, "/console/funds.csv"),
             (&ds, "/console/usage.xlsx"),
             (&cs, "/console/resellers.csv"),
+            (&ds, "/console/partners.csv"),
         ] {
             assert_eq!(app.console_get(s, path).await.status, 403, "{e}: {path}");
         }
+        // Another tree's customer's history is not found.
+        let other = format!("/console/customers/{}/history.csv", w.oc.customer_id);
+        let r = app.console_get(&ds, &other).await;
+        assert_eq!(r.status, 404, "{e}");
+        assert!(!r.body.contains(&w.o.partner_id), "{e}");
     }
 }

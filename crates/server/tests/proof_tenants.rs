@@ -472,6 +472,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/static/console.css", ALL, "a static stylesheet", Probe::Read("/console/static/console.css", "")),
     // Operator pages
     page_nothing("GET", "/console/partners", OPS, "operators list every partner by design", Probe::Read("/console/partners", "")),
+    page_nothing("GET", "/console/partners.csv", OPS, "operators list every partner by design", Probe::Read("/console/partners.csv", "")),
+    page_nothing("GET", "/console/partners.xlsx", OPS, "operators list every partner by design", Probe::Read("/console/partners.xlsx", "")),
     page_nothing("GET", "/console/outbox", OPS, "operators read the whole outbox by design", Probe::Read("/console/outbox", "")),
     page_nothing("GET", "/console/audit", OPS, "operators read the whole audit log by design", Probe::Read("/console/audit", "")),
     page_nothing("GET", "/console/audit.csv", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.csv", "")),
@@ -507,6 +509,13 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's customer", "/console/customers/$c", "", Refused, Control::Shows(Dist, "c_name")),
         case("B's reseller's customer", "/console/customers/$rc", "", Refused, Control::Shows(Dist, "rc_name")),
     ]),
+    page("GET", "/console/customers/{id}/history.csv", PARTNER_USERS_OPS, &[
+        case("B's customer", "/console/customers/$c/history.csv", "", Refused, Control::Shows(Dist, "d_name")),
+        case("B's reseller's customer", "/console/customers/$rc/history.csv", "", Refused, Control::Shows(Dist, "r_name")),
+    ]),
+    page("GET", "/console/customers/{id}/history.xlsx", PARTNER_USERS_OPS, &[
+        case("B's customer", "/console/customers/$c/history.xlsx", "", Refused, Control::Shows(Dist, "d_name")),
+    ]),
     page("POST", "/console/customers/{id}/unbind", ADMINS_OPS, &[
         case("B's customer", "/console/customers/$c2/unbind", "", Refused, Control::Ok(Dist)),
     ]),
@@ -519,6 +528,8 @@ const CONSOLE: &[ConsoleEntry] = &[
         case("B's customer", "/console/cash-coupons?customer_id=$c", "", NoEffect, Control::Ok(Dist)),
     ]),
     page_nothing("GET", "/console/coupons/records.csv", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.csv?type=voucher", "")),
+    page_nothing("GET", "/console/coupons/quotas.csv", PARTNER_USERS_OPS, "the caller's own quotas (operators list every quota by design)", Probe::Read("/console/coupons/quotas.csv?type=voucher", "")),
+    page_nothing("GET", "/console/coupons/quotas.xlsx", PARTNER_USERS_OPS, "the caller's own quotas (operators list every quota by design)", Probe::Read("/console/coupons/quotas.xlsx", "")),
     page_nothing("GET", "/console/coupons/records.xlsx", PARTNER_USERS, "the caller's own records, unfiltered", Probe::Read("/console/coupons/records.xlsx?type=voucher", "")),
     page("GET", "/console/coupons/issued.csv", PARTNER_USERS, &[
         case("B's customer", "/console/coupons/issued.csv?type=voucher&customer_id=$c", "", NoEffect, Control::Shows(Dist, "coupon")),

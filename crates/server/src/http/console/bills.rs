@@ -347,19 +347,20 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
 }
 
-/// The columns of the month's export by customer (CSV and XLSX).
+/// The columns of the month's export by customer (CSV and XLSX), named in the page's language;
+/// the service and resource types are the vendor's codes.
 const EXPORT_COLUMNS: [&str; 11] = [
     "bill_cycle",
     "customer_id",
-    "service_type_code",
-    "resource_type_code",
+    "service_type",
+    "resource_type",
     "bill_type",
-    "official_amount",
-    "discount_amount",
-    "payment_amount",
-    "cash_amount",
-    "coupon_amount",
-    "flexipurchase_coupon_amount",
+    "official_price",
+    "export_discount_amount",
+    "payable",
+    "paid_cash",
+    "export_voucher_amount",
+    "export_cash_coupon_amount",
 ];
 
 /// The month's lines by customer, every page, as the exports write them (partner admins).
@@ -413,12 +414,9 @@ async fn rows(
     q: &HashMap<String, String>,
 ) -> Result<Export, axum::response::Response> {
     let (cycle, rows) = export_rows(st, c, q).await?;
-    Ok(Export {
-        file: format!("bills-{cycle}"),
-        sheet: cycle,
-        header: EXPORT_COLUMNS.iter().map(|h| h.to_string()).collect(),
-        rows,
-    })
+    let mut x = Export::new(c.lang, &format!("bills-{cycle}"), &cycle, &EXPORT_COLUMNS);
+    x.rows = rows;
+    Ok(x)
 }
 
 export::downloads!();

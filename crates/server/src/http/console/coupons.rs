@@ -42,6 +42,14 @@ pub fn router() -> Router<AppState> {
             get(super::export::coupons::xlsx),
         )
         .route(
+            "/console/coupons/quotas.csv",
+            get(super::export::quotas::csv),
+        )
+        .route(
+            "/console/coupons/quotas.xlsx",
+            get(super::export::quotas::xlsx),
+        )
+        .route(
             "/console/coupons/records.csv",
             get(super::export::coupon_records::csv),
         )
@@ -65,7 +73,7 @@ pub(super) fn status_label(lang: Lang, s: i64) -> &'static str {
     t(lang, &format!("coupon_status_{s}"))
 }
 
-fn quota_status_label(lang: Lang, s: i64) -> &'static str {
+pub(super) fn quota_status_label(lang: Lang, s: i64) -> &'static str {
     t(lang, &format!("quota_status_{s}"))
 }
 
@@ -267,6 +275,7 @@ async fn management(
         @if !p.msg.is_empty() { p.flash.ok #coupon-flash { (p.msg) } }
         @if !p.err.is_empty() { p.flash.error #coupon-error { (p.err) } }
         h2 { (t(lang, "quotas")) }
+        p { (super::export::links(lang, "export-quotas", "/console/coupons/quotas", &format!("type={}", qt.as_str()))) }
         div.scroll { table #quotas {
             thead { tr {
                 th { (t(lang, "quota_id")) } th { (t(lang, "quota_value")) } th { (t(lang, "quota_balance")) }
@@ -560,6 +569,7 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
             (limit_fields(lang, &QuotaLimits::default()))
             p { button.primary #grant type="submit" { (t(lang, "grant")) } }
         }
+        p { (super::export::links(lang, "export-quotas", "/console/coupons/quotas", "")) }
         div.scroll { table #all-quotas {
             thead { tr {
                 th { (t(lang, "quota_id")) } th { (t(lang, "partner")) } th { (t(lang, "type")) } th { (t(lang, "quota_value")) }

@@ -27,6 +27,14 @@ pub fn router() -> Router<AppState> {
         .route("/console/customers.csv", get(csv))
         .route("/console/customers.xlsx", get(xlsx))
         .route("/console/customers/{id}", get(detail))
+        .route(
+            "/console/customers/{id}/history.csv",
+            get(super::export::history::csv),
+        )
+        .route(
+            "/console/customers/{id}/history.xlsx",
+            get(super::export::history::xlsx),
+        )
 }
 
 const PAGE_SIZE: i64 = 20;
@@ -373,6 +381,7 @@ pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<Strin
             (super::unbind::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id)))
         }
         h2 { (t(lang, "association_history")) }
+        p { (export::links(lang, "export-history", &format!("/console/customers/{}/history", enc(&x.customer_id)), "")) }
         (history_table(lang, &d.history))
     };
     Ok(page(lang, Some(&c), t(lang, "customer_detail"), body).into_response())

@@ -65,10 +65,13 @@ pub(super) use downloads;
 pub(super) mod coupon_records;
 pub(super) mod coupons;
 pub(super) mod funds;
+pub(super) mod history;
 pub(super) mod invite_records;
 pub(super) mod invites;
 pub(super) mod invoices;
 pub(super) mod orders;
+pub(super) mod partners;
+pub(super) mod quotas;
 pub(super) mod resellers;
 pub(super) mod resources;
 pub(super) mod topups;
@@ -242,6 +245,7 @@ pub(super) fn too_many(c: &Console, total: i64) -> Response {
 }
 
 /// The export as a download in `format`.
+#[allow(clippy::result_large_err)] // a page either way, as every console handler returns
 pub(super) fn send(lang: Lang, format: Format, e: Export) -> Page {
     match format {
         Format::Csv => Ok(download(
@@ -448,7 +452,7 @@ mod tests {
             105,
             123_456,
             -123_456,
-            999_999_999_999_99,
+            99_999_999_999_999,
         ];
         let steps = (0..200_000i64).map(|i| i * 7_919 + 13);
         for cents in edges.into_iter().chain(steps) {
@@ -460,6 +464,69 @@ mod tests {
             let digits = m.to_string();
             let trimmed = digits.trim_end_matches('0').trim_end_matches('.');
             assert_eq!(written, trimmed, "{cents}");
+        }
+    }
+
+    fn console(lang: Lang) -> Console {
+        Console {
+            user: pc_app::services::identity::SessionUser {
+                user_id: "u".into(),
+                login: "ops".into(),
+                role: pc_domain::party::Role::Operator,
+                partner_id: None,
+                root_id: None,
+                partner_type: None,
+                partner_name: None,
+                customer_id: None,
+                lang: lang.tag().into(),
+                csrf: "c".into(),
+            },
+            token: "t".into(),
+            lang,
+            request_id: "r".into(),
+            now_ms: 0,
+            may_top_up: false,
+            test_clock: false,
+        }
+    }
+
+    /// `all_pages` over a list of `total` rows, each read answering its page; and the reads made.
+    async fn read_all(c: &Console, total: i64) -> (Result<Vec<i64>, Response>, Vec<i64>) {
+        let calls = std::sync::Mutex::new(Vec::new());
+        let got = all_pages(c, 100, |offset, limit| {
+            calls.lock().unwrap().push(offset);
+            let rows: Vec<i64> = (offset..(offset + limit).min(total)).collect();
+            async move { Ok((total, rows)) }
+        })
+        .await;
+        (got, calls.into_inner().unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_page_is_read_up_to_the_maximum() {
+        let c = console(Lang::En);
+        let (rows, calls) = read_all(&c, 250).await;
+        assert_eq!(rows.unwrap(), (0..250).collect::<Vec<i64>>());
+        assert_eq!(calls, [0, 100, 200]);
+        let (rows, _) = read_all(&c, 0).await;
+        assert!(rows.unwrap().is_empty());
+        let (rows, _) = read_all(&c, MAX_ROWS).await;
+        assert_eq!(rows.unwrap().len() as i64, MAX_ROWS);
+    }
+
+    #[tokio::test]
+    async fn a_longer_list_is_refused_with_a_message() {
+        for (lang, words) in [(Lang::En, "at most 100000"), (Lang::Zh, "最多 100000 行")] {
+            let c = console(lang);
+            let (got, calls) = read_all(&c, MAX_ROWS + 1).await;
+            let refused = got.unwrap_err();
+            assert_eq!(calls, [0], "refused at the first page");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let body = axum::body::to_bytes(refused.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert!(body.contains("100001") && body.contains(words), "{body}");
         }
     }
 

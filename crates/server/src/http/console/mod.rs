@@ -62,6 +62,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/logout", post(pages::logout))
         .route("/console/lang", post(pages::set_lang))
         .route("/console/partners", get(pages::partners))
+        .route("/console/partners.csv", get(export::partners::csv))
+        .route("/console/partners.xlsx", get(export::partners::xlsx))
         .route("/console/outbox", get(pages::outbox))
         .route(
             "/console/access-keys",

@@ -199,7 +199,7 @@ pub async fn partners(State(st): State<AppState>, c: Console, Query(q): Query<Pa
         .await
         .map_err(|e| internal(lang, e))?;
     let body = html! {
-        p.muted { (t(lang, "total")) " " (total) }
+        p.muted { (t(lang, "total")) " " (total) " · " (super::export::links(lang, "export", "/console/partners", "")) }
         div.scroll { table #partners {
             thead { tr { th { (t(lang, "name")) } th { (t(lang, "type")) } th { (t(lang, "id")) } th { (t(lang, "parent")) } th { (t(lang, "created_at")) } } }
             tbody { @for p in &list {

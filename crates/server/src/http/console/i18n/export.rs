@@ -9,7 +9,6 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
             "该列表共 {n} 行，单次导出最多 {max} 行。请缩小筛选范围后再导出。",
             "This list has {n} rows; an export holds at most {max}. Narrow the filters and export again.",
         ),
-        "export_capped_note" => ("单次导出最多 100,000 行。", "An export holds at most 100,000 rows."),
         "time_utc" => ("时间 (UTC)", "Time (UTC)"),
         "action_code" => ("操作代码", "Action code"),
         "export_recalled_amount" => ("回收金额", "Recalled amount"),
@@ -20,6 +19,10 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "export_package_id" => ("资源包 ID", "Package ID"),
         "export_actor_id" => ("操作人 ID", "Actor ID"),
         "export_target_id" => ("对象 ID", "Object ID"),
+        "export_discount_amount" => ("折扣金额", "Discount"),
+        "export_voucher_amount" => ("代金券支付", "Paid with vouchers"),
+        "export_cash_coupon_amount" => ("现金券支付", "Paid with cash coupons"),
+        "export_issued_count" => ("已发券数", "Coupons issued"),
         _ => return None,
     })
 }
