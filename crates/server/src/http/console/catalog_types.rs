@@ -117,8 +117,12 @@ impl TypeForm {
         if s.is_empty() {
             return Ok(100);
         }
-        s.parse()
-            .map_err(|_| AppError::invalid("sort_order must be a whole number"))
+        s.parse().map_err(|_| {
+            AppError::invalid_tr(
+                "sort_order must be a whole number",
+                "sort_order 必须是整数。",
+            )
+        })
     }
 }
 

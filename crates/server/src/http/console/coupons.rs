@@ -673,14 +673,18 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     c.check_csrf(&f.get("csrf"))?;
     let lang = c.lang;
     let res: Result<String, AppError> = async {
-        let qt = QuotaType::parse(&f.get("type")).ok_or_else(|| AppError::invalid("type"))?;
-        let amount =
-            Money::parse(&f.get("amount")).map_err(|_| AppError::invalid(t(lang, "bad_amount")))?;
+        let qt = QuotaType::parse(&f.get("type"))
+            .ok_or_else(|| AppError::naming(pc_app::Code::InvalidParameter, "type"))?;
+        let amount = Money::parse(&f.get("amount")).map_err(|_| {
+            AppError::invalid_tr(t(Lang::En, "bad_amount"), t(Lang::Zh, "bad_amount"))
+        })?;
         let exp = f.get("expires");
         let expire_at = if exp.is_empty() {
             None
         } else {
-            Some(parse_utc(&exp).ok_or_else(|| AppError::invalid(t(lang, "bad_time")))?)
+            Some(parse_utc(&exp).ok_or_else(|| {
+                AppError::invalid_tr(t(Lang::En, "bad_time"), t(Lang::Zh, "bad_time"))
+            })?)
         };
         let g = NewQuota {
             partner_id: f.get("partner_id"),
@@ -723,13 +727,16 @@ pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page
             top_up: if amount.is_empty() {
                 None
             } else {
-                Some(Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?)
+                Some(
+                    Money::parse(&amount)
+                        .map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?,
+                )
             },
             status: if status.is_empty() {
                 None
             } else {
                 let s = status.parse::<i64>();
-                Some(s.map_err(|_| AppError::invalid("status"))?)
+                Some(s.map_err(|_| AppError::naming(pc_app::Code::InvalidParameter, "status"))?)
             },
         };
         coupons::adjust_quota(&st.db, c.ctx(), adjustment).await
