@@ -251,9 +251,23 @@ pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang)
     }
 }
 
-/// An amount as the console shows it: `¥ 1234.50`.
+/// An amount as every console page shows it: the currency, thousands separators and the cents
+/// the amount carries (`¥1,234.50`, `-¥1,234.50`, `¥0.35`).
 pub(super) fn yuan(m: pc_domain::Money) -> String {
-    format!("¥ {m}")
+    let plain = m.to_string();
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", plain.as_str()),
+    };
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}¥{grouped}.{cents}")
 }
 
 /// The business time zone, as every time the console shows names it.
@@ -275,4 +289,27 @@ pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();
     pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+    use pc_domain::Money;
+
+    #[test]
+    fn yuan_groups_thousands_and_keeps_the_cents() {
+        let cases = [
+            (0, "¥0.00"),
+            (35, "¥0.35"),
+            (123_456, "¥1,234.56"),
+            (-123_456, "-¥1,234.56"),
+            (-7, "-¥0.07"),
+            (99_999, "¥999.99"),
+            (100_000, "¥1,000.00"),
+            (123_456_789_012, "¥1,234,567,890.12"),
+        ];
+        for (cents, shown) in cases {
+            assert_eq!(yuan(Money::from_cents(cents)), shown, "{cents}");
+        }
+    }
 }

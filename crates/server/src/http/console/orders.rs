@@ -564,7 +564,7 @@ pub(super) async fn order_view(
         } }
         @if let Some(a) = &adjustment {
             div.card #order-adjustment data-amount=(a.amount) {
-                p { (t(lang, "adjust_current")) " −¥" (a.amount) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
+                p { (t(lang, "adjust_current")) " −" (yuan(Some(a.amount))) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
                 @if operator && pending_order {
                     form #clear-adjustment method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
                         input type="hidden" name="csrf" value=(c.user.csrf);

@@ -14,7 +14,7 @@ use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, internal, message_page, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, internal, message_page, page, pager, yuan, CsrfForm, Page};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -216,7 +216,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                         dt { (t(lang, "id")) } dd { code { (p.id) } }
                         dt { (t(lang, "domain_id")) } dd { code #domain-id { (p.domain_id) } }
                         dt { (t(lang, "xaccount_type")) } dd { code #xaccount-type { (p.xaccount_type) } }
-                        dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) }
+                        dt { (t(lang, "balance")) } dd #balance { (yuan(bal)) }
                     } }
                     p.muted { (t(lang, "api_hint")) }
                 }
@@ -247,7 +247,7 @@ pub async fn home(State(st): State<AppState>, c: Console) -> Page {
                         None => p { (t(lang, "not_associated")) },
                     }
                 }
-                div.card { dl { dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) } } }
+                div.card { dl { dt { (t(lang, "balance")) } dd #balance { (yuan(bal)) } } }
                 h2 { (t(lang, "association_history")) }
                 (super::customers::history_table(lang, &history))
             }
