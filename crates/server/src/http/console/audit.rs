@@ -19,12 +19,12 @@ use maud::{html, Markup};
 use pc_app::services::audit::{self, actions, AuditEntry, AuditQuery};
 use pc_app::Code;
 use pc_domain::party::Role;
-use pc_domain::timefmt::{format_cn, format_utc};
+use pc_domain::timefmt::format_utc;
 
 use super::customers::refused;
 use super::i18n::audit::{account_kind, transfer_kind};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, zoned_text, Page};
 use super::xlsx::{self, Cell};
 use super::Console;
 use crate::state::AppState;
@@ -291,7 +291,7 @@ async fn export_rows(
             let r = &e.row;
             let text = |s: &str| Cell::Text(s.to_string());
             vec![
-                Cell::Text(format!("{} Asia/Shanghai", format_cn(r.at))),
+                Cell::Text(zoned_text(r.at)),
                 Cell::Text(format_utc(r.at)),
                 text(actor_kind(lang, &r.actor_kind)),
                 text(&r.actor_id),

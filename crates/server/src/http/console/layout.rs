@@ -270,18 +270,38 @@ pub(super) fn yuan(m: pc_domain::Money) -> String {
     format!("{sign}¥{grouped}.{cents}")
 }
 
-/// The business time zone, as every time the console shows names it.
-pub(super) const BUSINESS_ZONE: &str = "Asia/Shanghai";
+static DISPLAY_ZONE: std::sync::OnceLock<pc_domain::timefmt::Zone> = std::sync::OnceLock::new();
 
-/// A time as the console shows it, the one way every page does: the Asia/Shanghai wall clock to
-/// the minute (`2026-11-18 20:00`) followed by the zone's name, the UTC instant in `datetime` and
-/// on hover.
+/// Sets the zone the console shows times in (`serve --time-zone`), once, before serving; without
+/// it, Asia/Shanghai. Business days and months (bills, filters by date) stay Asia/Shanghai's.
+pub fn set_display_zone(zone: pc_domain::timefmt::Zone) {
+    let _ = DISPLAY_ZONE.set(zone);
+}
+
+/// The zone the console shows times in.
+pub(super) fn display_zone() -> pc_domain::timefmt::Zone {
+    DISPLAY_ZONE
+        .get()
+        .copied()
+        .unwrap_or(pc_domain::timefmt::Zone::SHANGHAI)
+}
+
+/// A time as the console shows it, the one way every page does: the wall clock of the display
+/// zone to the minute (`2026-11-18 20:00`) followed by the zone's name, the UTC instant in
+/// `datetime` and on hover.
 pub(super) fn cn_time(ms: i64) -> Markup {
     let utc = pc_domain::timefmt::format_utc(ms);
+    let zone = display_zone();
     html! {
-        time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) }
-        " " small.tz { (BUSINESS_ZONE) }
+        time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_in(ms, zone)) }
+        " " small.tz { (zone.name) }
     }
+}
+
+/// A time as an export cell shows it: the display zone's wall clock and the zone's name.
+pub(super) fn zoned_text(ms: i64) -> String {
+    let zone = display_zone();
+    format!("{} {}", pc_domain::timefmt::format_in(ms, zone), zone.name)
 }
 
 /// Percent-encodes a query-string value.

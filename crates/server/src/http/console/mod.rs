@@ -33,6 +33,8 @@ mod unsubscribe;
 mod usage;
 mod xlsx;
 
+pub use layout::set_display_zone;
+
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
