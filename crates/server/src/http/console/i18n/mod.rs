@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod bills;
+mod forms;
 mod invoices;
 mod staff;
 mod usage;
@@ -745,6 +746,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             .or_else(|| staff::pair(key))
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
+            .or_else(|| forms::pair(key))
         {
             Some(p) => p,
             None => return "??",
