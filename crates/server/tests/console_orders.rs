@@ -486,7 +486,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
         for needle in [
             "余额不足",
             "id=\"topup-entry\" data-kind=\"default\" data-amount=\"5299.00\"",
-            "本次支付还差 ¥5299.00",
+            "本次支付还差 ¥5,299.00",
             "Distributor partner",
             "href=\"/console#association\"",
         ] {

@@ -178,7 +178,7 @@ async fn declare_confirm_once_and_pay() {
             (vec![("amount", "1.234"), ("reference", "R1")], "请填写金额"),
             (
                 vec![("amount", "1000000.01"), ("reference", "R1")],
-                "不能超过 ¥1000000.00",
+                "不能超过 ¥1,000,000.00",
             ),
             (
                 vec![("amount", "20"), ("reference", "  ")],
