@@ -47,12 +47,12 @@ test('the operator filters the audit log by action, in Chinese, and opens a tran
     // The entry's transfer: amount, accounts, balances after.
     await submitAndWait(page, 'table#audit a.transfer');
     assert.match(new URL(page.url()).pathname, /^\/console\/transfers\//);
-    assert.match(await page.locator('#transfer-amount').textContent(), /¥ \d/);
+    assert.match(await page.locator('#transfer-amount').textContent(), /¥\d/);
     assert.match(await page.locator('#transfer-from code').textContent(), /^partner_cash:/);
     assert.match(await page.locator('#transfer-from').textContent(), /^伙伴现金账户/);
     assert.match(await page.locator('#transfer-to code').textContent(), /^customer_cash:/);
     assert.match(await page.locator('#transfer-kind').textContent(), /^向客户拨款/);
-    assert.match(await page.locator('#transfer-to-after').textContent(), /¥ \d/);
+    assert.match(await page.locator('#transfer-to-after').textContent(), /¥\d/);
     assert.equal(await page.locator('table#audit tbody tr[data-action="funds.allocate_customer"]').count(), 1);
   });
 });

@@ -10,9 +10,9 @@ const fx = createFixture('funds');
 before(() => fx.setup(), { timeout: 60_000 });
 after(() => fx.teardown());
 
-/** "¥ 1,234.56" / "¥ -3.00" → integer cents. */
+/** "¥1,234.56" / "-¥3.00" → integer cents. */
 function cents(text) {
-  const m = /(-?)(\d+)\.(\d{2})/.exec(text.replace(/,/g, ''));
+  const m = /(-?)¥?(\d+)\.(\d{2})/.exec(text.replace(/,/g, ''));
   assert.ok(m, `not an amount: ${JSON.stringify(text)}`);
   return (m[1] ? -1 : 1) * (Number(m[2]) * 100 + Number(m[3]));
 }
@@ -67,7 +67,7 @@ test('operator credits a partner; the partner allocates to a customer; the custo
     await page.fill('#credit-memo', 'wire 7 / 电汇');
     await submitAndWait(page, '#credit-submit');
     await page.locator('#funds-result').waitFor();
-    assert.equal(await textOf(page, '#result-amount'), '¥ 1234.56');
+    assert.equal(await textOf(page, '#result-amount'), '¥1,234.56');
     assert.equal(cents(await textOf(page, '#result-balance')), before + 123456);
     assert.equal(cents(await textOf(page, '#credit-balance')), before + 123456);
     const transfer = await textOf(page, '#result-transfer');
@@ -96,7 +96,7 @@ test('operator credits a partner; the partner allocates to a customer; the custo
     await page.fill('#customer-amount', '66.60');
     await submitAndWait(page, '#customer-allocate');
     await page.locator('#funds-result').waitFor();
-    assert.equal(await textOf(page, '#result-amount'), '¥ 66.60');
+    assert.equal(await textOf(page, '#result-amount'), '¥66.60');
     assert.equal(cents(await textOf(page, '#funds-balance')), mine - 6660);
     const top = page.locator('table#records tbody tr').first();
     assert.equal(await top.getAttribute('data-trade-type'), 'BEADJUST');

@@ -40,9 +40,9 @@ after(async () => {
   await fx.teardown();
 });
 
-/** "¥ 1,234.56" → integer cents. */
+/** "¥1,234.56" / "-¥3.00" → integer cents. */
 function cents(text) {
-  const m = /(-?)(\d+)\.(\d{2})/.exec(String(text).replace(/,/g, ''));
+  const m = /(-?)¥?(\d+)\.(\d{2})/.exec(String(text).replace(/,/g, ''));
   assert.ok(m, `not an amount: ${JSON.stringify(text)}`);
   return (m[1] ? -1 : 1) * (Number(m[2]) * 100 + Number(m[3]));
 }

@@ -75,9 +75,10 @@ impl Actor {
     pub fn partner_id(&self) -> crate::error::AppResult<&str> {
         match self {
             Actor::Partner { partner_id, .. } => Ok(partner_id),
-            _ => Err(crate::error::AppError::with(
+            _ => Err(crate::error::AppError::with_tr(
                 crate::error::Code::NotAllowed,
                 "Only a partner may do this.",
+                "只有合作伙伴可以执行此操作。",
             )),
         }
     }

@@ -40,11 +40,18 @@ impl MasterKey {
     }
 
     pub fn from_hex(s: &str) -> AppResult<MasterKey> {
-        let b = hex::decode(s.trim())
-            .map_err(|_| AppError::invalid("the master key must be 64 hex digits"))?;
-        let k: [u8; 32] = b
-            .try_into()
-            .map_err(|_| AppError::invalid("the master key must be 64 hex digits"))?;
+        let b = hex::decode(s.trim()).map_err(|_| {
+            AppError::invalid_tr(
+                "the master key must be 64 hex digits",
+                "主密钥必须是 64 位十六进制数字。",
+            )
+        })?;
+        let k: [u8; 32] = b.try_into().map_err(|_| {
+            AppError::invalid_tr(
+                "the master key must be 64 hex digits",
+                "主密钥必须是 64 位十六进制数字。",
+            )
+        })?;
         Ok(MasterKey(k, None))
     }
 

@@ -164,14 +164,16 @@ codes! {
 }
 
 /// An application error: a [`Code`] and, for the client, an optional detail that says which
-/// field or object is wrong (in English, and in Chinese where the detail was written in both).
+/// field or object is wrong. A detail is given in both languages ([`AppError::with_tr`],
+/// [`AppError::invalid_tr`]) or names an object the same way in both ([`AppError::naming`]);
+/// there is no English-only constructor, so a Chinese page never shows an English detail.
 /// Internal causes are logged, never sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppError {
     pub code: Code,
-    pub detail: Option<String>,
-    /// The detail in Chinese; without it a Chinese message carries the English detail.
-    pub detail_zh: Option<String>,
+    pub(crate) detail: Option<String>,
+    /// The detail in Chinese.
+    pub(crate) detail_zh: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -185,11 +187,13 @@ impl AppError {
         }
     }
 
-    pub fn with(code: Code, detail: impl Into<String>) -> Self {
+    /// A detail that only names an object (an id, a billing month): the same in both languages.
+    pub fn naming(code: Code, id: impl Into<String>) -> Self {
+        let id = id.into();
         AppError {
             code,
-            detail: Some(detail.into()),
-            detail_zh: None,
+            detail: Some(id.clone()),
+            detail_zh: Some(id),
         }
     }
 
@@ -200,10 +204,6 @@ impl AppError {
             detail: Some(en.into()),
             detail_zh: Some(zh.into()),
         }
-    }
-
-    pub fn invalid(detail: impl Into<String>) -> Self {
-        AppError::with(Code::InvalidParameter, detail)
     }
 
     /// `CBC.0100` with a detail in both languages (English, Chinese).
@@ -256,7 +256,10 @@ impl From<crate::store::sql::Error> for AppError {
             ErrorKind::Busy => AppError::new(Code::Unavailable),
             // PostgreSQL refuses NUL characters in text; they can only come from client input
             // such as a JSON "\u0000", so the client hears about it.
-            ErrorKind::Nul => AppError::invalid("text must not contain NUL characters"),
+            ErrorKind::Nul => AppError::invalid_tr(
+                "text must not contain NUL characters",
+                "文本不能包含 NUL 字符。",
+            ),
             _ => AppError::internal(e),
         }
     }
@@ -274,12 +277,19 @@ pub fn unique_violation_as<T>(
     }
 }
 
+impl From<pc_domain::Detail> for AppError {
+    /// A rule's refusal of a value: `CBC.0100` with its detail in both languages.
+    fn from(d: pc_domain::Detail) -> Self {
+        AppError::invalid_tr(d.en, d.zh)
+    }
+}
+
 impl From<pc_domain::ledger::LedgerError> for AppError {
     fn from(e: pc_domain::ledger::LedgerError) -> Self {
         use pc_domain::ledger::LedgerError::*;
         match e {
             Insufficient => AppError::new(Code::InsufficientBalance),
-            NonPositive | SameAccount | Overflow => AppError::invalid(e.to_string()),
+            NonPositive | SameAccount | Overflow => AppError::invalid_tr(e.to_string(), e.zh()),
         }
     }
 }
@@ -305,8 +315,8 @@ impl From<pc_domain::invoices::InvoiceError> for AppError {
         match e {
             NotNow(_) => AppError::new(Code::InvoiceNotNow),
             WrongMedium => AppError::new(Code::InvoiceWrongMedium),
-            TooEarly(m) => AppError::with(Code::InvoiceTooEarly, m),
-            NotEnded(m) => AppError::with(Code::InvoiceMonthNotEnded, m),
+            TooEarly(m) => AppError::naming(Code::InvoiceTooEarly, m),
+            NotEnded(m) => AppError::naming(Code::InvoiceMonthNotEnded, m),
             SpecialNeedsEnterprise => AppError::new(Code::InvoiceSpecialNeedsEnterprise),
             PaperNeedsAddress => AppError::new(Code::InvoicePaperNeedsAddress),
             BadTitle => AppError::new(Code::InvoiceBadTitle),

@@ -163,14 +163,20 @@ pub fn password_conflict(
     password: &str,
     account_name: &str,
     mobile: Option<&str>,
-) -> Option<&'static str> {
+) -> Option<(&'static str, &'static str)> {
     let reversed: String = account_name.chars().rev().collect();
     if password.eq_ignore_ascii_case(account_name) || password.eq_ignore_ascii_case(&reversed) {
-        return Some("the password must not be the account name or the account name reversed");
+        return Some((
+            "the password must not be the account name or the account name reversed",
+            "密码不能与账号名相同，也不能是账号名的倒序。",
+        ));
     }
     if let Some(m) = mobile.filter(|m| !m.is_empty()) {
         if password.contains(m) {
-            return Some("the password must not contain the mobile number");
+            return Some((
+                "the password must not contain the mobile number",
+                "密码不能包含手机号。",
+            ));
         }
     }
     None

@@ -80,6 +80,18 @@ pub enum LedgerError {
     Overflow,
 }
 
+impl LedgerError {
+    /// The detail in Chinese (`Display` is the English one).
+    pub fn zh(&self) -> &'static str {
+        match self {
+            LedgerError::NonPositive => "转账金额必须大于 0。",
+            LedgerError::SameAccount => "转账须在两个不同的账户之间进行。",
+            LedgerError::Insufficient => "余额不足。",
+            LedgerError::Overflow => "金额超出范围。",
+        }
+    }
+}
+
 /// Checks a transfer's shape before it touches any balance.
 pub fn check_transfer(from: &str, to: &str, amount: Money) -> Result<(), LedgerError> {
     if !amount.is_positive() {

@@ -24,3 +24,20 @@ pub mod verification;
 
 pub use ids::{CustomerId, LedgerAccountId, PartnerId, TransferId, UserId};
 pub use money::Money;
+
+/// Why a rule refused a value, for the client, in both languages (the services turn it into a
+/// `CBC.0100` detail).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Detail {
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Detail {
+        Detail {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+}

@@ -32,6 +32,17 @@ pub enum MoneyError {
     Overflow(String),
 }
 
+impl MoneyError {
+    /// The detail in Chinese (`Display` is the English one).
+    pub fn zh(&self) -> String {
+        match self {
+            MoneyError::Syntax(s) => format!("不是有效的金额：{s:?}"),
+            MoneyError::TooPrecise(s) => format!("金额最多 2 位小数：{s:?}"),
+            MoneyError::Overflow(s) => format!("金额超出范围：{s:?}"),
+        }
+    }
+}
+
 impl Money {
     pub const ZERO: Money = Money(0);
 

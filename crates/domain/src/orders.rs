@@ -171,13 +171,22 @@ pub const EXPIRE_POLICY_AUTO_RENEW: i64 = 3;
 
 /// Largest period counts one order may buy: 1–11 months or 1–3 years, as the vendor's renewal
 /// (the vendor's API reference); a quote accepts the same.
-pub fn check_period(period: PeriodType, num: i64) -> Result<(), String> {
+pub fn check_period(period: PeriodType, num: i64) -> Result<(), crate::Detail> {
     match period {
         PeriodType::Month if (1..=11).contains(&num) => Ok(()),
         PeriodType::Year if (1..=3).contains(&num) => Ok(()),
-        PeriodType::Month => Err("period_num must be 1–11 for months".into()),
-        PeriodType::Year => Err("period_num must be 1–3 for years".into()),
-        _ => Err("period_type must be 2 (month) or 3 (year)".into()),
+        PeriodType::Month => Err(crate::Detail::new(
+            "period_num must be 1–11 for months",
+            "包月时 period_num 须为 1–11。",
+        )),
+        PeriodType::Year => Err(crate::Detail::new(
+            "period_num must be 1–3 for years",
+            "包年时 period_num 须为 1–3。",
+        )),
+        _ => Err(crate::Detail::new(
+            "period_type must be 2 (month) or 3 (year)",
+            "period_type 必须是 2（包月）或 3（包年）。",
+        )),
     }
 }
 
@@ -288,11 +297,14 @@ impl std::fmt::Display for Ratio {
 }
 
 /// A pay request's `YES` / `NO` flag (`use_coupon`, `use_discount`).
-pub fn parse_yes_no(field: &str, v: &str) -> Result<bool, String> {
+pub fn parse_yes_no(field: &str, v: &str) -> Result<bool, crate::Detail> {
     match v {
         "YES" => Ok(true),
         "NO" => Ok(false),
-        _ => Err(format!("{field} must be YES or NO")),
+        _ => Err(crate::Detail::new(
+            format!("{field} must be YES or NO"),
+            format!("{field} 必须是 YES 或 NO。"),
+        )),
     }
 }
 

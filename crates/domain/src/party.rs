@@ -63,6 +63,17 @@ pub enum TreeError {
     OnlyResellersHaveParents,
 }
 
+impl TreeError {
+    /// The detail in Chinese (`Display` is the English one).
+    pub fn zh(self) -> &'static str {
+        match self {
+            TreeError::ResellerNeedsParent => "云经销商必须创建在总经销商之下（--parent）。",
+            TreeError::ParentNotDistributor => "云经销商的上级必须是总经销商。",
+            TreeError::OnlyResellersHaveParents => "只有云经销商有上级伙伴。",
+        }
+    }
+}
+
 /// Console roles (docs/ARCHITECTURE.md, Security).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -69,6 +69,21 @@ impl UrlError {
             UrlError::Escape => "has a % not followed by two hex digits",
         }
     }
+
+    /// What is wrong, in Chinese (the same detail as [`UrlError::describe`]).
+    pub fn describe_zh(self) -> &'static str {
+        match self {
+            UrlError::TooLong => "超过 1024 个字符。",
+            UrlError::BadCharacter => "包含网址中不允许的字符。",
+            UrlError::NotAbsolute => "必须是以 https:// 开头的完整地址。",
+            UrlError::Scheme => "必须使用 https（仅 localhost 可用 http）。",
+            UrlError::Credentials => "不能包含用户名或密码。",
+            UrlError::Host => "没有有效的主机名。",
+            UrlError::Port => "端口无效。",
+            UrlError::Fragment => "不能包含 #片段。",
+            UrlError::Escape => "含有后面不是两位十六进制数字的 %。",
+        }
+    }
 }
 
 /// Hosts that may be reached over plain http.

@@ -108,9 +108,84 @@ pub fn cn_day_start_ms(d: time::Date) -> i64 {
 /// `2026-11-18 20:00`: the UTC+8 (Asia/Shanghai) wall-clock time at `ms`, to the minute, as the
 /// console shows times.
 pub fn format_cn(ms: i64) -> String {
+    format_in(ms, Zone::SHANGHAI)
+}
+
+/// A time zone the console may show times in: a name and its fixed offset from UTC. Only zones
+/// without daylight saving are offered, so one offset is right all year (docs/decisions/0010).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zone {
+    pub name: &'static str,
+    offset_minutes: i16,
+}
+
+/// The zones `serve --time-zone` accepts, with their offsets (none observes daylight saving).
+pub const ZONES: &[Zone] = &[
+    Zone::at("Asia/Shanghai", 8 * 60),
+    Zone::at("Asia/Hong_Kong", 8 * 60),
+    Zone::at("Asia/Macau", 8 * 60),
+    Zone::at("Asia/Taipei", 8 * 60),
+    Zone::at("Asia/Singapore", 8 * 60),
+    Zone::at("Asia/Kuala_Lumpur", 8 * 60),
+    Zone::at("Asia/Manila", 8 * 60),
+    Zone::at("Asia/Tokyo", 9 * 60),
+    Zone::at("Asia/Seoul", 9 * 60),
+    Zone::at("Asia/Bangkok", 7 * 60),
+    Zone::at("Asia/Jakarta", 7 * 60),
+    Zone::at("Asia/Ho_Chi_Minh", 7 * 60),
+    Zone::at("Asia/Kolkata", 5 * 60 + 30),
+    Zone::at("Asia/Karachi", 5 * 60),
+    Zone::at("Asia/Dubai", 4 * 60),
+    Zone::at("Asia/Riyadh", 3 * 60),
+    Zone::at("Europe/Moscow", 3 * 60),
+    Zone::at("Africa/Nairobi", 3 * 60),
+    Zone::at("Africa/Johannesburg", 2 * 60),
+    Zone::at("Africa/Lagos", 60),
+    Zone::at("UTC", 0),
+    Zone::at("America/Sao_Paulo", -3 * 60),
+    Zone::at("America/Bogota", -5 * 60),
+    Zone::at("America/Mexico_City", -6 * 60),
+    Zone::at("Pacific/Honolulu", -10 * 60),
+];
+
+impl Zone {
+    const fn at(name: &'static str, offset_minutes: i16) -> Zone {
+        Zone {
+            name,
+            offset_minutes,
+        }
+    }
+
+    /// The business time zone, the default.
+    pub const SHANGHAI: Zone = Zone::at("Asia/Shanghai", 8 * 60);
+
+    /// A zone of [`ZONES`] by its name (`Asia/Shanghai`; `Etc/UTC` and `utc` are `UTC`).
+    pub fn parse(name: &str) -> Option<Zone> {
+        let name = name.trim();
+        let name = if name.eq_ignore_ascii_case("utc") || name == "Etc/UTC" {
+            "UTC"
+        } else {
+            name
+        };
+        ZONES.iter().copied().find(|z| z.name == name)
+    }
+
+    /// The offset from UTC in minutes (`480` for UTC+8).
+    pub fn offset_minutes(self) -> i16 {
+        self.offset_minutes
+    }
+
+    fn offset(self) -> time::UtcOffset {
+        let m = i32::from(self.offset_minutes);
+        time::UtcOffset::from_whole_seconds(m * 60).unwrap_or(time::UtcOffset::UTC)
+    }
+}
+
+/// `2026-11-18 20:00`: the wall-clock time in `zone` at `ms`, to the minute.
+pub fn format_in(ms: i64, zone: Zone) -> String {
     let t = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(CN_OFFSET);
+        .to_offset(zone.offset());
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     t.format(&fmt).unwrap_or_default()
 }
@@ -185,5 +260,35 @@ mod tests {
             "2023-02-28"
         );
         assert_eq!(format_date(one_year_before(d)), "2016-10-21");
+    }
+
+    #[test]
+    fn zones_have_fixed_offsets() {
+        let ms = parse_utc("2026-11-30T16:30:59Z").unwrap();
+        assert_eq!(
+            format_in(ms, Zone::parse("Asia/Shanghai").unwrap()),
+            "2026-12-01 00:30"
+        );
+        assert_eq!(
+            format_in(ms, Zone::parse("utc").unwrap()),
+            "2026-11-30 16:30"
+        );
+        assert_eq!(
+            format_in(ms, Zone::parse("Asia/Kolkata").unwrap()),
+            "2026-11-30 22:00"
+        );
+        assert_eq!(
+            format_in(ms, Zone::parse("America/Bogota").unwrap()),
+            "2026-11-30 11:30"
+        );
+        assert_eq!(
+            Zone::parse("Europe/London"),
+            None,
+            "a zone with daylight saving"
+        );
+        assert_eq!(Zone::parse("Asia/Shanghai"), Some(Zone::SHANGHAI));
+        for z in ZONES {
+            assert_eq!(Zone::parse(z.name), Some(*z));
+        }
     }
 }

@@ -99,6 +99,21 @@ impl TopupError {
             TopupError::InstructionsTooLong => "instructions_too_long",
         }
     }
+
+    /// The detail in Chinese (`Display` is the English one).
+    pub fn zh(self) -> &'static str {
+        match self {
+            TopupError::NotAnAmount => "金额必须是最多 2 位小数的数字。",
+            TopupError::NotPositive => "金额必须大于 0。",
+            TopupError::TooLarge => "金额不能超过 1000000.00。",
+            TopupError::ReferenceMissing => "汇款凭证号必填。",
+            TopupError::ReferenceTooLong => "汇款凭证号最多 128 个字符。",
+            TopupError::ControlCharacter => "文本不能包含控制字符。",
+            TopupError::ReasonMissing => "驳回须填写原因。",
+            TopupError::ReasonTooLong => "原因最多 200 个字符。",
+            TopupError::InstructionsTooLong => "汇款说明最多 1000 个字符。",
+        }
+    }
 }
 
 /// A declarable amount: greater than zero, at most [`MAX_AMOUNT`].

@@ -122,8 +122,8 @@ async fn operators_filter_the_audit_log_follow_its_transfers_and_export_it() {
         for want in [
             format!("partner_cash:{}", a.partner_id),
             format!("customer_cash:{}", ca.customer_id),
-            "¥ 10.00".to_string(),
-            "¥ 90.00".to_string(),
+            "¥10.00".to_string(),
+            "¥90.00".to_string(),
             "allocate_customer".to_string(),
             "伙伴现金账户".to_string(),
             "客户现金账户".to_string(),

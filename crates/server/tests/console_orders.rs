@@ -386,12 +386,12 @@ async fn pay_page_coupons_discount_topup_and_return() {
             &format!("data-coupon=\"{cash}\""),
             "代金券",
             "现金券",
-            "¥ 10.00",
-            "¥ 5.00",
+            "¥10.00",
+            "¥5.00",
             "2026-",
             &format!("value=\"{g}\""),
-            "0.8 (−¥ 7.00)",
-            "id=\"balance-amount\">100.00",
+            "0.8 (−¥7.00)",
+            "id=\"balance-amount\">¥100.00",
         ] {
             assert!(page.body.contains(needle), "{needle}: {}", page.body);
         }
@@ -486,7 +486,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
         for needle in [
             "余额不足",
             "id=\"topup-entry\" data-kind=\"default\" data-amount=\"5299.00\"",
-            "本次支付还差 ¥5299.00",
+            "本次支付还差 ¥5,299.00",
             "Distributor partner",
             "href=\"/console#association\"",
         ] {

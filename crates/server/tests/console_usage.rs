@@ -103,7 +103,7 @@ async fn the_customer_sees_its_usage_packages_deductions_and_arrears_in_both_lan
         let b = &r.body;
         assert!(b.contains(&format!(r#"data-owed-cents="{owed}""#)), "{e}");
         assert!(b.contains(r#"data-in-arrears="true""#), "{e}");
-        let shown = format!("¥ {}", pc_domain::Money::from_cents(owed));
+        let shown = format!("¥{}", pc_domain::Money::from_cents(owed));
         assert!(b.contains(&shown), "{e}: {shown}");
         assert!(b.contains("您已欠费"), "{e}");
         // A resale customer is repaid by its partner's allocations (it has no top-up page).
@@ -309,8 +309,8 @@ async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
             nov.contains(r#"data-series="hws.service.type.obs" data-cents="990""#),
             "{e}"
         );
-        assert!(nov.contains("<title>2026-11: ¥ 51.90</title>"), "{e}");
-        assert!(nov.contains("2026-11 · 弹性云服务器: ¥ 42.00"), "{e}");
+        assert!(nov.contains("<title>2026-11: ¥51.90</title>"), "{e}");
+        assert!(nov.contains("2026-11 · 弹性云服务器: ¥42.00"), "{e}");
         // The legend, largest first, in the user's language.
         let legend = &chart[chart.find("<figcaption>").unwrap()..];
         let ecs = legend.find("弹性云服务器").unwrap();
@@ -324,7 +324,7 @@ async fn the_partner_sees_its_customers_last_12_months_by_service_type() {
         let b = app.console_get(&s, "/console/bills").await.body;
         let chart = element(&b, "bills-chart", "figure");
         assert!(
-            chart.contains("2026-11 · Elastic Cloud Server: ¥ 42.00"),
+            chart.contains("2026-11 · Elastic Cloud Server: ¥42.00"),
             "{e}"
         );
         assert!(chart.contains("Object Storage Service"), "{e}");

@@ -494,3 +494,26 @@ fn a_bad_public_url_stops_serve_with_a_clear_message() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn a_time_zone_not_in_the_table_stops_serve_with_the_zones_it_takes() {
+    for zone in ["Mars/Olympus", "Europe/London"] {
+        let dir = std::env::temp_dir().join(format!(
+            "pc-tz-{}-{}",
+            std::process::id(),
+            pc_domain::ids::random_hex(4)
+        ));
+        let out = Command::new(BIN)
+            .args(["serve", "--time-zone", zone, "--listen", "127.0.0.1:1"])
+            .args(["--database", &format!("sqlite://{}/pc.db", dir.display())])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{zone}: {said}");
+        assert!(
+            said.contains("--time-zone") && said.contains(zone) && said.contains("Asia/Shanghai"),
+            "{zone}: {said}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -72,6 +72,17 @@ async fn error_messages_follow_x_language() {
                 zh: "客户登录名格式不合法。 账号名为 5 到 32",
                 en: "The customer login name is not valid. an account name has 5 to 32",
             },
+            // A rule of the password whose detail used to be English on a Chinese page.
+            Case {
+                creds: &creds,
+                path: CREATE,
+                body: json!({"xaccount_id": "l-2", "xaccount_type": d.xaccount_type, "domain_name": "langshop2026",
+                    "password": "langshop2026"}).to_string(),
+                status: 400,
+                code: "CBC.99000036",
+                zh: "客户密码格式不合法。 密码不能与账号名相同",
+                en: "The customer password is not valid. the password must not be the account name",
+            },
             // A paging rule shared by every list.
             Case {
                 creds: &creds,

@@ -1086,7 +1086,7 @@ async fn console_funds_pages() {
         assert!(overview
             .body
             .contains(&format!(r#"data-partner="{}""#, d.partner_id)));
-        assert_eq!(text_of(&overview.body, "total-balance"), "¥ 0.00");
+        assert_eq!(text_of(&overview.body, "total-balance"), "¥0.00");
         assert!(overview.body.contains(r#"data-nav="funds""#));
         let credit_page = page(
             &app,
@@ -1135,9 +1135,9 @@ async fn console_funds_pages() {
             .await,
         );
         let shown = page(&app, &op, &to).await;
-        assert_eq!(text_of(&shown.body, "result-amount"), "¥ 250.50");
-        assert_eq!(text_of(&shown.body, "result-balance"), "¥ 250.50");
-        assert_eq!(text_of(&shown.body, "credit-balance"), "¥ 250.50");
+        assert_eq!(text_of(&shown.body, "result-amount"), "¥250.50");
+        assert_eq!(text_of(&shown.body, "result-balance"), "¥250.50");
+        assert_eq!(text_of(&shown.body, "credit-balance"), "¥250.50");
         assert!(shown.body.contains("wire #42"));
         let tid = text_of(&shown.body, "result-transfer");
         assert!(to.ends_with(&tid));
@@ -1146,7 +1146,7 @@ async fn console_funds_pages() {
                 &page(&app, &op, "/console/funds").await.body,
                 "total-balance"
             ),
-            "¥ 250.50"
+            "¥250.50"
         );
 
         // The distributor's Funds page: balance, records, allocation to a customer and a reseller.
@@ -1174,7 +1174,7 @@ async fn console_funds_pages() {
             &format!("csrf={}&lang=zh-CN", csrf_of(&fp.body)),
         )
         .await;
-        assert_eq!(text_of(&fp.body, "funds-balance"), "¥ 250.50");
+        assert_eq!(text_of(&fp.body, "funds-balance"), "¥250.50");
         assert_eq!(text_of(&fp.body, "records-total"), "1");
         assert!(fp.body.contains(&format!(r#"data-transfer="{tid}""#)));
         assert!(fp
@@ -1190,25 +1190,25 @@ async fn console_funds_pages() {
                 "customers",
                 format!("op=allocate&customer_id={}", cust.customer_id),
                 "20",
-                "¥ 230.50",
+                "¥230.50",
             ),
             (
                 "resellers",
                 format!("op=allocate&reseller_id={}", r.partner_id),
                 "30",
-                "¥ 200.50",
+                "¥200.50",
             ),
             (
                 "resellers",
                 format!("op=reclaim&reseller_id={}", r.partner_id),
                 "0.50",
-                "¥ 201.00",
+                "¥201.00",
             ),
             (
                 "customers",
                 format!("op=reclaim&customer_id={}", cust.customer_id),
                 "5",
-                "¥ 206.00",
+                "¥206.00",
             ),
         ] {
             let body = format!("csrf={csrf}&{fields}&amount={amount}");
@@ -1217,7 +1217,7 @@ async fn console_funds_pages() {
             let shown = Money::parse(amount).unwrap();
             assert_eq!(
                 text_of(&done.body, "result-amount"),
-                format!("¥ {shown}"),
+                format!("¥{shown}"),
                 "{body}"
             );
             assert_eq!(text_of(&done.body, "result-balance"), balance, "{body}");
@@ -1278,7 +1278,7 @@ async fn console_funds_pages() {
             assert_eq!(resp.status, status, "{body}: {}", resp.body);
             if status == 400 {
                 assert!(resp.body.contains(r#"id="funds-error""#), "{body}");
-                assert_eq!(text_of(&resp.body, "funds-balance"), "¥ 206.00");
+                assert_eq!(text_of(&resp.body, "funds-balance"), "¥206.00");
             }
         }
         let after = page(&app, &dist, "/console/funds").await;
@@ -1301,12 +1301,12 @@ async fn console_funds_pages() {
         // The reseller sees its balance and no reseller section; the customer's home shows its balance.
         let res = session(&app, &r.login, "Passw0rd!").await;
         let rp = page(&app, &res, "/console/funds").await;
-        assert_eq!(text_of(&rp.body, "funds-balance"), "¥ 29.50");
+        assert_eq!(text_of(&rp.body, "funds-balance"), "¥29.50");
         assert!(!rp.body.contains(r#"id="reseller-funds""#));
         let cs = session(&app, &cust.login, "Passw0rd!").await;
         assert_eq!(
             text_of(&page(&app, &cs, "/console").await.body, "balance"),
-            "¥ 15.00"
+            "¥15.00"
         );
         // Customers and operators cannot use the partner forms; partners cannot credit.
         assert_eq!(page(&app, &cs, "/console/funds").await.status, 403);

@@ -361,8 +361,8 @@ async fn bad_input_writes_nothing() {
         .await;
         let long_name = "x".repeat(65);
         for (fields, says) in [
-            (vec![("login", "ab"), ("password", PW)], "3 to 64"),
-            (vec![("login", "has space"), ("password", PW)], "3 to 64"),
+            (vec![("login", "ab"), ("password", PW)], "3 到 64"),
+            (vec![("login", "has space"), ("password", PW)], "3 到 64"),
             (
                 vec![("login", "ok.login"), ("password", "short")],
                 "8 到 128",
@@ -377,9 +377,9 @@ async fn bad_input_writes_nothing() {
                     ("password", PW),
                     ("display_name", &long_name),
                 ],
-                "64 characters",
+                "最多 64 个字符",
             ),
-            (vec![("login", "taken.login"), ("password", PW)], "taken"),
+            (vec![("login", "taken.login"), ("password", PW)], "已被使用"),
         ] {
             let r = app.console_post(&admin, "/console/staff", &fields).await;
             assert_eq!(r.status, 400, "{}: {fields:?}: {}", app.engine, r.body);

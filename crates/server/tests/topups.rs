@@ -142,7 +142,7 @@ async fn declare_confirm_once_and_pay() {
         for needle in [
             "id=\"topup-amount\" name=\"amount\" required inputmode=\"decimal\" placeholder=\"1000.00\" value=\"20.00\"",
             &format!("name=\"order_id\" value=\"{order}\""),
-            "id=\"balance-amount\">0.00",
+            "id=\"balance-amount\">¥0.00",
             "运营方尚未公布收款信息",
             "id=\"topup-none\"",
         ] {
@@ -178,7 +178,7 @@ async fn declare_confirm_once_and_pay() {
             (vec![("amount", "1.234"), ("reference", "R1")], "请填写金额"),
             (
                 vec![("amount", "1000000.01"), ("reference", "R1")],
-                "不能超过 ¥1000000.00",
+                "不能超过 ¥1,000,000.00",
             ),
             (
                 vec![("amount", "20"), ("reference", "  ")],
@@ -475,7 +475,7 @@ async fn declare_confirm_once_and_pay() {
         assert!(
             page.body
                 .contains(&format!("data-topup=\"{}\" data-status=\"credited\"", t.id))
-                && page.body.contains("id=\"balance-amount\">20.00"),
+                && page.body.contains("id=\"balance-amount\">¥20.00"),
             "{}",
             page.body
         );

@@ -575,7 +575,7 @@ async fn customer_detail_history_csv_and_operator_pages() {
         assert!(page.body.contains("<dd id=\"account-name\">alpha-one</dd>"));
         assert!(page.body.contains("<dd id=\"association-type\">代售</dd>"));
         assert!(page.body.contains("<dd id=\"label\">vip</dd>"));
-        assert!(page.body.contains("<dd id=\"balance\">¥ 12.34</dd>"));
+        assert!(page.body.contains("<dd id=\"balance\">¥12.34</dd>"));
         assert_eq!(page.body.matches("data-status=\"current\"").count(), 1);
         // Another partner's customer: not found, nothing leaked.
         for (s, id) in [(&cs, &alpha.customer_id), (&ds, &gamma.customer_id)] {
@@ -704,7 +704,7 @@ async fn customer_detail_history_csv_and_operator_pages() {
             .await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body.contains("<dd id=\"partner-type\">总经销商</dd>"));
-        assert!(page.body.contains("<dd id=\"balance\">¥ 987.66</dd>"));
+        assert!(page.body.contains("<dd id=\"balance\">¥987.66</dd>"));
         assert!(page.body.contains(">1</a>"), "customer count link");
         let r = app
             .partner(PartnerType::Reseller, Some(&d.partner_id))

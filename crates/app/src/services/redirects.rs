@@ -133,9 +133,12 @@ fn field(name: &str, raw: &str) -> AppResult<Option<String>> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    parse_return_url(raw)
-        .map(Some)
-        .map_err(|e| AppError::invalid(format!("{name} {}", e.describe())))
+    parse_return_url(raw).map(Some).map_err(|e| {
+        AppError::invalid_tr(
+            format!("{name} {}", e.describe()),
+            format!("{name} {}", e.describe_zh()),
+        )
+    })
 }
 
 async fn store(
@@ -149,9 +152,10 @@ async fn store(
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
     if !may_configure(p.partner_type) {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "cloud resellers have no capability opening",
+            "云经销商没有能力开通地址。",
         ));
     }
     sql::query(

@@ -70,15 +70,16 @@ pub async fn move_clock(db: &Db, ctx: Ctx, m: Move, system_now_ms: i64) -> AppRe
     let current = offset(db.read()).await?;
     let new = match m {
         Move::To(t) => t - system_now_ms,
-        Move::By(d) => current
-            .checked_add(d)
-            .ok_or_else(|| AppError::invalid("the clock cannot move that far"))?,
+        Move::By(d) => current.checked_add(d).ok_or_else(|| {
+            AppError::invalid_tr("the clock cannot move that far", "时钟不能移动这么远。")
+        })?,
         Move::Reset => 0,
     };
     let at = system_now_ms.saturating_add(new);
     if !(EARLIEST..LATEST).contains(&at) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "the test clock must stay between 2000-01-01 and 2100-01-01",
+            "测试时钟必须在 2000-01-01 与 2100-01-01 之间。",
         ));
     }
     db.write(move |c| {

@@ -102,7 +102,7 @@ pub struct Declaration {
 }
 
 fn invalid(e: TopupError) -> AppError {
-    AppError::invalid(e.to_string())
+    AppError::invalid_tr(e.to_string(), e.zh())
 }
 
 const COLUMNS: &str =
@@ -203,9 +203,10 @@ async fn declare_in(
         .map(|o| o.trim().to_string())
         .filter(|o| !o.is_empty());
     if lookup::account_name(&mut *c, customer_id).await?.is_none() {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotFound,
             format!("customer {customer_id}"),
+            format!("客户 {customer_id}"),
         ));
     }
     let assoc = association::current(&mut *c, customer_id).await?;
@@ -269,7 +270,11 @@ async fn undecidable(c: &mut Conn, id: &str, customer_id: Option<&str>) -> AppEr
         Ok(Some(t)) if customer_id.is_none_or(|cid| cid == t.customer_id) => {
             AppError::new(Code::TopupNotPending)
         }
-        Ok(_) => AppError::with(Code::NotFound, format!("top-up request {id}")),
+        Ok(_) => AppError::with_tr(
+            Code::NotFound,
+            format!("top-up request {id}"),
+            format!("充值申请 {id}"),
+        ),
         Err(e) => e,
     }
 }
@@ -304,9 +309,10 @@ async fn confirm_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Topup> {
     let order_id: Option<String> = row.get(4);
     // R3.5 again: the customer may have become a resale customer since it declared.
     if is_resale(&association::current(&mut *c, &customer_id).await?) {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::TopupResaleCustomer,
             "reject this request and return the transfer",
+            "请驳回该申请并退回汇款。",
         ));
     }
     let world = ledger::world(c, ctx.now_ms).await?;

@@ -171,18 +171,25 @@ impl Db {
                 }),
             })
         } else {
-            Err(AppError::invalid(format!(
-                "unsupported database URL (use sqlite:// or postgres://): {}",
-                redact(url)
-            )))
+            Err(AppError::invalid_tr(
+                format!(
+                    "unsupported database URL (use sqlite:// or postgres://): {}",
+                    redact(url)
+                ),
+                format!(
+                    "不支持的数据库地址（请使用 sqlite:// 或 postgres://）：{}",
+                    redact(url)
+                ),
+            ))
         }
     }
 
     fn connect_sqlite(url: &str) -> AppResult<Db> {
         let path = sqlite_path(url);
         if path.is_empty() || path == ":memory:" {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "an SQLite database needs a file path (WAL and a separate writer need a file)",
+                "SQLite 数据库需要文件路径（WAL 与独立写线程需要文件）。",
             ));
         }
         if let Some(dir) = Path::new(path).parent() {

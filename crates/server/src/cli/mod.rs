@@ -175,6 +175,11 @@ pub struct ServeArgs {
     /// production by leaving it off: without this flag the stored offset is never read.
     #[arg(long, env = "PC_TEST_CLOCK")]
     pub test_clock: bool,
+    /// The time zone the console shows times in, named beside each time: Asia/Shanghai (the
+    /// default), UTC, Asia/Tokyo, Asia/Kolkata, … (zones without daylight saving). Bills, months
+    /// and date filters stay on the business time zone, Asia/Shanghai.
+    #[arg(long, env = "PC_TIME_ZONE", value_name = "ZONE")]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

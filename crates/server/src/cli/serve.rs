@@ -153,6 +153,18 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         },
         None => None,
     };
+    if let Some(name) = args.time_zone.as_deref().filter(|z| !z.trim().is_empty()) {
+        match pc_domain::timefmt::Zone::parse(name) {
+            Some(zone) => crate::http::console::set_display_zone(zone),
+            None => {
+                let known: Vec<&str> = pc_domain::timefmt::ZONES.iter().map(|z| z.name).collect();
+                return fail(format!(
+                    "--time-zone {name:?} is not one of: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
     let mk = match r.master_key.clone() {
         Ok(k) => k,
         Err(e) => return fail(e),

@@ -323,9 +323,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VendorJson<T> {
         } else {
             &bytes
         };
-        serde_json::from_slice(slice)
-            .map(VendorJson)
-            .map_err(|e| ApiError(AppError::with(Code::MalformedBody, e.to_string())))
+        serde_json::from_slice(slice).map(VendorJson).map_err(|e| {
+            ApiError(AppError::with_tr(
+                Code::MalformedBody,
+                e.to_string(),
+                format!("解析失败：{e}"),
+            ))
+        })
     }
 }
 
@@ -347,5 +351,11 @@ fn serde_urlencoded_compat<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> 
             .map_err(|_| AppError::invalid_tr("bad query string", "查询字符串格式错误。"))?,
     )
     .map(|axum::extract::Query(v)| v)
-    .map_err(|e| ApiError(AppError::invalid(e.body_text())))
+    .map_err(|e| {
+        let why = e.body_text();
+        ApiError(AppError::invalid_tr(
+            why.clone(),
+            format!("查询参数无效：{why}"),
+        ))
+    })
 }

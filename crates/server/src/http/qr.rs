@@ -13,8 +13,12 @@ use qrcode::{Color, QrCode};
 const QUIET: usize = 4;
 
 fn encode(text: &str) -> AppResult<QrCode> {
-    QrCode::new(text.as_bytes())
-        .map_err(|e| AppError::invalid(format!("cannot draw a QR code: {e}")))
+    QrCode::new(text.as_bytes()).map_err(|e| {
+        AppError::invalid_tr(
+            format!("cannot draw a QR code: {e}"),
+            format!("无法生成二维码：{e}"),
+        )
+    })
 }
 
 /// The code as an SVG document, at least `min_px` pixels wide.

@@ -37,7 +37,10 @@ impl AuditQuery {
         let day = |field: &str, s: &str, next: bool| -> AppResult<Option<i64>> {
             let Some(s) = nz(s) else { return Ok(None) };
             let d = pc_domain::timefmt::parse_date(&s).ok_or_else(|| {
-                AppError::invalid(format!("{field} must be a date like 2026-11-18"))
+                AppError::invalid_tr(
+                    format!("{field} must be a date like 2026-11-18"),
+                    format!("{field} 必须是日期，如 2026-11-18。"),
+                )
             })?;
             let d = if next { d.next_day().unwrap_or(d) } else { d };
             Ok(Some(pc_domain::timefmt::cn_day_start_ms(d)))
@@ -45,7 +48,10 @@ impl AuditQuery {
         let action = nz(&self.action);
         if let Some(a) = &action {
             if actions::label(a, false).is_none() {
-                return Err(AppError::invalid(format!("unknown action {a}")));
+                return Err(AppError::invalid_tr(
+                    format!("unknown action {a}"),
+                    format!("未知的操作 {a}"),
+                ));
             }
         }
         Ok(Filter {

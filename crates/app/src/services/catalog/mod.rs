@@ -84,8 +84,9 @@ pub async fn service_types(
     let pool = db.read();
     let name = name.map(str::trim).filter(|s| !s.is_empty());
     if name.is_some_and(|n| n.chars().count() > 128) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "service_type_name has at most 128 characters",
+            "service_type_name 最多 128 个字符。",
         ));
     }
     let mut w = Conditions::new(1);
@@ -375,12 +376,16 @@ pub struct ProductInput {
 
 fn check_text(field: &str, v: &str, max: usize, required: bool) -> AppResult<()> {
     if required && v.trim().is_empty() {
-        return Err(AppError::invalid(format!("{field} is required")));
+        return Err(AppError::invalid_tr(
+            format!("{field} is required"),
+            format!("{field} 必填。"),
+        ));
     }
     if v.chars().count() > max {
-        return Err(AppError::invalid(format!(
-            "{field} has at most {max} characters"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("{field} has at most {max} characters"),
+            format!("{field} 最多 {max} 个字符。"),
+        ));
     }
     Ok(())
 }
@@ -393,8 +398,9 @@ impl ProductInput {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "product_id may contain letters, digits, '-', '_' and '.' only",
+                "product_id 只能包含字母、数字、“-”、“_”和“.”。",
             ));
         }
         check_text("resource_spec", &self.resource_spec, 128, true)?;
@@ -405,8 +411,9 @@ impl ProductInput {
         check_text("spec_desc_en", &self.spec_desc_en, 256, false)?;
         if let Some(m) = self.size_measure_id {
             if ![14, 15, 17].contains(&m) {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "size_measure_id must be 14 (count), 15 (Mbit/s) or 17 (GB)",
+                    "size_measure_id 必须是 14（个）、15（Mbit/s）或 17（GB）。",
                 ));
             }
         }
@@ -416,12 +423,16 @@ impl ProductInput {
             ("hour_price", self.hour_price),
         ] {
             if p.is_some_and(|p| p.is_negative()) {
-                return Err(AppError::invalid(format!("{f} must not be negative")));
+                return Err(AppError::invalid_tr(
+                    format!("{f} must not be negative"),
+                    format!("{f} 不能为负数。"),
+                ));
             }
         }
         if self.month_price.is_none() && self.year_price.is_none() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "a product needs a monthly or a yearly price",
+                "产品须有包月价或包年价。",
             ));
         }
         Ok(())
@@ -445,9 +456,10 @@ pub async fn create_product(db: &Db, ctx: Ctx, p: ProductInput) -> AppResult<Pro
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             if product(&mut *c, &p.product_id).await?.is_some() {
-                return Err(AppError::with(
+                return Err(AppError::with_tr(
                     Code::AlreadyExists,
                     format!("product {} exists; update it with PUT", p.product_id),
+                    format!("产品 {} 已存在，请用 PUT 修改。", p.product_id),
                 ));
             }
             save_product_in(c, &ctx, p).await
@@ -510,7 +522,11 @@ pub async fn update_product(db: &Db, ctx: Ctx, ch: ProductChange) -> AppResult<P
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let existing = product(&mut *c, &ch.product_id).await?.ok_or_else(|| {
-                AppError::with(Code::NotFound, format!("product {}", ch.product_id))
+                AppError::with_tr(
+                    Code::NotFound,
+                    format!("product {}", ch.product_id),
+                    format!("产品 {}", ch.product_id),
+                )
             })?;
             save_product_in(c, &ctx, ch.apply(existing)).await
         })
@@ -527,8 +543,9 @@ async fn save_product_in(c: &mut Conn, ctx: &Ctx, p: ProductInput) -> AppResult<
             .fetch_optional(&mut *c)
             .await?;
     if rt.as_deref() != Some(p.service_type_code.as_str()) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "resource_type_code must be a resource type of service_type_code",
+            "resource_type_code 必须是 service_type_code 下的资源类型。",
         ));
     }
     let cents = |m: Option<Money>| m.map(|m| m.cents());
@@ -558,9 +575,10 @@ async fn save_product_in(c: &mut Conn, ctx: &Ctx, p: ProductInput) -> AppResult<
     .execute(&mut *c)
     .await;
     crate::error::unique_violation_as(r, || {
-        AppError::with(
+        AppError::with_tr(
             Code::AlreadyExists,
             "another product has the same service type, resource type, spec and region",
+            "已有其他产品使用相同的云服务类型、资源类型、规格和区域。",
         )
     })?;
     audit::record(
@@ -621,9 +639,9 @@ fn check_code(field: &str, code: &str, prefix: &str) -> AppResult<()> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
     {
-        return Err(AppError::invalid(format!(
+        return Err(AppError::invalid_tr(format!(
             "{field} must be {prefix}<name> in lower-case letters, digits, '.', '_' or '-' (at most 64 characters)"
-        )));
+        ), format!("{field} 必须是 {prefix}<名称>，由小写字母、数字、“.”、“_”或“-”组成（最多 64 个字符）。")));
     }
     Ok(())
 }
@@ -719,10 +737,10 @@ async fn save_resource_type_in(c: &mut Conn, ctx: &Ctx, t: &ResourceTypeInput) -
             .fetch_optional(&mut *c)
             .await?;
     if service.is_none() {
-        return Err(AppError::invalid(format!(
-            "service type {} does not exist",
-            t.service_type_code
-        )));
+        return Err(AppError::invalid_tr(
+            format!("service type {} does not exist", t.service_type_code),
+            format!("云服务类型 {} 不存在。", t.service_type_code),
+        ));
     }
     let current: Option<String> =
         sql::query_scalar("SELECT service_type_code FROM catalog_resource_types WHERE code = $1")
@@ -730,8 +748,9 @@ async fn save_resource_type_in(c: &mut Conn, ctx: &Ctx, t: &ResourceTypeInput) -
             .fetch_optional(&mut *c)
             .await?;
     if current.is_some_and(|s| s != t.service_type_code) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "a resource type keeps its service type (products name both)",
+            "资源类型不能更换所属的云服务类型（产品同时引用二者）。",
         ));
     }
     sql::query(

@@ -140,22 +140,27 @@ pub async fn set_usage_pricing(
     tiers.sort_by_key(|t| t.from);
     for (i, t) in tiers.iter().enumerate() {
         if t.from == Quantity::ZERO {
-            return Err(AppError::invalid(
-                "a tier starts above zero hours (below the first tier the product's hour_price applies)",
-            ));
+            return Err(AppError::invalid_tr("a tier starts above zero hours (below the first tier the product's hour_price applies)", "阶梯起点须大于 0 小时（首个阶梯以下按产品的 hour_price 计费）。"));
         }
         if t.hour_price_cents < 0 {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "a tier's hour_price must not be negative",
+                "阶梯的 hour_price 不能为负数。",
             ));
         }
         if i > 0 && tiers[i - 1].from == t.from {
-            return Err(AppError::invalid("two tiers start at the same quantity"));
+            return Err(AppError::invalid_tr(
+                "two tiers start at the same quantity",
+                "两个阶梯的起点相同。",
+            ));
         }
     }
     if let Some(pk) = &p.package {
         if pk.quantity == Quantity::ZERO {
-            return Err(AppError::invalid("a package carries more than zero hours"));
+            return Err(AppError::invalid_tr(
+                "a package carries more than zero hours",
+                "资源包的时长须大于 0 小时。",
+            ));
         }
     }
     db.run(ctx, move |c, ctx| {
@@ -166,12 +171,10 @@ pub async fn set_usage_pricing(
                     .fetch_optional(&mut *c)
                     .await?;
             let Some(hour_price) = row else {
-                return Err(AppError::with(crate::error::Code::NotFound, "no such product"));
+                return Err(AppError::with_tr(crate::error::Code::NotFound, "no such product", "产品不存在。"));
             };
             if !tiers.is_empty() && hour_price.is_none() {
-                return Err(AppError::invalid(
-                    "tiers need the product to have an hour_price",
-                ));
+                return Err(AppError::invalid_tr("tiers need the product to have an hour_price", "设置阶梯价前，产品须有 hour_price。"));
             }
             if let Some(pk) = &p.package {
                 let known: Option<i64> =
@@ -180,10 +183,10 @@ pub async fn set_usage_pricing(
                         .fetch_optional(&mut *c)
                         .await?;
                 if known.is_none() {
-                    return Err(AppError::invalid(format!(
+                    return Err(AppError::invalid_tr(format!(
                         "resource type {} does not exist",
                         pk.resource_type_code
-                    )));
+                    ), format!("资源类型 {} 不存在。", pk.resource_type_code)));
                 }
             }
             sql::query("DELETE FROM catalog_usage_tiers WHERE product_id = $1")

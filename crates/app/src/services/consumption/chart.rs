@@ -43,9 +43,10 @@ pub async fn partner_months_by_service(
 ) -> AppResult<MonthsByService> {
     let caller = ctx.actor.partner_id()?;
     if !(1..=MONTHS_BY_SERVICE_MAX).contains(&months) {
-        return Err(AppError::invalid(format!(
-            "months must be from 1 to {MONTHS_BY_SERVICE_MAX}"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("months must be from 1 to {MONTHS_BY_SERVICE_MAX}"),
+            format!("months 必须在 1 到 {MONTHS_BY_SERVICE_MAX} 之间。"),
+        ));
     }
     let cycles: Vec<String> = BillCycle::of_ms(ctx.now_ms)
         .last_months(months)

@@ -33,9 +33,10 @@ const CN_OFFSET_MS: i64 = 8 * 3_600_000;
 fn acting_customer(ctx: &Ctx) -> AppResult<&str> {
     match &ctx.actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         )),
     }
 }
@@ -44,8 +45,9 @@ fn acting_customer(ctx: &Ctx) -> AppResult<&str> {
 fn check_method(method: Option<&str>) -> AppResult<()> {
     match nonempty(method) {
         None | Some("oneself" | "sub_customer" | "all") => Ok(()),
-        Some(_) => Err(AppError::invalid(
+        Some(_) => Err(AppError::invalid_tr(
             "method must be oneself, sub_customer or all",
+            "method 必须是 oneself、sub_customer 或 all。",
         )),
     }
 }
@@ -69,7 +71,10 @@ impl Statistic {
             Some(1) => Ok(Statistic::Cycle),
             Some(2) => Ok(Statistic::Day),
             Some(3) => Ok(Statistic::Detail),
-            Some(_) => Err(AppError::invalid("statistic_type must be 1, 2 or 3")),
+            Some(_) => Err(AppError::invalid_tr(
+                "statistic_type must be 1, 2 or 3",
+                "statistic_type 必须是 1、2 或 3。",
+            )),
         }
     }
 }
@@ -236,20 +241,25 @@ pub fn detail_days(
         None | Some("BILLCYCLE") => Ok(()),
         Some("DAILY") => {
             if statistic == Statistic::Cycle {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "query_type DAILY needs statistic_type 2 or 3",
+                    "query_type 为 DAILY 时，statistic_type 须为 2 或 3。",
                 ));
             }
             if nonempty(begin.as_deref()).is_none() || nonempty(end.as_deref()).is_none() {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_tr(
                     "bill_cycle_begin and bill_cycle_end are required with query_type DAILY",
+                    "query_type 为 DAILY 时，bill_cycle_begin 和 bill_cycle_end 必填。",
                 ));
             }
             filters.bill_date_begin = begin;
             filters.bill_date_end = end;
             Ok(())
         }
-        Some(_) => Err(AppError::invalid("query_type must be BILLCYCLE or DAILY")),
+        Some(_) => Err(AppError::invalid_tr(
+            "query_type must be BILLCYCLE or DAILY",
+            "query_type 必须是 BILLCYCLE 或 DAILY。",
+        )),
     }
 }
 
@@ -257,8 +267,9 @@ pub fn detail_days(
 pub fn check_payer(ctx: &Ctx, payer_account_id: Option<&str>) -> AppResult<()> {
     let me = acting_customer(ctx)?;
     match nonempty(payer_account_id) {
-        Some(p) if p != me => Err(AppError::invalid(
+        Some(p) if p != me => Err(AppError::invalid_tr(
             "payer_account_id must be your own customer id",
+            "payer_account_id 必须是您自己的客户 ID。",
         )),
         _ => Ok(()),
     }
@@ -351,10 +362,16 @@ pub async fn monthly_breakdown(
     check_method(q.method.as_deref())?;
     let month = parse_cycle("shared_month", q.shared_month.as_deref())?;
     if !bills::within_detail_window(month, ctx.now_ms) {
-        return Err(AppError::invalid(format!(
-            "shared_month must be one of the last {} months",
-            bills::DETAIL_WINDOW_MONTHS
-        )));
+        return Err(AppError::invalid_tr(
+            format!(
+                "shared_month must be one of the last {} months",
+                bills::DETAIL_WINDOW_MONTHS
+            ),
+            format!(
+                "shared_month 必须是最近 {} 个月之一。",
+                bills::DETAIL_WINDOW_MONTHS
+            ),
+        ));
     }
     let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
     let mut f = q.filters.clone();

@@ -140,11 +140,18 @@ fn row_to_record(r: &sql::Row) -> Record {
 
 /// A billing month as sent (`YYYY-MM`), or `CBC.0100` naming the field.
 pub fn parse_cycle(field: &str, v: Option<&str>) -> AppResult<BillCycle> {
-    let v = v
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid(format!("{field} is required (YYYY-MM)")))?;
-    BillCycle::parse(v).ok_or_else(|| AppError::invalid(format!("{field} must be YYYY-MM")))
+    let v = v.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+        AppError::invalid_tr(
+            format!("{field} is required (YYYY-MM)"),
+            format!("{field} 必填（YYYY-MM）。"),
+        )
+    })?;
+    BillCycle::parse(v).ok_or_else(|| {
+        AppError::invalid_tr(
+            format!("{field} must be YYYY-MM"),
+            format!("{field} 必须是 YYYY-MM 格式。"),
+        )
+    })
 }
 
 /// `bill_date_begin` / `bill_date_end`: both or neither (one alone is ignored, as the vendor
@@ -161,13 +168,17 @@ fn date_range(
         timefmt::parse_date(s)
             .filter(|d| cycle.contains_date(*d))
             .ok_or_else(|| {
-                AppError::invalid(format!("{field} must be a date (YYYY-MM-DD) in {cycle}"))
+                AppError::invalid_tr(
+                    format!("{field} must be a date (YYYY-MM-DD) in {cycle}"),
+                    format!("{field} 必须是 {cycle} 内的日期（YYYY-MM-DD）。"),
+                )
             })
     };
     let (b, e) = (parse("bill_date_begin", b)?, parse("bill_date_end", e)?);
     if b > e {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "bill_date_begin must not be after bill_date_end",
+            "bill_date_begin 不能晚于 bill_date_end。",
         ));
     }
     let end = e.next_day().unwrap_or(e);
@@ -207,28 +218,47 @@ impl RecordFilters {
     pub(super) fn apply(&self, cycle: BillCycle, w: &mut Conditions) -> AppResult<()> {
         if let Some(m) = self.charging_mode {
             if !bills::charging_mode::ALL.contains(&m) {
-                return Err(AppError::invalid("charging_mode must be 1, 3, 10 or 11"));
+                return Err(AppError::invalid_tr(
+                    "charging_mode must be 1, 3, 10 or 11",
+                    "charging_mode 必须是 1、3、10 或 11。",
+                ));
             }
         }
         if let Some(t) = self.bill_detail_type {
             if !bills::detail_type::ALL.contains(&t) {
-                return Err(AppError::invalid("the bill type is not a known bill type"));
+                return Err(AppError::invalid_tr(
+                    "the bill type is not a known bill type",
+                    "未知的账单类型。",
+                ));
             }
         }
         let association_type = match nonempty(self.association_type.as_deref()) {
             None => None,
             Some("1") => Some(1),
             Some("2") => Some(2),
-            Some(_) => return Err(AppError::invalid("association_type must be 1 or 2")),
+            Some(_) => {
+                return Err(AppError::invalid_tr(
+                    "association_type must be 1 or 2",
+                    "association_type 必须是 1 或 2。",
+                ))
+            }
         };
         match self.provider_type {
             None | Some(1) => {}
             Some(2) => w.require("1 = 0"),
-            Some(_) => return Err(AppError::invalid("provider_type must be 1 or 2")),
+            Some(_) => {
+                return Err(AppError::invalid_tr(
+                    "provider_type must be 1 or 2",
+                    "provider_type 必须是 1 或 2。",
+                ))
+            }
         }
         if let Some(st) = self.status {
             if !(1..=3).contains(&st) {
-                return Err(AppError::invalid("status must be 1, 2 or 3"));
+                return Err(AppError::invalid_tr(
+                    "status must be 1, 2 or 3",
+                    "status 必须是 1、2 或 3。",
+                ));
             }
             if st != 1 {
                 w.require("1 = 0");
@@ -289,17 +319,23 @@ pub async fn bill_detail(db: &Db, ctx: &Ctx, q: &BillDetailQuery) -> AppResult<(
     let caller = ctx.actor.partner_id()?;
     let cycle = parse_cycle("bill_cycle", q.bill_cycle.as_deref())?;
     if !bills::within_detail_window(cycle, ctx.now_ms) {
-        return Err(AppError::invalid(format!(
-            "bill_cycle must be one of the last {} months",
-            bills::DETAIL_WINDOW_MONTHS
-        )));
+        return Err(AppError::invalid_tr(
+            format!(
+                "bill_cycle must be one of the last {} months",
+                bills::DETAIL_WINDOW_MONTHS
+            ),
+            format!(
+                "bill_cycle 必须是最近 {} 个月之一。",
+                bills::DETAIL_WINDOW_MONTHS
+            ),
+        ));
     }
     let customer_id = q
         .customer_id
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid("customer_id is required"))?;
+        .ok_or_else(|| AppError::invalid_tr("customer_id is required", "customer_id 必填。"))?;
     let (offset, limit) = filters::page(q.offset, q.limit, BILL_MAX_PAGE)?;
     let pool = db.read();
     let owner = records_owner(pool, caller, q.indirect_partner_id.as_deref()).await?;
@@ -364,16 +400,18 @@ pub struct MonthlySumQuery {
 /// charging mode and bill type.
 pub async fn monthly_sum(db: &Db, ctx: &Ctx, q: &MonthlySumQuery) -> AppResult<MonthlySum> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         ));
     };
     if nonempty(q.method.as_deref())
         .is_some_and(|m| !["oneself", "sub_customer", "all"].contains(&m))
     {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "method must be oneself, sub_customer or all",
+            "method 必须是 oneself、sub_customer 或 all。",
         ));
     }
     let cycle = parse_cycle("bill_cycle", q.bill_cycle.as_deref())?;
@@ -538,15 +576,30 @@ pub async fn partner_monthly_sums(
         Some("1") => 1,
         Some("3") => 3,
         Some("11") => 11,
-        Some(_) => return Err(AppError::invalid("charge_mode must be 1, 3 or 11")),
-        None => return Err(AppError::invalid("charge_mode is required (1, 3 or 11)")),
+        Some(_) => {
+            return Err(AppError::invalid_tr(
+                "charge_mode must be 1, 3 or 11",
+                "charge_mode 必须是 1、3 或 11。",
+            ))
+        }
+        None => {
+            return Err(AppError::invalid_tr(
+                "charge_mode is required (1, 3 or 11)",
+                "charge_mode 必填（1、3 或 11）。",
+            ))
+        }
     };
     let bill_type = match nonempty(q.bill_type.as_deref()) {
         None => None,
         Some("0") => Some(0),
         Some("1") => Some(1),
         Some("2") => Some(2),
-        Some(_) => return Err(AppError::invalid("bill_type must be 0, 1 or 2")),
+        Some(_) => {
+            return Err(AppError::invalid_tr(
+                "bill_type must be 0, 1 or 2",
+                "bill_type 必须是 0、1 或 2。",
+            ))
+        }
     };
     let (offset, limit) = filters::page(q.offset, q.limit, filters::VENDOR_MAX_PAGE)?;
     let pool = db.read();
@@ -632,9 +685,10 @@ pub async fn my_records(
     limit: Option<i64>,
 ) -> AppResult<(i64, Vec<Record>)> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         ));
     };
     let cycle = parse_cycle("bill_cycle", bill_cycle)?;

@@ -134,7 +134,10 @@ pub async fn consume_for_order(
     amount: Money,
 ) -> AppResult<Money> {
     if !amount.is_positive() {
-        return Err(AppError::invalid("amount must be greater than 0"));
+        return Err(AppError::invalid_tr(
+            "amount must be greater than 0",
+            "amount 必须大于 0。",
+        ));
     }
     let n = sql::query(
         "UPDATE coupons SET lock_order_id = NULL, last_used_at = $1, updated_at = $1 \

@@ -190,10 +190,10 @@ fn join_codes(codes: &[i64]) -> String {
 /// Checks order types: each one of [`ORDER_TYPES`], none twice.
 pub fn check_order_types(items: &[i64]) -> AppResult<()> {
     if let Some(t) = items.iter().find(|t| !ORDER_TYPES.contains(t)) {
-        return Err(AppError::invalid(format!(
+        return Err(AppError::invalid_tr(format!(
             "order type {t} is not one a coupon can pay for; use 1 new purchase, 2 renewal, 3 change, \
              10 yearly/monthly to pay-per-use, 11 pay-per-use to yearly/monthly, 13 trial, 14 trial to commercial, 15 fee adjustment"
-        )));
+        ), format!("订单类型 {t} 不能使用代金券；可用类型：1 新购、2 续订、3 变更、10 包年/包月转按需、11 按需转包年/包月、13 试用、14 试用转商用、15 费用调整。")));
     }
     if items
         .iter()

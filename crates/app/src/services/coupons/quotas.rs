@@ -34,19 +34,24 @@ fn check_limits(l: &QuotaLimits) -> AppResult<()> {
     check_order_types(&l.order_types)?;
     if l.min_face.is_some_and(|m| !m.is_positive()) || l.max_face.is_some_and(|m| !m.is_positive())
     {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "face value limits must be greater than 0",
+            "面额上下限必须大于 0。",
         ));
     }
     if let (Some(a), Some(b)) = (l.min_face, l.max_face) {
         if a > b {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "the minimum face value exceeds the maximum",
+                "最小面额超过了最大面额。",
             ));
         }
     }
     if l.max_count.is_some_and(|n| n < 1) {
-        return Err(AppError::invalid("max_count must be at least 1"));
+        return Err(AppError::invalid_tr(
+            "max_count must be at least 1",
+            "max_count 至少为 1。",
+        ));
     }
     Ok(())
 }
@@ -71,9 +76,10 @@ pub fn parse_order_types(s: &str) -> AppResult<Vec<i64>> {
         .iter()
         .map(|v| {
             v.parse::<i64>().map_err(|_| {
-                AppError::invalid(format!(
-                    "order types are order_type codes such as 1,2, not {v:?}"
-                ))
+                AppError::invalid_tr(
+                    format!("order types are order_type codes such as 1,2, not {v:?}"),
+                    format!("订单类型须为 order_type 编码，如 1,2，而不是 {v:?}。"),
+                )
             })
         })
         .collect()
@@ -102,9 +108,9 @@ impl LimitInput {
             }
             match Money::parse(s) {
                 Ok(m) if m.is_positive() => Ok(Some(m)),
-                _ => Err(AppError::invalid(format!(
+                _ => Err(AppError::invalid_tr(format!(
                     "{field} must be an amount in yuan greater than 0 with at most 2 decimals, not {s:?}"
-                ))),
+                ), format!("{field} 必须是大于 0 的金额（元），最多 2 位小数，而不是 {s:?}。"))),
             }
         };
         let count = self.max_count.trim();
@@ -117,9 +123,9 @@ impl LimitInput {
                     .ok()
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| {
-                        AppError::invalid(format!(
+                        AppError::invalid_tr(format!(
                             "the maximum coupon count must be a whole number of at least 1, not {count:?}"
-                        ))
+                        ), format!("代金券数量上限必须是不小于 1 的整数，而不是 {count:?}。"))
                     })?,
             )
         };
@@ -229,8 +235,9 @@ pub async fn grant_quota(db: &Db, ctx: Ctx, g: NewQuota) -> AppResult<QuotaGrant
 
 async fn grant_quota_in(c: &mut Conn, ctx: &Ctx, g: NewQuota) -> AppResult<QuotaGranted> {
     if !g.amount.is_positive() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "amount must be greater than 0 with at most 2 decimals",
+            "amount 必须大于 0，最多 2 位小数。",
         ));
     }
     check_limits(&g.limits)?;
@@ -239,13 +246,20 @@ async fn grant_quota_in(c: &mut Conn, ctx: &Ctx, g: NewQuota) -> AppResult<Quota
         .expire_at
         .unwrap_or(effective_at + DEFAULT_QUOTA_VALIDITY_MS);
     if expire_at <= effective_at || expire_at <= ctx.now_ms {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "the expiry must be in the future and after the effective time",
+            "失效时间必须晚于当前时间和生效时间。",
         ));
     }
     let p = partners::get(&mut *c, &g.partner_id)
         .await?
-        .ok_or_else(|| AppError::with(Code::NotFound, format!("partner {}", g.partner_id)))?;
+        .ok_or_else(|| {
+            AppError::with_tr(
+                Code::NotFound,
+                format!("partner {}", g.partner_id),
+                format!("合作伙伴 {}", g.partner_id),
+            )
+        })?;
     let (id, account) = insert_quota(
         c,
         ctx,
@@ -352,8 +366,9 @@ async fn top_up_quota_in(
     amount: Money,
 ) -> AppResult<String> {
     if !amount.is_positive() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "amount must be greater than 0 with at most 2 decimals",
+            "amount 必须大于 0，最多 2 位小数。",
         ));
     }
     let q = get_quota(&mut *c, quota_id)
@@ -385,7 +400,10 @@ async fn set_quota_status_in(
     status: i64,
 ) -> AppResult<()> {
     if !quota_status::ALL.contains(&status) {
-        return Err(AppError::invalid("status must be 0, 3, 4 or 5"));
+        return Err(AppError::invalid_tr(
+            "status must be 0, 3, 4 or 5",
+            "status 必须是 0、3、4 或 5。",
+        ));
     }
     let n = sql::query("UPDATE coupon_quotas SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
@@ -458,9 +476,9 @@ async fn set_quota_limits_in(
         .bind(&q.id)
         .fetch_one(&mut *c)
         .await?;
-        return Err(AppError::invalid(format!(
+        return Err(AppError::invalid_tr(format!(
             "the maximum coupon count cannot be below the {issued} coupons already issued from this quota or a reseller quota granted from it"
-        )));
+        ), format!("代金券数量上限不能低于该额度（及由其下发的经销商额度）已发放的 {issued} 张。")));
     }
     audit::record(
         c,

@@ -257,8 +257,8 @@ async fn prepare_sub_customer(r: SubCustomerRequest) -> AppResult<PreparedSubCus
         None => NO_PASSWORD.to_string(),
         Some(pw) => {
             identity::validate_password(&pw).map_err(|e| e.recode(Code::PasswordInvalid))?;
-            if let Some(why) = rules::password_conflict(&pw, &domain_name, mobile.as_deref()) {
-                return Err(AppError::with(Code::PasswordInvalid, why));
+            if let Some((en, zh)) = rules::password_conflict(&pw, &domain_name, mobile.as_deref()) {
+                return Err(AppError::with_tr(Code::PasswordInvalid, en, zh));
             }
             if email
                 .as_deref()

@@ -94,7 +94,10 @@ pub fn link_label(kind: LinkKind, custom: Option<&str>, creator_login: &str) -> 
         LinkKind::Custom => {
             let l = custom.unwrap_or("").trim();
             if l.is_empty() || l.chars().count() > 64 || l.chars().any(char::is_control) {
-                return Err(AppError::invalid("a custom label has 1 to 64 characters"));
+                return Err(AppError::invalid_tr(
+                    "a custom label has 1 to 64 characters",
+                    "自定义标签为 1 到 64 个字符。",
+                ));
             }
             Ok(l.to_string())
         }
@@ -310,7 +313,10 @@ pub async fn request_code(db: &Db, ctx: Ctx, r: LinkCodeRequest) -> AppResult<St
         english,
     } = r;
     let mobile = rules::parse_cn_mobile(&mobile).ok_or_else(|| {
-        AppError::invalid("Enter an 11-digit Chinese mobile number. 请输入 11 位中国大陆手机号。")
+        AppError::invalid_tr(
+            "Enter an 11-digit Chinese mobile number.",
+            "请输入 11 位中国大陆手机号。",
+        )
     })?;
     let m = mobile.clone();
     db.run(ctx, move |c, ctx| {
@@ -370,13 +376,16 @@ fn check_notice(t: &JoinTarget, agreed: bool) -> AppResult<()> {
 /// and label), the expansion record and a session.
 pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
     let mobile = rules::parse_cn_mobile(&r.mobile).ok_or_else(|| {
-        AppError::invalid("Enter an 11-digit Chinese mobile number. 请输入 11 位中国大陆手机号。")
+        AppError::invalid_tr(
+            "Enter an 11-digit Chinese mobile number.",
+            "请输入 11 位中国大陆手机号。",
+        )
     })?;
     let name = r.account_name.trim().to_string();
     validate_domain_name(&name)?;
     identity::validate_password(&r.password)?;
-    if let Some(why) = rules::password_conflict(&r.password, &name, Some(&mobile)) {
-        return Err(AppError::invalid(why));
+    if let Some((en, zh)) = rules::password_conflict(&r.password, &name, Some(&mobile)) {
+        return Err(AppError::invalid_tr(en, zh));
     }
     let pw = r.password.clone();
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
@@ -399,12 +408,21 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                     .ok_or_else(|| AppError::new(Code::InviteNotFound))?;
                 association::check_new_account(c, &p, Some(&m2), t.link.association_type).await?;
                 if name_taken(c, &n2).await? {
-                    return Err(AppError::with(
+                    return Err(AppError::with_tr(
                         Code::AlreadyExists,
-                        format!("The account name {n2:?} is taken; choose another. 该账号名已被使用，请更换。"),
+                        format!("The account name {n2:?} is taken; choose another."),
+                        format!("账号名 {n2:?} 已被使用，请更换。"),
                     ));
                 }
-                verification::consume(c, &ctx2, &m2, Scene::Registration, &code_requester(&t.link.id), &code).await?;
+                verification::consume(
+                    c,
+                    &ctx2,
+                    &m2,
+                    Scene::Registration,
+                    &code_requester(&t.link.id),
+                    &code,
+                )
+                .await?;
                 let id = customers::insert_customer(c, &ctx2, &n2, None, Some(&m2), None).await?;
                 customers::associate_with(
                     c,
@@ -416,7 +434,9 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                     Some(&t.link.id),
                 )
                 .await?;
-                let user_id = identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id)).await?;
+                let user_id =
+                    identity::insert_user(c, &ctx2, &n2, &hash, Role::Customer, None, Some(&id))
+                        .await?;
                 identity::set_lang_in(c, &user_id, &lang).await?;
                 insert_event(c, &ctx2, &t.link, "associated", None, Some(&id), &n2).await?;
                 let session_token = identity::insert_session(c, &ctx2, &user_id).await?;

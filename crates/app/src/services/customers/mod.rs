@@ -69,9 +69,10 @@ pub async fn insert_customer(
     .execute(&mut *c)
     .await;
     crate::error::unique_violation_as(r, || {
-        AppError::with(
+        AppError::with_tr(
             Code::AlreadyExists,
             format!("account name {domain_name:?} is taken"),
+            format!("账号名 {domain_name:?} 已被使用。"),
         )
     })?;
     ledger::ensure_account(c, AccountKind::CustomerCash, &id, None, ctx.now_ms).await?;
@@ -203,7 +204,10 @@ pub async fn create_associated(
             let partner = partners::get(&mut *c, &input.partner_id)
                 .await?
                 .ok_or_else(|| {
-                    AppError::invalid(format!("partner {} does not exist", input.partner_id))
+                    AppError::invalid_tr(
+                        format!("partner {} does not exist", input.partner_id),
+                        format!("合作伙伴 {} 不存在。", input.partner_id),
+                    )
                 })?;
             let id = insert_customer(
                 c,
@@ -337,7 +341,10 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
     let customer_id = match (&ctx.actor, named) {
         (Actor::Operator { .. } | Actor::System { .. }, Some(id)) => id,
         (Actor::Operator { .. } | Actor::System { .. }, None) => {
-            return Err(AppError::invalid("name the customer"))
+            return Err(AppError::invalid_tr(
+                "name the customer",
+                "请填写客户名称。",
+            ))
         }
         (
             Actor::Customer {
@@ -351,7 +358,10 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
     let email = contact.email.filter(|e| !e.is_empty());
     if let Some(m) = &mobile {
         if !(5..=20).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AppError::invalid("a mobile number has 5 to 20 digits"));
+            return Err(AppError::invalid_tr(
+                "a mobile number has 5 to 20 digits",
+                "手机号为 5 到 20 位数字。",
+            ));
         }
     }
     if let Some(e) = &email {
@@ -359,8 +369,9 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
             && e.split_once('@')
                 .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'));
         if !ok || e.chars().any(char::is_whitespace) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "an e-mail address looks like name@example.com",
+                "邮箱地址格式如 name@example.com。",
             ));
         }
     }
@@ -377,7 +388,7 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
             .await?
             .rows_affected();
             if n == 0 {
-                return Err(AppError::with(Code::NotFound, format!("customer {customer_id}")));
+                return Err(AppError::with_tr(Code::NotFound, format!("customer {customer_id}"), format!("客户 {customer_id}")));
             }
             audit::record(
                 c,

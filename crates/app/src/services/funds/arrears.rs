@@ -144,9 +144,10 @@ pub async fn owed<'e>(
 /// page. Anyone but a customer is `CBC.0155`.
 pub async fn my_owed(db: &Db, ctx: &Ctx) -> AppResult<i64> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         ));
     };
     owed(db.read(), customer_id).await

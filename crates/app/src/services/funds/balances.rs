@@ -61,9 +61,10 @@ pub async fn customer_balance(db: &Db, ctx: &Ctx) -> AppResult<Money> {
 /// [`customer_balance`] with the cash account's id (`show_customer_account_balances`).
 pub async fn customer_account(db: &Db, ctx: &Ctx) -> AppResult<(String, Money)> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         ));
     };
     let account = ledger::account_id(AccountKind::CustomerCash, customer_id);

@@ -120,9 +120,10 @@ pub(crate) async fn acting_ids(
 pub(crate) fn partner_caller(ctx: &Ctx) -> AppResult<&str> {
     match &ctx.actor {
         Actor::Partner { partner_id, .. } => Ok(partner_id),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for partners.",
+            "此操作仅限合作伙伴。",
         )),
     }
 }

@@ -116,9 +116,13 @@ pub(crate) async fn credit_partner_in(
             "备注最多 200 个字符。",
         ));
     }
-    let p = partners::get(&mut *c, partner_id)
-        .await?
-        .ok_or_else(|| AppError::with(Code::NotFound, format!("partner {partner_id}")))?;
+    let p = partners::get(&mut *c, partner_id).await?.ok_or_else(|| {
+        AppError::with_tr(
+            Code::NotFound,
+            format!("partner {partner_id}"),
+            format!("合作伙伴 {partner_id}"),
+        )
+    })?;
     let world = ledger::world(c, ctx.now_ms).await?;
     let to = ledger::ensure_account(
         c,

@@ -398,9 +398,10 @@ pub async fn customer_change_records(
     f: CustomerRecordFilters,
 ) -> AppResult<CustomerRecords> {
     let Actor::Customer { customer_id, .. } = &ctx.actor else {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         ));
     };
     let mut conn = db.read().acquire().await?;
@@ -540,7 +541,11 @@ async fn customer_records_refusal(db: &Db, customer_id: &str) -> AppError {
         Ok(Some(a)) if a.association_type == AssociationType::Resale => {
             AppError::new(Code::ResaleCustomerNoRecords)
         }
-        Ok(_) => AppError::with(Code::NotAllowed, "This operation is for partners."),
+        Ok(_) => AppError::with_tr(
+            Code::NotAllowed,
+            "This operation is for partners.",
+            "此操作仅限合作伙伴。",
+        ),
         Err(e) => e,
     }
 }

@@ -245,17 +245,19 @@ async fn create_key(
     .fetch_one(&mut *c)
     .await?;
     if active >= MAX_ACTIVE_KEYS {
-        return Err(AppError::invalid(format!(
-            "at most {MAX_ACTIVE_KEYS} active access keys; revoke one first"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("at most {MAX_ACTIVE_KEYS} active access keys; revoke one first"),
+            format!("最多 {MAX_ACTIVE_KEYS} 个有效的访问密钥，请先吊销一个。"),
+        ));
     }
     insert_access_key(c, ctx, mk, &owner, root_id, description).await
 }
 
 fn check_description(description: &str) -> AppResult<()> {
     if description.chars().count() > 100 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "a description has at most 100 characters",
+            "描述最多 100 个字符。",
         ));
     }
     Ok(())
@@ -329,7 +331,12 @@ pub async fn create_operator_key(
     let me = match &ctx.actor {
         Actor::Operator { user_id } => Some(user_id.clone()),
         Actor::System { .. } if k.operator_login.is_some() => None,
-        Actor::System { .. } => return Err(AppError::invalid("name the operator (its login)")),
+        Actor::System { .. } => {
+            return Err(AppError::invalid_tr(
+                "name the operator (its login)",
+                "请指定运营人员（其登录名）。",
+            ))
+        }
         _ => return Err(AppError::new(Code::AccessDenied)),
     };
     check_description(&k.description)?;
@@ -345,7 +352,11 @@ pub async fn create_operator_key(
                 .fetch_optional(&mut *c)
                 .await?
                 .ok_or_else(|| {
-                    AppError::with(Code::NotFound, format!("no active operator {login:?}"))
+                    AppError::with_tr(
+                        Code::NotFound,
+                        format!("no active operator {login:?}"),
+                        format!("没有有效的运营人员 {login:?}。"),
+                    )
                 })?,
                 None => sql::query_scalar(
                     "SELECT id FROM users WHERE id = $1 AND role = $2 AND disabled_at IS NULL",

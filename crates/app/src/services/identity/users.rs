@@ -17,8 +17,9 @@ pub fn validate_login(login: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::invalid_tr(
             "a login is 3 to 64 characters: letters, digits, _ - . @",
+            "登录名为 3 到 64 个字符：字母、数字、_ - . @。",
         ))
     }
 }
@@ -66,7 +67,11 @@ pub async fn insert_user(
     .execute(&mut *c)
     .await;
     crate::error::unique_violation_as(r, || {
-        AppError::with(Code::AlreadyExists, format!("login {login:?} is taken"))
+        AppError::with_tr(
+            Code::AlreadyExists,
+            format!("login {login:?} is taken"),
+            format!("登录名 {login:?} 已被使用。"),
+        )
     })?;
     audit::record(
         c,
@@ -264,9 +269,10 @@ fn console_user(actor: &Actor) -> AppResult<String> {
             user_id: Some(user_id),
             ..
         } => Ok(user_id.clone()),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::AccessDenied,
             "only a console user has a console language",
+            "只有控制台用户才有控制台语言。",
         )),
     }
 }
@@ -275,7 +281,10 @@ fn console_user(actor: &Actor) -> AppResult<String> {
 pub async fn set_language(db: &Db, ctx: Ctx, lang: String) -> AppResult<()> {
     let user_id = console_user(&ctx.actor)?;
     if !LANGS.contains(&lang.as_str()) {
-        return Err(AppError::invalid("language must be zh-CN or en-US"));
+        return Err(AppError::invalid_tr(
+            "language must be zh-CN or en-US",
+            "language 必须是 zh-CN 或 en-US。",
+        ));
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {

@@ -258,9 +258,10 @@ async fn load_profile(c: &mut Conn, who: &Requester) -> AppResult<Option<Profile
 
 fn clean(s: Option<String>, max: usize, field: &str) -> AppResult<Option<String>> {
     match s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > max => Err(AppError::invalid(format!(
-            "{field} has at most {max} characters"
-        ))),
+        Some(v) if v.chars().count() > max => Err(AppError::invalid_tr(
+            format!("{field} has at most {max} characters"),
+            format!("{field} 最多 {max} 个字符。"),
+        )),
         v => Ok(v),
     }
 }
@@ -357,7 +358,10 @@ fn take(
     let mine = |o: &&Open| o.issuer_partner_id == issuer;
     let check = |cycle: &str| -> AppResult<()> {
         let c = BillCycle::parse(cycle.trim()).ok_or_else(|| {
-            AppError::invalid(format!("{cycle:?} is not a billing month (YYYY-MM)"))
+            AppError::invalid_tr(
+                format!("{cycle:?} is not a billing month (YYYY-MM)"),
+                format!("{cycle:?} 不是账期（YYYY-MM）。"),
+            )
         })?;
         Ok(rules::check_month(c, today)?)
     };
@@ -365,12 +369,18 @@ fn take(
     match sel {
         Selection::Months(list) | Selection::CustomerMonths { months: list, .. } => {
             if list.is_empty() {
-                return Err(AppError::invalid("choose at least one billing month"));
+                return Err(AppError::invalid_tr(
+                    "choose at least one billing month",
+                    "请至少选择一个账期。",
+                ));
             }
             let only = match sel {
                 Selection::CustomerMonths { customer_id, .. } => {
                     if matches!(who, Requester::Customer(_)) {
-                        return Err(AppError::invalid("customers invoice by month or by order"));
+                        return Err(AppError::invalid_tr(
+                            "customers invoice by month or by order",
+                            "客户按账期或按订单开票。",
+                        ));
                     }
                     Some(customer_id.as_str())
                 }
@@ -393,7 +403,10 @@ fn take(
         }
         Selection::Orders(list) => {
             if list.is_empty() {
-                return Err(AppError::invalid("choose at least one order"));
+                return Err(AppError::invalid_tr(
+                    "choose at least one order",
+                    "请至少选择一个订单。",
+                ));
             }
             for id in list {
                 let found = orders
@@ -401,7 +414,7 @@ fn take(
                     .filter(mine)
                     .find(|o| o.order_id == id.trim())
                     .ok_or_else(|| {
-                        AppError::with(Code::InvoiceNothingOpen, id.trim().to_string())
+                        AppError::naming(Code::InvoiceNothingOpen, id.trim().to_string())
                     })?;
                 if found.open > 0 {
                     lines.push(Line {
@@ -488,16 +501,16 @@ async fn place(
     }
     if let Requester::Partner(pid) = who {
         if !req.issuer_partner_id.is_empty() {
-            return Err(AppError::invalid("partners ask the vendor for invoices"));
+            return Err(AppError::invalid_tr(
+                "partners ask the vendor for invoices",
+                "合作伙伴向云服务商申请发票。",
+            ));
         }
         let me = partners::get(&mut *c, pid)
             .await?
             .ok_or_else(|| AppError::new(Code::AccessDenied))?;
         if me.partner_type == PartnerType::Reseller {
-            return Err(AppError::with(
-                Code::NotAllowed,
-                "a cloud reseller's customers' consumption is invoiced to its master distributor, who asks the vendor",
-            ));
+            return Err(AppError::with_tr(Code::NotAllowed, "a cloud reseller's customers' consumption is invoiced to its master distributor, who asks the vendor", "云经销商客户的消费由其总经销商开票，总经销商再向云服务商申请。"));
         }
     }
     let profile = load_profile(c, who)

@@ -68,10 +68,10 @@ pub async fn act(db: &Db, ctx: Ctx, a: Act) -> AppResult<Option<Request>> {
                 Action::Reject | Action::RequestReturn | Action::RefuseReturn
             ) && reason.is_none()
             {
-                return Err(AppError::invalid("give the reason"));
+                return Err(AppError::invalid_tr("give the reason", "请填写原因。"));
             }
             if matches!(a.action, Action::IssueElectronic | Action::Mail) && invoice_no.is_none() {
-                return Err(AppError::invalid("give the invoice number"));
+                return Err(AppError::invalid_tr("give the invoice number", "请填写发票号码。"));
             }
             match to {
                 None => {

@@ -122,9 +122,10 @@ async fn set_in(
 ) -> AppResult<()> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(AppError::invalid(format!(
-            "a reason is required (at most {MAX_REASON_CHARS} characters)"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("a reason is required (at most {MAX_REASON_CHARS} characters)"),
+            format!("原因必填（最多 {MAX_REASON_CHARS} 个字符）。"),
+        ));
     }
     // Lock the order row; only a pending order is adjusted.
     let n = sql::query("UPDATE orders SET status = status WHERE id = $1 AND status = $2")
@@ -140,10 +141,16 @@ async fn set_in(
         return Err(AppError::new(Code::OrderStatusChanged));
     }
     if !amount.is_positive() || amount >= order.official_amount {
-        return Err(AppError::invalid(format!(
-            "the adjustment must be more than 0 and less than the order's {}",
-            order.official_amount
-        )));
+        return Err(AppError::invalid_tr(
+            format!(
+                "the adjustment must be more than 0 and less than the order's {}",
+                order.official_amount
+            ),
+            format!(
+                "调整金额必须大于 0 且小于订单的 {}。",
+                order.official_amount
+            ),
+        ));
     }
     sql::query("DELETE FROM order_adjustments WHERE order_id = $1")
         .bind(order_id)
@@ -201,9 +208,10 @@ async fn clear_in(c: &mut Conn, ctx: &Ctx, order_id: &str) -> AppResult<()> {
         .await?
         .rows_affected();
     if n == 0 {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotFound,
             "no adjustment on this order",
+            "该订单没有调价。",
         ));
     }
     audit::record(

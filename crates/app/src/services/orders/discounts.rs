@@ -84,7 +84,10 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, g: DiscountGrant) -> AppResult<Gr
     let partner_id = ctx.actor.partner_id()?.to_string();
     let customer_id = g.customer_id.trim().to_string();
     if customer_id.is_empty() {
-        return Err(AppError::invalid("customer_id is required"));
+        return Err(AppError::invalid_tr(
+            "customer_id is required",
+            "customer_id 必填。",
+        ));
     }
     let product_id = g
         .product_id
@@ -127,13 +130,14 @@ async fn grant_discount_in(
     if let Some(pid) = product_id {
         catalog::product(&mut *c, pid)
             .await?
-            .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.to_string()))?;
+            .ok_or_else(|| AppError::naming(Code::ProductNotFound, pid.to_string()))?;
     }
     let floor = discount_floor(&mut *c).await?;
     if ratio < floor {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::DiscountBelowFloor,
             format!("the lowest ratio is {floor}"),
+            format!("最低折扣率为 {floor}。"),
         ));
     }
     let id = format!("pd{}", random_hex(12));

@@ -44,7 +44,10 @@ async fn cancel_in(
     order_id: &str,
 ) -> AppResult<String> {
     if order_id.trim().is_empty() {
-        return Err(AppError::invalid("order_id is required"));
+        return Err(AppError::invalid_tr(
+            "order_id is required",
+            "order_id 必填。",
+        ));
     }
     let order_id = order_id.trim().to_uppercase();
     let n = sql::query(

@@ -78,9 +78,10 @@ pub(crate) fn new_order_id() -> String {
 pub(crate) fn acting_customer(actor: &Actor) -> AppResult<String> {
     match actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         )),
     }
 }

@@ -222,10 +222,9 @@ impl PayRequest {
                 "order_id 必填。",
             ));
         }
-        let use_coupon =
-            rules::parse_yes_no("use_coupon", use_coupon).map_err(AppError::invalid)?;
+        let use_coupon = rules::parse_yes_no("use_coupon", use_coupon).map_err(AppError::from)?;
         let use_discount =
-            rules::parse_yes_no("use_discount", use_discount).map_err(AppError::invalid)?;
+            rules::parse_yes_no("use_discount", use_discount).map_err(AppError::from)?;
         let coupons = coupons.unwrap_or_default();
         let discounts = discounts.unwrap_or_default();
         check_flagged_list("use_coupon", use_coupon, "coupon_infos", coupons.len(), 3)?;
@@ -374,7 +373,7 @@ async fn apply_coupons(
     let (types, products) = order_scope(lines);
     let mut left = payable;
     for r in refs {
-        let not_usable = || AppError::with(Code::CouponNotForOrder, r.id.clone());
+        let not_usable = || AppError::naming(Code::CouponNotForOrder, r.id.clone());
         let k = coupons::get_coupon(&mut *c, &r.id)
             .await?
             .filter(|k| k.customer_id == order.customer_id)
@@ -384,7 +383,7 @@ async fn apply_coupons(
                 .as_deref()
                 .is_some_and(|o| o != order.order_id)
         {
-            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+            return Err(AppError::naming(Code::CouponUsedOrLocked, r.id.clone()));
         }
         if k.status_at(ctx.now_ms) != pc_domain::coupons::coupon_status::USABLE
             || k.is_frozen != 0
@@ -398,7 +397,7 @@ async fn apply_coupons(
         }
         let locked = |e: AppError| {
             if e.code == Code::CouponLocked {
-                AppError::with(Code::CouponUsedOrLocked, r.id.clone())
+                AppError::naming(Code::CouponUsedOrLocked, r.id.clone())
             } else {
                 e
             }
@@ -410,7 +409,7 @@ async fn apply_coupons(
             .await
             .map_err(locked)?;
         if !used.is_positive() {
-            return Err(AppError::with(Code::CouponUsedOrLocked, r.id.clone()));
+            return Err(AppError::naming(Code::CouponUsedOrLocked, r.id.clone()));
         }
         left = left
             .checked_sub(used)

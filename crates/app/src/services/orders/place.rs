@@ -231,7 +231,10 @@ pub struct OrderFor {
 pub async fn place_order_for(db: &Db, ctx: Ctx, o: OrderFor) -> AppResult<Placed> {
     let customer_id = o.customer_id.trim().to_string();
     if customer_id.is_empty() {
-        return Err(AppError::invalid("customer_id is required"));
+        return Err(AppError::invalid_tr(
+            "customer_id is required",
+            "customer_id 必填。",
+        ));
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move { place_order_in(c, &ctx, &customer_id, o.items).await })
@@ -252,11 +255,16 @@ async fn place_order_in(
         None => {
             return Err(match &ctx.actor {
                 Actor::Partner { .. } => AppError::new(Code::NotSubCustomer),
-                Actor::Customer { .. } => AppError::with(
+                Actor::Customer { .. } => AppError::with_tr(
                     Code::NotSubCustomer,
                     "Only customers of a partner can order here.",
+                    "只有合作伙伴的客户可以在此下单。",
                 ),
-                _ => AppError::with(Code::NotFound, format!("customer {customer_id}")),
+                _ => AppError::with_tr(
+                    Code::NotFound,
+                    format!("customer {customer_id}"),
+                    format!("客户 {customer_id}"),
+                ),
             })
         }
     };
@@ -315,7 +323,9 @@ pub(crate) async fn insert_order(
     let deadline = ctx.now_ms + rules::PAYMENT_WINDOW_MS;
     let first = &lines
         .first()
-        .ok_or_else(|| AppError::invalid("at least one product is required"))?
+        .ok_or_else(|| {
+            AppError::invalid_tr("at least one product is required", "至少需要一个产品。")
+        })?
         .0;
     sql::query(
         "INSERT INTO orders (id, root_id, partner_id, customer_id, service_type_code, source_type, status, order_type, \

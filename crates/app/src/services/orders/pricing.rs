@@ -37,20 +37,27 @@ pub struct PricedItem {
 /// Prices an item of an active product: the period's unit price × period count × quantity
 /// (× size for linear products). Every error names the field.
 pub fn price(product: &Product, item: &Item) -> AppResult<Money> {
-    rules::check_period(item.period, item.period_num).map_err(AppError::invalid)?;
+    rules::check_period(item.period, item.period_num).map_err(AppError::from)?;
     if !(1..=MAX_SUBSCRIPTION_NUM).contains(&item.subscription_num) {
-        return Err(AppError::invalid(format!(
-            "subscription_num must be between 1 and {MAX_SUBSCRIPTION_NUM}"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("subscription_num must be between 1 and {MAX_SUBSCRIPTION_NUM}"),
+            format!("subscription_num 必须在 1 到 {MAX_SUBSCRIPTION_NUM} 之间。"),
+        ));
     }
     let size = if product.is_linear() {
         match item.resource_size {
             Some(s) if (1..=MAX_RESOURCE_SIZE).contains(&s) => Some(s),
             _ => {
-                return Err(AppError::invalid(format!(
-                    "resource_size (1–{MAX_RESOURCE_SIZE}) is required for product {}",
-                    product.product_id
-                )))
+                return Err(AppError::invalid_tr(
+                    format!(
+                        "resource_size (1–{MAX_RESOURCE_SIZE}) is required for product {}",
+                        product.product_id
+                    ),
+                    format!(
+                        "产品 {} 须填写 resource_size（1–{MAX_RESOURCE_SIZE}）。",
+                        product.product_id
+                    ),
+                ))
             }
         }
     } else {
@@ -61,13 +68,16 @@ pub fn price(product: &Product, item: &Item) -> AppResult<Money> {
         _ => product.month_price,
     }
     .ok_or_else(|| {
-        AppError::invalid(format!(
-            "product {} is not sold by this period type",
-            product.product_id
-        ))
+        AppError::invalid_tr(
+            format!(
+                "product {} is not sold by this period type",
+                product.product_id
+            ),
+            format!("产品 {} 不按此周期类型销售。", product.product_id),
+        )
     })?;
     rules::line_price(unit, item.period_num, item.subscription_num, size)
-        .ok_or_else(|| AppError::invalid("the amount is out of range"))
+        .ok_or_else(|| AppError::invalid_tr("the amount is out of range", "金额超出范围。"))
 }
 
 /// A discount in force: one a partner granted its customer, or an operator promotion (then
@@ -205,19 +215,23 @@ pub(super) async fn customer_partner(
 /// Loads and prices items; an unknown or inactive product is `ProductNotFound`.
 pub(crate) async fn price_items(c: &mut Conn, items: Vec<Item>) -> AppResult<Vec<PricedItem>> {
     if items.is_empty() {
-        return Err(AppError::invalid("at least one product is required"));
+        return Err(AppError::invalid_tr(
+            "at least one product is required",
+            "至少需要一个产品。",
+        ));
     }
     if items.len() > MAX_LINES {
-        return Err(AppError::invalid(format!(
-            "at most {MAX_LINES} products at a time"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("at most {MAX_LINES} products at a time"),
+            format!("一次最多 {MAX_LINES} 个产品。"),
+        ));
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let product = catalog::product(&mut *c, &item.product_id)
             .await?
             .filter(|p| p.active)
-            .ok_or_else(|| AppError::with(Code::ProductNotFound, item.product_id.clone()))?;
+            .ok_or_else(|| AppError::naming(Code::ProductNotFound, item.product_id.clone()))?;
         let official = price(&product, &item)?;
         out.push(PricedItem {
             item,
@@ -310,26 +324,36 @@ pub struct RatingLine {
 /// order.
 pub async fn rate(db: &Db, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote> {
     if lines.is_empty() {
-        return Err(AppError::invalid("product_infos is required"));
+        return Err(AppError::invalid_tr(
+            "product_infos is required",
+            "product_infos 必填。",
+        ));
     }
     if lines.len() > MAX_LINES {
-        return Err(AppError::invalid(format!(
-            "product_infos has at most {MAX_LINES} items"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("product_infos has at most {MAX_LINES} items"),
+            format!("product_infos 最多 {MAX_LINES} 项。"),
+        ));
     }
     let mut conn = db.read().acquire().await?;
     let mut priced = Vec::with_capacity(lines.len());
     let mut ids: Vec<&str> = Vec::with_capacity(lines.len());
     for p in &lines {
         if p.id.trim().is_empty() || ids.contains(&p.id.as_str()) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "each product_infos[].id must be present and unique",
+                "每个 product_infos[].id 必填且不能重复。",
             ));
         }
         ids.push(&p.id);
         let period = PeriodType::from_code(p.period_type)
             .filter(|t| matches!(t, PeriodType::Month | PeriodType::Year))
-            .ok_or_else(|| AppError::invalid("period_type must be 2 (month) or 3 (year)"))?;
+            .ok_or_else(|| {
+                AppError::invalid_tr(
+                    "period_type must be 2 (month) or 3 (year)",
+                    "period_type 必须是 2（包月）或 3（包年）。",
+                )
+            })?;
         let product = catalog::find_product(
             &mut *conn,
             &p.cloud_service_type,
@@ -339,17 +363,28 @@ pub async fn rate(db: &Db, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote
         )
         .await?
         .ok_or_else(|| {
-            AppError::with(Code::ProductNotFound, format!("product_infos id {}", p.id))
+            AppError::with_tr(
+                Code::ProductNotFound,
+                format!("product_infos id {}", p.id),
+                format!("product_infos id {}", p.id),
+            )
         })?;
         if product.is_linear()
             && p.size_measure_id
                 .is_some_and(|m| Some(m) != product.size_measure_id)
         {
-            return Err(AppError::invalid(format!(
-                "size_measure_id of {} must be {}",
-                p.id,
-                product.size_measure_id.unwrap_or_default()
-            )));
+            return Err(AppError::invalid_tr(
+                format!(
+                    "size_measure_id of {} must be {}",
+                    p.id,
+                    product.size_measure_id.unwrap_or_default()
+                ),
+                format!(
+                    "{} 的 size_measure_id 必须是 {}。",
+                    p.id,
+                    product.size_measure_id.unwrap_or_default()
+                ),
+            ));
         }
         let item = Item {
             product_id: product.product_id.clone(),
@@ -371,9 +406,10 @@ pub async fn rate(db: &Db, ctx: &Ctx, lines: Vec<RatingLine>) -> AppResult<Quote
         // Refused before any vendor handler (`auth::vendor_principals`); refused here again so
         // that the rule does not hang on the router alone.
         Actor::Operator { .. } | Actor::System { .. } => {
-            return Err(AppError::with(
+            return Err(AppError::with_tr(
                 Code::NotAllowed,
                 "This operation is for partners and customers.",
+                "此操作仅限合作伙伴和客户。",
             ))
         }
     };

@@ -75,21 +75,28 @@ pub async fn create(db: &Db, ctx: Ctx, p: NewPromotion) -> AppResult<String> {
 async fn create_in(c: &mut Conn, ctx: &Ctx, p: NewPromotion) -> AppResult<String> {
     let name = p.name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid(format!(
-            "name is required (at most {MAX_NAME_CHARS} characters)"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("name is required (at most {MAX_NAME_CHARS} characters)"),
+            format!("名称必填（最多 {MAX_NAME_CHARS} 个字符）。"),
+        ));
     }
     if p.ends_at <= p.starts_at {
-        return Err(AppError::invalid("the end must be after the start"));
+        return Err(AppError::invalid_tr(
+            "the end must be after the start",
+            "结束时间必须晚于开始时间。",
+        ));
     }
     if p.ends_at <= ctx.now_ms {
-        return Err(AppError::invalid("the end must be in the future"));
+        return Err(AppError::invalid_tr(
+            "the end must be in the future",
+            "结束时间必须晚于当前时间。",
+        ));
     }
     if let Some(pid) = &p.product_id {
         catalog::product(&mut *c, pid)
             .await?
             .filter(|x| x.active)
-            .ok_or_else(|| AppError::with(Code::ProductNotFound, pid.clone()))?;
+            .ok_or_else(|| AppError::naming(Code::ProductNotFound, pid.clone()))?;
     }
     let id = format!("{ID_PREFIX}{}", random_hex(8));
     sql::query(
@@ -140,7 +147,11 @@ async fn revoke_in(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<()> {
             .await?
             .rows_affected();
     if n == 0 {
-        return Err(AppError::with(Code::NotFound, format!("promotion {id}")));
+        return Err(AppError::with_tr(
+            Code::NotFound,
+            format!("promotion {id}"),
+            format!("促销活动 {id}"),
+        ));
     }
     audit::record(
         c,

@@ -69,9 +69,10 @@ fn acting_reseller(ctx: &Ctx) -> AppResult<String> {
             role: Role::PartnerAdmin,
             ..
         } => Ok(partner_id.clone()),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::AccessDenied,
             "only an administrator of the cloud reseller may change its delegation",
+            "只有云经销商的管理员可以修改其委托。",
         )),
     }
 }
@@ -82,9 +83,10 @@ async fn reseller_admin(c: &mut sql::Conn, reseller_id: &str) -> AppResult<partn
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
     if p.partner_type != PartnerType::Reseller {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::AccessDenied,
             "only a cloud reseller can delegate to a master distributor",
+            "只有云经销商可以委托总经销商。",
         ));
     }
     Ok(p)

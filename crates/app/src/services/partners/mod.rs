@@ -183,7 +183,10 @@ pub async fn create(
     ctx.actor.require_operator()?;
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("a partner name has 1 to 100 characters"));
+        return Err(AppError::invalid_tr(
+            "a partner name has 1 to 100 characters",
+            "伙伴名称为 1 到 100 个字符。",
+        ));
     }
     let short = random_hex(4);
     let login = input.login.unwrap_or_else(|| format!("partner-{short}"));
@@ -195,10 +198,10 @@ pub async fn create(
     db.run(ctx, move |c, ctx| {
         Box::pin(async move {
             let parent = match &input.parent_id {
-                Some(pid) => Some(get(&mut *c, pid).await?.ok_or_else(|| AppError::invalid(format!("parent partner {pid} does not exist")))?),
+                Some(pid) => Some(get(&mut *c, pid).await?.ok_or_else(|| AppError::invalid_tr(format!("parent partner {pid} does not exist"), format!("上级伙伴 {pid} 不存在。")))?),
                 None => None,
             };
-            ptype.check_parent(parent.as_ref().map(|p| p.partner_type)).map_err(|e| AppError::invalid(e.to_string()))?;
+            ptype.check_parent(parent.as_ref().map(|p| p.partner_type)).map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?;
             let id = PartnerId::generate().into_string();
             let root_id = parent.as_ref().map(|p| p.root_id.clone()).unwrap_or_else(|| id.clone());
             let domain_id = random_hex(16);
@@ -324,20 +327,30 @@ pub async fn update_profile(db: &Db, ctx: Ctx, change: ProfileChange) -> AppResu
     } = change;
     if let Some(s) = &status {
         if s != "active" && s != "restricted" {
-            return Err(AppError::invalid("status must be active or restricted"));
+            return Err(AppError::invalid_tr(
+                "status must be active or restricted",
+                "status 必须是 active（正常）或 restricted（受限）。",
+            ));
         }
     }
     let contact_mobile = match contact_mobile {
         Some(m) if m.is_empty() => Some(None),
         Some(m) => Some(Some(
-            pc_domain::association::parse_cn_mobile(&m)
-                .ok_or_else(|| AppError::invalid("the mobile must be a Chinese mobile number"))?,
+            pc_domain::association::parse_cn_mobile(&m).ok_or_else(|| {
+                AppError::invalid_tr(
+                    "the mobile must be a Chinese mobile number",
+                    "手机号必须是中国大陆手机号。",
+                )
+            })?,
         )),
         None => None,
     };
     if let Some(e) = contact_email.as_deref().filter(|e| !e.is_empty()) {
         if !e.contains('@') || e.len() > 256 {
-            return Err(AppError::invalid("the e-mail address is not valid"));
+            return Err(AppError::invalid_tr(
+                "the e-mail address is not valid",
+                "邮箱地址无效。",
+            ));
         }
     }
     db.run(ctx, move |c, ctx| {
@@ -416,9 +429,10 @@ pub async fn list_indirect_partners(
         .await?
         .ok_or_else(|| AppError::new(Code::AccessDenied))?;
     if me.partner_type != PartnerType::Distributor {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::NotAllowed,
             "Only master distributors have cloud resellers.",
+            "只有总经销商才有云经销商。",
         ));
     }
     if let Some(r) = &q.indirect_partner_id {

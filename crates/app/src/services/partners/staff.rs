@@ -73,9 +73,14 @@ pub fn managed_partner(actor: &Actor, named: Option<&str>) -> AppResult<String> 
             role: Role::PartnerAdmin,
             ..
         } if named.is_none_or(|n| n == partner_id) => Ok(partner_id.clone()),
-        Actor::Operator { .. } | Actor::System { .. } => named
-            .map(str::to_string)
-            .ok_or_else(|| AppError::invalid("name the partner whose users to manage")),
+        Actor::Operator { .. } | Actor::System { .. } => {
+            named.map(str::to_string).ok_or_else(|| {
+                AppError::invalid_tr(
+                    "name the partner whose users to manage",
+                    "请指定要管理其用户的合作伙伴。",
+                )
+            })
+        }
         _ => Err(AppError::new(Code::AccessDenied)),
     }
 }
@@ -86,8 +91,9 @@ pub fn normalize_display_name(name: Option<&str>) -> AppResult<Option<String>> {
         return Ok(None);
     };
     if n.chars().count() > 64 || n.chars().any(char::is_control) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_tr(
             "a display name has at most 64 characters and no control characters",
+            "显示名称最多 64 个字符，且不能包含控制字符。",
         ));
     }
     Ok(Some(n.to_string()))
@@ -98,9 +104,13 @@ async fn partner_exists(c: &mut Conn, partner_id: &str) -> AppResult<()> {
         .bind(partner_id)
         .fetch_optional(&mut *c)
         .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| AppError::with(Code::NotFound, format!("no partner {partner_id:?}")))
+    found.map(|_| ()).ok_or_else(|| {
+        AppError::with_tr(
+            Code::NotFound,
+            format!("no partner {partner_id:?}"),
+            format!("合作伙伴 {partner_id:?} 不存在。"),
+        )
+    })
 }
 
 /// Creates a staff login for the partner; returns the new user's id.
@@ -116,9 +126,10 @@ pub async fn create(db: &Db, ctx: Ctx, s: NewStaff) -> AppResult<String> {
             partner_exists(c, &partner_id).await?;
             let users = identity::count_partner_users(c, &partner_id).await?;
             if users >= MAX_USERS_PER_PARTNER {
-                return Err(AppError::invalid(format!(
-                    "a partner has at most {MAX_USERS_PER_PARTNER} console users"
-                )));
+                return Err(AppError::invalid_tr(
+                    format!("a partner has at most {MAX_USERS_PER_PARTNER} console users"),
+                    format!("每个合作伙伴最多 {MAX_USERS_PER_PARTNER} 个控制台用户。"),
+                ));
             }
             let id = insert_user(
                 c,

@@ -128,39 +128,50 @@ pub async fn plan(
 ) -> AppResult<ChangePlan> {
     let r = resources::own_resource(c, customer_id, resource_id).await?;
     if r.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceDeleted, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceDeleted, r.id.clone()));
     }
     if r.is_main == 0 {
-        return Err(AppError::with(Code::WholeServiceRequired, r.id.clone()));
+        return Err(AppError::naming(Code::WholeServiceRequired, r.id.clone()));
     }
     if r.status == ResourceStatus::Frozen.code() {
-        return Err(AppError::with(Code::ResourceFrozen, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceFrozen, r.id.clone()));
     }
     if r.status != ResourceStatus::InUse.code() || r.expire_at <= now {
-        return Err(AppError::with(
+        return Err(AppError::with_tr(
             Code::ChangeNotPossible,
             "only a resource in use can change its spec",
+            "只有使用中的资源才能变更规格。",
         ));
     }
-    let refuse = |why: &str| AppError::with(Code::ChangeNotPossible, why.to_string());
+    let refuse = |en: &str, zh: &str| AppError::with_tr(Code::ChangeNotPossible, en, zh);
     let from = catalog::product(&mut *c, &r.product_id)
         .await?
-        .ok_or_else(|| refuse("the resource's product is no longer in the catalogue"))?;
+        .ok_or_else(|| {
+            refuse(
+                "the resource's product is no longer in the catalogue",
+                "该资源的产品已不在产品目录中。",
+            )
+        })?;
     let to = catalog::product(&mut *c, product_id.trim())
         .await?
         .filter(|p| p.active && p.product_id != r.product_id)
-        .ok_or_else(|| refuse("choose another active product"))?;
+        .ok_or_else(|| refuse("choose another active product", "请选择另一个在售产品。"))?;
     if to.service_type_code != r.service_type_code
         || to.resource_type_code != r.resource_type_code
         || to.region != r.region
     {
         return Err(refuse(
             "the new product must be of the same service type, resource type and region",
+            "新产品必须与原产品的云服务类型、资源类型和区域相同。",
         ));
     }
     let old = period_price(&from, &r)?;
-    let new = period_price(&to, &r)
-        .map_err(|_| refuse("the new product is not sold by this period type"))?;
+    let new = period_price(&to, &r).map_err(|_| {
+        refuse(
+            "the new product is not sold by this period type",
+            "新产品不按此周期类型销售。",
+        )
+    })?;
     let periods = refunds::paid_periods(c, &r).await?;
     let unused = rules::unused_value(&periods, now)
         .ok_or_else(|| AppError::internal("unused value out of range"))?;
@@ -176,7 +187,12 @@ pub async fn plan(
         ChangeQuote::Upgrade { amount } => amount.is_positive(),
         ChangeQuote::Downgrade { refund, .. } => refund.is_positive(),
     })
-    .ok_or_else(|| refuse("this change moves no money; nothing to do"))?;
+    .ok_or_else(|| {
+        refuse(
+            "this change moves no money; nothing to do",
+            "此次变更不涉及金额，无需操作。",
+        )
+    })?;
     Ok(ChangePlan {
         resource: r,
         from,
@@ -225,7 +241,7 @@ async fn change_in(
     // Lock the row and refuse a resource already in a pending order (renewal or change).
     let locked = resources::own_resource(c, customer_id, resource_id).await?;
     if locked.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceDeleted, locked.id));
+        return Err(AppError::naming(Code::ResourceDeleted, locked.id));
     }
     resources::claim_for_order(c, ctx, &locked).await?;
     let p = plan(c, customer_id, resource_id, product_id, ctx.now_ms).await?;

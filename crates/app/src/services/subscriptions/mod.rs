@@ -30,9 +30,10 @@ pub use checkout::pay;
 pub(crate) fn acting_customer(ctx: &Ctx) -> AppResult<String> {
     match &ctx.actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id.clone()),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         )),
     }
 }

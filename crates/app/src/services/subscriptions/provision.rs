@@ -57,9 +57,10 @@ pub(crate) async fn provision(
                 // would buy no time, so the payment is refused and nothing is written; the
                 // customer cancels the order (or the expiry job does).
                 if status != ResourceStatus::InUse.code() || expire <= ctx.now_ms {
-                    return Err(AppError::with(
+                    return Err(AppError::with_tr(
                         Code::ChangeNotPossible,
                         "the resource is no longer in use; cancel this change order",
+                        "该资源已不在使用中，请取消此变更订单。",
                     ));
                 }
                 changes::switch_product(c, ctx, rid, &l.product_id, &spec).await?;

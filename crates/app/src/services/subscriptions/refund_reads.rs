@@ -44,7 +44,10 @@ pub async fn refund_details(db: &Db, ctx: &Ctx, q: RefundLookup<'_>) -> AppResul
     let customer_id = q.customer_id;
     let order_id = q.order_id.trim();
     if order_id.is_empty() {
-        return Err(AppError::invalid("order_id is required"));
+        return Err(AppError::invalid_tr(
+            "order_id is required",
+            "order_id 必填。",
+        ));
     }
     let viewer = Viewer::of(ctx, q.indirect_partner_id);
     let (partner, customer) = orders::scope(pool, viewer).await?;

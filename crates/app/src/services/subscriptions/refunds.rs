@@ -75,10 +75,18 @@ impl UnsubscribeRequest {
         resources::check_ids(&resource_ids, MAX_RENEW_IDS)?;
         let kind = unsubscribe_type
             .and_then(UnsubscribeType::from_code)
-            .ok_or_else(|| AppError::invalid("unsubscribe_type must be 1 or 2"))?;
+            .ok_or_else(|| {
+                AppError::invalid_tr(
+                    "unsubscribe_type must be 1 or 2",
+                    "unsubscribe_type 必须是 1 或 2。",
+                )
+            })?;
         if let Some(t) = reason_type {
             if !rules::valid_reason_type(t) {
-                return Err(AppError::invalid("unsubscribe_reason_type must be 1 to 5"));
+                return Err(AppError::invalid_tr(
+                    "unsubscribe_reason_type must be 1 to 5",
+                    "unsubscribe_reason_type 必须在 1 到 5 之间。",
+                ));
             }
         }
         let reason = reason
@@ -88,9 +96,10 @@ impl UnsubscribeRequest {
             .as_ref()
             .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
         {
-            return Err(AppError::invalid(format!(
-                "unsubscribe_reason is longer than {MAX_REASON_CHARS} characters"
-            )));
+            return Err(AppError::invalid_tr(
+                format!("unsubscribe_reason is longer than {MAX_REASON_CHARS} characters"),
+                format!("unsubscribe_reason 超过 {MAX_REASON_CHARS} 个字符。"),
+            ));
         }
         Ok(UnsubscribeRequest {
             resource_ids: resource_ids.iter().map(|s| s.trim().to_string()).collect(),
@@ -205,10 +214,10 @@ pub async fn plan(
 ) -> AppResult<ResourcePlan> {
     let r = resources::own_resource(c, customer_id, resource_id).await?;
     if r.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceDeleted, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceDeleted, r.id.clone()));
     }
     if r.is_main == 0 {
-        return Err(AppError::with(Code::WholeServiceRequired, r.id.clone()));
+        return Err(AppError::naming(Code::WholeServiceRequired, r.id.clone()));
     }
     let periods = paid_periods(c, &r).await?;
     let purchase_start = r.effective_at;
@@ -220,7 +229,7 @@ pub async fn plan(
             no_reason_used(c, customer_id, now).await?,
         );
     let periods = rules::plan(&periods, now, kind, no_reason).map_err(|e| match e {
-        rules::PlanError::NoRenewedPeriod => AppError::with(Code::NoRenewedPeriod, r.id.clone()),
+        rules::PlanError::NoRenewedPeriod => AppError::naming(Code::NoRenewedPeriod, r.id.clone()),
         rules::PlanError::Overflow => AppError::internal("refund arithmetic overflow"),
     })?;
     Ok(ResourcePlan {
@@ -633,10 +642,10 @@ async fn unsubscribe_one(
 ) -> AppResult<String> {
     let locked = lock_resource(c, ctx, customer_id, id).await?;
     if locked.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceDeleted, locked.id));
+        return Err(AppError::naming(Code::ResourceDeleted, locked.id));
     }
     if locked.is_main == 0 {
-        return Err(AppError::with(Code::WholeServiceRequired, locked.id));
+        return Err(AppError::naming(Code::WholeServiceRequired, locked.id));
     }
     resources::claim_for_order(c, ctx, &locked).await?;
     let plan = plan(c, customer_id, id, req.kind, ctx.now_ms).await?;

@@ -37,24 +37,34 @@ pub struct RenewConfigRequest {
 fn deduction_days(req: &RenewConfigRequest) -> AppResult<i64> {
     let value = req.config_value.as_deref().map(str::trim).unwrap_or("");
     if value.is_empty() {
-        return Err(AppError::invalid("config_value is required"));
+        return Err(AppError::invalid_tr(
+            "config_value is required",
+            "config_value 必填。",
+        ));
     }
     match req.config_name.as_deref().map(str::trim) {
         Some("DEDUCTION_DATE") => value
             .parse::<i64>()
             .ok()
             .filter(|d| DEDUCTION_DAYS.contains(d))
-            .ok_or_else(|| AppError::invalid("config_value of DEDUCTION_DATE must be 2 to 7")),
+            .ok_or_else(|| {
+                AppError::invalid_tr(
+                    "config_value of DEDUCTION_DATE must be 2 to 7",
+                    "DEDUCTION_DATE 的 config_value 必须在 2 到 7 之间。",
+                )
+            }),
         Some("EXPIRE_DATE") => match value.parse::<i64>() {
             Ok(d) if (1..=28).contains(&d) || d == -1 => {
                 Err(AppError::new(Code::RenewConfigUnsupported))
             }
-            _ => Err(AppError::invalid(
+            _ => Err(AppError::invalid_tr(
                 "config_value of EXPIRE_DATE must be 1 to 28, or -1",
+                "EXPIRE_DATE 的 config_value 必须在 1 到 28 之间，或为 -1。",
             )),
         },
-        _ => Err(AppError::invalid(
+        _ => Err(AppError::invalid_tr(
             "config_name must be DEDUCTION_DATE or EXPIRE_DATE",
+            "config_name 必须是 DEDUCTION_DATE 或 EXPIRE_DATE。",
         )),
     }
 }

@@ -58,9 +58,10 @@ fn parse(req: &RenewRateRequest) -> AppResult<(Vec<String>, PeriodType, i64)> {
         .map(|s| s.trim().to_string())
         .collect();
     if ids.is_empty() || ids.len() > MAX_RENEW_IDS || ids.iter().any(String::is_empty) {
-        return Err(AppError::invalid(format!(
-            "resource_ids must have 1 to {MAX_RENEW_IDS} non-empty items"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("resource_ids must have 1 to {MAX_RENEW_IDS} non-empty items"),
+            format!("resource_ids 须有 1 到 {MAX_RENEW_IDS} 个非空项。"),
+        ));
     }
     if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
         return Err(AppError::new(Code::RenewDuplicateIds));
@@ -69,15 +70,16 @@ fn parse(req: &RenewRateRequest) -> AppResult<(Vec<String>, PeriodType, i64)> {
         Some(2) => PeriodType::Month,
         Some(3) => PeriodType::Year,
         _ => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_tr(
                 "period_type must be 2 (month) or 3 (year)",
+                "period_type 必须是 2（包月）或 3（包年）。",
             ))
         }
     };
     let num = req
         .period_num
-        .ok_or_else(|| AppError::invalid("period_num is required"))?;
-    rules::check_period(period, num).map_err(AppError::invalid)?;
+        .ok_or_else(|| AppError::invalid_tr("period_num is required", "period_num 必填。"))?;
+    rules::check_period(period, num).map_err(AppError::from)?;
     Ok((ids, period, num))
 }
 

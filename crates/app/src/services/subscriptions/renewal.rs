@@ -190,7 +190,7 @@ async fn renew_in(
 ) -> AppResult<Renewed> {
     let (resource_ids, period, num) = (&renewal.resource_ids, renewal.period, renewal.num);
     check_ids(resource_ids, MAX_RENEW_IDS)?;
-    rules::check_period(period, num).map_err(AppError::invalid)?;
+    rules::check_period(period, num).map_err(AppError::from)?;
     // The renewal table's codes: a resource not the customer's, unsubscribed or deleted is
     // CBC.99003016 (where other operations say CBC.99003012), a sub-resource CBC.30010036.
     let gone = |e: AppError| {
@@ -204,7 +204,7 @@ async fn renew_in(
     for id in resource_ids {
         let r = own_resource(c, customer_id, id).await.map_err(gone)?;
         if r.is_main == 0 {
-            return Err(AppError::with(Code::RenewNotMain, id.clone()));
+            return Err(AppError::naming(Code::RenewNotMain, id.clone()));
         }
         claim_for_order(c, ctx, &r).await.map_err(gone)?;
         all.push(r);
@@ -287,9 +287,9 @@ async fn set_auto_renew_in(
     if r.status != ResourceStatus::InUse.code() {
         return Err(match r.status {
             s if s == ResourceStatus::Frozen.code() || s == ResourceStatus::Expired.code() => {
-                AppError::with(Code::AutoRenewNotAllowed, r.id.clone())
+                AppError::naming(Code::AutoRenewNotAllowed, r.id.clone())
             }
-            _ => AppError::with(Code::ResourceNotFound, r.id.clone()),
+            _ => AppError::naming(Code::ResourceNotFound, r.id.clone()),
         });
     }
     let default_period = if r.period_type == PeriodType::Year.code() {
@@ -333,7 +333,7 @@ async fn cancel_auto_renew_in(
 ) -> AppResult<()> {
     let r = own_resource(c, customer_id, resource_id).await?;
     if r.expire_policy != EXPIRE_POLICY_AUTO_RENEW {
-        return Err(AppError::with(Code::AutoRenewCancelled, r.id.clone()));
+        return Err(AppError::naming(Code::AutoRenewCancelled, r.id.clone()));
     }
     set_policy(c, ctx, &r.id, EXPIRE_POLICY_GRACE, None, None).await
 }

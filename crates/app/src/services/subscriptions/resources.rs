@@ -117,7 +117,7 @@ pub async fn own_resource(c: &mut Conn, customer_id: &str, id: &str) -> AppResul
     .await?;
     row.as_ref()
         .map(row_to_resource)
-        .ok_or_else(|| AppError::with(Code::ResourceNotFound, id.trim().to_string()))
+        .ok_or_else(|| AppError::naming(Code::ResourceNotFound, id.trim().to_string()))
 }
 
 /// The filters of `list_pay_per_use_customer_resources`, parsed.
@@ -316,13 +316,13 @@ pub(crate) async fn claim_for_order(c: &mut Conn, ctx: &Ctx, r: &Resource) -> Ap
         .await?;
     let pending = orders::for_subscriptions::pending_on_resource(c, &r.id).await?;
     if pending > 0 {
-        return Err(AppError::with(Code::ResourceInPendingOrder, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceInPendingOrder, r.id.clone()));
     }
     if r.status == ResourceStatus::Frozen.code() {
-        return Err(AppError::with(Code::ResourceFrozen, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceFrozen, r.id.clone()));
     }
     if r.status == ResourceStatus::Closed.code() {
-        return Err(AppError::with(Code::ResourceNotFound, r.id.clone()));
+        return Err(AppError::naming(Code::ResourceNotFound, r.id.clone()));
     }
     Ok(())
 }

@@ -72,9 +72,10 @@ fn parse_ids(ids: Option<Vec<String>>, max: usize) -> AppResult<Vec<String>> {
         .collect();
     resources::check_ids(&ids, max)?;
     if ids.iter().any(|i| i.chars().count() > MAX_ID_CHARS) {
-        return Err(AppError::invalid(format!(
-            "resource_ids items are at most {MAX_ID_CHARS} characters"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("resource_ids items are at most {MAX_ID_CHARS} characters"),
+            format!("resource_ids 每项最多 {MAX_ID_CHARS} 个字符。"),
+        ));
     }
     Ok(ids)
 }
@@ -95,7 +96,12 @@ impl ExpiryChange {
         let operation = operation
             .as_deref()
             .and_then(Operation::parse)
-            .ok_or_else(|| AppError::invalid("operation must be SET_UP or CANCEL"))?;
+            .ok_or_else(|| {
+                AppError::invalid_tr(
+                    "operation must be SET_UP or CANCEL",
+                    "operation 必须是 SET_UP 或 CANCEL。",
+                )
+            })?;
         Ok(ExpiryChange {
             operation,
             resource_ids: parse_ids(resource_ids, MAX_POLICY_IDS)?,
@@ -171,7 +177,7 @@ fn refused(why: Refusal, resource_id: &str) -> AppError {
         Refusal::PendingOrder => Code::ToOnDemandPendingOrder,
         Refusal::NotSetUp => Code::ToOnDemandNotSetUp,
     };
-    AppError::with(code, resource_id)
+    AppError::naming(code, resource_id)
 }
 
 /// Opens the savepoint one resource's step runs in.

@@ -252,9 +252,10 @@ pub async fn check(db: &Db, ctx: &Ctx, raw: &[RawUsage]) -> AppResult<Vec<LineEr
 pub async fn ingest(db: &Db, ctx: Ctx, raw: Vec<RawUsage>) -> AppResult<Outcome> {
     ctx.actor.require_operator()?;
     if raw.len() > MAX_BATCH {
-        return Err(AppError::invalid(format!(
-            "at most {MAX_BATCH} usage lines per request"
-        )));
+        return Err(AppError::invalid_tr(
+            format!("at most {MAX_BATCH} usage lines per request"),
+            format!("每次请求最多 {MAX_BATCH} 条用量记录。"),
+        ));
     }
     db.run(ctx, move |c, ctx| {
         Box::pin(async move { ingest_in(c, &ctx, &raw).await })

@@ -15,9 +15,10 @@ use crate::store::{sql, Db};
 fn customer_of(ctx: &Ctx) -> AppResult<&str> {
     match &ctx.actor {
         Actor::Customer { customer_id, .. } => Ok(customer_id),
-        _ => Err(AppError::with(
+        _ => Err(AppError::with_tr(
             Code::NotAllowed,
             "This operation is for customers.",
+            "此操作仅限客户。",
         )),
     }
 }
@@ -61,7 +62,7 @@ pub async fn on_demand_resources(
 ) -> AppResult<(i64, Vec<OnDemandResource>)> {
     let caller = ctx.actor.partner_id()?;
     let customer_id = nonempty(q.customer_id.as_deref())
-        .ok_or_else(|| AppError::invalid("customer_id is required"))?;
+        .ok_or_else(|| AppError::invalid_tr("customer_id is required", "customer_id 必填。"))?;
     let (offset, limit) = filters::page(q.offset, q.limit, filters::VENDOR_MAX_PAGE)?;
     let ids: Vec<String> = q
         .resource_ids
@@ -71,7 +72,10 @@ pub async fn on_demand_resources(
         .filter(|s| !s.is_empty())
         .collect();
     if ids.len() > 50 {
-        return Err(AppError::invalid("resource_ids holds at most 50 ids"));
+        return Err(AppError::invalid_tr(
+            "resource_ids holds at most 50 ids",
+            "resource_ids 最多 50 个 ID。",
+        ));
     }
     let begin = utc_time("effective_time_begin", q.effective_time_begin.clone())?;
     let end = utc_time("effective_time_end", q.effective_time_end.clone())?;
@@ -104,7 +108,10 @@ pub async fn on_demand_resources(
     }
     if let Some(s) = q.status {
         if !(1..=6).contains(&s) {
-            return Err(AppError::invalid("status must be from 1 to 6"));
+            return Err(AppError::invalid_tr(
+                "status must be from 1 to 6",
+                "status 必须在 1 到 6 之间。",
+            ));
         }
         w.add("status = ?", Arg::Int(s));
     }
@@ -281,7 +288,12 @@ pub async fn my_packages(
         Some(3) => w.add("f.expire_at <= ?", Arg::Int(now)),
         // 4 unsubscribed: packages are not unsubscribed here (none match).
         Some(4) => w.require("1 = 0"),
-        Some(_) => return Err(AppError::invalid("status must be from 0 to 4")),
+        Some(_) => {
+            return Err(AppError::invalid_tr(
+                "status must be from 0 to 4",
+                "status 必须在 0 到 4 之间。",
+            ))
+        }
     }
     let (total, rows) = count_and_page(
         db.read(),
@@ -301,10 +313,16 @@ pub async fn my_packages(
 pub async fn my_free_resources(db: &Db, ctx: &Ctx, ids: &[String]) -> AppResult<Vec<FreeResource>> {
     let customer_id = customer_of(ctx)?;
     if ids.is_empty() {
-        return Err(AppError::invalid("free_resource_ids is required"));
+        return Err(AppError::invalid_tr(
+            "free_resource_ids is required",
+            "free_resource_ids 必填。",
+        ));
     }
     if ids.len() > 100 {
-        return Err(AppError::invalid("free_resource_ids holds at most 100 ids"));
+        return Err(AppError::invalid_tr(
+            "free_resource_ids holds at most 100 ids",
+            "free_resource_ids 最多 100 个 ID。",
+        ));
     }
     let refs: Vec<&str> = ids.iter().map(|s| s.trim()).collect();
     let mut w = Conditions::new(1);
@@ -445,16 +463,19 @@ pub struct Rated {
 /// catalogue does not sell by usage is `CBC.99006006`, naming it.
 pub async fn rate_on_demand(db: &Db, _ctx: &Ctx, items: &[RateItem]) -> AppResult<Vec<Rated>> {
     if items.is_empty() || items.len() > 100 {
-        return Err(AppError::invalid("product_infos holds 1 to 100 products"));
+        return Err(AppError::invalid_tr(
+            "product_infos holds 1 to 100 products",
+            "product_infos 须包含 1 到 100 个产品。",
+        ));
     }
     let mut out = Vec::with_capacity(items.len());
     let mut conn = db.read().acquire().await?;
     for it in items {
         if !(1..=1000).contains(&it.subscription_num) {
-            return Err(AppError::invalid(format!(
-                "product {}: subscription_num must be from 1 to 1000",
-                it.id
-            )));
+            return Err(AppError::invalid_tr(
+                format!("product {}: subscription_num must be from 1 to 1000", it.id),
+                format!("产品 {}：subscription_num 必须在 1 到 1000 之间。", it.id),
+            ));
         }
         let found = catalog::find_product(
             &mut *conn,
@@ -465,16 +486,18 @@ pub async fn rate_on_demand(db: &Db, _ctx: &Ctx, items: &[RateItem]) -> AppResul
         )
         .await?;
         let Some(p) = found else {
-            return Err(AppError::with(
+            return Err(AppError::with_tr(
                 Code::ProductNotFound,
                 format!("product {}", it.id),
+                format!("产品 {}", it.id),
             ));
         };
         let prices = catalog::usage_prices(&mut conn, &[p.product_id.as_str()]).await?;
         let Some(price) = prices.get(&p.product_id).filter(|x| x.hour_price.is_some()) else {
-            return Err(AppError::with(
+            return Err(AppError::with_tr(
                 Code::ProductNotFound,
                 format!("product {} is not sold by usage", it.id),
+                format!("产品 {} 不按需计费销售。", it.id),
             ));
         };
         let size = if price.linear {

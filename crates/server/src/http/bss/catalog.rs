@@ -273,7 +273,7 @@ async fn list_rate_on_period_detail(
         .as_deref()
         .is_none_or(|p| p.trim().is_empty())
     {
-        return Err(AppError::invalid("project_id is required").into());
+        return Err(AppError::invalid_tr("project_id is required", "project_id 必填。").into());
     }
     let infos = req.product_infos.unwrap_or_default();
     let ids: Vec<String> = infos.iter().map(|p| p.id.clone()).collect();

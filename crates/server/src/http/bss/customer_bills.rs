@@ -50,8 +50,9 @@ fn charge_mode(v: Option<String>) -> Result<Option<i64>, ApiError> {
     match v.as_deref().map(str::trim) {
         None => Ok(None),
         Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            ApiError(pc_app::AppError::invalid(
+            ApiError(pc_app::AppError::invalid_tr(
                 "charge_mode must be 1, 3, 10 or 11",
+                "charge_mode 必须是 1、3、10 或 11。",
             ))
         }),
     }

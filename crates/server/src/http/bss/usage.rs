@@ -498,17 +498,26 @@ async fn list_on_demand_resource_ratings(
     for p in req.product_infos {
         // Usage is priced in hours (measure 4); other measures are not rated here.
         if p.usage_measure_id.is_some_and(|m| m != MEASURE_HOUR) {
-            return Err(AppError::invalid(format!(
-                "product {}: usage_measure_id must be {MEASURE_HOUR} (hours)",
-                p.id
-            ))
+            return Err(AppError::invalid_tr(
+                format!(
+                    "product {}: usage_measure_id must be {MEASURE_HOUR} (hours)",
+                    p.id
+                ),
+                format!(
+                    "产品 {}：usage_measure_id 必须是 {MEASURE_HOUR}（小时）。",
+                    p.id
+                ),
+            )
             .into());
         }
         let usage = Quantity::parse(&p.usage_value.0).map_err(|_| {
-            AppError::invalid(format!(
-                "product {}: usage_value must be a number of hours with at most 6 decimals",
-                p.id
-            ))
+            AppError::invalid_tr(
+                format!(
+                    "product {}: usage_value must be a number of hours with at most 6 decimals",
+                    p.id
+                ),
+                format!("产品 {}：usage_value 必须是小时数，最多 6 位小数。", p.id),
+            )
         })?;
         items.push(RateItem {
             id: p.id,

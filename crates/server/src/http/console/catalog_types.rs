@@ -47,7 +47,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
         p.muted { (t(lang, "types_hint")) }
         h3 { (t(lang, "types_services")) }
         table #service-types {
-            thead { tr { th { "code" } th { "中文" } th { "English" } th { (t(lang, "types_abbreviation")) } } }
+            thead { tr { th { "code" } th { (t(lang, "types_name_zh")) } th { (t(lang, "types_name_en")) } th { (t(lang, "types_abbreviation")) } } }
             tbody { @for s in &services {
                 tr data-code=(s.code) { td { code { (s.code) } } td { (s.name_zh) } td { (s.name_en) } td { (s.abbreviation) } }
             } }
@@ -55,8 +55,8 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
         form #service-type-form method="post" action="/console/catalog/service-types" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             input type="text" name="code" placeholder="hws.service.type.xxx" required;
-            input type="text" name="name_zh" placeholder="中文名称" required;
-            input type="text" name="name_en" placeholder="English name" required;
+            input type="text" name="name_zh" placeholder=(t(lang, "types_name_zh")) required;
+            input type="text" name="name_en" placeholder=(t(lang, "types_name_en")) required;
             input type="text" name="abbreviation" placeholder=(t(lang, "types_abbreviation")) required;
             input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
             button type="submit" { (t(lang, "types_save")) }
@@ -74,10 +74,10 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
             select name="service_type_code" aria-label=(t(lang, "catalog_service")) {
                 @for s in &services { option value=(s.code) { (s.code) } }
             }
-            input type="text" name="name_zh" placeholder="中文名称" required;
-            input type="text" name="name_en" placeholder="English name" required;
-            input type="text" name="desc_zh" placeholder="中文说明";
-            input type="text" name="desc_en" placeholder="Description";
+            input type="text" name="name_zh" placeholder=(t(lang, "types_name_zh")) required;
+            input type="text" name="name_en" placeholder=(t(lang, "types_name_en")) required;
+            input type="text" name="desc_zh" placeholder=(t(lang, "types_desc_zh"));
+            input type="text" name="desc_en" placeholder=(t(lang, "types_desc_en"));
             input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
             button type="submit" { (t(lang, "types_save")) }
         }
@@ -117,8 +117,12 @@ impl TypeForm {
         if s.is_empty() {
             return Ok(100);
         }
-        s.parse()
-            .map_err(|_| AppError::invalid("sort_order must be a whole number"))
+        s.parse().map_err(|_| {
+            AppError::invalid_tr(
+                "sort_order must be a whole number",
+                "sort_order 必须是整数。",
+            )
+        })
     }
 }
 

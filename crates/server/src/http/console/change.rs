@@ -17,7 +17,7 @@ use pc_domain::refunds::ChangeQuote;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, with_status, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, yuan, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -61,8 +61,8 @@ async fn view(st: &AppState, c: &Console, id: &str, err: Option<AppError>) -> Pa
                         @match q {
                             Ok(plan) => {
                                 @match &plan.quote {
-                                    ChangeQuote::Upgrade { amount } => td.upgrade data-amount=(amount) { (t(lang, "change_pay")) " ¥" (amount) },
-                                    ChangeQuote::Downgrade { refund, .. } => td.downgrade data-amount=(refund) { (t(lang, "change_refund")) " ¥" (refund) },
+                                    ChangeQuote::Upgrade { amount } => td.upgrade data-amount=(amount) { (t(lang, "change_pay")) " " (yuan(*amount)) },
+                                    ChangeQuote::Downgrade { refund, .. } => td.downgrade data-amount=(refund) { (t(lang, "change_refund")) " " (yuan(*refund)) },
                                 }
                                 td { form method="post" action=(action) {
                                     input type="hidden" name="csrf" value=(c.user.csrf);

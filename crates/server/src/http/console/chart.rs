@@ -350,7 +350,7 @@ mod tests {
         assert!(out.contains(r#"data-category="2026-10" data-total-cents="2500""#));
         assert!(out.contains(r#"data-category="2026-11" data-total-cents="990""#));
         assert_eq!(out.matches("<rect x=").count(), 3, "no segment for a zero");
-        assert!(out.contains("2026-10 · B: ¥ -10.00"));
+        assert!(out.contains("2026-10 · B: -¥10.00"));
         assert!(out.contains(r#"<li data-series="b">"#));
     }
 }

@@ -22,7 +22,7 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, Page};
+use super::layout::{cn_time, enc, internal, page, yuan, Page};
 use super::Console;
 use crate::http::form::Fields;
 use crate::state::AppState;
@@ -131,9 +131,9 @@ fn limit_input(f: &Fields) -> LimitInput {
 fn limits_summary(lang: Lang, l: &QuotaLimits) -> Markup {
     let face = match (l.min_face, l.max_face) {
         (None, None) => None,
-        (Some(a), Some(b)) => Some(format!("¥ {a} – ¥ {b}")),
-        (Some(a), None) => Some(format!("≥ ¥ {a}")),
-        (None, Some(b)) => Some(format!("≤ ¥ {b}")),
+        (Some(a), Some(b)) => Some(format!("{} – {}", yuan(a), yuan(b))),
+        (Some(a), None) => Some(format!("≥ {}", yuan(a))),
+        (None, Some(b)) => Some(format!("≤ {}", yuan(b))),
     };
     let orders: Vec<&str> = l
         .order_types
@@ -257,13 +257,13 @@ async fn management(
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                             input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
                         } }
-                        td { code { (k.id) } } td { (listed.customer_name) } td { "¥ " (k.face_value) }
-                        td.balance { "¥ " (k.balance) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " ¥ " (a) ")" } } }
+                        td { code { (k.id) } } td { (listed.customer_name) } td { (yuan(k.face_value)) }
+                        td.balance { (yuan(k.balance)) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " " (yuan(a)) ")" } } }
                         td.status { (status_label(lang, s)) }
                         td { (cn_time(k.expire_at)) }
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
                             button.recall type="submit" name="one" value=(k.id)
-                                data-confirm=(confirm_one.replace("{amount}", &k.balance.to_string())) { (t(lang, "recall")) }
+                                data-confirm=(confirm_one.replace("{amount}", &yuan(k.balance))) { (t(lang, "recall")) }
                         } }
                     }
                 }
@@ -285,7 +285,7 @@ async fn management(
             tbody {
                 @for q in &quotas {
                     tr data-quota=(q.id) {
-                        td { code { (q.id) } } td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
+                        td { code { (q.id) } } td { (yuan(q.quota_value)) } td.quota-balance { (yuan(q.balance)) }
                         td { (quota_status_label(lang, q.status_at(now))) }
                         td { (cn_time(q.effective_at)) } td { (cn_time(q.expire_at)) }
                         td.quota-limits { (limits_summary(lang, &q.limits)) }
@@ -300,7 +300,7 @@ async fn management(
                 input type="hidden" name="csrf" value=(c.user.csrf);
                 input type="hidden" name="type" value=(qt.as_str());
                 label { (t(lang, "quota_id")) " "
-                    select name="quota_id" { @for q in &quotas { option value=(q.id) { (q.id) " (¥ " (q.balance) ")" } } } }
+                    select name="quota_id" { @for q in &quotas { option value=(q.id) { (q.id) " (" (yuan(q.balance)) ")" } } } }
                 label { (t(lang, "issue_customers_hint")) textarea name="customer_ids" rows="3" cols="60" required {} }
                 label { (t(lang, "face_value")) " " input name="face_value" required placeholder="100.00"; }
                 label { (t(lang, "expire_time_optional")) " " input name="expire_time" placeholder="2027-01-01T00:00:00Z"; }
@@ -348,7 +348,7 @@ async fn management(
                     tr data-op=(r.operation_type) data-coupon=(r.coupon_id.clone().unwrap_or_default()) {
                         td { (cn_time(r.at)) } td { (op_label(lang, r.operation_type)) }
                         td { code { (r.coupon_id.clone().unwrap_or_default()) } } td { code { (r.customer_id) } }
-                        td.amount { "¥ " (r.amount) }
+                        td.amount { (yuan(r.amount)) }
                         td { @if r.result == 0 { (t(lang, "result_ok")) } @else { (t(lang, "result_failed")) " " (r.remark.clone().unwrap_or_default()) } }
                         td { (r.operator) }
                     }
@@ -372,7 +372,7 @@ function confirmRecall(form, one, batchMsg) {
   if (picked.length === 0) { return false; }
   var cents = 0;
   picked.forEach(function (p) { cents += Math.round(parseFloat(p.dataset.balance) * 100); });
-  return confirm(batchMsg.replace('{count}', picked.length).replace('{amount}', (cents / 100).toFixed(2)));
+  return confirm(batchMsg.replace('{count}', picked.length).replace('{amount}', '¥' + (cents / 100).toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2})));
 }
 "#;
 
@@ -473,7 +473,7 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
     let mut done = Vec::new();
     for (id, a) in &out.done {
         total = total.checked_add(*a).unwrap_or(total);
-        done.push(format!("{id} ¥{a}"));
+        done.push(format!("{id} {}", yuan(*a)));
     }
     let errors: Vec<String> = out
         .failed
@@ -481,9 +481,10 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
         .map(|(id, e)| format!("{id}: {}", e.message(zh)))
         .collect();
     let mut msg = format!(
-        "{} {} · ¥{total} ({})",
+        "{} {} · {} ({})",
         t(lang, "recalled_n"),
         done.len(),
+        yuan(total),
         done.join(", ")
     );
     if !errors.is_empty() {
@@ -523,7 +524,7 @@ pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
                     tr data-coupon=(k.id) {
                         td { code { (k.id) } }
                         td { (t(lang, if k.coupon_type == 4 { "cash_coupon" } else { "voucher" })) }
-                        td { "¥ " (k.face_value) } td.balance { "¥ " (k.balance) }
+                        td { (yuan(k.face_value)) } td.balance { (yuan(k.balance)) }
                         td { (status_label(lang, k.status_at(now))) }
                         td { (cn_time(k.effective_at)) } td { (cn_time(k.expire_at)) }
                     }
@@ -581,7 +582,7 @@ async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page
                     tr data-quota=(q.id) {
                         td { code { (q.id) } } td { a href=(format!("/console/partners/{}", q.partner_id)) { code { (q.partner_id) } } }
                         td { (t(lang, if q.quota_type == QuotaType::Cash { "cash_quota" } else { "voucher_quota" })) }
-                        td { "¥ " (q.quota_value) } td.quota-balance { "¥ " (q.balance) }
+                        td { (yuan(q.quota_value)) } td.quota-balance { (yuan(q.balance)) }
                         td.quota-status data-status=(q.status_at(now)) { (quota_status_label(lang, q.status_at(now))) } td { (cn_time(q.expire_at)) }
                         td.quota-limits {
                             (limits_summary(lang, &q.limits))
@@ -623,14 +624,18 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     c.check_csrf(&f.get("csrf"))?;
     let lang = c.lang;
     let res: Result<String, AppError> = async {
-        let qt = QuotaType::parse(&f.get("type")).ok_or_else(|| AppError::invalid("type"))?;
-        let amount =
-            Money::parse(&f.get("amount")).map_err(|_| AppError::invalid(t(lang, "bad_amount")))?;
+        let qt = QuotaType::parse(&f.get("type"))
+            .ok_or_else(|| AppError::naming(pc_app::Code::InvalidParameter, "type"))?;
+        let amount = Money::parse(&f.get("amount")).map_err(|_| {
+            AppError::invalid_tr(t(Lang::En, "bad_amount"), t(Lang::Zh, "bad_amount"))
+        })?;
         let exp = f.get("expires");
         let expire_at = if exp.is_empty() {
             None
         } else {
-            Some(parse_utc(&exp).ok_or_else(|| AppError::invalid(t(lang, "bad_time")))?)
+            Some(parse_utc(&exp).ok_or_else(|| {
+                AppError::invalid_tr(t(Lang::En, "bad_time"), t(Lang::Zh, "bad_time"))
+            })?)
         };
         let g = NewQuota {
             partner_id: f.get("partner_id"),
@@ -673,13 +678,16 @@ pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page
             top_up: if amount.is_empty() {
                 None
             } else {
-                Some(Money::parse(&amount).map_err(|e| AppError::invalid(e.to_string()))?)
+                Some(
+                    Money::parse(&amount)
+                        .map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?,
+                )
             },
             status: if status.is_empty() {
                 None
             } else {
                 let s = status.parse::<i64>();
-                Some(s.map_err(|_| AppError::invalid("status"))?)
+                Some(s.map_err(|_| AppError::naming(pc_app::Code::InvalidParameter, "status"))?)
             },
         };
         coupons::adjust_quota(&st.db, c.ctx(), adjustment).await

@@ -16,7 +16,7 @@ use pc_domain::party::{PartnerType, Role};
 
 use super::export::{self, Cell, Export};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, Page};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
 use super::Console;
 use crate::http::form::mask_phone;
 use crate::state::AppState;
@@ -375,7 +375,7 @@ pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<Strin
             @if x.partner_id.is_some() { dt { (t(lang, "associated_on")) } dd { (cn_time(x.associated_at)) } }
             dt { (t(lang, "telephone")) } dd.telephone { (x.mobile.as_deref().map(mask_phone).unwrap_or_default()) }
             dt { (t(lang, "email")) } dd.email { (x.email.clone().unwrap_or_default()) }
-            dt { (t(lang, "balance")) } dd #balance { "¥ " (d.balance) }
+            dt { (t(lang, "balance")) } dd #balance { (yuan(d.balance)) }
         } }
         @if x.partner_id.is_some() && !d.via_delegation && matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
             (super::unbind::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id)))

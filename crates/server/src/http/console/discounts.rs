@@ -235,11 +235,12 @@ async fn partner_body(
 }
 
 /// The ratio typed into a form, or the localized refusal.
-fn form_ratio(lang: Lang, input: &str) -> Result<Ratio, AppError> {
+fn form_ratio(input: &str) -> Result<Ratio, AppError> {
     parse_ratio(input).ok_or_else(|| {
-        AppError::with(
+        AppError::with_tr(
             pc_app::Code::InvalidParameter,
-            t(lang, "disc_ratio_invalid"),
+            t(Lang::En, "disc_ratio_invalid"),
+            t(Lang::Zh, "disc_ratio_invalid"),
         )
     })
 }
@@ -259,7 +260,7 @@ struct GrantForm {
 async fn grant_submit(State(st): State<AppState>, c: Console, Form(f): Form<GrantForm>) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    let res = match form_ratio(c.lang, &f.ratio) {
+    let res = match form_ratio(&f.ratio) {
         Ok(ratio) => {
             let g = DiscountGrant {
                 customer_id: f.customer_id,
@@ -301,7 +302,7 @@ struct FloorForm {
 async fn floor_submit(State(st): State<AppState>, c: Console, Form(f): Form<FloorForm>) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let res = match form_ratio(c.lang, &f.ratio) {
+    let res = match form_ratio(&f.ratio) {
         Ok(r) => orders::set_discount_floor(&st.db, c.ctx(), r)
             .await
             .map(drop),

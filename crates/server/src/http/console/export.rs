@@ -8,8 +8,9 @@
 //!   the workbook writes it as a string);
 //! - an amount is yuan with two decimals (`1234.50` in the CSV; a number formatted `#,##0.00`
 //!   in the workbook);
-//! - a time is the Asia/Shanghai wall-clock time to the minute (`2026-11-18 20:00`), as text in
-//!   both files, the zone said in the column's header ([`time_header`]);
+//! - a time is the display zone's wall-clock time to the minute (`2026-11-18 20:00`; Asia/Shanghai
+//!   unless `serve --time-zone` says otherwise), as text in both files, the zone said in the
+//!   column's header ([`time_header`]);
 //! - a count is a number.
 //!
 //! An export holds at most [`MAX_ROWS`] rows: a larger list is refused with a message asking for
@@ -21,12 +22,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use pc_app::AppResult;
-use pc_domain::timefmt::format_cn;
+use pc_domain::timefmt::format_in;
 use pc_domain::Money;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
 
 use super::i18n::{t, Lang};
-use super::layout::{internal, message_page, Page};
+use super::layout::{display_zone, internal, message_page, Page};
 use super::Console;
 
 /// The two downloads of one list, `csv` and `xlsx`, over the module's
@@ -80,9 +81,6 @@ pub(super) mod usage;
 /// The most rows one export holds.
 pub(super) const MAX_ROWS: i64 = 100_000;
 
-/// The business time zone, named in the header of every time column.
-const ZONE: &str = "Asia/Shanghai";
-
 /// One cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Cell {
@@ -91,7 +89,7 @@ pub(super) enum Cell {
     Count(i64),
     /// Money, in yuan with two decimals.
     Amount(Money),
-    /// A UTC instant (Unix milliseconds), written in the business time zone.
+    /// A UTC instant (Unix milliseconds), written in the display zone.
     Time(i64),
     /// Nothing (an optional value not set).
     Empty,
@@ -122,7 +120,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Count(n) => n.to_string(),
             Cell::Amount(m) => m.to_string(),
-            Cell::Time(ms) => format_cn(*ms),
+            Cell::Time(ms) => format_in(*ms, display_zone()),
             Cell::Empty => String::new(),
         }
     }
@@ -130,7 +128,7 @@ impl Cell {
 
 /// A column of times: its name and the zone the times are in.
 pub(super) fn time_header(lang: Lang, key: &str) -> String {
-    format!("{} ({ZONE})", t(lang, key))
+    format!("{} ({})", t(lang, key), display_zone().name)
 }
 
 /// A list's two export links, carrying the page's filters (`qs`, `k=v&…`): `{base}.csv?{qs}`
@@ -389,7 +387,7 @@ fn workbook(name: &str, header: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>
                     ws.write_number_with_format(row, col, amount_number(*m), &money)?;
                 }
                 Cell::Time(ms) => {
-                    ws.write_string(row, col, format_cn(*ms))?;
+                    ws.write_string(row, col, format_in(*ms, display_zone()))?;
                 }
                 Cell::Empty => {}
             }

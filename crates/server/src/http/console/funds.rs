@@ -505,7 +505,10 @@ async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm) -> Pa
         "allocate" => true,
         "reclaim" => false,
         _ => {
-            let e = AppError::invalid("op must be allocate or reclaim");
+            let e = AppError::invalid_tr(
+                "op must be allocate or reclaim",
+                "op 必须是 allocate（拨款）或 reclaim（回收）。",
+            );
             return partner_page(
                 &st,
                 &c,

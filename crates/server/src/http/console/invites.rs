@@ -197,10 +197,18 @@ pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<Create
         )
             .into_response()
     };
-    let kind = LinkKind::parse(&f.kind)
-        .ok_or_else(|| bad(pc_app::AppError::invalid("kind must be generic or custom")))?;
-    let association_type = AssociationType::parse(&f.association_type)
-        .ok_or_else(|| bad(pc_app::AppError::invalid("association_type must be 1 or 2")))?;
+    let kind = LinkKind::parse(&f.kind).ok_or_else(|| {
+        bad(pc_app::AppError::invalid_tr(
+            "kind must be generic or custom",
+            "kind 必须是 generic（通用）或 custom（自定义）。",
+        ))
+    })?;
+    let association_type = AssociationType::parse(&f.association_type).ok_or_else(|| {
+        bad(pc_app::AppError::invalid_tr(
+            "association_type must be 1 or 2",
+            "association_type 必须是 1 或 2。",
+        ))
+    })?;
     let link = invites::create_link(
         &st.db,
         c.ctx(),

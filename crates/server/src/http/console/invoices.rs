@@ -504,7 +504,7 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
         }
     }
     if groups.is_empty() {
-        let e = AppError::invalid(t(c.lang, empty));
+        let e = AppError::invalid_tr(t(Lang::En, empty), t(Lang::Zh, empty));
         return view(
             &st,
             &c,

@@ -254,23 +254,57 @@ pub(super) fn pager(offset: i64, limit: i64, total: i64, base: &str, lang: Lang)
     }
 }
 
-/// An amount as the console shows it: `¥ 1234.50`.
+/// An amount as every console page shows it: the currency, thousands separators and the cents
+/// the amount carries (`¥1,234.50`, `-¥1,234.50`, `¥0.35`).
 pub(super) fn yuan(m: pc_domain::Money) -> String {
-    format!("¥ {m}")
+    let plain = m.to_string();
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", plain.as_str()),
+    };
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}¥{grouped}.{cents}")
 }
 
-/// The business time zone, as every time the console shows names it.
-pub(super) const BUSINESS_ZONE: &str = "Asia/Shanghai";
+static DISPLAY_ZONE: std::sync::OnceLock<pc_domain::timefmt::Zone> = std::sync::OnceLock::new();
 
-/// A time as the console shows it, the one way every page does: the Asia/Shanghai wall clock to
-/// the minute (`2026-11-18 20:00`) followed by the zone's name, the UTC instant in `datetime` and
-/// on hover.
+/// Sets the zone the console shows times in (`serve --time-zone`), once, before serving; without
+/// it, Asia/Shanghai. Business days and months (bills, filters by date) stay Asia/Shanghai's.
+pub fn set_display_zone(zone: pc_domain::timefmt::Zone) {
+    let _ = DISPLAY_ZONE.set(zone);
+}
+
+/// The zone the console shows times in.
+pub(super) fn display_zone() -> pc_domain::timefmt::Zone {
+    DISPLAY_ZONE
+        .get()
+        .copied()
+        .unwrap_or(pc_domain::timefmt::Zone::SHANGHAI)
+}
+
+/// A time as the console shows it, the one way every page does: the wall clock of the display
+/// zone to the minute (`2026-11-18 20:00`) followed by the zone's name, the UTC instant in
+/// `datetime` and on hover.
 pub(super) fn cn_time(ms: i64) -> Markup {
     let utc = pc_domain::timefmt::format_utc(ms);
+    let zone = display_zone();
     html! {
-        time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_cn(ms)) }
-        " " small.tz { (BUSINESS_ZONE) }
+        time datetime=(utc) title=(utc) { (pc_domain::timefmt::format_in(ms, zone)) }
+        " " small.tz { (zone.name) }
     }
+}
+
+/// A time as an export cell shows it: the display zone's wall clock and the zone's name.
+pub(super) fn zoned_text(ms: i64) -> String {
+    let zone = display_zone();
+    format!("{} {}", pc_domain::timefmt::format_in(ms, zone), zone.name)
 }
 
 /// Percent-encodes a query-string value.
@@ -278,4 +312,27 @@ pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();
     pc_domain::signing::pct_encode(s.as_bytes(), &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+    use pc_domain::Money;
+
+    #[test]
+    fn yuan_groups_thousands_and_keeps_the_cents() {
+        let cases = [
+            (0, "¥0.00"),
+            (35, "¥0.35"),
+            (123_456, "¥1,234.56"),
+            (-123_456, "-¥1,234.56"),
+            (-7, "-¥0.07"),
+            (99_999, "¥999.99"),
+            (100_000, "¥1,000.00"),
+            (123_456_789_012, "¥1,234,567,890.12"),
+        ];
+        for (cents, shown) in cases {
+            assert_eq!(yuan(Money::from_cents(cents)), shown, "{cents}");
+        }
+    }
 }

@@ -34,6 +34,8 @@ mod unbind;
 mod unsubscribe;
 mod usage;
 
+pub use layout::set_display_zone;
+
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -41,10 +43,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pc_app::services::identity::{self, SessionUser};
-use pc_app::{Actor, Ctx};
+use pc_app::{Actor, AppError, Code, Ctx};
 use pc_domain::party::Role;
 
-use self::i18n::Lang;
+use self::i18n::{t, Lang};
 use super::middleware::RequestId;
 use crate::state::AppState;
 
@@ -121,17 +123,11 @@ async fn form_guard(req: axum::extract::Request, next: axum::middleware::Next) -
             .into_response()
     };
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form is too large. 表单内容过长。",
-        );
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, t(lang, "form_too_large"));
     };
     let decoded: Vec<u8> = percent_encoding::percent_decode(&bytes).collect();
     if std::str::from_utf8(&decoded).is_err() {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "The form is not valid UTF-8 text. 表单内容不是有效的 UTF-8 文本。",
-        );
+        return refuse(StatusCode::BAD_REQUEST, t(lang, "form_not_utf8"));
     }
     next.run(axum::extract::Request::from_parts(
         parts,
@@ -211,7 +207,15 @@ impl Console {
         {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, layout::message_page(self.lang, Some(self), "CSRF", "The form expired; reload the page and try again. 表单已过期，请刷新页面后重试。"))
+            Err((
+                StatusCode::FORBIDDEN,
+                layout::message_page(
+                    self.lang,
+                    Some(self),
+                    t(self.lang, "form_expired_title"),
+                    &AppError::new(Code::CsrfFailed).message(self.lang == Lang::Zh),
+                ),
+            )
                 .into_response())
         }
     }

@@ -163,16 +163,24 @@ struct ItemForm {
 impl ItemForm {
     fn item(&self) -> Result<Item, AppError> {
         let int = |f: &str, v: &str| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| AppError::invalid(format!("{f} must be a whole number")))
+            v.trim().parse::<i64>().map_err(|_| {
+                AppError::invalid_tr(
+                    format!("{f} must be a whole number"),
+                    format!("{f} 必须是整数。"),
+                )
+            })
         };
         Ok(Item {
             product_id: self.product.clone(),
             period: match self.period.as_str() {
                 "year" => PeriodType::Year,
                 "month" => PeriodType::Month,
-                _ => return Err(AppError::invalid("period must be month or year")),
+                _ => {
+                    return Err(AppError::invalid_tr(
+                        "period must be month or year",
+                        "period 必须是 month（包月）或 year（包年）。",
+                    ))
+                }
             },
             period_num: int("count", &self.count)?,
             subscription_num: int("quantity", &self.quantity)?,
@@ -307,9 +315,12 @@ impl ProductForm {
             if v.trim().is_empty() {
                 return Ok(None);
             }
-            Money::parse(v.trim())
-                .map(Some)
-                .map_err(|_| AppError::invalid(format!("{f} must be an amount like 35.00")))
+            Money::parse(v.trim()).map(Some).map_err(|_| {
+                AppError::invalid_tr(
+                    format!("{f} must be an amount like 35.00"),
+                    format!("{f} 必须是金额，如 35.00。"),
+                )
+            })
         };
         Ok(ProductInput {
             product_id: self.product_id.trim().to_string(),
@@ -323,10 +334,12 @@ impl ProductForm {
             spec_desc_en: self.spec_desc_en.clone(),
             size_measure_id: match self.size_measure_id.trim() {
                 "" => None,
-                v => Some(
-                    v.parse()
-                        .map_err(|_| AppError::invalid("size_measure_id must be 14, 15 or 17"))?,
-                ),
+                v => Some(v.parse().map_err(|_| {
+                    AppError::invalid_tr(
+                        "size_measure_id must be 14, 15 or 17",
+                        "size_measure_id 必须是 14、15 或 17。",
+                    )
+                })?),
             },
             month_price: money("month_price", &self.month_price)?,
             year_price: money("year_price", &self.year_price)?,
@@ -557,7 +570,7 @@ pub(super) async fn order_view(
         } }
         @if let Some(a) = &adjustment {
             div.card #order-adjustment data-amount=(a.amount) {
-                p { (t(lang, "adjust_current")) " −¥" (a.amount) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
+                p { (t(lang, "adjust_current")) " −" (yuan(Some(a.amount))) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
                 @if operator && pending_order {
                     form #clear-adjustment method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
                         input type="hidden" name="csrf" value=(c.user.csrf);
@@ -658,8 +671,9 @@ async fn adjust_submit(
                 };
                 adjustments::set(&st.db, c.ctx(), a).await.map(drop)
             }
-            Err(_) => Err(AppError::invalid(
+            Err(_) => Err(AppError::invalid_tr(
                 "amount must be an amount in yuan, e.g. 10.50",
+                "amount 必须是以元为单位的金额，如 10.50。",
             )),
         }
     };
@@ -719,7 +733,11 @@ async fn pay_submit(
     }
     let lang = c.lang;
     if state.coupons.len() > pay::MAX_COUPONS {
-        let e = AppError::with(Code::InvalidParameter, t(lang, "pay_too_many_coupons"));
+        let e = AppError::with_tr(
+            Code::InvalidParameter,
+            t(Lang::En, "pay_too_many_coupons"),
+            t(Lang::Zh, "pay_too_many_coupons"),
+        );
         return order_view(&st, &c, &id, Some(e), StatusCode::BAD_REQUEST, Some(&state)).await;
     }
     let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));

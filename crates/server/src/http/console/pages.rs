@@ -13,7 +13,7 @@ use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, internal, message_page, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, internal, message_page, page, pager, yuan, CsrfForm, Page};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -181,9 +181,6 @@ pub async fn set_lang(
 }
 
 // ----------------------------------------------------------------------------------------------
-// Home
-
-// ----------------------------------------------------------------------------------------------
 // Operator pages
 
 #[derive(Deserialize, Default)]
@@ -220,10 +217,12 @@ pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     let msgs = operations::outbox(&st.db, &c.ctx(), None, 200)
         .await
         .map_err(|e| internal(lang, e))?;
+    // The messages are the recipients' (each in both languages), not the console's text: they are
+    // shown as sent, marked translate="no".
     let body = html! {
         div.scroll { table #outbox {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "channel")) } th { (t(lang, "recipient")) } th { (t(lang, "subject")) } th { (t(lang, "body")) } } }
-            tbody { @for m in &msgs { tr { td { (cn_time(m.created_at)) } td { (m.channel) } td { (m.recipient) } td { (m.subject) } td { (m.body) } } } }
+            tbody { @for m in &msgs { tr { td { (cn_time(m.created_at)) } td { (m.channel) } td { (m.recipient) } td translate="no" { (m.subject) } td translate="no" { (m.body) } } } }
         } }
     };
     Ok(page(lang, Some(&c), t(lang, "outbox"), body).into_response())

@@ -30,7 +30,7 @@ use pc_domain::party::AssociationType;
 use pc_domain::Money;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal};
+use super::layout::{cn_time, enc, internal, yuan};
 use super::Console;
 use crate::state::AppState;
 
@@ -88,7 +88,7 @@ async fn topup_entry(
     let urls = redirects::for_orders_of(&st.db, &c.ctx(), &order.partner_id)
         .await
         .map_err(|e| internal(lang, e))?;
-    let short = t(lang, "pay_topup_short").replace("{amount}", &missing.to_string());
+    let short = t(lang, "pay_topup_short").replace("{amount}", &yuan(missing));
     if let Some(link) = urls.topup_link(&order.order_id, missing) {
         return Ok(html! {
             div.card #topup-entry data-kind="partner" data-amount=(missing) {
@@ -104,7 +104,7 @@ async fn topup_entry(
         Some(a) if a.association_type == AssociationType::Resale.code() => {
             let advice = t(lang, "pay_topup_resale")
                 .replace("{partner}", &a.partner_name)
-                .replace("{amount}", &missing.to_string());
+                .replace("{amount}", &yuan(missing));
             html! {
                 div.card #topup-entry data-kind="default" data-amount=(missing) {
                     p { (short) }
@@ -177,8 +177,8 @@ pub(super) async fn pay_section(
                                     aria-label=(k.id) checked[state.coupons.contains(&k.id)]; }
                                 td { code { (k.id) } }
                                 td.coupon-type { (coupon_type_label(lang, k.coupon_type)) }
-                                td { "¥ " (k.face_value) }
-                                td.balance { "¥ " (k.balance) }
+                                td { (yuan(k.face_value)) }
+                                td.balance { (yuan(k.balance)) }
                                 td.expiry { (cn_time(k.expire_at)) }
                             }
                         } }
@@ -195,14 +195,14 @@ pub(super) async fn pay_section(
                             option value="" { (t(lang, "none")) }
                             @for d in &discounts {
                                 option value=(d.grant.id) selected[state.discount == d.grant.id] {
-                                    (d.grant.ratio) " (−¥ " (d.discount()) ")"
+                                    (d.grant.ratio) " (−" (yuan(d.discount())) ")"
                                 }
                             }
                         }
                     }
                 }
             }
-            p #pay-balance { (t(lang, "balance")) ": ¥ " span #balance-amount { (balance) } }
+            p #pay-balance { (t(lang, "balance")) ": " span #balance-amount { (yuan(balance)) } }
             p.muted { (t(lang, "pay_order_hint")) }
             button.primary #pay type="submit" { (t(lang, "pay")) }
         }

@@ -113,16 +113,22 @@ struct CreateForm {
 }
 
 /// The form, parsed: the window runs from the first day's start to the last day's end, China time.
-fn parse_form(lang: Lang, f: &CreateForm) -> Result<promotions::NewPromotion, AppError> {
+fn parse_form(f: &CreateForm) -> Result<promotions::NewPromotion, AppError> {
     let ratio = parse_ratio(&f.ratio).ok_or_else(|| {
-        AppError::with(
+        AppError::with_tr(
             pc_app::Code::InvalidParameter,
-            t(lang, "disc_ratio_invalid"),
+            t(Lang::En, "disc_ratio_invalid"),
+            t(Lang::Zh, "disc_ratio_invalid"),
         )
     })?;
     let day = |s: &str| {
-        parse_date(s.trim())
-            .ok_or_else(|| AppError::with(pc_app::Code::InvalidParameter, t(lang, "promo_bad_day")))
+        parse_date(s.trim()).ok_or_else(|| {
+            AppError::with_tr(
+                pc_app::Code::InvalidParameter,
+                t(Lang::En, "promo_bad_day"),
+                t(Lang::Zh, "promo_bad_day"),
+            )
+        })
     };
     let (first, last) = (day(&f.first_day)?, day(&f.last_day)?);
     Ok(promotions::NewPromotion {
@@ -137,7 +143,7 @@ fn parse_form(lang: Lang, f: &CreateForm) -> Result<promotions::NewPromotion, Ap
 async fn create_submit(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let p = match parse_form(c.lang, &f) {
+    let p = match parse_form(&f) {
         Ok(p) => p,
         Err(e) => return view(&st, &c, Some(e)).await,
     };

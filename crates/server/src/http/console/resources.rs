@@ -223,10 +223,25 @@ async fn renew_submit(
     let period = match f.period.as_str() {
         "month" => PeriodType::Month,
         "year" => PeriodType::Year,
-        _ => return failed(&st, &c, AppError::invalid("period must be month or year")).await,
+        _ => {
+            return failed(
+                &st,
+                &c,
+                AppError::invalid_tr(
+                    "period must be month or year",
+                    "period 必须是 month（包月）或 year（包年）。",
+                ),
+            )
+            .await
+        }
     };
     let Ok(num) = f.count.trim().parse::<i64>() else {
-        return failed(&st, &c, AppError::invalid("count must be a whole number")).await;
+        return failed(
+            &st,
+            &c,
+            AppError::invalid_tr("count must be a whole number", "count 必须是整数。"),
+        )
+        .await;
     };
     let renewal = Renewal {
         resource_ids: vec![id],

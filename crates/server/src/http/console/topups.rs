@@ -29,7 +29,7 @@ use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::{
-    cn_time, enc, internal, message_page, page, pager, with_status, CsrfForm, Page,
+    cn_time, enc, internal, message_page, page, pager, with_status, yuan, CsrfForm, Page,
 };
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
@@ -200,7 +200,7 @@ async fn mine_view(
                 p #topup-instructions-text style="white-space:pre-line" { (instructions) }
             }
         }
-        p #topup-balance { (t(lang, "balance")) ": ¥ " span #balance-amount { (balance) } }
+        p #topup-balance { (t(lang, "balance")) ": " span #balance-amount { (yuan(balance)) } }
         form.card #topup-form method="post" action="/console/topup" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "topup_declare")) }
@@ -244,7 +244,7 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
                 tr data-topup=(r.id) data-status=(r.status.as_str()) {
                     td { (cn_time(r.created_at)) }
                     @if operator { td { (r.customer_name) br; small { code { (r.customer_id) } } } }
-                    td.amount { "¥ " (r.amount) }
+                    td.amount { (yuan(r.amount)) }
                     td { code { (r.reference) } }
                     td { (order_link(&r.order_id)) }
                     td.status { (status_label(lang, r.status))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, forbidden, internal, page, Page};
+use super::layout::{cn_time, enc, forbidden, internal, page, yuan, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -253,7 +253,7 @@ pub async fn partner_detail(
             dt { (t(lang, "customer_count")) } dd #customer-count {
                 a href=(format!("/console/customers?partner={}", enc(&p.id))) { (count) }
             }
-            dt { (t(lang, "balance")) } dd #balance { "¥ " (balance) }
+            dt { (t(lang, "balance")) } dd #balance { (yuan(balance)) }
             dt { (t(lang, "staff_nav")) } dd #staff-link {
                 a href=(format!("/console/staff?partner={}", enc(&p.id))) { (t(lang, "staff_title")) }
             }

@@ -19,11 +19,10 @@ use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use pc_domain::refunds::UnsubscribeType;
-use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, with_status, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, yuan, Page};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -46,10 +45,6 @@ fn kind_of(s: &str) -> UnsubscribeType {
     } else {
         UnsubscribeType::ResourceAndRenewals
     }
-}
-
-fn yuan(m: Money) -> String {
-    format!("¥{m}")
 }
 
 /// The preview (and, with `err`, the form again with what went wrong).

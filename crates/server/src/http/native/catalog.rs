@@ -169,9 +169,10 @@ pub struct CreateProductReq {
 fn money(field: &str, d: Option<&Decimal>) -> Result<Option<Money>, ApiError> {
     d.map(|d| {
         Money::parse(d.0.trim()).map_err(|_| {
-            ApiError::from(AppError::invalid(format!(
-                "{field} must be an amount in yuan with at most 2 decimals, like 35.00"
-            )))
+            ApiError::from(AppError::invalid_tr(
+                format!("{field} must be an amount in yuan with at most 2 decimals, like 35.00"),
+                format!("{field} 必须是以元为单位的金额，最多 2 位小数，如 35.00。"),
+            ))
         })
     })
     .transpose()

@@ -70,9 +70,10 @@ async fn only(
     if kind.is_some_and(|k| callers.split(", ").any(|c| c == k)) {
         Ok(next.run(req).await)
     } else {
-        Err(AppError::with(
+        Err(AppError::with_tr(
             Code::NotAllowed,
             format!("Only {callers} access keys may call this operation."),
+            format!("只有{callers}的访问密钥可以调用此接口。"),
         )
         .into())
     }
@@ -113,9 +114,10 @@ impl schemars::JsonSchema for Decimal {
 /// (`0.85` = 15% off, "8.5折"); `CBC.0100` naming `field` otherwise.
 pub fn ratio(field: &str, d: &Decimal) -> Result<Ratio, ApiError> {
     Ratio::parse(&d.0).ok_or_else(|| {
-        AppError::invalid(format!(
-            "{field} must be a ratio between 0 and 1 with at most 4 decimals, like 0.85"
-        ))
+        AppError::invalid_tr(
+            format!("{field} must be a ratio between 0 and 1 with at most 4 decimals, like 0.85"),
+            format!("{field} 必须是 0 到 1 之间的比例，最多 4 位小数，如 0.85。"),
+        )
         .into()
     })
 }
@@ -150,7 +152,11 @@ pub fn flag(field: &str, v: Option<&str>) -> Result<bool, ApiError> {
     match v.map(str::trim).unwrap_or("") {
         "" | "false" => Ok(false),
         "true" => Ok(true),
-        _ => Err(AppError::invalid(format!("{field} must be true or false")).into()),
+        _ => Err(AppError::invalid_tr(
+            format!("{field} must be true or false"),
+            format!("{field} 必须是 true 或 false。"),
+        )
+        .into()),
     }
 }
 

@@ -206,8 +206,9 @@ async fn create_customer_order(
             let period = match PeriodType::from_code(p.period_type) {
                 Some(t @ (PeriodType::Month | PeriodType::Year)) => t,
                 _ => {
-                    return Err(ApiError::from(AppError::invalid(
+                    return Err(ApiError::from(AppError::invalid_tr(
                         "period_type must be 2 (month) or 3 (year)",
+                        "period_type 必须是 2（包月）或 3（包年）。",
                     )))
                 }
             };

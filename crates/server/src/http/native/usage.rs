@@ -96,10 +96,13 @@ impl From<Ingested> for ImportUsageResp {
 
 /// The 400 of a refused batch: the envelope and each bad line, its reason in both languages.
 pub fn refused(errors: &[LineError]) -> Response {
-    let e = AppError::invalid(format!(
-        "{} usage line(s) are invalid; nothing was imported",
-        errors.len()
-    ));
+    let e = AppError::invalid_tr(
+        format!(
+            "{} usage line(s) are invalid; nothing was imported",
+            errors.len()
+        ),
+        format!("{} 条用量记录无效，未导入任何记录。", errors.len()),
+    );
     let body = serde_json::json!({
         "error_code": e.code.vendor_code(),
         "error_msg": e.message(crate::http::error::caller_zh()),
@@ -125,7 +128,11 @@ async fn import_usage(
 ) -> Result<Response, ApiError> {
     let lines: Vec<RawUsage> = req.usage.into_iter().map(RawUsage::from).collect();
     if lines.is_empty() {
-        return Err(AppError::invalid("usage holds at least one line").into());
+        return Err(AppError::invalid_tr(
+            "usage holds at least one line",
+            "usage 至少包含一条记录。",
+        )
+        .into());
     }
     match usage::ingest(&st.db, caller.ctx(), lines).await? {
         Outcome::Imported(i) => ok_json(&ImportUsageResp::from(i)),
@@ -190,9 +197,10 @@ pub struct UsagePricingResp {
 
 fn hours(field: &str, d: &Decimal) -> Result<Quantity, ApiError> {
     Quantity::parse(&d.0).map_err(|_| {
-        AppError::invalid(format!(
-            "{field} must be a number of hours with at most 6 decimals"
-        ))
+        AppError::invalid_tr(
+            format!("{field} must be a number of hours with at most 6 decimals"),
+            format!("{field} 必须是小时数，最多 6 位小数。"),
+        )
         .into()
     })
 }
@@ -206,8 +214,9 @@ async fn set_usage_pricing(
     let mut tiers = Vec::with_capacity(req.tiers.len());
     for t in &req.tiers {
         let price = Money::parse(t.hour_price.0.trim()).map_err(|_| {
-            ApiError::from(AppError::invalid(
+            ApiError::from(AppError::invalid_tr(
                 "hour_price must be an amount in yuan with at most 2 decimals",
+                "hour_price 必须是以元为单位的金额，最多 2 位小数。",
             ))
         })?;
         tiers.push(Tier {

@@ -297,7 +297,12 @@ async fn list_sub_customer_coupons(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let Principal::Customer { .. } = &caller.principal else {
-        return Err(AppError::with(Code::NotAllowed, "This operation is for customers.").into());
+        return Err(AppError::with_tr(
+            Code::NotAllowed,
+            "This operation is for customers.",
+            "此操作仅限客户。",
+        )
+        .into());
     };
     let p = Params::from_uri(&uri);
     let (offset, limit) = p.paging()?;

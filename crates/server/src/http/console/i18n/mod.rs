@@ -7,6 +7,7 @@ pub mod audit;
 mod bills;
 mod export;
 mod home;
+mod forms;
 mod invoices;
 mod staff;
 mod usage;
@@ -330,8 +331,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "coupon_balance" => ("余额", "Balance"),
         "recall" => ("回收", "Recall"),
         "batch_recall" => ("批量回收", "Batch recall"),
-        "recall_confirm" => ("确定回收该券？将回收全部剩余金额 ¥{amount}。", "Recall this coupon? Its whole remaining balance of ¥{amount} will be recalled."),
-        "batch_recall_confirm" => ("确定回收选中的 {count} 张券？共回收 ¥{amount}。", "Recall the {count} selected coupons? ¥{amount} in all will be recalled."),
+        "recall_confirm" => ("确定回收该券？将回收全部剩余金额 {amount}。", "Recall this coupon? Its whole remaining balance of {amount} will be recalled."),
+        "batch_recall_confirm" => ("确定回收选中的 {count} 张券？共回收 {amount}。", "Recall the {count} selected coupons? {amount} in all will be recalled."),
         "recalled_n" => ("已回收", "Recalled"),
         "recalled_amount" => ("回收金额", "recalled"),
         "issued_n" => ("已发放", "Issued"),
@@ -520,13 +521,13 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "pay_too_many_coupons" => ("每次支付最多使用 3 张优惠券。", "At most 3 coupons per payment."),
         "pay_topup_short" => (
-            "账户余额不足：本次支付还差 ¥{amount}。",
-            "Your balance is insufficient: this payment lacks ¥{amount}.",
+            "账户余额不足：本次支付还差 {amount}。",
+            "Your balance is insufficient: this payment lacks {amount}.",
         ),
         "pay_topup_partner" => ("前往伙伴平台充值", "Top up on your partner's platform"),
         "pay_topup_resale" => (
-            "您是代售客户，账户余额由合作伙伴“{partner}”拨款，不能自行充值。请联系合作伙伴至少拨款 ¥{amount}，到账后再支付此订单。",
-            "As a resale customer your balance is allocated by your partner \"{partner}\"; you cannot top up yourself. Ask your partner to allocate at least ¥{amount}, then pay this order again.",
+            "您是代售客户，账户余额由合作伙伴“{partner}”拨款，不能自行充值。请联系合作伙伴至少拨款 {amount}，到账后再支付此订单。",
+            "As a resale customer your balance is allocated by your partner \"{partner}\"; you cannot top up yourself. Ask your partner to allocate at least {amount}, then pay this order again.",
         ),
         "pay_topup_check_balance" => ("查看账户余额与合作伙伴", "See my balance and partner"),
         "resources" => ("我的资源", "My resources"),
@@ -734,8 +735,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "topup_err_not_positive" => ("金额须大于 0。", "The amount must be greater than 0."),
         "topup_err_too_large" => (
-            "单笔充值金额不能超过 ¥1000000.00。",
-            "One top-up may not exceed ¥1000000.00.",
+            "单笔充值金额不能超过 ¥1,000,000.00。",
+            "One top-up may not exceed ¥1,000,000.00.",
         ),
         "topup_err_reference_missing" => ("请填写汇款凭证号。", "Enter the remittance reference."),
         "topup_err_reference_too_long" => ("汇款凭证号最多 128 个字符。", "The remittance reference has at most 128 characters."),
@@ -750,6 +751,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             .or_else(|| invoices::pair(key))
             .or_else(|| usage::pair(key))
             .or_else(|| export::pair(key))
+            .or_else(|| forms::pair(key))
         {
             Some(p) => p,
             None => return "??",

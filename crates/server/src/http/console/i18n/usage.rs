@@ -6,8 +6,8 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "usage_nav" => ("按需用量", "Pay-per-use"),
         "usage_title" => ("按需用量与资源包", "Pay-per-use usage and resource packages"),
         "usage_times_hint" => (
-            "时间均为北京时间（UTC+8）；按需费用按月计入账单。",
-            "Times are Beijing time (UTC+8); pay-per-use charges are on your monthly bills.",
+            "时间按时间旁所注的时区显示；按需费用按北京时间（UTC+8）的自然月计入账单。",
+            "Times are in the zone named beside them; pay-per-use charges are on your monthly bills, by month in Beijing time (UTC+8).",
         ),
         "usage_arrears" => ("欠费", "Arrears"),
         "usage_in_arrears" => ("您已欠费，欠费金额：", "Your account is in arrears. You owe"),
