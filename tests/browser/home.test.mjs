@@ -38,7 +38,7 @@ async function fitsThePhone(page) {
 }
 
 const COUNT = /^\d+$/;
-const YUAN = /^¥ -?\d+\.\d{2}$/;
+const YUAN = /^-?¥\d{1,3}(,\d{3})*\.\d{2}$/;
 
 for (const role of ['distributor', 'reseller']) {
   test(`${role}: figures, tasks and three charts, on a phone too`, async (t) => {
@@ -73,7 +73,7 @@ test('customer: association, balance, coupons, resources, orders to pay', async 
     async ({ page }) => {
       await login(page, 'acme-retail');
       assert.equal(await page.locator('#association').count(), 1);
-      assert.match(await figure(page, 'balance'), /^¥ /);
+      assert.match(await figure(page, 'balance'), /^¥\d/);
       assert.match((await page.locator('#coupons-usable .count').textContent()).trim(), COUNT);
       assert.match(await figure(page, 'resources-expiring'), COUNT);
       assert.match(await figure(page, 'orders-to-pay'), COUNT);

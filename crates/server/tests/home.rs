@@ -142,8 +142,8 @@ async fn home_figures_per_role() {
             "{e}"
         );
         assert!(has(b, r#"<span class="amount" data-cents="2000">"#), "{e}");
-        assert_eq!(text_of(b, "coupon-quota-left"), "¥ 480.00", "{e}");
-        assert_eq!(text_of(b, "balance"), "¥ 80.00", "{e}");
+        assert_eq!(text_of(b, "coupon-quota-left"), "¥480.00", "{e}");
+        assert_eq!(text_of(b, "balance"), "¥80.00", "{e}");
         for (label, n) in [(&last_label, 1), (&this_label, 1)] {
             let bar = format!(r#"data-category="{label}" data-count="{n}""#);
             assert!(has(b, &bar), "{e}: {bar}");
@@ -205,7 +205,7 @@ async fn home_figures_per_role() {
             "{e}: {ba1}"
         );
         assert_eq!(text_of(&ba1, "orders-to-pay"), "0", "{e}");
-        assert_eq!(text_of(&ba1, "balance"), "¥ 20.00", "{e}");
+        assert_eq!(text_of(&ba1, "balance"), "¥20.00", "{e}");
         assert!(has(&ba1, r#"id="association""#), "{e}");
         let sa2 = app.console_login("home-a2", "Passw0rd!").await;
         let ba2 = app.console_get(&sa2, "/console").await.body;

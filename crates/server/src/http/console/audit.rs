@@ -25,7 +25,7 @@ use super::customers::refused;
 use super::export::{self, Cell, Export};
 use super::i18n::audit::{account_kind, transfer_kind};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
+use super::layout::{cn_time, enc, message_page, page, pager, yuan, Page};
 use super::Console;
 use crate::state::AppState;
 

@@ -215,7 +215,7 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
             dt { (t(lang, "id")) } dd { code { (p.id) } }
             dt { (t(lang, "domain_id")) } dd { code #domain-id { (p.domain_id) } }
             dt { (t(lang, "xaccount_type")) } dd { code #xaccount-type { (p.xaccount_type) } }
-            dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) }
+            dt { (t(lang, "balance")) } dd #balance { (yuan(bal)) }
         } }
         div.tiles {
             (tile("customers-this-month", t(lang, "home_customers_this_month"), html! { (this_month) }, Some("/console/customers")))
@@ -273,7 +273,7 @@ async fn customer(st: &AppState, c: &Console) -> Result<Markup, AppError> {
                 None => p { (t(lang, "not_associated")) },
             }
         }
-        div.card { dl { dt { (t(lang, "balance")) } dd #balance { "¥ " (bal) } } }
+        div.card { dl { dt { (t(lang, "balance")) } dd #balance { (yuan(bal)) } } }
         div.tiles {
             (tile("coupons-usable", t(lang, "home_coupons_usable"),
                 html! { span.count { (usable.count) } " · " span.amount data-cents=(usable.balance.cents()) { (yuan(usable.balance)) } },

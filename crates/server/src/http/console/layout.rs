@@ -301,12 +301,6 @@ pub(super) fn cn_time(ms: i64) -> Markup {
     }
 }
 
-/// A time as an export cell shows it: the display zone's wall clock and the zone's name.
-pub(super) fn zoned_text(ms: i64) -> String {
-    let zone = display_zone();
-    format!("{} {}", pc_domain::timefmt::format_in(ms, zone), zone.name)
-}
-
 /// Percent-encodes a query-string value.
 pub(super) fn enc(s: &str) -> String {
     let mut out = String::new();

@@ -13,7 +13,7 @@ use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, internal, message_page, page, pager, yuan, CsrfForm, Page};
+use super::layout::{cn_time, internal, message_page, page, pager, CsrfForm, Page};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;

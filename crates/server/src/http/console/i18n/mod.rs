@@ -6,8 +6,8 @@
 pub mod audit;
 mod bills;
 mod export;
-mod home;
 mod forms;
+mod home;
 mod invoices;
 mod staff;
 mod usage;
