@@ -100,3 +100,15 @@ fn invoice_statuses_have_labels() {
         assert_ne!(t(Lang::Zh, &format!("invoice_status_{}", s.code())), "??");
     }
 }
+
+/// Keys built at run time from an enum: every value of the enum has both languages.
+#[test]
+fn every_trade_type_has_both_languages() {
+    use pc_domain::funds::TradeType;
+    let all = TradeType::ALL.into_iter().chain(TradeType::CUSTOMER_ONLY);
+    let missing: Vec<String> = all
+        .map(|tt| format!("funds_tt_{}", tt.as_str()))
+        .filter(|k| t(Lang::Zh, k) == "??" || t(Lang::En, k) == "??")
+        .collect();
+    assert!(missing.is_empty(), "trade types without both languages: {missing:?}");
+}
