@@ -105,7 +105,7 @@ test('operator credits a partner; the partner allocates to a customer; the custo
     await pick(page, '#customer-select', 'acme-retail');
     await page.fill('#customer-amount', String((customerBefore + 6660) / 100 + 1));
     await submitAndWait(page, '#customer-reclaim');
-    await page.locator('#funds-error').waitFor();
+    await page.locator('#customer-funds-form-amount-error').waitFor();
     assert.equal(cents(await textOf(page, '#funds-balance')), mine - 6660);
     await logout(page);
 

@@ -478,7 +478,7 @@ async fn operators_manage_types_in_the_console() {
             )
             .await;
         assert_eq!(bad.status, 400, "{}", bad.body);
-        assert!(bad.body.contains("types-error"));
+        assert!(bad.body.contains(r#"id="service-type-form-error""#));
         let ok = app
             .console_post(
                 &s,
