@@ -84,6 +84,12 @@ fn assert_refused(
             &html[at..at + html[at..].find("</p>").unwrap()]
         }
     };
+    let message = message
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
     assert!(
         message.contains(says),
         "{engine}: {says:?} not in {message}"
@@ -151,6 +157,20 @@ async fn partner_forms_keep_what_was_typed() {
             .customer(&d.partner_id, AssociationType::Resale, "forms-cust", "x")
             .await;
         app.credit(&d.partner_id, 10_000).await;
+        let ops = app.operator_session("forms.quotas").await;
+        let grant = [
+            ("partner_id", d.partner_id.as_str()),
+            ("type", "voucher"),
+            ("amount", "500.00"),
+        ];
+        let granted = app.console_post(&ops, "/console/quotas", &grant).await;
+        assert_eq!(granted.status, 303, "{}", granted.body);
+        let quota: String =
+            pc_app::store::sql::query_scalar("SELECT id FROM coupon_quotas WHERE partner_id = $1")
+                .bind(&d.partner_id)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
         let s = app.console_login(&d.login, PW).await;
         for lang in LANGS {
             set_lang(&app, &s, lang).await;
@@ -253,6 +273,53 @@ async fn partner_forms_keep_what_was_typed() {
             ];
             let field = Some("password");
             assert_refused(&e, &resp, 400, "staff-form", field, invalid(lang), &kept);
+
+            // Discounts: a ratio that is no ratio keeps the customer typed.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/discounts",
+                    &[("customer_id", &cust.customer_id), ("ratio", "85")],
+                )
+                .await;
+            let kept = [
+                Kept::Input("customer_id", &cust.customer_id),
+                Kept::Input("ratio", "85"),
+            ];
+            let form = "grant-discount-form";
+            let says = t(lang, "disc_ratio_invalid");
+            assert_refused(&e, &resp, 400, form, Some("ratio"), says, &kept);
+
+            // Coupons: a face value that is no amount keeps the customers and the memo.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/coupons/issue",
+                    &[
+                        ("type", "voucher"),
+                        ("quota_id", &quota),
+                        ("customer_ids", &cust.customer_id),
+                        ("face_value", "ten"),
+                        ("memo", "spring"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("quota_id", &quota),
+                Kept::Input("customer_ids", &cust.customer_id),
+                Kept::Input("face_value", "ten"),
+                Kept::Input("memo", "spring"),
+            ];
+            let says = t(lang, "bad_amount");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "issue-form",
+                Some("face_value"),
+                says,
+                &kept,
+            );
         }
         // Nothing was written by the refusals.
         let balance = app.console_get(&s, "/console/funds").await;
@@ -282,6 +349,165 @@ async fn operator_forms_keep_what_was_typed() {
             let kept = [Kept::Input("amount", "-5"), Kept::Input("memo", "wire 42")];
             let says = t(lang, "funds_amount_rule");
             assert_refused(&e, &resp, 400, "credit-form", Some("amount"), says, &kept);
+
+            // A coupon quota: the amount, with the partner and type kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/quotas",
+                    &[
+                        ("partner_id", &d.partner_id),
+                        ("type", "cash"),
+                        ("amount", "lots"),
+                        ("max_count", "7"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("partner_id", &d.partner_id),
+                Kept::Option("type", "cash"),
+                Kept::Input("max_count", "7"),
+            ];
+            let says = t(lang, "bad_amount");
+            assert_refused(&e, &resp, 400, "grant-form", Some("amount"), says, &kept);
+
+            // Catalogue types: an order that is no number.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/catalog/service-types",
+                    &[
+                        ("code", "hws.service.type.forms"),
+                        ("name_zh", "表单"),
+                        ("name_en", "Forms"),
+                        ("abbreviation", "FRM"),
+                        ("sort_order", "first"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("code", "hws.service.type.forms"),
+                Kept::Input("name_zh", "表单"),
+                Kept::Input("sort_order", "first"),
+            ];
+            let field = Some("sort_order");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "service-type-form",
+                field,
+                invalid(lang),
+                &kept,
+            );
+
+            // A product: a price that is no amount.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/catalog/product",
+                    &[
+                        ("product_id", "forms-p1"),
+                        ("name_en", "Forms VM"),
+                        ("month_price", "cheap"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("product_id", "forms-p1"),
+                Kept::Input("month_price", "cheap"),
+            ];
+            let field = Some("month_price");
+            assert_refused(&e, &resp, 400, "product-form", field, invalid(lang), &kept);
+
+            // A promotion: a day that is no day keeps the name and ratio.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/promotions",
+                    &[
+                        ("name", "Autumn"),
+                        ("ratio", "8.5折"),
+                        ("first_day", "someday"),
+                        ("last_day", "2026-12-31"),
+                    ],
+                )
+                .await;
+            let kept = [Kept::Input("name", "Autumn"), Kept::Input("ratio", "8.5折")];
+            let says = t(lang, "promo_bad_day");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "promotion-form",
+                Some("first_day"),
+                says,
+                &kept,
+            );
+
+            // The discount floor.
+            let resp = app
+                .console_post(&s, "/console/discounts/floor", &[("ratio", "1.5")])
+                .await;
+            let kept = [Kept::Input("ratio", "1.5")];
+            let says = t(lang, "disc_ratio_invalid");
+            assert_refused(&e, &resp, 400, "floor-form", Some("ratio"), says, &kept);
+        }
+    }
+}
+
+#[tokio::test]
+async fn customer_forms_keep_what_was_typed() {
+    for app in apps("forms_customer").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let cust = app
+            .customer(
+                &d.partner_id,
+                AssociationType::Consulting,
+                "forms-self",
+                "x",
+            )
+            .await;
+        let s = app.console_login(&cust.login, PW).await;
+        for lang in LANGS {
+            set_lang(&app, &s, lang).await;
+            // A top-up declaration: the amount, with the reference kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/topup",
+                    &[("amount", "a lot"), ("reference", "WIRE-77")],
+                )
+                .await;
+            let kept = [
+                Kept::Input("amount", "a lot"),
+                Kept::Input("reference", "WIRE-77"),
+            ];
+            let says = t(lang, "topup_err_not_an_amount");
+            assert_refused(&e, &resp, 400, "topup-form", Some("amount"), says, &kept);
+
+            // The invoice profile: no title, the tax id and address kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/invoices/profile",
+                    &[
+                        ("title_type", "2"),
+                        ("title", ""),
+                        ("tax_id", "91310000MA1FL0001X"),
+                        ("mailing_address", "1 Forms Road"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("title_type", "2"),
+                Kept::Input("tax_id", "91310000MA1FL0001X"),
+                Kept::Input("mailing_address", "1 Forms Road"),
+            ];
+            let says = code_says(lang, Code::InvoiceBadTitle);
+            let form = "invoice-profile";
+            assert_refused(&e, &resp, 400, form, Some("title"), says, &kept);
         }
     }
 }
