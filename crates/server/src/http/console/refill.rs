@@ -106,6 +106,11 @@ impl Refill {
         self.status
     }
 
+    /// The message, wherever it goes (for a page that could not show the form after all).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
     /// This refill for the form with id `form`, an empty one for every other form of the page.
     pub fn on(&self, form: &str) -> &Refill {
         if self.form == form {
