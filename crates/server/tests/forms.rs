@@ -321,6 +321,16 @@ async fn partner_forms_keep_what_was_typed() {
                 &kept,
             );
         }
+        // A refused action (no fields): its page again, the message atop it.
+        for (path, form) in [
+            ("/console/invites/ilnope/disable", "invite-form"),
+            ("/console/access-keys/AKNOPE/revoke", "create-key-form"),
+        ] {
+            let resp = app.console_post(&s, path, &[]).await;
+            assert!((400..500).contains(&resp.status), "{e}: {path}: {}", resp.body);
+            assert!(resp.body.contains(r#"id="page-error""#), "{e}: {}", resp.body);
+            assert!(resp.body.contains(&format!(r#"id="{form}""#)), "{e}: {path}");
+        }
         // Nothing was written by the refusals.
         let balance = app.console_get(&s, "/console/funds").await;
         assert!(balance.body.contains("¥ 100.00"), "{e}");

@@ -71,7 +71,9 @@ async fn configurable_partner(st: &AppState, c: &Console) -> Result<(), Response
 fn view(c: &Console, f: &UrlForm, urls: &redirects::ReturnUrls, saved: bool, r: &Refill) -> Page {
     let lang = c.lang;
     let status = r.status();
+    let (action, r) = (r, r.on("capability-form"));
     let body = html! {
+        (action.page_error())
         p.muted { (t(lang, "capability_intro")) }
         @if saved { p.flash.ok #capability-saved { (t(lang, "saved")) } }
         div.card #capability-current { dl {
@@ -117,12 +119,22 @@ async fn capability_page(
     let urls = redirects::mine(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(c.lang, e))?;
-    let f = UrlForm {
+    view(
+        &c,
+        &url_form(&urls),
+        &urls,
+        q.contains_key("saved"),
+        &Refill::NONE,
+    )
+}
+
+/// The form filled with the addresses saved.
+fn url_form(urls: &redirects::ReturnUrls) -> UrlForm {
+    UrlForm {
         csrf: String::new(),
         topup_url: urls.topup_url.clone().unwrap_or_default(),
         paid_url: urls.paid_url.clone().unwrap_or_default(),
-    };
-    view(&c, &f, &urls, q.contains_key("saved"), &Refill::NONE)
+    }
 }
 
 /// The first refused field and its message in the page's language.
@@ -175,8 +187,17 @@ async fn save(
 async fn clear(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.check_csrf(&f.csrf)?;
     configurable_partner(&st, &c).await?;
-    redirects::clear(&st.db, c.ctx())
-        .await
-        .map_err(|e| internal(c.lang, e))?;
+    if let Err(e) = redirects::clear(&st.db, c.ctx()).await {
+        let urls = redirects::mine(&st.db, &c.ctx())
+            .await
+            .map_err(|e| internal(c.lang, e))?;
+        return view(
+            &c,
+            &url_form(&urls),
+            &urls,
+            false,
+            &Refill::action(c.lang, &e),
+        );
+    }
     Ok(Redirect::to("/console/capability?saved=1").into_response())
 }

@@ -77,6 +77,7 @@ async fn render(
     let is_admin = c.user.role == Role::PartnerAdmin;
     let r = refill.on("invite-form");
     let body = html! {
+        (refill.page_error())
         @if let Some(id) = created {
             @if links.iter().any(|l| &l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
         }
@@ -255,16 +256,17 @@ pub struct CsrfForm {
 
 pub async fn disable(
     State(st): State<AppState>,
+    headers: HeaderMap,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    invites::disable_link(&st.db, c.ctx(), id)
-        .await
-        .map_err(|e| internal(c.lang, e))?;
-    Ok(Redirect::to("/console/invites").into_response())
+    match invites::disable_link(&st.db, c.ctx(), id).await {
+        Ok(_) => Ok(Redirect::to("/console/invites").into_response()),
+        Err(e) => render(&st, &headers, &c, None, &Refill::action(c.lang, &e)).await,
+    }
 }
 
 pub async fn qr_svg(

@@ -347,6 +347,7 @@ async fn keys_page(st: &AppState, c: &Console, refill: &Refill) -> Page {
     .await
     .map_err(|e| internal(lang, e))?;
     let body = html! {
+        (refill.page_error())
         @if let Some(k) = &fresh {
             div.flash.ok #new-key {
                 p { (t(lang, "new_key_notice")) }
@@ -452,13 +453,15 @@ pub async fn revoke_access_key(
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    match key_owner(&c) {
+    let revoked = match key_owner(&c) {
         KeyOwner::Operator { .. } => {
             identity::revoke_operator_key(&st.db, c.ctx(), ak.clone()).await
         }
         _ => identity::revoke_partner_key(&st.db, c.ctx(), ak.clone()).await,
+    };
+    if let Err(e) = revoked {
+        return keys_page(&st, &c, &Refill::action(c.lang, &e)).await;
     }
-    .map_err(|e| internal(c.lang, e))?;
     st.keys.evict(&ak);
     Ok(Redirect::to("/console/access-keys").into_response())
 }

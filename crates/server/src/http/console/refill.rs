@@ -53,6 +53,9 @@ pub struct Refill {
 
 static EMPTY: Refill = Refill::NONE;
 
+/// The form id of a refused action (see [`Refill::action`]).
+const PAGE: &str = "page";
+
 /// A field whose value is never shown back.
 fn secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -80,6 +83,16 @@ impl Refill {
                 .collect(),
             ..Refill::NONE
         }
+    }
+
+    /// A refused action (a button without fields, e.g. disable or revoke): its message goes atop
+    /// the page (`page_error`), since its row may be gone.
+    pub fn action(lang: Lang, e: &AppError) -> Refill {
+        Refill {
+            form: PAGE.to_string(),
+            ..Refill::NONE
+        }
+        .refused(lang, e, None)
     }
 
     /// Refused by `e`, beside `field` (none: at the top of the form), with the error's status.
@@ -171,6 +184,15 @@ impl Refill {
         html! {
             @if self.concerns(name) {
                 p.field-error id=(self.error_id(name)) role="alert" { (self.message.as_deref().unwrap_or_default()) }
+            }
+        }
+    }
+
+    /// The message of a refused action, atop the page.
+    pub fn page_error(&self) -> Markup {
+        html! {
+            @if let (PAGE, Some(m)) = (self.form.as_str(), &self.message) {
+                p.flash.error #page-error role="alert" { (m) }
             }
         }
     }
