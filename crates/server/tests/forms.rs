@@ -327,9 +327,20 @@ async fn partner_forms_keep_what_was_typed() {
             ("/console/access-keys/AKNOPE/revoke", "create-key-form"),
         ] {
             let resp = app.console_post(&s, path, &[]).await;
-            assert!((400..500).contains(&resp.status), "{e}: {path}: {}", resp.body);
-            assert!(resp.body.contains(r#"id="page-error""#), "{e}: {}", resp.body);
-            assert!(resp.body.contains(&format!(r#"id="{form}""#)), "{e}: {path}");
+            assert!(
+                (400..500).contains(&resp.status),
+                "{e}: {path}: {}",
+                resp.body
+            );
+            assert!(
+                resp.body.contains(r#"id="page-error""#),
+                "{e}: {}",
+                resp.body
+            );
+            assert!(
+                resp.body.contains(&format!(r#"id="{form}""#)),
+                "{e}: {path}"
+            );
         }
         // Nothing was written by the refusals.
         let balance = app.console_get(&s, "/console/funds").await;

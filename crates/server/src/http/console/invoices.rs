@@ -162,7 +162,7 @@ async fn view(
                 (customer_form(c, &months, &customer_names, refill))
             }
             h2 { (t(lang, "invoice_my_requests")) }
-            (requests_table(c, &mine, false, &issuer_name))
+            (requests_table(c, &mine, false, &issuer_name, refill))
         };
     }
     if matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
@@ -172,7 +172,7 @@ async fn view(
         body = html! {
             (body)
             h2 #invoice-queue-title { (t(lang, if c.user.role == Role::Operator { "invoice_queue_vendor" } else { "invoice_queue_partner" })) }
-            (requests_table(c, &queue, true, &|_| String::new()))
+            (requests_table(c, &queue, true, &|_| String::new(), refill))
         };
     }
     with_status(status, page(lang, Some(c), t(lang, "invoices_nav"), body))
@@ -390,6 +390,7 @@ fn requests_table(
     list: &[Request],
     issuer: bool,
     issuer_name: &dyn Fn(&str) -> String,
+    refill: &Refill,
 ) -> Markup {
     let lang = c.lang;
     html! {
@@ -419,7 +420,7 @@ fn requests_table(
                                 br; small.due-by { (t(lang, "invoice_due_by")) " " (due_by(r.created_at)) } }
                             @if let Some(reason) = &r.reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } }
                             @if let Some(no) = &r.invoice_no { br; small.invoice-no { (t(lang, "invoice_no")) ": " code { (no) } } } }
-                        td { (actions(c, r, issuer)) }
+                        td { (actions(c, (r, refill), issuer)) }
                     }
                 }
                 @if list.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
@@ -428,53 +429,64 @@ fn requests_table(
     }
 }
 
+/// The id of the form of `action` on the request `id`.
+fn act_form_id(id: &str, action: &str) -> String {
+    format!("invoice-{action}-{id}")
+}
+
+/// One action's form on a request (`refill`: a refusal of it, its reason or number kept).
 fn action_form(
     c: &Console,
-    r: &Request,
+    (r, refill): (&Request, &Refill),
     action: &str,
     label: &str,
     field: Option<(&str, &str)>,
 ) -> Markup {
+    let form = act_form_id(&r.id, action);
+    let fr = refill.on(&form);
     html! {
-        form.invoice-act data-action=(action) method="post" action=(format!("/console/invoices/{}/{action}", enc(&r.id))) {
+        form.invoice-act id=(form) data-action=(action) method="post" action=(format!("/console/invoices/{}/{action}", enc(&r.id))) {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (fr.form_error())
             @if let Some((name, placeholder)) = field {
-                input name=(name) required maxlength="200" aria-label=(placeholder) placeholder=(placeholder);
+                input name=(name) required maxlength="200" aria-label=(placeholder) placeholder=(placeholder)
+                    value=(fr.value(name, "")) aria-invalid=[fr.invalid(name)] aria-describedby=[fr.described_by(name)];
                 " "
             }
             button type="submit" { (label) }
+            @if let Some((name, _)) = field { (fr.error_for(name)) }
         }
     }
 }
 
-fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
-    let lang = c.lang;
+fn actions(c: &Console, rr: (&Request, &Refill), issuer: bool) -> Markup {
+    let (r, lang) = (rr.0, c.lang);
     let s = Status::from_code(r.status);
     html! {
         @if issuer {
             @match s {
                 Some(Status::PendingReview) => {
-                    (action_form(c, r, "approve", t(lang, "invoice_approve"), None))
-                    (action_form(c, r, "reject", t(lang, "invoice_reject"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "approve", t(lang, "invoice_approve"), None))
+                    (action_form(c, rr, "reject", t(lang, "invoice_reject"), Some(("reason", t(lang, "reason")))))
                 }
-                Some(Status::Issuing) if r.paper => (action_form(c, r, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
-                Some(Status::Issuing) => (action_form(c, r, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::Issuing) if r.paper => (action_form(c, rr, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::Issuing) => (action_form(c, rr, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
                 Some(Status::ReturnRequested) => {
-                    (action_form(c, r, "confirm-return", t(lang, "invoice_confirm_return"), None))
-                    (action_form(c, r, "refuse-return", t(lang, "invoice_refuse_return"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "confirm-return", t(lang, "invoice_confirm_return"), None))
+                    (action_form(c, rr, "refuse-return", t(lang, "invoice_refuse_return"), Some(("reason", t(lang, "reason")))))
                 }
                 _ => {}
             }
         } @else {
             @match s {
-                Some(Status::PendingReview) => (action_form(c, r, "cancel", t(lang, "invoice_cancel"), None)),
+                Some(Status::PendingReview) => (action_form(c, rr, "cancel", t(lang, "invoice_cancel"), None)),
                 Some(Status::Draft) => {
-                    (action_form(c, r, "resubmit", t(lang, "invoice_resubmit"), None))
-                    (action_form(c, r, "delete", t(lang, "invoice_delete"), None))
+                    (action_form(c, rr, "resubmit", t(lang, "invoice_resubmit"), None))
+                    (action_form(c, rr, "delete", t(lang, "invoice_delete"), None))
                 }
-                Some(Status::AwaitingReceipt) => (action_form(c, r, "confirm", t(lang, "invoice_confirm"), None)),
+                Some(Status::AwaitingReceipt) => (action_form(c, rr, "confirm", t(lang, "invoice_confirm"), None)),
                 Some(Status::Issued) => {
-                    (action_form(c, r, "return", t(lang, "invoice_request_return"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "return", t(lang, "invoice_request_return"), Some(("reason", t(lang, "reason")))))
                     @if r.paper { small.muted { (t(lang, "invoice_return_paper")) } }
                 }
                 _ => {}
@@ -584,6 +596,7 @@ async fn act(
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
     c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
+    let form = act_form_id(&id, &action);
     let action = match action.as_str() {
         "approve" => Action::Approve,
         "reject" => Action::Reject,
@@ -607,6 +620,12 @@ async fn act(
             .await
         }
     };
+    // The field the action's form asks for.
+    let field = match action {
+        Action::Mail | Action::IssueElectronic => Some("invoice_no"),
+        Action::Reject | Action::RequestReturn | Action::RefuseReturn => Some("reason"),
+        _ => None,
+    };
     let opt = |k: &str| Some(f.get(k)).filter(|v| !v.is_empty());
     let a = Act {
         request_id: id,
@@ -616,6 +635,11 @@ async fn act(
     };
     match invoices::act(&st.db, c.ctx(), a).await {
         Ok(_) => Ok(Redirect::to("/console/invoices?done=acted").into_response()),
+        // The request's status unchanged, its form is still there: the message beside its field.
+        Err(e) if e.code == Code::InvalidParameter && field.is_some() => {
+            let refill = Refill::new(form, &f).refused(c.lang, &e, field);
+            view(&st, &c, None, None, &refill).await
+        }
         // The request's row may no longer offer this form: the message atop the page.
         Err(e) => {
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
