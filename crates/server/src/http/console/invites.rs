@@ -79,7 +79,7 @@ async fn render(
     let body = html! {
         (refill.page_error())
         @if let Some(id) = created {
-            @if links.iter().any(|l| &l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
+            @if links.iter().any(|l| l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
         }
         div.card {
             h2 { (t(lang, "invite_new")) }
@@ -115,7 +115,7 @@ async fn render(
         @if links.is_empty() { p.muted #invites-empty { (t(lang, "empty")) } }
         div #invites {
             @for l in &links {
-                @let url = join::join_url(&headers, &st.settings, &l.token);
+                @let url = join::join_url(headers, &st.settings, &l.token);
                 @let active = l.disabled_at.is_none();
                 div.card.invite id=(format!("invite-{}", l.id)) data-invite=(l.id) data-type=(l.association_type.code())
                     data-label=(l.label.clone().unwrap_or_default()) data-status=(if active { "active" } else { "disabled" }) {
