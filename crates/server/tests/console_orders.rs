@@ -923,7 +923,11 @@ async fn unsubscribe_from_the_console() {
         assert!(preview.body.contains("confirm_fee"), "{}", preview.body);
         assert!(!preview.body.contains("unsubscribe-no-reason"));
         let refused = app
-            .console_post(&s, &link2, &[("type", "1"), ("reason_type", "5")])
+            .console_post(
+                &s,
+                &link2,
+                &[("type", "1"), ("reason_type", "3"), ("reason", "moving")],
+            )
             .await;
         assert_eq!(refused.status, 400, "{}", refused.body);
         assert!(
@@ -931,6 +935,15 @@ async fn unsubscribe_from_the_console() {
             "{}",
             refused.body
         );
+        // The form again, as filled in, the message beside the box to tick.
+        for kept in [
+            r#"id="unsubscribe-form-confirm_fee-error""#,
+            r#"aria-describedby="unsubscribe-form-confirm_fee-error""#,
+            r#"value="moving""#,
+            r#"value="3" selected"#,
+        ] {
+            assert!(refused.body.contains(kept), "{kept}: {}", refused.body);
+        }
         assert_eq!(
             audits(&app, "orders.unsubscribe").await,
             1,
