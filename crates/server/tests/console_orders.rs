@@ -763,8 +763,10 @@ async fn resources_page_renew_and_auto_renew() {
             )
             .await;
         assert_eq!(again.status, 400);
+        // The message atop the resource's renewal form, in its row.
         assert!(
-            again.body.contains("resource-error") && again.body.contains("待支付订单"),
+            again.body.contains(&format!("id=\"renew-{rid}-error\""))
+                && again.body.contains("待支付订单"),
             "{}",
             again.body
         );
@@ -772,10 +774,16 @@ async fn resources_page_renew_and_auto_renew() {
             .console_post(
                 &s,
                 &format!("/console/resources/{rid}/renew"),
-                &[("period", "week"), ("count", "1")],
+                &[("period", "week"), ("count", "7")],
             )
             .await;
         assert_eq!(bad.status, 400);
+        for kept in [
+            format!("id=\"renew-{rid}-period-error\""),
+            "value=\"7\"".to_string(),
+        ] {
+            assert!(bad.body.contains(&kept), "{kept}: {}", bad.body);
+        }
         let paid = app
             .console_post(&s, &format!("/console/orders/{ro}/pay"), &[])
             .await;
