@@ -33,7 +33,8 @@ test('the operator moves the test clock; every page shows and follows it', async
     // A bad duration is refused with the reason; nothing moves.
     await page.fill('form#clock-advance input[name=by]', 'soon');
     await submitAndWait(page, 'form#clock-advance button#clock-advance-go');
-    assert.match(await page.locator('#clock-error').textContent(), /3d/);
+    assert.match(await page.locator('form#clock-advance #clock-advance-by-error').textContent(), /3d/);
+    assert.equal(await page.locator('form#clock-advance input[name=by]').inputValue(), 'soon');
     assert.equal(await page.locator('#clock-offset').getAttribute('data-offset-ms'), '0');
 
     // Forty days on, the operator's session has expired like any other: it logs in again.

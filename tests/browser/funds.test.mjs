@@ -79,7 +79,8 @@ test('operator credits a partner; the partner allocates to a customer; the custo
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('table#partner-balances tr', { hasText: 'East China Cloud Distribution' }).locator('a.credit-link').click()]);
     await page.fill('#credit-amount', '1.005');
     await submitAndWait(page, '#credit-submit');
-    await page.locator('.flash.error').waitFor();
+    await page.locator('form#credit-form #credit-form-amount-error').waitFor();
+    assert.equal(await page.locator('#credit-amount').inputValue(), '1.005', 'the amount typed is kept');
     assert.equal(cents(await textOf(page, '#credit-balance')), before + 123456);
     await logout(page);
 
@@ -105,7 +106,7 @@ test('operator credits a partner; the partner allocates to a customer; the custo
     await pick(page, '#customer-select', 'acme-retail');
     await page.fill('#customer-amount', String((customerBefore + 6660) / 100 + 1));
     await submitAndWait(page, '#customer-reclaim');
-    await page.locator('#funds-error').waitFor();
+    await page.locator('#customer-funds-form-amount-error').waitFor();
     assert.equal(cents(await textOf(page, '#funds-balance')), mine - 6660);
     await logout(page);
 

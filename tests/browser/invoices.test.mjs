@@ -70,7 +70,8 @@ test('a customer asks for last month’s invoice: refused on the 2nd, accepted o
     await january.locator('input[type=checkbox]').check();
     const refused = await submitAndWait(page, 'form#invoice-request button#invoice-submit');
     assert.equal(refused.status(), 400);
-    assert.match(await page.locator('#invoice-error').textContent(), /3号/);
+    assert.match(await page.locator('form#invoice-request #invoice-request-error').textContent(), /3号/);
+    assert.ok(await january.locator('input[type=checkbox]').isChecked(), 'the month chosen stays chosen');
     assert.equal(await page.locator('table#invoice-mine tr[data-invoice]').count(), 0, 'nothing was written');
     await logout(page);
 
@@ -134,7 +135,7 @@ test('a customer asks for last month’s invoice: refused on the 2nd, accepted o
     await page.goto('/console/invoices');
     const none = await submitAndWait(page, 'form#invoice-request-order button#invoice-submit-order');
     assert.equal(none.status(), 400);
-    assert.match(await page.locator('#invoice-error').textContent(), /Choose at least one order/);
+    assert.match(await page.locator('form#invoice-request-order #invoice-request-order-error').textContent(), /Choose at least one order/);
     assert.match(await page.locator('table#invoice-mine tr[data-kind="2"]').textContent(), /By order/);
 
     // R8.10: January's invoice is returned; once the issuer confirms it, January is open again.

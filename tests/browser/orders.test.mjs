@@ -181,7 +181,7 @@ test('too little balance: the top-up entry; the partner configures its addresses
     await partner.click('nav#main-nav a[data-nav="capability"]');
     await partner.fill('form#capability-form input[name=topup_url]', 'javascript:alert(1)');
     await submitAndWait(partner, 'form#capability-form button#capability-save');
-    assert.ok((await partner.locator('#capability-error').textContent()).includes('javascript:'));
+    assert.ok((await partner.locator('form#capability-form #capability-form-topup_url-error').textContent()).includes('javascript:'));
     await partner.fill('form#capability-form input[name=topup_url]', `${platform.base}/topup`);
     await partner.fill('form#capability-form input[name=paid_url]', `${platform.base}/paid?from=pc`);
     await submitAndWait(partner, 'form#capability-form button#capability-save');

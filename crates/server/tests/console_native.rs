@@ -174,7 +174,9 @@ async fn partners_grant_discounts_and_operators_set_the_floor_in_the_console() {
         // Refusals, each a 4xx page naming the problem, nothing written.
         let r = grant(&app, &s, &c.customer_id, "", "85").await;
         assert_eq!(r.status, 400, "{}", r.body);
-        assert!(r.body.contains("8.5折") && r.body.contains("id=\"discount-error\""));
+        assert!(
+            r.body.contains("8.5折") && r.body.contains("id=\"grant-discount-form-ratio-error\"")
+        );
         let r = grant(&app, &s, &c.customer_id, "", "6折").await;
         assert_eq!(r.status, 400);
         assert!(
@@ -478,7 +480,7 @@ async fn operators_manage_types_in_the_console() {
             )
             .await;
         assert_eq!(bad.status, 400, "{}", bad.body);
-        assert!(bad.body.contains("types-error"));
+        assert!(bad.body.contains(r#"id="service-type-form-error""#));
         let ok = app
             .console_post(
                 &s,

@@ -189,8 +189,15 @@ async fn capability_page_validates_and_saves() {
                 )
                 .await;
             assert_eq!(r.status, 400, "{}: {topup}: {}", app.engine, r.body);
+            // Beside the field refused: the top-up address unless only the other one is bad.
+            let field = if paid.is_empty() {
+                "topup_url"
+            } else {
+                "paid_url"
+            };
+            let id = format!("id=\"capability-form-{field}-error\"");
             assert!(
-                r.body.contains("id=\"capability-error\"") && r.body.contains(says),
+                r.body.contains(&id) && r.body.contains(says),
                 "{topup}: {}",
                 r.body
             );
@@ -756,8 +763,10 @@ async fn resources_page_renew_and_auto_renew() {
             )
             .await;
         assert_eq!(again.status, 400);
+        // The message atop the resource's renewal form, in its row.
         assert!(
-            again.body.contains("resource-error") && again.body.contains("待支付订单"),
+            again.body.contains(&format!("id=\"renew-{rid}-error\""))
+                && again.body.contains("待支付订单"),
             "{}",
             again.body
         );
@@ -765,10 +774,16 @@ async fn resources_page_renew_and_auto_renew() {
             .console_post(
                 &s,
                 &format!("/console/resources/{rid}/renew"),
-                &[("period", "week"), ("count", "1")],
+                &[("period", "week"), ("count", "7")],
             )
             .await;
         assert_eq!(bad.status, 400);
+        for kept in [
+            format!("id=\"renew-{rid}-period-error\""),
+            "value=\"7\"".to_string(),
+        ] {
+            assert!(bad.body.contains(&kept), "{kept}: {}", bad.body);
+        }
         let paid = app
             .console_post(&s, &format!("/console/orders/{ro}/pay"), &[])
             .await;
@@ -916,7 +931,11 @@ async fn unsubscribe_from_the_console() {
         assert!(preview.body.contains("confirm_fee"), "{}", preview.body);
         assert!(!preview.body.contains("unsubscribe-no-reason"));
         let refused = app
-            .console_post(&s, &link2, &[("type", "1"), ("reason_type", "5")])
+            .console_post(
+                &s,
+                &link2,
+                &[("type", "1"), ("reason_type", "3"), ("reason", "moving")],
+            )
             .await;
         assert_eq!(refused.status, 400, "{}", refused.body);
         assert!(
@@ -924,6 +943,15 @@ async fn unsubscribe_from_the_console() {
             "{}",
             refused.body
         );
+        // The form again, as filled in, the message beside the box to tick.
+        for kept in [
+            r#"id="unsubscribe-form-confirm_fee-error""#,
+            r#"aria-describedby="unsubscribe-form-confirm_fee-error""#,
+            r#"value="moving""#,
+            r#"value="3" selected"#,
+        ] {
+            assert!(refused.body.contains(kept), "{kept}: {}", refused.body);
+        }
         assert_eq!(
             audits(&app, "orders.unsubscribe").await,
             1,

@@ -717,7 +717,9 @@ async fn console_grant_issue_recall() {
         let r = app
             .console_post(&os, "/console/coupons/recall", &[("one", &coupon)])
             .await;
-        assert!(r.headers["location"].to_str().unwrap().contains("err="));
+        // Nothing recalled: the page again, the message atop the recall form.
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains(r#"id="recall-form-error""#), "{}", r.body);
         assert_eq!(
             coupons::get_coupon(app.db.read(), &coupon)
                 .await
@@ -1492,8 +1494,8 @@ async fn console_quota_limits() {
         };
         // A bad limit: back with the error, nothing granted.
         let r = grant_form("60").await;
-        assert_eq!(r.status, 303);
-        assert!(r.headers["location"].to_str().unwrap().contains("err="));
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains(r#"id="grant-form-error""#), "{}", r.body);
         assert!(owned_quotas(&app, &d.partner_id).await.is_empty());
         let r = grant_form("5").await;
         assert!(
@@ -1549,12 +1551,18 @@ async fn console_quota_limits() {
                 let r = app
                     .console_post(ds, "/console/coupons/issue", &fields)
                     .await;
-                assert_eq!(r.status, 303);
-                r.headers["location"].to_str().unwrap().to_string()
+                match r.status {
+                    303 => r.headers["location"].to_str().unwrap().to_string(),
+                    // Nothing issued: the form again, with why.
+                    _ => format!("{} {}", r.status, r.body),
+                }
             }
         };
         let loc = issue_form(&["2", "3"]).await;
-        assert!(loc.contains("err="), "{loc}");
+        assert!(
+            loc.starts_with("400 ") && loc.contains("issue-form-"),
+            "{loc}"
+        );
         let loc = issue_form(&["2"]).await;
         assert!(loc.contains("msg="), "{loc}");
         let loc = issue_form(&[]).await;
@@ -1580,10 +1588,15 @@ async fn console_quota_limits() {
                         ],
                     )
                     .await;
-                r.headers["location"].to_str().unwrap().to_string()
+                match r.status {
+                    303 => r.headers["location"].to_str().unwrap().to_string(),
+                    _ => format!("{} {}", r.status, r.body),
+                }
             }
         };
-        assert!(set("1").await.contains("err="));
+        assert!(set("1")
+            .await
+            .contains(&format!(r#"id="set-limits-{q}-error""#)));
         assert!(set("5").await.contains("msg="));
         let got = coupons::get_quota(app.db.read(), &q)
             .await

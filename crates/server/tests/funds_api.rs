@@ -1113,7 +1113,7 @@ async fn console_funds_pages() {
         )
         .await;
         assert_eq!(bad.status, 400);
-        assert!(bad.body.contains(r#"id="funds-error""#));
+        assert!(bad.body.contains(r#"id="credit-form-amount-error""#));
         let unknown = form(
             &app,
             &op,
@@ -1277,7 +1277,8 @@ async fn console_funds_pages() {
             let resp = form(&app, &dist, path, &body).await;
             assert_eq!(resp.status, status, "{body}: {}", resp.body);
             if status == 400 {
-                assert!(resp.body.contains(r#"id="funds-error""#), "{body}");
+                // The form is shown again with its message.
+                assert!(resp.body.contains(r#"role="alert""#), "{body}");
                 assert_eq!(text_of(&resp.body, "funds-balance"), "¥206.00");
             }
         }

@@ -530,7 +530,10 @@ async fn the_console_asks_by_order_and_by_customer_per_month() {
             )
             .await;
         assert!(r.status >= 400, "{e}: {}", r.status);
-        assert!(r.body.contains(r#"id="invoice-error""#), "{e}");
+        assert!(
+            r.body.contains(r#"id="invoice-request-customer-error""#),
+            "{e}"
+        );
         let mine = format!("{c}|2026-11");
         let r = app
             .console_post(

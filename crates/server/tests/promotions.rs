@@ -251,7 +251,7 @@ async fn operators_manage_promotions_in_the_console() {
             )
             .await;
         assert_eq!(bad.status, 400, "{}", bad.body);
-        assert!(bad.body.contains("promotion-error"));
+        assert!(bad.body.contains(r#"id="promotion-form-ratio-error""#));
         let ok = app
             .console_post(
                 &s,

@@ -360,16 +360,22 @@ async fn bad_input_writes_nothing() {
         )
         .await;
         let long_name = "x".repeat(65);
-        for (fields, says) in [
-            (vec![("login", "ab"), ("password", PW)], "3 到 64"),
-            (vec![("login", "has space"), ("password", PW)], "3 到 64"),
+        for (fields, says, field) in [
+            (vec![("login", "ab"), ("password", PW)], "3 到 64", "login"),
+            (
+                vec![("login", "has space"), ("password", PW)],
+                "3 到 64",
+                "login",
+            ),
             (
                 vec![("login", "ok.login"), ("password", "short")],
                 "8 到 128",
+                "password",
             ),
             (
                 vec![("login", "ok.login"), ("password", "alllowercase")],
                 "8 到 128",
+                "password",
             ),
             (
                 vec![
@@ -378,12 +384,19 @@ async fn bad_input_writes_nothing() {
                     ("display_name", &long_name),
                 ],
                 "最多 64 个字符",
+                "display_name",
             ),
-            (vec![("login", "taken.login"), ("password", PW)], "已被使用"),
+            (
+                vec![("login", "taken.login"), ("password", PW)],
+                "已被使用",
+                "login",
+            ),
         ] {
             let r = app.console_post(&admin, "/console/staff", &fields).await;
             assert_eq!(r.status, 400, "{}: {fields:?}: {}", app.engine, r.body);
-            assert!(r.body.contains(r#"id="staff-error""#));
+            // The message is beside the field it concerns.
+            let id = format!(r#"id="staff-form-{field}-error""#);
+            assert!(r.body.contains(&id), "{fields:?}: {}", r.body);
             assert!(r.body.contains(says), "{fields:?}: {}", r.body);
             // The typed login is shown again, the password never.
             assert!(r.body.contains(&format!(r#"value="{}""#, fields[0].1)));

@@ -342,7 +342,7 @@ async fn distributor_sees_reseller_contacts_only_while_delegated() {
             )
             .await;
         assert_eq!(no.status, 400);
-        assert!(no.body.contains("delegation-error"));
+        assert!(no.body.contains("id=\"delegate-form-consent-error\""));
         // Another distributor (a forged hidden field): refused.
         let foreign = app
             .console_post(

@@ -138,6 +138,23 @@ async fn partner_admin_unbinds_in_the_console_and_the_balance_returns() {
             app.engine
         );
         assert_eq!(balance(&app, AccountKind::CouponQuota, &quota).await, 5_000);
+        // Unbinding again (an operator, now that nothing is bound): the customer's page again,
+        // the refusal atop it, not an error page.
+        let ops = app.operator_session("unbind.ops").await;
+        let again = app
+            .console_post(
+                &ops,
+                &format!("/console/customers/{}/unbind", c.customer_id),
+                &[],
+            )
+            .await;
+        assert_eq!(again.status, 400, "{}: {}", app.engine, again.body);
+        assert!(
+            again.body.contains("id=\"page-error\"") && again.body.contains("id=\"customer\""),
+            "{}: {}",
+            app.engine,
+            again.body
+        );
         // Gone from the partner's list and detail; history keeps the ended association.
         let list = app.console_get(&s, "/console/customers").await;
         assert!(!list.body.contains(&c.customer_id), "{}", app.engine);

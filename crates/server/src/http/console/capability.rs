@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, internal, message_page, page, with_status, CsrfForm, Page};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -64,25 +65,17 @@ async fn configurable_partner(st: &AppState, c: &Console) -> Result<(), Response
     }
 }
 
-/// The page: what the addresses do, the form (filled with `f`), and `error` above it.
+/// The page: what the addresses do, and the form (filled with `f`; `r` its refusal, beside the
+/// field it concerns).
 #[allow(clippy::result_large_err)] // a page either way, as every console handler returns
-fn view(
-    c: &Console,
-    f: &UrlForm,
-    urls: &redirects::ReturnUrls,
-    saved: bool,
-    error: Option<String>,
-) -> Page {
+fn view(c: &Console, f: &UrlForm, urls: &redirects::ReturnUrls, saved: bool, r: &Refill) -> Page {
     let lang = c.lang;
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = r.status();
+    let (action, r) = (r, r.on("capability-form"));
     let body = html! {
+        (action.page_error())
         p.muted { (t(lang, "capability_intro")) }
         @if saved { p.flash.ok #capability-saved { (t(lang, "saved")) } }
-        @if let Some(e) = &error { p.flash.error #capability-error { (e) } }
         div.card #capability-current { dl {
             dt { (t(lang, "capability_topup_url")) }
             dd #current-topup-url { @match &urls.topup_url { Some(u) => code { (u) }, None => span.muted { (t(lang, "capability_default_topup")) } } }
@@ -92,11 +85,16 @@ fn view(
         } }
         form.card #capability-form method="post" action="/console/capability" {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (r.form_error())
             label { (t(lang, "capability_topup_url")) br;
-                input name="topup_url" type="text" inputmode="url" size="70" value=(f.topup_url) placeholder="https://shop.example.com/topup"; }
+                input name="topup_url" type="text" inputmode="url" size="70" value=(f.topup_url) placeholder="https://shop.example.com/topup"
+                    aria-invalid=[r.invalid("topup_url")] aria-describedby=[r.described_by("topup_url")]; }
+            (r.error_for("topup_url"))
             p.muted { (t(lang, "capability_topup_hint")) }
             label { (t(lang, "capability_paid_url")) br;
-                input name="paid_url" type="text" inputmode="url" size="70" value=(f.paid_url) placeholder="https://shop.example.com/orders/paid"; }
+                input name="paid_url" type="text" inputmode="url" size="70" value=(f.paid_url) placeholder="https://shop.example.com/orders/paid"
+                    aria-invalid=[r.invalid("paid_url")] aria-describedby=[r.described_by("paid_url")]; }
+            (r.error_for("paid_url"))
             p.muted { (t(lang, "capability_paid_hint")) }
             p.muted { (t(lang, "capability_rules")) }
             p { button.primary #capability-save type="submit" { (t(lang, "save")) } }
@@ -121,42 +119,59 @@ async fn capability_page(
     let urls = redirects::mine(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(c.lang, e))?;
-    let f = UrlForm {
+    view(
+        &c,
+        &url_form(&urls),
+        &urls,
+        q.contains_key("saved"),
+        &Refill::NONE,
+    )
+}
+
+/// The form filled with the addresses saved.
+fn url_form(urls: &redirects::ReturnUrls) -> UrlForm {
+    UrlForm {
         csrf: String::new(),
         topup_url: urls.topup_url.clone().unwrap_or_default(),
         paid_url: urls.paid_url.clone().unwrap_or_default(),
-    };
-    view(&c, &f, &urls, q.contains_key("saved"), None)
+    }
 }
 
-/// The first refused field, as a message in the page's language.
-fn form_error(lang: Lang, f: &UrlForm) -> Option<String> {
+/// The first refused field and its message in the page's language.
+fn form_error(lang: Lang, f: &UrlForm) -> Option<(String, &'static str)> {
     [
-        ("capability_topup_url", &f.topup_url),
-        ("capability_paid_url", &f.paid_url),
+        ("capability_topup_url", "topup_url", &f.topup_url),
+        ("capability_paid_url", "paid_url", &f.paid_url),
     ]
     .into_iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .find_map(|(label, v)| {
+    .filter(|(_, _, v)| !v.trim().is_empty())
+    .find_map(|(label, field, v)| {
         parse_return_url(v).err().map(|e| {
-            format!(
+            let msg = format!(
                 "{}: {}",
                 t(lang, label),
                 t(lang, &format!("capability_err_{}", e.as_str()))
-            )
+            );
+            (msg, field)
         })
     })
 }
 
-async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) -> Page {
+async fn save(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<UrlForm>,
+) -> Page {
     c.check_csrf(&f.csrf)?;
     configurable_partner(&st, &c).await?;
     let lang = c.lang;
     let current = redirects::mine(&st.db, &c.ctx())
         .await
         .map_err(|e| internal(lang, e))?;
-    if let Some(msg) = form_error(lang, &f) {
-        return view(&c, &f, &current, false, Some(msg));
+    let refill = Refill::new("capability-form", &fields);
+    if let Some((msg, field)) = form_error(lang, &f) {
+        let refill = refill.refused_with(msg, StatusCode::BAD_REQUEST, Some(field));
+        return view(&c, &f, &current, false, &refill);
     }
     let new = redirects::NewReturnUrls {
         topup_url: f.topup_url.clone(),
@@ -165,15 +180,24 @@ async fn save(State(st): State<AppState>, c: Console, Form(f): Form<UrlForm>) ->
     let res = redirects::set(&st.db, c.ctx(), new).await;
     match res {
         Ok(_) => Ok(Redirect::to("/console/capability?saved=1").into_response()),
-        Err(e) => view(&c, &f, &current, false, Some(e.message(lang == Lang::Zh))),
+        Err(e) => view(&c, &f, &current, false, &refill.refused(lang, &e, None)),
     }
 }
 
 async fn clear(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.check_csrf(&f.csrf)?;
     configurable_partner(&st, &c).await?;
-    redirects::clear(&st.db, c.ctx())
-        .await
-        .map_err(|e| internal(c.lang, e))?;
+    if let Err(e) = redirects::clear(&st.db, c.ctx()).await {
+        let urls = redirects::mine(&st.db, &c.ctx())
+            .await
+            .map_err(|e| internal(c.lang, e))?;
+        return view(
+            &c,
+            &url_form(&urls),
+            &urls,
+            false,
+            &Refill::action(c.lang, &e),
+        );
+    }
     Ok(Redirect::to("/console/capability?saved=1").into_response())
 }

@@ -4,7 +4,6 @@
 //! `pc_app::services::catalog::save_service_type` / `save_resource_type`, as in the native API.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,9 +13,10 @@ use pc_app::AppError;
 use pc_domain::party::Role;
 use serde::Deserialize;
 
-use super::i18n::{t, Lang};
+use super::i18n::t;
 use super::layout::{internal, page, with_status, Page};
-use super::{Console, ConsoleForm as Form};
+use super::refill::{Refill, Submitted};
+use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -29,7 +29,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
+/// The page; `refill` re-shows a refused form.
+async fn view(st: &AppState, c: &Console, refill: &Refill) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
     let (_, services) = catalog::service_types(&st.db, &c.ctx(), None, 0, catalog::MAX_PAGE)
@@ -38,12 +39,27 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
     let (_, resources) = catalog::resource_types(&st.db, &c.ctx(), 0, catalog::MAX_PAGE)
         .await
         .map_err(|e| internal(lang, e))?;
-    let status = err
-        .as_ref()
-        .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
-        .unwrap_or(StatusCode::OK);
+    let status = refill.status();
+    // A text input of a form, filled and marked from its refill.
+    let text = |r: &Refill, name: &str, placeholder: &str, required: bool| {
+        html! {
+            input type="text" name=(name) placeholder=(placeholder) aria-label=(placeholder) required[required] value=(r.value(name, ""))
+                aria-invalid=[r.invalid(name)] aria-describedby=[r.described_by(name)];
+            (r.error_for(name))
+        }
+    };
+    let order = |r: &Refill| {
+        html! {
+            input type="number" name="sort_order" value=(r.value("sort_order", "100")) aria-label=(t(lang, "types_sort_order"))
+                aria-invalid=[r.invalid("sort_order")] aria-describedby=[r.described_by("sort_order")];
+            (r.error_for("sort_order"))
+        }
+    };
+    let (sr, rr) = (
+        refill.on("service-type-form"),
+        refill.on("resource-type-form"),
+    );
     let body = html! {
-        @if let Some(e) = &err { p.flash.error #types-error { (e.message(lang == Lang::Zh)) } }
         p.muted { (t(lang, "types_hint")) }
         h3 { (t(lang, "types_services")) }
         table #service-types {
@@ -54,11 +70,12 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
         }
         form #service-type-form method="post" action="/console/catalog/service-types" {
             input type="hidden" name="csrf" value=(c.user.csrf);
-            input type="text" name="code" placeholder="hws.service.type.xxx" required;
-            input type="text" name="name_zh" placeholder=(t(lang, "types_name_zh")) required;
-            input type="text" name="name_en" placeholder=(t(lang, "types_name_en")) required;
-            input type="text" name="abbreviation" placeholder=(t(lang, "types_abbreviation")) required;
-            input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
+            (sr.form_error())
+            (text(sr, "code", "hws.service.type.xxx", true))
+            (text(sr, "name_zh", t(lang, "types_name_zh"), true))
+            (text(sr, "name_en", t(lang, "types_name_en"), true))
+            (text(sr, "abbreviation", t(lang, "types_abbreviation"), true))
+            (order(sr))
             button type="submit" { (t(lang, "types_save")) }
         }
         h3 { (t(lang, "types_resources")) }
@@ -70,15 +87,17 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
         }
         form #resource-type-form method="post" action="/console/catalog/resource-types" {
             input type="hidden" name="csrf" value=(c.user.csrf);
-            input type="text" name="code" placeholder="hws.resource.type.xxx" required;
-            select name="service_type_code" aria-label=(t(lang, "catalog_service")) {
-                @for s in &services { option value=(s.code) { (s.code) } }
+            (rr.form_error())
+            (text(rr, "code", "hws.resource.type.xxx", true))
+            select name="service_type_code" aria-label=(t(lang, "catalog_service")) aria-invalid=[rr.invalid("service_type_code")] aria-describedby=[rr.described_by("service_type_code")] {
+                @for s in &services { option value=(s.code) selected[rr.selected("service_type_code", &s.code)] { (s.code) } }
             }
-            input type="text" name="name_zh" placeholder=(t(lang, "types_name_zh")) required;
-            input type="text" name="name_en" placeholder=(t(lang, "types_name_en")) required;
-            input type="text" name="desc_zh" placeholder=(t(lang, "types_desc_zh"));
-            input type="text" name="desc_en" placeholder=(t(lang, "types_desc_en"));
-            input type="number" name="sort_order" value="100" aria-label=(t(lang, "types_sort_order"));
+            (rr.error_for("service_type_code"))
+            (text(rr, "name_zh", t(lang, "types_name_zh"), true))
+            (text(rr, "name_en", t(lang, "types_name_en"), true))
+            (text(rr, "desc_zh", t(lang, "types_desc_zh"), false))
+            (text(rr, "desc_en", t(lang, "types_desc_en"), false))
+            (order(rr))
             button type="submit" { (t(lang, "types_save")) }
         }
     };
@@ -86,7 +105,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
 }
 
 async fn types_page(State(st): State<AppState>, c: Console) -> Page {
-    view(&st, &c, None).await
+    view(&st, &c, &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -133,22 +152,27 @@ fn guard(c: &Console, f: &TypeForm) -> Result<(), axum::response::Response> {
     c.check_csrf(&f.csrf)
 }
 
-/// Back to the page after a save, or the page with the refusal.
-async fn done(st: &AppState, c: &Console, res: Result<(), AppError>) -> Page {
+/// Back to the page after a save, or the page with the refusal (an unknown service type beside
+/// its field, anything else atop the form).
+async fn done(st: &AppState, c: &Console, res: Result<(), AppError>, refill: Refill) -> Page {
     match res {
         Ok(()) => Ok(Redirect::to("/console/catalog/types").into_response()),
-        Err(e) => view(st, c, Some(e)).await,
+        Err(e) => {
+            let field = (e.code == pc_app::Code::NotFound).then_some("service_type_code");
+            view(st, c, &refill.refused(c.lang, &e, field)).await
+        }
     }
 }
 
 async fn service_type_submit(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<TypeForm>,
+    Submitted(f, fields): Submitted<TypeForm>,
 ) -> Page {
+    let refill = Refill::new("service-type-form", &fields);
     let order = match f.order() {
         Ok(o) => o,
-        Err(e) => return view(&st, &c, Some(e)).await,
+        Err(e) => return view(&st, &c, &refill.refused(c.lang, &e, Some("sort_order"))).await,
     };
     let input = ServiceTypeInput {
         code: f.code.trim().to_string(),
@@ -159,17 +183,18 @@ async fn service_type_submit(
     };
     guard(&c, &f)?;
     let res = catalog::save_service_type(&st.db, c.ctx(), input).await;
-    done(&st, &c, res.map(drop)).await
+    done(&st, &c, res.map(drop), refill).await
 }
 
 async fn resource_type_submit(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<TypeForm>,
+    Submitted(f, fields): Submitted<TypeForm>,
 ) -> Page {
+    let refill = Refill::new("resource-type-form", &fields);
     let order = match f.order() {
         Ok(o) => o,
-        Err(e) => return view(&st, &c, Some(e)).await,
+        Err(e) => return view(&st, &c, &refill.refused(c.lang, &e, Some("sort_order"))).await,
     };
     let input = ResourceTypeInput {
         code: f.code.trim().to_string(),
@@ -182,5 +207,5 @@ async fn resource_type_submit(
     };
     guard(&c, &f)?;
     let res = catalog::save_resource_type(&st.db, c.ctx(), input).await;
-    done(&st, &c, res.map(drop)).await
+    done(&st, &c, res.map(drop), refill).await
 }

@@ -16,8 +16,9 @@ use pc_domain::timefmt;
 use serde::Deserialize;
 
 use super::i18n::t;
-use super::layout::{cn_time, message_page, page, Page};
-use super::{Console, ConsoleForm as Form};
+use super::layout::{cn_time, message_page, page, with_status, Page};
+use super::refill::{Refill, Submitted};
+use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -63,7 +64,17 @@ fn require_test_clock(st: &AppState, c: &Console) -> Result<(), axum::response::
 
 async fn clock_page(State(st): State<AppState>, c: Console, Query(f): Query<Flash>) -> Page {
     require_test_clock(&st, &c)?;
+    render(&st, &c, &f, &Refill::NONE).await
+}
+
+/// The page; `refill` re-shows a refused form (set, advance or reset).
+async fn render(st: &AppState, c: &Console, f: &Flash, refill: &Refill) -> Page {
     let lang = c.lang;
+    let (sr, ar, rr) = (
+        refill.on("clock-set"),
+        refill.on("clock-advance"),
+        refill.on("clock-reset"),
+    );
     let offset = st.test_clock.as_ref().map(|k| k.offset_ms()).unwrap_or(0);
     let body = html! {
         @if !f.err.is_empty() { p.flash.error #clock-error { (f.err) } }
@@ -72,42 +83,64 @@ async fn clock_page(State(st): State<AppState>, c: Console, Query(f): Query<Flas
         form #clock-set method="post" action="/console/clock" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             input type="hidden" name="action" value="set";
-            label { (t(lang, "test_clock_set")) " " input name="time" placeholder="2027-01-01T00:00:00Z" required; }
+            (sr.form_error())
+            label { (t(lang, "test_clock_set")) " " input name="time" placeholder="2027-01-01T00:00:00Z" required value=(sr.value("time", ""))
+                aria-invalid=[sr.invalid("time")] aria-describedby=[sr.described_by("time")]; }
             " " button #clock-set-go type="submit" { (t(lang, "save")) }
+            (sr.error_for("time"))
         }
         form #clock-advance method="post" action="/console/clock" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             input type="hidden" name="action" value="advance";
-            label { (t(lang, "test_clock_advance")) " " input name="by" placeholder="3d, 12h, 90m, -1d" required; }
+            (ar.form_error())
+            label { (t(lang, "test_clock_advance")) " " input name="by" placeholder="3d, 12h, 90m, -1d" required value=(ar.value("by", ""))
+                aria-invalid=[ar.invalid("by")] aria-describedby=[ar.described_by("by")]; }
             " " button #clock-advance-go type="submit" { (t(lang, "save")) }
+            (ar.error_for("by"))
         }
         form #clock-reset method="post" action="/console/clock" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             input type="hidden" name="action" value="reset";
+            (rr.form_error())
             button #clock-reset-go type="submit" { (t(lang, "test_clock_reset")) }
         }
     };
-    Ok(page(lang, Some(&c), t(lang, "test_clock"), body).into_response())
+    with_status(
+        refill.status(),
+        page(lang, Some(c), t(lang, "test_clock"), body),
+    )
 }
 
-async fn clock_submit(State(st): State<AppState>, c: Console, Form(f): Form<ClockForm>) -> Page {
+async fn clock_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<ClockForm>,
+) -> Page {
     require_test_clock(&st, &c)?;
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
-    let back = |msg: &str| -> axum::response::Response {
-        Redirect::to(&format!("/console/clock?err={}", super::layout::enc(msg))).into_response()
+    let form = match f.action.as_str() {
+        "advance" => "clock-advance",
+        "reset" => "clock-reset",
+        _ => "clock-set",
+    };
+    let refill = Refill::new(form, &fields);
+    let none = Flash::default();
+    let bad = |key: &str, field: &str| {
+        let refill = Refill::new(form, &fields);
+        refill.refused_with(t(lang, key), StatusCode::BAD_REQUEST, Some(field))
     };
     let m = match f.action.as_str() {
         "set" => match timefmt::parse_utc(f.time.trim()) {
             Some(t) => Move::To(t),
-            None => return Ok(back(t(lang, "test_clock_bad_time"))),
+            None => return render(&st, &c, &none, &bad("test_clock_bad_time", "time")).await,
         },
         "advance" => match test_clock::parse_duration(&f.by) {
             Some(d) => Move::By(d),
-            None => return Ok(back(t(lang, "test_clock_bad_duration"))),
+            None => return render(&st, &c, &none, &bad("test_clock_bad_duration", "by")).await,
         },
         "reset" => Move::Reset,
-        _ => return Ok(back(t(lang, "test_clock_bad_time"))),
+        _ => return render(&st, &c, &none, &bad("test_clock_bad_time", "time")).await,
     };
     match test_clock::move_clock(&st.db, c.ctx(), m, SystemClock.now_ms()).await {
         Ok(offset) => {
@@ -116,6 +149,13 @@ async fn clock_submit(State(st): State<AppState>, c: Console, Form(f): Form<Cloc
             }
             Ok(Redirect::to("/console/clock").into_response())
         }
-        Err(e) => Ok(back(&e.message(lang == super::i18n::Lang::Zh))),
+        Err(e) => {
+            let field = match f.action.as_str() {
+                "set" => Some("time"),
+                "advance" => Some("by"),
+                _ => None,
+            };
+            render(&st, &c, &none, &refill.refused(lang, &e, field)).await
+        }
     }
 }

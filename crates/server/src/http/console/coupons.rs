@@ -7,14 +7,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use pc_app::services::coupons::{
-    self, CouponQuery, IssueRequest, LimitInput, NewQuota, QuotaAdjustment, QuotaQuery, RecordQuery,
-};
-use pc_app::AppError;
+use pc_app::services::coupons::{self, CouponQuery, IssueRequest, QuotaQuery, RecordQuery};
+use pc_app::Code;
 use pc_domain::coupons::{coupon_status, QuotaLimits, QuotaType, ORDER_TYPES};
 use pc_domain::party::Role;
 use pc_domain::timefmt::parse_utc;
@@ -22,7 +21,8 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, yuan, Page};
+use super::layout::{cn_time, enc, internal, page, with_status, Page, yuan};
+use super::refill::Refill;
 use super::Console;
 use crate::http::form::Fields;
 use crate::state::AppState;
@@ -58,8 +58,6 @@ pub fn router() -> Router<AppState> {
             get(super::export::coupon_records::xlsx),
         )
         .route("/console/my-coupons", get(my_coupons))
-        .route("/console/quotas", get(quotas).post(grant))
-        .route("/console/quotas/adjust", post(adjust))
 }
 
 fn type_page(qt: QuotaType) -> &'static str {
@@ -86,7 +84,7 @@ fn order_type_label(lang: Lang, code: i64) -> &'static str {
 }
 
 /// Order-type checkboxes (`name="order_types"`), those in `checked` ticked.
-fn order_type_boxes(lang: Lang, checked: &[i64]) -> Markup {
+pub(super) fn order_type_boxes(lang: Lang, checked: &[i64]) -> Markup {
     html! {
         span.order-types {
             @for code in ORDER_TYPES {
@@ -97,38 +95,8 @@ fn order_type_boxes(lang: Lang, checked: &[i64]) -> Markup {
     }
 }
 
-/// The limit fields of the grant form and of a quota's limits form, filled from `l`.
-fn limit_fields(lang: Lang, l: &QuotaLimits) -> Markup {
-    html! {
-        fieldset.limits {
-            legend { (t(lang, "quota_limits")) }
-            label { (t(lang, "limit_service_types")) " " input name="service_types" value=(l.service_types.join(",")) placeholder="hws.service.type.ec2,hws.service.type.evs"; }
-            label { (t(lang, "limit_products")) " " input name="product_ids" value=(l.product_ids.join(",")); }
-            label { (t(lang, "limit_min_face")) " " input name="min_face" size="8" value=(l.min_face.map(|m| m.to_string()).unwrap_or_default()); }
-            label { (t(lang, "limit_max_face")) " " input name="max_face" size="8" value=(l.max_face.map(|m| m.to_string()).unwrap_or_default()); }
-            label { (t(lang, "limit_max_count")) " " input name="max_count" size="5" value=(l.max_count.map(|n| n.to_string()).unwrap_or_default()); }
-            div { (t(lang, "limit_order_types")) " " (order_type_boxes(lang, &l.order_types)) }
-            label { input type="checkbox" name="first_association_only" value="1" checked[l.first_association_only];
-                " " (t(lang, "limit_first_association_only")) }
-        }
-    }
-}
-
-/// The limit fields of a posted form.
-fn limit_input(f: &Fields) -> LimitInput {
-    LimitInput {
-        service_types: f.get("service_types"),
-        product_ids: f.get("product_ids"),
-        min_face: f.get("min_face"),
-        max_face: f.get("max_face"),
-        max_count: f.get("max_count"),
-        order_types: f.all("order_types").join(","),
-        first_association_only: f.get("first_association_only") == "1",
-    }
-}
-
 /// A quota's limits in a list cell (`—` when it has none).
-fn limits_summary(lang: Lang, l: &QuotaLimits) -> Markup {
+pub(super) fn limits_summary(lang: Lang, l: &QuotaLimits) -> Markup {
     let face = match (l.min_face, l.max_face) {
         (None, None) => None,
         (Some(a), Some(b)) => Some(format!("{} – {}", yuan(a), yuan(b))),
@@ -172,29 +140,30 @@ pub struct ListParams {
     #[serde(default)]
     offset: i64,
     #[serde(default)]
-    msg: String,
+    pub(super) msg: String,
     #[serde(default)]
-    err: String,
+    pub(super) err: String,
 }
 
-pub async fn vouchers(st: State<AppState>, c: Console, q: Query<ListParams>) -> Page {
-    management(st, c, q, QuotaType::Voucher).await
+pub async fn vouchers(State(st): State<AppState>, c: Console, q: Query<ListParams>) -> Page {
+    management(&st, &c, &q, QuotaType::Voucher, &Refill::NONE).await
 }
 
-pub async fn cash_coupons(st: State<AppState>, c: Console, q: Query<ListParams>) -> Page {
-    management(st, c, q, QuotaType::Cash).await
+pub async fn cash_coupons(State(st): State<AppState>, c: Console, q: Query<ListParams>) -> Page {
+    management(&st, &c, &q, QuotaType::Cash, &Refill::NONE).await
 }
 
 const PAGE_SIZE: i64 = 20;
 
-/// The management page of one coupon type.
+/// The management page of one coupon type; `refill` re-shows a refused issue or recall form.
 async fn management(
-    State(st): State<AppState>,
-    c: Console,
-    Query(p): Query<ListParams>,
+    st: &AppState,
+    c: &Console,
+    p: &ListParams,
     qt: QuotaType,
+    refill: &Refill,
 ) -> Page {
-    partner_of(&c)?;
+    partner_of(c)?;
     let lang = c.lang;
     let now = c.now_ms;
     let admin = c.user.role == Role::PartnerAdmin;
@@ -271,6 +240,12 @@ async fn management(
             }
         } }
     };
+    let r = refill.on("issue-form");
+    let picked: Vec<i64> = r
+        .all("order_types")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
     let body = html! {
         @if !p.msg.is_empty() { p.flash.ok #coupon-flash { (p.msg) } }
         @if !p.err.is_empty() { p.flash.error #coupon-error { (p.err) } }
@@ -299,15 +274,25 @@ async fn management(
             form.card #issue-form method="post" action="/console/coupons/issue" {
                 input type="hidden" name="csrf" value=(c.user.csrf);
                 input type="hidden" name="type" value=(qt.as_str());
+                (r.form_error())
                 label { (t(lang, "quota_id")) " "
-                    select name="quota_id" { @for q in &quotas { option value=(q.id) { (q.id) " (" (yuan(q.balance)) ")" } } } }
-                label { (t(lang, "issue_customers_hint")) textarea name="customer_ids" rows="3" cols="60" required {} }
-                label { (t(lang, "face_value")) " " input name="face_value" required placeholder="100.00"; }
-                label { (t(lang, "expire_time_optional")) " " input name="expire_time" placeholder="2027-01-01T00:00:00Z"; }
-                label { (t(lang, "limit_service_types")) " " input name="cloud_service_types" placeholder=(t(lang, "inherit_quota_limit")); }
-                label { (t(lang, "limit_products")) " " input name="product_ids" placeholder=(t(lang, "inherit_quota_limit")); }
-                div { (t(lang, "limit_order_types")) " " (order_type_boxes(lang, &[])) " " span.muted { (t(lang, "inherit_quota_limit")) } }
-                label { (t(lang, "memo")) " " input name="memo"; }
+                    select name="quota_id" aria-invalid=[r.invalid("quota_id")] aria-describedby=[r.described_by("quota_id")] {
+                        @for q in &quotas { option value=(q.id) selected[r.selected("quota_id", &q.id)] { (q.id) " (" (yuan(q.balance)) ")" } } } }
+                (r.error_for("quota_id"))
+                label { (t(lang, "issue_customers_hint")) textarea name="customer_ids" rows="3" cols="60" required
+                    aria-invalid=[r.invalid("customer_ids")] aria-describedby=[r.described_by("customer_ids")] { (r.value("customer_ids", "")) } }
+                (r.error_for("customer_ids"))
+                label { (t(lang, "face_value")) " " input name="face_value" required placeholder="100.00" value=(r.value("face_value", ""))
+                    aria-invalid=[r.invalid("face_value")] aria-describedby=[r.described_by("face_value")]; }
+                (r.error_for("face_value"))
+                label { (t(lang, "expire_time_optional")) " " input name="expire_time" placeholder="2027-01-01T00:00:00Z" value=(r.value("expire_time", ""))
+                    aria-invalid=[r.invalid("expire_time")] aria-describedby=[r.described_by("expire_time")]; }
+                (r.error_for("expire_time"))
+                label { (t(lang, "limit_service_types")) " " input name="cloud_service_types" placeholder=(t(lang, "inherit_quota_limit")) value=(r.value("cloud_service_types", "")); }
+                label { (t(lang, "limit_products")) " " input name="product_ids" placeholder=(t(lang, "inherit_quota_limit")) value=(r.value("product_ids", "")); }
+                div { (t(lang, "limit_order_types")) " " (order_type_boxes(lang, &picked)) " " span.muted { (t(lang, "inherit_quota_limit")) } }
+                (r.error_for("order_types"))
+                label { (t(lang, "memo")) " " input name="memo" value=(r.value("memo", "")); }
                 p { button.primary #issue type="submit" { (t(lang, "issue")) } }
             }
         }
@@ -325,6 +310,7 @@ async fn management(
                 onsubmit=(format!("return confirmRecall(this, event.submitter, {})", serde_json::Value::from(t(lang, "batch_recall_confirm")))) {
                 input type="hidden" name="csrf" value=(c.user.csrf);
                 input type="hidden" name="back" value=(base);
+                (refill.on("recall-form").form_error())
                 (issued_table)
                 p { button #batch-recall type="submit" name="one" value="" { (t(lang, "batch_recall")) } }
             }
@@ -361,7 +347,7 @@ async fn management(
         QuotaType::Voucher => "voucher_management",
         QuotaType::Cash => "cash_coupon_management",
     };
-    Ok(page(lang, Some(&c), t(lang, title), body).into_response())
+    with_status(refill.status(), page(lang, Some(c), t(lang, title), body))
 }
 
 /// The confirmation: a single recall names its amount; a batch recall its count and total.
@@ -376,7 +362,7 @@ function confirmRecall(form, one, batchMsg) {
 }
 "#;
 
-fn back_with(base: &str, key: &str, msg: &str) -> Response {
+pub(super) fn back_with(base: &str, key: &str, msg: &str) -> Response {
     Redirect::to(&format!("{base}?{key}={}", enc(msg))).into_response()
 }
 
@@ -391,18 +377,27 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     let zh = lang == Lang::Zh;
     let qt = QuotaType::parse(&f.get("type")).unwrap_or(QuotaType::Voucher);
     let base = type_page(qt);
+    let refill = Refill::new("issue-form", &f);
+    let bad = |key: &str, field: &str| {
+        Refill::new("issue-form", &f).refused_with(
+            t(lang, key),
+            StatusCode::BAD_REQUEST,
+            Some(field),
+        )
+    };
     let customers: Vec<String> = f
         .get("customer_ids")
         .split([',', '\n', '\r', ' ', '，'])
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
+    let (stc, cc, params) = (&st, &c, &ListParams::default());
+    let again = move |refill: Refill| async move { management(stc, cc, params, qt, &refill).await };
     if customers.len() > coupons::MAX_CUSTOMERS_PER_CONSOLE_ISSUE {
-        return Ok(back_with(base, "err", t(lang, "issue_too_many")));
+        return again(bad("issue_too_many", "customer_ids")).await;
     }
-    let face = match Money::parse(&f.get("face_value")) {
-        Ok(m) => m,
-        Err(_) => return Ok(back_with(base, "err", t(lang, "bad_amount"))),
+    let Ok(face) = Money::parse(&f.get("face_value")) else {
+        return again(bad("bad_amount", "face_value")).await;
     };
     let expire = f.get("expire_time");
     let expire_time = if expire.is_empty() {
@@ -410,13 +405,13 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     } else {
         match parse_utc(&expire) {
             Some(ms) => Some(ms),
-            None => return Ok(back_with(base, "err", t(lang, "bad_time"))),
+            None => return again(bad("bad_time", "expire_time")).await,
         }
     };
     let memo = Some(f.get("memo")).filter(|m| !m.is_empty());
     let order_types = match coupons::parse_order_types(&f.all("order_types").join(",")) {
         Ok(v) => v,
-        Err(e) => return Ok(back_with(base, "err", &e.message(zh))),
+        Err(e) => return again(refill.refused(lang, &e, Some("order_types"))).await,
     };
     let req = IssueRequest {
         quota_id: f.get("quota_id"),
@@ -430,17 +425,42 @@ pub async fn issue(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
         ..Default::default()
     };
     let res = coupons::issue(&st.db, c.ctx(), req).await;
-    Ok(match res {
-        Ok(out) => {
+    match res {
+        Ok(out) if !out.issued.is_empty() => {
             let mut msg = format!("{} {}", t(lang, "issued_n"), out.issued.len());
             for (cid, e) in &out.failed {
                 msg.push_str(&format!("; {cid}: {}", e.message(zh)));
             }
             let key = if out.failed.is_empty() { "msg" } else { "err" };
-            back_with(base, key, &msg)
+            Ok(back_with(base, key, &msg))
         }
-        Err(e) => back_with(base, "err", &e.message(zh)),
-    })
+        // Nothing issued: the form again, with why (each customer's reason, or the request's).
+        Ok(out) => {
+            let why: Vec<String> = (out.failed.iter())
+                .map(|(cid, e)| format!("{cid}: {}", e.message(zh)))
+                .collect();
+            let field = (!why.is_empty()).then_some("customer_ids");
+            let refill = refill.refused_with(why.join("; "), StatusCode::BAD_REQUEST, field);
+            again(refill).await
+        }
+        Err(e) => {
+            let field = issue_field(e.code);
+            again(refill.refused(lang, &e, field)).await
+        }
+    }
+}
+
+/// The issue form's field a refusal of the whole request concerns, where one does.
+fn issue_field(code: Code) -> Option<&'static str> {
+    match code {
+        Code::QuotaInvalid | Code::QuotaInsufficient | Code::QuotaNotInForce => Some("quota_id"),
+        Code::FaceValueBelowMin | Code::FaceValueAboveMax | Code::CouponTotalAboveQuota => {
+            Some("face_value")
+        }
+        Code::CouponCountExceeded | Code::CouponSelfIssue => Some("customer_ids"),
+        Code::CouponOrderTypesExceedQuota => Some("order_types"),
+        _ => None,
+    }
 }
 
 /// `POST /console/coupons/recall` (partner admins): one coupon (`one`) or every checked one,
@@ -462,12 +482,23 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
     } else {
         vec![one]
     };
+    let qt = if base == "/console/cash-coupons" {
+        QuotaType::Cash
+    } else {
+        QuotaType::Voucher
+    };
+    let (stc, cc, params) = (&st, &c, &ListParams::default());
+    let again = move |msg: String| async move {
+        let refill = Refill::new("recall-form", &Fields(Vec::new()));
+        let refill = refill.refused_with(msg, StatusCode::BAD_REQUEST, None);
+        management(stc, cc, params, qt, &refill).await
+    };
     if ids.is_empty() {
-        return Ok(back_with(base, "err", t(lang, "nothing_selected")));
+        return again(t(lang, "nothing_selected").to_string()).await;
     }
     let out = match coupons::reclaim_many(&st.db, c.ctx(), ids).await {
         Ok(out) => out,
-        Err(e) => return Ok(back_with(base, "err", &e.message(zh))),
+        Err(e) => return again(e.message(zh)).await,
     };
     let mut total = Money::ZERO;
     let mut done = Vec::new();
@@ -487,6 +518,10 @@ pub async fn recall(State(st): State<AppState>, c: Console, body: Bytes) -> Page
         yuan(total),
         done.join(", ")
     );
+    if done.is_empty() {
+        // Nothing recalled: the page again, with why.
+        return again(errors.join("; ")).await;
+    }
     if !errors.is_empty() {
         msg.push_str(&format!("; {}", errors.join("; ")));
         return Ok(back_with(base, "err", &msg));
@@ -534,167 +569,4 @@ pub async fn my_coupons(State(st): State<AppState>, c: Console) -> Page {
         } }
     };
     Ok(page(lang, Some(&c), t(lang, "my_coupons"), body).into_response())
-}
-
-/// `GET /console/quotas` (operators): every quota, the grant form, top-up and status per row.
-pub async fn quotas(State(st): State<AppState>, c: Console, Query(p): Query<ListParams>) -> Page {
-    c.require(&[Role::Operator])?;
-    render_quotas(&st, &c, &p.msg, &p.err).await
-}
-
-async fn render_quotas(st: &AppState, c: &Console, msg: &str, err: &str) -> Page {
-    let lang = c.lang;
-    let now = c.now_ms;
-    let rows = coupons::list_quotas(
-        &st.db,
-        &c.ctx(),
-        QuotaQuery {
-            limit: coupons::MAX_PAGE,
-            ..Default::default()
-        },
-    )
-    .await
-    .map_err(|e| internal(lang, e))?
-    .rows;
-    let body = html! {
-        @if !msg.is_empty() { p.flash.ok #quota-flash { (msg) } }
-        @if !err.is_empty() { p.flash.error #quota-error { (err) } }
-        form.card #grant-form method="post" action="/console/quotas" {
-            input type="hidden" name="csrf" value=(c.user.csrf);
-            h2 { (t(lang, "grant_quota")) }
-            label { (t(lang, "partner_id")) " " input name="partner_id" required; }
-            label { (t(lang, "type")) " " select name="type" {
-                option value="voucher" { (t(lang, "voucher_quota")) } option value="cash" { (t(lang, "cash_quota")) } } }
-            label { (t(lang, "amount")) " " input name="amount" required placeholder="1000.00"; }
-            label { (t(lang, "expire_time_optional")) " " input name="expires" placeholder="2027-01-01T00:00:00Z"; }
-            (limit_fields(lang, &QuotaLimits::default()))
-            p { button.primary #grant type="submit" { (t(lang, "grant")) } }
-        }
-        p { (super::export::links(lang, "export-quotas", "/console/coupons/quotas", "")) }
-        div.scroll { table #all-quotas {
-            thead { tr {
-                th { (t(lang, "quota_id")) } th { (t(lang, "partner")) } th { (t(lang, "type")) } th { (t(lang, "quota_value")) }
-                th { (t(lang, "quota_balance")) } th { (t(lang, "status")) } th { (t(lang, "expire_time")) }
-                th { (t(lang, "quota_limits")) } th {}
-            } }
-            tbody {
-                @for q in &rows {
-                    tr data-quota=(q.id) {
-                        td { code { (q.id) } } td { a href=(format!("/console/partners/{}", q.partner_id)) { code { (q.partner_id) } } }
-                        td { (t(lang, if q.quota_type == QuotaType::Cash { "cash_quota" } else { "voucher_quota" })) }
-                        td { (yuan(q.quota_value)) } td.quota-balance { (yuan(q.balance)) }
-                        td.quota-status data-status=(q.status_at(now)) { (quota_status_label(lang, q.status_at(now))) } td { (cn_time(q.expire_at)) }
-                        td.quota-limits {
-                            (limits_summary(lang, &q.limits))
-                            @if q.parent_quota_id.is_none() {
-                                details { summary { (t(lang, "edit_limits")) }
-                                    form.set-limits method="post" action="/console/quotas/adjust" {
-                                        input type="hidden" name="csrf" value=(c.user.csrf);
-                                        input type="hidden" name="quota_id" value=(q.id);
-                                        input type="hidden" name="set_limits" value="1";
-                                        (limit_fields(lang, &q.limits))
-                                        button type="submit" { (t(lang, "apply")) }
-                                    }
-                                }
-                            }
-                        }
-                        td { form.adjust method="post" action="/console/quotas/adjust" {
-                            input type="hidden" name="csrf" value=(c.user.csrf);
-                            input type="hidden" name="quota_id" value=(q.id);
-                            @if q.parent_quota_id.is_none() { input name="amount" size="8" placeholder=(t(lang, "top_up")); }
-                            select name="status" {
-                                option value="" { "—" }
-                                @for s in pc_domain::coupons::quota_status::ALL { option value=(s) { (quota_status_label(lang, s)) } }
-                            }
-                            button type="submit" { (t(lang, "apply")) }
-                        } }
-                    }
-                }
-                @if rows.is_empty() { tr { td colspan="9" .muted { (t(lang, "empty")) } } }
-            }
-        } }
-    };
-    Ok(page(lang, Some(c), t(lang, "quotas"), body).into_response())
-}
-
-/// `POST /console/quotas` (operators): grant a new quota.
-pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
-    c.require(&[Role::Operator])?;
-    let f = Fields::parse(&body);
-    c.check_csrf(&f.get("csrf"))?;
-    let lang = c.lang;
-    let res: Result<String, AppError> = async {
-        let qt = QuotaType::parse(&f.get("type"))
-            .ok_or_else(|| AppError::naming(pc_app::Code::InvalidParameter, "type"))?;
-        let amount = Money::parse(&f.get("amount")).map_err(|_| {
-            AppError::invalid_tr(t(Lang::En, "bad_amount"), t(Lang::Zh, "bad_amount"))
-        })?;
-        let exp = f.get("expires");
-        let expire_at = if exp.is_empty() {
-            None
-        } else {
-            Some(parse_utc(&exp).ok_or_else(|| {
-                AppError::invalid_tr(t(Lang::En, "bad_time"), t(Lang::Zh, "bad_time"))
-            })?)
-        };
-        let g = NewQuota {
-            partner_id: f.get("partner_id"),
-            quota_type: qt,
-            amount,
-            effective_at: None,
-            expire_at,
-            limits: limit_input(&f).parse()?,
-        };
-        Ok(coupons::grant_quota(&st.db, c.ctx(), g).await?.quota_id)
-    }
-    .await;
-    Ok(match res {
-        Ok(id) => back_with(
-            "/console/quotas",
-            "msg",
-            &format!("{} {id}", t(lang, "granted")),
-        ),
-        Err(e) => back_with("/console/quotas", "err", &e.message(lang == Lang::Zh)),
-    })
-}
-
-/// `POST /console/quotas/adjust` (operators): top up and/or set the status of a quota, or (the
-/// limits form, `set_limits=1`) change a top-level quota's limits.
-pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
-    c.require(&[Role::Operator])?;
-    let f = Fields::parse(&body);
-    c.check_csrf(&f.get("csrf"))?;
-    let lang = c.lang;
-    let res = async {
-        let amount = f.get("amount");
-        let status = f.get("status");
-        let adjustment = QuotaAdjustment {
-            quota_id: f.get("quota_id"),
-            limits: if f.get("set_limits") == "1" {
-                Some(limit_input(&f).parse()?)
-            } else {
-                None
-            },
-            top_up: if amount.is_empty() {
-                None
-            } else {
-                Some(
-                    Money::parse(&amount)
-                        .map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?,
-                )
-            },
-            status: if status.is_empty() {
-                None
-            } else {
-                let s = status.parse::<i64>();
-                Some(s.map_err(|_| AppError::naming(pc_app::Code::InvalidParameter, "status"))?)
-            },
-        };
-        coupons::adjust_quota(&st.db, c.ctx(), adjustment).await
-    }
-    .await;
-    Ok(match res {
-        Ok(_) => back_with("/console/quotas", "msg", t(lang, "saved")),
-        Err(e) => back_with("/console/quotas", "err", &e.message(lang == Lang::Zh)),
-    })
 }

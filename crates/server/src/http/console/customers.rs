@@ -16,7 +16,8 @@ use pc_domain::party::{PartnerType, Role};
 
 use super::export::{self, Cell, Export};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, with_status, Page, yuan};
+use super::refill::Refill;
 use super::Console;
 use crate::http::form::mask_phone;
 use crate::state::AppState;
@@ -350,14 +351,20 @@ export::downloads!();
 
 /// `GET /console/customers/{id}`: one customer, its association history and its balance.
 pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
+    detail_page(&st, &c, &id, &Refill::NONE).await
+}
+
+/// The customer's page; `refill` a refused unbinding (its message atop the page).
+pub(super) async fn detail_page(st: &AppState, c: &Console, id: &str, refill: &Refill) -> Page {
     c.require(&[Role::Operator, Role::PartnerAdmin, Role::PartnerStaff])?;
     let lang = c.lang;
-    let d = customers::detail(&st.db, &c.ctx(), &id)
+    let d = customers::detail(&st.db, &c.ctx(), id)
         .await
-        .map_err(|e| refused(&c, e))?;
+        .map_err(|e| refused(c, e))?;
     let x = &d.customer;
     let operator = c.user.role == Role::Operator;
     let body = html! {
+        (refill.page_error())
         @if d.via_delegation { p.flash.ok #delegated-view { (t(lang, "delegated_view_notice")) } }
         div.card #customer { dl {
             dt { (t(lang, "account_name")) } dd #account-name { (x.account_name) }
@@ -384,7 +391,10 @@ pub async fn detail(State(st): State<AppState>, c: Console, Path(id): Path<Strin
         p { (export::links(lang, "export-history", &format!("/console/customers/{}/history", enc(&x.customer_id)), "")) }
         (history_table(lang, &d.history))
     };
-    Ok(page(lang, Some(&c), t(lang, "customer_detail"), body).into_response())
+    with_status(
+        refill.status(),
+        page(lang, Some(c), t(lang, "customer_detail"), body),
+    )
 }
 
 /// A customer's associations, current and ended (also on the customer's own home page).

@@ -20,13 +20,14 @@ use maud::{html, Markup};
 use pc_app::services::catalog;
 use pc_app::services::customers;
 use pc_app::services::orders::{self, DiscountGrant, DiscountQuery};
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::orders::Ratio;
 use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -108,12 +109,18 @@ async fn discounts_page(
     Query(q): Query<ListParams>,
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
-    view(&st, &c, &q, None).await
+    view(&st, &c, &q, None, &Refill::NONE).await
 }
 
 /// Renders the page for the user's role; with the error of a refused form, answered with its
 /// status.
-async fn view(st: &AppState, c: &Console, q: &ListParams, err: Option<AppError>) -> Page {
+async fn view(
+    st: &AppState,
+    c: &Console,
+    q: &ListParams,
+    err: Option<AppError>,
+    refill: &Refill,
+) -> Page {
     let lang = c.lang;
     let floor = orders::current_discount_floor(&st.db, &c.ctx())
         .await
@@ -126,17 +133,21 @@ async fn view(st: &AppState, c: &Console, q: &ListParams, err: Option<AppError>)
                 p { (t(lang, "disc_floor_hint")) }
                 form #floor-form method="post" action="/console/discounts/floor" {
                     input type="hidden" name="csrf" value=(c.user.csrf);
-                    label { (t(lang, "disc_new_floor")) " " input name="ratio" required placeholder=(t(lang, "disc_ratio_placeholder")); }
+                    @let r = refill.on("floor-form");
+                    (r.form_error())
+                    label { (t(lang, "disc_new_floor")) " " input name="ratio" required placeholder=(t(lang, "disc_ratio_placeholder"))
+                        value=(r.value("ratio", "")) aria-invalid=[r.invalid("ratio")] aria-describedby=[r.described_by("ratio")]; }
+                    (r.error_for("ratio"))
                     button type="submit" { (t(lang, "save")) }
                 }
             }
         }
     } else {
-        partner_body(st, c, q, floor, &err).await?
+        partner_body(st, c, q, floor, &err, refill.on("grant-discount-form")).await?
     };
     let html = page(lang, Some(c), t(lang, "discounts"), body);
     match &err {
-        None => Ok(html.into_response()),
+        None => with_status(refill.status(), html),
         Some(e) => Err((status_of(e), html).into_response()),
     }
 }
@@ -147,6 +158,7 @@ async fn partner_body(
     q: &ListParams,
     floor: Ratio,
     err: &Option<AppError>,
+    r: &Refill,
 ) -> Result<Markup, axum::response::Response> {
     let lang = c.lang;
     let en = lang == Lang::En;
@@ -180,19 +192,25 @@ async fn partner_body(
             p { (t(lang, "disc_floor")) ": " strong #discount-floor data-ratio=(floor) { (ratio_label(lang, floor)) } }
             form #grant-discount-form method="post" action="/console/discounts" {
                 input type="hidden" name="csrf" value=(c.user.csrf);
+                (r.form_error())
                 label { (t(lang, "customer")) " "
-                    input name="customer_id" list="my-customers" required autocomplete="off";
+                    input name="customer_id" list="my-customers" required autocomplete="off" value=(r.value("customer_id", ""))
+                        aria-invalid=[r.invalid("customer_id")] aria-describedby=[r.described_by("customer_id")];
                 }
+                (r.error_for("customer_id"))
                 datalist #my-customers { @for cu in &my_customers {
                     option value=(cu.customer_id) { (cu.account_name) }
                 } }
                 label { (t(lang, "catalog_product")) " "
-                    select name="product_id" {
+                    select name="product_id" aria-invalid=[r.invalid("product_id")] aria-describedby=[r.described_by("product_id")] {
                         option value="" { (t(lang, "disc_all_products")) }
-                        @for p in &products { option value=(p.product_id) { (p.name(en)) " (" (p.product_id) ")" } }
+                        @for p in &products { option value=(p.product_id) selected[r.selected("product_id", &p.product_id)] { (p.name(en)) " (" (p.product_id) ")" } }
                     }
                 }
-                label { (t(lang, "disc_ratio")) " " input name="ratio" required placeholder=(t(lang, "disc_ratio_placeholder")); }
+                (r.error_for("product_id"))
+                label { (t(lang, "disc_ratio")) " " input name="ratio" required placeholder=(t(lang, "disc_ratio_placeholder"))
+                    value=(r.value("ratio", "")) aria-invalid=[r.invalid("ratio")] aria-describedby=[r.described_by("ratio")]; }
+                (r.error_for("ratio"))
                 button #grant-discount type="submit" { (t(lang, "disc_grant")) }
             }
         }
@@ -257,9 +275,15 @@ struct GrantForm {
     ratio: String,
 }
 
-async fn grant_submit(State(st): State<AppState>, c: Console, Form(f): Form<GrantForm>) -> Page {
+async fn grant_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<GrantForm>,
+) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new("grant-discount-form", &fields);
+    let ratio_typed = f.ratio.clone();
     let res = match form_ratio(&f.ratio) {
         Ok(ratio) => {
             let g = DiscountGrant {
@@ -273,7 +297,20 @@ async fn grant_submit(State(st): State<AppState>, c: Console, Form(f): Form<Gran
     };
     match res {
         Ok(()) => Ok(Redirect::to("/console/discounts").into_response()),
-        Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
+        Err(e) => {
+            let field = match e.code {
+                _ if parse_ratio(&ratio_typed).is_none() => Some("ratio"),
+                Code::DiscountBelowFloor => Some("ratio"),
+                Code::ProductNotFound => Some("product_id"),
+                Code::NotSubCustomer
+                | Code::NoCustomerPermission
+                | Code::AssociationTypeNotAllowed
+                | Code::NotFound => Some("customer_id"),
+                _ => None,
+            };
+            let refill = refill.refused(c.lang, &e, field);
+            view(&st, &c, &ListParams::default(), None, &refill).await
+        }
     }
 }
 
@@ -287,7 +324,7 @@ async fn revoke_submit(
     c.check_csrf(&f.csrf)?;
     match orders::revoke_discount(&st.db, c.ctx(), id).await {
         Ok(_) => Ok(Redirect::to("/console/discounts").into_response()),
-        Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
+        Err(e) => view(&st, &c, &ListParams::default(), Some(e), &Refill::NONE).await,
     }
 }
 
@@ -299,9 +336,14 @@ struct FloorForm {
     ratio: String,
 }
 
-async fn floor_submit(State(st): State<AppState>, c: Console, Form(f): Form<FloorForm>) -> Page {
+async fn floor_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<FloorForm>,
+) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new("floor-form", &fields);
     let res = match form_ratio(&f.ratio) {
         Ok(r) => orders::set_discount_floor(&st.db, c.ctx(), r)
             .await
@@ -310,7 +352,10 @@ async fn floor_submit(State(st): State<AppState>, c: Console, Form(f): Form<Floo
     };
     match res {
         Ok(()) => Ok(Redirect::to("/console/discounts").into_response()),
-        Err(e) => view(&st, &c, &ListParams::default(), Some(e)).await,
+        Err(e) => {
+            let refill = refill.refused(c.lang, &e, Some("ratio"));
+            view(&st, &c, &ListParams::default(), None, &refill).await
+        }
     }
 }
 

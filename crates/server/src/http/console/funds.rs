@@ -29,8 +29,10 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, yuan, Page};
-use super::{Console, ConsoleForm as Form};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, with_status, yuan, Page};
+use super::refill::{Refill, Submitted};
+use super::Console;
+use crate::http::form::Fields;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -85,14 +87,15 @@ fn flash_markup(lang: Lang, f: &Option<Flash>) -> Markup {
     }
 }
 
-fn error_flash(lang: Lang, e: &AppError) -> Flash {
-    Flash::Error(e.message(lang == Lang::Zh))
-}
-
-fn parse_amount(lang: Lang, s: &str) -> Result<Money, Flash> {
+/// A positive amount, or the form refused beside its `amount` field.
+fn parse_amount(lang: Lang, s: &str, refill: Refill) -> Result<Money, Refill> {
     match Money::parse(s) {
         Ok(m) if m.is_positive() => Ok(m),
-        _ => Err(Flash::Error(t(lang, "funds_amount_rule").into())),
+        _ => Err(refill.refused_with(
+            t(lang, "funds_amount_rule"),
+            StatusCode::BAD_REQUEST,
+            Some("amount"),
+        )),
     }
 }
 
@@ -111,7 +114,7 @@ async fn funds_page(
                     .map(Flash::Done),
                 None => None,
             };
-            partner_page(&st, &c, &q, flash, StatusCode::OK).await
+            partner_page(&st, &c, &q, flash, &Refill::NONE).await
         }
         _ => Err(super::layout::forbidden(&c)),
     }
@@ -164,7 +167,7 @@ async fn credit_view(
     c: &Console,
     partner_id: &str,
     flash: Option<Flash>,
-    status: StatusCode,
+    refill: &Refill,
 ) -> Page {
     let lang = c.lang;
     let Some(PartnerWithBalance {
@@ -180,6 +183,7 @@ async fn credit_view(
         )
             .into_response());
     };
+    let r = refill.on("credit-form");
     let body = html! {
         (flash_markup(lang, &flash))
         div.card { dl {
@@ -192,18 +196,22 @@ async fn credit_view(
             form #credit-form method="post" action="/console/funds/credit" {
                 input type="hidden" name="csrf" value=(c.user.csrf);
                 input type="hidden" name="partner_id" value=(p.id);
-                label { (t(lang, "funds_amount")) input #credit-amount name="amount" inputmode="decimal" required placeholder="1000.00"; }
-                label { (t(lang, "funds_memo")) input #credit-memo name="memo" maxlength="200"; }
+                (r.form_error())
+                label { (t(lang, "funds_amount")) input #credit-amount name="amount" inputmode="decimal" required placeholder="1000.00"
+                    value=(r.value("amount", "")) aria-invalid=[r.invalid("amount")] aria-describedby=[r.described_by("amount")]; }
+                (r.error_for("amount"))
+                label { (t(lang, "funds_memo")) input #credit-memo name="memo" maxlength="200"
+                    value=(r.value("memo", "")) aria-invalid=[r.invalid("memo")] aria-describedby=[r.described_by("memo")]; }
+                (r.error_for("memo"))
                 button.primary #credit-submit type="submit" { (t(lang, "funds_credit")) }
             }
         }
         p { a href="/console/funds" { (t(lang, "funds_all_balances")) } }
     };
-    Ok((
-        status,
+    with_status(
+        refill.status(),
         page(lang, Some(c), t(lang, "funds_credit_partner"), body),
     )
-        .into_response())
 }
 
 async fn credit_page(
@@ -220,7 +228,7 @@ async fn credit_page(
             .map(Flash::Done),
         None => None,
     };
-    credit_view(&st, &c, &pid, flash, StatusCode::OK).await
+    credit_view(&st, &c, &pid, flash, &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -235,14 +243,17 @@ struct CreditForm {
     memo: String,
 }
 
-async fn credit_submit(State(st): State<AppState>, c: Console, Form(f): Form<CreditForm>) -> Page {
+async fn credit_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<CreditForm>,
+) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    let amount = match parse_amount(c.lang, &f.amount) {
+    let refill = Refill::new("credit-form", &fields);
+    let amount = match parse_amount(c.lang, &f.amount, refill) {
         Ok(a) => a,
-        Err(flash) => {
-            return credit_view(&st, &c, &f.partner_id, Some(flash), StatusCode::BAD_REQUEST).await
-        }
+        Err(refill) => return credit_view(&st, &c, &f.partner_id, None, &refill).await,
     };
     let res = funds::credit_partner(
         &st.db,
@@ -262,15 +273,9 @@ async fn credit_submit(State(st): State<AppState>, c: Console, Form(f): Form<Cre
         ))
         .into_response()),
         Err(e) => {
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            credit_view(
-                &st,
-                &c,
-                &f.partner_id,
-                Some(error_flash(c.lang, &e)),
-                status,
-            )
-            .await
+            let field = (e.code == Code::InsufficientBalance).then_some("amount");
+            let refill = Refill::new("credit-form", &fields).refused(c.lang, &e, field);
+            credit_view(&st, &c, &f.partner_id, None, &refill).await
         }
     }
 }
@@ -283,8 +288,9 @@ async fn partner_page(
     c: &Console,
     q: &HashMap<String, String>,
     mut flash: Option<Flash>,
-    status: StatusCode,
+    refill: &Refill,
 ) -> Page {
+    let status = refill.status();
     let lang = c.lang;
     let ctx = c.ctx();
     let get = |k: &str| q.get(k).cloned().filter(|v| !v.trim().is_empty());
@@ -353,7 +359,7 @@ async fn partner_page(
             dt { (t(lang, "funds_my_balance")) } dd #funds-balance { (yuan(balance)) }
         } }
 
-        (move_section(lang, csrf, &MoveSection {
+        (move_section(lang, csrf, refill, &MoveSection {
             prefix: "customer",
             action: "/console/funds/customers",
             field: "customer_id",
@@ -364,7 +370,7 @@ async fn partner_page(
             rows: customers.iter().map(|x| (x.customer_id.as_str(), x.account_name.as_str(), x.amount)).collect(),
         }))
         @if is_distributor {
-            (move_section(lang, csrf, &MoveSection {
+            (move_section(lang, csrf, refill, &MoveSection {
                 prefix: "reseller",
                 action: "/console/funds/resellers",
                 field: "reseller_id",
@@ -437,8 +443,9 @@ struct MoveSection<'a> {
     rows: Vec<(&'a str, &'a str, Money)>,
 }
 
-fn move_section(lang: Lang, csrf: &str, m: &MoveSection<'_>) -> Markup {
+fn move_section(lang: Lang, csrf: &str, refill: &Refill, m: &MoveSection<'_>) -> Markup {
     let id = |suffix: &str| format!("{}-{suffix}", m.prefix);
+    let r = refill.on(&id("funds-form"));
     html! {
         section.card id=(id("funds")) {
             h2 { (t(lang, m.title)) }
@@ -447,12 +454,16 @@ fn move_section(lang: Lang, csrf: &str, m: &MoveSection<'_>) -> Markup {
             } @else {
                 form id=(id("funds-form")) method="post" action=(m.action) {
                     input type="hidden" name="csrf" value=(csrf);
+                    (r.form_error())
                     label { (t(lang, m.pick))
-                        select id=(id("select")) name=(m.field) {
-                            @for (oid, name, bal) in &m.rows { option value=(oid) { (name) " (" (yuan(*bal)) ")" } }
+                        select id=(id("select")) name=(m.field) aria-invalid=[r.invalid(m.field)] aria-describedby=[r.described_by(m.field)] {
+                            @for (oid, name, bal) in &m.rows { option value=(oid) selected[r.selected(m.field, oid)] { (name) " (" (yuan(*bal)) ")" } }
                         }
                     }
-                    label { (t(lang, "funds_amount")) input id=(id("amount")) name="amount" inputmode="decimal" required placeholder=(m.placeholder); }
+                    (r.error_for(m.field))
+                    label { (t(lang, "funds_amount")) input id=(id("amount")) name="amount" inputmode="decimal" required placeholder=(m.placeholder)
+                        value=(r.value("amount", "")) aria-invalid=[r.invalid("amount")] aria-describedby=[r.described_by("amount")]; }
+                    (r.error_for("amount"))
                     button.primary id=(id("allocate")) type="submit" name="op" value="allocate" { (t(lang, "funds_allocate")) }
                     " "
                     button.primary id=(id("reclaim")) type="submit" name="op" value="reclaim" { (t(lang, "funds_reclaim")) }
@@ -489,18 +500,31 @@ enum Target {
     Reseller,
 }
 
-async fn customer_submit(State(st): State<AppState>, c: Console, Form(f): Form<MoveForm>) -> Page {
-    move_funds(st, c, Target::Customer, f).await
+async fn customer_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<MoveForm>,
+) -> Page {
+    move_funds(st, c, Target::Customer, f, fields).await
 }
 
-async fn reseller_submit(State(st): State<AppState>, c: Console, Form(f): Form<MoveForm>) -> Page {
-    move_funds(st, c, Target::Reseller, f).await
+async fn reseller_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<MoveForm>,
+) -> Page {
+    move_funds(st, c, Target::Reseller, f, fields).await
 }
 
-async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm) -> Page {
+async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm, fields: Fields) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
     let none = HashMap::new();
+    let (form, who) = match target {
+        Target::Customer => ("customer-funds-form", "customer_id"),
+        Target::Reseller => ("reseller-funds-form", "reseller_id"),
+    };
+    let refill = Refill::new(form, &fields);
     let allocate = match f.op.as_str() {
         "allocate" => true,
         "reclaim" => false,
@@ -509,21 +533,13 @@ async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm) -> Pa
                 "op must be allocate or reclaim",
                 "op 必须是 allocate（拨款）或 reclaim（回收）。",
             );
-            return partner_page(
-                &st,
-                &c,
-                &none,
-                Some(error_flash(c.lang, &e)),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            let refill = refill.refused(c.lang, &e, None);
+            return partner_page(&st, &c, &none, None, &refill).await;
         }
     };
-    let amount = match parse_amount(c.lang, &f.amount) {
+    let amount = match parse_amount(c.lang, &f.amount, refill) {
         Ok(a) => a,
-        Err(flash) => {
-            return partner_page(&st, &c, &none, Some(flash), StatusCode::BAD_REQUEST).await
-        }
+        Err(refill) => return partner_page(&st, &c, &none, None, &refill).await,
     };
     let way = if allocate {
         Way::Allocate
@@ -554,8 +570,18 @@ async fn move_funds(st: AppState, c: Console, target: Target, f: MoveForm) -> Pa
             Ok(Redirect::to(&format!("/console/funds?transfer={}", enc(&tid))).into_response())
         }
         Err(e) => {
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            partner_page(&st, &c, &none, Some(error_flash(c.lang, &e)), status).await
+            // Whose balance is short is the form's to say: the amount is what to change.
+            let field = match e.code {
+                Code::InsufficientBalance => Some("amount"),
+                Code::NotSubCustomer
+                | Code::NoCustomerPermission
+                | Code::NoResellerPermission
+                | Code::AssociationTypeNotAllowed
+                | Code::NotFound => Some(who),
+                _ => None,
+            };
+            let refill = Refill::new(form, &fields).refused(c.lang, &e, field);
+            partner_page(&st, &c, &none, None, &refill).await
         }
     }
 }

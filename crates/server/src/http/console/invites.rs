@@ -4,25 +4,27 @@
 //! through which link, who was refused and why).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
 use pc_app::services::customers::invites::{self, LinkKind, NewLink};
 use pc_app::services::partners;
+use pc_app::AppError;
 use pc_domain::association::offers;
 use pc_domain::party::{AssociationType, Role};
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::join;
-use super::layout::{cn_time, internal, message_page, page};
+use super::layout::{cn_time, internal, page, with_status};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::http::qr;
 use crate::state::AppState;
 
-type Page = Result<Response, Response>;
+use super::layout::Page;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,11 +58,22 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Page {
     c.require(PARTNER_ROLES)?;
+    render(&st, &headers, &c, q.created.as_deref(), &Refill::NONE).await
+}
+
+/// The page; `refill` re-shows a refused invite form (the page then answers with its status).
+async fn render(
+    st: &AppState,
+    headers: &HeaderMap,
+    c: &Console,
+    created: Option<&str>,
+    refill: &Refill,
+) -> Page {
     let lang = c.lang;
     let ctx = c.ctx();
     let partner = partners::mine(&st.db, &ctx)
         .await
-        .map_err(|_| super::layout::forbidden(&c))?;
+        .map_err(|_| super::layout::forbidden(c))?;
     let links = invites::list_links(&st.db, &ctx)
         .await
         .map_err(|e| internal(lang, e))?;
@@ -72,28 +85,38 @@ pub async fn list(
         .filter(|k| offers(partner.partner_type, *k))
         .collect();
     let is_admin = c.user.role == Role::PartnerAdmin;
+    let r = refill.on("invite-form");
     let body = html! {
-        @if let Some(id) = &q.created {
-            @if links.iter().any(|l| &l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
+        (refill.page_error())
+        @if let Some(id) = created {
+            @if links.iter().any(|l| l.id == id) { p.flash.ok #invite-created { (t(lang, "invite_created")) } }
         }
         div.card {
             h2 { (t(lang, "invite_new")) }
             form #invite-form method="post" action="/console/invites" {
                 input type="hidden" name="csrf" value=(c.user.csrf);
+                (r.form_error())
                 label { (t(lang, "invite_kind"))
-                    select #invite-kind name="kind" {
-                        option value="custom" { (t(lang, "invite_custom")) }
-                        option value="generic" { (t(lang, "invite_generic")) }
+                    select #invite-kind name="kind" aria-invalid=[r.invalid("kind")] aria-describedby=[r.described_by("kind")] {
+                        option value="custom" selected[r.selected("kind", "custom")] { (t(lang, "invite_custom")) }
+                        option value="generic" selected[r.selected("kind", "generic")] { (t(lang, "invite_generic")) }
                     }
                 }
+                (r.error_for("kind"))
                 label { (t(lang, "label")) " " span.muted { (t(lang, "invite_label_hint")) }
-                    input #invite-label name="label" maxlength="64";
+                    input #invite-label name="label" maxlength="64" value=(r.value("label", ""))
+                        aria-invalid=[r.invalid("label")] aria-describedby=[r.described_by("label")];
                 }
+                (r.error_for("label"))
                 label { (t(lang, "association_type"))
-                    select #invite-type name="association_type" {
-                        @for k in &types { option value=(k.code()) { (t(lang, &format!("assoc_{}", k.code()))) } }
+                    select #invite-type name="association_type" aria-invalid=[r.invalid("association_type")] aria-describedby=[r.described_by("association_type")] {
+                        @for k in &types {
+                            @let code = k.code().to_string();
+                            option value=(code) selected[r.selected("association_type", &code)] { (t(lang, &format!("assoc_{}", k.code()))) }
+                        }
                     }
                 }
+                (r.error_for("association_type"))
                 p { button.primary #invite-create type="submit" { (t(lang, "invite_create")) } }
             }
             p.muted { (t(lang, "invite_share_hint")) }
@@ -103,7 +126,7 @@ pub async fn list(
         @if links.is_empty() { p.muted #invites-empty { (t(lang, "empty")) } }
         div #invites {
             @for l in &links {
-                @let url = join::join_url(&headers, &st.settings, &l.token);
+                @let url = join::join_url(headers, &st.settings, &l.token);
                 @let active = l.disabled_at.is_none();
                 div.card.invite id=(format!("invite-{}", l.id)) data-invite=(l.id) data-type=(l.association_type.code())
                     data-label=(l.label.clone().unwrap_or_default()) data-status=(if active { "active" } else { "disabled" }) {
@@ -151,7 +174,10 @@ pub async fn list(
             }
         } }
     };
-    Ok(page(lang, Some(&c), t(lang, "invites"), body).into_response())
+    with_status(
+        refill.status(),
+        page(lang, Some(c), t(lang, "invites"), body),
+    )
 }
 
 /// The message of a recorded refusal's code, in the page's language.
@@ -181,35 +207,36 @@ pub struct CreateForm {
     association_type: String,
 }
 
-pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+pub async fn create(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    c: Console,
+    Submitted(f, fields): Submitted<CreateForm>,
+) -> Page {
     c.require(PARTNER_ROLES)?;
     c.check_csrf(&f.csrf)?;
-    let lang = c.lang;
-    let bad = |e: pc_app::AppError| {
-        (
-            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            message_page(
-                lang,
-                Some(&c),
-                t(lang, "invites"),
-                &e.message(lang == Lang::Zh),
-            ),
-        )
-            .into_response()
+    let refuse = |e: AppError, field: Option<&str>| {
+        Refill::new("invite-form", &fields).refused(c.lang, &e, field)
     };
-    let kind = LinkKind::parse(&f.kind).ok_or_else(|| {
-        bad(pc_app::AppError::invalid_tr(
+    let Some(kind) = LinkKind::parse(&f.kind) else {
+        let e = AppError::invalid_tr(
             "kind must be generic or custom",
             "kind 必须是 generic（通用）或 custom（自定义）。",
-        ))
-    })?;
-    let association_type = AssociationType::parse(&f.association_type).ok_or_else(|| {
-        bad(pc_app::AppError::invalid_tr(
+        );
+        return render(&st, &headers, &c, None, &refuse(e, Some("kind"))).await;
+    };
+    let Some(association_type) = AssociationType::parse(&f.association_type) else {
+        let e = AppError::invalid_tr(
             "association_type must be 1 or 2",
             "association_type 必须是 1 或 2。",
-        ))
-    })?;
-    let link = invites::create_link(
+        );
+        let refill = refuse(e, Some("association_type"));
+        return render(&st, &headers, &c, None, &refill).await;
+    };
+    // The service's own label check, run first to name the field a refusal concerns.
+    let label_bad =
+        kind == LinkKind::Custom && invites::link_label(kind, Some(&f.label), "").is_err();
+    let made = invites::create_link(
         &st.db,
         c.ctx(),
         NewLink {
@@ -218,8 +245,20 @@ pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<Create
             association_type,
         },
     )
-    .await
-    .map_err(bad)?;
+    .await;
+    let link = match made {
+        Ok(link) => link,
+        Err(e) => {
+            let field = if label_bad {
+                Some("label")
+            } else if e.code == pc_app::Code::AssociationTypeMismatch {
+                Some("association_type")
+            } else {
+                None
+            };
+            return render(&st, &headers, &c, None, &refuse(e, field)).await;
+        }
+    };
     Ok(Redirect::to(&format!(
         "/console/invites?created={}#invite-{}",
         link.id, link.id
@@ -235,16 +274,17 @@ pub struct CsrfForm {
 
 pub async fn disable(
     State(st): State<AppState>,
+    headers: HeaderMap,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Page {
     c.require(&[Role::PartnerAdmin])?;
     c.check_csrf(&f.csrf)?;
-    invites::disable_link(&st.db, c.ctx(), id)
-        .await
-        .map_err(|e| internal(c.lang, e))?;
-    Ok(Redirect::to("/console/invites").into_response())
+    match invites::disable_link(&st.db, c.ctx(), id).await {
+        Ok(_) => Ok(Redirect::to("/console/invites").into_response()),
+        Err(e) => render(&st, &headers, &c, None, &Refill::action(c.lang, &e)).await,
+    }
 }
 
 pub async fn qr_svg(

@@ -26,13 +26,14 @@ use maud::{html, Markup};
 use pc_app::services::customers::lookup as customer_lookup;
 use pc_app::services::invoices::{self, Act, NewRequest, Open, Profile, Request, Selection};
 use pc_app::services::partners;
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::invoices::{self as rules, Action, Status, TitleType};
 use pc_domain::party::Role;
 use pc_domain::Money;
 
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, with_status, Page};
+use super::refill::Refill;
 use super::Console;
 use crate::http::form::Fields;
 use crate::state::AppState;
@@ -78,21 +79,23 @@ async fn invoices_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
     c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
-    view(&st, &c, done_key(&q), None).await
+    view(&st, &c, done_key(&q), None, &Refill::NONE).await
 }
 
+/// The page; `error` a refusal of no one form, `refill` a refused form shown again.
 async fn view(
     st: &AppState,
     c: &Console,
     done: Option<&'static str>,
     error: Option<(StatusCode, String)>,
+    refill: &Refill,
 ) -> Page {
     let lang = c.lang;
     let ctx = c.ctx();
     let err = |e: AppError| internal(lang, e);
     let (status, message) = match error {
         Some((s, m)) => (s, Some(m)),
-        None => (StatusCode::OK, None),
+        None => (refill.status(), None),
     };
     let mut body = html! {
         @if let Some(k) = done { p.flash.ok #invoice-done { (t(lang, k)) } }
@@ -153,16 +156,16 @@ async fn view(
                     } }
                 }
             }
-            (profile_form(c, profile.as_ref()))
+            (profile_form(c, profile.as_ref(), refill.on("invoice-profile")))
             h2 { (t(lang, "invoice_request")) }
-            (request_form(c, &months, &issuer_name))
-            (order_form(c, &orders, &issuer_name, &customer_names))
+            (request_form(c, &months, &issuer_name, refill))
+            (order_form(c, &orders, &issuer_name, &customer_names, refill))
             @if c.user.role == Role::PartnerAdmin {
-                (customer_form(c, &months, &customer_names))
+                (customer_form(c, &months, &customer_names, refill))
             }
             h2 { (t(lang, "invoice_my_requests")) }
             p { (super::export::links(lang, "export-mine", "/console/invoices", "list=mine")) }
-            (requests_table(c, &mine, false, &issuer_name))
+            (requests_table(c, &mine, false, &issuer_name, refill))
         };
     }
     if matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
@@ -173,39 +176,54 @@ async fn view(
             (body)
             h2 #invoice-queue-title { (t(lang, if c.user.role == Role::Operator { "invoice_queue_vendor" } else { "invoice_queue_partner" })) }
             p { (super::export::links(lang, "export-queue", "/console/invoices", "list=queue")) }
-            (requests_table(c, &queue, true, &|_| String::new()))
+            (requests_table(c, &queue, true, &|_| String::new(), refill))
         };
     }
     with_status(status, page(lang, Some(c), t(lang, "invoices_nav"), body))
 }
 
-fn profile_form(c: &Console, p: Option<&Profile>) -> Markup {
+fn profile_form(c: &Console, p: Option<&Profile>, r: &Refill) -> Markup {
     let lang = c.lang;
     let enterprise = p.is_none_or(|p| p.title_type == TitleType::Enterprise);
+    let enterprise = r.value("title_type", if enterprise { "1" } else { "2" }) != "2";
     html! {
         form.card #invoice-profile method="post" action="/console/invoices/profile" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "invoice_profile")) }
             p.muted { (t(lang, "invoice_profile_hint")) }
+            (r.form_error())
             label { (t(lang, "invoice_title_type")) " "
-                select name="title_type" #invoice-title-type {
+                select name="title_type" #invoice-title-type aria-invalid=[r.invalid("title_type")] aria-describedby=[r.described_by("title_type")] {
                     option value="1" selected[enterprise] { (t(lang, "invoice_title_enterprise")) }
                     option value="2" selected[!enterprise] { (t(lang, "invoice_title_organization")) }
                 }
             }
+            (r.error_for("title_type"))
             label { (t(lang, "invoice_title")) br;
-                input name="title" #invoice-title required maxlength="100" size="40" value=(p.map(|p| p.title.as_str()).unwrap_or("")); }
+                input name="title" #invoice-title required maxlength="100" size="40" value=(r.value("title", p.map(|p| p.title.as_str()).unwrap_or("")))
+                    aria-invalid=[r.invalid("title")] aria-describedby=[r.described_by("title")]; }
+            (r.error_for("title"))
             label { (t(lang, "invoice_tax_id")) br;
-                input name="tax_id" #invoice-tax-id maxlength="32" value=(p.and_then(|p| p.tax_id.as_deref()).unwrap_or("")); }
+                input name="tax_id" #invoice-tax-id maxlength="32" value=(r.value("tax_id", p.and_then(|p| p.tax_id.as_deref()).unwrap_or("")))
+                    aria-invalid=[r.invalid("tax_id")] aria-describedby=[r.described_by("tax_id")]; }
+            (r.error_for("tax_id"))
             label { (t(lang, "invoice_address")) br;
-                input name="mailing_address" #invoice-address maxlength="200" size="50" value=(p.and_then(|p| p.mailing_address.as_deref()).unwrap_or("")); }
+                input name="mailing_address" #invoice-address maxlength="200" size="50" value=(r.value("mailing_address", p.and_then(|p| p.mailing_address.as_deref()).unwrap_or("")))
+                    aria-invalid=[r.invalid("mailing_address")] aria-describedby=[r.described_by("mailing_address")]; }
+            (r.error_for("mailing_address"))
             p { button #invoice-profile-save type="submit" { (t(lang, "save")) } }
         }
     }
 }
 
-fn request_form(c: &Console, months: &[Open], issuer_name: &dyn Fn(&str) -> String) -> Markup {
+fn request_form(
+    c: &Console,
+    months: &[Open],
+    issuer_name: &dyn Fn(&str) -> String,
+    refill: &Refill,
+) -> Markup {
     let lang = c.lang;
+    let r = refill.on("invoice-request");
     // One row per issuer and month: the open amount over its customers.
     let mut rows: Vec<(String, String, i64)> = Vec::new();
     for m in months {
@@ -224,7 +242,8 @@ fn request_form(c: &Console, months: &[Open], issuer_name: &dyn Fn(&str) -> Stri
             tbody {
                 @for (issuer, cycle, open) in &rows {
                     tr data-cycle=(cycle) data-issuer=(issuer) {
-                        td { input type="checkbox" name="month" value=(format!("{issuer}|{cycle}")) disabled[*open <= 0]; }
+                        @let v = format!("{issuer}|{cycle}");
+                        td { input type="checkbox" name="month" value=(v) disabled[*open <= 0] checked[r.selected("month", &v)]; }
                         td { (cycle) }
                         td { (issuer_name(issuer)) }
                         td.amount { (yuan(*open)) }
@@ -234,14 +253,14 @@ fn request_form(c: &Console, months: &[Open], issuer_name: &dyn Fn(&str) -> Stri
             }
         } }
     };
-    request_card(c, "month", false, table)
+    request_card(c, "month", false, table, r)
 }
 
 /// One request form. `by` says how it selects (`month`, `order`, `customer`: the submitted
 /// `by`), and names its ids (`invoice-request[-by]`, `invoice-submit[-by]`; none for months),
 /// its title (`invoice_by_{by}`) and, with `hint`, its hint (`invoice_by_{by}_hint`); `table`
 /// lists what may be chosen.
-fn request_card(c: &Console, by: &str, hint: bool, table: Markup) -> Markup {
+fn request_card(c: &Console, by: &str, hint: bool, table: Markup, r: &Refill) -> Markup {
     let lang = c.lang;
     let suffix = if by == "month" {
         String::new()
@@ -254,30 +273,33 @@ fn request_card(c: &Console, by: &str, hint: bool, table: Markup) -> Markup {
             input type="hidden" name="by" value=(by);
             h3 { (t(lang, &format!("invoice_by_{by}"))) }
             @if hint { p.muted { (t(lang, &format!("invoice_by_{by}_hint"))) } }
+            (r.form_error())
             (table)
-            (request_fields(lang, &format!("invoice-submit{suffix}")))
+            (request_fields(lang, &format!("invoice-submit{suffix}"), r))
         }
     }
 }
 
 /// What every request form asks besides its selection: invoice type, medium, remark, and the
 /// submit button (`submit_id`).
-fn request_fields(lang: Lang, submit_id: &str) -> Markup {
+fn request_fields(lang: Lang, submit_id: &str, r: &Refill) -> Markup {
     html! {
         label { (t(lang, "invoice_type")) " "
-            select name="special" .invoice-special {
+            select name="special" .invoice-special aria-invalid=[r.invalid("special")] aria-describedby=[r.described_by("special")] {
                 option value="0" { (t(lang, "invoice_ordinary")) }
-                option value="1" { (t(lang, "invoice_special")) }
+                option value="1" selected[r.selected("special", "1")] { (t(lang, "invoice_special")) }
             }
         }
+        (r.error_for("special"))
         " "
         label { (t(lang, "invoice_medium")) " "
-            select name="paper" .invoice-medium {
+            select name="paper" .invoice-medium aria-invalid=[r.invalid("paper")] aria-describedby=[r.described_by("paper")] {
                 option value="0" { (t(lang, "invoice_electronic")) }
-                option value="1" { (t(lang, "invoice_paper")) }
+                option value="1" selected[r.selected("paper", "1")] { (t(lang, "invoice_paper")) }
             }
         }
-        label { (t(lang, "invoice_remark")) br; input name="remark" maxlength="200" size="50"; }
+        (r.error_for("paper"))
+        label { (t(lang, "invoice_remark")) br; input name="remark" maxlength="200" size="50" value=(r.value("remark", "")); }
         p { button.primary id=(submit_id) type="submit" { (t(lang, "invoice_submit")) } }
     }
 }
@@ -299,8 +321,10 @@ fn order_form(
     orders: &[Open],
     issuer_name: &dyn Fn(&str) -> String,
     customer_names: &HashMap<String, String>,
+    refill: &Refill,
 ) -> Markup {
     let lang = c.lang;
+    let r = refill.on("invoice-request-order");
     let partner = c.user.role == Role::PartnerAdmin;
     let mut open: Vec<&Open> = orders.iter().filter(|o| o.open > 0).collect();
     open.sort_by(|a, b| b.cycle.cmp(&a.cycle).then(a.order_id.cmp(&b.order_id)));
@@ -314,7 +338,8 @@ fn order_form(
             tbody {
                 @for o in &open {
                     tr data-order=(o.order_id) data-issuer=(o.issuer_partner_id) {
-                        td { input type="checkbox" name="order" value=(format!("{}|{}", o.issuer_partner_id, o.order_id)); }
+                        @let v = format!("{}|{}", o.issuer_partner_id, o.order_id);
+                        td { input type="checkbox" name="order" value=(v) checked[r.selected("order", &v)]; }
                         td { code { (o.order_id) } }
                         td { (o.cycle) }
                         @if partner { td { (customer_label(customer_names, &o.customer_id)) } }
@@ -326,11 +351,17 @@ fn order_form(
             }
         } }
     };
-    request_card(c, "order", true, table)
+    request_card(c, "order", true, table, r)
 }
 
 /// A partner admin's requests by customer per month: each customer's months with an open amount.
-fn customer_form(c: &Console, months: &[Open], customer_names: &HashMap<String, String>) -> Markup {
+fn customer_form(
+    c: &Console,
+    months: &[Open],
+    customer_names: &HashMap<String, String>,
+    refill: &Refill,
+) -> Markup {
+    let r = refill.on("invoice-request-customer");
     let lang = c.lang;
     let mut rows: Vec<&Open> = months.iter().filter(|m| m.open > 0).collect();
     rows.sort_by(|a, b| {
@@ -344,7 +375,8 @@ fn customer_form(c: &Console, months: &[Open], customer_names: &HashMap<String, 
             tbody {
                 @for m in &rows {
                     tr data-customer=(m.customer_id) data-cycle=(m.cycle) {
-                        td { input type="checkbox" name="customer_month" value=(format!("{}|{}", m.customer_id, m.cycle)); }
+                        @let v = format!("{}|{}", m.customer_id, m.cycle);
+                        td { input type="checkbox" name="customer_month" value=(v) checked[r.selected("customer_month", &v)]; }
                         td { (customer_label(customer_names, &m.customer_id)) }
                         td { (m.cycle) }
                         td.amount { (yuan(m.open)) }
@@ -354,7 +386,7 @@ fn customer_form(c: &Console, months: &[Open], customer_names: &HashMap<String, 
             }
         } }
     };
-    request_card(c, "customer", true, table)
+    request_card(c, "customer", true, table, r)
 }
 
 fn requests_table(
@@ -362,6 +394,7 @@ fn requests_table(
     list: &[Request],
     issuer: bool,
     issuer_name: &dyn Fn(&str) -> String,
+    refill: &Refill,
 ) -> Markup {
     let lang = c.lang;
     html! {
@@ -391,7 +424,7 @@ fn requests_table(
                                 br; small.due-by { (t(lang, "invoice_due_by")) " " (due_by(r.created_at)) } }
                             @if let Some(reason) = &r.reason { br; small.reject-reason { (t(lang, "reason")) ": " (reason) } }
                             @if let Some(no) = &r.invoice_no { br; small.invoice-no { (t(lang, "invoice_no")) ": " code { (no) } } } }
-                        td { (actions(c, r, issuer)) }
+                        td { (actions(c, (r, refill), issuer)) }
                     }
                 }
                 @if list.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
@@ -400,53 +433,64 @@ fn requests_table(
     }
 }
 
+/// The id of the form of `action` on the request `id`.
+fn act_form_id(id: &str, action: &str) -> String {
+    format!("invoice-{action}-{id}")
+}
+
+/// One action's form on a request (`refill`: a refusal of it, its reason or number kept).
 fn action_form(
     c: &Console,
-    r: &Request,
+    (r, refill): (&Request, &Refill),
     action: &str,
     label: &str,
     field: Option<(&str, &str)>,
 ) -> Markup {
+    let form = act_form_id(&r.id, action);
+    let fr = refill.on(&form);
     html! {
-        form.invoice-act data-action=(action) method="post" action=(format!("/console/invoices/{}/{action}", enc(&r.id))) {
+        form.invoice-act id=(form) data-action=(action) method="post" action=(format!("/console/invoices/{}/{action}", enc(&r.id))) {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (fr.form_error())
             @if let Some((name, placeholder)) = field {
-                input name=(name) required maxlength="200" aria-label=(placeholder) placeholder=(placeholder);
+                input name=(name) required maxlength="200" aria-label=(placeholder) placeholder=(placeholder)
+                    value=(fr.value(name, "")) aria-invalid=[fr.invalid(name)] aria-describedby=[fr.described_by(name)];
                 " "
             }
             button type="submit" { (label) }
+            @if let Some((name, _)) = field { (fr.error_for(name)) }
         }
     }
 }
 
-fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
-    let lang = c.lang;
+fn actions(c: &Console, rr: (&Request, &Refill), issuer: bool) -> Markup {
+    let (r, lang) = (rr.0, c.lang);
     let s = Status::from_code(r.status);
     html! {
         @if issuer {
             @match s {
                 Some(Status::PendingReview) => {
-                    (action_form(c, r, "approve", t(lang, "invoice_approve"), None))
-                    (action_form(c, r, "reject", t(lang, "invoice_reject"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "approve", t(lang, "invoice_approve"), None))
+                    (action_form(c, rr, "reject", t(lang, "invoice_reject"), Some(("reason", t(lang, "reason")))))
                 }
-                Some(Status::Issuing) if r.paper => (action_form(c, r, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
-                Some(Status::Issuing) => (action_form(c, r, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::Issuing) if r.paper => (action_form(c, rr, "mail", t(lang, "invoice_mail"), Some(("invoice_no", t(lang, "invoice_no"))))),
+                Some(Status::Issuing) => (action_form(c, rr, "issue", t(lang, "invoice_issue"), Some(("invoice_no", t(lang, "invoice_no"))))),
                 Some(Status::ReturnRequested) => {
-                    (action_form(c, r, "confirm-return", t(lang, "invoice_confirm_return"), None))
-                    (action_form(c, r, "refuse-return", t(lang, "invoice_refuse_return"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "confirm-return", t(lang, "invoice_confirm_return"), None))
+                    (action_form(c, rr, "refuse-return", t(lang, "invoice_refuse_return"), Some(("reason", t(lang, "reason")))))
                 }
                 _ => {}
             }
         } @else {
             @match s {
-                Some(Status::PendingReview) => (action_form(c, r, "cancel", t(lang, "invoice_cancel"), None)),
+                Some(Status::PendingReview) => (action_form(c, rr, "cancel", t(lang, "invoice_cancel"), None)),
                 Some(Status::Draft) => {
-                    (action_form(c, r, "resubmit", t(lang, "invoice_resubmit"), None))
-                    (action_form(c, r, "delete", t(lang, "invoice_delete"), None))
+                    (action_form(c, rr, "resubmit", t(lang, "invoice_resubmit"), None))
+                    (action_form(c, rr, "delete", t(lang, "invoice_delete"), None))
                 }
-                Some(Status::AwaitingReceipt) => (action_form(c, r, "confirm", t(lang, "invoice_confirm"), None)),
+                Some(Status::AwaitingReceipt) => (action_form(c, rr, "confirm", t(lang, "invoice_confirm"), None)),
                 Some(Status::Issued) => {
-                    (action_form(c, r, "return", t(lang, "invoice_request_return"), Some(("reason", t(lang, "reason")))))
+                    (action_form(c, rr, "return", t(lang, "invoice_request_return"), Some(("reason", t(lang, "reason")))))
                     @if r.paper { small.muted { (t(lang, "invoice_return_paper")) } }
                 }
                 _ => {}
@@ -455,11 +499,13 @@ fn actions(c: &Console, r: &Request, issuer: bool) -> Markup {
     }
 }
 
-fn refused(c: &Console, e: &AppError) -> Option<(StatusCode, String)> {
-    Some((
-        StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST),
-        e.message(c.lang == Lang::Zh),
-    ))
+/// The request form's field a refusal concerns, where one does.
+fn request_field(code: Code) -> Option<&'static str> {
+    match code {
+        Code::InvoiceSpecialNeedsEnterprise => Some("special"),
+        Code::InvoicePaperNeedsAddress => Some("paper"),
+        _ => None,
+    }
 }
 
 async fn save_profile(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
@@ -479,7 +525,11 @@ async fn save_profile(State(st): State<AppState>, c: Console, body: Bytes) -> Pa
     };
     match invoices::save_profile(&st.db, c.ctx(), p).await {
         Ok(_) => Ok(Redirect::to("/console/invoices?done=profile").into_response()),
-        Err(e) => view(&st, &c, None, refused(&c, &e)).await,
+        Err(e) => {
+            let field = (e.code == Code::InvoiceBadTitle).then_some("title");
+            let refill = Refill::new("invoice-profile", &f).refused(c.lang, &e, field);
+            view(&st, &c, None, None, &refill).await
+        }
     }
 }
 
@@ -490,11 +540,16 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
     // What was checked, grouped by issuer (by customer for requests by customer per month): one
     // request per group.
     let by = f.get("by");
-    let (field, empty) = match by.as_str() {
-        "order" => ("order", "invoice_choose_order"),
-        "customer" => ("customer_month", "invoice_choose_customer_month"),
-        _ => ("month", "invoice_choose_month"),
+    let (field, empty, form) = match by.as_str() {
+        "order" => ("order", "invoice_choose_order", "invoice-request-order"),
+        "customer" => (
+            "customer_month",
+            "invoice_choose_customer_month",
+            "invoice-request-customer",
+        ),
+        _ => ("month", "invoice_choose_month", "invoice-request"),
     };
+    let refill = Refill::new(form, &f);
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for v in f.all(field) {
         let (key, item) = v.split_once('|').unwrap_or(("", v.as_str()));
@@ -505,13 +560,7 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
     }
     if groups.is_empty() {
         let e = AppError::invalid_tr(t(Lang::En, empty), t(Lang::Zh, empty));
-        return view(
-            &st,
-            &c,
-            None,
-            Some((StatusCode::BAD_REQUEST, e.message(c.lang == Lang::Zh))),
-        )
-        .await;
+        return view(&st, &c, None, None, &refill.refused(c.lang, &e, None)).await;
     }
     let remark = Some(f.get("remark")).filter(|r| !r.is_empty());
     for (key, items) in groups {
@@ -535,7 +584,8 @@ async fn submit(State(st): State<AppState>, c: Console, body: Bytes) -> Page {
             remark: remark.clone(),
         };
         if let Err(e) = invoices::submit(&st.db, c.ctx(), req).await {
-            return view(&st, &c, None, refused(&c, &e)).await;
+            let field = request_field(e.code);
+            return view(&st, &c, None, None, &refill.refused(c.lang, &e, field)).await;
         }
     }
     Ok(Redirect::to("/console/invoices?done=submitted").into_response())
@@ -550,6 +600,7 @@ async fn act(
     let f = Fields::parse(&body);
     c.check_csrf(&f.get("csrf"))?;
     c.require(&[Role::Customer, Role::PartnerAdmin, Role::Operator])?;
+    let form = act_form_id(&id, &action);
     let action = match action.as_str() {
         "approve" => Action::Approve,
         "reject" => Action::Reject,
@@ -568,9 +619,16 @@ async fn act(
                 &c,
                 None,
                 Some((StatusCode::NOT_FOUND, t(c.lang, "not_found").to_string())),
+                &Refill::NONE,
             )
             .await
         }
+    };
+    // The field the action's form asks for.
+    let field = match action {
+        Action::Mail | Action::IssueElectronic => Some("invoice_no"),
+        Action::Reject | Action::RequestReturn | Action::RefuseReturn => Some("reason"),
+        _ => None,
     };
     let opt = |k: &str| Some(f.get(k)).filter(|v| !v.is_empty());
     let a = Act {
@@ -581,6 +639,16 @@ async fn act(
     };
     match invoices::act(&st.db, c.ctx(), a).await {
         Ok(_) => Ok(Redirect::to("/console/invoices?done=acted").into_response()),
-        Err(e) => view(&st, &c, None, refused(&c, &e)).await,
+        // The request's status unchanged, its form is still there: the message beside its field.
+        Err(e) if e.code == Code::InvalidParameter && field.is_some() => {
+            let refill = Refill::new(form, &f).refused(c.lang, &e, field);
+            view(&st, &c, None, None, &refill).await
+        }
+        // The request's row may no longer offer this form: the message atop the page.
+        Err(e) => {
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let msg = e.message(c.lang == Lang::Zh);
+            view(&st, &c, None, Some((status, msg)), &Refill::NONE).await
+        }
     }
 }

@@ -199,6 +199,7 @@ table.audit th{white-space:nowrap}table.audit code{word-break:normal;white-space
 @media (max-width:700px){table.audit thead{display:none}table.audit,table.audit tbody,table.audit tr,table.audit td{display:block;width:100%}table.audit tr{border:1px solid #e5e6eb;border-radius:6px;margin:0 0 .6rem;padding:.3rem 0}table.audit td{border:0;padding:.2rem .6rem;max-width:none}table.audit td::before{content:attr(data-label);display:block;color:#646a73;font-size:.8em}table.audit td.nowrap{white-space:normal}
 main table:not(.audit){display:block;overflow-x:auto;max-width:100%}main table:not(.audit) th,main table:not(.audit) td{white-space:nowrap}}
 .muted{color:#646a73}.tz{color:#646a73;font-size:.8em}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#646a73}dd{margin:0}
+.field-error{color:#a8071a;font-size:.9em;margin:.2rem 0 .4rem}[aria-invalid=true]{border-color:#a8071a;outline:1px solid #a8071a}
 "#;
 
 pub async fn stylesheet() -> Response {

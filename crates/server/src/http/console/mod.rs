@@ -24,6 +24,8 @@ mod orders;
 mod pages;
 mod pay;
 mod promotions;
+mod quotas;
+mod refill;
 mod reseller_orders;
 mod resources;
 mod staff;
@@ -80,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(unbind::router())
         .merge(customers::router())
         .merge(coupons::router())
+        .merge(quotas::router())
         .merge(tree::router())
         .merge(funds::router())
         .merge(invites::router())

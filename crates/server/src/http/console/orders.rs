@@ -36,6 +36,7 @@ use serde::Deserialize;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
 use super::pay;
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::http::form::query_pairs;
 use crate::state::AppState;
@@ -195,6 +196,11 @@ impl ItemForm {
 
 async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<ItemForm>) -> Page {
     c.require(&[Role::Customer])?;
+    quote_view(&st, &c, &f, &Refill::NONE).await
+}
+
+/// The quote of `f` and its order form; `refill` a refused order (its message atop the form).
+async fn quote_view(st: &AppState, c: &Console, f: &ItemForm, refill: &Refill) -> Page {
     let lang = c.lang;
     let quote = match f.item() {
         Ok(item) => orders::quote(&st.db, &c.ctx(), vec![item]).await,
@@ -205,7 +211,7 @@ async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<Item
         Err(e) => {
             let body = html! { (err_markup(lang, &Some(e.clone()))) p { a href="/console/catalog" { (t(lang, "catalog")) } } };
             return Err(
-                (status_of(&e), page(lang, Some(&c), t(lang, "quote"), body)).into_response(),
+                (status_of(&e), page(lang, Some(c), t(lang, "quote"), body)).into_response()
             );
         }
     };
@@ -220,8 +226,9 @@ async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<Item
             }
         } }
         p { (t(lang, "order_discount_at_payment")) }
-        form method="post" action="/console/catalog/order" {
+        form #place-order-form method="post" action="/console/catalog/order" {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (refill.on("place-order-form").form_error())
             input type="hidden" name="product" value=(f.product);
             input type="hidden" name="period" value=(f.period);
             input type="hidden" name="count" value=(f.count);
@@ -230,10 +237,14 @@ async fn quote_page(State(st): State<AppState>, c: Console, Query(f): Query<Item
             button #place-order type="submit" { (t(lang, "place_order")) }
         }
     };
-    Ok(page(lang, Some(&c), t(lang, "quote"), body).into_response())
+    with_status(refill.status(), page(lang, Some(c), t(lang, "quote"), body))
 }
 
-async fn order_submit(State(st): State<AppState>, c: Console, Form(f): Form<ItemForm>) -> Page {
+async fn order_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<ItemForm>,
+) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
@@ -243,6 +254,11 @@ async fn order_submit(State(st): State<AppState>, c: Console, Form(f): Form<Item
     };
     match res {
         Ok(p) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&p.order_id))).into_response()),
+        // The item quotes: its page again, the refusal atop the order form.
+        Err(e) if f.item().is_ok() => {
+            let refill = Refill::new("place-order-form", &fields).refused(lang, &e, None);
+            quote_view(&st, &c, &f, &refill).await
+        }
         Err(e) => {
             let body = html! { (err_markup(lang, &Some(e.clone()))) p { a href="/console/catalog" { (t(lang, "catalog")) } } };
             Err((
@@ -310,16 +326,18 @@ impl ProductForm {
         }
     }
 
-    fn input(&self) -> Result<ProductInput, AppError> {
-        let money = |f: &str, v: &str| -> Result<Option<Money>, AppError> {
+    /// The input, or the refusal and the field it concerns.
+    fn input(&self) -> Result<ProductInput, (AppError, &'static str)> {
+        let money = |f: &'static str, v: &str| {
             if v.trim().is_empty() {
                 return Ok(None);
             }
             Money::parse(v.trim()).map(Some).map_err(|_| {
-                AppError::invalid_tr(
+                let e = AppError::invalid_tr(
                     format!("{f} must be an amount like 35.00"),
                     format!("{f} 必须是金额，如 35.00。"),
-                )
+                );
+                (e, f)
             })
         };
         Ok(ProductInput {
@@ -335,10 +353,11 @@ impl ProductForm {
             size_measure_id: match self.size_measure_id.trim() {
                 "" => None,
                 v => Some(v.parse().map_err(|_| {
-                    AppError::invalid_tr(
+                    let e = AppError::invalid_tr(
                         "size_measure_id must be 14, 15 or 17",
                         "size_measure_id 必须是 14、15 或 17。",
-                    )
+                    );
+                    (e, "size_measure_id")
                 })?),
             },
             month_price: money("month_price", &self.month_price)?,
@@ -349,20 +368,19 @@ impl ProductForm {
     }
 }
 
-async fn product_view(
-    c: &Console,
-    f: &ProductForm,
-    err: Option<AppError>,
-    status: StatusCode,
-) -> Page {
+/// The product form filled from `f`; `r` a refusal of it (its message beside its field).
+async fn product_view(c: &Console, f: &ProductForm, r: &Refill) -> Page {
     let lang = c.lang;
     let field = |name: &'static str, key: &'static str, value: &str| {
-        html! { label { (t(lang, key)) " " input name=(name) value=(value); } }
+        html! {
+            label { (t(lang, key)) " " input name=(name) value=(value) aria-invalid=[r.invalid(name)] aria-describedby=[r.described_by(name)]; }
+            (r.error_for(name))
+        }
     };
     let body = html! {
-        (err_markup(lang, &err))
         form #product-form method="post" action="/console/catalog/product" {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (r.form_error())
             (field("product_id", "catalog_product_id", &f.product_id))
             (field("service_type_code", "catalog_service_code", &f.service_type_code))
             (field("resource_type_code", "catalog_resource_code", &f.resource_type_code))
@@ -381,7 +399,7 @@ async fn product_view(
         }
     };
     with_status(
-        status,
+        r.status(),
         page(lang, Some(c), t(lang, "catalog_product"), body),
     )
 }
@@ -406,26 +424,26 @@ async fn product_page(
             ..Default::default()
         },
     };
-    product_view(&c, &f, None, StatusCode::OK).await
+    product_view(&c, &f, &Refill::NONE).await
 }
 
 async fn product_submit(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<ProductForm>,
+    Submitted(f, fields): Submitted<ProductForm>,
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new("product-form", &fields);
     let input = match f.input() {
         Ok(i) => i,
-        Err(e) => return product_view(&c, &f, Some(e), StatusCode::BAD_REQUEST).await,
+        Err((e, field)) => {
+            return product_view(&c, &f, &refill.refused(c.lang, &e, Some(field))).await
+        }
     };
     match catalog::save_product(&st.db, c.ctx(), input).await {
         Ok(_) => Ok(Redirect::to("/console/catalog").into_response()),
-        Err(e) => {
-            let s = status_of(&e);
-            product_view(&c, &f, Some(e), s).await
-        }
+        Err(e) => product_view(&c, &f, &refill.refused(c.lang, &e, None)).await,
     }
 }
 
@@ -517,7 +535,20 @@ pub(super) async fn order_view(
     status: StatusCode,
     pay: Option<&pay::PayState>,
 ) -> Page {
+    order_view_with(st, c, id, (err, status), pay, &Refill::NONE).await
+}
+
+/// The order page; `refill` re-shows a refused adjustment form.
+async fn order_view_with(
+    st: &AppState,
+    c: &Console,
+    id: &str,
+    (err, status): (Option<AppError>, StatusCode),
+    pay: Option<&pay::PayState>,
+    refill: &Refill,
+) -> Page {
     let lang = c.lang;
+    let r = refill.on("adjust-form");
     let en = lang == Lang::En;
     if !may_read_orders(c) {
         return Err(super::layout::forbidden(c));
@@ -583,8 +614,13 @@ pub(super) async fn order_view(
         @if operator && pending_order {
             form #adjust-form method="post" action=(format!("/console/orders/{}/adjust", enc(&o.order_id))) {
                 input type="hidden" name="csrf" value=(c.user.csrf);
-                label { (t(lang, "adjust_amount")) " " input type="text" name="amount" inputmode="decimal" required; }
-                label { (t(lang, "adjust_reason")) " " input type="text" name="reason" maxlength="200" required; }
+                (r.form_error())
+                label { (t(lang, "adjust_amount")) " " input type="text" name="amount" inputmode="decimal" required value=(r.value("amount", ""))
+                    aria-invalid=[r.invalid("amount")] aria-describedby=[r.described_by("amount")]; }
+                (r.error_for("amount"))
+                label { (t(lang, "adjust_reason")) " " input type="text" name="reason" maxlength="200" required value=(r.value("reason", ""))
+                    aria-invalid=[r.invalid("reason")] aria-describedby=[r.described_by("reason")]; }
+                (r.error_for("reason"))
                 button #adjust type="submit" { (t(lang, "adjust_submit")) }
             }
         }
@@ -621,6 +657,11 @@ pub(super) async fn order_view(
         }
         @if let Some(section) = pay_section { (section) }
     };
+    let status = if err.is_none() {
+        refill.status()
+    } else {
+        status
+    };
     with_status(status, page(lang, Some(c), t(lang, "order_detail"), body))
 }
 
@@ -655,10 +696,11 @@ async fn adjust_submit(
     State(st): State<AppState>,
     c: Console,
     Path(id): Path<String>,
-    Form(f): Form<AdjustForm>,
+    Submitted(f, fields): Submitted<AdjustForm>,
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let amount_bad = f.clear != "1" && Money::parse(f.amount.trim()).is_err();
     let res = if f.clear == "1" {
         adjustments::clear(&st.db, c.ctx(), id.clone()).await
     } else {
@@ -679,9 +721,15 @@ async fn adjust_submit(
     };
     match res {
         Ok(()) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
-        Err(e) => {
+        Err(e) if f.clear == "1" => {
             let s = status_of(&e);
             order_view(&st, &c, &id, Some(e), s, None).await
+        }
+        Err(e) => {
+            let field = amount_bad.then_some("amount");
+            let refill = Refill::new("adjust-form", &fields).refused(c.lang, &e, field);
+            let none = (None, StatusCode::OK);
+            order_view_with(&st, &c, &id, none, None, &refill).await
         }
     }
 }

@@ -13,7 +13,8 @@ use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, internal, message_page, page, pager, CsrfForm, Page};
+use super::layout::{cn_time, internal, page, pager, with_status, CsrfForm, Page};
+use super::refill::{Refill, Submitted};
 use super::{anonymous_lang, Console, LANG_COOKIE, SESSION_COOKIE};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -246,6 +247,11 @@ fn key_owner(c: &Console) -> KeyOwner {
 
 pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
+    keys_page(&st, &c, &Refill::NONE).await
+}
+
+/// The access-key page; `refill` re-shows a refused creation.
+async fn keys_page(st: &AppState, c: &Console, refill: &Refill) -> Page {
     let lang = c.lang;
     let operator = c.user.role == Role::Operator;
     let keys = identity::list_keys(&st.db, &c.ctx())
@@ -261,6 +267,7 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
     .await
     .map_err(|e| internal(lang, e))?;
     let body = html! {
+        (refill.page_error())
         @if let Some(k) = &fresh {
             div.flash.ok #new-key {
                 p { (t(lang, "new_key_notice")) }
@@ -276,7 +283,11 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
         div.card {
             form #create-key-form method="post" action="/console/access-keys" {
                 input type="hidden" name="csrf" value=(c.user.csrf);
-                label { (t(lang, "description")) input name="description" maxlength="100"; }
+                @let r = refill.on("create-key-form");
+                (r.form_error())
+                label { (t(lang, "description")) input name="description" maxlength="100" value=(r.value("description", ""))
+                    aria-invalid=[r.invalid("description")] aria-describedby=[r.described_by("description")]; }
+                (r.error_for("description"))
                 button #create-key type="submit" { (t(lang, "create_key")) }
             }
         }
@@ -298,7 +309,10 @@ pub async fn access_keys(State(st): State<AppState>, c: Console) -> Page {
             } }
         } }
     };
-    Ok(page(lang, Some(&c), t(lang, "access_keys"), body).into_response())
+    with_status(
+        refill.status(),
+        page(lang, Some(c), t(lang, "access_keys"), body),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -312,7 +326,7 @@ pub struct CreateKeyForm {
 pub async fn create_access_key(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<CreateKeyForm>,
+    Submitted(f, fields): Submitted<CreateKeyForm>,
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
@@ -330,18 +344,15 @@ pub async fn create_access_key(
         }
         _ => identity::create_partner_key(&st.db, c.ctx(), mk, description).await,
     };
-    let key = made.map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            message_page(
-                c.lang,
-                Some(&c),
-                t(c.lang, "access_keys"),
-                &e.message(c.lang == Lang::Zh),
-            ),
-        )
-            .into_response()
-    })?;
+    let key = match made {
+        Ok(key) => key,
+        Err(e) => {
+            let long = f.description.trim().chars().count() > 100;
+            let field = long.then_some("description");
+            let refill = Refill::new("create-key-form", &fields).refused(c.lang, &e, field);
+            return keys_page(&st, &c, &refill).await;
+        }
+    };
     identity::stash_new_key(
         &st.db,
         c.ctx(),
@@ -362,13 +373,15 @@ pub async fn revoke_access_key(
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    match key_owner(&c) {
+    let revoked = match key_owner(&c) {
         KeyOwner::Operator { .. } => {
             identity::revoke_operator_key(&st.db, c.ctx(), ak.clone()).await
         }
         _ => identity::revoke_partner_key(&st.db, c.ctx(), ak.clone()).await,
+    };
+    if let Err(e) = revoked {
+        return keys_page(&st, &c, &Refill::action(c.lang, &e)).await;
     }
-    .map_err(|e| internal(c.lang, e))?;
     st.keys.evict(&ak);
     Ok(Redirect::to("/console/access-keys").into_response())
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::discounts::parse_ratio;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, with_status, CsrfForm, Page};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -31,7 +32,8 @@ pub fn router() -> Router<AppState> {
 
 const DAY_MS: i64 = 86_400_000;
 
-async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
+/// The page; `err` a refused revocation, `refill` a refused creation (beside its field).
+async fn view(st: &AppState, c: &Console, err: Option<AppError>, refill: &Refill) -> Page {
     c.require(&[Role::Operator])?;
     let lang = c.lang;
     let en = lang == Lang::En;
@@ -45,22 +47,33 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
     let status = err
         .as_ref()
         .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
-        .unwrap_or(StatusCode::OK);
+        .unwrap_or(refill.status());
+    let r = refill.on("promotion-form");
     let body = html! {
         @if let Some(e) = &err { p.flash.error #promotion-error { (e.message(lang == Lang::Zh)) } }
         p.muted { (t(lang, "promo_hint")) }
         form #promotion-form method="post" action="/console/promotions" {
             input type="hidden" name="csrf" value=(c.user.csrf);
-            label { (t(lang, "promo_name")) " " input type="text" name="name" maxlength="64" required; }
+            (r.form_error())
+            label { (t(lang, "promo_name")) " " input type="text" name="name" maxlength="64" required value=(r.value("name", ""))
+                aria-invalid=[r.invalid("name")] aria-describedby=[r.described_by("name")]; }
+            (r.error_for("name"))
             label { (t(lang, "catalog_product")) " "
-                select name="product_id" {
+                select name="product_id" aria-invalid=[r.invalid("product_id")] aria-describedby=[r.described_by("product_id")] {
                     option value="" { (t(lang, "disc_all_products")) }
-                    @for p in &products { option value=(p.product_id) { (p.product_id) " " (p.spec_desc(en)) } }
+                    @for p in &products { option value=(p.product_id) selected[r.selected("product_id", &p.product_id)] { (p.product_id) " " (p.spec_desc(en)) } }
                 }
             }
-            label { (t(lang, "disc_ratio")) " " input type="text" name="ratio" placeholder=(t(lang, "disc_ratio_placeholder")) required; }
-            label { (t(lang, "promo_first_day")) " " input type="date" name="first_day" required; }
-            label { (t(lang, "promo_last_day")) " " input type="date" name="last_day" required; }
+            (r.error_for("product_id"))
+            label { (t(lang, "disc_ratio")) " " input type="text" name="ratio" placeholder=(t(lang, "disc_ratio_placeholder")) required value=(r.value("ratio", ""))
+                aria-invalid=[r.invalid("ratio")] aria-describedby=[r.described_by("ratio")]; }
+            (r.error_for("ratio"))
+            label { (t(lang, "promo_first_day")) " " input type="date" name="first_day" required value=(r.value("first_day", ""))
+                aria-invalid=[r.invalid("first_day")] aria-describedby=[r.described_by("first_day")]; }
+            (r.error_for("first_day"))
+            label { (t(lang, "promo_last_day")) " " input type="date" name="last_day" required value=(r.value("last_day", ""))
+                aria-invalid=[r.invalid("last_day")] aria-describedby=[r.described_by("last_day")]; }
+            (r.error_for("last_day"))
             button #create-promotion type="submit" { (t(lang, "promo_create")) }
         }
         table #promotions {
@@ -93,7 +106,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>) -> Page {
 }
 
 async fn promotions_page(State(st): State<AppState>, c: Console) -> Page {
-    view(&st, &c, None).await
+    view(&st, &c, None, &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -112,25 +125,33 @@ struct CreateForm {
     last_day: String,
 }
 
-/// The form, parsed: the window runs from the first day's start to the last day's end, China time.
-fn parse_form(f: &CreateForm) -> Result<promotions::NewPromotion, AppError> {
+/// The form, parsed: the window runs from the first day's start to the last day's end, China
+/// time. A refusal names its field.
+fn parse_form(
+    f: &CreateForm,
+) -> Result<promotions::NewPromotion, (AppError, &'static str)> {
     let ratio = parse_ratio(&f.ratio).ok_or_else(|| {
-        AppError::with_tr(
+        let e = AppError::with_tr(
             pc_app::Code::InvalidParameter,
             t(Lang::En, "disc_ratio_invalid"),
             t(Lang::Zh, "disc_ratio_invalid"),
-        )
+        );
+        (e, "ratio")
     })?;
-    let day = |s: &str| {
+    let day = |s: &str, field: &'static str| {
         parse_date(s.trim()).ok_or_else(|| {
-            AppError::with_tr(
+            let e = AppError::with_tr(
                 pc_app::Code::InvalidParameter,
                 t(Lang::En, "promo_bad_day"),
                 t(Lang::Zh, "promo_bad_day"),
-            )
+            );
+            (e, field)
         })
     };
-    let (first, last) = (day(&f.first_day)?, day(&f.last_day)?);
+    let (first, last) = (
+        day(&f.first_day, "first_day")?,
+        day(&f.last_day, "last_day")?,
+    );
     Ok(promotions::NewPromotion {
         name: f.name.clone(),
         product_id: Some(f.product_id.trim().to_string()).filter(|s| !s.is_empty()),
@@ -140,16 +161,30 @@ fn parse_form(f: &CreateForm) -> Result<promotions::NewPromotion, AppError> {
     })
 }
 
-async fn create_submit(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+async fn create_submit(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<CreateForm>,
+) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new("promotion-form", &fields);
     let p = match parse_form(&f) {
         Ok(p) => p,
-        Err(e) => return view(&st, &c, Some(e)).await,
+        Err((e, field)) => {
+            return view(&st, &c, None, &refill.refused(c.lang, &e, Some(field))).await
+        }
     };
     match promotions::create(&st.db, c.ctx(), p).await {
         Ok(_) => Ok(Redirect::to("/console/promotions").into_response()),
-        Err(e) => view(&st, &c, Some(e)).await,
+        Err(e) => {
+            let field = match e.code {
+                pc_app::Code::ProductNotFound | pc_app::Code::NotFound => Some("product_id"),
+                pc_app::Code::DiscountBelowFloor => Some("ratio"),
+                _ => None,
+            };
+            view(&st, &c, None, &refill.refused(c.lang, &e, field)).await
+        }
     }
 }
 
@@ -163,6 +198,6 @@ async fn revoke_submit(
     c.check_csrf(&f.csrf)?;
     match promotions::revoke(&st.db, c.ctx(), id).await {
         Ok(()) => Ok(Redirect::to("/console/promotions").into_response()),
-        Err(e) => view(&st, &c, Some(e)).await,
+        Err(e) => view(&st, &c, Some(e), &Refill::NONE).await,
     }
 }

@@ -19,13 +19,14 @@ use axum::Router;
 use maud::{html, Markup};
 use pc_app::services::subscriptions::renewal::{self, AutoRenew, Renewal};
 use pc_app::services::subscriptions::resources::{self, Resource, ResourceQuery};
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::orders::{PeriodType, EXPIRE_POLICY_AUTO_RENEW};
 use pc_domain::party::Role;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -81,23 +82,31 @@ fn policy_label(lang: Lang, r: &Resource) -> Markup {
     }
 }
 
-/// The forms of one resource's `td.actions` cell.
-fn actions(c: &Console, r: &Resource) -> Markup {
+/// The forms of one resource's `td.actions` cell (`refill`: a refused renewal of it, kept).
+fn actions(c: &Console, r: &Resource, refill: &Refill) -> Markup {
     let lang = c.lang;
     let id = enc(&r.id);
+    let form = format!("renew-{}", r.id);
+    let rr = refill.on(&form);
+    let year = match rr.submitted() {
+        true => rr.selected("period", "year"),
+        false => r.period_type == PeriodType::Year.code(),
+    };
     let in_use = r.status == pc_domain::orders::ResourceStatus::InUse.code();
-    let year = r.period_type == PeriodType::Year.code();
     let closed = r.status == pc_domain::orders::ResourceStatus::Closed.code();
     html! {
         @if !closed {
-        form.renew-form method="post" action=(format!("/console/resources/{id}/renew")) {
+        form.renew-form id=(form) method="post" action=(format!("/console/resources/{id}/renew")) {
             input type="hidden" name="csrf" value=(c.user.csrf);
-            select name="period" aria-label=(t(lang, "period")) {
+            (rr.form_error())
+            select name="period" aria-label=(t(lang, "period")) aria-invalid=[rr.invalid("period")] aria-describedby=[rr.described_by("period")] {
                 option value="month" selected[!year] { (t(lang, "period_month")) }
                 option value="year" selected[year] { (t(lang, "period_year")) }
             }
-            input type="number" name="count" value="1" min="1" max="11" aria-label=(t(lang, "period_count"));
+            input type="number" name="count" value=(rr.value("count", "1")) min="1" max="11" aria-label=(t(lang, "period_count"))
+                aria-invalid=[rr.invalid("count")] aria-describedby=[rr.described_by("count")];
             button.renew type="submit" { (t(lang, "resources_renew")) }
+            (rr.error_for("period")) (rr.error_for("count"))
         }
             a.unsubscribe href=(format!("/console/resources/{id}/unsubscribe")) { (t(lang, "unsub_action")) }
             @if in_use { " " a.change href=(format!("/console/resources/{id}/change")) { (t(lang, "change_action")) } }
@@ -116,12 +125,14 @@ fn actions(c: &Console, r: &Resource) -> Markup {
     }
 }
 
+/// The list; `err` a refused action atop it, `refill` a refused renewal (beside its row's
+/// fields, or atop the list when its row is not on this page).
 async fn view(
     st: &AppState,
     c: &Console,
     q: &ListQuery,
-    err: Option<AppError>,
-    status: StatusCode,
+    (err, status): (Option<AppError>, StatusCode),
+    refill: &Refill,
 ) -> Page {
     c.require(&[Role::Customer])?;
     let lang = c.lang;
@@ -148,8 +159,17 @@ async fn view(
         "auto_off" => Some("resources_auto_renew_disabled"),
         _ => None,
     };
+    let row_shown = list
+        .iter()
+        .any(|r| refill.on(&format!("renew-{}", r.id)).submitted());
+    let status = if err.is_none() {
+        refill.status()
+    } else {
+        status
+    };
     let body = html! {
         @if let Some(e) = &err { p.flash.error #resource-error { (e.message(lang == Lang::Zh)) } }
+        @if let (false, Some(m)) = (row_shown, refill.message()) { p.flash.error #resource-error { (m) } }
         @if let Some(k) = done { p.flash.ok #resource-done { (t(lang, k)) } }
         p.muted { (t(lang, "resources_hint")) }
         @if !q.order_id.is_empty() {
@@ -176,7 +196,7 @@ async fn view(
                         td { (cn_time(r.effective_at)) }
                         td.expiry { (cn_time(r.expire_at)) }
                         td.policy { (policy_label(lang, r)) }
-                        td.actions { (actions(c, r)) }
+                        td.actions { (actions(c, r, refill)) }
                     }
                 }
                 @if list.is_empty() { tr { td colspan="8" .muted { (t(lang, "empty")) } } }
@@ -192,13 +212,13 @@ async fn resources_page(
     c: Console,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    view(&st, &c, &q, None, StatusCode::OK).await
+    view(&st, &c, &q, (None, StatusCode::OK), &Refill::NONE).await
 }
 
 /// Re-renders the list with a failed action's error.
 async fn failed(st: &AppState, c: &Console, e: AppError) -> Page {
     let s = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    view(st, c, &ListQuery::default(), Some(e), s).await
+    view(st, c, &ListQuery::default(), (Some(e), s), &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -216,32 +236,35 @@ async fn renew_submit(
     State(st): State<AppState>,
     c: Console,
     Path(id): Path<String>,
-    Form(f): Form<RenewForm>,
+    Submitted(f, fields): Submitted<RenewForm>,
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new(format!("renew-{id}"), &fields);
+    let none = ListQuery::default();
+    let again = |e: AppError, field: Option<&str>| {
+        Refill::new(format!("renew-{id}"), &fields).refused(c.lang, &e, field)
+    };
     let period = match f.period.as_str() {
         "month" => PeriodType::Month,
         "year" => PeriodType::Year,
         _ => {
-            return failed(
-                &st,
-                &c,
+            let r = again(
                 AppError::invalid_tr(
                     "period must be month or year",
                     "period 必须是 month（包月）或 year（包年）。",
                 ),
-            )
-            .await
+                Some("period"),
+            );
+            return view(&st, &c, &none, (None, StatusCode::OK), &r).await;
         }
     };
     let Ok(num) = f.count.trim().parse::<i64>() else {
-        return failed(
-            &st,
-            &c,
+        let r = again(
             AppError::invalid_tr("count must be a whole number", "count 必须是整数。"),
-        )
-        .await;
+            Some("count"),
+        );
+        return view(&st, &c, &none, (None, StatusCode::OK), &r).await;
     };
     let renewal = Renewal {
         resource_ids: vec![id],
@@ -255,7 +278,15 @@ async fn renew_submit(
             Ok(Redirect::to(&format!("/console/orders/{}", enc(&order_id))).into_response())
         }
         Ok(None) => Ok(Redirect::to("/console/orders?status=6").into_response()),
-        Err(e) => failed(&st, &c, e).await,
+        Err(e) => {
+            let field = match e.code {
+                Code::RenewPeriodUnavailable => Some("period"),
+                Code::InvalidParameter => Some("count"),
+                _ => None,
+            };
+            let refill = refill.refused(c.lang, &e, field);
+            view(&st, &c, &none, (None, StatusCode::OK), &refill).await
+        }
     }
 }
 

@@ -8,12 +8,11 @@
 //! success redirects with `?done=…` (a flash). Rules live in `services/partners/staff.rs`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
-use pc_app::services::partners::staff;
+use pc_app::services::{identity, partners::staff};
 use pc_app::AppError;
 use pc_domain::party::Role;
 use serde::Deserialize;
@@ -21,7 +20,9 @@ use serde::Deserialize;
 use super::customers::refused;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, forbidden, page, with_status, Page};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
+use crate::http::form::Fields;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -73,32 +74,17 @@ pub async fn list(State(st): State<AppState>, c: Console, Query(q): Query<ListQu
         // An operator picks the partner on its detail page.
         return Ok(Redirect::to("/console/partners").into_response());
     };
-    render(
-        &st,
-        &c,
-        &pid,
-        done_key(q.done.as_deref()),
-        None,
-        &Prefill::default(),
-    )
-    .await
+    render(&st, &c, &pid, done_key(q.done.as_deref()), &Refill::NONE).await
 }
 
-/// What the create form shows again after a refusal (never the password).
-#[derive(Default)]
-struct Prefill {
-    login: String,
-    display_name: String,
-}
-
-/// The page, with an optional success flash or refusal (whose status the page is sent with).
+/// The page, with an optional success flash, or a refused form re-shown (with the status of its
+/// refusal).
 async fn render(
     st: &AppState,
     c: &Console,
     pid: &str,
     done: Option<&'static str>,
-    error: Option<AppError>,
-    prefill: &Prefill,
+    refill: &Refill,
 ) -> Page {
     let lang = c.lang;
     let staff::Staff { partner, users } = staff::list(&st.db, &c.ctx(), pid)
@@ -111,28 +97,32 @@ async fn render(
         input type="hidden" name="csrf" value=(csrf);
         @if operator { input type="hidden" name="partner" value=(pid); }
     };
-    let status = error
-        .as_ref()
-        .map(|e| StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
-        .unwrap_or(StatusCode::OK);
+    let status = refill.status();
+    let r = refill.on("staff-form");
     let body = html! {
         @if operator { p #staff-partner { (t(lang, "staff_partner")) " " a href=(format!("/console/partners/{}", enc(pid))) { (partner.name) } } }
         p.muted { (t(lang, "staff_intro")) }
         @if let Some(k) = done { p.flash.ok #staff-done { (t(lang, k)) } }
-        @if let Some(e) = &error { p.flash.error #staff-error { (e.message(lang == Lang::Zh)) } }
         div.card {
             h2 { (t(lang, "staff_new")) }
             form #staff-form method="post" action="/console/staff" {
                 (hidden)
+                (r.form_error())
                 label { (t(lang, "login_name")) " " span.muted { (t(lang, "staff_login_hint")) }
-                    input #staff-login name="login" value=(prefill.login) required minlength="3" maxlength="64" autocomplete="off";
+                    input #staff-login name="login" value=(r.value("login", "")) required minlength="3" maxlength="64" autocomplete="off"
+                        aria-invalid=[r.invalid("login")] aria-describedby=[r.described_by("login")];
                 }
+                (r.error_for("login"))
                 label { (t(lang, "staff_display_name"))
-                    input #staff-display-name name="display_name" value=(prefill.display_name) maxlength="64" autocomplete="off";
+                    input #staff-display-name name="display_name" value=(r.value("display_name", "")) maxlength="64" autocomplete="off"
+                        aria-invalid=[r.invalid("display_name")] aria-describedby=[r.described_by("display_name")];
                 }
+                (r.error_for("display_name"))
                 label { (t(lang, "staff_initial_password")) " " span.muted { (t(lang, "staff_password_hint")) }
-                    input #staff-password name="password" type="password" required minlength="8" maxlength="128" autocomplete="new-password";
+                    input #staff-password name="password" type="password" required minlength="8" maxlength="128" autocomplete="new-password"
+                        aria-invalid=[r.invalid("password")] aria-describedby=[r.described_by("password")];
                 }
+                (r.error_for("password"))
                 p { button.primary #staff-create type="submit" { (t(lang, "staff_create")) } }
             }
         }
@@ -198,24 +188,39 @@ pub struct CreateForm {
     password: String,
 }
 
-pub async fn create(State(st): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+pub async fn create(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<CreateForm>,
+) -> Page {
     let pid = acting_on(&c, &f.csrf, &f.partner)?;
-    let prefill = Prefill {
-        login: f.login.trim().to_string(),
-        display_name: f.display_name,
+    let login = f.login.trim().to_string();
+    // The service's own checks, run first to name the field a refusal concerns.
+    let field = if identity::validate_login(&login).is_err() {
+        Some("login")
+    } else if identity::validate_password(&f.password).is_err() {
+        Some("password")
+    } else if staff::normalize_display_name(Some(&f.display_name)).is_err() {
+        Some("display_name")
+    } else {
+        None
     };
     let made = staff::create(
         &st.db,
         c.ctx(),
         staff::NewStaff {
             partner_id: Some(pid.clone()),
-            login: prefill.login.clone(),
+            login,
             password: f.password,
-            display_name: Some(prefill.display_name.clone()),
+            display_name: Some(f.display_name),
         },
     )
     .await;
-    finish(&st, &c, &pid, made.map(|_| ()), "created", &prefill).await
+    let refill = |e: &AppError| {
+        let field = field.or(matches!(e.code, pc_app::Code::AlreadyExists).then_some("login"));
+        Refill::new("staff-form", &fields).refused(c.lang, e, field)
+    };
+    finish(&st, &c, &pid, made.map(|_| ()), "created", refill).await
 }
 
 #[derive(Deserialize, Default)]
@@ -255,7 +260,7 @@ async fn set_disabled(st: AppState, c: Console, id: String, f: UserForm, disable
     };
     let r = staff::set_disabled(&st.db, c.ctx(), s).await;
     let done = if disabled { "disabled" } else { "enabled" };
-    finish(&st, &c, &pid, r, done, &Prefill::default()).await
+    finish(&st, &c, &pid, r, done, |e| top(c.lang, e)).await
 }
 
 pub async fn reset_password(
@@ -271,7 +276,7 @@ pub async fn reset_password(
         password: f.password,
     };
     let r = staff::reset_password(&st.db, c.ctx(), reset).await;
-    finish(&st, &c, &pid, r, "password", &Prefill::default()).await
+    finish(&st, &c, &pid, r, "password", |e| top(c.lang, e)).await
 }
 
 /// Checks the role and the CSRF token of a form; returns the partner it acts on.
@@ -282,6 +287,12 @@ fn acting_on(c: &Console, csrf: &str, named: &str) -> Result<String, Response> {
     pid.ok_or_else(|| refused(c, AppError::new(pc_app::Code::NotFound)))
 }
 
+/// A refusal of a row's action (disable, enable, a new password): the page's message, atop the
+/// staff form.
+fn top(lang: Lang, e: &AppError) -> Refill {
+    Refill::new("staff-form", &Fields(Vec::new())).refused(lang, e, None)
+}
+
 /// After a write: back to the page with a flash, or the page re-shown with the refusal. A user of
 /// another partner is "not found" (404 page), never a hint that it exists.
 async fn finish(
@@ -290,13 +301,13 @@ async fn finish(
     pid: &str,
     r: Result<(), AppError>,
     done: &str,
-    prefill: &Prefill,
+    refill: impl FnOnce(&AppError) -> Refill,
 ) -> Page {
     match r {
         Ok(()) => Ok(Redirect::to(&back(c, pid, done)).into_response()),
         Err(e) if matches!(e.code, pc_app::Code::NotFound | pc_app::Code::AccessDenied) => {
             Err(refused(c, e))
         }
-        Err(e) => render(st, c, pid, None, Some(e), prefill).await,
+        Err(e) => render(st, c, pid, None, &refill(&e)).await,
     }
 }

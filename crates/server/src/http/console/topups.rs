@@ -31,6 +31,7 @@ use super::i18n::{t, Lang};
 use super::layout::{
     cn_time, enc, internal, message_page, page, pager, with_status, yuan, CsrfForm, Page,
 };
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -158,9 +159,20 @@ async fn mine_page(
         order_id,
         ..Default::default()
     };
-    mine_view(&st, &c, &f, offset_of(&q), done_key(&q), None).await
+    mine_view(
+        &st,
+        &c,
+        &f,
+        offset_of(&q),
+        done_key(&q),
+        None,
+        &Refill::NONE,
+    )
+    .await
 }
 
+/// The customer's page: the declaration form filled from `f`; `error` a refused cancel, `refill`
+/// a refused declaration (its message beside its field).
 async fn mine_view(
     st: &AppState,
     c: &Console,
@@ -168,6 +180,7 @@ async fn mine_view(
     offset: i64,
     done: Option<&'static str>,
     error: Option<(StatusCode, String)>,
+    refill: &Refill,
 ) -> Page {
     let lang = c.lang;
     let ctx = c.ctx();
@@ -187,8 +200,9 @@ async fn mine_view(
     .map_err(err)?;
     let (status, message) = match error {
         Some((s, m)) => (s, Some(m)),
-        None => (StatusCode::OK, None),
+        None => (refill.status(), None),
     };
+    let r = refill.on("topup-form");
     let body = html! {
         (flash(lang, done, &message))
         p.muted #topup-intro { (t(lang, "topup_intro")) }
@@ -204,10 +218,15 @@ async fn mine_view(
         form.card #topup-form method="post" action="/console/topup" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "topup_declare")) }
+            (r.form_error())
             label { (t(lang, "topup_amount")) br;
-                input name="amount" #topup-amount required inputmode="decimal" placeholder="1000.00" value=(f.amount); }
+                input name="amount" #topup-amount required inputmode="decimal" placeholder="1000.00" value=(f.amount)
+                    aria-invalid=[r.invalid("amount")] aria-describedby=[r.described_by("amount")]; }
+            (r.error_for("amount"))
             label { (t(lang, "topup_reference")) br;
-                input name="reference" #topup-reference required maxlength="128" size="40" value=(f.reference); }
+                input name="reference" #topup-reference required maxlength="128" size="40" value=(f.reference)
+                    aria-invalid=[r.invalid("reference")] aria-describedby=[r.described_by("reference")]; }
+            (r.error_for("reference"))
             p.muted { (t(lang, "topup_reference_hint")) }
             @if !f.order_id.is_empty() {
                 input type="hidden" name="order_id" value=(f.order_id);
@@ -220,7 +239,7 @@ async fn mine_view(
         @if list.is_empty() {
             p.muted #topup-none { (t(lang, "topup_none")) }
         } @else {
-            (requests_table(c, &list, false))
+            (requests_table(c, &list, false, refill))
             (pager(offset, PAGE, total, "/console/topup?", lang))
         }
     };
@@ -229,7 +248,7 @@ async fn mine_view(
 
 /// The requests as a table; operators see the customer and the decision forms, a customer its
 /// cancel button.
-fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
+fn requests_table(c: &Console, list: &[Topup], operator: bool, refill: &Refill) -> Markup {
     let lang = c.lang;
     html! {
         div.scroll { table #topups {
@@ -255,7 +274,7 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
                         @if let (true, Some(by)) = (operator, &r.decided_by) { br; small.decided-by { (by) } }
                     } }
                     td { @if pending {
-                        @if operator { (decision_forms(c, r)) } @else {
+                        @if operator { (decision_forms(c, r, refill)) } @else {
                             form.topup-cancel method="post" action=(format!("/console/topup/{}/cancel", enc(&r.id)))
                                 onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "topup_cancel_confirm")))) {
                                 input type="hidden" name="csrf" value=(c.user.csrf);
@@ -269,19 +288,24 @@ fn requests_table(c: &Console, list: &[Topup], operator: bool) -> Markup {
     }
 }
 
-fn decision_forms(c: &Console, r: &Topup) -> Markup {
+fn decision_forms(c: &Console, r: &Topup, refill: &Refill) -> Markup {
     let lang = c.lang;
     let id = enc(&r.id);
+    let form = format!("topup-reject-{}", r.id);
+    let rr = refill.on(&form);
     html! {
         form.topup-confirm method="post" action=(format!("/console/topups/{id}/confirm"))
             onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "topup_confirm_prompt")))) {
             input type="hidden" name="csrf" value=(c.user.csrf);
             button.primary type="submit" { (t(lang, "topup_confirm")) }
         }
-        form.topup-reject method="post" action=(format!("/console/topups/{id}/reject")) {
+        form.topup-reject id=(form) method="post" action=(format!("/console/topups/{id}/reject")) {
             input type="hidden" name="csrf" value=(c.user.csrf);
-            input name="reason" required maxlength="200" aria-label=(t(lang, "topup_reject_reason")) placeholder=(t(lang, "topup_reject_reason"));
+            (rr.form_error())
+            input name="reason" required maxlength="200" aria-label=(t(lang, "topup_reject_reason")) placeholder=(t(lang, "topup_reject_reason"))
+                value=(rr.value("reason", "")) aria-invalid=[rr.invalid("reason")] aria-describedby=[rr.described_by("reason")];
             " " button type="submit" { (t(lang, "topup_reject")) }
+            (rr.error_for("reason"))
         }
     }
 }
@@ -289,18 +313,25 @@ fn decision_forms(c: &Console, r: &Topup) -> Markup {
 async fn declare_submit(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<DeclareForm>,
+    Submitted(f, fields): Submitted<DeclareForm>,
 ) -> Page {
     c.check_csrf(&f.csrf)?;
     require_self_topup(&c)?;
     let lang = c.lang;
-    let checked = rules::parse_amount(&f.amount)
-        .and_then(|amount| rules::reference(&f.reference).map(|r| (amount, r)));
+    let refill = Refill::new("topup-form", &fields);
+    let checked = match rules::parse_amount(&f.amount) {
+        Err(e) => Err((e, "amount")),
+        Ok(amount) => match rules::reference(&f.reference) {
+            Err(e) => Err((e, "reference")),
+            Ok(r) => Ok((amount, r)),
+        },
+    };
     let (amount, reference) = match checked {
         Ok(v) => v,
-        Err(e) => {
+        Err((e, field)) => {
             let msg = rule_error(lang, e);
-            return mine_view(&st, &c, &f, 0, None, Some((StatusCode::BAD_REQUEST, msg))).await;
+            let refill = refill.refused_with(msg, StatusCode::BAD_REQUEST, Some(field));
+            return mine_view(&st, &c, &f, 0, None, None, &refill).await;
         }
     };
     let d = Declaration {
@@ -312,8 +343,9 @@ async fn declare_submit(
     match res {
         Ok(_) => Ok(Redirect::to("/console/topup?done=declared").into_response()),
         Err(e) => {
-            let s = status_of(&e);
-            mine_view(&st, &c, &f, 0, None, Some((s, e.message(lang == Lang::Zh)))).await
+            let field = (e.code == pc_app::Code::TopupDuplicateReference).then_some("reference");
+            let refill = refill.refused(lang, &e, field);
+            mine_view(&st, &c, &f, 0, None, None, &refill).await
         }
     }
 }
@@ -333,7 +365,7 @@ async fn cancel_submit(
             let s = status_of(&e);
             let msg = e.message(c.lang == Lang::Zh);
             let f = DeclareForm::default();
-            mine_view(&st, &c, &f, 0, None, Some((s, msg))).await
+            mine_view(&st, &c, &f, 0, None, Some((s, msg)), &Refill::NONE).await
         }
     }
 }
@@ -352,14 +384,17 @@ async fn ops_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
     c.require(&[Role::Operator])?;
-    ops_view(&st, &c, &q, None).await
+    ops_view(&st, &c, &q, None, &Refill::NONE).await
 }
 
+/// The operator's page; `error` a refused confirmation, `refill` a refused rejection or
+/// instructions form (its message beside its field).
 async fn ops_view(
     st: &AppState,
     c: &Console,
     q: &HashMap<String, String>,
     error: Option<(StatusCode, String)>,
+    refill: &Refill,
 ) -> Page {
     let lang = c.lang;
     let ctx = c.ctx();
@@ -381,8 +416,9 @@ async fn ops_view(
     let instructions = topups::instructions(&st.db, &ctx).await.map_err(err)?;
     let (status, message) = match error {
         Some((s, m)) => (s, Some(m)),
-        None => (StatusCode::OK, None),
+        None => (refill.status(), None),
     };
+    let ir = refill.on("topup-instructions-form");
     let current = filter.map(TopupStatus::as_str).unwrap_or("");
     let tabs = std::iter::once(("", t(lang, "all")))
         .chain(TopupStatus::ALL.map(|s| (s.as_str(), status_label(lang, s))));
@@ -397,14 +433,17 @@ async fn ops_view(
         @if list.is_empty() {
             p.muted #topup-none { (t(lang, "topup_none")) }
         } @else {
-            (requests_table(c, &list, true))
+            (requests_table(c, &list, true, refill))
         }
         (pager(offset, PAGE, total, &format!("/console/topups?status={current}&"), lang))
         form.card #topup-instructions-form method="post" action="/console/topups/instructions" {
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "topup_instructions")) }
             p.muted { (t(lang, "topup_instructions_hint")) }
-            textarea name="text" rows="5" cols="60" maxlength="1000" aria-label=(t(lang, "topup_instructions")) { (instructions) }
+            (ir.form_error())
+            textarea name="text" rows="5" cols="60" maxlength="1000" aria-label=(t(lang, "topup_instructions"))
+                aria-invalid=[ir.invalid("text")] aria-describedby=[ir.described_by("text")] { (ir.value("text", &instructions)) }
+            (ir.error_for("text"))
             p { button type="submit" { (t(lang, "save")) } }
         }
     };
@@ -417,7 +456,14 @@ async fn ops_view(
 /// Back to the operator's list after a refused decision, with the message.
 async fn ops_refused(st: &AppState, c: &Console, e: AppError) -> Page {
     let msg = e.message(c.lang == Lang::Zh);
-    ops_view(st, c, &HashMap::new(), Some((status_of(&e), msg))).await
+    ops_view(
+        st,
+        c,
+        &HashMap::new(),
+        Some((status_of(&e), msg)),
+        &Refill::NONE,
+    )
+    .await
 }
 
 async fn confirm_submit(
@@ -447,19 +493,16 @@ async fn reject_submit(
     State(st): State<AppState>,
     c: Console,
     Path(id): Path<String>,
-    Form(f): Form<RejectForm>,
+    Submitted(f, fields): Submitted<RejectForm>,
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new(format!("topup-reject-{id}"), &fields);
+    let none = HashMap::new();
     if let Err(e) = rules::reject_reason(&f.reason) {
         let msg = rule_error(c.lang, e);
-        return ops_view(
-            &st,
-            &c,
-            &HashMap::new(),
-            Some((StatusCode::BAD_REQUEST, msg)),
-        )
-        .await;
+        let refill = refill.refused_with(msg, StatusCode::BAD_REQUEST, Some("reason"));
+        return ops_view(&st, &c, &none, None, &refill).await;
     }
     let r = Rejection {
         id,
@@ -468,6 +511,7 @@ async fn reject_submit(
     let res = topups::reject(&st.db, c.ctx(), r).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topups?done=rejected").into_response()),
+        // The request may have left the list (no longer pending): the message atop the page.
         Err(e) => ops_refused(&st, &c, e).await,
     }
 }
@@ -483,23 +527,29 @@ struct InstructionsForm {
 async fn instructions_submit(
     State(st): State<AppState>,
     c: Console,
-    Form(f): Form<InstructionsForm>,
+    Submitted(f, fields): Submitted<InstructionsForm>,
 ) -> Page {
     c.require(&[Role::Operator])?;
     c.check_csrf(&f.csrf)?;
+    let refill = Refill::new("topup-instructions-form", &fields);
+    let none = HashMap::new();
     if let Err(e) = rules::instructions(&f.text) {
         let msg = rule_error(c.lang, e);
-        return ops_view(
-            &st,
-            &c,
-            &HashMap::new(),
-            Some((StatusCode::BAD_REQUEST, msg)),
-        )
-        .await;
+        let refill = refill.refused_with(msg, StatusCode::BAD_REQUEST, Some("text"));
+        return ops_view(&st, &c, &none, None, &refill).await;
     }
     let res = topups::set_instructions(&st.db, c.ctx(), f.text).await;
     match res {
         Ok(()) => Ok(Redirect::to("/console/topups?done=instructions").into_response()),
-        Err(e) => ops_refused(&st, &c, e).await,
+        Err(e) => {
+            ops_view(
+                &st,
+                &c,
+                &none,
+                None,
+                &refill.refused(c.lang, &e, Some("text")),
+            )
+            .await
+        }
     }
 }

@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, forbidden, internal, page, yuan, Page};
+use super::layout::{cn_time, enc, forbidden, internal, page, Page, yuan};
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -93,7 +94,13 @@ pub async fn resellers(State(st): State<AppState>, c: Console) -> Page {
 }
 
 /// The reseller's delegation page, with an optional error from a refused form.
-async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) -> Page {
+/// The delegation page; `error` a refusal atop it, `refill` a refused delegate form.
+async fn render_delegation(
+    st: &AppState,
+    c: &Console,
+    error: Option<String>,
+    refill: &Refill,
+) -> Page {
     require_admin_of(c, PartnerType::Reseller)?;
     let lang = c.lang;
     let history = delegation::history(&st.db, &c.ctx()).await.map_err(|e| {
@@ -132,7 +139,11 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
                 form #delegate-form method="post" action="/console/delegation" {
                     input type="hidden" name="csrf" value=(c.user.csrf);
                     input type="hidden" name="distributor_id" value=(d.id);
-                    label { input #consent type="checkbox" name="consent" value="yes" required; " " (t(lang, "delegation_consent")) }
+                    @let r = refill.on("delegate-form");
+                    (r.form_error())
+                    label { input #consent type="checkbox" name="consent" value="yes" required checked[r.selected("consent", "yes")]
+                        aria-invalid=[r.invalid("consent")] aria-describedby=[r.described_by("consent")]; " " (t(lang, "delegation_consent")) }
+                    (r.error_for("consent"))
                     p { button.primary #delegate type="submit" { (t(lang, "delegate")) } }
                 }
             }
@@ -158,7 +169,7 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
-        StatusCode::OK
+        refill.status()
     };
     Ok((status, page(lang, Some(c), t(lang, "delegation"), body)).into_response())
 }
@@ -166,7 +177,7 @@ async fn render_delegation(st: &AppState, c: &Console, error: Option<String>) ->
 /// `GET /console/delegation` (reseller admins): status, the notice with its consent checkbox,
 /// cancel, history.
 pub async fn delegation_page(State(st): State<AppState>, c: Console) -> Page {
-    render_delegation(&st, &c, None).await
+    render_delegation(&st, &c, None, &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -180,7 +191,11 @@ pub struct DelegateForm {
 }
 
 /// `POST /console/delegation`: delegate (the consent checkbox must be ticked).
-pub async fn delegate(State(st): State<AppState>, c: Console, Form(f): Form<DelegateForm>) -> Page {
+pub async fn delegate(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<DelegateForm>,
+) -> Page {
     require_admin_of(&c, PartnerType::Reseller)?;
     c.check_csrf(&f.csrf)?;
     let d = delegation::Delegate {
@@ -189,7 +204,16 @@ pub async fn delegate(State(st): State<AppState>, c: Console, Form(f): Form<Dele
     };
     match delegation::delegate(&st.db, c.ctx(), d).await {
         Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
-        Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
+        // The form is shown while nothing is delegated: the consent beside its box.
+        Err(e) if e.code == pc_app::Code::DelegationConsentRequired => {
+            let refill = Refill::new("delegate-form", &fields);
+            let refill = refill.refused(c.lang, &e, Some("consent"));
+            render_delegation(&st, &c, None, &refill).await
+        }
+        Err(e) => {
+            let msg = e.message(c.lang == Lang::Zh);
+            render_delegation(&st, &c, Some(msg), &Refill::NONE).await
+        }
     }
 }
 
@@ -205,7 +229,10 @@ pub async fn cancel(State(st): State<AppState>, c: Console, Form(f): Form<Cancel
     c.check_csrf(&f.csrf)?;
     match delegation::cancel(&st.db, c.ctx()).await {
         Ok(_) => Ok(Redirect::to("/console/delegation").into_response()),
-        Err(e) => render_delegation(&st, &c, Some(e.message(c.lang == Lang::Zh))).await,
+        Err(e) => {
+            let msg = e.message(c.lang == Lang::Zh);
+            render_delegation(&st, &c, Some(msg), &Refill::NONE).await
+        }
     }
 }
 

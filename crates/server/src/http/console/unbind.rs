@@ -12,6 +12,7 @@ use pc_domain::party::Role;
 
 use super::i18n::{t, Lang};
 use super::layout::{message_page, CsrfForm, Page};
+use super::refill::Refill;
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -55,10 +56,16 @@ async fn partner_unbind(
 ) -> Page {
     c.require(&[Role::PartnerAdmin, Role::Operator])?;
     c.check_csrf(&f.csrf)?;
-    unbind::end_association(&st.db, c.ctx(), Unbinding::Customer(id))
-        .await
-        .map_err(|e| refused(&c, e))?;
-    Ok(Redirect::to("/console/customers").into_response())
+    let ended = unbind::end_association(&st.db, c.ctx(), Unbinding::Customer(id.clone())).await;
+    match ended {
+        Ok(_) => Ok(Redirect::to("/console/customers").into_response()),
+        // Another tenant's customer stays a "not found" page; a refusal on one's own customer
+        // is its page again with why.
+        Err(e) if matches!(e.code, pc_app::Code::NotFound | pc_app::Code::AccessDenied) => {
+            Err(refused(&c, e))
+        }
+        Err(e) => super::customers::detail_page(&st, &c, &id, &Refill::action(c.lang, &e)).await,
+    }
 }
 
 async fn customer_unbind(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {

@@ -16,14 +16,15 @@ use axum::routing::get;
 use axum::Router;
 use maud::html;
 use pc_app::services::subscriptions::refunds::{self, UnsubscribeRequest};
-use pc_app::AppError;
+use pc_app::{AppError, Code};
 use pc_domain::party::Role;
 use pc_domain::refunds::UnsubscribeType;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, with_status, yuan, Page};
-use super::{Console, ConsoleForm as Form};
+use super::layout::{cn_time, enc, internal, page, with_status, Page, yuan};
+use super::refill::{Refill, Submitted};
+use super::Console;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -53,26 +54,28 @@ async fn view(
     c: &Console,
     id: &str,
     kind: UnsubscribeType,
-    err: Option<AppError>,
+    refill: &Refill,
 ) -> Page {
     c.require(&[Role::Customer])?;
     let lang = c.lang;
     let plan = refunds::preview(&st.db, &c.ctx(), id, kind).await;
-    let status = match (&err, &plan) {
-        (Some(e), _) | (None, Err(e)) => {
+    let status = match &plan {
+        Err(e) if refill.message().is_none() => {
             StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
         }
-        _ => StatusCode::OK,
+        _ => refill.status(),
     };
+    let r = refill.on("unsubscribe-form");
     let action = format!("/console/resources/{}/unsubscribe", enc(id));
     let body = html! {
-        @if let Some(e) = &err { p.flash.error #unsubscribe-error { (e.message(lang == Lang::Zh)) } }
         nav.tabs #unsubscribe-types {
             a href=(format!("{action}?type=1")) .active[kind == UnsubscribeType::ResourceAndRenewals] { (t(lang, "unsub_type_1")) }
             a href=(format!("{action}?type=2")) .active[kind == UnsubscribeType::RenewalsOnly] { (t(lang, "unsub_type_2")) }
         }
         @match &plan {
             Err(e) => {
+                // No form to show a refused one again: its message stands atop the page.
+                @if let Some(m) = refill.message() { p.flash.error #unsubscribe-error { (m) } }
                 p.flash.error #unsubscribe-refused { (e.message(lang == Lang::Zh)) }
                 p { a href="/console/resources" { (t(lang, "resources_show_all")) } }
             }
@@ -105,14 +108,20 @@ async fn view(
                 form #unsubscribe-form method="post" action=(action) {
                     input type="hidden" name="csrf" value=(c.user.csrf);
                     input type="hidden" name="type" value=(kind.code());
+                    (r.form_error())
                     label { (t(lang, "unsub_reason_type")) " "
-                        select name="reason_type" {
-                            @for n in 1..=5 { option value=(n) selected[n == 5] { (t(lang, &format!("unsub_reason_{n}"))) } }
+                        select name="reason_type" aria-invalid=[r.invalid("reason_type")] aria-describedby=[r.described_by("reason_type")] {
+                            @for n in 1..=5 { option value=(n) selected[r.value("reason_type", "5") == n.to_string()] { (t(lang, &format!("unsub_reason_{n}"))) } }
                         }
                     }
-                    label { (t(lang, "unsub_reason")) " " input type="text" name="reason" maxlength="512"; }
+                    (r.error_for("reason_type"))
+                    label { (t(lang, "unsub_reason")) " " input type="text" name="reason" maxlength="512" value=(r.value("reason", ""))
+                        aria-invalid=[r.invalid("reason")] aria-describedby=[r.described_by("reason")]; }
+                    (r.error_for("reason"))
                     @if p.fee().is_positive() {
-                        label #confirm-fee-label { input type="checkbox" name="confirm_fee" value="yes"; " " (t(lang, "unsub_confirm_fee")) }
+                        label #confirm-fee-label { input type="checkbox" name="confirm_fee" value="yes" checked[r.selected("confirm_fee", "yes")]
+                            aria-invalid=[r.invalid("confirm_fee")] aria-describedby=[r.described_by("confirm_fee")]; " " (t(lang, "unsub_confirm_fee")) }
+                        (r.error_for("confirm_fee"))
                     }
                     button #unsubscribe type="submit" { (t(lang, "unsub_submit")) }
                 }
@@ -128,7 +137,7 @@ async fn unsubscribe_page(
     Path(id): Path<String>,
     Query(q): Query<TypeQuery>,
 ) -> Page {
-    view(&st, &c, &id, kind_of(&q.kind), None).await
+    view(&st, &c, &id, kind_of(&q.kind), &Refill::NONE).await
 }
 
 #[derive(Deserialize, Default)]
@@ -151,13 +160,14 @@ async fn unsubscribe_submit(
     State(st): State<AppState>,
     c: Console,
     Path(id): Path<String>,
-    Form(f): Form<UnsubscribeForm>,
+    Submitted(f, fields): Submitted<UnsubscribeForm>,
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
     let lang = c.lang;
     let kind = kind_of(&f.kind);
     let reason_type = f.reason_type.trim().parse::<i64>().ok();
+    let refill = Refill::new("unsubscribe-form", &fields);
     let req = match UnsubscribeRequest::parse(
         vec![id.clone()],
         Some(kind.code()),
@@ -168,7 +178,14 @@ async fn unsubscribe_submit(
             fee_confirmed: Some(f.confirm_fee == "yes"),
             ..r
         },
-        Err(e) => return view(&st, &c, &id, kind, Some(e)).await,
+        Err(e) => {
+            // The reason's type, else the reason itself.
+            let field = match reason_type {
+                Some(1..=5) => "reason",
+                _ => "reason_type",
+            };
+            return view(&st, &c, &id, kind, &refill.refused(lang, &e, Some(field))).await;
+        }
     };
     let res = refunds::unsubscribe(&st.db, c.ctx(), req).await;
     match res {
@@ -176,6 +193,9 @@ async fn unsubscribe_submit(
             Some(o) => Ok(Redirect::to(&format!("/console/orders/{}", enc(o))).into_response()),
             None => Err(internal(lang, AppError::internal("no unsubscribe order"))),
         },
-        Err(e) => view(&st, &c, &id, kind, Some(e)).await,
+        Err(e) => {
+            let field = (e.code == Code::FeeNotConfirmed).then_some("confirm_fee");
+            view(&st, &c, &id, kind, &refill.refused(lang, &e, field)).await
+        }
     }
 }

@@ -1,0 +1,534 @@
+//! Console forms keep the user's work (console/refill.rs), in process on SQLite and PostgreSQL: a
+//! refused submit answers 4xx with the same page, the form there with the values typed (never a
+//! password), and the message inside the form beside the field it concerns (`p.field-error`, the
+//! field `aria-invalid` and described by it), or atop the form when no one field is at fault; in
+//! the user's language, Chinese and English.
+
+mod common;
+
+use common::*;
+use partner_center::http::console::i18n::{t, Lang};
+use pc_app::Code;
+use pc_domain::party::{AssociationType, PartnerType};
+
+const PW: &str = "Passw0rd!";
+
+/// What a refused form must show again.
+enum Kept<'a> {
+    /// An input whose value is the one typed.
+    Input(&'a str, &'a str),
+    /// A select whose typed option is selected.
+    Option(&'a str, &'a str),
+    /// A typed value that must not appear anywhere on the page (a password).
+    Never(&'a str),
+}
+
+/// The HTML of the form with id `form` (from its opening tag to its end).
+fn form_html<'a>(body: &'a str, form: &str) -> &'a str {
+    let at = body
+        .find(&format!(r#"id="{form}""#))
+        .unwrap_or_else(|| panic!("no form #{form} on the page: {body}"));
+    let start = body[..at].rfind("<form").expect("a form tag");
+    let end = body[at..].find("</form>").expect("the form's end") + at;
+    &body[start..end]
+}
+
+/// The opening tag of the element named `name` in `html`.
+fn field_tag<'a>(html: &'a str, name: &str) -> &'a str {
+    let at = html
+        .find(&format!(r#"name="{name}""#))
+        .unwrap_or_else(|| panic!("no field {name} in {html}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = html[at..].find('>').unwrap() + at;
+    &html[start..=end]
+}
+
+/// Asserts a refused post: `status`, the page with form `form`, the values kept, and the message
+/// (containing `says`) beside `field` (none: atop the form).
+fn assert_refused(
+    engine: &str,
+    r: &Resp,
+    status: u16,
+    form: &str,
+    field: Option<&str>,
+    says: &str,
+    kept: &[Kept<'_>],
+) {
+    assert_eq!(r.status, status, "{engine}: #{form}: {}", r.body);
+    assert!(
+        r.body.contains("<nav"),
+        "{engine}: the page, not an error page"
+    );
+    let html = form_html(&r.body, form);
+    let message = match field {
+        Some(name) => {
+            let id = format!("{form}-{name}-error");
+            let tag = field_tag(html, name);
+            assert!(tag.contains(r#"aria-invalid="true""#), "{engine}: {tag}");
+            assert!(
+                tag.contains(&format!(r#"aria-describedby="{id}""#)),
+                "{engine}: {tag}"
+            );
+            let p = format!(r#"<p class="field-error" id="{id}""#);
+            let at = html
+                .find(&p)
+                .unwrap_or_else(|| panic!("{engine}: no {p} in the form: {html}"));
+            &html[at..at + html[at..].find("</p>").unwrap()]
+        }
+        None => {
+            let p = format!(r#"id="{form}-error""#);
+            let at = html
+                .find(&p)
+                .unwrap_or_else(|| panic!("{engine}: no {p} in the form: {html}"));
+            assert!(!html.contains("field-error"), "{engine}: {html}");
+            &html[at..at + html[at..].find("</p>").unwrap()]
+        }
+    };
+    let message = message
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert!(
+        message.contains(says),
+        "{engine}: {says:?} not in {message}"
+    );
+    for k in kept {
+        match k {
+            Kept::Input(name, v) => {
+                let tag = field_tag(html, name);
+                assert!(
+                    tag.contains(&format!(r#"value="{v}""#))
+                        || html.contains(&format!(">{v}</textarea>")),
+                    "{engine}: {name} lost {v:?}: {tag}"
+                );
+            }
+            Kept::Option(name, v) => {
+                let tag = field_tag(html, name);
+                let at = html.find(tag).unwrap();
+                let select = &html[at..at + html[at..].find("</select>").unwrap()];
+                assert!(
+                    select.contains(&format!(r#"value="{v}" selected"#)),
+                    "{engine}: {name} lost {v:?}: {select}"
+                );
+            }
+            Kept::Never(v) => {
+                assert!(!r.body.contains(v), "{engine}: {v:?} echoed");
+            }
+        }
+    }
+}
+
+async fn set_lang(app: &TestApp, s: &Session, lang: Lang) {
+    let tag = match lang {
+        Lang::Zh => "zh-CN",
+        Lang::En => "en-US",
+    };
+    let r = app.console_post(s, "/console/lang", &[("lang", tag)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+fn invalid(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => Code::InvalidParameter.message_zh(),
+        Lang::En => Code::InvalidParameter.message_en(),
+    }
+}
+
+fn code_says(lang: Lang, c: Code) -> &'static str {
+    match lang {
+        Lang::Zh => c.message_zh(),
+        Lang::En => c.message_en(),
+    }
+}
+
+const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
+
+#[tokio::test]
+async fn partner_forms_keep_what_was_typed() {
+    for app in apps("forms_partner").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let r = app
+            .partner(PartnerType::Reseller, Some(&d.partner_id))
+            .await;
+        let cust = app
+            .customer(&d.partner_id, AssociationType::Resale, "forms-cust", "x")
+            .await;
+        app.credit(&d.partner_id, 10_000).await;
+        let ops = app.operator_session("forms.quotas").await;
+        let grant = [
+            ("partner_id", d.partner_id.as_str()),
+            ("type", "voucher"),
+            ("amount", "500.00"),
+        ];
+        let granted = app.console_post(&ops, "/console/quotas", &grant).await;
+        assert_eq!(granted.status, 303, "{}", granted.body);
+        let quota: String =
+            pc_app::store::sql::query_scalar("SELECT id FROM coupon_quotas WHERE partner_id = $1")
+                .bind(&d.partner_id)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+        let s = app.console_login(&d.login, PW).await;
+        for lang in LANGS {
+            set_lang(&app, &s, lang).await;
+
+            // Invites: an empty custom label; the kind and type chosen stay chosen.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/invites",
+                    &[
+                        ("kind", "custom"),
+                        ("label", "  "),
+                        ("association_type", "2"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("kind", "custom"),
+                Kept::Option("association_type", "2"),
+            ];
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "invite-form",
+                Some("label"),
+                invalid(lang),
+                &kept,
+            );
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/invites",
+                    &[
+                        ("kind", "generic"),
+                        ("label", "fair"),
+                        ("association_type", "9"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("kind", "generic"),
+                Kept::Input("label", "fair"),
+            ];
+            let field = Some("association_type");
+            assert_refused(&e, &resp, 400, "invite-form", field, invalid(lang), &kept);
+
+            // Funds: allocating more than the balance keeps the amount and the customer.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/funds/customers",
+                    &[
+                        ("customer_id", &cust.customer_id),
+                        ("amount", "100.01"),
+                        ("op", "allocate"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("amount", "100.01"),
+                Kept::Option("customer_id", &cust.customer_id),
+            ];
+            let says = code_says(lang, Code::InsufficientBalance);
+            let form = "customer-funds-form";
+            assert_refused(&e, &resp, 400, form, Some("amount"), says, &kept);
+            // An amount that is no amount, to a reseller.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/funds/resellers",
+                    &[
+                        ("reseller_id", &r.partner_id),
+                        ("amount", "12abc"),
+                        ("op", "reclaim"),
+                    ],
+                )
+                .await;
+            let kept = [Kept::Input("amount", "12abc")];
+            let says = t(lang, "funds_amount_rule");
+            let form = "reseller-funds-form";
+            assert_refused(&e, &resp, 400, form, Some("amount"), says, &kept);
+
+            // Staff: a weak password is beside the password field and never shown back.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/staff",
+                    &[
+                        ("login", "forms.staff"),
+                        ("display_name", "Ann"),
+                        ("password", "weakpw"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("login", "forms.staff"),
+                Kept::Input("display_name", "Ann"),
+                Kept::Never("weakpw"),
+            ];
+            let field = Some("password");
+            assert_refused(&e, &resp, 400, "staff-form", field, invalid(lang), &kept);
+
+            // Discounts: a ratio that is no ratio keeps the customer typed.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/discounts",
+                    &[("customer_id", &cust.customer_id), ("ratio", "85")],
+                )
+                .await;
+            let kept = [
+                Kept::Input("customer_id", &cust.customer_id),
+                Kept::Input("ratio", "85"),
+            ];
+            let form = "grant-discount-form";
+            let says = t(lang, "disc_ratio_invalid");
+            assert_refused(&e, &resp, 400, form, Some("ratio"), says, &kept);
+
+            // Coupons: a face value that is no amount keeps the customers and the memo.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/coupons/issue",
+                    &[
+                        ("type", "voucher"),
+                        ("quota_id", &quota),
+                        ("customer_ids", &cust.customer_id),
+                        ("face_value", "ten"),
+                        ("memo", "spring"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("quota_id", &quota),
+                Kept::Input("customer_ids", &cust.customer_id),
+                Kept::Input("face_value", "ten"),
+                Kept::Input("memo", "spring"),
+            ];
+            let says = t(lang, "bad_amount");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "issue-form",
+                Some("face_value"),
+                says,
+                &kept,
+            );
+        }
+        // A refused action (no fields): its page again, the message atop it.
+        for (path, form) in [
+            ("/console/invites/ilnope/disable", "invite-form"),
+            ("/console/access-keys/AKNOPE/revoke", "create-key-form"),
+        ] {
+            let resp = app.console_post(&s, path, &[]).await;
+            assert!(
+                (400..500).contains(&resp.status),
+                "{e}: {path}: {}",
+                resp.body
+            );
+            assert!(
+                resp.body.contains(r#"id="page-error""#),
+                "{e}: {}",
+                resp.body
+            );
+            assert!(
+                resp.body.contains(&format!(r#"id="{form}""#)),
+                "{e}: {path}"
+            );
+        }
+        // Nothing was written by the refusals.
+        let balance = app.console_get(&s, "/console/funds").await;
+        assert!(balance.body.contains("¥100.00"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn operator_forms_keep_what_was_typed() {
+    for app in apps("forms_operator").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let s = app.operator_session("forms.operator").await;
+        for lang in LANGS {
+            set_lang(&app, &s, lang).await;
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/funds/credit",
+                    &[
+                        ("partner_id", &d.partner_id),
+                        ("amount", "-5"),
+                        ("memo", "wire 42"),
+                    ],
+                )
+                .await;
+            let kept = [Kept::Input("amount", "-5"), Kept::Input("memo", "wire 42")];
+            let says = t(lang, "funds_amount_rule");
+            assert_refused(&e, &resp, 400, "credit-form", Some("amount"), says, &kept);
+
+            // A coupon quota: the amount, with the partner and type kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/quotas",
+                    &[
+                        ("partner_id", &d.partner_id),
+                        ("type", "cash"),
+                        ("amount", "lots"),
+                        ("max_count", "7"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("partner_id", &d.partner_id),
+                Kept::Option("type", "cash"),
+                Kept::Input("max_count", "7"),
+            ];
+            let says = t(lang, "bad_amount");
+            assert_refused(&e, &resp, 400, "grant-form", Some("amount"), says, &kept);
+
+            // Catalogue types: an order that is no number.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/catalog/service-types",
+                    &[
+                        ("code", "hws.service.type.forms"),
+                        ("name_zh", "表单"),
+                        ("name_en", "Forms"),
+                        ("abbreviation", "FRM"),
+                        ("sort_order", "first"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("code", "hws.service.type.forms"),
+                Kept::Input("name_zh", "表单"),
+                Kept::Input("sort_order", "first"),
+            ];
+            let field = Some("sort_order");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "service-type-form",
+                field,
+                invalid(lang),
+                &kept,
+            );
+
+            // A product: a price that is no amount.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/catalog/product",
+                    &[
+                        ("product_id", "forms-p1"),
+                        ("name_en", "Forms VM"),
+                        ("month_price", "cheap"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("product_id", "forms-p1"),
+                Kept::Input("month_price", "cheap"),
+            ];
+            let field = Some("month_price");
+            assert_refused(&e, &resp, 400, "product-form", field, invalid(lang), &kept);
+
+            // A promotion: a day that is no day keeps the name and ratio.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/promotions",
+                    &[
+                        ("name", "Autumn"),
+                        ("ratio", "8.5折"),
+                        ("first_day", "someday"),
+                        ("last_day", "2026-12-31"),
+                    ],
+                )
+                .await;
+            let kept = [Kept::Input("name", "Autumn"), Kept::Input("ratio", "8.5折")];
+            let says = t(lang, "promo_bad_day");
+            assert_refused(
+                &e,
+                &resp,
+                400,
+                "promotion-form",
+                Some("first_day"),
+                says,
+                &kept,
+            );
+
+            // The discount floor.
+            let resp = app
+                .console_post(&s, "/console/discounts/floor", &[("ratio", "1.5")])
+                .await;
+            let kept = [Kept::Input("ratio", "1.5")];
+            let says = t(lang, "disc_ratio_invalid");
+            assert_refused(&e, &resp, 400, "floor-form", Some("ratio"), says, &kept);
+        }
+    }
+}
+
+#[tokio::test]
+async fn customer_forms_keep_what_was_typed() {
+    for app in apps("forms_customer").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let cust = app
+            .customer(
+                &d.partner_id,
+                AssociationType::Consulting,
+                "forms-self",
+                "x",
+            )
+            .await;
+        let s = app.console_login(&cust.login, PW).await;
+        for lang in LANGS {
+            set_lang(&app, &s, lang).await;
+            // A top-up declaration: the amount, with the reference kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/topup",
+                    &[("amount", "a lot"), ("reference", "WIRE-77")],
+                )
+                .await;
+            let kept = [
+                Kept::Input("amount", "a lot"),
+                Kept::Input("reference", "WIRE-77"),
+            ];
+            let says = t(lang, "topup_err_not_an_amount");
+            assert_refused(&e, &resp, 400, "topup-form", Some("amount"), says, &kept);
+
+            // The invoice profile: no title, the tax id and address kept.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/invoices/profile",
+                    &[
+                        ("title_type", "2"),
+                        ("title", ""),
+                        ("tax_id", "91310000MA1FL0001X"),
+                        ("mailing_address", "1 Forms Road"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Option("title_type", "2"),
+                Kept::Input("tax_id", "91310000MA1FL0001X"),
+                Kept::Input("mailing_address", "1 Forms Road"),
+            ];
+            let says = code_says(lang, Code::InvoiceBadTitle);
+            let form = "invoice-profile";
+            assert_refused(&e, &resp, 400, form, Some("title"), says, &kept);
+        }
+    }
+}
