@@ -21,7 +21,7 @@ use pc_domain::Money;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, with_status, Page, yuan};
+use super::layout::{cn_time, enc, internal, page, with_status, yuan, Page};
 use super::refill::Refill;
 use super::Console;
 use crate::http::form::Fields;

@@ -16,7 +16,7 @@ use pc_domain::party::{PartnerType, Role};
 
 use super::export::{self, Cell, Export};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, message_page, page, pager, with_status, Page, yuan};
+use super::layout::{cn_time, enc, internal, message_page, page, pager, with_status, yuan, Page};
 use super::refill::Refill;
 use super::Console;
 use crate::http::form::mask_phone;

@@ -127,9 +127,7 @@ struct CreateForm {
 
 /// The form, parsed: the window runs from the first day's start to the last day's end, China
 /// time. A refusal names its field.
-fn parse_form(
-    f: &CreateForm,
-) -> Result<promotions::NewPromotion, (AppError, &'static str)> {
+fn parse_form(f: &CreateForm) -> Result<promotions::NewPromotion, (AppError, &'static str)> {
     let ratio = parse_ratio(&f.ratio).ok_or_else(|| {
         let e = AppError::with_tr(
             pc_app::Code::InvalidParameter,

@@ -16,7 +16,7 @@ use pc_domain::Money;
 
 use super::coupons::{back_with, limits_summary, order_type_boxes, quota_status_label, ListParams};
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, internal, page, with_status, Page, yuan};
+use super::layout::{cn_time, internal, page, with_status, yuan, Page};
 use super::refill::Refill;
 use super::Console;
 use crate::http::form::Fields;
@@ -184,16 +184,20 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
     let mut field = None;
     let res: Result<String, AppError> = async {
         field = Some("type");
-        let qt = QuotaType::parse(&f.get("type")).ok_or_else(|| AppError::naming(pc_app::Code::InvalidParameter, "type"))?;
+        let qt = QuotaType::parse(&f.get("type"))
+            .ok_or_else(|| AppError::naming(pc_app::Code::InvalidParameter, "type"))?;
         field = Some("amount");
-        let amount =
-            Money::parse(&f.get("amount")).map_err(|_| AppError::invalid_tr(t(Lang::En, "bad_amount"), t(Lang::Zh, "bad_amount")))?;
+        let amount = Money::parse(&f.get("amount")).map_err(|_| {
+            AppError::invalid_tr(t(Lang::En, "bad_amount"), t(Lang::Zh, "bad_amount"))
+        })?;
         field = Some("expires");
         let exp = f.get("expires");
         let expire_at = if exp.is_empty() {
             None
         } else {
-            Some(parse_utc(&exp).ok_or_else(|| AppError::invalid_tr(t(Lang::En, "bad_time"), t(Lang::Zh, "bad_time")))?)
+            Some(parse_utc(&exp).ok_or_else(|| {
+                AppError::invalid_tr(t(Lang::En, "bad_time"), t(Lang::Zh, "bad_time"))
+            })?)
         };
         field = None;
         let g = NewQuota {
@@ -246,7 +250,10 @@ pub async fn adjust(State(st): State<AppState>, c: Console, body: Bytes) -> Page
                 None
             } else {
                 field = Some("amount");
-                Some(Money::parse(&amount).map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?)
+                Some(
+                    Money::parse(&amount)
+                        .map_err(|e| AppError::invalid_tr(e.to_string(), e.zh()))?,
+                )
             },
             status: if status.is_empty() {
                 None

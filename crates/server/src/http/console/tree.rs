@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::customers::refused;
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, forbidden, internal, page, Page, yuan};
+use super::layout::{cn_time, enc, forbidden, internal, page, yuan, Page};
 use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;

@@ -22,7 +22,7 @@ use pc_domain::refunds::UnsubscribeType;
 use serde::Deserialize;
 
 use super::i18n::{t, Lang};
-use super::layout::{cn_time, enc, internal, page, with_status, Page, yuan};
+use super::layout::{cn_time, enc, internal, page, with_status, yuan, Page};
 use super::refill::{Refill, Submitted};
 use super::Console;
 use crate::state::AppState;

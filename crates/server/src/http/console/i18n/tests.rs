@@ -110,5 +110,8 @@ fn every_trade_type_has_both_languages() {
         .map(|tt| format!("funds_tt_{}", tt.as_str()))
         .filter(|k| t(Lang::Zh, k) == "??" || t(Lang::En, k) == "??")
         .collect();
-    assert!(missing.is_empty(), "trade types without both languages: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "trade types without both languages: {missing:?}"
+    );
 }
