@@ -1,8 +1,9 @@
-// Accessibility and phones on every console page: each demo role walks its whole console (every
-// navigation entry and the first link of each kind of detail page it leads to) and every page
-// passes axe-core with no serious or critical violation (every input labelled, contrast, names),
-// and at 390 px wide no page is wider than the screen and no table cell is squeezed to a
-// character per line.
+// A newcomer's first minutes, and accessibility and phones on every console page: each demo role
+// walks its whole console (every navigation entry and the first link of each kind of detail page
+// it leads to). Every page passes axe-core with no serious or critical violation (every input
+// labelled, contrast, names); at 390 px wide no page is wider than the screen and no table cell is
+// squeezed to a character per line; and the lists a role's navigation opens have rows (the demo is
+// lived in), except the few the demo leaves empty on purpose (EMPTY_BY_DESIGN).
 // Run with tests/browser/run.sh (needs the built binary and chromium on PATH).
 
 import { after, before, test } from 'node:test';
@@ -17,8 +18,33 @@ const fx = createFixture('a11y');
 before(() => fx.setup(), { timeout: 60_000 });
 after(() => fx.teardown());
 
-/** The demo's roles, each logged in on its own. */
-const ROLES = ['operator', 'distributor', 'reseller', 'consultant', 'acme-retail'];
+/** The demo's roles with a year of history (docs/demo.md), each logged in on its own. */
+const ROLES = ['operator', 'distributor', 'distributor-staff', 'reseller-suzhou', 'consultant', 'jiangnan-textile'];
+
+/**
+ * Navigation pages whose first list the demo leaves empty for a role, and why. Everything else a
+ * role's navigation opens shows rows.
+ */
+const EMPTY_BY_DESIGN = {
+  operator: {
+    '/console/access-keys keys': 'the operator works in the console; access keys are the partners\'',
+  },
+  'jiangnan-textile': {
+    '/console/resources/:id/unsubscribe refund-plan': 'the refund plan of a resource past its 5-day no-reason window: one table per plan kind',
+  },
+};
+
+/**
+ * Lists the demo does not fill yet (a gap, not a design): each must be filled and removed from here.
+ */
+const NOT_YET_IN_DEMO = {
+  operator: ['/console/promotions promotions'],
+  distributor: ['/console/invoices invoice-mine', '/console/discounts discounts', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
+  'distributor-staff': ['/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
+  'reseller-suzhou': ['/console/bills partner-bills', '/console/invoices invoice-open', '/console/invoices invoice-open-orders', '/console/invoices invoice-open-customers', '/console/invoices invoice-mine', '/console/invoices invoice-queue', '/console/discounts discounts', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
+  consultant: ['/console/funds records', '/console/invites invite-events', '/console/bills partner-bills', '/console/invoices invoice-open', '/console/invoices invoice-open-orders', '/console/invoices invoice-open-customers', '/console/invoices invoice-mine', '/console/invoices invoice-queue', '/console/discounts discounts', '/console/vouchers quotas', '/console/vouchers issued', '/console/vouchers records', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
+  'jiangnan-textile': ['/console/usage on-demand', '/console/usage packages', '/console/usage deductions'],
+};
 
 /** At most this many pages per role (the walk stops there; the demo has far fewer kinds). */
 const MAX_PAGES = 80;
@@ -117,6 +143,7 @@ for (const role of ROLES) {
       const queue = [new URL('/console', fx.base).href];
       const seen = new Set();
       const problems = [];
+      const empty = [];
       let visited = 0;
       while (queue.length && visited < MAX_PAGES) {
         const url = queue.shift();
@@ -128,13 +155,30 @@ for (const role of ROLES) {
         visited++;
         // Pages the role may not open answer 403/404 and are not part of its console.
         if (!resp || resp.status() >= 400) continue;
+        // Images and downloads a page links to (QR codes) are not pages.
+        if (!(resp.headers()['content-type'] || '').startsWith('text/html')) continue;
         if (!new URL(page.url()).pathname.startsWith('/console') || new URL(page.url()).pathname === '/console/login') continue;
         for (const v of await axeViolations(page)) problems.push(`${kind} [desktop]: ${v}`);
         await page.setViewportSize({ width: 390, height: 844 });
         for (const f of await layoutFaults(page)) problems.push(`${kind} [390px]: ${f}`);
+        // A list whose only row is the "nothing yet" placeholder.
+        const emptyLists = await page.locator('main table').evaluateAll((ts) =>
+          ts.filter((tb) => {
+            const rows = [...tb.querySelectorAll('tbody tr')];
+            return rows.length === 0 || (rows.length === 1 && rows[0].querySelector('td[colspan]'));
+          }).map((tb) => tb.id || '(table)'),
+        );
+        for (const id of emptyLists) empty.push(`${kind} ${id}`);
         for (const l of await consoleLinks(page)) if (!seen.has(kindOf(l))) queue.push(l);
       }
       assert.ok(visited >= 3, `${role} reached only ${visited} pages`);
+      t.diagnostic(`${role}: ${visited} pages; empty lists: ${empty.join(', ') || 'none'}`);
+      const allowed = new Set([...Object.keys(EMPTY_BY_DESIGN[role] || {}), ...(NOT_YET_IN_DEMO[role] || [])]);
+      const unexpected = empty.filter((e) => !allowed.has(e));
+      assert.deepEqual(unexpected, [], `${role}: lists the demo leaves empty`);
+      // A gap filled must leave the list above, so the list stays the truth.
+      const filled = (NOT_YET_IN_DEMO[role] || []).filter((e) => !empty.includes(e));
+      assert.deepEqual(filled, [], `${role}: lists now filled; remove them from NOT_YET_IN_DEMO`);
       assert.deepEqual(problems, [], `${role}: ${problems.length} problems on ${visited} pages`);
     });
   });

@@ -224,7 +224,7 @@ async fn management(
                     @let s = k.status_at(now);
                     tr data-coupon=(k.id) data-status=(s) data-balance=(k.balance) {
                         td { @if admin && s == coupon_status::USABLE && k.lock_order_id.is_none() {
-                            input.pick type="checkbox" name="coupon_id" value=(k.id) data-balance=(k.balance);
+                            input.pick type="checkbox" name="coupon_id" value=(k.id) aria-label=(k.id) data-balance=(k.balance);
                         } }
                         td { code { (k.id) } } td { (listed.customer_name) } td { (yuan(k.face_value)) }
                         td.balance { (yuan(k.balance)) @if let Some(a) = k.reclaimed_amount { " " span.reclaimed data-amount=(a) { "(" (t(lang, "recalled_amount")) " " (yuan(a)) ")" } } }

@@ -243,7 +243,7 @@ fn request_form(
                 @for (issuer, cycle, open) in &rows {
                     tr data-cycle=(cycle) data-issuer=(issuer) {
                         @let v = format!("{issuer}|{cycle}");
-                        td { input type="checkbox" name="month" value=(v) disabled[*open <= 0] checked[r.selected("month", &v)]; }
+                        td { input type="checkbox" name="month" value=(v) aria-label=(cycle) disabled[*open <= 0] checked[r.selected("month", &v)]; }
                         td { (cycle) }
                         td { (issuer_name(issuer)) }
                         td.amount { (yuan(*open)) }
@@ -339,7 +339,7 @@ fn order_form(
                 @for o in &open {
                     tr data-order=(o.order_id) data-issuer=(o.issuer_partner_id) {
                         @let v = format!("{}|{}", o.issuer_partner_id, o.order_id);
-                        td { input type="checkbox" name="order" value=(v) checked[r.selected("order", &v)]; }
+                        td { input type="checkbox" name="order" value=(v) aria-label=(o.order_id) checked[r.selected("order", &v)]; }
                         td { code { (o.order_id) } }
                         td { (o.cycle) }
                         @if partner { td { (customer_label(customer_names, &o.customer_id)) } }
@@ -376,7 +376,7 @@ fn customer_form(
                 @for m in &rows {
                     tr data-customer=(m.customer_id) data-cycle=(m.cycle) {
                         @let v = format!("{}|{}", m.customer_id, m.cycle);
-                        td { input type="checkbox" name="customer_month" value=(v) checked[r.selected("customer_month", &v)]; }
+                        td { input type="checkbox" name="customer_month" value=(v) aria-label=(format!("{} {}", customer_names.get(&m.customer_id).unwrap_or(&m.customer_id), m.cycle)) checked[r.selected("customer_month", &v)]; }
                         td { (customer_label(customer_names, &m.customer_id)) }
                         td { (m.cycle) }
                         td.amount { (yuan(m.open)) }

@@ -187,7 +187,7 @@ header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6r
 table{width:100%;border-collapse:collapse;background:#fff;font-size:.92em}th,td{padding:.45rem .6rem;border-bottom:1px solid #eef0f1;text-align:left;vertical-align:top}
 th{background:#fafbfc;font-weight:600}#test-clock-banner{background:#fff3cd;border-bottom:1px solid #f0c36d;padding:.4rem 1rem;color:#7a5200}.scroll{overflow-x:auto}.card{background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .flash{padding:.6rem .8rem;border-radius:4px;margin:.6rem 0}.flash.error{background:#fdecee;color:#a8071a}.flash.ok{background:#e8f7ee;color:#0a6b3a}
-label{display:block;margin:.4rem 0}input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
+fieldset{min-width:0}label{display:block;margin:.4rem 0}input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #d0d3d6;border-radius:4px;max-width:100%}
 button.primary,#login-submit,#create-key{background:#c7000b;color:#fff;border:0;padding:.45rem 1rem;border-radius:4px;cursor:pointer}
 .login{max-width:360px;margin:2rem auto}.login input{width:100%}code{word-break:break-all;background:#f2f3f5;padding:.1rem .3rem;border-radius:3px}
 .chart{margin:0 0 1rem;background:#fff;border:1px solid #e5e6eb;border-radius:6px;padding:.6rem}.chart>svg{display:block;width:100%;height:auto}
