@@ -128,7 +128,7 @@ test('a refused form says why in Chinese', async (t) => {
       await page.fill('#invite-label', '');
       await page.locator('#invite-label').evaluate((el) => el.removeAttribute('required'));
       await submitAndWait(page, '#invite-create');
-      const msg = (await page.locator('.flash.error').first().textContent()).trim();
+      const msg = (await page.locator('.field-error, .flash.error').first().textContent()).trim();
       assert.match(msg, /参数错误。.*自定义标签/, msg);
       assert.deepEqual(await englishSentences(page), [], msg);
       await checkPage(page, 'refused invite');
@@ -140,7 +140,7 @@ test('a refused form says why in Chinese', async (t) => {
       await page.selectOption('#invite-kind', 'custom');
       await page.locator('#invite-label').evaluate((el) => el.removeAttribute('required'));
       await submitAndWait(page, '#invite-create');
-      const en = (await page.locator('.flash.error').first().textContent()).trim();
+      const en = (await page.locator('.field-error, .flash.error').first().textContent()).trim();
       assert.match(en, /Invalid parameter\. a custom label has 1 to 64 characters/, en);
       assert.ok((await englishSentences(page)).length > 0, 'the scan finds English on an English page');
       await page.goto('/console/invites');
@@ -162,7 +162,7 @@ test('a refused amount says why in Chinese', async (t) => {
       await page.goto(credit);
       await page.fill('#credit-amount', '12.345');
       await submitAndWait(page, '#credit-submit');
-      const msg = (await page.locator('.flash.error').first().textContent()).trim();
+      const msg = (await page.locator('.field-error, .flash.error').first().textContent()).trim();
       assert.match(msg, /[\u4e00-\u9fff]/, msg);
       await checkPage(page, `refused credit: ${msg}`);
     },
