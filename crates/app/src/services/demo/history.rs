@@ -4,14 +4,15 @@
 //! | hour | what |
 //! |---|---|
 //! | 02:00 | the jobs: month close on the 1st; coupon expiry, order expiry and subscription renewal on the 1st and the 16th |
-//! | 09:00 | quarterly: the operator's credit and coupon quota, the distributor's grants; delegation, reseller money |
+//! | 09:00 | quarterly: the operator's credit, voucher and cash-coupon quotas, the distributor's grants, cash coupons issued; delegation, reseller money; the resource package (day 2) and the promotion (day 330) |
 //! | 10:00 | customers join (money from the partner or a top-up two hours later) or come back |
-//! | 11:00 | coupons issued (the 8th; ten-day ones on the 20th); quarterly top-ups and allocations; invoice requests (the 6th) |
+//! | 11:00 | coupons issued (the 8th; ten-day ones on the 20th); quarterly top-ups and allocations; invoice requests (the 6th); discounts (day 120) |
 //! | 13:00–17:00 | orders, paid within half an hour |
+//! | 16:30 | a month of the resource package (the 10th, from day 240) |
 //! | 17:30 | renewals (the 22nd) |
 //! | 18:00 | unsubscriptions (the 14th of every other month) |
 //! | 19:00 | a cancelled order (the 25th) |
-//! | 20:00 | a coupon recalled (the 27th, every third month) |
+//! | 20:00 | a coupon recalled (the 27th, every third month); a cash coupon recalled (quarterly) |
 //! | 21:00 | a partner takes money back from a customer |
 //! | 22:00 | the month's pay-per-use usage imported (the 28th) |
 //! | 23:00 | associations ended |
