@@ -206,6 +206,8 @@ async fn one_day(
             let qiantang = customer(world, "qiantang-edu")?;
             let rds = Some("rds-mysql-2u4g");
             offers::discount(d, world, qiantang, d.at(day, 11, 55), rds, 9_000).await?;
+            let sunrise = customer(world, "sunrise-media")?;
+            offers::discount(d, world, sunrise, d.at(day, 11, 58), None, 9_200).await?;
         }
         if day >= 240 && dom == 10 {
             let jiangnan = customer(world, "jiangnan-textile")?;
