@@ -25,9 +25,34 @@ const ROLES = ['operator', 'distributor', 'distributor-staff', 'reseller-suzhou'
  * Navigation pages whose first list the demo leaves empty for a role, and why. Everything else a
  * role's navigation opens shows rows.
  */
+const RESELLER_NO_INVOICES = "a cloud reseller asks nobody for invoices: its customers' consumption is invoiced to its master distributor, who asks the vendor";
+const CONSULTING_INVOICED_BY_VENDOR = "a consulting-sales customer's consumption is invoiced by the vendor, and a partner asks the vendor only for its resale customers'; Polaris's customers are all consulting-sales";
+const CONSULTING_NO_QUOTA = "a consulting-sales partner's programme offers no resale and coupons go to resale customers only, so the operator grants it no coupon quota";
+const COUPONS_RESALE_ONLY = "coupons are issued to resale customers only; Polaris's customers are all consulting-sales";
 const EMPTY_BY_DESIGN = {
   operator: {
     '/console/access-keys keys': 'the operator works in the console; access keys are the partners\'',
+  },
+  consultant: {
+    '/console/funds records': "a consulting-sales partner moves no money: allocations go to resale customers and resellers, and Polaris has neither (its customers top up themselves)",
+    '/console/bills partner-bills': "partner bills are the resale customers' consumption; Polaris's customers are all consulting-sales",
+    '/console/invoices invoice-open': CONSULTING_INVOICED_BY_VENDOR,
+    '/console/invoices invoice-open-orders': CONSULTING_INVOICED_BY_VENDOR,
+    '/console/invoices invoice-open-customers': CONSULTING_INVOICED_BY_VENDOR,
+    '/console/invoices invoice-mine': CONSULTING_INVOICED_BY_VENDOR,
+    '/console/invoices invoice-queue': CONSULTING_INVOICED_BY_VENDOR,
+    '/console/vouchers quotas': CONSULTING_NO_QUOTA,
+    '/console/cash-coupons quotas': CONSULTING_NO_QUOTA,
+    '/console/vouchers issued': COUPONS_RESALE_ONLY,
+    '/console/vouchers records': COUPONS_RESALE_ONLY,
+    '/console/cash-coupons issued': COUPONS_RESALE_ONLY,
+    '/console/cash-coupons records': COUPONS_RESALE_ONLY,
+  },
+  'reseller-suzhou': {
+    '/console/invoices invoice-open': RESELLER_NO_INVOICES,
+    '/console/invoices invoice-open-orders': RESELLER_NO_INVOICES,
+    '/console/invoices invoice-open-customers': RESELLER_NO_INVOICES,
+    '/console/invoices invoice-mine': RESELLER_NO_INVOICES,
   },
   'jiangnan-textile': {
     '/console/resources/:id/unsubscribe refund-plan': 'the refund plan of a resource past its 5-day no-reason window: one table per plan kind',
@@ -38,12 +63,6 @@ const EMPTY_BY_DESIGN = {
  * Lists the demo does not fill yet (a gap, not a design): each must be filled and removed from here.
  */
 const NOT_YET_IN_DEMO = {
-  operator: ['/console/promotions promotions'],
-  distributor: ['/console/invoices invoice-mine', '/console/discounts discounts', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
-  'distributor-staff': ['/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
-  'reseller-suzhou': ['/console/bills partner-bills', '/console/invoices invoice-open', '/console/invoices invoice-open-orders', '/console/invoices invoice-open-customers', '/console/invoices invoice-mine', '/console/invoices invoice-queue', '/console/discounts discounts', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
-  consultant: ['/console/funds records', '/console/invites invite-events', '/console/bills partner-bills', '/console/invoices invoice-open', '/console/invoices invoice-open-orders', '/console/invoices invoice-open-customers', '/console/invoices invoice-mine', '/console/invoices invoice-queue', '/console/discounts discounts', '/console/vouchers quotas', '/console/vouchers issued', '/console/vouchers records', '/console/cash-coupons quotas', '/console/cash-coupons issued', '/console/cash-coupons records'],
-  'jiangnan-textile': ['/console/usage on-demand', '/console/usage packages', '/console/usage deductions'],
 };
 
 /** At most this many pages per role (the walk stops there; the demo has far fewer kinds). */

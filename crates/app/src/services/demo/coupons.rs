@@ -63,36 +63,19 @@ pub(crate) async fn issue(
     cents: i64,
     to_expire: bool,
 ) -> AppResult<()> {
-    let c = world.customers[i].clone();
+    let c = &world.customers[i];
     let Some(p) = c.partner.filter(|_| c.resale) else {
         return Ok(());
     };
     let Some(quota_id) = world.quota_of(p) else {
         return Ok(());
     };
-    let days = if to_expire { 10 } else { 90 };
-    let ctx = d.partner(&world.partner(p), at);
-    let req = coupons::IssueRequest {
-        quota_id,
-        customer_ids: vec![c.id.clone()],
-        face_value: Money::from_cents(cents),
-        valid_time: None,
-        expire_time: Some(at + days * DAY_MS),
-        service_types: vec![],
-        product_ids: vec![],
-        memo: Some(if to_expire {
-            "限时体验券 trial voucher".into()
-        } else {
-            "季度回馈 quarterly thanks".into()
-        }),
-        indirect_partner_id: None,
-        order_types: vec![],
+    let (days, memo) = if to_expire {
+        (10, "限时体验券 trial voucher")
+    } else {
+        (90, "季度回馈 quarterly thanks")
     };
-    let out = coupons::issue(d.db, ctx, req).await?;
-    if let Some((_, err)) = out.failed.into_iter().next() {
-        return Err(err);
-    }
-    for (_, coupon_id) in out.issued {
+    if let Some(coupon_id) = issue_from(d, world, i, p, &quota_id, at, cents, days, memo).await? {
         world.coupons.push(Held {
             customer: i,
             coupon_id,
@@ -101,6 +84,44 @@ pub(crate) async fn issue(
         });
     }
     Ok(())
+}
+
+/// Partner `p` issues customer `i` (its resale customer now, else nothing) one coupon of `cents`
+/// from `quota_id`, valid `days`; the coupon's id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue_from(
+    d: &mut Demo<'_>,
+    world: &World,
+    i: usize,
+    p: usize,
+    quota_id: &str,
+    at: i64,
+    cents: i64,
+    days: i64,
+    memo: &str,
+) -> AppResult<Option<String>> {
+    let c = &world.customers[i];
+    if c.partner != Some(p) || !c.resale {
+        return Ok(None);
+    }
+    let ctx = d.partner(&world.partner(p), at);
+    let req = coupons::IssueRequest {
+        quota_id: quota_id.to_string(),
+        customer_ids: vec![c.id.clone()],
+        face_value: Money::from_cents(cents),
+        valid_time: None,
+        expire_time: Some(at + days * DAY_MS),
+        service_types: vec![],
+        product_ids: vec![],
+        memo: Some(memo.into()),
+        indirect_partner_id: None,
+        order_types: vec![],
+    };
+    let out = coupons::issue(d.db, ctx, req).await?;
+    if let Some((_, err)) = out.failed.into_iter().next() {
+        return Err(err);
+    }
+    Ok(out.issued.into_iter().next().map(|(_, id)| id))
 }
 
 /// A coupon customer `i` may spend now (and forgets it: an order spends it).

@@ -4,14 +4,15 @@
 //! | hour | what |
 //! |---|---|
 //! | 02:00 | the jobs: month close on the 1st; coupon expiry, order expiry and subscription renewal on the 1st and the 16th |
-//! | 09:00 | quarterly: the operator's credit and coupon quota, the distributor's grants; delegation, reseller money |
+//! | 09:00 | quarterly: the operator's credit, voucher and cash-coupon quotas, the distributor's grants, cash coupons issued; delegation, reseller money; the resource package (day 2) and the promotion (day 330) |
 //! | 10:00 | customers join (money from the partner or a top-up two hours later) or come back |
-//! | 11:00 | coupons issued (the 8th; ten-day ones on the 20th); quarterly top-ups and allocations; invoice requests (the 6th) |
+//! | 11:00 | coupons issued (the 8th; ten-day ones on the 20th); quarterly top-ups and allocations; invoice requests (the 6th); discounts (day 120) |
 //! | 13:00–17:00 | orders, paid within half an hour |
+//! | 16:30 | a month of the resource package (the 10th, from day 240) |
 //! | 17:30 | renewals (the 22nd) |
 //! | 18:00 | unsubscriptions (the 14th of every other month) |
 //! | 19:00 | a cancelled order (the 25th) |
-//! | 20:00 | a coupon recalled (the 27th, every third month) |
+//! | 20:00 | a coupon recalled (the 27th, every third month); a cash coupon recalled (quarterly) |
 //! | 21:00 | a partner takes money back from a customer |
 //! | 22:00 | the month's pay-per-use usage imported (the 28th) |
 //! | 23:00 | associations ended |
@@ -19,14 +20,22 @@
 //! Today, in the last hours before loading: two orders waiting for payment and a top-up waiting
 //! for the operator.
 
+use super::orders::Asker;
 use super::people::{self, JOINERS};
-use super::{coupons, money, orders, Demo, World, DAY_MS, DIST, HISTORY_DAYS, HOUR_MS, NINGBO};
+use super::{
+    coupons, money, offers, orders, Demo, World, DAY_MS, DIST, HISTORY_DAYS, HOUR_MS, NINGBO,
+};
 use super::{MINUTE_MS, SUZHOU};
 use crate::error::{AppError, AppResult};
 use crate::services::funds::Way;
 
 /// Customers whose metering sends pay-per-use usage.
-const USAGE_CUSTOMERS: [&str; 3] = ["harbor-freight", "pearl-robotics", "cloudpeak-ai"];
+const USAGE_CUSTOMERS: [&str; 4] = [
+    "harbor-freight",
+    "pearl-robotics",
+    "cloudpeak-ai",
+    "jiangnan-textile",
+];
 
 fn customer(world: &World, login: &str) -> AppResult<usize> {
     world
@@ -75,6 +84,15 @@ async fn one_day(
             let memo = "银行转账 bank transfer";
             money::credit(d, world, d.at(day, 9, 0), 5_000_000, memo).await?;
             coupons::quarter(d, world, d.at(day, 9, 10), 800_000, 150_000).await?;
+            let (dist, suzhou) = (resale_of(world, DIST), resale_of(world, SUZHOU));
+            offers::cash(d, world, DIST, &dist, d.at(day, 9, 50), 200_000).await?;
+            offers::cash(d, world, SUZHOU, &suzhou, d.at(day, 9, 55), 100_000).await?;
+        }
+        if day == 2 {
+            offers::package_product(d, d.at(day, 9, 30)).await?;
+        }
+        if day == 330 {
+            offers::promotion(d, d.at(day, 9, 45)).await?;
         }
         if day == 100 {
             money::delegate(d, world, SUZHOU, d.at(day, 9, 40)).await?;
@@ -124,12 +142,25 @@ async fn one_day(
             let jiangnan = customer(world, "jiangnan-textile")?;
             if day > 60 && (day / 30) % 3 == 0 {
                 let t = "江南纺织有限公司";
-                orders::invoice(d, world, jiangnan, d.at(day, 11, 30), t).await?;
+                let who = Asker::Customer(jiangnan);
+                orders::invoice(d, world, who, d.at(day, 11, 30), t).await?;
             }
             if day > 220 && (day / 30) % 4 == 0 {
                 let cloudpeak = customer(world, "cloudpeak-ai")?;
                 let t = "云峰智能科技有限公司";
-                orders::invoice(d, world, cloudpeak, d.at(day, 11, 40), t).await?;
+                let who = Asker::Customer(cloudpeak);
+                orders::invoice(d, world, who, d.at(day, 11, 40), t).await?;
+            }
+            if day > 90 && (day / 30) % 3 == 1 {
+                let qiantang = customer(world, "qiantang-edu")?;
+                let t = "钱塘教育科技有限公司";
+                let who = Asker::Customer(qiantang);
+                orders::invoice(d, world, who, d.at(day, 11, 35), t).await?;
+            }
+            if day > 150 && (day / 30) % 4 == 1 {
+                let t = "华东云分销有限公司";
+                let who = Asker::Partner(DIST);
+                orders::invoice(d, world, who, d.at(day, 11, 45), t).await?;
             }
         }
 
@@ -169,6 +200,23 @@ async fn one_day(
                 }
             }
         }
+        if day == 120 {
+            let jiangnan = customer(world, "jiangnan-textile")?;
+            offers::discount(d, world, jiangnan, d.at(day, 11, 50), None, 9_500).await?;
+            let qiantang = customer(world, "qiantang-edu")?;
+            let rds = Some("rds-mysql-2u4g");
+            offers::discount(d, world, qiantang, d.at(day, 11, 55), rds, 9_000).await?;
+            let sunrise = customer(world, "sunrise-media")?;
+            offers::discount(d, world, sunrise, d.at(day, 11, 58), None, 9_200).await?;
+        }
+        if day >= 240 && dom == 10 {
+            let jiangnan = customer(world, "jiangnan-textile")?;
+            orders::buy_package(d, world, jiangnan, d.at(day, 16, 30)).await?;
+        }
+        if quarter_day == 50 {
+            offers::recall_cash(d, world, DIST, d.at(day, 20, 30)).await?;
+            offers::recall_cash(d, world, SUZHOU, d.at(day, 20, 35)).await?;
+        }
         if day == 160 {
             let jiangnan = customer(world, "jiangnan-textile")?;
             let at = d.at(day, 21, 0);
@@ -197,6 +245,14 @@ async fn one_day(
         }
     }
     Ok(())
+}
+
+/// Partner `p`'s resale customers taking part in the history, now.
+fn resale_of(world: &World, p: usize) -> Vec<usize> {
+    living(world)
+        .into_iter()
+        .filter(|i| world.customers[*i].resale && world.customers[*i].partner == Some(p))
+        .collect()
 }
 
 /// The day `login` joined.

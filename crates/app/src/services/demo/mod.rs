@@ -22,6 +22,7 @@
 mod coupons;
 mod history;
 mod money;
+mod offers;
 mod orders;
 mod people;
 
@@ -231,6 +232,8 @@ pub(crate) struct World {
     /// The voucher quota each partner issues from (the distributor's own, the resellers' child
     /// quotas), by partner index.
     pub quotas: Vec<(usize, String)>,
+    /// Cash coupons not yet recalled: (issuer's partner index, coupon id).
+    pub cash: Vec<(usize, String)>,
     /// Invite link tokens by partner index.
     pub links: Vec<(usize, String)>,
 }

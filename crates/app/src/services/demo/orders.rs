@@ -28,9 +28,22 @@ const CATALOGUE: [(&str, PeriodType, i64); 7] = [
 /// The pay-per-use product usage is imported for (0.07 an hour).
 const ON_DEMAND: &str = "ecs-s6-small-1-linux";
 
-/// Customer `i` places an order for a product of the catalogue; returns its id and amount.
-async fn place(d: &mut Demo<'_>, world: &World, i: usize, at: i64) -> AppResult<(String, i64)> {
-    let (product, period, n) = *d.rng.pick(&CATALOGUE);
+/// A product to buy: (product, period, periods).
+type Pick = (&'static str, PeriodType, i64);
+
+/// Customer `i` places an order for `what` (or a product of the catalogue); returns its id and
+/// amount.
+async fn place(
+    d: &mut Demo<'_>,
+    world: &World,
+    i: usize,
+    at: i64,
+    what: Option<Pick>,
+) -> AppResult<(String, i64)> {
+    let (product, period, n) = match what {
+        Some(w) => w,
+        None => *d.rng.pick(&CATALOGUE),
+    };
     let count = if d.rng.chance(1, 4) { 2 } else { 1 };
     let ctx = d.customer(&world.customers[i].id, at);
     let item = Item {
@@ -68,7 +81,28 @@ async fn enough_cash(
 
 /// Customer `i` orders and pays a few minutes later, with a coupon when it holds one.
 pub(crate) async fn buy(d: &mut Demo<'_>, world: &mut World, i: usize, at: i64) -> AppResult<()> {
-    let (order_id, amount) = place(d, world, i, at).await?;
+    buy_this(d, world, i, at, None).await
+}
+
+/// Customer `i` buys a month of the operator's resource package (free pay-per-use hours).
+pub(crate) async fn buy_package(
+    d: &mut Demo<'_>,
+    world: &mut World,
+    i: usize,
+    at: i64,
+) -> AppResult<()> {
+    let what = (super::offers::PACKAGE, PeriodType::Month, 1);
+    buy_this(d, world, i, at, Some(what)).await
+}
+
+async fn buy_this(
+    d: &mut Demo<'_>,
+    world: &mut World,
+    i: usize,
+    at: i64,
+    what: Option<Pick>,
+) -> AppResult<()> {
+    let (order_id, amount) = place(d, world, i, at, what).await?;
     let coupon = super::coupons::take_spendable(world, i);
     let later = at + d.rng.range(2, 30) * super::MINUTE_MS;
     enough_cash(d, world, i, later - super::MINUTE_MS, amount).await?;
@@ -100,7 +134,7 @@ pub(crate) async fn unpaid(
     at: i64,
     cancel: bool,
 ) -> AppResult<()> {
-    let (order_id, _) = place(d, world, i, at).await?;
+    let (order_id, _) = place(d, world, i, at, None).await?;
     if cancel {
         let ctx = d.customer(&world.customers[i].id, at + HOUR_MS);
         orders::cancel(d.db, ctx, order_id).await?;
@@ -210,30 +244,48 @@ pub(crate) async fn close(d: &mut Demo<'_>, at: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Customer `i` saves its invoice profile (once) and asks its partner (a resale customer) or the
-/// vendor for an invoice of last month's consumption.
+/// Who asks for an invoice: a customer or a partner (their indexes in [`World`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Asker {
+    Customer(usize),
+    Partner(usize),
+}
+
+/// The asker saves its invoice profile (once) and asks for an invoice of last month's
+/// consumption: a customer its partner (a resale customer) or the vendor; a partner the vendor,
+/// for its resale customers' consumption.
 pub(crate) async fn invoice(
     d: &mut Demo<'_>,
     world: &World,
-    i: usize,
+    who: Asker,
     at: i64,
     title: &str,
 ) -> AppResult<()> {
-    let c = &world.customers[i];
-    let ctx = d.customer(&c.id, at);
+    let (issuer, n) = match who {
+        Asker::Customer(i) => {
+            let c = &world.customers[i];
+            let issuer = match c.partner.filter(|_| c.resale) {
+                Some(p) => world.partners[p].id.clone(),
+                None => String::new(),
+            };
+            (issuer, i)
+        }
+        Asker::Partner(p) => (String::new(), 100 + p),
+    };
+    let ctx_at = |d: &mut Demo<'_>, t: i64| match who {
+        Asker::Customer(i) => d.customer(&world.customers[i].id, t),
+        Asker::Partner(p) => d.partner(&world.partner(p), t),
+    };
+    let ctx = ctx_at(d, at);
     if invoices::profile(d.db, &ctx).await?.is_none() {
         let p = invoices::Profile {
             title_type: TitleType::Enterprise,
             title: title.into(),
-            tax_id: Some(format!("91330100MA2{:06}", i * 7919 % 1_000_000)),
+            tax_id: Some(format!("91330100MA2{:06}", n * 7919 % 1_000_000)),
             mailing_address: Some("浙江省杭州市西湖区文三路 100 号".into()),
         };
-        invoices::save_profile(d.db, ctx.clone(), p).await?;
+        invoices::save_profile(d.db, ctx, p).await?;
     }
-    let issuer = match c.partner.filter(|_| c.resale) {
-        Some(p) => world.partners[p].id.clone(),
-        None => String::new(),
-    };
     let month = pc_domain::bills::BillCycle::of_ms(at).prev().to_string();
     let req = invoices::NewRequest {
         issuer_partner_id: issuer,
@@ -242,7 +294,7 @@ pub(crate) async fn invoice(
         paper: false,
         remark: None,
     };
-    let ctx = d.customer(&c.id, at + super::MINUTE_MS);
+    let ctx = ctx_at(d, at + super::MINUTE_MS);
     invoices::submit(d.db, ctx, req).await?;
     Ok(())
 }

@@ -218,7 +218,7 @@ pub(crate) const JOINERS: [(i64, &str, &str, usize, AssociationType, Arrival); 1
         "潮汐生物 Tidewater Bio",
         CONSULTANT,
         AssociationType::Consulting,
-        Arrival::Created,
+        Arrival::Invited,
     ),
     (
         322,
@@ -343,7 +343,13 @@ pub(crate) async fn base(d: &mut Demo<'_>) -> AppResult<(World, super::DemoInfo)
         logins.push(login(l.0, l.1));
     }
     super::money::opening(d, &world).await?;
-    for (i, p) in [DIST, SUZHOU, NINGBO].into_iter().enumerate() {
+    let linked = [
+        (DIST, AssociationType::Resale),
+        (SUZHOU, AssociationType::Resale),
+        (NINGBO, AssociationType::Resale),
+        (CONSULTANT, AssociationType::Consulting),
+    ];
+    for (i, (p, association_type)) in linked.into_iter().enumerate() {
         let ctx = d.partner(&world.partner(p), d.at(1, 10, i as i64 * 7));
         let link = invites::create_link(
             d.db,
@@ -351,7 +357,7 @@ pub(crate) async fn base(d: &mut Demo<'_>) -> AppResult<(World, super::DemoInfo)
             invites::NewLink {
                 kind: invites::LinkKind::Custom,
                 custom_label: Some("官网 website".into()),
-                association_type: AssociationType::Resale,
+                association_type,
             },
         )
         .await?;
@@ -430,7 +436,7 @@ pub(crate) async fn join(d: &mut Demo<'_>, world: &mut World, n: usize) -> AppRe
 /// Joiner `n` registers through its partner's invite link: asks for a code, reads the SMS in the
 /// outbox as a person would, and registers.
 async fn register(d: &mut Demo<'_>, world: &mut World, at: i64, n: usize) -> AppResult<usize> {
-    let (_, account, _, partner, _, _) = JOINERS[n];
+    let (_, account, _, partner, association, _) = JOINERS[n];
     let token = world
         .link_of(partner)
         .ok_or_else(|| AppError::internal("no demo invite link"))?;
@@ -467,7 +473,7 @@ async fn register(d: &mut Demo<'_>, world: &mut World, at: i64, n: usize) -> App
         id: joined.customer_id,
         login: joined.login,
         partner: Some(partner),
-        resale: true,
+        resale: association == AssociationType::Resale,
         lives: true,
     });
     Ok(world.customers.len() - 1)
