@@ -5,6 +5,7 @@
 mod audit;
 mod bills;
 mod capability;
+mod catalog;
 mod catalog_types;
 mod change;
 mod chart;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(funds::router())
         .merge(invites::router())
         .merge(join::router())
+        .merge(catalog::router())
         .merge(orders::router())
         .merge(capability::router())
         .merge(resources::router())
