@@ -57,6 +57,8 @@ codes! {
     ReclaimConsultingCoupon => (400, "CBC.99000045", "Coupons issued to consulting-sales customers cannot be reclaimed.", "不能回收发给顾问销售子客户的券。"),
     CouponNotReclaimable => (400, "CBC.99000048", "The coupon has expired, been used or already been reclaimed.", "该券已经过期或者已经被回收。"),
     CouponLocked => (400, "PC.0901", "The coupon is locked by a pending order.", "该券已被待支付订单锁定。"),
+    // No vendor table names this case: the operator's grant is not a vendor operation.
+    QuotaForConsultingPartner => (400, "PC.0902", "A consulting-sales partner cannot issue coupons, so it cannot be granted a coupon quota.", "顾问销售合作伙伴不能发放优惠券，因此不能为其发放优惠券额度。"),
     // Distributor → reseller delegation (the vendor's help pages).
     DelegationActive => (400, "PC.1201", "Your customers' continuous operation is already delegated to your master distributor.", "已委托总经销商持续运营，无需重复委托。"),
     NoActiveDelegation => (400, "PC.1202", "No delegation is in effect.", "当前没有生效中的委托授权。"),

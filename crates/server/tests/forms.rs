@@ -353,6 +353,7 @@ async fn operator_forms_keep_what_was_typed() {
     for app in apps("forms_operator").await {
         let e = app.engine.clone();
         let d = app.partner(PartnerType::Distributor, None).await;
+        let cons = app.partner(PartnerType::Consulting, None).await;
         let s = app.operator_session("forms.operator").await;
         for lang in LANGS {
             set_lang(&app, &s, lang).await;
@@ -391,6 +392,36 @@ async fn operator_forms_keep_what_was_typed() {
             ];
             let says = t(lang, "bad_amount");
             assert_refused(&e, &resp, 400, "grant-form", Some("amount"), says, &kept);
+
+            // A quota for a consulting-sales partner, who cannot issue coupons: refused beside
+            // the partner, the amount and type kept, nothing granted.
+            let resp = app
+                .console_post(
+                    &s,
+                    "/console/quotas",
+                    &[
+                        ("partner_id", &cons.partner_id),
+                        ("type", "voucher"),
+                        ("amount", "100.00"),
+                    ],
+                )
+                .await;
+            let kept = [
+                Kept::Input("partner_id", &cons.partner_id),
+                Kept::Option("type", "voucher"),
+                Kept::Input("amount", "100.00"),
+            ];
+            let says = code_says(lang, Code::QuotaForConsultingPartner);
+            let field = Some("partner_id");
+            assert_refused(&e, &resp, 400, "grant-form", field, says, &kept);
+            let quotas: i64 = pc_app::store::sql::query_scalar(
+                "SELECT COUNT(*) FROM coupon_quotas WHERE partner_id = $1",
+            )
+            .bind(&cons.partner_id)
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+            assert_eq!(quotas, 0, "{e}: nothing granted");
 
             // Catalogue types: an order that is no number.
             let resp = app

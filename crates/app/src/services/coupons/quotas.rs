@@ -1,9 +1,13 @@
 //! Quotas granted by operators (console, CLI): grant, top-up, status, limits, and the limits as
 //! an operator types them.
+//!
+//! A consulting-sales partner is never granted a quota (`PC.0902`): it cannot issue coupons, its
+//! customers being consulting ones (`CBC.99000014` in `issue.rs`).
 
 use crate::store::sql::{self, Conn};
 use pc_domain::coupons::{quota_status, QuotaLimits, QuotaType};
 use pc_domain::ledger::AccountKind;
+use pc_domain::party::PartnerType;
 use pc_domain::Money;
 use serde::{Deserialize, Serialize};
 
@@ -260,6 +264,12 @@ async fn grant_quota_in(c: &mut Conn, ctx: &Ctx, g: NewQuota) -> AppResult<Quota
                 format!("合作伙伴 {}", g.partner_id),
             )
         })?;
+    // A consulting-sales partner's customers are all consulting ones, to whom coupons cannot be
+    // issued (`issue.rs`, `CBC.99000014`): a quota granted to it could never be used. Refused
+    // with `PC.0902` (no vendor table names the case: the grant is not a vendor operation).
+    if p.partner_type == PartnerType::Consulting {
+        return Err(AppError::new(Code::QuotaForConsultingPartner));
+    }
     let (id, account) = insert_quota(
         c,
         ctx,

@@ -209,7 +209,10 @@ pub async fn grant(State(st): State<AppState>, c: Console, body: Bytes) -> Page 
             limits: limit_input(&f).parse()?,
         };
         let made = coupons::grant_quota(&st.db, c.ctx(), g).await;
-        if made.as_ref().is_err_and(|e| e.code == Code::NotFound) {
+        if made
+            .as_ref()
+            .is_err_and(|e| matches!(e.code, Code::NotFound | Code::QuotaForConsultingPartner))
+        {
             field = Some("partner_id");
         }
         Ok(made?.quota_id)
