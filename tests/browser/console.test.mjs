@@ -64,15 +64,17 @@ test('login page has the login form', async (t) => {
   });
 });
 
-test('wrong password stays on the login page with an error flash', async (t) => {
+test('wrong password stays on the login page with the message beside the password', async (t) => {
   await fx.pageTest(t, async ({ page }) => {
     await submitLogin(page, 'operator', 'definitely-not-the-password');
     assert.equal(pathOf(page), '/console/login', `ended at ${page.url()}`);
-    const flash = page.locator('.flash.error');
-    assert.ok((await flash.count()) >= 1, 'no .flash.error element');
-    await flash.first().waitFor({ state: 'visible' });
-    const text = (await flash.first().textContent()).trim();
-    assert.notEqual(text, '', '.flash.error has no text');
+    const flash = page.locator('form#login-form p.field-error#login-form-password-error');
+    assert.equal(await flash.count(), 1, 'no message beside the password');
+    await flash.waitFor({ state: 'visible' });
+    const text = (await flash.textContent()).trim();
+    assert.notEqual(text, '', 'the message has no text');
+    assert.equal(await page.locator('form#login-form input[name=login]').inputValue(), 'operator');
+    assert.equal(await page.locator('form#login-form input[name=password]').inputValue(), '');
     assert.equal(await page.locator('#whoami').count(), 0, 'wrong password must not log in');
     // Still logged out.
     await page.goto('/console');

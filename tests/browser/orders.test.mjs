@@ -170,7 +170,7 @@ test('too little balance: the top-up entry; the partner configures its addresses
     const entry = page.locator('#topup-entry');
     assert.equal(await entry.getAttribute('data-kind'), 'default');
     assert.ok((await entry.textContent()).includes('East China Cloud Distribution'), await entry.textContent());
-    assert.ok((await page.locator('#order-error').textContent()).includes('余额不足'));
+    assert.ok((await page.locator('form#pay-form #pay-form-error').textContent()).includes('余额不足'));
     const missing = await entry.getAttribute('data-amount');
     assert.ok(cents(missing) > 0);
 

@@ -432,7 +432,7 @@ async fn pay_page_coupons_discount_topup_and_return() {
             )
             .await;
         assert_eq!(foreign.status, 400);
-        assert!(foreign.body.contains("order-error"), "{}", foreign.body);
+        assert!(foreign.body.contains("pay-form-error"), "{}", foreign.body);
         assert_eq!(order(&app, &w.c.customer_id, &o1).await.status, 6);
 
         // Voucher + cash coupon + discount: 35.00 − 7.00 − 10.00 − 5.00 = 13.00 from the balance.

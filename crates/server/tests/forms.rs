@@ -6,8 +6,11 @@
 
 mod common;
 
+use common::shop::{cust_ctx, place_ecs_month};
 use common::*;
 use partner_center::http::console::i18n::{t, Lang};
+use pc_app::services::customers::{self, invites, unbind};
+use pc_app::services::partners;
 use pc_app::Code;
 use pc_domain::party::{AssociationType, PartnerType};
 
@@ -54,11 +57,24 @@ fn assert_refused(
     says: &str,
     kept: &[Kept<'_>],
 ) {
-    assert_eq!(r.status, status, "{engine}: #{form}: {}", r.body);
     assert!(
         r.body.contains("<nav"),
         "{engine}: the page, not an error page"
     );
+    assert_form_refused(engine, r, status, form, field, says, kept);
+}
+
+/// [`assert_refused`] on a page that has no console navigation (the login page, the join page).
+fn assert_form_refused(
+    engine: &str,
+    r: &Resp,
+    status: u16,
+    form: &str,
+    field: Option<&str>,
+    says: &str,
+    kept: &[Kept<'_>],
+) {
+    assert_eq!(r.status, status, "{engine}: #{form}: {}", r.body);
     let html = form_html(&r.body, form);
     let message = match field {
         Some(name) => {
@@ -560,6 +576,228 @@ async fn customer_forms_keep_what_was_typed() {
             let says = code_says(lang, Code::InvoiceBadTitle);
             let form = "invoice-profile";
             assert_refused(&e, &resp, 400, form, Some("title"), says, &kept);
+
+            // Paying without the balance: the order page again, the choice kept and the
+            // message in the pay form, the order's details there and still payable.
+            let (order, _) = place_ecs_month(&app, &cust.customer_id).await;
+            let path = format!("/console/orders/{order}");
+            let resp = app
+                .console_post(&s, &format!("{path}/pay"), &[("discount", "")])
+                .await;
+            let says = code_says(lang, Code::InsufficientBalance);
+            assert_refused(&e, &resp, 400, "pay-form", None, says, &[]);
+            assert!(
+                resp.body.contains(r#"id="order-detail""#)
+                    && resp.body.contains(r#"id="order-status" data-status="6""#),
+                "{e}: the order's page: {}",
+                resp.body
+            );
+            assert!(!resp.body.contains(r#"id="order-error""#), "{e}");
+            // Cancelled, it cannot be cancelled again: said beside the order, its forms gone.
+            let done = app.console_post(&s, &format!("{path}/cancel"), &[]).await;
+            assert_eq!(done.status, 303, "{e}: {}", done.body);
+            let again = app.console_post(&s, &format!("{path}/cancel"), &[]).await;
+            assert!(
+                again.status >= 400 && again.status < 500,
+                "{e}: {}",
+                again.body
+            );
+            let at = again
+                .body
+                .find(r#"id="cancel-form-error""#)
+                .unwrap_or_else(|| panic!("{e}: no #cancel-form-error: {}", again.body));
+            let detail = again.body.find(r#"id="order-detail""#).unwrap();
+            assert!(detail < at, "{e}: after the order's details");
+            assert!(
+                !again.body.contains(r#"id="order-error""#),
+                "{e}: not atop the page"
+            );
+            let message = &again.body[at..at + again.body[at..].find("</p>").unwrap()];
+            assert!(
+                message.chars().any(|ch| match lang {
+                    Lang::Zh => ('\u{4e00}'..='\u{9fff}').contains(&ch),
+                    Lang::En => ch.is_ascii_alphabetic(),
+                }),
+                "{e}: in the page's language: {message}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_unbind_is_the_home_page_with_the_form() {
+    for app in apps("forms_unbind").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let cust = app
+            .customer(
+                &d.partner_id,
+                AssociationType::Consulting,
+                "forms-leaver",
+                "x",
+            )
+            .await;
+        // The partner ended the association; the customer joined it again at once: the next
+        // unbinding within 3 months is refused.
+        unbind::end_association(
+            &app.db,
+            app.as_partner(&d.partner_id),
+            unbind::Unbinding::Customer(cust.customer_id.clone()),
+        )
+        .await
+        .unwrap();
+        let p = partners::get(app.db.read(), &d.partner_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let cid = cust.customer_id.clone();
+        app.db
+            .write(move |x| {
+                Box::pin(async move {
+                    customers::associate(x, &ctx(), &p, &cid, AssociationType::Consulting, None)
+                        .await
+                })
+            })
+            .await
+            .unwrap();
+        let s = app.console_login(&cust.login, PW).await;
+        for lang in LANGS {
+            set_lang(&app, &s, lang).await;
+            let resp = app
+                .console_post(&s, "/console/my-partner/unbind", &[])
+                .await;
+            let says = code_says(lang, Code::UnbindTooSoon);
+            assert_refused(&e, &resp, 400, "unbind-form", None, says, &[]);
+            assert!(
+                resp.body.contains(r#"id="association""#),
+                "{e}: the home page"
+            );
+            assert!(
+                customers::current_association(&app.db, &cust_ctx(&app, &cust.customer_id))
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "{e}: still associated"
+            );
+        }
+    }
+}
+
+/// Posts a form outside a console session with `cookie` (the language, the join page's pair).
+async fn post_with(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Resp {
+    app.send(
+        axum::http::Request::post(path)
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(form_body(fields)))
+            .unwrap(),
+    )
+    .await
+}
+
+fn lang_cookie(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "pc_lang=zh-CN",
+        Lang::En => "pc_lang=en-US",
+    }
+}
+
+#[tokio::test]
+async fn a_refused_login_keeps_the_login_name_never_the_password() {
+    for app in apps("forms_login").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        for lang in LANGS {
+            let resp = post_with(
+                &app,
+                "/console/login",
+                lang_cookie(lang),
+                &[("login", &d.login), ("password", "Wrong-pass-77")],
+            )
+            .await;
+            let kept = [Kept::Input("login", &d.login), Kept::Never("Wrong-pass-77")];
+            let says = code_says(lang, Code::LoginFailed);
+            let field = Some("password");
+            assert_form_refused(&e, &resp, 401, "login-form", field, says, &kept);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_join_keeps_the_fields_and_says_why_beside_one() {
+    for app in apps("forms_join").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let link = invites::create_link(
+            &app.db,
+            app.as_partner(&d.partner_id),
+            invites::NewLink {
+                kind: invites::LinkKind::Generic,
+                custom_label: None,
+                association_type: AssociationType::Consulting,
+            },
+        )
+        .await
+        .unwrap();
+        let existing = app
+            .customer(
+                &d.partner_id,
+                AssociationType::Consulting,
+                "forms-joiner",
+                "x",
+            )
+            .await;
+        // The join page's double-submit pair: the same value in the cookie and the form.
+        let csrf = "0123456789abcdef0123456789abcdef";
+        for lang in LANGS {
+            let cookie = format!("pc_join={csrf}; {}", lang_cookie(lang));
+            // An existing account with a wrong password: the login kept, the message beside
+            // the password.
+            let resp = post_with(
+                &app,
+                &format!("/join/{}/login", link.token),
+                &cookie,
+                &[
+                    ("csrf", csrf),
+                    ("login", &existing.login),
+                    ("password", "Wrong-pass-77"),
+                ],
+            )
+            .await;
+            let kept = [
+                Kept::Input("login", &existing.login),
+                Kept::Never("Wrong-pass-77"),
+            ];
+            let says = code_says(lang, Code::LoginFailed);
+            let (form, field) = ("join-login-form", Some("password"));
+            assert_form_refused(&e, &resp, 401, form, field, says, &kept);
+            assert!(
+                resp.body.contains(r#"id="join-error""#),
+                "{e}: the code atop"
+            );
+
+            // A new account with an account name the rules refuse: the mobile number and the
+            // name kept, the message beside the name, the password never shown.
+            let resp = post_with(
+                &app,
+                &format!("/join/{}/register", link.token),
+                &cookie,
+                &[
+                    ("csrf", csrf),
+                    ("mobile", "13800138000"),
+                    ("code", "123456"),
+                    ("account_name", "x!"),
+                    ("password", "Secret-2026-pw"),
+                ],
+            )
+            .await;
+            let kept = [
+                Kept::Input("mobile", "13800138000"),
+                Kept::Input("account_name", "x!"),
+                Kept::Never("Secret-2026-pw"),
+            ];
+            let (form, field) = ("register-form", Some("account_name"));
+            assert_form_refused(&e, &resp, 400, form, field, invalid(lang), &kept);
         }
     }
 }

@@ -1058,7 +1058,7 @@ async fn console_catalogue_and_orders() {
         );
         let again = app.console_post(&s, &format!("{loc}/pay"), &[]).await;
         assert_eq!(again.status, 400);
-        assert!(again.body.contains("order-error"));
+        assert!(again.body.contains("pay-form-error"));
         let (o2, _) = place(
             &app,
             &w.c.customer_id,

@@ -385,7 +385,7 @@ pub(super) async fn detail_page(st: &AppState, c: &Console, id: &str, refill: &R
             dt { (t(lang, "balance")) } dd #balance { (yuan(d.balance)) }
         } }
         @if x.partner_id.is_some() && !d.via_delegation && matches!(c.user.role, Role::PartnerAdmin | Role::Operator) {
-            (super::unbind::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id)))
+            (super::unbind::unbind_form(lang, &c.user.csrf, &format!("/console/customers/{}/unbind", x.customer_id), &Refill::NONE))
         }
         h2 { (t(lang, "association_history")) }
         p { (export::links(lang, "export-history", &format!("/console/customers/{}/history", enc(&x.customer_id)), "")) }

@@ -13,7 +13,6 @@
 //!   held in each kind of ledger account.
 
 use axum::extract::State;
-use axum::response::IntoResponse;
 use maud::{html, Markup};
 use pc_app::services::{
     coupons, customers, funds, invoices, orders, partners, subscriptions, topups,
@@ -25,7 +24,8 @@ use pc_domain::Money;
 
 use super::chart::{self, Bar, Series};
 use super::i18n::{audit::account_kind, t, Lang};
-use super::layout::{cn_time, internal, page, yuan, Page};
+use super::layout::{cn_time, internal, page, with_status, yuan, Page};
+use super::refill::Refill;
 use super::Console;
 use crate::state::AppState;
 
@@ -35,20 +35,28 @@ const MONTHS: i64 = 12;
 const SOON_DAYS: i64 = 30;
 
 pub async fn home(State(st): State<AppState>, c: Console) -> Page {
+    home_page(&st, &c, &Refill::NONE).await
+}
+
+/// The home page; `refill` re-shows a refused form of it (the customer's unbind) with its status.
+pub(super) async fn home_page(st: &AppState, c: &Console, refill: &Refill) -> Page {
     let lang = c.lang;
     let body = match c.user.role {
-        Role::Operator => operator(&st, &c).await,
-        Role::PartnerAdmin | Role::PartnerStaff => partner(&st, &c).await,
-        Role::Customer => customer(&st, &c).await,
+        Role::Operator => operator(st, c).await,
+        Role::PartnerAdmin | Role::PartnerStaff => partner(st, c).await,
+        Role::Customer => customer(st, c, refill).await,
     }
     .map_err(|e| internal(lang, e))?;
-    Ok(page(
-        lang,
-        Some(&c),
-        &format!("{}, {}", t(lang, "welcome"), c.user.login),
-        body,
+    let body = html! { (refill.page_error()) (body) };
+    with_status(
+        refill.status(),
+        page(
+            lang,
+            Some(c),
+            &format!("{}, {}", t(lang, "welcome"), c.user.login),
+            body,
+        ),
     )
-    .into_response())
 }
 
 /// One figure: its label, its value (the element `id` carries), and where to act on it.
@@ -250,7 +258,7 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
     })
 }
 
-async fn customer(st: &AppState, c: &Console) -> Result<Markup, AppError> {
+async fn customer(st: &AppState, c: &Console, refill: &Refill) -> Result<Markup, AppError> {
     let (lang, ctx) = (c.lang, c.ctx());
     let a = customers::current_association(&st.db, &ctx).await?;
     let bal = funds::customer_balance(&st.db, &ctx).await?;
@@ -268,7 +276,7 @@ async fn customer(st: &AppState, c: &Console) -> Result<Markup, AppError> {
                         dt { (t(lang, "association_type")) } dd { (t(lang, &format!("assoc_{}", a.association_type))) }
                         dt { (t(lang, "since")) } dd { (cn_time(a.associated_at)) }
                     }
-                    (super::unbind::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind"))
+                    (super::unbind::unbind_form(lang, &c.user.csrf, "/console/my-partner/unbind", refill))
                 },
                 None => p { (t(lang, "not_associated")) },
             }

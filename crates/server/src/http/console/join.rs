@@ -24,8 +24,10 @@ use serde::Deserialize;
 use super::i18n::{t, Lang};
 use super::layout::head;
 use super::pages::session_cookie;
+use super::refill::Refill;
 use super::{anonymous_lang, cookie, Console, ConsoleForm as Form, LANG_COOKIE};
 use crate::config::Settings;
+use crate::http::form::Fields;
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
@@ -111,6 +113,41 @@ struct Shown {
     agreed: bool,
     code_sent_to: Option<String>,
     error: Option<AppError>,
+    /// The form (`register-form`, `join-login-form`) and the field the error concerns, when it
+    /// concerns one: the message is then also beside it (see [`field_of`]).
+    at: Option<(&'static str, &'static str)>,
+}
+
+/// The field of a refused request for a code (`code`), a registration (`register`) or a login
+/// (`login`), the posts' last path segments, that its error concerns, where that is unambiguous: the service checks the mobile
+/// number, the account name and the password in that order, so an invalid parameter is the first
+/// of them the same checks refuse. Other refusals (the link, the association) concern no field.
+fn field_of(action: &str, f: &JoinForm, e: &AppError) -> Option<(&'static str, &'static str)> {
+    use Code::*;
+    let register = |field| Some(("register-form", field));
+    match (action, e.code) {
+        ("code", _) => register("mobile"),
+        ("register", VerificationCodeWrong | VerificationCodeExpired | VerificationCodeVoid) => {
+            register("code")
+        }
+        ("register", MobileExists | MobileAccountLimit | MobileInvalid) => register("mobile"),
+        ("register", AlreadyExists | LoginNameExists | LoginNameInvalid) => {
+            register("account_name")
+        }
+        ("register", NoticeNotAccepted) => register("agree"),
+        ("register", InvalidParameter) => {
+            if pc_domain::association::parse_cn_mobile(&f.mobile).is_none() {
+                register("mobile")
+            } else if customers::validate_domain_name(f.account_name.trim()).is_err() {
+                register("account_name")
+            } else {
+                register("password")
+            }
+        }
+        ("login", LoginFailed) => Some(("join-login-form", "password")),
+        ("login", NoticeNotAccepted) => Some(("join-login-form", "agree")),
+        _ => None,
+    }
 }
 
 const CSS: &str = r#"
@@ -144,6 +181,14 @@ fn type_text(lang: Lang, k: AssociationType) -> &'static str {
 }
 
 fn render(lang: Lang, target: &invites::JoinTarget, csrf: &str, s: &Shown) -> Html<String> {
+    // The message beside its field; the values typed are kept by `Shown`.
+    let refill = match (&s.error, s.at) {
+        (Some(e), Some((form, field))) => {
+            Refill::new(form, &Fields(Vec::new())).refused(lang, e, Some(field))
+        }
+        _ => Refill::NONE,
+    };
+    let (rr, rl) = (refill.on("register-form"), refill.on("join-login-form"));
     let token = &target.link.token;
     let kind = target.link.association_type;
     let resale = notice_required(kind);
@@ -176,16 +221,26 @@ fn render(lang: Lang, target: &invites::JoinTarget, csrf: &str, s: &Shown) -> Ht
             form #register-form method="post" action=(format!("/join/{token}/register")) {
                 input type="hidden" name="csrf" value=(csrf);
                 div.row {
-                    label { (t(lang, "mobile")) input #mobile name="mobile" type="tel" inputmode="numeric" autocomplete="tel" maxlength="16" value=(s.mobile) required; }
+                    label { (t(lang, "mobile")) input #mobile name="mobile" type="tel" inputmode="numeric" autocomplete="tel" maxlength="16" value=(s.mobile) required
+                        aria-invalid=[rr.invalid("mobile")] aria-describedby=[rr.described_by("mobile")]; }
                     button #get-code type="submit" formaction=(format!("/join/{token}/code")) formnovalidate { (t(lang, "get_code")) }
                 }
-                label { (t(lang, "sms_code")) input #code name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"; }
+                (rr.error_for("mobile"))
+                label { (t(lang, "sms_code")) input #code name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
+                    aria-invalid=[rr.invalid("code")] aria-describedby=[rr.described_by("code")]; }
+                (rr.error_for("code"))
                 label { (t(lang, "account_name_login")) " " span.muted { (t(lang, "account_name_hint")) }
-                    input #account-name name="account_name" autocomplete="username" maxlength="32" value=(s.account_name); }
+                    input #account-name name="account_name" autocomplete="username" maxlength="32" value=(s.account_name)
+                        aria-invalid=[rr.invalid("account_name")] aria-describedby=[rr.described_by("account_name")]; }
+                (rr.error_for("account_name"))
                 label { (t(lang, "password")) " " span.muted { (t(lang, "password_hint")) }
-                    input #password name="password" type="password" autocomplete="new-password"; }
+                    input #password name="password" type="password" autocomplete="new-password"
+                        aria-invalid=[rr.invalid("password")] aria-describedby=[rr.described_by("password")]; }
+                (rr.error_for("password"))
                 @if resale {
-                    label.agree { input #agree type="checkbox" name="agree" value="1" required checked[s.agreed]; span { (t(lang, "join_agree")) } }
+                    label.agree { input #agree type="checkbox" name="agree" value="1" required checked[s.agreed]
+                        aria-invalid=[rr.invalid("agree")] aria-describedby=[rr.described_by("agree")]; span { (t(lang, "join_agree")) } }
+                    (rr.error_for("agree"))
                 }
                 p { button.primary #register-submit type="submit" { (t(lang, "register_associate")) } }
             }
@@ -195,9 +250,13 @@ fn render(lang: Lang, target: &invites::JoinTarget, csrf: &str, s: &Shown) -> Ht
             form #join-login-form method="post" action=(format!("/join/{token}/login")) {
                 input type="hidden" name="csrf" value=(csrf);
                 label { (t(lang, "login_name")) input #login name="login" autocomplete="username" value=(s.login) required; }
-                label { (t(lang, "password")) input #login-password name="password" type="password" autocomplete="current-password" required; }
+                label { (t(lang, "password")) input #login-password name="password" type="password" autocomplete="current-password" required
+                    aria-invalid=[rl.invalid("password")] aria-describedby=[rl.described_by("password")]; }
+                (rl.error_for("password"))
                 @if resale {
-                    label.agree { input #agree-login type="checkbox" name="agree" value="1" required checked[s.agreed]; span { (t(lang, "join_agree")) } }
+                    label.agree { input #agree-login type="checkbox" name="agree" value="1" required checked[s.agreed]
+                        aria-invalid=[rl.invalid("agree")] aria-describedby=[rl.described_by("agree")]; span { (t(lang, "join_agree")) } }
+                    (rl.error_for("agree"))
                 }
                 p { button.primary #login-associate type="submit" { (t(lang, "login_associate")) } }
             }
@@ -338,6 +397,9 @@ async fn again(
     s.account_name = f.account_name.trim().to_string();
     s.login = f.login.trim().to_string();
     s.agreed = !f.agree.is_empty();
+    // The action is the path's last segment: `/join/{token}/code`, `…/register`, `…/login`.
+    let action = parts.uri.path().rsplit('/').next().unwrap_or_default();
+    s.at = s.error.as_ref().and_then(|e| field_of(action, f, e));
     let status = s
         .error
         .as_ref()

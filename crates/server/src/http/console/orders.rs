@@ -33,8 +33,8 @@ use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, with_status, CsrfForm, Page};
 use super::pay;
 use super::refill::{Refill, Submitted};
-use super::{Console, ConsoleForm as Form};
-use crate::http::form::query_pairs;
+use super::Console;
+use crate::http::form::Fields;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -164,7 +164,9 @@ pub(super) async fn order_view(
     order_view_with(st, c, id, (err, status), pay, &Refill::NONE).await
 }
 
-/// The order page; `refill` re-shows a refused adjustment form.
+/// The order page; `refill` re-shows a refused form of it: the adjustment, or the customer's pay
+/// or cancel form with the message in it (beside the order's details when the order can no
+/// longer be paid, so that its forms are gone).
 async fn order_view_with(
     st: &AppState,
     c: &Console,
@@ -189,7 +191,7 @@ async fn order_view_with(
     let o = &d.order;
     let customer = c.user.role == Role::Customer;
     let pay_section = if customer && o.status() == Some(OrderStatus::PendingPayment) {
-        Some(pay::pay_section(st, c, o, pay).await?)
+        Some(pay::pay_section(st, c, o, pay, refill).await?)
     } else {
         None
     };
@@ -225,6 +227,10 @@ async fn order_view_with(
                 dt { (t(lang, "unsub_fee")) } dd #order-fee { (yuan(Some(o.commission_amount))) }
             }
         } }
+        @if pay_section.is_none() {
+            (refill.on("pay-form").form_error())
+            (refill.on("cancel-form").form_error())
+        }
         @if let Some(a) = &adjustment {
             div.card #order-adjustment data-amount=(a.amount) {
                 p { (t(lang, "adjust_current")) " −" (yuan(Some(a.amount))) " · " (a.reason) " · " small { (cn_time(a.created_at)) } }
@@ -360,24 +366,28 @@ async fn adjust_submit(
     }
 }
 
+/// `POST /console/orders/{id}/cancel` (customers): a refusal is the order page again with the
+/// message in the cancel form.
 async fn cancel_submit(
     State(st): State<AppState>,
     c: Console,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Submitted(f, fields): Submitted<CsrfForm>,
 ) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
     match orders::cancel(&st.db, c.ctx(), id.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/orders/{}", enc(&id))).into_response()),
         Err(e) => {
-            let s = status_of(&e);
-            order_view(&st, &c, &id, Some(e), s, None).await
+            let refill = Refill::new("cancel-form", &fields).refused(c.lang, &e, None);
+            let none = (None, StatusCode::OK);
+            order_view_with(&st, &c, &id, none, None, &refill).await
         }
     }
 }
 
-/// `POST /console/orders/{id}/pay` (customers): `coupon` (0–3, repeated) and `discount`.
+/// `POST /console/orders/{id}/pay` (customers): `coupon` (0–3, repeated) and `discount`. A
+/// refusal is the order page again, the choices kept and the message in the pay form.
 async fn pay_submit(
     State(st): State<AppState>,
     c: Console,
@@ -385,21 +395,15 @@ async fn pay_submit(
     body: Bytes,
 ) -> Page {
     c.require(&[Role::Customer])?;
-    let fields = query_pairs(&String::from_utf8_lossy(&body));
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let fields = Fields::parse(&body);
+    let get = |k: &str| fields.get(k);
     c.check_csrf(&get("csrf"))?;
     let mut state = pay::PayState {
         coupons: Vec::new(),
         discount: get("discount"),
         insufficient: false,
     };
-    for (k, v) in &fields {
+    for (k, v) in &fields.0 {
         let v = v.trim();
         if k == "coupon" && !v.is_empty() && !state.coupons.iter().any(|x| x == v) {
             state.coupons.push(v.to_string());
@@ -412,7 +416,9 @@ async fn pay_submit(
             t(Lang::En, "pay_too_many_coupons"),
             t(Lang::Zh, "pay_too_many_coupons"),
         );
-        return order_view(&st, &c, &id, Some(e), StatusCode::BAD_REQUEST, Some(&state)).await;
+        let refill = Refill::new("pay-form", &fields).refused(lang, &e, None);
+        let none = (None, StatusCode::OK);
+        return order_view_with(&st, &c, &id, none, Some(&state), &refill).await;
     }
     let req = orders::PayOrder::chosen(&id, state.coupons.clone(), Some(state.discount.clone()));
     match subscriptions::pay(&st.db, c.ctx(), req).await {
@@ -427,8 +433,9 @@ async fn pay_submit(
         }
         Err(e) => {
             state.insufficient = e.code == Code::InsufficientBalance;
-            let s = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            order_view(&st, &c, &id, Some(e), s, Some(&state)).await
+            let refill = Refill::new("pay-form", &fields).refused(lang, &e, None);
+            let none = (None, StatusCode::OK);
+            order_view_with(&st, &c, &id, none, Some(&state), &refill).await
         }
     }
 }

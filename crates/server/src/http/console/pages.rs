@@ -31,17 +31,34 @@ pub(super) fn session_cookie(st: &AppState, token: &str, max_age: i64) -> String
 // ----------------------------------------------------------------------------------------------
 // Login, logout, language
 
-fn login_page(lang: Lang, error: Option<&str>) -> Markup {
+/// The login form; a refused login (`refill`, the form `login-form`) keeps the login name typed
+/// (never the password) and says why beside the password (a wrong login name or password), or
+/// atop the form (too many attempts).
+fn login_page(lang: Lang, refill: &Refill) -> Markup {
+    let r = refill.on("login-form");
     html! {
         div.login.card {
-            @if let Some(e) = error { p.flash.error { (e) } }
             form #login-form method="post" action="/console/login" {
-                label { (t(lang, "login_name")) input name="login" autocomplete="username" required; }
-                label { (t(lang, "password")) input name="password" type="password" autocomplete="current-password" required; }
+                (r.form_error())
+                label { (t(lang, "login_name")) input name="login" autocomplete="username" required value=(r.value("login", ""))
+                    aria-invalid=[r.invalid("login")] aria-describedby=[r.described_by("login")]; }
+                (r.error_for("login"))
+                label { (t(lang, "password")) input name="password" type="password" autocomplete="current-password" required
+                    aria-invalid=[r.invalid("password")] aria-describedby=[r.described_by("password")]; }
+                (r.error_for("password"))
                 p { button #login-submit type="submit" { (t(lang, "login")) } }
             }
         }
     }
+}
+
+/// The login page answered with `refill`'s status.
+fn login_response(lang: Lang, refill: &Refill) -> Response {
+    (
+        refill.status(),
+        page(lang, None, t(lang, "login"), login_page(lang, refill)),
+    )
+        .into_response()
 }
 
 pub async fn login_form(parts: Parts, console: Option<Console>) -> Response {
@@ -49,7 +66,7 @@ pub async fn login_form(parts: Parts, console: Option<Console>) -> Response {
         return Redirect::to("/console").into_response();
     }
     let lang = anonymous_lang(&parts);
-    page(lang, None, t(lang, "login"), login_page(lang, None)).into_response()
+    login_response(lang, &Refill::NONE)
 }
 
 #[derive(Deserialize, Default)]
@@ -63,22 +80,16 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(st): State<AppState>,
     parts: Parts,
-    Form(f): Form<LoginForm>,
+    Submitted(f, fields): Submitted<LoginForm>,
 ) -> Response {
     let lang = anonymous_lang(&parts);
     let limiter_key = f.login.to_ascii_lowercase();
+    let refill = Refill::new("login-form", &fields);
     if !st.login_limiter.allowed(&limiter_key) {
         let e = pc_app::AppError::new(Code::Throttled);
-        return (
-            StatusCode::BAD_REQUEST,
-            page(
-                lang,
-                None,
-                t(lang, "login"),
-                login_page(lang, Some(&e.message(lang == Lang::Zh))),
-            ),
-        )
-            .into_response();
+        let refill =
+            refill.refused_with(e.message(lang == Lang::Zh), StatusCode::BAD_REQUEST, None);
+        return login_response(lang, &refill);
     }
     let rid = parts
         .extensions
@@ -108,17 +119,8 @@ pub async fn login_submit(
         }
         Err(e) => {
             st.login_limiter.record(&limiter_key);
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            (
-                status,
-                page(
-                    lang,
-                    None,
-                    t(lang, "login"),
-                    login_page(lang, Some(&e.message(lang == Lang::Zh))),
-                ),
-            )
-                .into_response()
+            let field = (e.code == Code::LoginFailed).then_some("password");
+            login_response(lang, &refill.refused(lang, &e, field))
         }
     }
 }

@@ -18,7 +18,9 @@
 //!   allocation of at least the shortfall, with a link to the console home (balance and partner).
 //!   Either way the form stays on the page to pay again once the money is there.
 //!
-//! The form's choices survive a failed payment (the same coupons and discount are ticked again).
+//! The form's choices survive a failed payment (the same coupons and discount are ticked again),
+//! and the refusal is said in the pay form (`#pay-form-error`), a refused cancellation in the
+//! cancel form (`#cancel-form-error`).
 
 use axum::response::Response;
 use maud::{html, Markup};
@@ -31,6 +33,7 @@ use pc_domain::Money;
 
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, yuan};
+use super::refill::Refill;
 use super::Console;
 use crate::state::AppState;
 
@@ -130,12 +133,15 @@ async fn topup_entry(
 }
 
 /// The payment part of a pending order's page for its customer: the top-up entry after a payment
-/// failed for lack of balance, the coupon and discount choice, the balance, pay and cancel.
+/// failed for lack of balance, the coupon and discount choice, the balance, pay and cancel; a
+/// refused payment or cancellation (`refill`, the form `pay-form` or `cancel-form`) says why in
+/// its form.
 pub(super) async fn pay_section(
     st: &AppState,
     c: &Console,
     order: &Order,
     state: Option<&PayState>,
+    refill: &Refill,
 ) -> Result<Markup, Response> {
     let lang = c.lang;
     let ctx = c.ctx();
@@ -161,6 +167,7 @@ pub(super) async fn pay_section(
         form.card #pay-form method="post" action=(format!("/console/orders/{id}/pay")) {
             input type="hidden" name="csrf" value=(c.user.csrf);
             h2 { (t(lang, "pay_title")) }
+            (refill.on("pay-form").form_error())
             fieldset #pay-coupons {
                 legend { (t(lang, "pay_coupons")) }
                 @if usable.is_empty() {
@@ -208,6 +215,7 @@ pub(super) async fn pay_section(
         }
         form #cancel-form method="post" action=(format!("/console/orders/{id}/cancel")) {
             input type="hidden" name="csrf" value=(c.user.csrf);
+            (refill.on("cancel-form").form_error())
             button #cancel type="submit" { (t(lang, "cancel_order")) }
         }
     })

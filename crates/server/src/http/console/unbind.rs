@@ -12,7 +12,7 @@ use pc_domain::party::Role;
 
 use super::i18n::{t, Lang};
 use super::layout::{message_page, CsrfForm, Page};
-use super::refill::Refill;
+use super::refill::{Refill, Submitted};
 use super::{Console, ConsoleForm as Form};
 use crate::state::AppState;
 
@@ -22,12 +22,15 @@ pub fn router() -> Router<AppState> {
         .route("/console/my-partner/unbind", post(customer_unbind))
 }
 
-/// The unbind button with its confirmation, posting to `action`.
-pub(super) fn unbind_form(lang: Lang, csrf: &str, action: &str) -> Markup {
+/// The unbind button with its confirmation, posting to `action`; a refused unbind's message
+/// (`refill`, the form `unbind-form`) atop it.
+pub(super) fn unbind_form(lang: Lang, csrf: &str, action: &str, refill: &Refill) -> Markup {
+    let r = refill.on("unbind-form");
     html! {
         form #unbind-form method="post" action=(action)
             onsubmit=(format!("return confirm({})", serde_json::Value::from(t(lang, "unbind_confirm")))) {
             input type="hidden" name="csrf" value=(csrf);
+            (r.form_error())
             button #unbind type="submit" { (t(lang, "unbind")) }
             " " span.muted { (t(lang, "unbind_hint")) }
         }
@@ -68,11 +71,23 @@ async fn partner_unbind(
     }
 }
 
-async fn customer_unbind(State(st): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
+/// The customer's own unbind, from its home page: a refusal is the home page again (4xx) with the
+/// message atop the unbind form, or atop the page when there is no association (and so no form).
+async fn customer_unbind(
+    State(st): State<AppState>,
+    c: Console,
+    Submitted(f, fields): Submitted<CsrfForm>,
+) -> Page {
     c.require(&[Role::Customer])?;
     c.check_csrf(&f.csrf)?;
-    unbind::end_association(&st.db, c.ctx(), Unbinding::Mine)
-        .await
-        .map_err(|e| refused(&c, e))?;
-    Ok(Redirect::to("/console").into_response())
+    match unbind::end_association(&st.db, c.ctx(), Unbinding::Mine).await {
+        Ok(_) => Ok(Redirect::to("/console").into_response()),
+        Err(e) if e.code == pc_app::Code::NotAssociated => {
+            super::home::home_page(&st, &c, &Refill::action(c.lang, &e)).await
+        }
+        Err(e) => {
+            let refill = Refill::new("unbind-form", &fields).refused(c.lang, &e, None);
+            super::home::home_page(&st, &c, &refill).await
+        }
+    }
 }
