@@ -56,6 +56,16 @@ for (const role of ['distributor', 'reseller']) {
         await assertChart(page, 'chart-customers', 12);
         await assertChart(page, 'chart-funds', 12);
         await assertChart(page, 'chart-orders', 5);
+        // A master distributor's figure is its tree's, its direct customers said beside it; a
+        // reseller's is its own, with no such part.
+        const direct = page.locator('#customers-this-month-direct');
+        if (role === 'distributor') {
+          assert.match((await direct.textContent()).trim(), COUNT);
+          const tree = Number(await figure(page, 'customers-this-month'));
+          assert.ok(Number((await direct.textContent()).trim()) <= tree, 'direct within the tree');
+        } else {
+          assert.equal(await direct.count(), 0);
+        }
         // The waiting orders' link opens the filtered order list.
         await submitAndWait(page, '.tile:has(#orders-awaiting-payment) a.more');
         assert.equal(new URL(page.url()).searchParams.get('status'), '6');
@@ -84,7 +94,7 @@ test('customer: association, balance, coupons, resources, orders to pay', async 
   );
 });
 
-test('operator: counts, top-ups to confirm and money by account kind, in English', async (t) => {
+test('operator: counts, top-ups to confirm, money by account kind and charts, in English', async (t) => {
   await fx.pageTest(
     t,
     async ({ page }) => {
@@ -96,6 +106,13 @@ test('operator: counts, top-ups to confirm and money by account kind, in English
         rows.map((r) => r.getAttribute('data-kind')),
       );
       assert.ok(kinds.includes('partner_cash') && kinds.includes('customer_cash'), `kinds ${kinds}`);
+      // Charts: partners and customers joined, top-ups credited (count and amount), orders by
+      // status across the platform.
+      await assertChart(page, 'chart-partners', 12);
+      await assertChart(page, 'chart-customers-joined', 12);
+      await assertChart(page, 'chart-topups-count', 12);
+      await assertChart(page, 'chart-topups-amount', 12);
+      await assertChart(page, 'chart-orders', 5);
       await submitAndWait(page, 'form#lang-form button[name=lang][value="en-US"]');
       assert.ok((await page.locator('main').textContent()).includes('Money in the system'));
       assert.ok(!(await page.locator('main').textContent()).includes('??'), 'a missing translation');

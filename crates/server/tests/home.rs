@@ -1,7 +1,8 @@
 //! The console's home pages: per role, the figures and charts come from the data the test
 //! creates (associations in two months, an order waiting for payment, an expiring coupon,
-//! allocations and a reclaim, a top-up to confirm, a resource about to expire), and a reseller's
-//! home never counts its sibling's customers.
+//! allocations and a reclaim, a top-up to confirm and one confirmed, a resource about to
+//! expire); a reseller's home never counts its sibling's customers, a master distributor's counts
+//! its whole tree and says its direct customers apart; the operator's has charts.
 
 mod common;
 
@@ -112,21 +113,33 @@ async fn home_figures_per_role() {
         .await
         .unwrap();
         assert_eq!(issued.issued.len(), 1, "{e}: {:?}", issued.failed);
-        // A consulting customer of d declares a top-up for an operator to confirm.
+        // A consulting customer of d declares a top-up for an operator to confirm, and another
+        // one of 70.00, which an operator confirms.
         let cc = app
             .customer(&d.partner_id, AssociationType::Consulting, "home-cc", "x")
             .await;
-        topups::declare(
-            &app.db,
-            cust_ctx(&app, &cc.customer_id),
-            topups::Declaration {
-                amount: Money::from_cents(5_000),
-                reference: "HOME-1".into(),
+        let mut declared = Vec::new();
+        for (cents, reference) in [(5_000, "HOME-1"), (7_000, "HOME-2")] {
+            let decl = topups::Declaration {
+                amount: Money::from_cents(cents),
+                reference: reference.into(),
                 order_id: None,
+            };
+            let t = topups::declare(&app.db, cust_ctx(&app, &cc.customer_id), decl)
+                .await
+                .unwrap();
+            declared.push(t.id);
+        }
+        let ops = Ctx::new(
+            Actor::Operator {
+                user_id: "home-ops".into(),
             },
-        )
-        .await
-        .unwrap();
+            "req-home-ops",
+            NOW_MS,
+        );
+        topups::confirm(&app.db, ops, declared[1].clone())
+            .await
+            .unwrap();
 
         // r1's home.
         let s = app.console_login(&r1.login, "Passw0rd!").await;
@@ -188,14 +201,27 @@ async fn home_figures_per_role() {
             .unwrap();
         assert_eq!(joined.counts.iter().sum::<i64>(), 1, "{e}");
         assert_eq!(joined.months.len(), 12);
-        // The distributor's own home does not count its resellers' customers either.
+        // The distributor's home counts its whole tree: this month its consulting customer,
+        // r1's a2 and r2's b1, of which its own is one; last month r1's a1.
         let sd = app.console_login(&d.login, "Passw0rd!").await;
         let bd = app.console_get(&sd, "/console").await.body;
+        assert_eq!(text_of(&bd, "customers-this-month"), "3", "{e}: {bd}");
         assert_eq!(
-            text_of(&bd, "customers-this-month"),
+            text_of(&bd, "customers-this-month-direct"),
             "1",
             "{e}: its consulting customer"
         );
+        for (label, n) in [(&last_label, 1), (&this_label, 3)] {
+            let bar = format!(r#"data-category="{label}" data-count="{n}""#);
+            assert!(has(&bd, &bar), "{e}: {bar}");
+        }
+        let tree = customers::associated_by_month(&app.db, &app.as_partner(&d.partner_id), 12)
+            .await
+            .unwrap();
+        assert_eq!(tree.counts.iter().sum::<i64>(), 4, "{e}");
+        assert_eq!(tree.direct.iter().sum::<i64>(), 1, "{e}");
+        // A reseller's figure is its own only, with no "direct" part.
+        assert!(!has(b, "customers-this-month-direct"), "{e}");
 
         // The customers.
         let sa1 = app.console_login("home-a1", "Passw0rd!").await;
@@ -223,13 +249,38 @@ async fn home_figures_per_role() {
         assert_eq!(text_of(&bo, "customer-count"), "4", "{e}");
         for (kind, cents) in [
             ("partner_cash", 8_000),
-            ("customer_cash", 2_000),
+            ("customer_cash", 9_000),
             ("coupon_quota", 48_000),
             ("coupon", 2_000),
         ] {
             let row = format!(r#"data-kind="{kind}" data-cents="{cents}""#);
             assert!(has(&bo, &row), "{e}: {row}");
         }
+        // The operator's charts: partners joined (all three now), customers joined (a1 last
+        // month, three this month), the top-up credited (one, 70.00) and the platform's orders
+        // by status (a2's, waiting for payment).
+        let bar = |chart: &str, label: &str, n: i64| {
+            let at = bo
+                .find(&format!(r#"id="{chart}""#))
+                .unwrap_or_else(|| panic!("{e}: no #{chart}"));
+            let end = bo[at..].find("</figure>").unwrap() + at;
+            bo[at..end].contains(&format!(r#"data-category="{label}" data-count="{n}""#))
+        };
+        assert!(bar("chart-partners", &this_label, 3), "{e}: {bo}");
+        assert!(bar("chart-customers-joined", &last_label, 1), "{e}");
+        assert!(bar("chart-customers-joined", &this_label, 3), "{e}");
+        assert!(bar("chart-topups-count", &this_label, 1), "{e}");
+        assert!(bar("chart-topups-count", &last_label, 0), "{e}");
+        assert!(
+            has(&bo, r#"id="chart-topups-amount""#)
+                && has(&bo, r#"data-series="credited" data-cents="7000""#),
+            "{e}"
+        );
+        assert!(
+            has(&bo, r#"id="chart-orders""#) && has(&bo, r#"data-status="6" data-count="1""#),
+            "{e}"
+        );
+        assert!(has(&bo, "全平台订单状态"), "{e}");
 
         // A one-month resource bought now expires within 30 days; once it has expired it is
         // no longer counted.
@@ -263,5 +314,19 @@ async fn home_in_english_has_every_label() {
         assert!(b.contains("Nothing is waiting on you."));
         assert!(!b.contains("??"), "a missing translation");
         assert!(b.contains(">Nov<"), "short month labels: {b}");
+        // The operator's charts, in English.
+        let so = app.operator_session("home-en-ops").await;
+        app.console_post(&so, "/console/lang", &[("lang", "en-US")])
+            .await;
+        let bo = app.console_get(&so, "/console").await.body;
+        for title in [
+            "Partners joined per month (last 12 months)",
+            "Customers joined per month (last 12 months)",
+            "Top-ups confirmed per month (last 12 months)",
+            "Orders by status across the platform (last 12 months)",
+        ] {
+            assert!(bo.contains(title), "{title}: {bo}");
+        }
+        assert!(!bo.contains("??"), "a missing translation");
     }
 }

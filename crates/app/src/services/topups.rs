@@ -48,6 +48,7 @@ use crate::context::{Actor, Ctx};
 use crate::error::{unique_violation_as, AppError, AppResult, Code};
 use crate::services::customers::{association, lookup};
 use crate::services::{funds, orders};
+use crate::store::months::Months;
 use crate::store::{audit, ledger, Db};
 
 /// The ledger transfer kind of a confirmed top-up (`external:world → customer_cash`).
@@ -553,6 +554,34 @@ async fn set_instructions_in(c: &mut Conn, ctx: &Ctx, text: &str) -> AppResult<(
         },
     )
     .await
+}
+
+/// The top-ups credited (confirmed by an operator) in each of the last `months` months, by the
+/// month of the decision: how many and how much (cents). Operators only, anyone else
+/// `CBC.0151`. One grouped range of `topup_requests_decided`.
+pub async fn credited_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<CreditedByMonth> {
+    ctx.actor.require_operator()?;
+    let m = Months::last(ctx.now_ms, months);
+    // A constant of this module, not input: the index's leading equality.
+    let filter = format!("status = '{}'", TopupStatus::Credited.as_str());
+    let (counts, cents) = m
+        .count_and_sum(db.read(), "topup_requests", "decided_at", &filter, "amount")
+        .await?;
+    Ok(CreditedByMonth {
+        months: m.labels,
+        counts,
+        cents,
+    })
+}
+
+/// Top-ups credited per month, oldest month first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditedByMonth {
+    /// `YYYY-MM` in Asia/Shanghai, the last is this month.
+    pub months: Vec<String>,
+    pub counts: Vec<i64>,
+    /// The amounts credited, in cents.
+    pub cents: Vec<i64>,
 }
 
 /// How many top-ups wait for an operator's decision: operators (and the command line) only,

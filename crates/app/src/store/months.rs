@@ -5,7 +5,8 @@
 
 use pc_domain::bills::BillCycle;
 
-use crate::store::sql::{FromRow, QueryAs};
+use crate::error::AppResult;
+use crate::store::sql::{self, FromRow, QueryAs, ReadPool};
 
 /// The most months a per-month read covers.
 pub const MAX_MONTHS: i64 = 24;
@@ -63,6 +64,33 @@ impl Months {
         self.starts
             .iter()
             .fold(q.bind(self.start()).bind(self.end), |q, s| q.bind(*s))
+    }
+
+    /// The rows of `table` whose `time_col` falls in each month, where `filter` holds (a
+    /// condition with no placeholders, written by the capability that owns the table), with the
+    /// sum of `sum_expr` over them (`"0"` for none): one statement grouping in the database,
+    /// over an index on `time_col` (or led by `filter`'s equality and then `time_col`).
+    /// Returns the counts and the sums, one per month.
+    pub async fn count_and_sum(
+        &self,
+        pool: &ReadPool,
+        table: &str,
+        time_col: &str,
+        filter: &str,
+        sum_expr: &str,
+    ) -> AppResult<(Vec<i64>, Vec<i64>)> {
+        let sql = format!(
+            "SELECT {}, COUNT(*), CAST(SUM({sum_expr}) AS BIGINT) FROM {table} \
+             WHERE {filter} AND {time_col} >= $1 AND {time_col} < $2 GROUP BY 1",
+            self.bucket_sql(time_col, 3)
+        );
+        let rows = self
+            .bind(sql::query_as::<(i64, i64, i64)>(&sql))
+            .fetch_all(pool)
+            .await?;
+        let counts = self.spread(rows.iter().map(|(i, n, _)| (*i, *n)));
+        let sums = self.spread(rows.iter().map(|(i, _, s)| (*i, *s)));
+        Ok((counts, sums))
     }
 
     /// Spreads `(month index, value)` rows into one value per month.

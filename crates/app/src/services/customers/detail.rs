@@ -220,24 +220,56 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
 
 /// The customers associated with the acting partner in each of the last `months` months
 /// (Asia/Shanghai months, this one last): every association that began then, ended since or
-/// not. A partner only: its own associations (a reseller's are its own, never its siblings').
-/// One grouped read of the `associations_partner` index over the window.
+/// not. A master distributor counts its whole tree, its resellers' customers with its own
+/// ([`MonthlyCounts::counts`]), and its own apart ([`MonthlyCounts::direct`]); a reseller counts
+/// its own only, never its siblings'. The tree is the rows whose `root_id` is the partner (a
+/// reseller is nobody's root, so it has none: the data decides, not the caller's claim). One
+/// grouped read over the window of `associations_partner` and `associations_root_time`.
 pub async fn associated_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<MonthlyCounts> {
     let partner_id = ctx.actor.partner_id()?;
     let m = Months::last(ctx.now_ms, months);
     let sql = format!(
-        "SELECT {}, COUNT(*) FROM associations \
-         WHERE partner_id = $1 AND associated_at >= $2 AND associated_at < $3 GROUP BY 1",
+        "SELECT {}, COUNT(*), CAST(SUM(CASE WHEN partner_id = $1 THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM associations WHERE (partner_id = $1 OR root_id = $1) \
+         AND associated_at >= $2 AND associated_at < $3 GROUP BY 1",
         m.bucket_sql("associated_at", 4)
     );
     let rows = m
-        .bind(sql::query_as::<(i64, i64)>(&sql).bind(partner_id))
+        .bind(sql::query_as::<(i64, i64, i64)>(&sql).bind(partner_id))
         .fetch_all(db.read())
         .await?;
     Ok(MonthlyCounts {
-        counts: m.spread(rows),
+        counts: m.spread(rows.iter().map(|(i, n, _)| (*i, *n))),
+        direct: m.spread(rows.iter().map(|(i, _, d)| (*i, *d))),
         months: m.labels,
     })
+}
+
+/// The partners and the customers that joined the platform (accounts created) in each of the
+/// last `months` months: operators only (`CBC.0151` for anyone else). Two grouped reads, of
+/// `partners_created` (through `partners`) and `customers_created`.
+pub async fn joined_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<JoinedByMonth> {
+    ctx.actor.require_operator()?;
+    let m = Months::last(ctx.now_ms, months);
+    let pool = db.read();
+    let partners = partners::joined_per_month(pool, &m).await?;
+    let (customers, _) = m
+        .count_and_sum(pool, "customers", "created_at", "TRUE", "0")
+        .await?;
+    Ok(JoinedByMonth {
+        months: m.labels,
+        partners,
+        customers,
+    })
+}
+
+/// Partners and customers joined per month, oldest month first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinedByMonth {
+    /// `YYYY-MM` in Asia/Shanghai, the last is this month.
+    pub months: Vec<String>,
+    pub partners: Vec<i64>,
+    pub customers: Vec<i64>,
 }
 
 /// A count per month, oldest month first.
@@ -245,5 +277,9 @@ pub async fn associated_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<M
 pub struct MonthlyCounts {
     /// `YYYY-MM` in Asia/Shanghai, the last is this month.
     pub months: Vec<String>,
+    /// Everything counted (a master distributor: its whole tree).
     pub counts: Vec<i64>,
+    /// The part that is the actor's own (a master distributor's direct customers); the same as
+    /// `counts` where there is no tree.
+    pub direct: Vec<i64>,
 }

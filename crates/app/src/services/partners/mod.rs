@@ -23,6 +23,7 @@ use crate::context::{Actor, Ctx};
 use crate::crypto::{self, MasterKey};
 use crate::error::{AppError, AppResult, Code};
 use crate::services::identity::{self, KeyOwner};
+use crate::store::months::Months;
 use crate::store::{audit, ledger, Db};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +125,15 @@ pub async fn count<'e, E: Into<sql::Exec<'e>>>(exec: E) -> AppResult<i64> {
     Ok(sql::query_scalar("SELECT COUNT(*) FROM partners")
         .fetch_one(exec)
         .await?)
+}
+
+/// The partners created in each of `months` (the operator's home page): one grouped read of
+/// `partners_created`.
+pub async fn joined_per_month(pool: &ReadPool, months: &Months) -> AppResult<Vec<i64>> {
+    let (counts, _) = months
+        .count_and_sum(pool, "partners", "created_at", "TRUE", "0")
+        .await?;
+    Ok(counts)
 }
 
 /// All partners, newest first: operators only (`CBC.0151` for anyone else).

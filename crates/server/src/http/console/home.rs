@@ -9,8 +9,13 @@
 //!   by status;
 //! - customer: its association (with the unbind form) and history, balance, usable coupons,
 //!   resources expiring within 30 days, orders to pay, its orders by status;
-//! - operator: partners, customers, top-ups to confirm, invoice requests to handle, and the money
-//!   held in each kind of ledger account.
+//! - operator: partners, customers, top-ups to confirm, invoice requests to handle, the money
+//!   held in each kind of ledger account, and charts of partners and customers joined per month,
+//!   top-ups credited per month (how many, how much) and the platform's orders by status.
+//!
+//! A master distributor's "customers associated this month" and its chart count its whole tree
+//! (its resellers' customers with its own), its direct ones said beside the figure; a reseller
+//! counts its own only.
 
 use axum::extract::State;
 use maud::{html, Markup};
@@ -19,7 +24,7 @@ use pc_app::services::{
 };
 use pc_app::{AppError, Code};
 use pc_domain::orders::OrderStatus;
-use pc_domain::party::Role;
+use pc_domain::party::{PartnerType, Role};
 use pc_domain::Money;
 
 use super::chart::{self, Bar, Series};
@@ -61,10 +66,22 @@ pub(super) async fn home_page(st: &AppState, c: &Console, refill: &Refill) -> Pa
 
 /// One figure: its label, its value (the element `id` carries), and where to act on it.
 fn tile(id: &str, label: &str, value: Markup, link: Option<&str>) -> Markup {
+    noted_tile(id, label, value, None, link)
+}
+
+/// A [`tile`] with a note in smaller text under its value.
+fn noted_tile(
+    id: &str,
+    label: &str,
+    value: Markup,
+    note: Option<Markup>,
+    link: Option<&str>,
+) -> Markup {
     html! {
         div.tile {
             div.label { (label) }
             div.value #(id) { (value) }
+            @if let Some(note) = note { small.note { (note) } }
             @if let Some(href) = link { a.more href=(href) { "→" } }
         }
     }
@@ -90,9 +107,43 @@ fn short_month(lang: Lang, label: &str) -> String {
     }
 }
 
+/// A chart of counts per month under its heading: `title` its i18n key, `months` the full
+/// months and their axis labels.
+fn count_chart(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    (months, labels): (&[String], &[String]),
+    counts: &[i64],
+) -> Markup {
+    html! {
+        section {
+            h2 { (t(lang, title)) }
+            (chart::count_bars(id, t(lang, title), months, labels, counts))
+        }
+    }
+}
+
+/// A chart of amounts per month (one stack per month) under its heading, as [`count_chart`].
+fn money_chart(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    (months, labels): (&[String], &[String]),
+    series: &[Series],
+) -> Markup {
+    html! {
+        section {
+            h2 { (t(lang, title)) }
+            (chart::stacked_bars_sized(id, t(lang, title), months, labels, series, "", 480.0))
+        }
+    }
+}
+
 /// The status chart of an [`orders::OrderSummary`]: the five statuses the orders list has tabs
 /// for, the rare others (pending refund, pending confirmation) counted with "processing".
-fn orders_chart(lang: Lang, s: &orders::OrderSummary) -> Markup {
+/// `title` is the chart's i18n key.
+fn orders_chart(lang: Lang, s: &orders::OrderSummary, title: &str) -> Markup {
     let count = |codes: &[OrderStatus]| -> i64 {
         s.by_status
             .iter()
@@ -122,8 +173,8 @@ fn orders_chart(lang: Lang, s: &orders::OrderSummary) -> Markup {
         .collect();
     html! {
         section {
-            h2 { (t(lang, "home_orders_chart")) }
-            (chart::status_bars("chart-orders", t(lang, "home_orders_chart"), &bars))
+            h2 { (t(lang, title)) }
+            (chart::status_bars("chart-orders", t(lang, title), &bars))
         }
     }
 }
@@ -134,6 +185,15 @@ async fn operator(st: &AppState, c: &Console) -> Result<Markup, AppError> {
     let pending = topups::pending_count(&st.db, &ctx).await?;
     let invoices = invoices::issuer_to_handle(&st.db, &ctx).await?;
     let kinds = funds::money_by_account_kind(&st.db, &ctx).await?;
+    let joined = customers::joined_by_month(&st.db, &ctx, MONTHS).await?;
+    let credited = topups::credited_by_month(&st.db, &ctx, MONTHS).await?;
+    let orders = orders::summary(&st.db, &ctx, MONTHS).await?;
+    let labels: Vec<String> = joined.months.iter().map(|m| short_month(lang, m)).collect();
+    let amounts = [Series {
+        key: "credited",
+        label: t(lang, "home_topups_credited"),
+        values: &credited.cents,
+    }];
     Ok(html! {
         div.tiles {
             (tile("partner-count", t(lang, "partner_count"), html! { (np) }, Some("/console/partners")))
@@ -152,6 +212,13 @@ async fn operator(st: &AppState, c: &Console) -> Result<Markup, AppError> {
                 }
             } }
         } }
+        div.charts {
+            (count_chart(lang, "chart-partners", "home_partners_chart", (&joined.months, &labels), &joined.partners))
+            (count_chart(lang, "chart-customers-joined", "home_customers_joined_chart", (&joined.months, &labels), &joined.customers))
+            (count_chart(lang, "chart-topups-count", "home_topups_count_chart", (&credited.months, &labels), &credited.counts))
+            (money_chart(lang, "chart-topups-amount", "home_topups_amount_chart", (&credited.months, &labels), &amounts))
+            (orders_chart(lang, &orders, "home_platform_orders_chart"))
+        }
     })
 }
 
@@ -175,6 +242,9 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
         None
     };
     let this_month = joined.counts.last().copied().unwrap_or(0);
+    // A master distributor's figure is its tree's; its direct customers are said beside it.
+    let direct = (p.partner_type == PartnerType::Distributor)
+        .then(|| joined.direct.last().copied().unwrap_or(0));
     let unpaid_link = "/console/orders?status=6";
     let tasks: Vec<(&str, i64, &str, &str)> = [
         Some((
@@ -226,7 +296,11 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
             dt { (t(lang, "balance")) } dd #balance { (yuan(bal)) }
         } }
         div.tiles {
-            (tile("customers-this-month", t(lang, "home_customers_this_month"), html! { (this_month) }, Some("/console/customers")))
+            (noted_tile("customers-this-month", t(lang, "home_customers_this_month"), html! { (this_month) },
+                direct.map(|n| html! {
+                    span title=(t(lang, "home_customers_tree_hint")) { (t(lang, "home_customers_direct")) " " span #customers-this-month-direct { (n) } }
+                }),
+                Some("/console/customers")))
             (tile("orders-awaiting-payment", t(lang, "home_orders_awaiting_payment"), html! { (orders.awaiting_payment) }, Some(unpaid_link)))
             (tile("coupons-expiring", t(lang, "home_coupons_expiring"),
                 html! { span.count { (coupons.expiring.count) } " · " span.amount data-cents=(coupons.expiring.balance.cents()) { (yuan(coupons.expiring.balance)) } },
@@ -244,15 +318,9 @@ async fn partner(st: &AppState, c: &Console) -> Result<Markup, AppError> {
             }
         }
         div.charts {
-            section {
-                h2 { (t(lang, "home_customers_chart")) }
-                (chart::count_bars("chart-customers", t(lang, "home_customers_chart"), &joined.months, &labels, &joined.counts))
-            }
-            section {
-                h2 { (t(lang, "home_funds_chart")) }
-                (chart::stacked_bars_sized("chart-funds", t(lang, "home_funds_chart"), &moves.months, &labels, &series, "", 480.0))
-            }
-            (orders_chart(lang, &orders))
+            (count_chart(lang, "chart-customers", "home_customers_chart", (&joined.months, &labels), &joined.counts))
+            (money_chart(lang, "chart-funds", "home_funds_chart", (&moves.months, &labels), &series))
+            (orders_chart(lang, &orders, "home_orders_chart"))
         }
         p.muted { (t(lang, "api_hint")) }
     })
@@ -289,7 +357,7 @@ async fn customer(st: &AppState, c: &Console, refill: &Refill) -> Result<Markup,
             (tile("resources-expiring", t(lang, "home_resources_expiring"), html! { (expiring) }, Some("/console/resources")))
             (tile("orders-to-pay", t(lang, "home_orders_to_pay"), html! { (orders.awaiting_payment) }, Some("/console/orders?status=6")))
         }
-        div.charts { (orders_chart(lang, &orders)) }
+        div.charts { (orders_chart(lang, &orders, "home_orders_chart")) }
         h2 { (t(lang, "association_history")) }
         (super::customers::history_table(lang, &history))
     })

@@ -35,6 +35,32 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
             "按账户类型汇总的账本余额。",
             "Ledger balances summed by kind of account.",
         ),
+        "home_customers_direct" => ("其中直属客户", "of them your direct customers"),
+        "home_customers_tree_hint" => (
+            "含云经销商的客户。",
+            "Including your cloud resellers' customers.",
+        ),
+        "home_partners_chart" => (
+            "近 12 个月新入驻伙伴数",
+            "Partners joined per month (last 12 months)",
+        ),
+        "home_customers_joined_chart" => (
+            "近 12 个月新注册客户数",
+            "Customers joined per month (last 12 months)",
+        ),
+        "home_topups_count_chart" => (
+            "近 12 个月已确认充值笔数",
+            "Top-ups confirmed per month (last 12 months)",
+        ),
+        "home_topups_amount_chart" => (
+            "近 12 个月已确认充值金额",
+            "Amount of top-ups confirmed per month (last 12 months)",
+        ),
+        "home_topups_credited" => ("已入账", "Credited"),
+        "home_platform_orders_chart" => (
+            "近 12 个月全平台订单状态",
+            "Orders by status across the platform (last 12 months)",
+        ),
         _ => return None,
     })
 }
