@@ -224,14 +224,18 @@ pub async fn detail(db: &Db, ctx: &Ctx, customer_id: &str) -> AppResult<Customer
 /// ([`MonthlyCounts::counts`]), and its own apart ([`MonthlyCounts::direct`]); a reseller counts
 /// its own only, never its siblings'. The tree is the rows whose `root_id` is the partner (a
 /// reseller is nobody's root, so it has none: the data decides, not the caller's claim). One
-/// grouped read over the window of `associations_partner` and `associations_root_time`.
+/// grouped read over two ranges of the window: `associations_partner`, `associations_root_time`.
 pub async fn associated_by_month(db: &Db, ctx: &Ctx, months: i64) -> AppResult<MonthlyCounts> {
     let partner_id = ctx.actor.partner_id()?;
     let m = Months::last(ctx.now_ms, months);
+    // Two ranges, each of its own index: the partner's own rows, then its tree's others.
     let sql = format!(
-        "SELECT {}, COUNT(*), CAST(SUM(CASE WHEN partner_id = $1 THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM associations WHERE (partner_id = $1 OR root_id = $1) \
-         AND associated_at >= $2 AND associated_at < $3 GROUP BY 1",
+        "SELECT {}, COUNT(*), CAST(SUM(direct) AS BIGINT) FROM ( \
+         SELECT associated_at, 1 AS direct FROM associations \
+         WHERE partner_id = $1 AND associated_at >= $2 AND associated_at < $3 \
+         UNION ALL SELECT associated_at, 0 AS direct FROM associations \
+         WHERE root_id = $1 AND partner_id <> $1 AND associated_at >= $2 AND associated_at < $3 \
+         ) t GROUP BY 1",
         m.bucket_sql("associated_at", 4)
     );
     let rows = m
