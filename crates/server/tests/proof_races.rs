@@ -593,7 +593,7 @@ async fn spend_an_sms_code(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome 
     ensure!(accounts == 1, "{accounts} accounts with {mobile}");
     let used = count(
         app,
-        "SELECT COUNT(*) FROM verification_codes WHERE mobile = $1 AND used_at IS NOT NULL",
+        "SELECT COUNT(*) FROM verification_codes WHERE address = $1 AND used_at IS NOT NULL",
         &mobile,
     )
     .await;

@@ -61,6 +61,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(26, "renew_configs", common "0026_renew_configs.sql"),
     migration!(27, "to_on_demand", common "0027_to_on_demand.sql"),
     migration!(28, "home_indexes", common "0028_home_indexes.sql"),
+    migration!(29, "verification_address", common "0029_verification_address.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

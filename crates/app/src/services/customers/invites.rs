@@ -326,7 +326,7 @@ pub async fn request_code(db: &Db, ctx: Ctx, r: LinkCodeRequest) -> AppResult<St
                 c,
                 &ctx,
                 &verification::CodeRequest {
-                    mobile: m,
+                    address: m,
                     scene: Scene::Registration,
                     ttl_minutes: codes::DEFAULT_TTL_MINUTES,
                     english,
