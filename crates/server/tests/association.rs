@@ -1550,10 +1550,10 @@ async fn set_arrears(app: &TestApp, customer_id: &str, on: bool) {
         .unwrap();
 }
 
-/// A code is kept under its address with the channel it went through (`sms` or `email`), and
-/// registers a customer by e-mail or by mobile number.
+/// A code is kept under its address with the channel it went through (`sms` or `email`), and the
+/// customer it registers is audited with its contact masked.
 #[tokio::test]
-async fn codes_keep_their_channel() {
+async fn codes_keep_their_channel_and_creation_is_audited_masked() {
     for app in apps("codechannel").await {
         let e = app.engine.clone();
         let d = app.partner(PartnerType::Distributor, None).await;
@@ -1590,7 +1590,27 @@ async fn codes_keep_their_channel() {
         let sms_body = json!({"xaccount_id": "ch-2", "xaccount_type": x, "mobile_phone": "13300000009", "verification_code": sms});
         let by_sms = post(&app, &creds, CREATE, &sms_body).await;
         assert_eq!(by_sms.status, 200, "{e}: {}", by_sms.body);
+        let detail = |id: String| {
+            let app = &app;
+            async move {
+                let d: String = sql::query_scalar(
+                    "SELECT detail FROM audit_log WHERE action = 'customer.create' AND target_id = $1",
+                )
+                .bind(id)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+                serde_json::from_str::<Value>(&d).unwrap()
+            }
+        };
         let mail_id = by_mail.json()["domain_id"].as_str().unwrap().to_string();
+        let sms_id = by_sms.json()["domain_id"].as_str().unwrap().to_string();
+        let m = detail(mail_id.clone()).await;
+        assert_eq!(m["email"], "a***@example.com", "{e}: {m}");
+        assert!(m.get("mobile").is_none(), "{e}: {m}");
+        let s = detail(sms_id).await;
+        assert_eq!(s["mobile"], "133****0009", "{e}: {s}");
+        assert!(s.get("email").is_none(), "{e}: {s}");
         // The address itself is kept on the customer.
         let stored: Option<String> = sql::query_scalar("SELECT email FROM customers WHERE id = $1")
             .bind(&mail_id)

@@ -803,7 +803,9 @@ async fn unassociated_customer(app: &TestApp, name: &str) -> String {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                let id = customers::insert_customer(c, &ctx(), &name, None, None, None).await?;
+                let id =
+                    customers::insert_customer(c, &ctx(), &name, None, Default::default(), None)
+                        .await?;
                 identity::insert_user(c, &ctx(), &name, &hash, Role::Customer, None, Some(&id))
                     .await?;
                 Ok(id)

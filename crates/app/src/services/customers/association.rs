@@ -438,13 +438,13 @@ async fn create_sub_customer_in(
         ctx,
         &r.domain_name,
         None,
-        r.mobile.as_deref(),
+        customers::NewContact {
+            mobile: r.mobile.as_deref(),
+            email: r.email.as_deref(),
+        },
         Some((&r.xaccount_id, &r.xaccount_type)),
     )
     .await?;
-    if let Some(e) = &r.email {
-        email::set_email(c, &id, e).await?;
-    }
     customers::associate(c, ctx, &owner, &id, r.kind, None).await?;
     identity::insert_user(
         c,

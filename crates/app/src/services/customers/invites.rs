@@ -423,7 +423,15 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                     &code,
                 )
                 .await?;
-                let id = customers::insert_customer(c, &ctx2, &n2, None, Some(&m2), None).await?;
+                let id = customers::insert_customer(
+                    c,
+                    &ctx2,
+                    &n2,
+                    None,
+                    customers::NewContact::mobile(Some(&m2)),
+                    None,
+                )
+                .await?;
                 customers::associate_with(
                     c,
                     &ctx2,
