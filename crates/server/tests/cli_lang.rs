@@ -1,6 +1,7 @@
 //! The command line speaks the language it is asked for: `--lang`, else `PC_LANG`, else the
-//! locale (`LC_ALL`, then `LANG`), else English — a result and a refusal (its own and a service's
-//! `AppError`) in each language, while JSON output stays the same. Both engines.
+//! locale (`LC_ALL`, then `LANG`), else English — a result, a refusal (its own and a service's
+//! `AppError`) and the help's summaries in each language, while JSON output stays the same. Both
+//! engines.
 
 mod common;
 
@@ -120,6 +121,17 @@ async fn results_and_refusals_follow_the_language() {
             !err.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
             "{e}: {err}"
         );
+
+        // The help's summaries.
+        let zh = text(&run(&app, &[("LANG", "zh_CN.UTF-8")], &["admin", "--help"]).stdout);
+        assert!(zh.contains("从外部向伙伴账户入账"), "{e}: {zh}");
+        let en = text(&run(&app, &[], &["--help"]).stdout);
+        assert!(
+            en.contains("Apply database migrations and exit"),
+            "{e}: {en}"
+        );
+        let flag = text(&run(&app, &[], &["--help", "--lang=zh-CN"]).stdout);
+        assert!(flag.contains("执行数据库迁移后退出"), "{e}: {flag}");
 
         // JSON is the same in both languages.
         let json = |lang: &str| {

@@ -557,6 +557,15 @@ fn cli_ctx() -> Ctx {
     )
 }
 
+/// The command line, parsed, its help in the language asked for ([`lang::localize`]).
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    lang::init_from_args(&args);
+    let matches = lang::localize(Cli::command()).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 pub async fn run(cli: Cli) -> ExitCode {
     lang::init(cli.global.lang.as_deref());
     let _logs = init_logging(cli.global.log_json);
