@@ -97,6 +97,17 @@ async fn results_and_refusals_follow_the_language() {
             "{e}"
         );
 
+        // An amount that is not one.
+        let bad_amount = ["admin", "credit-partner", pid, "12.345", "--lang", "zh-CN"];
+        let zh = run(&app, &[], &bad_amount);
+        assert_eq!(zh.status.code(), Some(2), "{e}");
+        assert!(text(&zh.stderr).starts_with("错误："), "{e}");
+        assert!(
+            !text(&zh.stderr).contains("decimal places"),
+            "{e}: {}",
+            text(&zh.stderr)
+        );
+
         // A service's refusal (an AppError): its code, then the chosen language's message.
         let unknown = [
             "admin",

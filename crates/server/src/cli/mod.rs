@@ -424,12 +424,18 @@ pub enum Admin {
 }
 
 /// Prints a refusal on standard error in the command's language (an [`AppError`] carries both:
-/// its code and the chosen one's message) and exits with status 2.
+/// its code and the chosen one's message; so does a `MoneyError`) and exits with status 2.
 pub(crate) fn fail<T: std::fmt::Display + 'static>(msg: T) -> ExitCode {
     let any: &dyn std::any::Any = &msg;
-    let text = match any.downcast_ref::<AppError>() {
-        Some(e) => format!("{}: {}", e.code.vendor_code(), e.message(lang::zh())),
-        None => msg.to_string(),
+    let text = if let Some(e) = any.downcast_ref::<AppError>() {
+        format!("{}: {}", e.code.vendor_code(), e.message(lang::zh()))
+    } else if let (Some(e), true) = (
+        any.downcast_ref::<pc_domain::money::MoneyError>(),
+        lang::zh(),
+    ) {
+        e.zh()
+    } else {
+        msg.to_string()
     };
     eprintln!("{}{text}", lang::tr("错误：", "error: "));
     ExitCode::from(2)
