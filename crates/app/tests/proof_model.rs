@@ -534,8 +534,15 @@ impl<'a> Case<'a> {
                     {
                         let p = partners::get(&mut *c, owner).await?.expect("partner");
                         let name = format!("model-{}-{n}", pc_domain::ids::random_hex(6));
-                        let id =
-                            customers::insert_customer(c, &ctx, &name, None, None, None).await?;
+                        let id = customers::insert_customer(
+                            c,
+                            &ctx,
+                            &name,
+                            None,
+                            Default::default(),
+                            None,
+                        )
+                        .await?;
                         customers::associate(c, &ctx, &p, &id, t, None).await?;
                         ids.push(id);
                     }

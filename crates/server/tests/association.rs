@@ -1521,7 +1521,9 @@ async fn unassociated_customer(app: &TestApp, name: &str) -> String {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                let id = customers::insert_customer(c, &ctx(), &name, None, None, None).await?;
+                let id =
+                    customers::insert_customer(c, &ctx(), &name, None, Default::default(), None)
+                        .await?;
                 identity::insert_user(c, &ctx(), &name, &hash, Role::Customer, None, Some(&id))
                     .await?;
                 Ok(id)
@@ -1546,4 +1548,75 @@ async fn set_arrears(app: &TestApp, customer_id: &str, on: bool) {
         })
         .await
         .unwrap();
+}
+
+/// A code is kept under its address with the channel it went through (`sms` or `email`), and the
+/// customer it registers is audited with its contact masked.
+#[tokio::test]
+async fn codes_keep_their_channel_and_creation_is_audited_masked() {
+    for app in apps("codechannel").await {
+        let e = app.engine.clone();
+        let d = app.partner(PartnerType::Distributor, None).await;
+        let creds = Creds::from(&d);
+        let x = d.xaccount_type.clone();
+        let sms = send_code(&app, &creds, "13300000009").await;
+        let r = post(
+            &app,
+            &creds,
+            SEND,
+            &json!({"receiver_type": 2, "email": "Ana@Example.com"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{e}: {}", r.body);
+        let mail = last_code(&app, "ana@example.com").await;
+        let channel = |address: &'static str| {
+            let app = &app;
+            async move {
+                sql::query_scalar::<String>(
+                    "SELECT channel FROM verification_codes WHERE address = $1",
+                )
+                .bind(address)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(channel("13300000009").await, "sms", "{e}");
+        assert_eq!(channel("ana@example.com").await, "email", "{e}");
+
+        let mail_body = json!({"xaccount_id": "ch-1", "xaccount_type": x, "email": "ana@example.com", "verification_code": mail});
+        let by_mail = post(&app, &creds, CREATE, &mail_body).await;
+        assert_eq!(by_mail.status, 200, "{e}: {}", by_mail.body);
+        let sms_body = json!({"xaccount_id": "ch-2", "xaccount_type": x, "mobile_phone": "13300000009", "verification_code": sms});
+        let by_sms = post(&app, &creds, CREATE, &sms_body).await;
+        assert_eq!(by_sms.status, 200, "{e}: {}", by_sms.body);
+        let detail = |id: String| {
+            let app = &app;
+            async move {
+                let d: String = sql::query_scalar(
+                    "SELECT detail FROM audit_log WHERE action = 'customer.create' AND target_id = $1",
+                )
+                .bind(id)
+                .fetch_one(app.db.read())
+                .await
+                .unwrap();
+                serde_json::from_str::<Value>(&d).unwrap()
+            }
+        };
+        let mail_id = by_mail.json()["domain_id"].as_str().unwrap().to_string();
+        let sms_id = by_sms.json()["domain_id"].as_str().unwrap().to_string();
+        let m = detail(mail_id.clone()).await;
+        assert_eq!(m["email"], "a***@example.com", "{e}: {m}");
+        assert!(m.get("mobile").is_none(), "{e}: {m}");
+        let s = detail(sms_id).await;
+        assert_eq!(s["mobile"], "133****0009", "{e}: {s}");
+        assert!(s.get("email").is_none(), "{e}: {s}");
+        // The address itself is kept on the customer.
+        let stored: Option<String> = sql::query_scalar("SELECT email FROM customers WHERE id = $1")
+            .bind(&mail_id)
+            .fetch_one(app.db.read())
+            .await
+            .unwrap();
+        assert_eq!(stored.as_deref(), Some("ana@example.com"), "{e}");
+    }
 }

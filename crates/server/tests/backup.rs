@@ -11,6 +11,7 @@ use common::spawn::{cli, verify, Server, BIN, MASTER_KEY};
 
 fn backup(db: &str, to: &std::path::Path) -> std::process::Output {
     Command::new(BIN)
+        .env("PC_LANG", "en-US") // messages in English, whatever the locale
         .args(["backup", "--to", to.to_str().unwrap()])
         .args(["--database", db, "--master-key", MASTER_KEY])
         .output()

@@ -980,6 +980,7 @@ async fn cli_grants_quota_with_limits() {
             ];
             args.extend_from_slice(extra);
             std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
+                .env("PC_LANG", "en-US") // messages in English, whatever the locale
                 .args(&args)
                 .args(["--database", app.db.url()])
                 .env("PC_MASTER_KEY", app.mk.to_hex())

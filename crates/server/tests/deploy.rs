@@ -481,6 +481,7 @@ fn a_bad_public_url_stops_serve_with_a_clear_message() {
             pc_domain::ids::random_hex(4)
         ));
         let out = Command::new(BIN)
+            .env("PC_LANG", "en-US") // messages in English, whatever the locale
             .args(["serve", "--public-url", url, "--listen", "127.0.0.1:1"])
             .args(["--database", &format!("sqlite://{}/pc.db", dir.display())])
             .output()
@@ -504,6 +505,7 @@ fn a_time_zone_not_in_the_table_stops_serve_with_the_zones_it_takes() {
             pc_domain::ids::random_hex(4)
         ));
         let out = Command::new(BIN)
+            .env("PC_LANG", "en-US") // messages in English, whatever the locale
             .args(["serve", "--time-zone", zone, "--listen", "127.0.0.1:1"])
             .args(["--database", &format!("sqlite://{}/pc.db", dir.display())])
             .output()

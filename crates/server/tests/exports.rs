@@ -357,8 +357,16 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
         let ccs = app.console_login(&w.cc.login, "Passw0rd!").await;
         let ops = app.operator_session("exa-ops").await;
         let history = format!("/console/customers/{c}/history");
+        let staff_of_d = format!("/console/staff?partner={}", w.d.partner_id);
         let cases: Vec<(&Session, &str, usize)> = vec![
             (&ds, &history, 1),
+            (&cs, "/console/bills?cycle=2026-11", 1),
+            (&ops, "/console/bills", 1),
+            (&ds, "/console/staff", 1),
+            (&ops, &staff_of_d, 1),
+            (&ds, "/console/discounts?revoked=1", 0),
+            (&ops, "/console/promotions", 0),
+            (&ops, "/console/outbox", 0),
             (&ops, "/console/partners", 3),
             (&ds, "/console/resellers", 1),
             (&ds, "/console/invites", 0),
@@ -406,6 +414,10 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
             (&ds, "/console/usage.xlsx"),
             (&cs, "/console/resellers.csv"),
             (&ds, "/console/partners.csv"),
+            (&cs, "/console/staff.csv"),
+            (&cs, "/console/discounts.xlsx"),
+            (&ds, "/console/promotions.csv"),
+            (&ds, "/console/outbox.xlsx"),
         ] {
             assert_eq!(app.console_get(s, path).await.status, 403, "{e}: {path}");
         }
@@ -414,5 +426,133 @@ async fn every_list_exports_both_formats_with_a_translated_header() {
         let r = app.console_get(&ds, &other).await;
         assert_eq!(r.status, 404, "{e}");
         assert!(!r.body.contains(&w.o.partner_id), "{e}");
+    }
+}
+
+/// The bills page's exports follow the role and the month; the staff, discount, promotion and
+/// outbox lists export what their pages list, with their filters.
+#[tokio::test]
+async fn bill_staff_discount_promotion_and_outbox_exports() {
+    for app in apps("exports_more").await {
+        let e = app.engine.clone();
+        let w = app.orders_world("exm").await;
+        let c = &w.c.customer_id;
+        fund(&app, &w.d.partner_id, c, 10_000).await;
+        let (order, amount) = place_ecs_month(&app, c).await;
+        pay_cash(&app, c, order.clone()).await;
+        let ds = app.console_login(&w.d.login, "Passw0rd!").await;
+        let cs = app.console_login(&w.c.login, "Passw0rd!").await;
+        let ops = app.operator_session("exm-ops").await;
+
+        // The customer's records of the month: its paid order, the amount exact; another month
+        // is empty.
+        let page = app
+            .console_get(&cs, "/console/bills?cycle=2026-11")
+            .await
+            .body;
+        assert!(
+            page.contains(r#"href="/console/bills.csv?cycle=2026-11""#),
+            "{e}"
+        );
+        let records = csv(&app, &cs, "/console/bills.csv?cycle=2026-11").await;
+        let h = &records[0];
+        assert_eq!(h[0], "账期", "{e}: {h:?}");
+        assert!(records.len() > 1, "{e}: {records:?}");
+        assert!(
+            records[1..]
+                .iter()
+                .any(|r| r[col(h, "应付金额")] == amount.to_string()),
+            "{e}: {records:?}"
+        );
+        assert!(records[1..].iter().all(|r| r[0] == "2026-11"), "{e}");
+        let empty = csv(&app, &cs, "/console/bills.csv?cycle=2026-10").await;
+        assert_eq!(empty.len(), 1, "{e}: {empty:?}");
+        // The operator's months: November, open.
+        let months = csv(&app, &ops, "/console/bills.csv").await;
+        let nov = months.iter().find(|r| r[0] == "2026-11").expect("2026-11");
+        assert_eq!(nov[col(&months[0], "状态")], "未出账", "{e}: {months:?}");
+
+        // Staff: a partner admin's own users, whatever partner it names; an operator's named one.
+        let own = csv(&app, &ds, "/console/staff.csv").await;
+        assert!(own.iter().any(|r| r[0] == w.d.login), "{e}: {own:?}");
+        let named = format!("/console/staff.csv?partner={}", w.o.partner_id);
+        let still_own = csv(&app, &ds, &named).await;
+        assert_eq!(still_own, own, "{e}: the partner field is the operator's");
+        let theirs = csv(&app, &ops, &named).await;
+        assert!(theirs.iter().any(|r| r[0] == w.o.login), "{e}: {theirs:?}");
+        assert!(!theirs.iter().any(|r| r[0] == w.d.login), "{e}");
+
+        // Discounts: in force only, or with the revoked ones.
+        for ratio in ["0.9", "0.8"] {
+            let r = app
+                .console_post(
+                    &ds,
+                    "/console/discounts",
+                    &[("customer_id", c), ("ratio", ratio)],
+                )
+                .await;
+            assert!(r.status < 400, "{e}: {}", r.body);
+        }
+        let live = csv(&app, &ds, "/console/discounts.csv").await;
+        assert_eq!(live.len(), 3, "{e}: {live:?}");
+        let ratio = col(&live[0], "折扣");
+        let first = live.iter().find(|r| r[ratio] == "0.9").unwrap()[0].clone();
+        let r = app
+            .console_post(&ds, &format!("/console/discounts/{first}/revoke"), &[])
+            .await;
+        assert!(r.status < 400, "{e}: {}", r.body);
+        let live = csv(&app, &ds, "/console/discounts.csv").await;
+        assert_eq!(live.len(), 2, "{e}: {live:?}");
+        assert_eq!(live[1][ratio], "0.8", "{e}");
+        let all = csv(&app, &ds, "/console/discounts.csv?revoked=1").await;
+        assert_eq!(all.len(), 3, "{e}: {all:?}");
+        let revoked = all.iter().find(|r| r[0] == first).unwrap();
+        assert_eq!(revoked[col(&all[0], "状态")], "已撤销", "{e}");
+        let page = app
+            .console_get(&ds, "/console/discounts?revoked=1")
+            .await
+            .body;
+        assert!(
+            page.contains(r#"href="/console/discounts.xlsx?revoked=1""#),
+            "{e}"
+        );
+
+        // Promotions: the operator's, with the ratio as the API writes it.
+        let r = app
+            .console_post(
+                &ops,
+                "/console/promotions",
+                &[
+                    ("name", "=Winter"),
+                    ("product_id", ""),
+                    ("ratio", "8.5折"),
+                    ("first_day", "2026-11-01"),
+                    ("last_day", "2026-11-30"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{e}: {}", r.body);
+        let promos = csv(&app, &ops, "/console/promotions.csv").await;
+        assert_eq!(promos.len(), 2, "{e}: {promos:?}");
+        let h = &promos[0];
+        assert_eq!(promos[1][col(h, "名称")], "'=Winter", "{e}: defused");
+        assert_eq!(promos[1][col(h, "折扣")], "0.85", "{e}");
+        assert_eq!(
+            promos[1][col(h, "开始时间 (Asia/Shanghai)")],
+            "2026-11-01 00:00",
+            "{e}"
+        );
+        set_lang(&app, &ops, "en-US").await;
+        let en = csv(&app, &ops, "/console/promotions.csv").await;
+        let sheet = xlsx(&app, &ops, "/console/promotions.xlsx").await;
+        same_rows(&e, "promotions.xlsx", &en, &sheet);
+
+        // The outbox: every message, as sent.
+        let outbox = csv(&app, &ops, "/console/outbox.csv").await;
+        assert_eq!(
+            outbox[0][..3],
+            ["Time (Asia/Shanghai)", "Channel", "Recipient"],
+            "{e}"
+        );
     }
 }

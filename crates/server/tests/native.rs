@@ -848,6 +848,7 @@ async fn the_cli_creates_operator_keys() {
         .unwrap();
         let run = |login: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
+                .env("PC_LANG", "en-US") // messages in English, whatever the locale
                 .args(["admin", "create-operator-key", "--login", login, "--json"])
                 .args(["--description", "nightly catalogue sync"])
                 .args(["--database", app.db.url()])

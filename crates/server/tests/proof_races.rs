@@ -593,7 +593,7 @@ async fn spend_an_sms_code(app: &TestApp, rt: &[Router; 2], fx: &Fx) -> Outcome 
     ensure!(accounts == 1, "{accounts} accounts with {mobile}");
     let used = count(
         app,
-        "SELECT COUNT(*) FROM verification_codes WHERE mobile = $1 AND used_at IS NOT NULL",
+        "SELECT COUNT(*) FROM verification_codes WHERE address = $1 AND used_at IS NOT NULL",
         &mobile,
     )
     .await;
@@ -803,7 +803,9 @@ async fn unassociated_customer(app: &TestApp, name: &str) -> String {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                let id = customers::insert_customer(c, &ctx(), &name, None, None, None).await?;
+                let id =
+                    customers::insert_customer(c, &ctx(), &name, None, Default::default(), None)
+                        .await?;
                 identity::insert_user(c, &ctx(), &name, &hash, Role::Customer, None, Some(&id))
                     .await?;
                 Ok(id)

@@ -475,6 +475,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/partners.csv", OPS, "operators list every partner by design", Probe::Read("/console/partners.csv", "")),
     page_nothing("GET", "/console/partners.xlsx", OPS, "operators list every partner by design", Probe::Read("/console/partners.xlsx", "")),
     page_nothing("GET", "/console/outbox", OPS, "operators read the whole outbox by design", Probe::Read("/console/outbox", "")),
+    page_nothing("GET", "/console/outbox.csv", OPS, "operators export the whole outbox by design", Probe::Read("/console/outbox.csv", "")),
+    page_nothing("GET", "/console/outbox.xlsx", OPS, "operators export the whole outbox by design", Probe::Read("/console/outbox.xlsx", "")),
     page_nothing("GET", "/console/audit", OPS, "operators read the whole audit log by design", Probe::Read("/console/audit", "")),
     page_nothing("GET", "/console/audit.csv", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.csv", "")),
     page_nothing("GET", "/console/audit.xlsx", OPS, "operators export the whole audit log by design", Probe::Read("/console/audit.xlsx", "")),
@@ -621,9 +623,13 @@ const CONSOLE: &[ConsoleEntry] = &[
     ]),
     // Promotions and discounts
     page_nothing("GET", "/console/promotions", OPS, "platform promotions belong to no tenant", Probe::Read("/console/promotions", "")),
+    page_nothing("GET", "/console/promotions.csv", OPS, "platform promotions belong to no tenant", Probe::Read("/console/promotions.csv", "")),
+    page_nothing("GET", "/console/promotions.xlsx", OPS, "platform promotions belong to no tenant", Probe::Read("/console/promotions.xlsx", "")),
     page_nothing("POST", "/console/promotions", OPS, "platform promotions belong to no tenant", Probe::RefusalsOnly("/console/promotions", "name=x&ratio=0.9&first_day=2026-01-01&last_day=2026-01-02")),
     page_nothing("POST", "/console/promotions/{id}/revoke", OPS, "platform promotions belong to no tenant", Probe::RefusalsOnly("/console/promotions/pr-none/revoke", "")),
     page_nothing("GET", "/console/discounts", ADMINS_OPS, "the caller's own discounts (an operator's: the floor)", Probe::Read("/console/discounts?revoked=1", "")),
+    page_nothing("GET", "/console/discounts.csv", ADMINS, "the caller's own discounts: the session says whose", Probe::Read("/console/discounts.csv?revoked=1", "")),
+    page_nothing("GET", "/console/discounts.xlsx", ADMINS, "the caller's own discounts: the session says whose", Probe::Read("/console/discounts.xlsx?revoked=1", "")),
     page("POST", "/console/discounts", ADMINS, &[
         case("to B's customer", "/console/discounts", "customer_id=$c&ratio=0.9", Refused, Control::Ok(Dist)),
     ]),
@@ -688,6 +694,12 @@ const CONSOLE: &[ConsoleEntry] = &[
     page("GET", "/console/staff", ADMINS_OPS, &[
         case("B's distributor (an operator's parameter)", "/console/staff?partner=$d", "", NoEffect, Control::Shows(Dist, "staff_login")),
     ]),
+    page("GET", "/console/staff.csv", ADMINS_OPS, &[
+        case("B's distributor (an operator's parameter)", "/console/staff.csv?partner=$d", "", NoEffect, Control::Shows(Dist, "staff_login")),
+    ]),
+    page("GET", "/console/staff.xlsx", ADMINS_OPS, &[
+        case("B's distributor (an operator's parameter)", "/console/staff.xlsx?partner=$d", "", NoEffect, Control::Shows(Dist, "staff_login")),
+    ]),
     page("POST", "/console/staff", ADMINS_OPS, &[
         case("a user for B's distributor", "/console/staff", "partner=$d&login=tn-new-staff&display_name=x&password=short", NoEffect,
             Control::No("the password rule refuses this form on purpose: a partner admin's `partner` field is ignored (its own partner is used), so a valid form would add a user to A, not B")),
@@ -727,8 +739,8 @@ const CONSOLE: &[ConsoleEntry] = &[
     page_nothing("GET", "/console/usage", CUSTOMERS, "the caller's own usage, packages and arrears: the session says whose", Probe::Read("/console/usage?resources_offset=0&packages_offset=0&deductions_offset=0", "")),
     page_nothing("GET", "/console/usage.csv", CUSTOMERS, "the caller's own deductions: the session says whose", Probe::Read("/console/usage.csv", "")),
     page_nothing("GET", "/console/usage.xlsx", CUSTOMERS, "the caller's own deductions: the session says whose", Probe::Read("/console/usage.xlsx", "")),
-    page_nothing("GET", "/console/bills.csv", ADMINS, "the caller's own customers' month: the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
-    page_nothing("GET", "/console/bills.xlsx", ADMINS, "the caller's own customers' month (the CSV's rows): the session says whose", Probe::Read("/console/bills.xlsx?cycle=2026-11", "")),
+    page_nothing("GET", "/console/bills.csv", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own records or customers' month (operators list every month by design): the session says whose", Probe::Read("/console/bills.csv?cycle=2026-11", "")),
+    page_nothing("GET", "/console/bills.xlsx", &[Dist, Reseller, Customer, SelfPay, Operator], "the caller's own records or customers' month (the CSV's rows): the session says whose", Probe::Read("/console/bills.xlsx?cycle=2026-11", "")),
     page_nothing("GET", "/console/topups", OPS, "operators review every request by design", Probe::Read("/console/topups?status=pending", "")),
     page_nothing("GET", "/console/topups.csv", &[SelfPay, Operator], "a customer's own requests (operators review every request by design)", Probe::Read("/console/topups.csv?status=pending", "")),
     page_nothing("GET", "/console/topups.xlsx", &[SelfPay, Operator], "a customer's own requests (operators review every request by design)", Probe::Read("/console/topups.xlsx?status=pending", "")),

@@ -508,6 +508,7 @@ async fn operators_manage_any_partners_staff_and_the_cli_creates_staff() {
         // The command line.
         let run = |args: &[&str]| {
             std::process::Command::new(env!("CARGO_BIN_EXE_partner-center"))
+                .env("PC_LANG", "en-US") // messages in English, whatever the locale
                 .args(["admin", "create-staff"])
                 .args(args)
                 .args(["--database", app.db.url()])

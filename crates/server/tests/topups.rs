@@ -654,8 +654,15 @@ async fn reject_cancel_limits_and_languages() {
             .db
             .write(|c| {
                 Box::pin(async move {
-                    customers::insert_customer(c, &common::ctx(), "tuq-lone", None, None, None)
-                        .await
+                    customers::insert_customer(
+                        c,
+                        &common::ctx(),
+                        "tuq-lone",
+                        None,
+                        Default::default(),
+                        None,
+                    )
+                    .await
                 })
             })
             .await

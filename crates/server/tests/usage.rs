@@ -368,6 +368,7 @@ fn cli_fails(db: &str, args: &[&str]) -> String {
 /// Runs the CLI on `db`, whatever its outcome.
 fn cli_output(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(spawn::BIN)
+        .env("PC_LANG", "en-US") // messages in English, whatever the locale
         .args(args)
         .args(["--database", db, "--master-key", spawn::MASTER_KEY])
         .output()

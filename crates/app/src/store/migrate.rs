@@ -62,6 +62,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(27, "to_on_demand", common "0027_to_on_demand.sql"),
     migration!(28, "home_indexes", common "0028_home_indexes.sql"),
     migration!(29, "home_tree_indexes", common "0029_home_tree_indexes.sql"),
+    migration!(30, "verification_address", common "0030_verification_address.sql"),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to run from several

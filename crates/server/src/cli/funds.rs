@@ -6,6 +6,7 @@ use pc_app::services::{coupons, funds};
 use pc_app::Db;
 use pc_domain::Money;
 
+use super::lang::{say, tr};
 use super::{cli_ctx, fail, Admin};
 
 /// `admin credit-partner`, `partner-balances`, `grant-quota`.
@@ -28,9 +29,11 @@ pub(super) async fn admin(db: Db, a: Admin) -> ExitCode {
             let res = funds::credit_partner(&db, cli_ctx(), credit).await;
             match res {
                 Ok(t) => {
-                    println!(
+                    say!(
+                        "已向 {partner_id} 入账 {amount}（转账 {}）；当前余额 {}",
                         "credited {amount} to {partner_id} (transfer {}); balance now {}",
-                        t.transfer_id, t.balance_after
+                        t.transfer_id,
+                        t.balance_after
                     );
                     ExitCode::SUCCESS
                 }
@@ -75,7 +78,10 @@ pub(super) async fn admin(db: Db, a: Admin) -> ExitCode {
                         b.partner.name
                     );
                 }
-                println!("{count} partner(s); all partners hold {total}");
+                say!(
+                    "共 {count} 个伙伴；全部伙伴余额合计 {total}",
+                    "{count} partner(s); all partners hold {total}"
+                );
             }
             ExitCode::SUCCESS
         }
@@ -118,7 +124,10 @@ async fn grant_quota(
     json: bool,
 ) -> ExitCode {
     let Some(qt) = pc_domain::coupons::QuotaType::parse(quota_type) else {
-        return fail("--type must be voucher or cash");
+        return fail(tr(
+            "--type 必须是 voucher 或 cash",
+            "--type must be voucher or cash",
+        ));
     };
     let amount = match Money::parse(amount) {
         Ok(m) => m,
@@ -127,7 +136,12 @@ async fn grant_quota(
     let expire_at = match expires.as_deref().map(pc_domain::timefmt::parse_utc) {
         None => None,
         Some(Some(ms)) => Some(ms),
-        Some(None) => return fail("--expires must be an RFC 3339 time like 2027-01-01T00:00:00Z"),
+        Some(None) => {
+            return fail(tr(
+                "--expires 必须是 RFC 3339 时间，如 2027-01-01T00:00:00Z",
+                "--expires must be an RFC 3339 time like 2027-01-01T00:00:00Z",
+            ))
+        }
     };
     let limits = match limits.parse() {
         Ok(l) => l,
@@ -146,7 +160,11 @@ async fn grant_quota(
             if json {
                 println!("{}", serde_json::json!({ "quota_id": id }));
             } else {
-                println!("granted {} quota {id} of {amount}", qt.as_str());
+                say!(
+                    "已发放 {} 额度 {id}，金额 {amount}",
+                    "granted {} quota {id} of {amount}",
+                    qt.as_str()
+                );
             }
             ExitCode::SUCCESS
         }

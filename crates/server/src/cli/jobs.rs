@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use pc_app::services::{consumption, coupons};
 use pc_domain::timefmt;
 
+use super::lang::{say, tr};
 use super::{cli_ctx, fail, open, Jobs, Resolved};
 
 /// `jobs run NAME`.
@@ -25,7 +26,9 @@ pub(super) async fn run(r: Resolved, j: Jobs) -> ExitCode {
 async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
     if name != "coupon-expiry" {
         return fail(format!(
-            "unknown job {name:?} (known: coupon-expiry, order-expiry, subscription-renewal, bill-close)"
+            "{} {name:?} ({}: coupon-expiry, order-expiry, subscription-renewal, bill-close)",
+            tr("未知的任务", "unknown job"),
+            tr("已知", "known"),
         ));
     }
     let db = match open(r).await {
@@ -37,7 +40,8 @@ async fn run_job(r: &Resolved, name: &str, json: bool) -> ExitCode {
             if json {
                 println!("{}", serde_json::to_string(&r).unwrap_or_default());
             } else {
-                println!(
+                say!(
+                    "coupon-expiry：{} 张已过期（其中 {} 张余额退回额度），{} 张因关联变更被回收",
                     "coupon-expiry: {} expired ({} returned to their quota), {} recalled after an association change",
                     r.expired, r.returned_to_quota, r.reclaimed_on_association_change
                 );
@@ -59,7 +63,12 @@ async fn bill_close(r: &Resolved, json: bool, now: Option<&str>) -> ExitCode {
     if let Some(t) = now {
         match timefmt::parse_utc(t) {
             Some(ms) => ctx.now_ms = ms,
-            None => return fail("--now must be a UTC time like 2026-01-01T00:00:00Z"),
+            None => {
+                return fail(tr(
+                    "--now 必须是 UTC 时间，如 2026-01-01T00:00:00Z",
+                    "--now must be a UTC time like 2026-01-01T00:00:00Z",
+                ))
+            }
         }
     }
     match consumption::close_months(&db, ctx).await {
@@ -68,12 +77,20 @@ async fn bill_close(r: &Resolved, json: bool, now: Option<&str>) -> ExitCode {
                 println!("{}", serde_json::json!({ "closed": closed }));
             } else {
                 for m in &closed {
-                    println!(
+                    say!(
+                        "已结账 {}：{} 条记录，{} 行账单，应付 {}",
                         "closed {}: {} record(s), {} bill line(s), {} payable",
-                        m.cycle, m.records, m.bill_lines, m.payment
+                        m.cycle,
+                        m.records,
+                        m.bill_lines,
+                        m.payment
                     );
                 }
-                println!("bill-close: {} month(s) closed", closed.len());
+                say!(
+                    "bill-close：已结账 {} 个月",
+                    "bill-close: {} month(s) closed",
+                    closed.len()
+                );
             }
             ExitCode::SUCCESS
         }

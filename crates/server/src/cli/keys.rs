@@ -7,6 +7,7 @@ use pc_app::crypto::MasterKey;
 use pc_app::services::{identity, partners::staff};
 use pc_app::Db;
 
+use super::lang::{say, tr};
 use super::{cli_ctx, fail, Admin, Resolved};
 
 /// `admin create-operator`, `create-operator-key`, `create-staff`, `new-master-key`, `reseal-secrets`.
@@ -20,7 +21,10 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
             };
             match identity::create_operator(&db, cli_ctx(), new).await {
                 Ok(id) => {
-                    println!("operator {login} created ({id})");
+                    say!(
+                        "已创建运营人员 {login}（{id}）",
+                        "operator {login} created ({id})"
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -47,7 +51,7 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
                             serde_json::json!({"user_id": user_id, "access_key": k.access_key, "secret_key": k.secret_key})
                         );
                     } else {
-                        println!("user_id (X-Domain-Id): {user_id}\naccess_key: {}\nsecret_key: {}  (shown once)", k.access_key, k.secret_key);
+                        println!("user_id (X-Domain-Id): {user_id}\naccess_key: {}\nsecret_key: {}  ({})", k.access_key, k.secret_key, tr("仅显示一次", "shown once"));
                     }
                     ExitCode::SUCCESS
                 }
@@ -75,7 +79,10 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
                             serde_json::json!({"user_id": user_id, "partner_id": partner, "login": login})
                         );
                     } else {
-                        println!("staff {login} created for partner {partner} ({user_id})");
+                        say!(
+                            "已为伙伴 {partner} 创建员工 {login}（{user_id}）",
+                            "staff {login} created for partner {partner} ({user_id})"
+                        );
                     }
                     ExitCode::SUCCESS
                 }
@@ -93,7 +100,10 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
             };
             match identity::reseal_secrets(&db, cli_ctx(), mk).await {
                 Ok(n) => {
-                    println!("{n} secret(s) re-sealed under the current master key");
+                    say!(
+                        "已用当前主密钥重新封存 {n} 个密钥",
+                        "{n} secret(s) re-sealed under the current master key"
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -5,6 +5,7 @@ mod clock;
 mod funds;
 mod jobs;
 mod keys;
+pub(crate) mod lang;
 mod orders;
 mod partners;
 mod serve;
@@ -65,6 +66,10 @@ pub struct Global {
     /// Log as JSON lines.
     #[arg(long, global = true, env = "PC_LOG_JSON")]
     pub log_json: bool,
+    /// The language of messages: zh-CN or en-US (default: the locale, LC_ALL or LANG; zh* is
+    /// Chinese, anything else English). JSON, CSV, ids and keys are the same in both.
+    #[arg(long, global = true, env = "PC_LANG", value_name = "zh-CN|en-US")]
+    pub lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -418,8 +423,21 @@ pub enum Admin {
     ResealSecrets,
 }
 
-pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+/// Prints a refusal on standard error in the command's language (an [`AppError`] carries both:
+/// its code and the chosen one's message; so does a `MoneyError`) and exits with status 2.
+pub(crate) fn fail<T: std::fmt::Display + 'static>(msg: T) -> ExitCode {
+    let any: &dyn std::any::Any = &msg;
+    let text = if let Some(e) = any.downcast_ref::<AppError>() {
+        format!("{}: {}", e.code.vendor_code(), e.message(lang::zh()))
+    } else if let (Some(e), true) = (
+        any.downcast_ref::<pc_domain::money::MoneyError>(),
+        lang::zh(),
+    ) {
+        e.zh()
+    } else {
+        msg.to_string()
+    };
+    eprintln!("{}{text}", lang::tr("错误：", "error: "));
     ExitCode::from(2)
 }
 
@@ -522,10 +540,14 @@ async fn follow_test_clock(db: &Db) -> Result<(), AppError> {
     let offset = pc_app::services::test_clock::offset(db.read()).await?;
     CLI_CLOCK.set_offset_ms(offset);
     if offset != 0 {
-        eprintln!(
-            "note: this database's test clock is set; acting at {} (`admin clock reset` returns to the system's time)",
-            pc_domain::timefmt::format_utc(CLI_CLOCK.now_ms())
-        );
+        let at = pc_domain::timefmt::format_utc(CLI_CLOCK.now_ms());
+        if lang::zh() {
+            eprintln!(
+                "注意：此数据库的测试时钟已设置；按 {at} 执行（`admin clock reset` 恢复系统时间）"
+            );
+        } else {
+            eprintln!("note: this database's test clock is set; acting at {at} (`admin clock reset` returns to the system's time)");
+        }
     }
     Ok(())
 }
@@ -541,7 +563,17 @@ fn cli_ctx() -> Ctx {
     )
 }
 
+/// The command line, parsed, its help in the language asked for ([`lang::localize`]).
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    lang::init_from_args(&args);
+    let matches = lang::localize(Cli::command()).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 pub async fn run(cli: Cli) -> ExitCode {
+    lang::init(cli.global.lang.as_deref());
     let _logs = init_logging(cli.global.log_json);
     let r = match resolve(&cli.global) {
         Ok(r) => r,
@@ -618,6 +650,7 @@ mod tests {
             master_key_file: None,
             previous_master_key: None,
             log_json: false,
+            lang: None,
         }
     }
 

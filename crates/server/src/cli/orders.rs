@@ -9,6 +9,7 @@ use pc_app::{Ctx, Db};
 use pc_domain::orders::PeriodType;
 use pc_domain::timefmt;
 
+use super::lang::{say, tr};
 use super::{cli_ctx, Admin};
 use crate::cli::fail;
 
@@ -38,7 +39,7 @@ pub async fn list_products(db: &Db, json: bool) -> ExitCode {
                 if p.active { "" } else { " (inactive)" }
             );
         }
-        println!("{} product(s)", list.len());
+        say!("共 {} 个产品", "{} product(s)", list.len());
     }
     ExitCode::SUCCESS
 }
@@ -59,7 +60,12 @@ pub async fn place_order(db: &Db, ctx: Ctx, a: PlaceArgs) -> ExitCode {
     let period = match a.period.as_str() {
         "month" => PeriodType::Month,
         "year" => PeriodType::Year,
-        _ => return fail("--period must be month or year"),
+        _ => {
+            return fail(tr(
+                "--period 必须是 month 或 year",
+                "--period must be month or year",
+            ))
+        }
     };
     let item = orders::Item {
         product_id: a.product,
@@ -80,7 +86,8 @@ pub async fn place_order(db: &Db, ctx: Ctx, a: PlaceArgs) -> ExitCode {
                     serde_json::json!({"order_id": p.order_id, "amount": p.amount})
                 );
             } else {
-                println!(
+                say!(
+                    "订单 {} 已下单：应付 {}，请在 {} 前支付",
                     "order {} placed: {} to pay before {}",
                     p.order_id,
                     p.amount,
@@ -98,7 +105,12 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
     if let Some(t) = now {
         match timefmt::parse_utc(t) {
             Some(ms) => ctx.now_ms = ms,
-            None => return fail("--now must be a UTC time like 2026-01-01T00:00:00Z"),
+            None => {
+                return fail(tr(
+                    "--now 必须是 UTC 时间，如 2026-01-01T00:00:00Z",
+                    "--now must be a UTC time like 2026-01-01T00:00:00Z",
+                ))
+            }
         }
     }
     match name {
@@ -107,7 +119,11 @@ pub async fn run_job(db: &Db, mut ctx: Ctx, name: &str, now: Option<&str>) -> Ex
                 for id in &ids {
                     println!("cancelled {id}");
                 }
-                println!("order-expiry: {} unpaid order(s) cancelled", ids.len());
+                say!(
+                    "order-expiry：已取消 {} 个未支付订单",
+                    "order-expiry: {} unpaid order(s) cancelled",
+                    ids.len()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -157,7 +173,10 @@ pub struct DiscountArgs {
 /// with `--json`.
 pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
     let Some(ratio) = pc_domain::orders::Ratio::parse(&a.ratio) else {
-        return fail("--ratio must be a ratio like 0.85 (the share of the price that is paid)");
+        return fail(tr(
+            "--ratio 必须是折扣率，如 0.85（实付占价格的比例）",
+            "--ratio must be a ratio like 0.85 (the share of the price that is paid)",
+        ));
     };
     let ctx = match partners::act_as(db, ctx, &a.partner).await {
         Ok(ctx) => ctx,
@@ -174,7 +193,10 @@ pub async fn grant_discount(db: &Db, ctx: Ctx, a: DiscountArgs) -> ExitCode {
             if a.json {
                 println!("{}", serde_json::json!({ "discount_id": id }));
             } else {
-                println!("discount {id} granted ({ratio})");
+                say!(
+                    "已授予折扣 {id}（{ratio}）",
+                    "discount {id} granted ({ratio})"
+                );
             }
             ExitCode::SUCCESS
         }
@@ -194,10 +216,16 @@ pub struct PromotionArgs {
 /// `{"promotion_id"}` with `--json`.
 pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
     let Some(ratio) = pc_domain::orders::Ratio::parse(&a.ratio) else {
-        return fail("--ratio must be a ratio like 0.8 (the share of the price that is paid)");
+        return fail(tr(
+            "--ratio 必须是折扣率，如 0.8（实付占价格的比例）",
+            "--ratio must be a ratio like 0.8 (the share of the price that is paid)",
+        ));
     };
     if !(1..=3650).contains(&a.days) {
-        return fail("--days must be between 1 and 3650");
+        return fail(tr(
+            "--days 必须在 1 到 3650 之间",
+            "--days must be between 1 and 3650",
+        ));
     }
     let p = pc_app::services::orders::promotions::NewPromotion {
         name: a.name,
@@ -212,7 +240,10 @@ pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(id) => {
-            println!("promotion {id} created ({ratio})");
+            say!(
+                "已创建促销 {id}（{ratio}）",
+                "promotion {id} created ({ratio})"
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
@@ -222,7 +253,10 @@ pub async fn create_promotion(db: &Db, ctx: Ctx, a: PromotionArgs) -> ExitCode {
 /// `admin adjust-order`: an operator takes `amount` yuan off a pending order (609).
 pub async fn adjust_order(db: &Db, ctx: Ctx, order: &str, amount: &str, reason: &str) -> ExitCode {
     let Ok(amount) = pc_domain::Money::parse(amount) else {
-        return fail("--amount must be an amount in yuan, e.g. 5.00");
+        return fail(tr(
+            "--amount 必须是以元为单位的金额，如 5.00",
+            "--amount must be an amount in yuan, e.g. 5.00",
+        ));
     };
     let a = adjustments::PriceAdjustment {
         order_id: order.to_string(),
@@ -231,7 +265,7 @@ pub async fn adjust_order(db: &Db, ctx: Ctx, order: &str, amount: &str, reason: 
     };
     match adjustments::set(db, ctx, a).await {
         Ok(_) => {
-            println!("order {order}: {amount} off");
+            say!("订单 {order}：减价 {amount}", "order {order}: {amount} off");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -6,6 +6,7 @@ use pc_app::services::{customers, partners};
 use pc_app::Db;
 use pc_domain::party::{AssociationType, PartnerType};
 
+use super::lang::{say, tr};
 use super::{cli_ctx, fail, Admin, Resolved};
 
 /// `admin create-partner`, `create-customer`, `update-partner`.
@@ -21,7 +22,10 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
             json,
         } => {
             let Some(t) = PartnerType::parse(&partner_type) else {
-                return fail("--type must be one of distributor, reseller, consulting, solution, marketplace");
+                return fail(tr(
+                    "--type 必须是 distributor、reseller、consulting、solution、marketplace 之一",
+                    "--type must be one of distributor, reseller, consulting, solution, marketplace",
+                ));
             };
             let mk = match mk() {
                 Ok(k) => k,
@@ -45,8 +49,8 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
                     if json {
                         println!("{}", serde_json::to_string(&p).unwrap_or_default());
                     } else {
-                        println!("partner_id:    {}\ndomain_id:     {}\nxaccount_type: {}\nlogin:         {}\npassword:      {}\naccess_key:    {}\nsecret_key:    {}  (shown once)",
-                            p.partner_id, p.domain_id, p.xaccount_type, p.login, p.password, p.access_key, p.secret_key);
+                        println!("partner_id:    {}\ndomain_id:     {}\nxaccount_type: {}\nlogin:         {}\npassword:      {}\naccess_key:    {}\nsecret_key:    {}  ({})",
+                            p.partner_id, p.domain_id, p.xaccount_type, p.login, p.password, p.access_key, p.secret_key, tr("仅显示一次", "shown once"));
                     }
                     ExitCode::SUCCESS
                 }
@@ -61,7 +65,10 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
             json,
         } => {
             let Some(at) = AssociationType::parse(&association) else {
-                return fail("--association must be resale or consulting");
+                return fail(tr(
+                    "--association 必须是 resale 或 consulting",
+                    "--association must be resale or consulting",
+                ));
             };
             let mk = match mk() {
                 Ok(k) => k,
@@ -80,8 +87,8 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
                     if json {
                         println!("{}", serde_json::to_string(&c).unwrap_or_default());
                     } else {
-                        println!("customer_id: {}\ndomain_name: {}\nlogin:       {}\npassword:    {}\naccess_key:  {}\nsecret_key:  {}  (shown once)",
-                            c.customer_id, c.domain_name, c.login, c.password, c.access_key, c.secret_key);
+                        println!("customer_id: {}\ndomain_name: {}\nlogin:       {}\npassword:    {}\naccess_key:  {}\nsecret_key:  {}  ({})",
+                            c.customer_id, c.domain_name, c.login, c.password, c.access_key, c.secret_key, tr("仅显示一次", "shown once"));
                     }
                     ExitCode::SUCCESS
                 }
@@ -102,7 +109,7 @@ pub(super) async fn admin(r: &Resolved, db: Db, a: Admin) -> ExitCode {
             };
             match partners::update_profile(&db, cli_ctx(), change).await {
                 Ok(()) => {
-                    println!("partner {partner_id} updated");
+                    say!("伙伴 {partner_id} 已更新", "partner {partner_id} updated");
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -11,6 +11,7 @@ use pc_app::services::operations;
 use pc_app::store::{db::redact, ledger, migrate};
 use pc_app::Db;
 
+use super::lang::say;
 use super::{cli_ctx, connect, fail, follow_test_clock, open, Resolved, ServeArgs};
 use crate::config::{self, Settings};
 use crate::state::AppState;
@@ -20,7 +21,8 @@ pub(super) async fn migrate(r: &Resolved) -> ExitCode {
     match Db::connect_with(&r.database, &r.db).await {
         Ok(db) => match migrate::run(&db).await {
             Ok(v) => {
-                println!(
+                say!(
+                    "已迁移 {}（应用了 {} 个新迁移）",
                     "migrated {} ({} new migration(s) applied)",
                     redact(&r.database),
                     v.len()
@@ -43,14 +45,17 @@ pub(super) async fn backup(r: &Resolved, to: PathBuf) -> ExitCode {
             Ok(Err(e)) => return fail(e),
             Err(e) => return fail(e),
         };
-    println!(
+    say!(
+        "已将 {} 备份到 {}（{} 字节，架构版本 {}）",
         "backed up {} to {} ({} bytes, schema version {})",
         redact(&r.database),
         copied.file.display(),
         copied.bytes,
         copied.schema_version
     );
-    println!(
+    say!(
+        "注意：备份不含主密钥：请将其副本（PC_MASTER_KEY，或密钥文件，默认为数据库旁的 \
+         master.key）另存于安全之处；没有它，恢复的备份中的访问密钥无法打开",
         "note: the master key is not in the backup: keep a copy of it (PC_MASTER_KEY, or the key \
          file, master.key beside the database by default) in a safe place of its own; without it \
          the access keys' secrets in a restored backup cannot be opened"
@@ -96,34 +101,61 @@ pub(super) async fn verify(r: &Resolved) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
-    println!("database: {}", redact(&r.database));
-    println!(
+    say!("数据库：{}", "database: {}", redact(&r.database));
+    say!(
+        "已检查 {} 个账本账户和 {} 笔转账：",
         "checked {} ledger accounts and {} transfers:",
-        report.accounts, report.transfers
+        report.accounts,
+        report.transfers
     );
-    println!("  - each cached balance equals the sum of its entries");
-    println!("  - each transfer's recorded running balances match a replay in order");
-    println!(
+    say!(
+        "  - 每个缓存余额等于其分录之和",
+        "  - each cached balance equals the sum of its entries"
+    );
+    say!(
+        "  - 每笔转账记录的滚动余额与按序重放一致",
+        "  - each transfer's recorded running balances match a replay in order"
+    );
+    say!(
+        "  - 全部账户余额之和为零（和 = {}）",
         "  - the balances of all accounts sum to zero (sum = {})",
         report.total
     );
-    println!("  - no bounded account is below its floor");
-    println!(
-        "  - every transfer is named by an audit row ({} of {})",
-        report.audited_transfers, report.transfers
+    say!(
+        "  - 有下限的账户均不低于其下限",
+        "  - no bounded account is below its floor"
     );
-    println!("  - partner tree roots, association tenants and customer counts are consistent");
-    println!("  - no order's cash or coupon had more refunded than it paid");
-    println!("  - every partner's kept order count equals its orders");
+    say!(
+        "  - 每笔转账都有审计记录（{} / {}）",
+        "  - every transfer is named by an audit row ({} of {})",
+        report.audited_transfers,
+        report.transfers
+    );
+    say!(
+        "  - 伙伴树根、关联租户与客户数一致",
+        "  - partner tree roots, association tenants and customer counts are consistent"
+    );
+    say!(
+        "  - 没有订单的现金或优惠券退款超过其支付额",
+        "  - no order's cash or coupon had more refunded than it paid"
+    );
+    say!(
+        "  - 每个伙伴保存的订单数等于其订单",
+        "  - every partner's kept order count equals its orders"
+    );
     let violations: Vec<String> = report.violations.into_iter().chain(consistency).collect();
     if violations.is_empty() {
-        println!("OK: no violations");
+        say!("OK：无违规", "OK: no violations");
         ExitCode::SUCCESS
     } else {
         for v in &violations {
             println!("VIOLATION: {v}");
         }
-        println!("FAILED: {} violation(s)", violations.len());
+        say!(
+            "FAILED：{} 处违规",
+            "FAILED: {} violation(s)",
+            violations.len()
+        );
         ExitCode::FAILURE
     }
 }

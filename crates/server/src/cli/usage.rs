@@ -19,6 +19,7 @@ use pc_app::Db;
 use pc_domain::usage::{csv_header, csv_row, Quantity, RawUsage};
 use pc_domain::Money;
 
+use super::lang::{say, tr};
 use super::{cli_ctx, fail};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +241,14 @@ impl BadLines {
                 serde_json::Value::from(message)
             );
         } else if self.count > SHOWN_BAD_LINES {
-            eprintln!("… and {} more bad lines", self.count - SHOWN_BAD_LINES);
+            let more = self.count - SHOWN_BAD_LINES;
+            eprintln!(
+                "{}",
+                tr(
+                    &format!("……另有 {more} 行有误"),
+                    &format!("… and {more} more bad lines")
+                )
+            );
         }
     }
 }
@@ -300,7 +308,10 @@ pub(super) async fn check(db: Db, file: String, format: Option<String>) -> ExitC
     };
     match check_file(&db, &file, f, usage::MAX_BATCH, false).await {
         Ok(rows) => {
-            println!("{file}: {rows} line(s), all valid");
+            say!(
+                "{file}：{rows} 行，全部有效",
+                "{file}: {rows} line(s), all valid"
+            );
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -394,7 +405,8 @@ pub(super) async fn import(
             })
         );
     } else {
-        println!(
+        say!(
+            "{file}：{done} 行：导入 {} 行，{} 行已导入过（跳过）；计费 {} 元（现金支付 {}，欠费 {}）；资源包抵扣 {} 小时",
             "{file}: {done} line(s): {} imported, {} already imported (skipped); charged {} yuan ({} from cash, {} owed); packages covered {} hours",
             sum.accepted,
             sum.duplicates,

@@ -65,6 +65,7 @@ pub async fn proof_dbs(tag: &str) -> Vec<ProofDb> {
 /// Runs the CLI on `db`; panics unless it succeeds; its standard output.
 pub fn cli(db: &str, args: &[&str]) -> String {
     let out = Command::new(BIN)
+        .env("PC_LANG", "en-US") // messages in English, whatever the locale
         .args(args)
         .args(["--database", db, "--master-key", MASTER_KEY])
         .output()
@@ -86,6 +87,7 @@ pub fn cli_json(db: &str, args: &[&str]) -> serde_json::Value {
 /// `partner-center verify`: `Ok` or the report it printed.
 pub fn verify(db: &str) -> Result<(), String> {
     let out = Command::new(BIN)
+        .env("PC_LANG", "en-US") // messages in English, whatever the locale
         .args(["verify", "--database", db, "--master-key", MASTER_KEY])
         .output()
         .unwrap();
@@ -138,6 +140,7 @@ impl Server {
         let port = free_port();
         let began = Instant::now();
         let child = Command::new(BIN)
+            .env("PC_LANG", "en-US") // messages in English, whatever the locale
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", db, "--master-key", MASTER_KEY])
             .args(extra)

@@ -438,13 +438,13 @@ async fn create_sub_customer_in(
         ctx,
         &r.domain_name,
         None,
-        r.mobile.as_deref(),
+        customers::NewContact {
+            mobile: r.mobile.as_deref(),
+            email: r.email.as_deref(),
+        },
         Some((&r.xaccount_id, &r.xaccount_type)),
     )
     .await?;
-    if let Some(e) = &r.email {
-        email::set_email(c, &id, e).await?;
-    }
     customers::associate(c, ctx, &owner, &id, r.kind, None).await?;
     identity::insert_user(
         c,
@@ -603,7 +603,7 @@ async fn send_code_in(
     r: &CodeSendRequest,
 ) -> AppResult<()> {
     // The receiver: a mobile number, or an e-mail address (verification codes keep either).
-    let mobile = match r.receiver_type {
+    let address = match r.receiver_type {
         1 => rules::parse_cn_mobile(r.mobile_phone.as_deref().unwrap_or_default()).ok_or_else(
             || {
                 AppError::invalid_tr(
@@ -661,7 +661,7 @@ async fn send_code_in(
         c,
         ctx,
         &verification::CodeRequest {
-            mobile,
+            address,
             scene,
             ttl_minutes: ttl,
             english,

@@ -64,16 +64,6 @@ pub async fn ensure_email_free(c: &mut Conn, email: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Records the customer's verified e-mail address.
-pub async fn set_email(c: &mut Conn, customer_id: &str, email: &str) -> AppResult<()> {
-    sql::query("UPDATE customers SET email = $1 WHERE id = $2")
-        .bind(email)
-        .bind(customer_id)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -326,7 +326,7 @@ pub async fn request_code(db: &Db, ctx: Ctx, r: LinkCodeRequest) -> AppResult<St
                 c,
                 &ctx,
                 &verification::CodeRequest {
-                    mobile: m,
+                    address: m,
                     scene: Scene::Registration,
                     ttl_minutes: codes::DEFAULT_TTL_MINUTES,
                     english,
@@ -423,7 +423,15 @@ pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
                     &code,
                 )
                 .await?;
-                let id = customers::insert_customer(c, &ctx2, &n2, None, Some(&m2), None).await?;
+                let id = customers::insert_customer(
+                    c,
+                    &ctx2,
+                    &n2,
+                    None,
+                    customers::NewContact::mobile(Some(&m2)),
+                    None,
+                )
+                .await?;
                 customers::associate_with(
                     c,
                     &ctx2,

@@ -44,25 +44,69 @@ use crate::services::identity::{self, KeyOwner};
 use crate::services::partners;
 use crate::store::{audit, ledger, Db};
 
-/// Inserts a customer account (no association). Returns its id, which is also its `domain_id`.
+/// A customer's verified contact: a mobile number and an e-mail address, each optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewContact<'a> {
+    pub mobile: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+impl<'a> NewContact<'a> {
+    pub fn mobile(mobile: Option<&'a str>) -> NewContact<'a> {
+        NewContact {
+            mobile,
+            email: None,
+        }
+    }
+}
+
+/// A mobile number as the audit log keeps it: its first three and last four digits
+/// (`138****5678`).
+pub fn mask_mobile(m: &str) -> String {
+    let chars: Vec<char> = m.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// An e-mail address as the audit log keeps it: the first character of the local part and the
+/// domain (`a***@example.com`).
+pub fn mask_email(e: &str) -> String {
+    match e.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
+}
+
+/// Inserts a customer account (no association) with its verified contact. Returns its id, which
+/// is also its `domain_id`. The audit entry names the contact masked ([`mask_mobile`],
+/// [`mask_email`]).
 pub async fn insert_customer(
     c: &mut Conn,
     ctx: &Ctx,
     domain_name: &str,
     real_name: Option<&str>,
-    mobile: Option<&str>,
+    contact: NewContact<'_>,
     xaccount: Option<(&str, &str)>,
 ) -> AppResult<String> {
+    let NewContact { mobile, email } = contact;
     let id = format!("{}{}", CustomerId::PREFIX, random_hex(15));
     let r = sql::query(
-        "INSERT INTO customers (id, domain_name, real_name, mobile, country_code, xaccount_id, xaccount_type, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO customers (id, domain_name, real_name, mobile, country_code, email, xaccount_id, xaccount_type, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(domain_name)
     .bind(real_name.map(str::to_string))
     .bind(mobile.map(str::to_string))
     .bind(mobile.map(|_| "0086".to_string()))
+    .bind(email.map(str::to_string))
     .bind(xaccount.map(|x| x.0.to_string()))
     .bind(xaccount.map(|x| x.1.to_string()))
     .bind(ctx.now_ms)
@@ -76,6 +120,13 @@ pub async fn insert_customer(
         )
     })?;
     ledger::ensure_account(c, AccountKind::CustomerCash, &id, None, ctx.now_ms).await?;
+    let mut detail = serde_json::json!({"domain_name": domain_name});
+    if let Some(m) = mobile {
+        detail["mobile"] = mask_mobile(m).into();
+    }
+    if let Some(e) = email {
+        detail["email"] = mask_email(e).into();
+    }
     audit::record(
         c,
         ctx,
@@ -84,7 +135,7 @@ pub async fn insert_customer(
             target_kind: "customer",
             target_id: &id,
             transfer_ids: &[],
-            detail: serde_json::json!({"domain_name": domain_name}),
+            detail,
         },
     )
     .await?;
@@ -214,7 +265,7 @@ pub async fn create_associated(
                 &ctx,
                 &domain_name,
                 input.real_name.as_deref(),
-                None,
+                NewContact::default(),
                 None,
             )
             .await?;
@@ -410,6 +461,15 @@ pub async fn set_contact(db: &Db, ctx: Ctx, contact: Contact) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contacts_are_masked_for_the_audit_log() {
+        assert_eq!(mask_mobile("13812345678"), "138****5678");
+        assert_eq!(mask_mobile("1234567"), "*******");
+        assert_eq!(mask_email("ana@example.com"), "a***@example.com");
+        assert_eq!(mask_email("张@例子.中国"), "张***@例子.中国");
+        assert_eq!(mask_email("nobody"), "***");
+    }
 
     #[test]
     fn domain_name_rule() {

@@ -1,5 +1,6 @@
 //! SMS (or e-mail) verification codes: sent through the outbox (the default transport is the outbox table, so
-//! a demo or a test reads the code there), checked once, limited per mobile number.
+//! a demo or a test reads the code there), checked once, limited per address (a mobile number or
+//! an e-mail address, kept in `verification_codes.address` with the `channel` it went through).
 //!
 //! A code is bound to who asked for it (`requested_by`: `partner:<id>` for the vendor API,
 //! `invite:<link id>` for an invite link), so a code sent through one partner's platform cannot be
@@ -22,8 +23,8 @@ use crate::store::{audit, outbox, Db};
 pub struct CodeRequest {
     /// The receiver: a checked Chinese mobile number (11 digits), or a checked e-mail address
     /// (the international SDK's `receiver_type` 2; the code then goes out as an e-mail). The
-    /// `mobile` column of `verification_codes` keeps either.
-    pub mobile: String,
+    /// `address` column of `verification_codes` keeps either, its `channel` says which.
+    pub address: String,
     pub scene: Scene,
     pub ttl_minutes: i64,
     /// The SMS language: English, else Chinese.
@@ -33,13 +34,23 @@ pub struct CodeRequest {
     pub root_id: Option<String>,
 }
 
+/// The channel a code to `address` goes through: `email` for an e-mail address, else `sms`.
+pub(crate) fn channel(address: &str) -> &'static str {
+    if address.contains('@') {
+        "email"
+    } else {
+        "sms"
+    }
+}
+
 /// Sends a code (an outbox row) inside the caller's transaction, after the per-number limits.
 pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<()> {
+    let channel = channel(&r.address);
     let count_since = |since: i64| {
         sql::query_scalar::<i64>(
-            "SELECT COUNT(*) FROM verification_codes WHERE mobile = $1 AND created_at > $2",
+            "SELECT COUNT(*) FROM verification_codes WHERE address = $1 AND created_at > $2",
         )
-        .bind(r.mobile.clone())
+        .bind(r.address.clone())
         .bind(since)
     };
     let last_hour = count_since(ctx.now_ms - rules::HOUR_MS)
@@ -52,10 +63,10 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
         return Err(AppError::new(Code::VerificationCodeLimit));
     }
     sql::query(
-        "UPDATE verification_codes SET used_at = $1 WHERE mobile = $2 AND scene = $3 AND requested_by = $4 AND used_at IS NULL",
+        "UPDATE verification_codes SET used_at = $1 WHERE address = $2 AND scene = $3 AND requested_by = $4 AND used_at IS NULL",
     )
     .bind(ctx.now_ms)
-    .bind(&r.mobile)
+    .bind(&r.address)
     .bind(r.scene.code())
     .bind(&r.requested_by)
     .execute(&mut *c)
@@ -64,11 +75,12 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
     let code = rules::generate_code();
     let expires_at = ctx.now_ms + r.ttl_minutes * 60_000;
     sql::query(
-        "INSERT INTO verification_codes (id, mobile, scene, code_hash, requested_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO verification_codes (id, address, channel, scene, code_hash, requested_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
-    .bind(&r.mobile)
+    .bind(&r.address)
+    .bind(channel)
     .bind(r.scene.code())
     .bind(rules::hash_code(&id, &code))
     .bind(&r.requested_by)
@@ -91,12 +103,8 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
         c,
         ctx,
         r.root_id.as_deref(),
-        if r.mobile.contains('@') {
-            "email"
-        } else {
-            "sms"
-        },
-        &r.mobile,
+        channel,
+        &r.address,
         "Verification code / 验证码",
         &body,
     )
@@ -121,16 +129,16 @@ pub(crate) async fn send(c: &mut Conn, ctx: &Ctx, r: &CodeRequest) -> AppResult<
 pub(crate) async fn consume(
     c: &mut Conn,
     ctx: &Ctx,
-    mobile: &str,
+    address: &str,
     scene: Scene,
     requested_by: &str,
     code: &str,
 ) -> AppResult<()> {
     let row = sql::query(
         "SELECT id, code_hash, expires_at, attempts FROM verification_codes \
-         WHERE mobile = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
+         WHERE address = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
     )
-    .bind(mobile)
+    .bind(address)
     .bind(scene.code())
     .bind(requested_by)
     .fetch_optional(&mut *c)
@@ -183,7 +191,7 @@ pub(crate) async fn consume(
 pub(crate) async fn record_wrong_attempt(
     db: &Db,
     ctx: Ctx,
-    mobile: String,
+    address: String,
     scene: Scene,
     requested_by: String,
 ) {
@@ -191,9 +199,9 @@ pub(crate) async fn record_wrong_attempt(
         Box::pin(async move {
             let id: Option<String> = sql::query_scalar(
                 "UPDATE verification_codes SET attempts = attempts + 1 \
-                 WHERE mobile = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL RETURNING id",
+                 WHERE address = $1 AND scene = $2 AND requested_by = $3 AND used_at IS NULL RETURNING id",
             )
-            .bind(&mobile)
+            .bind(&address)
             .bind(scene.code())
             .bind(&requested_by)
             .fetch_optional(&mut *c)

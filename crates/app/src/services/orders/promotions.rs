@@ -48,6 +48,19 @@ impl Promotion {
     pub fn live_at(&self, now: i64) -> bool {
         self.revoked_at.is_none() && self.starts_at <= now && now < self.ends_at
     }
+
+    /// Its status at `now`: `revoked`, `live`, `upcoming` or `ended`.
+    pub fn state_at(&self, now: i64) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.live_at(now) {
+            "live"
+        } else if now < self.starts_at {
+            "upcoming"
+        } else {
+            "ended"
+        }
+    }
 }
 
 /// What an operator enters.

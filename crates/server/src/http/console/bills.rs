@@ -2,13 +2,15 @@
 //! a billing month chosen with `?cycle=YYYY-MM` (default: this month in the business time zone):
 //!
 //! - a customer: its month summed by service type (the totals, then one line per service type,
-//!   resource type and bill type) and its consumption records;
+//!   resource type and bill type) and its consumption records, which it exports;
 //! - a partner admin: a chart of its customers' last 12 months by service type (inline SVG,
 //!   `console/chart.rs`), its resale customers' month by customer (yearly/monthly charges), a CSV
 //!   and an XLSX of it (`/console/bills.csv`, `/console/bills.xlsx`, the same rows), and one
 //!   customer's records (`?customer=`);
 //! - an operator: every month with records, closed (when, how many records, how many of them
-//!   usage lines, what was payable) or open.
+//!   usage lines, what was payable) or open, and their export.
+//!
+//! The exports, one per role at `/console/bills.csv|xlsx?cycle=`, are in `export/bills.rs`.
 
 use std::collections::HashMap;
 
@@ -26,7 +28,7 @@ use pc_domain::party::Role;
 use pc_domain::Money;
 
 use super::chart::{self, Series};
-use super::export::{self, Cell, Export};
+use super::export;
 use super::i18n::{t, Lang};
 use super::layout::{cn_time, enc, internal, page, pager, Page};
 use super::type_labels::TypeLabels;
@@ -36,8 +38,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/bills", get(bills_page))
-        .route("/console/bills.csv", get(csv))
-        .route("/console/bills.xlsx", get(xlsx))
+        .route("/console/bills.csv", get(export::bills::csv))
+        .route("/console/bills.xlsx", get(export::bills::xlsx))
 }
 
 const PAGE: i64 = 20;
@@ -50,7 +52,7 @@ fn yuan(cents: i64) -> String {
 }
 
 /// The month asked for, or this month.
-fn cycle_of(c: &Console, q: &HashMap<String, String>) -> String {
+pub(super) fn cycle_of(c: &Console, q: &HashMap<String, String>) -> String {
     q.get("cycle")
         .and_then(|s| BillCycle::parse(s.trim()))
         .unwrap_or_else(|| BillCycle::of_ms(c.now_ms))
@@ -68,11 +70,21 @@ fn bill_type_label(lang: Lang, bill_type: i64) -> &'static str {
     t(lang, &format!("bill_type_{bill_type}"))
 }
 
-fn detail_type_label(lang: Lang, t_: i64) -> String {
+pub(super) fn detail_type_label(lang: Lang, t_: i64) -> String {
     match t_ {
         1 | 2 | 3 | 4 | 5 | 8 | 20 => t(lang, &format!("bill_detail_{t_}")).to_string(),
         other => other.to_string(),
     }
+}
+
+/// The month's two export links (`#bills-csv`, `#bills-xlsx`), for the page's role.
+fn export_links(lang: Lang, cycle: &str) -> Markup {
+    export::links(
+        lang,
+        "bills",
+        "/console/bills",
+        &format!("cycle={}", enc(cycle)),
+    )
 }
 
 fn month_form(lang: Lang, cycle: &str, extra: Markup) -> Markup {
@@ -206,13 +218,14 @@ async fn customer_page(st: &AppState, c: &Console, q: &HashMap<String, String>) 
             }
         } }
         h2 { (t(lang, "consumption_records")) }
+        p { (export_links(lang, &cycle)) }
         (records_table(lang, &rows, &names))
         (pager(offset, PAGE, total, &format!("/console/bills?cycle={}&", enc(&cycle)), lang))
     };
     Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
 }
 
-fn partner_query(cycle: &str, offset: i64, limit: i64) -> PartnerMonthlyQuery {
+pub(super) fn partner_query(cycle: &str, offset: i64, limit: i64) -> PartnerMonthlyQuery {
     PartnerMonthlyQuery {
         cycle: Some(cycle.to_string()),
         charge_mode: Some("1".into()),
@@ -303,11 +316,7 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     .await?;
     let body = html! {
         (month_form(lang, &cycle, html! {}))
-        p {
-            a #bills-csv href=(format!("/console/bills.csv?cycle={}", enc(&cycle))) { (t(lang, "export_csv")) }
-            " · "
-            a #bills-xlsx href=(format!("/console/bills.xlsx?cycle={}", enc(&cycle))) { (t(lang, "export_xlsx")) }
-        }
+        p { (export_links(lang, &cycle)) }
         h2 { (t(lang, "bills_chart_title")) }
         p.muted { (t(lang, "bills_chart_hint")) }
         (chart::stacked_bars("bills-chart", t(lang, "bills_chart_title"), &months.cycles, &series, t(lang, "bills_chart_empty")))
@@ -347,80 +356,6 @@ async fn partner_page(st: &AppState, c: &Console, q: &HashMap<String, String>) -
     Ok(page(lang, Some(c), t(lang, "bills_nav"), body).into_response())
 }
 
-/// The columns of the month's export by customer (CSV and XLSX), named in the page's language;
-/// the service and resource types are the vendor's codes.
-const EXPORT_COLUMNS: [&str; 11] = [
-    "bill_cycle",
-    "customer_id",
-    "service_type",
-    "resource_type",
-    "bill_type",
-    "official_price",
-    "export_discount_amount",
-    "payable",
-    "paid_cash",
-    "export_voucher_amount",
-    "export_cash_coupon_amount",
-];
-
-/// The month's lines by customer, every page, as the exports write them (partner admins).
-async fn export_rows(
-    st: &AppState,
-    c: &Console,
-    q: &HashMap<String, String>,
-) -> Result<(String, Vec<Vec<Cell>>), axum::response::Response> {
-    c.require(&[Role::PartnerAdmin])?;
-    let lang = c.lang;
-    let cycle = cycle_of(c, q);
-    let ctx = c.ctx();
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    loop {
-        let (count, lines) =
-            consumption::partner_monthly_sums(&st.db, &ctx, &partner_query(&cycle, offset, 100))
-                .await
-                .map_err(|e| internal(lang, e))?;
-        for l in &lines {
-            let a = &l.amounts;
-            let money = |cents: i64| Cell::Amount(Money::from_cents(cents));
-            rows.push(vec![
-                Cell::Text(cycle.clone()),
-                Cell::Text(l.customer_id.clone()),
-                Cell::Text(l.service_type_code.clone()),
-                Cell::Text(l.resource_type_code.clone()),
-                Cell::Count(l.bill_type),
-                money(a.official),
-                money(a.discount),
-                money(a.payment),
-                money(a.cash),
-                money(a.vouchers),
-                money(a.cash_coupons),
-            ]);
-        }
-        offset += 100;
-        if lines.is_empty() || offset >= count {
-            break;
-        }
-    }
-    Ok((cycle, rows))
-}
-
-/// The month's export: a file and a sheet named after the month, the vendor's field names as the
-/// header.
-#[allow(clippy::result_large_err)]
-async fn rows(
-    st: &AppState,
-    c: &Console,
-    q: &HashMap<String, String>,
-) -> Result<Export, axum::response::Response> {
-    let (cycle, rows) = export_rows(st, c, q).await?;
-    let mut x = Export::new(c.lang, &format!("bills-{cycle}"), &cycle, &EXPORT_COLUMNS);
-    x.rows = rows;
-    Ok(x)
-}
-
-export::downloads!();
-
 async fn operator_page(st: &AppState, c: &Console) -> Page {
     let lang = c.lang;
     let months = consumption::months(&st.db, &c.ctx())
@@ -428,6 +363,7 @@ async fn operator_page(st: &AppState, c: &Console) -> Page {
         .map_err(|e| internal(lang, e))?;
     let body = html! {
         p.muted { (t(lang, "bill_close_hint")) }
+        p { (export::links(lang, "bills", "/console/bills", "")) }
         div.scroll { table #bill-months {
             thead { tr {
                 th { (t(lang, "bill_cycle")) } th { (t(lang, "status")) } th { (t(lang, "records")) }

@@ -1,7 +1,8 @@
 //! The console's discount pages (`/console/discounts`).
 //!
 //! - A partner admin grants one of its customers a discount on every product or on one product,
-//!   lists its discounts (in force, or with the revoked ones) and revokes them.
+//!   lists its discounts (in force, or with the revoked ones), exports the list as CSV and XLSX
+//!   (`/console/discounts.csv|xlsx?revoked=`, `export/discounts.rs`) and revokes them.
 //! - An operator sets the lowest ratio partners may grant (the discount floor).
 //!
 //! Handlers call `pc_app::services::orders` (`grant_discount`, `revoke_discount`,
@@ -34,6 +35,11 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/discounts", get(discounts_page).post(grant_submit))
+        .route("/console/discounts.csv", get(super::export::discounts::csv))
+        .route(
+            "/console/discounts.xlsx",
+            get(super::export::discounts::xlsx),
+        )
         .route("/console/discounts/floor", post(floor_submit))
         .route("/console/discounts/{id}/revoke", post(revoke_submit))
 }
@@ -42,6 +48,16 @@ const PAGE: i64 = 20;
 /// How many of the partner's customers the grant form suggests (newest associations first);
 /// any other customer id can still be typed.
 const SUGGESTED_CUSTOMERS: i64 = 100;
+
+/// A product's name in the page's language, from the catalogue's `products`; its id if the
+/// catalogue does not have it.
+pub(super) fn product_name(products: &[catalog::Product], id: &str, en: bool) -> String {
+    products
+        .iter()
+        .find(|p| p.product_id == id)
+        .map(|p| p.name(en).to_string())
+        .unwrap_or_else(|| id.to_string())
+}
 
 /// A decimal with at most `decimals` places as an integer scaled by 10^decimals.
 fn scaled(s: &str, decimals: u32) -> Option<i64> {
@@ -179,13 +195,7 @@ async fn partner_body(
     let (total, list) = orders::list_discounts(&st.db, &c.ctx(), &query)
         .await
         .map_err(|e| internal(lang, e))?;
-    let product_name = |id: &str| {
-        products
-            .iter()
-            .find(|p| p.product_id == id)
-            .map(|p| p.name(en).to_string())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let product_name = |id: &str| product_name(&products, id, en);
     Ok(html! {
         (err_markup(lang, err))
         div.card {
@@ -218,7 +228,8 @@ async fn partner_body(
             a href="/console/discounts" .active[!revoked] { (t(lang, "disc_in_force")) }
             a href="/console/discounts?revoked=1" .active[revoked] { (t(lang, "disc_with_revoked")) }
         }
-        p { (t(lang, "total")) ": " span #discount-count { (total) } }
+        p { (t(lang, "total")) ": " span #discount-count { (total) } " · "
+            (super::export::links(lang, "discounts-export", "/console/discounts", if revoked { "revoked=1" } else { "" })) }
         div.scroll { table #discounts {
             thead { tr {
                 th { (t(lang, "customer")) } th { (t(lang, "catalog_product")) } th { (t(lang, "disc_ratio")) }

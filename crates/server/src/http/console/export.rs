@@ -63,18 +63,23 @@ macro_rules! downloads {
 }
 pub(super) use downloads;
 
+pub(super) mod bills;
 pub(super) mod coupon_records;
 pub(super) mod coupons;
+pub(super) mod discounts;
 pub(super) mod funds;
 pub(super) mod history;
 pub(super) mod invite_records;
 pub(super) mod invites;
 pub(super) mod invoices;
 pub(super) mod orders;
+pub(super) mod outbox;
 pub(super) mod partners;
+pub(super) mod promotions;
 pub(super) mod quotas;
 pub(super) mod resellers;
 pub(super) mod resources;
+pub(super) mod staff;
 pub(super) mod topups;
 pub(super) mod usage;
 

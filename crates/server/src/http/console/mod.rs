@@ -70,6 +70,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/partners.csv", get(export::partners::csv))
         .route("/console/partners.xlsx", get(export::partners::xlsx))
         .route("/console/outbox", get(pages::outbox))
+        .route("/console/outbox.csv", get(export::outbox::csv))
+        .route("/console/outbox.xlsx", get(export::outbox::xlsx))
         .route(
             "/console/access-keys",
             get(pages::access_keys).post(pages::create_access_key),

@@ -223,6 +223,7 @@ pub async fn outbox(State(st): State<AppState>, c: Console) -> Page {
     // The messages are the recipients' (each in both languages), not the console's text: they are
     // shown as sent, marked translate="no".
     let body = html! {
+        p { (super::export::links(lang, "outbox-export", "/console/outbox", "")) }
         div.scroll { table #outbox {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "channel")) } th { (t(lang, "recipient")) } th { (t(lang, "subject")) } th { (t(lang, "body")) } } }
             tbody { @for m in &msgs { tr { td { (cn_time(m.created_at)) } td { (m.channel) } td { (m.recipient) } td translate="no" { (m.subject) } td translate="no" { (m.body) } } } }

@@ -1,6 +1,7 @@
 //! Operator promotions (`/console/promotions`): create a promotion (a name, one product or every
 //! product, a ratio typed as "8.5折", "85%" or "0.85", first and last day in China time) and
-//! revoke one; the list shows each with its status. Rules in `pc_app::services::orders::promotions`.
+//! revoke one; the list shows each with its status, and exports as CSV and XLSX
+//! (`/console/promotions.csv|xlsx`, `export/promotions.rs`). Rules in `pc_app::services::orders::promotions`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,6 +27,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/promotions",
             get(promotions_page).post(create_submit),
+        )
+        .route(
+            "/console/promotions.csv",
+            get(super::export::promotions::csv),
+        )
+        .route(
+            "/console/promotions.xlsx",
+            get(super::export::promotions::xlsx),
         )
         .route("/console/promotions/{id}/revoke", post(revoke_submit))
 }
@@ -76,6 +85,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>, refill: &Refill
             (r.error_for("last_day"))
             button #create-promotion type="submit" { (t(lang, "promo_create")) }
         }
+        p { (super::export::links(lang, "promotions-export", "/console/promotions", "")) }
         table #promotions {
             thead { tr {
                 th { (t(lang, "promo_name")) } th { (t(lang, "catalog_product")) } th { (t(lang, "disc_ratio")) }
@@ -83,7 +93,7 @@ async fn view(st: &AppState, c: &Console, err: Option<AppError>, refill: &Refill
             } }
             tbody {
                 @for p in &list {
-                    @let state = if p.revoked_at.is_some() { "revoked" } else if p.live_at(now) { "live" } else if now < p.starts_at { "upcoming" } else { "ended" };
+                    @let state = p.state_at(now);
                     tr data-promotion=(p.id) data-status=(state) {
                         td { (p.name) }
                         td { (p.product_id.as_deref().unwrap_or(t(lang, "disc_all_products"))) }

@@ -3,6 +3,8 @@
 //! a new password for one (typed by the admin; nothing secret is shown back). Operators reach the
 //! same page for any partner from the partner detail (`/console/staff?partner=ID`).
 //!
+//! The list exports as CSV and XLSX (`/console/staff.csv|xlsx`, `export/staff.rs`).
+//!
 //! The partner is taken from the session for a partner admin (a `partner` field is ignored); only
 //! an operator names it. A refusal re-shows the page with the message (4xx) and writes nothing; a
 //! success redirects with `?done=…` (a flash). Rules live in `services/partners/staff.rs`.
@@ -28,6 +30,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/staff", get(list).post(create))
+        .route("/console/staff.csv", get(super::export::staff::csv))
+        .route("/console/staff.xlsx", get(super::export::staff::xlsx))
         .route("/console/staff/{id}/disable", post(disable))
         .route("/console/staff/{id}/enable", post(enable))
         .route("/console/staff/{id}/password", post(reset_password))
@@ -43,7 +47,7 @@ pub struct ListQuery {
 
 /// The partner whose users the page manages: the admin's own, or the one an operator names.
 #[allow(clippy::result_large_err)]
-fn target_partner(c: &Console, named: Option<&str>) -> Result<Option<String>, Response> {
+pub(super) fn target_partner(c: &Console, named: Option<&str>) -> Result<Option<String>, Response> {
     match c.user.role {
         Role::PartnerAdmin => Ok(c.user.partner_id.clone()),
         Role::Operator => Ok(named.filter(|p| !p.is_empty()).map(str::to_string)),
@@ -127,6 +131,8 @@ async fn render(
             }
         }
         h2 { (t(lang, "staff_accounts")) }
+        @let qs = if operator { format!("partner={}", enc(pid)) } else { String::new() };
+        p { (super::export::links(lang, "staff-export", "/console/staff", &qs)) }
         div.scroll { table #staff {
             thead { tr {
                 th { (t(lang, "login_name")) } th { (t(lang, "staff_display_name_col")) } th { (t(lang, "staff_role")) }

@@ -23,6 +23,11 @@ pub(super) fn pair(key: &str) -> Option<(&'static str, &'static str)> {
         "export_voucher_amount" => ("代金券支付", "Paid with vouchers"),
         "export_cash_coupon_amount" => ("现金券支付", "Paid with cash coupons"),
         "export_issued_count" => ("已发券数", "Coupons issued"),
+        "export_product_id" => ("产品 ID", "Product ID"),
+        "export_revoked_at" => ("撤销时间", "Revoked at"),
+        "export_starts_at" => ("开始时间", "Starts"),
+        "export_ends_at" => ("结束时间", "Ends"),
+        "export_closed_at" => ("结账时间", "Closed at"),
         _ => return None,
     })
 }
