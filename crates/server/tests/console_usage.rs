@@ -416,16 +416,27 @@ async fn the_partner_downloads_the_months_bills_as_xlsx_with_the_csvs_rows() {
         let h2 = sheet.split(r#"<c r="H2""#).nth(1).unwrap_or_default();
         assert!(h2.starts_with(r#" s=""#), "{e}: {sheet}");
 
-        // Another month has the header alone; a customer may not download it.
+        // Another month has the header alone.
         let (_, _, bytes) = app
             .console_get_bytes(&s, "/console/bills.xlsx?cycle=2020-01")
             .await;
         assert_eq!(sheet_rows(&open_xlsx(bytes).1).len(), 1, "{e}");
+        // The customer's download of the same month is its own records (one per charge), not
+        // the partner's sheet by customer: another header, and no customer id column.
         let sc = app.console_login(&w.c.login, "Passw0rd!").await;
-        assert_eq!(
-            app.console_get(&sc, "/console/bills.xlsx").await.status,
-            403,
-            "{e}"
+        let (status, _, bytes) = app
+            .console_get_bytes(&sc, "/console/bills.xlsx?cycle=2026-11")
+            .await;
+        assert_eq!(status, 200, "{e}");
+        let own = sheet_rows(&open_xlsx(bytes).1);
+        assert!(own.len() > 1, "{e}: the customer's records");
+        assert_ne!(
+            own[0], rows[0],
+            "{e}: the customer's header is its records'"
+        );
+        assert!(
+            own.iter().flatten().all(|(t, _)| t != c),
+            "{e}: no customer id column in the customer's own records"
         );
     }
 }
