@@ -114,7 +114,8 @@ struct Shown {
     code_sent_to: Option<String>,
     error: Option<AppError>,
     /// The form (`register-form`, `join-login-form`) and the field the error concerns, when it
-    /// concerns one: the message is then also beside it (see [`field_of`]).
+    /// concerns one: the message is then beside it, and the block atop gives only the code and
+    /// whom to ask (see [`field_of`]).
     at: Option<(&'static str, &'static str)>,
 }
 
@@ -203,7 +204,10 @@ fn render(lang: Lang, target: &invites::JoinTarget, csrf: &str, s: &Shown) -> Ht
         @if let Some(e) = &s.error {
             div.flash.error #join-error data-code=(e.code.vendor_code()) {
                 strong { (t(lang, "join_refused")) }
-                p #join-reason { (e.message(lang == Lang::Zh)) }
+                // A message that concerns one field is said beside it, not twice.
+                @if s.at.is_none() {
+                    p #join-reason { (e.message(lang == Lang::Zh)) }
+                }
                 p.muted { (t(lang, "error_code")) ": " code { (e.code.vendor_code()) } }
                 p.muted { (t(lang, "join_contact")) }
             }
