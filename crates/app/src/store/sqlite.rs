@@ -120,7 +120,12 @@ pub(crate) fn run_sqlite(c: &mut SqliteConn, sql: &str, args: &[Value], want: Wa
                 ValueRef::Null => Value::Null(Kind::Text),
                 ValueRef::Integer(x) => Value::Int(x),
                 ValueRef::Real(x) => Value::Real(x),
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Text(t) => Value::Text(match std::str::from_utf8(t) {
+                    // Valid UTF-8 (every text we write) is copied once; `from_utf8_lossy`
+                    // would walk it chunk by chunk first.
+                    Ok(s) => s.to_owned(),
+                    Err(_) => String::from_utf8_lossy(t).into_owned(),
+                }),
                 ValueRef::Blob(b) => Value::Blob(b.to_vec()),
             });
         }
