@@ -59,7 +59,7 @@ export async function startServer({ extraArgs = [] } = {}) {
 
   const child = spawn(bin, ['serve', '--listen', listen, '--database', `sqlite://${join(dir, 'pc.db')}`, '--demo', ...extraArgs], {
     cwd: dir,
-    env: { ...process.env, PC_MASTER_KEY: MASTER_KEY },
+    env: { ...process.env, PC_MASTER_KEY: MASTER_KEY, PC_LANG: 'en-US' }, // its output parsed in English
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log, { end: false });
@@ -242,7 +242,7 @@ export async function saveScreenshot(page, testName) {
 export function runCli(server, args) {
   return execFileSync(serverBinary(), ['--database', `sqlite://${join(server.dir, 'pc.db')}`, ...args], {
     cwd: server.dir,
-    env: { ...process.env, PC_MASTER_KEY: MASTER_KEY },
+    env: { ...process.env, PC_MASTER_KEY: MASTER_KEY, PC_LANG: 'en-US' }, // its output parsed in English
     encoding: 'utf8',
   });
 }

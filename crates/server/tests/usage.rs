@@ -482,6 +482,32 @@ async fn the_cli_imports_a_file_once_and_a_file_with_bad_lines_not_at_all() {
         assert!(err.contains("line 2 (usage_id j2)"), "{e}: {err}");
         assert!(err.contains("line 3: not a JSON object"), "{e}: {err}");
         assert!(err.contains("nothing was imported"), "{e}: {err}");
+        // The same refusal in Chinese: the lines named as 第 N 行, the service's reason in
+        // Chinese (a line the JSON parser refused keeps the parser's English detail).
+        let zh = cli_fails(
+            url,
+            &[
+                "usage",
+                "import",
+                jsonl.to_str().unwrap(),
+                "--lang",
+                "zh-CN",
+            ],
+        );
+        assert!(zh.contains("第 2 行（usage_id j2）："), "{e}: {zh}");
+        let reason = zh
+            .lines()
+            .find(|l| l.starts_with("第 2 行"))
+            .unwrap_or_default();
+        assert!(
+            reason
+                .chars()
+                .skip(16)
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{e}: the reason in Chinese: {reason}"
+        );
+        assert!(zh.contains("第 3 行：not a JSON object"), "{e}: {zh}");
+        assert!(zh.contains("未导入任何内容"), "{e}: {zh}");
         let out = spawn::cli_json(url, &["usage", "import", good, "--json"]);
         assert_eq!(out["accepted"], 0, "{e}");
 

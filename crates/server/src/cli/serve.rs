@@ -149,7 +149,7 @@ pub(super) async fn verify(r: &Resolved) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         for v in &violations {
-            println!("VIOLATION: {v}");
+            say!("违规：{}", "VIOLATION: {}", v);
         }
         say!(
             "FAILED：{} 处违规",
@@ -224,22 +224,35 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
     if args.demo {
         match demo::load_once(&db, cli_ctx(), mk.clone()).await {
             Ok(Some(info)) => {
-                println!(
+                say!(
+                    "演示数据已载入。控制台登录名（密码均为 {}）：",
                     "Demo data loaded. Console logins (password for all: {}):",
                     demo::DEMO_PASSWORD
                 );
                 for (role, login, _) in &info.logins {
+                    let role = if super::lang::zh() {
+                        demo_role_zh(role).unwrap_or(role)
+                    } else {
+                        role
+                    };
                     println!("  {role:<42} {login}");
                 }
-                println!("  (a year of history: see docs/demo.md)");
+                say!(
+                    "  （一年的历史数据：见 docs/demo.md）",
+                    "  (a year of history: see docs/demo.md)"
+                );
                 let d = &info.distributor;
-                println!("Demo master distributor API credentials (GlobalCredentials):");
+                say!(
+                    "演示总经销商的 API 凭证（GlobalCredentials）：",
+                    "Demo master distributor API credentials (GlobalCredentials):"
+                );
                 println!(
                     "  access_key: {}\n  secret_key: {}\n  domain_id:  {}",
                     d.access_key, d.secret_key, d.domain_id
                 );
             }
-            Ok(None) => println!(
+            Ok(None) => say!(
+                "演示数据已载入过（登录名见首次启动时的输出；密码 {}）。",
                 "Demo data already loaded (logins as printed on first start; password {}).",
                 demo::DEMO_PASSWORD
             ),
@@ -267,7 +280,8 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
                 }
             }
         });
-        println!(
+        say!(
+            "测试时钟已开启：本服务运行在可调的时钟上（admin clock、/console/clock）；切勿用于生产",
             "TEST CLOCK ON: this server runs on a movable clock (admin clock, /console/clock); never in production"
         );
     }
@@ -276,14 +290,24 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
     };
-    println!(
-        "Partner Center listening on http://{addr} (console: http://{addr}/console, database {})",
+    say!(
+        "Partner Center 正在监听 http://{} （控制台：http://{}/console，数据库 {}）",
+        "Partner Center listening on http://{} (console: http://{}/console, database {})",
+        addr,
+        addr,
         redact(&r.database)
     );
     if let Some(base) = &state_public_url {
-        println!("Public URL (invite links): {base}");
+        say!(
+            "公开地址（邀请链接）：{}",
+            "Public URL (invite links): {}",
+            base
+        );
         if base.starts_with("https://") && !secure_cookies {
-            println!("note: the public URL is https but cookies are not marked Secure (--secure-cookies)");
+            say!(
+                "注意：公开地址为 https，但 Cookie 未标记 Secure（--secure-cookies）",
+                "note: the public URL is https but cookies are not marked Secure (--secure-cookies)"
+            );
         }
     }
     let shutdown = async {
@@ -305,4 +329,21 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
+}
+
+/// The demo's login roles (`pc_app::services::demo`, printed at start-up) in Chinese.
+fn demo_role_zh(role: &str) -> Option<&'static str> {
+    Some(match role {
+        "operator" => "运营方",
+        "master distributor" => "总经销商",
+        "distributor staff (read-only)" => "总经销商员工（只读）",
+        "reseller" => "云经销商",
+        "reseller (with history)" => "云经销商（有历史数据）",
+        "consulting-sales partner" => "咨询销售伙伴",
+        "customer (no history, for trying things)" => "客户（无历史数据，可随意试用）",
+        "customer of the distributor" => "总经销商的客户",
+        "customer who joined by invite link" => "通过邀请链接关联的客户",
+        "consulting-sales customer" => "咨询销售客户",
+        _ => return None,
+    })
 }

@@ -22,6 +22,9 @@ use pc_domain::Money;
 use super::lang::{say, tr};
 use super::{cli_ctx, fail};
 
+/// A refused line: its number in the file, its `usage_id`, why in English, why in Chinese.
+type BadLine = (usize, Option<String>, String, Option<String>);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Csv,
@@ -208,11 +211,14 @@ impl BadLines {
         BadLines { json, count: 0 }
     }
 
-    /// Reports one batch's bad lines (sorted here by line number).
-    fn add(&mut self, mut batch: Vec<(usize, Option<String>, String)>) {
+    /// Reports one batch's bad lines (sorted here by line number): the line, its `usage_id`, why
+    /// in English (what `--json` gives a program) and, when the service said it, in Chinese (what
+    /// a person reads when the command speaks Chinese; a line the file format refused keeps the
+    /// parser's English detail).
+    fn add(&mut self, mut batch: Vec<BadLine>) {
         batch.sort_by_key(|e| e.0);
         let mut out = std::io::stdout().lock();
-        for (no, id, msg) in batch {
+        for (no, id, msg, msg_zh) in batch {
             if self.json {
                 let sep = if self.count == 0 {
                     "{\"errors\":["
@@ -222,9 +228,15 @@ impl BadLines {
                 let e = serde_json::json!({"line": no, "usage_id": id, "reason": msg});
                 let _ = write!(out, "{sep}{e}");
             } else if self.count < SHOWN_BAD_LINES {
-                match id {
-                    Some(id) => eprintln!("line {no} (usage_id {id}): {msg}"),
-                    None => eprintln!("line {no}: {msg}"),
+                let why = match (&msg_zh, super::lang::zh()) {
+                    (Some(zh), true) => zh,
+                    _ => &msg,
+                };
+                match (id, super::lang::zh()) {
+                    (Some(id), true) => eprintln!("第 {no} 行（usage_id {id}）：{why}"),
+                    (None, true) => eprintln!("第 {no} 行：{why}"),
+                    (Some(id), false) => eprintln!("line {no} (usage_id {id}): {why}"),
+                    (None, false) => eprintln!("line {no}: {why}"),
                 }
             }
             self.count += 1;
@@ -277,8 +289,7 @@ async fn check_file(
             break;
         }
         rows += ok.len() + bad.len();
-        let mut errors: Vec<(usize, Option<String>, String)> =
-            bad.into_iter().map(|(no, e)| (no, None, e)).collect();
+        let mut errors: Vec<BadLine> = bad.into_iter().map(|(no, e)| (no, None, e, None)).collect();
         let raw: Vec<RawUsage> = ok.iter().map(|(_, r)| r.clone()).collect();
         let found: Vec<LineError> = usage::check(db, &cli_ctx(), &raw)
             .await
@@ -286,17 +297,24 @@ async fn check_file(
         errors.extend(
             found
                 .into_iter()
-                .map(|e| (ok[e.index].0, e.usage_id, e.message)),
+                .map(|e| (ok[e.index].0, e.usage_id, e.message, Some(e.message_zh))),
         );
         bad_lines.add(errors);
     }
     if bad_lines.count == 0 {
         return Ok(rows);
     }
-    let message = format!(
-        "{} of {rows} line(s) of {path} are invalid; nothing was imported",
-        bad_lines.count
-    );
+    let message = if super::lang::zh() {
+        format!(
+            "{path} 的 {rows} 行中有 {} 行有误；未导入任何内容",
+            bad_lines.count
+        )
+    } else {
+        format!(
+            "{} of {rows} line(s) of {path} are invalid; nothing was imported",
+            bad_lines.count
+        )
+    };
     bad_lines.finish(rows, &message);
     Err(fail(message))
 }
@@ -370,11 +388,14 @@ pub(super) async fn import(
                 progress.finish(done);
                 let listed: Vec<_> = errors
                     .into_iter()
-                    .map(|e| (numbers[e.index], e.usage_id, e.message))
+                    .map(|e| (numbers[e.index], e.usage_id, e.message, Some(e.message_zh)))
                     .collect();
                 let mut bad_lines = BadLines::new(json);
                 bad_lines.add(listed);
-                let message = "the batch above was refused (the data changed since the check); the lines before it were imported";
+                let message = tr(
+                    "以上这批被拒绝（数据在检查之后有变）；之前的行已导入",
+                    "the batch above was refused (the data changed since the check); the lines before it were imported",
+                );
                 bad_lines.finish(done + n, message);
                 return fail(message);
             }
