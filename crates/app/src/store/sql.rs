@@ -217,6 +217,12 @@ impl Encode for Value {
 /// A Rust value a column can be read as.
 pub trait Decode: Sized {
     fn decode(v: &Value) -> Result<Self>;
+
+    /// [`Decode::decode`] of a value the caller owns: text and bytes move instead of being
+    /// copied ([`Row::take`]).
+    fn decode_owned(v: Value) -> Result<Self> {
+        Self::decode(&v)
+    }
 }
 
 fn mismatch(v: &Value, want: &str) -> Error {
@@ -270,6 +276,13 @@ impl Decode for String {
             _ => Err(mismatch(v, "text")),
         }
     }
+
+    fn decode_owned(v: Value) -> Result<String> {
+        match v {
+            Value::Text(s) => Ok(s),
+            v => Err(mismatch(&v, "text")),
+        }
+    }
 }
 impl Decode for Vec<u8> {
     fn decode(v: &Value) -> Result<Vec<u8>> {
@@ -285,6 +298,13 @@ impl<T: Decode> Decode for Option<T> {
         match v {
             Value::Null(_) => Ok(None),
             v => T::decode(v).map(Some),
+        }
+    }
+
+    fn decode_owned(v: Value) -> Result<Option<T>> {
+        match v {
+            Value::Null(_) => Ok(None),
+            v => T::decode_owned(v).map(Some),
         }
     }
 }
@@ -339,6 +359,21 @@ impl Row {
     pub fn try_get<T: Decode, I: ColumnIndex>(&self, i: I) -> Result<T> {
         let at = i.index(self)?;
         T::decode(&self.values[at])
+    }
+
+    /// [`Row::get`] that moves the value out instead of copying it (a list's rows turned into
+    /// its items: each text column is moved, not copied), leaving NULL behind. Panics as `get`
+    /// does on a column the statement does not have or a value of another type: both are
+    /// mistakes in the statement's code, never in the data.
+    pub fn take<T: Decode>(&mut self, i: usize) -> T {
+        let v = match self.values.get_mut(i) {
+            Some(v) => std::mem::replace(v, Value::Null(Kind::Text)),
+            None => panic!("no column {i}: the row has {}", self.values.len()),
+        };
+        match T::decode_owned(v) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -653,6 +688,25 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_moves_a_value_out_and_decodes_as_get() {
+        let cols: Arc<[String]> = vec!["a".to_string(), "b".into(), "c".into()].into();
+        let mut r = Row::new(
+            cols,
+            vec![
+                Value::Text("x".into()),
+                Value::Null(Kind::Text),
+                Value::Int(7),
+            ],
+        );
+        assert_eq!(r.get::<String, _>(0), "x");
+        assert_eq!(r.take::<String>(0), "x");
+        assert_eq!(r.take::<Option<String>>(1), None);
+        assert_eq!(r.take::<i64>(2), 7);
+        // What was taken is NULL afterwards.
+        assert_eq!(r.get::<Option<String>, _>(0), None);
+    }
 
     fn mem() -> SqliteConn {
         SqliteConn {

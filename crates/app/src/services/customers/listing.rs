@@ -233,24 +233,25 @@ pub(super) async fn query_customers(
     .await?;
     let list = rows
         .into_iter()
-        .map(|r| SubCustomer {
-            customer_id: r.get(0),
-            account_name: r.get(1),
-            real_name: r.get(2),
-            associated_at: r.get(3),
-            association_type: r.get(4),
-            label: r.get(5),
-            mobile: r.get(6),
-            country_code: r.get(7),
-            email: r.get(8),
-            verified_status: r.get(9),
-            customer_type: r.get(10),
-            is_frozen: r.get(11),
-            customer_level: r.get(12),
-            xaccount_id: r.get(13),
-            xaccount_type: r.get(14),
-            partner_id: r.get(15),
-            partner_name: r.get(16),
+        // Each row's values move into the item (`Row::take`), not copied.
+        .map(|mut r| SubCustomer {
+            customer_id: r.take(0),
+            account_name: r.take(1),
+            real_name: r.take(2),
+            associated_at: r.take(3),
+            association_type: r.take(4),
+            label: r.take(5),
+            mobile: r.take(6),
+            country_code: r.take(7),
+            email: r.take(8),
+            verified_status: r.take(9),
+            customer_type: r.take(10),
+            is_frozen: r.take(11),
+            customer_level: r.take(12),
+            xaccount_id: r.take(13),
+            xaccount_type: r.take(14),
+            partner_id: r.take(15),
+            partner_name: r.take(16),
         })
         .collect();
     Ok((total, list))
