@@ -6,6 +6,7 @@ mod funds;
 mod jobs;
 mod keys;
 pub(crate) mod lang;
+mod logs;
 mod orders;
 mod partners;
 mod serve;
@@ -441,18 +442,15 @@ pub(crate) fn fail<T: std::fmt::Display + 'static>(msg: T) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Logs go to standard error through a writer thread: a request formats its line and hands it
-/// over, and the thread writes whatever has queued in one `write` (the request path no longer
-/// waits on the system call). Nothing is dropped: when 64k lines are queued, loggers wait. The
-/// returned guard flushes what is queued when `run` returns.
-fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to standard error through a writer thread that writes them in batches (`logs.rs`):
+/// a request appends its formatted line to a buffer and never waits on the system call, nor
+/// wakes a thread per line. Nothing is dropped. The returned guard writes what is left when
+/// `run` returns.
+fn init_logging(json: bool) -> logs::Guard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let (writer, guard) = logs::start(Box::new(std::io::stderr()));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
