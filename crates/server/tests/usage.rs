@@ -508,6 +508,33 @@ async fn the_cli_imports_a_file_once_and_a_file_with_bad_lines_not_at_all() {
         );
         assert!(zh.contains("第 3 行：not a JSON object"), "{e}: {zh}");
         assert!(zh.contains("未导入任何内容"), "{e}: {zh}");
+        // `--json` is for programs: the same English whatever the language.
+        let (out, _) = cli_fails_with_output(
+            url,
+            &[
+                "usage",
+                "import",
+                jsonl.to_str().unwrap(),
+                "--json",
+                "--lang",
+                "zh-CN",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("nothing was imported"),
+            "{e}: {v}"
+        );
+        assert!(
+            v["errors"][1]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("not a JSON object"),
+            "{e}: {v}"
+        );
         let out = spawn::cli_json(url, &["usage", "import", good, "--json"]);
         assert_eq!(out["accepted"], 0, "{e}");
 

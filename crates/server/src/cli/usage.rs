@@ -304,18 +304,18 @@ async fn check_file(
     if bad_lines.count == 0 {
         return Ok(rows);
     }
-    let message = if super::lang::zh() {
-        format!(
+    // `--json`'s message stays English, as its reasons do; a person reads the chosen language.
+    let message = format!(
+        "{} of {rows} line(s) of {path} are invalid; nothing was imported",
+        bad_lines.count
+    );
+    bad_lines.finish(rows, &message);
+    if super::lang::zh() {
+        return Err(fail(format!(
             "{path} 的 {rows} 行中有 {} 行有误；未导入任何内容",
             bad_lines.count
-        )
-    } else {
-        format!(
-            "{} of {rows} line(s) of {path} are invalid; nothing was imported",
-            bad_lines.count
-        )
-    };
-    bad_lines.finish(rows, &message);
+        )));
+    }
     Err(fail(message))
 }
 
@@ -392,12 +392,12 @@ pub(super) async fn import(
                     .collect();
                 let mut bad_lines = BadLines::new(json);
                 bad_lines.add(listed);
-                let message = tr(
-                    "以上这批被拒绝（数据在检查之后有变）；之前的行已导入",
-                    "the batch above was refused (the data changed since the check); the lines before it were imported",
-                );
+                let message = "the batch above was refused (the data changed since the check); the lines before it were imported";
                 bad_lines.finish(done + n, message);
-                return fail(message);
+                return fail(tr(
+                    "以上这批被拒绝（数据在检查之后有变）；之前的行已导入",
+                    message,
+                ));
             }
             Err(e) => {
                 progress.finish(done);
