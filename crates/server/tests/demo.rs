@@ -76,7 +76,13 @@ async fn the_demo_is_a_lived_in_year_for_every_role_loaded_once_and_the_same_eac
         eprintln!("{e}: the demo loaded in {:?}", started.elapsed());
         app.assert_ledger_clean().await;
         // Every printed login signs in with the documented password.
-        for (role, login, password) in &info.logins {
+        for demo::DemoLogin {
+            role,
+            login,
+            password,
+            ..
+        } in &info.logins
+        {
             assert_eq!(password, demo::DEMO_PASSWORD, "{e}: {role}");
             let r = app.login_attempt(login, password).await;
             assert_eq!(r.status, 303, "{e}: {role} {login}: {}", r.body);

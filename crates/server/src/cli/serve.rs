@@ -229,13 +229,9 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
                     "Demo data loaded. Console logins (password for all: {}):",
                     demo::DEMO_PASSWORD
                 );
-                for (role, login, _) in &info.logins {
-                    let role = if super::lang::zh() {
-                        demo_role_zh(role).unwrap_or(role)
-                    } else {
-                        role
-                    };
-                    println!("  {role:<42} {login}");
+                for l in &info.logins {
+                    let role = super::lang::tr(&l.role_zh, &l.role);
+                    println!("  {role:<42} {}", l.login);
                 }
                 say!(
                     "  （一年的历史数据：见 docs/demo.md）",
@@ -329,21 +325,4 @@ pub(super) async fn serve(r: Resolved, args: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
-}
-
-/// The demo's login roles (`pc_app::services::demo`, printed at start-up) in Chinese.
-fn demo_role_zh(role: &str) -> Option<&'static str> {
-    Some(match role {
-        "operator" => "运营方",
-        "master distributor" => "总经销商",
-        "distributor staff (read-only)" => "总经销商员工（只读）",
-        "reseller" => "云经销商",
-        "reseller (with history)" => "云经销商（有历史数据）",
-        "consulting-sales partner" => "咨询销售伙伴",
-        "customer (no history, for trying things)" => "客户（无历史数据，可随意试用）",
-        "customer of the distributor" => "总经销商的客户",
-        "customer who joined by invite link" => "通过邀请链接关联的客户",
-        "consulting-sales customer" => "咨询销售客户",
-        _ => return None,
-    })
 }

@@ -46,10 +46,19 @@ pub(crate) const MINUTE_MS: i64 = 60_000;
 pub(crate) const HOUR_MS: i64 = 60 * MINUTE_MS;
 pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 
+/// One demo login: its role in both languages (startup prints the command's), name and password.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoLogin {
+    pub role: String,
+    pub role_zh: String,
+    pub login: String,
+    pub password: String,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoInfo {
-    /// (role, login, password), in the order startup prints them.
-    pub logins: Vec<(String, String, String)>,
+    /// The logins, in the order startup prints them.
+    pub logins: Vec<DemoLogin>,
     pub distributor: partners::CreatedPartner,
 }
 

@@ -230,13 +230,34 @@ pub(crate) const JOINERS: [(i64, &str, &str, usize, AssociationType, Arrival); 1
     ),
 ];
 
-/// The logins startup prints and the docs list: (role, login).
-pub(crate) const LISTED_CUSTOMERS: [(&str, &str); 4] = [
-    ("customer (no history, for trying things)", "acme-retail"),
-    ("customer of the distributor", "jiangnan-textile"),
-    ("customer who joined by invite link", "harbor-freight"),
-    ("consulting-sales customer", "cloudpeak-ai"),
+/// The logins startup prints and the docs list: (role in English and Chinese, login).
+pub(crate) const LISTED_CUSTOMERS: [(Role, &str); 4] = [
+    (
+        (
+            "customer (no history, for trying things)",
+            "客户（无历史数据，可随意试用）",
+        ),
+        "acme-retail",
+    ),
+    (
+        ("customer of the distributor", "总经销商的客户"),
+        "jiangnan-textile",
+    ),
+    (
+        (
+            "customer who joined by invite link",
+            "通过邀请链接关联的客户",
+        ),
+        "harbor-freight",
+    ),
+    (
+        ("consulting-sales customer", "咨询销售客户"),
+        "cloudpeak-ai",
+    ),
 ];
+
+/// A demo login's role as startup prints it: (English, Chinese).
+pub(crate) type Role = (&'static str, &'static str);
 
 /// Day one: the operator, the partner tree, the distributor's staff member, the original five
 /// customers with their contact details and money (as the demo always had), the resellers'
@@ -244,12 +265,11 @@ pub(crate) const LISTED_CUSTOMERS: [(&str, &str); 4] = [
 pub(crate) async fn base(d: &mut Demo<'_>) -> AppResult<(World, super::DemoInfo)> {
     let mut world = World::default();
     let mut logins = Vec::new();
-    let login = |role: &str, login: &str| {
-        (
-            role.to_string(),
-            login.to_string(),
-            DEMO_PASSWORD.to_string(),
-        )
+    let login = |(role, role_zh): Role, login: &str| super::DemoLogin {
+        role: role.to_string(),
+        role_zh: role_zh.to_string(),
+        login: login.to_string(),
+        password: DEMO_PASSWORD.to_string(),
     };
     let t0 = d.at(0, 9, 0);
     let operator = identity::Credentials {
@@ -258,7 +278,7 @@ pub(crate) async fn base(d: &mut Demo<'_>) -> AppResult<(World, super::DemoInfo)
     };
     let ctx = d.system(t0);
     identity::create_operator(d.db, ctx, operator).await?;
-    logins.push(login("operator", OPERATOR_LOGIN));
+    logins.push(login(("operator", "运营方"), OPERATOR_LOGIN));
 
     let mut distributor = None;
     for (i, (name, t, parent, user)) in PARTNERS.into_iter().enumerate() {
@@ -286,14 +306,17 @@ pub(crate) async fn base(d: &mut Demo<'_>) -> AppResult<(World, super::DemoInfo)
             root_id,
         });
         let role = match (i, t) {
-            (DIST, _) => "master distributor",
-            (HANGZHOU, _) => "reseller",
-            (_, PartnerType::Consulting) => "consulting-sales partner",
-            _ => "reseller (with history)",
+            (DIST, _) => ("master distributor", "总经销商"),
+            (HANGZHOU, _) => ("reseller", "云经销商"),
+            (_, PartnerType::Consulting) => ("consulting-sales partner", "咨询销售伙伴"),
+            _ => ("reseller (with history)", "云经销商（有历史数据）"),
         };
         logins.push(login(role, user));
         if i == DIST {
-            logins.push(login("distributor staff (read-only)", STAFF_LOGIN));
+            logins.push(login(
+                ("distributor staff (read-only)", "总经销商员工（只读）"),
+                STAFF_LOGIN,
+            ));
             distributor = Some(p);
         }
     }
