@@ -176,6 +176,9 @@ pub struct AppError {
     pub(crate) detail: Option<String>,
     /// The detail in Chinese.
     pub(crate) detail_zh: Option<String>,
+    /// The input the refusal concerns, where the use case knows it (`mobile`, `account_name`):
+    /// a form shows the message beside that field without re-running the rules.
+    pub field: Option<&'static str>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -186,6 +189,7 @@ impl AppError {
             code,
             detail: None,
             detail_zh: None,
+            field: None,
         }
     }
 
@@ -196,6 +200,7 @@ impl AppError {
             code,
             detail: Some(id.clone()),
             detail_zh: Some(id),
+            field: None,
         }
     }
 
@@ -205,7 +210,14 @@ impl AppError {
             code,
             detail: Some(en.into()),
             detail_zh: Some(zh.into()),
+            field: None,
         }
+    }
+
+    /// The same refusal, saying which input it concerns (see [`AppError::field`]).
+    pub fn at_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     /// `CBC.0100` with a detail in both languages (English, Chinese).

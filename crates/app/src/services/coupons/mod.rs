@@ -149,6 +149,7 @@ pub(super) mod refusals {
                         code,
                         detail: r.detail,
                         detail_zh: r.detail_zh,
+                        field: None,
                     },
                 ))
             })

@@ -375,17 +375,19 @@ fn check_notice(t: &JoinTarget, agreed: bool) -> AppResult<()> {
 /// notice, the rules, the SMS code, the account, its login, the association (with the link's type
 /// and label), the expansion record and a session.
 pub async fn register(db: &Db, ctx: Ctx, r: Registration) -> AppResult<Joined> {
+    // Each refusal names its input, so the join page shows it beside that field.
     let mobile = rules::parse_cn_mobile(&r.mobile).ok_or_else(|| {
         AppError::invalid_tr(
             "Enter an 11-digit Chinese mobile number.",
             "请输入 11 位中国大陆手机号。",
         )
+        .at_field("mobile")
     })?;
     let name = r.account_name.trim().to_string();
-    validate_domain_name(&name)?;
-    identity::validate_password(&r.password)?;
+    validate_domain_name(&name).map_err(|e| e.at_field("account_name"))?;
+    identity::validate_password(&r.password).map_err(|e| e.at_field("password"))?;
     if let Some((en, zh)) = rules::password_conflict(&r.password, &name, Some(&mobile)) {
-        return Err(AppError::invalid_tr(en, zh));
+        return Err(AppError::invalid_tr(en, zh).at_field("password"));
     }
     let pw = r.password.clone();
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))

@@ -120,10 +120,10 @@ struct Shown {
 }
 
 /// The field of a refused request for a code (`code`), a registration (`register`) or a login
-/// (`login`), the posts' last path segments, that its error concerns, where that is unambiguous: the service checks the mobile
-/// number, the account name and the password in that order, so an invalid parameter is the first
-/// of them the same checks refuse. Other refusals (the link, the association) concern no field.
-fn field_of(action: &str, f: &JoinForm, e: &AppError) -> Option<(&'static str, &'static str)> {
+/// (`login`), the posts' last path segments, that its error concerns: by its code, or for an
+/// invalid parameter the input the use case named ([`AppError::field`]). Other refusals (the
+/// link, the association) concern no field.
+fn field_of(action: &str, e: &AppError) -> Option<(&'static str, &'static str)> {
     use Code::*;
     let register = |field| Some(("register-form", field));
     match (action, e.code) {
@@ -136,15 +136,7 @@ fn field_of(action: &str, f: &JoinForm, e: &AppError) -> Option<(&'static str, &
             register("account_name")
         }
         ("register", NoticeNotAccepted) => register("agree"),
-        ("register", InvalidParameter) => {
-            if pc_domain::association::parse_cn_mobile(&f.mobile).is_none() {
-                register("mobile")
-            } else if customers::validate_domain_name(f.account_name.trim()).is_err() {
-                register("account_name")
-            } else {
-                register("password")
-            }
-        }
+        ("register", InvalidParameter) => e.field.and_then(register),
         ("login", LoginFailed) => Some(("join-login-form", "password")),
         ("login", NoticeNotAccepted) => Some(("join-login-form", "agree")),
         _ => None,
@@ -403,7 +395,7 @@ async fn again(
     s.agreed = !f.agree.is_empty();
     // The action is the path's last segment: `/join/{token}/code`, `…/register`, `…/login`.
     let action = parts.uri.path().rsplit('/').next().unwrap_or_default();
-    s.at = s.error.as_ref().and_then(|e| field_of(action, f, e));
+    s.at = s.error.as_ref().and_then(|e| field_of(action, e));
     let status = s
         .error
         .as_ref()
